@@ -1,0 +1,31 @@
+package io.comfyfleet.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code comfyfleet} command: one jar, a subcommand per part of the system. */
+@Command(
+        name = "comfyfleet",
+        mixinStandardHelpOptions = true,
+        version = "comfyfleet 0.1.0",
+        description = "Serve ComfyUI workflows as a RunPod-compatible serverless API.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command tree, with bad usage answered by exit code 2 and a message that says what to change. */
+    static CommandLine commandLine() {
+        return new CommandLine(new Main());
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

@@ -1,0 +1,17 @@
+package io.comfyfleet.core.job;
+
+import io.comfyfleet.core.ComfyFleetException;
+
+/** No job with this id exists (never did, or its TTL or retention ran out and it was deleted). */
+public final class JobNotFoundException extends ComfyFleetException {
+    private final String jobId;
+
+    public JobNotFoundException(String jobId) {
+        super("job " + jobId + " does not exist (unknown id, or deleted after its TTL or retention)");
+        this.jobId = jobId;
+    }
+
+    public String jobId() {
+        return jobId;
+    }
+}

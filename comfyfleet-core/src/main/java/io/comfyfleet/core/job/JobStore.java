@@ -1,0 +1,92 @@
+package io.comfyfleet.core.job;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The durable job store: one contract, one implementation per database (SQLite, PostgreSQL).
+ *
+ * <p>Every method is atomic. Every state change names the states it expects and goes through
+ * {@link JobState#canMoveTo}; a job in another state gives {@link JobStateConflictException}. Methods that
+ * change a job return it as stored after the change. A job id unknown to the store gives
+ * {@link JobNotFoundException}. When a method returns, its change is durable (committed and synced).
+ */
+public interface JobStore extends AutoCloseable {
+
+    /** Stores a new IN_QUEUE job. */
+    Job enqueue(NewJob job);
+
+    /** The job with this id, if it exists and its TTL has not run out at {@code now}. */
+    Optional<Job> find(String jobId, Instant now);
+
+    /**
+     * Moves up to {@code max} IN_QUEUE jobs of the endpoint, oldest first, to IN_PROGRESS for this worker,
+     * leased until {@code leaseUntil}. No job is ever given to two workers. Jobs whose TTL has run out are
+     * skipped.
+     */
+    List<Job> claim(String endpoint, String workerId, int max, Instant now, Instant leaseUntil);
+
+    /**
+     * Records a progress update ({@code status: IN_PROGRESS} posted to job-done) as the job's output and
+     * extends the lease. Returns false, changing nothing, when the job is no longer IN_PROGRESS for this
+     * worker (progress that arrives after the final result is ignored).
+     */
+    boolean recordProgress(String jobId, String workerId, String outputJson, Instant leaseUntil);
+
+    /** Appends a stream chunk of an IN_PROGRESS job held by this worker; false (nothing stored) otherwise. */
+    boolean appendStream(String jobId, String workerId, String outputJson, Instant leaseUntil);
+
+    /** The stream chunks with seq greater than {@code afterSeq}, in order, at most {@code limit}. */
+    List<StreamChunk> streamAfter(String jobId, long afterSeq, int limit);
+
+    /**
+     * The worker's final word: IN_PROGRESS (held by this worker) to COMPLETED or FAILED.
+     *
+     * @param outcome COMPLETED or FAILED
+     */
+    Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now);
+
+    /** Cancels an IN_QUEUE or IN_PROGRESS job (the gateway tells its worker to stop). */
+    Job cancel(String jobId, Instant now);
+
+    /** FAILED or TIMED_OUT back to IN_QUEUE under the same id; the previous output and error are removed. */
+    Job retry(String jobId, Instant now);
+
+    /** Deletes every IN_QUEUE job of the endpoint; returns how many. */
+    int purgeQueue(String endpoint);
+
+    /** Extends the leases of those IN_PROGRESS jobs (of the list) that this worker holds; returns how many. */
+    int renewLeases(String workerId, Collection<String> jobIds, Instant leaseUntil);
+
+    /**
+     * Jobs whose lease ran out before {@code now}: each goes back to IN_QUEUE with retries + 1, or, when its
+     * retries are used up, to FAILED with an error that says so. Returns the jobs as changed.
+     */
+    List<Job> expireLeases(Instant now);
+
+    /** IN_PROGRESS jobs running longer than their execution timeout at {@code now} go to TIMED_OUT. */
+    List<Job> timeOutOverdue(Instant now);
+
+    /**
+     * Of {@code jobIds}, those that are no longer IN_PROGRESS for this worker (cancelled, timed out, handed
+     * to another worker, or deleted): the worker must stop them.
+     */
+    List<String> notRunningFor(String workerId, Collection<String> jobIds);
+
+    /**
+     * Deletes jobs whose TTL ran out, and terminal jobs finished before {@code retainedSince} (result
+     * retention). Returns how many were deleted.
+     */
+    int deleteExpired(Instant now, Instant retainedSince);
+
+    /** Counts for {@code /health}. */
+    JobCounts counts(String endpoint);
+
+    /** The newest jobs of the endpoint, optionally of one state, newest first (dashboard, CLI). */
+    List<Job> recent(String endpoint, Optional<JobState> state, int limit);
+
+    @Override
+    void close();
+}
