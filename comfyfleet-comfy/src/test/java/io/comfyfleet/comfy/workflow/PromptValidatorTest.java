@@ -155,6 +155,17 @@ class PromptValidatorTest {
     }
 
     @Test
+    void wildcardAndUnionTypesLink() {
+        String prompt = "{" + IMAGE.formatted("64") + ", '2': {'class_type': 'PreviewAny', 'inputs': {'source': ['1', 0]}}}";
+        assertThat(check(prompt.replace('\'', '"')).complete()).isTrue();
+        assertThat(TypeMatch.matches(json("'INT,FLOAT'"), json("'FLOAT, STRING'"))).isTrue();
+        assertThat(TypeMatch.matches(json("'INT'"), json("'FLOAT,STRING'"))).isFalse();
+        assertThat(TypeMatch.matches(json("'*'"), json("['a', 'b']"))).isTrue();
+        assertThat(TypeMatch.matches(json("['a', 'b']"), json("['a', 'b']"))).isTrue();
+        assertThat(TypeMatch.matches(json("'STRING'"), json("['a', 'b']"))).isFalse();
+    }
+
+    @Test
     void missingNodeDeeperIsReportedOnTheLinkedNode() {
         String prompt = "{'2': {'class_type': 'ImageInvert', 'inputs': {'image': ['99', 0]}}, " + SAVE.formatted("['2', 0]") + "}";
         PromptCheck check = check(prompt.replace('\'', '"'));
