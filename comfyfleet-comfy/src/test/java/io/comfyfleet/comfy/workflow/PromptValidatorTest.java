@@ -339,6 +339,17 @@ class PromptValidatorTest {
         assertThat(PromptValidator.validateRequest(json("[1]"), CATALOG, FILES).httpStatus()).isEqualTo(400);
         assertThat(PromptValidator.validateRequest(json("'a prompt'"), CATALOG, FILES).httpStatus()).isEqualTo(500);
         assertThat(PromptValidator.validateRequest(null, CATALOG, FILES).httpStatus()).isEqualTo(500);
+        JsonNode allTargets = json("{'prompt': " + prompt + ", 'partial_execution_targets': null}");
+        assertThat(PromptValidator.validateRequest(allTargets, CATALOG, FILES).outputsToExecute()).containsExactly("9", "5");
+        assertThat(PromptValidator.validateRequest(json("{'prompt': " + prompt + ", 'number': 'x'}"), CATALOG, FILES)
+                .internalError()).contains("ValueError: could not convert string to float: 'x'");
+        assertThat(PromptValidator.validateRequest(json("{'prompt': " + prompt + ", 'number': '2.5'}"), CATALOG, FILES)
+                .ok()).isTrue();
+        assertThat(PromptValidator.validateRequest(json("{'number': null}"), CATALOG, FILES).httpStatus()).isEqualTo(500);
+        assertThat(PromptValidator.validateRequest(json("{'prompt': {}, 'client_id': 'c', 'extra_data': 'x'}"), CATALOG,
+                FILES).internalError()).contains("TypeError: 'str' object does not support item assignment");
+        assertThat(PromptValidator.validateRequest(json("{'prompt': {}, 'extra_data': 'x'}"), CATALOG, FILES)
+                .httpStatus()).isEqualTo(400);
     }
 
     @Test

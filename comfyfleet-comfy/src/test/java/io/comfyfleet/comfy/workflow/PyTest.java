@@ -66,6 +66,18 @@ class PyTest {
     }
 
     @Test
+    void stringReprMatchesCPython() throws Exception {
+        JsonNode cases;
+        try (var in = PyTest.class.getResourceAsStream("/python/str_repr.json")) {
+            cases = Json.MAPPER.readTree(in.readAllBytes());
+        }
+        assertThat(cases.size()).isGreaterThan(15);
+        for (JsonNode c : cases) {
+            assertThat(Py.repr(c.get("s"))).as(c.get("repr").stringValue()).isEqualTo(c.get("repr").stringValue());
+        }
+    }
+
+    @Test
     void reprAndStrOfContainersAndStrings() {
         assertThat(Py.repr(j("[\"a\", 1, 2.0, true, null, {\"k\": [false]}]")))
                 .isEqualTo("['a', 1, 2.0, True, None, {'k': [False]}]");
