@@ -5,7 +5,6 @@ import io.comfyfleet.comfy.workflow.Traceback.Site;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
