@@ -64,6 +64,26 @@ public final class Captures {
         }
     }
 
+    /** The prompt a recording submitted: its request, or (when the request was not kept) its history entry. */
+    public static JsonNode prompt(JsonNode recording) {
+        if (recording.has("request")) {
+            return recording.get("request").get("prompt");
+        }
+        return historyEntry(recording).get("prompt").get(2);
+    }
+
+    /** The client id a recording used. */
+    public static String clientId(JsonNode recording) {
+        if (recording.has("request")) {
+            return recording.get("request").path("client_id").asString(null);
+        }
+        return historyEntry(recording).get("prompt").get(3).path("client_id").asString(null);
+    }
+
+    private static JsonNode historyEntry(JsonNode recording) {
+        return recording.get("history").properties().iterator().next().getValue();
+    }
+
     /** Rebuilds a recorded binary frame: the recorded first bytes, then filler up to the recorded length. */
     public static byte[] binaryFrame(JsonNode binary) {
         byte[] head = hex(binary.get("head").asString());
