@@ -15,10 +15,10 @@ interface Dialect {
     String migrationLocation();
 
     /**
-     * Appended to the claim's inner SELECT. PostgreSQL needs {@code FOR UPDATE SKIP LOCKED} so concurrent
-     * claimers pass over each other's rows; SQLite has one writer at a time and needs nothing.
+     * The claim's condition on {@code id}, given the SELECT of the oldest queued ids (with its LIMIT). It must
+     * pick that SELECT's rows exactly once: no job to two claimers, and no more than the limit.
      */
-    String claimLockClause();
+    String claimedIds(String oldestQueuedIds);
 
     /** True when the statement failed because a primary key (a job id) is already taken. */
     boolean isUniqueViolation(SQLException e);

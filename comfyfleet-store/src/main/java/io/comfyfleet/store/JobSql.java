@@ -27,12 +27,12 @@ final class JobSql {
 
     /** One statement: pick the oldest live queued jobs (locking them on PostgreSQL) and take them. */
     static String claim(Dialect dialect) {
+        String oldestQueuedIds = "SELECT id FROM jobs WHERE endpoint = ? AND state IN (" + CLAIM.fromSql() + ")"
+                + " AND expires_at > ? ORDER BY created_at, id LIMIT ?";
         return "UPDATE jobs SET state = " + CLAIM.targetSql()
                 + ", worker_id = ?, started_at = ?, lease_until = ?, run_deadline = ? + execution_timeout_ms"
-                + " WHERE state IN (" + CLAIM.fromSql() + ") AND id IN ("
-                + "SELECT id FROM jobs WHERE endpoint = ? AND state IN (" + CLAIM.fromSql() + ")"
-                + " AND expires_at > ? ORDER BY created_at, id LIMIT ?" + dialect.claimLockClause()
-                + ") RETURNING *";
+                + " WHERE state IN (" + CLAIM.fromSql() + ") AND " + dialect.claimedIds(oldestQueuedIds)
+                + " RETURNING *";
     }
 
     static final String RECORD_PROGRESS =

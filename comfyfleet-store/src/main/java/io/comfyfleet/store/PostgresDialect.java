@@ -19,8 +19,12 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public String claimLockClause() {
-        return " FOR UPDATE SKIP LOCKED";
+    public String claimedIds(String oldestQueuedIds) {
+        // FOR UPDATE SKIP LOCKED: concurrent claimers pass over rows another claim has locked.
+        // = ANY(ARRAY(...)) rather than IN (...): the planner may run an IN sub-select once per outer row, and
+        // each run skips the rows the statement already took, so LIMIT n could take more than n jobs.
+        // ARRAY(...) is evaluated once, before the update.
+        return "id = ANY(ARRAY(" + oldestQueuedIds + " FOR UPDATE SKIP LOCKED))";
     }
 
     @Override

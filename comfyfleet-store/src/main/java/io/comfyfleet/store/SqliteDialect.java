@@ -18,8 +18,9 @@ final class SqliteDialect implements Dialect {
     }
 
     @Override
-    public String claimLockClause() {
-        return "";
+    public String claimedIds(String oldestQueuedIds) {
+        // one writer at a time: nothing can take these rows between the SELECT and the UPDATE
+        return "id IN (" + oldestQueuedIds + ")";
     }
 
     @Override
