@@ -5,6 +5,7 @@ import static io.comfyfleet.store.JobRows.setNullableString;
 
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobCounts;
+import io.comfyfleet.core.job.JobIds;
 import io.comfyfleet.core.job.JobNotFoundException;
 import io.comfyfleet.core.job.JobState;
 import io.comfyfleet.core.job.JobStateConflictException;
@@ -25,15 +26,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The job store on any JDBC database: the SQL and rules are shared, the {@link Database} supplies
  * connections and transactions and its {@link Dialect} the few statements that differ.
  */
 final class JdbcJobStore implements JobStore {
-    /** RunPod's job id alphabet (its MCP server validates ids with the same pattern). */
-    private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,128}");
     private static final int DELETE_BATCH = 500;
 
     private final Database db;
@@ -74,7 +72,7 @@ final class JdbcJobStore implements JobStore {
 
     private static void validate(NewJob job) {
         Objects.requireNonNull(job, "job");
-        if (job.id() == null || !JOB_ID.matcher(job.id()).matches()) {
+        if (!JobIds.isWellFormed(job.id())) {
             throw new IllegalArgumentException(
                     "job id must be 1-128 letters, digits, '_' or '-', got " + quoted(job.id()));
         }
