@@ -250,8 +250,12 @@ final class RunLoop {
         if (clock.instant().isAfter(deadline)) {
             throw timedOut();
         }
-        throw new ComfyException("lost the WebSocket of prompt " + promptId + " (" + reason + ") and could not "
-                + "reopen it in " + options.reconnectAttempts() + " attempts", last);
+        String what = "lost the WebSocket of prompt " + promptId + " (" + reason + ") and could not reopen it in "
+                + options.reconnectAttempts() + " attempts";
+        if (last != null) {
+            throw new ComfyUnavailableException(client.baseUri(), what, last);
+        }
+        throw new ComfyException(what);
     }
 
     private RunResult cancel(QueuedPrompt queued) {

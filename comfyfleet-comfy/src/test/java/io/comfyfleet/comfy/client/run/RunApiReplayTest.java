@@ -320,4 +320,24 @@ class RunApiReplayTest {
         assertThat(log.types().getLast()).isEqualTo("execution_error");
         assertThat(log.count("execution_error")).isEqualTo(1);
     }
+
+    @Test
+    void comfyGoneForGoodMidRunIsReportedUnavailable() {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_progress_previews").dropSocketAfter(6).resumeAfterReconnect().start();
+        RunListener stopServerOnDrop = new RunListener() {
+            @Override
+            public void onEvent(ComfyEvent event) {
+            }
+
+            @Override
+            public void onConnectionLost(String reason) {
+                server.close(); // as if ComfyUI crashed
+            }
+        };
+        RunOptions options = RunOptions.defaults().withReconnects(2, Duration.ofMillis(20));
+
+        assertThatThrownBy(() -> runner().run(recordedPrompt("cpu-0.3.64", "ok_progress_previews"), options, stopServerOnDrop))
+                .isInstanceOf(io.comfyfleet.comfy.client.ComfyUnavailableException.class)
+                .hasMessageContaining("could not reopen it in 2 attempts");
+    }
 }
