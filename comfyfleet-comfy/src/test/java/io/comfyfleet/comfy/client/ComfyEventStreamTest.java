@@ -125,6 +125,7 @@ class ComfyEventStreamTest {
         try (ComfyEventStream stream = client.openEventStream("c2", collected)) {
             await().atMost(Duration.ofSeconds(5)).until(() -> !collected.events.isEmpty());
             assertThat(collected.events).containsExactly(new ComfyEvent.ExecutionStart("p", 5));
+            assertThat(stream.isOpen()).isTrue();
         }
     }
 
