@@ -66,6 +66,28 @@ public final class ComfyEventStream implements AutoCloseable {
     }
 
     /**
+     * Sends this client's feature flags, e.g. {@code {"supports_preview_metadata": true}} to get previews as
+     * binary event 4 (with node and prompt ids) instead of 1. ComfyUI only reads the client's <em>first</em>
+     * frame on a socket, so call this right after opening or reconnecting; it answers with a
+     * {@link ComfyEvent.FeatureFlags} event.
+     *
+     * @throws IllegalStateException if no socket is open
+     */
+    public void sendFeatureFlags(tools.jackson.databind.JsonNode flags) {
+        WebSocket ws;
+        synchronized (lock) {
+            if (socket == null) {
+                throw new IllegalStateException("event stream of " + clientId + " is not open");
+            }
+            ws = socket.ws();
+        }
+        tools.jackson.databind.node.ObjectNode frame = io.comfyfleet.comfy.Json.MAPPER.createObjectNode();
+        frame.put("type", "feature_flags");
+        frame.set("data", flags);
+        ws.sendText(frame.toString(), true).orTimeout(client.connectTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
+    }
+
+    /**
      * Closes the current socket (if any) and opens a new one with the same client id, waiting for the
      * handshake.
      *

@@ -47,6 +47,11 @@ class ComfyEventStreamTest {
                     onConnect.accept(ctx);
                 });
                 ws.onClose(ctx -> serverLog.add("close " + ctx.queryParam("clientId")));
+                ws.onMessage(ctx -> {
+                    serverLog.add("message " + ctx.message());
+                    // ComfyUI answers a client's feature_flags with its own
+                    ctx.send("{\"type\":\"feature_flags\",\"data\":{\"supports_preview_metadata\":true}}");
+                });
             });
         }).start("127.0.0.1", 0);
         return ComfyClient.create(URI.create("http://127.0.0.1:" + server.port()));
@@ -155,6 +160,19 @@ class ComfyEventStreamTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> serverLog.size() == 3);
             assertThat(serverLog).containsExactlyInAnyOrder("connect c4", "close c4", "connect c4");
             assertThat(collected.closes).as("the replaced socket's close is not reported").isEmpty();
+        }
+    }
+
+    @Test
+    void featureFlagsAreSentAsTheFirstClientFrameAndTheReplyIsTyped() {
+        ComfyClient client = serve(ctx -> ctx.send("{\"type\":\"status\",\"data\":{\"sid\":\"c6\"}}"));
+        Collected collected = new Collected();
+
+        try (ComfyEventStream stream = client.openEventStream("c6", collected)) {
+            stream.sendFeatureFlags(io.comfyfleet.comfy.Json.MAPPER.createObjectNode().put("supports_preview_metadata", true));
+            await().atMost(Duration.ofSeconds(5)).until(() -> collected.events.size() == 2);
+            assertThat(collected.events.get(1)).isInstanceOf(ComfyEvent.FeatureFlags.class);
+            assertThat(serverLog).contains("message {\"type\":\"feature_flags\",\"data\":{\"supports_preview_metadata\":true}}");
         }
     }
 }
