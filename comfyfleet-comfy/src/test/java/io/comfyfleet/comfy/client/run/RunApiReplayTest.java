@@ -340,4 +340,25 @@ class RunApiReplayTest {
                 .isInstanceOf(io.comfyfleet.comfy.client.ComfyUnavailableException.class)
                 .hasMessageContaining("could not reopen it in 2 attempts");
     }
+
+    @Test
+    void failedHistoryReadsDuringIdleChecksAndAfterTheEndAreRetried() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").goSilentAfter(5).historyFailsFor(2).start();
+        RunOptions options = RunOptions.defaults().withIdleCheckInterval(Duration.ofMillis(100));
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_basic"), options, RunListener.none());
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.historyAvailable()).isTrue();
+    }
+
+    @Test
+    void aHistoryErrorAfterTheTerminalEventOnlyDelaysTheResult() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").historyFailsFor(1).start();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_basic"), RunOptions.defaults(), RunListener.none());
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.historyAvailable()).isTrue();
+    }
 }

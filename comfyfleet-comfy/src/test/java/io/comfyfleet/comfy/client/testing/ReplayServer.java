@@ -37,6 +37,7 @@ public final class ReplayServer implements AutoCloseable {
     private final int historyEmptyPolls;
     private final boolean stayPending;
     private final int silentAfterFrames;
+    private final AtomicInteger historyFailuresLeft;
     private final java.util.Set<String> withheldTypes;
     private final Javalin app;
 
@@ -67,6 +68,7 @@ public final class ReplayServer implements AutoCloseable {
         this.historyEmptyPolls = b.historyEmptyPolls;
         this.stayPending = b.stayPending;
         this.silentAfterFrames = b.silentAfterFrames;
+        this.historyFailuresLeft = new AtomicInteger(b.historyFailures);
         this.withheldTypes = java.util.Set.copyOf(b.withheldTypes);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
@@ -137,6 +139,7 @@ public final class ReplayServer implements AutoCloseable {
         private int historyEmptyPolls;
         private boolean stayPending;
         private int silentAfterFrames = -1;
+        private int historyFailures;
         private final java.util.Set<String> withheldTypes = new java.util.HashSet<>();
 
         private Builder(String folder, String name) {
@@ -171,6 +174,12 @@ public final class ReplayServer implements AutoCloseable {
         /** Stop sending after {@code n} frames but keep the socket open, as a half-dead connection would. */
         public Builder goSilentAfter(int n) {
             this.silentAfterFrames = n;
+            return this;
+        }
+
+        /** Answer the first {@code k} GET /history requests with 503, as a proxy in front of ComfyUI might. */
+        public Builder historyFailsFor(int k) {
+            this.historyFailures = k;
             return this;
         }
 
@@ -323,6 +332,10 @@ public final class ReplayServer implements AutoCloseable {
     }
 
     private void history(Context ctx) {
+        if (historyFailuresLeft.getAndDecrement() > 0) {
+            ctx.status(503).result("upstream busy");
+            return;
+        }
         String id = ctx.pathParam("id");
         JsonNode history = recording.get("history");
         if (!id.equals(promptId) || !done || history == null || history.isEmpty()) {
