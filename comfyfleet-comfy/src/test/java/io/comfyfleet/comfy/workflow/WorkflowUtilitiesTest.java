@@ -38,6 +38,18 @@ class WorkflowUtilitiesTest {
     }
 
     @Test
+    void validatesAParsedWorkflowLikeItsJson() {
+        PromptCheck check = PromptValidator.validate(T2I, CATALOG, ValidationContext.filesListedInCatalog());
+        assertThat(check.httpStatus()).isEqualTo(400);
+        assertThat(check.nodeErrors().propertyNames()).containsExactly("4");
+        PromptCheck fixed = PromptValidator.validate(
+                T2I.withInput("4", "ckpt_name", Json.MAPPER.getNodeFactory().stringNode("rand_a.safetensors")),
+                CATALOG, ValidationContext.filesListedInCatalog());
+        assertThat(fixed.complete()).isTrue();
+        assertThat(fixed.outputsToExecute()).containsExactly("9");
+    }
+
+    @Test
     void namesTheCheckpointsLoaded() {
         Workflow two = T2I.withInput("3", "model", new InputValue.Link("4", 0))
                 .withInput("4", "ckpt_name", Json.MAPPER.getNodeFactory().stringNode("rand_b.safetensors"));
