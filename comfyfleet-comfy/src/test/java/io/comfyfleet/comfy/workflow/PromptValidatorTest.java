@@ -304,7 +304,7 @@ class PromptValidatorTest {
             assertThat(check.internalError()).isPresent();
             assertThat(check.userMessage()).isNotBlank();
         }
-        assertThat(PromptValidator.validate(null, CATALOG, FILES).httpStatus()).isEqualTo(500);
+        assertThat(PromptValidator.validate((JsonNode) null, CATALOG, FILES).httpStatus()).isEqualTo(500);
         assertThat(check("{\"1\": \"abc\"}").error().orElseThrow().get("message").stringValue())
                 .isEqualTo("Cannot execute because a node is missing the class_type property.");
         assertThat(check("{\"1\": {\"class_type\": 5}}").error().orElseThrow().get("message").stringValue())
