@@ -39,14 +39,17 @@ class WorkflowUtilitiesTest {
 
     @Test
     void validatesAParsedWorkflowLikeItsJson() {
-        PromptCheck check = PromptValidator.validate(T2I, CATALOG, ValidationContext.filesListedInCatalog());
+        Workflow recorded = Workflow.parse(Captures.read("h100-0.3.64", "g01_a_cold.json").get("request").get("prompt"));
+        ValidationContext files = ValidationContext.filesListedInCatalog();
+        assertThat(PromptValidator.validate(recorded, CATALOG, files).complete()).isTrue();
+
+        PromptCheck check = PromptValidator.validate(
+                recorded.withInput("4", "ckpt_name", Json.MAPPER.getNodeFactory().stringNode("missing.safetensors")),
+                CATALOG, files);
         assertThat(check.httpStatus()).isEqualTo(400);
         assertThat(check.nodeErrors().propertyNames()).containsExactly("4");
-        PromptCheck fixed = PromptValidator.validate(
-                T2I.withInput("4", "ckpt_name", Json.MAPPER.getNodeFactory().stringNode("rand_a.safetensors")),
-                CATALOG, ValidationContext.filesListedInCatalog());
-        assertThat(fixed.complete()).isTrue();
-        assertThat(fixed.outputsToExecute()).containsExactly("9");
+        assertThat(check.userMessage()).isEqualTo("node 4 (CheckpointLoaderSimple) input ckpt_name:"
+                + " 'missing.safetensors' is not one of ['rand_a.safetensors', 'rand_b.safetensors'].");
     }
 
     @Test
