@@ -60,6 +60,8 @@ final class RunLoop {
     private String lastSeen = "nothing yet";
     private boolean cancelRequested;
     private int reconnects;
+    /** Delivered events that show this prompt moving; custom frames without an id (system monitors) do not. */
+    private int newsCount;
 
     RunLoop(ComfyClient client, Clock clock, RunOptions options, RunListener listener, String promptId,
             String clientId) {
@@ -108,21 +110,39 @@ final class RunLoop {
     }
 
     private RunResult loop(ComfyEventStream stream, QueuedPrompt queued) throws InterruptedException {
+        // quiet = no news about *this* prompt; broadcasts (status, custom monitors) do not count
+        Instant lastNews = clock.instant();
         while (true) {
-            Duration left = Duration.between(clock.instant(), deadline);
+            Instant now = clock.instant();
+            Duration left = Duration.between(now, deadline);
             if (left.isNegative() || left.isZero()) {
                 throw timedOut();
             }
-            long waitMs = Math.max(1, Math.min(left.toMillis(), options.idleCheckInterval().toMillis()));
+            Duration quiet = Duration.between(lastNews, now);
+            if (quiet.compareTo(options.idleCheckInterval()) >= 0) {
+                RunResult done = idleCheck(queued, quiet.toMillis());
+                if (done != null) {
+                    return done;
+                }
+                lastNews = clock.instant();
+                continue;
+            }
+            long waitMs = Math.max(1, Math.min(left.toMillis(), options.idleCheckInterval().minus(quiet).toMillis()));
             Signal signal = signals.poll(waitMs, TimeUnit.MILLISECONDS);
+            if (signal == null) {
+                continue;
+            }
+            int news = newsCount;
             RunResult done = switch (signal) {
-                case null -> idleCheck(queued, waitMs);
                 case Event e -> onEvent(e.event(), queued);
                 case SocketLost lost -> reconnectAndReconcile(stream, queued, lost.reason());
                 case Cancel c -> cancel(queued);
             };
             if (done != null) {
                 return done;
+            }
+            if (newsCount != news || !(signal instanceof Event)) {
+                lastNews = clock.instant();
             }
         }
     }
@@ -154,6 +174,9 @@ final class RunLoop {
     }
 
     private void deliver(ComfyEvent event) {
+        if (!(event instanceof ComfyEvent.Unknown)) {
+            newsCount++;
+        }
         track(event);
         try {
             listener.onEvent(event);

@@ -294,6 +294,7 @@ class RunApiReplayTest {
     }
 
     @Test
+    @Timeout(10) // the fixture chatters for 20 s: only an idle check that ignores chatter ends the run sooner
     void aSocketThatGoesSilentIsCaughtByTheIdleCheck() throws Exception {
         server = ReplayServer.replay("cpu-0.3.64", "ok_basic").goSilentAfter(5).start();
         RunOptions options = RunOptions.defaults().withIdleCheckInterval(Duration.ofMillis(200));
@@ -305,6 +306,8 @@ class RunApiReplayTest {
         assertThat(result.reconnects()).isZero();
         assertThat(log.types().getLast()).isEqualTo("execution_success");
         assertThat(log.count("execution_success")).isEqualTo(1);
+        // the run closes its socket when it ends, even while the server keeps chatting on it
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.openSockets() == 0);
         assertThat(result.outputs().outputs()).hasSize(1);
     }
 
