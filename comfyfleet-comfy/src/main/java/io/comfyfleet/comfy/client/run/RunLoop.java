@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RunLoop {
     private static final Logger log = LoggerFactory.getLogger(RunLoop.class);
+    private static final Duration RESTOP_INTERVAL = Duration.ofSeconds(1);
 
     private sealed interface Signal {}
 
@@ -59,6 +60,7 @@ final class RunLoop {
     private Instant executionStarted;
     private String lastSeen = "nothing yet";
     private boolean cancelRequested;
+    private Instant lastStopRequest;
     private int reconnects;
     /** Delivered events that show this prompt moving; custom frames without an id (system monitors) do not. */
     private int newsCount;
@@ -124,6 +126,7 @@ final class RunLoop {
                 if (done != null) {
                     return done;
                 }
+                repeatStopIfCancelled();
                 lastNews = clock.instant();
                 continue;
             }
@@ -143,6 +146,9 @@ final class RunLoop {
             }
             if (newsCount != news || !(signal instanceof Event)) {
                 lastNews = clock.instant();
+            }
+            if (newsCount != news) {
+                repeatStopIfCancelled();
             }
         }
     }
@@ -308,8 +314,29 @@ final class RunLoop {
         return reconcile(queued, "cancel requested");
     }
 
+    /**
+     * ComfyUI clears its interrupt flag when a prompt starts, so an interrupt that lands between leaving the
+     * queue and starting is lost. While a cancelled prompt still shows signs of life, ask again (at most once
+     * per second).
+     */
+    private void repeatStopIfCancelled() {
+        if (!cancelRequested || gate.terminalSeen()) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (lastStopRequest != null && Duration.between(lastStopRequest, now).compareTo(RESTOP_INTERVAL) < 0) {
+            return;
+        }
+        try {
+            requestStop();
+        } catch (ComfyUnavailableException | ComfyTimeoutException | ComfyHttpException e) {
+            log.warn("repeating the interrupt of prompt {} failed: {}", promptId, e.getMessage());
+        }
+    }
+
     /** Dequeue if pending, interrupt if running: two idempotent calls cover both without a race. */
     private void requestStop() {
+        lastStopRequest = clock.instant();
         client.deleteFromQueue(List.of(promptId));
         client.interrupt(promptId);
     }

@@ -50,7 +50,7 @@ public final class ReplayServer implements AutoCloseable {
     private final AtomicInteger historyPollsAfterDone = new AtomicInteger();
     private final AtomicInteger connects = new AtomicInteger();
     private final AtomicBoolean originSeen = new AtomicBoolean();
-    private final CountDownLatch interrupted = new CountDownLatch(1);
+    private final CountDownLatch interrupted;
     private volatile JsonNode promptBody;
     private volatile String promptId;
     private volatile String clientId;
@@ -71,6 +71,7 @@ public final class ReplayServer implements AutoCloseable {
         this.stayPending = b.stayPending;
         this.silentAfterFrames = b.silentAfterFrames;
         this.historyFailuresLeft = new AtomicInteger(b.historyFailures);
+        this.interrupted = new CountDownLatch(b.interruptsNeeded);
         this.withheldTypes = java.util.Set.copyOf(b.withheldTypes);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
@@ -143,6 +144,7 @@ public final class ReplayServer implements AutoCloseable {
         private boolean stayPending;
         private int silentAfterFrames = -1;
         private int historyFailures;
+        private int interruptsNeeded = 1;
         private final java.util.Set<String> withheldTypes = new java.util.HashSet<>();
 
         private Builder(String folder, String name) {
@@ -181,6 +183,12 @@ public final class ReplayServer implements AutoCloseable {
          */
         public Builder goSilentAfter(int n) {
             this.silentAfterFrames = n;
+            return this;
+        }
+
+        /** Lose the first interrupt, as ComfyUI does when it lands just before a prompt starts. */
+        public Builder loseFirstInterrupt() {
+            this.interruptsNeeded = 2;
             return this;
         }
 
