@@ -29,9 +29,10 @@ final class SqliteDatabase implements Database {
     private static final int BUSY_TIMEOUT_MS = 5_000;
     private static final long READER_WAIT_SECONDS = 10;
     /** Keeps one group commit's transaction, and so the wait of the writes behind it, short. */
-    private static final int MAX_BATCH = 256;
+    static final int MAX_BATCH = 256;
 
     private final Path file;
+    private final int maxBatch;
     private final Dialect dialect = new SqliteDialect();
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private final Queue<PendingWrite<?>> pending = new ConcurrentLinkedQueue<>();
@@ -40,7 +41,12 @@ final class SqliteDatabase implements Database {
     private final List<Connection> all = new ArrayList<>();
 
     SqliteDatabase(Path file) throws SQLException {
+        this(file, MAX_BATCH);
+    }
+
+    SqliteDatabase(Path file, int maxBatch) throws SQLException {
         this.file = file;
+        this.maxBatch = maxBatch;
         try {
             this.writer = open(writerConfig());
             all.add(writer);
@@ -88,7 +94,8 @@ final class SqliteDatabase implements Database {
         pending.add(mine);
         writeLock.lock();
         try {
-            if (!mine.isDone()) {
+            // usually one round; more when over maxBatch writes were queued ahead of this one
+            while (!mine.isDone()) {
                 commitPending();
             }
         } finally {
@@ -106,7 +113,7 @@ final class SqliteDatabase implements Database {
      */
     private void commitPending() {
         List<PendingWrite<?>> batch = new ArrayList<>();
-        for (PendingWrite<?> w; batch.size() < MAX_BATCH && (w = pending.poll()) != null; ) {
+        for (PendingWrite<?> w; batch.size() < maxBatch && (w = pending.poll()) != null; ) {
             batch.add(w);
         }
         try {
