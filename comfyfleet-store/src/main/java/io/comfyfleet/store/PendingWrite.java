@@ -9,13 +9,15 @@ import java.sql.SQLException;
  */
 final class PendingWrite<T> {
     final String what;
+    final Durability durability;
     private final SqlWork<T> work;
     private T result;
     private Throwable failure;
     private boolean done;
 
-    PendingWrite(String what, SqlWork<T> work) {
+    PendingWrite(String what, Durability durability, SqlWork<T> work) {
         this.what = what;
+        this.durability = durability;
         this.work = work;
     }
 

@@ -36,6 +36,8 @@ final class SqliteDatabase implements Database {
     private final Dialect dialect = new SqliteDialect();
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private final Queue<PendingWrite<?>> pending = new ConcurrentLinkedQueue<>();
+    /** Whether the writer's commits fsync now (synchronous=FULL); guarded by the writer lock. */
+    private boolean syncing = true;
     private final Connection writer;
     private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
     private final List<Connection> all = new ArrayList<>();
@@ -89,8 +91,8 @@ final class SqliteDatabase implements Database {
     }
 
     @Override
-    public <T> T write(String what, SqlWork<T> work) {
-        PendingWrite<T> mine = new PendingWrite<>(what, work);
+    public <T> T write(String what, Durability durability, SqlWork<T> work) {
+        PendingWrite<T> mine = new PendingWrite<>(what, durability, work);
         pending.add(mine);
         writeLock.lock();
         try {
@@ -109,14 +111,22 @@ final class SqliteDatabase implements Database {
      * commits once. A commit costs an fsync (milliseconds on most disks) however much it carries, so under
      * load many requests share one; alone, a write is its own batch. A write that fails is rolled back to its
      * savepoint without touching the others; a commit that fails fails the whole batch. Callers learn their
-     * outcome only after the commit, so what they are told happened is on disk.
+     * outcome only after the commit, so what they are told happened is committed, and synced when any write
+     * of the batch asked for {@link Durability#SYNCED}.
+     *
+     * <p>A batch of only {@link Durability#COMMITTED} writes commits with {@code synchronous=NORMAL}: in WAL
+     * mode that appends to the log without an fsync, and the next FULL commit's fsync of the same log file
+     * makes it durable too, in order. The database stays consistent either way.
      */
     private void commitPending() {
         List<PendingWrite<?>> batch = new ArrayList<>();
+        boolean sync = false;
         for (PendingWrite<?> w; batch.size() < maxBatch && (w = pending.poll()) != null; ) {
             batch.add(w);
+            sync |= w.durability == Durability.SYNCED;
         }
         try {
+            syncCommits(sync);
             // Autocommit is on between batches: sqlite-jdbc begins the next transaction right after a commit,
             // and an idle open IMMEDIATE transaction would keep every other process from writing the file.
             // Turning autocommit off runs BEGIN IMMEDIATE; turning it back on commits.
@@ -135,6 +145,16 @@ final class SqliteDatabase implements Database {
         }
         for (PendingWrite<?> w : batch) {
             w.commit();
+        }
+    }
+
+    /** Sets synchronous=FULL or NORMAL for the next commit (outside a transaction; only when it changes). */
+    private void syncCommits(boolean sync) throws SQLException {
+        if (sync != syncing) {
+            try (Statement s = writer.createStatement()) {
+                s.execute(sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            }
+            syncing = sync;
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +29,7 @@ class SqliteDatabaseTest {
     @Timeout(60)
     void everyWriterGetsItsOwnResultWhenWritesSpillOverSeveralBatches() throws Exception {
         try (SqliteDatabase db = new SqliteDatabase(dir.resolve("t.db"), 2)) {
-            db.write("create a table", c -> {
+            db.write("create a table", Durability.SYNCED, c -> {
                 try (Statement s = c.createStatement()) {
                     return s.executeUpdate("CREATE TABLE t (x INTEGER PRIMARY KEY)");
                 }
@@ -46,7 +47,8 @@ class SqliteDatabaseTest {
                         List<Integer> got = new ArrayList<>();
                         for (int i = 0; i < each; i++) {
                             int x = base + i;
-                            got.add(db.write("insert " + x, c -> {
+                            Durability durability = x % 2 == 0 ? Durability.SYNCED : Durability.COMMITTED;
+                            got.add(db.write("insert " + x, durability, c -> {
                                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO t VALUES (?)")) {
                                     ps.setInt(1, x);
                                     ps.executeUpdate();
@@ -61,7 +63,7 @@ class SqliteDatabaseTest {
                 for (int t = 0; t < threads; t++) {
                     int base = t * 1000;
                     assertThat(results.get(t).get(50, TimeUnit.SECONDS))
-                            .containsExactlyElementsOf(java.util.stream.IntStream.range(base, base + each).boxed().toList());
+                            .containsExactlyElementsOf(IntStream.range(base, base + each).boxed().toList());
                 }
             } finally {
                 pool.shutdownNow();
@@ -77,15 +79,34 @@ class SqliteDatabaseTest {
     }
 
     @Test
+    void aWriteThatMustBeSyncedCommitsWithSynchronousFull() throws Exception {
+        try (SqliteDatabase db = new SqliteDatabase(dir.resolve("t.db"))) {
+            SqlWork<Integer> synchronousNow = c -> {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA synchronous")) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            };
+            int normal = 1;
+            int full = 2;
+
+            assertThat(db.write("look", Durability.SYNCED, synchronousNow)).isEqualTo(full);
+            assertThat(db.write("look", Durability.COMMITTED, synchronousNow)).isEqualTo(normal);
+            assertThat(db.write("look", Durability.COMMITTED, synchronousNow)).isEqualTo(normal);
+            assertThat(db.write("look", Durability.SYNCED, synchronousNow)).isEqualTo(full);
+        }
+    }
+
+    @Test
     void aFailedStatementIsReportedWithWhatWasAttemptedAndLeavesNothingBehind() throws Exception {
         try (SqliteDatabase db = new SqliteDatabase(dir.resolve("t.db"))) {
-            db.write("create a table", c -> {
+            db.write("create a table", Durability.SYNCED, c -> {
                 try (Statement s = c.createStatement()) {
                     return s.executeUpdate("CREATE TABLE t (x INTEGER PRIMARY KEY)");
                 }
             });
 
-            assertThatThrownBy(() -> db.write("insert twice", c -> {
+            assertThatThrownBy(() -> db.write("insert twice", Durability.SYNCED, c -> {
                 try (Statement s = c.createStatement()) {
                     s.executeUpdate("INSERT INTO t VALUES (1)");
                     return s.executeUpdate("INSERT INTO t VALUES (1)");
