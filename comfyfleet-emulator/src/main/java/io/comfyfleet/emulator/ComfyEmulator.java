@@ -1,6 +1,7 @@
 package io.comfyfleet.emulator;
 
 import io.comfyfleet.emulator.admission.PromptAdmission;
+import io.comfyfleet.emulator.admission.ValidatorAdmission;
 import io.comfyfleet.emulator.engine.Catalogue;
 import io.comfyfleet.emulator.engine.Engine;
 import io.comfyfleet.emulator.faults.Faults;
@@ -42,10 +43,8 @@ public final class ComfyEmulator {
         Catalogue catalogue = config.objectInfo() == null ? Catalogue.recorded() : Catalogue.fromFile(config.objectInfo());
         Faults faults = new Faults(config.faults());
         NodeServices services = new NodeServices(files, config.timing(), new ModelResidency(), config.previews());
-        PromptAdmission admission = config.admission();
-        if (admission == null) {
-            throw new EmulatorException("no /prompt validator configured");
-        }
+        PromptAdmission admission = config.admission() != null ? config.admission()
+                : new ValidatorAdmission(catalogue, files);
         boolean delayed = !config.timing().startup().isZero();
         boolean late = delayed && config.startupMode() == StartupMode.LATE;
         HttpFrontEnd[] http = new HttpFrontEnd[1];

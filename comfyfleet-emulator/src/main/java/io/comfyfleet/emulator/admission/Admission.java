@@ -13,8 +13,10 @@ import tools.jackson.databind.node.ObjectNode;
  * @param textBody        the 500 plain-text body, or null
  * @param outputs         the output node ids to execute when accepted
  * @param nodeErrors      node errors to report with a 200 (outputs that failed while others passed)
+ * @param queuedPrompt    the prompt as ComfyUI queues it (values converted during validation), when accepted
  */
-public record Admission(int httpStatus, JsonNode body, String textBody, List<String> outputs, ObjectNode nodeErrors) {
+public record Admission(int httpStatus, JsonNode body, String textBody, List<String> outputs, ObjectNode nodeErrors,
+        ObjectNode queuedPrompt) {
     public boolean accepted() {
         return httpStatus == 200;
     }

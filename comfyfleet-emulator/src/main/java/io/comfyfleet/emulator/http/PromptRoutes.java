@@ -73,7 +73,7 @@ final class PromptRoutes {
             return;
         }
         SENSITIVE.forEach(extraData::remove);
-        engine.queue().put(new QueueItem(queueNumber, promptId, (ObjectNode) body.get("prompt"), extraData, decision.outputs()));
+        engine.queue().put(new QueueItem(queueNumber, promptId, decision.queuedPrompt(), extraData, decision.outputs()));
         ObjectNode answer = Json.MAPPER.createObjectNode();
         answer.put("prompt_id", promptId);
         if (queueNumber instanceof Double d) {

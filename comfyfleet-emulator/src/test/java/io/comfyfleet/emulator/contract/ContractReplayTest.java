@@ -105,8 +105,8 @@ class ContractReplayTest {
             TimingModel timing = new TimingModel(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO,
                     Duration.ZERO, Duration.ofMillis(40), Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO,
                     Duration.ZERO);
-            emulator = ComfyEmulator.start(ContractFixtures.config(EmulatorConfig.builder().host("127.0.0.1").port(0)
-                    .baseDirectory(base).objectInfo(objectInfo).timing(timing).previews(folder.startsWith("h100")), catalogue));
+            emulator = ComfyEmulator.start(EmulatorConfig.builder().host("127.0.0.1").port(0)
+                    .baseDirectory(base).objectInfo(objectInfo).timing(timing).previews(folder.startsWith("h100")).build());
             client = new ComfyTestClient(emulator.baseUri());
         }
 
@@ -183,7 +183,7 @@ class ContractReplayTest {
                 client.post("/interrupt", "{\"prompt_id\":\"" + promptId + "\"}");
                 int interrupted = socket.await(ComfyTestClient.ofType("execution_interrupted"), WAIT);
                 int status = socket.awaitAfter(interrupted, ComfyTestClient.ofType("status"), WAIT);
-                compareFrames(rec, socket.frames().subList(0, status + 1));
+                compareFramesAroundQueuedSecond(rec, socket.frames().subList(0, status + 1));
                 socket.await(ComfyTestClient.executingNull(promptId), WAIT);
                 compareHistory(rec, promptId);
                 await().atMost(WAIT).until(() -> !client.get("/history/" + secondId).json().isEmpty());
@@ -226,6 +226,25 @@ class ContractReplayTest {
             List<String> expected = FrameShape.recorded(rec.frames(), isOutput);
             List<String> actual = FrameShape.observed(frames, isOutput);
             assertThat(expected).as("recording has frames").isNotEmpty();
+            FrameShape.assertSameShape(rec.folder() + "/" + rec.name(), expected, actual);
+        }
+
+        /**
+         * The other client's prompt is queued by this test, so where its "status q=2" broadcast lands depends on
+         * when the test posts it, not on the emulator: it is checked apart (exactly one, between start and end).
+         */
+        private void compareFramesAroundQueuedSecond(Recording rec, List<Frame> frames) {
+            Predicate<String> isOutput = outputNodes(rec);
+            String queuedSecond = "status[status] q=2";
+            List<String> expected = new ArrayList<>(FrameShape.recorded(rec.frames(), isOutput));
+            List<String> actual = new ArrayList<>(FrameShape.observed(frames, isOutput));
+            assertThat(expected).as("recording").containsOnlyOnce(queuedSecond);
+            assertThat(actual).as("the second prompt's status broadcast").containsOnlyOnce(queuedSecond);
+            int at = actual.indexOf(queuedSecond);
+            assertThat(actual.subList(0, at)).anyMatch(t -> t.startsWith("execution_start"));
+            assertThat(actual.subList(at, actual.size())).anyMatch(t -> t.startsWith("execution_interrupted"));
+            expected.remove(queuedSecond);
+            actual.remove(queuedSecond);
             FrameShape.assertSameShape(rec.folder() + "/" + rec.name(), expected, actual);
         }
 
@@ -292,7 +311,21 @@ class ContractReplayTest {
         private static void assertSameError(Recording rec, JsonNode actual) {
             JsonNode expected = rec.response();
             assertThat(actual.get("error")).as(rec.name() + " error").isEqualTo(expected.get("error"));
-            assertThat(actual.get("node_errors")).as(rec.name() + " node_errors").isEqualTo(expected.get("node_errors"));
+            // ComfyUI walks a node's inputs as a Python set: the order of one node's errors varies per process
+            assertThat(unorderedErrors(actual.get("node_errors"))).as(rec.name() + " node_errors")
+                    .isEqualTo(unorderedErrors(expected.get("node_errors")));
+        }
+
+        private static Map<String, Object> unorderedErrors(JsonNode nodeErrors) {
+            Map<String, Object> out = new java.util.TreeMap<>();
+            nodeErrors.properties().forEach(e -> {
+                ObjectNode copy = (ObjectNode) e.getValue().deepCopy();
+                TreeSet<String> errors = new TreeSet<>();
+                copy.path("errors").forEach(err -> errors.add(err.toString()));
+                copy.remove("errors");
+                out.put(e.getKey(), copy + " " + errors);
+            });
+            return out;
         }
 
         private static void assertSameQueue(JsonNode expected, JsonNode actual, Map<String, JsonNode> unused, String secondId) {
