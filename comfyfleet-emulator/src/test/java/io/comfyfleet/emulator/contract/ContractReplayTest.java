@@ -8,6 +8,8 @@ import io.comfyfleet.emulator.ComfyEmulator;
 import io.comfyfleet.emulator.EmulatorConfig;
 import io.comfyfleet.emulator.RunningEmulator;
 import io.comfyfleet.emulator.TimingModel;
+import io.comfyfleet.emulator.testing.ComfyTestClient;
+import io.comfyfleet.emulator.testing.Frame;
 import io.comfyfleet.emulator.engine.Catalogue;
 import java.awt.Color;
 import java.awt.image.BufferedImage;

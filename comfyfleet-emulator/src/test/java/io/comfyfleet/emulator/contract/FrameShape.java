@@ -2,6 +2,7 @@ package io.comfyfleet.emulator.contract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.comfyfleet.emulator.testing.Frame;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;

@@ -1,4 +1,4 @@
-package io.comfyfleet.emulator.contract;
+package io.comfyfleet.emulator.testing;
 
 import io.comfyfleet.comfy.Json;
 import java.io.ByteArrayOutputStream;
@@ -18,9 +18,9 @@ import java.util.function.Predicate;
 import tools.jackson.databind.JsonNode;
 
 /** A small ComfyUI client for tests: JSON over HTTP, multipart uploads, and a frame-recording WebSocket. */
-final class ComfyTestClient {
-    record Answer(int status, String body, java.net.http.HttpHeaders headers, byte[] bytes) {
-        JsonNode json() {
+public final class ComfyTestClient {
+    public record Answer(int status, String body, java.net.http.HttpHeaders headers, byte[] bytes) {
+        public JsonNode json() {
             return Json.MAPPER.readTree(body);
         }
     }
@@ -28,31 +28,31 @@ final class ComfyTestClient {
     private final URI base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    ComfyTestClient(URI base) {
+    public ComfyTestClient(URI base) {
         this.base = base;
     }
 
-    Answer get(String path) throws Exception {
+    public Answer get(String path) throws Exception {
         return send(HttpRequest.newBuilder(base.resolve(path)).GET().build());
     }
 
-    Answer post(String path, String body) throws Exception {
+    public Answer post(String path, String body) throws Exception {
         return send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
-    Answer post(String path, JsonNode body) throws Exception {
+    public Answer post(String path, JsonNode body) throws Exception {
         return post(path, Json.MAPPER.writeValueAsString(body));
     }
 
-    Answer send(HttpRequest request) throws Exception {
+    public Answer send(HttpRequest request) throws Exception {
         HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         return new Answer(response.statusCode(), new String(response.body(), StandardCharsets.UTF_8), response.headers(),
                 response.body());
     }
 
     /** POST /upload/image (or /upload/mask) as multipart with extra text fields. */
-    Answer upload(String path, String filename, byte[] data, String... fields) throws Exception {
+    public Answer upload(String path, String filename, byte[] data, String... fields) throws Exception {
         String boundary = "----comfyfleet" + UUID.randomUUID();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (int i = 0; i + 1 < fields.length; i += 2) {
@@ -68,7 +68,7 @@ final class ComfyTestClient {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build());
     }
 
-    Socket connect(String clientId) throws Exception {
+    public Socket connect(String clientId) throws Exception {
         Socket socket = new Socket();
         URI ws = URI.create("ws://" + base.getHost() + ":" + base.getPort() + "/ws?clientId=" + clientId);
         socket.ws = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5)).buildAsync(ws, socket).get();
@@ -76,7 +76,7 @@ final class ComfyTestClient {
     }
 
     /** Records every frame in arrival order. */
-    static final class Socket implements WebSocket.Listener, AutoCloseable {
+    public static final class Socket implements WebSocket.Listener, AutoCloseable {
         private final List<Frame> frames = new ArrayList<>();
         private final StringBuilder text = new StringBuilder();
         private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
@@ -121,25 +121,25 @@ final class ComfyTestClient {
             notifyAll();
         }
 
-        synchronized List<Frame> frames() {
+        public synchronized List<Frame> frames() {
             return List.copyOf(frames);
         }
 
-        boolean isClosed() {
+        public boolean isClosed() {
             return closed;
         }
 
-        void sendText(String message) {
+        public void sendText(String message) {
             ws.sendText(message, true).join();
         }
 
         /** Waits (bounded) for a frame matching the predicate, returning its index. */
-        synchronized int await(Predicate<Frame> wanted, Duration timeout) throws InterruptedException {
+        public synchronized int await(Predicate<Frame> wanted, Duration timeout) throws InterruptedException {
             return awaitAfter(-1, wanted, timeout);
         }
 
         /** Like {@link #await} but only frames after index {@code after} count. */
-        synchronized int awaitAfter(int after, Predicate<Frame> wanted, Duration timeout) throws InterruptedException {
+        public synchronized int awaitAfter(int after, Predicate<Frame> wanted, Duration timeout) throws InterruptedException {
             long deadline = System.nanoTime() + timeout.toNanos();
             int seen = after + 1;
             while (true) {
@@ -165,12 +165,12 @@ final class ComfyTestClient {
         }
     }
 
-    static Predicate<Frame> executingNull(String promptId) {
+    public static Predicate<Frame> executingNull(String promptId) {
         return f -> f.isText() && f.type().equals("executing") && f.data().path("node").isNull()
                 && promptId.equals(f.data().path("prompt_id").asString());
     }
 
-    static Predicate<Frame> ofType(String type) {
+    public static Predicate<Frame> ofType(String type) {
         return f -> f.type().equals(type);
     }
 }

@@ -1,26 +1,26 @@
-package io.comfyfleet.emulator.contract;
+package io.comfyfleet.emulator.testing;
 
 import tools.jackson.databind.JsonNode;
 
 /** A WebSocket frame as a test sees it: a JSON text message, or a binary message's first bytes. */
-record Frame(JsonNode text, byte[] binary) {
-    static Frame text(JsonNode json) {
+public record Frame(JsonNode text, byte[] binary) {
+    public static Frame text(JsonNode json) {
         return new Frame(json, null);
     }
 
-    static Frame binary(byte[] bytes) {
+    public static Frame binary(byte[] bytes) {
         return new Frame(null, bytes);
     }
 
-    boolean isText() {
+    public boolean isText() {
         return text != null;
     }
 
-    String type() {
+    public String type() {
         return isText() ? text.path("type").asString("") : "binary";
     }
 
-    JsonNode data() {
+    public JsonNode data() {
         return text.path("data");
     }
 }
