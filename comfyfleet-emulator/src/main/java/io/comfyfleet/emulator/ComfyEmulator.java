@@ -78,7 +78,9 @@ public final class ComfyEmulator {
         LOG.info("Starting server");
         try {
             int port = http.start(config.host(), config.port());
-            http.markReady();
+            if (config.startupMode() != StartupMode.LATE || config.timing().startup().isZero()) {
+                http.markReady();
+            }
             LOG.info("To see the GUI go to: http://{}:{}", config.host(), port);
             bound.complete(port);
         } catch (RuntimeException e) {

@@ -146,8 +146,8 @@ final class PromptExecutor {
             }
             currentInputs = resolveInputs(nodeId);
             StepCounter steps = new StepCounter();
+            checkInterrupt(); // ComfyUI's before_node_execution; a fault stands in for the node's own code, after it
             faults.check(nodeId, classType, 0, false);
-            checkInterrupt();
             NodeCall call = new NodeCall(nodeId, classType, currentInputs, catalogue.outputTypes(classType), prompt,
                     item.extraData(), services, hooks(nodeId, classType, steps));
             NodeResult result = library.behaviourFor(classType).run(call);
