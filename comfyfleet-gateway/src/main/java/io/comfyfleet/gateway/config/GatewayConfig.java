@@ -1,0 +1,37 @@
+package io.comfyfleet.gateway.config;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The validated, frozen gateway configuration. Build it with {@link ConfigLoader}.
+ */
+public record GatewayConfig(
+        ServerSettings server, StoreSettings store, WebhookSettings webhooks, List<EndpointConfig> endpoints) {
+
+    public GatewayConfig {
+        endpoints = List.copyOf(endpoints);
+    }
+
+    /** The endpoint with this name, if configured. */
+    public Optional<EndpointConfig> endpoint(String name) {
+        return Optional.ofNullable(byName().get(name));
+    }
+
+    private Map<String, EndpointConfig> byName() {
+        return endpoints.stream().collect(Collectors.toMap(EndpointConfig::name, Function.identity()));
+    }
+
+    /** A copy with another server section (tests pick a free port or a temporary data folder). */
+    public GatewayConfig withServer(ServerSettings newServer) {
+        return new GatewayConfig(newServer, store, webhooks, endpoints);
+    }
+
+    /** A copy with another store section. */
+    public GatewayConfig withStore(StoreSettings newStore) {
+        return new GatewayConfig(server, newStore, webhooks, endpoints);
+    }
+}
