@@ -4,15 +4,17 @@ import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.gateway.auth.Access;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.GatewayConfig;
+import io.comfyfleet.gateway.config.StoreSettings;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import io.comfyfleet.gateway.http.HttpServer;
 import io.comfyfleet.gateway.jobs.JobEvents;
 import io.comfyfleet.gateway.jobs.JobService;
-import io.comfyfleet.gateway.jobs.Sweeper;
+import io.comfyfleet.gateway.jobs.Housekeeping;
 import io.comfyfleet.gateway.jobs.WorkerService;
 import io.comfyfleet.gateway.outputs.OutputFiles;
 import io.comfyfleet.gateway.webhook.WebhookSender;
 import io.comfyfleet.gateway.webhook.WebhookSigner;
+import io.comfyfleet.store.JobStores;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
@@ -31,7 +33,7 @@ public final class Gateway implements AutoCloseable {
     private final JobStore store;
     private final JobEvents events;
     private final WebhookSender webhooks;
-    private final Sweeper sweeper;
+    private final Housekeeping housekeeping;
     private final HttpServer http;
     private final WorkerRegistry workers;
 
@@ -49,8 +51,27 @@ public final class Gateway implements AutoCloseable {
         JobService jobs = new JobService(store, events, workers, clock);
         WorkerService workerService = new WorkerService(store, events, workers, clock, config.server().lease());
         OutputFiles files = new OutputFiles(config.server().dataDir());
-        this.sweeper = new Sweeper(store, events, jobs, workers, files, clock, config.server().retention());
+        this.housekeeping = new Housekeeping(store, events, jobs, files, clock, config.server().sweepInterval(),
+                config.server().retention());
         this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files, clock);
+    }
+
+    /**
+     * Opens the configured store (SQLite file or PostgreSQL) and starts a gateway on it with the system clock.
+     *
+     * @throws io.comfyfleet.core.job.JobStoreException when the database cannot be opened or migrated
+     */
+    public static Gateway start(GatewayConfig config) {
+        return start(config, openStore(config.store()), Clock.systemUTC());
+    }
+
+    /** Opens the store the configuration names. */
+    public static JobStore openStore(StoreSettings store) {
+        return switch (store.kind()) {
+            case SQLITE -> JobStores.openSqlite(store.sqlitePath());
+            case POSTGRES -> JobStores.openPostgres(store.postgresUrl(), store.postgresUser(),
+                    store.postgresPassword() == null ? null : store.postgresPassword().reveal());
+        };
     }
 
     /**
@@ -66,7 +87,7 @@ public final class Gateway implements AutoCloseable {
             gateway.close();
             throw e;
         }
-        gateway.sweeper.start(config.server().sweepInterval());
+        gateway.housekeeping.start();
         log.info("gateway listening on {}:{} with endpoints {}", config.server().host(), gateway.port(),
                 config.endpoints().stream().map(EndpointConfig::name).toList());
         return gateway;
@@ -77,9 +98,9 @@ public final class Gateway implements AutoCloseable {
         return http.port();
     }
 
-    /** The sweeper (tests run a round on demand). */
-    public Sweeper sweeper() {
-        return sweeper;
+    /** Leases, timeouts, TTL and retention (tests run a pass on demand after moving the clock). */
+    public Housekeeping housekeeping() {
+        return housekeeping;
     }
 
     /** Live worker bookkeeping (the autoscaler reads it). */
@@ -92,6 +113,11 @@ public final class Gateway implements AutoCloseable {
         return events.waitingTakers(endpoint);
     }
 
+    /** How many client long-polls (runsync, status-sync, stream) wait on the job right now. */
+    public int waitingOnJob(String jobId) {
+        return events.waitingOn(jobId);
+    }
+
     /** Webhook calls not yet delivered or given up. */
     public long pendingWebhooks() {
         return webhooks.pending();
@@ -101,7 +127,7 @@ public final class Gateway implements AutoCloseable {
     public void close() {
         events.shutDown();
         http.close();
-        sweeper.close();
+        housekeeping.close();
         webhooks.close();
         store.close();
     }

@@ -1,10 +1,7 @@
 package io.comfyfleet.gateway.config;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * The validated, frozen gateway configuration. Build it with {@link ConfigLoader}.
@@ -18,11 +15,7 @@ public record GatewayConfig(
 
     /** The endpoint with this name, if configured. */
     public Optional<EndpointConfig> endpoint(String name) {
-        return Optional.ofNullable(byName().get(name));
-    }
-
-    private Map<String, EndpointConfig> byName() {
-        return endpoints.stream().collect(Collectors.toMap(EndpointConfig::name, Function.identity()));
+        return endpoints.stream().filter(e -> e.name().equals(name)).findFirst();
     }
 
     /** A copy with another server section (tests pick a free port or a temporary data folder). */

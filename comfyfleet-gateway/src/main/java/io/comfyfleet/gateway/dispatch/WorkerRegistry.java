@@ -4,17 +4,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The workers the gateway has heard from (job-take, ping, job-done), per endpoint, for {@code /health} and
  * later the autoscaler. Kept in memory: a restarted gateway relearns its workers within one ping interval.
  *
- * <p>A worker counts as live while it was heard from within the liveness window; {@code running} when it
- * holds jobs (its last job-take said {@code job_in_progress=1} or its last ping listed jobs), {@code idle}
- * otherwise; {@code ready} = live and not unhealthy. {@code initializing} and {@code throttled} stay 0
- * until a provider reports workers it is starting.
+ * <p>A worker is live while heard from within the liveness window. It is {@code running} while it holds
+ * jobs: those given to it and not yet finished, as corrected by its pings (which list what it runs) and by
+ * its job-takes ({@code job_in_progress=0} means it holds none); {@code idle} otherwise; {@code unhealthy}
+ * when its ping reported a failed self-check; {@code ready} = idle + running. {@code initializing} and
+ * {@code throttled} stay 0 until a provider reports workers it is starting.
  */
 public final class WorkerRegistry {
     private final Clock clock;
@@ -27,21 +30,36 @@ public final class WorkerRegistry {
     }
 
     /** The worker asked for work; {@code busy} is its {@code job_in_progress} flag. */
-    public void tookJobs(String endpoint, String workerId, boolean busy) {
-        update(endpoint, workerId, s -> s.busy = busy);
+    public void askedForJobs(String endpoint, String workerId, boolean busy) {
+        update(endpoint, workerId, s -> {
+            s.saysBusy = busy;
+            if (!busy) {
+                s.jobs.clear();
+            }
+        });
     }
 
     /** The worker was given these jobs. */
-    public void gaveJobs(String endpoint, String workerId, int count) {
-        if (count > 0) {
-            update(endpoint, workerId, s -> s.busy = true);
-        }
+    public void gaveJobs(String endpoint, String workerId, List<String> jobIds) {
+        update(endpoint, workerId, s -> s.jobs.addAll(jobIds));
+    }
+
+    /** The worker reported the final result of a job. */
+    public void finished(String endpoint, String workerId, String jobId) {
+        update(endpoint, workerId, s -> {
+            s.jobs.remove(jobId);
+            if (s.jobs.isEmpty()) {
+                s.saysBusy = false;
+            }
+        });
     }
 
     /** A heartbeat listing the jobs the worker runs; {@code unhealthy} when it reported a failed self-check. */
     public void pinged(String endpoint, String workerId, Collection<String> jobIds, boolean unhealthy) {
         update(endpoint, workerId, s -> {
-            s.busy = !jobIds.isEmpty();
+            s.jobs.clear();
+            s.jobs.addAll(jobIds);
+            s.saysBusy = !jobIds.isEmpty();
             s.unhealthy = unhealthy;
         });
     }
@@ -51,7 +69,7 @@ public final class WorkerRegistry {
         update(endpoint, workerId, s -> s.stopRequested = true);
     }
 
-    /** Any other sign of life (job-done, job-stream, job-stop poll). */
+    /** Any other sign of life (job-stream, job-stop poll). */
     public void seen(String endpoint, String workerId) {
         update(endpoint, workerId, s -> { });
     }
@@ -64,6 +82,7 @@ public final class WorkerRegistry {
 
     /** Live worker counts of one endpoint. */
     public WorkerCounts counts(String endpoint) {
+        forgetSilent();
         Instant cutoff = clock.instant().minus(liveness);
         int idle = 0;
         int running = 0;
@@ -75,7 +94,7 @@ public final class WorkerRegistry {
             }
             if (s.unhealthy) {
                 unhealthy++;
-            } else if (s.busy) {
+            } else if (s.saysBusy || !s.jobs.isEmpty()) {
                 running++;
             } else {
                 idle++;
@@ -85,24 +104,12 @@ public final class WorkerRegistry {
     }
 
     /** Forgets workers not heard from for ten liveness windows, so the map does not grow forever. */
-    public void forgetSilent() {
+    void forgetSilent() {
         Instant cutoff = clock.instant().minus(liveness.multipliedBy(10));
         workers.values().removeIf(s -> s.lastSeen.isBefore(cutoff));
     }
 
-    /** The ids of the live workers of the endpoint. */
-    public Set<String> live(String endpoint) {
-        Instant cutoff = clock.instant().minus(liveness);
-        Set<String> ids = ConcurrentHashMap.newKeySet();
-        workers.forEach((k, s) -> {
-            if (k.endpoint().equals(endpoint) && !s.lastSeen.isBefore(cutoff)) {
-                ids.add(k.workerId());
-            }
-        });
-        return ids;
-    }
-
-    private void update(String endpoint, String workerId, java.util.function.Consumer<Seen> change) {
+    private void update(String endpoint, String workerId, Consumer<Seen> change) {
         Instant now = clock.instant();
         workers.compute(new Key(endpoint, workerId), (k, s) -> {
             Seen seen = s == null ? new Seen() : s;
@@ -114,9 +121,11 @@ public final class WorkerRegistry {
 
     private record Key(String endpoint, String workerId) {}
 
+    /** Changed only inside the map's compute for its key; read elsewhere for counts. */
     private static final class Seen {
+        final Set<String> jobs = ConcurrentHashMap.newKeySet();
         volatile Instant lastSeen;
-        volatile boolean busy;
+        volatile boolean saysBusy;
         volatile boolean unhealthy;
         volatile boolean stopRequested;
     }

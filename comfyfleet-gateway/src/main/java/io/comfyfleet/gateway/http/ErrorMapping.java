@@ -2,6 +2,7 @@ package io.comfyfleet.gateway.http;
 
 import io.comfyfleet.core.job.JobNotFoundException;
 import io.comfyfleet.core.job.JobStateConflictException;
+import io.comfyfleet.core.job.JobStoreException;
 import io.comfyfleet.gateway.auth.UnauthorizedException;
 import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
 import io.comfyfleet.gateway.jobs.InvalidRequestException;
@@ -26,7 +27,8 @@ final class ErrorMapping {
         config.routes.exception(Exception.class, ErrorMapping::handle);
         // routes that do not exist: Javalin's own 404/405 get the same JSON shape
         config.routes.error(404, ctx -> {
-            if (ctx.result() == null || ctx.result().isEmpty()) {
+            String answered = ctx.res().getContentType();
+            if (answered == null || !answered.startsWith(HttpIO.JSON)) {
                 HttpIO.error(ctx, 404, "not found: " + ctx.method() + " " + HttpIO.abbreviate(ctx.path()));
             }
         });
@@ -44,6 +46,10 @@ final class ErrorMapping {
                 HttpIO.error(ctx, 413, big.getMessage());
                 // the rest of the body is not read; closing is cheaper than draining it
                 ctx.header("Connection", "close");
+            }
+            case JobStoreException store -> {
+                log.error("{} {} failed: the job store is unavailable", ctx.method(), ctx.path(), store);
+                HttpIO.error(ctx, 503, "the job store is unavailable; try again shortly");
             }
             case HttpResponseException h -> HttpIO.error(ctx, h.getStatus(), h.getMessage());
             case InterruptedException i -> {

@@ -7,12 +7,15 @@ import io.comfyfleet.gateway.jobs.WorkerService;
 import io.comfyfleet.gateway.outputs.OutputFiles;
 import io.javalin.Javalin;
 import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The gateway's HTTP server: Javalin on Jetty with virtual threads, so each long-poll holds a cheap thread.
  * Javalin stays inside this package; the rest of the gateway never sees it.
  */
 public final class HttpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
     private final Javalin app;
 
     /** Builds the server with every route; {@link #start()} opens the port. */
@@ -29,6 +32,9 @@ public final class HttpServer implements AutoCloseable {
             config.jetty.port = server.port();
             // bodies are read by HttpIO with per-route limits; this only bounds Javalin's own body cache
             config.http.maxRequestSize = server.maxRunsyncBody();
+            // method, path and status only: headers (which carry keys) and bodies are never logged
+            config.requestLogger.http((ctx, ms) -> log.debug("{} {} -> {} in {} ms",
+                    ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms)));
             ErrorMapping.install(config);
             client.register(config.routes);
             worker.register(config.routes);

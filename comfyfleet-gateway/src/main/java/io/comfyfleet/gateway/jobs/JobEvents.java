@@ -85,6 +85,11 @@ public final class JobEvents {
         return queues.watchers(endpoint);
     }
 
+    /** How many status-sync, runsync and stream polls wait on the job right now. */
+    public int waitingOn(String jobId) {
+        return jobs.watchers(jobId);
+    }
+
     /** True once {@link #shutDown()} ran: long-polls answer at once. */
     public boolean isStopping() {
         return stopping.get();

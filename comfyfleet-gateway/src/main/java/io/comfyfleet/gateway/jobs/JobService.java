@@ -1,6 +1,7 @@
 package io.comfyfleet.gateway.jobs;
 
 import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobIds;
 import io.comfyfleet.core.job.JobNotFoundException;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.NewJob;
@@ -22,7 +23,7 @@ public final class JobService {
     private final JobEvents events;
     private final WorkerRegistry workers;
     private final Clock clock;
-    private final JobIdGenerator ids = new JobIdGenerator();
+    private final JobIds ids = new JobIds();
     private final StreamCursors cursors;
 
     public JobService(JobStore store, JobEvents events, WorkerRegistry workers, Clock clock) {
@@ -35,7 +36,7 @@ public final class JobService {
 
     /** Stores a new IN_QUEUE job (durably) and wakes a waiting worker. {@code sync} marks a runsync job. */
     public Job submit(EndpointConfig endpoint, RunRequest request, boolean sync) {
-        Job job = store.enqueue(new NewJob(ids.next(sync), endpoint.name(), request.inputJson(), request.webhook(),
+        Job job = store.enqueue(new NewJob(sync ? ids.nextSync() : ids.next(), endpoint.name(), request.inputJson(), request.webhook(),
                 request.s3ConfigJson(), request.policy(), endpoint.maxRetries(), clock.instant()));
         events.queued(endpoint.name());
         return job;

@@ -42,7 +42,7 @@ public final class WorkerService {
      */
     public List<Job> take(String endpoint, String workerId, int max, boolean busy, Duration hold)
             throws InterruptedException {
-        registry.tookJobs(endpoint, workerId, busy);
+        registry.askedForJobs(endpoint, workerId, busy);
         long deadline = System.nanoTime() + hold.toNanos();
         try (var watch = events.watchQueue(endpoint)) {
             while (true) {
@@ -50,7 +50,7 @@ public final class WorkerService {
                 List<Job> jobs = store.claim(endpoint, workerId, max, now, now.plus(lease));
                 long left = deadline - System.nanoTime();
                 if (!jobs.isEmpty()) {
-                    registry.gaveJobs(endpoint, workerId, jobs.size());
+                    registry.gaveJobs(endpoint, workerId, jobs.stream().map(Job::id).toList());
                     jobs.forEach(events::changed);
                     return jobs;
                 }
@@ -71,7 +71,6 @@ public final class WorkerService {
      * @throws InvalidRequestException     when the body is not a JSON object
      */
     public void done(String endpoint, String workerId, String jobId, JsonNode body) {
-        registry.seen(endpoint, workerId);
         if (!body.isObject()) {
             throw new InvalidRequestException("a job-done body must be a JSON object like {\"output\": ...}, got "
                     + RunRequest.kind(body));
@@ -84,6 +83,7 @@ public final class WorkerService {
             registry.stopRequested(endpoint, workerId);
         }
         if ("IN_PROGRESS".equals(body.path("status").asString(null))) {
+            registry.seen(endpoint, workerId);
             if (store.recordProgress(jobId, workerId, outputJson, now.plus(lease))) {
                 events.touched(jobId);
             } else {
@@ -91,6 +91,7 @@ public final class WorkerService {
             }
             return;
         }
+        registry.finished(endpoint, workerId, jobId);
         JsonNode error = body.get("error");
         boolean failed = error != null && !error.isNull();
         String errorText = !failed ? null : (error.isString() ? error.asString() : error.toString());
