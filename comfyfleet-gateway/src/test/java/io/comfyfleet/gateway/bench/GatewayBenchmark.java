@@ -1,9 +1,14 @@
 package io.comfyfleet.gateway.bench;
 
+import io.comfyfleet.core.job.JobIds;
+import io.comfyfleet.core.job.JobPolicy;
+import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.gateway.Gateway;
 import io.comfyfleet.gateway.config.ConfigLoader;
 import io.comfyfleet.gateway.config.GatewayConfig;
 import io.comfyfleet.gateway.support.TestGateway;
+import io.comfyfleet.store.JobStores;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -49,6 +55,7 @@ public final class GatewayBenchmark {
             // warm-up: JIT, connection pool, SQLite page cache
             fixedRate(base, Math.min(rate, 200), 3, i -> post(base + "/run", "{\"input\":{\"warm\":" + i + "}}"));
             purge(base);
+            storeThroughput(dir.resolve("store-only.db"), 16, 5);
             throughput(base, 16, 5);
             purge(base);
 
@@ -89,6 +96,29 @@ public final class GatewayBenchmark {
         }
         System.out.printf("%-50s %d clients back to back: %.0f jobs/s%n", "/run throughput", clients,
                 accepted.get() / (double) seconds);
+    }
+
+    /** The same closed loop on the store alone, no HTTP: what the gateway's /run can at most reach. */
+    static void storeThroughput(Path file, int clients, int seconds) throws Exception {
+        AtomicInteger stored = new AtomicInteger();
+        long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        JobPolicy policy = new JobPolicy(Duration.ofMinutes(10), Duration.ofHours(1), false);
+        JobIds ids = new JobIds();
+        try (JobStore store = JobStores.openSqlite(file);
+                ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < clients; c++) {
+                threads.execute(() -> {
+                    while (System.nanoTime() < end) {
+                        store.enqueue(new NewJob(ids.next(), "ep1", "{\"t\":1}", null, null, policy, 1, Instant.now()));
+                        stored.incrementAndGet();
+                    }
+                });
+            }
+            threads.shutdown();
+            threads.awaitTermination(1, TimeUnit.MINUTES);
+        }
+        System.out.printf("%-50s %d threads back to back: %.0f jobs/s%n", "JobStore.enqueue alone (SQLite)", clients,
+                stored.get() / (double) seconds);
     }
 
     interface Call {
