@@ -3,12 +3,12 @@ package io.comfyfleet.gateway.support;
 import io.comfyfleet.gateway.Gateway;
 import io.comfyfleet.gateway.config.ConfigLoader;
 import io.comfyfleet.gateway.config.GatewayConfig;
-import io.comfyfleet.store.JobStores;
 import java.nio.file.Path;
 import java.time.Instant;
 
 /**
- * A real gateway on a free port over a real SQLite file in a temporary folder, with a clock the test moves.
+ * A real gateway on a free port over a real SQLite file in a temporary folder (or the store a test names),
+ * with a clock the test moves.
  * Holds are short so empty long-polls end quickly; the background sweeper runs once a minute, so tests
  * run sweeps themselves after moving the clock.
  */
@@ -30,8 +30,13 @@ public final class TestGateway implements AutoCloseable {
 
     /** @param serverExtras extra YAML lines for the server section (indented two spaces) */
     public TestGateway(Path dir, String serverExtras) {
-        this.config = new ConfigLoader(name -> null).parse(yaml(serverExtras), "test config", dir);
-        this.gateway = Gateway.start(config, JobStores.openSqlite(config.store().sqlitePath()), clock);
+        this(dir, serverExtras, "");
+    }
+
+    /** @param topLevelExtras extra top-level YAML sections, e.g. a {@code store:} section (default: SQLite) */
+    public TestGateway(Path dir, String serverExtras, String topLevelExtras) {
+        this.config = new ConfigLoader(name -> null).parse(yaml(serverExtras) + topLevelExtras, "test config", dir);
+        this.gateway = Gateway.start(config, Gateway.openStore(config.store()), clock);
         String base = "http://127.0.0.1:" + gateway.port();
         this.client = new Api(base, CLIENT_KEY);
         this.worker = new Api(base, WORKER_KEY);
