@@ -28,6 +28,17 @@ public final class StopOrders {
     }
 
     /**
+     * Withdraws a pending order: the worker was just given the job (again, after a retry), and an order
+     * meant for its previous run must not stop the new one.
+     */
+    public void withdraw(String workerId, String jobId) {
+        pending.computeIfPresent(workerId, (w, jobs) -> {
+            jobs.remove(jobId);
+            return jobs.isEmpty() ? null : jobs;
+        });
+    }
+
+    /**
      * Waits up to {@code hold} for stop orders for the worker and takes them; empty when none came.
      */
     public List<String> await(String workerId, Duration hold) throws InterruptedException {

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * sent when a job ends. Everything here is in-process and non-blocking.
  */
 public final class JobEvents {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JobEvents.class);
     private final Signals<String> queues = new Signals<>();
     private final Signals<String> jobs = new Signals<>();
     private final StopOrders stops = new StopOrders();
@@ -41,10 +42,22 @@ public final class JobEvents {
     public void changed(Job job) {
         jobs.signal(job.id());
         if (job.state().isTerminal() && job.webhook() != null) {
-            byte[] body = Json.mapper().writeValueAsBytes(JobJson.webhook(job, clock.instant()));
-            webhooks.send(job.id(), URI.create(job.webhook()), body,
-                    signers.getOrDefault(job.endpoint(), Optional.empty()));
+            try {
+                byte[] body = Json.mapper().writeValueAsBytes(JobJson.webhook(job, clock.instant()));
+                webhooks.send(job.id(), URI.create(job.webhook()), body,
+                        signers.getOrDefault(job.endpoint(), Optional.empty()));
+            } catch (RuntimeException e) {
+                // the job's change is already stored: a webhook that cannot even be queued must not undo
+                // the answer to the worker or client that made the change
+                log.warn("webhook for job {} not sent: {}", job.id(), e.toString());
+            }
         }
+    }
+
+    /** The worker was given the job: orders about an earlier run of it no longer apply. */
+    void taken(Job job) {
+        stops.withdraw(workerKey(job.endpoint(), job.workerId()), job.id());
+        jobs.signal(job.id());
     }
 
     /** Progress or a chunk for a job whose new state was not read back. */

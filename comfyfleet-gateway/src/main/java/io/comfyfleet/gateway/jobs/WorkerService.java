@@ -51,7 +51,7 @@ public final class WorkerService {
                 long left = deadline - System.nanoTime();
                 if (!jobs.isEmpty()) {
                     registry.gaveJobs(endpoint, workerId, jobs.stream().map(Job::id).toList());
-                    jobs.forEach(events::changed);
+                    jobs.forEach(events::taken);
                     return jobs;
                 }
                 if (left <= 0 || events.isStopping()) {

@@ -159,6 +159,19 @@ class WorkerApiTest {
     }
 
     @Test
+    void aStopOrderForAnEarlierRunDoesNotStopTheRetriedRun() {
+        String id = gw.client.post("/v2/ep1/run", "{\"input\":{},\"policy\":{\"executionTimeout\":5000}}").field("id");
+        gw.take("w1");
+        gw.clock.advance(Duration.ofSeconds(6));
+        gw.gateway.housekeeping().sweepOnce();
+        // w1 has not polled job-stop yet when the job is retried and given to it again
+        gw.client.post("/v2/ep1/retry/" + id, null);
+        assertThat(gw.take("w1")).isEqualTo(id);
+        assertThat(gw.worker.get("/v2/ep1/job-stop/w1").status()).isEqualTo(204);
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"output\":1}").status()).isEqualTo(200);
+    }
+
+    @Test
     void aJobPastItsTtlIsGone() {
         Reply run = gw.client.post("/v2/ep1/run", "{\"input\":{},\"policy\":{\"ttl\":10000}}");
         String id = run.field("id");
