@@ -1,0 +1,18 @@
+package io.comfyfleet.worker;
+
+import io.comfyfleet.worker.gateway.TakenJob;
+
+/**
+ * Runs one job to its end. The worker calls it on its job thread, one job at a time.
+ */
+@FunctionalInterface
+public interface JobHandler {
+    /**
+     * Runs {@code job} and says how it ended. Must not throw for a job's own failure (a bad workflow, a node
+     * that raised): that is a {@link JobOutcome.Finished} with an {@code error} body. An exception that
+     * escapes is reported as the job's error by the worker.
+     *
+     * @throws InterruptedException when the worker is shutting down hard
+     */
+    JobOutcome handle(TakenJob job, JobContext context) throws InterruptedException;
+}
