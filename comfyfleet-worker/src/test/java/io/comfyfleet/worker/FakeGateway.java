@@ -49,6 +49,7 @@ public final class FakeGateway implements AutoCloseable {
     public FakeGateway(Duration longPollHold) {
         this.hold = longPollHold;
         this.app = Javalin.create(c -> {
+            c.http.maxRequestSize = 64L * 1024 * 1024;
             c.routes.get("/v2/{ep}/job-take/{worker}", ctx -> {
                 record(ctx);
                 if (takeStatus != 0) {
@@ -92,8 +93,10 @@ public final class FakeGateway implements AutoCloseable {
                 record(ctx);
                 String key = ctx.pathParam("job") + "/" + ctx.pathParam("file");
                 stored.put(key, ctx.bodyAsBytes());
-                ctx.contentType("application/json").result(
-                        "{\"url\":\"http://127.0.0.1:" + port() + "/files/" + key + "\"}");
+                String encoded = java.net.URLEncoder.encode(ctx.pathParam("file"), java.nio.charset.StandardCharsets.UTF_8)
+                        .replace("+", "%20");
+                ctx.contentType("application/json").result("{\"url\":\"http://127.0.0.1:" + port() + "/files/"
+                        + ctx.pathParam("job") + "/" + encoded + "\"}");
             });
             c.routes.get("/files/{job}/{file}", ctx -> {
                 byte[] bytes = stored.get(ctx.pathParam("job") + "/" + ctx.pathParam("file"));
