@@ -13,7 +13,7 @@ p.add_argument("--preview-method")
 p.add_argument("--start-delay", type=float, default=0)   # slow node imports
 p.add_argument("--exit-at-start", type=int)               # crash before ready, with this code
 p.add_argument("--never-ready", action="store_true")      # logs, never binds
-p.add_argument("--crash-after", type=float)               # crash this long after ready
+p.add_argument("--crash-after", type=float)               # crash this long after the first /system_stats
 p.add_argument("--crash-once-marker")                     # crash only if this file does not exist yet
 p.add_argument("--child", action="store_true")            # start a grandchild that must not be orphaned
 p.add_argument("--ignore-term", action="store_true")      # needs SIGKILL
@@ -42,6 +42,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            arm_crash()
         else:
             self.send_response(404)
             self.end_headers()
@@ -53,7 +54,13 @@ crash = args.crash_after is not None
 if args.crash_once_marker:
     crash = not os.path.exists(args.crash_once_marker)
     open(args.crash_once_marker, "a").close()
-if crash:
-    threading.Timer(args.crash_after or 0.3, lambda: os._exit(7)).start()
+armed = threading.Event()
+
+def arm_crash():
+    # counted from the first readiness probe, so the supervisor always sees the server ready before it dies
+    if crash and not armed.is_set():
+        armed.set()
+        threading.Timer(args.crash_after or 0.3, lambda: os._exit(7)).start()
+
 print("To see the GUI go to: http://127.0.0.1:%d" % args.port, flush=True)
 HTTPServer(("127.0.0.1", args.port), Handler).serve_forever()

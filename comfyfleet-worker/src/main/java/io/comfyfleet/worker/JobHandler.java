@@ -15,4 +15,10 @@ public interface JobHandler {
      * @throws InterruptedException when the worker is shutting down hard
      */
     JobOutcome handle(TakenJob job, JobContext context) throws InterruptedException;
+
+    /**
+     * Runs once after ComfyUI is ready and before the first job is taken, e.g. a warm-up workflow that loads
+     * the models. A failure is logged by the worker and does not stop it.
+     */
+    default void warmUp() throws InterruptedException {}
 }

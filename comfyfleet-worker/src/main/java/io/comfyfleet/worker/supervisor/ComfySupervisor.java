@@ -204,7 +204,15 @@ public final class ComfySupervisor implements AutoCloseable {
             ProcessTree.terminate(started.toHandle(), settings.stopGrace());
             throw e;
         }
-        started.onExit().thenAccept(this::exited);
+        // a thread of its own: Process.onExit() completes on the common pool, which a busy JVM may starve
+        Thread.ofPlatform().daemon().name("comfyui-exit-watch").start(() -> {
+            try {
+                started.waitFor();
+                exited(started);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         markReady();
     }
 

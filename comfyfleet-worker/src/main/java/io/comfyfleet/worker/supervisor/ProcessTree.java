@@ -19,30 +19,31 @@ final class ProcessTree {
         all.add(root);
         root.descendants().forEach(all::add);
         all.forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + grace.toNanos();
-        for (ProcessHandle p : all) {
-            long left = deadline - System.nanoTime();
-            if (left > 0) {
-                try {
-                    p.onExit().get(left, TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                } catch (Exception e) {
-                    // timed out: killed below
-                }
-            }
-        }
-        List<ProcessHandle> stubborn = all.stream().filter(ProcessHandle::isAlive).toList();
+        List<ProcessHandle> stubborn = awaitExit(all, grace);
         if (!stubborn.isEmpty()) {
             log.warn("{} ComfyUI process(es) ignored SIGTERM for {} ms; killing them", stubborn.size(), grace.toMillis());
             stubborn.forEach(ProcessHandle::destroyForcibly);
-            for (ProcessHandle p : stubborn) {
-                try {
-                    p.onExit().get(5, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    log.error("Process {} survived SIGKILL", p.pid());
-                }
+            awaitExit(stubborn, Duration.ofSeconds(5))
+                    .forEach(p -> log.error("Process {} survived SIGKILL", p.pid()));
+        }
+    }
+
+    /**
+     * Polls rather than using {@code onExit()}: those futures complete on the common fork-join pool, which
+     * may be starved exactly when a worker is shutting down.
+     */
+    private static List<ProcessHandle> awaitExit(List<ProcessHandle> processes, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<ProcessHandle> alive = processes.stream().filter(ProcessHandle::isAlive).toList();
+            if (alive.isEmpty() || System.nanoTime() >= deadline) {
+                return alive;
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return alive;
             }
         }
     }
