@@ -1,0 +1,76 @@
+package io.comfyfleet.comfy.client.run;
+
+import io.comfyfleet.comfy.client.ComfyClient;
+import io.comfyfleet.comfy.client.ComfyEventStream;
+import io.comfyfleet.comfy.client.Prompts;
+import io.comfyfleet.comfy.client.QueuedPrompt;
+import java.time.Clock;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Runs prompts on one ComfyUI from submit to result: opens the WebSocket first, submits under our own
+ * prompt id and client id, follows only that prompt's events, ends on execution_success / _error /
+ * _interrupted (never waiting for {@code executing: null}, which ComfyUI sometimes omits), then reads the
+ * history entry. A dropped socket is reopened and the state reconciled from /history and /queue.
+ * Thread-safe; one instance per {@link ComfyClient} is enough.
+ */
+public final class ComfyRunner {
+    private final ComfyClient client;
+    private final Clock clock;
+
+    public ComfyRunner(ComfyClient client) {
+        this(client, Clock.systemUTC());
+    }
+
+    /** @param clock source of the run's deadline and timings (tests may pass a fixed one) */
+    public ComfyRunner(ComfyClient client, Clock clock) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Submits {@code prompt} and returns a handle that follows it in the background.
+     *
+     * @throws io.comfyfleet.comfy.client.PromptFormatException    if {@code prompt} is null or not an object
+     * @throws io.comfyfleet.comfy.client.PromptRejectedException  if ComfyUI refuses it (400 validation, 500)
+     * @throws io.comfyfleet.comfy.client.ComfyUnavailableException if ComfyUI cannot be reached
+     */
+    public PromptRun start(JsonNode prompt, RunOptions options, RunListener listener) {
+        ObjectNode checked = Prompts.requireObject(prompt);
+        RunOptions opts = options == null ? RunOptions.defaults() : options;
+        RunListener events = listener == null ? RunListener.none() : listener;
+        String promptId = opts.promptIdOrNew();
+        String clientId = opts.clientIdOrNew();
+
+        RunLoop loop = new RunLoop(client, clock, opts, events, promptId, clientId);
+        // the socket must be open before the submit, or the first events (even the terminal one) can be missed
+        ComfyEventStream stream = client.openEventStream(clientId, loop.socketListener());
+        QueuedPrompt queued;
+        try {
+            queued = client.queuePrompt(checked, promptId, clientId, opts.extraData());
+        } catch (RuntimeException e) {
+            stream.close();
+            throw e;
+        }
+        CompletableFuture<RunResult> result = new CompletableFuture<>();
+        Thread.ofVirtual().name("comfy-run-" + promptId).start(() -> loop.follow(stream, queued, result));
+        return new PromptRun(promptId, clientId, queued, result, loop::requestCancel);
+    }
+
+    /**
+     * {@link #start} and {@link PromptRun#await()} in one call; if the calling thread is interrupted while
+     * waiting, the prompt is cancelled before the interrupt is rethrown.
+     */
+    public RunResult run(JsonNode prompt, RunOptions options, RunListener listener) throws InterruptedException {
+        PromptRun run = start(prompt, options, listener);
+        try {
+            return run.await();
+        } catch (InterruptedException e) {
+            run.cancel();
+            throw e;
+        }
+    }
+}

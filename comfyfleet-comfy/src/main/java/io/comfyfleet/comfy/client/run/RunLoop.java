@@ -1,0 +1,317 @@
+package io.comfyfleet.comfy.client.run;
+
+import io.comfyfleet.comfy.ComfyException;
+import io.comfyfleet.comfy.client.ComfyClient;
+import io.comfyfleet.comfy.client.ComfyEventStream;
+import io.comfyfleet.comfy.client.ComfyUnavailableException;
+import io.comfyfleet.comfy.client.HistoryEntry;
+import io.comfyfleet.comfy.client.QueueSnapshot;
+import io.comfyfleet.comfy.client.QueuedPrompt;
+import io.comfyfleet.comfy.client.events.ComfyEvent;
+import io.comfyfleet.comfy.client.events.ComfyEventListener;
+import io.comfyfleet.comfy.client.outputs.RunOutputs;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state machine of one run, on its own thread. Socket callbacks and cancel requests only enqueue
+ * signals; everything else (listener calls, HTTP reconciliation) happens here, so no state is shared.
+ */
+final class RunLoop {
+    private static final Logger log = LoggerFactory.getLogger(RunLoop.class);
+
+    private sealed interface Signal {}
+
+    private record Event(ComfyEvent event) implements Signal {}
+
+    private record SocketLost(String reason) implements Signal {}
+
+    private record Cancel() implements Signal {}
+
+    private final ComfyClient client;
+    private final Clock clock;
+    private final RunOptions options;
+    private final RunListener listener;
+    private final String promptId;
+    private final String clientId;
+    private final BlockingQueue<Signal> signals = new LinkedBlockingQueue<>();
+    private final EventGate gate;
+    private final Instant submitted;
+    private final Instant deadline;
+
+    private final Set<String> executedNodes = new LinkedHashSet<>();
+    private final List<String> cachedNodes = new ArrayList<>();
+    private RunOutputs liveOutputs = RunOutputs.empty();
+    private Instant executionStarted;
+    private String lastSeen = "nothing yet";
+    private boolean cancelRequested;
+    private int reconnects;
+
+    RunLoop(ComfyClient client, Clock clock, RunOptions options, RunListener listener, String promptId,
+            String clientId) {
+        this.client = client;
+        this.clock = clock;
+        this.options = options;
+        this.listener = listener;
+        this.promptId = promptId;
+        this.clientId = clientId;
+        this.gate = new EventGate(promptId);
+        this.submitted = clock.instant();
+        this.deadline = submitted.plus(options.timeout());
+    }
+
+    ComfyEventListener socketListener() {
+        return new ComfyEventListener() {
+            @Override
+            public void onEvent(ComfyEvent event) {
+                signals.add(new Event(event));
+            }
+
+            @Override
+            public void onClosed(int statusCode, String reason) {
+                signals.add(new SocketLost("closed with " + statusCode + (reason.isEmpty() ? "" : " " + reason)));
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                signals.add(new SocketLost("failed: " + error));
+            }
+        };
+    }
+
+    void requestCancel() {
+        signals.add(new Cancel());
+    }
+
+    void follow(ComfyEventStream stream, QueuedPrompt queued, CompletableFuture<RunResult> result) {
+        try {
+            result.complete(loop(stream, queued));
+        } catch (Throwable t) {
+            result.completeExceptionally(t);
+        } finally {
+            stream.close();
+        }
+    }
+
+    private RunResult loop(ComfyEventStream stream, QueuedPrompt queued) throws InterruptedException {
+        while (true) {
+            Duration left = Duration.between(clock.instant(), deadline);
+            if (left.isNegative() || left.isZero()) {
+                throw timedOut();
+            }
+            long waitMs = Math.max(1, Math.min(left.toMillis(), options.idleCheckInterval().toMillis()));
+            Signal signal = signals.poll(waitMs, TimeUnit.MILLISECONDS);
+            RunResult done = switch (signal) {
+                case null -> reconcile(queued, "no event for " + waitMs + " ms");
+                case Event e -> onEvent(e.event(), queued);
+                case SocketLost lost -> reconnectAndReconcile(stream, queued, lost.reason());
+                case Cancel c -> cancel(queued);
+            };
+            if (done != null) {
+                return done;
+            }
+        }
+    }
+
+    private RunResult onEvent(ComfyEvent event, QueuedPrompt queued) throws InterruptedException {
+        if (event instanceof ComfyEvent.Executing ex && ex.isEndMarker() && promptId.equals(ex.promptId())
+                && !gate.terminalSeen()) {
+            // the end marker without a terminal event: we missed it, and history is written by now
+            return reconcile(queued, "end marker without a terminal event");
+        }
+        if (!gate.admit(event)) {
+            return null;
+        }
+        deliver(event);
+        return EventGate.isTerminal(event) ? finish(event, queued) : null;
+    }
+
+    private void deliver(ComfyEvent event) {
+        track(event);
+        try {
+            listener.onEvent(event);
+        } catch (RuntimeException e) {
+            log.warn("run listener of prompt {} failed on {}", promptId, event.type(), e);
+        }
+    }
+
+    private void track(ComfyEvent event) {
+        lastSeen = event.type();
+        switch (event) {
+            case ComfyEvent.ExecutionStart s -> executionStarted = Instant.ofEpochMilli(s.timestamp());
+            case ComfyEvent.ExecutionCached c -> cachedNodes.addAll(c.nodes());
+            case ComfyEvent.Executing ex -> {
+                if (ex.node() != null) {
+                    executedNodes.add(ex.node());
+                    lastSeen = "executing node " + ex.node();
+                }
+            }
+            case ComfyEvent.Progress p -> lastSeen = "progress " + p.value() + "/" + p.max() + " of node " + p.node();
+            case ComfyEvent.Executed ex -> liveOutputs = liveOutputs.plus(RunOutputs.fromNodeOutput(ex.node(), ex.output()));
+            default -> { }
+        }
+    }
+
+    /** After the terminal event: the history entry is written just after it, so poll briefly. */
+    private RunResult finish(ComfyEvent terminal, QueuedPrompt queued) throws InterruptedException {
+        Instant giveUp = min(clock.instant().plus(options.historyWait()), deadline);
+        long sleepMs = options.historyPollInterval().toMillis();
+        int polls = 0;
+        while (true) {
+            polls++;
+            Optional<HistoryEntry> entry = client.history(promptId);
+            if (entry.isPresent()) {
+                return result(terminal, entry.get(), queued);
+            }
+            if (!clock.instant().plus(Duration.ofMillis(sleepMs)).isBefore(giveUp)) {
+                log.warn("prompt {} ended ({}) but /history stayed empty for {} polls; building the result "
+                        + "from the WebSocket events alone", promptId, terminal.type(), polls);
+                return result(terminal, null, queued);
+            }
+            Thread.sleep(sleepMs);
+            sleepMs = Math.min(sleepMs * 2, 1000);
+        }
+    }
+
+    /** Decides from /history and /queue whether the prompt ended, still runs, or is gone. */
+    private RunResult reconcile(QueuedPrompt queued, String why) {
+        Optional<HistoryEntry> entry = client.history(promptId);
+        if (entry.isEmpty()) {
+            QueueSnapshot queue = client.queue();
+            if (queue.contains(promptId)) {
+                return null;
+            }
+            entry = client.history(promptId); // it may have ended between the two reads
+        }
+        if (entry.isPresent()) {
+            return fromHistory(entry.get(), queued);
+        }
+        if (cancelRequested) {
+            return result(null, null, queued);
+        }
+        throw new PromptLostException(promptId, "checked because of: " + why);
+    }
+
+    private RunResult fromHistory(HistoryEntry entry, QueuedPrompt queued) {
+        ComfyEvent terminal = null;
+        for (ComfyEvent message : entry.messages()) {
+            if (gate.admit(message)) {
+                deliver(message);
+            }
+            if (EventGate.isTerminal(message)) {
+                terminal = message;
+            }
+        }
+        return result(terminal, entry, queued);
+    }
+
+    private RunResult reconnectAndReconcile(ComfyEventStream stream, QueuedPrompt queued, String reason)
+            throws InterruptedException {
+        log.info("WebSocket of prompt {} {}; reconnecting", promptId, reason);
+        try {
+            listener.onConnectionLost(reason);
+        } catch (RuntimeException e) {
+            log.warn("run listener of prompt {} failed on connection loss", promptId, e);
+        }
+        ComfyUnavailableException last = null;
+        for (int attempt = 1; attempt <= options.reconnectAttempts(); attempt++) {
+            long backoff = options.reconnectBackoff().toMillis() * attempt;
+            if (clock.instant().plusMillis(backoff).isAfter(deadline)) {
+                break;
+            }
+            Thread.sleep(backoff);
+            try {
+                stream.reconnect();
+            } catch (ComfyUnavailableException e) {
+                last = e;
+                log.info("reconnect {} of prompt {} failed: {}", attempt, promptId, e.getMessage());
+                continue;
+            }
+            reconnects++;
+            try {
+                listener.onReconnected(attempt);
+            } catch (RuntimeException e) {
+                log.warn("run listener of prompt {} failed on reconnect", promptId, e);
+            }
+            return reconcile(queued, "WebSocket " + reason);
+        }
+        if (clock.instant().isAfter(deadline)) {
+            throw timedOut();
+        }
+        throw new ComfyException("lost the WebSocket of prompt " + promptId + " (" + reason + ") and could not "
+                + "reopen it in " + options.reconnectAttempts() + " attempts", last);
+    }
+
+    private RunResult cancel(QueuedPrompt queued) {
+        cancelRequested = true;
+        requestStop();
+        return reconcile(queued, "cancel requested");
+    }
+
+    /** Dequeue if pending, interrupt if running: two idempotent calls cover both without a race. */
+    private void requestStop() {
+        client.deleteFromQueue(List.of(promptId));
+        client.interrupt(promptId);
+    }
+
+    private RunTimeoutException timedOut() {
+        boolean stopped = false;
+        if (options.cancelOnTimeout()) {
+            try {
+                requestStop();
+                stopped = true;
+            } catch (RuntimeException e) {
+                log.warn("could not stop timed-out prompt {}: {}", promptId, e.getMessage());
+            }
+        }
+        return new RunTimeoutException(promptId, options.timeout(), lastSeen, stopped);
+    }
+
+    private RunResult result(ComfyEvent terminal, HistoryEntry entry, QueuedPrompt queued) {
+        RunStatus status;
+        ComfyEvent.ExecutionError error = null;
+        ComfyEvent.ExecutionInterrupted interruption = null;
+        Instant ended = null;
+        switch (terminal) {
+            case ComfyEvent.ExecutionSuccess s -> {
+                status = RunStatus.SUCCESS;
+                ended = Instant.ofEpochMilli(s.timestamp());
+            }
+            case ComfyEvent.ExecutionError e -> {
+                status = RunStatus.ERROR;
+                error = e;
+                executedNodes.addAll(e.executed());
+                ended = e.timestamp() == null ? null : Instant.ofEpochMilli(e.timestamp());
+            }
+            case ComfyEvent.ExecutionInterrupted i -> {
+                status = RunStatus.INTERRUPTED;
+                interruption = i;
+                executedNodes.addAll(i.executed());
+                ended = i.timestamp() == null ? null : Instant.ofEpochMilli(i.timestamp());
+            }
+            case null -> status = entry == null ? RunStatus.CANCELLED
+                    : "success".equals(entry.statusStr()) ? RunStatus.SUCCESS : RunStatus.ERROR;
+            default -> throw new IllegalStateException("not a terminal event: " + terminal.type());
+        }
+        RunOutputs outputs = entry != null ? RunOutputs.fromHistoryOutputs(entry.outputs()) : liveOutputs;
+        RunResult.Timings timings = new RunResult.Timings(submitted, executionStarted, ended, clock.instant());
+        return new RunResult(promptId, clientId, status, error, interruption, List.copyOf(executedNodes),
+                cachedNodes, outputs, timings, queued, entry, reconnects);
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+}

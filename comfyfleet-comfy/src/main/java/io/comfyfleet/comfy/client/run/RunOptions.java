@@ -1,0 +1,106 @@
+package io.comfyfleet.comfy.client.run;
+
+import java.time.Duration;
+import java.util.UUID;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * How to run one prompt. Build with {@link #defaults()} and the {@code with...} methods; every value is
+ * checked when set.
+ *
+ * @param promptId           the id to queue under (default: a fresh UUID); keep it to find the prompt again
+ * @param clientId           the WebSocket client id (default: a fresh UUID, so one socket per run)
+ * @param extraData          extra_data to send ({@code extra_pnginfo}, ...), or null
+ * @param timeout            overall bound from submit to result
+ * @param historyPollInterval first wait between GET /history polls after the terminal event (doubles, max 1 s)
+ * @param historyWait        how long to wait for the history entry after the terminal event before
+ *                           building the result from the events alone
+ * @param idleCheckInterval  with no event for this long, reconcile from /history and /queue (catches a
+ *                           silent socket)
+ * @param reconnectAttempts  WebSocket reconnects tried after a drop before giving up
+ * @param reconnectBackoff   wait before the first reconnect (grows linearly)
+ * @param cancelOnTimeout    on timeout, interrupt / dequeue the prompt before failing
+ */
+public record RunOptions(String promptId, String clientId, ObjectNode extraData, Duration timeout,
+                         Duration historyPollInterval, Duration historyWait, Duration idleCheckInterval,
+                         int reconnectAttempts, Duration reconnectBackoff, boolean cancelOnTimeout) {
+
+    public RunOptions {
+        requireId(promptId, "promptId");
+        requireId(clientId, "clientId");
+        positive(timeout, "timeout");
+        positive(historyPollInterval, "historyPollInterval");
+        positive(historyWait, "historyWait");
+        positive(idleCheckInterval, "idleCheckInterval");
+        positive(reconnectBackoff, "reconnectBackoff");
+        if (reconnectAttempts < 0) {
+            throw new IllegalArgumentException("reconnectAttempts must be >= 0, not " + reconnectAttempts);
+        }
+    }
+
+    /** Fresh ids, 30 min timeout, history wait 10 s, idle check 10 s, 5 reconnects, cancel on timeout. */
+    public static RunOptions defaults() {
+        return new RunOptions(null, null, null, Duration.ofMinutes(30), Duration.ofMillis(50), Duration.ofSeconds(10),
+                Duration.ofSeconds(10), 5, Duration.ofMillis(200), true);
+    }
+
+    public RunOptions withPromptId(String id) {
+        return new RunOptions(id, clientId, extraData, timeout, historyPollInterval, historyWait, idleCheckInterval,
+                reconnectAttempts, reconnectBackoff, cancelOnTimeout);
+    }
+
+    public RunOptions withClientId(String id) {
+        return new RunOptions(promptId, id, extraData, timeout, historyPollInterval, historyWait, idleCheckInterval,
+                reconnectAttempts, reconnectBackoff, cancelOnTimeout);
+    }
+
+    public RunOptions withExtraData(ObjectNode data) {
+        return new RunOptions(promptId, clientId, data, timeout, historyPollInterval, historyWait, idleCheckInterval,
+                reconnectAttempts, reconnectBackoff, cancelOnTimeout);
+    }
+
+    public RunOptions withTimeout(Duration d) {
+        return new RunOptions(promptId, clientId, extraData, d, historyPollInterval, historyWait, idleCheckInterval,
+                reconnectAttempts, reconnectBackoff, cancelOnTimeout);
+    }
+
+    public RunOptions withHistoryPolling(Duration interval, Duration wait) {
+        return new RunOptions(promptId, clientId, extraData, timeout, interval, wait, idleCheckInterval,
+                reconnectAttempts, reconnectBackoff, cancelOnTimeout);
+    }
+
+    public RunOptions withIdleCheckInterval(Duration d) {
+        return new RunOptions(promptId, clientId, extraData, timeout, historyPollInterval, historyWait, d,
+                reconnectAttempts, reconnectBackoff, cancelOnTimeout);
+    }
+
+    public RunOptions withReconnects(int attempts, Duration backoff) {
+        return new RunOptions(promptId, clientId, extraData, timeout, historyPollInterval, historyWait,
+                idleCheckInterval, attempts, backoff, cancelOnTimeout);
+    }
+
+    public RunOptions withCancelOnTimeout(boolean cancel) {
+        return new RunOptions(promptId, clientId, extraData, timeout, historyPollInterval, historyWait,
+                idleCheckInterval, reconnectAttempts, reconnectBackoff, cancel);
+    }
+
+    String promptIdOrNew() {
+        return promptId != null ? promptId : UUID.randomUUID().toString();
+    }
+
+    String clientIdOrNew() {
+        return clientId != null ? clientId : UUID.randomUUID().toString();
+    }
+
+    private static void requireId(String id, String name) {
+        if (id != null && id.isBlank()) {
+            throw new IllegalArgumentException(name + " must be null (generate one) or non-blank");
+        }
+    }
+
+    private static void positive(Duration d, String name) {
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be a positive duration, not " + d);
+        }
+    }
+}

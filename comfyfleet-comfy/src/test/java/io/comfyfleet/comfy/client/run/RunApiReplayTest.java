@@ -1,0 +1,295 @@
+package io.comfyfleet.comfy.client.run;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.comfyfleet.comfy.client.ComfyClient;
+import io.comfyfleet.comfy.client.PromptRejectedException;
+import io.comfyfleet.comfy.client.events.ComfyEvent;
+import io.comfyfleet.comfy.client.outputs.OutputFile;
+import io.comfyfleet.comfy.client.testing.Captures;
+import io.comfyfleet.comfy.client.testing.ReplayServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The run API against real recordings replayed by a fixture server, including the failure paths. */
+@Timeout(30)
+class RunApiReplayTest {
+    private ReplayServer server;
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private ComfyRunner runner() {
+        return new ComfyRunner(ComfyClient.builder(server.baseUri()).requestTimeout(Duration.ofSeconds(5)).build());
+    }
+
+    private static ObjectNode recordedPrompt(String folder, String name) {
+        return (ObjectNode) Captures.prompt(Captures.load(folder, name));
+    }
+
+    /** The types a listener of this prompt should see: every recorded frame except broadcasts and the end marker. */
+    private static List<String> expectedTypes(String folder, String name) {
+        List<String> types = new ArrayList<>();
+        for (JsonNode frame : Captures.load(folder, name).get("frames")) {
+            if (frame.has("text")) {
+                JsonNode text = frame.get("text");
+                String type = text.get("type").asString();
+                boolean endMarker = type.equals("executing") && text.get("data").get("node").isNull();
+                if (!type.equals("status") && !endMarker) {
+                    types.add(type);
+                }
+            } else if (frame.has("binary") || frame.has("other")) {
+                types.add("binary:1");
+            }
+        }
+        return types;
+    }
+
+    @Test
+    void okBasicRunsToSuccessWithOurIdsAndTheRecordedEventSequence() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").start();
+        EventLog log = new EventLog();
+        String promptId = UUID.randomUUID().toString();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_basic"),
+                RunOptions.defaults().withPromptId(promptId), log);
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.promptId()).isEqualTo(promptId);
+        assertThat(server.promptBody().get("prompt_id").asString()).isEqualTo(promptId);
+        assertThat(server.promptBody().get("client_id").asString()).isEqualTo(result.clientId());
+        assertThat(log.types()).containsExactlyElementsOf(expectedTypes("cpu-0.3.64", "ok_basic"));
+        assertThat(log.events).allSatisfy(e -> assertThat(e.promptId()).isEqualTo(promptId));
+        assertThat(result.executedNodes()).containsExactly("1", "2", "3");
+        assertThat(result.cachedNodes()).isEmpty();
+        assertThat(result.outputs().outputs()).extracting(OutputFile::filename).containsExactly("cap_00003_.png");
+        assertThat(result.historyAvailable()).isTrue();
+        assertThat(result.timings().execution()).isPresent();
+        assertThat(result.reconnects()).isZero();
+        assertThat(server.originSeen()).isFalse();
+        // the socket was open before the submit
+        assertThat(server.requests()).contains("POST /prompt");
+        assertThat(server.connects()).isEqualTo(1);
+    }
+
+    @Test
+    void cachedRerunReportsEveryNodeCachedAndTheReplayedOutput() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_cached_rerun").start();
+        EventLog log = new EventLog();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_cached_rerun"), RunOptions.defaults(), log);
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.cachedNodes()).containsExactly("1", "2", "3");
+        assertThat(result.executedNodes()).isEmpty();
+        assertThat(result.outputs().outputs()).hasSize(1);
+        assertThat(log.types()).containsExactlyElementsOf(expectedTypes("cpu-0.3.64", "ok_cached_rerun"));
+    }
+
+    @Test
+    void nodeExceptionEndsInErrorWithTheNodeAndTraceback() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "err_runtime_node_exception").start();
+        EventLog log = new EventLog();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "err_runtime_node_exception"),
+                RunOptions.defaults(), log);
+
+        assertThat(result.status()).isEqualTo(RunStatus.ERROR);
+        assertThat(result.error().nodeId()).isEqualTo("2");
+        assertThat(result.error().nodeType()).isEqualTo("SlowProgress");
+        assertThat(result.error().exceptionType()).isEqualTo("RuntimeError");
+        assertThat(result.error().exceptionMessage()).startsWith("failure requested at step 3");
+        assertThat(result.error().traceback()).isNotEmpty();
+        assertThat(result.error().promptId()).isEqualTo(result.promptId());
+        assertThat(result.outputs().files()).isEmpty();
+        assertThat(log.count("progress")).isEqualTo(3);
+        assertThat(log.count("binary:1")).isEqualTo(3);
+        assertThat(log.types().getLast()).isEqualTo("execution_error");
+    }
+
+    @Test
+    void cancelWhileRunningInterruptsAndEndsWithoutTheEndMarker() throws Exception {
+        // the recording has no executing:null after execution_interrupted: the run must not wait for it
+        server = ReplayServer.replay("cpu-0.3.64", "interrupted_midrun").start();
+        AtomicBoolean cancelled = new AtomicBoolean();
+        PromptRun[] run = new PromptRun[1];
+        EventLog log = new EventLog().reactingTo(e -> {
+            if (e instanceof ComfyEvent.Executing ex && "3".equals(ex.node()) && cancelled.compareAndSet(false, true)) {
+                run[0].cancel();
+            }
+        });
+        synchronized (run) {
+            run[0] = runner().start(recordedPrompt("cpu-0.3.64", "interrupted_midrun"), RunOptions.defaults(), log);
+        }
+
+        RunResult result = run[0].await();
+
+        assertThat(result.status()).isEqualTo(RunStatus.INTERRUPTED);
+        assertThat(result.interruption().nodeId()).isEqualTo("3");
+        assertThat(result.interruption().executed()).containsExactly("2");
+        assertThat(server.interruptBodies()).extracting(b -> b.get("prompt_id").asString()).containsExactly(result.promptId());
+        assertThat(log.count("execution_interrupted")).isEqualTo(1);
+        assertThat(log.types().getLast()).isEqualTo("execution_interrupted");
+        assertThat(result.historyAvailable()).isTrue();
+    }
+
+    @Test
+    void interruptAtSamplerStepTwentyOnTheH100Recording() throws Exception {
+        server = ReplayServer.replay("h100-0.3.64", "g10_a_interrupt_step20").start();
+        PromptRun[] run = new PromptRun[1];
+        AtomicBoolean cancelled = new AtomicBoolean();
+        EventLog log = new EventLog().reactingTo(e -> {
+            if (e instanceof ComfyEvent.Progress p && p.value() == 20 && cancelled.compareAndSet(false, true)) {
+                run[0].cancel();
+            }
+        });
+        synchronized (run) {
+            run[0] = runner().start(recordedPrompt("h100-0.3.64", "g10_a_interrupt_step20"), RunOptions.defaults(), log);
+        }
+
+        RunResult result = run[0].await();
+
+        assertThat(result.status()).isEqualTo(RunStatus.INTERRUPTED);
+        assertThat(result.interruption().nodeType()).isEqualTo("KSampler");
+        assertThat(result.cachedNodes()).containsExactly("4", "6", "7");
+        assertThat(log.count("progress")).isEqualTo(20);
+        assertThat(log.types().getLast()).isEqualTo("execution_interrupted");
+        assertThat(log.count("execution_interrupted")).isEqualTo(1);
+    }
+
+    @Test
+    void validationFailureIsATypedRejectionWithNodeErrors() {
+        server = ReplayServer.replay("cpu-0.3.64", "err_bad_value").start();
+        ObjectNode prompt = recordedPrompt("cpu-0.3.64", "err_bad_value");
+
+        assertThatThrownBy(() -> runner().run(prompt, RunOptions.defaults().withPromptId("p-400"), RunListener.none()))
+                .isInstanceOfSatisfying(PromptRejectedException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.promptId()).isEqualTo("p-400");
+                    assertThat(e.errorType()).isEqualTo("prompt_outputs_failed_validation");
+                    assertThat(e.nodeErrors().isEmpty()).isFalse();
+                    assertThat(e.getMessage()).contains("prompt_outputs_failed_validation").contains("node ");
+                });
+    }
+
+    @Test
+    void serverCrashOnTheBodyIsATypedRejectionWithTheText() {
+        server = ReplayServer.replay("cpu-0.3.64", "err_ui_format_numeric_first").start();
+        JsonNode prompt = Captures.load("cpu-0.3.64", "err_ui_format_numeric_first").get("request").get("prompt");
+
+        assertThatThrownBy(() -> runner().run(prompt, RunOptions.defaults(), RunListener.none()))
+                .isInstanceOfSatisfying(PromptRejectedException.class, e -> {
+                    assertThat(e.status()).isEqualTo(500);
+                    assertThat(e.errorType()).isNull();
+                    assertThat(e.body()).isNull();
+                    assertThat(e.bodyExcerpt()).contains("Server got itself in trouble");
+                    assertThat(e.getMessage()).contains("API format");
+                });
+    }
+
+    @Test
+    void socketDroppedMidRunCompletesThroughHistory() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_progress_previews").dropSocketAfter(12).start();
+        EventLog log = new EventLog();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_progress_previews"), RunOptions.defaults(), log);
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.reconnects()).isEqualTo(1);
+        assertThat(server.connects()).isEqualTo(2);
+        assertThat(log.connectionNotes).containsExactly("lost", "reconnected 1");
+        assertThat(log.count("execution_start")).isEqualTo(1);
+        assertThat(log.count("execution_cached")).isEqualTo(1);
+        assertThat(log.count("execution_success")).isEqualTo(1);
+        assertThat(log.types().getLast()).isEqualTo("execution_success");
+        assertThat(log.events.size()).isLessThan(expectedTypes("cpu-0.3.64", "ok_progress_previews").size());
+        assertThat(result.outputs().outputs()).hasSize(1);
+    }
+
+    @Test
+    void socketDroppedAndResumedKeepsFollowingWithoutDuplicates() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_progress_previews").dropSocketAfter(12).resumeAfterReconnect().start();
+        EventLog log = new EventLog();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_progress_previews"), RunOptions.defaults(), log);
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.reconnects()).isEqualTo(1);
+        assertThat(log.count("execution_start")).isEqualTo(1);
+        assertThat(log.count("execution_success")).isEqualTo(1);
+        assertThat(log.types().getLast()).isEqualTo("execution_success");
+        assertThat(log.types()).isSubsetOf(expectedTypes("cpu-0.3.64", "ok_progress_previews"));
+    }
+
+    @Test
+    void historyThatLagsBehindTheTerminalEventIsPolledUntilItAppears() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").historyEmptyFor(3).start();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_basic"), RunOptions.defaults(), RunListener.none());
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.historyAvailable()).isTrue();
+        assertThat(server.historyPollsAfterDone()).isEqualTo(4);
+        assertThat(result.outputs().outputs()).hasSize(1);
+    }
+
+    @Test
+    void historyThatNeverComesFallsBackToTheExecutedEvents() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_load_upload").historyEmptyFor(Integer.MAX_VALUE).start();
+        RunOptions options = RunOptions.defaults().withHistoryPolling(Duration.ofMillis(20), Duration.ofMillis(300));
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_load_upload"), options, RunListener.none());
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.historyAvailable()).isFalse();
+        assertThat(result.outputs().outputs()).extracting(OutputFile::filename).containsExactly("cap_load_00003_.png");
+        assertThat(result.outputs().temps()).hasSize(1);
+    }
+
+    @Test
+    void promptThatVanishesAfterADropIsReportedLost() {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").dropSocketAfter(4).historyEmptyFor(Integer.MAX_VALUE).start();
+
+        assertThatThrownBy(() -> runner().run(recordedPrompt("cpu-0.3.64", "ok_basic"),
+                RunOptions.defaults().withPromptId("p-lost"), RunListener.none()))
+                .isInstanceOfSatisfying(PromptLostException.class, e -> assertThat(e.promptId()).isEqualTo("p-lost"))
+                .hasMessageContaining("neither in ComfyUI's history nor in its queue");
+    }
+
+    @Test
+    void cancelWhilePendingDequeuesAndReportsCancelled() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").stayPending().start();
+        PromptRun run = runner().start(recordedPrompt("cpu-0.3.64", "ok_basic"), RunOptions.defaults(), RunListener.none());
+
+        run.cancel();
+        RunResult result = run.await();
+
+        assertThat(result.status()).isEqualTo(RunStatus.CANCELLED);
+        assertThat(server.queueBodies()).extracting(b -> b.get("delete").get(0).asString()).containsExactly(run.promptId());
+    }
+
+    @Test
+    void overallTimeoutStopsThePromptAndSaysWhatWasLastSeen() {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").stayPending().start();
+        RunOptions options = RunOptions.defaults().withTimeout(Duration.ofMillis(300))
+                .withIdleCheckInterval(Duration.ofMillis(100));
+
+        assertThatThrownBy(() -> runner().run(recordedPrompt("cpu-0.3.64", "ok_basic"), options, RunListener.none()))
+                .isInstanceOf(RunTimeoutException.class)
+                .hasMessageContaining("did not finish within 300 ms").hasMessageContaining("interrupted/dequeued");
+        assertThat(server.queueBodies()).hasSize(1);
+    }
+}
