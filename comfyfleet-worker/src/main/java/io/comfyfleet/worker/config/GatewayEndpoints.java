@@ -164,6 +164,14 @@ public final class GatewayEndpoints {
         return URI.create(url + (url.contains("?") ? "&" : "?") + query);
     }
 
+    /**
+     * The endpoint's root, e.g. {@code http://gateway:8080/v2/ep}: what precedes {@code /job-take/} in the
+     * job-take URL. The ComfyFleet gateway's output store lives under it.
+     */
+    public java.net.URI endpointRoot() {
+        return URI.create(jobTakeTemplate.substring(0, jobTakeTemplate.indexOf("/job-take/")));
+    }
+
     public String workerId() {
         return workerId;
     }
