@@ -433,9 +433,6 @@ public final class ComfyClient {
             throw new ComfyTimeoutException(route, requestTimeout, e);
         } catch (ConnectException e) {
             throw new ComfyUnavailableException(baseUri, "connection refused", e);
-        } catch (UncheckedIOException e) {
-            // our own multipart publisher could not read the upload source
-            throw e;
         } catch (IOException e) {
             throw new ComfyUnavailableException(baseUri, route + " failed", e);
         } catch (InterruptedException e) {

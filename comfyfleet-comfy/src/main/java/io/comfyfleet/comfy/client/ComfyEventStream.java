@@ -10,6 +10,7 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * The ComfyUI event WebSocket ({@code /ws?clientId=<id>}) for one client id: reassembles fragmented
  * messages, parses them and hands typed events to a {@link ComfyEventListener}; reports close and errors.
  *
+ * <p>Opening (and reopening) returns once ComfyUI's greeting frame has arrived, because ComfyUI registers
+ * the client id only after the handshake; a prompt submitted before that could lose its first events.
+ *
  * <p>One socket per client id at a time. ComfyUI keeps one socket per id; when an older socket with the same
  * id closes later, ComfyUI forgets the id altogether and stops delivering that client's events (PROTOCOL.md
  * §3.1). {@link #reconnect()} therefore closes the old socket before it opens the new one, and callbacks
@@ -30,12 +34,14 @@ public final class ComfyEventStream implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ComfyEventStream.class);
     /** A frame larger than this is dropped rather than buffered (full-size PNGs from SaveImageWebsocket fit). */
     static final int MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+    /** How long a reconnect waits for the server to acknowledge closing the old socket. */
+    private static final long CLOSE_WAIT_MS = 1000;
 
     private final ComfyClient client;
     private final String clientId;
     private final ComfyEventListener listener;
     private final Object lock = new Object();
-    private WebSocket socket;
+    private Attached socket;
     private int generation;
     private boolean closed;
 
@@ -55,8 +61,30 @@ public final class ComfyEventStream implements AutoCloseable {
     /** True while the current socket is open for reading. */
     public boolean isOpen() {
         synchronized (lock) {
-            return socket != null && !socket.isInputClosed();
+            return socket != null && !socket.ws().isInputClosed();
         }
+    }
+
+    /**
+     * Sends this client's feature flags, e.g. {@code {"supports_preview_metadata": true}} to get previews as
+     * binary event 4 (with node and prompt ids) instead of 1. ComfyUI only reads the client's <em>first</em>
+     * frame on a socket, so call this right after opening or reconnecting; it answers with a
+     * {@link ComfyEvent.FeatureFlags} event.
+     *
+     * @throws IllegalStateException if no socket is open
+     */
+    public void sendFeatureFlags(tools.jackson.databind.JsonNode flags) {
+        WebSocket ws;
+        synchronized (lock) {
+            if (socket == null) {
+                throw new IllegalStateException("event stream of " + clientId + " is not open");
+            }
+            ws = socket.ws();
+        }
+        tools.jackson.databind.node.ObjectNode frame = io.comfyfleet.comfy.Json.MAPPER.createObjectNode();
+        frame.put("type", "feature_flags");
+        frame.set("data", flags);
+        ws.sendText(frame.toString(), true).orTimeout(client.connectTimeout().toMillis(), TimeUnit.MILLISECONDS).join();
     }
 
     /**
@@ -67,22 +95,27 @@ public final class ComfyEventStream implements AutoCloseable {
      * @throws IllegalStateException     after {@link #close()}
      */
     public void reconnect() {
+        Attached old;
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("event stream of " + clientId + " is closed");
             }
-            closeSocket("reconnecting");
+            old = detach();
         }
+        // wait for the old socket to be gone before ComfyUI sees the new one, or its cleanup drops our id
+        closeAndWait(old, "reconnecting");
         connect();
     }
 
     /** Closes the socket for good; no listener calls follow. Idempotent. */
     @Override
     public void close() {
+        Attached old;
         synchronized (lock) {
             closed = true;
-            closeSocket("client closed");
+            old = detach();
         }
+        closeAndWait(old, "client closed");
     }
 
     void connect() {
@@ -96,10 +129,11 @@ public final class ComfyEventStream implements AutoCloseable {
         }
         long waitMs = client.connectTimeout().toMillis() + 1000;
         WebSocket ws;
+        Frames frames = new Frames(gen);
         try {
             ws = client.httpClient().newWebSocketBuilder()
                     .connectTimeout(client.connectTimeout())
-                    .buildAsync(uri, new Frames(gen))
+                    .buildAsync(uri, frames)
                     .get(waitMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw handshakeFailure(uri, e.getCause());
@@ -114,7 +148,26 @@ public final class ComfyEventStream implements AutoCloseable {
                 ws.abort();
                 return;
             }
-            socket = ws;
+            socket = new Attached(ws, frames.gone);
+        }
+        awaitGreeting(frames.greeted, uri);
+    }
+
+    /**
+     * ComfyUI answers the handshake before it registers the client id, then greets with {@code status}+{@code
+     * sid}. Until that frame arrives, events for this id can still be dropped, so a prompt submitted earlier
+     * could lose its first events. Waiting for the first frame closes that window.
+     */
+    private void awaitGreeting(CompletableFuture<Void> greeted, URI uri) {
+        try {
+            greeted.get(client.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("no greeting from {} within {} ms; continuing without it", uri, client.connectTimeout().toMillis());
+        } catch (ExecutionException e) {
+            log.warn("waiting for the greeting from {} failed: {}", uri, e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ComfyUnavailableException(uri, "interrupted while waiting for the WebSocket greeting", e);
         }
     }
 
@@ -131,18 +184,32 @@ public final class ComfyEventStream implements AutoCloseable {
         return new ComfyUnavailableException(uri, "WebSocket handshake failed", cause);
     }
 
-    /** Caller holds {@link #lock}. */
-    private void closeSocket(String reason) {
-        generation++; // callbacks of the old socket are ignored from now on
-        WebSocket old = socket;
+    /** A socket and the future that completes once it is closed (close frame received, or failure). */
+    private record Attached(WebSocket ws, CompletableFuture<Void> gone) {}
+
+    /** Caller holds {@link #lock}: makes the current socket's callbacks stale and hands it over for closing. */
+    private Attached detach() {
+        generation++;
+        Attached old = socket;
         socket = null;
-        if (old != null) {
-            try {
-                old.sendClose(WebSocket.NORMAL_CLOSURE, reason).orTimeout(1, TimeUnit.SECONDS)
-                        .whenComplete((ws, err) -> old.abort());
-            } catch (RuntimeException e) {
-                old.abort();
+        return old;
+    }
+
+    private static void closeAndWait(Attached old, String reason) {
+        if (old == null) {
+            return;
+        }
+        try {
+            if (!old.ws().isOutputClosed()) {
+                old.ws().sendClose(WebSocket.NORMAL_CLOSURE, reason);
             }
+            old.gone().get(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            log.debug("old socket did not close cleanly: {}", e.toString());
+        } finally {
+            old.ws().abort();
         }
     }
 
@@ -155,6 +222,8 @@ public final class ComfyEventStream implements AutoCloseable {
     /** The listener of one socket: reassembles fragments, forwards typed events while it is current. */
     private final class Frames implements WebSocket.Listener {
         private final int gen;
+        private final CompletableFuture<Void> gone = new CompletableFuture<>();
+        private final CompletableFuture<Void> greeted = new CompletableFuture<>();
         private final StringBuilder text = new StringBuilder();
         private final ByteArrayOutputStream binary = new ByteArrayOutputStream();
         private boolean oversized;
@@ -217,6 +286,8 @@ public final class ComfyEventStream implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            gone.complete(null);
+            greeted.complete(null);
             if (current(gen)) {
                 try {
                     listener.onClosed(statusCode, reason);
@@ -229,6 +300,8 @@ public final class ComfyEventStream implements AutoCloseable {
 
         @Override
         public void onError(WebSocket webSocket, Throwable error) {
+            gone.complete(null);
+            greeted.complete(null);
             if (current(gen)) {
                 try {
                     listener.onError(error);
@@ -239,9 +312,16 @@ public final class ComfyEventStream implements AutoCloseable {
         }
 
         private void deliver(java.util.function.Supplier<ComfyEvent> parse) {
-            if (!current(gen)) {
-                return;
+            try {
+                if (current(gen)) {
+                    dispatch(parse);
+                }
+            } finally {
+                greeted.complete(null); // after dispatch, so an opener sees the greeting already delivered
             }
+        }
+
+        private void dispatch(java.util.function.Supplier<ComfyEvent> parse) {
             ComfyEvent event;
             try {
                 event = parse.get();

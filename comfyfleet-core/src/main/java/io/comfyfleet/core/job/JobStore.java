@@ -12,6 +12,10 @@ import java.util.Optional;
  * {@link JobState#canMoveTo}; a job in another state gives {@link JobStateConflictException}. Methods that
  * change a job return it as stored after the change. A job id unknown to the store gives
  * {@link JobNotFoundException}. When a method returns, its change is durable (committed and synced).
+ *
+ * <p>The store never reads a clock: every time comes from the {@code Instant} arguments, and is kept to the
+ * millisecond. A job whose TTL ran out at {@code now} is treated as gone (not found) by the methods that take
+ * {@code now}. A failure of the database itself gives {@link JobStoreException}.
  */
 public interface JobStore extends AutoCloseable {
 

@@ -3,6 +3,8 @@ package io.comfyfleet.comfy.client.run;
 import io.comfyfleet.comfy.ComfyException;
 import io.comfyfleet.comfy.client.ComfyClient;
 import io.comfyfleet.comfy.client.ComfyEventStream;
+import io.comfyfleet.comfy.client.ComfyHttpException;
+import io.comfyfleet.comfy.client.ComfyTimeoutException;
 import io.comfyfleet.comfy.client.ComfyUnavailableException;
 import io.comfyfleet.comfy.client.HistoryEntry;
 import io.comfyfleet.comfy.client.QueueSnapshot;
@@ -114,7 +116,7 @@ final class RunLoop {
             long waitMs = Math.max(1, Math.min(left.toMillis(), options.idleCheckInterval().toMillis()));
             Signal signal = signals.poll(waitMs, TimeUnit.MILLISECONDS);
             RunResult done = switch (signal) {
-                case null -> reconcile(queued, "no event for " + waitMs + " ms");
+                case null -> idleCheck(queued, waitMs);
                 case Event e -> onEvent(e.event(), queued);
                 case SocketLost lost -> reconnectAndReconcile(stream, queued, lost.reason());
                 case Cancel c -> cancel(queued);
@@ -122,6 +124,19 @@ final class RunLoop {
             if (done != null) {
                 return done;
             }
+        }
+    }
+
+    /**
+     * A quiet socket may be a dead one that never reported it, so look at /history and /queue. A failed look
+     * is not a verdict: the deadline still bounds the run, and a dead ComfyUI also drops the socket.
+     */
+    private RunResult idleCheck(QueuedPrompt queued, long quietMs) {
+        try {
+            return reconcile(queued, "no event for " + quietMs + " ms");
+        } catch (ComfyUnavailableException | ComfyTimeoutException | ComfyHttpException e) {
+            log.warn("idle check of prompt {} failed, will look again: {}", promptId, e.getMessage());
+            return null;
         }
     }
 
@@ -171,7 +186,13 @@ final class RunLoop {
         int polls = 0;
         while (true) {
             polls++;
-            Optional<HistoryEntry> entry = client.history(promptId);
+            Optional<HistoryEntry> entry = Optional.empty();
+            try {
+                entry = client.history(promptId);
+            } catch (ComfyUnavailableException | ComfyTimeoutException | ComfyHttpException e) {
+                // the terminal event is known already; a failed poll only delays the outputs
+                log.warn("history poll {} of prompt {} failed: {}", polls, promptId, e.getMessage());
+            }
             if (entry.isPresent()) {
                 return result(terminal, entry.get(), queued);
             }
@@ -250,8 +271,12 @@ final class RunLoop {
         if (clock.instant().isAfter(deadline)) {
             throw timedOut();
         }
-        throw new ComfyException("lost the WebSocket of prompt " + promptId + " (" + reason + ") and could not "
-                + "reopen it in " + options.reconnectAttempts() + " attempts", last);
+        String what = "lost the WebSocket of prompt " + promptId + " (" + reason + ") and could not reopen it in "
+                + options.reconnectAttempts() + " attempts";
+        if (last != null) {
+            throw new ComfyUnavailableException(client.baseUri(), what, last);
+        }
+        throw new ComfyException(what);
     }
 
     private RunResult cancel(QueuedPrompt queued) {

@@ -292,4 +292,73 @@ class RunApiReplayTest {
                 .hasMessageContaining("did not finish within 300 ms").hasMessageContaining("interrupted/dequeued");
         assertThat(server.queueBodies()).hasSize(1);
     }
+
+    @Test
+    void aSocketThatGoesSilentIsCaughtByTheIdleCheck() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").goSilentAfter(5).start();
+        RunOptions options = RunOptions.defaults().withIdleCheckInterval(Duration.ofMillis(200));
+        EventLog log = new EventLog();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_basic"), options, log);
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.reconnects()).isZero();
+        assertThat(log.types().getLast()).isEqualTo("execution_success");
+        assertThat(log.count("execution_success")).isEqualTo(1);
+        assertThat(result.outputs().outputs()).hasSize(1);
+    }
+
+    @Test
+    void anEndMarkerWithoutItsTerminalEventIsReconciledFromHistory() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "err_runtime_corrupt_image").withhold("execution_error").start();
+        EventLog log = new EventLog();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "err_runtime_corrupt_image"), RunOptions.defaults(), log);
+
+        assertThat(result.status()).isEqualTo(RunStatus.ERROR);
+        assertThat(result.error().nodeType()).isEqualTo("LoadImage");
+        assertThat(log.types().getLast()).isEqualTo("execution_error");
+        assertThat(log.count("execution_error")).isEqualTo(1);
+    }
+
+    @Test
+    void comfyGoneForGoodMidRunIsReportedUnavailable() {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_progress_previews").dropSocketAfter(6).resumeAfterReconnect().start();
+        RunListener stopServerOnDrop = new RunListener() {
+            @Override
+            public void onEvent(ComfyEvent event) {
+            }
+
+            @Override
+            public void onConnectionLost(String reason) {
+                server.close(); // as if ComfyUI crashed
+            }
+        };
+        RunOptions options = RunOptions.defaults().withReconnects(2, Duration.ofMillis(20));
+
+        assertThatThrownBy(() -> runner().run(recordedPrompt("cpu-0.3.64", "ok_progress_previews"), options, stopServerOnDrop))
+                .isInstanceOf(io.comfyfleet.comfy.client.ComfyUnavailableException.class)
+                .hasMessageContaining("could not reopen it in 2 attempts");
+    }
+
+    @Test
+    void failedHistoryReadsDuringIdleChecksAndAfterTheEndAreRetried() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").goSilentAfter(5).historyFailsFor(2).start();
+        RunOptions options = RunOptions.defaults().withIdleCheckInterval(Duration.ofMillis(100));
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_basic"), options, RunListener.none());
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.historyAvailable()).isTrue();
+    }
+
+    @Test
+    void aHistoryErrorAfterTheTerminalEventOnlyDelaysTheResult() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").historyFailsFor(1).start();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_basic"), RunOptions.defaults(), RunListener.none());
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.historyAvailable()).isTrue();
+    }
 }

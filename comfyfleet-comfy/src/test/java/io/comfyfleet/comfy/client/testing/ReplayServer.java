@@ -36,6 +36,9 @@ public final class ReplayServer implements AutoCloseable {
     private final boolean resumeAfterReconnect;
     private final int historyEmptyPolls;
     private final boolean stayPending;
+    private final int silentAfterFrames;
+    private final AtomicInteger historyFailuresLeft;
+    private final java.util.Set<String> withheldTypes;
     private final Javalin app;
 
     private final Map<String, WsContext> sockets = new ConcurrentHashMap<>();
@@ -64,6 +67,9 @@ public final class ReplayServer implements AutoCloseable {
         this.resumeAfterReconnect = b.resumeAfterReconnect;
         this.historyEmptyPolls = b.historyEmptyPolls;
         this.stayPending = b.stayPending;
+        this.silentAfterFrames = b.silentAfterFrames;
+        this.historyFailuresLeft = new AtomicInteger(b.historyFailures);
+        this.withheldTypes = java.util.Set.copyOf(b.withheldTypes);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.routes.before(ctx -> {
@@ -132,6 +138,9 @@ public final class ReplayServer implements AutoCloseable {
         private boolean resumeAfterReconnect;
         private int historyEmptyPolls;
         private boolean stayPending;
+        private int silentAfterFrames = -1;
+        private int historyFailures;
+        private final java.util.Set<String> withheldTypes = new java.util.HashSet<>();
 
         private Builder(String folder, String name) {
             this.folder = folder;
@@ -159,6 +168,24 @@ public final class ReplayServer implements AutoCloseable {
         /** Accept the prompt but never start it: it stays pending until POST /queue deletes it. */
         public Builder stayPending() {
             this.stayPending = true;
+            return this;
+        }
+
+        /** Stop sending after {@code n} frames but keep the socket open, as a half-dead connection would. */
+        public Builder goSilentAfter(int n) {
+            this.silentAfterFrames = n;
+            return this;
+        }
+
+        /** Answer the first {@code k} GET /history requests with 503, as a proxy in front of ComfyUI might. */
+        public Builder historyFailsFor(int k) {
+            this.historyFailures = k;
+            return this;
+        }
+
+        /** Never send frames of these types (e.g. to lose the terminal event but keep the end marker). */
+        public Builder withhold(String... types) {
+            this.withheldTypes.addAll(List.of(types));
             return this;
         }
 
@@ -261,6 +288,12 @@ public final class ReplayServer implements AutoCloseable {
                 if (!frame.has("text") && !frame.has("binary") && !frame.has("other")) {
                     continue; // recorder notes such as GET_queue_during_run
                 }
+                if (sent == silentAfterFrames) {
+                    break;
+                }
+                if (withheldTypes.contains(frame.path("text").path("type").asString(""))) {
+                    continue;
+                }
                 if (sent == dropAfterFrames) {
                     WsContext socket = sockets.remove(clientId);
                     if (socket != null) {
@@ -299,6 +332,10 @@ public final class ReplayServer implements AutoCloseable {
     }
 
     private void history(Context ctx) {
+        if (historyFailuresLeft.getAndDecrement() > 0) {
+            ctx.status(503).result("upstream busy");
+            return;
+        }
         String id = ctx.pathParam("id");
         JsonNode history = recording.get("history");
         if (!id.equals(promptId) || !done || history == null || history.isEmpty()) {
