@@ -29,11 +29,19 @@ final class PromptValidation {
         this.context = context;
     }
 
+    /**
+     * The handler's steps around validate_prompt that can change the answer: {@code float(number)} before it,
+     * the {@code prompt} lookup, and merging {@code client_id} into {@code extra_data} after it (which crashes,
+     * whatever the validation said, when extra_data is no dict).
+     */
     PromptCheck request(JsonNode body) {
         if (body == null || body.isMissingNode() || tooDeep(body)) {
             return crash(body, new PyError("JSONDecodeError", "the request body is not JSON ComfyUI can read"));
         }
         try {
+            if (Py.contains(body, "number")) {
+                Py.toFloat(Py.getItem(body, "number"));
+            }
             if (!Py.contains(body, "prompt")) {
                 return noPrompt(body);
             }
@@ -42,7 +50,14 @@ final class PromptValidation {
             if (body.isObject() && body.has("partial_execution_targets")) {
                 ctx = ctx.withPartialExecutionTargets(body.get("partial_execution_targets"));
             }
-            return new PromptValidation(catalog, ctx).prompt(prompt);
+            PromptCheck check = new PromptValidation(catalog, ctx).prompt(prompt);
+            if (check.httpStatus() != 500 && body.has("client_id") && body.has("extra_data")
+                    && !body.get("extra_data").isObject()) {
+                JsonNode extra = body.get("extra_data");
+                throw PyError.typeError(extra.isArray() ? "list indices must be integers or slices, not str"
+                        : "'" + Py.typeName(extra) + "' object does not support item assignment");
+            }
+            return check;
         } catch (PyError e) {
             return crash(body, e);
         }

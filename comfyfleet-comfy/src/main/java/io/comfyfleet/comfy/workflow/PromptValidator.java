@@ -32,15 +32,23 @@ public final class PromptValidator {
         return new PromptValidation(catalog, context).prompt(prompt);
     }
 
+    /** Validates a parsed workflow (its {@link Workflow#toJson() API JSON}) as ComfyUI would. */
+    public static PromptCheck validate(Workflow workflow, NodeCatalog catalog, ValidationContext context) {
+        Objects.requireNonNull(workflow, "workflow");
+        return validate(workflow.toJson(), catalog, context);
+    }
+
     /** {@link #validate(JsonNode, NodeCatalog, ValidationContext)} with files as the catalogue lists them. */
     public static PromptCheck validate(JsonNode prompt, NodeCatalog catalog) {
         return validate(prompt, catalog, ValidationContext.filesListedInCatalog());
     }
 
     /**
-     * Validates a whole POST /prompt body: 400 {@code no_prompt} without a {@code prompt} key, and the body's
-     * {@code partial_execution_targets} applied (it replaces the context's). The caller still handles what the
-     * handler does before validation ({@code number}, {@code front}) and what it does after ({@code prompt_id}).
+     * Validates a whole POST /prompt body: 400 {@code no_prompt} without a {@code prompt} key, the body's
+     * {@code partial_execution_targets} applied (it replaces the context's), and the 500s the handler hits around
+     * validation (a {@code number} float() rejects, an {@code extra_data} that is no object next to a
+     * {@code client_id}). The caller still assigns {@code number} (ComfyUI counts every request without one, even
+     * rejected ones) and {@code prompt_id}.
      */
     public static PromptCheck validateRequest(JsonNode body, NodeCatalog catalog, ValidationContext context) {
         Objects.requireNonNull(catalog, "catalog");

@@ -2,6 +2,8 @@ package io.comfyfleet.comfy.workflow;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
@@ -104,7 +106,7 @@ final class Py {
         if (d == 0) {
             return (1 / d < 0) ? "-0.0" : "0.0";
         }
-        BigDecimal bd = new BigDecimal(Double.toString(d)).stripTrailingZeros();
+        BigDecimal bd = shortest(d);
         String digits = bd.unscaledValue().abs().toString();
         int exponent = digits.length() - 1 - bd.scale();
         String sign = d < 0 ? "-" : "";
@@ -115,6 +117,18 @@ final class Py {
         String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
         String exp = String.format(Locale.ROOT, "%02d", Math.abs(exponent));
         return sign + mantissa + "e" + (exponent < 0 ? "-" : "+") + exp;
+    }
+
+    /** The fewest significant digits that read back as d, rounded to nearest: Python's (David Gay's) repr. */
+    private static BigDecimal shortest(double d) {
+        BigDecimal exact = new BigDecimal(d);
+        for (int digits = 1; digits < 17; digits++) {
+            BigDecimal r = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
+            if (r.doubleValue() == d) {
+                return r.stripTrailingZeros();
+            }
+        }
+        return exact.round(new MathContext(17, RoundingMode.HALF_EVEN)).stripTrailingZeros();
     }
 
     static String reprString(String s) {
@@ -303,8 +317,23 @@ final class Py {
                 : i.bitLength() < 64 ? NODES.numberNode(i.longValue()) : NODES.numberNode(i);
     }
 
+    /** Python reads any Unicode decimal digit and space in int() and float() as the ASCII one. */
+    private static String asciiDigitsAndSpaces(String raw) {
+        StringBuilder sb = new StringBuilder(raw.length());
+        raw.codePoints().forEach(cp -> {
+            if (Character.isDigit(cp)) {
+                sb.append((char) ('0' + Character.digit(cp, 10)));
+            } else if (Character.isWhitespace(cp) || Character.isSpaceChar(cp)) {
+                sb.append(' ');
+            } else {
+                sb.appendCodePoint(cp);
+            }
+        });
+        return sb.toString();
+    }
+
     private static BigInteger parseInt(String raw) {
-        String s = raw.strip();
+        String s = asciiDigitsAndSpaces(raw).strip();
         int i = 0;
         boolean negative = false;
         if (!s.isEmpty() && (s.charAt(0) == '+' || s.charAt(0) == '-')) {
@@ -353,7 +382,7 @@ final class Py {
                 return NODES.numberNode(d);
             }
             case "str": {
-                String s = v.stringValue().strip();
+                String s = asciiDigitsAndSpaces(v.stringValue()).strip();
                 if (SPECIAL.matcher(s).matches()) {
                     String lower = s.toLowerCase(Locale.ROOT);
                     double d = lower.contains("nan") ? Double.NaN

@@ -49,7 +49,7 @@ final class Traceback {
     private Traceback() {}
 
     static String frame(String comfyRoot, Site site) {
-        int column = 4 + site.source.indexOf(site.expression);
+        int column = 4 + site.source.indexOf(site.subscriptCarets > 0 ? site.expression + "[" : site.expression);
         String marks = site.subscriptCarets > 0
                 ? "~".repeat(site.expression.length()) + "^".repeat(site.subscriptCarets)
                 : "^".repeat(site.expression.length());

@@ -11,21 +11,23 @@ final class TypeMatch {
 
     /**
      * Whether an output of {@code received} type may feed an input of {@code input} type: equal, or comma-separated
-     * unions that overlap. {@code "*"} matches anything: custom nodes declare "any" as a str subclass that never
-     * compares unequal, and /object_info shows it as {@code "*"}.
+     * unions that overlap. {@code "*"} matches anything, combos included: ComfyUI declares it as {@code IO.ANY},
+     * a str subclass whose {@code __ne__} ignores the wildcard (custom nodes copy the trick), and /object_info
+     * shows it as {@code "*"}.
      */
     static boolean matches(JsonNode received, JsonNode input) {
-        if (Py.eq(received, input)) {
+        if (Py.eq(received, input) || isWildcard(received) || isWildcard(input)) {
             return true;
         }
         if (!received.isString() || !input.isString()) {
             return false;
         }
-        if (received.stringValue().equals("*") || input.stringValue().equals("*")) {
-            return true;
-        }
         Set<String> r = split(received.stringValue());
         return split(input.stringValue()).stream().anyMatch(r::contains);
+    }
+
+    private static boolean isWildcard(JsonNode type) {
+        return type.isString() && type.stringValue().equals("*");
     }
 
     private static Set<String> split(String types) {

@@ -78,12 +78,12 @@ public final class ValidationContext {
 
     /**
      * The request's {@code partial_execution_targets} value (normally a list of node ids): only output nodes in
-     * it run. {@code null} means all outputs. Kept as JSON because ComfyUI applies Python's {@code in} to whatever
+     * it run. {@code null} (or JSON null) means all outputs. Kept as JSON because ComfyUI applies Python's {@code in} to whatever
      * was sent.
      */
     public ValidationContext withPartialExecutionTargets(JsonNode targets) {
-        return new ValidationContext(files, targets == null || targets.isMissingNode() ? null : targets.deepCopy(),
-                comfyRoot);
+        boolean all = targets == null || targets.isMissingNode() || targets.isNull();
+        return new ValidationContext(files, all ? null : targets.deepCopy(), comfyRoot);
     }
 
     /** The ComfyUI install path shown in tracebacks, default {@value #DEFAULT_COMFY_ROOT}. */

@@ -1,7 +1,9 @@
 package io.comfyfleet.comfy.workflow;
 
 import io.comfyfleet.comfy.Json;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +25,8 @@ import tools.jackson.databind.node.ObjectNode;
  * names the node and says what to change. It never throws anything else for any input.
  */
 public final class Workflow {
+    private static final String CHECKPOINT_INPUT = "ckpt_name";
+
     private final Map<String, WorkflowNode> nodes;
 
     private Workflow(Map<String, WorkflowNode> nodes) {
@@ -135,6 +139,73 @@ public final class Workflow {
                 yield v;
             }
         };
+    }
+
+    /** The ids of the nodes whose type the catalogue marks as an output node, in document order. */
+    public List<String> outputNodeIds(NodeCatalog catalog) {
+        Objects.requireNonNull(catalog, "catalog");
+        return nodes.values().stream()
+                .filter(n -> catalog.type(n.classType()).map(NodeType::outputNode).orElse(false))
+                .map(WorkflowNode::id).toList();
+    }
+
+    /**
+     * The nodes the given nodes need, themselves included, each once and after every node it links to: an order
+     * in which they can run. Walks the targets in the given order and each node's inputs in their order. Unknown
+     * ids are ignored.
+     */
+    public List<WorkflowNode> nodesNeededFor(Collection<String> targetIds) {
+        Objects.requireNonNull(targetIds, "targetIds");
+        return GraphOrder.order(nodes, targetIds).stream().map(nodes::get).toList();
+    }
+
+    /** {@link #nodesNeededFor} the catalogue's output nodes: what ComfyUI would run, in a valid order. */
+    public List<WorkflowNode> executionOrder(NodeCatalog catalog) {
+        return nodesNeededFor(outputNodeIds(catalog));
+    }
+
+    /**
+     * The checkpoint files the workflow loads: the literal values of every {@code ckpt_name} input
+     * (CheckpointLoaderSimple and its relatives), in document order, each once.
+     */
+    public Set<String> checkpointNames() {
+        Set<String> names = new LinkedHashSet<>();
+        for (WorkflowNode node : nodes.values()) {
+            if (node.input(CHECKPOINT_INPUT).orElse(null) instanceof InputValue.Literal literal
+                    && literal.value().isString()) {
+                names.add(literal.value().stringValue());
+            }
+        }
+        return Collections.unmodifiableSet(names);
+    }
+
+    /**
+     * A copy with one input of one node set (added or replaced), e.g. a seed, a prompt text or an uploaded file
+     * name. Links are checked as when parsing.
+     *
+     * @throws InvalidNodeException       if there is no node with that id
+     * @throws MissingLinkTargetException if the value links to a node that is not in the workflow
+     * @throws WorkflowCycleException     if the new link closes a cycle
+     */
+    public Workflow withInput(String nodeId, String inputName, InputValue value) {
+        Objects.requireNonNull(inputName, "inputName");
+        Objects.requireNonNull(value, "value");
+        WorkflowNode node = nodes.get(nodeId);
+        if (node == null) {
+            throw new InvalidNodeException(nodeId, inputName, "there is no node " + Names.quote(nodeId)
+                    + " in the workflow to set input " + Names.quote(inputName) + " on; the node ids are "
+                    + Names.shortJson(nodes.keySet()));
+        }
+        Map<String, WorkflowNode> copy = new LinkedHashMap<>(nodes);
+        copy.put(nodeId, node.withInput(inputName, value));
+        return checked(copy);
+    }
+
+    /** {@link #withInput(String, String, InputValue)} with a literal; a {@code {"__value__": ...}} is unwrapped. */
+    public Workflow withInput(String nodeId, String inputName, JsonNode literal) {
+        Objects.requireNonNull(literal, "literal");
+        JsonNode v = literal.isObject() && literal.has("__value__") ? literal.get("__value__") : literal;
+        return withInput(nodeId, inputName, new InputValue.Literal(v));
     }
 
     @Override

@@ -1,0 +1,446 @@
+package io.comfyfleet.store;
+
+import static io.comfyfleet.store.Durability.COMMITTED;
+import static io.comfyfleet.store.Durability.SYNCED;
+import static io.comfyfleet.store.JobRows.millis;
+import static io.comfyfleet.store.JobRows.setNullableString;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobCounts;
+import io.comfyfleet.core.job.JobIds;
+import io.comfyfleet.core.job.JobNotFoundException;
+import io.comfyfleet.core.job.JobState;
+import io.comfyfleet.core.job.JobStateConflictException;
+import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.job.JobStoreException;
+import io.comfyfleet.core.job.NewJob;
+import io.comfyfleet.core.job.StreamChunk;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The job store on any JDBC database: the SQL and rules are shared, the {@link Database} supplies
+ * connections and transactions and its {@link Dialect} the few statements that differ.
+ */
+final class JdbcJobStore implements JobStore {
+    private static final int DELETE_BATCH = 500;
+
+    private final Database db;
+    private final String claimSql;
+
+    JdbcJobStore(Database db) {
+        this.db = db;
+        this.claimSql = JobSql.claim(db.dialect());
+    }
+
+    @Override
+    public Job enqueue(NewJob job) {
+        validate(job);
+        return db.write("enqueue job " + job.id(), SYNCED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.INSERT)) {
+                long created = millis(job.createdAt());
+                ps.setString(1, job.id());
+                ps.setString(2, job.endpoint());
+                ps.setString(3, job.inputJson());
+                setNullableString(ps, 4, job.webhook());
+                setNullableString(ps, 5, job.s3ConfigJson());
+                ps.setLong(6, job.policy().executionTimeout().toMillis());
+                ps.setLong(7, job.policy().ttl().toMillis());
+                ps.setInt(8, job.policy().lowPriority() ? 1 : 0);
+                ps.setInt(9, job.maxRetries());
+                ps.setLong(10, created);
+                ps.setLong(11, Math.addExact(created, job.policy().ttl().toMillis()));
+                return JobRows.jobs(ps).getFirst();
+            } catch (SQLException e) {
+                if (db.dialect().isUniqueViolation(e)) {
+                    throw new JobStoreException("job id " + job.id() + " is already taken: every job needs a new id"
+                            + " (use JobIds to make them)", e);
+                }
+                throw e;
+            }
+        });
+    }
+
+    private static void validate(NewJob job) {
+        Objects.requireNonNull(job, "job");
+        if (!JobIds.isWellFormed(job.id())) {
+            throw new IllegalArgumentException(
+                    "job id must be 1-128 letters, digits, '_' or '-', got " + quoted(job.id()));
+        }
+        if (job.endpoint() == null || job.endpoint().isBlank()) {
+            throw new IllegalArgumentException("job " + job.id() + " needs an endpoint name");
+        }
+        if (job.inputJson() == null) {
+            throw new IllegalArgumentException("job " + job.id() + " needs an input (JSON text)");
+        }
+        if (job.policy() == null || job.createdAt() == null) {
+            throw new IllegalArgumentException("job " + job.id() + " needs a policy and a createdAt time");
+        }
+        if (job.maxRetries() < 0) {
+            throw new IllegalArgumentException("job " + job.id() + ": maxRetries must be 0 or more, got "
+                    + job.maxRetries());
+        }
+    }
+
+    private static String quoted(String s) {
+        return s == null ? "null" : "\"" + s + "\"";
+    }
+
+    @Override
+    public Optional<Job> find(String jobId, Instant now) {
+        return db.read("find job " + jobId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.FIND)) {
+                ps.setString(1, jobId);
+                ps.setLong(2, millis(now));
+                return JobRows.jobs(ps).stream().findFirst();
+            }
+        });
+    }
+
+    @Override
+    public List<Job> claim(String endpoint, String workerId, int max, Instant now, Instant leaseUntil) {
+        if (max < 1) {
+            throw new IllegalArgumentException("claim at least 1 job, got max=" + max);
+        }
+        Objects.requireNonNull(workerId, "workerId");
+        String what = "claim jobs of endpoint " + endpoint + " for worker " + workerId;
+        // a claim lost to a power cut only puts the job back in the queue: it runs again
+        return db.write(what, COMMITTED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(claimSql)) {
+                ps.setString(1, workerId);
+                ps.setLong(2, millis(now));
+                ps.setLong(3, millis(leaseUntil));
+                ps.setLong(4, millis(now));
+                ps.setString(5, endpoint);
+                ps.setLong(6, millis(now));
+                ps.setInt(7, max);
+                List<Job> claimed = JobRows.jobs(ps);
+                claimed.sort(JobRows.OLDEST_FIRST);
+                return claimed;
+            }
+        });
+    }
+
+    @Override
+    public boolean recordProgress(String jobId, String workerId, String outputJson, Instant leaseUntil) {
+        return db.write("record progress of job " + jobId, COMMITTED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.RECORD_PROGRESS)) {
+                setNullableString(ps, 1, outputJson);
+                ps.setLong(2, millis(leaseUntil));
+                ps.setString(3, jobId);
+                ps.setString(4, workerId);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public boolean appendStream(String jobId, String workerId, String outputJson, Instant leaseUntil) {
+        Objects.requireNonNull(outputJson, "outputJson");
+        return db.write("append a stream chunk to job " + jobId, COMMITTED, c -> {
+            long seq;
+            try (PreparedStatement ps = c.prepareStatement(JobSql.NEXT_STREAM_SEQ)) {
+                ps.setLong(1, millis(leaseUntil));
+                ps.setString(2, jobId);
+                ps.setString(3, workerId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return false;
+                    }
+                    seq = rs.getLong(1);
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(JobSql.INSERT_CHUNK)) {
+                ps.setString(1, jobId);
+                ps.setLong(2, seq);
+                ps.setString(3, outputJson);
+                ps.executeUpdate();
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public List<StreamChunk> streamAfter(String jobId, long afterSeq, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("read at least 1 stream chunk, got limit=" + limit);
+        }
+        return db.read("read the stream of job " + jobId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.STREAM_AFTER)) {
+                ps.setString(1, jobId);
+                ps.setLong(2, afterSeq);
+                ps.setInt(3, limit);
+                List<StreamChunk> chunks = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        chunks.add(new StreamChunk(rs.getLong(1), rs.getString(2)));
+                    }
+                }
+                return chunks;
+            }
+        });
+    }
+
+    @Override
+    public Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now) {
+        Move move = switch (outcome) {
+            case COMPLETED -> Move.COMPLETE;
+            case FAILED -> Move.FAIL;
+            case null, default -> throw new IllegalArgumentException(
+                    "a worker finishes job " + jobId + " as COMPLETED or FAILED, not " + outcome);
+        };
+        return db.write("finish job " + jobId, SYNCED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.FINISH)) {
+                ps.setString(1, move.target.name());
+                setNullableString(ps, 2, outputJson);
+                setNullableString(ps, 3, error);
+                ps.setLong(4, millis(now));
+                ps.setString(5, jobId);
+                ps.setString(6, workerId);
+                ps.setLong(7, millis(now));
+                Job job = single(c, ps, jobId, move, now, workerId);
+                Totals.add(c, job.endpoint(),
+                        outcome == JobState.COMPLETED ? Totals.Kind.COMPLETED : Totals.Kind.FAILED, 1);
+                return job;
+            }
+        });
+    }
+
+    @Override
+    public Job cancel(String jobId, Instant now) {
+        return db.write("cancel job " + jobId, SYNCED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.CANCEL_JOB)) {
+                ps.setLong(1, millis(now));
+                ps.setString(2, jobId);
+                ps.setLong(3, millis(now));
+                return single(c, ps, jobId, Move.CANCEL, now, null);
+            }
+        });
+    }
+
+    @Override
+    public Job retry(String jobId, Instant now) {
+        return db.write("retry job " + jobId, SYNCED, c -> {
+            Job job;
+            try (PreparedStatement ps = c.prepareStatement(JobSql.RETRY_JOB)) {
+                ps.setString(1, jobId);
+                ps.setLong(2, millis(now));
+                job = single(c, ps, jobId, Move.RETRY, now, null);
+            }
+            // the previous run's chunks go with its output; the seq counter keeps counting so that a
+            // client's "after seq N" cursor never skips the new run's chunks
+            try (PreparedStatement ps = c.prepareStatement(JobSql.DELETE_CHUNKS)) {
+                ps.setString(1, jobId);
+                ps.executeUpdate();
+            }
+            Totals.add(c, job.endpoint(), Totals.Kind.RETRIED, 1);
+            return job;
+        });
+    }
+
+    /**
+     * The one job a guarded UPDATE changed; when it changed none, says why: the job does not exist (or its TTL
+     * ran out), or it is in another state, or held by another worker.
+     */
+    private static Job single(Connection c, PreparedStatement ps, String jobId, Move move, Instant now,
+            String workerId) throws SQLException {
+        List<Job> changed = JobRows.jobs(ps);
+        if (!changed.isEmpty()) {
+            return changed.getFirst();
+        }
+        try (PreparedStatement q = c.prepareStatement(JobSql.STATE_OF)) {
+            q.setString(1, jobId);
+            q.setLong(2, millis(now));
+            try (ResultSet rs = q.executeQuery()) {
+                if (!rs.next()) {
+                    throw new JobNotFoundException(jobId);
+                }
+                JobState actual = JobState.valueOf(rs.getString(1));
+                String holder = rs.getString(2);
+                String detail = move.from.contains(actual) && workerId != null
+                        ? "it is held by worker " + holder + ", not " + workerId
+                        : null;
+                throw new JobStateConflictException(jobId, actual, move.from, move.action, detail);
+            }
+        }
+    }
+
+    @Override
+    public int purgeQueue(String endpoint) {
+        return db.write("purge the queue of endpoint " + endpoint, SYNCED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.PURGE_QUEUE)) {
+                ps.setString(1, endpoint);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public int renewLeases(String workerId, Collection<String> jobIds, Instant leaseUntil) {
+        if (jobIds.isEmpty()) {
+            return 0;
+        }
+        Set<String> ids = new LinkedHashSet<>(jobIds);
+        return db.write("renew the leases of worker " + workerId, COMMITTED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.RENEW_LEASE)) {
+                for (String id : ids) {
+                    ps.setLong(1, millis(leaseUntil));
+                    ps.setString(2, id);
+                    ps.setString(3, workerId);
+                    ps.addBatch();
+                }
+                int renewed = 0;
+                for (int n : ps.executeBatch()) {
+                    renewed += Math.max(n, 0);
+                }
+                return renewed;
+            }
+        });
+    }
+
+    @Override
+    public List<Job> expireLeases(Instant now) {
+        return db.write("expire the leases of silent workers", SYNCED, c -> {
+            List<Job> changed = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(JobSql.GIVE_UP_LOST_JOBS)) {
+                ps.setLong(1, millis(now));
+                ps.setLong(2, millis(now));
+                List<Job> failed = JobRows.jobs(ps);
+                Totals.addEach(c, failed, Totals.Kind.FAILED);
+                changed.addAll(failed);
+            }
+            try (PreparedStatement ps = c.prepareStatement(JobSql.REQUEUE_LOST_JOBS)) {
+                ps.setLong(1, millis(now));
+                List<Job> requeued = JobRows.jobs(ps);
+                Totals.addEach(c, requeued, Totals.Kind.RETRIED);
+                changed.addAll(requeued);
+            }
+            changed.sort(JobRows.OLDEST_FIRST);
+            return changed;
+        });
+    }
+
+    @Override
+    public List<Job> timeOutOverdue(Instant now) {
+        return db.write("time out overdue jobs", SYNCED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.TIME_OUT_OVERDUE)) {
+                ps.setLong(1, millis(now));
+                ps.setLong(2, millis(now));
+                List<Job> timedOut = JobRows.jobs(ps);
+                Totals.addEach(c, timedOut, Totals.Kind.FAILED);
+                timedOut.sort(JobRows.OLDEST_FIRST);
+                return timedOut;
+            }
+        });
+    }
+
+    @Override
+    public List<String> notRunningFor(String workerId, Collection<String> jobIds) {
+        if (jobIds.isEmpty()) {
+            return List.of();
+        }
+        List<String> ids = List.copyOf(new LinkedHashSet<>(jobIds));
+        Set<String> running = db.read("check the jobs of worker " + workerId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.runningFor(ids.size()))) {
+                ps.setString(1, workerId);
+                for (int i = 0; i < ids.size(); i++) {
+                    ps.setString(i + 2, ids.get(i));
+                }
+                Set<String> found = new HashSet<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        found.add(rs.getString(1));
+                    }
+                }
+                return found;
+            }
+        });
+        return ids.stream().filter(id -> !running.contains(id)).toList();
+    }
+
+    @Override
+    public int deleteExpired(Instant now, Instant retainedSince) {
+        return deleteInBatches("delete jobs whose TTL ran out", JobSql.DELETE_EXPIRED_BATCH, now)
+                + deleteInBatches("delete finished jobs past retention", JobSql.DELETE_RETAINED_BATCH, retainedSince);
+    }
+
+    private int deleteInBatches(String what, String sql, Instant cutoff) {
+        int total = 0;
+        int deleted;
+        do {
+            deleted = db.write(what, COMMITTED, c -> {
+                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                    ps.setLong(1, millis(cutoff));
+                    ps.setInt(2, DELETE_BATCH);
+                    return ps.executeUpdate();
+                }
+            });
+            total += deleted;
+        } while (deleted == DELETE_BATCH);
+        return total;
+    }
+
+    @Override
+    public JobCounts counts(String endpoint) {
+        return db.read("count the jobs of endpoint " + endpoint, c -> {
+            long inQueue = 0;
+            long inProgress = 0;
+            try (PreparedStatement ps = c.prepareStatement(JobSql.COUNT_LIVE)) {
+                ps.setString(1, endpoint);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        if (JobState.valueOf(rs.getString(1)) == JobState.IN_QUEUE) {
+                            inQueue = rs.getLong(2);
+                        } else {
+                            inProgress = rs.getLong(2);
+                        }
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(JobSql.TOTALS)) {
+                ps.setString(1, endpoint);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return new JobCounts(inQueue, inProgress, rs.getLong(1), rs.getLong(2), rs.getLong(3));
+                    }
+                }
+            }
+            return new JobCounts(inQueue, inProgress, 0, 0, 0);
+        });
+    }
+
+    @Override
+    public List<Job> recent(String endpoint, Optional<JobState> state, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("list at least 1 job, got limit=" + limit);
+        }
+        return db.read("list recent jobs of endpoint " + endpoint, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    state.isPresent() ? JobSql.RECENT_IN_STATE : JobSql.RECENT)) {
+                int i = 1;
+                ps.setString(i++, endpoint);
+                if (state.isPresent()) {
+                    ps.setString(i++, state.get().name());
+                }
+                ps.setInt(i, limit);
+                return JobRows.jobs(ps);
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+}

@@ -1,0 +1,74 @@
+package io.comfyfleet.store;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobPolicy;
+import io.comfyfleet.core.job.JobState;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** Turns rows of the {@code jobs} table into {@link Job}s, and instants into epoch milliseconds and back. */
+final class JobRows {
+    /** Claim order, also used to sort what {@code RETURNING} gives back in no particular order. */
+    static final Comparator<Job> OLDEST_FIRST = Comparator.comparing(Job::createdAt).thenComparing(Job::id);
+
+    private JobRows() {}
+
+    static Job job(ResultSet rs) throws SQLException {
+        return new Job(
+                rs.getString("id"),
+                rs.getString("endpoint"),
+                JobState.valueOf(rs.getString("state")),
+                rs.getString("input_json"),
+                rs.getString("webhook"),
+                rs.getString("s3_config_json"),
+                new JobPolicy(
+                        Duration.ofMillis(rs.getLong("execution_timeout_ms")),
+                        Duration.ofMillis(rs.getLong("ttl_ms")),
+                        rs.getInt("low_priority") != 0),
+                rs.getInt("max_retries"),
+                rs.getString("output_json"),
+                rs.getString("error"),
+                rs.getString("worker_id"),
+                rs.getInt("retries"),
+                instant(rs, "created_at"),
+                instant(rs, "started_at"),
+                instant(rs, "finished_at"),
+                instant(rs, "lease_until"),
+                instant(rs, "expires_at"));
+    }
+
+    /** Runs the statement and reads every returned row as a job (for SELECT and {@code RETURNING *}). */
+    static List<Job> jobs(PreparedStatement ps) throws SQLException {
+        List<Job> jobs = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                jobs.add(job(rs));
+            }
+        }
+        return jobs;
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+
+    static long millis(Instant instant) {
+        return instant.toEpochMilli();
+    }
+
+    static void setNullableString(PreparedStatement ps, int index, String value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.VARCHAR);
+        } else {
+            ps.setString(index, value);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.comfyfleet.store;
+
+import static io.comfyfleet.store.Move.CANCEL;
+import static io.comfyfleet.store.Move.CLAIM;
+import static io.comfyfleet.store.Move.GIVE_UP_LOST;
+import static io.comfyfleet.store.Move.REQUEUE_LOST;
+import static io.comfyfleet.store.Move.RETRY;
+import static io.comfyfleet.store.Move.TIME_OUT;
+
+import java.util.Collections;
+
+/**
+ * The store's SQL, shared by SQLite and PostgreSQL. Each state change is one UPDATE whose WHERE names the
+ * states it expects (from {@link Move}), so a job that moved meanwhile is simply not updated.
+ */
+final class JobSql {
+    private JobSql() {}
+
+    static final String INSERT = """
+            INSERT INTO jobs (id, endpoint, state, input_json, webhook, s3_config_json, execution_timeout_ms,
+                              ttl_ms, low_priority, max_retries, retries, created_at, expires_at)
+            VALUES (?, ?, 'IN_QUEUE', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
+            RETURNING *""";
+
+    static final String FIND = "SELECT * FROM jobs WHERE id = ? AND expires_at > ?";
+
+    /** What a refused change reports: the job's state now (no row: it does not exist, or its TTL ran out). */
+    static final String STATE_OF = "SELECT state, worker_id FROM jobs WHERE id = ? AND expires_at > ?";
+
+    /** One statement: pick the oldest live queued jobs (locking them on PostgreSQL) and take them. */
+    static String claim(Dialect dialect) {
+        String oldestQueuedIds = "SELECT id FROM jobs WHERE endpoint = ? AND state IN (" + CLAIM.fromSql() + ")"
+                + " AND expires_at > ? ORDER BY created_at, id LIMIT ?";
+        return "UPDATE jobs SET state = " + CLAIM.targetSql()
+                + ", worker_id = ?, started_at = ?, lease_until = ?, run_deadline = ? + execution_timeout_ms"
+                + " WHERE state IN (" + CLAIM.fromSql() + ") AND " + dialect.claimedIds(oldestQueuedIds)
+                + " RETURNING *";
+    }
+
+    static final String RECORD_PROGRESS =
+            "UPDATE jobs SET output_json = ?, lease_until = ? WHERE id = ? AND state = 'IN_PROGRESS' AND worker_id = ?";
+
+    static final String NEXT_STREAM_SEQ = "UPDATE jobs SET stream_seq = stream_seq + 1, lease_until = ?"
+            + " WHERE id = ? AND state = 'IN_PROGRESS' AND worker_id = ? RETURNING stream_seq";
+
+    static final String INSERT_CHUNK = "INSERT INTO stream_chunks (job_id, seq, output_json) VALUES (?, ?, ?)";
+
+    static final String STREAM_AFTER =
+            "SELECT seq, output_json FROM stream_chunks WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+
+    static final String DELETE_CHUNKS = "DELETE FROM stream_chunks WHERE job_id = ?";
+
+    /** Finish: the outcome's state is a parameter (COMPLETED or FAILED, both only from IN_PROGRESS). */
+    static final String FINISH = "UPDATE jobs SET state = ?, output_json = ?, error = ?, finished_at = ?,"
+            + " lease_until = NULL, run_deadline = NULL"
+            + " WHERE id = ? AND state = 'IN_PROGRESS' AND worker_id = ? AND expires_at > ? RETURNING *";
+
+    static final String CANCEL_JOB = "UPDATE jobs SET state = " + CANCEL.targetSql()
+            + ", finished_at = ?, lease_until = NULL, run_deadline = NULL"
+            + " WHERE id = ? AND state IN (" + CANCEL.fromSql() + ") AND expires_at > ? RETURNING *";
+
+    static final String RETRY_JOB = "UPDATE jobs SET state = " + RETRY.targetSql()
+            + ", output_json = NULL, error = NULL, retries = retries + 1,"
+            + " started_at = NULL, finished_at = NULL, lease_until = NULL, run_deadline = NULL"
+            + " WHERE id = ? AND state IN (" + RETRY.fromSql() + ") AND expires_at > ? RETURNING *";
+
+    static final String PURGE_QUEUE = "DELETE FROM jobs WHERE endpoint = ? AND state = 'IN_QUEUE'";
+
+    static final String RENEW_LEASE =
+            "UPDATE jobs SET lease_until = ? WHERE id = ? AND state = 'IN_PROGRESS' AND worker_id = ?";
+
+    /** A lost worker's job goes back to the queue while it has retries left. */
+    static final String REQUEUE_LOST_JOBS = "UPDATE jobs SET state = " + REQUEUE_LOST.targetSql()
+            + ", retries = retries + 1, started_at = NULL, lease_until = NULL, run_deadline = NULL"
+            + " WHERE state IN (" + REQUEUE_LOST.fromSql() + ") AND lease_until < ? AND retries < max_retries"
+            + " RETURNING *";
+
+    /** ... and fails, saying why, when it has none. Attempts = the first run plus every requeue. */
+    static final String GIVE_UP_LOST_JOBS = "UPDATE jobs SET state = " + GIVE_UP_LOST.targetSql()
+            + ", finished_at = ?, lease_until = NULL, run_deadline = NULL,"
+            + " error = 'worker ' || worker_id || ' stopped reporting (its lease ran out); gave up after '"
+            + " || CAST(retries + 1 AS TEXT) || ' attempts'"
+            + " WHERE state IN (" + GIVE_UP_LOST.fromSql() + ") AND lease_until < ? AND retries >= max_retries"
+            + " RETURNING *";
+
+    static final String TIME_OUT_OVERDUE = "UPDATE jobs SET state = " + TIME_OUT.targetSql()
+            + ", finished_at = ?, lease_until = NULL, run_deadline = NULL,"
+            + " error = 'execution timeout of ' || CAST(execution_timeout_ms AS TEXT) || ' ms exceeded'"
+            + " WHERE state IN (" + TIME_OUT.fromSql() + ") AND run_deadline < ? RETURNING *";
+
+    static String runningFor(int ids) {
+        return "SELECT id FROM jobs WHERE state = 'IN_PROGRESS' AND worker_id = ? AND id IN ("
+                + String.join(", ", Collections.nCopies(ids, "?")) + ")";
+    }
+
+    /** Deletes are batched so a large sweep never holds SQLite's single writer for long. */
+    static final String DELETE_EXPIRED_BATCH =
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE expires_at <= ? LIMIT ?)";
+
+    static final String DELETE_RETAINED_BATCH = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
+            + " WHERE finished_at < ? AND state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT') LIMIT ?)";
+
+    static final String COUNT_LIVE = "SELECT state, COUNT(*) FROM jobs"
+            + " WHERE endpoint = ? AND state IN ('IN_QUEUE', 'IN_PROGRESS') GROUP BY state";
+
+    static final String TOTALS = "SELECT completed, failed, retried FROM job_totals WHERE endpoint = ?";
+
+    static final String RECENT =
+            "SELECT * FROM jobs WHERE endpoint = ? ORDER BY created_at DESC, id DESC LIMIT ?";
+
+    static final String RECENT_IN_STATE =
+            "SELECT * FROM jobs WHERE endpoint = ? AND state = ? ORDER BY created_at DESC, id DESC LIMIT ?";
+}

@@ -1,0 +1,793 @@
+package io.comfyfleet.store;
+
+import static io.comfyfleet.core.job.JobState.CANCELLED;
+import static io.comfyfleet.core.job.JobState.COMPLETED;
+import static io.comfyfleet.core.job.JobState.FAILED;
+import static io.comfyfleet.core.job.JobState.IN_PROGRESS;
+import static io.comfyfleet.core.job.JobState.IN_QUEUE;
+import static io.comfyfleet.core.job.JobState.TIMED_OUT;
+import static io.comfyfleet.store.TestJobs.EP;
+import static io.comfyfleet.store.TestJobs.T0;
+import static io.comfyfleet.store.TestJobs.at;
+import static io.comfyfleet.store.TestJobs.job;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobCounts;
+import io.comfyfleet.core.job.JobNotFoundException;
+import io.comfyfleet.core.job.JobState;
+import io.comfyfleet.core.job.JobStateConflictException;
+import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.job.JobStoreException;
+import io.comfyfleet.core.job.NewJob;
+import io.comfyfleet.core.job.StreamChunk;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The behaviour every {@link JobStore} must have, run against each database by a subclass. The subclass
+ * opens one store per class; every test starts from empty tables. All times are fixed instants.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class JobStoreContractTest {
+    private static final Instant LEASE = at(30);
+
+    protected JobStore store;
+
+    /** Opens the store under test (once per class). */
+    protected abstract JobStore openStore() throws Exception;
+
+    /** Deletes every row of the store's tables, totals included, behind the store's back. */
+    protected abstract void deleteAllRows() throws Exception;
+
+    @BeforeAll
+    void open() throws Exception {
+        store = openStore();
+    }
+
+    @AfterAll
+    void closeStore() {
+        if (store != null) {
+            store.close();
+        }
+    }
+
+    @BeforeEach
+    void empty() throws Exception {
+        deleteAllRows();
+    }
+
+    private Job enqueue(String id) {
+        return store.enqueue(job(id).build());
+    }
+
+    /** A job taken by worker w1 at T0+1s, leased until T0+30s. */
+    private Job running(String id) {
+        return running(job(id));
+    }
+
+    /** Created an hour before T0, so it is the oldest queued job and the claim takes it whatever else waits. */
+    private Job running(TestJobs job) {
+        store.enqueue(job.createdAt(T0.minusSeconds(3600)).build());
+        List<Job> claimed = store.claim(EP, "w1", 1, at(1), LEASE);
+        assertThat(claimed).extracting(Job::id).containsExactly(job.id());
+        return claimed.getFirst();
+    }
+
+    private Job inState(String id, JobState state) {
+        return switch (state) {
+            case IN_QUEUE -> enqueue(id);
+            case IN_PROGRESS -> running(id);
+            case COMPLETED -> {
+                running(id);
+                yield store.finish(id, "w1", COMPLETED, "{\"ok\":1}", null, at(2));
+            }
+            case FAILED -> {
+                running(id);
+                yield store.finish(id, "w1", FAILED, null, "boom", at(2));
+            }
+            case CANCELLED -> {
+                enqueue(id);
+                yield store.cancel(id, at(2));
+            }
+            case TIMED_OUT -> {
+                running(job(id).executionTimeout(Duration.ofSeconds(5)));
+                List<Job> timedOut = store.timeOutOverdue(at(7));
+                assertThat(timedOut).extracting(Job::id).containsExactly(id);
+                yield timedOut.getFirst();
+            }
+        };
+    }
+
+    // ---- enqueue and find ----
+
+    @Test
+    void enqueueStoresAQueuedJobWithEveryField() {
+        NewJob in = job("j1").build();
+        Job stored = store.enqueue(in);
+
+        assertThat(stored.state()).isEqualTo(IN_QUEUE);
+        assertThat(stored).usingRecursiveComparison().comparingOnlyFields(
+                "id", "endpoint", "inputJson", "webhook", "s3ConfigJson", "policy", "maxRetries", "createdAt")
+                .isEqualTo(in);
+        assertThat(stored.expiresAt()).isEqualTo(T0.plus(Duration.ofHours(24)));
+        assertThat(stored.retries()).isZero();
+        assertThat(stored.workerId()).isNull();
+        assertThat(stored.startedAt()).isNull();
+        assertThat(stored.outputJson()).isNull();
+        assertThat(store.find("j1", at(5))).contains(stored);
+        assertThat(stored.delayTimeMillis(at(5))).isEqualTo(5_000);
+    }
+
+    @Test
+    void findOfAnUnknownIdIsEmpty() {
+        assertThat(store.find("nope", T0)).isEmpty();
+    }
+
+    @Test
+    void aJobIsGoneOnceItsTtlRunsOut() {
+        store.enqueue(job("j1").ttl(Duration.ofSeconds(10)).build());
+
+        assertThat(store.find("j1", at(10).minusMillis(1))).isPresent();
+        assertThat(store.find("j1", at(10))).isEmpty();
+    }
+
+    @Test
+    void aTakenJobIdIsRefused() {
+        enqueue("j1");
+        assertThatThrownBy(() -> enqueue("j1"))
+                .isInstanceOf(JobStoreException.class)
+                .hasMessageContaining("j1 is already taken");
+        assertThat(store.counts(EP).inQueue()).isEqualTo(1);
+    }
+
+    @Test
+    @Timeout(60)
+    void concurrentEnqueuesFailOnlyTheDuplicates() throws Exception {
+        // writes that share a commit (SQLite's group commit) must not share a failure
+        int threads = 8;
+        int each = 40;
+        AtomicInteger refused = new AtomicInteger();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < each; i++) {
+                        // every other thread reuses the ids of the thread before it: half the attempts collide
+                        String id = "d" + (thread - thread % 2) + "-" + i;
+                        try {
+                            store.enqueue(job(id).build());
+                        } catch (JobStoreException e) {
+                            assertThat(e).hasMessageContaining(id + " is already taken");
+                            refused.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : done) {
+                f.get(50, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        int unique = threads / 2 * each;
+        assertThat(refused).hasValue(threads * each - unique);
+        assertThat(store.counts(EP).inQueue()).isEqualTo(unique);
+        for (int t = 0; t < threads; t += 2) {
+            assertThat(store.find("d" + t + "-" + (each - 1), at(1))).isPresent();
+        }
+    }
+
+    @Test
+    void aMalformedNewJobIsRefusedWithWhatToChange() {
+        assertThatThrownBy(() -> store.enqueue(job("bad id!").build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"bad id!\"");
+        assertThatThrownBy(() -> store.enqueue(job("j1").maxRetries(-1).build()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxRetries");
+        NewJob noInput = new NewJob("j2", EP, null, null, null, job("j2").build().policy(), 0, T0);
+        assertThatThrownBy(() -> store.enqueue(noInput))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("input");
+    }
+
+    // ---- claim ----
+
+    @Test
+    void claimTakesTheOldestQueuedJobsAndLeasesThem() {
+        store.enqueue(job("late").createdAt(at(3)).build());
+        store.enqueue(job("early").createdAt(at(1)).build());
+        store.enqueue(job("middle").createdAt(at(2)).build());
+
+        List<Job> claimed = store.claim(EP, "w1", 2, at(10), at(40));
+
+        assertThat(claimed).extracting(Job::id).containsExactly("early", "middle");
+        assertThat(claimed).allSatisfy(j -> {
+            assertThat(j.state()).isEqualTo(IN_PROGRESS);
+            assertThat(j.workerId()).isEqualTo("w1");
+            assertThat(j.startedAt()).isEqualTo(at(10));
+            assertThat(j.leaseUntil()).isEqualTo(at(40));
+        });
+        assertThat(claimed.getFirst().delayTimeMillis(at(99))).isEqualTo(9_000);
+        assertThat(store.find("late", at(10)).orElseThrow().state()).isEqualTo(IN_QUEUE);
+    }
+
+    @Test
+    void claimTakesOnlyTheNamedEndpoint() {
+        store.enqueue(job("a").endpoint("other").build());
+        enqueue("b");
+
+        assertThat(store.claim(EP, "w1", 5, at(1), LEASE)).extracting(Job::id).containsExactly("b");
+        assertThat(store.claim(EP, "w1", 5, at(1), LEASE)).isEmpty();
+    }
+
+    @Test
+    void claimSkipsJobsWhoseTtlRanOut() {
+        store.enqueue(job("old").ttl(Duration.ofSeconds(10)).build());
+        enqueue("fresh");
+
+        assertThat(store.claim(EP, "w1", 5, at(10), at(40))).extracting(Job::id).containsExactly("fresh");
+    }
+
+    @Test
+    void claimRefusesAMaxBelowOne() {
+        assertThatThrownBy(() -> store.claim(EP, "w1", 0, T0, LEASE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max=0");
+    }
+
+    @Test
+    @Timeout(60)
+    void concurrentClaimersTakeEveryJobExactlyOnce() throws Exception {
+        int jobs = 500;
+        int claimers = 8;
+        for (int i = 0; i < jobs; i++) {
+            store.enqueue(job("c" + i).createdAt(T0.plusMillis(i)).build());
+        }
+        Map<String, String> owner = new ConcurrentHashMap<>();
+        AtomicInteger duplicates = new AtomicInteger();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(claimers);
+        try {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int w = 0; w < claimers; w++) {
+                String worker = "w" + w;
+                int batch = 1 + w % 3;
+                results.add(pool.submit(() -> {
+                    start.await();
+                    int taken = 0;
+                    List<Job> claimed;
+                    while (!(claimed = store.claim(EP, worker, batch, at(1), LEASE)).isEmpty()) {
+                        for (Job j : claimed) {
+                            if (owner.putIfAbsent(j.id(), worker) != null) {
+                                duplicates.incrementAndGet();
+                            }
+                            assertThat(j.workerId()).isEqualTo(worker);
+                        }
+                        taken += claimed.size();
+                    }
+                    return taken;
+                }));
+            }
+            start.countDown();
+            int total = 0;
+            for (Future<Integer> f : results) {
+                total += f.get(50, TimeUnit.SECONDS);
+            }
+            assertThat(duplicates).hasValue(0);
+            assertThat(total).isEqualTo(jobs);
+            assertThat(owner).hasSize(jobs);
+            assertThat(store.counts(EP)).isEqualTo(new JobCounts(0, jobs, 0, 0, 0));
+            assertThat(new java.util.HashSet<>(owner.values())).as("work spread over claimers").hasSizeGreaterThan(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // ---- progress and stream ----
+
+    @Test
+    void progressIsShownAsOutputAndRenewsTheLease() {
+        running("j1");
+
+        assertThat(store.recordProgress("j1", "w1", "\"step 1/3\"", at(50))).isTrue();
+
+        Job job = store.find("j1", at(2)).orElseThrow();
+        assertThat(job.outputJson()).isEqualTo("\"step 1/3\"");
+        assertThat(job.leaseUntil()).isEqualTo(at(50));
+        assertThat(job.state()).isEqualTo(IN_PROGRESS);
+    }
+
+    @Test
+    void progressFromAnotherWorkerOrAfterTheEndIsIgnored() {
+        running("j1");
+        assertThat(store.recordProgress("j1", "w2", "\"w2\"", at(50))).isFalse();
+        store.finish("j1", "w1", COMPLETED, "{\"done\":true}", null, at(3));
+
+        assertThat(store.recordProgress("j1", "w1", "\"late\"", at(50))).isFalse();
+        assertThat(store.recordProgress("nope", "w1", "\"x\"", at(50))).isFalse();
+        Job job = store.find("j1", at(4)).orElseThrow();
+        assertThat(job.outputJson()).isEqualTo("{\"done\":true}");
+        assertThat(job.state()).isEqualTo(COMPLETED);
+    }
+
+    @Test
+    void streamChunksAreKeptInOrderAndReadAfterACursor() {
+        running("j1");
+        for (int i = 1; i <= 5; i++) {
+            assertThat(store.appendStream("j1", "w1", "\"t" + i + "\"", at(40 + i))).isTrue();
+        }
+
+        assertThat(store.streamAfter("j1", 0, 100)).containsExactly(
+                new StreamChunk(1, "\"t1\""), new StreamChunk(2, "\"t2\""), new StreamChunk(3, "\"t3\""),
+                new StreamChunk(4, "\"t4\""), new StreamChunk(5, "\"t5\""));
+        assertThat(store.streamAfter("j1", 2, 2)).extracting(StreamChunk::seq).containsExactly(3L, 4L);
+        assertThat(store.streamAfter("j1", 5, 10)).isEmpty();
+        assertThat(store.find("j1", at(2)).orElseThrow().leaseUntil()).as("a chunk renews the lease")
+                .isEqualTo(at(45));
+    }
+
+    @Test
+    @Timeout(30)
+    void concurrentChunksGetGaplessSeqsInEachWritersOrder() throws Exception {
+        running("j1");
+        int writers = 4;
+        int each = 25;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        assertThat(store.appendStream("j1", "w1", "\"" + writer + ":" + i + "\"", LEASE)).isTrue();
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(25, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        List<StreamChunk> chunks = store.streamAfter("j1", 0, 1000);
+        assertThat(chunks).extracting(StreamChunk::seq)
+                .containsExactlyElementsOf(IntStream.rangeClosed(1, writers * each).mapToObj(i -> (long) i).toList());
+        for (int w = 0; w < writers; w++) {
+            String prefix = "\"" + w + ":";
+            assertThat(chunks.stream().map(StreamChunk::outputJson).filter(s -> s.startsWith(prefix)).toList())
+                    .containsExactlyElementsOf(IntStream.range(0, each).mapToObj(i -> prefix + i + "\"").toList());
+        }
+    }
+
+    @Test
+    void aChunkForAJobNotHeldByTheWorkerIsNotStored() {
+        enqueue("queued");
+        running("j1");
+
+        assertThat(store.appendStream("queued", "w1", "\"x\"", LEASE)).isFalse();
+        assertThat(store.appendStream("j1", "w2", "\"x\"", LEASE)).isFalse();
+        assertThat(store.appendStream("nope", "w1", "\"x\"", LEASE)).isFalse();
+        assertThat(store.streamAfter("j1", 0, 10)).isEmpty();
+        assertThat(store.streamAfter("queued", 0, 10)).isEmpty();
+    }
+
+    // ---- finish ----
+
+    @Test
+    void finishCompletedKeepsTheOutputAndCountsIt() {
+        running("j1");
+
+        Job done = store.finish("j1", "w1", COMPLETED, "{\"images\":[]}", null, at(4));
+
+        assertThat(done.state()).isEqualTo(COMPLETED);
+        assertThat(done.outputJson()).isEqualTo("{\"images\":[]}");
+        assertThat(done.error()).isNull();
+        assertThat(done.finishedAt()).isEqualTo(at(4));
+        assertThat(done.leaseUntil()).isNull();
+        assertThat(done.workerId()).isEqualTo("w1");
+        assertThat(done.executionTimeMillis(at(99))).isEqualTo(3_000);
+        assertThat(store.find("j1", at(5))).contains(done);
+        assertThat(store.counts(EP)).isEqualTo(new JobCounts(0, 0, 1, 0, 0));
+    }
+
+    @Test
+    void finishFailedKeepsTheErrorAndCountsIt() {
+        running("j1");
+
+        Job failed = store.finish("j1", "w1", FAILED, "{\"detail\":\"x\"}", "bad seed", at(4));
+
+        assertThat(failed.state()).isEqualTo(FAILED);
+        assertThat(failed.error()).isEqualTo("bad seed");
+        assertThat(failed.outputJson()).isEqualTo("{\"detail\":\"x\"}");
+        assertThat(store.counts(EP)).isEqualTo(new JobCounts(0, 0, 0, 1, 0));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = JobState.class, names = {"IN_QUEUE", "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"})
+    void finishIsRefusedUnlessInProgress(JobState state) {
+        inState("j1", state);
+        JobCounts before = store.counts(EP);
+
+        assertThatThrownBy(() -> store.finish("j1", "w1", COMPLETED, "{}", null, at(9)))
+                .isInstanceOfSatisfying(JobStateConflictException.class, e -> {
+                    assertThat(e.jobId()).isEqualTo("j1");
+                    assertThat(e.actual()).isEqualTo(state);
+                    assertThat(e.expected()).containsExactly(IN_PROGRESS);
+                })
+                .hasMessageContaining(state.name()).hasMessageContaining("IN_PROGRESS");
+        assertThat(store.find("j1", at(9)).orElseThrow().state()).isEqualTo(state);
+        assertThat(store.counts(EP)).isEqualTo(before);
+    }
+
+    @Test
+    void finishByAnotherWorkerIsRefusedNamingTheHolder() {
+        running("j1");
+
+        assertThatThrownBy(() -> store.finish("j1", "w2", COMPLETED, "{}", null, at(3)))
+                .isInstanceOf(JobStateConflictException.class)
+                .hasMessageContaining("held by worker w1, not w2");
+        assertThat(store.find("j1", at(3)).orElseThrow().state()).isEqualTo(IN_PROGRESS);
+    }
+
+    @Test
+    void finishOfAnUnknownOrExpiredJobIsNotFound() {
+        assertThatThrownBy(() -> store.finish("nope", "w1", COMPLETED, "{}", null, at(3)))
+                .isInstanceOfSatisfying(JobNotFoundException.class, e -> assertThat(e.jobId()).isEqualTo("nope"));
+        store.enqueue(job("short").ttl(Duration.ofSeconds(10)).build());
+        store.claim(EP, "w1", 1, at(1), LEASE);
+        assertThatThrownBy(() -> store.finish("short", "w1", COMPLETED, "{}", null, at(10)))
+                .isInstanceOf(JobNotFoundException.class);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = JobState.class, names = {"IN_QUEUE", "IN_PROGRESS", "CANCELLED", "TIMED_OUT"})
+    void finishOutcomeMustBeCompletedOrFailed(JobState outcome) {
+        running("j1");
+        assertThatThrownBy(() -> store.finish("j1", "w1", outcome, "{}", null, at(3)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("COMPLETED or FAILED");
+    }
+
+    // ---- cancel ----
+
+    @Test
+    void cancelOfAQueuedJobEndsIt() {
+        enqueue("j1");
+
+        Job cancelled = store.cancel("j1", at(5));
+
+        assertThat(cancelled.state()).isEqualTo(CANCELLED);
+        assertThat(cancelled.finishedAt()).isEqualTo(at(5));
+        assertThat(store.claim(EP, "w1", 1, at(6), LEASE)).isEmpty();
+    }
+
+    @Test
+    void cancelOfARunningJobTellsItsWorkerToStop() {
+        running("j1");
+        running("j2");
+
+        Job cancelled = store.cancel("j1", at(5));
+
+        assertThat(cancelled.state()).isEqualTo(CANCELLED);
+        assertThat(cancelled.leaseUntil()).isNull();
+        assertThat(store.notRunningFor("w1", List.of("j1", "j2"))).containsExactly("j1");
+        assertThat(store.recordProgress("j1", "w1", "\"late\"", at(60))).isFalse();
+        assertThat(store.counts(EP)).isEqualTo(new JobCounts(0, 1, 0, 0, 0));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = JobState.class, names = {"COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"})
+    void cancelIsRefusedForEndedJobs(JobState state) {
+        inState("j1", state);
+
+        assertThatThrownBy(() -> store.cancel("j1", at(9)))
+                .isInstanceOfSatisfying(JobStateConflictException.class, e -> {
+                    assertThat(e.actual()).isEqualTo(state);
+                    assertThat(e.expected()).containsExactlyInAnyOrder(IN_QUEUE, IN_PROGRESS);
+                });
+        assertThat(store.find("j1", at(9)).orElseThrow().state()).isEqualTo(state);
+    }
+
+    @Test
+    void cancelOfAnUnknownJobIsNotFound() {
+        assertThatThrownBy(() -> store.cancel("nope", T0)).isInstanceOf(JobNotFoundException.class);
+    }
+
+    // ---- retry ----
+
+    @ParameterizedTest
+    @EnumSource(value = JobState.class, names = {"FAILED", "TIMED_OUT"})
+    void retryRequeuesUnderTheSameIdWithoutTheOldResult(JobState state) {
+        inState("j1", state);
+
+        Job again = store.retry("j1", at(20));
+
+        assertThat(again.id()).isEqualTo("j1");
+        assertThat(again.state()).isEqualTo(IN_QUEUE);
+        assertThat(again.outputJson()).isNull();
+        assertThat(again.error()).isNull();
+        assertThat(again.startedAt()).isNull();
+        assertThat(again.finishedAt()).isNull();
+        assertThat(again.retries()).isEqualTo(1);
+        assertThat(again.inputJson()).isEqualTo("{\"prompt\":\"j1\"}");
+        assertThat(store.counts(EP).retried()).isEqualTo(1);
+        assertThat(store.claim(EP, "w2", 1, at(21), at(50))).extracting(Job::id).containsExactly("j1");
+    }
+
+    @Test
+    void retryDropsThePreviousRunsStreamButKeepsCountingSeqs() {
+        running("j1");
+        store.appendStream("j1", "w1", "\"a\"", LEASE);
+        store.appendStream("j1", "w1", "\"b\"", LEASE);
+        store.finish("j1", "w1", FAILED, null, "boom", at(3));
+
+        store.retry("j1", at(4));
+        assertThat(store.streamAfter("j1", 0, 10)).isEmpty();
+        store.claim(EP, "w2", 1, at(5), at(50));
+        store.appendStream("j1", "w2", "\"c\"", at(50));
+
+        assertThat(store.streamAfter("j1", 2, 10)).containsExactly(new StreamChunk(3, "\"c\""));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = JobState.class, names = {"IN_QUEUE", "IN_PROGRESS", "COMPLETED", "CANCELLED"})
+    void retryIsRefusedUnlessFailedOrTimedOut(JobState state) {
+        inState("j1", state);
+
+        assertThatThrownBy(() -> store.retry("j1", at(9)))
+                .isInstanceOfSatisfying(JobStateConflictException.class, e -> {
+                    assertThat(e.actual()).isEqualTo(state);
+                    assertThat(e.expected()).containsExactlyInAnyOrder(FAILED, TIMED_OUT);
+                })
+                .hasMessageContaining("cannot retry job j1");
+        assertThat(store.find("j1", at(9)).orElseThrow().state()).isEqualTo(state);
+    }
+
+    @Test
+    void anExpiredJobCannotBeRetried() {
+        store.enqueue(job("j1").ttl(Duration.ofSeconds(10)).build());
+        store.claim(EP, "w1", 1, at(1), LEASE);
+        store.finish("j1", "w1", FAILED, null, "boom", at(2));
+
+        assertThatThrownBy(() -> store.retry("j1", at(10))).isInstanceOf(JobNotFoundException.class);
+    }
+
+    // ---- purge ----
+
+    @Test
+    void purgeDeletesOnlyTheEndpointsQueuedJobs() {
+        enqueue("q1");
+        enqueue("q2");
+        running("r1");
+        inState("done", COMPLETED);
+        store.enqueue(job("other").endpoint("ep2").build());
+
+        assertThat(store.purgeQueue(EP)).isEqualTo(2);
+
+        assertThat(store.find("q1", at(9))).isEmpty();
+        assertThat(store.find("q2", at(9))).isEmpty();
+        assertThat(store.find("r1", at(9))).isPresent();
+        assertThat(store.find("done", at(9))).isPresent();
+        assertThat(store.find("other", at(9))).isPresent();
+        assertThat(store.purgeQueue(EP)).isZero();
+    }
+
+    // ---- leases ----
+
+    @Test
+    void renewLeasesExtendsOnlyTheJobsTheWorkerHolds() {
+        running("mine");
+        enqueue("queued");
+        store.claim(EP, "w2", 1, at(1), LEASE); // "queued" now belongs to w2
+
+        int renewed = store.renewLeases("w1", List.of("mine", "queued", "nope"), at(90));
+
+        assertThat(renewed).isEqualTo(1);
+        assertThat(store.find("mine", at(2)).orElseThrow().leaseUntil()).isEqualTo(at(90));
+        assertThat(store.find("queued", at(2)).orElseThrow().leaseUntil()).isEqualTo(LEASE);
+        assertThat(store.renewLeases("w1", List.of(), at(90))).isZero();
+    }
+
+    @Test
+    void aSilentWorkersJobGoesBackToTheQueue() {
+        running("j1");
+        running("renewed");
+        store.renewLeases("w1", List.of("renewed"), at(100));
+
+        assertThat(store.expireLeases(LEASE)).as("the lease runs until its instant").isEmpty();
+        List<Job> expired = store.expireLeases(LEASE.plusMillis(1));
+
+        assertThat(expired).singleElement().satisfies(j -> {
+            assertThat(j.id()).isEqualTo("j1");
+            assertThat(j.state()).isEqualTo(IN_QUEUE);
+            assertThat(j.retries()).isEqualTo(1);
+            assertThat(j.startedAt()).isNull();
+            assertThat(j.leaseUntil()).isNull();
+        });
+        assertThat(store.notRunningFor("w1", List.of("j1", "renewed"))).containsExactly("j1");
+        assertThat(store.counts(EP)).isEqualTo(new JobCounts(1, 1, 0, 0, 1));
+        assertThat(store.claim(EP, "w2", 1, at(40), at(70))).extracting(Job::id).containsExactly("j1");
+    }
+
+    @Test
+    void aJobIsFailedWhenItsRetriesAreUsedUp() {
+        store.enqueue(job("j1").maxRetries(2).build());
+        Instant now = T0;
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            store.claim(EP, "w" + attempt, 1, now, now.plusSeconds(10));
+            now = now.plusSeconds(11);
+            assertThat(store.expireLeases(now)).singleElement()
+                    .satisfies(j -> assertThat(j.state()).isEqualTo(IN_QUEUE));
+        }
+        store.claim(EP, "w3", 1, now, now.plusSeconds(10));
+        Instant lastLeaseOver = now.plusSeconds(11);
+
+        List<Job> expired = store.expireLeases(lastLeaseOver);
+
+        assertThat(expired).singleElement().satisfies(j -> {
+            assertThat(j.state()).isEqualTo(FAILED);
+            assertThat(j.retries()).isEqualTo(2);
+            assertThat(j.finishedAt()).isEqualTo(lastLeaseOver);
+            assertThat(j.error()).contains("worker w3 stopped reporting").contains("gave up after 3 attempts");
+        });
+        assertThat(store.counts(EP)).isEqualTo(new JobCounts(0, 0, 0, 1, 2));
+        assertThat(store.expireLeases(lastLeaseOver.plusSeconds(60))).isEmpty();
+    }
+
+    @Test
+    void aJobWithNoRetriesFailsAtItsFirstLostLease() {
+        store.enqueue(job("j1").maxRetries(0).build());
+        store.claim(EP, "w1", 1, at(1), LEASE);
+
+        assertThat(store.expireLeases(at(31))).singleElement().satisfies(j -> {
+            assertThat(j.state()).isEqualTo(FAILED);
+            assertThat(j.error()).contains("gave up after 1 attempts");
+        });
+    }
+
+    // ---- execution timeout ----
+
+    @Test
+    void aJobRunningPastItsExecutionTimeoutTimesOut() {
+        store.enqueue(job("slow").executionTimeout(Duration.ofSeconds(5)).build());
+        store.enqueue(job("fine").executionTimeout(Duration.ofSeconds(60)).createdAt(T0.plusMillis(1)).build());
+        store.claim(EP, "w1", 2, at(1), at(100));
+
+        assertThat(store.timeOutOverdue(at(6))).as("exactly at the limit is not over it").isEmpty();
+        List<Job> timedOut = store.timeOutOverdue(at(6).plusMillis(1));
+
+        assertThat(timedOut).singleElement().satisfies(j -> {
+            assertThat(j.id()).isEqualTo("slow");
+            assertThat(j.state()).isEqualTo(TIMED_OUT);
+            assertThat(j.finishedAt()).isEqualTo(at(6).plusMillis(1));
+            assertThat(j.error()).contains("5000 ms");
+        });
+        assertThat(store.notRunningFor("w1", List.of("slow", "fine"))).containsExactly("slow");
+        assertThat(store.counts(EP)).isEqualTo(new JobCounts(0, 1, 0, 1, 0));
+        assertThatThrownBy(() -> store.finish("slow", "w1", COMPLETED, "{}", null, at(8)))
+                .isInstanceOf(JobStateConflictException.class).hasMessageContaining("TIMED_OUT");
+    }
+
+    // ---- workers' stop list ----
+
+    @Test
+    void notRunningForListsEveryJobTheWorkerMustStop() {
+        running("keep");
+        running("cancelled");
+        store.cancel("cancelled", at(2));
+        running("stolen");
+        store.renewLeases("w1", List.of("keep"), at(90));
+        store.expireLeases(at(31));
+        store.claim(EP, "w2", 1, at(32), at(60));
+
+        List<String> stop = store.notRunningFor("w1", List.of("keep", "cancelled", "stolen", "unknown", "keep"));
+
+        assertThat(stop).containsExactly("cancelled", "stolen", "unknown");
+        assertThat(store.notRunningFor("w1", List.of())).isEmpty();
+    }
+
+    // ---- TTL and retention ----
+
+    @Test
+    void deleteExpiredRemovesJobsPastTheirTtlInAnyStateAndEndedJobsPastRetention() {
+        store.enqueue(job("new-done").createdAt(at(100)).build());
+        store.claim(EP, "w1", 1, at(100), at(500));
+        store.finish("new-done", "w1", COMPLETED, "{}", null, at(101)); // ended after the retention cutoff
+        running(job("ttl-running").ttl(Duration.ofSeconds(3660)));       // created T0-1h: expires at T0+60s
+        store.appendStream("ttl-running", "w1", "\"x\"", at(500));
+        store.enqueue(job("ttl-queued").ttl(Duration.ofSeconds(60)).build());
+        inState("old-done", COMPLETED);                                 // finished at T0+2s
+        inState("old-cancelled", CANCELLED);                            // finished at T0+2s
+        running("running");                                             // running: retention does not apply
+        store.renewLeases("w1", List.of("running"), at(500));
+        enqueue("queued");
+
+        int deleted = store.deleteExpired(at(120), at(50));
+
+        assertThat(deleted).isEqualTo(4);
+        for (String gone : List.of("ttl-queued", "ttl-running", "old-done", "old-cancelled")) {
+            assertThat(store.find(gone, at(10))).as(gone).isEmpty();
+            assertThat(store.notRunningFor("w1", List.of(gone))).containsExactly(gone);
+        }
+        assertThat(store.streamAfter("ttl-running", 0, 10)).isEmpty();
+        for (String kept : List.of("running", "queued", "new-done")) {
+            assertThat(store.find(kept, at(120))).as(kept).isPresent();
+        }
+        assertThat(store.deleteExpired(at(120), at(50))).isZero();
+    }
+
+    @Test
+    void deleteExpiredWorksThroughMoreJobsThanOneBatch() {
+        for (int i = 0; i < 520; i++) {
+            store.enqueue(job("e" + i).ttl(Duration.ofSeconds(10)).build());
+        }
+
+        assertThat(store.deleteExpired(at(10), T0)).isEqualTo(520);
+        assertThat(store.counts(EP).inQueue()).isZero();
+    }
+
+    // ---- counts ----
+
+    @Test
+    void countsShowLiveJobsAndTotalsThatOutliveDeletion() {
+        enqueue("q");
+        running("r");
+        inState("c1", COMPLETED);
+        inState("c2", COMPLETED);
+        inState("f", FAILED);
+        inState("t", TIMED_OUT);
+        inState("x", CANCELLED);
+        store.retry("f", at(3));
+        store.enqueue(job("elsewhere").endpoint("ep2").build());
+
+        assertThat(store.counts(EP)).isEqualTo(new JobCounts(2, 1, 2, 2, 1));
+
+        store.deleteExpired(at(10), at(10));
+        assertThat(store.counts(EP)).as("totals stay after the jobs are deleted")
+                .isEqualTo(new JobCounts(2, 1, 2, 2, 1));
+        assertThat(store.counts("ep2")).isEqualTo(new JobCounts(1, 0, 0, 0, 0));
+        assertThat(store.counts("unknown")).isEqualTo(new JobCounts(0, 0, 0, 0, 0));
+    }
+
+    // ---- recent ----
+
+    @Test
+    void recentListsNewestFirstOptionallyOfOneState() {
+        for (int i = 0; i < 5; i++) {
+            store.enqueue(job("j" + i).createdAt(at(i)).build());
+        }
+        store.enqueue(job("other").endpoint("ep2").createdAt(at(9)).build());
+        store.cancel("j3", at(10));
+
+        assertThat(store.recent(EP, Optional.empty(), 3)).extracting(Job::id).containsExactly("j4", "j3", "j2");
+        assertThat(store.recent(EP, Optional.of(IN_QUEUE), 10)).extracting(Job::id)
+                .containsExactly("j4", "j2", "j1", "j0");
+        assertThat(store.recent(EP, Optional.of(CANCELLED), 10)).extracting(Job::id).containsExactly("j3");
+        assertThat(store.recent(EP, Optional.of(FAILED), 10)).isEmpty();
+        assertThatThrownBy(() -> store.recent(EP, Optional.empty(), 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
