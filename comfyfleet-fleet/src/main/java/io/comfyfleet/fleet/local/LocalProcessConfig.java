@@ -1,6 +1,6 @@
 package io.comfyfleet.fleet.local;
 
-import io.comfyfleet.fleet.provider.ProviderConfigException;
+import io.comfyfleet.fleet.FleetConfigException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -156,40 +156,40 @@ public final class LocalProcessConfig {
             return this;
         }
 
-        /** @throws ProviderConfigException naming the first key that is not usable */
+        /** @throws FleetConfigException naming the first key that is not usable */
         public LocalProcessConfig build() {
             if (command == null || command.isEmpty() || command.stream().anyMatch(a -> a == null || a.isEmpty())) {
-                throw new ProviderConfigException("command",
+                throw new FleetConfigException("command",
                         "must be a program followed by its arguments, none empty, got " + command);
             }
             if (gatewayUrl == null || !("http".equals(gatewayUrl.getScheme()) || "https".equals(gatewayUrl.getScheme()))
                     || gatewayUrl.getHost() == null) {
-                throw new ProviderConfigException("gatewayUrl",
+                throw new FleetConfigException("gatewayUrl",
                         "must be an http(s) URL with a host, like http://127.0.0.1:8080, got " + gatewayUrl);
             }
             if (pingInterval == null || pingInterval.toMillis() < 1000) {
-                throw new ProviderConfigException("pingInterval",
+                throw new FleetConfigException("pingInterval",
                         "must be at least 1 s (RunPod workers ping every interval/1000 whole seconds), got "
                                 + pingInterval);
             }
             if (gpus == null || gpus.stream().anyMatch(g -> g == null || g < 0)) {
-                throw new ProviderConfigException("gpus", "must list GPU indexes 0 or more, got " + gpus);
+                throw new FleetConfigException("gpus", "must list GPU indexes 0 or more, got " + gpus);
             }
             if (new LinkedHashSet<>(gpus).size() != gpus.size()) {
-                throw new ProviderConfigException("gpus", "lists a GPU twice: " + gpus
+                throw new FleetConfigException("gpus", "lists a GPU twice: " + gpus
                         + "; use slotsPerGpu to run several workers on one GPU");
             }
             if (slotsPerGpu < 1) {
-                throw new ProviderConfigException("slotsPerGpu", "must be 1 or more, got " + slotsPerGpu);
+                throw new FleetConfigException("slotsPerGpu", "must be 1 or more, got " + slotsPerGpu);
             }
             if (cpuSlots < 1) {
-                throw new ProviderConfigException("cpuSlots", "must be 1 or more, got " + cpuSlots);
+                throw new FleetConfigException("cpuSlots", "must be 1 or more, got " + cpuSlots);
             }
             if (stopGrace == null || stopGrace.isNegative()) {
-                throw new ProviderConfigException("stopGrace", "must be 0 seconds or more, got " + stopGrace);
+                throw new FleetConfigException("stopGrace", "must be 0 seconds or more, got " + stopGrace);
             }
             if (workDir != null && !workDir.toFile().isDirectory()) {
-                throw new ProviderConfigException("workDir", "must be an existing directory, got " + workDir);
+                throw new FleetConfigException("workDir", "must be an existing directory, got " + workDir);
             }
             return new LocalProcessConfig(this);
         }

@@ -91,7 +91,7 @@ public final class LocalProcessProvider implements WorkerProvider {
     }
 
     private void onExit(LocalWorker worker) {
-        slots.release(worker.slot);
+        worker.releaseSlot(slots);
         int code = worker.process.exitValue();
         if (worker.exitedOnItsOwn(clock.instant(), code)) {
             // what it started (its ComfyUI) would hold the GPU with nobody to stop it
@@ -132,6 +132,8 @@ public final class LocalProcessProvider implements WorkerProvider {
         worker.process.onExit().thenRun(() -> {
             // the JDK can only poll for the exit of a process that is not our child, slowly; SIGKILL is final
             worker.tree.killLeftovers();
+            // before completing: whoever waits for the stop may start the next worker in this slot at once
+            worker.releaseSlot(slots);
             workers.remove(id, worker);
             log.info("worker {} of endpoint {} is gone", id, handle.endpoint());
             gone.complete(null);
@@ -157,10 +159,11 @@ public final class LocalProcessProvider implements WorkerProvider {
         if (worker == null) {
             return false;
         }
-        if (worker.markReady(at)) {
-            log.info("worker {} of endpoint {} is ready: cold start {}", workerId, worker.handle.endpoint(),
-                    Duration.between(worker.startedAt, at));
+        if (!worker.markReady(at)) {
+            return false;
         }
+        log.info("worker {} of endpoint {} is ready: cold start {}", workerId, worker.handle.endpoint(),
+                Duration.between(worker.startedAt, at));
         return true;
     }
 

@@ -3,7 +3,7 @@ package io.comfyfleet.fleet.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.comfyfleet.fleet.provider.ProviderConfigException;
+import io.comfyfleet.fleet.FleetConfigException;
 import io.comfyfleet.fleet.provider.WorkerSpec;
 import java.net.URI;
 import java.nio.file.Path;
@@ -31,7 +31,7 @@ class LocalProcessConfigTest {
     }
 
     private static void assertKey(LocalProcessConfig.Builder b, String key) {
-        assertThatThrownBy(b::build).isInstanceOf(ProviderConfigException.class)
+        assertThatThrownBy(b::build).isInstanceOf(FleetConfigException.class)
                 .hasMessageContaining("'" + key + "'").extracting("key").isEqualTo(key);
     }
 
