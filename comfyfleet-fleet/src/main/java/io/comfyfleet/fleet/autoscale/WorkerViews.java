@@ -30,7 +30,9 @@ final class WorkerViews {
         } else if (heard == null) {
             boolean tooLong = Duration.between(w.startedAt(), now).compareTo(settings.initTimeout()) > 0;
             state = tooLong ? WorkerState.UNHEALTHY : WorkerState.INITIALIZING;
-        } else if (Duration.between(heard.lastSeen(), now).compareTo(settings.silenceLimit()) > 0) {
+        } else if (heard.unhealthy() || heard.stopRequested()
+                || Duration.between(heard.lastSeen(), now).compareTo(settings.silenceLimit()) > 0) {
+            // a worker that asked to be replaced is stopped and, when still needed, replaced: as if unhealthy
             state = WorkerState.UNHEALTHY;
         } else if (heard.jobsInProgress() > 0) {
             state = WorkerState.RUNNING;

@@ -80,7 +80,7 @@ class AutoscalerTest {
 
     /** What a gateway reports of a worker that is in a job-take long-poll now. */
     private void idle(String ep, List<String> ids, int idleSinceS) {
-        ids.forEach(id -> gateway.heard(ep, id, new WorkerActivity(0, clock.instant(), T0.plusSeconds(idleSinceS))));
+        ids.forEach(id -> gateway.heard(ep, id, WorkerActivity.idle(clock.instant(), T0.plusSeconds(idleSinceS))));
     }
 
     @Test
@@ -102,7 +102,7 @@ class AutoscalerTest {
         for (String id : ids) {
             assertThat(a.workerReady(id, clock.instant())).contains(Duration.ofSeconds(4));
             assertThat(a.workerReady(id, clock.instant())).as("only the first job-take counts").isEmpty();
-            gateway.heard("ep1", id, new WorkerActivity(1, clock.instant(), null));
+            gateway.heard("ep1", id, WorkerActivity.busy(1, clock.instant()));
         }
         gateway.queue("ep1", new QueueSnapshot(2, 3, T0));
         assertThat(a.runOnce().get("ep1").isEmpty()).isTrue();
@@ -195,7 +195,7 @@ class AutoscalerTest {
 
         await().atMost(WAIT).until(() -> up("ep1").size() == 1 && !up("ep1").contains(mute));
         String second = up("ep1").getFirst();
-        gateway.heard("ep1", second, new WorkerActivity(1, clock.instant(), null));
+        gateway.heard("ep1", second, WorkerActivity.busy(1, clock.instant()));
         advanceTo(61 + 31);
         assertThat(a.runOnce().get("ep1").stop()).as("silent for 31 s > 30 s").containsExactly(second);
     }

@@ -24,7 +24,8 @@ class WorkerViewsTest {
     }
 
     private static WorkerActivity heard(int jobs, int seenS, Integer idleS) {
-        return new WorkerActivity(jobs, NOW.minusSeconds(seenS), idleS == null ? null : NOW.minusSeconds(idleS));
+        return new WorkerActivity(jobs, NOW.minusSeconds(seenS), idleS == null ? null : NOW.minusSeconds(idleS),
+                false, false);
     }
 
     static Stream<Arguments> rows() {
@@ -40,6 +41,10 @@ class WorkerViewsTest {
                 Arguments.of("idle", worker(FleetWorker.Phase.UP, 100), heard(0, 1, 30), WorkerState.IDLE),
                 Arguments.of("silent past the limit", worker(FleetWorker.Phase.UP, 100), heard(1, 61, null),
                         WorkerState.UNHEALTHY),
+                Arguments.of("failed its self-check", worker(FleetWorker.Phase.UP, 100),
+                        new WorkerActivity(0, NOW, NOW, true, false), WorkerState.UNHEALTHY),
+                Arguments.of("asked to be replaced (stopPod)", worker(FleetWorker.Phase.UP, 100),
+                        new WorkerActivity(0, NOW, NOW, false, true), WorkerState.UNHEALTHY),
                 Arguments.of("silent at the limit", worker(FleetWorker.Phase.UP, 100), heard(0, 60, 70),
                         WorkerState.IDLE));
     }
