@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-/** The local provider on real processes: bash scripts stand in for the worker. */
+/** What is particular to the local provider (environment, GPU slots, output, signals), on real processes. */
 class LocalProcessProviderTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     private static final Duration WAIT = Duration.ofSeconds(15);
@@ -187,18 +187,6 @@ class LocalProcessProviderTest {
     }
 
     @Test
-    void readinessEndsTheColdStartOnce() {
-        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM));
-        p.start(new WorkerSpec("ep1", "w1"));
-
-        assertThat(p.markReady("w1", T0.plusSeconds(12))).isTrue();
-        assertThat(p.markReady("w1", T0.plusSeconds(30))).as("only the first call counts").isFalse();
-        assertThat(p.markReady("nobody", T0)).isFalse();
-
-        assertThat(p.list().getFirst().coldStart()).contains(Duration.ofSeconds(12));
-    }
-
-    @Test
     void aCommandThatCannotStartSaysSoAndKeepsTheSlot() {
         LocalProcessProvider p = new LocalProcessProvider(
                 LocalProcessConfig.builder(List.of(dir.resolve("no-such-worker").toString()), GATEWAY).build(), clock);
@@ -212,29 +200,5 @@ class LocalProcessProviderTest {
         assertThat(p.list()).isEmpty();
         // the only slot was given back: the next failure is again about the command, not capacity
         assertThatThrownBy(() -> p.start(new WorkerSpec("ep1", "w2"))).isNotInstanceOf(NoCapacityException.class);
-    }
-
-    @Test
-    void twoLiveWorkersCannotShareAnId() {
-        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).cpuSlots(2));
-        p.start(new WorkerSpec("ep1", "w1"));
-
-        assertThatThrownBy(() -> p.start(new WorkerSpec("ep2", "w1")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'w1'");
-    }
-
-    @Test
-    void closeStopsEveryWorker() {
-        LocalProcessProvider p = new LocalProcessProvider(config(Scripts.UNTIL_TERM).cpuSlots(3).build(), clock);
-        for (int i = 0; i < 3; i++) {
-            p.start(new WorkerSpec("ep1", "c" + i));
-        }
-        for (int i = 0; i < 3; i++) {
-            awaitRecorded("c" + i);
-        }
-
-        p.close();
-
-        assertThat(p.list()).isEmpty();
     }
 }
