@@ -14,6 +14,7 @@ import io.comfyfleet.fleet.scale.WorkerView;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -39,7 +40,8 @@ import org.slf4j.MDC;
  * endpoint is tried again next pass and the other endpoints go on. Only {@link #close()} ends the loop. Passes
  * never overlap. Time comes from the injected clock; tests call {@link #runOnce()} with a clock they move.
  *
- * <p>Workers of an endpoint that is no longer configured are stopped.
+ * <p>Workers of an endpoint that is no longer configured are stopped. An endpoint whose workers keep failing before
+ * they become ready gets no new worker for a while (1 s, doubling up to 5 min) until one becomes ready.
  */
 public final class Autoscaler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
@@ -53,6 +55,7 @@ public final class Autoscaler implements AutoCloseable {
     private final Map<String, EndpointScaling> endpoints = new ConcurrentHashMap<>();
     private final Map<String, List<WorkerView>> lastViews = new ConcurrentHashMap<>();
     private final ColdStarts coldStarts = new ColdStarts();
+    private final CrashBackoff backoff = new CrashBackoff();
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private ScheduledExecutorService scheduler;
@@ -160,7 +163,8 @@ public final class Autoscaler implements AutoCloseable {
         QueueSnapshot snapshot = queue.snapshot(endpoint, now);
         List<WorkerView> views = WorkerViews.of(mine, states.activity(endpoint), settings, now);
         lastViews.put(endpoint, views);
-        ScalingDecision decision = policy.decide(snapshot, views, scaling, now);
+        ScalingDecision decision = holdBackAfterFailures(endpoint, mine, views,
+                policy.decide(snapshot, views, scaling, now), now);
         if (decision.isEmpty()) {
             return decision;
         }
@@ -177,6 +181,32 @@ public final class Autoscaler implements AutoCloseable {
             }
         }
         return decision;
+    }
+
+    /**
+     * Unhealthy workers that never became ready count as failures of the endpoint; while it is held back, the
+     * decision's starts are dropped (its stops stand).
+     */
+    private ScalingDecision holdBackAfterFailures(String endpoint, List<FleetWorker> mine, List<WorkerView> views,
+            ScalingDecision decision, Instant now) {
+        Map<String, FleetWorker> byId = new LinkedHashMap<>();
+        mine.forEach(w -> byId.put(w.workerId(), w));
+        int failedEarly = (int) views.stream()
+                .filter(v -> v.state() == WorkerState.UNHEALTHY && byId.get(v.id()).readyAt() == null)
+                .count();
+        if (failedEarly > 0) {
+            Instant until = backoff.failed(endpoint, failedEarly, now);
+            log.warn("endpoint {}: {} worker(s) failed before becoming ready ({} in a row); no new worker before {}",
+                    endpoint, failedEarly, backoff.failures(endpoint), until);
+        }
+        Optional<Instant> held = backoff.heldUntil(endpoint, now);
+        if (decision.start() == 0 || held.isEmpty()) {
+            return decision;
+        }
+        List<String> reasons = new ArrayList<>(decision.reasons());
+        reasons.add("holding back " + decision.start() + " start(s) until " + held.get() + " after "
+                + backoff.failures(endpoint) + " worker failure(s) in a row");
+        return new ScalingDecision(0, decision.stop(), reasons);
     }
 
     private boolean startOne(String endpoint) {
@@ -232,6 +262,7 @@ public final class Autoscaler implements AutoCloseable {
             return Optional.empty();
         }
         Optional<FleetWorker> worker = provider.list().stream().filter(w -> w.workerId().equals(workerId)).findFirst();
+        worker.ifPresent(w -> backoff.recovered(w.endpoint()));
         // gone already (stopped in between): its cold start is logged by the provider, not counted here
         worker.flatMap(FleetWorker::coldStart).ifPresent(d -> coldStarts.record(worker.get().endpoint(), d));
         return worker.flatMap(FleetWorker::coldStart);

@@ -16,8 +16,8 @@ import java.util.Objects;
  * in. Build with {@link #builder}; {@link Builder#build()} validates every key, after which it is immutable.
  *
  * <p>The command is a template: in every argument {@code {workerId}}, {@code {endpoint}}, {@code {slot}} (0-based
- * slot index, handy to give each worker's ComfyUI its own port) and {@code {gpu}} (the GPU index, or {@code cpu})
- * are replaced. {@link WorkerCommands#thisJvm} builds the usual one.
+ * slot index), {@code {port}} ({@code basePort} + slot index: each worker's own ComfyUI port, as in
+ * {@code --comfyui-port {port}}) and {@code {gpu}} (the GPU index, or {@code cpu}) are replaced. {@link WorkerCommands#thisJvm} builds the usual one.
  */
 public final class LocalProcessConfig {
     private final List<String> command;
@@ -27,6 +27,7 @@ public final class LocalProcessConfig {
     private final List<Integer> gpus;
     private final int slotsPerGpu;
     private final int cpuSlots;
+    private final int basePort;
     private final Duration stopGrace;
     private final Map<String, String> extraEnv;
     private final Path workDir;
@@ -39,6 +40,7 @@ public final class LocalProcessConfig {
         this.gpus = List.copyOf(b.gpus);
         this.slotsPerGpu = b.slotsPerGpu;
         this.cpuSlots = b.cpuSlots;
+        this.basePort = b.basePort;
         this.stopGrace = b.stopGrace;
         this.extraEnv = Map.copyOf(b.extraEnv);
         this.workDir = b.workDir;
@@ -83,6 +85,11 @@ public final class LocalProcessConfig {
         return cpuSlots;
     }
 
+    /** The {@code {port}} of slot 0; slot n gets basePort + n. */
+    public int basePort() {
+        return basePort;
+    }
+
     /** The grace {@link LocalProcessProvider#close()} gives each worker. */
     public Duration stopGrace() {
         return stopGrace;
@@ -106,6 +113,7 @@ public final class LocalProcessConfig {
         private List<Integer> gpus = List.of();
         private int slotsPerGpu = 1;
         private int cpuSlots = 1;
+        private int basePort = 8188;
         private Duration stopGrace = Duration.ofSeconds(30);
         private final Map<String, String> extraEnv = new LinkedHashMap<>();
         private Path workDir;
@@ -137,6 +145,12 @@ public final class LocalProcessConfig {
 
         public Builder cpuSlots(int cpuSlots) {
             this.cpuSlots = cpuSlots;
+            return this;
+        }
+
+        /** The first per-slot port for {@code {port}} (default 8188, ComfyUI's own default). */
+        public Builder basePort(int basePort) {
+            this.basePort = basePort;
             return this;
         }
 
@@ -184,6 +198,11 @@ public final class LocalProcessConfig {
             }
             if (cpuSlots < 1) {
                 throw new FleetConfigException("cpuSlots", "must be 1 or more, got " + cpuSlots);
+            }
+            int slotCount = gpus.isEmpty() ? cpuSlots : gpus.size() * slotsPerGpu;
+            if (basePort < 1 || basePort + slotCount - 1 > 65535) {
+                throw new FleetConfigException("basePort", "must leave room for " + slotCount
+                        + " ports between 1 and 65535, got " + basePort);
             }
             if (stopGrace == null || stopGrace.isNegative()) {
                 throw new FleetConfigException("stopGrace", "must be 0 seconds or more, got " + stopGrace);

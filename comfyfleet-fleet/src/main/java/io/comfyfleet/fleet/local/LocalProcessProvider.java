@@ -64,7 +64,7 @@ public final class LocalProcessProvider implements WorkerProvider {
         }
         Slot slot = slots.acquire()
                 .orElseThrow(() -> new NoCapacityException(spec.endpoint(), spec.workerId(), name(), slots.size()));
-        List<String> command = render(config.command(), spec, slot);
+        List<String> command = render(config.command(), spec, slot, config.basePort() + slot.index());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().putAll(RunpodEnv.of(config, spec, slot));
         if (config.workDir() != null) {
@@ -181,11 +181,12 @@ public final class LocalProcessProvider implements WorkerProvider {
         }
     }
 
-    private static List<String> render(List<String> template, WorkerSpec spec, Slot slot) {
+    private static List<String> render(List<String> template, WorkerSpec spec, Slot slot, int port) {
         return template.stream()
                 .map(a -> a.replace("{workerId}", spec.workerId())
                         .replace("{endpoint}", spec.endpoint())
                         .replace("{slot}", Integer.toString(slot.index()))
+                        .replace("{port}", Integer.toString(port))
                         .replace("{gpu}", slot.gpuLabel()))
                 .toList();
     }

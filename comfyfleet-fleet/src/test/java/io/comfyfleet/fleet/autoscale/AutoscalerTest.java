@@ -175,11 +175,37 @@ class AutoscalerTest {
 
         advanceTo(10);
         ScalingDecision d = a.runOnce().get("ep1");
-
         assertThat(d.stop()).containsExactly(first);
-        assertThat(d.start()).isEqualTo(1);
+        assertThat(d.start()).as("held back for 1 s after a worker failed before it was ready").isZero();
         assertThat(a.countByState("ep1")).containsEntry(WorkerState.UNHEALTHY, 1);
+
+        advanceTo(12);
+        assertThat(a.runOnce().get("ep1").start()).isEqualTo(1);
         assertThat(provider.list()).extracting(FleetWorker::workerId).doesNotContain(first).hasSize(1);
+    }
+
+    @Test
+    void aCrashLoopIsHeldBackEachTimeLongerUntilAWorkerBecomesReady() {
+        Autoscaler a = autoscaler(Scripts.EXITS_AT_ONCE, 2, queueDelay("ep1", 1, 2, 5, 4));
+        List<Integer> startedAt = new ArrayList<>();
+        for (int t = 0; t <= 36; t++) {
+            advanceTo(t);
+            if (a.runOnce().get("ep1").start() > 0) {
+                startedAt.add(t);
+                await().atMost(WAIT).until(() -> provider.list().stream()
+                        .allMatch(w -> w.phase() != FleetWorker.Phase.UP));
+            }
+        }
+        // the crash found at 1 s holds starts for 1 s, at 3 s for 2 s, at 6 s for 4 s, at 11 s for 8 s, ...
+        assertThat(startedAt).containsExactly(0, 2, 5, 10, 19, 36);
+
+        String last = provider.list().stream().filter(w -> w.phase() == FleetWorker.Phase.EXITED).findFirst()
+                .orElseThrow().workerId();
+        assertThat(a.workerReady(last, clock.instant())).as("it did call once before it died").isPresent();
+        advanceTo(37);
+        ScalingDecision d = a.runOnce().get("ep1");
+        assertThat(d.stop()).containsExactly(last);
+        assertThat(d.start()).as("a worker that was ready clears the count and is replaced at once").isEqualTo(1);
     }
 
     @Test
@@ -191,12 +217,15 @@ class AutoscalerTest {
         advanceTo(61);
         ScalingDecision d = a.runOnce().get("ep1");
         assertThat(d.stop()).as("not ready within the 60 s init timeout").containsExactly(mute);
-        assertThat(d.start()).isEqualTo(1);
+        assertThat(d.start()).as("a failure before ready holds starts back for 1 s").isZero();
+        advanceTo(62);
+        assertThat(a.runOnce().get("ep1").start()).isEqualTo(1);
 
         await().atMost(WAIT).until(() -> up("ep1").size() == 1 && !up("ep1").contains(mute));
         String second = up("ep1").getFirst();
+        assertThat(a.workerReady(second, clock.instant())).isPresent();
         gateway.heard("ep1", second, WorkerActivity.busy(1, clock.instant()));
-        advanceTo(61 + 31);
+        advanceTo(62 + 31);
         assertThat(a.runOnce().get("ep1").stop()).as("silent for 31 s > 30 s").containsExactly(second);
     }
 

@@ -27,6 +27,8 @@ class LocalProcessConfigTest {
         assertKey(LocalProcessConfig.builder(CMD, GATEWAY).slotsPerGpu(0), "slotsPerGpu");
         assertKey(LocalProcessConfig.builder(CMD, GATEWAY).cpuSlots(0), "cpuSlots");
         assertKey(LocalProcessConfig.builder(CMD, GATEWAY).stopGrace(Duration.ofSeconds(-1)), "stopGrace");
+        assertKey(LocalProcessConfig.builder(CMD, GATEWAY).basePort(0), "basePort");
+        assertKey(LocalProcessConfig.builder(CMD, GATEWAY).cpuSlots(2).basePort(65535), "basePort");
         assertKey(LocalProcessConfig.builder(CMD, GATEWAY).workDir(Path.of("/no/such/dir")), "workDir");
     }
 

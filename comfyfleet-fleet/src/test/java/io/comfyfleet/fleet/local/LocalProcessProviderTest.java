@@ -95,7 +95,7 @@ class LocalProcessProviderTest {
                 .containsEntry("RUNPOD_PING_INTERVAL", "3000")
                 .containsEntry("RUNPOD_SKIP_AUTO_SYSTEM_CHECKS", "true")
                 .containsEntry("COMFYFLEET_DEVICE", "cpu")
-                .containsEntry("ARGS", dir + " w1 ep1 0 cpu")
+                .containsEntry("ARGS", dir + " w1 ep1 0 cpu 8188")
                 .doesNotContainKey("CUDA_VISIBLE_DEVICES");
         assertThat(h).isEqualTo(new WorkerHandle("w1", "ep1", "local", "cpu slot 0"));
         assertThat(p.list()).singleElement().satisfies(w -> {
@@ -161,7 +161,7 @@ class LocalProcessProviderTest {
 
     @Test
     void gpuSlotsSpreadOverGpusBeforeSharingOne() throws Exception {
-        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).gpus(List.of(0, 1)).slotsPerGpu(2));
+        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).gpus(List.of(0, 1)).slotsPerGpu(2).basePort(9000));
         assertThat(p.capacity()).isEqualTo(4);
 
         List<WorkerHandle> handles = new ArrayList<>();
@@ -174,7 +174,7 @@ class LocalProcessProviderTest {
         }
         assertThat(devices).containsExactly("0", "1", "0", "1");
         assertThat(Scripts.recorded(dir, "g3")).containsEntry("COMFYFLEET_DEVICE", "cuda")
-                .containsEntry("ARGS", dir + " g3 ep1 3 1");
+                .containsEntry("ARGS", dir + " g3 ep1 3 1 9003");
         assertThat(handles).extracting(WorkerHandle::placement)
                 .containsExactly("gpu 0 slot 0", "gpu 1 slot 2", "gpu 0 slot 1", "gpu 1 slot 3");
 

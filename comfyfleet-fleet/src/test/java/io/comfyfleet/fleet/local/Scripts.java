@@ -40,7 +40,8 @@ public final class Scripts {
         try {
             Path script = dir.resolve(name + ".sh");
             Files.writeString(script, "#!/usr/bin/env bash\n" + body);
-            return List.of("bash", script.toString(), dir.toString(), "{workerId}", "{endpoint}", "{slot}", "{gpu}");
+            return List.of("bash", script.toString(), dir.toString(), "{workerId}", "{endpoint}", "{slot}", "{gpu}",
+                    "{port}");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
