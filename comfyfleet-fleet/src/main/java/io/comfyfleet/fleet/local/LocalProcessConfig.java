@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How {@link LocalProcessProvider} starts workers: the command, the gateway they talk to, and the slots they run
@@ -30,6 +31,7 @@ public final class LocalProcessConfig {
     private final int basePort;
     private final Duration stopGrace;
     private final Map<String, String> extraEnv;
+    private final Set<String> withheldEnv;
     private final Path workDir;
 
     private LocalProcessConfig(Builder b) {
@@ -43,6 +45,7 @@ public final class LocalProcessConfig {
         this.basePort = b.basePort;
         this.stopGrace = b.stopGrace;
         this.extraEnv = Map.copyOf(b.extraEnv);
+        this.withheldEnv = Set.copyOf(b.withheldEnv);
         this.workDir = b.workDir;
     }
 
@@ -99,6 +102,11 @@ public final class LocalProcessConfig {
         return extraEnv;
     }
 
+    /** Variables of this process's environment that workers do not inherit. */
+    public Set<String> withheldEnv() {
+        return withheldEnv;
+    }
+
     /** The workers' working directory; null means this process's. */
     public Path workDir() {
         return workDir;
@@ -116,6 +124,7 @@ public final class LocalProcessConfig {
         private int basePort = 8188;
         private Duration stopGrace = Duration.ofSeconds(30);
         private final Map<String, String> extraEnv = new LinkedHashMap<>();
+        private final Set<String> withheldEnv = new LinkedHashSet<>();
         private Path workDir;
 
         private Builder(List<String> command, URI gatewayUrl) {
@@ -162,6 +171,17 @@ public final class LocalProcessConfig {
         /** An extra environment variable for every worker; the RunPod variables the provider sets win. */
         public Builder env(String name, String value) {
             extraEnv.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Keeps variables of this process's environment from the workers, such as the gateway's database password
+         * or client keys: a worker runs ComfyUI and its custom nodes, third-party code that needs neither.
+         */
+        public Builder withholdEnv(String... names) {
+            for (String n : names) {
+                withheldEnv.add(Objects.requireNonNull(n, "name"));
+            }
             return this;
         }
 

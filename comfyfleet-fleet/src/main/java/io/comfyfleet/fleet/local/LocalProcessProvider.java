@@ -66,6 +66,7 @@ public final class LocalProcessProvider implements WorkerProvider {
                 .orElseThrow(() -> new NoCapacityException(spec.endpoint(), spec.workerId(), name(), slots.size()));
         List<String> command = render(config.command(), spec, slot, config.basePort() + slot.index());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().keySet().removeAll(config.withheldEnv());
         pb.environment().putAll(RunpodEnv.of(config, spec, slot));
         if (config.workDir() != null) {
             pb.directory(config.workDir().toFile());

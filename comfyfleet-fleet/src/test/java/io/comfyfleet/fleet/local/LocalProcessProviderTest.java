@@ -79,7 +79,8 @@ class LocalProcessProviderTest {
 
     @Test
     void aWorkerGetsTheRunpodEnvironmentItsArgumentsAndALoggedOutput() {
-        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).pingInterval(Duration.ofSeconds(3)));
+        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).pingInterval(Duration.ofSeconds(3))
+                .env("EXTRA_SETTING", "on").env("RUNPOD_POD_ID", "overridden by the provider").withholdEnv("HOME"));
 
         WorkerHandle h = p.start(new WorkerSpec("ep1", "w1"));
 
@@ -96,6 +97,9 @@ class LocalProcessProviderTest {
                 .containsEntry("RUNPOD_SKIP_AUTO_SYSTEM_CHECKS", "true")
                 .containsEntry("COMFYFLEET_DEVICE", "cpu")
                 .containsEntry("ARGS", dir + " w1 ep1 0 cpu 8188")
+                .containsEntry("EXTRA_SETTING", "on")
+                .containsKey("PATH")
+                .doesNotContainKey("HOME")
                 .doesNotContainKey("CUDA_VISIBLE_DEVICES");
         assertThat(h).isEqualTo(new WorkerHandle("w1", "ep1", "local", "cpu slot 0"));
         assertThat(p.list()).singleElement().satisfies(w -> {
