@@ -3,6 +3,7 @@ package io.comfyfleet.gateway.dispatch;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -23,6 +24,8 @@ public final class WorkerRegistry {
     private final Clock clock;
     private final Duration liveness;
     private final ConcurrentHashMap<Key, Seen> workers = new ConcurrentHashMap<>();
+    private volatile ProvisioningView provisioning = ProvisioningView.NONE;
+    private volatile JobTakeListener jobTakeListener = (endpoint, workerId) -> { };
 
     public WorkerRegistry(Clock clock, Duration liveness) {
         this.clock = clock;
@@ -37,6 +40,34 @@ public final class WorkerRegistry {
                 s.jobs.clear();
             }
         });
+        jobTakeListener.askedForJobs(endpoint, workerId);
+    }
+
+    /**
+     * Adds the workers a provider is starting ({@code initializing}, {@code throttled}) and those that died
+     * ({@code unhealthy}) to {@link #counts}: only the provider knows of a worker before its first call.
+     */
+    public void provisioning(ProvisioningView view) {
+        this.provisioning = view == null ? ProvisioningView.NONE : view;
+    }
+
+    /** Called on every job-take (the autoscaler ends a worker's cold start on its first one). */
+    public void onJobTake(JobTakeListener listener) {
+        this.jobTakeListener = listener == null ? (endpoint, workerId) -> { } : listener;
+    }
+
+    /** The live workers of one endpoint as last heard from, for the autoscaler. */
+    public List<WorkerSnapshot> snapshot(String endpoint) {
+        Instant cutoff = clock.instant().minus(liveness);
+        List<WorkerSnapshot> result = new ArrayList<>();
+        workers.forEach((key, s) -> {
+            if (key.endpoint().equals(endpoint) && !s.lastSeen.isBefore(cutoff)) {
+                int jobs = s.jobs.isEmpty() && s.saysBusy ? 1 : s.jobs.size();
+                result.add(new WorkerSnapshot(key.workerId(), jobs, s.lastSeen, s.idleSince, s.unhealthy,
+                        s.stopRequested));
+            }
+        });
+        return result;
     }
 
     /** The worker was given these jobs. */
@@ -84,12 +115,14 @@ public final class WorkerRegistry {
     public WorkerCounts counts(String endpoint) {
         forgetSilent();
         Instant cutoff = clock.instant().minus(liveness);
+        ProvisionedCounts starting = provisioning.counts(endpoint);
         int idle = 0;
         int running = 0;
         int unhealthy = 0;
         for (var entry : workers.entrySet()) {
             Seen s = entry.getValue();
-            if (!entry.getKey().endpoint().equals(endpoint) || s.lastSeen.isBefore(cutoff)) {
+            if (!entry.getKey().endpoint().equals(endpoint) || s.lastSeen.isBefore(cutoff)
+                    || starting.retired().contains(entry.getKey().workerId())) {
                 continue;
             }
             if (s.unhealthy) {
@@ -100,7 +133,8 @@ public final class WorkerRegistry {
                 idle++;
             }
         }
-        return new WorkerCounts(idle, 0, idle + running, running, 0, unhealthy);
+        return new WorkerCounts(idle, starting.initializing(), idle + running, running, starting.throttled(),
+                unhealthy + starting.failed());
     }
 
     /** Forgets workers not heard from for ten liveness windows, so the map does not grow forever. */
@@ -115,6 +149,13 @@ public final class WorkerRegistry {
             Seen seen = s == null ? new Seen() : s;
             seen.lastSeen = now;
             change.accept(seen);
+            // idle since its last job ended, or since it first called if it never had one (idle timeout)
+            boolean busy = seen.saysBusy || !seen.jobs.isEmpty();
+            if (busy) {
+                seen.idleSince = null;
+            } else if (seen.idleSince == null) {
+                seen.idleSince = now;
+            }
             return seen;
         });
     }
@@ -125,6 +166,7 @@ public final class WorkerRegistry {
     private static final class Seen {
         final Set<String> jobs = ConcurrentHashMap.newKeySet();
         volatile Instant lastSeen;
+        volatile Instant idleSince;
         volatile boolean saysBusy;
         volatile boolean unhealthy;
         volatile boolean stopRequested;
