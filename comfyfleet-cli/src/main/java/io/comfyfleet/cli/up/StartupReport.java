@@ -29,14 +29,14 @@ public final class StartupReport {
         for (EndpointConfig e : g.endpoints()) {
             out.println("  endpoint " + e.name() + ": clientKeys " + e.clientKeys().size() + " (***), workerKeys "
                     + e.workerKeys().size() + " (***), workers " + e.minWorkers() + ".." + e.maxWorkers()
-                    + ", idleTimeout " + e.idleTimeout() + ", scaler " + e.scalerType() + " " + e.scalerValue()
-                    + ", executionTimeout " + e.executionTimeout() + ", ttl " + e.ttl()
+                    + ", idleTimeout " + human(e.idleTimeout()) + ", scaler " + e.scalerType() + " " + e.scalerValue()
+                    + ", executionTimeout " + human(e.executionTimeout()) + ", ttl " + human(e.ttl())
                     + ", webhookSecret " + (e.webhookSecret().isPresent() ? "***" : "none"));
         }
         FleetSettings f = config.fleet();
         out.println("  workers:   provider " + f.provider() + ", "
                 + (f.gpus().isEmpty() ? f.cpuSlots() + " cpu slots" : "gpus " + f.gpus() + " x " + f.slotsPerGpu())
-                + ", ComfyUI ports from " + f.basePort() + ", job grace " + f.jobGrace() + ", comfyui " + describe(f.comfyui()));
+                + ", ComfyUI ports from " + f.basePort() + ", job grace " + human(f.jobGrace()) + ", comfyui " + describe(f.comfyui()));
         for (String name : config.generated().keySet()) {
             out.println("  ${" + name + "} was not set: generated a random value for this run");
         }
@@ -66,6 +66,18 @@ public final class StartupReport {
         return String.join(" \\\n  ", List.of("curl -s -X POST " + base + "/v2/" + endpoint + "/runsync",
                 "-H 'Authorization: Bearer " + key + "'", "-H 'Content-Type: application/json'",
                 "-d '" + SAMPLE_WORKFLOW + "'"));
+    }
+
+    /** 2s, 10m, 24h: as the configuration file writes durations, not ISO-8601. */
+    static String human(java.time.Duration d) {
+        long ms = d.toMillis();
+        if (ms % 3_600_000 == 0 && ms > 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0 && ms > 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 
     private static String mark(UpConfig config, String variable) {
