@@ -41,6 +41,23 @@ class RoutesAndFilesTest {
     }
 
     @Test
+    void viewReencodesPreviewsAndChannels() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            JsonNode image = comfy.run(Workflows.basic(0x102030)).get("outputs").get("3").get("images").get(0);
+            String query = "/view?filename=" + image.get("filename").asString() + "&type=output";
+            ComfyTestClient.Answer jpeg = comfy.client.get(query + "&preview=jpeg;80");
+            assertThat(jpeg.headers().firstValue("content-type")).contains("image/jpeg");
+            assertThat(java.util.Arrays.copyOf(jpeg.bytes(), 2)).containsExactly(0xFF, 0xD8);
+            ComfyTestClient.Answer alpha = comfy.client.get(query + "&channel=a");
+            java.awt.image.BufferedImage a = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(alpha.bytes()));
+            assertThat(a.getRGB(0, 0) >>> 24).as("an opaque picture's alpha is 255").isEqualTo(0xFF);
+            ComfyTestClient.Answer rgb = comfy.client.get(query + "&channel=rgb");
+            assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(rgb.bytes())).getRGB(0, 0) & 0xFFFFFF)
+                    .as("inverted 0x102030").isEqualTo(0xEFDFCF);
+        }
+    }
+
+    @Test
     void viewRefusesTraversalWithComfyUisStatuses() throws Exception {
         try (TestEmulator comfy = TestEmulator.start(dir)) {
             assertThat(comfy.client.get("/view?filename=../secret").status()).isEqualTo(400);
