@@ -51,6 +51,9 @@ public final class ComfyEmulator {
         WsHub sockets = new WsHub();
         Engine engine = new Engine(catalogue, services, faults, sockets, config.clock());
         http[0] = new HttpFrontEnd(engine, sockets, files, admission, faults, config.argv(), late);
+        if (config.dropWebSocketsAfter() > 0) {
+            http[0].dropWebSockets(config.dropWebSocketsAfter());
+        }
         engine.start();
         CompletableFuture<Integer> bound = new CompletableFuture<>();
         RunningEmulator running = new RunningEmulator(config, engine, http[0], faults, files, bound);

@@ -27,6 +27,7 @@ public final class EmulatorConfig {
     private final PromptAdmission admission;
     private final Clock clock;
     private final List<String> argv;
+    private final int dropWebSocketsAfter;
 
     private EmulatorConfig(Builder b) {
         host = b.host;
@@ -42,6 +43,7 @@ public final class EmulatorConfig {
         admission = b.admission;
         clock = b.clock;
         argv = List.copyOf(b.argv);
+        dropWebSocketsAfter = b.dropWebSocketsAfter;
     }
 
     public static Builder builder() {
@@ -106,6 +108,11 @@ public final class EmulatorConfig {
         return argv;
     }
 
+    /** Fault knob at start: close every WebSocket after this many frames; 0 = off. */
+    public int dropWebSocketsAfter() {
+        return dropWebSocketsAfter;
+    }
+
     /** Collects settings; {@link #build()} checks them and names the one that is wrong. */
     public static final class Builder {
         private String host = "127.0.0.1";
@@ -121,6 +128,7 @@ public final class EmulatorConfig {
         private PromptAdmission admission;
         private Clock clock = Clock.systemUTC();
         private final List<String> argv = new ArrayList<>();
+        private int dropWebSocketsAfter;
 
         public Builder host(String host) {
             this.host = host;
@@ -191,6 +199,12 @@ public final class EmulatorConfig {
             return this;
         }
 
+        /** Closes every WebSocket after {@code frames} frames (counted from start); 0 = never. */
+        public Builder dropWebSocketsAfter(int frames) {
+            this.dropWebSocketsAfter = frames;
+            return this;
+        }
+
         public Builder argv(List<String> args) {
             argv.clear();
             argv.addAll(args);
@@ -211,6 +225,9 @@ public final class EmulatorConfig {
             Objects.requireNonNull(timing, "timing");
             Objects.requireNonNull(startupMode, "startupMode");
             Objects.requireNonNull(clock, "clock");
+            if (dropWebSocketsAfter < 0) {
+                throw new EmulatorException("dropWebSocketsAfter must be 0 (off) or a number of frames, got " + dropWebSocketsAfter);
+            }
             if (faults == null) {
                 faults = FaultPlan.NONE;
             }

@@ -103,6 +103,15 @@ class FaultKnobsTest {
     }
 
     @Test
+    void theDropKnobCanBeSetAtStart() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir, b -> b.dropWebSocketsAfter(2))) {
+            comfy.submit(Workflows.basic(10));
+            await().atMost(TestEmulator.WAIT).until(comfy.socket::isClosed);
+            assertThat(comfy.socket.frames()).as("the connect status and one more").hasSize(2);
+        }
+    }
+
+    @Test
     void refuseModeRefusesConnectionsUntilTheStartupDelayIsOver() throws Exception {
         int port;
         try (var probe = new java.net.ServerSocket(0)) {

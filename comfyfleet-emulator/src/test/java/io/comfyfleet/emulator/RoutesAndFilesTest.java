@@ -102,6 +102,8 @@ class RoutesAndFilesTest {
             assertThat(comfy.client.post("/api/queue", "[").status()).isEqualTo(500);
             assertThat(comfy.client.post("/interrupt", "{not json").status()).isEqualTo(200);
             assertThat(comfy.client.post("/prompt", "{}").json().get("error").get("type").asString()).isEqualTo("no_prompt");
+            assertThat(comfy.client.post("/prompt", "[1]").json().get("error").get("type").asString()).isEqualTo("no_prompt");
+            assertThat(comfy.client.post("/prompt", "5").status()).isEqualTo(500);
         }
     }
 
