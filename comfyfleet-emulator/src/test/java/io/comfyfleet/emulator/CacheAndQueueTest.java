@@ -91,6 +91,21 @@ class CacheAndQueueTest {
         }
     }
 
+    @Test
+    void aReconnectingClientIsToldWhichNodeIsExecuting() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            String id = comfy.submit(Workflows.slow(10, 50));
+            comfy.socket.await(f -> f.type().equals("progress"), TestEmulator.WAIT);
+            try (ComfyTestClient.Socket again = comfy.client.connect(comfy.clientId)) {
+                again.await(f -> f.type().equals("executing"), TestEmulator.WAIT);
+                List<Frame> frames = again.frames();
+                assertThat(frames.get(0).data().get("sid").asString()).isEqualTo(comfy.clientId);
+                assertThat(frames.get(1).data().toString()).isEqualTo("{\"node\":\"2\"}");
+                again.await(ComfyTestClient.executingNull(id), TestEmulator.WAIT);
+            }
+        }
+    }
+
     private static String cachedNodes(JsonNode entry) {
         return entry.get("status").get("messages").get(1).get(1).get("nodes").toString();
     }
