@@ -58,8 +58,12 @@ public final class ComfyEmulator {
         CompletableFuture<Integer> bound = new CompletableFuture<>();
         RunningEmulator running = new RunningEmulator(config, engine, http[0], faults, files, bound);
         if (!delayed) {
-            bind(config, http[0], bound);
-            bound.join();
+            try {
+                bind(config, http[0], bound);
+            } catch (EmulatorException e) {
+                running.close(); // the worker thread and the sender must not outlive a failed start
+                throw e;
+            }
         } else if (late) {
             bind(config, http[0], bound);
             Thread.ofPlatform().daemon(true).name("comfy-startup").start(() -> {

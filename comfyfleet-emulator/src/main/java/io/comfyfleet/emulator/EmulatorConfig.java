@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Everything an emulator needs to start. Build with {@link #builder()}; {@link Builder#build()} validates
@@ -219,12 +218,12 @@ public final class EmulatorConfig {
             if (port < 0 || port > 65_535) {
                 throw new EmulatorException("port must be 0 (any free port) to 65535, got " + port);
             }
-            Objects.requireNonNull(outputDirectory, "outputDirectory");
-            Objects.requireNonNull(inputDirectory, "inputDirectory");
-            Objects.requireNonNull(tempDirectory, "tempDirectory");
-            Objects.requireNonNull(timing, "timing");
-            Objects.requireNonNull(startupMode, "startupMode");
-            Objects.requireNonNull(clock, "clock");
+            require(outputDirectory, "outputDirectory");
+            require(inputDirectory, "inputDirectory");
+            require(tempDirectory, "tempDirectory");
+            require(timing, "timing (TimingModel.h100() or TimingModel.zero())");
+            require(startupMode, "startupMode");
+            require(clock, "clock");
             if (dropWebSocketsAfter < 0) {
                 throw new EmulatorException("dropWebSocketsAfter must be 0 (off) or a number of frames, got " + dropWebSocketsAfter);
             }
@@ -232,6 +231,12 @@ public final class EmulatorConfig {
                 faults = FaultPlan.NONE;
             }
             return new EmulatorConfig(this);
+        }
+
+        private static void require(Object value, String name) {
+            if (value == null) {
+                throw new EmulatorException("emulator setting '" + name + "' must not be null");
+            }
         }
     }
 }

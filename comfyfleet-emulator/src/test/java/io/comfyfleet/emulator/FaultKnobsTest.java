@@ -137,6 +137,15 @@ class FaultKnobsTest {
     }
 
     @Test
+    void aPortInUseIsATypedErrorNamingTheAddress() throws Exception {
+        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            EmulatorConfig config = EmulatorConfig.builder().port(taken.getLocalPort()).baseDirectory(dir).zeroTime().build();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ComfyEmulator.start(config))
+                    .isInstanceOf(EmulatorException.class).hasMessageContaining("127.0.0.1:" + taken.getLocalPort());
+        }
+    }
+
+    @Test
     void lateModeAcceptsAtOnceButAnswersOnlyWhenReady() throws Exception {
         RunningEmulator comfy = ComfyEmulator.start(EmulatorConfig.builder().port(0).baseDirectory(dir)
                 .startupMode(StartupMode.LATE).timing(TimingModel.zero().withStartup(Duration.ofMillis(600))).build());

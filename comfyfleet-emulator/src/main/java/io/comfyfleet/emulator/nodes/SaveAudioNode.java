@@ -36,7 +36,7 @@ final class SaveAudioNode implements NodeBehavior {
             samples[i] = (short) (3000 * Math.sin(2 * Math.PI * 440 * i / audio.sampleRate()));
         }
         String prefix = folder == FolderType.OUTPUT ? call.stringInput("filename_prefix", "audio/ComfyUI")
-                : "ComfyUI_temp_" + Long.toString(System.nanoTime() % 60_466_176L, 36);
+                : SaveImagesNode.tempPrefix();
         call.spend(call.services().timing().otherNode());
         try {
             List<OutputFile> files = call.services().files().save(folder, prefix, "flac", List.of(Flac.encode(samples, audio.sampleRate())));

@@ -69,7 +69,8 @@ final class SaveImagesNode implements NodeBehavior {
         return text;
     }
 
-    private static String tempPrefix() {
+    /** ComfyUI's preview prefix: {@code ComfyUI_temp_} and five random lowercase letters. */
+    static String tempPrefix() {
         StringBuilder letters = new StringBuilder("ComfyUI_temp_");
         for (int i = 0; i < 5; i++) {
             letters.append((char) ('a' + RANDOM.nextInt(26)));
