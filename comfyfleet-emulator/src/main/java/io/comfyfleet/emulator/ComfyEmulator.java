@@ -88,7 +88,7 @@ public final class ComfyEmulator {
             if (config.startupMode() != StartupMode.LATE || config.timing().startup().isZero()) {
                 http.markReady();
             }
-            LOG.info("To see the GUI go to: http://{}:{}", config.host(), port);
+            LOG.info("To see the GUI go to: http://{}:{}", RunningEmulator.connectHost(config.host()), port);
             bound.complete(port);
         } catch (RuntimeException e) {
             bound.completeExceptionally(e);
