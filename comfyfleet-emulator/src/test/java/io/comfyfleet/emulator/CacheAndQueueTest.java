@@ -106,6 +106,18 @@ class CacheAndQueueTest {
         }
     }
 
+    @Test
+    void withoutAClientIdOnlyStatusAndProgressAreBroadcast() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            String id = comfy.client.post("/prompt", Workflows.request(Workflows.slow(2, 0), null)).json().get("prompt_id").asString();
+            org.awaitility.Awaitility.await().atMost(TestEmulator.WAIT).until(() -> !comfy.client.get("/history/" + id).json().isEmpty());
+            Thread.sleep(100);
+            List<String> types = comfy.socket.frames().stream().map(Frame::type).distinct().toList();
+            assertThat(types).containsExactlyInAnyOrder("status", "progress_state", "progress", "binary");
+            assertThat(comfy.socket.frames()).filteredOn(f -> f.type().equals("progress")).hasSize(2);
+        }
+    }
+
     private static String cachedNodes(JsonNode entry) {
         return entry.get("status").get("messages").get(1).get(1).get("nodes").toString();
     }
