@@ -1,0 +1,79 @@
+package io.comfyfleet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.comfyfleet.worker.WorkerSettings;
+import io.comfyfleet.worker.config.WorkerConfigException;
+import io.comfyfleet.worker.input.UrlPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class WorkerCommandTest {
+    @TempDir
+    Path dir;
+
+    private static WorkerSettings settings(Map<String, String> env, String... args) {
+        WorkerCommand cmd = CommandLine.populateCommand(new WorkerCommand(), args);
+        return cmd.settings(env);
+    }
+
+    @Test
+    void flagsBuildGatewayTemplatesAndAnAttachedComfyUi() {
+        WorkerSettings s = settings(Map.of(), "--gateway-url", "http://127.0.0.1:8080", "--endpoint", "ep", "--worker-id", "w1",
+                "--worker-key", "K", "--comfyui-url", "http://127.0.0.1:8188", "--work-dir", dir.toString(),
+                "--allow-input-address", "loopback,link-local", "--on-comfyui-crash", "hand-back", "--execution-timeout", "90");
+        assertThat(s.gateway().jobTakeUri(false)).hasToString("http://127.0.0.1:8080/v2/ep/job-take/w1?gpu=none&job_in_progress=0");
+        assertThat(s.gateway().apiKey()).isEqualTo("K");
+        assertThat(s.comfyUrl()).hasToString("http://127.0.0.1:8188");
+        assertThat(s.launch()).isNull();
+        assertThat(s.urlPolicy().allowedClasses()).containsExactlyInAnyOrder(UrlPolicy.AddressClass.LOOPBACK, UrlPolicy.AddressClass.LINK_LOCAL);
+        assertThat(s.job().onComfyCrash()).isEqualTo(WorkerSettings.CrashPolicy.HAND_BACK);
+        assertThat(s.job().executionTimeout()).isEqualTo(Duration.ofSeconds(90));
+    }
+
+    @Test
+    void runpodEnvironmentIsUsedWithoutGatewayFlags() {
+        Map<String, String> env = Map.of(
+                "RUNPOD_WEBHOOK_GET_JOB", "http://ctl/v2/ep1/job-take/$ID?gpu=SIM",
+                "RUNPOD_WEBHOOK_POST_OUTPUT", "http://ctl/v2/ep1/job-done/$RUNPOD_POD_ID/$ID?gpu=SIM",
+                "RUNPOD_POD_ID", "pod7", "RUNPOD_AI_API_KEY", "secret",
+                "BUCKET_ENDPOINT_URL", "http://s3.local:9000", "BUCKET_NAME", "b", "BUCKET_ACCESS_KEY_ID", "a",
+                "BUCKET_SECRET_ACCESS_KEY", "s");
+        WorkerSettings s = settings(env, "--comfyui-command", "./comfyfleet emulator --port {port}", "--comfyui-port", "9188",
+                "--work-dir", dir.toString(), "--outputs", "s3");
+        assertThat(s.gateway().workerId()).isEqualTo("pod7");
+        assertThat(s.launch().command()).containsExactly("/bin/sh", "-c", "./comfyfleet emulator --port 9188");
+        assertThat(s.outputs().s3().path("bucketName").asString()).isEqualTo("b");
+    }
+
+    @Test
+    void mistakesNameTheFlag() {
+        assertThatThrownBy(() -> settings(Map.of(), "--comfyui-url", "http://127.0.0.1:8188"))
+                .isInstanceOf(WorkerConfigException.class).hasMessageStartingWith("--gateway-url");
+        assertThatThrownBy(() -> settings(Map.of(), "--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k"))
+                .hasMessageStartingWith("--comfyui-url").hasMessageContaining("exactly one");
+        assertThatThrownBy(() -> settings(Map.of(), "--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k",
+                "--comfyui-url", "http://c", "--on-comfyui-crash", "retry")).hasMessageStartingWith("--on-comfyui-crash");
+        assertThatThrownBy(() -> settings(Map.of(), "--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k",
+                "--comfyui-url", "http://c", "--allow-input-address", "everything")).hasMessageStartingWith("--allow-input-address");
+        assertThatThrownBy(() -> settings(Map.of(), "--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k",
+                "--comfyui-url", "http://c", "--outputs", "s3")).hasMessageStartingWith("--outputs");
+        assertThatThrownBy(() -> settings(Map.of(), "--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k",
+                "--comfyui-dir", dir.toString())).hasMessageStartingWith("--comfyui-dir").hasMessageContaining("main.py");
+        assertThatThrownBy(() -> settings(Map.of(), "--gateway-url", "http://h", "--endpoint", "ep",
+                "--comfyui-url", "http://c")).hasMessageStartingWith("--worker-key");
+    }
+
+    @Test
+    void workerIsASubcommandAndBadUsageIsExitCode2() {
+        CommandLine cli = Main.commandLine();
+        assertThat(cli.getSubcommands()).containsKey("worker");
+        cli.setErr(new java.io.PrintWriter(java.io.Writer.nullWriter()));
+        assertThat(cli.execute("worker", "--comfyui-port", "notanumber")).isEqualTo(2);
+    }
+}

@@ -1,0 +1,26 @@
+package io.comfyfleet.worker;
+
+import tools.jackson.databind.JsonNode;
+
+/** What a running job may tell the gateway, and what the worker may ask of the job. */
+public interface JobContext {
+    /** Posts a progress update (shown by the gateway's /status and /stream); never throws. */
+    void progress(JsonNode progress);
+
+    /** Posts one stream chunk; never throws. */
+    void stream(JsonNode chunk);
+
+    /** Why the job should end early, or null while it may run on. */
+    StopReason stopRequested();
+
+    /** Registers an action run (once) when a stop is requested: e.g. interrupt ComfyUI. */
+    void onStop(Runnable action);
+
+    /** Why a running job is asked to end. */
+    enum StopReason {
+        /** job-stop named it: the gateway cancelled it or timed it out; no job-done. */
+        GATEWAY_STOP,
+        /** the worker is shutting down and the grace period ran out: hand it back. */
+        SHUTDOWN
+    }
+}

@@ -1,0 +1,68 @@
+package io.comfyfleet.worker.run;
+
+import io.comfyfleet.comfy.client.outputs.OutputFile;
+import io.comfyfleet.comfy.client.outputs.RunOutputs;
+import io.comfyfleet.worker.supervisor.LaunchSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The files one job left in ComfyUI's folders (its uploads, outputs and temp previews), deleted when the job
+ * ends so a long-lived worker does not fill its disk. Only possible when this worker launched ComfyUI and so
+ * knows its folders; an attached ComfyUI keeps its files.
+ */
+final class JobFiles {
+    private static final Logger log = LoggerFactory.getLogger(JobFiles.class);
+
+    private final LaunchSpec.Folders folders; // null when attached
+    private final List<Path> files = new ArrayList<>();
+
+    JobFiles(LaunchSpec.Folders folders) {
+        this.folders = folders;
+    }
+
+    void addInputs(List<String> names) {
+        if (folders != null) {
+            names.forEach(n -> add(folders.input(), "", n));
+        }
+    }
+
+    void addOutputs(RunOutputs outputs) {
+        if (folders == null || outputs == null) {
+            return;
+        }
+        for (OutputFile f : outputs.files()) {
+            // ComfyUI puts temp files in <temp-directory>/temp
+            Path base = "temp".equals(f.type()) ? folders.temp().resolve("temp")
+                    : "input".equals(f.type()) ? null : folders.output();
+            if (base != null) {
+                add(base, f.subfolder(), f.filename());
+            }
+        }
+    }
+
+    private void add(Path base, String subfolder, String name) {
+        Path root = base.toAbsolutePath().normalize();
+        Path file = root.resolve(subfolder == null ? "" : subfolder).resolve(name).normalize();
+        if (file.startsWith(root) && !file.equals(root)) {
+            files.add(file); // never delete outside ComfyUI's folders, whatever a history entry says
+        }
+    }
+
+    /** Deletes every file recorded; failures are logged, never thrown. */
+    void deleteAll() {
+        for (Path f : files) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException e) {
+                log.warn("Could not delete job file {}: {}", f, e.toString());
+            }
+        }
+        files.clear();
+    }
+}

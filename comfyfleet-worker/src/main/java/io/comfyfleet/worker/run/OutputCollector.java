@@ -1,0 +1,148 @@
+package io.comfyfleet.worker.run;
+
+import io.comfyfleet.comfy.Json;
+import io.comfyfleet.comfy.client.ComfyClient;
+import io.comfyfleet.comfy.client.ViewStream;
+import io.comfyfleet.comfy.client.outputs.OutputFile;
+import io.comfyfleet.comfy.client.outputs.RunOutputs;
+import io.comfyfleet.comfy.client.outputs.TextOutput;
+import io.comfyfleet.worker.output.DeliveredOutput;
+import io.comfyfleet.worker.output.OutputContent;
+import io.comfyfleet.worker.output.OutputSink;
+import io.comfyfleet.worker.output.OutputTarget;
+import java.io.FilterInputStream;
+import java.io.InputStream;
+import java.net.URLConnection;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Delivers every output of a finished prompt (images, GIFs, videos, audio, text; temp previews left out) and
+ * describes them twice: worker-comfyui's {@code images: [{filename, type, data}]} (only images, as its clients
+ * expect) and ComfyFleet's {@code outputs: [{node_id, kind, filename, mime_type, size, sha256, data|url}]}.
+ * A file that cannot be delivered becomes an entry in {@code errors}, as worker-comfyui reports non-fatal errors.
+ */
+final class OutputCollector {
+    private static final Logger log = LoggerFactory.getLogger(OutputCollector.class);
+
+    private final ComfyClient comfy;
+
+    OutputCollector(ComfyClient comfy) {
+        this.comfy = comfy;
+    }
+
+    /** Fills {@code output} with {@code images}, {@code outputs} and, when any failed, {@code errors}. */
+    void collect(String jobId, RunOutputs outputs, OutputSink sink, ObjectNode output) {
+        ArrayNode images = output.putArray("images");
+        ArrayNode all = output.putArray("outputs");
+        ArrayNode errors = Json.MAPPER.createArrayNode();
+        for (OutputFile file : outputs.outputs()) {
+            String mime = mimeType(file.filename());
+            try (ViewContent content = new ViewContent(file)) {
+                DeliveredOutput d = sink.deliver(new OutputTarget(jobId, file.filename(), mime), content);
+                ObjectNode entry = all.addObject();
+                entry.put("node_id", file.nodeId());
+                entry.put("kind", file.kind().name().toLowerCase(Locale.ROOT));
+                entry.put("filename", file.filename());
+                if (file.subfolder() != null && !file.subfolder().isEmpty()) {
+                    entry.put("subfolder", file.subfolder());
+                }
+                entry.put("mime_type", mime);
+                entry.put("size", d.size());
+                entry.put("sha256", d.sha256());
+                entry.put("type", d.type());
+                entry.put(d.isUrl() ? "url" : "data", d.data());
+                if (file.kind() == io.comfyfleet.comfy.client.outputs.OutputKind.IMAGE) {
+                    ObjectNode image = images.addObject();
+                    image.put("filename", file.filename());
+                    image.put("type", d.type());
+                    image.put("data", d.data());
+                }
+            } catch (io.comfyfleet.comfy.ComfyException e) { // OutputDeliveryException, or ComfyUI refusing the /view
+                log.warn("Output {} of job {} was not delivered: {}", file.filename(), jobId, e.getMessage());
+                errors.add("Output " + file.filename() + " of node " + file.nodeId() + " was not delivered: "
+                        + e.getMessage());
+            }
+        }
+        for (TextOutput text : outputs.texts()) {
+            ObjectNode entry = all.addObject();
+            entry.put("node_id", text.nodeId());
+            entry.put("kind", "text");
+            entry.put("key", text.key());
+            entry.put("mime_type", "text/plain");
+            entry.put("data", text.text());
+        }
+        if (!errors.isEmpty()) {
+            output.set("errors", errors);
+        }
+        if (images.isEmpty()) {
+            // worker-comfyui 5.x says so explicitly rather than returning an empty list silently
+            output.put("status", "success_no_images");
+        }
+    }
+
+    /**
+     * The first {@code open()} hands over a response already opened (its Content-Length tells the sink the size
+     * up front); an upload retry opens the file again.
+     */
+    private final class ViewContent implements OutputContent, AutoCloseable {
+        private final OutputFile file;
+        private final long size;
+        private ViewStream unopened;
+
+        ViewContent(OutputFile file) {
+            this.file = file;
+            this.unopened = comfy.view(file.ref());
+            this.size = unopened.contentLength().orElse(-1);
+        }
+
+        @Override
+        public synchronized InputStream open() {
+            ViewStream view = unopened != null ? unopened : comfy.view(file.ref());
+            unopened = null;
+            return new FilterInputStream(view.body()) {
+                @Override
+                public void close() {
+                    view.close();
+                }
+            };
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (unopened != null) {
+                unopened.close();
+                unopened = null;
+            }
+        }
+    }
+
+    static String mimeType(String fileName) {
+        String lower = fileName.toLowerCase(Locale.ROOT);
+        if (lower.endsWith(".webp")) {
+            return "image/webp";
+        }
+        if (lower.endsWith(".webm")) {
+            return "video/webm";
+        }
+        if (lower.endsWith(".mp4")) {
+            return "video/mp4";
+        }
+        if (lower.endsWith(".flac")) {
+            return "audio/flac";
+        }
+        if (lower.endsWith(".opus")) {
+            return "audio/opus";
+        }
+        String guessed = URLConnection.guessContentTypeFromName(fileName);
+        return guessed == null ? "application/octet-stream" : guessed;
+    }
+}

@@ -1,0 +1,333 @@
+package io.comfyfleet.worker.supervisor;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts, watches and restarts the ComfyUI next to this worker, or waits for one that runs already
+ * ("attached").
+ *
+ * <p>A launched ComfyUI is ready when {@code GET /system_stats} answers 200 (its port opens only after every
+ * node has been imported). When it exits unexpectedly it is restarted with exponential backoff; after
+ * {@code maxRestarts} failures in a row the supervisor turns {@link State#UNHEALTHY} and tells its listeners,
+ * and the worker exits non-zero. {@link #close()} ends the whole process tree: TERM, then KILL.
+ */
+public final class ComfySupervisor implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ComfySupervisor.class);
+    private static final Duration PROBE_INTERVAL = Duration.ofMillis(200);
+
+    /** Where the supervised ComfyUI stands. */
+    public enum State { NEW, STARTING, READY, RESTARTING, UNHEALTHY, STOPPED }
+
+    private final URI baseUrl;
+    private final LaunchSpec spec; // null when attached
+    private final SupervisorSettings settings;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final List<Consumer<String>> unhealthyListeners = new CopyOnWriteArrayList<>();
+    private final ExecutorService restarter = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("comfyui-restarter").factory());
+    private final Object monitor = new Object();
+    private State state = State.NEW;
+    private Process process;
+    private LogPump logs;
+    private long readySinceNanos;
+    private int crashesInARow;
+
+    private ComfySupervisor(URI baseUrl, LaunchSpec spec, SupervisorSettings settings) {
+        this.baseUrl = baseUrl;
+        this.spec = spec;
+        this.settings = settings;
+    }
+
+    /** Supervises a ComfyUI that someone else runs at {@code baseUrl}: readiness only, no restarts. */
+    public static ComfySupervisor attached(URI baseUrl, SupervisorSettings settings) {
+        return new ComfySupervisor(baseUrl, null, settings);
+    }
+
+    /** Launches ComfyUI as {@code spec} says and keeps it running. */
+    public static ComfySupervisor launched(LaunchSpec spec, SupervisorSettings settings) {
+        return new ComfySupervisor(spec.baseUrl(), spec, settings);
+    }
+
+    /**
+     * Launches ComfyUI (or finds the attached one) and blocks until it is ready.
+     *
+     * @throws ComfyStartException when it exits first or is not ready within {@code readyTimeout}; the message
+     *     quotes its last log lines
+     */
+    public void start() {
+        synchronized (monitor) {
+            if (state != State.NEW) {
+                throw new IllegalStateException("supervisor already started (state " + state + ")");
+            }
+            state = State.STARTING;
+        }
+        try {
+            launchAndAwaitReady();
+        } catch (ComfyStartException e) {
+            synchronized (monitor) {
+                state = State.UNHEALTHY;
+            }
+            throw e;
+        }
+    }
+
+    /** The address of the supervised ComfyUI. */
+    public URI baseUrl() {
+        return baseUrl;
+    }
+
+    /** The per-worker folders of a launched ComfyUI; empty when attached. */
+    public Optional<LaunchSpec.Folders> folders() {
+        return Optional.ofNullable(spec).map(LaunchSpec::folders);
+    }
+
+    public State state() {
+        synchronized (monitor) {
+            return state;
+        }
+    }
+
+    /** The running ComfyUI process, when launched and alive. */
+    public Optional<ProcessHandle> process() {
+        synchronized (monitor) {
+            return process != null && process.isAlive() ? Optional.of(process.toHandle()) : Optional.empty();
+        }
+    }
+
+    /** Called with the reason once restarts are exhausted. */
+    public void onUnhealthy(Consumer<String> listener) {
+        unhealthyListeners.add(listener);
+    }
+
+    /** Waits until ComfyUI is READY again (e.g. after a crash), at most {@code timeout}; false if not. */
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (monitor) {
+            while (state != State.READY) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || state == State.UNHEALTHY || state == State.STOPPED) {
+                    return state == State.READY;
+                }
+                monitor.wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
+    }
+
+    /**
+     * Ends the current ComfyUI and starts a new one (e.g. when an interrupt did not free it); blocks until
+     * ready. For an attached ComfyUI it only waits for readiness.
+     *
+     * @throws ComfyStartException when the new one does not come up
+     */
+    public void restart(String reason) {
+        log.warn("Restarting ComfyUI: {}", reason);
+        Process old;
+        synchronized (monitor) {
+            if (state == State.STOPPED) {
+                throw new IllegalStateException("supervisor is stopped");
+            }
+            state = State.RESTARTING;
+            old = process;
+            process = null; // so the exit watcher does not count this as a crash
+        }
+        if (old != null) {
+            ProcessTree.terminate(old.toHandle(), settings.stopGrace());
+        }
+        launchAndAwaitReady();
+    }
+
+    /** Stops ComfyUI and its children (TERM, then KILL after {@code stopGrace}); idempotent. */
+    @Override
+    public void close() {
+        Process old;
+        synchronized (monitor) {
+            if (state == State.STOPPED) {
+                return;
+            }
+            state = State.STOPPED;
+            old = process;
+            process = null;
+            monitor.notifyAll();
+        }
+        restarter.shutdownNow();
+        if (old != null) {
+            log.info("Stopping ComfyUI (pid {})", old.pid());
+            ProcessTree.terminate(old.toHandle(), settings.stopGrace());
+        }
+    }
+
+    private void launchAndAwaitReady() {
+        if (spec == null) {
+            awaitHttpReady(null, null);
+            markReady();
+            return;
+        }
+        Process started;
+        LogPump pump = new LogPump("[comfyui:" + baseUrl.getPort() + "]", settings.logLines());
+        try {
+            spec.folders().create();
+            started = new ProcessBuilder(spec.command())
+                    .directory(spec.workDir().toFile())
+                    .redirectErrorStream(true)
+                    .start();
+        } catch (IOException e) {
+            throw new ComfyStartException("Could not launch ComfyUI with " + spec.command() + ": " + e.getMessage(),
+                    List.of());
+        }
+        pump.start(started.getInputStream());
+        synchronized (monitor) {
+            if (state == State.STOPPED) {
+                ProcessTree.terminate(started.toHandle(), settings.stopGrace());
+                throw new ComfyStartException("Supervisor stopped while ComfyUI was starting", List.of());
+            }
+            process = started;
+            logs = pump;
+        }
+        log.info("Launched ComfyUI (pid {}) for {}: {}", started.pid(), baseUrl, String.join(" ", spec.command()));
+        try {
+            awaitHttpReady(started, pump);
+        } catch (ComfyStartException e) {
+            ProcessTree.terminate(started.toHandle(), settings.stopGrace());
+            throw e;
+        }
+        // a thread of its own: Process.onExit() completes on the common pool, which a busy JVM may starve
+        Thread.ofPlatform().daemon().name("comfyui-exit-watch").start(() -> {
+            try {
+                started.waitFor();
+                exited(started);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        markReady();
+    }
+
+    private void markReady() {
+        synchronized (monitor) {
+            if (state != State.STOPPED) {
+                state = State.READY;
+                readySinceNanos = System.nanoTime();
+            }
+            monitor.notifyAll();
+        }
+        log.info("ComfyUI is ready at {}", baseUrl);
+    }
+
+    private void awaitHttpReady(Process started, LogPump pump) {
+        long startedAt = System.nanoTime();
+        long deadline = startedAt + settings.readyTimeout().toNanos();
+        HttpRequest probe = HttpRequest.newBuilder(baseUrl.resolve("/system_stats")).timeout(Duration.ofSeconds(2)).GET().build();
+        while (true) {
+            if (started != null && !started.isAlive()) {
+                pump.awaitDrained(Duration.ofSeconds(2));
+                throw new ComfyStartException("ComfyUI exited with code " + started.exitValue() + " before it was ready",
+                        pump.lastLines());
+            }
+            if (state() == State.STOPPED) {
+                throw new ComfyStartException("Supervisor stopped while waiting for ComfyUI", List.of());
+            }
+            try {
+                HttpResponse<Void> r = http.send(probe, HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ComfyStartException("Interrupted while waiting for ComfyUI at " + baseUrl, List.of());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ComfyStartException("ComfyUI at " + baseUrl + " did not answer /system_stats within "
+                        + settings.readyTimeout().toSeconds() + " s", pump == null ? List.of() : pump.lastLines());
+            }
+            try {
+                Thread.sleep(PROBE_INTERVAL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ComfyStartException("Interrupted while waiting for ComfyUI at " + baseUrl, List.of());
+            }
+        }
+    }
+
+    private void exited(Process p) {
+        int attempt;
+        synchronized (monitor) {
+            if (p != process || state == State.STOPPED) {
+                return; // stopped or replaced on purpose
+            }
+            long upNanos = System.nanoTime() - readySinceNanos;
+            if (upNanos > settings.stableAfter().toNanos()) {
+                crashesInARow = 0;
+            }
+            crashesInARow++;
+            attempt = crashesInARow;
+            state = State.RESTARTING;
+            process = null;
+            monitor.notifyAll();
+        }
+        log.error("ComfyUI (pid {}) exited unexpectedly with code {}; last lines:\n  {}", p.pid(), p.exitValue(),
+                String.join("\n  ", logs == null ? List.of() : logs.lastLines()));
+        restarter.execute(() -> restartAfterCrash(attempt));
+    }
+
+    private void restartAfterCrash(int attempt) {
+        int n = attempt;
+        while (true) {
+            if (n > settings.maxRestarts()) {
+                String reason = "ComfyUI crashed " + (n - 1) + " time(s) in a row; giving up after "
+                        + settings.maxRestarts() + " restart(s)";
+                synchronized (monitor) {
+                    if (state == State.STOPPED) {
+                        return;
+                    }
+                    state = State.UNHEALTHY;
+                    monitor.notifyAll();
+                }
+                log.error(reason);
+                unhealthyListeners.forEach(l -> l.accept(reason));
+                return;
+            }
+            Duration delay = settings.restartBackoff().delay(n);
+            log.warn("Restarting ComfyUI in {} ms (restart {} of at most {})", delay.toMillis(), n, settings.maxRestarts());
+            try {
+                Thread.sleep(delay.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (state() == State.STOPPED) {
+                return;
+            }
+            try {
+                launchAndAwaitReady();
+                return;
+            } catch (ComfyStartException e) {
+                log.error("ComfyUI restart {} failed: {}", n, e.getMessage());
+                synchronized (monitor) {
+                    crashesInARow++;
+                    n = crashesInARow;
+                }
+            } catch (RuntimeException e) {
+                log.error("ComfyUI restart {} failed unexpectedly", n, e);
+                synchronized (monitor) {
+                    crashesInARow++;
+                    n = crashesInARow;
+                }
+            }
+        }
+    }
+}

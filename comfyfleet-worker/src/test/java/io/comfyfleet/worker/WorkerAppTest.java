@@ -1,0 +1,96 @@
+package io.comfyfleet.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.comfyfleet.comfy.Json;
+import io.comfyfleet.worker.config.GatewayEndpoints;
+import io.comfyfleet.worker.input.UrlPolicy;
+import io.comfyfleet.worker.supervisor.LaunchSpec;
+import io.comfyfleet.worker.supervisor.SupervisorSettings;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole worker process minus the ComfyUI job logic: a real launched process, the fake gateway, a stand-in handler. */
+class WorkerAppTest {
+    private static final Backoff FAST = new Backoff(Duration.ofMillis(50), Duration.ofMillis(200));
+    private final FakeGateway gw = new FakeGateway(Duration.ofMillis(100));
+    @TempDir
+    Path work;
+
+    @AfterEach
+    void stop() {
+        gw.close();
+    }
+
+    private WorkerSettings settings(String comfyFlags, int maxRestarts) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        String script = Path.of(getClass().getResource("/supervisor/fake_comfy.py").toURI()).toString();
+        LaunchSpec launch = LaunchSpec.custom("exec python3 " + script + " --port {port} " + comfyFlags, port, work.resolve("comfy"));
+        return new WorkerSettings(GatewayEndpoints.forGateway(gw.url(), "ep", "w1", "KEY", Duration.ofMillis(200)),
+                null, launch,
+                new SupervisorSettings(Duration.ofSeconds(20), Duration.ofMillis(500), FAST, maxRestarts, Duration.ofMinutes(5), 20),
+                work, Duration.ofSeconds(2), WorkerSettings.JobSettings.defaults(), WorkerSettings.OutputSettings.inline(),
+                UrlPolicy.defaults(), null);
+    }
+
+    /** A thread of its own: the common pool has one thread on a 2-core machine. */
+    private static CompletableFuture<Integer> runInThread(WorkerApp app) {
+        CompletableFuture<Integer> exit = new CompletableFuture<>();
+        Thread.ofPlatform().name("worker-app").start(() -> {
+            try {
+                exit.complete(app.run());
+            } catch (Throwable t) {
+                exit.completeExceptionally(t);
+            }
+        });
+        return exit;
+    }
+
+    @Test
+    void runsJobsThenStopsEverythingItStarted() throws Exception {
+        AtomicReference<ProcessHandle> comfy = new AtomicReference<>();
+        JobHandlerFactory factory = (supervisor, s) -> {
+            comfy.set(supervisor.process().orElseThrow());
+            return (job, ctx) -> new JobOutcome.Finished(Json.MAPPER.readTree("{\"output\":{\"comfy\":\""
+                    + supervisor.baseUrl() + "\"}}"));
+        };
+        WorkerApp app = new WorkerApp(settings("", 2), factory,
+                new Worker.Timings(Duration.ofMillis(50), FAST, Duration.ofSeconds(2)));
+        CompletableFuture<Integer> exit = runInThread(app);
+        gw.jobs.add("{\"id\":\"j1\",\"input\":{}}");
+        await().atMost(Duration.ofSeconds(20)).until(() -> gw.requests("POST", "/job-done/w1/j1").size() == 1);
+        assertThat(gw.requests("POST", "/job-done/w1/j1").getFirst().json().path("output").path("comfy").asString())
+                .startsWith("http://127.0.0.1:");
+
+        app.stop();
+        assertThat(exit.get(20, TimeUnit.SECONDS)).isEqualTo(WorkerApp.EXIT_OK);
+        assertThat(comfy.get().isAlive()).isFalse();
+    }
+
+    @Test
+    void aComfyUiThatKeepsCrashingEndsTheWorkerUnhealthy() throws Exception {
+        WorkerApp app = new WorkerApp(settings("--crash-after 0.3", 1),
+                (supervisor, s) -> (job, ctx) -> new JobOutcome.Finished(Json.MAPPER.createObjectNode()),
+                new Worker.Timings(Duration.ofMillis(50), FAST, Duration.ofSeconds(1)));
+        assertThat(runInThread(app).get(30, TimeUnit.SECONDS)).isEqualTo(WorkerApp.EXIT_UNHEALTHY);
+    }
+
+    @Test
+    void aComfyUiThatNeverStartsIsItsOwnExitCode() throws Exception {
+        WorkerApp app = new WorkerApp(settings("--exit-at-start 2", 1),
+                (supervisor, s) -> { throw new AssertionError("no handler without ComfyUI"); });
+        assertThat(app.run()).isEqualTo(WorkerApp.EXIT_COMFY_DID_NOT_START);
+        assertThat(gw.requests("GET", "/job-take/")).isEmpty();
+    }
+}

@@ -1,0 +1,82 @@
+package io.comfyfleet.worker.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.comfyfleet.comfy.Json;
+import io.comfyfleet.worker.FakeGateway;
+import io.comfyfleet.worker.config.GatewayEndpoints;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class GatewayClientTest {
+    private final FakeGateway gw = new FakeGateway(Duration.ofMillis(100));
+    private final GatewayClient client = new GatewayClient(
+            GatewayEndpoints.forGateway(gw.url(), "ep", "w1", "KEY", Duration.ofSeconds(1)));
+
+    @AfterEach
+    void stop() {
+        gw.close();
+    }
+
+    @Test
+    void takeReturnsNothingOn204AndTheJobOtherwise() {
+        assertThat(client.takeJob(false)).isInstanceOf(TakeOutcome.NoJob.class);
+        gw.jobs.add("{\"id\":\"j1\",\"input\":{\"workflow\":{}},\"webhook\":\"http://x\"}");
+        TakeOutcome outcome = client.takeJob(true);
+        assertThat(outcome).isInstanceOf(TakeOutcome.Job.class);
+        TakenJob job = ((TakeOutcome.Job) outcome).job();
+        assertThat(job.id()).isEqualTo("j1");
+        assertThat(job.input().has("workflow")).isTrue();
+        assertThat(job.raw().path("webhook").asString()).isEqualTo("http://x");
+
+        FakeGateway.Request take = gw.requests("GET", "/job-take/w1").getLast();
+        assertThat(take.param("job_in_progress")).isEqualTo("1");
+        assertThat(take.param("gpu")).isEqualTo("none");
+        assertThat(take.authorization()).isEqualTo("KEY");
+    }
+
+    @Test
+    void takeSeparatesThrottlingRefusalAndOutage() {
+        gw.takeStatus = 429;
+        assertThat(client.takeJob(false)).isInstanceOf(TakeOutcome.Throttled.class);
+        gw.takeStatus = 401;
+        assertThatThrownBy(() -> client.takeJob(false)).isInstanceOf(GatewayRefusedException.class).hasMessageContaining("401");
+        gw.takeStatus = 502;
+        assertThatThrownBy(() -> client.takeJob(false)).isInstanceOf(GatewayUnavailableException.class);
+        gw.takeStatus = 0;
+        gw.jobs.add("{\"id\":\"j1\"}");
+        assertThatThrownBy(() -> client.takeJob(false)).isInstanceOf(GatewayRefusedException.class)
+                .hasMessageContaining("without 'id' and 'input'");
+    }
+
+    @Test
+    void unreachableGatewayIsATypedOutage() {
+        GatewayClient nowhere = new GatewayClient(GatewayEndpoints.forGateway(
+                "http://127.0.0.1:1", "ep", "w1", "KEY", Duration.ofSeconds(1)));
+        assertThatThrownBy(() -> nowhere.takeJob(false)).isInstanceOf(GatewayUnavailableException.class)
+                .hasMessageContaining("could not reach the gateway at http://127.0.0.1:1");
+    }
+
+    @Test
+    void doneProgressStreamStopAndPingHaveRunpodShapes() {
+        client.postProgress("j1", Json.MAPPER.readTree("{\"percent\":50}"));
+        client.postStream("j1", Json.MAPPER.readTree("\"chunk\""));
+        client.postResult("j1", Json.MAPPER.readTree("{\"output\":{\"images\":[]}}"));
+        client.ping(List.of("j1"));
+        gw.stops.add("j9");
+        assertThat(client.pollStop()).containsExactly("j9");
+        assertThat(client.pollStop()).isEmpty();
+
+        List<FakeGateway.Request> done = gw.requests("POST", "/job-done/w1/j1");
+        assertThat(done.get(0).json().path("status").asString()).isEqualTo("IN_PROGRESS");
+        assertThat(done.get(0).json().path("output").path("percent").asInt()).isEqualTo(50);
+        assertThat(done.get(1).json().has("status")).isFalse();
+        assertThat(done.get(1).param("isStream")).isEqualTo("false");
+        FakeGateway.Request stream = gw.requests("POST", "/job-stream/w1/j1").getFirst();
+        assertThat(stream.json().path("output").asString()).isEqualTo("chunk");
+        assertThat(gw.requests("GET", "/ping/w1").getFirst().param("job_id")).isEqualTo("j1");
+    }
+}

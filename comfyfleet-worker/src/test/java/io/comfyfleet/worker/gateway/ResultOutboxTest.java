@@ -1,0 +1,86 @@
+package io.comfyfleet.worker.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.comfyfleet.comfy.Json;
+import io.comfyfleet.worker.Backoff;
+import io.comfyfleet.worker.FakeGateway;
+import io.comfyfleet.worker.config.GatewayEndpoints;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ResultOutboxTest {
+    private static final Backoff FAST = new Backoff(Duration.ofMillis(20), Duration.ofMillis(100));
+    private final FakeGateway gw = new FakeGateway(Duration.ofMillis(100));
+    @TempDir
+    Path spool;
+
+    @AfterEach
+    void stop() {
+        gw.close();
+    }
+
+    private GatewayClient client(String url) {
+        return new GatewayClient(GatewayEndpoints.forGateway(url, "ep", "w1", "KEY", Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void resultIsPostedAgainUntilTheGatewayAcceptsIt() throws Exception {
+        gw.failDoneTimes.set(3);
+        try (ResultOutbox outbox = ResultOutbox.open(client(gw.url()), spool, FAST, Clock.systemUTC())) {
+            outbox.submit("j1", Json.MAPPER.readTree("{\"output\":{\"n\":1}}"));
+            assertThat(outbox.awaitDelivered(Duration.ofSeconds(10))).isTrue();
+        }
+        assertThat(gw.requests("POST", "/job-done/w1/j1")).hasSize(4);
+        assertThat(gw.requests("POST", "/job-done/w1/j1").getLast().json().path("output").path("n").asInt()).isEqualTo(1);
+        assertThat(spool).isEmptyDirectory();
+    }
+
+    @Test
+    void spooledResultSurvivesARestartAndIsDeliveredByTheNextRun() throws Exception {
+        try (ResultOutbox down = ResultOutbox.open(client("http://127.0.0.1:1"), spool, FAST, Clock.systemUTC())) {
+            down.submit("job/../x", Json.MAPPER.readTree("{\"output\":\"kept\"}"));
+            assertThat(down.awaitDelivered(Duration.ofMillis(300))).isFalse();
+        }
+        try (var files = Files.list(spool)) {
+            assertThat(files.toList()).singleElement()
+                    .satisfies(f -> assertThat(f.getFileName().toString()).doesNotContain("/").endsWith(".json"));
+        }
+        try (ResultOutbox up = ResultOutbox.open(client(gw.url()), spool, FAST, Clock.systemUTC())) {
+            assertThat(up.awaitDelivered(Duration.ofSeconds(10))).isTrue();
+        }
+        assertThat(gw.requests("POST", "/job-done/").getFirst().json().path("output").asString()).isEqualTo("kept");
+        assertThat(spool).isEmptyDirectory();
+    }
+
+    @Test
+    void refusedResultIsReplacedByAnErrorThatSaysWhy() throws Exception {
+        gw.failDoneTimes.set(1);
+        gw.failDoneStatus = 413;
+        try (ResultOutbox outbox = ResultOutbox.open(client(gw.url()), spool, FAST, Clock.systemUTC())) {
+            outbox.submit("j2", Json.MAPPER.readTree("{\"output\":\"huge\"}"));
+            assertThat(outbox.awaitDelivered(Duration.ofSeconds(10))).isTrue();
+        }
+        var posts = gw.requests("POST", "/job-done/w1/j2");
+        assertThat(posts).hasSize(2);
+        assertThat(posts.get(1).json().path("error").asString()).contains("HTTP 413").contains("S3");
+    }
+
+    @Test
+    void resultForAJobTheGatewayForgotIsDropped() throws Exception {
+        gw.failDoneTimes.set(1);
+        gw.failDoneStatus = 404;
+        try (ResultOutbox outbox = ResultOutbox.open(client(gw.url()), spool, FAST, Clock.systemUTC())) {
+            outbox.submit("gone", Json.MAPPER.readTree("{\"output\":1}"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> outbox.pendingCount() == 0);
+        }
+        assertThat(gw.requests("POST", "/job-done/w1/gone")).hasSize(1);
+        assertThat(spool).isEmptyDirectory();
+    }
+}

@@ -1,0 +1,159 @@
+package io.comfyfleet.worker.supervisor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.comfyfleet.worker.Backoff;
+import io.comfyfleet.worker.config.WorkerConfigException;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real processes: a Python stand-in for ComfyUI's main.py that starts slowly, crashes or never comes up. */
+class ComfySupervisorTest {
+    private static final SupervisorSettings FAST = new SupervisorSettings(Duration.ofSeconds(20), Duration.ofMillis(500),
+            new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)), 2, Duration.ofMinutes(5), 20);
+
+    @TempDir
+    Path work;
+    private final List<ComfySupervisor> supervisors = new ArrayList<>();
+
+    @AfterEach
+    void stopAll() {
+        supervisors.forEach(ComfySupervisor::close);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String script() throws Exception {
+        return Path.of(ComfySupervisorTest.class.getResource("/supervisor/fake_comfy.py").toURI()).toString();
+    }
+
+    private ComfySupervisor launch(String flags, SupervisorSettings settings) throws Exception {
+        String cmd = "exec python3 " + script() + " --port {port} --input-directory {input} " + flags;
+        ComfySupervisor s = ComfySupervisor.launched(LaunchSpec.custom(cmd, freePort(), work), settings);
+        supervisors.add(s);
+        return s;
+    }
+
+    @Test
+    void pythonLaunchPassesComfyUiFlagsAndPerWorkerFolders() throws Exception {
+        Path comfyDir = Files.createDirectories(work.resolve("ComfyUI"));
+        Files.copy(Path.of(script()), comfyDir.resolve("main.py"));
+        int port = freePort();
+        LaunchSpec spec = LaunchSpec.python(comfyDir, "python3", port, work.resolve("w1"), true, List.of("--start-delay", "0.5"));
+        ComfySupervisor s = ComfySupervisor.launched(spec, FAST);
+        supervisors.add(s);
+        s.start();
+
+        assertThat(s.state()).isEqualTo(ComfySupervisor.State.READY);
+        String stats = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/system_stats")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(stats).contains("--listen", "127.0.0.1", "--disable-auto-launch", "--preview-method", "latent2rgb",
+                work.resolve("w1").resolve("output").toString(), work.resolve("w1").resolve("temp").toString());
+        assertThat(work.resolve("w1").resolve("input")).isDirectory();
+    }
+
+    @Test
+    void aComfyDirWithoutMainPyIsNamed() {
+        assertThatThrownBy(() -> LaunchSpec.python(work, "python3", 1234, work, false, List.of()))
+                .isInstanceOf(WorkerConfigException.class).hasMessageStartingWith("--comfyui-dir").hasMessageContaining("main.py");
+    }
+
+    @Test
+    void slowStartIsWaitedFor() throws Exception {
+        ComfySupervisor s = launch("--start-delay 1", FAST);
+        s.start();
+        assertThat(s.state()).isEqualTo(ComfySupervisor.State.READY);
+        assertThat(s.process()).isPresent();
+    }
+
+    @Test
+    void exitBeforeReadyFailsFastQuotingTheLastLogLines() throws Exception {
+        ComfySupervisor s = launch("--exit-at-start 3", new SupervisorSettings(Duration.ofMinutes(5), Duration.ofMillis(500),
+                FAST.restartBackoff(), 2, Duration.ofMinutes(5), 20));
+        long t0 = System.nanoTime();
+        assertThatThrownBy(s::start).isInstanceOf(ComfyStartException.class)
+                .hasMessageContaining("exited with code 3")
+                .hasMessageContaining("missing comfyui-frontend-package")
+                .hasMessageContaining("import line 25")
+                .hasMessageNotContaining("import line 5\n")
+                .satisfies(e -> assertThat(((ComfyStartException) e).lastLogLines()).hasSize(20));
+        // "fast" = long before the 5-minute readiness deadline
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void neverReadyTimesOutWithItsLog() throws Exception {
+        ComfySupervisor s = launch("--never-ready", new SupervisorSettings(Duration.ofSeconds(2), Duration.ofMillis(500),
+                FAST.restartBackoff(), 2, Duration.ofMinutes(5), 20));
+        assertThatThrownBy(s::start).isInstanceOf(ComfyStartException.class)
+                .hasMessageContaining("did not answer /system_stats within 2 s")
+                .hasMessageContaining("import line 25");
+        assertThat(s.process()).isEmpty();
+    }
+
+    @Test
+    void crashIsRestarted() throws Exception {
+        Path marker = work.resolve("crashed-once");
+        ComfySupervisor s = launch("--crash-after 0.3 --crash-once-marker " + marker, FAST);
+        s.start();
+        long firstPid = s.process().orElseThrow().pid();
+        await().atMost(Duration.ofSeconds(20)).until(() -> s.state() == ComfySupervisor.State.READY
+                && s.process().map(ProcessHandle::pid).filter(pid -> pid != firstPid).isPresent());
+        assertThat(s.awaitReady(Duration.ofSeconds(1))).isTrue();
+    }
+
+    @Test
+    void crashLoopEndsUnhealthyAfterTheBound() throws Exception {
+        ComfySupervisor s = launch("--crash-after 0.2", FAST);
+        AtomicReference<String> reason = new AtomicReference<>();
+        s.onUnhealthy(reason::set);
+        s.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> reason.get() != null);
+        assertThat(s.state()).isEqualTo(ComfySupervisor.State.UNHEALTHY);
+        assertThat(reason.get()).contains("giving up after 2 restart(s)");
+        assertThat(s.awaitReady(Duration.ofMillis(10))).isFalse();
+    }
+
+    @Test
+    void closeEndsTheWholeTreeEvenWhenTermIsIgnored() throws Exception {
+        ComfySupervisor s = launch("--child --ignore-term", FAST);
+        s.start();
+        ProcessHandle root = s.process().orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> root.descendants().anyMatch(p ->
+                p.info().command().map(c -> c.endsWith("sleep")).orElse(false)));
+        List<ProcessHandle> tree = new ArrayList<>(root.descendants().toList());
+        tree.add(root);
+        s.close();
+        assertThat(tree).allSatisfy(p -> assertThat(p.isAlive()).as("pid %d alive", p.pid()).isFalse());
+    }
+
+    @Test
+    void restartOnRequestReplacesTheProcess() throws Exception {
+        ComfySupervisor s = launch("", FAST);
+        s.start();
+        ProcessHandle first = s.process().orElseThrow();
+        s.restart("test asks for it");
+        assertThat(first.isAlive()).isFalse();
+        assertThat(s.process().orElseThrow().pid()).isNotEqualTo(first.pid());
+        assertThat(s.state()).isEqualTo(ComfySupervisor.State.READY);
+    }
+}
