@@ -215,6 +215,22 @@ class WorkerApiTest {
     }
 
     @Test
+    void aFinishedRunsyncJobIsKeptOneMinuteAndARunJobThirty() throws Exception {
+        var sync = CompletableFuture.supplyAsync(() -> gw.client.post("/v2/ep1/runsync?wait=30000", "{\"input\":{}}"));
+        String syncId = gw.take("w1");
+        gw.worker.postAsForm("/v2/ep1/job-done/w1/" + syncId, "{\"output\":1}");
+        assertThat(sync.get(20, TimeUnit.SECONDS).field("status")).isEqualTo("COMPLETED");
+        String runId = gw.run("{}");
+        gw.take("w1");
+        gw.worker.postAsForm("/v2/ep1/job-done/w1/" + runId, "{\"output\":1}");
+
+        gw.clock.advance(Duration.ofSeconds(61));
+        gw.gateway.housekeeping().sweepOnce();
+        assertThat(gw.status(syncId).status()).isEqualTo(404);
+        assertThat(gw.status(runId).status()).isEqualTo(200);
+    }
+
+    @Test
     void aFinishedJobIsDeletedAfterRetention() {
         String id = gw.run("{}");
         gw.take("w1");
