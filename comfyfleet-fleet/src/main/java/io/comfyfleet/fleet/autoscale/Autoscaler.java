@@ -135,8 +135,17 @@ public final class Autoscaler implements AutoCloseable {
      */
     public synchronized Map<String, ScalingDecision> runOnce() {
         Instant now = clock.instant();
-        List<FleetWorker> fleet = provider.list();
         Map<String, ScalingDecision> decisions = new LinkedHashMap<>();
+        List<FleetWorker> fleet;
+        try {
+            fleet = provider.list();
+        } catch (RuntimeException e) {
+            long n = failures.incrementAndGet();
+            log.error("autoscaler could not list the workers of provider '{}' ({} failures so far); trying again in {}",
+                    provider.name(), n, settings.period(), e);
+            passes.incrementAndGet();
+            return decisions;
+        }
         for (EndpointScaling scaling : endpoints.values().stream()
                 .sorted((a, b) -> a.endpoint().compareTo(b.endpoint())).toList()) {
             String endpoint = scaling.endpoint();
@@ -253,19 +262,27 @@ public final class Autoscaler implements AutoCloseable {
     /**
      * The gateway calls this when a worker first asks for a job (its first job-take): that ends its cold start.
      * Calling it on every job-take is fine; only the first call per worker counts. Unknown ids (workers this
-     * autoscaler did not start) are ignored.
+     * autoscaler did not start) are ignored. Never throws: a failure of the provider is logged and counted.
      *
      * @return the worker's cold start, when this call ended it
      */
     public Optional<Duration> workerReady(String workerId, Instant at) {
-        if (!provider.markReady(workerId, at)) {
+        try {
+            if (!provider.markReady(workerId, at)) {
+                return Optional.empty();
+            }
+            Optional<FleetWorker> worker = provider.list().stream()
+                    .filter(w -> w.workerId().equals(workerId)).findFirst();
+            worker.ifPresent(w -> backoff.recovered(w.endpoint()));
+            // gone already (stopped in between): its cold start is logged by the provider, not counted here
+            worker.flatMap(FleetWorker::coldStart).ifPresent(d -> coldStarts.record(worker.get().endpoint(), d));
+            return worker.flatMap(FleetWorker::coldStart);
+        } catch (RuntimeException e) {
+            // the gateway calls this while answering a job-take: a provider hiccup must not fail the worker's call
+            long n = failures.incrementAndGet();
+            log.error("could not record that worker {} is ready ({} failures so far)", workerId, n, e);
             return Optional.empty();
         }
-        Optional<FleetWorker> worker = provider.list().stream().filter(w -> w.workerId().equals(workerId)).findFirst();
-        worker.ifPresent(w -> backoff.recovered(w.endpoint()));
-        // gone already (stopped in between): its cold start is logged by the provider, not counted here
-        worker.flatMap(FleetWorker::coldStart).ifPresent(d -> coldStarts.record(worker.get().endpoint(), d));
-        return worker.flatMap(FleetWorker::coldStart);
     }
 
     /** The endpoint's workers in RunPod's states as of the last pass (for {@code /health} and the dashboard). */

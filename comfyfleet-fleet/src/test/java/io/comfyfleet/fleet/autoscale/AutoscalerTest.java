@@ -246,6 +246,18 @@ class AutoscalerTest {
     }
 
     @Test
+    void aProviderThatCannotListIsAFailureNotACrash() {
+        Autoscaler a = new Autoscaler(new UnreachableProvider(), gateway, gateway, List.of(queueDelay("ep1", 1, 1, 5, 4)),
+                SETTINGS, clock);
+
+        assertThat(a.runOnce()).isEmpty();
+        assertThat(a.failures()).isEqualTo(1);
+        assertThat(a.passes()).isEqualTo(1);
+        assertThat(a.workerReady("w1", T0)).as("the gateway's job-take must not fail for it").isEmpty();
+        assertThat(a.failures()).isEqualTo(2);
+    }
+
+    @Test
     void theLoopRunsOnItsSchedulerSurvivesFailuresAndStopsWhenClosed() {
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         toClose.add(scheduler::shutdownNow);

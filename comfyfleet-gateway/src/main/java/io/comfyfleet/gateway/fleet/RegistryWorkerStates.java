@@ -3,7 +3,6 @@ package io.comfyfleet.gateway.fleet;
 import io.comfyfleet.fleet.autoscale.WorkerActivity;
 import io.comfyfleet.fleet.autoscale.WorkerStates;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
-import io.comfyfleet.gateway.dispatch.WorkerSnapshot;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -19,12 +18,12 @@ public final class RegistryWorkerStates implements WorkerStates {
     @Override
     public Map<String, WorkerActivity> activity(String endpoint) {
         Map<String, WorkerActivity> result = new HashMap<>();
-        for (WorkerSnapshot w : registry.snapshot(endpoint)) {
-            // a worker that was busy when last heard of has no idleSince; an idle one always has one
-            var idleSince = w.jobs() == 0 && w.idleSince() == null ? w.lastSeen() : w.idleSince();
-            result.put(w.workerId(), new WorkerActivity(w.jobs(), w.lastSeen(), idleSince, w.unhealthy(),
+        registry.snapshot(endpoint).forEach((id, w) -> {
+            // WorkerActivity requires idleSince of an idle worker; the registry sets it from the first call on
+            var idleSince = w.jobsInProgress() == 0 && w.idleSince() == null ? w.lastSeen() : w.idleSince();
+            result.put(id, new WorkerActivity(w.jobsInProgress(), w.lastSeen(), idleSince, w.unhealthy(),
                     w.stopRequested()));
-        }
+        });
         return result;
     }
 }
