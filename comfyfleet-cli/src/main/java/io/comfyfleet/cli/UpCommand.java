@@ -54,7 +54,19 @@ final class UpCommand implements Callable<Integer> {
             return 2;
         }
         StartupReport.printConfig(up, System.out);
-        FleetStack stack = FleetStack.start(up, Duration.ofMillis(scalePeriodMs), Clock.systemUTC());
+        if (scalePeriodMs < 100) {
+            System.err.println("comfyfleet up: --scale-period must be at least 100 ms (got " + scalePeriodMs + ")");
+            return 2;
+        }
+        FleetStack stack;
+        try {
+            stack = FleetStack.start(up, Duration.ofMillis(scalePeriodMs), Clock.systemUTC());
+        } catch (RuntimeException e) {
+            // a port in use, a data folder that cannot be written, a database that cannot be opened
+            System.err.println("comfyfleet up: could not start: " + e.getMessage()
+                    + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : ""));
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("comfyfleet up: stopping (running jobs may finish first)...");

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running {@code comfyfleet up}: the gateway on its store, the local-process provider, and the autoscaler that
- * starts and stops workers per endpoint. {@link #close()} stops it in order: no more scaling, running jobs get
+ * starts and stops workers per endpoint. {@link #close()} stops it in order: new jobs refused (503), no more scaling, running jobs get
  * their grace to finish (the gateway still takes their results), every worker and its ComfyUI is stopped, then
  * the gateway and the store.
  */
@@ -126,6 +126,7 @@ public final class FleetStack implements AutoCloseable {
         }
         closed = true;
         Instant start = clock.instant();
+        gateway.stopAccepting();
         autoscaler.close();
         scheduler.shutdownNow();
         log.info("stopping: {} jobs running, {} queued (queued jobs stay in the store for the next start);"

@@ -50,7 +50,7 @@ class UpEndToEndTest {
     private static final String SLOW_WORKFLOW = """
             {"input":{"workflow":{
               "1":{"class_type":"EmptyImage","inputs":{"width":16,"height":16,"batch_size":1,"color":7}},
-              "2":{"class_type":"SlowProgress","inputs":{"image":["1",0],"steps":10,"delay_ms":200,"fail_at":-1}},
+              "2":{"class_type":"SlowProgress","inputs":{"image":["1",0],"steps":20,"delay_ms":200,"fail_at":-1}},
               "3":{"class_type":"SaveImage","inputs":{"images":["2",0],"filename_prefix":"slow"}}}}}""";
 
     @TempDir
@@ -112,10 +112,15 @@ class UpEndToEndTest {
         seen.addAll(before);
         assertThat(before).as("a worker and its emulator run; output:\n%s", tail()).hasSizeGreaterThanOrEqualTo(2);
         up.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the output we still read
+        await("new jobs refused while running ones finish").atMost(Duration.ofSeconds(3))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> http.send(post(base + "/run", WORKFLOW.formatted(16, 1)),
+                        HttpResponse.BodyHandlers.ofString()).statusCode() == 503);
         assertThat(up.waitFor(40, java.util.concurrent.TimeUnit.SECONDS)).as("up exits after SIGTERM").isTrue();
         await("every process up started is gone").atMost(Duration.ofSeconds(5))
                 .until(() -> before.stream().noneMatch(ProcessHandle::isAlive));
         assertThat(output).anyMatch(l -> l.contains("Gateway accepted the result of job " + slow));
+        assertThat(output).as("the drain waited for the slow job").noneMatch(l -> l.contains("Job " + slow + " did not finish within the grace period"));
         System.out.printf("up e2e: 30 jobs scaled 0 -> %d -> 0 workers and stopped cleanly in %.1f s%n", peak,
                 (System.nanoTime() - began) / 1e9);
     }

@@ -134,9 +134,10 @@ public final class WorkerRegistry {
         for (var entry : workers.entrySet()) {
             Seen s = entry.getValue();
             boolean live = s.waitingTakes > 0 || !s.lastSeen.isBefore(cutoff);
-            // a stopped worker's job-take may stay parked until its hold ends: the provider knows it is gone
+            // the provider's count wins for its starting workers and knows a stopped worker is gone, though its
+            // job-take may stay parked until its hold ends
             if (!entry.getKey().endpoint().equals(endpoint) || !live
-                    || provided.retired().contains(entry.getKey().workerId())) {
+                    || provided.counted().contains(entry.getKey().workerId())) {
                 continue;
             }
             if (s.unhealthy) {

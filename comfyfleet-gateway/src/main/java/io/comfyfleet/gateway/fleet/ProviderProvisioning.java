@@ -32,7 +32,7 @@ public final class ProviderProvisioning implements ProvisioningView {
         int initializing = 0;
         int failed = 0;
         Set<String> live = new HashSet<>();
-        Set<String> retired = new HashSet<>();
+        Set<String> counted = new HashSet<>();
         try {
             for (FleetWorker w : provider.list()) {
                 started.add(w.workerId());
@@ -45,13 +45,14 @@ public final class ProviderProvisioning implements ProvisioningView {
                         live.add(w.workerId());
                         if (w.readyAt() == null) {
                             initializing++;
+                            counted.add(w.workerId());
                         }
                     }
                     case EXITED -> {
                         failed++;
-                        retired.add(w.workerId());
+                        counted.add(w.workerId());
                     }
-                    case STOPPING -> retired.add(w.workerId());
+                    case STOPPING -> counted.add(w.workerId());
                 }
             }
         } catch (RuntimeException e) {
@@ -61,9 +62,9 @@ public final class ProviderProvisioning implements ProvisioningView {
         }
         for (String id : started) {
             if (!live.contains(id)) {
-                retired.add(id);
+                counted.add(id);
             }
         }
-        return new ProvisionedCounts(initializing, 0, failed, retired);
+        return new ProvisionedCounts(initializing, 0, failed, counted);
     }
 }

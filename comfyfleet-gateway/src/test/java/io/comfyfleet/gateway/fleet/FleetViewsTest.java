@@ -60,8 +60,10 @@ class FleetViewsTest {
         provider.workers.add(worker("w2", FleetWorker.Phase.UP, null));
         assertThat(registry.counts("ep")).isEqualTo(new WorkerCounts(0, 2, 0, 0, 0, 0));
 
-        provider.workers.set(0, worker("w1", FleetWorker.Phase.UP, T0));
         registry.askedForJobs("ep", "w1", false);
+        assertThat(registry.counts("ep")).as("called, not yet marked ready: counted once, as initializing")
+                .isEqualTo(new WorkerCounts(0, 2, 0, 0, 0, 0));
+        provider.workers.set(0, worker("w1", FleetWorker.Phase.UP, T0));
         assertThat(registry.counts("ep")).isEqualTo(new WorkerCounts(1, 1, 1, 0, 0, 0));
 
         provider.workers.set(0, worker("w1", FleetWorker.Phase.STOPPING, T0));
