@@ -1,5 +1,7 @@
 package io.comfyfleet.store;
 
+import static io.comfyfleet.store.Durability.COMMITTED;
+import static io.comfyfleet.store.Durability.SYNCED;
 import static io.comfyfleet.store.JobRows.millis;
 import static io.comfyfleet.store.JobRows.setNullableString;
 
@@ -45,7 +47,7 @@ final class JdbcJobStore implements JobStore {
     @Override
     public Job enqueue(NewJob job) {
         validate(job);
-        return db.write("enqueue job " + job.id(), c -> {
+        return db.write("enqueue job " + job.id(), SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.INSERT)) {
                 long created = millis(job.createdAt());
                 ps.setString(1, job.id());
@@ -112,7 +114,9 @@ final class JdbcJobStore implements JobStore {
             throw new IllegalArgumentException("claim at least 1 job, got max=" + max);
         }
         Objects.requireNonNull(workerId, "workerId");
-        return db.write("claim jobs of endpoint " + endpoint + " for worker " + workerId, c -> {
+        String what = "claim jobs of endpoint " + endpoint + " for worker " + workerId;
+        // a claim lost to a power cut only puts the job back in the queue: it runs again
+        return db.write(what, COMMITTED, c -> {
             try (PreparedStatement ps = c.prepareStatement(claimSql)) {
                 ps.setString(1, workerId);
                 ps.setLong(2, millis(now));
@@ -130,7 +134,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public boolean recordProgress(String jobId, String workerId, String outputJson, Instant leaseUntil) {
-        return db.write("record progress of job " + jobId, c -> {
+        return db.write("record progress of job " + jobId, COMMITTED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.RECORD_PROGRESS)) {
                 setNullableString(ps, 1, outputJson);
                 ps.setLong(2, millis(leaseUntil));
@@ -144,7 +148,7 @@ final class JdbcJobStore implements JobStore {
     @Override
     public boolean appendStream(String jobId, String workerId, String outputJson, Instant leaseUntil) {
         Objects.requireNonNull(outputJson, "outputJson");
-        return db.write("append a stream chunk to job " + jobId, c -> {
+        return db.write("append a stream chunk to job " + jobId, COMMITTED, c -> {
             long seq;
             try (PreparedStatement ps = c.prepareStatement(JobSql.NEXT_STREAM_SEQ)) {
                 ps.setLong(1, millis(leaseUntil));
@@ -196,7 +200,7 @@ final class JdbcJobStore implements JobStore {
             case null, default -> throw new IllegalArgumentException(
                     "a worker finishes job " + jobId + " as COMPLETED or FAILED, not " + outcome);
         };
-        return db.write("finish job " + jobId, c -> {
+        return db.write("finish job " + jobId, SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.FINISH)) {
                 ps.setString(1, move.target.name());
                 setNullableString(ps, 2, outputJson);
@@ -215,7 +219,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public Job cancel(String jobId, Instant now) {
-        return db.write("cancel job " + jobId, c -> {
+        return db.write("cancel job " + jobId, SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.CANCEL_JOB)) {
                 ps.setLong(1, millis(now));
                 ps.setString(2, jobId);
@@ -227,7 +231,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public Job retry(String jobId, Instant now) {
-        return db.write("retry job " + jobId, c -> {
+        return db.write("retry job " + jobId, SYNCED, c -> {
             Job job;
             try (PreparedStatement ps = c.prepareStatement(JobSql.RETRY_JOB)) {
                 ps.setString(1, jobId);
@@ -274,7 +278,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public int purgeQueue(String endpoint) {
-        return db.write("purge the queue of endpoint " + endpoint, c -> {
+        return db.write("purge the queue of endpoint " + endpoint, SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.PURGE_QUEUE)) {
                 ps.setString(1, endpoint);
                 return ps.executeUpdate();
@@ -288,7 +292,7 @@ final class JdbcJobStore implements JobStore {
             return 0;
         }
         Set<String> ids = new LinkedHashSet<>(jobIds);
-        return db.write("renew the leases of worker " + workerId, c -> {
+        return db.write("renew the leases of worker " + workerId, COMMITTED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.RENEW_LEASE)) {
                 for (String id : ids) {
                     ps.setLong(1, millis(leaseUntil));
@@ -307,7 +311,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public List<Job> expireLeases(Instant now) {
-        return db.write("expire the leases of silent workers", c -> {
+        return db.write("expire the leases of silent workers", SYNCED, c -> {
             List<Job> changed = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(JobSql.GIVE_UP_LOST_JOBS)) {
                 ps.setLong(1, millis(now));
@@ -329,7 +333,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public List<Job> timeOutOverdue(Instant now) {
-        return db.write("time out overdue jobs", c -> {
+        return db.write("time out overdue jobs", SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.TIME_OUT_OVERDUE)) {
                 ps.setLong(1, millis(now));
                 ps.setLong(2, millis(now));
@@ -375,7 +379,7 @@ final class JdbcJobStore implements JobStore {
         int total = 0;
         int deleted;
         do {
-            deleted = db.write(what, c -> {
+            deleted = db.write(what, COMMITTED, c -> {
                 try (PreparedStatement ps = c.prepareStatement(sql)) {
                     ps.setLong(1, millis(cutoff));
                     ps.setInt(2, DELETE_BATCH);

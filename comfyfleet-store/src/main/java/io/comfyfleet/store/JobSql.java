@@ -7,6 +7,8 @@ import static io.comfyfleet.store.Move.REQUEUE_LOST;
 import static io.comfyfleet.store.Move.RETRY;
 import static io.comfyfleet.store.Move.TIME_OUT;
 
+import java.util.Collections;
+
 /**
  * The store's SQL, shared by SQLite and PostgreSQL. Each state change is one UPDATE whose WHERE names the
  * states it expects (from {@link Move}), so a job that moved meanwhile is simply not updated.
@@ -88,7 +90,7 @@ final class JobSql {
 
     static String runningFor(int ids) {
         return "SELECT id FROM jobs WHERE state = 'IN_PROGRESS' AND worker_id = ? AND id IN ("
-                + String.join(", ", java.util.Collections.nCopies(ids, "?")) + ")";
+                + String.join(", ", Collections.nCopies(ids, "?")) + ")";
     }
 
     /** Deletes are batched so a large sweep never holds SQLite's single writer for long. */
@@ -98,8 +100,8 @@ final class JobSql {
     static final String DELETE_RETAINED_BATCH = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
             + " WHERE finished_at < ? AND state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT') LIMIT ?)";
 
-    static final String COUNT_LIVE =
-            "SELECT state, COUNT(*) FROM jobs WHERE endpoint = ? AND state IN ('IN_QUEUE', 'IN_PROGRESS') GROUP BY state";
+    static final String COUNT_LIVE = "SELECT state, COUNT(*) FROM jobs"
+            + " WHERE endpoint = ? AND state IN ('IN_QUEUE', 'IN_PROGRESS') GROUP BY state";
 
     static final String TOTALS = "SELECT completed, failed, retried FROM job_totals WHERE endpoint = ?";
 

@@ -21,7 +21,9 @@ final class PooledDatabase implements Database {
     }
 
     @Override
-    public <T> T write(String what, SqlWork<T> work) {
+    public <T> T write(String what, Durability durability, SqlWork<T> work) {
+        // Every commit is synced: synchronous_commit=off would also lose commits when only PostgreSQL's
+        // process crashes, which is more than Durability.COMMITTED allows.
         for (int attempt = 1; ; attempt++) {
             try (Connection c = pool.getConnection()) {
                 c.setAutoCommit(false);

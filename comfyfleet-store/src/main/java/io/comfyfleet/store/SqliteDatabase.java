@@ -6,7 +6,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.sql.Statement;
+import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -17,23 +20,35 @@ import org.sqlite.SQLiteConfig;
  *
  * <p>Why one writer: SQLite lets one transaction write at a time whatever the number of connections, and
  * several writer connections would meet on the file lock, where {@code busy_timeout} retries with sleeps
- * (milliseconds of tail latency). A Java lock hands the writer over in microseconds and in arrival order.
+ * (milliseconds of tail latency). A Java lock hands the writer over in microseconds and in arrival order,
+ * and lets the writes that queued up meanwhile share one commit (see {@link #commitPending()}).
  * Readers use their own connections: in WAL mode they never wait for the writer's fsync.
  */
 final class SqliteDatabase implements Database {
     private static final int READERS = 2;
     private static final int BUSY_TIMEOUT_MS = 5_000;
     private static final long READER_WAIT_SECONDS = 10;
+    /** Keeps one group commit's transaction, and so the wait of the writes behind it, short. */
+    static final int MAX_BATCH = 256;
 
     private final Path file;
+    private final int maxBatch;
     private final Dialect dialect = new SqliteDialect();
     private final ReentrantLock writeLock = new ReentrantLock(true);
+    private final Queue<PendingWrite<?>> pending = new ConcurrentLinkedQueue<>();
+    /** Whether the writer's commits fsync now (synchronous=FULL); guarded by the writer lock. */
+    private boolean syncing = true;
     private final Connection writer;
     private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
     private final List<Connection> all = new ArrayList<>();
 
     SqliteDatabase(Path file) throws SQLException {
+        this(file, MAX_BATCH);
+    }
+
+    SqliteDatabase(Path file, int maxBatch) throws SQLException {
         this.file = file;
+        this.maxBatch = maxBatch;
         try {
             this.writer = open(writerConfig());
             all.add(writer);
@@ -76,28 +91,87 @@ final class SqliteDatabase implements Database {
     }
 
     @Override
-    public <T> T write(String what, SqlWork<T> work) {
+    public <T> T write(String what, Durability durability, SqlWork<T> work) {
+        PendingWrite<T> mine = new PendingWrite<>(what, durability, work);
+        pending.add(mine);
         writeLock.lock();
         try {
-            // Autocommit is on between writes: sqlite-jdbc begins the next transaction right after a commit,
+            // usually one round; more when over maxBatch writes were queued ahead of this one
+            while (!mine.isDone()) {
+                commitPending();
+            }
+        } finally {
+            writeLock.unlock();
+        }
+        return mine.outcome();
+    }
+
+    /**
+     * Group commit: runs every write waiting now in one transaction, each inside its own savepoint, and
+     * commits once. A commit costs an fsync (milliseconds on most disks) however much it carries, so under
+     * load many requests share one; alone, a write is its own batch. A write that fails is rolled back to its
+     * savepoint without touching the others; a commit that fails fails the whole batch. Callers learn their
+     * outcome only after the commit, so what they are told happened is committed, and synced when any write
+     * of the batch asked for {@link Durability#SYNCED}.
+     *
+     * <p>A batch of only {@link Durability#COMMITTED} writes commits with {@code synchronous=NORMAL}: in WAL
+     * mode that appends to the log without an fsync, and the next FULL commit's fsync of the same log file
+     * makes it durable too, in order. The database stays consistent either way.
+     */
+    private void commitPending() {
+        List<PendingWrite<?>> batch = new ArrayList<>();
+        boolean sync = false;
+        for (PendingWrite<?> w; batch.size() < maxBatch && (w = pending.poll()) != null; ) {
+            batch.add(w);
+            sync |= w.durability == Durability.SYNCED;
+        }
+        try {
+            syncCommits(sync);
+            // Autocommit is on between batches: sqlite-jdbc begins the next transaction right after a commit,
             // and an idle open IMMEDIATE transaction would keep every other process from writing the file.
             // Turning autocommit off runs BEGIN IMMEDIATE; turning it back on commits.
             writer.setAutoCommit(false);
-            try {
-                T result = work.run(writer);
-                writer.setAutoCommit(true);
-                return result;
-            } catch (SQLException e) {
-                rollback();
-                throw failure(what, e);
-            } catch (RuntimeException | Error e) {
-                rollback();
-                throw e;
+            for (PendingWrite<?> w : batch) {
+                runInSavepoint(w);
             }
+            writer.setAutoCommit(true);
         } catch (SQLException e) {
-            throw failure(what, e);
-        } finally {
-            writeLock.unlock();
+            rollback();
+            for (PendingWrite<?> w : batch) {
+                w.fail(failure(w.what + (batch.size() > 1 ? " (with " + (batch.size() - 1) + " other writes)" : ""),
+                        e));
+            }
+            return;
+        }
+        for (PendingWrite<?> w : batch) {
+            w.commit();
+        }
+    }
+
+    /** Sets synchronous=FULL or NORMAL for the next commit (outside a transaction; only when it changes). */
+    private void syncCommits(boolean sync) throws SQLException {
+        if (sync != syncing) {
+            try (Statement s = writer.createStatement()) {
+                s.execute(sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+            }
+            syncing = sync;
+        }
+    }
+
+    private void runInSavepoint(PendingWrite<?> w) throws SQLException {
+        try (Statement s = writer.createStatement()) {
+            s.execute("SAVEPOINT one_write");
+            try {
+                w.run(writer);
+            } catch (SQLException e) {
+                w.fail(failure(w.what, e));
+            } catch (RuntimeException | Error e) {
+                w.fail(e);
+            }
+            if (w.failed()) {
+                s.execute("ROLLBACK TO one_write");
+            }
+            s.execute("RELEASE one_write");
         }
     }
 

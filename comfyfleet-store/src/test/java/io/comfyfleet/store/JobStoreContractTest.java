@@ -163,6 +163,49 @@ abstract class JobStoreContractTest {
     }
 
     @Test
+    @Timeout(60)
+    void concurrentEnqueuesFailOnlyTheDuplicates() throws Exception {
+        // writes that share a commit (SQLite's group commit) must not share a failure
+        int threads = 8;
+        int each = 40;
+        AtomicInteger refused = new AtomicInteger();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < each; i++) {
+                        // every other thread reuses the ids of the thread before it: half the attempts collide
+                        String id = "d" + (thread - thread % 2) + "-" + i;
+                        try {
+                            store.enqueue(job(id).build());
+                        } catch (JobStoreException e) {
+                            assertThat(e).hasMessageContaining(id + " is already taken");
+                            refused.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : done) {
+                f.get(50, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        int unique = threads / 2 * each;
+        assertThat(refused).hasValue(threads * each - unique);
+        assertThat(store.counts(EP).inQueue()).isEqualTo(unique);
+        for (int t = 0; t < threads; t += 2) {
+            assertThat(store.find("d" + t + "-" + (each - 1), at(1))).isPresent();
+        }
+    }
+
+    @Test
     void aMalformedNewJobIsRefusedWithWhatToChange() {
         assertThatThrownBy(() -> store.enqueue(job("bad id!").build()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"bad id!\"");

@@ -60,7 +60,8 @@ class SqliteJobStoreTest extends JobStoreContractTest {
             first.enqueue(job("j1").build());
         }
         try (JobStore second = JobStores.openSqlite(other)) {
-            assertThat(second.find("j1", at(1))).hasValueSatisfying(j -> assertThat(j.state()).isEqualTo(JobState.IN_QUEUE));
+            assertThat(second.find("j1", at(1)))
+                    .hasValueSatisfying(j -> assertThat(j.state()).isEqualTo(JobState.IN_QUEUE));
             assertThat(second.claim(TestJobs.EP, "w1", 1, at(1), at(30))).hasSize(1);
         }
     }

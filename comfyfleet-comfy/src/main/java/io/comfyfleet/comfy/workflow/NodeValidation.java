@@ -5,7 +5,6 @@ import io.comfyfleet.comfy.workflow.Traceback.Site;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -77,7 +76,8 @@ final class NodeValidation {
         NodeType type = catalog.type(classType).orElseThrow();
         ArrayNode errors = Json.MAPPER.createArrayNode();
         boolean valid = true;
-        Set<String> checkedByFunction = uploadInputs(type);
+        Map<String, FileChecks.Check> fileChecks = FileChecks.of(type);
+        Set<String> checkedByFunction = fileChecks.keySet();
 
         for (InputSpec spec : validInputs(type)) {
             String x = spec.name();
@@ -110,7 +110,7 @@ final class NodeValidation {
             checkLiteral((ObjectNode) inputs, spec, val, checkedByFunction.contains(x), errors);
         }
         if (!checkedByFunction.isEmpty()) {
-            checkFiles(type, inputs, checkedByFunction, errors);
+            checkFiles(type, inputs, fileChecks, errors);
         }
         return errors.isEmpty() && valid ? new Result(true, errors) : new Result(false, errors);
     }
@@ -120,17 +120,6 @@ final class NodeValidation {
         List<InputSpec> inputs = new ArrayList<>(type.inputs(InputCategory.REQUIRED));
         inputs.addAll(type.inputs(InputCategory.OPTIONAL));
         return inputs;
-    }
-
-    /** Upload pickers are checked by the node's VALIDATE_INPUTS, which skips ComfyUI's own range and list checks. */
-    private static Set<String> uploadInputs(NodeType type) {
-        Set<String> names = new LinkedHashSet<>();
-        for (InputSpec spec : validInputs(type)) {
-            if (spec.isCombo() && spec.uploadKind().isPresent()) {
-                names.add(spec.name());
-            }
-        }
-        return names;
     }
 
     /** @return false when the linked node (or something it needs) is invalid */
@@ -270,11 +259,13 @@ final class NodeValidation {
     }
 
     /**
-     * The upload pickers' VALIDATE_INPUTS: {@code "Invalid image file: <name>"} unless the file exists. ComfyUI
+     * The file-checking VALIDATE_INPUTS ({@link FileChecks}): {@code "Invalid image file: <name>"} unless the file
+     * exists. ComfyUI
      * passes a linked value as None and calls the function without the argument when the input is missing; both
      * raise inside it.
      */
-    private void checkFiles(NodeType type, JsonNode inputs, Set<String> args, ArrayNode errors) {
+    private void checkFiles(NodeType type, JsonNode inputs, Map<String, FileChecks.Check> checks, ArrayNode errors) {
+        Set<String> args = checks.keySet();
         if (inputs.isArray() || inputs.isString()) {
             // get_input_data does `for x in inputs: inputs[x]`, which fails on the first element or character
             try {
@@ -302,12 +293,12 @@ final class NodeValidation {
         callFrames.addAll(Traceback.customCall(context.comfyRoot(), filtered.isEmpty()));
         for (String arg : args) {
             if (!filtered.containsKey(arg)) {
-                throw PyError.typeError(type.name() + ".VALIDATE_INPUTS() missing 1 required positional argument: '"
+                throw PyError.typeError(checks.get(arg).function() + "() missing 1 required positional argument: '"
                         + arg + "'").at(callFrames);
             }
         }
         for (Map.Entry<String, JsonNode> e : filtered.entrySet()) {
-            String kind = type.input(e.getKey()).flatMap(InputSpec::uploadKind).orElse("image");
+            String kind = checks.get(e.getKey()).kind();
             JsonNode value = e.getValue();
             if (!value.isString()) {
                 List<String> frames = new ArrayList<>(callFrames);

@@ -32,6 +32,12 @@ public final class PromptValidator {
         return new PromptValidation(catalog, context).prompt(prompt);
     }
 
+    /** Validates a parsed workflow (its {@link Workflow#toJson() API JSON}) as ComfyUI would. */
+    public static PromptCheck validate(Workflow workflow, NodeCatalog catalog, ValidationContext context) {
+        Objects.requireNonNull(workflow, "workflow");
+        return validate(workflow.toJson(), catalog, context);
+    }
+
     /** {@link #validate(JsonNode, NodeCatalog, ValidationContext)} with files as the catalogue lists them. */
     public static PromptCheck validate(JsonNode prompt, NodeCatalog catalog) {
         return validate(prompt, catalog, ValidationContext.filesListedInCatalog());

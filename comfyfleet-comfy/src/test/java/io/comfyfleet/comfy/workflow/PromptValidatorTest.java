@@ -274,6 +274,16 @@ class PromptValidatorTest {
         assertThat(linked.path("type").asString()).isEqualTo("exception_during_inner_validation");
         assertThat(linked.path("details").asString()).isEqualTo("'NoneType' object has no attribute 'endswith'");
 
+        JsonNode latent = check(("{'2': {'class_type': 'LoadLatent', 'inputs': {'latent': 'a.latent'}},"
+                + " '3': {'class_type': 'SaveLatent', 'inputs': {'samples': ['2', 0], 'filename_prefix': 'l'}}}")
+                .replace('\'', '"')).nodeErrors().get("2").get("errors").get(0);
+        assertThat(latent.get("details").stringValue()).isEqualTo("latent - Invalid latent file: a.latent");
+        JsonNode webcam = check(("{'2': {'class_type': 'WebcamCapture', 'inputs': {'width': 0, 'height': 0,"
+                + " 'capture_on_queue': true}}, " + SAVE.formatted("['2', 0]") + "}").replace('\'', '"'))
+                .nodeErrors().get("2").get("errors").get(0);
+        assertThat(webcam.get("details").stringValue())
+                .isEqualTo("LoadImage.VALIDATE_INPUTS() missing 1 required positional argument: 'image'");
+
         JsonNode absent = check(("{'2': {'class_type': 'LoadImage', 'inputs': {}}, " + SAVE.formatted("['2', 0]") + "}")
                 .replace('\'', '"')).nodeErrors().get("2").get("errors").get(0);
         assertThat(absent.get("details").stringValue())
@@ -294,7 +304,7 @@ class PromptValidatorTest {
             assertThat(check.internalError()).isPresent();
             assertThat(check.userMessage()).isNotBlank();
         }
-        assertThat(PromptValidator.validate(null, CATALOG, FILES).httpStatus()).isEqualTo(500);
+        assertThat(PromptValidator.validate((JsonNode) null, CATALOG, FILES).httpStatus()).isEqualTo(500);
         assertThat(check("{\"1\": \"abc\"}").error().orElseThrow().get("message").stringValue())
                 .isEqualTo("Cannot execute because a node is missing the class_type property.");
         assertThat(check("{\"1\": {\"class_type\": 5}}").error().orElseThrow().get("message").stringValue())

@@ -38,6 +38,21 @@ class WorkflowUtilitiesTest {
     }
 
     @Test
+    void validatesAParsedWorkflowLikeItsJson() {
+        Workflow recorded = Workflow.parse(Captures.read("h100-0.3.64", "g01_a_cold.json").get("request").get("prompt"));
+        ValidationContext files = ValidationContext.filesListedInCatalog();
+        assertThat(PromptValidator.validate(recorded, CATALOG, files).complete()).isTrue();
+
+        PromptCheck check = PromptValidator.validate(
+                recorded.withInput("4", "ckpt_name", Json.MAPPER.getNodeFactory().stringNode("missing.safetensors")),
+                CATALOG, files);
+        assertThat(check.httpStatus()).isEqualTo(400);
+        assertThat(check.nodeErrors().propertyNames()).containsExactly("4");
+        assertThat(check.userMessage()).isEqualTo("node 4 (CheckpointLoaderSimple) input ckpt_name:"
+                + " 'missing.safetensors' is not one of ['rand_a.safetensors', 'rand_b.safetensors'].");
+    }
+
+    @Test
     void namesTheCheckpointsLoaded() {
         Workflow two = T2I.withInput("3", "model", new InputValue.Link("4", 0))
                 .withInput("4", "ckpt_name", Json.MAPPER.getNodeFactory().stringNode("rand_b.safetensors"));

@@ -11,7 +11,13 @@ import java.util.Optional;
  * <p>Every method is atomic. Every state change names the states it expects and goes through
  * {@link JobState#canMoveTo}; a job in another state gives {@link JobStateConflictException}. Methods that
  * change a job return it as stored after the change. A job id unknown to the store gives
- * {@link JobNotFoundException}. When a method returns, its change is durable (committed and synced).
+ * {@link JobNotFoundException}. When a method returns, its change is committed: it survives the process
+ * crashing. Most changes are also synced to disk (they survive a power loss) before the method returns:
+ * {@code enqueue}, {@code finish}, {@code cancel}, {@code retry}, {@code purgeQueue}, {@code expireLeases},
+ * {@code timeOutOverdue}. The others ({@code claim}, {@code recordProgress}, {@code appendStream},
+ * {@code renewLeases}, {@code deleteExpired}) may reach the disk with the next synced change instead, since
+ * losing one only repeats work: after a power cut a claimed job may be back IN_QUEUE and run again. This keeps
+ * a claim far below a disk sync's latency.
  *
  * <p>The store never reads a clock: every time comes from the {@code Instant} arguments, and is kept to the
  * millisecond. A job whose TTL ran out at {@code now} is treated as gone (not found) by the methods that take

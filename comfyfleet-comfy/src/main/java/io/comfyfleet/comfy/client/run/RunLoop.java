@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RunLoop {
     private static final Logger log = LoggerFactory.getLogger(RunLoop.class);
+    private static final Duration RESTOP_INTERVAL = Duration.ofSeconds(1);
 
     private sealed interface Signal {}
 
@@ -59,7 +60,10 @@ final class RunLoop {
     private Instant executionStarted;
     private String lastSeen = "nothing yet";
     private boolean cancelRequested;
+    private Instant lastStopRequest;
     private int reconnects;
+    /** Delivered events that show this prompt moving; custom frames without an id (system monitors) do not. */
+    private int newsCount;
 
     RunLoop(ComfyClient client, Clock clock, RunOptions options, RunListener listener, String promptId,
             String clientId) {
@@ -108,21 +112,43 @@ final class RunLoop {
     }
 
     private RunResult loop(ComfyEventStream stream, QueuedPrompt queued) throws InterruptedException {
+        // quiet = no news about *this* prompt; broadcasts (status, custom monitors) do not count
+        Instant lastNews = clock.instant();
         while (true) {
-            Duration left = Duration.between(clock.instant(), deadline);
+            Instant now = clock.instant();
+            Duration left = Duration.between(now, deadline);
             if (left.isNegative() || left.isZero()) {
                 throw timedOut();
             }
-            long waitMs = Math.max(1, Math.min(left.toMillis(), options.idleCheckInterval().toMillis()));
+            Duration quiet = Duration.between(lastNews, now);
+            if (quiet.compareTo(options.idleCheckInterval()) >= 0) {
+                RunResult done = idleCheck(queued, quiet.toMillis());
+                if (done != null) {
+                    return done;
+                }
+                repeatStopIfCancelled();
+                lastNews = clock.instant();
+                continue;
+            }
+            long waitMs = Math.max(1, Math.min(left.toMillis(), options.idleCheckInterval().minus(quiet).toMillis()));
             Signal signal = signals.poll(waitMs, TimeUnit.MILLISECONDS);
+            if (signal == null) {
+                continue;
+            }
+            int news = newsCount;
             RunResult done = switch (signal) {
-                case null -> idleCheck(queued, waitMs);
                 case Event e -> onEvent(e.event(), queued);
                 case SocketLost lost -> reconnectAndReconcile(stream, queued, lost.reason());
                 case Cancel c -> cancel(queued);
             };
             if (done != null) {
                 return done;
+            }
+            if (newsCount != news || !(signal instanceof Event)) {
+                lastNews = clock.instant();
+            }
+            if (newsCount != news) {
+                repeatStopIfCancelled();
             }
         }
     }
@@ -154,6 +180,9 @@ final class RunLoop {
     }
 
     private void deliver(ComfyEvent event) {
+        if (!(event instanceof ComfyEvent.Unknown)) {
+            newsCount++;
+        }
         track(event);
         try {
             listener.onEvent(event);
@@ -285,8 +314,29 @@ final class RunLoop {
         return reconcile(queued, "cancel requested");
     }
 
+    /**
+     * ComfyUI clears its interrupt flag when a prompt starts, so an interrupt that lands between leaving the
+     * queue and starting is lost. While a cancelled prompt still shows signs of life, ask again (at most once
+     * per second).
+     */
+    private void repeatStopIfCancelled() {
+        if (!cancelRequested || gate.terminalSeen()) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (lastStopRequest != null && Duration.between(lastStopRequest, now).compareTo(RESTOP_INTERVAL) < 0) {
+            return;
+        }
+        try {
+            requestStop();
+        } catch (ComfyUnavailableException | ComfyTimeoutException | ComfyHttpException e) {
+            log.warn("repeating the interrupt of prompt {} failed: {}", promptId, e.getMessage());
+        }
+    }
+
     /** Dequeue if pending, interrupt if running: two idempotent calls cover both without a race. */
     private void requestStop() {
+        lastStopRequest = clock.instant();
         client.deleteFromQueue(List.of(promptId));
         client.interrupt(promptId);
     }

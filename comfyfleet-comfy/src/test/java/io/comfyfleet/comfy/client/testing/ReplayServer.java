@@ -50,13 +50,15 @@ public final class ReplayServer implements AutoCloseable {
     private final AtomicInteger historyPollsAfterDone = new AtomicInteger();
     private final AtomicInteger connects = new AtomicInteger();
     private final AtomicBoolean originSeen = new AtomicBoolean();
-    private final CountDownLatch interrupted = new CountDownLatch(1);
+    private final CountDownLatch interrupted;
     private volatile JsonNode promptBody;
     private volatile String promptId;
     private volatile String clientId;
     private volatile boolean started;
     private volatile boolean done;
     private volatile boolean pending;
+    private volatile boolean stopped;
+    private volatile Thread sender;
 
     private ReplayServer(Builder b) {
         this.recording = Captures.load(b.folder, b.name);
@@ -69,6 +71,7 @@ public final class ReplayServer implements AutoCloseable {
         this.stayPending = b.stayPending;
         this.silentAfterFrames = b.silentAfterFrames;
         this.historyFailuresLeft = new AtomicInteger(b.historyFailures);
+        this.interrupted = new CountDownLatch(b.interruptsNeeded);
         this.withheldTypes = java.util.Set.copyOf(b.withheldTypes);
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
@@ -121,7 +124,8 @@ public final class ReplayServer implements AutoCloseable {
                     data.put("sid", id);
                     ctx.send(status.toString());
                 });
-                ws.onClose(ctx -> sockets.remove(ctx.queryParam("clientId"), ctx));
+                ws.onClose(ctx -> sockets.computeIfPresent(ctx.queryParam("clientId"),
+                        (id, current) -> current.sessionId().equals(ctx.sessionId()) ? null : current));
             });
         }).start("127.0.0.1", 0);
     }
@@ -140,6 +144,7 @@ public final class ReplayServer implements AutoCloseable {
         private boolean stayPending;
         private int silentAfterFrames = -1;
         private int historyFailures;
+        private int interruptsNeeded = 1;
         private final java.util.Set<String> withheldTypes = new java.util.HashSet<>();
 
         private Builder(String folder, String name) {
@@ -171,9 +176,19 @@ public final class ReplayServer implements AutoCloseable {
             return this;
         }
 
-        /** Stop sending after {@code n} frames but keep the socket open, as a half-dead connection would. */
+        /**
+         * Stop sending this prompt's frames after {@code n} and end it unseen, but keep the socket open and
+         * chatting (status and a custom monitor frame every 20 ms until the client closes it), as a connection
+         * that lost the prompt's routing would.
+         */
         public Builder goSilentAfter(int n) {
             this.silentAfterFrames = n;
+            return this;
+        }
+
+        /** Lose the first interrupt, as ComfyUI does when it lands just before a prompt starts. */
+        public Builder loseFirstInterrupt() {
+            this.interruptsNeeded = 2;
             return this;
         }
 
@@ -234,8 +249,18 @@ public final class ReplayServer implements AutoCloseable {
         return historyPollsAfterDone.get();
     }
 
+    /** Sockets the server still holds open (the client should close its socket when a run ends). */
+    public long openSockets() {
+        return sockets.values().stream().filter(s -> s.session.isOpen()).count();
+    }
+
     @Override
     public void close() {
+        stopped = true;
+        Thread t = sender;
+        if (t != null) {
+            t.interrupt();
+        }
         app.stop();
     }
 
@@ -268,7 +293,7 @@ public final class ReplayServer implements AutoCloseable {
             return;
         }
         started = true;
-        Thread.ofVirtual().name("replay-" + promptId).start(this::sendFrames);
+        sender = Thread.ofVirtual().name("replay-" + promptId).start(this::sendFrames);
     }
 
     private void sendFrames() {
@@ -289,6 +314,8 @@ public final class ReplayServer implements AutoCloseable {
                     continue; // recorder notes such as GET_queue_during_run
                 }
                 if (sent == silentAfterFrames) {
+                    done = true; // the prompt ends unseen; only its history tells
+                    chatter();
                     break;
                 }
                 if (withheldTypes.contains(frame.path("text").path("type").asString(""))) {
@@ -317,6 +344,20 @@ public final class ReplayServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             done = true;
+        }
+    }
+
+    /** After going silent about the prompt, keep broadcasting like a system-monitor custom node does. */
+    private void chatter() throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        for (int i = 0; System.nanoTime() < until && !stopped; i++) {
+            WsContext socket = sockets.get(clientId);
+            if (socket == null || !socket.session.isOpen()) {
+                return; // the client closed it
+            }
+            socket.send("{\"type\":\"crystools.monitor\",\"data\":{\"cpu_utilization\":" + i + "}}");
+            socket.send("{\"type\":\"status\",\"data\":{\"status\":{\"exec_info\":{\"queue_remaining\":1}}}}");
+            Thread.sleep(20);
         }
     }
 

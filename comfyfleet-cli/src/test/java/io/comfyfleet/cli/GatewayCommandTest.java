@@ -1,0 +1,46 @@
+package io.comfyfleet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GatewayCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aBadConfigurationExitsWith2AndNamesTheKey() throws Exception {
+        Path config = dir.resolve("comfyfleet.yaml");
+        Files.writeString(config, """
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                    scaler: {type: FOO}
+                """);
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream original = System.err;
+        int exit;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            exit = Main.commandLine().execute("gateway", "--config", config.toString());
+        } finally {
+            System.setErr(original);
+        }
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("endpoints[0].scaler.type: must be QUEUE_DELAY or REQUEST_COUNT, got \"FOO\"");
+    }
+
+    @Test
+    void aMissingFileSaysSo() {
+        int exit = Main.commandLine().execute("gateway", "--config", dir.resolve("nope.yaml").toString());
+        assertThat(exit).isEqualTo(2);
+    }
+}

@@ -1,0 +1,38 @@
+package io.comfyfleet.emulator.nodes;
+
+import java.util.Map;
+
+/**
+ * Which behaviour runs for a class_type: the nodes the recordings use have faithful emulations, plus
+ * SaveAnimatedPNG (animation output) and PreviewAny (text output); every other catalogue node is generic.
+ */
+public final class NodeLibrary {
+    private static final NodeBehavior GENERIC = new GenericNode();
+    private final Map<String, NodeBehavior> behaviours;
+
+    private NodeLibrary(Map<String, NodeBehavior> behaviours) {
+        this.behaviours = behaviours;
+    }
+
+    public static NodeLibrary standard() {
+        return new NodeLibrary(Map.ofEntries(
+                Map.entry("EmptyImage", new EmptyImageNode()),
+                Map.entry("ImageInvert", new ImageInvertNode()),
+                Map.entry("ImageScale", new ImageScaleNode()),
+                Map.entry("LoadImage", new LoadImageNode()),
+                Map.entry("SaveImage", SaveImagesNode.save()),
+                Map.entry("PreviewImage", SaveImagesNode.preview()),
+                Map.entry("CheckpointLoaderSimple", new CheckpointLoaderNode()),
+                Map.entry("CLIPTextEncode", new TextEncodeNode()),
+                Map.entry("EmptyLatentImage", new EmptyLatentNode()),
+                Map.entry("KSampler", new KSamplerNode()),
+                Map.entry("VAEDecode", new VaeDecodeNode()),
+                Map.entry("SlowProgress", new SlowProgressNode()),
+                Map.entry("SaveAnimatedPNG", new SaveAnimatedPngNode()),
+                Map.entry("PreviewAny", new PreviewAnyNode())));
+    }
+
+    public NodeBehavior behaviourFor(String classType) {
+        return behaviours.getOrDefault(classType, GENERIC);
+    }
+}

@@ -1,0 +1,97 @@
+package io.comfyfleet.emulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.emulator.testing.ComfyTestClient;
+import io.comfyfleet.emulator.testing.Frame;
+import io.comfyfleet.emulator.testing.TestEmulator;
+import io.comfyfleet.emulator.testing.Workflows;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** The classic output cache, /free, the queue's numbers and deletes, and interrupts. */
+class CacheAndQueueTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void identicalPromptRunsNothingAndReplaysTheSameFiles() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            JsonNode first = comfy.run(Workflows.basic(0x333333));
+            JsonNode second = comfy.run(Workflows.basic(0x333333));
+            assertThat(second.get("outputs")).isEqualTo(first.get("outputs"));
+            String secondId = second.get("prompt").get(1).asString();
+            List<Frame> frames = comfy.framesOf(secondId);
+            assertThat(frames).filteredOn(f -> f.type().equals("execution_cached")).singleElement()
+                    .satisfies(f -> assertThat(f.data().get("nodes").toString()).isEqualTo("[\"1\",\"2\",\"3\"]"));
+            assertThat(frames).noneMatch(f -> f.type().equals("executing") && !f.data().path("node").isNull());
+            try (var files = Files.list(dir.resolve("output"))) {
+                assertThat(files.toList()).as("nothing re-saved").hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void aChangedSeedReusesLoadersAndFreeMemoryDropsEverything() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            comfy.run(Workflows.textToImage("rand_a.safetensors", 1, 3, 64, 1));
+            JsonNode warm = comfy.run(Workflows.textToImage("rand_a.safetensors", 2, 3, 64, 1));
+            assertThat(cachedNodes(warm)).isEqualTo("[\"4\",\"5\",\"6\",\"7\"]");
+            assertThat(comfy.client.post("/free", "{\"free_memory\": true}").status()).isEqualTo(200);
+            JsonNode cold = comfy.run(Workflows.textToImage("rand_a.safetensors", 2, 3, 64, 1));
+            assertThat(cachedNodes(cold)).isEqualTo("[]");
+        }
+    }
+
+    @Test
+    void aPromptThatSharesNothingEmptiesTheCache() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            comfy.run(Workflows.basic(1));
+            comfy.run(Workflows.slow(1, 0));
+            JsonNode again = comfy.run(Workflows.basic(1));
+            assertThat(cachedNodes(again)).as("classic mode keeps only what the next prompt shares").isEqualTo("[]");
+        }
+    }
+
+    @Test
+    void counterNumbersAreIntegersClientNumbersFloatsAndDeletedPromptsNeverRun() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            String blocker = comfy.submit(Workflows.slow(20, 50));
+            ComfyTestClient.Answer queued = comfy.client.post("/prompt",
+                    "{\"prompt\":" + Workflows.basic(2) + ",\"number\":7}");
+            assertThat(queued.json().get("number").isDouble()).isTrue();
+            String doomed = queued.json().get("prompt_id").asString();
+            JsonNode queue = comfy.client.get("/queue").json();
+            assertThat(queue.get("queue_running").get(0).get(1).asString()).isEqualTo(blocker);
+            assertThat(queue.get("queue_pending").get(0).get(1).asString()).isEqualTo(doomed);
+            comfy.client.post("/queue", "{\"delete\": [\"" + doomed + "\"]}");
+            comfy.client.post("/interrupt", "{}");
+            comfy.socket.await(ComfyTestClient.executingNull(blocker), TestEmulator.WAIT);
+            assertThat(comfy.client.get("/history/" + blocker).json().get(blocker).get("status").get("status_str").asString())
+                    .isEqualTo("error");
+            assertThat(comfy.client.get("/queue").json().get("queue_pending")).isEmpty();
+            assertThat(comfy.client.get("/history/" + doomed).json().isEmpty()).isTrue();
+            assertThat(comfy.client.get("/prompt").json().toString()).isEqualTo("{\"exec_info\":{\"queue_remaining\":0}}");
+        }
+    }
+
+    @Test
+    void aTargetedInterruptForAnotherPromptIsIgnored() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            String id = comfy.submit(Workflows.slow(4, 50));
+            comfy.client.post("/interrupt", "{\"prompt_id\": \"not-running\"}");
+            comfy.socket.await(ComfyTestClient.executingNull(id), TestEmulator.WAIT);
+            JsonNode entry = comfy.client.get("/history/" + id).json().get(id);
+            assertThat(entry.get("status").get("status_str").asString()).isEqualTo("success");
+            assertThat(comfy.client.get("/history?max_items=1").json().propertyNames()).containsExactly(id);
+        }
+    }
+
+    private static String cachedNodes(JsonNode entry) {
+        return entry.get("status").get("messages").get(1).get(1).get("nodes").toString();
+    }
+}

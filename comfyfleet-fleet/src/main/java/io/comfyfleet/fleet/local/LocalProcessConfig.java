@@ -1,0 +1,197 @@
+package io.comfyfleet.fleet.local;
+
+import io.comfyfleet.fleet.provider.ProviderConfigException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How {@link LocalProcessProvider} starts workers: the command, the gateway they talk to, and the slots they run
+ * in. Build with {@link #builder}; {@link Builder#build()} validates every key, after which it is immutable.
+ *
+ * <p>The command is a template: in every argument {@code {workerId}}, {@code {endpoint}}, {@code {slot}} (0-based
+ * slot index, handy to give each worker's ComfyUI its own port) and {@code {gpu}} (the GPU index, or {@code cpu})
+ * are replaced. {@link WorkerCommands#thisJvm} builds the usual one.
+ */
+public final class LocalProcessConfig {
+    private final List<String> command;
+    private final URI gatewayUrl;
+    private final String apiKey;
+    private final Duration pingInterval;
+    private final List<Integer> gpus;
+    private final int slotsPerGpu;
+    private final int cpuSlots;
+    private final Duration stopGrace;
+    private final Map<String, String> extraEnv;
+    private final Path workDir;
+
+    private LocalProcessConfig(Builder b) {
+        this.command = List.copyOf(b.command);
+        this.gatewayUrl = b.gatewayUrl;
+        this.apiKey = b.apiKey;
+        this.pingInterval = b.pingInterval;
+        this.gpus = List.copyOf(b.gpus);
+        this.slotsPerGpu = b.slotsPerGpu;
+        this.cpuSlots = b.cpuSlots;
+        this.stopGrace = b.stopGrace;
+        this.extraEnv = Map.copyOf(b.extraEnv);
+        this.workDir = b.workDir;
+    }
+
+    /**
+     * @param command    the worker command template (program first), for example from {@link WorkerCommands#thisJvm}
+     * @param gatewayUrl the gateway's base URL as the workers reach it, like {@code http://127.0.0.1:8080}
+     */
+    public static Builder builder(List<String> command, URI gatewayUrl) {
+        return new Builder(command, gatewayUrl);
+    }
+
+    public List<String> command() {
+        return command;
+    }
+
+    public URI gatewayUrl() {
+        return gatewayUrl;
+    }
+
+    /** {@code RUNPOD_AI_API_KEY} for the workers; null when the gateway asks workers for no key. */
+    public String apiKey() {
+        return apiKey;
+    }
+
+    public Duration pingInterval() {
+        return pingInterval;
+    }
+
+    /** GPU indexes to spread workers over; empty means CPU slots. */
+    public List<Integer> gpus() {
+        return gpus;
+    }
+
+    public int slotsPerGpu() {
+        return slotsPerGpu;
+    }
+
+    /** Worker slots when no GPU is configured. */
+    public int cpuSlots() {
+        return cpuSlots;
+    }
+
+    /** The grace {@link LocalProcessProvider#close()} gives each worker. */
+    public Duration stopGrace() {
+        return stopGrace;
+    }
+
+    public Map<String, String> extraEnv() {
+        return extraEnv;
+    }
+
+    /** The workers' working directory; null means this process's. */
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** Collects and validates a {@link LocalProcessConfig}. */
+    public static final class Builder {
+        private final List<String> command;
+        private final URI gatewayUrl;
+        private String apiKey;
+        private Duration pingInterval = Duration.ofSeconds(10);
+        private List<Integer> gpus = List.of();
+        private int slotsPerGpu = 1;
+        private int cpuSlots = 1;
+        private Duration stopGrace = Duration.ofSeconds(30);
+        private final Map<String, String> extraEnv = new LinkedHashMap<>();
+        private Path workDir;
+
+        private Builder(List<String> command, URI gatewayUrl) {
+            this.command = command == null ? null : new ArrayList<>(command);
+            this.gatewayUrl = gatewayUrl;
+        }
+
+        public Builder apiKey(String apiKey) {
+            this.apiKey = apiKey;
+            return this;
+        }
+
+        public Builder pingInterval(Duration pingInterval) {
+            this.pingInterval = pingInterval;
+            return this;
+        }
+
+        public Builder gpus(List<Integer> gpus) {
+            this.gpus = gpus == null ? null : new ArrayList<>(gpus);
+            return this;
+        }
+
+        public Builder slotsPerGpu(int slotsPerGpu) {
+            this.slotsPerGpu = slotsPerGpu;
+            return this;
+        }
+
+        public Builder cpuSlots(int cpuSlots) {
+            this.cpuSlots = cpuSlots;
+            return this;
+        }
+
+        public Builder stopGrace(Duration stopGrace) {
+            this.stopGrace = stopGrace;
+            return this;
+        }
+
+        /** An extra environment variable for every worker; the RunPod variables the provider sets win. */
+        public Builder env(String name, String value) {
+            extraEnv.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        public Builder workDir(Path workDir) {
+            this.workDir = workDir;
+            return this;
+        }
+
+        /** @throws ProviderConfigException naming the first key that is not usable */
+        public LocalProcessConfig build() {
+            if (command == null || command.isEmpty() || command.stream().anyMatch(a -> a == null || a.isEmpty())) {
+                throw new ProviderConfigException("command",
+                        "must be a program followed by its arguments, none empty, got " + command);
+            }
+            if (gatewayUrl == null || !("http".equals(gatewayUrl.getScheme()) || "https".equals(gatewayUrl.getScheme()))
+                    || gatewayUrl.getHost() == null) {
+                throw new ProviderConfigException("gatewayUrl",
+                        "must be an http(s) URL with a host, like http://127.0.0.1:8080, got " + gatewayUrl);
+            }
+            if (pingInterval == null || pingInterval.toMillis() < 1000) {
+                throw new ProviderConfigException("pingInterval",
+                        "must be at least 1 s (RunPod workers ping every interval/1000 whole seconds), got "
+                                + pingInterval);
+            }
+            if (gpus == null || gpus.stream().anyMatch(g -> g == null || g < 0)) {
+                throw new ProviderConfigException("gpus", "must list GPU indexes 0 or more, got " + gpus);
+            }
+            if (new LinkedHashSet<>(gpus).size() != gpus.size()) {
+                throw new ProviderConfigException("gpus", "lists a GPU twice: " + gpus
+                        + "; use slotsPerGpu to run several workers on one GPU");
+            }
+            if (slotsPerGpu < 1) {
+                throw new ProviderConfigException("slotsPerGpu", "must be 1 or more, got " + slotsPerGpu);
+            }
+            if (cpuSlots < 1) {
+                throw new ProviderConfigException("cpuSlots", "must be 1 or more, got " + cpuSlots);
+            }
+            if (stopGrace == null || stopGrace.isNegative()) {
+                throw new ProviderConfigException("stopGrace", "must be 0 seconds or more, got " + stopGrace);
+            }
+            if (workDir != null && !workDir.toFile().isDirectory()) {
+                throw new ProviderConfigException("workDir", "must be an existing directory, got " + workDir);
+            }
+            return new LocalProcessConfig(this);
+        }
+    }
+}

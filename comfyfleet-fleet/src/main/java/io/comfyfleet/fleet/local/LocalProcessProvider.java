@@ -1,0 +1,189 @@
+package io.comfyfleet.fleet.local;
+
+import io.comfyfleet.fleet.provider.FleetWorker;
+import io.comfyfleet.fleet.provider.NoCapacityException;
+import io.comfyfleet.fleet.provider.ProviderException;
+import io.comfyfleet.fleet.provider.WorkerHandle;
+import io.comfyfleet.fleet.provider.WorkerProvider;
+import io.comfyfleet.fleet.provider.WorkerSpec;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each worker as an OS process on this machine, with the RunPod environment pointing at the gateway and one
+ * slot of its own: a GPU share ({@code CUDA_VISIBLE_DEVICES}) when GPUs are configured, a CPU slot otherwise.
+ * Several slots per GPU run several ComfyUI processes on one GPU, which raises throughput (1.5–1.7× with 2–4 on an
+ * H100, see comfyui/README.md).
+ *
+ * <p>Each worker's output goes to the log, line by line, marked with its id. A worker that exits on its own is
+ * listed as {@link FleetWorker.Phase#EXITED} (with its exit code) until it is stopped, and its slot is free again.
+ * Stopping sends SIGTERM to the worker, SIGKILL to it and to what it started after the grace.
+ */
+public final class LocalProcessProvider implements WorkerProvider {
+    private static final Logger log = LoggerFactory.getLogger(LocalProcessProvider.class);
+
+    private final LocalProcessConfig config;
+    private final Clock clock;
+    private final SlotTable slots;
+    private final Map<String, LocalWorker> workers = new ConcurrentHashMap<>();
+
+    public LocalProcessProvider(LocalProcessConfig config, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.slots = new SlotTable(config.gpus(), config.slotsPerGpu(), config.cpuSlots());
+    }
+
+    @Override
+    public String name() {
+        return "local";
+    }
+
+    /** How many workers can run at once: GPUs × slotsPerGpu, or the CPU slots. */
+    public int capacity() {
+        return slots.size();
+    }
+
+    @Override
+    public synchronized WorkerHandle start(WorkerSpec spec) {
+        Objects.requireNonNull(spec, "spec");
+        if (workers.containsKey(spec.workerId())) {
+            throw new IllegalArgumentException("a worker with id '" + spec.workerId() + "' is still running here");
+        }
+        Slot slot = slots.acquire()
+                .orElseThrow(() -> new NoCapacityException(spec.endpoint(), spec.workerId(), name(), slots.size()));
+        List<String> command = render(config.command(), spec, slot);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().putAll(RunpodEnv.of(config, spec, slot));
+        if (config.workDir() != null) {
+            pb.directory(config.workDir().toFile());
+        }
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException | RuntimeException e) {
+            slots.release(slot);
+            throw new ProviderException(spec.endpoint(), spec.workerId(), "could not start worker '" + spec.workerId()
+                    + "' of endpoint '" + spec.endpoint() + "' with command " + command.getFirst() + ": "
+                    + e.getMessage() + "; check the worker command", e);
+        }
+        Instant startedAt = clock.instant();
+        WorkerHandle handle = new WorkerHandle(spec.workerId(), spec.endpoint(), name(), slot.placement());
+        LocalWorker worker = new LocalWorker(handle, slot, process, startedAt);
+        workers.put(spec.workerId(), worker);
+        WorkerOutput.follow(spec.workerId(), process.getInputStream());
+        process.onExit().thenRun(() -> onExit(worker));
+        log.info("started worker {} of endpoint {} on {} (pid {})", spec.workerId(), spec.endpoint(),
+                slot.placement(), process.pid());
+        return handle;
+    }
+
+    private void onExit(LocalWorker worker) {
+        slots.release(worker.slot);
+        int code = worker.process.exitValue();
+        if (worker.exitedOnItsOwn(clock.instant(), code)) {
+            // what it started (its ComfyUI) would hold the GPU with nobody to stop it
+            worker.tree.killLeftovers();
+            log.warn("worker {} of endpoint {} exited on its own with code {} after {}", worker.handle.workerId(),
+                    worker.handle.endpoint(), code, Duration.between(worker.startedAt, clock.instant()));
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> stop(WorkerHandle handle, Duration grace) {
+        Objects.requireNonNull(handle, "handle");
+        Objects.requireNonNull(grace, "grace");
+        LocalWorker worker = workers.get(handle.workerId());
+        if (worker == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> gone = new CompletableFuture<>();
+        CompletableFuture<Void> already = worker.beginStop(gone);
+        if (already != null) {
+            return already;
+        }
+        String id = handle.workerId();
+        if (worker.phase() == FleetWorker.Phase.EXITED) {
+            worker.tree.killLeftovers();
+            workers.remove(id, worker);
+            gone.complete(null);
+            return gone;
+        }
+        log.info("stopping worker {} of endpoint {} (grace {})", id, handle.endpoint(), grace);
+        worker.tree.terminate();
+        CompletableFuture.delayedExecutor(grace.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+            if (worker.process.isAlive()) {
+                log.warn("worker {} did not stop within {} of SIGTERM: killing it and what it started", id, grace);
+                worker.tree.kill();
+            }
+        });
+        worker.process.onExit().thenRun(() -> {
+            // the JDK can only poll for the exit of a process that is not our child, slowly; SIGKILL is final
+            worker.tree.killLeftovers();
+            workers.remove(id, worker);
+            log.info("worker {} of endpoint {} is gone", id, handle.endpoint());
+            gone.complete(null);
+        });
+        return gone;
+    }
+
+    @Override
+    public List<FleetWorker> list() {
+        List<FleetWorker> all = new ArrayList<>();
+        for (LocalWorker w : workers.values()) {
+            if (w.process.isAlive()) {
+                w.tree.snapshot();
+            }
+            all.add(w.view());
+        }
+        return all;
+    }
+
+    @Override
+    public boolean markReady(String workerId, Instant at) {
+        LocalWorker worker = workers.get(workerId);
+        if (worker == null) {
+            return false;
+        }
+        if (worker.markReady(at)) {
+            log.info("worker {} of endpoint {} is ready: cold start {}", workerId, worker.handle.endpoint(),
+                    Duration.between(worker.startedAt, at));
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        List<CompletableFuture<Void>> stopping = workers.values().stream()
+                .map(w -> stop(w.handle, config.stopGrace())).toList();
+        try {
+            CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new))
+                    .get(config.stopGrace().toMillis() + 10_000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            log.error("{} local workers still not gone {} after SIGKILL", workers.size(), Duration.ofSeconds(10), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static List<String> render(List<String> template, WorkerSpec spec, Slot slot) {
+        return template.stream()
+                .map(a -> a.replace("{workerId}", spec.workerId())
+                        .replace("{endpoint}", spec.endpoint())
+                        .replace("{slot}", Integer.toString(slot.index()))
+                        .replace("{gpu}", slot.gpuLabel()))
+                .toList();
+    }
+}

@@ -1,0 +1,67 @@
+package io.comfyfleet.fleet.local;
+
+import io.comfyfleet.fleet.provider.FleetWorker;
+import io.comfyfleet.fleet.provider.WorkerHandle;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+
+/** One local worker process and what the provider knows of it; fields change under the instance's lock. */
+final class LocalWorker {
+    final WorkerHandle handle;
+    final Slot slot;
+    final Process process;
+    final ProcessTree tree;
+    final Instant startedAt;
+    private FleetWorker.Phase phase = FleetWorker.Phase.UP;
+    private Instant readyAt;
+    private Instant exitedAt;
+    private Integer exitCode;
+    private CompletableFuture<Void> gone;
+
+    LocalWorker(WorkerHandle handle, Slot slot, Process process, Instant startedAt) {
+        this.handle = handle;
+        this.slot = slot;
+        this.process = process;
+        this.tree = new ProcessTree(process.toHandle());
+        this.startedAt = startedAt;
+    }
+
+    synchronized FleetWorker view() {
+        return new FleetWorker(handle, phase, startedAt, readyAt, exitedAt, exitCode);
+    }
+
+    synchronized boolean markReady(Instant at) {
+        if (readyAt == null) {
+            readyAt = at;
+            return true;
+        }
+        return false;
+    }
+
+    /** The process ended; true when nobody asked it to (a crash or a quit). */
+    synchronized boolean exitedOnItsOwn(Instant at, int code) {
+        if (phase != FleetWorker.Phase.UP) {
+            return false;
+        }
+        phase = FleetWorker.Phase.EXITED;
+        exitedAt = at;
+        exitCode = code;
+        return true;
+    }
+
+    synchronized FleetWorker.Phase phase() {
+        return phase;
+    }
+
+    /** The future of the stop under way, or null after switching to STOPPING when none was. */
+    synchronized CompletableFuture<Void> beginStop(CompletableFuture<Void> next) {
+        if (gone != null) {
+            return gone;
+        }
+        gone = next;
+        if (phase == FleetWorker.Phase.UP) {
+            phase = FleetWorker.Phase.STOPPING;
+        }
+        return null;
+    }
+}

@@ -1,0 +1,49 @@
+package io.comfyfleet.fleet.provider;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where workers run: local processes, Kubernetes pods, ... The autoscaler decides how many; a provider only
+ * carries that out and reports what exists. Implementations are thread-safe.
+ */
+public interface WorkerProvider extends AutoCloseable {
+
+    /** A short name for logs and the dashboard, like {@code "local"}. */
+    String name();
+
+    /**
+     * Starts a worker and returns as soon as it has been created (it becomes ready later, on its own).
+     *
+     * @throws NoCapacityException when the provider has no room for another worker
+     * @throws ProviderException   when it cannot be started, with the cause
+     * @throws IllegalArgumentException when a live worker already has this id
+     */
+    WorkerHandle start(WorkerSpec spec);
+
+    /**
+     * Asks the worker to stop: it gets {@code grace} to finish (SIGTERM for a process), then is killed. Returns at
+     * once; the worker shows as {@link FleetWorker.Phase#STOPPING} until it is gone, and then disappears from
+     * {@link #list()}. Stopping a worker that is gone already, or twice, is harmless.
+     *
+     * @return completes when the worker is gone (for a process: it has exited and whatever it left running has
+     *         been sent SIGKILL)
+     */
+    CompletableFuture<Void> stop(WorkerHandle handle, Duration grace);
+
+    /** Every worker this provider started that is not gone yet, of every endpoint, including exited ones. */
+    List<FleetWorker> list();
+
+    /**
+     * Records when the worker first asked for a job, which ends its cold start. Only the first call counts.
+     *
+     * @return false when no worker has this id
+     */
+    boolean markReady(String workerId, Instant at);
+
+    /** Stops every worker (with the provider's default grace) and waits, bounded, until they are gone. */
+    @Override
+    void close();
+}

@@ -1,0 +1,52 @@
+package io.comfyfleet.fleet.scale;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/**
+ * One endpoint's scaling settings, as RunPod names them (see runpod/PROTOCOL.md §4). Validated on
+ * construction, then immutable.
+ *
+ * @param endpoint    the endpoint id; letters, digits, '.', '_' and '-' (it appears in worker URLs)
+ * @param minWorkers  always-on workers (RunPod "active workers"); 0 or more
+ * @param maxWorkers  cap on workers, starting ones included; at least {@code minWorkers}; 0 disables the endpoint
+ * @param idleTimeout how long a worker may sit idle before it is stopped (down to {@code minWorkers}); 0 or more
+ * @param scaler      when to start more workers
+ * @throws InvalidScalingException naming the key, when a value is out of range
+ */
+public record EndpointScaling(String endpoint, int minWorkers, int maxWorkers, Duration idleTimeout, Scaler scaler) {
+    private static final Pattern ENDPOINT_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    public EndpointScaling {
+        if (endpoint == null || !ENDPOINT_ID.matcher(endpoint).matches()) {
+            throw new InvalidScalingException(String.valueOf(endpoint), "endpoint",
+                    "must be 1 to 64 letters, digits, '.', '_' or '-'");
+        }
+        if (minWorkers < 0) {
+            throw new InvalidScalingException(endpoint, "minWorkers", "must be 0 or more, got " + minWorkers);
+        }
+        if (maxWorkers < minWorkers) {
+            throw new InvalidScalingException(endpoint, "maxWorkers",
+                    "must be at least minWorkers (" + minWorkers + "), got " + maxWorkers);
+        }
+        if (idleTimeout == null || idleTimeout.isNegative()) {
+            throw new InvalidScalingException(endpoint, "idleTimeout", "must be 0 seconds or more, got " + idleTimeout);
+        }
+        switch (scaler) {
+            case null -> throw new InvalidScalingException(endpoint, "scaler",
+                    "is missing: choose QUEUE_DELAY (seconds) or REQUEST_COUNT (jobs per worker)");
+            case Scaler.QueueDelay q when q.delay() == null || q.delay().isNegative() || q.delay().isZero() ->
+                    throw new InvalidScalingException(endpoint, "scaler.queueDelay",
+                            "must be a positive duration, got " + q.delay());
+            case Scaler.RequestCount r when r.jobsPerWorker() < 1 ->
+                    throw new InvalidScalingException(endpoint, "scaler.requestCount",
+                            "must be 1 or more jobs per worker, got " + r.jobsPerWorker());
+            default -> { }
+        }
+    }
+
+    /** RunPod's defaults for a new endpoint: 0 to 3 workers, 5 s idle timeout, 4 s queue delay. */
+    public static EndpointScaling runpodDefaults(String endpoint) {
+        return new EndpointScaling(endpoint, 0, 3, Duration.ofSeconds(5), new Scaler.QueueDelay(Duration.ofSeconds(4)));
+    }
+}

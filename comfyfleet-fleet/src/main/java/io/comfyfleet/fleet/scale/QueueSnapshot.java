@@ -1,0 +1,29 @@
+package io.comfyfleet.fleet.scale;
+
+import java.time.Instant;
+
+/**
+ * One endpoint's queue as the scaling policy sees it, read at one moment.
+ *
+ * @param queued         IN_QUEUE jobs that are <em>not</em> {@code lowPriority}: only these ask for workers
+ * @param running        IN_PROGRESS jobs, of any priority (they occupy workers)
+ * @param oldestQueuedAt when the oldest of the {@code queued} jobs was accepted; null exactly when
+ *                       {@code queued} is 0
+ */
+public record QueueSnapshot(long queued, long running, Instant oldestQueuedAt) {
+    public QueueSnapshot {
+        if (queued < 0 || running < 0) {
+            throw new IllegalArgumentException(
+                    "queue counts cannot be negative, got queued=" + queued + " running=" + running);
+        }
+        if ((queued == 0) != (oldestQueuedAt == null)) {
+            throw new IllegalArgumentException("oldestQueuedAt must be given exactly when jobs are queued, got queued="
+                    + queued + " oldestQueuedAt=" + oldestQueuedAt);
+        }
+    }
+
+    /** Nothing queued, nothing running. */
+    public static QueueSnapshot empty() {
+        return new QueueSnapshot(0, 0, null);
+    }
+}

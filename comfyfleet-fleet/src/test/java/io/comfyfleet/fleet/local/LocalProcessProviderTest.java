@@ -1,0 +1,240 @@
+package io.comfyfleet.fleet.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.comfyfleet.fleet.SettableClock;
+import io.comfyfleet.fleet.provider.FleetWorker;
+import io.comfyfleet.fleet.provider.NoCapacityException;
+import io.comfyfleet.fleet.provider.ProviderException;
+import io.comfyfleet.fleet.provider.WorkerHandle;
+import io.comfyfleet.fleet.provider.WorkerSpec;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** The local provider on real processes: bash scripts stand in for the worker. */
+class LocalProcessProviderTest {
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final URI GATEWAY = URI.create("http://127.0.0.1:8188");
+
+    @TempDir
+    Path dir;
+
+    private final SettableClock clock = new SettableClock(T0);
+    private final ListAppender<ILoggingEvent> output = new ListAppender<>();
+    private final List<LocalProcessProvider> providers = new ArrayList<>();
+
+    @BeforeEach
+    void captureWorkerOutput() {
+        output.start();
+        ((Logger) LoggerFactory.getLogger(WorkerOutput.log.getName())).addAppender(output);
+    }
+
+    @AfterEach
+    void stopEverything() {
+        providers.forEach(LocalProcessProvider::close);
+        ((Logger) LoggerFactory.getLogger(WorkerOutput.log.getName())).detachAppender(output);
+    }
+
+    private LocalProcessProvider provider(LocalProcessConfig.Builder config) {
+        LocalProcessProvider p = new LocalProcessProvider(config.build(), clock);
+        providers.add(p);
+        return p;
+    }
+
+    private LocalProcessConfig.Builder config(String script) {
+        return LocalProcessConfig.builder(Scripts.command(dir, "worker", script), GATEWAY)
+                .apiKey("secret-key").stopGrace(Duration.ofSeconds(2));
+    }
+
+    private Map<String, String> awaitRecorded(String workerId) {
+        return await().atMost(WAIT).until(() -> Scripts.recorded(dir, workerId), m -> !m.isEmpty());
+    }
+
+    private List<String> linesOf(String workerId) {
+        return output.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.startsWith("[" + workerId + "] ")).toList();
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    @Test
+    void aWorkerGetsTheRunpodEnvironmentItsArgumentsAndALoggedOutput() {
+        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).pingInterval(Duration.ofSeconds(3)));
+
+        WorkerHandle h = p.start(new WorkerSpec("ep1", "w1"));
+
+        Map<String, String> env = awaitRecorded("w1");
+        assertThat(env).containsEntry("RUNPOD_WEBHOOK_GET_JOB", "http://127.0.0.1:8188/v2/ep1/job-take/$ID?gpu=local")
+                .containsEntry("RUNPOD_WEBHOOK_POST_OUTPUT",
+                        "http://127.0.0.1:8188/v2/ep1/job-done/$RUNPOD_POD_ID/$ID?gpu=local")
+                .containsEntry("RUNPOD_WEBHOOK_POST_STREAM",
+                        "http://127.0.0.1:8188/v2/ep1/job-stream/$RUNPOD_POD_ID/$ID?gpu=local")
+                .containsEntry("RUNPOD_WEBHOOK_PING", "http://127.0.0.1:8188/v2/ep1/ping/$RUNPOD_POD_ID")
+                .containsEntry("RUNPOD_POD_ID", "w1")
+                .containsEntry("RUNPOD_AI_API_KEY", "secret-key")
+                .containsEntry("RUNPOD_PING_INTERVAL", "3000")
+                .containsEntry("RUNPOD_SKIP_AUTO_SYSTEM_CHECKS", "true")
+                .containsEntry("COMFYFLEET_DEVICE", "cpu")
+                .containsEntry("ARGS", dir + " w1 ep1 0 cpu")
+                .doesNotContainKey("CUDA_VISIBLE_DEVICES");
+        assertThat(h).isEqualTo(new WorkerHandle("w1", "ep1", "local", "cpu slot 0"));
+        assertThat(p.list()).singleElement().satisfies(w -> {
+            assertThat(w.phase()).isEqualTo(FleetWorker.Phase.UP);
+            assertThat(w.startedAt()).isEqualTo(T0);
+            assertThat(w.coldStart()).isEmpty();
+        });
+        await().atMost(WAIT).until(() -> linesOf("w1"), l -> l.contains("[w1] worker w1 up on cpu"));
+    }
+
+    @Test
+    void stopSendsTermAndTheWorkerLeavesTheListAndItsChildrenDie() throws Exception {
+        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM));
+        WorkerHandle h = p.start(new WorkerSpec("ep1", "w1"));
+        awaitRecorded("w1");
+        long child = Scripts.childPid(dir, "w1");
+
+        CompletableFuture<Void> gone = p.stop(h, Duration.ofSeconds(10));
+
+        assertThat(p.stop(h, Duration.ofSeconds(10))).as("a second stop joins the first").isSameAs(gone);
+        gone.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(p.list()).isEmpty();
+        await().atMost(WAIT).until(() -> linesOf("w1").contains("[w1] got TERM"));
+        await("left-behind child").atMost(WAIT).until(() -> !alive(child));
+        assertThat(p.stop(h, Duration.ZERO)).as("stopping a gone worker is harmless").isDone();
+    }
+
+    @Test
+    void aWorkerThatIgnoresTermIsKilledAfterTheGraceWithItsChildren() throws Exception {
+        LocalProcessProvider p = provider(config(Scripts.IGNORES_TERM));
+        WorkerHandle h = p.start(new WorkerSpec("ep1", "stubborn"));
+        awaitRecorded("stubborn");
+        long child = Scripts.childPid(dir, "stubborn");
+        await().atMost(WAIT).until(() -> linesOf("stubborn").contains("[stubborn] not stopping for TERM"));
+
+        CompletableFuture<Void> gone = p.stop(h, Duration.ofMillis(300));
+        assertThat(p.list()).extracting(FleetWorker::phase).containsAnyOf(FleetWorker.Phase.STOPPING);
+
+        gone.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(p.list()).isEmpty();
+        await("its child").atMost(WAIT).until(() -> !alive(child));
+    }
+
+    @Test
+    void aWorkerThatExitsIsNoticedWithItsCodeAndFreesItsSlot() throws Exception {
+        LocalProcessProvider p = provider(config(Scripts.EXITS_AT_ONCE));
+        clock.advance(Duration.ofSeconds(7));
+        WorkerHandle h = p.start(new WorkerSpec("ep1", "crash"));
+
+        FleetWorker exited = await().atMost(WAIT)
+                .until(() -> p.list().getFirst(), w -> w.phase() == FleetWorker.Phase.EXITED);
+        assertThat(exited.exitCode()).isEqualTo(3);
+        assertThat(exited.exitedAt()).isEqualTo(T0.plusSeconds(7));
+        await().atMost(WAIT).until(() -> linesOf("crash").contains("[crash] bad config, giving up"));
+
+        // the one CPU slot is free again while the exited worker is still listed
+        p.start(new WorkerSpec("ep1", "next"));
+        assertThat(p.list()).hasSize(2);
+
+        p.stop(h, Duration.ofSeconds(1)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(p.list()).extracting(FleetWorker::workerId).doesNotContain("crash");
+    }
+
+    @Test
+    void gpuSlotsSpreadOverGpusBeforeSharingOne() throws Exception {
+        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).gpus(List.of(0, 1)).slotsPerGpu(2));
+        assertThat(p.capacity()).isEqualTo(4);
+
+        List<WorkerHandle> handles = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            handles.add(p.start(new WorkerSpec("ep1", "g" + i)));
+        }
+        List<String> devices = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            devices.add(awaitRecorded("g" + i).get("CUDA_VISIBLE_DEVICES"));
+        }
+        assertThat(devices).containsExactly("0", "1", "0", "1");
+        assertThat(Scripts.recorded(dir, "g3")).containsEntry("COMFYFLEET_DEVICE", "cuda")
+                .containsEntry("ARGS", dir + " g3 ep1 3 1");
+        assertThat(handles).extracting(WorkerHandle::placement)
+                .containsExactly("gpu 0 slot 0", "gpu 1 slot 2", "gpu 0 slot 1", "gpu 1 slot 3");
+
+        assertThatThrownBy(() -> p.start(new WorkerSpec("ep2", "g4")))
+                .isInstanceOf(NoCapacityException.class)
+                .hasMessageContaining("all 4 slots are in use").hasMessageContaining("'g4'");
+
+        p.stop(handles.get(1), Duration.ofSeconds(5)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(p.start(new WorkerSpec("ep2", "g5")).placement()).isEqualTo("gpu 1 slot 2");
+    }
+
+    @Test
+    void readinessEndsTheColdStartOnce() {
+        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM));
+        p.start(new WorkerSpec("ep1", "w1"));
+
+        assertThat(p.markReady("w1", T0.plusSeconds(12))).isTrue();
+        assertThat(p.markReady("w1", T0.plusSeconds(30))).isTrue();
+        assertThat(p.markReady("nobody", T0)).isFalse();
+
+        assertThat(p.list().getFirst().coldStart()).contains(Duration.ofSeconds(12));
+    }
+
+    @Test
+    void aCommandThatCannotStartSaysSoAndKeepsTheSlot() {
+        LocalProcessProvider p = new LocalProcessProvider(
+                LocalProcessConfig.builder(List.of(dir.resolve("no-such-worker").toString()), GATEWAY).build(), clock);
+        providers.add(p);
+
+        assertThatThrownBy(() -> p.start(new WorkerSpec("ep1", "w1")))
+                .isInstanceOf(ProviderException.class)
+                .hasMessageContaining("could not start worker 'w1' of endpoint 'ep1'")
+                .hasMessageContaining("no-such-worker")
+                .extracting("workerId").isEqualTo("w1");
+        assertThat(p.list()).isEmpty();
+        // the only slot was given back: the next failure is again about the command, not capacity
+        assertThatThrownBy(() -> p.start(new WorkerSpec("ep1", "w2"))).isNotInstanceOf(NoCapacityException.class);
+    }
+
+    @Test
+    void twoLiveWorkersCannotShareAnId() {
+        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).cpuSlots(2));
+        p.start(new WorkerSpec("ep1", "w1"));
+
+        assertThatThrownBy(() -> p.start(new WorkerSpec("ep2", "w1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'w1'");
+    }
+
+    @Test
+    void closeStopsEveryWorker() {
+        LocalProcessProvider p = new LocalProcessProvider(config(Scripts.UNTIL_TERM).cpuSlots(3).build(), clock);
+        for (int i = 0; i < 3; i++) {
+            p.start(new WorkerSpec("ep1", "c" + i));
+        }
+        for (int i = 0; i < 3; i++) {
+            awaitRecorded("c" + i);
+        }
+
+        p.close();
+
+        assertThat(p.list()).isEmpty();
+    }
+}

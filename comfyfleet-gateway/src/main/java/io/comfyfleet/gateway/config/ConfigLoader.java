@@ -1,0 +1,232 @@
+package io.comfyfleet.gateway.config;
+
+import io.comfyfleet.gateway.auth.ApiKeys;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * Reads the gateway's YAML configuration, checks all of it, and returns it frozen.
+ *
+ * <p>Every problem is reported at once, each naming its key, e.g.
+ * {@code endpoints[1].scaler.type: must be QUEUE_DELAY or REQUEST_COUNT, got "FOO"}. Text values may
+ * reference environment variables as {@code ${NAME}} so keys and passwords need not sit in the file.
+ */
+public final class ConfigLoader {
+    // RunPod's bounds (PROTOCOL.md §1.2, §4)
+    static final Duration MIN_EXECUTION_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration MIN_TTL = Duration.ofSeconds(10);
+    static final Duration MAX_JOB_DURATION = Duration.ofDays(7);
+    private static final Pattern ENDPOINT_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final int MIN_KEY_LENGTH = 16;
+
+    private final UnaryOperator<String> env;
+
+    /** A loader that expands {@code ${NAME}} from the process environment. */
+    public ConfigLoader() {
+        this(System::getenv);
+    }
+
+    /** A loader that expands {@code ${NAME}} with {@code env} (tests pass a map's {@code get}). */
+    public ConfigLoader(UnaryOperator<String> env) {
+        this.env = env;
+    }
+
+    /**
+     * Loads and validates a configuration file. Relative paths in it are resolved against the file's folder.
+     *
+     * @throws ConfigException when the file cannot be read, is not YAML, or has any bad value
+     */
+    public GatewayConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), "cannot read the file: " + e.getMessage(), e);
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return parse(text, file.toString(), base);
+    }
+
+    /**
+     * Validates configuration text.
+     *
+     * @param source   names the text in error messages (a file name)
+     * @param baseDir  folder against which relative paths are resolved
+     * @throws ConfigException on any bad value
+     */
+    public GatewayConfig parse(String yaml, String source, Path baseDir) {
+        JsonNode root;
+        try {
+            root = YAMLMapper.builder().build().readTree(yaml);
+        } catch (JacksonException e) {
+            throw new ConfigException(source, "not valid YAML: " + e.getOriginalMessage(), e);
+        }
+        List<String> problems = new ArrayList<>();
+        if (root == null || !root.isObject()) {
+            throw new ConfigException(source, List.of("the file must be a YAML mapping with server, store and endpoints"));
+        }
+        ConfigNode top = new ConfigNode(root, "", problems, env);
+        top.rejectUnknownKeys(Set.of("server", "store", "webhooks", "endpoints"));
+        ServerSettings server = server(top.section("server"), baseDir);
+        StoreSettings store = store(top.section("store"), baseDir, server.dataDir());
+        WebhookSettings webhooks = webhooks(top.section("webhooks"));
+        List<EndpointConfig> endpoints = endpoints(top, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(source, problems);
+        }
+        return new GatewayConfig(server, store, webhooks, endpoints);
+    }
+
+    private static ServerSettings server(ConfigNode n, Path baseDir) {
+        n.rejectUnknownKeys(Set.of("host", "port", "publicUrl", "dataDir", "maxRunBody", "maxRunsyncBody",
+                "maxWorkerBody", "maxStreamChunk", "maxOutputFile", "jobTakeHold", "jobStopHold", "lease",
+                "retention", "sweepInterval"));
+        String publicUrl = n.string("publicUrl", null);
+        if (publicUrl != null && !publicUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
+            n.problem("publicUrl", "must be an http:// or https:// URL, got \"" + publicUrl + "\"");
+            publicUrl = null;
+        }
+        Duration longPollMax = Duration.ofSeconds(85); // RunPod workers give up on a poll after 90 s
+        return new ServerSettings(
+                n.string("host", "127.0.0.1"),
+                n.integer("port", 8080, 0, 65535),
+                Optional.ofNullable(publicUrl).map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u),
+                baseDir.resolve(n.string("dataDir", "data")).normalize(),
+                n.size("maxRunBody", 10L << 20),
+                n.size("maxRunsyncBody", 20L << 20),
+                n.size("maxWorkerBody", 64L << 20),
+                n.size("maxStreamChunk", 1L << 20),
+                n.size("maxOutputFile", 1L << 30),
+                n.duration("jobTakeHold", Duration.ofSeconds(50), Duration.ofMillis(100), longPollMax),
+                n.duration("jobStopHold", Duration.ofSeconds(50), Duration.ofMillis(100), longPollMax),
+                n.duration("lease", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1)),
+                n.duration("retention", Duration.ofMinutes(30), Duration.ofSeconds(1), MAX_JOB_DURATION),
+                n.duration("sweepInterval", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)));
+    }
+
+    private static StoreSettings store(ConfigNode n, Path baseDir, Path dataDir) {
+        n.rejectUnknownKeys(Set.of("type", "path", "url", "user", "password"));
+        String type = n.string("type", "sqlite").toLowerCase(Locale.ROOT);
+        return switch (type) {
+            case "sqlite" -> new StoreSettings(StoreSettings.Kind.SQLITE,
+                    Optional.ofNullable(n.string("path", null)).map(baseDir::resolve).orElse(dataDir.resolve("jobs.db")),
+                    null, null, null);
+            case "postgres", "postgresql" -> {
+                String url = n.requiredString("url");
+                if (url != null && !url.startsWith("jdbc:postgresql://")) {
+                    n.problem("url", "must start with jdbc:postgresql://, got \"" + url + "\"");
+                }
+                String password = n.string("password", null);
+                yield new StoreSettings(StoreSettings.Kind.POSTGRES, null, url, n.string("user", null),
+                        password == null ? null : new Secret(password));
+            }
+            default -> {
+                n.problem("type", "must be sqlite or postgres, got \"" + type + "\"");
+                yield new StoreSettings(StoreSettings.Kind.SQLITE, dataDir.resolve("jobs.db"), null, null, null);
+            }
+        };
+    }
+
+    private static WebhookSettings webhooks(ConfigNode n) {
+        n.rejectUnknownKeys(Set.of("attempts", "backoff", "timeout"));
+        return new WebhookSettings(
+                n.integer("attempts", 3, 1, 20),
+                n.duration("backoff", Duration.ofSeconds(10), Duration.ofMillis(1), Duration.ofHours(1)),
+                n.duration("timeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(5)));
+    }
+
+    private static List<EndpointConfig> endpoints(ConfigNode top, List<String> problems) {
+        List<ConfigNode> nodes = top.sections("endpoints");
+        if (nodes.isEmpty() && problems.stream().noneMatch(p -> p.startsWith("endpoints"))) {
+            top.problem("endpoints", "list at least one endpoint (name, clientKeys, workerKeys)");
+        }
+        List<EndpointConfig> result = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (ConfigNode n : nodes) {
+            EndpointConfig endpoint = endpoint(n);
+            if (endpoint.name() != null && !names.add(endpoint.name())) {
+                n.problem("name", "\"" + endpoint.name() + "\" is already the name of an earlier endpoint");
+            }
+            result.add(endpoint);
+        }
+        return result;
+    }
+
+    private static EndpointConfig endpoint(ConfigNode n) {
+        n.rejectUnknownKeys(Set.of("name", "clientKeys", "workerKeys", "executionTimeout", "ttl", "maxRetries",
+                "minWorkers", "maxWorkers", "idleTimeout", "scaler", "webhookSecret"));
+        String name = n.requiredString("name");
+        if (name != null && !ENDPOINT_NAME.matcher(name).matches()) {
+            n.problem("name", "must be 1 to 64 letters, digits, '-' or '_', got \"" + name + "\"");
+        }
+        ApiKeys clientKeys = keys(n, "clientKeys");
+        ApiKeys workerKeys = keys(n, "workerKeys");
+        if (clientKeys.overlaps(workerKeys)) {
+            n.problem("workerKeys", "a worker key must differ from every client key of the endpoint");
+        }
+        int minWorkers = n.integer("minWorkers", 0, 0, 10_000);
+        int maxWorkers = n.integer("maxWorkers", 3, 0, 10_000);
+        if (maxWorkers < minWorkers) {
+            n.problem("maxWorkers", "must be at least minWorkers (" + minWorkers + "), got " + maxWorkers);
+        }
+        ConfigNode scaler = n.section("scaler");
+        scaler.rejectUnknownKeys(Set.of("type", "value"));
+        String typeText = scaler.string("type", "QUEUE_DELAY");
+        ScalerType type = ScalerType.QUEUE_DELAY;
+        try {
+            type = ScalerType.valueOf(typeText);
+        } catch (IllegalArgumentException e) {
+            scaler.problem("type", "must be QUEUE_DELAY or REQUEST_COUNT, got \"" + typeText + "\"");
+        }
+        double value = scaler.decimal("value", type == ScalerType.QUEUE_DELAY ? 4 : 1);
+        if (type == ScalerType.QUEUE_DELAY && value < 0.5) {
+            scaler.problem("value", "for QUEUE_DELAY must be at least 0.5 (seconds in queue), got " + value);
+        }
+        if (type == ScalerType.REQUEST_COUNT && (value < 1 || value != Math.rint(value))) {
+            scaler.problem("value", "for REQUEST_COUNT must be a whole number of at least 1 (jobs per worker), got " + value);
+        }
+        String secret = n.string("webhookSecret", null);
+        if (secret != null && secret.length() < MIN_KEY_LENGTH) {
+            n.problem("webhookSecret", "must be at least " + MIN_KEY_LENGTH + " characters long");
+        }
+        return new EndpointConfig(
+                name,
+                clientKeys,
+                workerKeys,
+                n.duration("executionTimeout", Duration.ofMinutes(10), MIN_EXECUTION_TIMEOUT, MAX_JOB_DURATION),
+                n.duration("ttl", Duration.ofHours(24), MIN_TTL, MAX_JOB_DURATION),
+                n.integer("maxRetries", 3, 0, 100),
+                minWorkers,
+                maxWorkers,
+                n.duration("idleTimeout", Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofHours(1)),
+                type,
+                value,
+                Optional.ofNullable(secret).map(Secret::new));
+    }
+
+    private static ApiKeys keys(ConfigNode n, String key) {
+        List<String> keys = n.strings(key);
+        if (keys.isEmpty()) {
+            n.problem(key, "list at least one key");
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            if (keys.get(i).length() < MIN_KEY_LENGTH) {
+                n.problem(key + "[" + i + "]", "must be at least " + MIN_KEY_LENGTH + " characters long");
+            }
+        }
+        return ApiKeys.of(keys);
+    }
+}

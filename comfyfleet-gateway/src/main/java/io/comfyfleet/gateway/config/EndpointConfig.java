@@ -1,0 +1,29 @@
+package io.comfyfleet.gateway.config;
+
+import io.comfyfleet.gateway.auth.ApiKeys;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One endpoint ({@code /v2/{name}/...}) as configured: who may call it, job defaults, scaling settings.
+ *
+ * @param clientKeys       keys accepted on the client API (run, status, ...)
+ * @param workerKeys       keys accepted on the worker API (job-take, job-done, ...); never a client key
+ * @param executionTimeout default for {@code policy.executionTimeout}
+ * @param ttl              default for {@code policy.ttl}
+ * @param maxRetries       times a job whose worker went silent goes back to the queue before it fails
+ * @param webhookSecret    signs webhook calls of this endpoint; empty means webhooks go unsigned
+ */
+public record EndpointConfig(
+        String name,
+        ApiKeys clientKeys,
+        ApiKeys workerKeys,
+        Duration executionTimeout,
+        Duration ttl,
+        int maxRetries,
+        int minWorkers,
+        int maxWorkers,
+        Duration idleTimeout,
+        ScalerType scalerType,
+        double scalerValue,
+        Optional<Secret> webhookSecret) {}

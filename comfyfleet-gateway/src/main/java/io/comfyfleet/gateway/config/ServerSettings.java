@@ -1,0 +1,37 @@
+package io.comfyfleet.gateway.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The gateway process: where it listens, where it keeps files, request limits and timings.
+ *
+ * @param publicUrl            base URL clients use to reach the gateway (for output links); empty: taken
+ *                             from each request's Host
+ * @param maxRunBody           largest {@code /run} body accepted (RunPod: 10 MB)
+ * @param maxRunsyncBody       largest {@code /runsync} body accepted (RunPod: 20 MB)
+ * @param maxWorkerBody        largest job-done body accepted
+ * @param maxStreamChunk       largest job-stream body accepted (RunPod: 1 MB)
+ * @param maxOutputFile        largest file a worker may upload to the output store
+ * @param jobTakeHold          how long an empty job-take is held open (RunPod workers give up at 90 s)
+ * @param jobStopHold          how long an empty job-stop is held open
+ * @param lease                a taken job goes back to the queue when its worker is silent this long
+ * @param retention            how long finished jobs (and their output files) are kept
+ * @param sweepInterval        how often leases, timeouts, TTL and retention are checked
+ */
+public record ServerSettings(
+        String host,
+        int port,
+        Optional<String> publicUrl,
+        Path dataDir,
+        long maxRunBody,
+        long maxRunsyncBody,
+        long maxWorkerBody,
+        long maxStreamChunk,
+        long maxOutputFile,
+        Duration jobTakeHold,
+        Duration jobStopHold,
+        Duration lease,
+        Duration retention,
+        Duration sweepInterval) {}

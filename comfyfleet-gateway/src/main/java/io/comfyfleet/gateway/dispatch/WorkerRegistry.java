@@ -1,0 +1,132 @@
+package io.comfyfleet.gateway.dispatch;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The workers the gateway has heard from (job-take, ping, job-done), per endpoint, for {@code /health} and
+ * later the autoscaler. Kept in memory: a restarted gateway relearns its workers within one ping interval.
+ *
+ * <p>A worker is live while heard from within the liveness window. It is {@code running} while it holds
+ * jobs: those given to it and not yet finished, as corrected by its pings (which list what it runs) and by
+ * its job-takes ({@code job_in_progress=0} means it holds none); {@code idle} otherwise; {@code unhealthy}
+ * when its ping reported a failed self-check; {@code ready} = idle + running. {@code initializing} and
+ * {@code throttled} stay 0 until a provider reports workers it is starting.
+ */
+public final class WorkerRegistry {
+    private final Clock clock;
+    private final Duration liveness;
+    private final ConcurrentHashMap<Key, Seen> workers = new ConcurrentHashMap<>();
+
+    public WorkerRegistry(Clock clock, Duration liveness) {
+        this.clock = clock;
+        this.liveness = liveness;
+    }
+
+    /** The worker asked for work; {@code busy} is its {@code job_in_progress} flag. */
+    public void askedForJobs(String endpoint, String workerId, boolean busy) {
+        update(endpoint, workerId, s -> {
+            s.saysBusy = busy;
+            if (!busy) {
+                s.jobs.clear();
+            }
+        });
+    }
+
+    /** The worker was given these jobs. */
+    public void gaveJobs(String endpoint, String workerId, List<String> jobIds) {
+        update(endpoint, workerId, s -> s.jobs.addAll(jobIds));
+    }
+
+    /** The worker reported the final result of a job. */
+    public void finished(String endpoint, String workerId, String jobId) {
+        update(endpoint, workerId, s -> {
+            s.jobs.remove(jobId);
+            if (s.jobs.isEmpty()) {
+                s.saysBusy = false;
+            }
+        });
+    }
+
+    /** A heartbeat listing the jobs the worker runs; {@code unhealthy} when it reported a failed self-check. */
+    public void pinged(String endpoint, String workerId, Collection<String> jobIds, boolean unhealthy) {
+        update(endpoint, workerId, s -> {
+            s.jobs.clear();
+            s.jobs.addAll(jobIds);
+            s.saysBusy = !jobIds.isEmpty();
+            s.unhealthy = unhealthy;
+        });
+    }
+
+    /** The worker asked to be stopped after its job ({@code stopPod}); the autoscaler reads it. */
+    public void stopRequested(String endpoint, String workerId) {
+        update(endpoint, workerId, s -> s.stopRequested = true);
+    }
+
+    /** Any other sign of life (job-stream, job-stop poll). */
+    public void seen(String endpoint, String workerId) {
+        update(endpoint, workerId, s -> { });
+    }
+
+    /** True when the worker asked to be stopped. */
+    public boolean isStopRequested(String endpoint, String workerId) {
+        Seen s = workers.get(new Key(endpoint, workerId));
+        return s != null && s.stopRequested;
+    }
+
+    /** Live worker counts of one endpoint. */
+    public WorkerCounts counts(String endpoint) {
+        forgetSilent();
+        Instant cutoff = clock.instant().minus(liveness);
+        int idle = 0;
+        int running = 0;
+        int unhealthy = 0;
+        for (var entry : workers.entrySet()) {
+            Seen s = entry.getValue();
+            if (!entry.getKey().endpoint().equals(endpoint) || s.lastSeen.isBefore(cutoff)) {
+                continue;
+            }
+            if (s.unhealthy) {
+                unhealthy++;
+            } else if (s.saysBusy || !s.jobs.isEmpty()) {
+                running++;
+            } else {
+                idle++;
+            }
+        }
+        return new WorkerCounts(idle, 0, idle + running, running, 0, unhealthy);
+    }
+
+    /** Forgets workers not heard from for ten liveness windows, so the map does not grow forever. */
+    void forgetSilent() {
+        Instant cutoff = clock.instant().minus(liveness.multipliedBy(10));
+        workers.values().removeIf(s -> s.lastSeen.isBefore(cutoff));
+    }
+
+    private void update(String endpoint, String workerId, Consumer<Seen> change) {
+        Instant now = clock.instant();
+        workers.compute(new Key(endpoint, workerId), (k, s) -> {
+            Seen seen = s == null ? new Seen() : s;
+            seen.lastSeen = now;
+            change.accept(seen);
+            return seen;
+        });
+    }
+
+    private record Key(String endpoint, String workerId) {}
+
+    /** Changed only inside the map's compute for its key; read elsewhere for counts. */
+    private static final class Seen {
+        final Set<String> jobs = ConcurrentHashMap.newKeySet();
+        volatile Instant lastSeen;
+        volatile boolean saysBusy;
+        volatile boolean unhealthy;
+        volatile boolean stopRequested;
+    }
+}

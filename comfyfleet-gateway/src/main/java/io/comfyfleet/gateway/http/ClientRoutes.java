@@ -1,0 +1,145 @@
+package io.comfyfleet.gateway.http;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.StreamChunk;
+import io.comfyfleet.gateway.auth.Access;
+import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.config.ServerSettings;
+import io.comfyfleet.gateway.jobs.Health;
+import io.comfyfleet.gateway.jobs.JobJson;
+import io.comfyfleet.gateway.jobs.JobService;
+import io.comfyfleet.gateway.jobs.Json;
+import io.comfyfleet.gateway.jobs.RunRequest;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.time.Duration;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.util.RawValue;
+
+/** RunPod's client API, {@code /v2/{endpoint}/...} (PROTOCOL.md §1.3). Every success is a 200. */
+final class ClientRoutes {
+    // RunPod's runsync and stream waits (PROTOCOL.md §1.3)
+    static final long DEFAULT_SYNC_WAIT_MS = 90_000;
+    static final long DEFAULT_STREAM_WAIT_MS = 10_000;
+    static final long MIN_WAIT_MS = 1_000;
+    static final long MAX_WAIT_MS = 300_000;
+
+    private final Access access;
+    private final JobService jobs;
+    private final ServerSettings server;
+    private final Clock clock;
+
+    ClientRoutes(Access access, JobService jobs, ServerSettings server, Clock clock) {
+        this.access = access;
+        this.jobs = jobs;
+        this.server = server;
+        this.clock = clock;
+    }
+
+    void register(RoutesConfig routes) {
+        routes.post("/v2/{endpoint}/run", this::run);
+        routes.post("/v2/{endpoint}/runsync", this::runSync);
+        routes.get("/v2/{endpoint}/status/{id}", this::status);
+        routes.post("/v2/{endpoint}/status/{id}", this::status);
+        routes.get("/v2/{endpoint}/status-sync/{id}", this::statusSync);
+        routes.post("/v2/{endpoint}/status-sync/{id}", this::statusSync);
+        routes.get("/v2/{endpoint}/stream/{id}", this::stream);
+        routes.post("/v2/{endpoint}/stream/{id}", this::stream);
+        routes.post("/v2/{endpoint}/cancel/{id}", this::cancel);
+        routes.post("/v2/{endpoint}/retry/{id}", this::retry);
+        routes.post("/v2/{endpoint}/purge-queue", this::purgeQueue);
+        routes.get("/v2/{endpoint}/health", this::health);
+    }
+
+    private EndpointConfig authorize(Context ctx) {
+        return access.authorize(ctx.pathParam("endpoint"), ctx.header("Authorization"), Access.Side.CLIENT);
+    }
+
+    private void run(Context ctx) {
+        EndpointConfig endpoint = authorize(ctx);
+        RunRequest request = RunRequest.parse(HttpIO.body(ctx, server.maxRunBody(), "the /run body"), endpoint);
+        Job job = jobs.submit(endpoint, request, false);
+        HttpIO.json(ctx, idAndStatus(job));
+    }
+
+    private void runSync(Context ctx) throws InterruptedException {
+        EndpointConfig endpoint = authorize(ctx);
+        Duration wait = HttpIO.waitParam(ctx, "wait", DEFAULT_SYNC_WAIT_MS, MIN_WAIT_MS, MAX_WAIT_MS);
+        RunRequest request = RunRequest.parse(HttpIO.body(ctx, server.maxRunsyncBody(), "the /runsync body"), endpoint);
+        Job job = jobs.submit(endpoint, request, true);
+        // when the wait runs out the answer is the non-terminal status; clients then poll /status(-sync)
+        HttpIO.json(ctx, JobJson.status(jobs.awaitEnd(endpoint.name(), job.id(), wait), clock.instant()));
+    }
+
+    private void status(Context ctx) {
+        EndpointConfig endpoint = authorize(ctx);
+        Job job = jobs.status(endpoint.name(), Ids.job(ctx.pathParam("id")));
+        HttpIO.json(ctx, JobJson.status(job, clock.instant()));
+    }
+
+    private void statusSync(Context ctx) throws InterruptedException {
+        EndpointConfig endpoint = authorize(ctx);
+        Duration wait = HttpIO.waitParam(ctx, "wait", DEFAULT_SYNC_WAIT_MS, MIN_WAIT_MS, MAX_WAIT_MS);
+        Job job = jobs.awaitEnd(endpoint.name(), Ids.job(ctx.pathParam("id")), wait);
+        HttpIO.json(ctx, JobJson.status(job, clock.instant()));
+    }
+
+    private void stream(Context ctx) throws InterruptedException {
+        EndpointConfig endpoint = authorize(ctx);
+        Duration wait = HttpIO.waitParam(ctx, "wait", DEFAULT_STREAM_WAIT_MS, MIN_WAIT_MS, MAX_WAIT_MS);
+        var batch = jobs.stream(endpoint.name(), Ids.job(ctx.pathParam("id")), wait);
+        ObjectNode node = Json.mapper().createObjectNode();
+        node.put("status", batch.job().state().name());
+        // always present, even empty: RunPod's SDKs iterate it without checking
+        ArrayNode stream = node.putArray("stream");
+        for (StreamChunk chunk : batch.chunks()) {
+            stream.addObject().putRawValue("output", new RawValue(chunk.outputJson()));
+        }
+        HttpIO.json(ctx, node);
+    }
+
+    private void cancel(Context ctx) {
+        EndpointConfig endpoint = authorize(ctx);
+        Job job = jobs.cancel(endpoint.name(), Ids.job(ctx.pathParam("id")));
+        HttpIO.json(ctx, JobJson.status(job, clock.instant()));
+    }
+
+    private void retry(Context ctx) {
+        EndpointConfig endpoint = authorize(ctx);
+        Job job = jobs.retry(endpoint.name(), Ids.job(ctx.pathParam("id")));
+        HttpIO.json(ctx, idAndStatus(job));
+    }
+
+    private void purgeQueue(Context ctx) {
+        EndpointConfig endpoint = authorize(ctx);
+        int removed = jobs.purgeQueue(endpoint.name());
+        // RunPod answers with a lower-case "completed" here
+        HttpIO.json(ctx, Json.mapper().createObjectNode().put("removed", removed).put("status", "completed"));
+    }
+
+    private void health(Context ctx) {
+        EndpointConfig endpoint = authorize(ctx);
+        Health health = jobs.health(endpoint.name());
+        ObjectNode node = Json.mapper().createObjectNode();
+        node.putObject("jobs")
+                .put("completed", health.jobs().completed())
+                .put("failed", health.jobs().failed())
+                .put("inProgress", health.jobs().inProgress())
+                .put("inQueue", health.jobs().inQueue())
+                .put("retried", health.jobs().retried());
+        node.putObject("workers")
+                .put("idle", health.workers().idle())
+                .put("initializing", health.workers().initializing())
+                .put("ready", health.workers().ready())
+                .put("running", health.workers().running())
+                .put("throttled", health.workers().throttled())
+                .put("unhealthy", health.workers().unhealthy());
+        HttpIO.json(ctx, node);
+    }
+
+    private static ObjectNode idAndStatus(Job job) {
+        return Json.mapper().createObjectNode().put("id", job.id()).put("status", job.state().name());
+    }
+}

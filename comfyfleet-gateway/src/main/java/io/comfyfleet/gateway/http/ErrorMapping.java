@@ -1,0 +1,65 @@
+package io.comfyfleet.gateway.http;
+
+import io.comfyfleet.core.job.JobNotFoundException;
+import io.comfyfleet.core.job.JobStateConflictException;
+import io.comfyfleet.core.job.JobStoreException;
+import io.comfyfleet.gateway.auth.UnauthorizedException;
+import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
+import io.comfyfleet.gateway.jobs.InvalidRequestException;
+import io.comfyfleet.gateway.jobs.PayloadTooLargeException;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+
+/**
+ * The one place where failures become HTTP answers, all as {@code {"error": "..."}}. A client's mistake
+ * is a 4xx that says what to change; only the gateway's own faults are 5xx, and those are logged.
+ */
+final class ErrorMapping {
+    private static final Logger log = LoggerFactory.getLogger(ErrorMapping.class);
+
+    private ErrorMapping() {}
+
+    static void install(JavalinConfig config) {
+        config.routes.exception(Exception.class, ErrorMapping::handle);
+        // routes that do not exist: Javalin's own 404/405 get the same JSON shape
+        config.routes.error(404, ctx -> {
+            String answered = ctx.res().getContentType();
+            if (answered == null || !answered.startsWith(HttpIO.JSON)) {
+                HttpIO.error(ctx, 404, "not found: " + ctx.method() + " " + HttpIO.abbreviate(ctx.path()));
+            }
+        });
+    }
+
+    static void handle(Exception e, Context ctx) {
+        switch (e) {
+            case UnauthorizedException u -> HttpIO.error(ctx, 401, "unauthorized");
+            case InvalidRequestException bad -> HttpIO.error(ctx, 400, bad.getMessage());
+            case JacksonException bad -> HttpIO.error(ctx, 400, "invalid JSON: " + bad.getOriginalMessage());
+            case EndpointNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
+            case JobNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
+            case JobStateConflictException c -> HttpIO.error(ctx, 409, c.getMessage());
+            case PayloadTooLargeException big -> {
+                HttpIO.error(ctx, 413, big.getMessage());
+                // the rest of the body is not read; closing is cheaper than draining it
+                ctx.header("Connection", "close");
+            }
+            case JobStoreException store -> {
+                log.error("{} {} failed: the job store is unavailable", ctx.method(), ctx.path(), store);
+                HttpIO.error(ctx, 503, "the job store is unavailable; try again shortly");
+            }
+            case HttpResponseException h -> HttpIO.error(ctx, h.getStatus(), h.getMessage());
+            case InterruptedException i -> {
+                Thread.currentThread().interrupt();
+                HttpIO.error(ctx, 503, "the gateway is stopping; try again");
+            }
+            default -> {
+                log.error("{} {} failed", ctx.method(), ctx.path(), e);
+                HttpIO.error(ctx, 500, "internal error");
+            }
+        }
+    }
+}

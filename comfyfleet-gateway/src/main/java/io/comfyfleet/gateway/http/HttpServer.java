@@ -1,0 +1,59 @@
+package io.comfyfleet.gateway.http;
+
+import io.comfyfleet.gateway.auth.Access;
+import io.comfyfleet.gateway.config.ServerSettings;
+import io.comfyfleet.gateway.jobs.JobService;
+import io.comfyfleet.gateway.jobs.WorkerService;
+import io.comfyfleet.gateway.outputs.OutputFiles;
+import io.javalin.Javalin;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's HTTP server: Javalin on Jetty with virtual threads, so each long-poll holds a cheap thread.
+ * Javalin stays inside this package; the rest of the gateway never sees it.
+ */
+public final class HttpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+    private final Javalin app;
+
+    /** Builds the server with every route; {@link #start()} opens the port. */
+    public HttpServer(ServerSettings server, Access access, JobService jobs, WorkerService workers, OutputFiles files,
+            Clock clock) {
+        ClientRoutes client = new ClientRoutes(access, jobs, server, clock);
+        WorkerRoutes worker = new WorkerRoutes(access, workers, server);
+        OutputRoutes outputs = new OutputRoutes(access, jobs, files, server);
+        this.app = Javalin.create(config -> {
+            config.concurrency.useVirtualThreads = true;
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.jetty.host = server.host();
+            config.jetty.port = server.port();
+            // bodies are read by HttpIO with per-route limits; this only bounds Javalin's own body cache
+            config.http.maxRequestSize = server.maxRunsyncBody();
+            // method, path and status only: headers (which carry keys) and bodies are never logged
+            config.requestLogger.http((ctx, ms) -> log.debug("{} {} -> {} in {} ms",
+                    ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms)));
+            ErrorMapping.install(config);
+            client.register(config.routes);
+            worker.register(config.routes);
+            outputs.register(config.routes);
+        });
+    }
+
+    public HttpServer start() {
+        app.start();
+        return this;
+    }
+
+    /** The port it listens on (the real one when configured with 0). */
+    public int port() {
+        return app.port();
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

@@ -1,0 +1,119 @@
+package io.comfyfleet.gateway.http;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.gateway.auth.Access;
+import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.config.ServerSettings;
+import io.comfyfleet.gateway.jobs.JobJson;
+import io.comfyfleet.gateway.jobs.Json;
+import io.comfyfleet.gateway.jobs.RunRequest;
+import io.comfyfleet.gateway.jobs.WorkerService;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * RunPod's worker protocol (PROTOCOL.md §2): job-take(-batch), job-done, job-stream, job-stop, ping.
+ * Bodies are read as JSON whatever their content type: the Python worker sends JSON labelled
+ * {@code application/x-www-form-urlencoded}.
+ */
+final class WorkerRoutes {
+    static final int MAX_BATCH = 64;
+
+    private final Access access;
+    private final WorkerService workers;
+    private final ServerSettings server;
+
+    WorkerRoutes(Access access, WorkerService workers, ServerSettings server) {
+        this.access = access;
+        this.workers = workers;
+        this.server = server;
+    }
+
+    void register(RoutesConfig routes) {
+        routes.get("/v2/{endpoint}/job-take/{worker}", this::take);
+        routes.get("/v2/{endpoint}/job-take-batch/{worker}", this::takeBatch);
+        routes.post("/v2/{endpoint}/job-done/{worker}/{id}", this::done);
+        routes.post("/v2/{endpoint}/job-stream/{worker}/{id}", this::stream);
+        routes.get("/v2/{endpoint}/job-stop/{worker}", this::stop);
+        routes.get("/v2/{endpoint}/ping/{worker}", this::ping);
+    }
+
+    private EndpointConfig authorize(Context ctx) {
+        return access.authorize(ctx.pathParam("endpoint"), ctx.header("Authorization"), Access.Side.WORKER);
+    }
+
+    private void take(Context ctx) throws InterruptedException {
+        EndpointConfig endpoint = authorize(ctx);
+        List<Job> jobs = workers.take(endpoint.name(), Ids.worker(ctx.pathParam("worker")), 1, busy(ctx),
+                server.jobTakeHold());
+        if (jobs.isEmpty()) {
+            ctx.status(204);
+        } else {
+            HttpIO.json(ctx, JobJson.forWorker(jobs.getFirst()));
+        }
+    }
+
+    private void takeBatch(Context ctx) throws InterruptedException {
+        EndpointConfig endpoint = authorize(ctx);
+        int size = HttpIO.intParam(ctx, "batch_size", 1, 1, MAX_BATCH);
+        List<Job> jobs = workers.take(endpoint.name(), Ids.worker(ctx.pathParam("worker")), size, busy(ctx),
+                server.jobTakeHold());
+        if (jobs.isEmpty()) {
+            ctx.status(204);
+        } else {
+            HttpIO.json(ctx, JobJson.forWorker(jobs));
+        }
+    }
+
+    private void done(Context ctx) {
+        EndpointConfig endpoint = authorize(ctx);
+        String worker = Ids.worker(ctx.pathParam("worker"));
+        String job = Ids.job(ctx.pathParam("id"));
+        byte[] body = HttpIO.body(ctx, server.maxWorkerBody(), "the job-done body");
+        workers.done(endpoint.name(), worker, job, RunRequest.parseJson(body));
+        ok(ctx);
+    }
+
+    private void stream(Context ctx) {
+        EndpointConfig endpoint = authorize(ctx);
+        String worker = Ids.worker(ctx.pathParam("worker"));
+        String job = Ids.job(ctx.pathParam("id"));
+        byte[] body = HttpIO.body(ctx, server.maxStreamChunk(), "the job-stream chunk");
+        workers.stream(endpoint.name(), worker, job, RunRequest.parseJson(body));
+        ok(ctx);
+    }
+
+    private void stop(Context ctx) throws InterruptedException {
+        EndpointConfig endpoint = authorize(ctx);
+        List<String> ids = workers.stopOrders(endpoint.name(), Ids.worker(ctx.pathParam("worker")), server.jobStopHold());
+        if (ids.isEmpty()) {
+            ctx.status(204);
+            return;
+        }
+        var node = Json.mapper().createObjectNode();
+        ids.forEach(node.putArray("jobsToStop")::add);
+        HttpIO.json(ctx, node);
+    }
+
+    private void ping(Context ctx) {
+        EndpointConfig endpoint = authorize(ctx);
+        String raw = ctx.queryParam("job_id");
+        List<String> ids = raw == null || raw.isBlank() ? List.of()
+                : Arrays.stream(raw.split(",")).map(String::strip).filter(s -> !s.isEmpty()).map(Ids::job).toList();
+        boolean unhealthy = "unhealthy".equalsIgnoreCase(ctx.queryParam("status"));
+        workers.ping(endpoint.name(), Ids.worker(ctx.pathParam("worker")), ids, unhealthy);
+        ok(ctx);
+    }
+
+    /** {@code job_in_progress=1} (or true): the worker already runs a job. */
+    private static boolean busy(Context ctx) {
+        String raw = ctx.queryParam("job_in_progress");
+        return "1".equals(raw) || "true".equalsIgnoreCase(raw);
+    }
+
+    private static void ok(Context ctx) {
+        HttpIO.json(ctx, Json.mapper().createObjectNode());
+    }
+}

@@ -1,0 +1,7 @@
+package io.comfyfleet.gateway.jobs;
+
+import io.comfyfleet.core.job.JobCounts;
+import io.comfyfleet.gateway.dispatch.WorkerCounts;
+
+/** RunPod's {@code /health}: job counts from the store, worker counts from the registry. */
+public record Health(JobCounts jobs, WorkerCounts workers) {}

@@ -1,0 +1,86 @@
+package io.comfyfleet.gateway.jobs;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.queue.QueueSweeper;
+import io.comfyfleet.core.queue.SweepListener;
+import io.comfyfleet.core.queue.SweepReport;
+import io.comfyfleet.gateway.outputs.OutputFiles;
+import java.time.Clock;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the core {@link QueueSweeper} (leases, execution timeouts, TTL, retention) and does the gateway's
+ * part of each change it reports: requeued jobs wake waiting workers, failed and timed-out jobs get their
+ * webhook and a stop order to their worker, and deleted jobs take their output files and stream positions
+ * with them.
+ */
+public final class Housekeeping implements SweepListener, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
+
+    private final JobStore store;
+    private final JobEvents events;
+    private final JobService jobs;
+    private final OutputFiles outputs;
+    private final Clock clock;
+    private final QueueSweeper sweeper;
+
+    public Housekeeping(JobStore store, JobEvents events, JobService jobs, OutputFiles outputs, Clock clock,
+            Duration period, Duration retention) {
+        this.store = store;
+        this.events = events;
+        this.jobs = jobs;
+        this.outputs = outputs;
+        this.clock = clock;
+        this.sweeper = new QueueSweeper(store, clock, period, retention, this);
+    }
+
+    /** Removes files of jobs deleted while this gateway was down, then sweeps every period. */
+    public void start() {
+        deleteOrphanedFiles();
+        sweeper.start();
+    }
+
+    /** One pass now (tests move the clock and call this). */
+    public SweepReport sweepOnce() {
+        return sweeper.sweepOnce();
+    }
+
+    @Override
+    public void onSweep(SweepReport report) {
+        for (Job job : report.requeued()) {
+            // no stop order: the same worker may take the job again at once, and a late order would stop
+            // the new run; a worker that is alive learns from its next ping instead
+            events.queued(job.endpoint());
+            events.changed(job);
+        }
+        for (Job job : report.failed()) {
+            events.stop(job);
+            events.changed(job);
+        }
+        for (Job job : report.timedOut()) {
+            log.info("job {} timed out after {}; telling worker {} to stop it",
+                    job.id(), job.policy().executionTimeout(), job.workerId());
+            events.stop(job);
+            events.changed(job);
+        }
+        if (report.deleted() > 0) {
+            deleteOrphanedFiles();
+            jobs.forgetDeletedStreams();
+        }
+    }
+
+    private void deleteOrphanedFiles() {
+        int removed = outputs.deleteWhere((endpoint, jobId) -> store.find(jobId, clock.instant()).isEmpty());
+        if (removed > 0) {
+            log.info("deleted the output files of {} jobs that no longer exist", removed);
+        }
+    }
+
+    @Override
+    public void close() {
+        sweeper.close();
+    }
+}

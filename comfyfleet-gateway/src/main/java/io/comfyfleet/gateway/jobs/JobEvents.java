@@ -1,0 +1,118 @@
+package io.comfyfleet.gateway.jobs;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.gateway.dispatch.Signals;
+import io.comfyfleet.gateway.dispatch.StopOrders;
+import io.comfyfleet.gateway.webhook.WebhookSender;
+import io.comfyfleet.gateway.webhook.WebhookSigner;
+import java.net.URI;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * What happens around a job change, in one place: waiting job-takes are woken when work is queued, waiting
+ * status/stream polls when a job changes, the worker is told to stop a job it must drop, and the webhook is
+ * sent when a job ends. Everything here is in-process and non-blocking.
+ */
+public final class JobEvents {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JobEvents.class);
+    private final Signals<String> queues = new Signals<>();
+    private final Signals<String> jobs = new Signals<>();
+    private final StopOrders stops = new StopOrders();
+    private final WebhookSender webhooks;
+    private final Map<String, Optional<WebhookSigner>> signers;
+    private final Clock clock;
+    private final AtomicBoolean stopping = new AtomicBoolean();
+
+    /** @param signers per endpoint name, the signer of its webhooks (empty: unsigned) */
+    public JobEvents(WebhookSender webhooks, Map<String, Optional<WebhookSigner>> signers, Clock clock) {
+        this.webhooks = webhooks;
+        this.signers = Map.copyOf(signers);
+        this.clock = clock;
+    }
+
+    /** A job of the endpoint became IN_QUEUE (new, retried, or back from a lost worker). */
+    public void queued(String endpoint) {
+        queues.signal(endpoint);
+    }
+
+    /** A job changed (state, progress output, or a stream chunk); ends a terminal job's life with its webhook. */
+    public void changed(Job job) {
+        jobs.signal(job.id());
+        if (job.state().isTerminal() && job.webhook() != null) {
+            try {
+                byte[] body = Json.mapper().writeValueAsBytes(JobJson.webhook(job, clock.instant()));
+                webhooks.send(job.id(), URI.create(job.webhook()), body,
+                        signers.getOrDefault(job.endpoint(), Optional.empty()));
+            } catch (RuntimeException e) {
+                // the job's change is already stored: a webhook that cannot even be queued must not undo
+                // the answer to the worker or client that made the change
+                log.warn("webhook for job {} not sent: {}", job.id(), e.toString());
+            }
+        }
+    }
+
+    /** The worker was given the job: orders about an earlier run of it no longer apply. */
+    void taken(Job job) {
+        stops.withdraw(workerKey(job.endpoint(), job.workerId()), job.id());
+        jobs.signal(job.id());
+    }
+
+    /** Progress or a chunk for a job whose new state was not read back. */
+    public void touched(String jobId) {
+        jobs.signal(jobId);
+    }
+
+    /** Tells the worker holding (or that held) {@code job} to stop it. */
+    public void stop(Job job) {
+        if (job.workerId() != null) {
+            stops.order(workerKey(job.endpoint(), job.workerId()), job.id());
+        }
+    }
+
+    /** Tells {@code workerId} to stop {@code jobId}. */
+    public void stop(String endpoint, String workerId, String jobId) {
+        stops.order(workerKey(endpoint, workerId), jobId);
+    }
+
+    Signals<String>.Watch watchQueue(String endpoint) {
+        return queues.watch(endpoint);
+    }
+
+    Signals<String>.Watch watchJob(String jobId) {
+        return jobs.watch(jobId);
+    }
+
+    StopOrders stops() {
+        return stops;
+    }
+
+    static String workerKey(String endpoint, String workerId) {
+        return endpoint + "/" + workerId;
+    }
+
+    /** How many job-takes wait for work on the endpoint right now. */
+    public int waitingTakers(String endpoint) {
+        return queues.watchers(endpoint);
+    }
+
+    /** How many status-sync, runsync and stream polls wait on the job right now. */
+    public int waitingOn(String jobId) {
+        return jobs.watchers(jobId);
+    }
+
+    /** True once {@link #shutDown()} ran: long-polls answer at once. */
+    public boolean isStopping() {
+        return stopping.get();
+    }
+
+    /** Ends every long-poll now; called when the gateway stops. */
+    public void shutDown() {
+        stopping.set(true);
+        queues.signalAll();
+        jobs.signalAll();
+        stops.wakeAll();
+    }
+}

@@ -1,0 +1,123 @@
+package io.comfyfleet.gateway.jobs;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobIds;
+import io.comfyfleet.core.job.JobNotFoundException;
+import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.job.NewJob;
+import io.comfyfleet.core.job.StreamChunk;
+import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.dispatch.WorkerRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The client side of an endpoint: submit, look at, wait for, stream, cancel, retry and purge jobs.
+ *
+ * <p>A job of another endpoint is reported as not found, so endpoints cannot see each other's jobs.
+ * Waiting calls block the calling (virtual) thread and are woken by {@link JobEvents}, never by polling.
+ */
+public final class JobService {
+    private final JobStore store;
+    private final JobEvents events;
+    private final WorkerRegistry workers;
+    private final Clock clock;
+    private final JobIds ids = new JobIds();
+    private final StreamCursors cursors;
+
+    public JobService(JobStore store, JobEvents events, WorkerRegistry workers, Clock clock) {
+        this.store = store;
+        this.events = events;
+        this.workers = workers;
+        this.clock = clock;
+        this.cursors = new StreamCursors(store);
+    }
+
+    /** Stores a new IN_QUEUE job (durably) and wakes a waiting worker. {@code sync} marks a runsync job. */
+    public Job submit(EndpointConfig endpoint, RunRequest request, boolean sync) {
+        Job job = store.enqueue(new NewJob(sync ? ids.nextSync() : ids.next(), endpoint.name(), request.inputJson(), request.webhook(),
+                request.s3ConfigJson(), request.policy(), endpoint.maxRetries(), clock.instant()));
+        events.queued(endpoint.name());
+        return job;
+    }
+
+    /**
+     * The job as it is now.
+     *
+     * @throws JobNotFoundException when unknown, expired, deleted, or of another endpoint
+     */
+    public Job status(String endpoint, String jobId) {
+        return store.find(jobId, clock.instant())
+                .filter(j -> j.endpoint().equals(endpoint))
+                .orElseThrow(() -> new JobNotFoundException(jobId));
+    }
+
+    /** The job once terminal, or as it is when {@code wait} runs out. */
+    public Job awaitEnd(String endpoint, String jobId, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        try (var watch = events.watchJob(jobId)) {
+            while (true) {
+                Job job = status(endpoint, jobId);
+                long left = deadline - System.nanoTime();
+                if (job.state().isTerminal() || left <= 0 || events.isStopping()) {
+                    return job;
+                }
+                watch.await(Duration.ofNanos(left));
+            }
+        }
+    }
+
+    /**
+     * The chunks streamed since the previous call; when there are none and the job is still running, holds
+     * up to {@code wait} for one.
+     */
+    public StreamBatch stream(String endpoint, String jobId, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        try (var watch = events.watchJob(jobId)) {
+            while (true) {
+                // read the state before draining: chunks are only added while IN_PROGRESS, so a terminal
+                // job read first has all its chunks in this drain
+                Job job = status(endpoint, jobId);
+                List<StreamChunk> chunks = cursors.drain(jobId);
+                long left = deadline - System.nanoTime();
+                if (!chunks.isEmpty() || job.state().isTerminal() || left <= 0 || events.isStopping()) {
+                    return new StreamBatch(job, chunks);
+                }
+                watch.await(Duration.ofNanos(left));
+            }
+        }
+    }
+
+    /** Cancels a queued or running job; a running job's worker is told to stop it. */
+    public Job cancel(String endpoint, String jobId) {
+        status(endpoint, jobId);
+        Job job = store.cancel(jobId, clock.instant());
+        events.stop(job);
+        events.changed(job);
+        return job;
+    }
+
+    /** Puts a FAILED or TIMED_OUT job back in the queue under the same id. */
+    public Job retry(String endpoint, String jobId) {
+        status(endpoint, jobId);
+        Job job = store.retry(jobId, clock.instant());
+        events.queued(endpoint);
+        events.changed(job);
+        return job;
+    }
+
+    /** Deletes the endpoint's queued jobs; returns how many. */
+    public int purgeQueue(String endpoint) {
+        return store.purgeQueue(endpoint);
+    }
+
+    public Health health(String endpoint) {
+        return new Health(store.counts(endpoint), workers.counts(endpoint));
+    }
+
+    /** Housekeeping: forgets stream positions of jobs that were deleted. */
+    void forgetDeletedStreams() {
+        cursors.forgetIf(id -> store.find(id, clock.instant()).isEmpty());
+    }
+}

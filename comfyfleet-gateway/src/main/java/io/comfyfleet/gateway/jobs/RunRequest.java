@@ -1,0 +1,142 @@
+package io.comfyfleet.gateway.jobs;
+
+import io.comfyfleet.core.job.JobPolicy;
+import io.comfyfleet.gateway.config.EndpointConfig;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A validated {@code /run} or {@code /runsync} body: {@code input} (required), {@code webhook}, {@code policy},
+ * {@code s3Config}. Unknown top-level keys are ignored, as RunPod's SDKs send a few of their own.
+ */
+public record RunRequest(String inputJson, String webhook, String s3ConfigJson, JobPolicy policy) {
+    // RunPod's bounds for the per-job policy (PROTOCOL.md §1.2)
+    static final Duration MIN_EXECUTION_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration MIN_TTL = Duration.ofSeconds(10);
+    static final Duration MAX = Duration.ofDays(7);
+
+    /**
+     * Parses and checks a request body, filling the policy from the endpoint's defaults.
+     *
+     * @throws InvalidRequestException naming the field and what to change
+     */
+    public static RunRequest parse(byte[] body, EndpointConfig endpoint) {
+        JsonNode root = parseJson(body);
+        if (!root.isObject()) {
+            throw new InvalidRequestException("the body must be a JSON object like {\"input\": {...}}, got " + kind(root));
+        }
+        JsonNode input = root.get("input");
+        if (input == null || input.isNull()) {
+            throw new InvalidRequestException("\"input\" is required: send {\"input\": {...}}");
+        }
+        return new RunRequest(
+                input.toString(),
+                webhook(root.get("webhook")),
+                s3Config(root.get("s3Config")),
+                policy(root.get("policy"), endpoint));
+    }
+
+    /** Parses a JSON body, turning any syntax or limit problem into a 400 that says where. */
+    public static JsonNode parseJson(byte[] body) {
+        if (body.length == 0) {
+            throw new InvalidRequestException("the body is empty; send a JSON object");
+        }
+        try {
+            return Json.mapper().readTree(body);
+        } catch (JacksonException e) {
+            throw new InvalidRequestException("the body is not valid JSON: " + e.getOriginalMessage()
+                    + locationOf(e), e);
+        }
+    }
+
+    private static String locationOf(JacksonException e) {
+        var loc = e.getLocation();
+        return loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+    }
+
+    private static String webhook(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isString()) {
+            throw new InvalidRequestException("\"webhook\" must be an http(s) URL as text, got " + kind(node));
+        }
+        String url = node.asString();
+        try {
+            URI uri = new URI(url);
+            String scheme = uri.getScheme();
+            if (uri.getHost() == null || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
+                throw new InvalidRequestException("\"webhook\" must be an absolute http:// or https:// URL");
+            }
+        } catch (URISyntaxException e) {
+            throw new InvalidRequestException("\"webhook\" is not a valid URL: " + e.getReason());
+        }
+        return url;
+    }
+
+    private static String s3Config(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new InvalidRequestException("\"s3Config\" must be an object (accessId, accessSecret, bucketName,"
+                    + " endpointUrl), got " + kind(node));
+        }
+        return node.toString();
+    }
+
+    private static JobPolicy policy(JsonNode node, EndpointConfig endpoint) {
+        Duration executionTimeout = endpoint.executionTimeout();
+        Duration ttl = endpoint.ttl();
+        boolean lowPriority = false;
+        if (node != null && !node.isNull()) {
+            if (!node.isObject()) {
+                throw new InvalidRequestException("\"policy\" must be an object (executionTimeout, ttl, lowPriority),"
+                        + " got " + kind(node));
+            }
+            executionTimeout = millis(node.get("executionTimeout"), "policy.executionTimeout",
+                    MIN_EXECUTION_TIMEOUT, executionTimeout);
+            ttl = millis(node.get("ttl"), "policy.ttl", MIN_TTL, ttl);
+            JsonNode low = node.get("lowPriority");
+            if (low != null && !low.isNull()) {
+                if (!low.isBoolean()) {
+                    throw new InvalidRequestException("\"policy.lowPriority\" must be true or false, got " + kind(low));
+                }
+                lowPriority = low.asBoolean();
+            }
+        }
+        return new JobPolicy(executionTimeout, ttl, lowPriority);
+    }
+
+    private static Duration millis(JsonNode node, String field, Duration min, Duration fallback) {
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+            throw new InvalidRequestException("\"" + field + "\" must be a whole number of milliseconds, got "
+                    + kind(node));
+        }
+        long ms = node.asLong();
+        if (ms < min.toMillis() || ms > MAX.toMillis()) {
+            throw new InvalidRequestException("\"" + field + "\" must be from " + min.toMillis() + " to "
+                    + MAX.toMillis() + " ms, got " + ms);
+        }
+        return Duration.ofMillis(ms);
+    }
+
+    /** Describes a JSON value's type for an error message, without echoing its content. */
+    static String kind(JsonNode node) {
+        return switch (node.getNodeType()) {
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case STRING -> "text";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL -> "null";
+            default -> node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+}

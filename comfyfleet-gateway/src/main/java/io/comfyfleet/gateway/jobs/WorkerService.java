@@ -1,0 +1,156 @@
+package io.comfyfleet.gateway.jobs;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobNotFoundException;
+import io.comfyfleet.core.job.JobState;
+import io.comfyfleet.core.job.JobStateConflictException;
+import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.gateway.dispatch.WorkerRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The worker side of an endpoint (RunPod worker protocol, PROTOCOL.md §2): take jobs, report progress,
+ * stream chunks and results, learn which jobs to stop, and keep leases alive with pings.
+ */
+public final class WorkerService {
+    private static final Logger log = LoggerFactory.getLogger(WorkerService.class);
+
+    private final JobStore store;
+    private final JobEvents events;
+    private final WorkerRegistry registry;
+    private final Clock clock;
+    private final Duration lease;
+
+    public WorkerService(JobStore store, JobEvents events, WorkerRegistry registry, Clock clock, Duration lease) {
+        this.store = store;
+        this.events = events;
+        this.registry = registry;
+        this.clock = clock;
+        this.lease = lease;
+    }
+
+    /**
+     * Up to {@code max} queued jobs for the worker, leased to it; when none is queued, waits up to
+     * {@code hold} and takes the first one queued meanwhile. Empty when nothing came.
+     */
+    public List<Job> take(String endpoint, String workerId, int max, boolean busy, Duration hold)
+            throws InterruptedException {
+        registry.askedForJobs(endpoint, workerId, busy);
+        long deadline = System.nanoTime() + hold.toNanos();
+        try (var watch = events.watchQueue(endpoint)) {
+            while (true) {
+                Instant now = clock.instant();
+                List<Job> jobs = store.claim(endpoint, workerId, max, now, now.plus(lease));
+                long left = deadline - System.nanoTime();
+                if (!jobs.isEmpty()) {
+                    registry.gaveJobs(endpoint, workerId, jobs.stream().map(Job::id).toList());
+                    jobs.forEach(events::taken);
+                    return jobs;
+                }
+                if (left <= 0 || events.isStopping()) {
+                    return List.of();
+                }
+                watch.await(Duration.ofNanos(left));
+            }
+        }
+    }
+
+    /**
+     * A job-done POST. {@code status: IN_PROGRESS} is a progress update (ignored once the job has ended);
+     * an {@code error} ends the job FAILED; anything else ends it COMPLETED with {@code output}.
+     *
+     * @throws JobNotFoundException        when the job does not exist (or is of another endpoint)
+     * @throws JobStateConflictException   when the job is not running for this worker
+     * @throws InvalidRequestException     when the body is not a JSON object
+     */
+    public void done(String endpoint, String workerId, String jobId, JsonNode body) {
+        if (!body.isObject()) {
+            throw new InvalidRequestException("a job-done body must be a JSON object like {\"output\": ...}, got "
+                    + RunRequest.kind(body));
+        }
+        Job current = jobOf(endpoint, jobId);
+        Instant now = clock.instant();
+        JsonNode output = body.get("output");
+        String outputJson = output == null ? null : output.toString();
+        if (body.path("stopPod").asBoolean(false)) {
+            registry.stopRequested(endpoint, workerId);
+        }
+        if ("IN_PROGRESS".equals(body.path("status").asString(null))) {
+            registry.seen(endpoint, workerId);
+            if (store.recordProgress(jobId, workerId, outputJson, now.plus(lease))) {
+                events.touched(jobId);
+            } else {
+                log.debug("progress for job {} from worker {} ignored: the job is {}", jobId, workerId, current.state());
+            }
+            return;
+        }
+        registry.finished(endpoint, workerId, jobId);
+        JsonNode error = body.get("error");
+        boolean failed = error != null && !error.isNull();
+        String errorText = !failed ? null : (error.isString() ? error.asString() : error.toString());
+        try {
+            Job job = store.finish(jobId, workerId, failed ? JobState.FAILED : JobState.COMPLETED, outputJson,
+                    errorText, now);
+            events.changed(job);
+        } catch (JobStateConflictException e) {
+            // the worker's HTTP client retries a job-done whose answer it lost: the same result twice is fine
+            if (current.state().isTerminal() && workerId.equals(current.workerId())
+                    && current.state() == (failed ? JobState.FAILED : JobState.COMPLETED)) {
+                return;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A job-stream POST ({@code {"output": chunk}}): appended for {@code /stream} readers. A chunk for a job no
+     * longer running for this worker is dropped (its stop order is already on the way).
+     */
+    public void stream(String endpoint, String workerId, String jobId, JsonNode body) {
+        registry.seen(endpoint, workerId);
+        if (!body.isObject() || !body.has("output")) {
+            throw new InvalidRequestException("a job-stream body must be a JSON object like {\"output\": ...}");
+        }
+        jobOf(endpoint, jobId);
+        Instant now = clock.instant();
+        if (store.appendStream(jobId, workerId, body.get("output").toString(), now.plus(lease))) {
+            events.touched(jobId);
+        } else {
+            log.debug("stream chunk for job {} from worker {} dropped: the job is not running for it", jobId, workerId);
+        }
+    }
+
+    /** Waits up to {@code hold} for jobs the worker must stop; empty when none. */
+    public List<String> stopOrders(String endpoint, String workerId, Duration hold) throws InterruptedException {
+        registry.seen(endpoint, workerId);
+        return events.stops().await(JobEvents.workerKey(endpoint, workerId), hold);
+    }
+
+    /**
+     * A heartbeat: renews the leases of the listed jobs the worker holds, and orders it to stop those it
+     * still runs but no longer owns (cancelled, timed out, given to another worker, deleted).
+     */
+    public void ping(String endpoint, String workerId, Collection<String> jobIds, boolean unhealthy) {
+        registry.pinged(endpoint, workerId, jobIds, unhealthy);
+        if (jobIds.isEmpty()) {
+            return;
+        }
+        store.renewLeases(workerId, jobIds, clock.instant().plus(lease));
+        for (String gone : store.notRunningFor(workerId, jobIds)) {
+            events.stop(endpoint, workerId, gone);
+        }
+    }
+
+    private Job jobOf(String endpoint, String jobId) {
+        return store.find(jobId, clock.instant())
+                .filter(j -> j.endpoint().equals(endpoint))
+                .orElseThrow(() -> new JobNotFoundException(jobId));
+    }
+}

@@ -1,0 +1,163 @@
+package io.comfyfleet.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+    private static final Path BASE = Path.of("/srv/fleet");
+    private static final Map<String, String> ENV = Map.of(
+            "COMFYFLEET_CLIENT_KEY", "client-key-0123456789",
+            "COMFYFLEET_WORKER_KEY", "worker-key-0123456789",
+            "COMFYFLEET_WEBHOOK_SECRET", "webhook-secret-0123456789");
+
+    private final ConfigLoader loader = new ConfigLoader(ENV::get);
+
+    @Test
+    void theCheckedInExampleLoads() {
+        Path example = Path.of(System.getProperty("comfyfleet.repo.dir", "..")).resolve("comfyfleet.yaml");
+        GatewayConfig config = loader.load(example);
+
+        EndpointConfig sdxl = config.endpoint("sdxl").orElseThrow();
+        assertThat(sdxl.clientKeys().accepts("client-key-0123456789")).isTrue();
+        assertThat(sdxl.workerKeys().accepts("client-key-0123456789")).isFalse();
+        assertThat(sdxl.scalerType()).isEqualTo(ScalerType.QUEUE_DELAY);
+        assertThat(sdxl.webhookSecret()).isPresent();
+        assertThat(config.server().port()).isEqualTo(8080);
+        assertThat(config.server().maxRunBody()).isEqualTo(10L << 20);
+        assertThat(config.store().kind()).isEqualTo(StoreSettings.Kind.SQLITE);
+        assertThat(config.store().sqlitePath()).isEqualTo(example.toAbsolutePath().getParent().resolve("data/jobs.db"));
+    }
+
+    @Test
+    void aMinimalFileGetsRunPodDefaults() {
+        GatewayConfig config = parse("""
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                """);
+
+        EndpointConfig ep = config.endpoints().getFirst();
+        assertThat(ep.executionTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(ep.ttl()).isEqualTo(Duration.ofHours(24));
+        assertThat(ep.idleTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(ep.scalerValue()).isEqualTo(4.0);
+        assertThat(ep.webhookSecret()).isEmpty();
+        assertThat(config.server().dataDir()).isEqualTo(BASE.resolve("data"));
+        assertThat(config.server().lease()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.server().retention()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(config.webhooks().attempts()).isEqualTo(3);
+    }
+
+    @Test
+    void aBadScalerTypeIsNamedByItsKeyPath() {
+        assertThatThrownBy(() -> parse("""
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                  - name: ep2
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                    scaler: {type: FOO}
+                """))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("endpoints[1].scaler.type: must be QUEUE_DELAY or REQUEST_COUNT, got \"FOO\""));
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        assertThatThrownBy(() -> parse("""
+                server:
+                  port: 70000
+                  lease: 3 minutes
+                  maxRunBody: lots
+                  prot: 1
+                store: {type: oracle}
+                endpoints:
+                  - name: "bad name"
+                    clientKeys: [short]
+                    workerKeys: []
+                    executionTimeout: 1s
+                    maxWorkers: 1
+                    minWorkers: 2
+                    scaler: {type: REQUEST_COUNT, value: 0.5}
+                  - name: ep
+                    clientKeys: [same-key-0123456789]
+                    workerKeys: [same-key-0123456789]
+                  - name: ep
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                """))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "server.prot: unknown key; known keys here are [dataDir, host, jobStopHold, jobTakeHold, lease,"
+                                + " maxOutputFile, maxRunBody, maxRunsyncBody, maxStreamChunk, maxWorkerBody, port,"
+                                + " publicUrl, retention, sweepInterval]",
+                        "server.port: must be from 0 to 65535, got 70000",
+                        "server.maxRunBody: must be a size like 1048576, 512KB, 10MB or 1GB, got \"lots\"",
+                        "server.lease: must be a duration like 500ms, 30s, 10m, 24h or 7d, got \"3 minutes\"",
+                        "store.type: must be sqlite or postgres, got \"oracle\"",
+                        "endpoints[0].name: must be 1 to 64 letters, digits, '-' or '_', got \"bad name\"",
+                        "endpoints[0].clientKeys[0]: must be at least 16 characters long",
+                        "endpoints[0].workerKeys: list at least one key",
+                        "endpoints[0].maxWorkers: must be at least minWorkers (2), got 1",
+                        "endpoints[0].scaler.value: for REQUEST_COUNT must be a whole number of at least 1 (jobs per worker), got 0.5",
+                        "endpoints[0].executionTimeout: must be from PT5S to PT168H, got PT1S",
+                        "endpoints[1].workerKeys: a worker key must differ from every client key of the endpoint",
+                        "endpoints[2].name: \"ep\" is already the name of an earlier endpoint"));
+    }
+
+    @Test
+    void aMissingEnvironmentVariableIsNamedAndKeysAreNeverEchoed() {
+        assertThatThrownBy(() -> parse("""
+                endpoints:
+                  - name: ep1
+                    clientKeys: ["${NOT_SET_ANYWHERE}"]
+                    workerKeys: secret-worker-key-in-wrong-shape
+                """))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.problems()).contains(
+                            "endpoints[0].clientKeys[0]: environment variable NOT_SET_ANYWHERE is not set",
+                            "endpoints[0].workerKeys: must be a list of text values, got text");
+                    assertThat(e.getMessage()).doesNotContain("secret-worker-key-in-wrong-shape");
+                });
+    }
+
+    @Test
+    void postgresNeedsAJdbcUrlAndHidesItsPassword() {
+        GatewayConfig config = parse("""
+                store: {type: postgres, url: "jdbc:postgresql://db/fleet", user: fleet, password: hunter2-hunter2}
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                """);
+        assertThat(config.store().postgresPassword().reveal()).isEqualTo("hunter2-hunter2");
+        assertThat(config.toString()).doesNotContain("hunter2").doesNotContain("client-key-0123456789");
+
+        assertThatThrownBy(() -> parse("""
+                store: {type: postgres}
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                """)).hasMessageContaining("store.url: is required");
+    }
+
+    @Test
+    void notYamlAtAllSaysSo() {
+        assertThatThrownBy(() -> parse("endpoints: [unclosed")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("not valid YAML");
+        assertThatThrownBy(() -> parse("- just\n- a list\n")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("must be a YAML mapping");
+    }
+
+    private GatewayConfig parse(String yaml) {
+        return loader.parse(yaml, "test.yaml", BASE);
+    }
+}

@@ -1,0 +1,188 @@
+package io.comfyfleet.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.gateway.support.Reply;
+import io.comfyfleet.gateway.support.TestGateway;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Keys, and everything a careless or hostile client can send: each gets a clear 4xx, never a 500. */
+class AuthAndBadInputTest {
+    @TempDir
+    Path dir;
+    TestGateway gw;
+
+    @BeforeEach
+    void start() {
+        gw = new TestGateway(dir, "  maxRunBody: 64KB\n  maxRunsyncBody: 128KB");
+    }
+
+    @AfterEach
+    void stop() {
+        gw.close();
+    }
+
+    @Test
+    void theKeyIsAcceptedWithOrWithoutBearer() {
+        Reply raw = gw.client.send(gw.client.request("/v2/ep1/health").header("Authorization", TestGateway.CLIENT_KEY)
+                .GET());
+        // Api adds "Bearer " itself; this request carries only the raw key
+        assertThat(raw.status()).isEqualTo(200);
+        assertThat(gw.client.get("/v2/ep1/health").status()).isEqualTo(200);
+    }
+
+    @Test
+    void missingWrongAndOtherSideKeysAre401WithoutDetail() {
+        String[] paths = {"/v2/ep1/health", "/v2/ep1/status/x-u1", "/v2/nope/health"};
+        for (String path : paths) {
+            for (var api : new io.comfyfleet.gateway.support.Api[] {
+                    gw.client.withKey(null), gw.client.withKey("wrong-key-0123456789"), gw.worker}) {
+                Reply reply = api.get(path);
+                assertThat(reply.status()).as(path).isEqualTo(401);
+                assertThat(reply.text()).isEqualTo("{\"error\":\"unauthorized\"}");
+            }
+        }
+        assertThat(gw.client.get("/v2/ep1/job-take/w1").status()).isEqualTo(401);
+        assertThat(gw.client.withKey(TestGateway.OTHER_CLIENT_KEY).get("/v2/ep1/health").status()).isEqualTo(401);
+        // a valid key for some endpoint learns that this one does not exist
+        assertThat(gw.client.get("/v2/nope/health").status()).isEqualTo(404);
+    }
+
+    @Test
+    void keysNeverReachTheLogs() {
+        var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        var captured = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        captured.start();
+        root.addAppender(captured);
+        ch.qos.logback.classic.Level before = root.getLevel();
+        root.setLevel(ch.qos.logback.classic.Level.TRACE);
+        try {
+            gw.client.withKey("wrong-key-0123456789").get("/v2/ep1/health");
+            String id = gw.run("{}");
+            gw.client.post("/v2/ep1/run", "{broken");
+            gw.take("w1");
+            gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"output\":1}");
+        } finally {
+            root.setLevel(before);
+            root.detachAppender(captured);
+        }
+        assertThat(captured.list).isNotEmpty();
+        for (var event : captured.list) {
+            assertThat(event.getFormattedMessage())
+                    .doesNotContain(TestGateway.CLIENT_KEY)
+                    .doesNotContain(TestGateway.WORKER_KEY)
+                    .doesNotContain("wrong-key-0123456789");
+        }
+    }
+
+    @Test
+    void malformedBodiesSayWhatIsWrong() {
+        assertBad("{\"input\": {", "not valid JSON");
+        assertBad("", "the body is empty");
+        assertBad("[1,2]", "must be a JSON object");
+        assertBad("{\"prompt\":\"x\"}", "\"input\" is required");
+        assertBad("{\"input\":null}", "\"input\" is required");
+        assertBad("{\"input\":{},\"webhook\":5}", "\"webhook\" must be an http(s) URL");
+        assertBad("{\"input\":{},\"webhook\":\"ftp://x/y\"}", "absolute http:// or https:// URL");
+        assertBad("{\"input\":{},\"policy\":\"fast\"}", "\"policy\" must be an object");
+        assertBad("{\"input\":{},\"policy\":{\"ttl\":\"1h\"}}", "\"policy.ttl\" must be a whole number of milliseconds");
+        assertBad("{\"input\":{},\"policy\":{\"ttl\":1000}}", "\"policy.ttl\" must be from 10000 to 604800000 ms, got 1000");
+        assertBad("{\"input\":{},\"policy\":{\"executionTimeout\":999999999999}}", "\"policy.executionTimeout\" must be from 5000");
+        assertBad("{\"input\":{},\"policy\":{\"lowPriority\":\"yes\"}}", "\"policy.lowPriority\" must be true or false");
+        assertBad("{\"input\":{},\"s3Config\":[]}", "\"s3Config\" must be an object");
+        assertThat(gw.client.post("/v2/ep1/runsync?wait=soon", "{\"input\":{}}").field("error"))
+                .contains("?wait must be a whole number of milliseconds");
+        assertThat(gw.worker.get("/v2/ep1/job-take-batch/w1?batch_size=0").field("error"))
+                .contains("?batch_size must be from 1 to 64");
+        assertThat(gw.worker.get("/v2/ep1/job-take/bad%20worker").status()).isEqualTo(400);
+    }
+
+    @Test
+    void hostileBodiesAreRefusedCheaply() {
+        String deep = "{\"input\":" + "[".repeat(5_000) + "]".repeat(5_000) + "}";
+        Reply nested = gw.client.post("/v2/ep1/run", deep);
+        assertThat(nested.status()).isEqualTo(400);
+        assertThat(nested.field("error")).contains("nesting depth");
+
+        // a huge string within the size limit is fine; beyond it, 413
+        String big = "{\"input\":{\"s\":\"" + "x".repeat(60_000) + "\"}}";
+        assertThat(gw.client.post("/v2/ep1/run", big).status()).isEqualTo(200);
+        String tooBig = "{\"input\":{\"s\":\"" + "x".repeat(70_000) + "\"}}";
+        Reply refused = gw.client.post("/v2/ep1/run", tooBig);
+        assertThat(refused.status()).isEqualTo(413);
+        assertThat(refused.field("error")).isEqualTo("the /run body is larger than the limit of 65536 bytes");
+        // runsync has its own, larger limit
+        assertThat(gw.client.post("/v2/ep1/runsync?wait=1000", tooBig).status()).isEqualTo(200);
+
+        Reply binary = gw.client.send(gw.client.request("/v2/ep1/run").header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {(byte) 0xff, 0, 1, 2, (byte) 0xfe})));
+        assertThat(binary.status()).isEqualTo(400);
+    }
+
+    @Test
+    void wrongContentTypesAreReadAsJsonOrRefusedAs400() {
+        Reply asText = gw.client.send(gw.client.request("/v2/ep1/run").header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"input\":{\"a\":1}}")));
+        assertThat(asText.status()).isEqualTo(200);
+        Reply form = gw.client.send(gw.client.request("/v2/ep1/run")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("input=1&webhook=2")));
+        assertThat(form.status()).isEqualTo(400);
+        assertThat(form.field("error")).contains("not valid JSON");
+        Reply multipart = gw.client.send(gw.client.request("/v2/ep1/run")
+                .header("Content-Type", "multipart/form-data; boundary=xx")
+                .POST(HttpRequest.BodyPublishers.ofString("--xx\r\nContent-Disposition: form-data; name=\"input\"\r\n\r\n1\r\n--xx--")));
+        assertThat(multipart.status()).isEqualTo(400);
+    }
+
+    @Test
+    void anOversizedBodyIsRefusedFromItsContentLengthWithoutBeingRead() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", gw.gateway.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            // announce 50 MB, send none of it: the answer must come from the header alone
+            out.write(("POST /v2/ep1/run HTTP/1.1\r\nHost: x\r\nAuthorization: " + TestGateway.CLIENT_KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 52428800\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            String head = readHead(socket.getInputStream());
+            assertThat(head).startsWith("HTTP/1.1 413");
+        }
+    }
+
+    @Test
+    void unknownRoutesAndMethodsAre404Json() {
+        Reply reply = gw.client.get("/v2/ep1/nothing-here");
+        assertThat(reply.status()).isEqualTo(404);
+        assertThat(reply.field("error")).startsWith("not found");
+        assertThat(gw.client.get("/v2/ep1/run").status()).isEqualTo(404);
+    }
+
+    private void assertBad(String body, String expected) {
+        Reply reply = gw.client.post("/v2/ep1/run", body);
+        assertThat(reply.status()).as(body).isEqualTo(400);
+        assertThat(reply.field("error")).as(body).contains(expected);
+    }
+
+    private static String readHead(InputStream in) throws Exception {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+            buffer.write(b);
+            if (buffer.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
+                break;
+            }
+        }
+        return buffer.toString(StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,197 @@
+package io.comfyfleet.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.gateway.support.Reply;
+import io.comfyfleet.gateway.support.TestGateway;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** RunPod's worker protocol against a real gateway: long-polls, results, stops, leases, timeouts, TTL, retention. */
+class WorkerApiTest {
+    @TempDir
+    Path dir;
+    TestGateway gw;
+
+    @BeforeEach
+    void start() {
+        gw = new TestGateway(dir);
+    }
+
+    @AfterEach
+    void stop() {
+        gw.close();
+    }
+
+    @Test
+    void anEmptyJobTakeIsHeldThen204() {
+        long started = System.nanoTime();
+        Reply reply = gw.worker.get("/v2/ep1/job-take/w1?gpu=SIM&job_in_progress=0");
+        assertThat(reply.status()).isEqualTo(204);
+        assertThat(reply.text()).isEmpty();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+        assertThat(gw.worker.get("/v2/ep1/job-stop/w1?gpu=SIM").status()).isEqualTo(204);
+    }
+
+    @Test
+    void aWaitingJobTakeIsWokenByANewJob() throws Exception {
+        try (TestGateway slow = new TestGateway(dir.resolve("slow"), "  jobTakeHold: 60s")) {
+            var waiting = CompletableFuture.supplyAsync(() -> slow.worker.get("/v2/ep1/job-take/w1"));
+            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> slow.gateway.waitingTakers("ep1") == 1);
+            long started = System.nanoTime();
+            String id = slow.run("{\"x\":1}");
+            Reply reply = waiting.get(30, TimeUnit.SECONDS);
+            assertThat(reply.status()).isEqualTo(200);
+            assertThat(reply.field("id")).isEqualTo(id);
+            // woken by the job, far before the 60 s hold would have ended
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void batchTakeAnswersAnArrayOfUpToBatchSizeJobsOldestFirst() {
+        String a = gw.run("{\"n\":1}");
+        gw.clock.advance(Duration.ofMillis(1));
+        String b = gw.run("{\"n\":2}");
+        gw.clock.advance(Duration.ofMillis(1));
+        String c = gw.run("{\"n\":3}");
+        Reply batch = gw.worker.get("/v2/ep1/job-take-batch/w1?gpu=SIM&batch_size=2&job_in_progress=1");
+        assertThat(batch.status()).isEqualTo(200);
+        assertThat(batch.json().isArray()).isTrue();
+        assertThat(batch.json().size()).isEqualTo(2);
+        assertThat(batch.json().get(0).path("id").asString()).isEqualTo(a);
+        assertThat(batch.json().get(1).path("id").asString()).isEqualTo(b);
+        assertThat(batch.json().get(1).path("input").path("n").asInt()).isEqualTo(2);
+        assertThat(gw.take("w2")).isEqualTo(c);
+        assertThat(gw.worker.get("/v2/ep1/job-take-batch/w1?batch_size=5").status()).isEqualTo(204);
+    }
+
+    @Test
+    void onlyTheHoldingWorkerMayFinishAJobAndARepeatedResultIsHarmless() {
+        String id = gw.run("{}");
+        gw.take("w1");
+        Reply intruder = gw.worker.postAsForm("/v2/ep1/job-done/w2/" + id, "{\"output\":\"mine\"}");
+        assertThat(intruder.status()).isEqualTo(409);
+        assertThat(intruder.field("error")).contains(id);
+
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"output\":\"ok\",\"stopPod\":true}").status())
+                .isEqualTo(200);
+        // the Python worker retries a job-done whose answer it lost
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"output\":\"ok\",\"stopPod\":true}").status())
+                .isEqualTo(200);
+        assertThat(gw.status(id).json().path("output").asString()).isEqualTo("ok");
+        assertThat(gw.gateway.workers().isStopRequested("ep1", "w1")).isTrue();
+
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/nope-u1", "{\"output\":1}").status()).isEqualTo(404);
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "[1]").status()).isEqualTo(400);
+        assertThat(gw.worker.post("/v2/ep1/job-stream/w1/" + id, "{\"nothing\":1}").status()).isEqualTo(400);
+    }
+
+    @Test
+    void anErrorThatIsNotTextIsKeptAsJsonText() {
+        String id = gw.run("{}");
+        gw.take("w1");
+        gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"error\":{\"error_type\":\"ValueError\"}}");
+        Reply failed = gw.status(id);
+        assertThat(failed.field("status")).isEqualTo("FAILED");
+        assertThat(failed.field("error")).isEqualTo("{\"error_type\":\"ValueError\"}");
+    }
+
+    @Test
+    void pingsKeepALeaseAliveAndASilentWorkerLosesItsJob() {
+        String id = gw.run("{}");
+        gw.take("w1");
+        gw.clock.advance(Duration.ofSeconds(20));
+        assertThat(gw.worker.get("/v2/ep1/ping/w1?job_id=" + id + "&runpod_version=1.12.0").status()).isEqualTo(200);
+        gw.clock.advance(Duration.ofSeconds(20));
+        gw.gateway.housekeeping().sweepOnce();
+        assertThat(gw.status(id).field("status")).isEqualTo("IN_PROGRESS");
+
+        gw.clock.advance(Duration.ofSeconds(31));
+        gw.gateway.housekeeping().sweepOnce();
+        Reply requeued = gw.status(id);
+        assertThat(requeued.field("status")).isEqualTo("IN_QUEUE");
+        assertThat(requeued.json().path("retries").asInt()).isEqualTo(1);
+
+        // the endpoint allows one retry: a second silent worker fails the job
+        assertThat(gw.take("w2")).isEqualTo(id);
+        gw.clock.advance(Duration.ofSeconds(31));
+        gw.gateway.housekeeping().sweepOnce();
+        Reply failed = gw.status(id);
+        assertThat(failed.field("status")).isEqualTo("FAILED");
+        assertThat(failed.field("error")).isNotBlank();
+    }
+
+    @Test
+    void aPingListingAJobTheWorkerNoLongerOwnsGetsItStopped() throws Exception {
+        String id = gw.run("{}");
+        gw.take("w1");
+        gw.client.post("/v2/ep1/cancel/" + id, null);
+        // the cancel's own stop order is taken first
+        assertThat(gw.worker.get("/v2/ep1/job-stop/w1").json().path("jobsToStop").get(0).asString()).isEqualTo(id);
+        // a restarted gateway knows only what the worker's ping says: the order comes again from it
+        gw.worker.get("/v2/ep1/ping/w1?job_id=" + id);
+        Reply stop = gw.worker.get("/v2/ep1/job-stop/w1");
+        assertThat(stop.status()).isEqualTo(200);
+        assertThat(stop.json().path("jobsToStop").toString()).isEqualTo("[\"" + id + "\"]");
+    }
+
+    @Test
+    void aJobOverItsExecutionTimeoutTimesOutAndItsWorkerIsStopped() {
+        Reply run = gw.client.post("/v2/ep1/run", "{\"input\":{},\"policy\":{\"executionTimeout\":5000}}");
+        String id = run.field("id");
+        gw.take("w1");
+        gw.clock.advance(Duration.ofSeconds(6));
+        gw.gateway.housekeeping().sweepOnce();
+
+        assertThat(gw.status(id).field("status")).isEqualTo("TIMED_OUT");
+        assertThat(gw.worker.get("/v2/ep1/job-stop/w1?gpu=SIM").json().path("jobsToStop").get(0).asString())
+                .isEqualTo(id);
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"output\":1}").status()).isEqualTo(409);
+        assertThat(gw.client.post("/v2/ep1/retry/" + id, null).field("status")).isEqualTo("IN_QUEUE");
+    }
+
+    @Test
+    void aStopOrderForAnEarlierRunDoesNotStopTheRetriedRun() {
+        String id = gw.client.post("/v2/ep1/run", "{\"input\":{},\"policy\":{\"executionTimeout\":5000}}").field("id");
+        gw.take("w1");
+        gw.clock.advance(Duration.ofSeconds(6));
+        gw.gateway.housekeeping().sweepOnce();
+        // w1 has not polled job-stop yet when the job is retried and given to it again
+        gw.client.post("/v2/ep1/retry/" + id, null);
+        assertThat(gw.take("w1")).isEqualTo(id);
+        assertThat(gw.worker.get("/v2/ep1/job-stop/w1").status()).isEqualTo(204);
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"output\":1}").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aJobPastItsTtlIsGone() {
+        Reply run = gw.client.post("/v2/ep1/run", "{\"input\":{},\"policy\":{\"ttl\":10000}}");
+        String id = run.field("id");
+        gw.clock.advance(Duration.ofSeconds(11));
+        assertThat(gw.status(id).status()).isEqualTo(404);
+        assertThat(gw.worker.get("/v2/ep1/job-take/w1").status()).isEqualTo(204);
+        gw.gateway.housekeeping().sweepOnce();
+        assertThat(gw.status(id).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aFinishedJobIsDeletedAfterRetention() {
+        String id = gw.run("{}");
+        gw.take("w1");
+        gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"output\":1}");
+        gw.clock.advance(Duration.ofMinutes(29));
+        gw.gateway.housekeeping().sweepOnce();
+        assertThat(gw.status(id).status()).isEqualTo(200);
+        gw.clock.advance(Duration.ofMinutes(2));
+        gw.gateway.housekeeping().sweepOnce();
+        assertThat(gw.status(id).status()).isEqualTo(404);
+    }
+}

@@ -1,0 +1,102 @@
+package io.comfyfleet.gateway.support;
+
+import io.comfyfleet.gateway.Gateway;
+import io.comfyfleet.gateway.config.ConfigLoader;
+import io.comfyfleet.gateway.config.GatewayConfig;
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * A real gateway on a free port over a real SQLite file in a temporary folder (or the store a test names),
+ * with a clock the test moves.
+ * Holds are short so empty long-polls end quickly; the background sweeper runs once a minute, so tests
+ * run sweeps themselves after moving the clock.
+ */
+public final class TestGateway implements AutoCloseable {
+    public static final String CLIENT_KEY = "client-key-0123456789";
+    public static final String WORKER_KEY = "worker-key-0123456789";
+    public static final String OTHER_CLIENT_KEY = "other-client-key-0123456789";
+    public static final String WEBHOOK_SECRET = "webhook-secret-0123456789";
+
+    public final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    public final Gateway gateway;
+    public final GatewayConfig config;
+    public final Api client;
+    public final Api worker;
+
+    public TestGateway(Path dir) {
+        this(dir, "");
+    }
+
+    /** @param serverExtras extra YAML lines for the server section (indented two spaces) */
+    public TestGateway(Path dir, String serverExtras) {
+        this(dir, serverExtras, "");
+    }
+
+    /** @param topLevelExtras extra top-level YAML sections, e.g. a {@code store:} section (default: SQLite) */
+    public TestGateway(Path dir, String serverExtras, String topLevelExtras) {
+        this.config = new ConfigLoader(name -> null).parse(yaml(serverExtras) + topLevelExtras, "test config", dir);
+        this.gateway = Gateway.start(config, Gateway.openStore(config.store()), clock);
+        String base = "http://127.0.0.1:" + gateway.port();
+        this.client = new Api(base, CLIENT_KEY);
+        this.worker = new Api(base, WORKER_KEY);
+    }
+
+    public static String yaml(String serverExtras) {
+        return """
+                server:
+                  host: 127.0.0.1
+                  port: 0
+                  dataDir: data
+                  jobTakeHold: 1s
+                  jobStopHold: 1s
+                  lease: 30s
+                  retention: 30m
+                  sweepInterval: 1m
+                %s
+                webhooks: {attempts: 3, backoff: 50ms, timeout: 2s}
+                endpoints:
+                  - name: ep1
+                    clientKeys: [%s]
+                    workerKeys: [%s]
+                    executionTimeout: 10m
+                    ttl: 1h
+                    maxRetries: 1
+                    webhookSecret: %s
+                  - name: ep2
+                    clientKeys: [%s]
+                    workerKeys: [other-worker-key-0123456789]
+                """.formatted(serverExtras, CLIENT_KEY, WORKER_KEY, WEBHOOK_SECRET, OTHER_CLIENT_KEY);
+    }
+
+    /**
+     * Submits {@code {"input": <input>}} and returns the job id. The clock moves 1 ms after each, so jobs
+     * submitted one after another are taken oldest first, as they would be in real time.
+     */
+    public String run(String input) {
+        Reply reply = client.post("/v2/ep1/run", "{\"input\":" + input + "}");
+        clock.advance(java.time.Duration.ofMillis(1));
+        if (reply.status() != 200) {
+            throw new AssertionError("run failed: " + reply);
+        }
+        return reply.field("id");
+    }
+
+    /** Takes one job as {@code workerId}; fails if none arrives within the hold. */
+    public String take(String workerId) {
+        Reply reply = worker.get("/v2/ep1/job-take/" + workerId + "?gpu=SIM&job_in_progress=0");
+        if (reply.status() != 200) {
+            throw new AssertionError("job-take got no job: " + reply);
+        }
+        return reply.field("id");
+    }
+
+    public Reply status(String id) {
+        return client.get("/v2/ep1/status/" + id);
+    }
+
+    @Override
+    public void close() {
+        gateway.close();
+    }
+}
