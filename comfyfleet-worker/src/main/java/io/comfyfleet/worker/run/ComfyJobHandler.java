@@ -151,12 +151,14 @@ public final class ComfyJobHandler implements JobHandler {
             return stopped(context);
         }
         String promptId = UUID.randomUUID().toString();
-        ProgressReporter progress = new ProgressReporter(context, input.workflow(), promptId,
+        ObjectNode workflow = OutputIsolation.isolate(input.workflow(), promptId);
+        files.addOutputFolder(promptId);
+        ProgressReporter progress = new ProgressReporter(context, workflow, promptId,
                 settings.job().progressInterval(), clock,
                 input.preview() ? new PreviewEncoder(settings.job().previewMaxPixels()) : null);
         RunOptions options = RunOptions.defaults().withPromptId(promptId)
                 .withTimeout(settings.job().executionTimeout()).withCancelOnTimeout(true);
-        PromptRun run = runner.start(input.workflow(), options, progress);
+        PromptRun run = runner.start(workflow, options, progress);
         log.info("Job {} runs as prompt {}", job.id(), promptId);
         context.onStop(() -> stopPrompt(run));
         RunResult result;
