@@ -192,13 +192,58 @@ class ComfyJobHandlerTest {
     }
 
     @Test
-    void outOfMemoryFailsTheJobAndTheNextJobRuns() throws Exception {
-        EmulatorProcess.faults(comfy, "{\"oom\":{\"node\":\"ImageInvert\"}}");
-        JsonNode oom = body(handler().handle(job("oom-1", invert()), new RecordingContext()));
+    void outOfMemoryFreesComfyUisCachesAndTheNextJobRuns() throws Exception {
+        int color = COLOR.getAndIncrement();
+        String base = "\"1\":{\"class_type\":\"EmptyImage\",\"inputs\":{\"width\":64,\"height\":64,\"batch_size\":1,\"color\":" + color + "}},";
+        String invert = "{\"workflow\":{" + base + "\"2\":{\"class_type\":\"ImageInvert\",\"inputs\":{\"image\":[\"1\",0]}},"
+                + "\"3\":{\"class_type\":\"SaveImage\",\"inputs\":{\"images\":[\"2\",0],\"filename_prefix\":\"oom\"}}}}";
+        String scale = "{\"workflow\":{" + base + "\"2\":{\"class_type\":\"ImageScale\",\"inputs\":{\"image\":[\"1\",0],"
+                + "\"upscale_method\":\"bilinear\",\"width\":32,\"height\":32,\"crop\":\"disabled\"}},"
+                + "\"3\":{\"class_type\":\"SaveImage\",\"inputs\":{\"images\":[\"2\",0],\"filename_prefix\":\"oom\"}}}}";
+        JsonNode warm = body(handler().handle(job("oom-0", invert), new RecordingContext()));
+        assertThat(warm.has("error")).as("%s", warm).isFalse();
+        JsonNode cachedBefore = body(handler().handle(job("oom-1", invert), new RecordingContext()));
+        assertThat(cachedBefore.path("output").path("cached_nodes").toString()).contains("\"1\"");
+
+        EmulatorProcess.faults(comfy, "{\"oom\":{\"node\":\"ImageScale\"}}");
+        JsonNode oom = body(handler().handle(job("oom-2", scale), new RecordingContext()));
         assertThat(oom.path("output").path("exception_type").asString()).contains("OutOfMemoryError");
         EmulatorProcess.faults(comfy, "{}");
-        JsonNode next = body(handler().handle(job("oom-2", invert()), new RecordingContext()));
-        assertThat(next.has("error")).as("%s", next).isFalse();
+
+        // POST /free dropped the cached outputs: the same workflow now runs from scratch
+        JsonNode after = body(handler().handle(job("oom-3", invert), new RecordingContext()));
+        assertThat(after.has("error")).as("%s", after).isFalse();
+        assertThat(after.path("output").path("cached_nodes").toString()).doesNotContain("\"1\"");
+    }
+
+    @Test
+    void aWebSocketDropMidJobIsReconciled() throws Exception {
+        EmulatorProcess.faults(comfy, "{\"drop_websocket\":{\"after_frames\":3}}");
+        String slow = "{\"workflow\":{\"1\":{\"class_type\":\"EmptyImage\",\"inputs\":{\"width\":64,\"height\":64,\"batch_size\":1,"
+                + "\"color\":" + COLOR.getAndIncrement() + "}},\"2\":{\"class_type\":\"SlowProgress\",\"inputs\":{\"image\":[\"1\",0],"
+                + "\"steps\":6,\"delay_ms\":100,\"fail_at\":-1}},\"3\":{\"class_type\":\"SaveImage\",\"inputs\":{\"images\":[\"2\",0],"
+                + "\"filename_prefix\":\"drop\"}}}}";
+        JsonNode body = body(handler().handle(job("drop-1", slow), new RecordingContext()));
+        assertThat(body.has("error")).as("%s", body).isFalse();
+        assertThat(body.path("output").path("images")).hasSize(1);
+    }
+
+    @Test
+    void warmUpRunsItsWorkflowAndLeavesNoFiles() throws Exception {
+        JsonNode warmup = Json.MAPPER.readTree(invert()).get("workflow");
+        WorkerSettings base = settings(WorkerSettings.JobSettings.defaults(), WorkerSettings.CrashPolicy.FAIL);
+        WorkerSettings withWarmup = new WorkerSettings(base.gateway(), base.comfyUrl(), base.launch(), base.supervisor(),
+                base.workDir(), base.shutdownGrace(), base.job(), base.outputs(), base.urlPolicy(), warmup);
+        int before = historySize();
+        new ComfyJobHandler(comfy, withWarmup).warmUp();
+        assertThat(historySize()).isEqualTo(before + 1);
+        assertThat(filesUnder(LaunchFolders.of(comfy).output())).isZero();
+    }
+
+    private static int historySize() throws Exception {
+        var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(comfy.baseUrl() + "/history")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        return Json.MAPPER.readTree(r.body()).size();
     }
 
     @Test
