@@ -158,6 +158,10 @@ public final class ComfyJobHandler implements JobHandler {
                 input.preview() ? new PreviewEncoder(settings.job().previewMaxPixels()) : null);
         RunOptions options = RunOptions.defaults().withPromptId(promptId)
                 .withTimeout(settings.job().executionTimeout()).withCancelOnTimeout(true);
+        if (input.comfyOrgApiKey() != null) {
+            // where ComfyUI's API nodes look for the key (worker-comfyui sends it the same way)
+            options = options.withExtraData(Json.MAPPER.createObjectNode().put("api_key_comfy_org", input.comfyOrgApiKey()));
+        }
         PromptRun run = runner.start(workflow, options, progress);
         log.info("Job {} runs as prompt {}", job.id(), promptId);
         context.onStop(() -> stopPrompt(run));

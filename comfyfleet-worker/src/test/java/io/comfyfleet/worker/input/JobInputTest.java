@@ -23,7 +23,9 @@ class JobInputTest {
                 + "\"images\":[{\"name\":\"a.png\",\"image\":\"" + PNG + "\"},"
                 + "{\"name\":\"b.png\",\"image\":\"data:image/png;base64," + PNG + "\"},"
                 + "{\"name\":\"c.png\",\"image\":\"https://files.example.com/c.png\"},"
-                + "{\"name\":\"d.png\",\"url\":\"https://files.example.com/d.png\"}],\"preview\":true}");
+                + "{\"name\":\"d.png\",\"url\":\"https://files.example.com/d.png\"}],\"preview\":true,"
+                + "\"comfy_org_api_key\":\"comfyui-abc\"}");
+        assertThat(in.comfyOrgApiKey()).isEqualTo("comfyui-abc");
         assertThat(in.workflow().has("1")).isTrue();
         assertThat(in.preview()).isTrue();
         assertThat(in.images()).extracting(InputImage::name).containsExactly("a.png", "b.png", "c.png", "d.png");
