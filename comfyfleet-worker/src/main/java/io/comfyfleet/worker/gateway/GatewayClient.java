@@ -126,6 +126,20 @@ public final class GatewayClient {
         requireSuccess(response, "ping");
     }
 
+    /**
+     * Tells the gateway this worker cannot work ({@code ping?status=unhealthy}), e.g. because its ComfyUI keeps
+     * crashing; does nothing when no ping URL is set.
+     *
+     * @throws GatewayUnavailableException or {@link GatewayRefusedException} when the gateway does not take it
+     */
+    public void reportUnhealthy(String check, String reason) {
+        URI uri = endpoints.unhealthyPingUri(check, reason);
+        if (uri == null) {
+            return;
+        }
+        requireSuccess(send(get(uri, CALL_TIMEOUT), "unhealthy ping"), "unhealthy ping");
+    }
+
     private HttpRequest get(URI uri, Duration timeout) {
         return base(uri, timeout).GET().build();
     }
