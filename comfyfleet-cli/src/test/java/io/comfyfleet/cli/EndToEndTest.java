@@ -60,6 +60,10 @@ class EndToEndTest {
     }
 
     private void start(String outputs) throws Exception {
+        start(outputs, "30s", Duration.ofMillis(100), Duration.ofSeconds(1));
+    }
+
+    private void start(String outputs, String lease, Duration progressInterval, Duration pingInterval) throws Exception {
         String yaml = """
                 server:
                   host: 127.0.0.1
@@ -67,9 +71,9 @@ class EndToEndTest {
                   dataDir: data
                   jobTakeHold: 2s
                   jobStopHold: 2s
-                  lease: 30s
+                  lease: %s
                   retention: 30m
-                  sweepInterval: 1s
+                  sweepInterval: 200ms
                 endpoints:
                   - name: ep1
                     clientKeys: [%s]
@@ -77,7 +81,7 @@ class EndToEndTest {
                     executionTimeout: 10m
                     ttl: 1h
                     maxRetries: 1
-                """.formatted(CLIENT_KEY, WORKER_KEY);
+                """.formatted(lease, CLIENT_KEY, WORKER_KEY);
         gateway = Gateway.start(new ConfigLoader(name -> null).parse(yaml, "end-to-end test", dir));
 
         int port;
@@ -90,13 +94,13 @@ class EndToEndTest {
                 + " --input-directory {input} --output-directory {output} --temp-directory {temp} --startup-delay 0"
                 + " --preview-method latent2rgb", port, dir.resolve("worker/comfyui"));
         WorkerSettings settings = new WorkerSettings(
-                GatewayEndpoints.forGateway(base(), "ep1", "w1", WORKER_KEY, Duration.ofSeconds(1)),
+                GatewayEndpoints.forGateway(base(), "ep1", "w1", WORKER_KEY, pingInterval),
                 null, emulator,
                 new SupervisorSettings(Duration.ofSeconds(90), Duration.ofSeconds(5),
                         new Backoff(Duration.ofMillis(200), Duration.ofSeconds(2)), 3, Duration.ofMinutes(5), 20),
                 dir.resolve("worker"), Duration.ofSeconds(5),
                 new WorkerSettings.JobSettings(Duration.ofMinutes(5), Duration.ofSeconds(5),
-                        WorkerSettings.CrashPolicy.FAIL, Duration.ofMillis(100), 128),
+                        WorkerSettings.CrashPolicy.FAIL, progressInterval, 128),
                 new WorkerSettings.OutputSettings(outputs, 20L * 1024 * 1024, null), UrlPolicy.defaults(), null);
         worker = new WorkerApp(settings, ComfyJobHandler::new);
         workerExit = new CompletableFuture<>();
@@ -181,6 +185,19 @@ class EndToEndTest {
                 "{\"class_type\":\"ImageInvert\",\"inputs\":{\"image\":[\"1\",0]}}", 5) + "}}").path("id").asString();
         JsonNode afterDone = awaitTerminal(after);
         assertThat(afterDone.path("status").asString()).as("%s", afterDone).isEqualTo("COMPLETED");
+    }
+
+    @Test
+    void heartbeatsKeepTheLeaseOfAJobLongerThanTheLease() throws Exception {
+        // progress posts are held back for an hour, so only the pings (job_id=…) can keep the lease
+        start("inline", "2s", Duration.ofHours(1), Duration.ofMillis(500));
+        // 20 steps of 300 ms: three times the lease
+        String id = call("POST", "/v2/ep1/run", "{\"input\":{\"workflow\":" + workflow(
+                "{\"class_type\":\"SlowProgress\",\"inputs\":{\"image\":[\"1\",0],\"steps\":20,\"delay_ms\":300,\"fail_at\":-1}}", 7)
+                + "}}").path("id").asString();
+        JsonNode done = awaitTerminal(id);
+        assertThat(done.path("status").asString()).as("%s", done).isEqualTo("COMPLETED");
+        assertThat(done.path("retries").asInt(0)).isZero();
     }
 
     @Test
