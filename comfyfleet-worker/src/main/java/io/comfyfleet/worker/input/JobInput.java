@@ -30,6 +30,23 @@ public record JobInput(ObjectNode workflow, List<InputImage> images, boolean pre
     }
 
     /**
+     * This input with the S3 settings RunPod's {@code /run} carries beside {@code input} (the gateway hands the
+     * job's top-level {@code s3Config} to the worker), unless the input names its own.
+     *
+     * @throws InvalidJobInputException when {@code s3Config} is not an object
+     */
+    public JobInput withJobS3Config(JsonNode jobS3Config) {
+        if (s3Config != null || jobS3Config == null || jobS3Config.isNull()) {
+            return this;
+        }
+        if (!jobS3Config.isObject()) {
+            throw new InvalidJobInputException("s3Config must be an object {accessId, accessSecret, bucketName,"
+                    + " endpointUrl, objectPath}");
+        }
+        return new JobInput(workflow, images, preview, jobS3Config, comfyOrgApiKey);
+    }
+
+    /**
      * Reads a job's input.
      *
      * @throws InvalidJobInputException when {@code workflow} is missing or not an object, or an image entry

@@ -106,7 +106,7 @@ public final class ComfyJobHandler implements JobHandler {
     public JobOutcome handle(TakenJob job, JobContext context) throws InterruptedException {
         JobInput input;
         try {
-            input = JobInput.parse(job.input());
+            input = JobInput.parse(job.input()).withJobS3Config(job.raw().get("s3Config"));
         } catch (InvalidJobInputException e) {
             return finished(FailureBodies.reason("invalid_input", e.getMessage()));
         }

@@ -51,6 +51,17 @@ class JobInputTest {
         assertThatThrownBy(() -> parse("{\"workflow\":{},\"s3Config\":\"x\"}")).hasMessageContaining("input.s3Config");
     }
 
+    @Test
+    void theJobsTopLevelS3ConfigIsUsedUnlessTheInputHasItsOwn() {
+        JobInput plain = parse("{\"workflow\":{}}");
+        var jobLevel = Json.MAPPER.readTree("{\"bucketName\":\"job\"}");
+        assertThat(plain.withJobS3Config(jobLevel).s3Config().path("bucketName").asString()).isEqualTo("job");
+        JobInput own = parse("{\"workflow\":{},\"s3Config\":{\"bucketName\":\"input\"}}");
+        assertThat(own.withJobS3Config(jobLevel).s3Config().path("bucketName").asString()).isEqualTo("input");
+        assertThat(plain.withJobS3Config(null).s3Config()).isNull();
+        assertThatThrownBy(() -> plain.withJobS3Config(Json.MAPPER.readTree("\"x\""))).hasMessageContaining("s3Config");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"../etc/passwd", "a/b.png", "a\\b.png", "x\u0000.png", "x\n.png", "..", ".hidden.png",
             "C:x.png", " x.png", ""})

@@ -164,6 +164,39 @@ class ComfyJobHandlerTest {
     }
 
     @Test
+    void theJobsS3ConfigSendsOutputsToS3AsPresignedUrls() throws Exception {
+        org.gaul.s3proxy.S3Proxy s3 = org.gaul.s3proxy.S3Proxy.builder()
+                .blobStore(new org.gaul.s3proxy.nio2blob.TransientNio2BlobStore())
+                .awsAuthentication(org.gaul.s3proxy.auth.AuthenticationType.AWS_V2_OR_V4, "access", "secret")
+                .endpoint(java.net.URI.create("http://127.0.0.1:0")).build();
+        s3.start();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> "STARTED".equals(s3.getState()));
+            String endpoint = "http://127.0.0.1:" + s3.getPort();
+            try (var admin = software.amazon.awssdk.services.s3.S3Client.builder()
+                    .httpClientBuilder(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.builder())
+                    .endpointOverride(java.net.URI.create(endpoint)).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                    .forcePathStyle(true).credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("access", "secret"))).build()) {
+                admin.createBucket(b -> b.bucket("results"));
+            }
+            // RunPod's /run carries s3Config beside input; the gateway hands it to the worker the same way
+            String raw = "{\"id\":\"s3-1\",\"input\":" + invert() + ",\"s3Config\":{\"accessId\":\"access\","
+                    + "\"accessSecret\":\"secret\",\"bucketName\":\"results\",\"endpointUrl\":\"" + endpoint + "\"}}";
+            ObjectNode rawJob = (ObjectNode) Json.MAPPER.readTree(raw);
+            JsonNode body = body(handler().handle(new TakenJob("s3-1", rawJob.get("input"), rawJob), new RecordingContext()));
+            JsonNode image = body.path("output").path("images").get(0);
+            assertThat(image.path("type").asString()).as("%s", body).isEqualTo("s3_url");
+            var fetched = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(image.path("data").asString())).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(fetched.statusCode()).isEqualTo(200);
+            assertThat(ImageIO.read(new ByteArrayInputStream(fetched.body())).getWidth()).isEqualTo(64);
+        } finally {
+            s3.stop();
+        }
+    }
+
+    @Test
     void anInvalidWorkflowFailsBeforeRunningWithComfyUiShapedNodeErrors() throws Exception {
         JsonNode unknown = body(handler().handle(job("bad-1", "{\"workflow\":{\"1\":{\"class_type\":\"NoSuchNode\",\"inputs\":{}},"
                 + "\"2\":{\"class_type\":\"SaveImage\",\"inputs\":{\"images\":[\"1\",0],\"filename_prefix\":\"x\"}}}}"),
