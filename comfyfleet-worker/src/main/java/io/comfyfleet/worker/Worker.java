@@ -226,6 +226,9 @@ public final class Worker implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 failures++;
+                if (!draining) {
+                    log.debug("job-stop poll failed ({} in a row): {}", failures, e.getMessage());
+                }
                 try {
                     Thread.sleep(timings.unreachableBackoff().delay(failures).toMillis());
                 } catch (InterruptedException ie) {

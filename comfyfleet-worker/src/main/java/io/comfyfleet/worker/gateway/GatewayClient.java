@@ -74,11 +74,12 @@ public final class GatewayClient {
     /**
      * Long-polls the job-stop channel.
      *
-     * @return the ids the gateway wants stopped; empty when none (204) or when throttled (429)
+     * @return the ids the gateway wants stopped; empty when none (204)
+     * @throws GatewayUnavailableException when unreachable, 5xx, or throttled (429): the caller backs off
      */
     public List<String> pollStop() {
         HttpResponse<String> response = send(get(endpoints.jobStopUri(), LONG_POLL_TIMEOUT), "job-stop");
-        if (response.statusCode() == 204 || response.statusCode() == 429 || response.body().isBlank()) {
+        if (response.statusCode() == 204 || response.statusCode() / 100 == 2 && response.body().isBlank()) {
             return List.of();
         }
         requireSuccess(response, "job-stop");
