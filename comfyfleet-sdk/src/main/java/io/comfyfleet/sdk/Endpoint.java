@@ -116,7 +116,7 @@ public final class Endpoint {
         return jobId;
     }
 
-    private static String enc(String s) {
+    static String enc(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 

@@ -40,6 +40,7 @@ final class EventStream implements AutoCloseable {
     private String type;
     private String id;
     private StringBuilder data;
+    private boolean ended;
 
     private EventStream() {}
 
@@ -154,8 +155,6 @@ final class EventStream implements AutoCloseable {
             }
         }
     }
-
-    private boolean ended;
 
     boolean ended() {
         return ended;

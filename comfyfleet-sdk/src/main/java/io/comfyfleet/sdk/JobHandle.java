@@ -51,7 +51,7 @@ public final class JobHandle {
      * @throws RequestRejectedException when the job has already ended
      */
     public JobStatus cancel() {
-        return JobStatus.parse(endpoint.transport().post(endpoint.path("/cancel/" + id), null, id), id);
+        return JobStatus.parse(endpoint.transport().post(endpoint.path("/cancel/" + Endpoint.enc(id)), null, id), id);
     }
 
     /**
@@ -83,7 +83,7 @@ public final class JobHandle {
         while (true) {
             EventStream stream;
             try {
-                stream = EventStream.open(endpoint.transport(), endpoint.path("/events/" + id), lastId, id,
+                stream = EventStream.open(endpoint.transport(), endpoint.path("/events/" + Endpoint.enc(id)), lastId, id,
                         endpoint.client().requestTimeout());
             } catch (EventStream.Absent absent) {
                 // a 404 means either "no such job" or "no such route": /status tells which
