@@ -79,7 +79,7 @@ public final class JobHandle {
     private JobResult awaitEvents(long deadline, Duration timeout) throws EventStream.Absent {
         String lastId = null;
         JobState lastState = null;
-        Progress last = null;
+        JsonNode preview = null;
         while (true) {
             EventStream stream;
             try {
@@ -102,16 +102,16 @@ public final class JobHandle {
                         case "status":
                             lastState = JobState.parse(data.path("status").asString(null), id);
                             break;
-                        case "progress":
-                            last = Progress.parse(data);
-                            tell(last);
-                            break;
                         case "preview":
-                            // a frame comes on its own; the listener sees it with the latest figures
-                            ObjectNode merged = last == null ? Transport.JSON.createObjectNode()
-                                    : ((ObjectNode) last.raw()).deepCopy();
-                            merged.set("preview", data.get("preview"));
-                            tell(Progress.parse(merged));
+                            // a frame comes just before the progress event it belongs to
+                            preview = data.get("preview");
+                            break;
+                        case "progress":
+                            if (preview != null && data.isObject()) {
+                                ((ObjectNode) data).set("preview", preview);
+                                preview = null;
+                            }
+                            tell(Progress.parse(data));
                             break;
                         case "result":
                             return finish(JobStatus.parse(data, id));

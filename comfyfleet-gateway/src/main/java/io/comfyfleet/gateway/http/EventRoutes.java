@@ -25,8 +25,9 @@ import tools.jackson.databind.node.ObjectNode;
  * API; clients fall back to polling {@code /status} where it answers 404).
  *
  * <p>Events: {@code status} when the state changes ({@code {id, status, delayTime, executionTime, retries,
- * workerId?}}), {@code progress} with the worker's latest IN_PROGRESS output (its preview frame left out),
- * {@code preview} with that frame ({@code {"preview": "data:image/jpeg;base64,..."}}), and {@code result}
+ * workerId?}}), {@code preview} with the latest preview frame when the update has one ({@code {"preview":
+ * "data:image/jpeg;base64,..."}}), sent just before {@code progress} with the worker's IN_PROGRESS output (the
+ * frame left out), and {@code result}
  * with the final {@code /status} object, after which the stream ends. Every event carries the job version as
  * its {@code id}; a client reconnecting with {@code Last-Event-ID} is sent only what changed since.
  */
@@ -119,10 +120,11 @@ final class EventRoutes {
             return; // stored by the gateway itself as JSON; unreadable means nothing to show
         }
         JsonNode preview = output.isObject() ? ((ObjectNode) output).remove("preview") : null;
-        send(out, "progress", id, output);
+        // the frame goes first, so a client can show it with the figures of the progress event that follows
         if (preview != null && preview.isString()) {
             send(out, "preview", id, Json.mapper().createObjectNode().set("preview", preview));
         }
+        send(out, "progress", id, output);
     }
 
     private static void send(OutputStream out, String event, String id, JsonNode data) throws IOException {

@@ -54,7 +54,7 @@ class EventRoutesTest {
         post("/v2/ep1/job-done/w1/" + id, "{\"output\":{\"images\":[]}}");
 
         List<Event> seen = events.get(20, TimeUnit.SECONDS);
-        assertThat(seen).extracting(Event::type).containsSubsequence("status", "status", "progress", "preview", "result");
+        assertThat(seen).extracting(Event::type).containsSubsequence("status", "status", "preview", "progress", "result");
         assertThat(seen.getFirst().data()).contains("\"status\":\"IN_QUEUE\"");
         Event progress = seen.stream().filter(e -> e.type().equals("progress")).findFirst().orElseThrow();
         assertThat(progress.data()).contains("\"percent\":50.0").doesNotContain("preview");
