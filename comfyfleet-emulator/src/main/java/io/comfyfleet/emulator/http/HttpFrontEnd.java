@@ -107,12 +107,15 @@ public final class HttpFrontEnd implements AutoCloseable {
             String sid = clientId == null || clientId.isEmpty() ? UUID.randomUUID().toString().replace("-", "") : clientId;
             ctx.attribute("sid", sid);
             ctx.session.setIdleTimeout(java.time.Duration.ZERO);
+            // ComfyUI answers a connect in one event-loop turn: the node executing at that moment, not
+            // one the engine reaches while this thread is still sending the greeting.
+            var executingNow = engine.executingNodeFor(sid);
             hub.connected(sid, ctx);
             ObjectNode status = Json.MAPPER.createObjectNode();
             status.set("status", engine.queueInfo());
             status.put("sid", sid);
             hub.sendTo(ctx, "status", status);
-            engine.executingNodeFor(sid).ifPresent(node -> {
+            executingNow.ifPresent(node -> {
                 ObjectNode executing = Json.MAPPER.createObjectNode();
                 executing.put("node", node);
                 hub.sendTo(ctx, "executing", executing);

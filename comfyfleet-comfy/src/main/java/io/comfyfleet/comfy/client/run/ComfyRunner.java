@@ -25,7 +25,10 @@ public final class ComfyRunner {
         this(client, Clock.systemUTC());
     }
 
-    /** @param clock source of the run's deadline and timings (tests may pass a fixed one) */
+    /**
+     * @param clock source of the run's deadline, idle checks and timings. Waits themselves use real time,
+     *              so a clock that does not advance disables the overall timeout and the idle check.
+     */
     public ComfyRunner(ComfyClient client, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
         this.clock = Objects.requireNonNull(clock, "clock");
