@@ -86,9 +86,37 @@ class RunpodCompatibilityTest {
                         + "{\"filename\":\"second.png\",\"type\":\"s3_url\",\"data\":\"" + s3Url + "\"}]}}";
             }
             reply(ex, 200, "application/json", body);
+        } else if (path.equals("/v2/rp-endpoint/status/timed-out-e1")) {
+            reply(ex, 200, "application/json", "{\"id\":\"timed-out-e1\",\"status\":\"TIMED_OUT\","
+                    + "\"error\":\"execution timeout exceeded\"}");
+        } else if (path.equals("/v2/rp-endpoint/status/failed-e1")) {
+            // RunPod's Python worker reports an exception as a plain error string, without details
+            reply(ex, 200, "application/json", "{\"id\":\"failed-e1\",\"status\":\"FAILED\","
+                    + "\"error\":\"Workflow validation failed\"}");
         } else {
             reply(ex, 404, "text/plain", "404 page not found");
         }
+    }
+
+    @Test
+    void terminalStatesOfARunpodJobBecomeTypedExceptions() {
+        Endpoint ep = ComfyFleetClient.builder()
+                .baseUrl("http://127.0.0.1:" + runpod.getAddress().getPort() + "/v2").apiKey(KEY).build()
+                .endpoint("rp-endpoint");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ep.job("timed-out-e1").await(Duration.ofSeconds(5)))
+                .isInstanceOfSatisfying(JobTimedOutException.class, e -> {
+                    assertThat(e.lastState()).isEqualTo(JobState.TIMED_OUT);
+                    assertThat(e.serverMessage()).isEqualTo("execution timeout exceeded");
+                    assertThat(e.jobId()).isEqualTo("timed-out-e1");
+                });
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ep.job("failed-e1").await(Duration.ofSeconds(5)))
+                .isInstanceOfSatisfying(JobFailedException.class, e -> {
+                    assertThat(e.serverMessage()).isEqualTo("Workflow validation failed");
+                    assertThat(e.details()).isNull();
+                });
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ep.status("gone-e1"))
+                .isInstanceOfSatisfying(NotFoundException.class,
+                        e -> assertThat(e.serverMessage()).isEqualTo("404 page not found"));
     }
 
     private static void reply(HttpExchange ex, int status, String type, String body) throws IOException {
