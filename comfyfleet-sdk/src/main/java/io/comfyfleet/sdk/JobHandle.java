@@ -126,7 +126,9 @@ public final class JobHandle {
                 Thread.currentThread().interrupt();
                 throw new ComfyFleetException("interrupted while waiting for job " + id, id, 0, null, e);
             }
-            // the connection ended without a result (a proxy cut it, the gateway restarted): resume after lastId
+            // the connection ended without a result (a proxy cut it, the gateway restarted): resume after
+            // lastId, after a pause so a server that keeps ending streams at once is not called in a hot loop
+            pause(deadline);
         }
     }
 
@@ -146,12 +148,18 @@ public final class JobHandle {
             if (left <= 0) {
                 throw waitedTooLong(timeout, status.state());
             }
-            try {
-                Thread.sleep(Math.max(1, Math.min(endpoint.client().pollInterval().toMillis(), left / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ComfyFleetException("interrupted while waiting for job " + id, id, 0, null, e);
-            }
+            pause(deadline);
+        }
+    }
+
+    /** Waits one poll interval, or less when the deadline comes first. */
+    private void pause(long deadline) {
+        long leftMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+        try {
+            Thread.sleep(Math.max(1, Math.min(endpoint.client().pollInterval().toMillis(), leftMs)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ComfyFleetException("interrupted while waiting for job " + id, id, 0, null, e);
         }
     }
 

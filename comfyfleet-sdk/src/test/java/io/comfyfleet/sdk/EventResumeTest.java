@@ -69,7 +69,8 @@ class EventResumeTest {
     @Test
     void reconnectsAfterTheLastEventAndFinishes() {
         ComfyFleetClient client = ComfyFleetClient.builder()
-                .baseUrl("http://127.0.0.1:" + server.getAddress().getPort() + "/v2").apiKey("k").build();
+                .baseUrl("http://127.0.0.1:" + server.getAddress().getPort() + "/v2").apiKey("k")
+                .pollInterval(Duration.ofMillis(50)).build();
         List<Progress> seen = new CopyOnWriteArrayList<>();
 
         JobResult result = client.endpoint("ep").job("job-1").onProgress(seen::add).await(Duration.ofSeconds(10));
