@@ -54,7 +54,10 @@ public final class Endpoint {
      * Submits a workflow with {@code POST /runsync} and waits up to {@code timeout} for its result. The server
      * holds the request up to 90 s (RunPod's limit); a longer job is then followed like {@link JobHandle#await}.
      *
-     * @throws JobFailedException, JobCancelledException, JobTimedOutException as {@link JobHandle#await}
+     * @throws JobFailedException      when the job FAILED
+     * @throws JobCancelledException   when it was cancelled
+     * @throws JobTimedOutException    when the server timed it out or {@code timeout} passed first
+     * @throws RequestRejectedException when the server refuses the request
      */
     public JobResult runSync(Workflow workflow, List<InputImage> images, RunOptions options, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
