@@ -3,6 +3,7 @@ package io.comfyfleet.gateway.http;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobNotFoundException;
 import io.comfyfleet.core.job.JobState;
+import io.comfyfleet.core.job.JobStoreException;
 import io.comfyfleet.gateway.auth.Access;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.jobs.JobFeed;
@@ -32,6 +33,7 @@ import tools.jackson.databind.node.ObjectNode;
  * its {@code id}; a client reconnecting with {@code Last-Event-ID} is sent only what changed since.
  */
 final class EventRoutes {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EventRoutes.class);
     /** How often a silent stream sends a comment, so proxies keep it open and a gone client is noticed. */
     static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
@@ -85,6 +87,9 @@ final class EventRoutes {
             // the client went away: nothing to answer
         } catch (JobNotFoundException e) {
             // the job was deleted (TTL, retention) while followed: the stream just ends
+        } catch (JobStoreException e) {
+            // the answer has begun, so no error status can be sent: end the stream; the client reconnects
+            log.warn("event stream of job {} ended: the job store is unavailable", jobId, e);
         }
     }
 
