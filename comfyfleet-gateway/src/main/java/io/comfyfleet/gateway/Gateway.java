@@ -53,7 +53,7 @@ public final class Gateway implements AutoCloseable {
         WorkerService workerService = new WorkerService(store, events, workers, clock, config.server().lease());
         OutputFiles files = new OutputFiles(config.server().dataDir());
         this.housekeeping = new Housekeeping(store, events, jobs, files, clock, config.server().sweepInterval(),
-                config.server().retention());
+                config.server().retention(), config.server().runsyncRetention());
         this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
                 new JobFeed(jobs, events), clock);
     }
