@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "comfyfleet 0.1.0",
         description = "Serve ComfyUI workflows as a RunPod-compatible serverless API.",
-        subcommands = {CommandLine.HelpCommand.class, GatewayCommand.class, WorkerCommand.class, EmulatorCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, GatewayCommand.class, WorkerCommand.class, EmulatorCommand.class,
+                BenchCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
