@@ -8,6 +8,7 @@ import io.comfyfleet.gateway.config.StoreSettings;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import io.comfyfleet.gateway.http.HttpServer;
 import io.comfyfleet.gateway.jobs.JobEvents;
+import io.comfyfleet.gateway.jobs.JobFeed;
 import io.comfyfleet.gateway.jobs.JobService;
 import io.comfyfleet.gateway.jobs.Housekeeping;
 import io.comfyfleet.gateway.jobs.WorkerService;
@@ -53,7 +54,8 @@ public final class Gateway implements AutoCloseable {
         OutputFiles files = new OutputFiles(config.server().dataDir());
         this.housekeeping = new Housekeeping(store, events, jobs, files, clock, config.server().sweepInterval(),
                 config.server().retention(), config.server().runsyncRetention());
-        this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files, clock);
+        this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
+                new JobFeed(jobs, events), clock);
     }
 
     /**

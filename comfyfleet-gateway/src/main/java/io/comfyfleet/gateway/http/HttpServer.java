@@ -2,6 +2,7 @@ package io.comfyfleet.gateway.http;
 
 import io.comfyfleet.gateway.auth.Access;
 import io.comfyfleet.gateway.config.ServerSettings;
+import io.comfyfleet.gateway.jobs.JobFeed;
 import io.comfyfleet.gateway.jobs.JobService;
 import io.comfyfleet.gateway.jobs.WorkerService;
 import io.comfyfleet.gateway.outputs.OutputFiles;
@@ -23,10 +24,12 @@ public final class HttpServer implements AutoCloseable {
 
     /** Builds the server with every route; {@link #start()} opens the port. */
     public HttpServer(ServerSettings server, Access access, JobService jobs, WorkerService workers, OutputFiles files,
-            Clock clock) {
+            JobFeed feed, Clock clock) {
         ClientRoutes client = new ClientRoutes(access, jobs, server, clock);
         WorkerRoutes worker = new WorkerRoutes(access, workers, server);
         OutputRoutes outputs = new OutputRoutes(access, jobs, files, server);
+        EventRoutes events = new EventRoutes(access, feed, clock);
+        DocsRoutes docs = new DocsRoutes();
         this.app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.jetty.threadPool = threadPool();
@@ -44,6 +47,8 @@ public final class HttpServer implements AutoCloseable {
             client.register(config.routes);
             worker.register(config.routes);
             outputs.register(config.routes);
+            events.register(config.routes);
+            docs.register(config.routes);
         });
     }
 

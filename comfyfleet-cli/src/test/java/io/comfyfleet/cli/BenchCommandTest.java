@@ -1,0 +1,96 @@
+package io.comfyfleet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.comfy.Json;
+import io.comfyfleet.gateway.Gateway;
+import io.comfyfleet.gateway.config.ConfigLoader;
+import io.comfyfleet.gateway.config.GatewayConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
+
+/** {@code comfyfleet bench} against a real gateway whose jobs a protocol-speaking test worker completes. */
+class BenchCommandTest {
+    static final String CLIENT_KEY = "bench-client-key-0123456789";
+    static final String WORKER_KEY = "bench-worker-key-0123456789";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void runsEveryJobAndWritesBothReports() throws Exception {
+        GatewayConfig config = new ConfigLoader(name -> null).parse("""
+                server: {host: 127.0.0.1, port: 0, dataDir: data, jobTakeHold: 1s, jobStopHold: 1s}
+                endpoints:
+                  - name: ep
+                    clientKeys: [%s]
+                    workerKeys: [%s]
+                """.formatted(CLIENT_KEY, WORKER_KEY), "bench test", dir);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger done = new AtomicInteger();
+        try (Gateway gateway = Gateway.start(config, Gateway.openStore(config.store()), Clock.systemUTC())) {
+            String root = "http://127.0.0.1:" + gateway.port() + "/v2/ep";
+            Thread worker = Thread.ofVirtual().start(() -> work(root, stop, done));
+            Path json = dir.resolve("bench.json");
+            Path markdown = dir.resolve("bench.md");
+            StringWriter out = new StringWriter();
+            CommandLine cli = Main.commandLine();
+            cli.setOut(new PrintWriter(out));
+            int exit = cli.execute("bench", "--url", "http://127.0.0.1:" + gateway.port() + "/v2", "--endpoint", "ep",
+                    "--key", CLIENT_KEY, "--clients", "2", "--jobs", "6", "--json", json.toString(),
+                    "--markdown", markdown.toString());
+            stop.set(true);
+            worker.join(Duration.ofSeconds(5));
+
+            assertThat(exit).isZero();
+            assertThat(done).hasValue(6);
+            JsonNode report = Json.MAPPER.readTree(Files.readString(json));
+            assertThat(report.path("jobs").asInt()).isEqualTo(6);
+            assertThat(report.path("completed").asInt()).isEqualTo(6);
+            assertThat(report.path("throughputPerSecond").asDouble()).isPositive();
+            assertThat(report.path("end_to_end_latency_ms").path("p50").asLong()).isNotNegative();
+            assertThat(Files.readString(markdown)).contains("| end-to-end latency |", "| jobs (completed) | 6 (6) |");
+            assertThat(out.toString()).contains("wrote " + json);
+        }
+    }
+
+    /** Takes jobs and completes each with an empty worker-comfyui result, until told to stop. */
+    private static void work(String root, AtomicBoolean stop, AtomicInteger done) {
+        HttpClient http = HttpClient.newHttpClient();
+        while (!stop.get()) {
+            try {
+                HttpResponse<String> job = http.send(HttpRequest.newBuilder(URI.create(root + "/job-take/w1"))
+                        .header("Authorization", WORKER_KEY).build(), HttpResponse.BodyHandlers.ofString());
+                if (job.statusCode() != 200) {
+                    continue;
+                }
+                String id = Json.MAPPER.readTree(job.body()).path("id").asString();
+                HttpResponse<String> finished = http.send(HttpRequest.newBuilder(URI.create(root + "/job-done/w1/" + id))
+                        .header("Authorization", WORKER_KEY)
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"output\":{\"images\":[]}}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (finished.statusCode() == 200) {
+                    done.incrementAndGet();
+                }
+            } catch (Exception e) {
+                if (stop.get()) {
+                    return;
+                }
+            }
+        }
+    }
+}

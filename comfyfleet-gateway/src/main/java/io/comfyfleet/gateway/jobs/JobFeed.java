@@ -1,0 +1,58 @@
+package io.comfyfleet.gateway.jobs;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobNotFoundException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.zip.CRC32;
+
+/**
+ * A job's successive versions for live followers (the SSE events route): woken by {@link JobEvents} when the
+ * job changes, never by polling. A version names what a follower has seen, so a reconnecting one
+ * ({@code Last-Event-ID}) is not sent the same state twice.
+ */
+public final class JobFeed {
+    private final JobService jobs;
+    private final JobEvents events;
+
+    public JobFeed(JobService jobs, JobEvents events) {
+        this.jobs = jobs;
+        this.events = events;
+    }
+
+    /**
+     * The job once its version differs from {@code seen} (at once when it already does, or {@code seen} is
+     * null), or as it is when {@code wait} runs out or the gateway stops.
+     *
+     * @throws JobNotFoundException when the job does not exist (any more) or is of another endpoint
+     */
+    public Job next(String endpoint, String jobId, String seen, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        try (var watch = events.watchJob(jobId)) {
+            while (true) {
+                Job job = jobs.status(endpoint, jobId);
+                long left = deadline - System.nanoTime();
+                if (!version(job).equals(seen) || left <= 0 || events.isStopping()) {
+                    return job;
+                }
+                watch.await(Duration.ofNanos(left));
+            }
+        }
+    }
+
+    /** True once the gateway is stopping: followers should end their streams. */
+    public boolean stopping() {
+        return events.isStopping();
+    }
+
+    /**
+     * What a follower can see of the job, as a short text: its state and a checksum of its output, error,
+     * worker and retries. Times are left out: they change every millisecond without anything happening.
+     */
+    public static String version(Job job) {
+        CRC32 crc = new CRC32();
+        String seen = job.outputJson() + "\u0000" + job.error() + "\u0000" + job.workerId() + "\u0000" + job.retries();
+        crc.update(seen.getBytes(StandardCharsets.UTF_8));
+        return job.state().name() + "." + Long.toHexString(crc.getValue());
+    }
+}

@@ -1,0 +1,145 @@
+package io.comfyfleet.sdk;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One serverless endpoint: submit workflows, wait for them, look at and manage its queue.
+ * Obtain with {@link ComfyFleetClient#endpoint(String)}; thread-safe.
+ */
+public final class Endpoint {
+    private final ComfyFleetClient client;
+    private final String id;
+    private final String root;
+    // learnt once: RunPod has no /events route, so after the first 404 every wait polls
+    private final AtomicBoolean eventsAbsent = new AtomicBoolean();
+
+    Endpoint(ComfyFleetClient client, String id) {
+        this.client = client;
+        this.id = id;
+        this.root = "/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
+    }
+
+    /** The endpoint id. */
+    public String id() {
+        return id;
+    }
+
+    /**
+     * Submits a workflow ({@code POST /run}) and returns at once.
+     *
+     * @param images  uploaded before the workflow runs (may be empty)
+     * @param options webhook, policy, previews ({@link RunOptions#defaults()})
+     * @throws RequestRejectedException when the server refuses the request (its message says why)
+     * @throws UnauthorizedException    when the key is not accepted
+     * @throws NotFoundException        when the endpoint does not exist
+     */
+    public JobHandle run(Workflow workflow, List<InputImage> images, RunOptions options) {
+        var answer = client.transport().post(path("/run"), body(workflow, images, options), null);
+        return new JobHandle(this, requireId(answer.path("id").asString(null)));
+    }
+
+    /** {@link #run(Workflow, List, RunOptions)} without images and with default options. */
+    public JobHandle run(Workflow workflow) {
+        return run(workflow, List.of(), RunOptions.defaults());
+    }
+
+    /**
+     * Submits a workflow with {@code POST /runsync} and waits up to {@code timeout} for its result. The server
+     * holds the request up to 90 s (RunPod's limit); a longer job is then followed like {@link JobHandle#await}.
+     *
+     * @throws JobFailedException      when the job FAILED
+     * @throws JobCancelledException   when it was cancelled
+     * @throws JobTimedOutException    when the server timed it out or {@code timeout} passed first
+     * @throws RequestRejectedException when the server refuses the request
+     */
+    public JobResult runSync(Workflow workflow, List<InputImage> images, RunOptions options, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long holdMs = Math.max(1_000, Math.min(timeout.toMillis(), 90_000));
+        var answer = client.transport().post(path("/runsync?wait=" + holdMs), body(workflow, images, options), null,
+                Duration.ofMillis(holdMs).plus(client.requestTimeout()));
+        JobStatus status = JobStatus.parse(answer, null);
+        JobHandle handle = new JobHandle(this, requireId(status.id()));
+        if (status.state().isTerminal()) {
+            return handle.finish(status);
+        }
+        return handle.await(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+
+    /** A handle on an existing job, e.g. one submitted by another process; no request is made. */
+    public JobHandle job(String jobId) {
+        return new JobHandle(this, requireId(jobId));
+    }
+
+    /**
+     * The job's status now ({@code GET /status/{id}}).
+     *
+     * @throws NotFoundException when the job does not exist (any more)
+     */
+    public JobStatus status(String jobId) {
+        requireId(jobId);
+        return JobStatus.parse(client.transport().get(path("/status/" + enc(jobId)), jobId), jobId);
+    }
+
+    /** Job and worker counts ({@code GET /health}). */
+    public Health health() {
+        return Health.parse(client.transport().get(path("/health"), null));
+    }
+
+    /** Removes every queued job ({@code POST /purge-queue}); running jobs go on. Returns how many were removed. */
+    public int purgeQueue() {
+        return client.transport().post(path("/purge-queue"), null, null).path("removed").asInt(0);
+    }
+
+    ObjectNode body(Workflow workflow, List<InputImage> images, RunOptions options) {
+        Objects.requireNonNull(workflow, "workflow");
+        ObjectNode body = Transport.JSON.createObjectNode();
+        ObjectNode input = body.putObject("input");
+        input.set("workflow", workflow.nodes());
+        if (images != null && !images.isEmpty()) {
+            ArrayNode list = input.putArray("images");
+            for (InputImage image : images) {
+                list.addObject().put("name", image.name()).put("image", image.base64());
+            }
+        }
+        (options == null ? RunOptions.defaults() : options).applyTo(body, input);
+        return body;
+    }
+
+    private static String requireId(String jobId) {
+        if (jobId == null || jobId.isBlank()) {
+            throw new IllegalArgumentException("a job id must not be blank");
+        }
+        return jobId;
+    }
+
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    String path(String rest) {
+        return root + rest;
+    }
+
+    Transport transport() {
+        return client.transport();
+    }
+
+    ComfyFleetClient client() {
+        return client;
+    }
+
+    boolean eventsMayWork() {
+        return client.useEvents() && !eventsAbsent.get();
+    }
+
+    void eventsAbsent() {
+        eventsAbsent.set(true);
+    }
+}

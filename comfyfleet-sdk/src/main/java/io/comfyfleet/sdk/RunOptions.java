@@ -1,0 +1,90 @@
+package io.comfyfleet.sdk;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Per-job settings of a run: RunPod's {@code webhook} and {@code policy} (execution timeout, TTL, low priority),
+ * and ComfyFleet's {@code preview} (progress updates carry preview frames). Immutable; start from
+ * {@link #defaults()}.
+ */
+public final class RunOptions {
+    private final String webhook;
+    private final Duration executionTimeout;
+    private final Duration ttl;
+    private final Boolean lowPriority;
+    private final boolean preview;
+    private final Map<String, JsonNode> extraInput;
+
+    private RunOptions(String webhook, Duration executionTimeout, Duration ttl, Boolean lowPriority, boolean preview,
+                       Map<String, JsonNode> extraInput) {
+        this.webhook = webhook;
+        this.executionTimeout = executionTimeout;
+        this.ttl = ttl;
+        this.lowPriority = lowPriority;
+        this.preview = preview;
+        this.extraInput = Map.copyOf(extraInput);
+    }
+
+    /** No webhook, the endpoint's default policy, no previews. */
+    public static RunOptions defaults() {
+        return new RunOptions(null, null, null, null, false, Map.of());
+    }
+
+    /** The URL the server POSTs the result to when the job ends. */
+    public RunOptions webhook(String url) {
+        return new RunOptions(url, executionTimeout, ttl, lowPriority, preview, extraInput);
+    }
+
+    /** The longest the job may run once started (RunPod: 5 s to 7 days). */
+    public RunOptions executionTimeout(Duration timeout) {
+        return new RunOptions(webhook, timeout, ttl, lowPriority, preview, extraInput);
+    }
+
+    /** How long the job may exist from submission, queued time included (RunPod: 10 s to 7 days). */
+    public RunOptions ttl(Duration ttl) {
+        return new RunOptions(webhook, executionTimeout, ttl, lowPriority, preview, extraInput);
+    }
+
+    public RunOptions lowPriority(boolean low) {
+        return new RunOptions(webhook, executionTimeout, ttl, low, preview, extraInput);
+    }
+
+    /** Ask ComfyFleet workers for preview frames with the progress updates. */
+    public RunOptions preview(boolean preview) {
+        return new RunOptions(webhook, executionTimeout, ttl, lowPriority, preview, extraInput);
+    }
+
+    /** An extra field of {@code input} for workers that read more than the workflow and images. */
+    public RunOptions input(String field, JsonNode value) {
+        Map<String, JsonNode> extra = new LinkedHashMap<>(extraInput);
+        extra.put(field, value);
+        return new RunOptions(webhook, executionTimeout, ttl, lowPriority, preview, extra);
+    }
+
+    /** Adds webhook and policy to the request body and ComfyFleet's extras to its input. */
+    void applyTo(ObjectNode body, ObjectNode input) {
+        extraInput.forEach(input::set);
+        if (preview) {
+            input.put("preview", true);
+        }
+        if (webhook != null) {
+            body.put("webhook", webhook);
+        }
+        if (executionTimeout != null || ttl != null || lowPriority != null) {
+            ObjectNode policy = body.putObject("policy");
+            if (executionTimeout != null) {
+                policy.put("executionTimeout", executionTimeout.toMillis());
+            }
+            if (ttl != null) {
+                policy.put("ttl", ttl.toMillis());
+            }
+            if (lowPriority != null) {
+                policy.put("lowPriority", lowPriority);
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package io.comfyfleet.sdk;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * HTTP to one base URL ({@code .../v2}): JSON in and out, the key on every call, and every failure mapped to
+ * the SDK's typed exceptions in this one place.
+ */
+final class Transport {
+    static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    private final URI base;
+    private final String apiKey;
+    private final Duration requestTimeout;
+    private final HttpClient http;
+
+    Transport(URI base, String apiKey, Duration connectTimeout, Duration requestTimeout) {
+        String text = base.toString();
+        this.base = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+        this.apiKey = apiKey;
+        this.requestTimeout = requestTimeout;
+        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NORMAL).build();
+    }
+
+    HttpClient http() {
+        return http;
+    }
+
+    URI uri(String path) {
+        return URI.create(base + path);
+    }
+
+    HttpRequest.Builder request(String path, Duration timeout) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(timeout);
+        authorize(b);
+        return b;
+    }
+
+    void authorize(HttpRequest.Builder b) {
+        if (apiKey != null && !apiKey.isEmpty()) {
+            // RunPod's SDKs send a bearer token; ComfyFleet and RunPod accept both forms
+            b.header("Authorization", "Bearer " + apiKey);
+        }
+    }
+
+    JsonNode get(String path, String jobId) {
+        return send(request(path, requestTimeout).GET().build(), jobId);
+    }
+
+    JsonNode post(String path, JsonNode body, String jobId) {
+        return post(path, body, jobId, requestTimeout);
+    }
+
+    JsonNode post(String path, JsonNode body, String jobId, Duration timeout) {
+        byte[] bytes = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
+        return send(request(path, timeout).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), jobId);
+    }
+
+    private JsonNode send(HttpRequest request, String jobId) {
+        HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray(), jobId);
+        String body = new String(response.body(), StandardCharsets.UTF_8);
+        if (response.statusCode() / 100 != 2) {
+            throw failure(request, response.statusCode(), body, jobId);
+        }
+        try {
+            return body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
+        } catch (JacksonException e) {
+            throw new ComfyFleetException(describe(request) + " answered HTTP " + response.statusCode()
+                    + " with a body that is not JSON: " + abbreviate(body), jobId, response.statusCode(), body, e);
+        }
+    }
+
+    <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler, String jobId) {
+        try {
+            return http.send(request, handler);
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new ComfyFleetException(describe(request) + " got no answer within "
+                    + request.timeout().map(Duration::toString).orElse("the timeout"), jobId, 0, null, e);
+        } catch (IOException e) {
+            throw new ComfyFleetException(describe(request) + " failed: " + e, jobId, 0, null, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ComfyFleetException(describe(request) + " was interrupted", jobId, 0, null, e);
+        }
+    }
+
+    /** The typed exception for a non-2xx answer; the server's {@code {"error": ...}} text when it sent one. */
+    static ComfyFleetException failure(HttpRequest request, int status, String body, String jobId) {
+        String message = serverMessage(body);
+        String what = describe(request) + " answered HTTP " + status + (message == null ? "" : ": " + message);
+        switch (status) {
+            case 401:
+            case 403:
+                return new UnauthorizedException(what + " (check the API key and that it is a client key of this"
+                        + " endpoint)", jobId, status, message);
+            case 404:
+                return new NotFoundException(what, jobId, message);
+            case 400:
+            case 409:
+            case 413:
+            case 422:
+                return new RequestRejectedException(what, jobId, status, message);
+            default:
+                return new ComfyFleetException(what, jobId, status, message, null);
+        }
+    }
+
+    static String serverMessage(String body) {
+        if (body == null || body.isBlank()) {
+            return null;
+        }
+        try {
+            JsonNode node = JSON.readTree(body);
+            JsonNode error = node.get("error");
+            if (error != null && !error.isNull()) {
+                return error.isString() ? error.asString() : error.toString();
+            }
+        } catch (JacksonException e) {
+            // not JSON (a proxy's HTML page, RunPod's plain-text 404): the text itself is the message
+        }
+        return abbreviate(body.strip());
+    }
+
+    /** True when {@code url} points at the same scheme, host and port as the base URL, so it may get the key. */
+    boolean sameOrigin(URI url) {
+        return Objects.equals(lower(url.getScheme()), lower(base.getScheme()))
+                && Objects.equals(lower(url.getHost()), lower(base.getHost()))
+                && port(url) == port(base);
+    }
+
+    private static String lower(String s) {
+        return s == null ? null : s.toLowerCase(Locale.ROOT);
+    }
+
+    private static int port(URI uri) {
+        if (uri.getPort() != -1) {
+            return uri.getPort();
+        }
+        return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+    }
+
+    static String describe(HttpRequest request) {
+        URI uri = request.uri();
+        return request.method() + " " + uri.getScheme() + "://" + uri.getAuthority() + uri.getRawPath();
+    }
+
+    static String abbreviate(String text) {
+        return text.length() <= 300 ? text : text.substring(0, 300) + "...";
+    }
+}

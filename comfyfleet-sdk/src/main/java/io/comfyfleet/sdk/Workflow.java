@@ -1,0 +1,70 @@
+package io.comfyfleet.sdk;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A ComfyUI workflow in API format ({@code {"<node id>": {"class_type", "inputs"}}}), as ComfyUI's
+ * "Export (API)" writes it. Checked for that shape when created, so a UI-format export fails here, not on a GPU.
+ */
+public final class Workflow {
+    private final ObjectNode nodes;
+
+    private Workflow(ObjectNode nodes) {
+        this.nodes = nodes;
+    }
+
+    /** @throws IllegalArgumentException when the JSON is not an API-format workflow, saying why */
+    public static Workflow of(JsonNode json) {
+        if (json == null || !json.isObject() || json.isEmpty()) {
+            throw new IllegalArgumentException("a workflow must be a non-empty JSON object of nodes in API format"
+                    + " (ComfyUI: Workflow > Export (API))");
+        }
+        if (json.has("nodes") && json.has("links")) {
+            throw new IllegalArgumentException("this is a UI-format workflow (it has \"nodes\" and \"links\");"
+                    + " export it with Workflow > Export (API) instead");
+        }
+        for (Map.Entry<String, JsonNode> node : json.properties()) {
+            if (!node.getValue().path("class_type").isString()) {
+                throw new IllegalArgumentException("workflow node \"" + node.getKey() + "\" has no \"class_type\";"
+                        + " is this an API-format export?");
+            }
+        }
+        return new Workflow(((ObjectNode) json).deepCopy());
+    }
+
+    /** @throws IllegalArgumentException when the text is not JSON or not an API-format workflow */
+    public static Workflow parse(String json) {
+        try {
+            return of(Transport.JSON.readTree(json));
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("the workflow is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Reads an API-format workflow file. */
+    public static Workflow read(Path file) {
+        try {
+            return parse(Files.readString(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read workflow " + file, e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A copy of the nodes. */
+    public ObjectNode json() {
+        return nodes.deepCopy();
+    }
+
+    ObjectNode nodes() {
+        return nodes;
+    }
+}

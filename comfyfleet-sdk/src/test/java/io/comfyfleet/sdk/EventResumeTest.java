@@ -1,0 +1,87 @@
+package io.comfyfleet.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A live event stream cut before the result (a proxy's idle timeout, a gateway restart): the SDK reconnects
+ * with {@code Last-Event-ID} and finishes on the second connection. A scripted server, because the real
+ * gateway never cuts a stream on purpose.
+ */
+class EventResumeTest {
+    HttpServer server;
+    final List<String> lastEventIds = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/v2/ep/events/job-1", this::events);
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private void events(HttpExchange ex) throws IOException {
+        String last = ex.getRequestHeaders().getFirst("Last-Event-ID");
+        lastEventIds.add(String.valueOf(last));
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+        ex.sendResponseHeaders(200, 0);
+        try (OutputStream out = ex.getResponseBody()) {
+            String text = last == null
+                    ? """
+                    : keep-alive
+
+                    event: status
+                    id: IN_PROGRESS.1
+                    data: {"id":"job-1","status":"IN_PROGRESS"}
+
+                    event: progress
+                    id: IN_PROGRESS.2
+                    data: {"percent":25.0,"node_id":"3",
+                    data: "node_type":"KSampler"}
+
+                    """
+                    : """
+                    event: result
+                    id: COMPLETED.3
+                    data: {"id":"job-1","status":"COMPLETED","output":{"images":[]}}
+
+                    """;
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void reconnectsAfterTheLastEventAndFinishes() {
+        ComfyFleetClient client = ComfyFleetClient.builder()
+                .baseUrl("http://127.0.0.1:" + server.getAddress().getPort() + "/v2").apiKey("k")
+                .pollInterval(Duration.ofMillis(50)).build();
+        List<Progress> seen = new CopyOnWriteArrayList<>();
+
+        JobResult result = client.endpoint("ep").job("job-1").onProgress(seen::add).await(Duration.ofSeconds(10));
+
+        assertThat(result.status().state()).isEqualTo(JobState.COMPLETED);
+        assertThat(result.outputs()).isEmpty();
+        assertThat(lastEventIds).containsExactly("null", "IN_PROGRESS.2");
+        // a data field split over two lines is joined with a newline, as the SSE grammar says
+        assertThat(seen).singleElement().satisfies(p -> {
+            assertThat(p.percent()).isEqualTo(25.0);
+            assertThat(p.nodeType()).isEqualTo("KSampler");
+        });
+    }
+}

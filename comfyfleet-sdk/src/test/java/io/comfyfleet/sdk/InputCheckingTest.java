@@ -1,0 +1,71 @@
+package io.comfyfleet.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the SDK refuses or guards against before (or without) asking a server. */
+class InputCheckingTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aUiFormatExportIsRefusedWithWhatToDoInstead() {
+        assertThatThrownBy(() -> Workflow.parse("{\"nodes\": [], \"links\": []}"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Export (API)");
+        assertThatThrownBy(() -> Workflow.parse("{\"3\": {\"inputs\": {}}}"))
+                .hasMessageContaining("node \"3\" has no \"class_type\"");
+        assertThatThrownBy(() -> Workflow.parse("{not json")).hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> Workflow.parse("[]")).hasMessageContaining("non-empty JSON object");
+    }
+
+    @Test
+    void theBuilderNamesTheSettingToFix() {
+        assertThatThrownBy(() -> ComfyFleetClient.builder().build()).hasMessageContaining("baseUrl is required");
+        assertThatThrownBy(() -> ComfyFleetClient.builder().baseUrl("ftp://x/v2").build())
+                .hasMessageContaining("http:// or https://");
+        assertThatThrownBy(() -> ComfyFleetClient.builder().requestTimeout(Duration.ZERO))
+                .hasMessageContaining("requestTimeout");
+        ComfyFleetClient client = ComfyFleetClient.builder().baseUrl("http://127.0.0.1:1/v2").build();
+        assertThatThrownBy(() -> client.endpoint("a/b")).hasMessageContaining("without '/'");
+        assertThatThrownBy(() -> InputImage.of("../x.png", new byte[1])).hasMessageContaining("plain file name");
+    }
+
+    @Test
+    void anOutputNameFromTheServerCannotLeaveTheFolder() {
+        Transport transport = new Transport(java.net.URI.create("http://127.0.0.1:1/v2"), null,
+                Duration.ofSeconds(1), Duration.ofSeconds(1));
+        Output sneaky = new Output("j", "../../escape.png", "image", null, "base64", null, "AAEC", transport,
+                Duration.ofSeconds(1));
+        Path saved = sneaky.saveTo(dir.resolve("out"));
+        assertThat(saved).isEqualTo(dir.resolve("out").resolve("escape.png"));
+        assertThat(saved).hasBinaryContent(new byte[] {0, 1, 2});
+    }
+
+    @Test
+    void anUnreachableServerIsATypedErrorWithoutAStatus() {
+        Endpoint ep = ComfyFleetClient.builder().baseUrl("http://127.0.0.1:1/v2")
+                .connectTimeout(Duration.ofSeconds(2)).build().endpoint("ep");
+        assertThatThrownBy(() -> ep.status("job-1")).isExactlyInstanceOf(ComfyFleetException.class)
+                .satisfies(e -> {
+                    assertThat(((ComfyFleetException) e).httpStatus()).isZero();
+                    assertThat(((ComfyFleetException) e).jobId()).isEqualTo("job-1");
+                    assertThat(e.getMessage()).contains("GET http://127.0.0.1:1/v2/ep/status/job-1");
+                });
+    }
+
+    @Test
+    void aProxyErrorPageBecomesTheMessage() {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://h/v2/ep/run")).build();
+        ComfyFleetException e = Transport.failure(request, 502, "<html>Bad Gateway</html>", null);
+        assertThat(e).isExactlyInstanceOf(ComfyFleetException.class);
+        assertThat(e.httpStatus()).isEqualTo(502);
+        assertThat(e.serverMessage()).isEqualTo("<html>Bad Gateway</html>");
+        assertThat(Transport.failure(request, 400, "{\"error\":\"\\\"input\\\" is required\"}", null))
+                .isInstanceOf(RequestRejectedException.class).hasMessageContaining("\"input\" is required");
+    }
+}
