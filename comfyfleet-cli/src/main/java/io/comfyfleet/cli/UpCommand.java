@@ -5,6 +5,7 @@ import io.comfyfleet.cli.up.FleetStack;
 import io.comfyfleet.cli.up.StartupReport;
 import io.comfyfleet.cli.up.UpConfig;
 import io.comfyfleet.cli.up.UpConfigLoader;
+import io.comfyfleet.fleet.FleetConfigException;
 import io.comfyfleet.gateway.config.ConfigException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -61,6 +62,9 @@ final class UpCommand implements Callable<Integer> {
         FleetStack stack;
         try {
             stack = FleetStack.start(up, Duration.ofMillis(scalePeriodMs), Clock.systemUTC());
+        } catch (FleetConfigException e) {
+            System.err.println("comfyfleet up: invalid configuration: " + e.getMessage() + " (see the workers section)");
+            return 2;
         } catch (RuntimeException e) {
             // a port in use, a data folder that cannot be written, a database that cannot be opened
             System.err.println("comfyfleet up: could not start: " + e.getMessage()
