@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param lease                a taken job goes back to the queue when its worker is silent this long
  * @param retention            how long finished jobs (and their output files) are kept
  * @param sweepInterval        how often leases, timeouts, TTL and retention are checked
+ * @param metricsToken         when set, {@code /metrics} answers only requests carrying it as
+ *                             {@code Authorization: Bearer <token>}; empty: {@code /metrics} is open
  */
 public record ServerSettings(
         String host,
@@ -34,4 +36,5 @@ public record ServerSettings(
         Duration jobStopHold,
         Duration lease,
         Duration retention,
-        Duration sweepInterval) {}
+        Duration sweepInterval,
+        Optional<Secret> metricsToken) {}

@@ -41,7 +41,10 @@ public final class WorkerRegistry {
 
     /** The worker was given these jobs. */
     public void gaveJobs(String endpoint, String workerId, List<String> jobIds) {
-        update(endpoint, workerId, s -> s.jobs.addAll(jobIds));
+        update(endpoint, workerId, s -> {
+            s.jobs.addAll(jobIds);
+            s.lastJob = jobIds.isEmpty() ? s.lastJob : jobIds.getLast();
+        });
     }
 
     /** The worker reported the final result of a job. */
@@ -80,6 +83,21 @@ public final class WorkerRegistry {
         return s != null && s.stopRequested;
     }
 
+    /** The live workers of one endpoint with what the dashboard shows of each, ordered by id. */
+    public List<WorkerDetails> details(String endpoint) {
+        Instant cutoff = clock.instant().minus(liveness);
+        List<WorkerDetails> result = new java.util.ArrayList<>();
+        workers.forEach((key, s) -> {
+            if (key.endpoint().equals(endpoint) && !s.lastSeen.isBefore(cutoff)) {
+                String state = s.unhealthy ? "unhealthy" : (s.saysBusy || !s.jobs.isEmpty()) ? "running" : "idle";
+                result.add(new WorkerDetails(key.workerId(), state, s.firstSeen, s.lastSeen,
+                        List.copyOf(new java.util.TreeSet<>(s.jobs)), s.lastJob, s.stopRequested));
+            }
+        });
+        result.sort(java.util.Comparator.comparing(WorkerDetails::workerId));
+        return result;
+    }
+
     /** Live worker counts of one endpoint. */
     public WorkerCounts counts(String endpoint) {
         forgetSilent();
@@ -112,7 +130,7 @@ public final class WorkerRegistry {
     private void update(String endpoint, String workerId, Consumer<Seen> change) {
         Instant now = clock.instant();
         workers.compute(new Key(endpoint, workerId), (k, s) -> {
-            Seen seen = s == null ? new Seen() : s;
+            Seen seen = s == null ? new Seen(now) : s;
             seen.lastSeen = now;
             change.accept(seen);
             return seen;
@@ -128,5 +146,11 @@ public final class WorkerRegistry {
         volatile boolean saysBusy;
         volatile boolean unhealthy;
         volatile boolean stopRequested;
+        final Instant firstSeen;
+        volatile String lastJob;
+
+        Seen(Instant firstSeen) {
+            this.firstSeen = firstSeen;
+        }
     }
 }
