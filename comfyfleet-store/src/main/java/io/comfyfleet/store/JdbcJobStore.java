@@ -370,9 +370,11 @@ final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public int deleteExpired(Instant now, Instant retainedSince) {
+    public int deleteExpired(Instant now, Instant retainedSince, Instant syncRetainedSince) {
         return deleteInBatches("delete jobs whose TTL ran out", JobSql.DELETE_EXPIRED_BATCH, now)
-                + deleteInBatches("delete finished jobs past retention", JobSql.DELETE_RETAINED_BATCH, retainedSince);
+                + deleteInBatches("delete finished jobs past retention", JobSql.DELETE_RETAINED_BATCH, retainedSince)
+                + deleteInBatches("delete finished runsync jobs past their retention",
+                        JobSql.DELETE_SYNC_RETAINED_BATCH, syncRetainedSince);
     }
 
     private int deleteInBatches(String what, String sql, Instant cutoff) {

@@ -29,11 +29,11 @@ final class JobSql {
 
     /** One statement: pick the oldest live queued jobs (locking them on PostgreSQL) and take them. */
     static String claim(Dialect dialect) {
-        String oldestQueuedIds = "SELECT id FROM jobs WHERE endpoint = ? AND state IN (" + CLAIM.fromSql() + ")"
+        String oldestQueuedIds = "SELECT id FROM jobs WHERE endpoint = ? AND " + CLAIM.expectedState()
                 + " AND expires_at > ? ORDER BY created_at, id LIMIT ?";
         return "UPDATE jobs SET state = " + CLAIM.targetSql()
                 + ", worker_id = ?, started_at = ?, lease_until = ?, run_deadline = ? + execution_timeout_ms"
-                + " WHERE state IN (" + CLAIM.fromSql() + ") AND " + dialect.claimedIds(oldestQueuedIds)
+                + " WHERE " + CLAIM.expectedState() + " AND " + dialect.claimedIds(oldestQueuedIds)
                 + " RETURNING *";
     }
 
@@ -57,12 +57,12 @@ final class JobSql {
 
     static final String CANCEL_JOB = "UPDATE jobs SET state = " + CANCEL.targetSql()
             + ", finished_at = ?, lease_until = NULL, run_deadline = NULL"
-            + " WHERE id = ? AND state IN (" + CANCEL.fromSql() + ") AND expires_at > ? RETURNING *";
+            + " WHERE id = ? AND " + CANCEL.expectedState() + " AND expires_at > ? RETURNING *";
 
     static final String RETRY_JOB = "UPDATE jobs SET state = " + RETRY.targetSql()
             + ", output_json = NULL, error = NULL, retries = retries + 1,"
             + " started_at = NULL, finished_at = NULL, lease_until = NULL, run_deadline = NULL"
-            + " WHERE id = ? AND state IN (" + RETRY.fromSql() + ") AND expires_at > ? RETURNING *";
+            + " WHERE id = ? AND " + RETRY.expectedState() + " AND expires_at > ? RETURNING *";
 
     static final String PURGE_QUEUE = "DELETE FROM jobs WHERE endpoint = ? AND state = 'IN_QUEUE'";
 
@@ -72,7 +72,7 @@ final class JobSql {
     /** A lost worker's job goes back to the queue while it has retries left. */
     static final String REQUEUE_LOST_JOBS = "UPDATE jobs SET state = " + REQUEUE_LOST.targetSql()
             + ", retries = retries + 1, started_at = NULL, lease_until = NULL, run_deadline = NULL"
-            + " WHERE state IN (" + REQUEUE_LOST.fromSql() + ") AND lease_until < ? AND retries < max_retries"
+            + " WHERE " + REQUEUE_LOST.expectedState() + " AND lease_until < ? AND retries < max_retries"
             + " RETURNING *";
 
     /** ... and fails, saying why, when it has none. Attempts = the first run plus every requeue. */
@@ -80,13 +80,13 @@ final class JobSql {
             + ", finished_at = ?, lease_until = NULL, run_deadline = NULL,"
             + " error = 'worker ' || worker_id || ' stopped reporting (its lease ran out); gave up after '"
             + " || CAST(retries + 1 AS TEXT) || ' attempts'"
-            + " WHERE state IN (" + GIVE_UP_LOST.fromSql() + ") AND lease_until < ? AND retries >= max_retries"
+            + " WHERE " + GIVE_UP_LOST.expectedState() + " AND lease_until < ? AND retries >= max_retries"
             + " RETURNING *";
 
     static final String TIME_OUT_OVERDUE = "UPDATE jobs SET state = " + TIME_OUT.targetSql()
             + ", finished_at = ?, lease_until = NULL, run_deadline = NULL,"
             + " error = 'execution timeout of ' || CAST(execution_timeout_ms AS TEXT) || ' ms exceeded'"
-            + " WHERE state IN (" + TIME_OUT.fromSql() + ") AND run_deadline < ? RETURNING *";
+            + " WHERE " + TIME_OUT.expectedState() + " AND run_deadline < ? RETURNING *";
 
     static String runningFor(int ids) {
         return "SELECT id FROM jobs WHERE state = 'IN_PROGRESS' AND worker_id = ? AND id IN ("
@@ -99,6 +99,11 @@ final class JobSql {
 
     static final String DELETE_RETAINED_BATCH = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
             + " WHERE finished_at < ? AND state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT') LIMIT ?)";
+
+    /** Repeats the jobs_finished_sync index's condition word for word, so both databases use that index. */
+    static final String DELETE_SYNC_RETAINED_BATCH = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
+            + " WHERE id LIKE 'sync-%' AND finished_at IS NOT NULL AND finished_at < ?"
+            + " AND state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT') LIMIT ?)";
 
     static final String COUNT_LIVE = "SELECT state, COUNT(*) FROM jobs"
             + " WHERE endpoint = ? AND state IN ('IN_QUEUE', 'IN_PROGRESS') GROUP BY state";

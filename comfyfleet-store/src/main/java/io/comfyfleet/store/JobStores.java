@@ -81,6 +81,19 @@ public final class JobStores {
      *     the message names the URL and what to check
      */
     public static JobStore openPostgres(String jdbcUrl, String user, String password) {
+        return openPostgres(jdbcUrl, user, password, POSTGRES_POOL_SIZE);
+    }
+
+    /**
+     * As {@link #openPostgres(String, String, String)}, with {@code poolSize} connections (1 to 100).
+     *
+     * @throws IllegalArgumentException when the URL is not a PostgreSQL JDBC URL or the pool size is out of range
+     */
+    public static JobStore openPostgres(String jdbcUrl, String user, String password, int poolSize) {
+        if (poolSize < 1 || poolSize > 100) {
+            throw new IllegalArgumentException("the PostgreSQL job store pool needs 1 to 100 connections, got "
+                    + poolSize);
+        }
         if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException("a PostgreSQL job store needs a JDBC URL like"
                     + " jdbc:postgresql://host:5432/database, got " + jdbcUrl);
@@ -90,7 +103,7 @@ public final class JobStores {
         config.setJdbcUrl(jdbcUrl);
         config.setUsername(user);
         config.setPassword(password);
-        config.setMaximumPoolSize(POSTGRES_POOL_SIZE);
+        config.setMaximumPoolSize(poolSize);
         config.setConnectionTimeout(5_000);
         // fail at start, with the reason, rather than on the first request
         config.setInitializationFailTimeout(1);

@@ -32,7 +32,8 @@ final class Migrations {
         } catch (FlywayException e) {
             throw new JobStoreException("cannot bring the " + dialect.name() + " job store at " + where
                     + " up to date: " + e.getMessage()
-                    + " (is this database used by a newer ComfyFleet, or by another program?)", e);
+                    + " (a database whose tables were changed by another program or by a newer ComfyFleet cannot"
+                    + " be migrated: point ComfyFleet at its own database, or upgrade it)", e);
         }
     }
 }

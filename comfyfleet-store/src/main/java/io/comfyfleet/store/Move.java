@@ -43,9 +43,17 @@ enum Move {
         }
     }
 
-    /** The expected states as an SQL list, e.g. {@code 'IN_QUEUE','IN_PROGRESS'} (enum names, never input). */
-    String fromSql() {
-        return from.stream().map(s -> "'" + s.name() + "'").sorted().collect(Collectors.joining(","));
+    /**
+     * The SQL condition on {@code state} this move expects, from enum names (never input). One state is
+     * written {@code state = 'X'}, not {@code IN ('X')}: SQLite uses a partial index ({@code WHERE state =
+     * 'IN_QUEUE'}) only when the query repeats its condition in that form.
+     */
+    String expectedState() {
+        if (from.size() == 1) {
+            return "state = '" + from.iterator().next().name() + "'";
+        }
+        return from.stream().map(s -> "'" + s.name() + "'").sorted()
+                .collect(Collectors.joining(", ", "state IN (", ")"));
     }
 
     /** The target state as an SQL literal. */

@@ -4,13 +4,13 @@ import io.comfyfleet.core.job.JobStoreException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.sql.Statement;
 import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
@@ -36,9 +36,9 @@ final class SqliteDatabase implements Database {
     private final Dialect dialect = new SqliteDialect();
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private final Queue<PendingWrite<?>> pending = new ConcurrentLinkedQueue<>();
-    /** Whether the writer's commits fsync now (synchronous=FULL); guarded by the writer lock. */
-    private boolean syncing = true;
     private final Connection writer;
+    /** Whether the writer's commits fsync now (synchronous=FULL, as opened); guarded by the writer lock. */
+    private boolean syncing = true;
     private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
     private final List<Connection> all = new ArrayList<>();
 

@@ -741,6 +741,24 @@ abstract class JobStoreContractTest {
     }
 
     @Test
+    void runsyncResultsCanBeDeletedSoonerThanRunResults() {
+        inState("sync-a1-u1", COMPLETED);                 // finished at T0+2s
+        inState("run-a1-u1", COMPLETED);                  // finished at T0+2s
+        running("sync-b1-u1");                            // still running: retention does not apply
+        store.renewLeases("w1", List.of("sync-b1-u1"), at(500));
+        enqueue("sync-c1-u1");
+
+        assertThat(store.deleteExpired(at(100), at(0), at(3))).isEqualTo(1);
+
+        assertThat(store.find("sync-a1-u1", at(100))).isEmpty();
+        assertThat(store.find("run-a1-u1", at(100))).isPresent();
+        assertThat(store.find("sync-b1-u1", at(100))).isPresent();
+        assertThat(store.find("sync-c1-u1", at(100))).isPresent();
+        assertThat(store.deleteExpired(at(100), at(3))).as("the two-cutoff form keeps both alike").isEqualTo(1);
+        assertThat(store.find("run-a1-u1", at(100))).isEmpty();
+    }
+
+    @Test
     void deleteExpiredWorksThroughMoreJobsThanOneBatch() {
         for (int i = 0; i < 520; i++) {
             store.enqueue(job("e" + i).ttl(Duration.ofSeconds(10)).build());

@@ -89,7 +89,16 @@ public interface JobStore extends AutoCloseable {
      * Deletes jobs whose TTL ran out, and terminal jobs finished before {@code retainedSince} (result
      * retention). Returns how many were deleted.
      */
-    int deleteExpired(Instant now, Instant retainedSince);
+    default int deleteExpired(Instant now, Instant retainedSince) {
+        return deleteExpired(now, retainedSince, retainedSince);
+    }
+
+    /**
+     * As {@link #deleteExpired(Instant, Instant)}, and also deletes terminal {@code /runsync} jobs (ids made by
+     * {@link JobIds#nextSync()}) finished before {@code syncRetainedSince}: RunPod keeps their results
+     * 1 minute, against 30 for {@code /run}. Returns how many were deleted.
+     */
+    int deleteExpired(Instant now, Instant retainedSince, Instant syncRetainedSince);
 
     /** Counts for {@code /health}. */
     JobCounts counts(String endpoint);

@@ -32,17 +32,30 @@ public final class QueueSweeper implements AutoCloseable {
     private final Clock clock;
     private final Duration period;
     private final Duration retention;
+    private final Duration syncRetention;
     private final SweepListener listener;
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private ScheduledExecutorService loop;
 
     /**
-     * @param period    time between the end of one pass and the start of the next (positive)
-     * @param retention how long a finished job's result is kept (RunPod: 30 min for {@code /run})
-     * @throws IllegalArgumentException for a period that is not positive or a negative retention
+     * A sweeper that keeps every finished job for {@code retention}, {@code /runsync} jobs included.
+     *
+     * @see #QueueSweeper(JobStore, Clock, Duration, Duration, Duration, SweepListener)
      */
     public QueueSweeper(JobStore store, Clock clock, Duration period, Duration retention, SweepListener listener) {
+        this(store, clock, period, retention, retention, listener);
+    }
+
+    /**
+     * @param period        time between the end of one pass and the start of the next (positive)
+     * @param retention     how long a finished job's result is kept (RunPod: 30 min for {@code /run})
+     * @param syncRetention how long a finished {@code /runsync} job's result is kept (RunPod: 1 min); the
+     *                      shorter of the two applies to them
+     * @throws IllegalArgumentException for a period that is not positive or a negative retention
+     */
+    public QueueSweeper(JobStore store, Clock clock, Duration period, Duration retention, Duration syncRetention,
+            SweepListener listener) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -52,8 +65,13 @@ public final class QueueSweeper implements AutoCloseable {
         if (retention == null || retention.isNegative()) {
             throw new IllegalArgumentException("the result retention must be zero or more, got " + retention);
         }
+        if (syncRetention == null || syncRetention.isNegative()) {
+            throw new IllegalArgumentException("the runsync result retention must be zero or more, got "
+                    + syncRetention);
+        }
         this.period = period;
         this.retention = retention;
+        this.syncRetention = syncRetention;
     }
 
     /** Starts sweeping every period on a daemon thread; the first pass runs at once. */
@@ -89,7 +107,7 @@ public final class QueueSweeper implements AutoCloseable {
         Instant now = clock.instant();
         List<Job> timedOut = step("time out overdue jobs", () -> store.timeOutOverdue(now), List.of());
         List<Job> expired = step("expire the leases of silent workers", () -> store.expireLeases(now), List.of());
-        int deleted = step("delete expired jobs", () -> store.deleteExpired(now, now.minus(retention)), 0);
+        int deleted = step("delete expired jobs", () -> store.deleteExpired(now, now.minus(retention), now.minus(syncRetention)), 0);
         SweepReport report = new SweepReport(now,
                 expired.stream().filter(j -> j.state() == JobState.IN_QUEUE).toList(),
                 expired.stream().filter(j -> j.state() == JobState.FAILED).toList(),

@@ -43,12 +43,23 @@ class QueueSweeperTest {
 
         assertThat(store.calls).containsOnly(now).hasSize(3);
         assertThat(store.retainedSinceArgs).containsExactly(now.minus(RETENTION));
+        assertThat(store.syncRetainedSinceArgs).as("runsync jobs kept as long unless told otherwise")
+                .containsExactly(now.minus(RETENTION));
         assertThat(report.at()).isEqualTo(now);
         assertThat(report.timedOut()).extracting(Job::id).containsExactly("slow");
         assertThat(report.requeued()).extracting(Job::id).containsExactly("lost");
         assertThat(report.failed()).extracting(Job::id).containsExactly("gone");
         assertThat(report.deleted()).isEqualTo(7);
         assertThat(heard).containsExactly(report);
+    }
+
+    @Test
+    void runsyncResultsMayBeKeptForAShorterTime() {
+        new QueueSweeper(store, clock, Duration.ofSeconds(1), RETENTION, Duration.ofMinutes(1), heard::add)
+                .sweepOnce();
+
+        assertThat(store.retainedSinceArgs).containsExactly(T0.minus(RETENTION));
+        assertThat(store.syncRetainedSinceArgs).containsExactly(T0.minus(Duration.ofMinutes(1)));
     }
 
     @Test
@@ -118,5 +129,7 @@ class QueueSweeperTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("period");
         assertThatThrownBy(() -> new QueueSweeper(store, clock, Duration.ofSeconds(1), Duration.ofSeconds(-1),
                 heard::add)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention");
+        assertThatThrownBy(() -> new QueueSweeper(store, clock, Duration.ofSeconds(1), RETENTION, null, heard::add))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("runsync");
     }
 }

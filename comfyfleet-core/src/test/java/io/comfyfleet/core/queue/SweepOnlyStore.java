@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class SweepOnlyStore implements JobStore {
     final List<Instant> calls = new CopyOnWriteArrayList<>();
     final List<Instant> retainedSinceArgs = new CopyOnWriteArrayList<>();
+    final List<Instant> syncRetainedSinceArgs = new CopyOnWriteArrayList<>();
     volatile List<Job> nextTimedOut = List.of();
     volatile List<Job> nextExpired = List.of();
     volatile int nextDeleted;
@@ -53,9 +54,10 @@ final class SweepOnlyStore implements JobStore {
     }
 
     @Override
-    public int deleteExpired(Instant now, Instant retainedSince) {
+    public int deleteExpired(Instant now, Instant retainedSince, Instant syncRetainedSince) {
         calls.add(now);
         retainedSinceArgs.add(retainedSince);
+        syncRetainedSinceArgs.add(syncRetainedSince);
         if (failAlwaysDelete) {
             throw new IllegalStateException("disk full (test)");
         }

@@ -1,6 +1,6 @@
 package io.comfyfleet.fleet.local;
 
-import io.comfyfleet.fleet.provider.ProviderConfigException;
+import io.comfyfleet.fleet.FleetConfigException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,14 +10,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How {@link LocalProcessProvider} starts workers: the command, the gateway they talk to, and the slots they run
  * in. Build with {@link #builder}; {@link Builder#build()} validates every key, after which it is immutable.
  *
  * <p>The command is a template: in every argument {@code {workerId}}, {@code {endpoint}}, {@code {slot}} (0-based
- * slot index, handy to give each worker's ComfyUI its own port) and {@code {gpu}} (the GPU index, or {@code cpu})
- * are replaced. {@link WorkerCommands#thisJvm} builds the usual one.
+ * slot index), {@code {port}} ({@code basePort} + slot index: each worker's own ComfyUI port, as in
+ * {@code --comfyui-port {port}}) and {@code {gpu}} (the GPU index, or {@code cpu}) are replaced. {@link WorkerCommands#thisJvm} builds the usual one.
  */
 public final class LocalProcessConfig {
     private final List<String> command;
@@ -27,8 +28,10 @@ public final class LocalProcessConfig {
     private final List<Integer> gpus;
     private final int slotsPerGpu;
     private final int cpuSlots;
+    private final int basePort;
     private final Duration stopGrace;
     private final Map<String, String> extraEnv;
+    private final Set<String> withheldEnv;
     private final Path workDir;
 
     private LocalProcessConfig(Builder b) {
@@ -39,8 +42,10 @@ public final class LocalProcessConfig {
         this.gpus = List.copyOf(b.gpus);
         this.slotsPerGpu = b.slotsPerGpu;
         this.cpuSlots = b.cpuSlots;
+        this.basePort = b.basePort;
         this.stopGrace = b.stopGrace;
         this.extraEnv = Map.copyOf(b.extraEnv);
+        this.withheldEnv = Set.copyOf(b.withheldEnv);
         this.workDir = b.workDir;
     }
 
@@ -83,6 +88,11 @@ public final class LocalProcessConfig {
         return cpuSlots;
     }
 
+    /** The {@code {port}} of slot 0; slot n gets basePort + n. */
+    public int basePort() {
+        return basePort;
+    }
+
     /** The grace {@link LocalProcessProvider#close()} gives each worker. */
     public Duration stopGrace() {
         return stopGrace;
@@ -90,6 +100,11 @@ public final class LocalProcessConfig {
 
     public Map<String, String> extraEnv() {
         return extraEnv;
+    }
+
+    /** Variables of this process's environment that workers do not inherit. */
+    public Set<String> withheldEnv() {
+        return withheldEnv;
     }
 
     /** The workers' working directory; null means this process's. */
@@ -106,8 +121,10 @@ public final class LocalProcessConfig {
         private List<Integer> gpus = List.of();
         private int slotsPerGpu = 1;
         private int cpuSlots = 1;
+        private int basePort = 8188;
         private Duration stopGrace = Duration.ofSeconds(30);
         private final Map<String, String> extraEnv = new LinkedHashMap<>();
+        private final Set<String> withheldEnv = new LinkedHashSet<>();
         private Path workDir;
 
         private Builder(List<String> command, URI gatewayUrl) {
@@ -140,6 +157,12 @@ public final class LocalProcessConfig {
             return this;
         }
 
+        /** The first per-slot port for {@code {port}} (default 8188, ComfyUI's own default). */
+        public Builder basePort(int basePort) {
+            this.basePort = basePort;
+            return this;
+        }
+
         public Builder stopGrace(Duration stopGrace) {
             this.stopGrace = stopGrace;
             return this;
@@ -151,45 +174,61 @@ public final class LocalProcessConfig {
             return this;
         }
 
+        /**
+         * Keeps variables of this process's environment from the workers, such as the gateway's database password
+         * or client keys: a worker runs ComfyUI and its custom nodes, third-party code that needs neither.
+         */
+        public Builder withholdEnv(String... names) {
+            for (String n : names) {
+                withheldEnv.add(Objects.requireNonNull(n, "name"));
+            }
+            return this;
+        }
+
         public Builder workDir(Path workDir) {
             this.workDir = workDir;
             return this;
         }
 
-        /** @throws ProviderConfigException naming the first key that is not usable */
+        /** @throws FleetConfigException naming the first key that is not usable */
         public LocalProcessConfig build() {
             if (command == null || command.isEmpty() || command.stream().anyMatch(a -> a == null || a.isEmpty())) {
-                throw new ProviderConfigException("command",
+                throw new FleetConfigException("command",
                         "must be a program followed by its arguments, none empty, got " + command);
             }
             if (gatewayUrl == null || !("http".equals(gatewayUrl.getScheme()) || "https".equals(gatewayUrl.getScheme()))
                     || gatewayUrl.getHost() == null) {
-                throw new ProviderConfigException("gatewayUrl",
+                throw new FleetConfigException("gatewayUrl",
                         "must be an http(s) URL with a host, like http://127.0.0.1:8080, got " + gatewayUrl);
             }
             if (pingInterval == null || pingInterval.toMillis() < 1000) {
-                throw new ProviderConfigException("pingInterval",
+                throw new FleetConfigException("pingInterval",
                         "must be at least 1 s (RunPod workers ping every interval/1000 whole seconds), got "
                                 + pingInterval);
             }
             if (gpus == null || gpus.stream().anyMatch(g -> g == null || g < 0)) {
-                throw new ProviderConfigException("gpus", "must list GPU indexes 0 or more, got " + gpus);
+                throw new FleetConfigException("gpus", "must list GPU indexes 0 or more, got " + gpus);
             }
             if (new LinkedHashSet<>(gpus).size() != gpus.size()) {
-                throw new ProviderConfigException("gpus", "lists a GPU twice: " + gpus
+                throw new FleetConfigException("gpus", "lists a GPU twice: " + gpus
                         + "; use slotsPerGpu to run several workers on one GPU");
             }
             if (slotsPerGpu < 1) {
-                throw new ProviderConfigException("slotsPerGpu", "must be 1 or more, got " + slotsPerGpu);
+                throw new FleetConfigException("slotsPerGpu", "must be 1 or more, got " + slotsPerGpu);
             }
             if (cpuSlots < 1) {
-                throw new ProviderConfigException("cpuSlots", "must be 1 or more, got " + cpuSlots);
+                throw new FleetConfigException("cpuSlots", "must be 1 or more, got " + cpuSlots);
+            }
+            int slotCount = gpus.isEmpty() ? cpuSlots : gpus.size() * slotsPerGpu;
+            if (basePort < 1 || basePort + slotCount - 1 > 65535) {
+                throw new FleetConfigException("basePort", "must leave room for " + slotCount
+                        + " ports between 1 and 65535, got " + basePort);
             }
             if (stopGrace == null || stopGrace.isNegative()) {
-                throw new ProviderConfigException("stopGrace", "must be 0 seconds or more, got " + stopGrace);
+                throw new FleetConfigException("stopGrace", "must be 0 seconds or more, got " + stopGrace);
             }
             if (workDir != null && !workDir.toFile().isDirectory()) {
-                throw new ProviderConfigException("workDir", "must be an existing directory, got " + workDir);
+                throw new FleetConfigException("workDir", "must be an existing directory, got " + workDir);
             }
             return new LocalProcessConfig(this);
         }

@@ -64,8 +64,9 @@ public final class LocalProcessProvider implements WorkerProvider {
         }
         Slot slot = slots.acquire()
                 .orElseThrow(() -> new NoCapacityException(spec.endpoint(), spec.workerId(), name(), slots.size()));
-        List<String> command = render(config.command(), spec, slot);
+        List<String> command = render(config.command(), spec, slot, config.basePort() + slot.index());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().keySet().removeAll(config.withheldEnv());
         pb.environment().putAll(RunpodEnv.of(config, spec, slot));
         if (config.workDir() != null) {
             pb.directory(config.workDir().toFile());
@@ -91,7 +92,7 @@ public final class LocalProcessProvider implements WorkerProvider {
     }
 
     private void onExit(LocalWorker worker) {
-        slots.release(worker.slot);
+        worker.releaseSlot(slots);
         int code = worker.process.exitValue();
         if (worker.exitedOnItsOwn(clock.instant(), code)) {
             // what it started (its ComfyUI) would hold the GPU with nobody to stop it
@@ -132,6 +133,8 @@ public final class LocalProcessProvider implements WorkerProvider {
         worker.process.onExit().thenRun(() -> {
             // the JDK can only poll for the exit of a process that is not our child, slowly; SIGKILL is final
             worker.tree.killLeftovers();
+            // before completing: whoever waits for the stop may start the next worker in this slot at once
+            worker.releaseSlot(slots);
             workers.remove(id, worker);
             log.info("worker {} of endpoint {} is gone", id, handle.endpoint());
             gone.complete(null);
@@ -157,10 +160,11 @@ public final class LocalProcessProvider implements WorkerProvider {
         if (worker == null) {
             return false;
         }
-        if (worker.markReady(at)) {
-            log.info("worker {} of endpoint {} is ready: cold start {}", workerId, worker.handle.endpoint(),
-                    Duration.between(worker.startedAt, at));
+        if (!worker.markReady(at)) {
+            return false;
         }
+        log.info("worker {} of endpoint {} is ready: cold start {}", workerId, worker.handle.endpoint(),
+                Duration.between(worker.startedAt, at));
         return true;
     }
 
@@ -178,11 +182,12 @@ public final class LocalProcessProvider implements WorkerProvider {
         }
     }
 
-    private static List<String> render(List<String> template, WorkerSpec spec, Slot slot) {
+    private static List<String> render(List<String> template, WorkerSpec spec, Slot slot, int port) {
         return template.stream()
                 .map(a -> a.replace("{workerId}", spec.workerId())
                         .replace("{endpoint}", spec.endpoint())
                         .replace("{slot}", Integer.toString(slot.index()))
+                        .replace("{port}", Integer.toString(port))
                         .replace("{gpu}", slot.gpuLabel()))
                 .toList();
     }

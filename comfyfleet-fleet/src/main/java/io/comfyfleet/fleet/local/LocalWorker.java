@@ -17,6 +17,7 @@ final class LocalWorker {
     private Instant exitedAt;
     private Integer exitCode;
     private CompletableFuture<Void> gone;
+    private boolean slotReleased;
 
     LocalWorker(WorkerHandle handle, Slot slot, Process process, Instant startedAt) {
         this.handle = handle;
@@ -24,6 +25,17 @@ final class LocalWorker {
         this.process = process;
         this.tree = new ProcessTree(process.toHandle());
         this.startedAt = startedAt;
+    }
+
+    /**
+     * Gives the slot back, once: both the exit watcher and a stop under way call this, and a second release could
+     * free the slot of the next worker that got it.
+     */
+    synchronized void releaseSlot(SlotTable slots) {
+        if (!slotReleased) {
+            slotReleased = true;
+            slots.release(slot);
+        }
     }
 
     synchronized FleetWorker view() {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -46,7 +47,7 @@ final class SlotTable {
     }
 
     private long usedOnSameGpu(Slot s) {
-        return slots.stream().filter(o -> used.contains(o.index()) && java.util.Objects.equals(o.gpu(), s.gpu()))
+        return slots.stream().filter(o -> used.contains(o.index()) && Objects.equals(o.gpu(), s.gpu()))
                 .count();
     }
 }

@@ -39,7 +39,7 @@ public interface WorkerProvider extends AutoCloseable {
     /**
      * Records when the worker first asked for a job, which ends its cold start. Only the first call counts.
      *
-     * @return false when no worker has this id
+     * @return true when this call ended the cold start; false for a later call or an unknown id
      */
     boolean markReady(String workerId, Instant at);
 

@@ -1,6 +1,7 @@
 package io.comfyfleet.fleet.scale;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -43,6 +44,37 @@ public record EndpointScaling(String endpoint, int minWorkers, int maxWorkers, D
                             "must be 1 or more jobs per worker, got " + r.jobsPerWorker());
             default -> { }
         }
+    }
+
+    /**
+     * Settings as RunPod (and {@code comfyfleet.yaml}) write them: a scaler type name and one number, seconds for
+     * {@code QUEUE_DELAY} (fractions allowed), jobs per worker for {@code REQUEST_COUNT} (a whole number).
+     *
+     * @throws InvalidScalingException naming the key, for an unknown type or a value out of range
+     */
+    public static EndpointScaling of(String endpoint, int minWorkers, int maxWorkers, Duration idleTimeout,
+            String scalerType, double scalerValue) {
+        String type = scalerType == null ? "" : scalerType.trim().toUpperCase(Locale.ROOT);
+        Scaler scaler = switch (type) {
+            case "QUEUE_DELAY" -> {
+                if (!(scalerValue > 0) || Double.isInfinite(scalerValue)) {
+                    throw new InvalidScalingException(String.valueOf(endpoint), "scaler.value",
+                            "must be a positive number of seconds for QUEUE_DELAY, got " + scalerValue);
+                }
+                yield new Scaler.QueueDelay(Duration.ofNanos(Math.round(scalerValue * 1e9)));
+            }
+            case "REQUEST_COUNT" -> {
+                if (scalerValue != Math.rint(scalerValue) || scalerValue < 1 || scalerValue > Integer.MAX_VALUE) {
+                    throw new InvalidScalingException(String.valueOf(endpoint), "scaler.value",
+                            "must be a whole number of jobs per worker (1 or more) for REQUEST_COUNT, got "
+                                    + scalerValue);
+                }
+                yield new Scaler.RequestCount((int) scalerValue);
+            }
+            default -> throw new InvalidScalingException(String.valueOf(endpoint), "scaler.type",
+                    "must be QUEUE_DELAY or REQUEST_COUNT, got '" + scalerType + "'");
+        };
+        return new EndpointScaling(endpoint, minWorkers, maxWorkers, idleTimeout, scaler);
     }
 
     /** RunPod's defaults for a new endpoint: 0 to 3 workers, 5 s idle timeout, 4 s queue delay. */

@@ -3,7 +3,7 @@ package io.comfyfleet.fleet.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.comfyfleet.fleet.provider.ProviderConfigException;
+import io.comfyfleet.fleet.FleetConfigException;
 import io.comfyfleet.fleet.provider.WorkerSpec;
 import java.net.URI;
 import java.nio.file.Path;
@@ -27,11 +27,13 @@ class LocalProcessConfigTest {
         assertKey(LocalProcessConfig.builder(CMD, GATEWAY).slotsPerGpu(0), "slotsPerGpu");
         assertKey(LocalProcessConfig.builder(CMD, GATEWAY).cpuSlots(0), "cpuSlots");
         assertKey(LocalProcessConfig.builder(CMD, GATEWAY).stopGrace(Duration.ofSeconds(-1)), "stopGrace");
+        assertKey(LocalProcessConfig.builder(CMD, GATEWAY).basePort(0), "basePort");
+        assertKey(LocalProcessConfig.builder(CMD, GATEWAY).cpuSlots(2).basePort(65535), "basePort");
         assertKey(LocalProcessConfig.builder(CMD, GATEWAY).workDir(Path.of("/no/such/dir")), "workDir");
     }
 
     private static void assertKey(LocalProcessConfig.Builder b, String key) {
-        assertThatThrownBy(b::build).isInstanceOf(ProviderConfigException.class)
+        assertThatThrownBy(b::build).isInstanceOf(FleetConfigException.class)
                 .hasMessageContaining("'" + key + "'").extracting("key").isEqualTo(key);
     }
 

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
-/** The local provider on real processes: bash scripts stand in for the worker. */
+/** What is particular to the local provider (environment, GPU slots, output, signals), on real processes. */
 class LocalProcessProviderTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     private static final Duration WAIT = Duration.ofSeconds(15);
@@ -79,7 +79,8 @@ class LocalProcessProviderTest {
 
     @Test
     void aWorkerGetsTheRunpodEnvironmentItsArgumentsAndALoggedOutput() {
-        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).pingInterval(Duration.ofSeconds(3)));
+        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).pingInterval(Duration.ofSeconds(3))
+                .env("EXTRA_SETTING", "on").env("RUNPOD_POD_ID", "overridden by the provider").withholdEnv("HOME"));
 
         WorkerHandle h = p.start(new WorkerSpec("ep1", "w1"));
 
@@ -95,7 +96,10 @@ class LocalProcessProviderTest {
                 .containsEntry("RUNPOD_PING_INTERVAL", "3000")
                 .containsEntry("RUNPOD_SKIP_AUTO_SYSTEM_CHECKS", "true")
                 .containsEntry("COMFYFLEET_DEVICE", "cpu")
-                .containsEntry("ARGS", dir + " w1 ep1 0 cpu")
+                .containsEntry("ARGS", dir + " w1 ep1 0 cpu 8188")
+                .containsEntry("EXTRA_SETTING", "on")
+                .containsKey("PATH")
+                .doesNotContainKey("HOME")
                 .doesNotContainKey("CUDA_VISIBLE_DEVICES");
         assertThat(h).isEqualTo(new WorkerHandle("w1", "ep1", "local", "cpu slot 0"));
         assertThat(p.list()).singleElement().satisfies(w -> {
@@ -161,7 +165,7 @@ class LocalProcessProviderTest {
 
     @Test
     void gpuSlotsSpreadOverGpusBeforeSharingOne() throws Exception {
-        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).gpus(List.of(0, 1)).slotsPerGpu(2));
+        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).gpus(List.of(0, 1)).slotsPerGpu(2).basePort(9000));
         assertThat(p.capacity()).isEqualTo(4);
 
         List<WorkerHandle> handles = new ArrayList<>();
@@ -174,7 +178,7 @@ class LocalProcessProviderTest {
         }
         assertThat(devices).containsExactly("0", "1", "0", "1");
         assertThat(Scripts.recorded(dir, "g3")).containsEntry("COMFYFLEET_DEVICE", "cuda")
-                .containsEntry("ARGS", dir + " g3 ep1 3 1");
+                .containsEntry("ARGS", dir + " g3 ep1 3 1 9003");
         assertThat(handles).extracting(WorkerHandle::placement)
                 .containsExactly("gpu 0 slot 0", "gpu 1 slot 2", "gpu 0 slot 1", "gpu 1 slot 3");
 
@@ -184,18 +188,6 @@ class LocalProcessProviderTest {
 
         p.stop(handles.get(1), Duration.ofSeconds(5)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(p.start(new WorkerSpec("ep2", "g5")).placement()).isEqualTo("gpu 1 slot 2");
-    }
-
-    @Test
-    void readinessEndsTheColdStartOnce() {
-        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM));
-        p.start(new WorkerSpec("ep1", "w1"));
-
-        assertThat(p.markReady("w1", T0.plusSeconds(12))).isTrue();
-        assertThat(p.markReady("w1", T0.plusSeconds(30))).isTrue();
-        assertThat(p.markReady("nobody", T0)).isFalse();
-
-        assertThat(p.list().getFirst().coldStart()).contains(Duration.ofSeconds(12));
     }
 
     @Test
@@ -212,29 +204,5 @@ class LocalProcessProviderTest {
         assertThat(p.list()).isEmpty();
         // the only slot was given back: the next failure is again about the command, not capacity
         assertThatThrownBy(() -> p.start(new WorkerSpec("ep1", "w2"))).isNotInstanceOf(NoCapacityException.class);
-    }
-
-    @Test
-    void twoLiveWorkersCannotShareAnId() {
-        LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).cpuSlots(2));
-        p.start(new WorkerSpec("ep1", "w1"));
-
-        assertThatThrownBy(() -> p.start(new WorkerSpec("ep2", "w1")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'w1'");
-    }
-
-    @Test
-    void closeStopsEveryWorker() {
-        LocalProcessProvider p = new LocalProcessProvider(config(Scripts.UNTIL_TERM).cpuSlots(3).build(), clock);
-        for (int i = 0; i < 3; i++) {
-            p.start(new WorkerSpec("ep1", "c" + i));
-        }
-        for (int i = 0; i < 3; i++) {
-            awaitRecorded("c" + i);
-        }
-
-        p.close();
-
-        assertThat(p.list()).isEmpty();
     }
 }

@@ -12,7 +12,7 @@ import java.util.List;
  */
 public final class Scripts {
     private static final String RECORD = """
-            { env | grep -E '^(RUNPOD_|CUDA_|COMFYFLEET_)' | sort; echo "ARGS=$*"; } > "$1/$RUNPOD_POD_ID.tmp"
+            { env | grep -E '^(RUNPOD_|CUDA_|COMFYFLEET_|PATH=|HOME=|EXTRA_)' | sort; echo "ARGS=$*"; } > "$1/$RUNPOD_POD_ID.tmp"
             mv "$1/$RUNPOD_POD_ID.tmp" "$1/$RUNPOD_POD_ID.env"
             """;
 
@@ -40,7 +40,8 @@ public final class Scripts {
         try {
             Path script = dir.resolve(name + ".sh");
             Files.writeString(script, "#!/usr/bin/env bash\n" + body);
-            return List.of("bash", script.toString(), dir.toString(), "{workerId}", "{endpoint}", "{slot}", "{gpu}");
+            return List.of("bash", script.toString(), dir.toString(), "{workerId}", "{endpoint}", "{slot}", "{gpu}",
+                    "{port}");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

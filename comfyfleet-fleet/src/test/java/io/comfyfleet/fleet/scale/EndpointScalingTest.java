@@ -34,6 +34,25 @@ class EndpointScalingTest {
     }
 
     @Test
+    void fromRunpodTypeAndValue() {
+        assertThat(EndpointScaling.of("ep", 0, 3, Duration.ofSeconds(5), "QUEUE_DELAY", 0.5).scaler())
+                .isEqualTo(new Scaler.QueueDelay(Duration.ofMillis(500)));
+        assertThat(EndpointScaling.of("ep", 0, 3, Duration.ofSeconds(5), "request_count", 4).scaler())
+                .isEqualTo(new Scaler.RequestCount(4));
+        assertThatThrownBy(() -> EndpointScaling.of("ep", 0, 3, Duration.ZERO, "REQUEST_COUNT", 2.5))
+                .isInstanceOf(InvalidScalingException.class).hasMessageContaining("'scaler.value'")
+                .hasMessageContaining("whole number");
+        assertThatThrownBy(() -> EndpointScaling.of("ep", 0, 3, Duration.ZERO, "QUEUE_DELAY", 0))
+                .hasMessageContaining("'scaler.value'");
+        assertThatThrownBy(() -> EndpointScaling.of("ep", 0, 3, Duration.ZERO, "QUEUE_DELAY", Double.NaN))
+                .hasMessageContaining("'scaler.value'");
+        assertThatThrownBy(() -> EndpointScaling.of("ep", 0, 3, Duration.ZERO, "CPU", 1))
+                .hasMessageContaining("'scaler.type' must be QUEUE_DELAY or REQUEST_COUNT, got 'CPU'");
+        assertThatThrownBy(() -> EndpointScaling.of("ep", 0, 3, Duration.ZERO, null, 1))
+                .hasMessageContaining("'scaler.type'");
+    }
+
+    @Test
     void runpodDefaults() {
         EndpointScaling s = EndpointScaling.runpodDefaults("ep1");
         assertThat(s).isEqualTo(new EndpointScaling("ep1", 0, 3, Duration.ofSeconds(5), DELAY));

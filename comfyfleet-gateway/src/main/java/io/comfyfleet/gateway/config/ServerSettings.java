@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param jobStopHold          how long an empty job-stop is held open
  * @param lease                a taken job goes back to the queue when its worker is silent this long
  * @param retention            how long finished jobs (and their output files) are kept
+ * @param runsyncRetention     how long finished {@code /runsync} jobs are kept (RunPod: 1 minute); the
+ *                             shorter of this and {@code retention} applies to them
  * @param sweepInterval        how often leases, timeouts, TTL and retention are checked
  * @param metricsToken         when set, {@code /metrics} answers only requests carrying it as
  *                             {@code Authorization: Bearer <token>}; empty: {@code /metrics} is open
@@ -36,5 +38,6 @@ public record ServerSettings(
         Duration jobStopHold,
         Duration lease,
         Duration retention,
+        Duration runsyncRetention,
         Duration sweepInterval,
         Optional<Secret> metricsToken) {}

@@ -29,13 +29,25 @@ public final class Signals<K> {
     public void signal(K key) {
         Slot slot = slots.get(key);
         if (slot != null) {
-            slot.bump();
+            slot.bump(true);
+        }
+    }
+
+    /**
+     * Wakes one watcher of {@code key} that is waiting now (a queued job needs one worker, and waking all
+     * of them would make each run a claim against the store). Watchers not waiting at this moment still see
+     * the change when they next await.
+     */
+    public void signalOne(K key) {
+        Slot slot = slots.get(key);
+        if (slot != null) {
+            slot.bump(false);
         }
     }
 
     /** Wakes every watcher of every key (shutdown: long-polls then see the gateway is stopping). */
     public void signalAll() {
-        slots.values().forEach(Slot::bump);
+        slots.values().forEach(s -> s.bump(true));
     }
 
     /** How many keys are being watched (a health figure, and lets tests see a long-poll has started). */
@@ -94,11 +106,15 @@ public final class Signals<K> {
             }
         }
 
-        void bump() {
+        void bump(boolean everyone) {
             lock.lock();
             try {
                 generation++;
-                changed.signalAll();
+                if (everyone) {
+                    changed.signalAll();
+                } else {
+                    changed.signal();
+                }
             } finally {
                 lock.unlock();
             }

@@ -4,7 +4,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -13,7 +15,7 @@ import java.util.function.Consumer;
  * The workers the gateway has heard from (job-take, ping, job-done), per endpoint, for {@code /health} and
  * later the autoscaler. Kept in memory: a restarted gateway relearns its workers within one ping interval.
  *
- * <p>A worker is live while heard from within the liveness window. It is {@code running} while it holds
+ * <p>A worker is live while it waits in a job-take or was heard from within the liveness window. It is {@code running} while it holds
  * jobs: those given to it and not yet finished, as corrected by its pings (which list what it runs) and by
  * its job-takes ({@code job_in_progress=0} means it holds none); {@code idle} otherwise; {@code unhealthy}
  * when its ping reported a failed self-check; {@code ready} = idle + running. {@code initializing} and
@@ -29,14 +31,23 @@ public final class WorkerRegistry {
         this.liveness = liveness;
     }
 
-    /** The worker asked for work; {@code busy} is its {@code job_in_progress} flag. */
+    /**
+     * The worker asked for work and now waits in a job-take; {@code busy} is its {@code job_in_progress} flag.
+     * Call {@link #stoppedAsking} when the job-take answers.
+     */
     public void askedForJobs(String endpoint, String workerId, boolean busy) {
         update(endpoint, workerId, s -> {
             s.saysBusy = busy;
             if (!busy) {
                 s.jobs.clear();
             }
+            s.waitingTakes++;
         });
+    }
+
+    /** The worker's job-take answered (with jobs or without). */
+    public void stoppedAsking(String endpoint, String workerId) {
+        update(endpoint, workerId, s -> s.waitingTakes = Math.max(0, s.waitingTakes - 1));
     }
 
     /** The worker was given these jobs. */
@@ -83,13 +94,29 @@ public final class WorkerRegistry {
         return s != null && s.stopRequested;
     }
 
+    /** What is known of each worker of the endpoint heard from recently, by worker id (for the autoscaler). */
+    public Map<String, WorkerSnapshot> snapshot(String endpoint) {
+        forgetSilent();
+        Instant now = clock.instant();
+        Map<String, WorkerSnapshot> result = new HashMap<>();
+        workers.forEach((key, s) -> {
+            if (key.endpoint().equals(endpoint)) {
+                int jobs = Math.max(s.jobs.size(), s.saysBusy ? 1 : 0);
+                result.put(key.workerId(), new WorkerSnapshot(jobs, s.waitingTakes > 0 ? now : s.lastSeen,
+                        jobs > 0 ? null : s.idleSince, s.unhealthy, s.stopRequested));
+            }
+        });
+        return result;
+    }
+
     /** The live workers of one endpoint with what the dashboard shows of each, ordered by id. */
     public List<WorkerDetails> details(String endpoint) {
         Instant cutoff = clock.instant().minus(liveness);
         List<WorkerDetails> result = new java.util.ArrayList<>();
         workers.forEach((key, s) -> {
-            if (key.endpoint().equals(endpoint) && !s.lastSeen.isBefore(cutoff)) {
-                String state = s.unhealthy ? "unhealthy" : (s.saysBusy || !s.jobs.isEmpty()) ? "running" : "idle";
+            boolean live = s.waitingTakes > 0 || !s.lastSeen.isBefore(cutoff);
+            if (key.endpoint().equals(endpoint) && live) {
+                String state = s.unhealthy ? "unhealthy" : s.isBusy() ? "running" : "idle";
                 result.add(new WorkerDetails(key.workerId(), state, s.firstSeen, s.lastSeen,
                         List.copyOf(new java.util.TreeSet<>(s.jobs)), s.lastJob, s.stopRequested));
             }
@@ -107,12 +134,13 @@ public final class WorkerRegistry {
         int unhealthy = 0;
         for (var entry : workers.entrySet()) {
             Seen s = entry.getValue();
-            if (!entry.getKey().endpoint().equals(endpoint) || s.lastSeen.isBefore(cutoff)) {
+            boolean live = s.waitingTakes > 0 || !s.lastSeen.isBefore(cutoff);
+            if (!entry.getKey().endpoint().equals(endpoint) || !live) {
                 continue;
             }
             if (s.unhealthy) {
                 unhealthy++;
-            } else if (s.saysBusy || !s.jobs.isEmpty()) {
+            } else if (s.isBusy()) {
                 running++;
             } else {
                 idle++;
@@ -124,15 +152,19 @@ public final class WorkerRegistry {
     /** Forgets workers not heard from for ten liveness windows, so the map does not grow forever. */
     void forgetSilent() {
         Instant cutoff = clock.instant().minus(liveness.multipliedBy(10));
-        workers.values().removeIf(s -> s.lastSeen.isBefore(cutoff));
+        workers.values().removeIf(s -> s.waitingTakes == 0 && s.lastSeen.isBefore(cutoff));
     }
 
     private void update(String endpoint, String workerId, Consumer<Seen> change) {
         Instant now = clock.instant();
         workers.compute(new Key(endpoint, workerId), (k, s) -> {
             Seen seen = s == null ? new Seen(now) : s;
+            boolean wasBusy = seen.isBusy();
             seen.lastSeen = now;
             change.accept(seen);
+            if (wasBusy && !seen.isBusy()) {
+                seen.idleSince = now;
+            }
             return seen;
         });
     }
@@ -143,6 +175,8 @@ public final class WorkerRegistry {
     private static final class Seen {
         final Set<String> jobs = ConcurrentHashMap.newKeySet();
         volatile Instant lastSeen;
+        volatile Instant idleSince;
+        volatile int waitingTakes;
         volatile boolean saysBusy;
         volatile boolean unhealthy;
         volatile boolean stopRequested;
@@ -151,6 +185,12 @@ public final class WorkerRegistry {
 
         Seen(Instant firstSeen) {
             this.firstSeen = firstSeen;
+            this.lastSeen = firstSeen;
+            this.idleSince = firstSeen;
+        }
+
+        boolean isBusy() {
+            return saysBusy || !jobs.isEmpty();
         }
     }
 }

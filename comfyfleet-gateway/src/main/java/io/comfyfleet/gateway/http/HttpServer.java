@@ -9,6 +9,8 @@ import io.comfyfleet.gateway.metrics.GatewayMetrics;
 import io.comfyfleet.gateway.outputs.OutputFiles;
 import io.javalin.Javalin;
 import java.time.Clock;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +32,7 @@ public final class HttpServer implements AutoCloseable {
         MetricsRoutes metricsRoutes = new MetricsRoutes(metrics, server.metricsToken());
         this.app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
+            config.jetty.threadPool = threadPool();
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.jetty.host = server.host();
@@ -46,6 +49,18 @@ public final class HttpServer implements AutoCloseable {
             dashboardRoutes.register(config.routes);
             metricsRoutes.register(config.routes);
         });
+    }
+
+    /**
+     * Jetty's own loops (acceptors, selectors) on a few platform threads, every request on a virtual thread.
+     * Running the loops on virtual threads too (Javalin's default with virtual threads) let connections be
+     * dropped unanswered under load, when SQLite's native calls held both carrier threads.
+     */
+    private static QueuedThreadPool threadPool() {
+        QueuedThreadPool pool = new QueuedThreadPool(64, 4);
+        pool.setName("comfyfleet-http");
+        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        return pool;
     }
 
     public HttpServer start() {

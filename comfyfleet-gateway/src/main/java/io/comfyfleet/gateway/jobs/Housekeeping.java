@@ -28,13 +28,13 @@ public final class Housekeeping implements SweepListener, AutoCloseable {
     private final QueueSweeper sweeper;
 
     public Housekeeping(JobStore store, JobEvents events, JobService jobs, OutputFiles outputs, Clock clock,
-            Duration period, Duration retention) {
+            Duration period, Duration retention, Duration runsyncRetention) {
         this.store = store;
         this.events = events;
         this.jobs = jobs;
         this.outputs = outputs;
         this.clock = clock;
-        this.sweeper = new QueueSweeper(store, clock, period, retention, this);
+        this.sweeper = new QueueSweeper(store, clock, period, retention, runsyncRetention, this);
     }
 
     /** Removes files of jobs deleted while this gateway was down, then sweeps every period. */

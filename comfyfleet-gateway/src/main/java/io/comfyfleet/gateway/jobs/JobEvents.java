@@ -36,7 +36,7 @@ public final class JobEvents {
 
     /** A job of the endpoint became IN_QUEUE (new, retried, or back from a lost worker). */
     public void queued(String endpoint) {
-        queues.signal(endpoint);
+        queues.signalOne(endpoint);
     }
 
     /** A job changed (state, progress output, or a stream chunk); ends a terminal job's life with its webhook. */

@@ -59,6 +59,8 @@ public final class WorkerService {
                 }
                 watch.await(Duration.ofNanos(left));
             }
+        } finally {
+            registry.stoppedAsking(endpoint, workerId);
         }
     }
 

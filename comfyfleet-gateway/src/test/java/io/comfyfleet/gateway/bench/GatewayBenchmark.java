@@ -78,6 +78,15 @@ public final class GatewayBenchmark {
 
     /** Closed loop: {@code clients} submit /run back to back for {@code seconds}; prints jobs accepted per second. */
     static void throughput(String base, int clients, int seconds) throws Exception {
+        closedLoop("/run", clients, seconds, () -> post(base + "/run", "{\"input\":{\"t\":1}}"));
+        closedLoop("/health (one store read, no write)", clients, seconds, () -> get(base + "/health"));
+    }
+
+    interface Request {
+        void send() throws Exception;
+    }
+
+    static void closedLoop(String what, int clients, int seconds, Request request) throws Exception {
         AtomicInteger accepted = new AtomicInteger();
         long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -85,7 +94,7 @@ public final class GatewayBenchmark {
                 threads.execute(() -> {
                     while (System.nanoTime() < end) {
                         try {
-                            post(base + "/run", "{\"input\":{\"t\":1}}");
+                            request.send();
                             accepted.incrementAndGet();
                         } catch (Exception e) {
                             return;
@@ -94,7 +103,7 @@ public final class GatewayBenchmark {
                 });
             }
         }
-        System.out.printf("%-50s %d clients back to back: %.0f jobs/s%n", "/run throughput", clients,
+        System.out.printf("%-50s %d clients back to back: %.0f requests/s%n", what, clients,
                 accepted.get() / (double) seconds);
     }
 

@@ -51,6 +51,7 @@ class ConfigLoaderTest {
         assertThat(config.server().dataDir()).isEqualTo(BASE.resolve("data"));
         assertThat(config.server().lease()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.server().retention()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(config.server().runsyncRetention()).isEqualTo(Duration.ofMinutes(1));
         assertThat(config.webhooks().attempts()).isEqualTo(3);
     }
 
@@ -97,7 +98,7 @@ class ConfigLoaderTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
                         "server.prot: unknown key; known keys here are [dataDir, host, jobStopHold, jobTakeHold, lease,"
                                 + " maxOutputFile, maxRunBody, maxRunsyncBody, maxStreamChunk, maxWorkerBody, metricsToken, port,"
-                                + " publicUrl, retention, sweepInterval]",
+                                + " publicUrl, retention, runsyncRetention, sweepInterval]",
                         "server.port: must be from 0 to 65535, got 70000",
                         "server.maxRunBody: must be a size like 1048576, 512KB, 10MB or 1GB, got \"lots\"",
                         "server.lease: must be a duration like 500ms, 30s, 10m, 24h or 7d, got \"3 minutes\"",

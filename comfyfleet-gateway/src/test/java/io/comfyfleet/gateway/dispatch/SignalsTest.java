@@ -8,6 +8,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class SignalsTest {
+    // the common pool has one thread on a 2-core machine: waiters need threads of their own
+    private static final java.util.concurrent.ExecutorService THREADS =
+            java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     private final Signals<String> signals = new Signals<>();
 
     @Test
@@ -22,12 +25,27 @@ class SignalsTest {
 
     @Test
     void wakesAWaiterOfThatKeyOnly() throws Exception {
-        var other = CompletableFuture.supplyAsync(() -> awaitOn("other", Duration.ofMillis(300)));
-        var mine = CompletableFuture.supplyAsync(() -> awaitOn("ep", Duration.ofSeconds(10)));
+        var other = CompletableFuture.supplyAsync(() -> awaitOn("other", Duration.ofMillis(300)), THREADS);
+        var mine = CompletableFuture.supplyAsync(() -> awaitOn("ep", Duration.ofSeconds(10)), THREADS);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> signals.watchers("ep") == 1);
         signals.signal("ep");
         assertThat(mine.get(5, TimeUnit.SECONDS)).isTrue();
         assertThat(other.get(5, TimeUnit.SECONDS)).isFalse();
+    }
+
+    @Test
+    void signalOneWakesExactlyOneWaiter() throws Exception {
+        var first = CompletableFuture.supplyAsync(() -> awaitOn("q", Duration.ofSeconds(2)), THREADS);
+        var second = CompletableFuture.supplyAsync(() -> awaitOn("q", Duration.ofSeconds(2)), THREADS);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> signals.watchers("q") == 2);
+        Thread.sleep(100); // both are parked in await, not between watch() and await()
+        signals.signalOne("q");
+        var woken = CompletableFuture.anyOf(first, second).get(5, TimeUnit.SECONDS);
+        assertThat(woken).isEqualTo(true);
+        // the other one was not woken: it ends by its timeout, having seen the change only then
+        long started = System.nanoTime();
+        CompletableFuture.allOf(first, second).get(5, TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThan(Duration.ofMillis(500));
     }
 
     @Test

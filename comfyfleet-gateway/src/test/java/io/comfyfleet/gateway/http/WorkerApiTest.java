@@ -6,6 +6,10 @@ import io.comfyfleet.gateway.support.Reply;
 import io.comfyfleet.gateway.support.TestGateway;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
@@ -16,6 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** RunPod's worker protocol against a real gateway: long-polls, results, stops, leases, timeouts, TTL, retention. */
 class WorkerApiTest {
+    private static final java.util.concurrent.ExecutorService POOL =
+            java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
     @TempDir
     Path dir;
     TestGateway gw;
@@ -52,6 +59,31 @@ class WorkerApiTest {
             assertThat(reply.field("id")).isEqualTo(id);
             // woken by the job, far before the 60 s hold would have ended
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void manyWaitingJobTakesAreCheapAndEachGetsOneJob() throws Exception {
+        // more long-polls than the HTTP server has platform threads (64): each waits on a virtual thread
+        int workers = 150;
+        try (TestGateway slow = new TestGateway(dir.resolve("many"), "  jobTakeHold: 60s")) {
+            List<CompletableFuture<Reply>> waiting = new ArrayList<>();
+            for (int i = 0; i < workers; i++) {
+                String id = "w" + i;
+                waiting.add(CompletableFuture.supplyAsync(() -> slow.worker.get("/v2/ep1/job-take/" + id), POOL));
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> slow.gateway.waitingTakers("ep1") == workers);
+            Set<String> submitted = new HashSet<>();
+            for (int i = 0; i < workers; i++) {
+                submitted.add(slow.run("{\"i\":" + i + "}"));
+            }
+            Set<String> received = new HashSet<>();
+            for (CompletableFuture<Reply> reply : waiting) {
+                Reply r = reply.get(60, TimeUnit.SECONDS);
+                assertThat(r.status()).isEqualTo(200);
+                received.add(r.field("id"));
+            }
+            assertThat(received).isEqualTo(submitted);
         }
     }
 
@@ -180,6 +212,22 @@ class WorkerApiTest {
         assertThat(gw.worker.get("/v2/ep1/job-take/w1").status()).isEqualTo(204);
         gw.gateway.housekeeping().sweepOnce();
         assertThat(gw.status(id).status()).isEqualTo(404);
+    }
+
+    @Test
+    void aFinishedRunsyncJobIsKeptOneMinuteAndARunJobThirty() throws Exception {
+        var sync = CompletableFuture.supplyAsync(() -> gw.client.post("/v2/ep1/runsync?wait=30000", "{\"input\":{}}"));
+        String syncId = gw.take("w1");
+        gw.worker.postAsForm("/v2/ep1/job-done/w1/" + syncId, "{\"output\":1}");
+        assertThat(sync.get(20, TimeUnit.SECONDS).field("status")).isEqualTo("COMPLETED");
+        String runId = gw.run("{}");
+        gw.take("w1");
+        gw.worker.postAsForm("/v2/ep1/job-done/w1/" + runId, "{\"output\":1}");
+
+        gw.clock.advance(Duration.ofSeconds(61));
+        gw.gateway.housekeeping().sweepOnce();
+        assertThat(gw.status(syncId).status()).isEqualTo(404);
+        assertThat(gw.status(runId).status()).isEqualTo(200);
     }
 
     @Test

@@ -1,0 +1,325 @@
+package io.comfyfleet.fleet.autoscale;
+
+import io.comfyfleet.fleet.provider.FleetWorker;
+import io.comfyfleet.fleet.provider.NoCapacityException;
+import io.comfyfleet.fleet.provider.WorkerHandle;
+import io.comfyfleet.fleet.provider.WorkerProvider;
+import io.comfyfleet.fleet.provider.WorkerSpec;
+import io.comfyfleet.fleet.scale.EndpointScaling;
+import io.comfyfleet.fleet.scale.QueueSnapshot;
+import io.comfyfleet.fleet.scale.ScalingDecision;
+import io.comfyfleet.fleet.scale.ScalingPolicy;
+import io.comfyfleet.fleet.scale.WorkerState;
+import io.comfyfleet.fleet.scale.WorkerView;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Keeps every endpoint between its min and max workers: each period it reads the endpoint's queue
+ * ({@link QueueView}) and what the gateway heard from its workers ({@link WorkerStates}), asks the
+ * {@link ScalingPolicy}, and has the {@link WorkerProvider} start and stop workers accordingly.
+ *
+ * <p>Every failure (reading the queue, starting a worker, ...) is logged and counted in {@link #failures()}; the
+ * endpoint is tried again next pass and the other endpoints go on. Only {@link #close()} ends the loop. Passes
+ * never overlap. Time comes from the injected clock; tests call {@link #runOnce()} with a clock they move.
+ *
+ * <p>Workers of an endpoint that is no longer configured are stopped. An endpoint whose workers keep failing before
+ * they become ready gets no new worker for a while (1 s, doubling up to 5 min) until one becomes ready.
+ */
+public final class Autoscaler implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
+
+    private final WorkerProvider provider;
+    private final QueueView queue;
+    private final WorkerStates states;
+    private final AutoscalerSettings settings;
+    private final Clock clock;
+    private final ScalingPolicy policy = new ScalingPolicy();
+    private final Map<String, EndpointScaling> endpoints = new ConcurrentHashMap<>();
+    private final Map<String, List<WorkerView>> lastViews = new ConcurrentHashMap<>();
+    private final ColdStarts coldStarts = new ColdStarts();
+    private final CrashBackoff backoff = new CrashBackoff();
+    private final AtomicLong passes = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private ScheduledExecutorService scheduler;
+    private ScheduledFuture<?> loop;
+
+    /**
+     * @param endpoints the endpoints to scale at first; change them later with {@link #configure} and
+     *                  {@link #remove}
+     * @throws IllegalArgumentException when two settings name the same endpoint
+     */
+    public Autoscaler(WorkerProvider provider, QueueView queue, WorkerStates states,
+            Collection<EndpointScaling> endpoints, AutoscalerSettings settings, Clock clock) {
+        this.provider = Objects.requireNonNull(provider, "provider");
+        this.queue = Objects.requireNonNull(queue, "queue");
+        this.states = Objects.requireNonNull(states, "states");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        for (EndpointScaling e : endpoints) {
+            if (this.endpoints.putIfAbsent(e.endpoint(), e) != null) {
+                throw new IllegalArgumentException("endpoint '" + e.endpoint() + "' is configured twice");
+            }
+        }
+    }
+
+    /** Adds an endpoint or replaces its settings; the next pass uses them. */
+    public void configure(EndpointScaling scaling) {
+        endpoints.put(scaling.endpoint(), Objects.requireNonNull(scaling, "scaling"));
+    }
+
+    /** Stops scaling the endpoint; the next pass stops its workers. */
+    public void remove(String endpoint) {
+        endpoints.remove(endpoint);
+    }
+
+    /**
+     * Runs a pass every {@link AutoscalerSettings#period()} on the given scheduler, the first at once. The caller
+     * owns the scheduler; {@link #close()} only cancels this loop.
+     *
+     * @throws IllegalStateException when already started
+     */
+    public synchronized void start(ScheduledExecutorService scheduler) {
+        if (loop != null) {
+            throw new IllegalStateException("the autoscaler is already started");
+        }
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        long period = settings.period().toNanos();
+        loop = scheduler.scheduleWithFixedDelay(this::runGuarded, 0, period, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Asks for a pass now instead of at the end of the period, for example when a job arrives at an endpoint with
+     * no worker. Does nothing before {@link #start} or after {@link #close()}.
+     */
+    public synchronized void nudge() {
+        if (loop != null && !loop.isCancelled()) {
+            scheduler.execute(this::runGuarded);
+        }
+    }
+
+    /** A task that throws is never run again by the executor, so nothing short of the JVM dying escapes. */
+    private void runGuarded() {
+        try {
+            runOnce();
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Throwable e) {
+            long n = failures.incrementAndGet();
+            log.error("autoscaler pass failed ({} failures so far); trying again in {}", n, settings.period(), e);
+        }
+    }
+
+    /**
+     * One pass over every endpoint now. Never throws for a failure of the queue, the worker states or the provider:
+     * those are logged and counted.
+     *
+     * @return the decision taken for each endpoint that could be decided this pass
+     */
+    public synchronized Map<String, ScalingDecision> runOnce() {
+        Instant now = clock.instant();
+        Map<String, ScalingDecision> decisions = new LinkedHashMap<>();
+        List<FleetWorker> fleet;
+        try {
+            fleet = provider.list();
+        } catch (RuntimeException e) {
+            long n = failures.incrementAndGet();
+            log.error("autoscaler could not list the workers of provider '{}' ({} failures so far); trying again in {}",
+                    provider.name(), n, settings.period(), e);
+            passes.incrementAndGet();
+            return decisions;
+        }
+        for (EndpointScaling scaling : endpoints.values().stream()
+                .sorted((a, b) -> a.endpoint().compareTo(b.endpoint())).toList()) {
+            String endpoint = scaling.endpoint();
+            MDC.put("endpoint", endpoint);
+            try {
+                List<FleetWorker> mine = fleet.stream().filter(w -> w.endpoint().equals(endpoint)).toList();
+                decisions.put(endpoint, scale(scaling, mine, now));
+            } catch (RuntimeException e) {
+                long n = failures.incrementAndGet();
+                log.error("autoscaler could not scale endpoint {} ({} failures so far); trying again in {}",
+                        endpoint, n, settings.period(), e);
+            } finally {
+                MDC.remove("endpoint");
+            }
+        }
+        stopOrphans(fleet);
+        lastViews.keySet().retainAll(endpoints.keySet());
+        passes.incrementAndGet();
+        return decisions;
+    }
+
+    private ScalingDecision scale(EndpointScaling scaling, List<FleetWorker> mine, Instant now) {
+        String endpoint = scaling.endpoint();
+        QueueSnapshot snapshot = queue.snapshot(endpoint, now);
+        List<WorkerView> views = WorkerViews.of(mine, states.activity(endpoint), settings, now);
+        lastViews.put(endpoint, views);
+        ScalingDecision decision = holdBackAfterFailures(endpoint, mine, views,
+                policy.decide(snapshot, views, scaling, now), now);
+        if (decision.isEmpty()) {
+            return decision;
+        }
+        log.info("endpoint {}: start {}, stop {}: {}", endpoint, decision.start(), decision.stop(),
+                String.join("; ", decision.reasons()));
+        Map<String, WorkerHandle> handles = new LinkedHashMap<>();
+        mine.forEach(w -> handles.put(w.workerId(), w.handle()));
+        for (String id : decision.stop()) {
+            stop(handles.get(id));
+        }
+        for (int i = 0; i < decision.start(); i++) {
+            if (!startOne(endpoint)) {
+                break;
+            }
+        }
+        return decision;
+    }
+
+    /**
+     * Unhealthy workers that never became ready count as failures of the endpoint; while it is held back, the
+     * decision's starts are dropped (its stops stand).
+     */
+    private ScalingDecision holdBackAfterFailures(String endpoint, List<FleetWorker> mine, List<WorkerView> views,
+            ScalingDecision decision, Instant now) {
+        Map<String, FleetWorker> byId = new LinkedHashMap<>();
+        mine.forEach(w -> byId.put(w.workerId(), w));
+        int failedEarly = (int) views.stream()
+                .filter(v -> v.state() == WorkerState.UNHEALTHY && byId.get(v.id()).readyAt() == null)
+                .count();
+        if (failedEarly > 0) {
+            Instant until = backoff.failed(endpoint, failedEarly, now);
+            log.warn("endpoint {}: {} worker(s) failed before becoming ready ({} in a row); no new worker before {}",
+                    endpoint, failedEarly, backoff.failures(endpoint), until);
+        }
+        Optional<Instant> held = backoff.heldUntil(endpoint, now);
+        if (decision.start() == 0 || held.isEmpty()) {
+            return decision;
+        }
+        List<String> reasons = new ArrayList<>(decision.reasons());
+        reasons.add("holding back " + decision.start() + " start(s) until " + held.get() + " after "
+                + backoff.failures(endpoint) + " worker failure(s) in a row");
+        return new ScalingDecision(0, decision.stop(), reasons);
+    }
+
+    private boolean startOne(String endpoint) {
+        String id = WorkerIds.next(endpoint);
+        try {
+            provider.start(new WorkerSpec(endpoint, id));
+            return true;
+        } catch (NoCapacityException e) {
+            failures.incrementAndGet();
+            log.warn("endpoint {} wants more workers than provider '{}' can run: {}", endpoint, provider.name(),
+                    e.getMessage());
+            return false;
+        } catch (RuntimeException e) {
+            long n = failures.incrementAndGet();
+            log.error("could not start worker {} of endpoint {} ({} failures so far)", id, endpoint, n, e);
+            return false;
+        }
+    }
+
+    private void stop(WorkerHandle handle) {
+        try {
+            provider.stop(handle, settings.stopGrace()).whenComplete((v, e) -> {
+                if (e != null) {
+                    failures.incrementAndGet();
+                    log.error("stopping worker {} failed", handle.workerId(), e);
+                }
+            });
+        } catch (RuntimeException e) {
+            long n = failures.incrementAndGet();
+            log.error("could not stop worker {} ({} failures so far)", handle.workerId(), n, e);
+        }
+    }
+
+    private void stopOrphans(List<FleetWorker> fleet) {
+        for (FleetWorker w : fleet) {
+            if (!endpoints.containsKey(w.endpoint()) && w.phase() != FleetWorker.Phase.STOPPING) {
+                log.info("worker {} serves endpoint {}, which is no longer configured: stopping it", w.workerId(),
+                        w.endpoint());
+                stop(w.handle());
+            }
+        }
+    }
+
+    /**
+     * The gateway calls this when a worker first asks for a job (its first job-take): that ends its cold start.
+     * Calling it on every job-take is fine; only the first call per worker counts. Unknown ids (workers this
+     * autoscaler did not start) are ignored. Never throws: a failure of the provider is logged and counted.
+     *
+     * @return the worker's cold start, when this call ended it
+     */
+    public Optional<Duration> workerReady(String workerId, Instant at) {
+        try {
+            if (!provider.markReady(workerId, at)) {
+                return Optional.empty();
+            }
+            Optional<FleetWorker> worker = provider.list().stream()
+                    .filter(w -> w.workerId().equals(workerId)).findFirst();
+            worker.ifPresent(w -> backoff.recovered(w.endpoint()));
+            // gone already (stopped in between): its cold start is logged by the provider, not counted here
+            worker.flatMap(FleetWorker::coldStart).ifPresent(d -> coldStarts.record(worker.get().endpoint(), d));
+            return worker.flatMap(FleetWorker::coldStart);
+        } catch (RuntimeException e) {
+            // the gateway calls this while answering a job-take: a provider hiccup must not fail the worker's call
+            long n = failures.incrementAndGet();
+            log.error("could not record that worker {} is ready ({} failures so far)", workerId, n, e);
+            return Optional.empty();
+        }
+    }
+
+    /** The endpoint's workers in RunPod's states as of the last pass (for {@code /health} and the dashboard). */
+    public List<WorkerView> workers(String endpoint) {
+        return lastViews.getOrDefault(endpoint, List.of());
+    }
+
+    /** How many of the endpoint's workers were in each state at the last pass; every state present, maybe 0. */
+    public Map<WorkerState, Integer> countByState(String endpoint) {
+        Map<WorkerState, Integer> counts = new EnumMap<>(WorkerState.class);
+        for (WorkerState s : WorkerState.values()) {
+            counts.put(s, 0);
+        }
+        workers(endpoint).forEach(w -> counts.merge(w.state(), 1, Integer::sum));
+        return counts;
+    }
+
+    /** The endpoint's most recent cold starts (up to 100), oldest first. */
+    public List<Duration> recentColdStarts(String endpoint) {
+        return coldStarts.recent(endpoint);
+    }
+
+    /** Passes run so far. */
+    public long passes() {
+        return passes.get();
+    }
+
+    /** Failures so far: a pass or an endpoint that could not be scaled, a worker that could not start or stop. */
+    public long failures() {
+        return failures.get();
+    }
+
+    /** Cancels the loop (a pass under way finishes). Workers keep running: close the provider to stop them. */
+    @Override
+    public synchronized void close() {
+        if (loop != null) {
+            loop.cancel(false);
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.comfyfleet.gateway.dispatch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.gateway.support.MutableClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WorkerRegistryTest {
+    private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    private final MutableClock clock = new MutableClock(t0);
+    private final WorkerRegistry registry = new WorkerRegistry(clock, Duration.ofSeconds(60));
+
+    @Test
+    void tracksJobsAndIdleSinceForTheAutoscaler() {
+        registry.askedForJobs("ep", "w1", false);
+        assertThat(registry.snapshot("ep").get("w1")).isEqualTo(new WorkerSnapshot(0, t0, t0, false, false));
+
+        clock.advance(Duration.ofSeconds(5));
+        registry.gaveJobs("ep", "w1", List.of("j1"));
+        registry.stoppedAsking("ep", "w1");
+        assertThat(registry.snapshot("ep").get("w1"))
+                .isEqualTo(new WorkerSnapshot(1, t0.plusSeconds(5), null, false, false));
+
+        clock.advance(Duration.ofSeconds(5));
+        registry.finished("ep", "w1", "j1");
+        registry.stopRequested("ep", "w1");
+        assertThat(registry.snapshot("ep").get("w1"))
+                .isEqualTo(new WorkerSnapshot(0, t0.plusSeconds(10), t0.plusSeconds(10), false, true));
+        assertThat(registry.snapshot("other")).isEmpty();
+    }
+
+    @Test
+    void aWorkerWaitingInAJobTakeStaysLiveAndSilentOnesDropOut() {
+        registry.askedForJobs("ep", "waiting", false);
+        registry.askedForJobs("ep", "gone", false);
+        registry.stoppedAsking("ep", "gone");
+        registry.pinged("ep", "sick", List.of(), true);
+        registry.pinged("ep", "busy", List.of("j1", "j2"), false);
+        assertThat(registry.counts("ep")).isEqualTo(new WorkerCounts(2, 0, 3, 1, 0, 1));
+
+        clock.advance(Duration.ofSeconds(61));
+        // only the worker parked in its long-poll is still live
+        assertThat(registry.counts("ep")).isEqualTo(new WorkerCounts(1, 0, 1, 0, 0, 0));
+        assertThat(registry.snapshot("ep").get("waiting").lastSeen()).isEqualTo(clock.instant());
+    }
+}
