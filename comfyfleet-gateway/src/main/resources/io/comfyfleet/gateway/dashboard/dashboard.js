@@ -8,6 +8,8 @@ const SVG = "http://www.w3.org/2000/svg";
 const $ = (id) => document.getElementById(id);
 
 let timer = null;
+// each start (sign-in, filter change) begins a new polling chain; answers of an older chain are dropped
+let generation = 0;
 
 function storedKey() {
   return sessionStorage.getItem(KEY_NAME) || localStorage.getItem(KEY_NAME);
@@ -197,7 +199,7 @@ function renderChart(series) {
 
 // ---- loop ----
 
-async function refresh() {
+async function refresh(gen) {
   try {
     const status = $("status-filter").value;
     const [overview, jobs, series] = await Promise.all([
@@ -205,6 +207,7 @@ async function refresh() {
       api("/dashboard/api/jobs?status=" + encodeURIComponent(status)),
       api("/dashboard/api/series"),
     ]);
+    if (gen !== generation) return;
     renderEndpoints(overview.endpoints);
     renderRunning(overview.running);
     renderWorkers(overview.workers);
@@ -213,6 +216,7 @@ async function refresh() {
     $("connection").textContent = "updated " + new Date().toLocaleTimeString();
     showBoard();
   } catch (e) {
+    if (gen !== generation) return;
     if (e instanceof Unauthorized) {
       forgetKey();
       showSignIn("That key opens no endpoint on this gateway.");
@@ -220,7 +224,7 @@ async function refresh() {
     }
     $("connection").textContent = "cannot reach the gateway (" + e.message + "), retrying";
   }
-  timer = setTimeout(refresh, POLL_MS);
+  timer = setTimeout(() => refresh(gen), POLL_MS);
 }
 
 function showBoard() {
@@ -230,6 +234,7 @@ function showBoard() {
 }
 
 function showSignIn(message) {
+  generation++;
   clearTimeout(timer);
   $("board").hidden = true;
   $("sign-out").hidden = true;
@@ -240,8 +245,9 @@ function showSignIn(message) {
 }
 
 function start() {
+  generation++;
   clearTimeout(timer);
-  refresh();
+  refresh(generation);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
