@@ -51,12 +51,19 @@ public final class ComfyEmulator {
         WsHub sockets = new WsHub();
         Engine engine = new Engine(catalogue, services, faults, sockets, config.clock());
         http[0] = new HttpFrontEnd(engine, sockets, files, admission, faults, config.argv(), late);
+        if (config.dropWebSocketsAfter() > 0) {
+            http[0].dropWebSockets(config.dropWebSocketsAfter());
+        }
         engine.start();
         CompletableFuture<Integer> bound = new CompletableFuture<>();
         RunningEmulator running = new RunningEmulator(config, engine, http[0], faults, files, bound);
         if (!delayed) {
-            bind(config, http[0], bound);
-            bound.join();
+            try {
+                bind(config, http[0], bound);
+            } catch (EmulatorException e) {
+                running.close(); // the worker thread and the sender must not outlive a failed start
+                throw e;
+            }
         } else if (late) {
             bind(config, http[0], bound);
             Thread.ofPlatform().daemon(true).name("comfy-startup").start(() -> {
@@ -81,7 +88,7 @@ public final class ComfyEmulator {
             if (config.startupMode() != StartupMode.LATE || config.timing().startup().isZero()) {
                 http.markReady();
             }
-            LOG.info("To see the GUI go to: http://{}:{}", config.host(), port);
+            LOG.info("To see the GUI go to: http://{}:{}", RunningEmulator.connectHost(config.host()), port);
             bound.complete(port);
         } catch (RuntimeException e) {
             bound.completeExceptionally(e);

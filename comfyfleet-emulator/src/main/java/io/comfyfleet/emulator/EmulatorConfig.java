@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 
 /**
  * Everything an emulator needs to start. Build with {@link #builder()}; {@link Builder#build()} validates
@@ -27,6 +26,7 @@ public final class EmulatorConfig {
     private final PromptAdmission admission;
     private final Clock clock;
     private final List<String> argv;
+    private final int dropWebSocketsAfter;
 
     private EmulatorConfig(Builder b) {
         host = b.host;
@@ -42,6 +42,7 @@ public final class EmulatorConfig {
         admission = b.admission;
         clock = b.clock;
         argv = List.copyOf(b.argv);
+        dropWebSocketsAfter = b.dropWebSocketsAfter;
     }
 
     public static Builder builder() {
@@ -106,6 +107,11 @@ public final class EmulatorConfig {
         return argv;
     }
 
+    /** Fault knob at start: close every WebSocket after this many frames; 0 = off. */
+    public int dropWebSocketsAfter() {
+        return dropWebSocketsAfter;
+    }
+
     /** Collects settings; {@link #build()} checks them and names the one that is wrong. */
     public static final class Builder {
         private String host = "127.0.0.1";
@@ -121,6 +127,7 @@ public final class EmulatorConfig {
         private PromptAdmission admission;
         private Clock clock = Clock.systemUTC();
         private final List<String> argv = new ArrayList<>();
+        private int dropWebSocketsAfter;
 
         public Builder host(String host) {
             this.host = host;
@@ -191,6 +198,12 @@ public final class EmulatorConfig {
             return this;
         }
 
+        /** Closes every WebSocket after {@code frames} frames (counted from start); 0 = never. */
+        public Builder dropWebSocketsAfter(int frames) {
+            this.dropWebSocketsAfter = frames;
+            return this;
+        }
+
         public Builder argv(List<String> args) {
             argv.clear();
             argv.addAll(args);
@@ -205,16 +218,25 @@ public final class EmulatorConfig {
             if (port < 0 || port > 65_535) {
                 throw new EmulatorException("port must be 0 (any free port) to 65535, got " + port);
             }
-            Objects.requireNonNull(outputDirectory, "outputDirectory");
-            Objects.requireNonNull(inputDirectory, "inputDirectory");
-            Objects.requireNonNull(tempDirectory, "tempDirectory");
-            Objects.requireNonNull(timing, "timing");
-            Objects.requireNonNull(startupMode, "startupMode");
-            Objects.requireNonNull(clock, "clock");
+            require(outputDirectory, "outputDirectory");
+            require(inputDirectory, "inputDirectory");
+            require(tempDirectory, "tempDirectory");
+            require(timing, "timing (TimingModel.h100() or TimingModel.zero())");
+            require(startupMode, "startupMode");
+            require(clock, "clock");
+            if (dropWebSocketsAfter < 0) {
+                throw new EmulatorException("dropWebSocketsAfter must be 0 (off) or a number of frames, got " + dropWebSocketsAfter);
+            }
             if (faults == null) {
                 faults = FaultPlan.NONE;
             }
             return new EmulatorConfig(this);
+        }
+
+        private static void require(Object value, String name) {
+            if (value == null) {
+                throw new EmulatorException("emulator setting '" + name + "' must not be null");
+            }
         }
     }
 }

@@ -54,7 +54,15 @@ public final class RunningEmulator implements AutoCloseable {
 
     /** {@code http://host:port}. */
     public URI baseUri() {
-        return URI.create("http://" + config.host() + ":" + port());
+        return URI.create("http://" + connectHost(config.host()) + ":" + port());
+    }
+
+    /** Where to connect for a listen address: ComfyUI, too, shows 127.0.0.1 for 0.0.0.0. */
+    static String connectHost(String listen) {
+        if (listen.equals("0.0.0.0") || listen.equals("::")) {
+            return "127.0.0.1";
+        }
+        return listen.contains(":") && !listen.startsWith("[") ? "[" + listen + "]" : listen;
     }
 
     /** True once the port is bound (and, in {@link StartupMode#LATE}, requests are answered). */

@@ -12,12 +12,12 @@ import java.time.Duration;
  *
  * @param startup          process start until the port is bound
  * @param checkpointRead   a CheckpointLoaderSimple that is not cached (reads the file)
- * @param firstGpuLoad     first sampling with a checkpoint never moved to the GPU in this process
- * @param gpuSwap          sampling with a checkpoint that was on the GPU before but is not now
+ * @param firstGpuLoad     the first sampling of the process (CUDA initialisation and the first model load)
+ * @param gpuSwap          sampling with a checkpoint that is not the one on the GPU
  * @param newShapeWarmup   the first sampling of a new (width, height, batch) shape (kernel autotune)
  * @param samplerStep      one sampler step at 512², batch 1
  * @param textEncode       one CLIPTextEncode with its text encoder already on the GPU
- * @param textEncoderLoad  extra for the first CLIPTextEncode after a checkpoint was read
+ * @param textEncoderLoad  extra for the first CLIPTextEncode of the process
  * @param vaeDecode        VAEDecode at 512², batch 1
  * @param imageSave        encoding and writing one 512² PNG
  * @param otherNode        every other node

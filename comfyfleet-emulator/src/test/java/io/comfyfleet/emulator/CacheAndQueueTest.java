@@ -91,6 +91,33 @@ class CacheAndQueueTest {
         }
     }
 
+    @Test
+    void aReconnectingClientIsToldWhichNodeIsExecuting() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            String id = comfy.submit(Workflows.slow(10, 50));
+            comfy.socket.await(f -> f.type().equals("progress"), TestEmulator.WAIT);
+            try (ComfyTestClient.Socket again = comfy.client.connect(comfy.clientId)) {
+                again.await(f -> f.type().equals("executing"), TestEmulator.WAIT);
+                List<Frame> frames = again.frames();
+                assertThat(frames.get(0).data().get("sid").asString()).isEqualTo(comfy.clientId);
+                assertThat(frames.get(1).data().toString()).isEqualTo("{\"node\":\"2\"}");
+                again.await(ComfyTestClient.executingNull(id), TestEmulator.WAIT);
+            }
+        }
+    }
+
+    @Test
+    void withoutAClientIdOnlyStatusAndProgressAreBroadcast() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            String id = comfy.client.post("/prompt", Workflows.request(Workflows.slow(2, 0), null)).json().get("prompt_id").asString();
+            org.awaitility.Awaitility.await().atMost(TestEmulator.WAIT).until(() -> !comfy.client.get("/history/" + id).json().isEmpty());
+            Thread.sleep(100);
+            List<String> types = comfy.socket.frames().stream().map(Frame::type).distinct().toList();
+            assertThat(types).containsExactlyInAnyOrder("status", "progress_state", "progress", "binary");
+            assertThat(comfy.socket.frames()).filteredOn(f -> f.type().equals("progress")).hasSize(2);
+        }
+    }
+
     private static String cachedNodes(JsonNode entry) {
         return entry.get("status").get("messages").get(1).get(1).get("nodes").toString();
     }

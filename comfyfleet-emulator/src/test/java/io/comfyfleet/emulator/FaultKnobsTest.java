@@ -103,6 +103,15 @@ class FaultKnobsTest {
     }
 
     @Test
+    void theDropKnobCanBeSetAtStart() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir, b -> b.dropWebSocketsAfter(2))) {
+            comfy.submit(Workflows.basic(10));
+            await().atMost(TestEmulator.WAIT).until(comfy.socket::isClosed);
+            assertThat(comfy.socket.frames()).as("the connect status and one more").hasSize(2);
+        }
+    }
+
+    @Test
     void refuseModeRefusesConnectionsUntilTheStartupDelayIsOver() throws Exception {
         int port;
         try (var probe = new java.net.ServerSocket(0)) {
@@ -124,6 +133,15 @@ class FaultKnobsTest {
             assertThat(comfy.isReady()).isTrue();
         } finally {
             comfy.close();
+        }
+    }
+
+    @Test
+    void aPortInUseIsATypedErrorNamingTheAddress() throws Exception {
+        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            EmulatorConfig config = EmulatorConfig.builder().port(taken.getLocalPort()).baseDirectory(dir).zeroTime().build();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ComfyEmulator.start(config))
+                    .isInstanceOf(EmulatorException.class).hasMessageContaining("127.0.0.1:" + taken.getLocalPort());
         }
     }
 

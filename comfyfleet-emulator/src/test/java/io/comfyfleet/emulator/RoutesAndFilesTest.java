@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,23 @@ class RoutesAndFilesTest {
             assertThat(view.body()).isEqualTo("second");
             assertThat(view.headers().firstValue("content-disposition")).contains("filename=\"x.png\"");
             assertThat(view.headers().firstValue("content-type")).contains("image/png");
+        }
+    }
+
+    @Test
+    void viewReencodesPreviewsAndChannels() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            JsonNode image = comfy.run(Workflows.basic(0x102030)).get("outputs").get("3").get("images").get(0);
+            String query = "/view?filename=" + image.get("filename").asString() + "&type=output";
+            ComfyTestClient.Answer jpeg = comfy.client.get(query + "&preview=jpeg;80");
+            assertThat(jpeg.headers().firstValue("content-type")).contains("image/jpeg");
+            assertThat(java.util.Arrays.copyOf(jpeg.bytes(), 2)).containsExactly(0xFF, 0xD8);
+            ComfyTestClient.Answer alpha = comfy.client.get(query + "&channel=a");
+            java.awt.image.BufferedImage a = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(alpha.bytes()));
+            assertThat(a.getRGB(0, 0) >>> 24).as("an opaque picture's alpha is 255").isEqualTo(0xFF);
+            ComfyTestClient.Answer rgb = comfy.client.get(query + "&channel=rgb");
+            assertThat(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(rgb.bytes())).getRGB(0, 0) & 0xFFFFFF)
+                    .as("inverted 0x102030").isEqualTo(0xEFDFCF);
         }
     }
 
@@ -85,6 +103,8 @@ class RoutesAndFilesTest {
             assertThat(comfy.client.post("/api/queue", "[").status()).isEqualTo(500);
             assertThat(comfy.client.post("/interrupt", "{not json").status()).isEqualTo(200);
             assertThat(comfy.client.post("/prompt", "{}").json().get("error").get("type").asString()).isEqualTo("no_prompt");
+            assertThat(comfy.client.post("/prompt", "[1]").json().get("error").get("type").asString()).isEqualTo("no_prompt");
+            assertThat(comfy.client.post("/prompt", "5").status()).isEqualTo(500);
         }
     }
 
@@ -102,6 +122,25 @@ class RoutesAndFilesTest {
             byte[] apng = comfy.client.get("/view?filename=" + file.get("filename").asString() + "&subfolder=anim").bytes();
             assertThat(new String(apng, StandardCharsets.ISO_8859_1)).contains("acTL", "fcTL", "fdAT");
             assertThat(outputs.get("3").toString()).isEqualTo("{\"text\":[\"hello\"]}");
+        }
+    }
+
+    @Test
+    void audioOutputsAreFlacFiles() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            var prompt = (tools.jackson.databind.node.ObjectNode) io.comfyfleet.comfy.Json.MAPPER.readTree("""
+                    {"1":{"class_type":"EmptyAudio","inputs":{"duration":1.5,"sample_rate":22050,"channels":1}},
+                     "2":{"class_type":"SaveAudio","inputs":{"audio":["1",0],"filename_prefix":"audio/ComfyUI"}}}""");
+            JsonNode file = comfy.run(prompt).get("outputs").get("2").get("audio").get(0);
+            assertThat(file.toString()).isEqualTo("{\"filename\":\"ComfyUI_00001_.flac\",\"subfolder\":\"audio\",\"type\":\"output\"}");
+            ComfyTestClient.Answer flac = comfy.client.get("/view?filename=ComfyUI_00001_.flac&subfolder=audio");
+            assertThat(flac.headers().firstValue("content-type")).contains("audio/flac");
+            byte[] bytes = flac.bytes();
+            assertThat(new String(bytes, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("fLaC");
+            long totalSamples = ((bytes[21] & 0x0FL) << 32) | ((bytes[22] & 0xFFL) << 24) | ((bytes[23] & 0xFFL) << 16)
+                    | ((bytes[24] & 0xFFL) << 8) | (bytes[25] & 0xFFL);
+            assertThat(totalSamples).isEqualTo(33_075);
+            Files.write(dir.resolve("last.flac"), bytes);
         }
     }
 

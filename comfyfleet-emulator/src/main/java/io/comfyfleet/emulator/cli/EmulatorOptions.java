@@ -75,6 +75,10 @@ public final class EmulatorOptions {
     @Option(names = "--exit-code", defaultValue = "1", description = "Status for --exit-node. Default: ${DEFAULT-VALUE}.")
     int exitCode;
 
+    @Option(names = "--drop-websocket-after", paramLabel = "FRAMES", defaultValue = "0",
+            description = "Close every WebSocket after that many frames in total (0 = never).")
+    int dropWebSocketAfter;
+
     @Option(names = "--exit-halt", description = "Halt (like a crash: no shutdown hooks) instead of exiting.")
     boolean exitHalt;
 
@@ -107,6 +111,10 @@ public final class EmulatorOptions {
             timing = timing.withStartup(Duration.ofMillis(Math.round(startupDelay * 1000)));
         }
         builder.timing(timing);
+        if (dropWebSocketAfter < 0) {
+            throw new EmulatorException("--drop-websocket-after must be 0 (off) or a number of frames, got " + dropWebSocketAfter);
+        }
+        builder.dropWebSocketsAfter(dropWebSocketAfter);
         builder.faults(new FaultPlan(fault("--fail-node", failNode), fault("--oom-node", oomNode),
                 fault("--hang-node", hangNode), hangIgnoresInterrupt, fault("--exit-node", exitNode), exitCode, exitHalt));
         return builder.build();

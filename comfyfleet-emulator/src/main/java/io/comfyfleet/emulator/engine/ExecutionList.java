@@ -105,6 +105,11 @@ final class ExecutionList {
         return ready.getFirst();
     }
 
+    /** A node still waiting, to name in a dependency-cycle error. */
+    String firstPending() {
+        return pending.keySet().iterator().next();
+    }
+
     void complete(String nodeId) {
         pending.remove(nodeId);
         for (String blocked : blocking.getOrDefault(nodeId, Set.of())) {

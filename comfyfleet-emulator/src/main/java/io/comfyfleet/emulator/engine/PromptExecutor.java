@@ -104,7 +104,7 @@ final class PromptExecutor {
             while (!list.isEmpty()) {
                 String nodeId = list.stage();
                 if (nodeId == null) {
-                    fail(list.toString(), new NodeFailure("DependencyCycleError", "Dependency cycle detected"), currentOutputs);
+                    fail(list.firstPending(), new NodeFailure("DependencyCycleError", "Dependency cycle detected"), currentOutputs);
                     break;
                 }
                 try {

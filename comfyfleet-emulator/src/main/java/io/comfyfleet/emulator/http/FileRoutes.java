@@ -4,11 +4,13 @@ import io.comfyfleet.comfy.Json;
 import io.comfyfleet.emulator.files.FileStore;
 import io.comfyfleet.emulator.files.UploadAnswer;
 import io.comfyfleet.emulator.files.ViewAnswer;
+import io.comfyfleet.emulator.files.ViewTransform;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -30,6 +32,17 @@ final class FileRoutes {
         }
         String name = answer.file().getFileName().toString();
         ctx.header("Content-Disposition", "filename=\"" + name + "\"");
+        Optional<ViewTransform.Encoded> encoded;
+        try {
+            encoded = ViewTransform.apply(answer.file(), ctx.queryParam("preview"), ctx.queryParam("channel"));
+        } catch (IOException e) {
+            Answers.serverError(ctx);
+            return;
+        }
+        if (encoded.isPresent()) {
+            ctx.contentType(encoded.get().contentType()).result(encoded.get().bytes());
+            return;
+        }
         ctx.contentType(answer.contentType());
         InputStream in = Files.newInputStream(answer.file());
         ctx.writeSeekableStream(in, answer.contentType(), Files.size(answer.file()));

@@ -34,8 +34,13 @@ final class PromptRoutes {
     void postPrompt(Context ctx) {
         LOG.info("got prompt");
         Optional<JsonNode> parsed = Answers.body(ctx);
-        if (parsed.isEmpty() || !parsed.get().isObject()) {
-            Answers.serverError(ctx);
+        if (parsed.isEmpty() || !(parsed.get().isObject() || parsed.get().isArray() || parsed.get().isString())) {
+            Answers.serverError(ctx); // bad JSON, or a number/bool/null that Python's `in` cannot search
+            return;
+        }
+        if (!parsed.get().isObject()) {
+            number.getAndIncrement(); // a list or string has no "number" and no "prompt": counted, then no_prompt
+            Answers.json(ctx, 400, error("no_prompt", "No prompt provided", "No prompt provided"));
             return;
         }
         JsonNode body = parsed.get();

@@ -25,7 +25,11 @@ import tools.jackson.databind.node.ObjectNode;
 public final class WsHub implements EventSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WsHub.class);
 
-    private record Outgoing(String sid, WsContext only, String text, JsonNode previewMetadata, byte[] jpeg) {}
+    private record Outgoing(String sid, WsContext only, String text, JsonNode previewMetadata, byte[] jpeg, Runnable action) {
+        Outgoing(String sid, WsContext only, String text, JsonNode previewMetadata, byte[] jpeg) {
+            this(sid, only, text, previewMetadata, jpeg, null);
+        }
+    }
 
     private static final Outgoing STOP = new Outgoing(null, null, null, null, null);
 
@@ -41,17 +45,24 @@ public final class WsHub implements EventSink, AutoCloseable {
         sender = Thread.ofPlatform().name("comfy-ws-sender").daemon(true).start(this::drain);
     }
 
-    /** A socket connected as {@code sid}; like ComfyUI, a newer socket takes over the sid. */
+    /**
+     * A socket connected as {@code sid}; like ComfyUI, a newer socket takes over the sid. The takeover is
+     * queued with the frames, so frames produced before the connect still go where they were addressed then.
+     */
     void connected(String sid, WsContext ctx) {
-        bySid.put(sid, ctx);
-        open.add(ctx);
+        outbox.add(new Outgoing(null, null, null, null, null, () -> {
+            bySid.put(sid, ctx);
+            open.add(ctx);
+        }));
     }
 
     /** ComfyUI's {@code finally: sockets.pop(sid)}: drops the sid even when a newer socket owns it. */
     void closed(String sid, WsContext ctx) {
-        open.remove(ctx);
-        bySid.remove(sid);
-        previewMetadata.remove(sid);
+        outbox.add(new Outgoing(null, null, null, null, null, () -> {
+            open.remove(ctx);
+            bySid.remove(sid);
+            previewMetadata.remove(sid);
+        }));
     }
 
     void negotiated(String sid, boolean supportsPreviewMetadata) {
@@ -83,10 +94,6 @@ public final class WsHub implements EventSink, AutoCloseable {
         }
     }
 
-    int openSockets() {
-        return open.size();
-    }
-
     private void drain() {
         while (true) {
             Outgoing next;
@@ -99,6 +106,10 @@ public final class WsHub implements EventSink, AutoCloseable {
                 return;
             }
             try {
+                if (next.action != null) {
+                    next.action.run();
+                    continue;
+                }
                 deliver(next);
             } catch (RuntimeException e) {
                 LOG.debug("a WebSocket send failed; the socket is probably closing", e);

@@ -4,7 +4,7 @@ import java.util.Map;
 
 /**
  * Which behaviour runs for a class_type: the nodes the recordings use have faithful emulations, plus
- * SaveAnimatedPNG (animation output) and PreviewAny (text output); every other catalogue node is generic.
+ * SaveAnimatedPNG (animation output), PreviewAny (text output), SaveAudio and PreviewAudio (FLAC); every other catalogue node is generic.
  */
 public final class NodeLibrary {
     private static final NodeBehavior GENERIC = new GenericNode();
@@ -29,7 +29,10 @@ public final class NodeLibrary {
                 Map.entry("VAEDecode", new VaeDecodeNode()),
                 Map.entry("SlowProgress", new SlowProgressNode()),
                 Map.entry("SaveAnimatedPNG", new SaveAnimatedPngNode()),
-                Map.entry("PreviewAny", new PreviewAnyNode())));
+                Map.entry("PreviewAny", new PreviewAnyNode()),
+                Map.entry("EmptyAudio", new EmptyAudioNode()),
+                Map.entry("SaveAudio", SaveAudioNode.save()),
+                Map.entry("PreviewAudio", SaveAudioNode.preview())));
     }
 
     public NodeBehavior behaviourFor(String classType) {

@@ -1,0 +1,54 @@
+package io.comfyfleet.emulator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.emulator.testing.ComfyTestClient;
+import io.comfyfleet.emulator.testing.TestEmulator;
+import io.comfyfleet.emulator.testing.Workflows;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A benchmark, not a test: replays the H100 g01..g09 sequence with the calibrated timing model and prints
+ * each job's wall time next to the recorded one. Run with
+ * {@code ./mvnw -pl comfyfleet-emulator verify -Dtest=TimingCalibrationBench -Dcomfyfleet.bench=true}.
+ */
+@EnabledIfSystemProperty(named = "comfyfleet.bench", matches = "true")
+class TimingCalibrationBench {
+    @TempDir
+    Path dir;
+
+    @Test
+    void h100Sequence() throws Exception {
+        Map<String, Double> recorded = new LinkedHashMap<>();
+        Map<String, Double> measured = new LinkedHashMap<>();
+        try (TestEmulator comfy = TestEmulator.start(dir, b -> b.timing(TimingModel.h100().withStartup(Duration.ZERO)).previews(true))) {
+            measure(comfy, measured, recorded, "g01 cold", 7.07, Workflows.textToImage("rand_a.safetensors", 1, 20, 512, 1));
+            measure(comfy, measured, recorded, "g02 warm", 0.92, Workflows.textToImage("rand_a.safetensors", 2, 20, 512, 1));
+            measure(comfy, measured, recorded, "g03 warm", 1.09, Workflows.textToImage("rand_a.safetensors", 3, 20, 512, 1));
+            measure(comfy, measured, recorded, "g04 swap", 1.85, Workflows.textToImage("rand_b.safetensors", 4, 20, 512, 1));
+            measure(comfy, measured, recorded, "g05 warm", 0.88, Workflows.textToImage("rand_b.safetensors", 5, 20, 512, 1));
+            measure(comfy, measured, recorded, "g06 swapback", 1.70, Workflows.textToImage("rand_a.safetensors", 6, 20, 512, 1));
+            measure(comfy, measured, recorded, "g07 batch4", 1.63, Workflows.textToImage("rand_a.safetensors", 7, 20, 512, 4));
+            measure(comfy, measured, recorded, "g08 1024", 1.59, Workflows.textToImage("rand_a.safetensors", 8, 20, 1024, 1));
+            measure(comfy, measured, recorded, "g09 rerun", 0.004, Workflows.textToImage("rand_a.safetensors", 8, 20, 1024, 1));
+        }
+        measured.forEach((name, seconds) -> System.out.printf("%-13s emulated %6.3f s   recorded %6.3f s%n", name, seconds, recorded.get(name)));
+        assertThat(measured.get("g01 cold")).isGreaterThan(measured.get("g02 warm"));
+    }
+
+    private static void measure(TestEmulator comfy, Map<String, Double> measured, Map<String, Double> recorded, String name,
+            double real, ObjectNode prompt) throws Exception {
+        long start = System.nanoTime();
+        String id = comfy.submit(prompt);
+        comfy.socket.await(ComfyTestClient.executingNull(id), Duration.ofSeconds(60));
+        measured.put(name, (System.nanoTime() - start) / 1e9);
+        recorded.put(name, real);
+    }
+}

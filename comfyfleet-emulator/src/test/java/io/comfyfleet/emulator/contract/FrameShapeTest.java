@@ -1,0 +1,56 @@
+package io.comfyfleet.emulator.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+
+/** The transcript comparison must fail on a missing, extra, reordered or changed frame. */
+class FrameShapeTest {
+    private static final Predicate<String> OUTPUT_3 = "3"::equals;
+
+    private static List<String> okBasic() {
+        return FrameShape.recorded(Recording.load("cpu-0.3.64", "ok_basic").frames(), OUTPUT_3);
+    }
+
+    @Test
+    void aTranscriptMatchesItself() {
+        FrameShape.assertSameShape("self", okBasic(), okBasic());
+        assertThat(okBasic()).hasSize(18);
+    }
+
+    @Test
+    void aMissingFrameFails() {
+        List<String> actual = new ArrayList<>(okBasic());
+        actual.remove(actual.size() - 1);
+        assertThatThrownBy(() -> FrameShape.assertSameShape("missing", okBasic(), actual)).isInstanceOf(AssertionError.class);
+    }
+
+    @Test
+    void aSwappedPairFails() {
+        List<String> actual = new ArrayList<>(okBasic());
+        Collections.swap(actual, 5, 6);
+        assertThatThrownBy(() -> FrameShape.assertSameShape("swapped", okBasic(), actual)).isInstanceOf(AssertionError.class);
+    }
+
+    @Test
+    void aChangedValueFails() {
+        List<String> actual = new ArrayList<>(okBasic());
+        actual.set(actual.size() - 2, "status[status] q=1");
+        assertThatThrownBy(() -> FrameShape.assertSameShape("changed", okBasic(), actual)).isInstanceOf(AssertionError.class);
+    }
+
+    @Test
+    void outputNodeBlocksReadyTogetherAreComparedInNodeOrder() {
+        List<String> recorded = FrameShape.recorded(Recording.load("cpu-0.3.64", "ok_load_upload").frames(),
+                id -> id.equals("3") || id.equals("4"));
+        List<String> nonOutput = FrameShape.recorded(Recording.load("cpu-0.3.64", "ok_load_upload").frames(), id -> false);
+        assertThat(String.join("\n", recorded).indexOf("executing[display_node, node, prompt_id] \"3\""))
+                .isLessThan(String.join("\n", recorded).indexOf("executing[display_node, node, prompt_id] \"4\""));
+        assertThat(recorded).isNotEqualTo(nonOutput);
+    }
+}
