@@ -144,6 +144,9 @@ public final class Worker implements AutoCloseable {
                         case TakeOutcome.Throttled t -> Thread.sleep(timings.throttledPause().toMillis());
                     }
                 } catch (GatewayUnavailableException | GatewayRefusedException e) {
+                    if (draining) {
+                        break; // the pending long-poll was abandoned on purpose
+                    }
                     failures++;
                     Duration delay = timings.unreachableBackoff().delay(failures);
                     log.warn("job-take failed ({} in a row), retrying in {} ms: {}", failures, delay.toMillis(),
@@ -223,6 +226,9 @@ public final class Worker implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 failures++;
+                if (!draining) {
+                    log.debug("job-stop poll failed ({} in a row): {}", failures, e.getMessage());
+                }
                 try {
                     Thread.sleep(timings.unreachableBackoff().delay(failures).toMillis());
                 } catch (InterruptedException ie) {

@@ -59,6 +59,7 @@ public final class WorkerApp {
             supervisor.start();
         } catch (ComfyStartException e) {
             log.error("ComfyUI did not start; the worker exits: {}", e.getMessage());
+            reportUnhealthy("comfyui_start", e.getMessage());
             supervisor.close();
             return EXIT_COMFY_DID_NOT_START;
         }
@@ -81,6 +82,7 @@ public final class WorkerApp {
         worker = new Worker(gateway, outbox, handler, timings);
         supervisor.onUnhealthy(reason -> {
             unhealthy.set(reason);
+            reportUnhealthy("comfyui_crash_loop", reason);
             Thread.ofPlatform().name("unhealthy-shutdown").start(() -> worker.shutdown(settings.shutdownGrace()));
         });
         if (stopRequested) {
@@ -99,6 +101,15 @@ public final class WorkerApp {
         }
         log.info("Worker {} stopped", settings.gateway().workerId());
         return EXIT_OK;
+    }
+
+    /** Best effort: the worker exits non-zero either way, and the gateway's lease handling covers a lost ping. */
+    private void reportUnhealthy(String check, String reason) {
+        try {
+            new GatewayClient(settings.gateway()).reportUnhealthy(check, reason);
+        } catch (RuntimeException e) {
+            log.warn("Could not report the unhealthy state to the gateway: {}", e.getMessage());
+        }
     }
 
     /**

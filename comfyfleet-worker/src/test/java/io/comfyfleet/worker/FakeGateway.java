@@ -39,6 +39,7 @@ public final class FakeGateway implements AutoCloseable {
     public final AtomicInteger failDoneTimes = new AtomicInteger();
     public volatile int failDoneStatus = 503;
     public volatile int takeStatus = 0;
+    public volatile int stopStatus = 0;
     private final Duration hold;
     private final Javalin app;
 
@@ -65,6 +66,10 @@ public final class FakeGateway implements AutoCloseable {
             });
             c.routes.get("/v2/{ep}/job-stop/{worker}", ctx -> {
                 record(ctx);
+                if (stopStatus != 0) {
+                    ctx.status(stopStatus);
+                    return;
+                }
                 String id = stops.poll(hold.toMillis(), TimeUnit.MILLISECONDS);
                 if (id == null) {
                     ctx.status(204);

@@ -84,6 +84,10 @@ class WorkerAppTest {
                 (supervisor, s) -> (job, ctx) -> new JobOutcome.Finished(Json.MAPPER.createObjectNode()),
                 new Worker.Timings(Duration.ofMillis(50), FAST, Duration.ofSeconds(1)));
         assertThat(runInThread(app).get(30, TimeUnit.SECONDS)).isEqualTo(WorkerApp.EXIT_UNHEALTHY);
+        FakeGateway.Request ping = gw.requests("GET", "/ping/w1").stream()
+                .filter(r -> "unhealthy".equals(r.param("status"))).findFirst().orElseThrow();
+        assertThat(ping.param("check")).isEqualTo("comfyui_crash_loop");
+        assertThat(ping.param("reason")).contains("giving up after 1 restart(s)");
     }
 
     @Test
@@ -92,5 +96,9 @@ class WorkerAppTest {
                 (supervisor, s) -> { throw new AssertionError("no handler without ComfyUI"); });
         assertThat(app.run()).isEqualTo(WorkerApp.EXIT_COMFY_DID_NOT_START);
         assertThat(gw.requests("GET", "/job-take/")).isEmpty();
+        assertThat(gw.requests("GET", "/ping/w1")).singleElement().satisfies(r -> {
+            assertThat(r.param("status")).isEqualTo("unhealthy");
+            assertThat(r.param("reason")).contains("exited with code 2");
+        });
     }
 }

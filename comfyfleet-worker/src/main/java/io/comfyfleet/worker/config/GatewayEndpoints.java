@@ -150,14 +150,24 @@ public final class GatewayEndpoints {
 
     /** The heartbeat URL with the in-progress job ids, or null when no ping URL is configured. */
     public URI pingUri(java.util.Collection<String> jobIdsInProgress) {
+        return pingUri(jobIdsInProgress.isEmpty() ? "" : "job_id=" + enc(String.join(",", jobIdsInProgress)));
+    }
+
+    /**
+     * The ping that tells the gateway this worker is unhealthy, as RunPod's workers send it
+     * ({@code ?status=unhealthy&check=…&reason=…}, reason cut to 256 characters); null without a ping URL.
+     */
+    public URI unhealthyPingUri(String check, String reason) {
+        String cut = reason.length() > 256 ? reason.substring(0, 256) : reason;
+        return pingUri("status=unhealthy&check=" + enc(check) + "&reason=" + enc(cut));
+    }
+
+    private URI pingUri(String params) {
         if (pingTemplate == null) {
             return null;
         }
         String url = pingTemplate.replace("$RUNPOD_POD_ID", enc(workerId));
-        StringBuilder query = new StringBuilder();
-        if (!jobIdsInProgress.isEmpty()) {
-            query.append("job_id=").append(enc(String.join(",", jobIdsInProgress)));
-        }
+        StringBuilder query = new StringBuilder(params);
         if (query.isEmpty()) {
             return URI.create(url);
         }

@@ -74,11 +74,12 @@ public final class GatewayClient {
     /**
      * Long-polls the job-stop channel.
      *
-     * @return the ids the gateway wants stopped; empty when none (204) or when throttled (429)
+     * @return the ids the gateway wants stopped; empty when none (204)
+     * @throws GatewayUnavailableException when unreachable, 5xx, or throttled (429): the caller backs off
      */
     public List<String> pollStop() {
         HttpResponse<String> response = send(get(endpoints.jobStopUri(), LONG_POLL_TIMEOUT), "job-stop");
-        if (response.statusCode() == 204 || response.statusCode() == 429 || response.body().isBlank()) {
+        if (response.statusCode() == 204 || response.statusCode() / 100 == 2 && response.body().isBlank()) {
             return List.of();
         }
         requireSuccess(response, "job-stop");
@@ -124,6 +125,20 @@ public final class GatewayClient {
         }
         HttpResponse<String> response = send(get(uri, CALL_TIMEOUT), "ping");
         requireSuccess(response, "ping");
+    }
+
+    /**
+     * Tells the gateway this worker cannot work ({@code ping?status=unhealthy}), e.g. because its ComfyUI keeps
+     * crashing; does nothing when no ping URL is set.
+     *
+     * @throws GatewayUnavailableException or {@link GatewayRefusedException} when the gateway does not take it
+     */
+    public void reportUnhealthy(String check, String reason) {
+        URI uri = endpoints.unhealthyPingUri(check, reason);
+        if (uri == null) {
+            return;
+        }
+        requireSuccess(send(get(uri, CALL_TIMEOUT), "unhealthy ping"), "unhealthy ping");
     }
 
     private HttpRequest get(URI uri, Duration timeout) {

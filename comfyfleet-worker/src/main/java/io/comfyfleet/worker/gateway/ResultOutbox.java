@@ -90,14 +90,18 @@ public final class ResultOutbox implements AutoCloseable {
      * @throws IOException when the spool file cannot be written (the result is still queued in memory)
      */
     public void submit(String jobId, JsonNode body) throws IOException {
-        lock.lock();
         try {
-            pending.put(jobId, new Entry(jobId, body, clock.instant()));
-            changed.signalAll();
+            // spool first: were it queued first, a fast delivery could delete the file before it is written
+            writeSpool(jobId, body);
         } finally {
-            lock.unlock();
+            lock.lock();
+            try {
+                pending.put(jobId, new Entry(jobId, body, clock.instant()));
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
-        writeSpool(jobId, body);
     }
 
     /** How many results are waiting for the gateway. */

@@ -14,16 +14,36 @@ import tools.jackson.databind.node.ObjectNode;
  * A job's {@code input}, in worker-comfyui's shape: {@code {"workflow": {…API format…}, "images": [{"name",
  * "image"}]}} where {@code image} is base64, a data URI, or an http(s) URL (also accepted as {@code "url"}).
  * ComfyFleet adds {@code "preview": true} (send preview frames with progress) and {@code "s3Config"}.
+ * {@code comfy_org_api_key} is passed to ComfyUI for its API (partner) nodes, as worker-comfyui does.
  *
  * @param workflow the API-format prompt, not yet validated against this ComfyUI's nodes
  * @param images the images to upload before the run
  * @param preview whether progress updates carry a small preview image
  * @param s3Config the job's own S3 settings, or null
+ * @param comfyOrgApiKey the key for ComfyUI's API nodes, or null
  */
-public record JobInput(ObjectNode workflow, List<InputImage> images, boolean preview, JsonNode s3Config) {
+public record JobInput(ObjectNode workflow, List<InputImage> images, boolean preview, JsonNode s3Config,
+                       String comfyOrgApiKey) {
 
     public JobInput {
         images = List.copyOf(images);
+    }
+
+    /**
+     * This input with the S3 settings RunPod's {@code /run} carries beside {@code input} (the gateway hands the
+     * job's top-level {@code s3Config} to the worker), unless the input names its own.
+     *
+     * @throws InvalidJobInputException when {@code s3Config} is not an object
+     */
+    public JobInput withJobS3Config(JsonNode jobS3Config) {
+        if (s3Config != null || jobS3Config == null || jobS3Config.isNull()) {
+            return this;
+        }
+        if (!jobS3Config.isObject()) {
+            throw new InvalidJobInputException("s3Config must be an object {accessId, accessSecret, bucketName,"
+                    + " endpointUrl, objectPath}");
+        }
+        return new JobInput(workflow, images, preview, jobS3Config, comfyOrgApiKey);
     }
 
     /**
@@ -70,8 +90,12 @@ public record JobInput(ObjectNode workflow, List<InputImage> images, boolean pre
             throw new InvalidJobInputException("input.s3Config must be an object {accessId, accessSecret, bucketName,"
                     + " endpointUrl, objectPath}");
         }
+        JsonNode apiKey = input.get("comfy_org_api_key");
+        if (apiKey != null && !apiKey.isNull() && !apiKey.isString()) {
+            throw new InvalidJobInputException("input.comfy_org_api_key must be a string");
+        }
         return new JobInput(workflowObject, images, input.path("preview").asBoolean(false),
-                s3 == null || s3.isNull() ? null : s3);
+                s3 == null || s3.isNull() ? null : s3, apiKey == null || apiKey.isNull() ? null : apiKey.asString());
     }
 
     private static InputImage parseImage(JsonNode entry, String where) {

@@ -106,7 +106,7 @@ public final class ComfyJobHandler implements JobHandler {
     public JobOutcome handle(TakenJob job, JobContext context) throws InterruptedException {
         JobInput input;
         try {
-            input = JobInput.parse(job.input());
+            input = JobInput.parse(job.input()).withJobS3Config(job.raw().get("s3Config"));
         } catch (InvalidJobInputException e) {
             return finished(FailureBodies.reason("invalid_input", e.getMessage()));
         }
@@ -151,12 +151,18 @@ public final class ComfyJobHandler implements JobHandler {
             return stopped(context);
         }
         String promptId = UUID.randomUUID().toString();
-        ProgressReporter progress = new ProgressReporter(context, input.workflow(), promptId,
+        ObjectNode workflow = OutputIsolation.isolate(input.workflow(), promptId);
+        files.addOutputFolder(promptId);
+        ProgressReporter progress = new ProgressReporter(context, workflow, promptId,
                 settings.job().progressInterval(), clock,
                 input.preview() ? new PreviewEncoder(settings.job().previewMaxPixels()) : null);
         RunOptions options = RunOptions.defaults().withPromptId(promptId)
                 .withTimeout(settings.job().executionTimeout()).withCancelOnTimeout(true);
-        PromptRun run = runner.start(input.workflow(), options, progress);
+        if (input.comfyOrgApiKey() != null) {
+            // where ComfyUI's API nodes look for the key (worker-comfyui sends it the same way)
+            options = options.withExtraData(Json.MAPPER.createObjectNode().put("api_key_comfy_org", input.comfyOrgApiKey()));
+        }
+        PromptRun run = runner.start(workflow, options, progress);
         log.info("Job {} runs as prompt {}", job.id(), promptId);
         context.onStop(() -> stopPrompt(run));
         RunResult result;

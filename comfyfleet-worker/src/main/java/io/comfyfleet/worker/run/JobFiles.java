@@ -21,6 +21,7 @@ final class JobFiles {
 
     private final LaunchSpec.Folders folders; // null when attached
     private final List<Path> files = new ArrayList<>();
+    private final List<Path> jobFolders = new ArrayList<>();
 
     JobFiles(LaunchSpec.Folders folders) {
         this.folders = folders;
@@ -29,6 +30,17 @@ final class JobFiles {
     void addInputs(List<String> names) {
         if (folders != null) {
             names.forEach(n -> add(folders.input(), "", n));
+        }
+    }
+
+    /** The job's own output folder ({@code <output>/<token>}, see {@link OutputIsolation}), removed whole. */
+    void addOutputFolder(String token) {
+        if (folders != null) {
+            Path root = folders.output().toAbsolutePath().normalize();
+            Path dir = root.resolve(token).normalize();
+            if (dir.startsWith(root) && !dir.equals(root)) {
+                jobFolders.add(dir);
+            }
         }
     }
 
@@ -64,5 +76,20 @@ final class JobFiles {
             }
         }
         files.clear();
+        for (Path dir : jobFolders) {
+            deleteEmptyFolder(dir);
+        }
+        jobFolders.clear();
+    }
+
+    /** Only once empty: the job's files were deleted one by one above, and anything else is not ours. */
+    private static void deleteEmptyFolder(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            log.debug("Output folder {} still holds files that are not this job's", dir);
+        } catch (IOException e) {
+            log.warn("Could not delete job folder {}: {}", dir, e.toString());
+        }
     }
 }

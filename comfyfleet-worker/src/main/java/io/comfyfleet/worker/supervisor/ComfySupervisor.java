@@ -39,6 +39,7 @@ public final class ComfySupervisor implements AutoCloseable {
     private final ExecutorService restarter = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("comfyui-restarter").factory());
     private final Object monitor = new Object();
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     private State state = State.NEW;
     private Process process;
     private LogPump logs;
@@ -150,23 +151,46 @@ public final class ComfySupervisor implements AutoCloseable {
         launchAndAwaitReady();
     }
 
-    /** Stops ComfyUI and its children (TERM, then KILL after {@code stopGrace}); idempotent. */
+    /**
+     * Stops ComfyUI and its children (TERM, then KILL after {@code stopGrace}); idempotent. A second caller waits
+     * for the first to finish, so a shutdown hook cannot let the JVM exit while ComfyUI is still being stopped.
+     */
     @Override
     public void close() {
         Process old;
+        boolean someoneElseCloses;
         synchronized (monitor) {
-            if (state == State.STOPPED) {
-                return;
+            someoneElseCloses = state == State.STOPPED;
+            if (!someoneElseCloses) {
+                state = State.STOPPED;
             }
-            state = State.STOPPED;
-            old = process;
+            old = someoneElseCloses ? null : process;
             process = null;
             monitor.notifyAll();
         }
-        restarter.shutdownNow();
-        if (old != null) {
-            log.info("Stopping ComfyUI (pid {})", old.pid());
-            ProcessTree.terminate(old.toHandle(), settings.stopGrace());
+        if (someoneElseCloses) {
+            awaitClosed();
+            return;
+        }
+        try {
+            restarter.shutdownNow();
+            if (old != null) {
+                log.info("Stopping ComfyUI (pid {})", old.pid());
+                ProcessTree.terminate(old.toHandle(), settings.stopGrace());
+                log.info("ComfyUI stopped");
+            }
+        } finally {
+            closed.countDown();
+        }
+    }
+
+    private void awaitClosed() {
+        try {
+            if (!closed.await(settings.stopGrace().toMillis() + 10_000, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                log.warn("ComfyUI is still being stopped by another thread");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -53,6 +53,14 @@ class GatewayClientTest {
     }
 
     @Test
+    void aThrottledStopPollIsAnOutageSoTheCallerBacksOff() {
+        gw.stopStatus = 429;
+        assertThatThrownBy(client::pollStop).isInstanceOf(GatewayUnavailableException.class).hasMessageContaining("429");
+        gw.stopStatus = 0;
+        assertThat(client.pollStop()).isEmpty();
+    }
+
+    @Test
     void unreachableGatewayIsATypedOutage() {
         GatewayClient nowhere = new GatewayClient(GatewayEndpoints.forGateway(
                 "http://127.0.0.1:1", "ep", "w1", "KEY", Duration.ofSeconds(1)));

@@ -23,7 +23,9 @@ class JobInputTest {
                 + "\"images\":[{\"name\":\"a.png\",\"image\":\"" + PNG + "\"},"
                 + "{\"name\":\"b.png\",\"image\":\"data:image/png;base64," + PNG + "\"},"
                 + "{\"name\":\"c.png\",\"image\":\"https://files.example.com/c.png\"},"
-                + "{\"name\":\"d.png\",\"url\":\"https://files.example.com/d.png\"}],\"preview\":true}");
+                + "{\"name\":\"d.png\",\"url\":\"https://files.example.com/d.png\"}],\"preview\":true,"
+                + "\"comfy_org_api_key\":\"comfyui-abc\"}");
+        assertThat(in.comfyOrgApiKey()).isEqualTo("comfyui-abc");
         assertThat(in.workflow().has("1")).isTrue();
         assertThat(in.preview()).isTrue();
         assertThat(in.images()).extracting(InputImage::name).containsExactly("a.png", "b.png", "c.png", "d.png");
@@ -47,6 +49,17 @@ class JobInputTest {
         assertThatThrownBy(() -> parse("{\"workflow\":{},\"images\":[{\"name\":\"a.png\",\"image\":\"data:image/png,abc\"}]}"))
                 .hasMessageContaining("without ';base64,'");
         assertThatThrownBy(() -> parse("{\"workflow\":{},\"s3Config\":\"x\"}")).hasMessageContaining("input.s3Config");
+    }
+
+    @Test
+    void theJobsTopLevelS3ConfigIsUsedUnlessTheInputHasItsOwn() {
+        JobInput plain = parse("{\"workflow\":{}}");
+        var jobLevel = Json.MAPPER.readTree("{\"bucketName\":\"job\"}");
+        assertThat(plain.withJobS3Config(jobLevel).s3Config().path("bucketName").asString()).isEqualTo("job");
+        JobInput own = parse("{\"workflow\":{},\"s3Config\":{\"bucketName\":\"input\"}}");
+        assertThat(own.withJobS3Config(jobLevel).s3Config().path("bucketName").asString()).isEqualTo("input");
+        assertThat(plain.withJobS3Config(null).s3Config()).isNull();
+        assertThatThrownBy(() -> plain.withJobS3Config(Json.MAPPER.readTree("\"x\""))).hasMessageContaining("s3Config");
     }
 
     @ParameterizedTest

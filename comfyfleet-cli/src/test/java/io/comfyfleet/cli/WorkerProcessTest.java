@@ -1,0 +1,92 @@
+package io.comfyfleet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code comfyfleet worker} as a real process: SIGTERM drains it and leaves no ComfyUI process (nor its child)
+ * behind. ComfyUI is the worker module's Python stand-in; the gateway answers every long-poll with 204.
+ */
+class WorkerProcessTest {
+    @TempDir
+    Path dir;
+    private HttpServer gateway;
+    private Process worker;
+    private List<ProcessHandle> tree = List.of();
+
+    @AfterEach
+    void cleanUp() {
+        tree.forEach(ProcessHandle::destroyForcibly); // never leave a stand-in ComfyUI behind, even on failure
+        if (worker != null && worker.isAlive()) {
+            worker.descendants().forEach(ProcessHandle::destroyForcibly);
+            worker.destroyForcibly();
+        }
+        if (gateway != null) {
+            gateway.stop(0);
+        }
+    }
+
+    @Test
+    void sigtermStopsTheWorkerAndItsComfyUiTree() throws Exception {
+        AtomicInteger takes = new AtomicInteger();
+        gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        gateway.createContext("/", exchange -> {
+            if (exchange.getRequestURI().getPath().contains("/job-take/")) {
+                takes.incrementAndGet();
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        gateway.start();
+        int comfyPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            comfyPort = s.getLocalPort();
+        }
+        // surefire runs in the module folder; the repository root is its parent
+        String repo = System.getProperty("comfyfleet.repo.dir", Path.of("").toAbsolutePath().getParent().toString());
+        Path fakeComfy = Path.of(repo, "comfyfleet-worker/src/test/resources/supervisor/fake_comfy.py");
+        assertThat(fakeComfy).exists();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                "io.comfyfleet.cli.Main", "worker",
+                "--gateway-url", "http://127.0.0.1:" + gateway.getAddress().getPort(), "--endpoint", "ep",
+                "--worker-id", "w1", "--worker-key", "K", "--ping-interval", "500",
+                "--comfyui-command", "exec python3 " + fakeComfy + " --port {port} --child",
+                "--comfyui-port", Integer.toString(comfyPort), "--work-dir", dir.toString(),
+                "--stop-grace", "2", "--shutdown-grace", "2"));
+        File log = dir.resolve("worker.log").toFile();
+        worker = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> takes.get() > 0 || !worker.isAlive());
+        assertThat(worker.isAlive()).as("worker log:%n%s", Files.readString(log.toPath())).isTrue();
+        tree = worker.descendants().toList();
+        assertThat(tree).as("ComfyUI and its child").hasSizeGreaterThanOrEqualTo(2);
+
+        worker.destroy(); // SIGTERM
+        assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String output = Files.readString(log.toPath());
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(tree)
+                .allSatisfy(p -> assertThat(p.isAlive()).as("pid %d alive; worker log:%n%s", p.pid(), output).isFalse()));
+        assertThat(output).contains("Worker shutting down").contains("Stopping ComfyUI");
+    }
+}
