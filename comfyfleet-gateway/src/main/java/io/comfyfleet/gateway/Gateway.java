@@ -5,6 +5,7 @@ import io.comfyfleet.gateway.auth.Access;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.GatewayConfig;
 import io.comfyfleet.gateway.config.StoreSettings;
+import io.comfyfleet.gateway.dashboard.Dashboard;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import io.comfyfleet.gateway.http.HttpServer;
 import io.comfyfleet.gateway.jobs.JobEvents;
@@ -12,12 +13,15 @@ import io.comfyfleet.gateway.jobs.JobFeed;
 import io.comfyfleet.gateway.jobs.JobService;
 import io.comfyfleet.gateway.jobs.Housekeeping;
 import io.comfyfleet.gateway.jobs.WorkerService;
+import io.comfyfleet.gateway.metrics.FleetMetrics;
+import io.comfyfleet.gateway.metrics.GatewayMetrics;
 import io.comfyfleet.gateway.outputs.OutputFiles;
 import io.comfyfleet.gateway.webhook.WebhookSender;
 import io.comfyfleet.gateway.webhook.WebhookSigner;
 import io.comfyfleet.store.JobStores;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -37,6 +41,8 @@ public final class Gateway implements AutoCloseable {
     private final Housekeeping housekeeping;
     private final HttpServer http;
     private final WorkerRegistry workers;
+    private final Dashboard dashboard;
+    private final GatewayMetrics metrics;
 
     private Gateway(GatewayConfig config, JobStore store, Clock clock) {
         this.store = store;
@@ -54,8 +60,13 @@ public final class Gateway implements AutoCloseable {
         OutputFiles files = new OutputFiles(config.server().dataDir());
         this.housekeeping = new Housekeeping(store, events, jobs, files, clock, config.server().sweepInterval(),
                 config.server().retention(), config.server().runsyncRetention());
+        List<String> names = config.endpoints().stream().map(EndpointConfig::name).toList();
+        this.metrics = new GatewayMetrics(names, store, workers, webhooks);
+        this.dashboard = new Dashboard(config.endpoints(), store, workers, clock);
+        events.listen(metrics);
+        events.listen(dashboard.jobListener());
         this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
-                new JobFeed(jobs, events), clock);
+                new JobFeed(jobs, events), clock, dashboard, metrics);
     }
 
     /**
@@ -90,6 +101,11 @@ public final class Gateway implements AutoCloseable {
             throw e;
         }
         gateway.housekeeping.start();
+        gateway.dashboard.start();
+        if (config.server().metricsToken().isEmpty() && !isLoopback(config.server().host())) {
+            log.warn("/metrics is open to anyone who can reach {}:{}; set server.metricsToken to require a token",
+                    config.server().host(), gateway.port());
+        }
         log.info("gateway listening on {}:{} with endpoints {}", config.server().host(), gateway.port(),
                 config.endpoints().stream().map(EndpointConfig::name).toList());
         return gateway;
@@ -108,6 +124,22 @@ public final class Gateway implements AutoCloseable {
     /** Live worker bookkeeping (the autoscaler reads it). */
     public WorkerRegistry workers() {
         return workers;
+    }
+
+    /**
+     * Where the fleet reports cold starts ({@code comfyfleet_worker_cold_start_seconds} and the dashboard's
+     * workers table). The autoscaler's glue calls it with what {@code Autoscaler.workerReady} returns.
+     */
+    public FleetMetrics fleetMetrics() {
+        FleetMetrics shown = dashboard.fleetMetrics();
+        return (endpoint, workerId, took) -> {
+            metrics.coldStart(endpoint, workerId, took);
+            shown.coldStart(endpoint, workerId, took);
+        };
+    }
+
+    private static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
 
     /** How many job-takes of the endpoint are waiting for work right now. */
@@ -138,6 +170,7 @@ public final class Gateway implements AutoCloseable {
         events.shutDown();
         http.close();
         housekeeping.close();
+        dashboard.close();
         webhooks.close();
         store.close();
     }

@@ -21,8 +21,10 @@ public final class Access {
     public enum Side { CLIENT, WORKER }
 
     private final Map<String, EndpointConfig> endpoints;
+    private final List<EndpointConfig> order;
 
     public Access(List<EndpointConfig> endpoints) {
+        this.order = List.copyOf(endpoints);
         this.endpoints = endpoints.stream().collect(Collectors.toUnmodifiableMap(EndpointConfig::name, Function.identity()));
     }
 
@@ -51,11 +53,27 @@ public final class Access {
         throw new UnauthorizedException();
     }
 
+    /**
+     * The endpoints whose keys of {@code side} accept the key in {@code authorization}, in configuration order
+     * (the dashboard shows a key only its own endpoints).
+     *
+     * @throws UnauthorizedException when the key opens no endpoint
+     */
+    public List<EndpointConfig> endpointsOpenedBy(String authorization, Side side) {
+        String key = stripBearer(authorization);
+        List<EndpointConfig> opened = order.stream().filter(e -> keys(e, side).accepts(key)).toList();
+        if (opened.isEmpty()) {
+            throw new UnauthorizedException();
+        }
+        return opened;
+    }
+
     private static ApiKeys keys(EndpointConfig config, Side side) {
         return side == Side.CLIENT ? config.clientKeys() : config.workerKeys();
     }
 
-    static String stripBearer(String header) {
+    /** The key in an {@code Authorization} header, raw or after {@code Bearer }; null when absent. */
+    public static String stripBearer(String header) {
         if (header == null) {
             return null;
         }

@@ -94,7 +94,7 @@ public final class ConfigLoader {
     private static ServerSettings server(ConfigNode n, Path baseDir) {
         n.rejectUnknownKeys(Set.of("host", "port", "publicUrl", "dataDir", "maxRunBody", "maxRunsyncBody",
                 "maxWorkerBody", "maxStreamChunk", "maxOutputFile", "jobTakeHold", "jobStopHold", "lease",
-                "retention", "runsyncRetention", "sweepInterval"));
+                "retention", "runsyncRetention", "sweepInterval", "metricsToken"));
         String publicUrl = n.string("publicUrl", null);
         if (publicUrl != null && !publicUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
             n.problem("publicUrl", "must be an http:// or https:// URL, got \"" + publicUrl + "\"");
@@ -116,7 +116,16 @@ public final class ConfigLoader {
                 n.duration("lease", Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofHours(1)),
                 n.duration("retention", Duration.ofMinutes(30), Duration.ofSeconds(1), MAX_JOB_DURATION),
                 n.duration("runsyncRetention", Duration.ofMinutes(1), Duration.ofSeconds(1), MAX_JOB_DURATION),
-                n.duration("sweepInterval", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)));
+                n.duration("sweepInterval", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)),
+                metricsToken(n));
+    }
+
+    private static Optional<Secret> metricsToken(ConfigNode n) {
+        String token = n.string("metricsToken", null);
+        if (token != null && token.length() < MIN_KEY_LENGTH) {
+            n.problem("metricsToken", "must be at least " + MIN_KEY_LENGTH + " characters long");
+        }
+        return Optional.ofNullable(token).map(Secret::new);
     }
 
     private static StoreSettings store(ConfigNode n, Path baseDir, Path dataDir) {

@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param runsyncRetention     how long finished {@code /runsync} jobs are kept (RunPod: 1 minute); the
  *                             shorter of this and {@code retention} applies to them
  * @param sweepInterval        how often leases, timeouts, TTL and retention are checked
+ * @param metricsToken         when set, {@code /metrics} answers only requests carrying it as
+ *                             {@code Authorization: Bearer <token>}; empty: {@code /metrics} is open
  */
 public record ServerSettings(
         String host,
@@ -37,4 +39,5 @@ public record ServerSettings(
         Duration lease,
         Duration retention,
         Duration runsyncRetention,
-        Duration sweepInterval) {}
+        Duration sweepInterval,
+        Optional<Secret> metricsToken) {}

@@ -69,7 +69,10 @@ public final class WorkerRegistry {
 
     /** The worker was given these jobs. */
     public void gaveJobs(String endpoint, String workerId, List<String> jobIds) {
-        update(endpoint, workerId, s -> s.jobs.addAll(jobIds));
+        update(endpoint, workerId, s -> {
+            s.jobs.addAll(jobIds);
+            s.lastJob = jobIds.isEmpty() ? s.lastJob : jobIds.getLast();
+        });
     }
 
     /** The worker reported the final result of a job. */
@@ -120,6 +123,22 @@ public final class WorkerRegistry {
                         jobs > 0 ? null : s.idleSince, s.unhealthy, s.stopRequested));
             }
         });
+        return result;
+    }
+
+    /** The live workers of one endpoint with what the dashboard shows of each, ordered by id. */
+    public List<WorkerDetails> details(String endpoint) {
+        Instant cutoff = clock.instant().minus(liveness);
+        List<WorkerDetails> result = new java.util.ArrayList<>();
+        workers.forEach((key, s) -> {
+            boolean live = s.waitingTakes > 0 || !s.lastSeen.isBefore(cutoff);
+            if (key.endpoint().equals(endpoint) && live) {
+                String state = s.unhealthy ? "unhealthy" : s.isBusy() ? "running" : "idle";
+                result.add(new WorkerDetails(key.workerId(), state, s.firstSeen, s.lastSeen,
+                        List.copyOf(new java.util.TreeSet<>(s.jobs)), s.lastJob, s.stopRequested));
+            }
+        });
+        result.sort(java.util.Comparator.comparing(WorkerDetails::workerId));
         return result;
     }
 
@@ -183,8 +202,11 @@ public final class WorkerRegistry {
         volatile boolean saysBusy;
         volatile boolean unhealthy;
         volatile boolean stopRequested;
+        final Instant firstSeen;
+        volatile String lastJob;
 
         Seen(Instant firstSeen) {
+            this.firstSeen = firstSeen;
             this.lastSeen = firstSeen;
             this.idleSince = firstSeen;
         }

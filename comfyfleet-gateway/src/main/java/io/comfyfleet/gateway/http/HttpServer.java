@@ -2,9 +2,11 @@ package io.comfyfleet.gateway.http;
 
 import io.comfyfleet.gateway.auth.Access;
 import io.comfyfleet.gateway.config.ServerSettings;
+import io.comfyfleet.gateway.dashboard.Dashboard;
 import io.comfyfleet.gateway.jobs.JobFeed;
 import io.comfyfleet.gateway.jobs.JobService;
 import io.comfyfleet.gateway.jobs.WorkerService;
+import io.comfyfleet.gateway.metrics.GatewayMetrics;
 import io.comfyfleet.gateway.outputs.OutputFiles;
 import io.javalin.Javalin;
 import java.time.Clock;
@@ -24,12 +26,14 @@ public final class HttpServer implements AutoCloseable {
 
     /** Builds the server with every route; {@link #start()} opens the port. */
     public HttpServer(ServerSettings server, Access access, JobService jobs, WorkerService workers, OutputFiles files,
-            JobFeed feed, Clock clock) {
+            JobFeed feed, Clock clock, Dashboard dashboard, GatewayMetrics metrics) {
         ClientRoutes client = new ClientRoutes(access, jobs, server, clock);
         WorkerRoutes worker = new WorkerRoutes(access, workers, server);
         OutputRoutes outputs = new OutputRoutes(access, jobs, files, server);
         EventRoutes events = new EventRoutes(access, feed, clock);
         DocsRoutes docs = new DocsRoutes();
+        DashboardRoutes dashboardRoutes = new DashboardRoutes(access, dashboard);
+        MetricsRoutes metricsRoutes = new MetricsRoutes(metrics, server.metricsToken());
         this.app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.jetty.threadPool = threadPool();
@@ -49,6 +53,8 @@ public final class HttpServer implements AutoCloseable {
             outputs.register(config.routes);
             events.register(config.routes);
             docs.register(config.routes);
+            dashboardRoutes.register(config.routes);
+            metricsRoutes.register(config.routes);
         });
     }
 

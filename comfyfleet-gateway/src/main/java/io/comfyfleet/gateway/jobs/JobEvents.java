@@ -25,6 +25,7 @@ public final class JobEvents {
     private final Map<String, Optional<WebhookSigner>> signers;
     private final Clock clock;
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final java.util.List<JobListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** @param signers per endpoint name, the signer of its webhooks (empty: unsigned) */
     public JobEvents(WebhookSender webhooks, Map<String, Optional<WebhookSigner>> signers, Clock clock) {
@@ -41,6 +42,7 @@ public final class JobEvents {
     /** A job changed (state, progress output, or a stream chunk); ends a terminal job's life with its webhook. */
     public void changed(Job job) {
         jobs.signal(job.id());
+        tell(l -> l.changed(job));
         if (job.state().isTerminal() && job.webhook() != null) {
             try {
                 byte[] body = Json.mapper().writeValueAsBytes(JobJson.webhook(job, clock.instant()));
@@ -58,6 +60,29 @@ public final class JobEvents {
     void taken(Job job) {
         stops.withdraw(workerKey(job.endpoint(), job.workerId()), job.id());
         jobs.signal(job.id());
+        tell(l -> l.taken(job));
+    }
+
+    /** A progress update of a running job was stored. */
+    public void progressed(String jobId, String outputJson) {
+        touched(jobId);
+        tell(l -> l.progressed(jobId, outputJson));
+    }
+
+    /** Adds a listener of job changes (metrics, dashboard); call before the gateway serves requests. */
+    public void listen(JobListener listener) {
+        listeners.add(listener);
+    }
+
+    private void tell(java.util.function.Consumer<JobListener> call) {
+        for (JobListener listener : listeners) {
+            try {
+                call.accept(listener);
+            } catch (RuntimeException e) {
+                // metrics and the dashboard are onlookers: their failure must not fail the job's change
+                log.warn("job listener {} failed", listener.getClass().getSimpleName(), e);
+            }
+        }
     }
 
     /** Progress or a chunk for a job whose new state was not read back. */

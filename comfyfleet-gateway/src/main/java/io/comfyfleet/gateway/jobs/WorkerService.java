@@ -87,7 +87,7 @@ public final class WorkerService {
         if ("IN_PROGRESS".equals(body.path("status").asString(null))) {
             registry.seen(endpoint, workerId);
             if (store.recordProgress(jobId, workerId, outputJson, now.plus(lease))) {
-                events.touched(jobId);
+                events.progressed(jobId, outputJson);
             } else {
                 log.debug("progress for job {} from worker {} ignored: the job is {}", jobId, workerId, current.state());
             }

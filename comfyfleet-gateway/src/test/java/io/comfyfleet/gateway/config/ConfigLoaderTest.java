@@ -97,7 +97,7 @@ class ConfigLoaderTest {
                 """))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
                         "server.prot: unknown key; known keys here are [dataDir, host, jobStopHold, jobTakeHold, lease,"
-                                + " maxOutputFile, maxRunBody, maxRunsyncBody, maxStreamChunk, maxWorkerBody, port,"
+                                + " maxOutputFile, maxRunBody, maxRunsyncBody, maxStreamChunk, maxWorkerBody, metricsToken, port,"
                                 + " publicUrl, retention, runsyncRetention, sweepInterval]",
                         "server.port: must be from 0 to 65535, got 70000",
                         "server.maxRunBody: must be a size like 1048576, 512KB, 10MB or 1GB, got \"lots\"",

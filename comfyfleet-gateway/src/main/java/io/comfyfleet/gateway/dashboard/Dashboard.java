@@ -1,0 +1,130 @@
+package io.comfyfleet.gateway.dashboard;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobCounts;
+import io.comfyfleet.core.job.JobState;
+import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.dispatch.WorkerCounts;
+import io.comfyfleet.gateway.dispatch.WorkerDetails;
+import io.comfyfleet.gateway.dispatch.WorkerRegistry;
+import io.comfyfleet.gateway.jobs.JobListener;
+import io.comfyfleet.gateway.metrics.FleetMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * What the web dashboard shows, as JSON: endpoints with their settings and counts, workers, running jobs with
+ * their progress and latest preview, recent jobs, and queue and workers over the last minutes.
+ *
+ * <p>Every view takes the endpoints the caller may see (those its client key opens) and shows nothing else. No
+ * key ever appears in a view. Listens to job changes ({@link #jobListener()}) for previews and to the fleet
+ * ({@link #fleetMetrics()}) for cold starts; {@link #start()} begins sampling the chart's history.
+ */
+public final class Dashboard implements AutoCloseable {
+    /** How often the chart's history is sampled, and how far back it reaches. */
+    public static final Duration SAMPLE_INTERVAL = Duration.ofSeconds(2);
+    public static final Duration HISTORY = Duration.ofMinutes(15);
+    static final int MAX_RUNNING_SHOWN = 50;
+
+    private final JobStore store;
+    private final WorkerRegistry workers;
+    private final Clock clock;
+    private final LivePreviews previews = new LivePreviews();
+    private final ColdStarts coldStarts = new ColdStarts();
+    private final FleetHistory history;
+
+    public Dashboard(List<EndpointConfig> endpoints, JobStore store, WorkerRegistry workers, Clock clock) {
+        this.store = store;
+        this.workers = workers;
+        this.clock = clock;
+        this.history = new FleetHistory(endpoints.stream().map(EndpointConfig::name).toList(), store, workers, clock,
+                SAMPLE_INTERVAL, HISTORY);
+    }
+
+    /** Starts sampling queue depth and workers every {@link #SAMPLE_INTERVAL}. */
+    public void start() {
+        history.start();
+    }
+
+    /** Register with the job events: remembers each running job's latest preview frame. */
+    public JobListener jobListener() {
+        return previews;
+    }
+
+    /** Where the fleet's cold starts land, for the workers table. */
+    public FleetMetrics fleetMetrics() {
+        return coldStarts::record;
+    }
+
+    /** Endpoints with settings, job and worker counts, live workers, and running jobs with progress. */
+    public ObjectNode overview(List<EndpointConfig> visible) {
+        Instant now = clock.instant();
+        ObjectNode root = DashboardJson.object();
+        root.put("now", now.toString());
+        ArrayNode endpoints = root.putArray("endpoints");
+        ArrayNode workerRows = root.putArray("workers");
+        ArrayNode running = root.putArray("running");
+        for (EndpointConfig endpoint : visible) {
+            JobCounts jobs = store.counts(endpoint.name());
+            WorkerCounts counts = workers.counts(endpoint.name());
+            endpoints.add(DashboardJson.endpoint(endpoint, jobs, counts));
+            for (WorkerDetails w : workers.details(endpoint.name())) {
+                workerRows.add(DashboardJson.worker(endpoint.name(), w, coldStarts.of(endpoint.name(), w.workerId()), now));
+            }
+            for (Job job : store.recent(endpoint.name(), Optional.of(JobState.IN_PROGRESS), MAX_RUNNING_SHOWN)) {
+                ObjectNode row = DashboardJson.job(job, now);
+                previews.of(job.id()).ifPresent(p -> row.put("preview", p));
+                running.add(row);
+            }
+        }
+        return root;
+    }
+
+    /**
+     * The newest jobs of the visible endpoints (or of one of them), newest first, like RunPod's console.
+     *
+     * @param state empty: every state
+     */
+    public ObjectNode jobs(List<EndpointConfig> visible, Optional<JobState> state, int limit) {
+        Instant now = clock.instant();
+        List<Job> newest = visible.stream()
+                .flatMap(e -> store.recent(e.name(), state, limit).stream())
+                .sorted(java.util.Comparator.comparing(Job::createdAt).reversed())
+                .limit(limit)
+                .toList();
+        ObjectNode root = DashboardJson.object();
+        ArrayNode rows = root.putArray("jobs");
+        newest.forEach(job -> rows.add(DashboardJson.job(job, now)));
+        return root;
+    }
+
+    /**
+     * Queue depth and workers over the last {@link #HISTORY}, summed over the visible endpoints, oldest point
+     * first, one point per {@link #SAMPLE_INTERVAL} (a sample the store could not answer is missing).
+     */
+    public ObjectNode series(List<EndpointConfig> visible) {
+        List<String> names = visible.stream().map(EndpointConfig::name).toList();
+        ObjectNode root = DashboardJson.object();
+        root.put("intervalMs", history.interval().toMillis());
+        root.put("capacity", history.capacity());
+        ArrayNode points = root.putArray("points");
+        history.samples().forEach(s -> points.add(DashboardJson.point(s.at(), s.total(names))));
+        return root;
+    }
+
+    /** Takes a sample of the chart's history now (tests; the background sampler does it on its own). */
+    void sampleNow() {
+        history.sample();
+    }
+
+    @Override
+    public void close() {
+        history.close();
+    }
+}

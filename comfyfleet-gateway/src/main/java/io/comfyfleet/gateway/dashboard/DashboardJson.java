@@ -1,0 +1,139 @@
+package io.comfyfleet.gateway.dashboard;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobCounts;
+import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.dispatch.WorkerCounts;
+import io.comfyfleet.gateway.dispatch.WorkerDetails;
+import io.comfyfleet.gateway.jobs.Json;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The dashboard's JSON shapes. Times are milliseconds; instants ISO-8601. */
+final class DashboardJson {
+    static final int MAX_ERROR_CHARS = 300;
+
+    private DashboardJson() {}
+
+    static ObjectNode object() {
+        return Json.mapper().createObjectNode();
+    }
+
+    /** Settings (never keys or secrets) and counts. */
+    static ObjectNode endpoint(EndpointConfig e, JobCounts jobs, WorkerCounts w) {
+        ObjectNode node = object();
+        node.put("name", e.name());
+        ObjectNode settings = node.putObject("settings");
+        settings.put("executionTimeoutMs", e.executionTimeout().toMillis());
+        settings.put("ttlMs", e.ttl().toMillis());
+        settings.put("maxRetries", e.maxRetries());
+        settings.put("minWorkers", e.minWorkers());
+        settings.put("maxWorkers", e.maxWorkers());
+        settings.put("idleTimeoutMs", e.idleTimeout().toMillis());
+        settings.put("scalerType", e.scalerType().name());
+        settings.put("scalerValue", e.scalerValue());
+        settings.put("webhooksSigned", e.webhookSecret().isPresent());
+        node.putObject("jobs")
+                .put("inQueue", jobs.inQueue())
+                .put("inProgress", jobs.inProgress())
+                .put("completed", jobs.completed())
+                .put("failed", jobs.failed())
+                .put("retried", jobs.retried());
+        node.putObject("workers")
+                .put("idle", w.idle())
+                .put("running", w.running())
+                .put("initializing", w.initializing())
+                .put("throttled", w.throttled())
+                .put("unhealthy", w.unhealthy());
+        return node;
+    }
+
+    static ObjectNode worker(String endpoint, WorkerDetails w, Optional<Duration> coldStart, Instant now) {
+        ObjectNode node = object();
+        node.put("id", w.workerId());
+        node.put("endpoint", endpoint);
+        node.put("state", w.state());
+        node.put("uptimeMs", Math.max(0, Duration.between(w.firstSeen(), now).toMillis()));
+        node.put("lastSeenMsAgo", Math.max(0, Duration.between(w.lastSeen(), now).toMillis()));
+        if (coldStart.isPresent()) {
+            node.put("coldStartMs", coldStart.get().toMillis());
+        } else {
+            node.putNull("coldStartMs");
+        }
+        var jobs = node.putArray("jobs");
+        w.jobs().forEach(jobs::add);
+        node.put("lastJob", w.lastJob());
+        node.put("stopRequested", w.stopRequested());
+        return node;
+    }
+
+    /** A jobs-table row; a running job also gets its progress as the worker reported it. */
+    static ObjectNode job(Job job, Instant now) {
+        ObjectNode node = object();
+        node.put("id", job.id());
+        node.put("endpoint", job.endpoint());
+        node.put("status", job.state().name());
+        node.put("createdAt", job.createdAt().toString());
+        node.put("delayTime", job.delayTimeMillis(now));
+        node.put("executionTime", job.executionTimeMillis(now));
+        node.put("workerId", job.workerId());
+        node.put("retries", job.retries());
+        if (job.error() != null) {
+            node.put("error", job.error().length() <= MAX_ERROR_CHARS ? job.error()
+                    : job.error().substring(0, MAX_ERROR_CHARS) + "...");
+        }
+        if (job.state() == io.comfyfleet.core.job.JobState.IN_PROGRESS) {
+            progress(job.outputJson()).ifPresent(p -> node.set("progress", p));
+        }
+        return node;
+    }
+
+    /**
+     * The worker's progress update ({@code percent, node_id, node_type, step, max_steps}) without its preview
+     * frame; empty when the output is not one (a worker that reports something else, or nothing yet).
+     */
+    static Optional<ObjectNode> progress(String outputJson) {
+        if (outputJson == null) {
+            return Optional.empty();
+        }
+        JsonNode out;
+        try {
+            out = Json.mapper().readTree(outputJson);
+        } catch (JacksonException e) {
+            return Optional.empty();
+        }
+        if (!out.isObject() || !out.path("percent").isNumber()) {
+            return Optional.empty();
+        }
+        ObjectNode p = object();
+        p.put("percent", out.path("percent").asDouble());
+        copy(out, p, "node_id", "nodeId");
+        copy(out, p, "node_type", "nodeType");
+        copy(out, p, "step", "step");
+        copy(out, p, "max_steps", "maxSteps");
+        copy(out, p, "nodes_done", "nodesDone");
+        copy(out, p, "nodes_total", "nodesTotal");
+        return Optional.of(p);
+    }
+
+    static ObjectNode point(Instant at, FleetHistory.Point p) {
+        return object()
+                .put("t", at.toEpochMilli())
+                .put("queued", p.queued())
+                .put("inProgress", p.inProgress())
+                .put("workers", p.workersReady())
+                .put("running", p.workersRunning())
+                .put("starting", p.workersStarting());
+    }
+
+    private static void copy(JsonNode from, ObjectNode to, String name, String as) {
+        JsonNode v = from.get(name);
+        if (v != null && (v.isNumber() || v.isString())) {
+            to.set(as, v);
+        }
+    }
+}

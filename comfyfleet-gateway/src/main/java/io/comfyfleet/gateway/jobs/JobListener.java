@@ -1,0 +1,19 @@
+package io.comfyfleet.gateway.jobs;
+
+import io.comfyfleet.core.job.Job;
+
+/**
+ * Told of job changes after they are stored, on the thread that made them (a request or the sweeper): keep it
+ * short. A listener that throws is logged and skipped; the change and the answer to the caller stand.
+ * Metrics and the dashboard listen here so the job code never knows about either.
+ */
+public interface JobListener {
+    /** A worker was given the job (now IN_PROGRESS, {@code startedAt} set). */
+    default void taken(Job job) {}
+
+    /** The job's state changed (ended, cancelled, requeued, retried); {@code job} is as stored after the change. */
+    default void changed(Job job) {}
+
+    /** A worker's progress update for a running job was stored; {@code outputJson} is its {@code output}, maybe null. */
+    default void progressed(String jobId, String outputJson) {}
+}

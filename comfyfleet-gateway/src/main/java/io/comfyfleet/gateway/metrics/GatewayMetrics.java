@@ -1,0 +1,142 @@
+package io.comfyfleet.gateway.metrics;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobCounts;
+import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.gateway.dispatch.WorkerCounts;
+import io.comfyfleet.gateway.dispatch.WorkerRegistry;
+import io.comfyfleet.gateway.jobs.JobListener;
+import io.comfyfleet.gateway.webhook.WebhookSender;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.function.ToIntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's Prometheus metrics. Micrometer stays inside this class: the job code reports through
+ * {@link JobListener}, the fleet through {@link FleetMetrics}, and the HTTP route only asks for {@link #scrape()}.
+ *
+ * <p>Series (every one tagged {@code endpoint}):
+ * <ul>
+ *   <li>{@code comfyfleet_queue_depth} jobs IN_QUEUE now; {@code comfyfleet_jobs{state=IN_QUEUE|IN_PROGRESS}}
+ *       live jobs, read from the store at scrape time</li>
+ *   <li>{@code comfyfleet_jobs_finished_total{state}} jobs that reached COMPLETED, FAILED, CANCELLED or TIMED_OUT
+ *       since this gateway started</li>
+ *   <li>{@code comfyfleet_job_delay_seconds} (histogram) time in queue until a worker took the job</li>
+ *   <li>{@code comfyfleet_job_execution_seconds{state}} (histogram) time from take to end</li>
+ *   <li>{@code comfyfleet_workers{state=idle|running|initializing|throttled|unhealthy}} workers now</li>
+ *   <li>{@code comfyfleet_worker_cold_start_seconds} (histogram; its {@code _count} is the number of cold
+ *       starts) as reported by the fleet</li>
+ *   <li>{@code comfyfleet_webhooks_delivered_total}, {@code comfyfleet_webhooks_failed_total} (given up after
+ *       every attempt), {@code comfyfleet_webhooks_pending} (gateway-wide, no endpoint tag)</li>
+ * </ul>
+ */
+public final class GatewayMetrics implements JobListener, FleetMetrics {
+    /** The Prometheus text format this answers with. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+    private static final Logger log = LoggerFactory.getLogger(GatewayMetrics.class);
+
+    // from "instant" to "someone should look": RunPod-style jobs run for seconds to minutes
+    private static final Duration[] JOB_BUCKETS = seconds(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800);
+    private static final Duration[] COLD_START_BUCKETS = seconds(1, 5, 10, 20, 30, 60, 120, 300, 600);
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JobStore store;
+
+    /**
+     * Registers the gauges of every endpoint, reading the store and the worker registry at each scrape.
+     */
+    public GatewayMetrics(Collection<String> endpoints, JobStore store, WorkerRegistry workers, WebhookSender webhooks) {
+        this.store = store;
+        for (String endpoint : endpoints) {
+            Gauge.builder("comfyfleet_queue_depth", () -> jobs(endpoint, JobCounts::inQueue))
+                    .description("Jobs waiting in the queue").tag("endpoint", endpoint).register(registry);
+            Gauge.builder("comfyfleet_jobs", () -> jobs(endpoint, JobCounts::inQueue))
+                    .description("Live jobs by state").tags("endpoint", endpoint, "state", "IN_QUEUE").register(registry);
+            Gauge.builder("comfyfleet_jobs", () -> jobs(endpoint, JobCounts::inProgress))
+                    .description("Live jobs by state").tags("endpoint", endpoint, "state", "IN_PROGRESS").register(registry);
+            workerGauge(workers, endpoint, "idle", WorkerCounts::idle);
+            workerGauge(workers, endpoint, "running", WorkerCounts::running);
+            workerGauge(workers, endpoint, "initializing", WorkerCounts::initializing);
+            workerGauge(workers, endpoint, "throttled", WorkerCounts::throttled);
+            workerGauge(workers, endpoint, "unhealthy", WorkerCounts::unhealthy);
+        }
+        FunctionCounter.builder("comfyfleet_webhooks_delivered", webhooks, WebhookSender::delivered)
+                .description("Webhook calls answered with a 2xx").register(registry);
+        FunctionCounter.builder("comfyfleet_webhooks_failed", webhooks, WebhookSender::abandoned)
+                .description("Webhook calls given up after every attempt").register(registry);
+        Gauge.builder("comfyfleet_webhooks_pending", webhooks, WebhookSender::pending)
+                .description("Webhook calls not yet delivered or given up").register(registry);
+    }
+
+    /** The current values in Prometheus' text format ({@link #CONTENT_TYPE}). */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void taken(Job job) {
+        if (job.startedAt() != null) {
+            timer("comfyfleet_job_delay_seconds", "Time from submission until a worker took the job",
+                    JOB_BUCKETS, "endpoint", job.endpoint())
+                    .record(Duration.between(job.createdAt(), job.startedAt()));
+        }
+    }
+
+    @Override
+    public void changed(Job job) {
+        if (!job.state().isTerminal()) {
+            return;
+        }
+        String state = job.state().name();
+        Counter.builder("comfyfleet_jobs_finished").description("Jobs that reached a terminal state")
+                .tags("endpoint", job.endpoint(), "state", state).register(registry).increment();
+        if (job.startedAt() != null && job.finishedAt() != null) {
+            timer("comfyfleet_job_execution_seconds", "Time from take until the job ended", JOB_BUCKETS,
+                    "endpoint", job.endpoint(), "state", state)
+                    .record(Duration.between(job.startedAt(), job.finishedAt()));
+        }
+    }
+
+    @Override
+    public void coldStart(String endpoint, String workerId, Duration took) {
+        timer("comfyfleet_worker_cold_start_seconds", "Time from starting a worker until its first job-take",
+                COLD_START_BUCKETS, "endpoint", endpoint)
+                .record(took);
+    }
+
+    private Timer timer(String name, String description, Duration[] buckets, String... tags) {
+        return Timer.builder(name).description(description).tags(tags).serviceLevelObjectives(buckets)
+                .register(registry);
+    }
+
+    private void workerGauge(WorkerRegistry workers, String endpoint, String state, ToIntFunction<WorkerCounts> pick) {
+        Gauge.builder("comfyfleet_workers", () -> pick.applyAsInt(workers.counts(endpoint)))
+                .description("Workers by state").tags("endpoint", endpoint, "state", state).register(registry);
+    }
+
+    /** NaN (Prometheus' "no value") when the store cannot answer, so a scrape still shows everything else. */
+    private double jobs(String endpoint, java.util.function.ToLongFunction<JobCounts> pick) {
+        try {
+            return pick.applyAsLong(store.counts(endpoint));
+        } catch (RuntimeException e) {
+            log.warn("metrics: job counts of endpoint {} unavailable: {}", endpoint, e.toString());
+            return Double.NaN;
+        }
+    }
+
+    private static Duration[] seconds(double... values) {
+        Duration[] result = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            result[i] = Duration.ofMillis(Math.round(values[i] * 1000));
+        }
+        return result;
+    }
+}

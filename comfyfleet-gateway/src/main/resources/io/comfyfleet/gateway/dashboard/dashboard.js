@@ -1,0 +1,272 @@
+// ComfyFleet dashboard: polls the gateway's /dashboard/api/* with the client key and redraws.
+// Plain DOM, no libraries; every value from the gateway is written with textContent, never as HTML.
+"use strict";
+
+const POLL_MS = 1500;
+const KEY_NAME = "comfyfleet.apiKey";
+const SVG = "http://www.w3.org/2000/svg";
+const $ = (id) => document.getElementById(id);
+
+let timer = null;
+// each start (sign-in, filter change) begins a new polling chain; answers of an older chain are dropped
+let generation = 0;
+
+function storedKey() {
+  return sessionStorage.getItem(KEY_NAME) || localStorage.getItem(KEY_NAME);
+}
+
+function forgetKey() {
+  sessionStorage.removeItem(KEY_NAME);
+  localStorage.removeItem(KEY_NAME);
+}
+
+class Unauthorized extends Error {}
+
+async function api(path) {
+  const response = await fetch(path, { headers: { Authorization: "Bearer " + storedKey() }, cache: "no-store" });
+  if (response.status === 401) {
+    throw new Unauthorized();
+  }
+  const body = await response.json();
+  if (!response.ok) {
+    throw new Error(body.error || ("HTTP " + response.status));
+  }
+  return body;
+}
+
+// ---- formatting ----
+
+function duration(ms) {
+  if (ms === null || ms === undefined) return "–";
+  if (ms < 1000) return ms + " ms";
+  const s = ms / 1000;
+  if (s < 60) return s.toFixed(s < 10 ? 2 : 1) + " s";
+  const m = Math.floor(s / 60);
+  if (m < 60) return m + " m " + Math.floor(s % 60) + " s";
+  return Math.floor(m / 60) + " h " + (m % 60) + " m";
+}
+
+function time(iso) {
+  return new Date(iso).toLocaleTimeString();
+}
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs || {})) {
+    if (value !== null && value !== undefined) node.setAttribute(name, value);
+  }
+  for (const child of children) {
+    node.append(child === null || child === undefined ? "" : child);
+  }
+  return node;
+}
+
+function badge(text) {
+  return el("span", { class: "badge " + text }, text);
+}
+
+function rowsOrEmpty(body, rows, columns, message) {
+  body.replaceChildren(...(rows.length ? rows : [el("tr", { class: "empty" }, el("td", { colspan: columns }, message))]));
+}
+
+// ---- sections ----
+
+function renderEndpoints(endpoints) {
+  $("endpoints").replaceChildren(...endpoints.map((e) => {
+    const s = e.settings;
+    const stat = (value, label) => el("div", { class: "stat" }, el("b", {}, String(value)), el("span", {}, label));
+    const setting = (name, value) => [el("dt", {}, name), el("dd", {}, value)];
+    return el("div", { class: "card", "data-endpoint": e.name },
+      el("h3", {}, e.name),
+      el("div", { class: "stats" },
+        stat(e.jobs.inQueue, "in queue"), stat(e.jobs.inProgress, "in progress"),
+        stat(e.jobs.completed, "completed"), stat(e.jobs.failed, "failed")),
+      el("div", { class: "stats" },
+        stat(e.workers.idle, "idle"), stat(e.workers.running, "running"),
+        stat(e.workers.initializing, "starting"), stat(e.workers.unhealthy, "unhealthy")),
+      el("dl", { class: "settings" },
+        ...setting("workers", s.minWorkers + " to " + s.maxWorkers + ", idle timeout " + duration(s.idleTimeoutMs)),
+        ...setting("scaler", s.scalerType + " " + s.scalerValue),
+        ...setting("execution timeout", duration(s.executionTimeoutMs)),
+        ...setting("ttl", duration(s.ttlMs)),
+        ...setting("retries", String(s.maxRetries)),
+        ...setting("webhooks", s.webhooksSigned ? "signed" : "unsigned")));
+  }));
+}
+
+function progressText(p) {
+  if (!p) return "waiting for the first progress update";
+  const parts = [p.percent.toFixed(1) + " %"];
+  if (p.nodeType || p.nodeId) parts.push((p.nodeType || "node") + (p.nodeId ? " #" + p.nodeId : ""));
+  if (p.maxSteps) parts.push("step " + p.step + "/" + p.maxSteps);
+  return parts.join(" · ");
+}
+
+// set through the style object: the page's Content-Security-Policy refuses style attributes
+function bar(percent) {
+  const fill = el("div");
+  fill.style.width = Math.max(0, Math.min(100, percent)) + "%";
+  return fill;
+}
+
+function renderRunning(running) {
+  const box = $("running");
+  if (!running.length) {
+    box.replaceChildren(el("p", { class: "muted" }, "No job is running."));
+    return;
+  }
+  const previous = new Map([...box.querySelectorAll("[data-job-id]")].map((n) => [n.dataset.jobId, n]));
+  box.replaceChildren(...running.map((job) => {
+    const p = job.progress;
+    // keep the shown image element when the frame did not change, so it does not flicker
+    const old = previous.get(job.id);
+    let img = old && old.querySelector("img");
+    if (!img) img = el("img", { alt: "latest preview" });
+    if (job.preview && img.getAttribute("src") !== job.preview) img.setAttribute("src", job.preview);
+    img.hidden = !job.preview;
+    return el("div", { class: "card running-job", "data-job-id": job.id },
+      img,
+      el("div", { class: "info" },
+        el("div", { class: "mono" }, job.id),
+        el("div", { class: "muted" }, job.endpoint + " on " + (job.workerId || "?") + " · running " + duration(job.executionTime)),
+        el("div", { class: "bar" }, bar(p ? p.percent : 0)),
+        el("div", { class: "progress" }, progressText(p))));
+  }));
+}
+
+function renderWorkers(workers) {
+  rowsOrEmpty($("workers-body"), workers.map((w) => el("tr", { "data-worker-id": w.id },
+    el("td", { class: "mono" }, w.id),
+    el("td", {}, w.endpoint),
+    el("td", {}, badge(w.state), w.stopRequested ? " stop requested" : ""),
+    el("td", {}, duration(w.uptimeMs)),
+    el("td", {}, w.coldStartMs === null ? "–" : duration(w.coldStartMs)),
+    el("td", { class: "mono" }, w.jobs.join(", ") || "–"),
+    el("td", { class: "mono" }, w.lastJob || "–"),
+    el("td", {}, duration(w.lastSeenMsAgo) + " ago"))), 8, "No worker has called in the last minute.");
+}
+
+function renderJobs(jobs) {
+  rowsOrEmpty($("jobs-body"), jobs.map((j) => el("tr", { "data-job-id": j.id, title: j.error || "" },
+    el("td", { class: "mono" }, j.id),
+    el("td", {}, j.endpoint),
+    el("td", { class: "status" }, badge(j.status), j.progress ? " " + j.progress.percent.toFixed(0) + " %" : ""),
+    el("td", {}, time(j.createdAt)),
+    el("td", { class: "delay" }, duration(j.delayTime)),
+    el("td", { class: "execution" }, j.status === "IN_QUEUE" ? "–" : duration(j.executionTime)),
+    el("td", { class: "worker mono" }, j.workerId || "–"))), 7, "No job with this status.");
+}
+
+// One line per measure (summed over the key's endpoints by the gateway), newest point at the right edge.
+function renderChart(series) {
+  const svg = $("chart");
+  const width = Math.max(300, svg.clientWidth || 800);
+  const height = 200;
+  const pad = { left: 32, right: 8, top: 8, bottom: 20 };
+  svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+  const minutes = Math.round(series.capacity * series.intervalMs / 60000);
+  $("chart-window").textContent = "last " + minutes + " minutes, every " + (series.intervalMs / 1000) + " s";
+
+  const points = series.points;
+  const max = Math.max(4, ...points.map((p) => Math.max(p.queued, p.inProgress, p.workers)));
+  const x = (i) => pad.left + (width - pad.left - pad.right) * (series.capacity - points.length + i) / Math.max(1, series.capacity - 1);
+  const y = (v) => pad.top + (height - pad.top - pad.bottom) * (1 - v / max);
+
+  const nodes = [];
+  for (const v of [0, Math.round(max / 2), max]) {
+    const line = document.createElementNS(SVG, "line");
+    Object.entries({ class: "grid", x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v) }).forEach(([k, val]) => line.setAttribute(k, val));
+    const label = document.createElementNS(SVG, "text");
+    Object.entries({ x: 4, y: y(v) + 4 }).forEach(([k, val]) => label.setAttribute(k, val));
+    label.textContent = String(v);
+    nodes.push(line, label);
+  }
+  const axis = (text, xPos, anchor) => {
+    const t = document.createElementNS(SVG, "text");
+    Object.entries({ x: xPos, y: height - 4, "text-anchor": anchor }).forEach(([k, val]) => t.setAttribute(k, val));
+    t.textContent = text;
+    return t;
+  };
+  nodes.push(axis("−" + minutes + " min", pad.left, "start"), axis("now", width - pad.right, "end"));
+  for (const [field, cls] of [["queued", "queued"], ["inProgress", "in-progress"], ["workers", "workers"]]) {
+    const line = document.createElementNS(SVG, "polyline");
+    line.setAttribute("class", cls);
+    line.setAttribute("points", points.map((p, i) => x(i).toFixed(1) + "," + y(p[field]).toFixed(1)).join(" "));
+    nodes.push(line);
+  }
+  svg.replaceChildren(...nodes);
+}
+
+// ---- loop ----
+
+async function refresh(gen) {
+  try {
+    const status = $("status-filter").value;
+    const [overview, jobs, series] = await Promise.all([
+      api("/dashboard/api/overview"),
+      api("/dashboard/api/jobs?status=" + encodeURIComponent(status)),
+      api("/dashboard/api/series"),
+    ]);
+    if (gen !== generation) return;
+    renderEndpoints(overview.endpoints);
+    renderRunning(overview.running);
+    renderWorkers(overview.workers);
+    renderJobs(jobs.jobs);
+    renderChart(series);
+    $("connection").textContent = "updated " + new Date().toLocaleTimeString();
+    showBoard();
+  } catch (e) {
+    if (gen !== generation) return;
+    if (e instanceof Unauthorized) {
+      forgetKey();
+      showSignIn("That key opens no endpoint on this gateway.");
+      return;
+    }
+    $("connection").textContent = "cannot reach the gateway (" + e.message + "), retrying";
+  }
+  timer = setTimeout(() => refresh(gen), POLL_MS);
+}
+
+function showBoard() {
+  $("sign-in").hidden = true;
+  $("board").hidden = false;
+  $("sign-out").hidden = false;
+}
+
+function showSignIn(message) {
+  generation++;
+  clearTimeout(timer);
+  $("board").hidden = true;
+  $("sign-out").hidden = true;
+  $("sign-in").hidden = false;
+  $("key-error").textContent = message || "";
+  $("connection").textContent = "";
+  $("api-key").focus();
+}
+
+function start() {
+  generation++;
+  clearTimeout(timer);
+  refresh(generation);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("key-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const key = $("api-key").value.trim();
+    forgetKey();
+    ($("remember").checked ? localStorage : sessionStorage).setItem(KEY_NAME, key);
+    $("api-key").value = "";
+    start();
+  });
+  $("sign-out").addEventListener("click", () => {
+    forgetKey();
+    showSignIn();
+  });
+  $("status-filter").addEventListener("change", start);
+  if (storedKey()) {
+    start();
+  } else {
+    showSignIn();
+  }
+});

@@ -1,0 +1,161 @@
+package io.comfyfleet.gateway.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.gateway.support.Api;
+import io.comfyfleet.gateway.support.Reply;
+import io.comfyfleet.gateway.support.TestGateway;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** The dashboard's JSON routes: keys, what each key sees, filters, and the page itself. */
+class DashboardApiTest {
+    @TempDir
+    Path dir;
+    TestGateway gw;
+
+    @BeforeEach
+    void start() {
+        gw = new TestGateway(dir);
+    }
+
+    @AfterEach
+    void stop() {
+        gw.close();
+    }
+
+    @Test
+    void everyDataRouteAnswers401WithoutAValidClientKey() {
+        Api anonymous = gw.client.withKey(null);
+        for (String route : new String[] {"/dashboard/api/overview", "/dashboard/api/jobs", "/dashboard/api/series"}) {
+            assertThat(anonymous.get(route).status()).as(route).isEqualTo(401);
+            assertThat(gw.client.withKey(TestGateway.WORKER_KEY).get(route).status()).as("worker key on " + route).isEqualTo(401);
+            assertThat(gw.client.get(route).status()).as(route).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void thePageIsPublicAndHoldsNoData() {
+        Reply page = gw.client.withKey(null).get("/");
+
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+        assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(t -> assertThat(t).contains("connect-src 'self'"));
+        assertThat(page.text()).contains("/dashboard/dashboard.js").doesNotContain("ep1");
+        assertThat(gw.client.withKey(null).get("/dashboard/dashboard.js").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aKeySeesOnlyTheEndpointsItOpensAndNoKeys() {
+        gw.run("{}");
+        Reply mine = gw.client.get("/dashboard/api/overview");
+        Reply theirs = gw.client.withKey(TestGateway.OTHER_CLIENT_KEY).get("/dashboard/api/overview");
+
+        assertThat(mine.json().path("endpoints").findValuesAsString("name")).containsExactly("ep1");
+        assertThat(theirs.json().path("endpoints").findValuesAsString("name")).containsExactly("ep2");
+        assertThat(mine.text()).doesNotContain(TestGateway.CLIENT_KEY, TestGateway.WORKER_KEY, TestGateway.WEBHOOK_SECRET);
+        JsonNode ep1 = mine.json().path("endpoints").get(0);
+        assertThat(ep1.path("jobs").path("inQueue").asInt()).isEqualTo(1);
+        assertThat(ep1.path("settings").path("maxRetries").asInt()).isEqualTo(1);
+        assertThat(ep1.path("settings").path("webhooksSigned").asBoolean()).isTrue();
+        assertThat(gw.client.withKey(TestGateway.OTHER_CLIENT_KEY).get("/dashboard/api/jobs").json().path("jobs")).isEmpty();
+    }
+
+    @Test
+    void jobsAreNewestFirstAndFilterByStatus() {
+        String first = gw.run("{}");
+        String second = gw.run("{}");
+        gw.clock.advance(Duration.ofSeconds(1));
+        assertThat(gw.take("w1")).isEqualTo(first);
+        gw.worker.postAsForm("/v2/ep1/job-done/w1/" + first, "{\"output\":1}");
+
+        assertThat(ids(gw.client.get("/dashboard/api/jobs"))).containsExactly(second, first);
+        assertThat(ids(gw.client.get("/dashboard/api/jobs?status=COMPLETED"))).containsExactly(first);
+        assertThat(ids(gw.client.get("/dashboard/api/jobs?status=IN_QUEUE&endpoint=ep1"))).containsExactly(second);
+        JsonNode done = gw.client.get("/dashboard/api/jobs?status=COMPLETED").json().path("jobs").get(0);
+        // submitted at 0 ms, the clock moved 1 ms after each of the two runs, then 1 s before the take
+        assertThat(done.path("delayTime").asLong()).isEqualTo(1002);
+        assertThat(done.path("workerId").asString()).isEqualTo("w1");
+    }
+
+    @Test
+    void badFiltersAreTypedErrorsThatSayWhatToChange() {
+        Reply status = gw.client.get("/dashboard/api/jobs?status=DONE");
+        Reply limit = gw.client.get("/dashboard/api/jobs?limit=0");
+        Reply endpoint = gw.client.get("/dashboard/api/jobs?endpoint=ep2");
+
+        assertThat(status.status()).isEqualTo(400);
+        assertThat(status.field("error")).contains("?status must be ALL or one of", "COMPLETED", "\"DONE\"");
+        assertThat(limit.status()).isEqualTo(400);
+        assertThat(limit.field("error")).contains("?limit must be from 1 to 500");
+        assertThat(endpoint.status()).as("ep2 exists but this key does not open it").isEqualTo(404);
+    }
+
+    @Test
+    void aRunningJobShowsTheWorkersProgressAndKeepsItsLatestPreview() {
+        String id = gw.run("{}");
+        gw.take("w1");
+        String frame = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQ==";
+        gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"status\":\"IN_PROGRESS\",\"output\":{\"percent\":10,\"preview\":\"" + frame + "\"}}");
+        // the worker leaves the frame out of later updates until ComfyUI makes a new one
+        gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"status\":\"IN_PROGRESS\",\"output\":{\"percent\":55.5,"
+                + "\"node_id\":\"3\",\"node_type\":\"KSampler\",\"step\":11,\"max_steps\":20}}");
+
+        JsonNode running = gw.client.get("/dashboard/api/overview").json().path("running").get(0);
+
+        assertThat(running.path("id").asString()).isEqualTo(id);
+        assertThat(running.path("preview").asString()).isEqualTo(frame);
+        assertThat(running.path("progress").path("percent").asDouble()).isEqualTo(55.5);
+        assertThat(running.path("progress").path("nodeType").asString()).isEqualTo("KSampler");
+        assertThat(running.path("progress").path("step").asInt()).isEqualTo(11);
+        assertThat(running.path("progress").path("maxSteps").asInt()).isEqualTo(20);
+        JsonNode worker = gw.client.get("/dashboard/api/overview").json().path("workers").get(0);
+        assertThat(worker.path("id").asString()).isEqualTo("w1");
+        assertThat(worker.path("state").asString()).isEqualTo("running");
+        assertThat(worker.path("lastJob").asString()).isEqualTo(id);
+
+        gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"output\":1}");
+        assertThat(gw.client.get("/dashboard/api/overview").json().path("running")).isEmpty();
+    }
+
+    @Test
+    void aPreviewThatIsNotAnInlineImageIsNeverShown() {
+        String id = gw.run("{}");
+        gw.take("w1");
+        gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id,
+                "{\"status\":\"IN_PROGRESS\",\"output\":{\"percent\":10,\"preview\":\"javascript:alert(1)\"}}");
+
+        JsonNode running = gw.client.get("/dashboard/api/overview").json().path("running").get(0);
+
+        assertThat(running.has("preview")).isFalse();
+        assertThat(running.path("progress").path("percent").asDouble()).isEqualTo(10);
+    }
+
+    @Test
+    void theChartSeriesSumsOnlyTheEndpointsTheKeyOpens() {
+        gw.run("{}");
+        gw.run("{}");
+        gw.client.withKey(TestGateway.OTHER_CLIENT_KEY).post("/v2/ep2/run", "{\"input\":{}}");
+
+        // the sampler runs every 2 s in real time
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode series = gw.client.get("/dashboard/api/series").json();
+            assertThat(series.path("intervalMs").asLong()).isEqualTo(Dashboard.SAMPLE_INTERVAL.toMillis());
+            assertThat(series.path("capacity").asInt()).isEqualTo(450);
+            JsonNode last = series.path("points").get(series.path("points").size() - 1);
+            assertThat(last.path("queued").asInt()).isEqualTo(2);
+            JsonNode theirs = gw.client.withKey(TestGateway.OTHER_CLIENT_KEY).get("/dashboard/api/series").json().path("points");
+            assertThat(theirs.get(theirs.size() - 1).path("queued").asInt()).isEqualTo(1);
+        });
+    }
+
+    private static java.util.List<String> ids(Reply reply) {
+        assertThat(reply.status()).as(reply.text()).isEqualTo(200);
+        return reply.json().path("jobs").findValuesAsString("id");
+    }
+}

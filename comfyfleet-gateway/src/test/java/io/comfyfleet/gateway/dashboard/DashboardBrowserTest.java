@@ -1,0 +1,167 @@
+package io.comfyfleet.gateway.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.gateway.support.Reply;
+import io.comfyfleet.gateway.support.TestGateway;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The dashboard in a real headless Chromium against a real gateway: sign in with a key, watch a job go from
+ * IN_QUEUE through live progress (with its preview frame) to COMPLETED with its times and worker, and filter the
+ * jobs by status. The worker is plain HTTP speaking RunPod's worker protocol, with progress in the shape the
+ * ComfyFleet worker posts. Screenshots land in {@code target/dashboard-running.png} and {@code target/dashboard.png}.
+ */
+class DashboardBrowserTest {
+    static final Path SCREENSHOTS = Path.of("target");
+
+    @TempDir
+    Path dir;
+    TestGateway gw;
+    ChromeDriver browser;
+    WebDriverWait wait;
+
+    @BeforeEach
+    void start() throws IOException {
+        gw = new TestGateway(dir);
+        browser = HeadlessChromium.start(dir.resolve("chromium-profile"));
+        // the page redraws every 1.5 s, so an element found a moment ago may be gone: look again
+        wait = new WebDriverWait(browser, Duration.ofSeconds(15));
+        wait.ignoring(StaleElementReferenceException.class);
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        gw.close();
+    }
+
+    @Test
+    void followsAJobFromQueueThroughProgressToCompletedAndFiltersByStatus() throws IOException {
+        browser.get(gw.client.base() + "/");
+        signIn("not-a-key-of-this-gateway");
+        wait.until(ExpectedConditions.textToBe(By.id("key-error"), "That key opens no endpoint on this gateway."));
+        signIn(TestGateway.CLIENT_KEY);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("board")));
+        assertThat(browser.findElement(By.cssSelector("[data-endpoint=ep1]")).getText()).contains("ep1", "QUEUE_DELAY");
+        assertThat(browser.findElements(By.cssSelector("[data-endpoint=ep2]")))
+                .as("ep2 has other client keys: this key must not see it").isEmpty();
+
+        String id = gw.run("{\"workflow\":{\"3\":{\"class_type\":\"KSampler\",\"inputs\":{}}}}");
+        waitForCell(id, "status", "IN_QUEUE");
+
+        gw.clock.advance(Duration.ofSeconds(2));
+        assertThat(gw.take("worker-a")).isEqualTo(id);
+        gw.gateway.fleetMetrics().coldStart("ep1", "worker-a", Duration.ofSeconds(8));
+        Reply progress = gw.worker.postAsForm("/v2/ep1/job-done/worker-a/" + id, """
+                {"status": "IN_PROGRESS", "output": {"prompt_id": "p-1", "percent": 42.5, "nodes_done": 2,
+                 "nodes_total": 7, "node_id": "3", "node_type": "KSampler", "step": 12, "max_steps": 20,
+                 "cached_nodes": [], "preview": "%s"}}""".formatted(previewJpeg()));
+        assertThat(progress.status()).isEqualTo(200);
+
+        By running = By.cssSelector("#running [data-job-id='" + id + "']");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(running, "42.5 % · KSampler #3 · step 12/20"));
+        String src = wait.until(d -> d.findElement(running).findElement(By.tagName("img")).getDomAttribute("src"));
+        assertThat(src).startsWith("data:image/jpeg;base64,");
+        waitForCell(id, "status", "IN_PROGRESS");
+        By worker = By.cssSelector("#workers-body [data-worker-id=worker-a]");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(worker, "running"));
+        String workerRow = wait.until(d -> d.findElement(worker).getText());
+        assertThat(workerRow).contains("8.00 s", id);
+        screenshot("dashboard-running.png");
+
+        gw.clock.advance(Duration.ofMillis(3500));
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/worker-a/" + id, "{\"output\":{\"images\":[]}}").status())
+                .isEqualTo(200);
+        waitForCell(id, "status", "COMPLETED");
+        assertThat(cell(id, "delay")).isEqualTo("2.00 s");
+        assertThat(cell(id, "execution")).isEqualTo("3.50 s");
+        assertThat(cell(id, "worker")).isEqualTo("worker-a");
+        wait.until(ExpectedConditions.textToBe(By.id("running"), "No job is running."));
+
+        String queued = gw.run("{\"workflow\":{}}");
+        waitForCell(queued, "status", "IN_QUEUE");
+        filter("COMPLETED");
+        wait.until(d -> jobIds().equals(List.of(id)));
+        filter("IN_QUEUE");
+        wait.until(d -> jobIds().equals(List.of(queued)));
+        filter("FAILED");
+        wait.until(ExpectedConditions.textToBe(By.id("jobs-body"), "No job with this status."));
+        filter("ALL");
+        wait.until(d -> jobIds().equals(List.of(queued, id)));
+        // the chart has drawn the sampled history (the sampler's first point is taken at start)
+        assertThat(browser.findElements(By.cssSelector("#chart polyline"))).hasSize(3);
+        screenshot("dashboard.png");
+    }
+
+    private void signIn(String key) {
+        WebElement input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
+        input.clear();
+        input.sendKeys(key);
+        browser.findElement(By.cssSelector("#key-form button")).click();
+    }
+
+    private void filter(String status) {
+        new Select(browser.findElement(By.id("status-filter"))).selectByValue(status);
+    }
+
+    /** The job ids the table shows, read in one go inside the page so a redraw cannot split the read. */
+    @SuppressWarnings("unchecked")
+    private List<String> jobIds() {
+        return (List<String>) browser.executeScript(
+                "return [...document.querySelectorAll('#jobs-body tr[data-job-id]')].map(r => r.dataset.jobId)");
+    }
+
+    private void waitForCell(String jobId, String column, String text) {
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector("#jobs-body [data-job-id='" + jobId + "'] ." + column), text));
+    }
+
+    private String cell(String jobId, String column) {
+        return wait.until(d -> d.findElement(By.cssSelector("#jobs-body [data-job-id='" + jobId + "'] ." + column)).getText());
+    }
+
+    private void screenshot(String name) throws IOException {
+        Files.createDirectories(SCREENSHOTS);
+        Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(shot, SCREENSHOTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** A small JPEG like the worker's preview frames, as the data URI it sends. */
+    private static String previewJpeg() throws IOException {
+        BufferedImage image = new BufferedImage(96, 96, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setPaint(new GradientPaint(0, 0, new Color(40, 90, 200), 96, 96, new Color(240, 170, 60)));
+        g.fillRect(0, 0, 96, 96);
+        g.dispose();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "jpg", out);
+        return "data:image/jpeg;base64," + Base64.getEncoder().encodeToString(out.toByteArray());
+    }
+}
