@@ -119,7 +119,7 @@ final class UpCommand implements Callable<Integer> {
     /** Only print a dashboard address the gateway answers. */
     private static boolean dashboardServed(int port) {
         try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
-            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/dashboard"))
+            HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/dashboard/dashboard.js"))
                     .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
             return r.statusCode() < 400;
         } catch (java.io.IOException e) {

@@ -94,7 +94,7 @@ public final class FleetStack implements AutoCloseable {
                     new AutoscalerSettings(period, fleet.jobGrace().plus(EXIT_MARGIN), defaults.initTimeout(),
                             defaults.silenceLimit()),
                     clock);
-            FleetLink.attach(gateway.workers(), autoscaler, provider, clock);
+            FleetLink.attach(gateway.workers(), autoscaler, provider, gateway.fleetMetrics(), clock);
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("comfyfleet-autoscaler").daemon().factory());
             autoscaler.start(scheduler);

@@ -50,7 +50,8 @@ public final class StartupReport {
         out.println();
         out.println("ComfyFleet is up.");
         out.println("  API:        " + base + "/v2/" + endpoint + "/run   (RunPod-compatible: run, runsync, status, stream, cancel, health)");
-        out.println("  dashboard:  " + (dashboard ? base + "/dashboard" : "not in this build"));
+        out.println("  dashboard:  " + (dashboard ? base + "/" : "not in this build"));
+        out.println("  metrics:    " + base + "/metrics");
         out.println("  API key:    " + config.clientKey() + mark(config, "COMFYFLEET_CLIENT_KEY"));
         out.println("  worker key: " + config.workerKey() + mark(config, "COMFYFLEET_WORKER_KEY"));
         out.println();

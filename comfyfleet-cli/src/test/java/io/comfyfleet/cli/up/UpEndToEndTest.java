@@ -98,7 +98,7 @@ class UpEndToEndTest {
         await("workers back to zero after the idle timeout").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(250))
                 .until(() -> workers(health(base)) == 0 && up.descendants().findAny().isEmpty());
-        assertThat(output).anyMatch(l -> l.contains("is ready: cold start"));
+        assertThat(coldStartsCounted(base)).as("each worker's cold start reported to /metrics").isEqualTo(3);
 
         // Known gateway gap: a job-take parked by a worker that has since exited can still claim a job (which then
         // waits for its lease to run out). With a 1 s hold such takes are over 1 s after the workers are gone.
@@ -123,6 +123,16 @@ class UpEndToEndTest {
         assertThat(output).as("the drain waited for the slow job").noneMatch(l -> l.contains("Job " + slow + " did not finish within the grace period"));
         System.out.printf("up e2e: 30 jobs scaled 0 -> %d -> 0 workers and stopped cleanly in %.1f s%n", peak,
                 (System.nanoTime() - began) / 1e9);
+    }
+
+    /** The sum of comfyfleet_worker_cold_start_seconds_count over its labels. */
+    private double coldStartsCounted(String base) throws Exception {
+        String root = base.substring(0, base.indexOf("/v2/"));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(root + "/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return r.body().lines().filter(l -> l.startsWith("comfyfleet_worker_cold_start_seconds_count"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private String start() throws Exception {
@@ -165,7 +175,8 @@ class UpEndToEndTest {
                 .until(() -> output.stream().anyMatch(l -> API_LINE.matcher(l).find()) || !up.isAlive());
         Matcher m = output.stream().map(API_LINE::matcher).filter(Matcher::find).findFirst()
                 .orElseThrow(() -> new AssertionError("up did not start:\n" + tail()));
-        assertThat(output).anyMatch(l -> l.startsWith("curl -s -X POST " + m.group(1) + "/v2/e2e/runsync"));
+        assertThat(output).anyMatch(l -> l.startsWith("curl -s -X POST " + m.group(1) + "/v2/e2e/runsync"))
+                .anyMatch(l -> l.equals("  dashboard:  " + m.group(1) + "/"));
         return m.group(1) + "/v2/e2e";
     }
 
