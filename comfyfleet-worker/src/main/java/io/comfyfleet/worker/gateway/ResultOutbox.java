@@ -47,6 +47,7 @@ public final class ResultOutbox implements AutoCloseable {
     private final Map<String, Entry> pending = new LinkedHashMap<>();
     private final Thread thread;
     private volatile boolean closed;
+    private volatile java.util.function.ObjLongConsumer<String> acceptedListener = (id, t) -> { };
 
     private static final class Entry {
         final String jobId;
@@ -82,6 +83,14 @@ public final class ResultOutbox implements AutoCloseable {
         this.backoff = backoff;
         this.clock = clock;
         this.thread = Thread.ofPlatform().daemon().name("result-outbox").unstarted(this::deliverLoop);
+    }
+
+    /**
+     * Calls {@code listener} with the job id and {@link System#nanoTime()} each time the gateway accepts a
+     * result (on the delivery thread; it must be quick). Replaces any earlier listener.
+     */
+    public void onAccepted(java.util.function.ObjLongConsumer<String> listener) {
+        this.acceptedListener = listener == null ? (id, t) -> { } : listener;
     }
 
     /**
@@ -214,6 +223,12 @@ public final class ResultOutbox implements AutoCloseable {
         }
         try {
             gateway.postResult(entry.jobId, body);
+            long acceptedNanos = System.nanoTime();
+            try {
+                acceptedListener.accept(entry.jobId, acceptedNanos);
+            } catch (RuntimeException e) {
+                log.warn("Result-accepted listener failed for job {}", entry.jobId, e);
+            }
             log.info("Gateway accepted the result of job {} after {} attempt(s)", entry.jobId, entry.attempts + 1);
             finish(entry);
         } catch (GatewayUnavailableException e) {
