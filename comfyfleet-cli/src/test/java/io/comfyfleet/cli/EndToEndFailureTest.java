@@ -74,7 +74,7 @@ class EndToEndFailureTest {
 
     @Test
     void theEndpointExecutionTimeoutTimesTheJobOutAndTheWorkerStopsThePrompt() throws Exception {
-        fleet = Fleet.start(dir, zeroTime().executionTimeout("2s"));
+        fleet = Fleet.start(dir, zeroTime().executionTimeout("5s"));
         fleet.faults("{\"hang\": {\"node\": \"ImageInvert\"}}");
 
         String id = fleet.run(INVERT.formatted(3));

@@ -131,6 +131,12 @@ final class Fleet implements AutoCloseable {
                     fleet.workerExit.completeExceptionally(t);
                 }
             });
+            try {
+                fleet.awaitComfyReady();
+            } catch (RuntimeException | Error e) {
+                fleet.close();
+                throw e;
+            }
             return fleet;
         } catch (Exception | Error e) {
             gateway.close();
@@ -181,11 +187,32 @@ final class Fleet implements AutoCloseable {
         assertThat(r.statusCode()).as("fault plan %s -> %s", plan, r.body()).isEqualTo(200);
     }
 
-    /** The pid of the emulator process the worker's supervisor runs now (the one listening on its port). */
+    /** The pid of the emulator process the worker's supervisor runs now, or -1 when none runs. */
     long comfyPid() {
-        return ProcessHandle.current().descendants()
-                .filter(p -> p.info().commandLine().orElse("").contains("--port " + comfyPort))
-                .findFirst().map(ProcessHandle::pid).orElse(-1L);
+        return emulatorProcesses().filter(ProcessHandle::isAlive).findFirst().map(ProcessHandle::pid).orElse(-1L);
+    }
+
+    /**
+     * This JVM's descendants started for this fleet's ComfyUI port, matched on {@code /proc/PID/cmdline}
+     * (Linux), which holds every argument of the emulator's long command line.
+     */
+    private java.util.stream.Stream<ProcessHandle> emulatorProcesses() {
+        String flag = "--port\0" + comfyPort + "\0"; // arguments are NUL-separated
+        return ProcessHandle.current().descendants().filter(p -> {
+            try {
+                return java.nio.file.Files.readString(Path.of("/proc", Long.toString(p.pid()), "cmdline"),
+                        java.nio.charset.StandardCharsets.ISO_8859_1).contains(flag);
+            } catch (java.io.IOException | RuntimeException e) {
+                return false; // gone meanwhile, or no /proc
+            }
+        });
+    }
+
+    /** Waits (at most 90 s) until the emulator answers, so fault plans can be set before the first job. */
+    private void awaitComfyReady() {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() ->
+                http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + comfyPort + "/system_stats"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
     }
 
     /** Stops the worker (and so the emulator process) and the gateway. */
@@ -196,9 +223,7 @@ final class Fleet implements AutoCloseable {
             workerExit.get(60, TimeUnit.SECONDS);
         } finally {
             // the supervisor kills the emulator; make sure even when the worker did not stop cleanly
-            ProcessHandle.current().descendants()
-                    .filter(p -> p.info().commandLine().orElse("").contains("--port " + comfyPort))
-                    .forEach(ProcessHandle::destroyForcibly);
+            emulatorProcesses().forEach(ProcessHandle::destroyForcibly);
             gateway.close();
         }
     }
