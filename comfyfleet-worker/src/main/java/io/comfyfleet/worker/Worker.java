@@ -13,10 +13,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -60,7 +60,7 @@ public final class Worker implements AutoCloseable {
         this.outbox = outbox;
         this.handler = handler;
         this.timings = timings;
-        outbox.onAccepted(this::resultAccepted);
+        outbox.onSettled(this::resultSettled);
     }
 
     /**
@@ -71,10 +71,10 @@ public final class Worker implements AutoCloseable {
         this.timingsListener = listener == null ? t -> { } : listener;
     }
 
-    private void resultAccepted(String jobId, long acceptedNanos) {
+    private void resultSettled(String jobId, long acceptedNanos, boolean accepted) {
         JobTimings t = awaitingPost.remove(jobId);
-        if (t == null) {
-            return; // a result spooled by an earlier run
+        if (t == null || !accepted) {
+            return; // a result spooled by an earlier run, or one the gateway never took
         }
         JobTimings done = new JobTimings(jobId, t.takenNanos(), t.promptSubmittedNanos(), t.comfyDoneNanos(),
                 t.resultReadyNanos(), acceptedNanos);
