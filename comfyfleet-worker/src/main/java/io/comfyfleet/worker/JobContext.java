@@ -16,6 +16,12 @@ public interface JobContext {
     /** Registers an action run (once) when a stop is requested: e.g. interrupt ComfyUI. */
     void onStop(Runnable action);
 
+    /** Marks the moment ComfyUI accepted the job's prompt (see {@link JobTimings}); cheap, never throws. */
+    default void markPromptSubmitted() {}
+
+    /** Marks the moment ComfyUI finished the job's prompt (see {@link JobTimings}); cheap, never throws. */
+    default void markComfyDone() {}
+
     /** Why a running job is asked to end. */
     enum StopReason {
         /** job-stop named it: the gateway cancelled it or timed it out; no job-done. */

@@ -17,6 +17,9 @@ final class RunningJob implements JobContext {
     private final List<Runnable> stopActions = new ArrayList<>();
     private StopReason stopReason;
     volatile boolean handedBack;
+    final long takenNanos = System.nanoTime();
+    volatile long promptSubmittedNanos;
+    volatile long comfyDoneNanos;
 
     RunningJob(TakenJob job, GatewayClient gateway) {
         this.job = job;
@@ -40,6 +43,16 @@ final class RunningJob implements JobContext {
         } catch (RuntimeException e) {
             log.warn("Stream post for job {} failed: {}", job.id(), e.getMessage());
         }
+    }
+
+    @Override
+    public void markPromptSubmitted() {
+        promptSubmittedNanos = System.nanoTime();
+    }
+
+    @Override
+    public void markComfyDone() {
+        comfyDoneNanos = System.nanoTime();
     }
 
     @Override

@@ -11,9 +11,12 @@ import io.comfyfleet.worker.gateway.TakenJob;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -48,12 +51,38 @@ public final class Worker implements AutoCloseable {
     private Thread takeThread;
     private Thread stopThread;
     private Heartbeat heartbeat;
+    /** Marks of finished jobs whose result is on its way to the gateway, completed when it is accepted. */
+    private final Map<String, JobTimings> awaitingPost = new ConcurrentHashMap<>();
+    private volatile Consumer<JobTimings> timingsListener = t -> { };
 
     public Worker(GatewayClient gateway, ResultOutbox outbox, JobHandler handler, Timings timings) {
         this.gateway = gateway;
         this.outbox = outbox;
         this.handler = handler;
         this.timings = timings;
+        outbox.onSettled(this::resultSettled);
+    }
+
+    /**
+     * Calls {@code listener} with each job's {@link JobTimings} once the gateway has accepted its result (on
+     * the result-delivery thread; it must be quick). Used to measure the worker's overhead.
+     */
+    public void onJobTimings(Consumer<JobTimings> listener) {
+        this.timingsListener = listener == null ? t -> { } : listener;
+    }
+
+    private void resultSettled(String jobId, long acceptedNanos, boolean accepted) {
+        JobTimings t = awaitingPost.remove(jobId);
+        if (t == null || !accepted) {
+            return; // a result spooled by an earlier run, or one the gateway never took
+        }
+        JobTimings done = new JobTimings(jobId, t.takenNanos(), t.promptSubmittedNanos(), t.comfyDoneNanos(),
+                t.resultReadyNanos(), acceptedNanos);
+        if (log.isDebugEnabled() && done.complete()) {
+            log.debug("Job {} worker overhead: taken->submitted {} us, done->posted {} us", jobId,
+                    done.takenToSubmitted().toNanos() / 1_000, done.doneToPosted().toNanos() / 1_000);
+        }
+        timingsListener.accept(done);
     }
 
     /** Starts the heartbeat, the job-stop poll and the job loop; returns at once. */
@@ -182,11 +211,15 @@ public final class Worker implements AutoCloseable {
                 body.put("error", "The worker failed unexpectedly: " + e);
                 outcome = new JobOutcome.Finished(body);
             }
-            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            long resultReady = System.nanoTime();
+            long ms = TimeUnit.NANOSECONDS.toMillis(resultReady - started);
             switch (outcome) {
                 case JobOutcome.Finished f -> {
                     log.info("Job {} finished in {} ms{}", job.id(), ms, f.body().has("error") ? " with an error" : "");
                     try {
+                        // registered before submit: the outbox may deliver before submit returns
+                        awaitingPost.put(job.id(), new JobTimings(job.id(), running.takenNanos,
+                                running.promptSubmittedNanos, running.comfyDoneNanos, resultReady, 0));
                         outbox.submit(job.id(), f.body());
                     } catch (IOException e) {
                         log.error("Could not spool the result of job {}; it is kept in memory only", job.id(), e);

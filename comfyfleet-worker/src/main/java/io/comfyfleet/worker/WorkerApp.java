@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,7 @@ public final class WorkerApp {
     private volatile Worker worker;
     private volatile ComfySupervisor supervisor;
     private volatile boolean stopRequested;
+    private volatile Consumer<JobTimings> jobTimings;
 
     public WorkerApp(WorkerSettings settings, JobHandlerFactory handlers) {
         this(settings, handlers, Worker.Timings.defaults());
@@ -41,6 +43,15 @@ public final class WorkerApp {
         this.settings = settings;
         this.handlers = handlers;
         this.timings = timings;
+    }
+
+    /**
+     * Receives each job's {@link JobTimings} once its result is accepted (see {@link Worker#onJobTimings});
+     * call before {@link #run()}. Returns this.
+     */
+    public WorkerApp onJobTimings(Consumer<JobTimings> listener) {
+        this.jobTimings = listener;
+        return this;
     }
 
     /**
@@ -80,6 +91,7 @@ public final class WorkerApp {
             return EXIT_SPOOL_UNUSABLE;
         }
         worker = new Worker(gateway, outbox, handler, timings);
+        worker.onJobTimings(jobTimings);
         supervisor.onUnhealthy(reason -> {
             unhealthy.set(reason);
             reportUnhealthy("comfyui_crash_loop", reason);

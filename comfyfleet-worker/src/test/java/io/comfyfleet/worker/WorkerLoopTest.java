@@ -58,6 +58,40 @@ class WorkerLoopTest {
     }
 
     @Test
+    void eachAcceptedResultReportsTheJobsTimingMarksInOrder() throws Exception {
+        java.util.concurrent.BlockingQueue<JobTimings> timings = new java.util.concurrent.LinkedBlockingQueue<>();
+        start((job, ctx) -> {
+            if (job.id().equals("ran")) {
+                ctx.markPromptSubmitted();
+                ctx.markComfyDone();
+            }
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            body.putObject("output");
+            return new JobOutcome.Finished(body);
+        }).onJobTimings(timings::add);
+        gw.jobs.add("{\"id\":\"ran\",\"input\":{}}");
+        gw.jobs.add("{\"id\":\"refused-early\",\"input\":{}}");
+
+        JobTimings ran = timings.poll(10, TimeUnit.SECONDS);
+        JobTimings early = timings.poll(10, TimeUnit.SECONDS);
+
+        assertThat(ran).isNotNull();
+        assertThat(ran.jobId()).isEqualTo("ran");
+        assertThat(ran.complete()).isTrue();
+        assertThat(ran.takenNanos()).isLessThanOrEqualTo(ran.promptSubmittedNanos());
+        assertThat(ran.promptSubmittedNanos()).isLessThanOrEqualTo(ran.comfyDoneNanos());
+        assertThat(ran.comfyDoneNanos()).isLessThanOrEqualTo(ran.resultReadyNanos());
+        assertThat(ran.resultReadyNanos()).isLessThanOrEqualTo(ran.resultPostedNanos());
+        assertThat(ran.takenToSubmitted().isNegative()).isFalse();
+        assertThat(ran.doneToPosted()).isGreaterThanOrEqualTo(ran.doneToReady());
+        // a job that never reached ComfyUI still reports, but not as complete
+        assertThat(early).isNotNull();
+        assertThat(early.jobId()).isEqualTo("refused-early");
+        assertThat(early.complete()).isFalse();
+        assertThat(early.promptSubmittedNanos()).isZero();
+    }
+
+    @Test
     void heartbeatCarriesTheRunningJobAndJobStopEndsItWithoutJobDone() throws Exception {
         CountDownLatch stopActionRan = new CountDownLatch(1);
         start((job, ctx) -> {

@@ -47,6 +47,17 @@ public final class ResultOutbox implements AutoCloseable {
     private final Map<String, Entry> pending = new LinkedHashMap<>();
     private final Thread thread;
     private volatile boolean closed;
+    private volatile SettledListener settledListener = (id, t, accepted) -> { };
+
+    /** Told when a result leaves the outbox: accepted by the gateway, or dropped. */
+    @FunctionalInterface
+    public interface SettledListener {
+        /**
+         * @param atNanos {@link System#nanoTime()} when the gateway answered
+         * @param accepted true when the gateway accepted the result, false when it was dropped
+         */
+        void settled(String jobId, long atNanos, boolean accepted);
+    }
 
     private static final class Entry {
         final String jobId;
@@ -82,6 +93,14 @@ public final class ResultOutbox implements AutoCloseable {
         this.backoff = backoff;
         this.clock = clock;
         this.thread = Thread.ofPlatform().daemon().name("result-outbox").unstarted(this::deliverLoop);
+    }
+
+    /**
+     * Calls {@code listener} each time a result leaves the outbox, accepted or dropped (on the delivery
+     * thread; it must be quick). Replaces any earlier listener.
+     */
+    public void onSettled(SettledListener listener) {
+        this.settledListener = listener == null ? (id, t, accepted) -> { } : listener;
     }
 
     /**
@@ -214,8 +233,10 @@ public final class ResultOutbox implements AutoCloseable {
         }
         try {
             gateway.postResult(entry.jobId, body);
+            long acceptedNanos = System.nanoTime();
             log.info("Gateway accepted the result of job {} after {} attempt(s)", entry.jobId, entry.attempts + 1);
             finish(entry);
+            settled(entry, acceptedNanos, true);
         } catch (GatewayUnavailableException e) {
             entry.attempts++;
             Duration delay = backoff.delay(entry.attempts);
@@ -226,6 +247,7 @@ public final class ResultOutbox implements AutoCloseable {
             if (e.status() == 404 || e.status() == 410) {
                 log.warn("Gateway no longer knows job {} (HTTP {}); dropping its result", entry.jobId, e.status());
                 finish(entry);
+                settled(entry, System.nanoTime(), false);
             } else if (e.status() == 401 || e.status() == 403) {
                 entry.attempts++;
                 log.error("Gateway refuses this worker's key (HTTP {}) for job {}; the result stays in the spool",
@@ -238,7 +260,16 @@ public final class ResultOutbox implements AutoCloseable {
             } else {
                 log.error("Gateway refused even the error result of job {}; dropping it: {}", entry.jobId, e.getMessage());
                 finish(entry);
+                settled(entry, System.nanoTime(), false);
             }
+        }
+    }
+
+    private void settled(Entry entry, long atNanos, boolean accepted) {
+        try {
+            settledListener.settled(entry.jobId, atNanos, accepted);
+        } catch (RuntimeException e) {
+            log.warn("Result-settled listener failed for job {}", entry.jobId, e);
         }
     }
 

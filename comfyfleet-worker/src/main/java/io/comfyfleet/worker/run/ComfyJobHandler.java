@@ -163,11 +163,13 @@ public final class ComfyJobHandler implements JobHandler {
             options = options.withExtraData(Json.MAPPER.createObjectNode().put("api_key_comfy_org", input.comfyOrgApiKey()));
         }
         PromptRun run = runner.start(workflow, options, progress);
+        context.markPromptSubmitted();
         log.info("Job {} runs as prompt {}", job.id(), promptId);
         context.onStop(() -> stopPrompt(run));
         RunResult result;
         try {
             result = run.await();
+            context.markComfyDone();
         } catch (RunTimeoutException e) {
             ensureStopped(promptId);
             return finished(FailureBodies.reason("timeout", "The workflow ran longer than this worker's execution"

@@ -76,11 +76,16 @@ class ResultOutboxTest {
     void resultForAJobTheGatewayForgotIsDropped() throws Exception {
         gw.failDoneTimes.set(1);
         gw.failDoneStatus = 404;
+        java.util.List<String> settled = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (ResultOutbox outbox = ResultOutbox.open(client(gw.url()), spool, FAST, Clock.systemUTC())) {
+            outbox.onSettled((id, at, accepted) -> settled.add(id + (accepted ? " accepted" : " dropped")));
             outbox.submit("gone", Json.MAPPER.readTree("{\"output\":1}"));
+            outbox.submit("kept", Json.MAPPER.readTree("{\"output\":2}"));
             await().atMost(Duration.ofSeconds(10)).until(() -> outbox.pendingCount() == 0);
         }
         assertThat(gw.requests("POST", "/job-done/w1/gone")).hasSize(1);
         assertThat(spool).isEmptyDirectory();
+        // whoever tracks results in flight hears of both ends, so it can forget the dropped one too
+        assertThat(settled).containsExactlyInAnyOrder("gone dropped", "kept accepted");
     }
 }
