@@ -57,6 +57,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--markdown", defaultValue = "bench.md", description = "Markdown report file (default ${DEFAULT-VALUE})")
     Path markdownFile;
 
+    @Option(names = "--warmup", defaultValue = "0", description = "Jobs run first and not counted, on each path"
+            + " (default ${DEFAULT-VALUE})")
+    int warmup;
     @Option(names = "--direct-comfyui", description = "Also run the same jobs straight against this ComfyUI"
             + " (e.g. http://127.0.0.1:8188) with the same clients, as a baseline")
     URI directComfyUrl;
@@ -72,19 +75,26 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (clients < 1 || jobs < 1 || (rate != null && !(rate > 0)) || statusSeconds < 0) {
+        if (clients < 1 || jobs < 1 || (rate != null && !(rate > 0)) || statusSeconds < 0 || warmup < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--clients and --jobs must be at least 1, --rate above 0 and --status-seconds not negative");
+                    "--clients and --jobs must be at least 1, --rate above 0, --status-seconds and --warmup not negative");
         }
         Workflow workflow = workflowFile == null ? Workflow.parse(TINY_WORKFLOW) : Workflow.read(workflowFile);
         clientKey = key != null ? key : System.getenv("COMFYFLEET_CLIENT_KEY");
         Endpoint ep = ComfyFleetClient.builder().baseUrl(url).apiKey(clientKey).build().endpoint(endpoint);
 
+        if (warmup > 0) {
+            // JIT and connection pools warm up on jobs that are not counted, on both paths
+            ClosedLoop.run(clients, warmup, null, () -> runOne(ep, workflow));
+        }
         ClosedLoop.Outcome fleet = ClosedLoop.run(clients, jobs, rate, () -> runOne(ep, workflow));
         BenchReport baseline = null;
         if (directComfyUrl != null) {
             DirectComfyJob direct = new DirectComfyJob(directComfyUrl, workflow.json(), Duration.ofSeconds(jobTimeoutS),
                     spec.commandLine().getErr());
+            if (warmup > 0) {
+                ClosedLoop.run(clients, warmup, null, direct);
+            }
             ClosedLoop.Outcome d = ClosedLoop.run(clients, jobs, rate, direct);
             baseline = new BenchReport(d.samples(), d.wallMs(), Map.of("url", directComfyUrl));
         }
@@ -98,6 +108,7 @@ final class BenchCommand implements Callable<Integer> {
         settings.put("url", url);
         settings.put("endpoint", endpoint);
         settings.put("clients", clients);
+        settings.put("warm-up jobs (not counted)", warmup);
         settings.put("workflow", workflowFile == null ? "EmptyImage -> SaveImage" : workflowFile.toString());
         settings.put("arrivals", rate == null ? "closed loop" : rate + "/s");
         if (directComfyUrl != null) {

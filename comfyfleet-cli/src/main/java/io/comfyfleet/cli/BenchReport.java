@@ -34,6 +34,14 @@ final class BenchReport {
         long overheadMs() {
             return comfyMs < 0 ? -1 : endToEndMs - comfyMs;
         }
+
+        /**
+         * The overhead without the time the job waited in the queue for a free worker (the delay time): what the
+         * gateway, the worker and the client's polling add to one job once a worker is free; -1 when unknown.
+         */
+        long overheadOutsideQueueMs() {
+            return comfyMs < 0 || delayMs < 0 ? -1 : endToEndMs - delayMs - comfyMs;
+        }
     }
 
     private final List<Sample> samples;
@@ -89,6 +97,7 @@ final class BenchReport {
         m.put("ComfyUI execution", values(Sample::comfyMs));
         m.put("end-to-end latency", values(Sample::endToEndMs));
         m.put("overhead", values(Sample::overheadMs));
+        m.put("overhead outside the queue", values(Sample::overheadOutsideQueueMs));
         return m;
     }
 

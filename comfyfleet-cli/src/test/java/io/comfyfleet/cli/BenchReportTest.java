@@ -33,7 +33,9 @@ class BenchReportTest {
         assertThat(json.path("overhead_ms").path("n").asInt()).isEqualTo(2);
         assertThat(json.path("overhead_ms").path("p50").asLong()).isEqualTo(8);
         assertThat(json.path("overhead_ms").path("max").asLong()).isEqualTo(28);
+        assertThat(json.path("overhead_outside_the_queue_ms").path("max").asLong()).isEqualTo(27);
         assertThat(json.path("direct_comfyui").path("overhead_ms").path("p50").asLong()).isEqualTo(2);
+        assertThat(json.path("direct_comfyui").path("overhead_outside_the_queue_ms").path("n").asInt()).isZero();
         assertThat(json.path("status_load").path("requestsPerSecond").asDouble()).isEqualTo(6000.0);
         assertThat(report.toMarkdown()).contains("| overhead | 8 | 28 | 28 | 28 |",
                 "| direct ComfyUI: overhead | 2 | 2 | 2 | 2 |", "| /status load | 6000 requests/s (6000 ok, 2 errors");
