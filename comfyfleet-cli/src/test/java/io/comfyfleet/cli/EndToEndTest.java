@@ -4,25 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.comfyfleet.comfy.Json;
-import io.comfyfleet.gateway.Gateway;
-import io.comfyfleet.gateway.config.ConfigLoader;
-import io.comfyfleet.worker.Backoff;
-import io.comfyfleet.worker.WorkerApp;
-import io.comfyfleet.worker.WorkerSettings;
-import io.comfyfleet.worker.config.GatewayEndpoints;
-import io.comfyfleet.worker.input.UrlPolicy;
-import io.comfyfleet.worker.run.ComfyJobHandler;
-import io.comfyfleet.worker.supervisor.LaunchSpec;
-import io.comfyfleet.worker.supervisor.SupervisorSettings;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,29 +21,22 @@ import tools.jackson.databind.JsonNode;
  * with outputs, progress, failures and cancellation as a client sees them.
  */
 class EndToEndTest {
-    private static final String CLIENT_KEY = "client-key-0123456789";
-    private static final String WORKER_KEY = "worker-key-0123456789";
+    private static final String CLIENT_KEY = LocalFleet.CLIENT_KEY;
 
     @TempDir
     Path dir;
-    private Gateway gateway;
-    private WorkerApp worker;
-    private CompletableFuture<Integer> workerExit;
+    private LocalFleet fleet;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @AfterEach
     void stop() throws Exception {
-        if (worker != null) {
-            worker.stop();
-            workerExit.get(60, TimeUnit.SECONDS);
-        }
-        if (gateway != null) {
-            gateway.close();
+        if (fleet != null) {
+            fleet.close();
         }
     }
 
     private String base() {
-        return "http://127.0.0.1:" + gateway.port();
+        return fleet.base();
     }
 
     private void start(String outputs) throws Exception {
@@ -64,53 +44,7 @@ class EndToEndTest {
     }
 
     private void start(String outputs, String lease, Duration progressInterval, Duration pingInterval) throws Exception {
-        String yaml = """
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                  dataDir: data
-                  jobTakeHold: 2s
-                  jobStopHold: 2s
-                  lease: %s
-                  retention: 30m
-                  sweepInterval: 200ms
-                endpoints:
-                  - name: ep1
-                    clientKeys: [%s]
-                    workerKeys: [%s]
-                    executionTimeout: 10m
-                    ttl: 1h
-                    maxRetries: 1
-                """.formatted(lease, CLIENT_KEY, WORKER_KEY);
-        gateway = Gateway.start(new ConfigLoader(name -> null).parse(yaml, "end-to-end test", dir));
-
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        LaunchSpec emulator = LaunchSpec.custom("exec " + java + " -cp " + System.getProperty("java.class.path")
-                + " io.comfyfleet.emulator.cli.EmulatorMain --listen 127.0.0.1 --port {port} --disable-auto-launch"
-                + " --input-directory {input} --output-directory {output} --temp-directory {temp} --startup-delay 0"
-                + " --preview-method latent2rgb", port, dir.resolve("worker/comfyui"));
-        WorkerSettings settings = new WorkerSettings(
-                GatewayEndpoints.forGateway(base(), "ep1", "w1", WORKER_KEY, pingInterval),
-                null, emulator,
-                new SupervisorSettings(Duration.ofSeconds(90), Duration.ofSeconds(5),
-                        new Backoff(Duration.ofMillis(200), Duration.ofSeconds(2)), 3, Duration.ofMinutes(5), 20),
-                dir.resolve("worker"), Duration.ofSeconds(5),
-                new WorkerSettings.JobSettings(Duration.ofMinutes(5), Duration.ofSeconds(5),
-                        WorkerSettings.CrashPolicy.FAIL, progressInterval, 128),
-                new WorkerSettings.OutputSettings(outputs, 20L * 1024 * 1024, null), UrlPolicy.defaults(), null);
-        worker = new WorkerApp(settings, ComfyJobHandler::new);
-        workerExit = new CompletableFuture<>();
-        Thread.ofPlatform().name("worker-app").start(() -> {
-            try {
-                workerExit.complete(worker.run());
-            } catch (Throwable t) {
-                workerExit.completeExceptionally(t);
-            }
-        });
+        fleet = new LocalFleet(dir, outputs, lease, progressInterval, pingInterval);
     }
 
     private JsonNode call(String method, String path, String body) throws Exception {
