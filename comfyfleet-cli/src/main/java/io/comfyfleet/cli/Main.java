@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         version = "comfyfleet 0.1.0",
         description = "Serve ComfyUI workflows as a RunPod-compatible serverless API.",
         subcommands = {CommandLine.HelpCommand.class, GatewayCommand.class, WorkerCommand.class, EmulatorCommand.class,
-                BenchCommand.class})
+                UpCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -65,7 +65,10 @@ class CacheAndQueueTest {
     @Test
     void counterNumbersAreIntegersClientNumbersFloatsAndDeletedPromptsNeverRun() throws Exception {
         try (TestEmulator comfy = TestEmulator.start(dir)) {
-            String blocker = comfy.submit(Workflows.slow(20, 50));
+            String blocker = comfy.submit(Workflows.slow(200, 50)); // runs 10 s unless interrupted
+            // the worker thread pops the blocker asynchronously: wait until it runs, as a client would see it
+            org.awaitility.Awaitility.await().atMost(TestEmulator.WAIT).until(() ->
+                    !comfy.client.get("/queue").json().get("queue_running").isEmpty());
             ComfyTestClient.Answer queued = comfy.client.post("/prompt",
                     "{\"prompt\":" + Workflows.basic(2) + ",\"number\":7}");
             assertThat(queued.json().get("number").isDouble()).isTrue();

@@ -157,6 +157,14 @@ public final class Gateway implements AutoCloseable {
         return webhooks.pending();
     }
 
+    /**
+     * Starts a drain: {@code /run} and {@code /runsync} answer 503 from now on, while workers can still report
+     * the jobs they run and clients can still fetch results. {@link #close()} ends it.
+     */
+    public void stopAccepting() {
+        http.stopAccepting();
+    }
+
     @Override
     public void close() {
         events.shutDown();

@@ -79,7 +79,8 @@ public final class ConfigLoader {
             throw new ConfigException(source, List.of("the file must be a YAML mapping with server, store and endpoints"));
         }
         ConfigNode top = new ConfigNode(root, "", problems, env);
-        top.rejectUnknownKeys(Set.of("server", "store", "webhooks", "endpoints"));
+        // "workers" (the local worker fleet) is read by comfyfleet up, not by the gateway
+        top.rejectUnknownKeys(Set.of("server", "store", "webhooks", "endpoints", "workers"));
         ServerSettings server = server(top.section("server"), baseDir);
         StoreSettings store = store(top.section("store"), baseDir, server.dataDir());
         WebhookSettings webhooks = webhooks(top.section("webhooks"));

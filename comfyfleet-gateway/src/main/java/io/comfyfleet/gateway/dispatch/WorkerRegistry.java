@@ -25,6 +25,8 @@ public final class WorkerRegistry {
     private final Clock clock;
     private final Duration liveness;
     private final ConcurrentHashMap<Key, Seen> workers = new ConcurrentHashMap<>();
+    private volatile ProvisioningView provisioning = ProvisioningView.NONE;
+    private volatile JobTakeListener jobTakeListener = (endpoint, workerId) -> { };
 
     public WorkerRegistry(Clock clock, Duration liveness) {
         this.clock = clock;
@@ -43,6 +45,21 @@ public final class WorkerRegistry {
             }
             s.waitingTakes++;
         });
+        jobTakeListener.askedForJobs(endpoint, workerId);
+    }
+
+    /**
+     * Adds the workers a provider is starting ({@code initializing}, {@code throttled}) and those that died
+     * ({@code unhealthy}) to {@link #counts}, and drops those it is stopping: only the provider knows of a worker
+     * before its first call and after its last.
+     */
+    public void provisioning(ProvisioningView view) {
+        this.provisioning = view == null ? ProvisioningView.NONE : view;
+    }
+
+    /** Called on every job-take (the autoscaler ends a worker's cold start on its first one). */
+    public void onJobTake(JobTakeListener listener) {
+        this.jobTakeListener = listener == null ? (endpoint, workerId) -> { } : listener;
     }
 
     /** The worker's job-take answered (with jobs or without). */
@@ -129,13 +146,17 @@ public final class WorkerRegistry {
     public WorkerCounts counts(String endpoint) {
         forgetSilent();
         Instant cutoff = clock.instant().minus(liveness);
+        ProvisionedCounts provided = provisioning.counts(endpoint);
         int idle = 0;
         int running = 0;
         int unhealthy = 0;
         for (var entry : workers.entrySet()) {
             Seen s = entry.getValue();
             boolean live = s.waitingTakes > 0 || !s.lastSeen.isBefore(cutoff);
-            if (!entry.getKey().endpoint().equals(endpoint) || !live) {
+            // the provider's count wins for its starting workers and knows a stopped worker is gone, though its
+            // job-take may stay parked until its hold ends
+            if (!entry.getKey().endpoint().equals(endpoint) || !live
+                    || provided.counted().contains(entry.getKey().workerId())) {
                 continue;
             }
             if (s.unhealthy) {
@@ -146,7 +167,8 @@ public final class WorkerRegistry {
                 idle++;
             }
         }
-        return new WorkerCounts(idle, 0, idle + running, running, 0, unhealthy);
+        return new WorkerCounts(idle, provided.initializing(), idle + running, running, provided.throttled(),
+                unhealthy + provided.failed());
     }
 
     /** Forgets workers not heard from for ten liveness windows, so the map does not grow forever. */

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class HttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
     private final Javalin app;
+    private final Intake intake = new Intake();
 
     /** Builds the server with every route; {@link #start()} opens the port. */
     public HttpServer(ServerSettings server, Access access, JobService jobs, WorkerService workers, OutputFiles files,
@@ -46,6 +47,7 @@ public final class HttpServer implements AutoCloseable {
             config.requestLogger.http((ctx, ms) -> log.debug("{} {} -> {} in {} ms",
                     ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms)));
             ErrorMapping.install(config);
+            intake.register(config.routes);
             client.register(config.routes);
             worker.register(config.routes);
             outputs.register(config.routes);
@@ -76,6 +78,11 @@ public final class HttpServer implements AutoCloseable {
     /** The port it listens on (the real one when configured with 0). */
     public int port() {
         return app.port();
+    }
+
+    /** New jobs get 503 from now on; everything else keeps working (a drain before {@link #close()}). */
+    public void stopAccepting() {
+        intake.close();
     }
 
     @Override

@@ -1,0 +1,54 @@
+package io.comfyfleet.cli.up;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The {@code workers:} section of {@code comfyfleet.yaml}: how {@code comfyfleet up} runs workers on this machine.
+ *
+ * @param provider      where workers run; only {@code local} (processes on this machine) so far
+ * @param gpus          GPU indexes to spread workers over; empty runs them on CPU slots
+ * @param slotsPerGpu   workers (each with its own ComfyUI) per GPU
+ * @param cpuSlots      workers at most when no GPU is listed
+ * @param basePort      the ComfyUI port of slot 0; slot n listens on basePort + n
+ * @param jobGrace      how long a running job may go on after a stop (scale-down or Ctrl-C) before it is handed back
+ * @param comfyui       which ComfyUI each worker launches
+ */
+public record FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu, int cpuSlots, int basePort,
+        Duration jobGrace, ComfyLaunch comfyui) {
+
+    public FleetSettings {
+        gpus = List.copyOf(gpus);
+    }
+
+    /** A copy that launches {@code launch} instead (the command line wins over the file). */
+    public FleetSettings with(ComfyLaunch launch) {
+        return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, launch);
+    }
+
+    /** How many workers can run at once. */
+    public int slots() {
+        return gpus.isEmpty() ? cpuSlots : gpus.size() * slotsPerGpu;
+    }
+
+    /** Which ComfyUI a worker launches next to itself. */
+    public sealed interface ComfyLaunch {
+        /** The ComfyFleet emulator (no GPU), from this same program, with extra emulator flags. */
+        record Emulator(List<String> args) implements ComfyLaunch {
+            public Emulator {
+                args = List.copyOf(args);
+            }
+        }
+
+        /** A ComfyUI checkout: {@code python main.py} in that folder, with extra flags. */
+        record Checkout(Path dir, String python, List<String> args) implements ComfyLaunch {
+            public Checkout {
+                args = List.copyOf(args);
+            }
+        }
+
+        /** Not chosen yet (neither in the file nor on the command line). */
+        record Unset() implements ComfyLaunch {}
+    }
+}

@@ -1,0 +1,161 @@
+package io.comfyfleet.cli.up;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Reads and checks the {@code workers:} section; every problem names its key ({@code workers.slotsPerGpu: ...}).
+ * Absent keys take the defaults that let {@code up --emulator} run with no file at all.
+ */
+final class FleetSettingsParser {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+    private static final Set<String> KEYS = Set.of("provider", "gpus", "slotsPerGpu", "cpuSlots", "basePort",
+            "jobGrace", "comfyui");
+    private static final Set<String> COMFY_KEYS = Set.of("emulator", "emulatorArgs", "dir", "python", "args");
+
+    private final List<String> problems;
+    private final Path baseDir;
+
+    FleetSettingsParser(List<String> problems, Path baseDir) {
+        this.problems = problems;
+        this.baseDir = baseDir;
+    }
+
+    /** @param workers the section, or null/missing when the file has none */
+    FleetSettings parse(JsonNode workers) {
+        if (workers == null || workers.isMissingNode() || workers.isNull()) {
+            return new FleetSettings("local", List.of(), 1, 2, 8188, Duration.ofSeconds(30),
+                    new FleetSettings.ComfyLaunch.Unset());
+        }
+        if (!workers.isObject()) {
+            problems.add("workers: must be a mapping (provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfyui)");
+            return parse(null);
+        }
+        unknown(workers, "workers", KEYS);
+        String provider = text(workers, "provider", "local");
+        if (!"local".equals(provider)) {
+            problems.add("workers.provider: must be local (workers as processes on this machine), got \"" + provider + "\"");
+        }
+        List<Integer> gpus = new ArrayList<>();
+        JsonNode g = workers.path("gpus");
+        if (!g.isMissingNode() && !g.isNull()) {
+            if (!g.isArray()) {
+                problems.add("workers.gpus: must be a list of GPU indexes like [0, 1], got " + g);
+            } else {
+                for (int i = 0; i < g.size(); i++) {
+                    if (!g.get(i).isIntegralNumber() || g.get(i).asInt() < 0) {
+                        problems.add("workers.gpus[" + i + "]: must be a GPU index 0 or more, got " + g.get(i));
+                    } else {
+                        gpus.add(g.get(i).asInt());
+                    }
+                }
+            }
+        }
+        int slotsPerGpu = integer(workers, "slotsPerGpu", 1, 1, 64);
+        int cpuSlots = integer(workers, "cpuSlots", 2, 1, 256);
+        int basePort = integer(workers, "basePort", 8188, 1, 65535);
+        Duration jobGrace = duration(workers, "jobGrace", Duration.ofSeconds(30));
+        return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfy(workers.path("comfyui")));
+    }
+
+    private FleetSettings.ComfyLaunch comfy(JsonNode c) {
+        if (c.isMissingNode() || c.isNull()) {
+            return new FleetSettings.ComfyLaunch.Unset();
+        }
+        if (!c.isObject()) {
+            problems.add("workers.comfyui: must be a mapping with emulator: true or dir: /path/to/ComfyUI");
+            return new FleetSettings.ComfyLaunch.Unset();
+        }
+        unknown(c, "workers.comfyui", COMFY_KEYS);
+        boolean emulator = c.path("emulator").asBoolean(false);
+        String dir = text(c, "dir", null, "workers.comfyui.");
+        if (emulator && dir != null) {
+            problems.add("workers.comfyui: give either emulator: true or dir, not both");
+        }
+        if (emulator) {
+            return new FleetSettings.ComfyLaunch.Emulator(strings(c, "emulatorArgs"));
+        }
+        if (dir != null) {
+            return new FleetSettings.ComfyLaunch.Checkout(baseDir.resolve(dir).normalize(),
+                    text(c, "python", "python3", "workers.comfyui."), strings(c, "args"));
+        }
+        return new FleetSettings.ComfyLaunch.Unset();
+    }
+
+    private void unknown(JsonNode node, String path, Set<String> known) {
+        for (Iterator<String> it = node.propertyNames().iterator(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) {
+                problems.add(path + "." + key + ": unknown key; known keys are " + known.stream().sorted().toList());
+            }
+        }
+    }
+
+    private String text(JsonNode node, String key, String fallback) {
+        return text(node, key, fallback, "workers.");
+    }
+
+    private String text(JsonNode node, String key, String fallback, String prefix) {
+        JsonNode v = node.path(key);
+        if (v.isMissingNode() || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isString()) {
+            problems.add(prefix + key + ": must be text, got " + v);
+            return fallback;
+        }
+        return v.asString();
+    }
+
+    private int integer(JsonNode node, String key, int fallback, int min, int max) {
+        JsonNode v = node.path(key);
+        if (v.isMissingNode() || v.isNull()) {
+            return fallback;
+        }
+        if (!v.isIntegralNumber() || v.asLong() < min || v.asLong() > max) {
+            problems.add("workers." + key + ": must be a whole number from " + min + " to " + max + ", got " + v);
+            return fallback;
+        }
+        return v.asInt();
+    }
+
+    private Duration duration(JsonNode node, String key, Duration fallback) {
+        JsonNode v = node.path(key);
+        if (v.isMissingNode() || v.isNull()) {
+            return fallback;
+        }
+        Matcher m = DURATION.matcher(v.asString().trim());
+        if (!m.matches()) {
+            problems.add("workers." + key + ": must be a duration like 500ms, 30s, 10m or 1h, got " + v);
+            return fallback;
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+    }
+
+    private List<String> strings(JsonNode node, String key) {
+        JsonNode v = node.path(key);
+        List<String> result = new ArrayList<>();
+        if (v.isMissingNode() || v.isNull()) {
+            return result;
+        }
+        if (!v.isArray()) {
+            problems.add("workers.comfyui." + key + ": must be a list of flags like [--zero-time], got " + v);
+            return result;
+        }
+        v.forEach(item -> result.add(item.asString()));
+        return result;
+    }
+}

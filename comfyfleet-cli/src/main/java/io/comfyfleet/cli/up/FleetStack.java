@@ -1,0 +1,156 @@
+package io.comfyfleet.cli.up;
+
+import io.comfyfleet.core.job.JobCounts;
+import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.fleet.autoscale.Autoscaler;
+import io.comfyfleet.fleet.autoscale.AutoscalerSettings;
+import io.comfyfleet.fleet.local.LocalProcessConfig;
+import io.comfyfleet.fleet.local.LocalProcessProvider;
+import io.comfyfleet.gateway.Gateway;
+import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.fleet.FleetLink;
+import io.comfyfleet.gateway.fleet.RegistryWorkerStates;
+import io.comfyfleet.gateway.fleet.StoreQueueView;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running {@code comfyfleet up}: the gateway on its store, the local-process provider, and the autoscaler that
+ * starts and stops workers per endpoint. {@link #close()} stops it in order: new jobs refused (503), no more scaling, running jobs get
+ * their grace to finish (the gateway still takes their results), every worker and its ComfyUI is stopped, then
+ * the gateway and the store.
+ */
+public final class FleetStack implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FleetStack.class);
+    /** Time for a worker's JVM to hand its job back and exit after the job grace, before SIGKILL. */
+    private static final Duration EXIT_MARGIN = Duration.ofSeconds(10);
+
+    private final Gateway gateway;
+    private final JobStore store;
+    private final LocalProcessProvider provider;
+    private final Autoscaler autoscaler;
+    private final ScheduledExecutorService scheduler;
+    private final UpConfig config;
+    private final Clock clock;
+    private boolean closed;
+
+    private FleetStack(UpConfig config, Gateway gateway, JobStore store, LocalProcessProvider provider,
+            Autoscaler autoscaler, ScheduledExecutorService scheduler, Clock clock) {
+        this.config = config;
+        this.gateway = gateway;
+        this.store = store;
+        this.provider = provider;
+        this.autoscaler = autoscaler;
+        this.scheduler = scheduler;
+        this.clock = clock;
+    }
+
+    /**
+     * Starts the gateway, then the autoscaler (which starts minWorkers at once, more when jobs wait).
+     *
+     * @param period how often the autoscaler looks at the queues
+     * @throws UncheckedIOException when the data folder cannot be created
+     * @throws RuntimeException     when the port cannot be opened or the store cannot be opened
+     */
+    public static FleetStack start(UpConfig config, Duration period, Clock clock) {
+        Path dataDir = config.gateway().server().dataDir();
+        try {
+            Files.createDirectories(dataDir.resolve("workers"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data folder " + dataDir, e);
+        }
+        JobStore store = Gateway.openStore(config.gateway().store());
+        Gateway gateway = Gateway.start(config.gateway(), store, clock);
+        try {
+            FleetSettings fleet = config.fleet();
+            LocalProcessConfig local = LocalProcessConfig.builder(WorkerCommandLine.build(fleet, dataDir),
+                            URI.create("http://127.0.0.1:" + gateway.port()))
+                    .apiKey(config.workerKey())
+                    .gpus(fleet.gpus())
+                    .slotsPerGpu(fleet.slotsPerGpu())
+                    .cpuSlots(fleet.cpuSlots())
+                    .basePort(fleet.basePort())
+                    .stopGrace(fleet.jobGrace().plus(EXIT_MARGIN))
+                    // ComfyUI custom nodes are third-party code: they need not see the API keys
+                    .withholdEnv("COMFYFLEET_CLIENT_KEY", "COMFYFLEET_WEBHOOK_SECRET", "COMFYFLEET_DB_PASSWORD")
+                    .workDir(dataDir.toAbsolutePath())
+                    .build();
+            LocalProcessProvider provider = new LocalProcessProvider(local, clock);
+            AutoscalerSettings defaults = AutoscalerSettings.defaults();
+            Autoscaler autoscaler = new Autoscaler(provider, new StoreQueueView(store),
+                    new RegistryWorkerStates(gateway.workers()),
+                    config.gateway().endpoints().stream().map(UpConfigLoader::scaling).toList(),
+                    new AutoscalerSettings(period, fleet.jobGrace().plus(EXIT_MARGIN), defaults.initTimeout(),
+                            defaults.silenceLimit()),
+                    clock);
+            FleetLink.attach(gateway.workers(), autoscaler, provider, gateway.fleetMetrics(), clock);
+            ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("comfyfleet-autoscaler").daemon().factory());
+            autoscaler.start(scheduler);
+            return new FleetStack(config, gateway, store, provider, autoscaler, scheduler, clock);
+        } catch (RuntimeException e) {
+            gateway.close();
+            throw e;
+        }
+    }
+
+    /** The gateway's HTTP port. */
+    public int port() {
+        return gateway.port();
+    }
+
+    /** The autoscaler, for its counts and cold starts. */
+    public Autoscaler autoscaler() {
+        return autoscaler;
+    }
+
+    /**
+     * Stops everything; returns when every worker process and what it started is gone (or was killed after the
+     * grace). Safe to call twice.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Instant start = clock.instant();
+        gateway.stopAccepting();
+        autoscaler.close();
+        scheduler.shutdownNow();
+        log.info("stopping: {} jobs running, {} queued (queued jobs stay in the store for the next start);"
+                + " workers get {} to finish them", running(), queued(), config.fleet().jobGrace());
+        try {
+            provider.close(); // SIGTERM: each worker finishes its job within the grace, posts it, stops its ComfyUI
+        } finally {
+            gateway.close();
+        }
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("stopped in {}", Duration.between(start, clock.instant()));
+    }
+
+    private long running() {
+        return config.gateway().endpoints().stream().map(EndpointConfig::name)
+                .map(store::counts).mapToLong(JobCounts::inProgress).sum();
+    }
+
+    private long queued() {
+        return config.gateway().endpoints().stream().map(EndpointConfig::name)
+                .map(store::counts).mapToLong(JobCounts::inQueue).sum();
+    }
+}

@@ -1,0 +1,95 @@
+package io.comfyfleet.cli.up;
+
+import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.config.GatewayConfig;
+import io.comfyfleet.gateway.config.StoreSettings;
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * What {@code comfyfleet up} prints: the effective configuration (keys masked) when it starts, and once it
+ * listens, where the API is, a key to use and a curl command that runs a small workflow.
+ */
+public final class StartupReport {
+    /** EmptyImage → SaveImage: valid on the emulator and on a stock ComfyUI, no model needed. */
+    static final String SAMPLE_WORKFLOW = "{\"input\":{\"workflow\":{"
+            + "\"1\":{\"class_type\":\"EmptyImage\",\"inputs\":{\"width\":64,\"height\":64,\"batch_size\":1,\"color\":16744448}},"
+            + "\"2\":{\"class_type\":\"SaveImage\",\"inputs\":{\"images\":[\"1\",0],\"filename_prefix\":\"comfyfleet\"}}}}}";
+
+    private StartupReport() {}
+
+    /** The configuration in force, secrets masked: where each value came from is the file or a default. */
+    public static void printConfig(UpConfig config, PrintStream out) {
+        GatewayConfig g = config.gateway();
+        out.println("comfyfleet up: configuration from " + config.source());
+        out.println("  server:    " + g.server().host() + ":" + g.server().port() + ", data in " + g.server().dataDir());
+        StoreSettings s = g.store();
+        out.println("  store:     " + (s.kind() == StoreSettings.Kind.SQLITE ? "sqlite " + s.sqlitePath()
+                : "postgres " + s.postgresUrl() + " user " + s.postgresUser() + " password ***"));
+        for (EndpointConfig e : g.endpoints()) {
+            out.println("  endpoint " + e.name() + ": clientKeys " + e.clientKeys().size() + " (***), workerKeys "
+                    + e.workerKeys().size() + " (***), workers " + e.minWorkers() + ".." + e.maxWorkers()
+                    + ", idleTimeout " + human(e.idleTimeout()) + ", scaler " + e.scalerType() + " " + e.scalerValue()
+                    + ", executionTimeout " + human(e.executionTimeout()) + ", ttl " + human(e.ttl())
+                    + ", webhookSecret " + (e.webhookSecret().isPresent() ? "***" : "none"));
+        }
+        FleetSettings f = config.fleet();
+        out.println("  workers:   provider " + f.provider() + ", "
+                + (f.gpus().isEmpty() ? f.cpuSlots() + " cpu slots" : "gpus " + f.gpus() + " x " + f.slotsPerGpu())
+                + ", ComfyUI ports from " + f.basePort() + ", job grace " + human(f.jobGrace()) + ", comfyui " + describe(f.comfyui()));
+        for (String name : config.generated().keySet()) {
+            out.println("  ${" + name + "} was not set: generated a random value for this run");
+        }
+    }
+
+    /** Where to go next, printed once the gateway listens. */
+    public static void printReady(UpConfig config, int port, boolean dashboard, PrintStream out) {
+        String host = config.gateway().server().host();
+        String base = "http://" + ("0.0.0.0".equals(host) ? "127.0.0.1" : host) + ":" + port;
+        String endpoint = config.gateway().endpoints().getFirst().name();
+        out.println();
+        out.println("ComfyFleet is up.");
+        out.println("  API:        " + base + "/v2/" + endpoint + "/run   (RunPod-compatible: run, runsync, status, stream, cancel, health)");
+        out.println("  dashboard:  " + (dashboard ? base + "/" : "not in this build"));
+        out.println("  metrics:    " + base + "/metrics");
+        out.println("  API key:    " + config.clientKey() + mark(config, "COMFYFLEET_CLIENT_KEY"));
+        out.println("  worker key: " + config.workerKey() + mark(config, "COMFYFLEET_WORKER_KEY"));
+        out.println();
+        out.println("Run a workflow (workers start on demand; the first job waits for one to boot):");
+        out.println(curl(base, endpoint, config.clientKey()));
+        out.println();
+        out.println("Ctrl-C stops: running jobs get " + config.fleet().jobGrace().toSeconds()
+                + " s to finish, then every worker and ComfyUI process is stopped.");
+        out.flush();
+    }
+
+    static String curl(String base, String endpoint, String key) {
+        return String.join(" \\\n  ", List.of("curl -s -X POST " + base + "/v2/" + endpoint + "/runsync",
+                "-H 'Authorization: Bearer " + key + "'", "-H 'Content-Type: application/json'",
+                "-d '" + SAMPLE_WORKFLOW + "'"));
+    }
+
+    /** 2s, 10m, 24h: as the configuration file writes durations, not ISO-8601. */
+    static String human(java.time.Duration d) {
+        long ms = d.toMillis();
+        if (ms % 3_600_000 == 0 && ms > 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0 && ms > 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
+    private static String mark(UpConfig config, String variable) {
+        return config.generated().containsKey(variable) ? "   (generated; set " + variable + " to keep one)" : "";
+    }
+
+    private static String describe(FleetSettings.ComfyLaunch launch) {
+        return switch (launch) {
+            case FleetSettings.ComfyLaunch.Emulator e -> "emulator" + (e.args().isEmpty() ? "" : " " + e.args());
+            case FleetSettings.ComfyLaunch.Checkout c -> c.dir() + " (" + c.python() + " main.py" + (c.args().isEmpty() ? "" : " " + c.args()) + ")";
+            case FleetSettings.ComfyLaunch.Unset u -> "not chosen";
+        };
+    }
+}

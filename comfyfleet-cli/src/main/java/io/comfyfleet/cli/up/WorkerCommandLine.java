@@ -1,0 +1,69 @@
+package io.comfyfleet.cli.up;
+
+import io.comfyfleet.fleet.local.WorkerCommands;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command each local worker runs: {@code comfyfleet worker} from this same program (same java, same class
+ * path), with its own work folder and ComfyUI port ({@code {workerId}}, {@code {port}} are filled in by the
+ * provider), launching the emulator or a ComfyUI checkout.
+ */
+final class WorkerCommandLine {
+    static final String MAIN = "io.comfyfleet.cli.Main";
+    // small JVMs: a machine runs two per worker (worker + emulator), and they do little work each
+    private static final List<String> LEAN_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto");
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
+
+    private WorkerCommandLine() {}
+
+    static List<String> build(FleetSettings fleet, Path dataDir) {
+        List<String> command = new ArrayList<>();
+        // Own session: Ctrl-C in a terminal signals the whole foreground group, but workers must be stopped by
+        // comfyfleet up in order (finish the job, then stop ComfyUI), not all at once. setsid execs in place, so
+        // the provider still watches the worker's own pid.
+        if (Files.isExecutable(SETSID)) {
+            command.add(SETSID.toString());
+        }
+        command.addAll(jvm("worker"));
+        command.addAll(List.of("--comfyui-port", "{port}",
+                "--work-dir", dataDir.resolve("workers").resolve("{workerId}").toString(),
+                "--shutdown-grace", Long.toString(Math.max(1, fleet.jobGrace().toSeconds()))));
+        switch (fleet.comfyui()) {
+            case FleetSettings.ComfyLaunch.Emulator e -> {
+                List<String> emulator = new ArrayList<>(jvm("emulator"));
+                emulator.addAll(List.of("--port", "{port}", "--output-directory", "{output}",
+                        "--input-directory", "{input}", "--temp-directory", "{temp}"));
+                emulator.addAll(e.args());
+                command.addAll(List.of("--comfyui-command", shell(emulator)));
+            }
+            case FleetSettings.ComfyLaunch.Checkout c -> {
+                command.addAll(List.of("--comfyui-dir", c.dir().toString(), "--python", c.python()));
+                c.args().forEach(a -> command.addAll(List.of("--comfyui-arg", a)));
+            }
+            case FleetSettings.ComfyLaunch.Unset u -> throw new IllegalStateException(
+                    "choose --emulator or --comfyui-dir before building the worker command");
+        }
+        return List.copyOf(command);
+    }
+
+    private static List<String> jvm(String subcommand) {
+        List<String> base = new ArrayList<>(WorkerCommands.thisJvm(MAIN, subcommand));
+        base.addAll(1, LEAN_JVM);
+        return base;
+    }
+
+    /** One /bin/sh command line: every word single-quoted, except the placeholders the worker fills in. */
+    private static String shell(List<String> words) {
+        StringBuilder line = new StringBuilder();
+        for (String w : words) {
+            if (!line.isEmpty()) {
+                line.append(' ');
+            }
+            line.append(w.matches("\\{(port|input|output|temp)}") ? w : "'" + w.replace("'", "'\\''") + "'");
+        }
+        return line.toString();
+    }
+}

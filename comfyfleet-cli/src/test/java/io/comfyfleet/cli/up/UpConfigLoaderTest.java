@@ -1,0 +1,103 @@
+package io.comfyfleet.cli.up;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.comfyfleet.gateway.config.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class UpConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void withoutAFileKeysAreGeneratedAndDataGoesUnderTheWorkingFolder() {
+        UpConfig config = new UpConfigLoader(name -> null).load(null, dir);
+
+        assertThat(config.source()).isEqualTo("built-in defaults");
+        assertThat(config.gateway().server().dataDir()).isEqualTo(dir.toAbsolutePath().resolve("data"));
+        assertThat(config.generated()).containsOnlyKeys("COMFYFLEET_CLIENT_KEY", "COMFYFLEET_WORKER_KEY");
+        assertThat(config.clientKey()).startsWith("cf-client-").hasSize(42)
+                .isEqualTo(config.generated().get("COMFYFLEET_CLIENT_KEY"));
+        assertThat(config.workerKey()).startsWith("cf-worker-").isNotEqualTo(config.clientKey());
+        assertThat(config.gateway().endpoints().getFirst().clientKeys().accepts(config.clientKey())).isTrue();
+        assertThat(config.gateway().endpoints().getFirst().workerKeys().accepts(config.workerKey())).isTrue();
+        assertThat(config.fleet().comfyui()).isInstanceOf(FleetSettings.ComfyLaunch.Unset.class);
+    }
+
+    @Test
+    void twoRunsGenerateDifferentKeysButASetVariableIsUsed() {
+        UpConfig first = new UpConfigLoader(name -> null).load(null, dir);
+        UpConfig second = new UpConfigLoader(name -> null).load(null, dir);
+        UpConfig fixed = new UpConfigLoader(Map.of("COMFYFLEET_CLIENT_KEY", "my-client-key-0123456789")::get)
+                .load(null, dir);
+
+        assertThat(first.clientKey()).isNotEqualTo(second.clientKey());
+        assertThat(fixed.clientKey()).isEqualTo("my-client-key-0123456789");
+        assertThat(fixed.generated()).containsOnlyKeys("COMFYFLEET_WORKER_KEY");
+    }
+
+    @Test
+    void theCheckedInExampleLoadsWithItsWorkersSection() {
+        Path example = Path.of(System.getProperty("comfyfleet.repo.dir", "../")).resolve("comfyfleet.yaml");
+
+        UpConfig config = new UpConfigLoader(name -> null).load(example, dir);
+
+        assertThat(config.fleet().provider()).isEqualTo("local");
+        assertThat(config.fleet().comfyui()).isInstanceOf(FleetSettings.ComfyLaunch.Emulator.class);
+        assertThat(config.generated()).containsKeys("COMFYFLEET_CLIENT_KEY", "COMFYFLEET_WORKER_KEY",
+                "COMFYFLEET_WEBHOOK_SECRET");
+    }
+
+    @Test
+    void everyBadKeyIsNamedAtOnce() throws Exception {
+        Path file = dir.resolve("comfyfleet.yaml");
+        Files.writeString(file, """
+                endpoints:
+                  - name: ep
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                    idleTimeout: 0s
+                workers:
+                  provider: kubernetes
+                  slotsPerGpu: 0
+                  gpus: [0, -1]
+                  jobGrace: soon
+                  colour: blue
+                  comfyui: {emulator: true, dir: /opt/ComfyUI}
+                """);
+
+        assertThatThrownBy(() -> new UpConfigLoader(name -> null).load(file, dir))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).anyMatch(p -> p.startsWith("endpoints[0].idleTimeout"))
+                        .contains("workers.provider: must be local (workers as processes on this machine), got \"kubernetes\"",
+                                "workers.slotsPerGpu: must be a whole number from 1 to 64, got 0",
+                                "workers.gpus[1]: must be a GPU index 0 or more, got -1",
+                                "workers.jobGrace: must be a duration like 500ms, 30s, 10m or 1h, got \"soon\"",
+                                "workers.comfyui: give either emulator: true or dir, not both")
+                        .anyMatch(p -> p.startsWith("workers.colour: unknown key")));
+    }
+
+    @Test
+    void workersMustBeAbleToServeEveryEndpointWithOneKey() throws Exception {
+        Path file = dir.resolve("comfyfleet.yaml");
+        Files.writeString(file, """
+                endpoints:
+                  - name: a
+                    clientKeys: [client-key-a-0123456789]
+                    workerKeys: [worker-key-a-0123456789]
+                  - name: b
+                    clientKeys: [client-key-b-0123456789]
+                    workerKeys: [worker-key-b-0123456789]
+                """);
+
+        assertThatThrownBy(() -> new UpConfigLoader(name -> null).load(file, dir))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("endpoints[1].workerKeys: comfyfleet up starts every worker with the first"
+                        + " endpoint's first worker key");
+    }
+}

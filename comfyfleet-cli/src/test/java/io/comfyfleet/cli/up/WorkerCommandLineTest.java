@@ -1,0 +1,35 @@
+package io.comfyfleet.cli.up;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class WorkerCommandLineTest {
+    private static FleetSettings fleet(FleetSettings.ComfyLaunch launch) {
+        return new FleetSettings("local", List.of(), 1, 2, 8188, Duration.ofSeconds(12), launch);
+    }
+
+    @Test
+    void anEmulatorWorkerRunsThisProgramTwiceWithPerSlotPlaceholders() {
+        List<String> command = WorkerCommandLine.build(
+                fleet(new FleetSettings.ComfyLaunch.Emulator(List.of("--zero-time"))), Path.of("/srv/data"));
+
+        assertThat(command).contains("io.comfyfleet.cli.Main", "worker", "--comfyui-port", "{port}", "--work-dir",
+                "/srv/data/workers/{workerId}", "--shutdown-grace", "12");
+        String launch = command.get(command.indexOf("--comfyui-command") + 1);
+        assertThat(launch).contains("'io.comfyfleet.cli.Main' 'emulator' '--port' {port}")
+                .contains("'--output-directory' {output}").endsWith("'--zero-time'");
+    }
+
+    @Test
+    void aCheckoutWorkerLaunchesPythonInIt() {
+        List<String> command = WorkerCommandLine.build(fleet(new FleetSettings.ComfyLaunch.Checkout(
+                Path.of("/opt/ComfyUI"), "python3.12", List.of("--highvram"))), Path.of("/srv/data"));
+
+        assertThat(String.join(" ", command)).contains("--comfyui-dir /opt/ComfyUI --python python3.12 --comfyui-arg --highvram")
+                .doesNotContain("--comfyui-command");
+    }
+}

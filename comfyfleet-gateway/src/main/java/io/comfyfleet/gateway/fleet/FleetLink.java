@@ -1,0 +1,42 @@
+package io.comfyfleet.gateway.fleet;
+
+import io.comfyfleet.fleet.autoscale.Autoscaler;
+import io.comfyfleet.fleet.provider.WorkerProvider;
+import io.comfyfleet.gateway.dispatch.WorkerRegistry;
+import io.comfyfleet.gateway.metrics.FleetMetrics;
+import java.time.Clock;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Connects a gateway's worker registry to the autoscaler and the provider it drives: every job-take tells the
+ * autoscaler the worker is ready (ending its cold start), and {@code /health} counts the provider's starting and
+ * dead workers. Each cold start it ends goes to the gateway's metrics and dashboard.
+ */
+public final class FleetLink {
+    private static final Logger log = LoggerFactory.getLogger(FleetLink.class);
+    private FleetLink() {}
+
+    /**
+     * Wires the registry to the autoscaler and provider; call once, before workers start.
+     *
+     * @param coldStarts where each worker's cold start is reported ({@code Gateway.fleetMetrics()})
+     */
+    public static void attach(WorkerRegistry registry, Autoscaler autoscaler, WorkerProvider provider,
+            FleetMetrics coldStarts, Clock clock) {
+        Objects.requireNonNull(coldStarts, "coldStarts");
+        Objects.requireNonNull(autoscaler, "autoscaler");
+        Objects.requireNonNull(clock, "clock");
+        registry.provisioning(new ProviderProvisioning(provider));
+        registry.onJobTake((endpoint, workerId) -> {
+            try {
+                autoscaler.workerReady(workerId, clock.instant())
+                        .ifPresent(took -> coldStarts.coldStart(endpoint, workerId, took));
+            } catch (RuntimeException e) {
+                // a cold start not recorded must not fail the worker's job-take
+                log.warn("could not mark worker {} of endpoint {} ready", workerId, endpoint, e);
+            }
+        });
+    }
+}

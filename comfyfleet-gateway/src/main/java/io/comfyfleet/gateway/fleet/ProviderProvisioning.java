@@ -1,0 +1,70 @@
+package io.comfyfleet.gateway.fleet;
+
+import io.comfyfleet.fleet.provider.FleetWorker;
+import io.comfyfleet.fleet.provider.WorkerProvider;
+import io.comfyfleet.gateway.dispatch.ProvisionedCounts;
+import io.comfyfleet.gateway.dispatch.ProvisioningView;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code /health}'s view of the provider's workers as they are now (not as of the autoscaler's last pass): a
+ * worker is initializing from its start until its first job-take, which is also the moment the registry starts
+ * counting it, so no worker is counted twice or missed; a worker being stopped, or gone, stops counting at once
+ * rather than when the registry's liveness window runs out.
+ */
+public final class ProviderProvisioning implements ProvisioningView {
+    private static final Logger log = LoggerFactory.getLogger(ProviderProvisioning.class);
+    private final WorkerProvider provider;
+    /** Ids of every worker this provider was seen running: once it no longer lists one, that worker is gone. */
+    private final Set<String> started = ConcurrentHashMap.newKeySet();
+
+    public ProviderProvisioning(WorkerProvider provider) {
+        this.provider = Objects.requireNonNull(provider, "provider");
+    }
+
+    @Override
+    public ProvisionedCounts counts(String endpoint) {
+        int initializing = 0;
+        int failed = 0;
+        Set<String> live = new HashSet<>();
+        Set<String> counted = new HashSet<>();
+        try {
+            for (FleetWorker w : provider.list()) {
+                started.add(w.workerId());
+                if (!w.endpoint().equals(endpoint)) {
+                    live.add(w.workerId());
+                    continue;
+                }
+                switch (w.phase()) {
+                    case UP -> {
+                        live.add(w.workerId());
+                        if (w.readyAt() == null) {
+                            initializing++;
+                            counted.add(w.workerId());
+                        }
+                    }
+                    case EXITED -> {
+                        failed++;
+                        counted.add(w.workerId());
+                    }
+                    case STOPPING -> counted.add(w.workerId());
+                }
+            }
+        } catch (RuntimeException e) {
+            // /health must answer even when the provider cannot be read; its workers are then simply not shown
+            log.warn("could not list the workers of provider {} for endpoint {}", provider.name(), endpoint, e);
+            return ProvisionedCounts.NONE;
+        }
+        for (String id : started) {
+            if (!live.contains(id)) {
+                counted.add(id);
+            }
+        }
+        return new ProvisionedCounts(initializing, 0, failed, counted);
+    }
+}

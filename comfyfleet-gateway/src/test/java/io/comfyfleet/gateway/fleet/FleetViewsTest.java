@@ -1,0 +1,139 @@
+package io.comfyfleet.gateway.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.core.job.JobPolicy;
+import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.job.NewJob;
+import io.comfyfleet.fleet.autoscale.WorkerActivity;
+import io.comfyfleet.fleet.provider.FleetWorker;
+import io.comfyfleet.fleet.provider.WorkerHandle;
+import io.comfyfleet.fleet.provider.WorkerProvider;
+import io.comfyfleet.fleet.provider.WorkerSpec;
+import io.comfyfleet.fleet.scale.QueueSnapshot;
+import io.comfyfleet.gateway.dispatch.WorkerCounts;
+import io.comfyfleet.gateway.dispatch.WorkerRegistry;
+import io.comfyfleet.gateway.support.MutableClock;
+import io.comfyfleet.store.JobStores;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway's side of the autoscaler: queue and worker views, and /health's counts of provider workers. */
+class FleetViewsTest {
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    private final MutableClock clock = new MutableClock(T0);
+    private final WorkerRegistry registry = new WorkerRegistry(clock, Duration.ofSeconds(80));
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aWorkerIsIdleSinceItsFirstCallThenSinceItsLastJobEnded() {
+        RegistryWorkerStates states = new RegistryWorkerStates(registry);
+        registry.askedForJobs("ep", "w1", false);
+        assertThat(states.activity("ep").get("w1")).isEqualTo(WorkerActivity.idle(T0, T0));
+
+        clock.advance(Duration.ofSeconds(3));
+        registry.gaveJobs("ep", "w1", List.of("j1"));
+        assertThat(states.activity("ep").get("w1").jobsInProgress()).isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(4));
+        registry.finished("ep", "w1", "j1");
+        clock.advance(Duration.ofSeconds(1));
+        registry.askedForJobs("ep", "w1", false);
+        assertThat(states.activity("ep").get("w1"))
+                .isEqualTo(WorkerActivity.idle(T0.plusSeconds(8), T0.plusSeconds(7)));
+        assertThat(states.activity("other")).isEmpty();
+    }
+
+    @Test
+    void healthCountsStartingWorkersAndDropsStoppingOnesAtOnce() {
+        FakeProvider provider = new FakeProvider();
+        registry.provisioning(new ProviderProvisioning(provider));
+        provider.workers.add(worker("w1", FleetWorker.Phase.UP, null));
+        provider.workers.add(worker("w2", FleetWorker.Phase.UP, null));
+        assertThat(registry.counts("ep")).isEqualTo(new WorkerCounts(0, 2, 0, 0, 0, 0));
+
+        registry.askedForJobs("ep", "w1", false);
+        assertThat(registry.counts("ep")).as("called, not yet marked ready: counted once, as initializing")
+                .isEqualTo(new WorkerCounts(0, 2, 0, 0, 0, 0));
+        provider.workers.set(0, worker("w1", FleetWorker.Phase.UP, T0));
+        assertThat(registry.counts("ep")).isEqualTo(new WorkerCounts(1, 1, 1, 0, 0, 0));
+
+        provider.workers.set(0, worker("w1", FleetWorker.Phase.STOPPING, T0));
+        provider.workers.set(1, worker("w2", FleetWorker.Phase.EXITED, null));
+        assertThat(registry.counts("ep")).as("w1 stopping is no longer idle; w2 died")
+                .isEqualTo(new WorkerCounts(0, 0, 0, 0, 0, 1));
+
+        provider.workers.clear();
+        assertThat(registry.counts("ep")).as("gone, though heard from within the liveness window")
+                .isEqualTo(new WorkerCounts(0, 0, 0, 0, 0, 0));
+        registry.askedForJobs("ep", "outside", false);
+        assertThat(registry.counts("ep").idle()).as("a worker the provider never started still counts").isEqualTo(1);
+    }
+
+    @Test
+    void theQueueViewCountsNormalPriorityLiveJobsAndTheOldestOfThem() {
+        try (JobStore store = JobStores.openSqlite(dir.resolve("jobs.db"))) {
+            StoreQueueView view = new StoreQueueView(store);
+            assertThat(view.snapshot("ep", T0)).isEqualTo(QueueSnapshot.empty());
+
+            store.enqueue(job("j1", T0, false, Duration.ofHours(1)));
+            store.enqueue(job("j2", T0.plusSeconds(1), true, Duration.ofHours(1)));
+            store.enqueue(job("j3", T0.plusSeconds(2), false, Duration.ofHours(1)));
+            store.claim("ep", "w1", 1, T0.plusSeconds(3), T0.plusSeconds(60));
+
+            assertThat(view.snapshot("ep", T0.plusSeconds(4)))
+                    .as("j1 runs; j2 is low priority; j3 waits")
+                    .isEqualTo(new QueueSnapshot(1, 1, T0.plusSeconds(2)));
+        }
+    }
+
+    private static NewJob job(String id, Instant at, boolean lowPriority, Duration ttl) {
+        return new NewJob(id, "ep", "{}", null, null, new JobPolicy(Duration.ofMinutes(10), ttl, lowPriority), 3, at);
+    }
+
+    private static FleetWorker worker(String id, FleetWorker.Phase phase, Instant readyAt) {
+        return new FleetWorker(new WorkerHandle(id, "ep", "fake", "cpu"), phase, T0, readyAt,
+                phase == FleetWorker.Phase.EXITED ? T0 : null, null);
+    }
+
+    /** Lists what the test puts in; nothing else is called by the views. */
+    private static final class FakeProvider implements WorkerProvider {
+        final List<FleetWorker> workers = new ArrayList<>();
+
+        @Override
+        public String name() {
+            return "fake";
+        }
+
+        @Override
+        public WorkerHandle start(WorkerSpec spec) {
+            throw new UnsupportedOperationException("the views never start workers");
+        }
+
+        @Override
+        public CompletableFuture<Void> stop(WorkerHandle handle, Duration grace) {
+            throw new UnsupportedOperationException("the views never stop workers");
+        }
+
+        @Override
+        public List<FleetWorker> list() {
+            return List.copyOf(workers);
+        }
+
+        @Override
+        public boolean markReady(String workerId, Instant at) {
+            return false;
+        }
+
+        @Override
+        public void close() {}
+    }
+}
