@@ -8,27 +8,25 @@ import io.comfyfleet.sdk.RunOptions;
 import io.comfyfleet.sdk.Workflow;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code comfyfleet bench}: N concurrent clients submit M jobs through the Java SDK (closed loop, or at a fixed
  * arrival rate) and wait for each result; reports throughput and p50/p95/p99 of delay time, execution time and
- * end-to-end latency as JSON and a Markdown table.
+ * end-to-end latency, ComfyUI's own time and the overhead around it (end-to-end minus ComfyUI's time, as the worker
+ * reports it in {@code output.timings.execution_ms}) as JSON and a Markdown table. Optionally also the same jobs
+ * straight against a ComfyUI ({@code --direct-comfyui}) and a {@code /status} requests-per-second phase.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure an endpoint: concurrent clients, jobs, throughput and latency percentiles.")
@@ -59,52 +57,64 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--markdown", defaultValue = "bench.md", description = "Markdown report file (default ${DEFAULT-VALUE})")
     Path markdownFile;
 
+    @Option(names = "--warmup", defaultValue = "0", description = "Jobs run first and not counted, on each path"
+            + " (default ${DEFAULT-VALUE})")
+    int warmup;
+    @Option(names = "--direct-comfyui", description = "Also run the same jobs straight against this ComfyUI"
+            + " (e.g. http://127.0.0.1:8188) with the same clients, as a baseline")
+    URI directComfyUrl;
+    @Option(names = "--status-seconds", defaultValue = "5", description = "Then hammer /status of a finished job"
+            + " with the same number of clients for this long, 0 to skip (default ${DEFAULT-VALUE})")
+    long statusSeconds;
+
+    private String clientKey;
+    private volatile String lastCompleted;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        if (clients < 1 || jobs < 1 || (rate != null && !(rate > 0))) {
+        if (clients < 1 || jobs < 1 || (rate != null && !(rate > 0)) || statusSeconds < 0 || warmup < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--clients and --jobs must be at least 1, and --rate above 0");
+                    "--clients and --jobs must be at least 1, --rate above 0, --status-seconds and --warmup not negative");
         }
         Workflow workflow = workflowFile == null ? Workflow.parse(TINY_WORKFLOW) : Workflow.read(workflowFile);
-        Endpoint ep = ComfyFleetClient.builder().baseUrl(url)
-                .apiKey(key != null ? key : System.getenv("COMFYFLEET_CLIENT_KEY")).build().endpoint(endpoint);
+        clientKey = key != null ? key : System.getenv("COMFYFLEET_CLIENT_KEY");
+        Endpoint ep = ComfyFleetClient.builder().baseUrl(url).apiKey(clientKey).build().endpoint(endpoint);
 
-        List<BenchReport.Sample> samples = java.util.Collections.synchronizedList(new ArrayList<>());
-        AtomicInteger next = new AtomicInteger();
-        long start = System.nanoTime();
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
-        try {
-            List<Future<?>> running = new ArrayList<>();
-            for (int c = 0; c < clients; c++) {
-                running.add(pool.submit(() -> {
-                    int i;
-                    while ((i = next.getAndIncrement()) < jobs) {
-                        if (rate != null) {
-                            // open loop: job i arrives at i / rate seconds, however the earlier ones are doing
-                            LockSupport.parkNanos(start + (long) (i / rate * 1e9) - System.nanoTime());
-                        }
-                        samples.add(runOne(ep, workflow));
-                    }
-                }));
-            }
-            for (Future<?> f : running) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
+        if (warmup > 0) {
+            // JIT and connection pools warm up on jobs that are not counted, on both paths
+            ClosedLoop.run(clients, warmup, null, () -> runOne(ep, workflow));
         }
-        long wallMs = (System.nanoTime() - start) / 1_000_000;
+        ClosedLoop.Outcome fleet = ClosedLoop.run(clients, jobs, rate, () -> runOne(ep, workflow));
+        BenchReport baseline = null;
+        if (directComfyUrl != null) {
+            DirectComfyJob direct = new DirectComfyJob(directComfyUrl, workflow.json(), Duration.ofSeconds(jobTimeoutS),
+                    spec.commandLine().getErr());
+            if (warmup > 0) {
+                ClosedLoop.run(clients, warmup, null, direct);
+            }
+            ClosedLoop.Outcome d = ClosedLoop.run(clients, jobs, rate, direct);
+            baseline = new BenchReport(d.samples(), d.wallMs(), Map.of("url", directComfyUrl));
+        }
+        StatusLoad.Result status = null;
+        if (statusSeconds > 0 && lastCompleted != null) {
+            status = StatusLoad.run(url, endpoint, lastCompleted, clientKey, clients, Duration.ofSeconds(statusSeconds));
+        }
+        long wallMs = fleet.wallMs();
 
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("url", url);
         settings.put("endpoint", endpoint);
         settings.put("clients", clients);
+        settings.put("warm-up jobs (not counted)", warmup);
         settings.put("workflow", workflowFile == null ? "EmptyImage -> SaveImage" : workflowFile.toString());
         settings.put("arrivals", rate == null ? "closed loop" : rate + "/s");
-        BenchReport report = new BenchReport(samples, wallMs, settings);
+        if (directComfyUrl != null) {
+            settings.put("direct ComfyUI", directComfyUrl);
+        }
+        BenchReport report = new BenchReport(fleet.samples(), wallMs, settings, baseline, status);
         Files.writeString(jsonFile, io.comfyfleet.comfy.Json.MAPPER.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(report.toJson()));
         Files.writeString(markdownFile, report.toMarkdown());
@@ -112,15 +122,20 @@ final class BenchCommand implements Callable<Integer> {
         out.print(report.toMarkdown());
         out.println("wrote " + jsonFile + " and " + markdownFile);
         out.flush();
-        return report.completed() == jobs ? 0 : 1;
+        return report.completed() == jobs && (baseline == null || baseline.completed() == jobs) ? 0 : 1;
     }
 
     private BenchReport.Sample runOne(Endpoint ep, Workflow workflow) {
         long submitted = System.nanoTime();
         try {
             JobResult result = ep.run(workflow, List.of(), RunOptions.defaults()).await(Duration.ofSeconds(jobTimeoutS));
+            long endToEnd = (System.nanoTime() - submitted) / 1_000_000;
+            lastCompleted = result.id();
+            // the worker reports ComfyUI's own time (execution_start to execution_success in its history)
+            JsonNode comfyMs = result.output() == null ? null : result.output().path("timings").path("execution_ms");
             return new BenchReport.Sample("COMPLETED", result.status().delayTimeMillis(),
-                    result.status().executionTimeMillis(), (System.nanoTime() - submitted) / 1_000_000);
+                    result.status().executionTimeMillis(), comfyMs != null && comfyMs.isNumber() ? comfyMs.asLong() : -1,
+                    endToEnd);
         } catch (ComfyFleetException e) {
             spec.commandLine().getErr().println(e.getMessage());
             return new BenchReport.Sample(e.getClass().getSimpleName(), -1, -1, (System.nanoTime() - submitted) / 1_000_000);

@@ -3,6 +3,9 @@ package io.comfyfleet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.comfyfleet.comfy.Json;
+import io.comfyfleet.emulator.ComfyEmulator;
+import io.comfyfleet.emulator.EmulatorConfig;
+import io.comfyfleet.emulator.RunningEmulator;
 import io.comfyfleet.gateway.Gateway;
 import io.comfyfleet.gateway.config.ConfigLoader;
 import io.comfyfleet.gateway.config.GatewayConfig;
@@ -50,9 +53,14 @@ class BenchCommandTest {
             StringWriter out = new StringWriter();
             CommandLine cli = Main.commandLine();
             cli.setOut(new PrintWriter(out));
-            int exit = cli.execute("bench", "--url", "http://127.0.0.1:" + gateway.port() + "/v2", "--endpoint", "ep",
-                    "--key", CLIENT_KEY, "--clients", "2", "--jobs", "6", "--json", json.toString(),
-                    "--markdown", markdown.toString());
+            int exit;
+            try (RunningEmulator comfy = ComfyEmulator.start(EmulatorConfig.builder().port(0)
+                    .baseDirectory(dir.resolve("comfy")).zeroTime().build())) {
+                exit = cli.execute("bench", "--url", "http://127.0.0.1:" + gateway.port() + "/v2", "--endpoint", "ep",
+                        "--key", CLIENT_KEY, "--clients", "2", "--jobs", "6", "--json", json.toString(),
+                        "--markdown", markdown.toString(), "--direct-comfyui", comfy.baseUri().toString(),
+                        "--status-seconds", "1");
+            }
             stop.set(true);
             worker.join(Duration.ofSeconds(5));
 
@@ -63,7 +71,19 @@ class BenchCommandTest {
             assertThat(report.path("completed").asInt()).isEqualTo(6);
             assertThat(report.path("throughputPerSecond").asDouble()).isPositive();
             assertThat(report.path("end_to_end_latency_ms").path("p50").asLong()).isNotNegative();
-            assertThat(Files.readString(markdown)).contains("| end-to-end latency |", "| jobs (completed) | 6 (6) |");
+            // the test worker reports 3 ms of ComfyUI time per job, so the overhead is end-to-end minus 3
+            assertThat(report.path("comfyui_execution_ms").path("p99").asLong()).isEqualTo(3);
+            assertThat(report.path("overhead_ms").path("n").asInt()).isEqualTo(6);
+            assertThat(report.path("overhead_ms").path("max").asLong())
+                    .isEqualTo(report.path("end_to_end_latency_ms").path("max").asLong() - 3);
+            JsonNode direct = report.path("direct_comfyui");
+            assertThat(direct.path("completed").asInt()).isEqualTo(6);
+            assertThat(direct.path("comfyui_execution_ms").path("n").asInt()).isEqualTo(6);
+            assertThat(direct.path("overhead_ms").path("p50").asLong()).isNotNegative();
+            assertThat(report.path("status_load").path("ok").asLong()).isPositive();
+            assertThat(report.path("status_load").path("errors").asLong()).isZero();
+            assertThat(Files.readString(markdown)).contains("| end-to-end latency |", "| jobs (completed) | 6 (6) |",
+                    "| overhead |", "| direct ComfyUI: end-to-end latency |", "| /status load |");
             assertThat(out.toString()).contains("wrote " + json);
         }
     }
@@ -81,7 +101,7 @@ class BenchCommandTest {
                 String id = Json.MAPPER.readTree(job.body()).path("id").asString();
                 HttpResponse<String> finished = http.send(HttpRequest.newBuilder(URI.create(root + "/job-done/w1/" + id))
                         .header("Authorization", WORKER_KEY)
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"output\":{\"images\":[]}}")).build(),
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"output\":{\"images\":[],\"timings\":{\"execution_ms\":3}}}")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (finished.statusCode() == 200) {
                     done.incrementAndGet();

@@ -23,6 +23,25 @@ class BenchReportTest {
     }
 
     @Test
+    void overheadIsEndToEndMinusComfyUiTimeWhereKnown() {
+        List<BenchReport.Sample> samples = List.of(new BenchReport.Sample("COMPLETED", 1, 5, 4, 12),
+                new BenchReport.Sample("COMPLETED", 1, 5, 2, 30), new BenchReport.Sample("COMPLETED", 1, 5, -1, 99));
+        BenchReport direct = new BenchReport(List.of(new BenchReport.Sample("COMPLETED", -1, -1, 3, 5)), 100, Map.of());
+        BenchReport report = new BenchReport(samples, 1000, Map.of(), direct, new StatusLoad.Result(6000, 2, 1000));
+
+        JsonNode json = report.toJson();
+        assertThat(json.path("overhead_ms").path("n").asInt()).isEqualTo(2);
+        assertThat(json.path("overhead_ms").path("p50").asLong()).isEqualTo(8);
+        assertThat(json.path("overhead_ms").path("max").asLong()).isEqualTo(28);
+        assertThat(json.path("overhead_outside_the_queue_ms").path("max").asLong()).isEqualTo(27);
+        assertThat(json.path("direct_comfyui").path("overhead_ms").path("p50").asLong()).isEqualTo(2);
+        assertThat(json.path("direct_comfyui").path("overhead_outside_the_queue_ms").path("n").asInt()).isZero();
+        assertThat(json.path("status_load").path("requestsPerSecond").asDouble()).isEqualTo(6000.0);
+        assertThat(report.toMarkdown()).contains("| overhead | 8 | 28 | 28 | 28 |",
+                "| direct ComfyUI: overhead | 2 | 2 | 2 | 2 |", "| /status load | 6000 requests/s (6000 ok, 2 errors");
+    }
+
+    @Test
     void failuresCountAsJobsButNotInLatencyOrThroughput() {
         List<BenchReport.Sample> samples = new ArrayList<>();
         for (int i = 1; i <= 10; i++) {
