@@ -1,0 +1,58 @@
+package io.comfyfleet.cli.client;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+/**
+ * Where {@code submit} and {@code status} send requests when no {@code --url}/{@code --endpoint} is given: the
+ * gateway that {@code comfyfleet up} starts from the {@code comfyfleet.yaml} of the current folder (its server port
+ * and first endpoint), else {@code http://127.0.0.1:8080/v2} and endpoint {@code comfyui}.
+ *
+ * @param url      the API root, e.g. {@code http://127.0.0.1:8080/v2}
+ * @param endpoint the endpoint name
+ */
+record ClientDefaults(String url, String endpoint) {
+    static final String CONFIG_FILE = "comfyfleet.yaml";
+    static final ClientDefaults BUILT_IN = new ClientDefaults("http://127.0.0.1:8080/v2", "comfyui");
+
+    /**
+     * The defaults for a command run in {@code folder}.
+     *
+     * @throws IllegalArgumentException when {@code comfyfleet.yaml} exists but cannot be read as YAML
+     */
+    static ClientDefaults in(Path folder) {
+        Path file = folder.resolve(CONFIG_FILE);
+        if (!Files.isRegularFile(file)) {
+            return BUILT_IN;
+        }
+        try {
+            return from(YAMLMapper.builder().build().readTree(Files.readString(file)));
+        } catch (IOException | JacksonException e) {
+            throw new IllegalArgumentException(file.toAbsolutePath() + " cannot be read (" + e.getMessage()
+                    + "); fix it or pass --url and --endpoint", e);
+        }
+    }
+
+    static ClientDefaults from(JsonNode root) {
+        if (root == null || !root.isObject()) {
+            return BUILT_IN;
+        }
+        JsonNode server = root.path("server");
+        int port = server.path("port").canConvertToInt() && server.path("port").asInt() > 0
+                ? server.path("port").asInt() : 8080;
+        String host = server.path("host").isString() ? server.path("host").asString().strip() : "127.0.0.1";
+        // a gateway listening on every interface is reached on this machine through loopback
+        if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            host = "127.0.0.1";
+        } else if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        JsonNode first = root.path("endpoints").path(0).path("name");
+        String endpoint = first.isString() && !first.asString().isBlank() ? first.asString().strip() : BUILT_IN.endpoint();
+        return new ClientDefaults("http://" + host + ":" + port + "/v2", endpoint);
+    }
+}

@@ -1,0 +1,39 @@
+package io.comfyfleet.cli.client;
+
+import io.comfyfleet.sdk.ComfyFleetClient;
+import io.comfyfleet.sdk.Endpoint;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options every client command shares: which gateway, which endpoint, which key. */
+final class ClientOptions {
+    static final String KEY_ENV = "COMFYFLEET_CLIENT_KEY";
+
+    @Option(names = "--url", description = "API root (default: from ./comfyfleet.yaml, else http://127.0.0.1:8080/v2)")
+    String url;
+    @Option(names = "--endpoint", description = "Endpoint name (default: first endpoint of ./comfyfleet.yaml, else comfyui)")
+    String endpoint;
+    @Option(names = "--key", defaultValue = "${env:" + KEY_ENV + "}",
+            description = "Client key of the endpoint (default: $" + KEY_ENV + ")")
+    String key;
+
+    /**
+     * The endpoint to call, with defaults from {@code ./comfyfleet.yaml}.
+     *
+     * @throws UsageException when no key is given or the URL or endpoint name is malformed
+     */
+    Endpoint endpoint() {
+        if (key == null || key.isBlank()) {
+            throw new UsageException("no client key: pass --key KEY or set " + KEY_ENV
+                    + " (comfyfleet up prints one when it starts)");
+        }
+        try {
+            ClientDefaults defaults = url == null || endpoint == null ? ClientDefaults.in(Path.of("")) : null;
+            ComfyFleetClient client = ComfyFleetClient.builder()
+                    .baseUrl(url != null ? url : defaults.url()).apiKey(key.strip()).build();
+            return client.endpoint(endpoint != null ? endpoint : defaults.endpoint());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+}

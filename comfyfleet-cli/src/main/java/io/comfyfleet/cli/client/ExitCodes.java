@@ -1,0 +1,29 @@
+package io.comfyfleet.cli.client;
+
+import io.comfyfleet.sdk.ComfyFleetException;
+import io.comfyfleet.sdk.NotFoundException;
+import io.comfyfleet.sdk.RequestRejectedException;
+import io.comfyfleet.sdk.UnauthorizedException;
+
+/** The exit codes of the client commands, and which SDK failure maps to which. */
+final class ExitCodes {
+    /** The job COMPLETED, or the status was found. */
+    static final int OK = 0;
+    /** The job FAILED, TIMED_OUT or was CANCELLED; or the job is unknown; or the gateway answered with an error. */
+    static final int JOB_FAILED = 1;
+    /** Bad usage or input: missing file, unreadable JSON, no or wrong key, unknown endpoint. */
+    static final int USAGE = 2;
+    /** The gateway could not be reached. */
+    static final int UNREACHABLE = 3;
+
+    private ExitCodes() {}
+
+    /** For a request that failed before any job ended: the caller's mistake, no gateway, or the gateway's error. */
+    static int forRequestFailure(ComfyFleetException e) {
+        if (e instanceof UnauthorizedException || e instanceof RequestRejectedException || e instanceof NotFoundException) {
+            return USAGE;
+        }
+        // the SDK reports HTTP status 0 when no answer came at all: connection refused, DNS, timeout
+        return e.httpStatus() == 0 ? UNREACHABLE : JOB_FAILED;
+    }
+}

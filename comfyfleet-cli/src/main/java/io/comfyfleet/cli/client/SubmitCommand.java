@@ -1,0 +1,196 @@
+package io.comfyfleet.cli.client;
+
+import io.comfyfleet.sdk.ComfyFleetException;
+import io.comfyfleet.sdk.Endpoint;
+import io.comfyfleet.sdk.InputImage;
+import io.comfyfleet.sdk.JobCancelledException;
+import io.comfyfleet.sdk.JobFailedException;
+import io.comfyfleet.sdk.JobHandle;
+import io.comfyfleet.sdk.JobResult;
+import io.comfyfleet.sdk.JobTimedOutException;
+import io.comfyfleet.sdk.Progress;
+import io.comfyfleet.sdk.RunOptions;
+import io.comfyfleet.sdk.Workflow;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code comfyfleet submit workflow.json}: queues an API-format ComfyUI workflow on a gateway through the SDK.
+ * Without {@code --wait} it prints the job id; with it, it shows live progress on stderr, saves the outputs and
+ * prints their paths. Exit codes: 0 completed (or queued), 1 the job failed, timed out or was cancelled,
+ * 2 bad usage or input, 3 the gateway cannot be reached.
+ */
+@Command(name = "submit", mixinStandardHelpOptions = true,
+        description = "Submit an API-format ComfyUI workflow; with --wait, follow it and save its outputs.",
+        exitCodeListHeading = "Exit codes:%n",
+        exitCodeList = {"0:completed (or queued, without --wait)", "1:the job failed, timed out or was cancelled",
+                "2:bad usage or input", "3:the gateway cannot be reached"})
+public final class SubmitCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    ClientOptions client;
+    @Parameters(index = "0", paramLabel = "WORKFLOW", description = "Workflow in API format (ComfyUI: Export (API))")
+    Path workflowFile;
+    @Option(names = "--image", paramLabel = "FILE",
+            description = "Input image, uploaded under its file name for LoadImage (repeatable)")
+    List<Path> images = new ArrayList<>();
+    @Option(names = "--wait", description = "Wait for the job, show its progress and save its outputs")
+    boolean waitForResult;
+    @Option(names = "--out", paramLabel = "DIR", description = "Folder for the outputs (default: ./outputs/<job id>)")
+    Path out;
+    @Option(names = "--preview", description = "Ask for preview frames; with --wait the latest is kept as preview.jpg in the output folder")
+    boolean preview;
+    @Option(names = "--timeout", defaultValue = "PT1H", paramLabel = "DURATION",
+            description = "Longest --wait, ISO-8601 (default ${DEFAULT-VALUE}); the job goes on after it")
+    Duration timeout;
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter stderr = spec.commandLine().getErr();
+        JobHandle job;
+        try {
+            Workflow workflow = readWorkflow();
+            List<InputImage> inputs = readImages();
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new UsageException("--timeout must be positive, got " + timeout);
+            }
+            Endpoint endpoint = client.endpoint();
+            job = endpoint.run(workflow, inputs, RunOptions.defaults().preview(preview));
+        } catch (UsageException e) {
+            stderr.println("comfyfleet submit: " + e.getMessage());
+            return ExitCodes.USAGE;
+        } catch (ComfyFleetException e) {
+            stderr.println("comfyfleet submit: " + e.getMessage());
+            return ExitCodes.forRequestFailure(e);
+        }
+        if (!waitForResult) {
+            stdout.println(job.id());
+            stdout.flush();
+            return ExitCodes.OK;
+        }
+        stderr.println("job " + job.id() + " queued");
+        stderr.flush();
+        return follow(job, stdout, stderr);
+    }
+
+    private int follow(JobHandle job, PrintWriter stdout, PrintWriter stderr) {
+        Path folder = out != null ? out : Path.of("outputs", job.id());
+        ProgressLine line = new ProgressLine(stderr, Terminal.isInteractive());
+        PreviewFile previewFile = preview ? new PreviewFile(folder.resolve("preview.jpg"), stderr) : null;
+        job.onProgress(p -> {
+            line.show(p);
+            if (previewFile != null) {
+                previewFile.write(p);
+            }
+        });
+        JobResult result;
+        try {
+            result = job.await(timeout);
+        } catch (JobFailedException | JobCancelledException | JobTimedOutException e) {
+            line.finish();
+            stderr.println("comfyfleet submit: " + e.getMessage());
+            return ExitCodes.JOB_FAILED;
+        } catch (ComfyFleetException e) {
+            line.finish();
+            stderr.println("comfyfleet submit: while waiting for job " + job.id() + ": " + e.getMessage());
+            return e.httpStatus() == 0 ? ExitCodes.UNREACHABLE : ExitCodes.JOB_FAILED;
+        }
+        line.finish();
+        try {
+            List<Path> saved = result.saveTo(folder);
+            for (String error : result.errors()) {
+                stderr.println("comfyfleet submit: the worker reported: " + error);
+            }
+            if (saved.isEmpty()) {
+                stderr.println("job " + job.id() + " completed without output files");
+            }
+            saved.forEach(stdout::println);
+            stdout.flush();
+            return ExitCodes.OK;
+        } catch (UncheckedIOException e) {
+            stderr.println("comfyfleet submit: job " + job.id() + " completed but " + e.getMessage() + ": "
+                    + e.getCause().getMessage());
+            return ExitCodes.JOB_FAILED;
+        } catch (ComfyFleetException e) {
+            stderr.println("comfyfleet submit: job " + job.id() + " completed but an output could not be fetched: "
+                    + e.getMessage());
+            return e.httpStatus() == 0 ? ExitCodes.UNREACHABLE : ExitCodes.JOB_FAILED;
+        } finally {
+            stderr.flush();
+        }
+    }
+
+    private Workflow readWorkflow() {
+        if (!Files.isRegularFile(workflowFile)) {
+            throw new UsageException("workflow file " + workflowFile + " does not exist or is not a file");
+        }
+        try {
+            return Workflow.read(workflowFile);
+        } catch (IllegalArgumentException e) {
+            // the SDK says what is wrong: not JSON, or a UI-format export (with how to export the API format)
+            throw new UsageException(e.getMessage());
+        } catch (UncheckedIOException e) {
+            throw new UsageException(e.getMessage() + ": " + e.getCause().getMessage());
+        }
+    }
+
+    private List<InputImage> readImages() {
+        List<InputImage> inputs = new ArrayList<>();
+        for (Path image : images) {
+            if (!Files.isRegularFile(image)) {
+                throw new UsageException("input image " + image + " does not exist or is not a file");
+            }
+            try {
+                inputs.add(InputImage.fromFile(image));
+            } catch (UncheckedIOException e) {
+                throw new UsageException(e.getMessage() + ": " + e.getCause().getMessage());
+            }
+        }
+        return inputs;
+    }
+
+    /** Keeps the latest preview frame in one file, so an image viewer that reloads it shows the job live. */
+    private static final class PreviewFile {
+        private final Path file;
+        private final PrintWriter err;
+        private boolean warned;
+
+        PreviewFile(Path file, PrintWriter err) {
+            this.file = file;
+            this.err = err;
+        }
+
+        void write(Progress progress) {
+            Optional<byte[]> frame = progress.preview();
+            if (frame.isEmpty()) {
+                return;
+            }
+            try {
+                Files.createDirectories(file.getParent());
+                Files.write(file, frame.get());
+            } catch (IOException e) {
+                if (!warned) { // a preview is a nicety: say once that it cannot be kept, and go on
+                    warned = true;
+                    err.println("comfyfleet submit: cannot write preview " + file + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package io.comfyfleet.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code comfyfleet submit} and {@code comfyfleet status} as a person runs them: the picocli commands in-process
+ * with captured stdout and stderr, against the real gateway, worker and ComfyUI emulator of {@link Fleet}.
+ */
+class ClientCommandsTest {
+    private static final String PLAIN = """
+            {"1": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 48, "batch_size": 1, "color": 7}},
+             "3": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "plain"}}}""";
+
+    @TempDir
+    static Path shared;
+    private static Fleet fleet;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startFleet() throws Exception {
+        fleet = Fleet.start(shared, Fleet.Options.defaults().emulatorFlags("--zero-time"));
+    }
+
+    @AfterAll
+    static void stopFleet() throws Exception {
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    /** One run of the comfyfleet command: exit code and what it printed. */
+    private record Run(int exit, String out, String err) {
+        List<String> outLines() {
+            return out.isBlank() ? List.of() : Arrays.asList(out.strip().split("\\R"));
+        }
+    }
+
+    private static Run cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private static String[] withGateway(String... args) {
+        String[] all = Arrays.copyOf(args, args.length + 6);
+        System.arraycopy(new String[] {"--url", fleet.base() + "/v2", "--endpoint", "ep1", "--key", Fleet.CLIENT_KEY},
+                0, all, args.length, 6);
+        return all;
+    }
+
+    private Path file(String name, String text) throws Exception {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    @Test
+    void submitWaitUploadsTheImageAndSavesADecodablePng() throws Exception {
+        Path input = dir.resolve("in.png");
+        ImageIO.write(new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB), "png", input.toFile());
+        Path workflow = file("load.json", """
+                {"1": {"class_type": "LoadImage", "inputs": {"image": "in.png"}},
+                 "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "cli"}}}""");
+        Path out = dir.resolve("out");
+
+        Run run = cli(withGateway("submit", workflow.toString(), "--image", input.toString(), "--wait",
+                "--out", out.toString()));
+
+        assertThat(run.exit()).as("stderr: %s", run.err()).isZero();
+        assertThat(run.outLines()).hasSize(1);
+        Path saved = Path.of(run.outLines().get(0));
+        assertThat(saved).startsWith(out).hasExtension("png");
+        BufferedImage png = ImageIO.read(saved.toFile());
+        assertThat(png).as("a PNG ImageIO can decode").isNotNull();
+        assertThat(png.getWidth()).isEqualTo(40);
+        assertThat(png.getHeight()).isEqualTo(30);
+    }
+
+    @Test
+    void submitWaitShowsOneProgressLinePerChangeWhenStderrIsNoTerminal() throws Exception {
+        // SlowProgress keeps its delay in zero-time mode: 5 steps of 150 ms, reported every 100 ms by the worker
+        Path workflow = file("slow.json", """
+                {"1": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 48, "batch_size": 1, "color": 3}},
+                 "2": {"class_type": "SlowProgress", "inputs": {"image": ["1", 0], "steps": 5, "delay_ms": 150, "fail_at": -1}},
+                 "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "slow"}}}""");
+
+        Run run = cli(withGateway("submit", workflow.toString(), "--wait", "--out", dir.resolve("out").toString()));
+
+        assertThat(run.exit()).as("stderr: %s", run.err()).isZero();
+        List<String> progress = run.err().lines().filter(l -> l.contains("SlowProgress step")).toList();
+        assertThat(progress).as("stderr: %s", run.err()).isNotEmpty()
+                .allMatch(l -> l.matches("\\[[#-]{20}] +\\d+% node 2 SlowProgress step [1-5]/5"));
+        assertThat(progress).doesNotHaveDuplicates();
+        assertThat(run.err()).doesNotContain("\r");
+        assertThat(run.outLines()).hasSize(1);
+    }
+
+    @Test
+    void submitWithoutWaitPrintsTheJobIdAndStatusShowsTheFinishedJob() throws Exception {
+        Run submit = cli(withGateway("submit", file("plain.json", PLAIN).toString()));
+        assertThat(submit.exit()).as("stderr: %s", submit.err()).isZero();
+        String id = submit.out().strip();
+        assertThat(id).isNotBlank().doesNotContain("\n");
+        assertThat(fleet.awaitTerminal(id).path("status").asString()).isEqualTo("COMPLETED");
+
+        Run status = cli(withGateway("status", id));
+
+        assertThat(status.exit()).as("stderr: %s", status.err()).isZero();
+        assertThat(status.outLines()).contains("id:             " + id, "status:         COMPLETED",
+                "worker:         w1", "files:          1");
+        assertThat(status.out()).contains("delay time:", "execution time:", "image/png", "chars>");
+        // the PNG travels inline as base64: the readable form must not dump it
+        assertThat(status.outLines()).allMatch(l -> l.length() < 1000);
+
+        Run json = cli(withGateway("status", id, "--json"));
+        assertThat(json.exit()).isZero();
+        JsonNode parsed = JsonMapper.builder().build().readTree(json.out());
+        assertThat(parsed.path("status").asString()).isEqualTo("COMPLETED");
+        assertThat(parsed.path("output").path("images").get(0).path("data").asString()).hasSizeGreaterThan(100);
+    }
+
+    @Test
+    void aWorkflowWithAnUnknownNodeExitsOneWithTheServersMessage() throws Exception {
+        Path workflow = file("unknown.json", """
+                {"1": {"class_type": "NoSuchNodeAnywhere", "inputs": {}},
+                 "3": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "x"}}}""");
+
+        Run run = cli(withGateway("submit", workflow.toString(), "--wait", "--out", dir.resolve("out").toString()));
+
+        assertThat(run.exit()).as("stderr: %s", run.err()).isEqualTo(1);
+        assertThat(run.err()).contains("failed: ").contains("NoSuchNodeAnywhere");
+        assertThat(run.out()).isEmpty();
+    }
+
+    @Test
+    void aUiFormatWorkflowIsRefusedWithExitTwoAndHowToExportIt() throws Exception {
+        Path ui = file("ui.json", "{\"nodes\": [{\"id\": 1, \"type\": \"SaveImage\"}], \"links\": [], \"version\": 0.4}");
+
+        Run run = cli(withGateway("submit", ui.toString()));
+
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("UI-format").contains("(API)");
+    }
+
+    @Test
+    void unreadableOrMissingInputExitsTwo() throws Exception {
+        Run notJson = cli(withGateway("submit", file("broken.json", "{\"1\": ").toString()));
+        assertThat(notJson.exit()).isEqualTo(2);
+        assertThat(notJson.err()).contains("not valid JSON");
+
+        Run missing = cli(withGateway("submit", dir.resolve("nope.json").toString()));
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).contains("nope.json").contains("does not exist");
+
+        Run missingImage = cli(withGateway("submit", file("p.json", PLAIN).toString(), "--image",
+                dir.resolve("gone.png").toString()));
+        assertThat(missingImage.exit()).isEqualTo(2);
+        assertThat(missingImage.err()).contains("gone.png");
+    }
+
+    @Test
+    void noKeyExitsTwoAndSaysWhereAKeyComesFrom() throws Exception {
+        assumeTrue(System.getenv("COMFYFLEET_CLIENT_KEY") == null, "the key's environment variable is set here");
+
+        Run run = cli("submit", file("plain.json", PLAIN).toString(), "--url", fleet.base() + "/v2", "--endpoint", "ep1");
+
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("--key").contains("COMFYFLEET_CLIENT_KEY");
+    }
+
+    @Test
+    void aWrongKeyExitsTwo() throws Exception {
+        Run run = cli("submit", file("plain.json", PLAIN).toString(), "--url", fleet.base() + "/v2",
+                "--endpoint", "ep1", "--key", "not-the-key");
+
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("401");
+    }
+
+    @Test
+    void anUnreachableGatewayExitsThree() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + closedPort + "/v2";
+
+        Run submit = cli("submit", file("plain.json", PLAIN).toString(), "--url", url, "--endpoint", "ep1",
+                "--key", Fleet.CLIENT_KEY, "--wait");
+        Run status = cli("status", "some-id", "--url", url, "--endpoint", "ep1", "--key", Fleet.CLIENT_KEY);
+
+        assertThat(submit.exit()).as("stderr: %s", submit.err()).isEqualTo(3);
+        assertThat(status.exit()).as("stderr: %s", status.err()).isEqualTo(3);
+    }
+
+    @Test
+    void statusOfAnUnknownJobExitsOne() {
+        Run run = cli(withGateway("status", "no-such-job-0000"));
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("no job no-such-job-0000");
+        assertThat(run.out()).isEmpty();
+    }
+}
