@@ -36,7 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code comfyfleet up} as a user runs it: a separate OS process with real worker and emulator processes. 30 jobs
  * arrive at once at an endpoint with no worker; workers scale up from zero to max, every job completes with
  * decodable PNGs, workers scale back to zero after the idle timeout, and SIGTERM during a job lets it finish and
- * leaves no process behind. /health is checked in every phase.
+ * leaves no process behind. /health and the dashboard's data are checked in every phase.
  */
 class UpEndToEndTest {
     private static final String CLIENT_KEY = "e2e-client-key-0123456789";
@@ -77,9 +77,12 @@ class UpEndToEndTest {
         String base = start();
         JsonNode health = health(base);
         assertThat(workers(health)).as("no worker before any job: %s", health).isZero();
+        assertThat(workers(dashboardCard(base))).as("the dashboard shows no worker either").isZero();
 
         List<String> ids = submitConcurrently(base, 30);
         int peak = 0;
+        int dashboardPeak = 0;
+        int dashboardQueuedSeen = 0;
         List<String> phases = new ArrayList<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (completed(base) < ids.size()) {
@@ -87,9 +90,14 @@ class UpEndToEndTest {
             health = health(base);
             peak = Math.max(peak, workers(health));
             phases.add(health.path("workers").toString());
+            JsonNode card = dashboardCard(base);
+            dashboardPeak = Math.max(dashboardPeak, workers(card));
+            dashboardQueuedSeen = Math.max(dashboardQueuedSeen, card.path("jobs").path("inQueue").asInt());
             Thread.sleep(200);
         }
         assertThat(peak).as("workers at the peak of the burst; health seen: %s", phases).isEqualTo(3);
+        assertThat(dashboardPeak).as("the dashboard's endpoint card at the peak").isEqualTo(3);
+        assertThat(dashboardQueuedSeen).as("the dashboard showed the burst queued").isPositive();
         for (String id : ids) {
             assertPngOutput(status(base, id));
         }
@@ -99,6 +107,9 @@ class UpEndToEndTest {
                 .pollInterval(Duration.ofMillis(250))
                 .until(() -> workers(health(base)) == 0 && up.descendants().findAny().isEmpty());
         assertThat(coldStartsCounted(base)).as("each worker's cold start reported to /metrics").isEqualTo(3);
+        JsonNode card = dashboardCard(base);
+        assertThat(workers(card)).as("the dashboard shows the scale-down: %s", card).isZero();
+        assertThat(card.path("jobs").path("completed").asLong()).isEqualTo(30);
 
         // Known gateway gap: a job-take parked by a worker that has since exited can still claim a job (which then
         // waits for its lease to run out). With a 1 s hold such takes are over 1 s after the workers are gone.
@@ -214,6 +225,14 @@ class UpEndToEndTest {
 
     private JsonNode health(String base) throws Exception {
         return get(base + "/health");
+    }
+
+    /** The endpoint's card on the dashboard (its data API, as the page reads it with the client key). */
+    private JsonNode dashboardCard(String base) throws Exception {
+        String root = base.substring(0, base.indexOf("/v2/"));
+        JsonNode overview = get(root + "/dashboard/api/overview");
+        assertThat(overview.path("endpoints")).as("overview: %s", overview).hasSize(1);
+        return overview.path("endpoints").get(0);
     }
 
     private JsonNode status(String base, String id) throws Exception {
