@@ -8,4 +8,12 @@ public interface ProvisioningView {
 
     /** The endpoint's counts now; called on every {@code /health}, so it must be cheap and never throw. */
     ProvisionedCounts counts(String endpoint);
+
+    /**
+     * True when the provider is stopping this worker or it has exited: a job-take it left parked must not be
+     * given a job, which would otherwise sit leased to a dead worker until its lease ran out. Never throws.
+     */
+    default boolean isRetired(String workerId) {
+        return false;
+    }
 }

@@ -62,6 +62,11 @@ public final class WorkerRegistry {
         this.jobTakeListener = listener == null ? (endpoint, workerId) -> { } : listener;
     }
 
+    /** True when the provider is stopping this worker or it has exited (see {@link ProvisioningView#isRetired}). */
+    public boolean isRetired(String workerId) {
+        return provisioning.isRetired(workerId);
+    }
+
     /** The worker's job-take answered (with jobs or without). */
     public void stoppedAsking(String endpoint, String workerId) {
         update(endpoint, workerId, s -> s.waitingTakes = Math.max(0, s.waitingTakes - 1));

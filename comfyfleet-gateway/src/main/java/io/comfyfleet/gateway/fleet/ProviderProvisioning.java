@@ -67,4 +67,21 @@ public final class ProviderProvisioning implements ProvisioningView {
         }
         return new ProvisionedCounts(initializing, 0, failed, counted);
     }
+
+    @Override
+    public boolean isRetired(String workerId) {
+        try {
+            for (FleetWorker w : provider.list()) {
+                if (w.workerId().equals(workerId)) {
+                    return w.phase() != FleetWorker.Phase.UP;
+                }
+            }
+        } catch (RuntimeException e) {
+            // when the provider cannot be read, the lease remains the safety net
+            log.warn("could not list the workers of provider {} to check worker {}", provider.name(), workerId, e);
+            return false;
+        }
+        // started by this provider and no longer listed: gone; never started by it: someone else's worker
+        return started.contains(workerId);
+    }
 }

@@ -46,6 +46,11 @@ public final class WorkerService {
         long deadline = System.nanoTime() + hold.toNanos();
         try (var watch = events.watchQueue(endpoint)) {
             while (true) {
+                if (registry.isRetired(workerId)) {
+                    // the autoscaler stopped this worker while its long-poll was parked: the connection may
+                    // outlive the process, and a job claimed for it would wait out a whole lease
+                    return List.of();
+                }
                 Instant now = clock.instant();
                 List<Job> jobs = store.claim(endpoint, workerId, max, now, now.plus(lease));
                 long left = deadline - System.nanoTime();

@@ -79,6 +79,46 @@ class FleetViewsTest {
     }
 
     @Test
+    void aWorkerBeingStoppedOrGoneIsRetiredSoItsParkedJobTakeGetsNoJob() {
+        FakeProvider provider = new FakeProvider();
+        registry.provisioning(new ProviderProvisioning(provider));
+        provider.workers.add(worker("w1", FleetWorker.Phase.UP, T0));
+        provider.workers.add(worker("w2", FleetWorker.Phase.UP, T0));
+        registry.counts("ep");
+        assertThat(registry.isRetired("w1")).isFalse();
+        assertThat(registry.isRetired("outside")).as("a worker this provider never started").isFalse();
+
+        provider.workers.set(0, worker("w1", FleetWorker.Phase.STOPPING, T0));
+        provider.workers.set(1, worker("w2", FleetWorker.Phase.EXITED, T0));
+        assertThat(registry.isRetired("w1")).as("being stopped").isTrue();
+        assertThat(registry.isRetired("w2")).as("exited").isTrue();
+
+        provider.workers.clear();
+        assertThat(registry.isRetired("w1")).as("no longer listed").isTrue();
+        assertThat(registry.isRetired("outside")).isFalse();
+    }
+
+    @Test
+    void aParkedJobTakeOfARetiredWorkerLeavesTheJobQueued() throws Exception {
+        FakeProvider provider = new FakeProvider();
+        registry.provisioning(new ProviderProvisioning(provider));
+        provider.workers.add(worker("w1", FleetWorker.Phase.UP, T0));
+        registry.counts("ep");
+        try (JobStore store = JobStores.openSqlite(dir.resolve("jobs.db"));
+                var webhooks = new io.comfyfleet.gateway.webhook.WebhookSender(
+                        new io.comfyfleet.gateway.config.WebhookSettings(1, Duration.ofMillis(1), Duration.ofSeconds(1)), clock)) {
+            var events = new io.comfyfleet.gateway.jobs.JobEvents(webhooks, java.util.Map.of(), clock);
+            var service = new io.comfyfleet.gateway.jobs.WorkerService(store, events, registry, clock, Duration.ofSeconds(30));
+            store.enqueue(job("j1", T0, false, Duration.ofHours(1)));
+            provider.workers.set(0, worker("w1", FleetWorker.Phase.STOPPING, T0));
+
+            assertThat(service.take("ep", "w1", 1, false, Duration.ZERO)).as("a retired worker gets nothing").isEmpty();
+            assertThat(store.find("j1", T0).orElseThrow().state()).isEqualTo(io.comfyfleet.core.job.JobState.IN_QUEUE);
+            assertThat(service.take("ep", "w9", 1, false, Duration.ZERO)).as("a live worker takes it").hasSize(1);
+        }
+    }
+
+    @Test
     void theQueueViewCountsNormalPriorityLiveJobsAndTheOldestOfThem() {
         try (JobStore store = JobStores.openSqlite(dir.resolve("jobs.db"))) {
             StoreQueueView view = new StoreQueueView(store);
