@@ -1,6 +1,5 @@
 package io.comfyfleet.comfy.workflow;
 
-import io.comfyfleet.comfy.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,25 +10,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 
-/** The real ComfyUI 0.3.64 recordings in contracts/comfyui/captures, read once per test run. */
+/**
+ * The recordings as the validation tests use them: each folder's catalogue, read once, and its POST /prompt
+ * cases. Finding and reading the files is the shared {@link io.comfyfleet.comfy.client.testing.Captures}.
+ */
 final class Captures {
-    static final List<String> FOLDERS = List.of("cpu-0.3.64", "h100-0.3.64", "h100-0.3.64-restart");
+    static final List<String> FOLDERS = io.comfyfleet.comfy.client.testing.Captures.FOLDERS;
     private static final Map<String, NodeCatalog> CATALOGS = new ConcurrentHashMap<>();
 
     private Captures() {}
 
     static Path root() {
-        String repo = System.getProperty("comfyfleet.repo.dir");
-        Path base = repo != null ? Path.of(repo) : Path.of("..").toAbsolutePath().normalize();
-        return base.resolve("contracts/comfyui/captures");
+        return io.comfyfleet.comfy.client.testing.Captures.root();
     }
 
     static JsonNode read(String folder, String file) {
-        try {
-            return Json.MAPPER.readTree(Files.readString(root().resolve(folder).resolve(file)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return io.comfyfleet.comfy.client.testing.Captures.load(folder, file);
     }
 
     static NodeCatalog catalog(String folder) {
