@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -125,17 +126,16 @@ class RunApiReplayTest {
         // the recording has no executing:null after execution_interrupted: the run must not wait for it
         server = ReplayServer.replay("cpu-0.3.64", "interrupted_midrun").start();
         AtomicBoolean cancelled = new AtomicBoolean();
-        PromptRun[] run = new PromptRun[1];
+        // events can arrive before start() returns: cancel once the handle exists, never on a null one
+        CompletableFuture<PromptRun> run = new CompletableFuture<>();
         EventLog log = new EventLog().reactingTo(e -> {
             if (e instanceof ComfyEvent.Executing ex && "3".equals(ex.node()) && cancelled.compareAndSet(false, true)) {
-                run[0].cancel();
+                run.thenAccept(PromptRun::cancel);
             }
         });
-        synchronized (run) {
-            run[0] = runner().start(recordedPrompt("cpu-0.3.64", "interrupted_midrun"), RunOptions.defaults(), log);
-        }
+        run.complete(runner().start(recordedPrompt("cpu-0.3.64", "interrupted_midrun"), RunOptions.defaults(), log));
 
-        RunResult result = run[0].await();
+        RunResult result = run.join().await();
 
         assertThat(result.status()).isEqualTo(RunStatus.INTERRUPTED);
         assertThat(result.interruption().nodeId()).isEqualTo("3");
@@ -150,18 +150,17 @@ class RunApiReplayTest {
     @Test
     void interruptAtSamplerStepTwentyOnTheH100Recording() throws Exception {
         server = ReplayServer.replay("h100-0.3.64", "g10_a_interrupt_step20").start();
-        PromptRun[] run = new PromptRun[1];
+        // events can arrive before start() returns: cancel once the handle exists, never on a null one
+        CompletableFuture<PromptRun> run = new CompletableFuture<>();
         AtomicBoolean cancelled = new AtomicBoolean();
         EventLog log = new EventLog().reactingTo(e -> {
             if (e instanceof ComfyEvent.Progress p && p.value() == 20 && cancelled.compareAndSet(false, true)) {
-                run[0].cancel();
+                run.thenAccept(PromptRun::cancel);
             }
         });
-        synchronized (run) {
-            run[0] = runner().start(recordedPrompt("h100-0.3.64", "g10_a_interrupt_step20"), RunOptions.defaults(), log);
-        }
+        run.complete(runner().start(recordedPrompt("h100-0.3.64", "g10_a_interrupt_step20"), RunOptions.defaults(), log));
 
-        RunResult result = run[0].await();
+        RunResult result = run.join().await();
 
         assertThat(result.status()).isEqualTo(RunStatus.INTERRUPTED);
         assertThat(result.interruption().nodeType()).isEqualTo("KSampler");
@@ -370,18 +369,17 @@ class RunApiReplayTest {
     void aLostInterruptIsRepeatedWhileTheCancelledPromptStillRuns() throws Exception {
         server = ReplayServer.replay("cpu-0.3.64", "interrupted_midrun").loseFirstInterrupt().start();
         AtomicBoolean cancelled = new AtomicBoolean();
-        PromptRun[] run = new PromptRun[1];
+        // events can arrive before start() returns: cancel once the handle exists, never on a null one
+        CompletableFuture<PromptRun> run = new CompletableFuture<>();
         EventLog log = new EventLog().reactingTo(e -> {
             if (e instanceof ComfyEvent.Executing ex && "3".equals(ex.node()) && cancelled.compareAndSet(false, true)) {
-                run[0].cancel();
+                run.thenAccept(PromptRun::cancel);
             }
         });
         RunOptions options = RunOptions.defaults().withIdleCheckInterval(Duration.ofMillis(300));
-        synchronized (run) {
-            run[0] = runner().start(recordedPrompt("cpu-0.3.64", "interrupted_midrun"), options, log);
-        }
+        run.complete(runner().start(recordedPrompt("cpu-0.3.64", "interrupted_midrun"), options, log));
 
-        RunResult result = run[0].await();
+        RunResult result = run.join().await();
 
         assertThat(result.status()).isEqualTo(RunStatus.INTERRUPTED);
         assertThat(server.interruptBodies()).hasSizeGreaterThanOrEqualTo(2)
