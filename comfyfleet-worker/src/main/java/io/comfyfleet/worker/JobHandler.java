@@ -21,4 +21,7 @@ public interface JobHandler {
      * the models. A failure is logged by the worker and does not stop it.
      */
     default void warmUp() throws InterruptedException {}
+
+    /** Releases what the handler keeps open between jobs (e.g. its ComfyUI event socket); called once at exit. */
+    default void close() {}
 }

@@ -87,6 +87,7 @@ public final class WorkerApp {
                     Clock.systemUTC());
         } catch (IOException e) {
             log.error("Cannot use the result spool under {}: {}", settings.workDir(), e.toString());
+            handler.close();
             supervisor.close();
             return EXIT_SPOOL_UNUSABLE;
         }
@@ -98,6 +99,7 @@ public final class WorkerApp {
             Thread.ofPlatform().name("unhealthy-shutdown").start(() -> worker.shutdown(settings.shutdownGrace()));
         });
         if (stopRequested) {
+            handler.close();
             supervisor.close();
             return EXIT_OK;
         }
@@ -106,6 +108,7 @@ public final class WorkerApp {
             // the job loop ends on stop(), SIGTERM or an unhealthy ComfyUI
         }
         worker.shutdown(settings.shutdownGrace());
+        handler.close();
         supervisor.close();
         if (unhealthy.get() != null) {
             log.error("Worker {} exits unhealthy: {}", settings.gateway().workerId(), unhealthy.get());

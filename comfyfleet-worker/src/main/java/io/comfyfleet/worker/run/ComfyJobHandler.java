@@ -103,6 +103,11 @@ public final class ComfyJobHandler implements JobHandler {
     }
 
     @Override
+    public void close() {
+        runner.close();
+    }
+
+    @Override
     public JobOutcome handle(TakenJob job, JobContext context) throws InterruptedException {
         JobInput input;
         try {
@@ -191,7 +196,7 @@ public final class ComfyJobHandler implements JobHandler {
     private JobOutcome succeeded(TakenJob job, JobInput input, String promptId, RunResult result) {
         ObjectNode output = Json.MAPPER.createObjectNode();
         try (OutputSink sink = sinks.forJob(input)) {
-            collector.collect(job.id(), result.outputs(), sink, output);
+            collector.collect(job.id(), result.outputs(), sink, output, supervisor.folders().orElse(null));
         }
         output.put("prompt_id", promptId);
         ObjectNode timings = output.putObject("timings");

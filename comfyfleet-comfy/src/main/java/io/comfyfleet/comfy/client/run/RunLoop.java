@@ -2,7 +2,6 @@ package io.comfyfleet.comfy.client.run;
 
 import io.comfyfleet.comfy.ComfyException;
 import io.comfyfleet.comfy.client.ComfyClient;
-import io.comfyfleet.comfy.client.ComfyEventStream;
 import io.comfyfleet.comfy.client.ComfyHttpException;
 import io.comfyfleet.comfy.client.ComfyTimeoutException;
 import io.comfyfleet.comfy.client.ComfyUnavailableException;
@@ -101,7 +100,7 @@ final class RunLoop {
         signals.add(new Cancel());
     }
 
-    void follow(ComfyEventStream stream, QueuedPrompt queued, CompletableFuture<RunResult> result) {
+    void follow(RunSocket stream, QueuedPrompt queued, CompletableFuture<RunResult> result) {
         try {
             result.complete(loop(stream, queued));
         } catch (Throwable t) {
@@ -111,7 +110,7 @@ final class RunLoop {
         }
     }
 
-    private RunResult loop(ComfyEventStream stream, QueuedPrompt queued) throws InterruptedException {
+    private RunResult loop(RunSocket stream, QueuedPrompt queued) throws InterruptedException {
         // quiet = no news about *this* prompt; broadcasts (status, custom monitors) do not count
         Instant lastNews = clock.instant();
         while (true) {
@@ -267,7 +266,7 @@ final class RunLoop {
         return result(terminal, entry, queued);
     }
 
-    private RunResult reconnectAndReconcile(ComfyEventStream stream, QueuedPrompt queued, String reason)
+    private RunResult reconnectAndReconcile(RunSocket stream, QueuedPrompt queued, String reason)
             throws InterruptedException {
         log.info("WebSocket of prompt {} {}; reconnecting", promptId, reason);
         try {

@@ -9,7 +9,8 @@ import tools.jackson.databind.node.ObjectNode;
  * checked when set.
  *
  * @param promptId           the id to queue under (default: a fresh UUID); keep it to find the prompt again
- * @param clientId           the WebSocket client id (default: a fresh UUID, so one socket per run)
+ * @param clientId           a WebSocket client id for this run alone (default: null, the runner's shared socket);
+ *                           set, the run opens a socket of its own under it
  * @param extraData          extra_data to send ({@code extra_pnginfo}, ...), or null
  * @param timeout            overall bound from submit to result
  * @param historyPollInterval first wait between GET /history polls after the terminal event (doubles, max 1 s)
@@ -86,10 +87,6 @@ public record RunOptions(String promptId, String clientId, ObjectNode extraData,
 
     String promptIdOrNew() {
         return promptId != null ? promptId : UUID.randomUUID().toString();
-    }
-
-    String clientIdOrNew() {
-        return clientId != null ? clientId : UUID.randomUUID().toString();
     }
 
     private static void requireId(String id, String name) {

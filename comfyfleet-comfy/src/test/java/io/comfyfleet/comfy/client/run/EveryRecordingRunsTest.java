@@ -31,8 +31,8 @@ class EveryRecordingRunsTest {
         String name = file.getFileName().toString();
         JsonNode recording = Captures.read(file);
         JsonNode entry = recording.get("history").properties().iterator().next().getValue();
-        try (ReplayServer server = ReplayServer.replay(folder, name).start()) {
-            ComfyRunner runner = new ComfyRunner(ComfyClient.create(server.baseUri()));
+        try (ReplayServer server = ReplayServer.replay(folder, name).start();
+             ComfyRunner runner = new ComfyRunner(ComfyClient.create(server.baseUri()))) {
 
             RunResult result = runner.run(Captures.prompt(recording), RunOptions.defaults(), RunListener.none());
 

@@ -25,16 +25,20 @@ import tools.jackson.databind.node.ObjectNode;
 @Timeout(30)
 class RunApiReplayTest {
     private ReplayServer server;
+    private final List<ComfyRunner> runners = new ArrayList<>();
 
     @AfterEach
     void stop() {
+        runners.forEach(ComfyRunner::close);
         if (server != null) {
             server.close();
         }
     }
 
     private ComfyRunner runner() {
-        return new ComfyRunner(ComfyClient.builder(server.baseUri()).requestTimeout(Duration.ofSeconds(5)).build());
+        ComfyRunner runner = new ComfyRunner(ComfyClient.builder(server.baseUri()).requestTimeout(Duration.ofSeconds(5)).build());
+        runners.add(runner);
+        return runner;
     }
 
     private static ObjectNode recordedPrompt(String folder, String name) {
@@ -84,6 +88,59 @@ class RunApiReplayTest {
         // the socket was open before the submit
         assertThat(server.requests()).contains("POST /prompt");
         assertThat(server.connects()).isEqualTo(1);
+    }
+
+    @Test
+    void promptsInSequenceShareOneSocketAndEachSeesOnlyItsOwnEvents() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_progress_previews").start();
+        ComfyRunner runner = runner();
+        List<String> expected = expectedTypes("cpu-0.3.64", "ok_progress_previews");
+
+        for (int i = 0; i < 3; i++) {
+            EventLog log = new EventLog();
+            RunResult result = runner.run(recordedPrompt("cpu-0.3.64", "ok_progress_previews"), RunOptions.defaults(), log);
+
+            assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+            assertThat(result.clientId()).isEqualTo(runner.clientId());
+            assertThat(server.promptBody().get("client_id").asString()).isEqualTo(runner.clientId());
+            assertThat(log.types()).containsExactlyElementsOf(expected);
+            assertThat(log.events).allSatisfy(e -> assertThat(e.promptId()).isIn(result.promptId(), null));
+            assertThat(result.reconnects()).isZero();
+        }
+        assertThat(server.connects()).isEqualTo(1);
+        assertThat(server.openSockets()).isEqualTo(1);
+        runner.close();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.openSockets() == 0);
+    }
+
+    @Test
+    void aRunWithItsOwnClientIdGetsASocketOfItsOwn() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").start();
+        ComfyRunner runner = runner();
+        runner.run(recordedPrompt("cpu-0.3.64", "ok_basic"), RunOptions.defaults(), RunListener.none());
+
+        RunResult result = runner.run(recordedPrompt("cpu-0.3.64", "ok_basic"),
+                RunOptions.defaults().withClientId("mine"), RunListener.none());
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.clientId()).isEqualTo("mine");
+        assertThat(server.promptBody().get("client_id").asString()).isEqualTo("mine");
+        assertThat(server.connects()).isEqualTo(2);
+        // the run's own socket closes when it ends; the shared one stays for the next run
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.openSockets() == 1);
+    }
+
+    @Test
+    void aSecondRunOfTheSamePromptIdIsRefusedWhileTheFirstIsFollowed() {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").stayPending().start();
+        ComfyRunner runner = runner();
+        PromptRun first = runner.start(recordedPrompt("cpu-0.3.64", "ok_basic"),
+                RunOptions.defaults().withPromptId("p-twice"), RunListener.none());
+
+        assertThatThrownBy(() -> runner.start(recordedPrompt("cpu-0.3.64", "ok_basic"),
+                RunOptions.defaults().withPromptId("p-twice"), RunListener.none()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("p-twice");
+        first.cancel();
     }
 
     @Test
@@ -300,13 +357,15 @@ class RunApiReplayTest {
         RunOptions options = RunOptions.defaults().withIdleCheckInterval(Duration.ofMillis(200));
         EventLog log = new EventLog();
 
-        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_basic"), options, log);
+        ComfyRunner runner = runner();
+        RunResult result = runner.run(recordedPrompt("cpu-0.3.64", "ok_basic"), options, log);
 
         assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
         assertThat(result.reconnects()).isZero();
         assertThat(log.types().getLast()).isEqualTo("execution_success");
         assertThat(log.count("execution_success")).isEqualTo(1);
-        // the run closes its socket when it ends, even while the server keeps chatting on it
+        // closing the runner closes its shared socket, even while the server keeps chatting on it
+        runner.close();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.openSockets() == 0);
         assertThat(result.outputs().outputs()).hasSize(1);
     }

@@ -25,7 +25,8 @@ import tools.jackson.databind.node.ObjectNode;
  * (with the caller's prompt id), the socket of the caller's client id gets the recorded frames (ids
  * substituted), GET /history serves the recorded entry once the frames are out. Failure knobs: drop the
  * socket after N frames, answer {@code {}} to the first K history polls, keep the prompt pending until it is
- * dequeued. Refuses any request carrying an Origin header, as ComfyUI does on a loopback mismatch.
+ * dequeued. Refuses any request carrying an Origin header, as ComfyUI does on a loopback mismatch. Prompts
+ * submitted one after another replay the recording again each.
  */
 public final class ReplayServer implements AutoCloseable {
     private final JsonNode recording;
@@ -249,7 +250,7 @@ public final class ReplayServer implements AutoCloseable {
         return historyPollsAfterDone.get();
     }
 
-    /** Sockets the server still holds open (the client should close its socket when a run ends). */
+    /** Sockets the server still holds open (the client closes its shared socket when its runner closes). */
     public long openSockets() {
         return sockets.values().stream().filter(s -> s.session.isOpen()).count();
     }
@@ -292,6 +293,8 @@ public final class ReplayServer implements AutoCloseable {
             pending = true;
             return;
         }
+        done = false; // a runner may replay the recording again, one prompt after another
+        historyPollsAfterDone.set(0);
         started = true;
         sender = Thread.ofVirtual().name("replay-" + promptId).start(this::sendFrames);
     }
