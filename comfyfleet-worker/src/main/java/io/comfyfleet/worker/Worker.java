@@ -24,7 +24,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The worker's main loop: takes one job at a time from the gateway, hands it to a {@link JobHandler}, and
- * queues its result in the {@link ResultOutbox}. Alongside it a heartbeat pings with the job in progress and
+ * gives its result to the {@link ResultOutbox}, which posts it from this loop's thread (spooling it for
+ * retries only when the gateway does not accept it). Alongside it a heartbeat pings with the job in progress and
  * a job-stop long-poll asks the running job to stop when the gateway says so.
  *
  * <p>{@link #shutdown(Duration)} stops taking jobs, lets the current job finish within the grace period,
@@ -65,7 +66,8 @@ public final class Worker implements AutoCloseable {
 
     /**
      * Calls {@code listener} with each job's {@link JobTimings} once the gateway has accepted its result (on
-     * the result-delivery thread; it must be quick). Used to measure the worker's overhead.
+     * the job thread, or the delivery thread for a retried result; it must be quick). Used to measure the
+     * worker's overhead.
      */
     public void onJobTimings(Consumer<JobTimings> listener) {
         this.timingsListener = listener == null ? t -> { } : listener;
@@ -217,7 +219,7 @@ public final class Worker implements AutoCloseable {
                 case JobOutcome.Finished f -> {
                     log.info("Job {} finished in {} ms{}", job.id(), ms, f.body().has("error") ? " with an error" : "");
                     try {
-                        // registered before submit: the outbox may deliver before submit returns
+                        // registered before submit: the outbox delivers before submit returns
                         awaitingPost.put(job.id(), new JobTimings(job.id(), running.takenNanos,
                                 running.promptSubmittedNanos, running.comfyDoneNanos, resultReady, 0));
                         outbox.submit(job.id(), f.body());

@@ -27,9 +27,17 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Keeps every finished job's result until the gateway has accepted it. A result is written to a spool file
- * first (so a worker restart does not lose it), then posted to job-done by a background thread, and posted
- * again with backoff while the gateway is unreachable or answers 5xx/429.
+ * Keeps every finished job's result until the gateway has accepted it. A result is posted to job-done at once,
+ * on the thread that submits it; only when that post is not accepted is it written to a spool file (so a
+ * worker restart does not lose it) and posted again with backoff by a background thread while the gateway is
+ * unreachable or answers 5xx/429. While any result waits for such a retry, new results go straight to the
+ * spool and the background thread, so a job thread never waits for a gateway that is known to be down.
+ *
+ * <p>Why a result posted directly needs no spool file first: until the gateway accepts the result, the job is
+ * still leased to this worker. Should the worker die before the post is accepted, its pings stop, the lease
+ * runs out and the gateway puts the job back in the queue (or fails it once its retries are spent), so the
+ * job is run again rather than lost; once accepted, the result is in the gateway's store. The spool file is
+ * what keeps a result whose post failed across a restart, so it is written before that result is queued.
  *
  * <p>A result the gateway cannot accept as sent (400/413/422, e.g. too large) is replaced once by an error
  * result that says so, so the job ends FAILED with a reason instead of COMPLETED with no output. A result
@@ -96,26 +104,32 @@ public final class ResultOutbox implements AutoCloseable {
     }
 
     /**
-     * Calls {@code listener} each time a result leaves the outbox, accepted or dropped (on the delivery
-     * thread; it must be quick). Replaces any earlier listener.
+     * Calls {@code listener} each time a result leaves the outbox, accepted or dropped (on the thread that
+     * submitted it, or on the delivery thread for a retried one; it must be quick). Replaces any earlier listener.
      */
     public void onSettled(SettledListener listener) {
         this.settledListener = listener == null ? (id, t, accepted) -> { } : listener;
     }
 
     /**
-     * Makes the result durable (spool file, fsynced) and queues it for delivery; returns before it is posted.
+     * Delivers the result: posts it at once on this thread when no other result waits for a retry; when that
+     * post is not accepted, or results are waiting, makes it durable (spool file, fsynced) and queues it for the
+     * delivery thread. The settled listener hears of an accepted direct post before this returns.
      *
      * @throws IOException when the spool file cannot be written (the result is still queued in memory)
      */
     public void submit(String jobId, JsonNode body) throws IOException {
+        Entry entry = new Entry(jobId, body, clock.instant());
+        if (!closed && pendingCount() == 0 && attempt(entry)) {
+            return; // accepted (or dropped as the gateway asked): nothing to keep
+        }
         try {
             // spool first: were it queued first, a fast delivery could delete the file before it is written
-            writeSpool(jobId, body);
+            writeSpool(jobId, entry.body);
         } finally {
             lock.lock();
             try {
-                pending.put(jobId, new Entry(jobId, body, clock.instant()));
+                pending.put(jobId, entry);
                 changed.signalAll();
             } finally {
                 lock.unlock();
@@ -221,12 +235,25 @@ public final class ResultOutbox implements AutoCloseable {
     }
 
     private void deliver(Entry entry) {
-        JsonNode body;
         lock.lock();
         try {
             if (pending.get(entry.jobId) != entry) {
                 return; // replaced by a newer submit
             }
+        } finally {
+            lock.unlock();
+        }
+        attempt(entry);
+    }
+
+    /**
+     * Posts {@code entry} once and acts on the answer: accepted or dropped, it leaves the outbox (true);
+     * otherwise it is due again later, possibly replaced by an error result (false).
+     */
+    private boolean attempt(Entry entry) {
+        JsonNode body;
+        lock.lock();
+        try {
             body = entry.body;
         } finally {
             lock.unlock();
@@ -237,30 +264,36 @@ public final class ResultOutbox implements AutoCloseable {
             log.info("Gateway accepted the result of job {} after {} attempt(s)", entry.jobId, entry.attempts + 1);
             finish(entry);
             settled(entry, acceptedNanos, true);
+            return true;
         } catch (GatewayUnavailableException e) {
             entry.attempts++;
             Duration delay = backoff.delay(entry.attempts);
             log.warn("Could not deliver the result of job {} (attempt {}), retrying in {} ms: {}",
                     entry.jobId, entry.attempts, delay.toMillis(), e.getMessage());
             reschedule(entry, delay);
+            return false;
         } catch (GatewayRefusedException e) {
             if (e.status() == 404 || e.status() == 410) {
                 log.warn("Gateway no longer knows job {} (HTTP {}); dropping its result", entry.jobId, e.status());
                 finish(entry);
                 settled(entry, System.nanoTime(), false);
+                return true;
             } else if (e.status() == 401 || e.status() == 403) {
                 entry.attempts++;
                 log.error("Gateway refuses this worker's key (HTTP {}) for job {}; the result stays in the spool",
                         e.status(), entry.jobId);
                 reschedule(entry, backoff.max());
+                return false;
             } else if (!entry.replacedByError) {
                 log.error("Gateway refused the result of job {} ({}); reporting that as the job's error instead",
                         entry.jobId, e.getMessage());
                 replaceWithError(entry, e);
+                return false;
             } else {
                 log.error("Gateway refused even the error result of job {}; dropping it: {}", entry.jobId, e.getMessage());
                 finish(entry);
                 settled(entry, System.nanoTime(), false);
+                return true;
             }
         }
     }

@@ -31,6 +31,45 @@ class ResultOutboxTest {
     }
 
     @Test
+    void aReachableGatewayGetsTheResultOnTheSubmittingThreadWithoutASpoolFile() throws Exception {
+        java.util.List<String> settledOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ResultOutbox outbox = ResultOutbox.open(client(gw.url()), spool, FAST, Clock.systemUTC())) {
+            outbox.onSettled((id, at, accepted) -> settledOn.add(id + " " + accepted + " " + Thread.currentThread().getName()));
+            // the spool folder turns into a file: any spool write would now fail, even as root
+            Files.delete(spool);
+            Files.writeString(spool, "not a folder");
+
+            outbox.submit("j0", Json.MAPPER.readTree("{\"output\":{\"n\":0}}"));
+
+            // accepted before submit returned, on this thread, and nothing is left to deliver
+            assertThat(settledOn).containsExactly("j0 true " + Thread.currentThread().getName());
+            assertThat(gw.requests("POST", "/job-done/w1/j0")).hasSize(1);
+            assertThat(outbox.pendingCount()).isZero();
+        }
+    }
+
+    @Test
+    void whileAResultWaitsForARetryNewResultsGoThroughTheSpool() throws Exception {
+        gw.failDoneTimes.set(1);
+        java.util.List<String> settledOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ResultOutbox outbox = ResultOutbox.open(client(gw.url()), spool,
+                new Backoff(Duration.ofSeconds(5), Duration.ofSeconds(5)), Clock.systemUTC())) {
+            outbox.onSettled((id, at, accepted) -> settledOn.add(id + " " + Thread.currentThread().getName()));
+            outbox.submit("a", Json.MAPPER.readTree("{\"output\":1}"));
+            // a's direct post failed: it is spooled and waits 5 s for its retry
+            assertThat(gw.requests("POST", "/job-done/w1/a")).hasSize(1);
+            assertThat(spool.resolve("a.json")).exists();
+
+            outbox.submit("b", Json.MAPPER.readTree("{\"output\":2}"));
+
+            // the gateway is believed down, so b was not tried on this thread but spooled and handed over
+            await().atMost(Duration.ofSeconds(4)).until(() -> settledOn.contains("b result-outbox"));
+            assertThat(settledOn).doesNotContain("a result-outbox");
+            assertThat(spool.resolve("a.json")).exists();
+        }
+    }
+
+    @Test
     void resultIsPostedAgainUntilTheGatewayAcceptsIt() throws Exception {
         gw.failDoneTimes.set(3);
         try (ResultOutbox outbox = ResultOutbox.open(client(gw.url()), spool, FAST, Clock.systemUTC())) {
