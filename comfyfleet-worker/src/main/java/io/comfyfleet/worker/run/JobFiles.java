@@ -49,21 +49,15 @@ final class JobFiles {
             return;
         }
         for (OutputFile f : outputs.files()) {
-            // ComfyUI puts temp files in <temp-directory>/temp
-            Path base = "temp".equals(f.type()) ? folders.temp().resolve("temp")
-                    : "input".equals(f.type()) ? null : folders.output();
-            if (base != null) {
-                add(base, f.subfolder(), f.filename());
+            if (!"input".equals(f.type())) { // an output that names an input file is not the job's to delete
+                FolderPaths.of(folders, f.ref()).ifPresent(files::add);
             }
         }
     }
 
     private void add(Path base, String subfolder, String name) {
-        Path root = base.toAbsolutePath().normalize();
-        Path file = root.resolve(subfolder == null ? "" : subfolder).resolve(name).normalize();
-        if (file.startsWith(root) && !file.equals(root)) {
-            files.add(file); // never delete outside ComfyUI's folders, whatever a history entry says
-        }
+        // never delete outside ComfyUI's folders, whatever a history entry says
+        FolderPaths.inside(base, subfolder, name).ifPresent(files::add);
     }
 
     /** Deletes every file recorded; failures are logged, never thrown. */
