@@ -267,7 +267,12 @@ public final class ReplayServer implements AutoCloseable {
 
     // ------------------------------------------------------------------ routes
 
-    private void postPrompt(Context ctx) {
+    private void postPrompt(Context ctx) throws InterruptedException {
+        Thread previous = sender;
+        if (previous != null) {
+            // the last frames of an earlier replay (after its terminal event) must not be sent as this prompt's
+            previous.join(TimeUnit.SECONDS.toMillis(10));
+        }
         JsonNode body;
         try {
             body = Json.MAPPER.readTree(ctx.body());
