@@ -58,7 +58,7 @@ public final class Gateway implements AutoCloseable {
         JobService jobs = new JobService(store, events, workers, clock);
         WorkerService workerService = new WorkerService(store, events, workers, clock, config.server().lease());
         OutputFiles files = new OutputFiles(config.server().dataDir());
-        this.housekeeping = new Housekeeping(store, events, jobs, files, clock, config.server().sweepInterval(),
+        this.housekeeping = new Housekeeping(store, events, files, clock, config.server().sweepInterval(),
                 config.server().retention(), config.server().runsyncRetention());
         List<String> names = config.endpoints().stream().map(EndpointConfig::name).toList();
         this.metrics = new GatewayMetrics(names, store, workers, webhooks);

@@ -176,20 +176,65 @@ final class JdbcJobStore implements JobStore {
         if (limit < 1) {
             throw new IllegalArgumentException("read at least 1 stream chunk, got limit=" + limit);
         }
-        return db.read("read the stream of job " + jobId, c -> {
-            try (PreparedStatement ps = c.prepareStatement(JobSql.STREAM_AFTER)) {
+        return db.read("read the stream of job " + jobId, c -> chunksAfter(c, jobId, afterSeq, limit));
+    }
+
+    @Override
+    public List<StreamChunk> drainStream(String jobId, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("drain at least 1 stream chunk, got limit=" + limit);
+        }
+        // most polls find nothing new: a read answers them without queueing for the writer. A chunk appended
+        // after this read wakes the poll, which then drains again.
+        boolean unread = db.read("check the stream of job " + jobId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.STREAM_UNREAD)) {
                 ps.setString(1, jobId);
-                ps.setLong(2, afterSeq);
-                ps.setInt(3, limit);
-                List<StreamChunk> chunks = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        chunks.add(new StreamChunk(rs.getLong(1), rs.getString(2)));
-                    }
+                    return rs.next() && rs.getBoolean(1);
                 }
-                return chunks;
             }
         });
+        if (!unread) {
+            return List.of();
+        }
+        // a drain lost to a power cut only sends its chunks again
+        return db.write("drain the stream of job " + jobId, COMMITTED, c -> {
+            long cursor;
+            try (PreparedStatement ps = c.prepareStatement(JobSql.LOCK_STREAM_CURSOR)) {
+                ps.setString(1, jobId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return List.<StreamChunk>of();
+                    }
+                    cursor = rs.getLong(1);
+                }
+            }
+            List<StreamChunk> chunks = chunksAfter(c, jobId, cursor, limit);
+            if (!chunks.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement(JobSql.MOVE_STREAM_CURSOR)) {
+                    ps.setLong(1, chunks.getLast().seq());
+                    ps.setString(2, jobId);
+                    ps.executeUpdate();
+                }
+            }
+            return chunks;
+        });
+    }
+
+    private static List<StreamChunk> chunksAfter(Connection c, String jobId, long afterSeq, int limit)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(JobSql.STREAM_AFTER)) {
+            ps.setString(1, jobId);
+            ps.setLong(2, afterSeq);
+            ps.setInt(3, limit);
+            List<StreamChunk> chunks = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    chunks.add(new StreamChunk(rs.getLong(1), rs.getString(2)));
+                }
+            }
+            return chunks;
+        }
     }
 
     @Override

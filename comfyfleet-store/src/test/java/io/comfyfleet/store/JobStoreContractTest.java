@@ -385,6 +385,71 @@ abstract class JobStoreContractTest {
     }
 
     @Test
+    void drainingHandsOutEachChunkOnceAndKeepsTheCursorInTheStore() {
+        running("j1");
+        store.appendStream("j1", "w1", "\"a\"", LEASE);
+        store.appendStream("j1", "w1", "\"b\"", LEASE);
+        store.appendStream("j1", "w1", "\"c\"", LEASE);
+
+        assertThat(store.drainStream("j1", 2)).extracting(StreamChunk::outputJson).containsExactly("\"a\"", "\"b\"");
+        assertThat(store.drainStream("j1", 10)).containsExactly(new StreamChunk(3, "\"c\""));
+        assertThat(store.drainStream("j1", 10)).isEmpty();
+        store.appendStream("j1", "w1", "\"d\"", LEASE);
+        assertThat(store.drainStream("j1", 10)).extracting(StreamChunk::seq).containsExactly(4L);
+        assertThat(store.drainStream("nope", 10)).isEmpty();
+        assertThat(store.streamAfter("j1", 0, 10)).as("draining reads, it does not delete").hasSize(4);
+        assertThatThrownBy(() -> store.drainStream("j1", 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("limit=0");
+    }
+
+    @Test
+    void aRetriedJobsNewChunksAreDrainedAfterTheOldRunsCursor() {
+        running("j1");
+        store.appendStream("j1", "w1", "\"old\"", LEASE);
+        assertThat(store.drainStream("j1", 10)).hasSize(1);
+        store.finish("j1", "w1", FAILED, null, "boom", at(2));
+        store.retry("j1", at(3));
+        store.claim(EP, "w2", 1, at(4), at(50));
+        store.appendStream("j1", "w2", "\"new\"", at(50));
+
+        assertThat(store.drainStream("j1", 10)).extracting(StreamChunk::outputJson).containsExactly("\"new\"");
+    }
+
+    @Test
+    @Timeout(60)
+    void concurrentDrainsNeverGetTheSameChunk() throws Exception {
+        running("j1");
+        int chunks = 200;
+        int drainers = 4;
+        List<StreamChunk> drained = java.util.Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(drainers + 1);
+        try {
+            Future<?> writer = pool.submit(() -> {
+                for (int i = 1; i <= chunks; i++) {
+                    assertThat(store.appendStream("j1", "w1", "\"" + i + "\"", LEASE)).isTrue();
+                }
+            });
+            List<Future<?>> readers = new ArrayList<>();
+            for (int d = 0; d < drainers; d++) {
+                readers.add(pool.submit(() -> {
+                    while (!writer.isDone()) {
+                        drained.addAll(store.drainStream("j1", 7));
+                    }
+                    drained.addAll(store.drainStream("j1", 1000));
+                }));
+            }
+            writer.get(50, TimeUnit.SECONDS);
+            for (Future<?> r : readers) {
+                r.get(50, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        drained.addAll(store.drainStream("j1", 1000));
+        assertThat(drained).extracting(StreamChunk::seq).doesNotHaveDuplicates().hasSize(chunks);
+    }
+
+    @Test
     void aChunkForAJobNotHeldByTheWorkerIsNotStored() {
         enqueue("queued");
         running("j1");

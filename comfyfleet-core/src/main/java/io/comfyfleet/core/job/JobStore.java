@@ -15,9 +15,9 @@ import java.util.Optional;
  * crashing. Most changes are also synced to disk (they survive a power loss) before the method returns:
  * {@code enqueue}, {@code finish}, {@code cancel}, {@code retry}, {@code purgeQueue}, {@code expireLeases},
  * {@code timeOutOverdue}. The others ({@code claim}, {@code recordProgress}, {@code appendStream},
- * {@code renewLeases}, {@code deleteExpired}) may reach the disk with the next synced change instead, since
- * losing one only repeats work: after a power cut a claimed job may be back IN_QUEUE and run again. This keeps
- * a claim far below a disk sync's latency.
+ * {@code drainStream}, {@code renewLeases}, {@code deleteExpired}) may reach the disk with the next synced
+ * change instead, since losing one only repeats work: after a power cut a claimed job may be back IN_QUEUE
+ * and run again, a stream chunk may be sent twice. This keeps a claim far below a disk sync's latency.
  *
  * <p>The store never reads a clock: every time comes from the {@code Instant} arguments, and is kept to the
  * millisecond. A job whose TTL ran out at {@code now} is treated as gone (not found) by the methods that take
@@ -50,6 +50,14 @@ public interface JobStore extends AutoCloseable {
 
     /** The stream chunks with seq greater than {@code afterSeq}, in order, at most {@code limit}. */
     List<StreamChunk> streamAfter(String jobId, long afterSeq, int limit);
+
+    /**
+     * Drains the job's stream for {@code /stream} readers: the chunks (in order, at most {@code limit}) after
+     * the job's stored read cursor, moving the cursor past them in the same transaction. Two concurrent drains
+     * of one job never return the same chunk, and the cursor is committed (it survives a gateway restart), so
+     * a chunk is handed out once. Empty when there is nothing new or the job does not exist.
+     */
+    List<StreamChunk> drainStream(String jobId, int limit);
 
     /**
      * The worker's final word: IN_PROGRESS (held by this worker) to COMPLETED or FAILED.

@@ -23,15 +23,16 @@ public final class JobService {
     private final JobEvents events;
     private final WorkerRegistry workers;
     private final Clock clock;
+    /** RunPod answers a /stream poll with what is there; a long stream comes over several polls. */
+    private static final int MAX_CHUNKS_PER_STREAM_CALL = 1000;
+
     private final JobIds ids = new JobIds();
-    private final StreamCursors cursors;
 
     public JobService(JobStore store, JobEvents events, WorkerRegistry workers, Clock clock) {
         this.store = store;
         this.events = events;
         this.workers = workers;
         this.clock = clock;
-        this.cursors = new StreamCursors(store);
     }
 
     /** Stores a new IN_QUEUE job (durably) and wakes a waiting worker. {@code sync} marks a runsync job. */
@@ -69,8 +70,9 @@ public final class JobService {
     }
 
     /**
-     * The chunks streamed since the previous call; when there are none and the job is still running, holds
-     * up to {@code wait} for one.
+     * The chunks streamed since the previous call (by any client, through any gateway on the store: the read
+     * cursor is stored with the job, so a restart does not send chunks again); when there are none and the
+     * job is still running, holds up to {@code wait} for one.
      */
     public StreamBatch stream(String endpoint, String jobId, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
@@ -79,7 +81,7 @@ public final class JobService {
                 // read the state before draining: chunks are only added while IN_PROGRESS, so a terminal
                 // job read first has all its chunks in this drain
                 Job job = status(endpoint, jobId);
-                List<StreamChunk> chunks = cursors.drain(jobId);
+                List<StreamChunk> chunks = store.drainStream(jobId, MAX_CHUNKS_PER_STREAM_CALL);
                 long left = deadline - System.nanoTime();
                 if (!chunks.isEmpty() || job.state().isTerminal() || left <= 0 || events.isStopping()) {
                     return new StreamBatch(job, chunks);
@@ -114,10 +116,5 @@ public final class JobService {
 
     public Health health(String endpoint) {
         return new Health(store.counts(endpoint), workers.counts(endpoint));
-    }
-
-    /** Housekeeping: forgets stream positions of jobs that were deleted. */
-    void forgetDeletedStreams() {
-        cursors.forgetIf(id -> store.find(id, clock.instant()).isEmpty());
     }
 }
