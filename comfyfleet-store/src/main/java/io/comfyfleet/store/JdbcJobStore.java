@@ -14,6 +14,7 @@ import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.JobStoreException;
 import io.comfyfleet.core.job.NewJob;
+import io.comfyfleet.core.job.QueueWakeups;
 import io.comfyfleet.core.job.StreamChunk;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -38,10 +39,30 @@ final class JdbcJobStore implements JobStore {
 
     private final Database db;
     private final String claimSql;
+    /** Wake-ups for other gateways on the same database; null when the database serves one gateway (SQLite). */
+    private final QueueNotices notices;
 
     JdbcJobStore(Database db) {
+        this(db, null);
+    }
+
+    JdbcJobStore(Database db, QueueNotices notices) {
         this.db = db;
         this.claimSql = JobSql.claim(db.dialect());
+        this.notices = notices;
+    }
+
+    /** Tells other gateways, when this transaction commits, that the endpoint has a queued job. */
+    private void announceQueued(Connection c, String endpoint) throws SQLException {
+        if (notices != null) {
+            notices.send(c, endpoint);
+        }
+    }
+
+    @Override
+    public AutoCloseable watchQueues(QueueWakeups wakeups) {
+        Objects.requireNonNull(wakeups, "wakeups");
+        return notices == null ? () -> {} : notices.watch(wakeups);
     }
 
     @Override
@@ -61,7 +82,9 @@ final class JdbcJobStore implements JobStore {
                 ps.setInt(9, job.maxRetries());
                 ps.setLong(10, created);
                 ps.setLong(11, Math.addExact(created, job.policy().ttl().toMillis()));
-                return JobRows.jobs(ps).getFirst();
+                Job stored = JobRows.jobs(ps).getFirst();
+                announceQueued(c, stored.endpoint());
+                return stored;
             } catch (SQLException e) {
                 if (db.dialect().isUniqueViolation(e)) {
                     throw new JobStoreException("job id " + job.id() + " is already taken: every job needs a new id"
@@ -290,6 +313,7 @@ final class JdbcJobStore implements JobStore {
                 ps.executeUpdate();
             }
             Totals.add(c, job.endpoint(), Totals.Kind.RETRIED, 1);
+            announceQueued(c, job.endpoint());
             return job;
         });
     }
@@ -369,6 +393,9 @@ final class JdbcJobStore implements JobStore {
                 ps.setLong(1, millis(now));
                 List<Job> requeued = JobRows.jobs(ps);
                 Totals.addEach(c, requeued, Totals.Kind.RETRIED);
+                for (String endpoint : requeued.stream().map(Job::endpoint).distinct().toList()) {
+                    announceQueued(c, endpoint);
+                }
                 changed.addAll(requeued);
             }
             changed.sort(JobRows.OLDEST_FIRST);
@@ -488,6 +515,9 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public void close() {
+        if (notices != null) {
+            notices.close();
+        }
         db.close();
     }
 }

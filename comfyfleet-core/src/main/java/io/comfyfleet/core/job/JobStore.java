@@ -114,6 +114,15 @@ public interface JobStore extends AutoCloseable {
     /** The newest jobs of the endpoint, optionally of one state, newest first (dashboard, CLI). */
     List<Job> recent(String endpoint, Optional<JobState> state, int limit);
 
+    /**
+     * Starts telling {@code wakeups} about jobs queued through other stores on the same database (other
+     * gateways), until the returned handle or the store is closed. A store only one gateway can open (SQLite)
+     * has nothing to tell: every enqueue then happens in the gateway that waits for it.
+     */
+    default AutoCloseable watchQueues(QueueWakeups wakeups) {
+        return () -> {};
+    }
+
     @Override
     void close();
 }

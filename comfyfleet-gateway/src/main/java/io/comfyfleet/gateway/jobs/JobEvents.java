@@ -1,6 +1,7 @@
 package io.comfyfleet.gateway.jobs;
 
 import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.QueueWakeups;
 import io.comfyfleet.gateway.dispatch.Signals;
 import io.comfyfleet.gateway.dispatch.StopOrders;
 import io.comfyfleet.gateway.webhook.WebhookSender;
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * status/stream polls when a job changes, the worker is told to stop a job it must drop, and the webhook is
  * sent when a job ends. Everything here is in-process and non-blocking.
  */
-public final class JobEvents {
+public final class JobEvents implements QueueWakeups {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JobEvents.class);
     private final Signals<String> queues = new Signals<>();
     private final Signals<String> jobs = new Signals<>();
@@ -34,9 +35,19 @@ public final class JobEvents {
         this.clock = clock;
     }
 
-    /** A job of the endpoint became IN_QUEUE (new, retried, or back from a lost worker). */
+    /**
+     * A job of the endpoint became IN_QUEUE (new, retried, or back from a lost worker), here or, told by the
+     * store, at another gateway on the same database.
+     */
+    @Override
     public void queued(String endpoint) {
         queues.signalOne(endpoint);
+    }
+
+    /** Every waiting job-take looks at the queue again (the store may have missed another gateway's notice). */
+    @Override
+    public void recheckAll() {
+        queues.signalAll();
     }
 
     /** A job changed (state, progress output, or a stream chunk); ends a terminal job's life with its webhook. */

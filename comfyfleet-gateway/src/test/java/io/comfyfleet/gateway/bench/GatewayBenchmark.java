@@ -55,6 +55,12 @@ public final class GatewayBenchmark {
             // warm-up: JIT, connection pool, SQLite page cache
             fixedRate(base, Math.min(rate, 200), 3, i -> post(base + "/run", "{\"input\":{\"warm\":" + i + "}}"));
             purge(base);
+            if (Boolean.getBoolean("bench.dispatchOnly")) {
+                // -Dbench.dispatchOnly=true: the dispatch figure alone, for profiling the submit-to-worker path
+                dispatch(base, 200);
+                report("dispatch (submit -> waiting worker has the job)", dispatch(base, Math.max(rate, 500)));
+                return;
+            }
             storeThroughput(dir.resolve("store-only.db"), 16, 5);
             throughput(base, 16, 5);
             purge(base);
