@@ -5,6 +5,7 @@ import static io.comfyfleet.store.Durability.SYNCED;
 import static io.comfyfleet.store.JobRows.millis;
 import static io.comfyfleet.store.JobRows.setNullableString;
 
+import io.comfyfleet.core.job.Handoff;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobCounts;
 import io.comfyfleet.core.job.JobIds;
@@ -69,30 +70,49 @@ final class JdbcJobStore implements JobStore {
     public Job enqueue(NewJob job) {
         validate(job);
         return db.write("enqueue job " + job.id(), SYNCED, c -> {
-            try (PreparedStatement ps = c.prepareStatement(JobSql.INSERT)) {
-                long created = millis(job.createdAt());
-                ps.setString(1, job.id());
-                ps.setString(2, job.endpoint());
-                ps.setString(3, job.inputJson());
-                setNullableString(ps, 4, job.webhook());
-                setNullableString(ps, 5, job.s3ConfigJson());
-                ps.setLong(6, job.policy().executionTimeout().toMillis());
-                ps.setLong(7, job.policy().ttl().toMillis());
-                ps.setInt(8, job.policy().lowPriority() ? 1 : 0);
-                ps.setInt(9, job.maxRetries());
-                ps.setLong(10, created);
-                ps.setLong(11, Math.addExact(created, job.policy().ttl().toMillis()));
-                Job stored = JobRows.jobs(ps).getFirst();
-                announceQueued(c, stored.endpoint());
-                return stored;
-            } catch (SQLException e) {
-                if (db.dialect().isUniqueViolation(e)) {
-                    throw new JobStoreException("job id " + job.id() + " is already taken: every job needs a new id"
-                            + " (use JobIds to make them)", e);
-                }
-                throw e;
-            }
+            Job stored = insert(c, job);
+            announceQueued(c, stored.endpoint());
+            return stored;
         });
+    }
+
+    @Override
+    public Handoff enqueueAndClaim(NewJob job, String workerId, int max, Instant leaseUntil) {
+        validate(job);
+        checkClaim(workerId, max);
+        return db.write("enqueue job " + job.id() + " and claim for worker " + workerId, SYNCED, c -> {
+            Job stored = insert(c, job);
+            Handoff handoff = new Handoff(stored,
+                    claimIn(c, job.endpoint(), workerId, max, job.createdAt(), leaseUntil));
+            if (!handoff.queuedJobClaimed()) {
+                announceQueued(c, stored.endpoint());
+            }
+            return handoff;
+        });
+    }
+
+    private Job insert(Connection c, NewJob job) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(JobSql.INSERT)) {
+            long created = millis(job.createdAt());
+            ps.setString(1, job.id());
+            ps.setString(2, job.endpoint());
+            ps.setString(3, job.inputJson());
+            setNullableString(ps, 4, job.webhook());
+            setNullableString(ps, 5, job.s3ConfigJson());
+            ps.setLong(6, job.policy().executionTimeout().toMillis());
+            ps.setLong(7, job.policy().ttl().toMillis());
+            ps.setInt(8, job.policy().lowPriority() ? 1 : 0);
+            ps.setInt(9, job.maxRetries());
+            ps.setLong(10, created);
+            ps.setLong(11, Math.addExact(created, job.policy().ttl().toMillis()));
+            return JobRows.jobs(ps).getFirst();
+        } catch (SQLException e) {
+            if (db.dialect().isUniqueViolation(e)) {
+                throw new JobStoreException("job id " + job.id() + " is already taken: every job needs a new id"
+                        + " (use JobIds to make them)", e);
+            }
+            throw e;
+        }
     }
 
     private static void validate(NewJob job) {
@@ -133,26 +153,33 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public List<Job> claim(String endpoint, String workerId, int max, Instant now, Instant leaseUntil) {
+        checkClaim(workerId, max);
+        String what = "claim jobs of endpoint " + endpoint + " for worker " + workerId;
+        // a claim lost to a power cut only puts the job back in the queue: it runs again
+        return db.write(what, COMMITTED, c -> claimIn(c, endpoint, workerId, max, now, leaseUntil));
+    }
+
+    private static void checkClaim(String workerId, int max) {
         if (max < 1) {
             throw new IllegalArgumentException("claim at least 1 job, got max=" + max);
         }
         Objects.requireNonNull(workerId, "workerId");
-        String what = "claim jobs of endpoint " + endpoint + " for worker " + workerId;
-        // a claim lost to a power cut only puts the job back in the queue: it runs again
-        return db.write(what, COMMITTED, c -> {
-            try (PreparedStatement ps = c.prepareStatement(claimSql)) {
-                ps.setString(1, workerId);
-                ps.setLong(2, millis(now));
-                ps.setLong(3, millis(leaseUntil));
-                ps.setLong(4, millis(now));
-                ps.setString(5, endpoint);
-                ps.setLong(6, millis(now));
-                ps.setInt(7, max);
-                List<Job> claimed = JobRows.jobs(ps);
-                claimed.sort(JobRows.OLDEST_FIRST);
-                return claimed;
-            }
-        });
+    }
+
+    private List<Job> claimIn(Connection c, String endpoint, String workerId, int max, Instant now,
+            Instant leaseUntil) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(claimSql)) {
+            ps.setString(1, workerId);
+            ps.setLong(2, millis(now));
+            ps.setLong(3, millis(leaseUntil));
+            ps.setLong(4, millis(now));
+            ps.setString(5, endpoint);
+            ps.setLong(6, millis(now));
+            ps.setInt(7, max);
+            List<Job> claimed = JobRows.jobs(ps);
+            claimed.sort(JobRows.OLDEST_FIRST);
+            return claimed;
+        }
     }
 
     @Override

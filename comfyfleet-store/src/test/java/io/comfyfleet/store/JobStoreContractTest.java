@@ -13,6 +13,7 @@ import static io.comfyfleet.store.TestJobs.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.comfyfleet.core.job.Handoff;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobCounts;
 import io.comfyfleet.core.job.JobNotFoundException;
@@ -306,6 +307,51 @@ abstract class JobStoreContractTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    // ---- enqueue and claim in one transaction (a worker already waits) ----
+
+    @Test
+    void enqueueAndClaimHandsTheNewJobToTheWaitingWorker() {
+        Handoff handoff = store.enqueueAndClaim(job("j1").createdAt(at(5)).build(), "w1", 1, at(35));
+
+        assertThat(handoff.queued().id()).isEqualTo("j1");
+        assertThat(handoff.queued().state()).isEqualTo(IN_QUEUE);
+        assertThat(handoff.queuedJobClaimed()).isTrue();
+        Job claimed = handoff.claimed().getFirst();
+        assertThat(claimed.state()).isEqualTo(IN_PROGRESS);
+        assertThat(claimed.workerId()).isEqualTo("w1");
+        assertThat(claimed.startedAt()).isEqualTo(at(5));
+        assertThat(claimed.leaseUntil()).isEqualTo(at(35));
+        assertThat(store.find("j1", at(6)).orElseThrow().state()).isEqualTo(IN_PROGRESS);
+        assertThat(store.claim(EP, "w2", 1, at(6), LEASE)).isEmpty();
+    }
+
+    @Test
+    void enqueueAndClaimTakesOlderJobsFirstAndLeavesTheNewOneQueued() {
+        store.enqueue(job("older").createdAt(at(1)).build());
+
+        Handoff handoff = store.enqueueAndClaim(job("newer").createdAt(at(2)).build(), "w1", 1, LEASE);
+
+        assertThat(handoff.claimed()).extracting(Job::id).containsExactly("older");
+        assertThat(handoff.queuedJobClaimed()).isFalse();
+        assertThat(store.find("newer", at(3)).orElseThrow().state()).isEqualTo(IN_QUEUE);
+        assertThat(store.enqueueAndClaim(job("third").createdAt(at(3)).build(), "w2", 5, LEASE).claimed())
+                .extracting(Job::id).containsExactly("newer", "third");
+    }
+
+    @Test
+    void aRefusedEnqueueAndClaimClaimsNothing() {
+        store.enqueue(job("queued").createdAt(at(1)).build());
+        store.enqueue(job("dup").createdAt(at(2)).build());
+
+        assertThatThrownBy(() -> store.enqueueAndClaim(job("dup").createdAt(at(3)).build(), "w1", 2, LEASE))
+                .isInstanceOf(JobStoreException.class)
+                .hasMessageContaining("dup");
+        assertThat(store.find("queued", at(4)).orElseThrow().state()).isEqualTo(IN_QUEUE);
+        assertThatThrownBy(() -> store.enqueueAndClaim(job("j9").build(), "w1", 0, LEASE))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.find("j9", at(4))).as("a bad claim stores no job").isEmpty();
     }
 
     // ---- progress and stream ----

@@ -28,6 +28,15 @@ public interface JobStore extends AutoCloseable {
     /** Stores a new IN_QUEUE job. */
     Job enqueue(NewJob job);
 
+    /**
+     * Stores a new IN_QUEUE job and, in the same transaction, claims up to {@code max} queued jobs of its
+     * endpoint for a worker that is waiting for work, exactly as {@link #claim} would right after: oldest
+     * first (the new job only when no older one waits), leased until {@code leaseUntil}, started at the new
+     * job's {@code createdAt}. One commit instead of two puts a job in a waiting worker's hands sooner; the
+     * claim is synced with the job, as durable as {@link #enqueue}. A refused job (id taken) claims nothing.
+     */
+    Handoff enqueueAndClaim(NewJob job, String workerId, int max, Instant leaseUntil);
+
     /** The job with this id, if it exists and its TTL has not run out at {@code now}. */
     Optional<Job> find(String jobId, Instant now);
 

@@ -2,6 +2,7 @@ package io.comfyfleet.gateway.jobs;
 
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.QueueWakeups;
+import io.comfyfleet.gateway.dispatch.Handoffs;
 import io.comfyfleet.gateway.dispatch.Signals;
 import io.comfyfleet.gateway.dispatch.StopOrders;
 import io.comfyfleet.gateway.webhook.WebhookSender;
@@ -19,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class JobEvents implements QueueWakeups {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JobEvents.class);
-    private final Signals<String> queues = new Signals<>();
+    private final Handoffs takers = new Handoffs();
     private final Signals<String> jobs = new Signals<>();
     private final StopOrders stops = new StopOrders();
     private final WebhookSender webhooks;
@@ -41,13 +42,13 @@ public final class JobEvents implements QueueWakeups {
      */
     @Override
     public void queued(String endpoint) {
-        queues.signalOne(endpoint);
+        takers.wakeOne(endpoint);
     }
 
     /** Every waiting job-take looks at the queue again (the store may have missed another gateway's notice). */
     @Override
     public void recheckAll() {
-        queues.signalAll();
+        takers.wakeAll();
     }
 
     /** A job changed (state, progress output, or a stream chunk); ends a terminal job's life with its webhook. */
@@ -113,8 +114,9 @@ public final class JobEvents implements QueueWakeups {
         stops.order(workerKey(endpoint, workerId), jobId);
     }
 
-    Signals<String>.Watch watchQueue(String endpoint) {
-        return queues.watch(endpoint);
+    /** The job-takes waiting for work, to which a new job is handed over. */
+    Handoffs takers() {
+        return takers;
     }
 
     Signals<String>.Watch watchJob(String jobId) {
@@ -131,7 +133,7 @@ public final class JobEvents implements QueueWakeups {
 
     /** How many job-takes wait for work on the endpoint right now. */
     public int waitingTakers(String endpoint) {
-        return queues.watchers(endpoint);
+        return takers.waiting(endpoint);
     }
 
     /** How many status-sync, runsync and stream polls wait on the job right now. */
@@ -147,7 +149,7 @@ public final class JobEvents implements QueueWakeups {
     /** Ends every long-poll now; called when the gateway stops. */
     public void shutDown() {
         stopping.set(true);
-        queues.signalAll();
+        takers.wakeAll();
         jobs.signalAll();
         stops.wakeAll();
     }

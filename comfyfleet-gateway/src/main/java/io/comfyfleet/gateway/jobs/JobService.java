@@ -1,5 +1,6 @@
 package io.comfyfleet.gateway.jobs;
 
+import io.comfyfleet.core.job.Handoff;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobIds;
 import io.comfyfleet.core.job.JobNotFoundException;
@@ -7,6 +8,7 @@ import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.core.job.StreamChunk;
 import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.dispatch.Handoffs;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,12 +37,32 @@ public final class JobService {
         this.clock = clock;
     }
 
-    /** Stores a new IN_QUEUE job (durably) and wakes a waiting worker. {@code sync} marks a runsync job. */
+    /**
+     * Stores a new IN_QUEUE job (durably: synced before this returns). When a worker waits in job-take, the
+     * same transaction claims for it and the claimed jobs are handed to its long-poll; otherwise a waiting
+     * job-take is woken to claim. {@code sync} marks a runsync job. Returns the job as queued.
+     */
     public Job submit(EndpointConfig endpoint, RunRequest request, boolean sync) {
-        Job job = store.enqueue(new NewJob(sync ? ids.nextSync() : ids.next(), endpoint.name(), request.inputJson(), request.webhook(),
-                request.s3ConfigJson(), request.policy(), endpoint.maxRetries(), clock.instant()));
-        events.queued(endpoint.name());
-        return job;
+        NewJob job = new NewJob(sync ? ids.nextSync() : ids.next(), endpoint.name(), request.inputJson(),
+                request.webhook(), request.s3ConfigJson(), request.policy(), endpoint.maxRetries(), clock.instant());
+        Handoffs.Waiter taker = events.takers().reserve(endpoint.name(), w -> !workers.isRetired(w));
+        if (taker == null) {
+            Job stored = store.enqueue(job);
+            events.queued(endpoint.name());
+            return stored;
+        }
+        Handoff handoff;
+        try {
+            handoff = store.enqueueAndClaim(job, taker.workerId(), taker.max(), job.createdAt().plus(taker.lease()));
+        } catch (RuntimeException e) {
+            taker.give(List.of()); // it looks at the store itself
+            throw e;
+        }
+        taker.give(handoff.claimed());
+        if (!handoff.queuedJobClaimed()) {
+            events.queued(endpoint.name());
+        }
+        return handoff.queued();
     }
 
     /**
