@@ -21,6 +21,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -308,6 +309,22 @@ final class JdbcJobStore implements JobStore {
                 Totals.add(c, job.endpoint(),
                         outcome == JobState.COMPLETED ? Totals.Kind.COMPLETED : Totals.Kind.FAILED, 1);
                 return job;
+            }
+        });
+    }
+
+    @Override
+    public Optional<Job> setTtl(String jobId, Duration ttl, Instant now) {
+        if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("job " + jobId + ": a TTL must be positive, got " + ttl);
+        }
+        return db.write("set the TTL of job " + jobId, SYNCED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.SET_TTL)) {
+                ps.setLong(1, ttl.toMillis());
+                ps.setLong(2, ttl.toMillis());
+                ps.setString(3, jobId);
+                ps.setLong(4, millis(now));
+                return JobRows.jobs(ps).stream().findFirst().filter(j -> j.expiresAt().isAfter(now));
             }
         });
     }

@@ -67,6 +67,9 @@ final class JobSql {
             + " lease_until = NULL, run_deadline = NULL"
             + " WHERE id = ? AND state = 'IN_PROGRESS' AND worker_id = ? AND expires_at > ? RETURNING *";
 
+    static final String SET_TTL = "UPDATE jobs SET ttl_ms = ?, expires_at = created_at + ?"
+            + " WHERE id = ? AND expires_at > ? RETURNING *";
+
     static final String CANCEL_JOB = "UPDATE jobs SET state = " + CANCEL.targetSql()
             + ", finished_at = ?, lease_until = NULL, run_deadline = NULL"
             + " WHERE id = ? AND " + CANCEL.expectedState() + " AND expires_at > ? RETURNING *";

@@ -354,6 +354,33 @@ abstract class JobStoreContractTest {
         assertThat(store.find("j9", at(4))).as("a bad claim stores no job").isEmpty();
     }
 
+    // ---- TTL set after submission (/status?ttl=) ----
+
+    @Test
+    void aNewTtlCountsFromSubmissionInAnyState() {
+        running("j1"); // created an hour before T0
+        enqueue("j2");
+
+        Job longer = store.setTtl("j1", Duration.ofHours(48), at(10)).orElseThrow();
+        assertThat(longer.expiresAt()).isEqualTo(T0.minusSeconds(3600).plus(Duration.ofHours(48)));
+        assertThat(longer.policy().ttl()).isEqualTo(Duration.ofHours(48));
+        assertThat(longer.state()).isEqualTo(IN_PROGRESS);
+        assertThat(store.setTtl("j2", Duration.ofSeconds(20), at(10))).hasValueSatisfying(
+                j -> assertThat(j.expiresAt()).isEqualTo(at(20)));
+        assertThat(store.find("j2", at(21))).as("gone once the new TTL ran out").isEmpty();
+    }
+
+    @Test
+    void aTtlThatAlreadyRanOutEndsTheJobAndAnUnknownJobHasNone() {
+        enqueue("j1");
+
+        assertThat(store.setTtl("j1", Duration.ofSeconds(10), at(60))).isEmpty();
+        assertThat(store.find("j1", at(60))).isEmpty();
+        assertThat(store.setTtl("nope", Duration.ofSeconds(10), at(1))).isEmpty();
+        assertThatThrownBy(() -> store.setTtl("j1", Duration.ZERO, at(1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     // ---- progress and stream ----
 
     @Test

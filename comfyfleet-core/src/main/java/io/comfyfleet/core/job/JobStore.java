@@ -75,6 +75,13 @@ public interface JobStore extends AutoCloseable {
      */
     Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now);
 
+    /**
+     * Sets the job's TTL (its whole lifespan, counted from its submission, as {@code policy.ttl}): it then
+     * expires at {@code createdAt + ttl}, in whatever state. Synced. Empty when the job does not exist at
+     * {@code now}, or its new TTL has already run out (it is gone from now on).
+     */
+    Optional<Job> setTtl(String jobId, java.time.Duration ttl, Instant now);
+
     /** Cancels an IN_QUEUE or IN_PROGRESS job (the gateway tells its worker to stop). */
     Job cancel(String jobId, Instant now);
 

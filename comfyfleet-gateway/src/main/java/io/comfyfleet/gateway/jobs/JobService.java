@@ -76,6 +76,17 @@ public final class JobService {
                 .orElseThrow(() -> new JobNotFoundException(jobId));
     }
 
+    /**
+     * Sets the job's TTL ({@code /status?ttl=}, as RunPod documents it): the job's whole lifespan from its
+     * submission, like {@code policy.ttl}, and returns the job as it is now.
+     *
+     * @throws JobNotFoundException when unknown, expired (also by this new TTL), deleted, or of another endpoint
+     */
+    public Job setTtl(String endpoint, String jobId, Duration ttl) {
+        status(endpoint, jobId);
+        return store.setTtl(jobId, ttl, clock.instant()).orElseThrow(() -> new JobNotFoundException(jobId));
+    }
+
     /** The job once terminal, or as it is when {@code wait} runs out. */
     public Job awaitEnd(String endpoint, String jobId, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
