@@ -43,6 +43,8 @@ public final class Gateway implements AutoCloseable {
     private final WorkerRegistry workers;
     private final Dashboard dashboard;
     private final GatewayMetrics metrics;
+    /** Jobs queued through other gateways on a shared PostgreSQL wake this one's job-takes. */
+    private final AutoCloseable queueWatch;
 
     private Gateway(GatewayConfig config, JobStore store, Clock clock) {
         this.store = store;
@@ -58,13 +60,14 @@ public final class Gateway implements AutoCloseable {
         JobService jobs = new JobService(store, events, workers, clock);
         WorkerService workerService = new WorkerService(store, events, workers, clock, config.server().lease());
         OutputFiles files = new OutputFiles(config.server().dataDir());
-        this.housekeeping = new Housekeeping(store, events, jobs, files, clock, config.server().sweepInterval(),
+        this.housekeeping = new Housekeeping(store, events, files, clock, config.server().sweepInterval(),
                 config.server().retention(), config.server().runsyncRetention());
         List<String> names = config.endpoints().stream().map(EndpointConfig::name).toList();
         this.metrics = new GatewayMetrics(names, store, workers, webhooks);
         this.dashboard = new Dashboard(config.endpoints(), store, workers, clock);
         events.listen(metrics);
         events.listen(dashboard.jobListener());
+        this.queueWatch = store.watchQueues(events);
         this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
                 new JobFeed(jobs, events), clock, dashboard, metrics);
     }
@@ -168,6 +171,11 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         events.shutDown();
+        try {
+            queueWatch.close();
+        } catch (Exception e) {
+            log.warn("could not stop watching the queue for other gateways' jobs", e);
+        }
         http.close();
         housekeeping.close();
         dashboard.close();

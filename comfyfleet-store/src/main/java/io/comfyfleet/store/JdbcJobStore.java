@@ -5,6 +5,7 @@ import static io.comfyfleet.store.Durability.SYNCED;
 import static io.comfyfleet.store.JobRows.millis;
 import static io.comfyfleet.store.JobRows.setNullableString;
 
+import io.comfyfleet.core.job.Handoff;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobCounts;
 import io.comfyfleet.core.job.JobIds;
@@ -14,11 +15,13 @@ import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.JobStoreException;
 import io.comfyfleet.core.job.NewJob;
+import io.comfyfleet.core.job.QueueWakeups;
 import io.comfyfleet.core.job.StreamChunk;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -38,38 +41,79 @@ final class JdbcJobStore implements JobStore {
 
     private final Database db;
     private final String claimSql;
+    /** Wake-ups for other gateways on the same database; null when the database serves one gateway (SQLite). */
+    private final QueueNotices notices;
 
     JdbcJobStore(Database db) {
+        this(db, null);
+    }
+
+    JdbcJobStore(Database db, QueueNotices notices) {
         this.db = db;
         this.claimSql = JobSql.claim(db.dialect());
+        this.notices = notices;
+    }
+
+    /** Tells other gateways, when this transaction commits, that the endpoint has a queued job. */
+    private void announceQueued(Connection c, String endpoint) throws SQLException {
+        if (notices != null) {
+            notices.send(c, endpoint);
+        }
+    }
+
+    @Override
+    public AutoCloseable watchQueues(QueueWakeups wakeups) {
+        Objects.requireNonNull(wakeups, "wakeups");
+        return notices == null ? () -> {} : notices.watch(wakeups);
     }
 
     @Override
     public Job enqueue(NewJob job) {
         validate(job);
         return db.write("enqueue job " + job.id(), SYNCED, c -> {
-            try (PreparedStatement ps = c.prepareStatement(JobSql.INSERT)) {
-                long created = millis(job.createdAt());
-                ps.setString(1, job.id());
-                ps.setString(2, job.endpoint());
-                ps.setString(3, job.inputJson());
-                setNullableString(ps, 4, job.webhook());
-                setNullableString(ps, 5, job.s3ConfigJson());
-                ps.setLong(6, job.policy().executionTimeout().toMillis());
-                ps.setLong(7, job.policy().ttl().toMillis());
-                ps.setInt(8, job.policy().lowPriority() ? 1 : 0);
-                ps.setInt(9, job.maxRetries());
-                ps.setLong(10, created);
-                ps.setLong(11, Math.addExact(created, job.policy().ttl().toMillis()));
-                return JobRows.jobs(ps).getFirst();
-            } catch (SQLException e) {
-                if (db.dialect().isUniqueViolation(e)) {
-                    throw new JobStoreException("job id " + job.id() + " is already taken: every job needs a new id"
-                            + " (use JobIds to make them)", e);
-                }
-                throw e;
-            }
+            Job stored = insert(c, job);
+            announceQueued(c, stored.endpoint());
+            return stored;
         });
+    }
+
+    @Override
+    public Handoff enqueueAndClaim(NewJob job, String workerId, int max, Instant leaseUntil) {
+        validate(job);
+        checkClaim(workerId, max);
+        return db.write("enqueue job " + job.id() + " and claim for worker " + workerId, SYNCED, c -> {
+            Job stored = insert(c, job);
+            Handoff handoff = new Handoff(stored,
+                    claimIn(c, job.endpoint(), workerId, max, job.createdAt(), leaseUntil));
+            if (!handoff.queuedJobClaimed()) {
+                announceQueued(c, stored.endpoint());
+            }
+            return handoff;
+        });
+    }
+
+    private Job insert(Connection c, NewJob job) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(JobSql.INSERT)) {
+            long created = millis(job.createdAt());
+            ps.setString(1, job.id());
+            ps.setString(2, job.endpoint());
+            ps.setString(3, job.inputJson());
+            setNullableString(ps, 4, job.webhook());
+            setNullableString(ps, 5, job.s3ConfigJson());
+            ps.setLong(6, job.policy().executionTimeout().toMillis());
+            ps.setLong(7, job.policy().ttl().toMillis());
+            ps.setInt(8, job.policy().lowPriority() ? 1 : 0);
+            ps.setInt(9, job.maxRetries());
+            ps.setLong(10, created);
+            ps.setLong(11, Math.addExact(created, job.policy().ttl().toMillis()));
+            return JobRows.jobs(ps).getFirst();
+        } catch (SQLException e) {
+            if (db.dialect().isUniqueViolation(e)) {
+                throw new JobStoreException("job id " + job.id() + " is already taken: every job needs a new id"
+                        + " (use JobIds to make them)", e);
+            }
+            throw e;
+        }
     }
 
     private static void validate(NewJob job) {
@@ -110,26 +154,33 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public List<Job> claim(String endpoint, String workerId, int max, Instant now, Instant leaseUntil) {
+        checkClaim(workerId, max);
+        String what = "claim jobs of endpoint " + endpoint + " for worker " + workerId;
+        // a claim lost to a power cut only puts the job back in the queue: it runs again
+        return db.write(what, COMMITTED, c -> claimIn(c, endpoint, workerId, max, now, leaseUntil));
+    }
+
+    private static void checkClaim(String workerId, int max) {
         if (max < 1) {
             throw new IllegalArgumentException("claim at least 1 job, got max=" + max);
         }
         Objects.requireNonNull(workerId, "workerId");
-        String what = "claim jobs of endpoint " + endpoint + " for worker " + workerId;
-        // a claim lost to a power cut only puts the job back in the queue: it runs again
-        return db.write(what, COMMITTED, c -> {
-            try (PreparedStatement ps = c.prepareStatement(claimSql)) {
-                ps.setString(1, workerId);
-                ps.setLong(2, millis(now));
-                ps.setLong(3, millis(leaseUntil));
-                ps.setLong(4, millis(now));
-                ps.setString(5, endpoint);
-                ps.setLong(6, millis(now));
-                ps.setInt(7, max);
-                List<Job> claimed = JobRows.jobs(ps);
-                claimed.sort(JobRows.OLDEST_FIRST);
-                return claimed;
-            }
-        });
+    }
+
+    private List<Job> claimIn(Connection c, String endpoint, String workerId, int max, Instant now,
+            Instant leaseUntil) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(claimSql)) {
+            ps.setString(1, workerId);
+            ps.setLong(2, millis(now));
+            ps.setLong(3, millis(leaseUntil));
+            ps.setLong(4, millis(now));
+            ps.setString(5, endpoint);
+            ps.setLong(6, millis(now));
+            ps.setInt(7, max);
+            List<Job> claimed = JobRows.jobs(ps);
+            claimed.sort(JobRows.OLDEST_FIRST);
+            return claimed;
+        }
     }
 
     @Override
@@ -176,20 +227,65 @@ final class JdbcJobStore implements JobStore {
         if (limit < 1) {
             throw new IllegalArgumentException("read at least 1 stream chunk, got limit=" + limit);
         }
-        return db.read("read the stream of job " + jobId, c -> {
-            try (PreparedStatement ps = c.prepareStatement(JobSql.STREAM_AFTER)) {
+        return db.read("read the stream of job " + jobId, c -> chunksAfter(c, jobId, afterSeq, limit));
+    }
+
+    @Override
+    public List<StreamChunk> drainStream(String jobId, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("drain at least 1 stream chunk, got limit=" + limit);
+        }
+        // most polls find nothing new: a read answers them without queueing for the writer. A chunk appended
+        // after this read wakes the poll, which then drains again.
+        boolean unread = db.read("check the stream of job " + jobId, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.STREAM_UNREAD)) {
                 ps.setString(1, jobId);
-                ps.setLong(2, afterSeq);
-                ps.setInt(3, limit);
-                List<StreamChunk> chunks = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        chunks.add(new StreamChunk(rs.getLong(1), rs.getString(2)));
-                    }
+                    return rs.next() && rs.getBoolean(1);
                 }
-                return chunks;
             }
         });
+        if (!unread) {
+            return List.of();
+        }
+        // a drain lost to a power cut only sends its chunks again
+        return db.write("drain the stream of job " + jobId, COMMITTED, c -> {
+            long cursor;
+            try (PreparedStatement ps = c.prepareStatement(JobSql.LOCK_STREAM_CURSOR)) {
+                ps.setString(1, jobId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return List.<StreamChunk>of();
+                    }
+                    cursor = rs.getLong(1);
+                }
+            }
+            List<StreamChunk> chunks = chunksAfter(c, jobId, cursor, limit);
+            if (!chunks.isEmpty()) {
+                try (PreparedStatement ps = c.prepareStatement(JobSql.MOVE_STREAM_CURSOR)) {
+                    ps.setLong(1, chunks.getLast().seq());
+                    ps.setString(2, jobId);
+                    ps.executeUpdate();
+                }
+            }
+            return chunks;
+        });
+    }
+
+    private static List<StreamChunk> chunksAfter(Connection c, String jobId, long afterSeq, int limit)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(JobSql.STREAM_AFTER)) {
+            ps.setString(1, jobId);
+            ps.setLong(2, afterSeq);
+            ps.setInt(3, limit);
+            List<StreamChunk> chunks = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    chunks.add(new StreamChunk(rs.getLong(1), rs.getString(2)));
+                }
+            }
+            return chunks;
+        }
     }
 
     @Override
@@ -213,6 +309,22 @@ final class JdbcJobStore implements JobStore {
                 Totals.add(c, job.endpoint(),
                         outcome == JobState.COMPLETED ? Totals.Kind.COMPLETED : Totals.Kind.FAILED, 1);
                 return job;
+            }
+        });
+    }
+
+    @Override
+    public Optional<Job> setTtl(String jobId, Duration ttl, Instant now) {
+        if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("job " + jobId + ": a TTL must be positive, got " + ttl);
+        }
+        return db.write("set the TTL of job " + jobId, SYNCED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.SET_TTL)) {
+                ps.setLong(1, ttl.toMillis());
+                ps.setLong(2, ttl.toMillis());
+                ps.setString(3, jobId);
+                ps.setLong(4, millis(now));
+                return JobRows.jobs(ps).stream().findFirst().filter(j -> j.expiresAt().isAfter(now));
             }
         });
     }
@@ -245,6 +357,7 @@ final class JdbcJobStore implements JobStore {
                 ps.executeUpdate();
             }
             Totals.add(c, job.endpoint(), Totals.Kind.RETRIED, 1);
+            announceQueued(c, job.endpoint());
             return job;
         });
     }
@@ -324,6 +437,9 @@ final class JdbcJobStore implements JobStore {
                 ps.setLong(1, millis(now));
                 List<Job> requeued = JobRows.jobs(ps);
                 Totals.addEach(c, requeued, Totals.Kind.RETRIED);
+                for (String endpoint : requeued.stream().map(Job::endpoint).distinct().toList()) {
+                    announceQueued(c, endpoint);
+                }
                 changed.addAll(requeued);
             }
             changed.sort(JobRows.OLDEST_FIRST);
@@ -443,6 +559,9 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public void close() {
+        if (notices != null) {
+            notices.close();
+        }
         db.close();
     }
 }

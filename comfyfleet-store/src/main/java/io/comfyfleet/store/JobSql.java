@@ -50,10 +50,25 @@ final class JobSql {
 
     static final String DELETE_CHUNKS = "DELETE FROM stream_chunks WHERE job_id = ?";
 
+    /** Whether the job has chunks no /stream reader was given yet: lets an empty poll skip the write. */
+    static final String STREAM_UNREAD = "SELECT stream_seq > stream_read FROM jobs WHERE id = ?";
+
+    /**
+     * Reads the stream cursor through an UPDATE that changes nothing: on PostgreSQL it locks the row, so a
+     * concurrent drain waits here and then reads the cursor the first one moved (SQLite has one writer anyway).
+     */
+    static final String LOCK_STREAM_CURSOR =
+            "UPDATE jobs SET stream_read = stream_read WHERE id = ? RETURNING stream_read";
+
+    static final String MOVE_STREAM_CURSOR = "UPDATE jobs SET stream_read = ? WHERE id = ?";
+
     /** Finish: the outcome's state is a parameter (COMPLETED or FAILED, both only from IN_PROGRESS). */
     static final String FINISH = "UPDATE jobs SET state = ?, output_json = ?, error = ?, finished_at = ?,"
             + " lease_until = NULL, run_deadline = NULL"
             + " WHERE id = ? AND state = 'IN_PROGRESS' AND worker_id = ? AND expires_at > ? RETURNING *";
+
+    static final String SET_TTL = "UPDATE jobs SET ttl_ms = ?, expires_at = created_at + ?"
+            + " WHERE id = ? AND expires_at > ? RETURNING *";
 
     static final String CANCEL_JOB = "UPDATE jobs SET state = " + CANCEL.targetSql()
             + ", finished_at = ?, lease_until = NULL, run_deadline = NULL"

@@ -8,8 +8,11 @@ import io.comfyfleet.core.job.JobStoreException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Properties;
 import org.sqlite.SQLiteDataSource;
 
 /**
@@ -23,6 +26,12 @@ import org.sqlite.SQLiteDataSource;
 public final class JobStores {
     /** Connections per gateway; claims and writes are short, so a few cover thousands of requests a second. */
     static final int POSTGRES_POOL_SIZE = 10;
+
+    /**
+     * How often job-takes waiting at a gateway on PostgreSQL look at the queue without a notice: the most a
+     * notice lost while the listener reconnected can delay a job.
+     */
+    static final Duration QUEUE_RECHECK = Duration.ofSeconds(2);
 
     private JobStores() {}
 
@@ -52,6 +61,21 @@ public final class JobStores {
                     + " (check that the file is a SQLite database and that this user may read and write it)", e);
         }
         return new JdbcJobStore(db);
+    }
+
+    /** The listener's own connection: outside the pool, since LISTEN belongs to one session for its life. */
+    static QueueNotices.Connector listenerConnector(String jdbcUrl, String user, String password) {
+        Properties props = new Properties();
+        if (user != null) {
+            props.setProperty("user", user);
+        }
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        props.setProperty("connectTimeout", "5");
+        props.setProperty("tcpKeepAlive", "true");
+        props.setProperty("ApplicationName", "comfyfleet-queue-listener");
+        return () -> DriverManager.getConnection(jdbcUrl, props);
     }
 
     private static void createParent(Path file) {
@@ -121,7 +145,8 @@ public final class JobStores {
         try {
             Dialect dialect = new PostgresDialect();
             Migrations.migrate(pool, dialect, jdbcUrl);
-            return new JdbcJobStore(new PooledDatabase(pool, dialect));
+            return new JdbcJobStore(new PooledDatabase(pool, dialect),
+                    new QueueNotices(listenerConnector(jdbcUrl, user, password), QUEUE_RECHECK));
         } catch (RuntimeException e) {
             pool.close();
             throw e;

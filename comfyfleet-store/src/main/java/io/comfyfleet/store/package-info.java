@@ -14,6 +14,12 @@
  *       share one transaction and one fsync, each in its own savepoint), two read-only connections; WAL,
  *       {@code synchronous=FULL} for writes that must survive a power cut, NORMAL for those whose loss only
  *       repeats work (claims, progress, stream chunks, lease renewals).</li>
+ *   <li>PostgreSQL: every transaction that queues a job sends {@code NOTIFY comfyfleet_queued}; one listener
+ *       connection per store ({@code QueueNotices}) tells the gateway of other gateways' jobs, reconnects on
+ *       loss, and asks for a recheck of the queue after a reconnect and every 2 s, so a lost notice only
+ *       delays a job.</li>
+ *   <li>{@code /stream} read cursors are a column of the job ({@code stream_read}), moved in the same
+ *       transaction that reads the chunks, so each chunk is handed out once, across restarts.</li>
  *   <li>The {@code /health} totals are counters updated in the same transaction as the change they count,
  *       so deleting old jobs does not lower them.</li>
  * </ul>

@@ -13,6 +13,7 @@ import static io.comfyfleet.store.TestJobs.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.comfyfleet.core.job.Handoff;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobCounts;
 import io.comfyfleet.core.job.JobNotFoundException;
@@ -308,6 +309,78 @@ abstract class JobStoreContractTest {
         }
     }
 
+    // ---- enqueue and claim in one transaction (a worker already waits) ----
+
+    @Test
+    void enqueueAndClaimHandsTheNewJobToTheWaitingWorker() {
+        Handoff handoff = store.enqueueAndClaim(job("j1").createdAt(at(5)).build(), "w1", 1, at(35));
+
+        assertThat(handoff.queued().id()).isEqualTo("j1");
+        assertThat(handoff.queued().state()).isEqualTo(IN_QUEUE);
+        assertThat(handoff.queuedJobClaimed()).isTrue();
+        Job claimed = handoff.claimed().getFirst();
+        assertThat(claimed.state()).isEqualTo(IN_PROGRESS);
+        assertThat(claimed.workerId()).isEqualTo("w1");
+        assertThat(claimed.startedAt()).isEqualTo(at(5));
+        assertThat(claimed.leaseUntil()).isEqualTo(at(35));
+        assertThat(store.find("j1", at(6)).orElseThrow().state()).isEqualTo(IN_PROGRESS);
+        assertThat(store.claim(EP, "w2", 1, at(6), LEASE)).isEmpty();
+    }
+
+    @Test
+    void enqueueAndClaimTakesOlderJobsFirstAndLeavesTheNewOneQueued() {
+        store.enqueue(job("older").createdAt(at(1)).build());
+
+        Handoff handoff = store.enqueueAndClaim(job("newer").createdAt(at(2)).build(), "w1", 1, LEASE);
+
+        assertThat(handoff.claimed()).extracting(Job::id).containsExactly("older");
+        assertThat(handoff.queuedJobClaimed()).isFalse();
+        assertThat(store.find("newer", at(3)).orElseThrow().state()).isEqualTo(IN_QUEUE);
+        assertThat(store.enqueueAndClaim(job("third").createdAt(at(3)).build(), "w2", 5, LEASE).claimed())
+                .extracting(Job::id).containsExactly("newer", "third");
+    }
+
+    @Test
+    void aRefusedEnqueueAndClaimClaimsNothing() {
+        store.enqueue(job("queued").createdAt(at(1)).build());
+        store.enqueue(job("dup").createdAt(at(2)).build());
+
+        assertThatThrownBy(() -> store.enqueueAndClaim(job("dup").createdAt(at(3)).build(), "w1", 2, LEASE))
+                .isInstanceOf(JobStoreException.class)
+                .hasMessageContaining("dup");
+        assertThat(store.find("queued", at(4)).orElseThrow().state()).isEqualTo(IN_QUEUE);
+        assertThatThrownBy(() -> store.enqueueAndClaim(job("j9").build(), "w1", 0, LEASE))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.find("j9", at(4))).as("a bad claim stores no job").isEmpty();
+    }
+
+    // ---- TTL set after submission (/status?ttl=) ----
+
+    @Test
+    void aNewTtlCountsFromSubmissionInAnyState() {
+        running("j1"); // created an hour before T0
+        enqueue("j2");
+
+        Job longer = store.setTtl("j1", Duration.ofHours(48), at(10)).orElseThrow();
+        assertThat(longer.expiresAt()).isEqualTo(T0.minusSeconds(3600).plus(Duration.ofHours(48)));
+        assertThat(longer.policy().ttl()).isEqualTo(Duration.ofHours(48));
+        assertThat(longer.state()).isEqualTo(IN_PROGRESS);
+        assertThat(store.setTtl("j2", Duration.ofSeconds(20), at(10))).hasValueSatisfying(
+                j -> assertThat(j.expiresAt()).isEqualTo(at(20)));
+        assertThat(store.find("j2", at(21))).as("gone once the new TTL ran out").isEmpty();
+    }
+
+    @Test
+    void aTtlThatAlreadyRanOutEndsTheJobAndAnUnknownJobHasNone() {
+        enqueue("j1");
+
+        assertThat(store.setTtl("j1", Duration.ofSeconds(10), at(60))).isEmpty();
+        assertThat(store.find("j1", at(60))).isEmpty();
+        assertThat(store.setTtl("nope", Duration.ofSeconds(10), at(1))).isEmpty();
+        assertThatThrownBy(() -> store.setTtl("j1", Duration.ZERO, at(1)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     // ---- progress and stream ----
 
     @Test
@@ -382,6 +455,71 @@ abstract class JobStoreContractTest {
             assertThat(chunks.stream().map(StreamChunk::outputJson).filter(s -> s.startsWith(prefix)).toList())
                     .containsExactlyElementsOf(IntStream.range(0, each).mapToObj(i -> prefix + i + "\"").toList());
         }
+    }
+
+    @Test
+    void drainingHandsOutEachChunkOnceAndKeepsTheCursorInTheStore() {
+        running("j1");
+        store.appendStream("j1", "w1", "\"a\"", LEASE);
+        store.appendStream("j1", "w1", "\"b\"", LEASE);
+        store.appendStream("j1", "w1", "\"c\"", LEASE);
+
+        assertThat(store.drainStream("j1", 2)).extracting(StreamChunk::outputJson).containsExactly("\"a\"", "\"b\"");
+        assertThat(store.drainStream("j1", 10)).containsExactly(new StreamChunk(3, "\"c\""));
+        assertThat(store.drainStream("j1", 10)).isEmpty();
+        store.appendStream("j1", "w1", "\"d\"", LEASE);
+        assertThat(store.drainStream("j1", 10)).extracting(StreamChunk::seq).containsExactly(4L);
+        assertThat(store.drainStream("nope", 10)).isEmpty();
+        assertThat(store.streamAfter("j1", 0, 10)).as("draining reads, it does not delete").hasSize(4);
+        assertThatThrownBy(() -> store.drainStream("j1", 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("limit=0");
+    }
+
+    @Test
+    void aRetriedJobsNewChunksAreDrainedAfterTheOldRunsCursor() {
+        running("j1");
+        store.appendStream("j1", "w1", "\"old\"", LEASE);
+        assertThat(store.drainStream("j1", 10)).hasSize(1);
+        store.finish("j1", "w1", FAILED, null, "boom", at(2));
+        store.retry("j1", at(3));
+        store.claim(EP, "w2", 1, at(4), at(50));
+        store.appendStream("j1", "w2", "\"new\"", at(50));
+
+        assertThat(store.drainStream("j1", 10)).extracting(StreamChunk::outputJson).containsExactly("\"new\"");
+    }
+
+    @Test
+    @Timeout(60)
+    void concurrentDrainsNeverGetTheSameChunk() throws Exception {
+        running("j1");
+        int chunks = 200;
+        int drainers = 4;
+        List<StreamChunk> drained = java.util.Collections.synchronizedList(new ArrayList<>());
+        ExecutorService pool = Executors.newFixedThreadPool(drainers + 1);
+        try {
+            Future<?> writer = pool.submit(() -> {
+                for (int i = 1; i <= chunks; i++) {
+                    assertThat(store.appendStream("j1", "w1", "\"" + i + "\"", LEASE)).isTrue();
+                }
+            });
+            List<Future<?>> readers = new ArrayList<>();
+            for (int d = 0; d < drainers; d++) {
+                readers.add(pool.submit(() -> {
+                    while (!writer.isDone()) {
+                        drained.addAll(store.drainStream("j1", 7));
+                    }
+                    drained.addAll(store.drainStream("j1", 1000));
+                }));
+            }
+            writer.get(50, TimeUnit.SECONDS);
+            for (Future<?> r : readers) {
+                r.get(50, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        drained.addAll(store.drainStream("j1", 1000));
+        assertThat(drained).extracting(StreamChunk::seq).doesNotHaveDuplicates().hasSize(chunks);
     }
 
     @Test

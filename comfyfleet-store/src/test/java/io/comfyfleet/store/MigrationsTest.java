@@ -37,7 +37,7 @@ class MigrationsTest {
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT MAX(version) FROM flyway_schema_history WHERE success")) {
             rs.next();
-            assertThat(rs.getString(1)).isEqualTo("2");
+            assertThat(rs.getString(1)).as("the newest migration; versions may have gaps").isEqualTo("4");
         }
     }
 }

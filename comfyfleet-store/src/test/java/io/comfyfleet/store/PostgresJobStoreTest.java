@@ -7,11 +7,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.JobStoreException;
+import io.comfyfleet.core.job.QueueWakeups;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +67,90 @@ class PostgresJobStoreTest extends JobStoreContractTest {
             assertThat(second.find("j1", at(1))).isPresent();
             assertThat(second.claim(TestJobs.EP, "w2", 1, at(1), at(30))).hasSize(1);
             assertThat(store.claim(TestJobs.EP, "w1", 1, at(1), at(30))).isEmpty();
+        }
+    }
+
+    /** What a gateway's queue watcher was told: endpoints from notices, and how many rechecks. */
+    private static final class Heard implements QueueWakeups {
+        final List<String> queued = new CopyOnWriteArrayList<>();
+        final AtomicInteger rechecks = new AtomicInteger();
+
+        @Override
+        public void queued(String endpoint) {
+            queued.add(endpoint);
+        }
+
+        @Override
+        public void recheckAll() {
+            rechecks.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aJobQueuedThroughOneGatewayIsAnnouncedToTheOthersButNotToItself() throws Exception {
+        Heard first = new Heard();
+        Heard second = new Heard();
+        try (JobStore other = JobStores.openPostgres(url(), "postgres", "postgres");
+                AutoCloseable w1 = store.watchQueues(first);
+                AutoCloseable w2 = other.watchQueues(second)) {
+            // each listener rechecks once it listens: from then on no notice is missed
+            Awaitility.await().atMost(Duration.ofSeconds(20))
+                    .until(() -> first.rechecks.get() > 0 && second.rechecks.get() > 0);
+
+            store.enqueue(job("j1").build());
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> second.queued.size() == 1);
+            other.enqueue(job("j2").build());
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> first.queued.size() == 1);
+            // notices reach a listener in commit order: once j3's arrives, j2's (its own) was passed over
+            store.enqueue(job("j3").build());
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> second.queued.size() == 2);
+
+            assertThat(second.queued).containsExactly(TestJobs.EP, TestJobs.EP);
+            assertThat(first.queued).containsExactly(TestJobs.EP);
+        }
+    }
+
+    @Test
+    void aRetryAndARequeueAreAnnouncedAndARolledBackEnqueueIsNot() throws Exception {
+        Heard heard = new Heard();
+        try (JobStore other = JobStores.openPostgres(url(), "postgres", "postgres");
+                AutoCloseable w = other.watchQueues(heard)) {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.rechecks.get() > 0);
+            store.enqueue(job("j1").build());
+            assertThatThrownBy(() -> store.enqueue(job("j1").build())).isInstanceOf(JobStoreException.class);
+            store.claim(TestJobs.EP, "w1", 1, at(1), at(30));
+            store.finish("j1", "w1", io.comfyfleet.core.job.JobState.FAILED, null, "boom", at(2));
+            store.retry("j1", at(3));
+            store.claim(TestJobs.EP, "w1", 1, at(4), at(30));
+            store.expireLeases(at(31));
+
+            // enqueue, retry, requeue: three; the refused duplicate enqueue rolled back its notice
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.queued.size() >= 3);
+            Thread.sleep(300);
+            assertThat(heard.queued).hasSize(3);
+        }
+    }
+
+    @Test
+    void theListenerReconnectsAfterLosingItsConnection() throws Exception {
+        Heard heard = new Heard();
+        try (JobStore other = JobStores.openPostgres(url(), "postgres", "postgres");
+                AutoCloseable w = other.watchQueues(heard)) {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.rechecks.get() > 0);
+            int before = heard.rechecks.get();
+            try (Connection c = postgres.getPostgresDatabase().getConnection();
+                    Statement s = c.createStatement()) {
+                s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        + " WHERE application_name = 'comfyfleet-queue-listener'");
+            }
+            // the loss itself makes waiters recheck (notices may have been missed) ...
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.rechecks.get() > before);
+            // ... and once back, notices arrive again
+            AtomicInteger n = new AtomicInteger();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                store.enqueue(job("again-" + n.incrementAndGet()).build());
+                return !heard.queued.isEmpty();
+            });
         }
     }
 

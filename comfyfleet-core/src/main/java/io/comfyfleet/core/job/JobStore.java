@@ -15,9 +15,9 @@ import java.util.Optional;
  * crashing. Most changes are also synced to disk (they survive a power loss) before the method returns:
  * {@code enqueue}, {@code finish}, {@code cancel}, {@code retry}, {@code purgeQueue}, {@code expireLeases},
  * {@code timeOutOverdue}. The others ({@code claim}, {@code recordProgress}, {@code appendStream},
- * {@code renewLeases}, {@code deleteExpired}) may reach the disk with the next synced change instead, since
- * losing one only repeats work: after a power cut a claimed job may be back IN_QUEUE and run again. This keeps
- * a claim far below a disk sync's latency.
+ * {@code drainStream}, {@code renewLeases}, {@code deleteExpired}) may reach the disk with the next synced
+ * change instead, since losing one only repeats work: after a power cut a claimed job may be back IN_QUEUE
+ * and run again, a stream chunk may be sent twice. This keeps a claim far below a disk sync's latency.
  *
  * <p>The store never reads a clock: every time comes from the {@code Instant} arguments, and is kept to the
  * millisecond. A job whose TTL ran out at {@code now} is treated as gone (not found) by the methods that take
@@ -27,6 +27,15 @@ public interface JobStore extends AutoCloseable {
 
     /** Stores a new IN_QUEUE job. */
     Job enqueue(NewJob job);
+
+    /**
+     * Stores a new IN_QUEUE job and, in the same transaction, claims up to {@code max} queued jobs of its
+     * endpoint for a worker that is waiting for work, exactly as {@link #claim} would right after: oldest
+     * first (the new job only when no older one waits), leased until {@code leaseUntil}, started at the new
+     * job's {@code createdAt}. One commit instead of two puts a job in a waiting worker's hands sooner; the
+     * claim is synced with the job, as durable as {@link #enqueue}. A refused job (id taken) claims nothing.
+     */
+    Handoff enqueueAndClaim(NewJob job, String workerId, int max, Instant leaseUntil);
 
     /** The job with this id, if it exists and its TTL has not run out at {@code now}. */
     Optional<Job> find(String jobId, Instant now);
@@ -52,11 +61,26 @@ public interface JobStore extends AutoCloseable {
     List<StreamChunk> streamAfter(String jobId, long afterSeq, int limit);
 
     /**
+     * Drains the job's stream for {@code /stream} readers: the chunks (in order, at most {@code limit}) after
+     * the job's stored read cursor, moving the cursor past them in the same transaction. Two concurrent drains
+     * of one job never return the same chunk, and the cursor is committed (it survives a gateway restart), so
+     * a chunk is handed out once. Empty when there is nothing new or the job does not exist.
+     */
+    List<StreamChunk> drainStream(String jobId, int limit);
+
+    /**
      * The worker's final word: IN_PROGRESS (held by this worker) to COMPLETED or FAILED.
      *
      * @param outcome COMPLETED or FAILED
      */
     Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now);
+
+    /**
+     * Sets the job's TTL (its whole lifespan, counted from its submission, as {@code policy.ttl}): it then
+     * expires at {@code createdAt + ttl}, in whatever state. Synced. Empty when the job does not exist at
+     * {@code now}, or its new TTL has already run out (it is gone from now on).
+     */
+    Optional<Job> setTtl(String jobId, java.time.Duration ttl, Instant now);
 
     /** Cancels an IN_QUEUE or IN_PROGRESS job (the gateway tells its worker to stop). */
     Job cancel(String jobId, Instant now);
@@ -105,6 +129,15 @@ public interface JobStore extends AutoCloseable {
 
     /** The newest jobs of the endpoint, optionally of one state, newest first (dashboard, CLI). */
     List<Job> recent(String endpoint, Optional<JobState> state, int limit);
+
+    /**
+     * Starts telling {@code wakeups} about jobs queued through other stores on the same database (other
+     * gateways), until the returned handle or the store is closed. A store only one gateway can open (SQLite)
+     * has nothing to tell: every enqueue then happens in the gateway that waits for it.
+     */
+    default AutoCloseable watchQueues(QueueWakeups wakeups) {
+        return () -> {};
+    }
 
     @Override
     void close();

@@ -76,6 +76,9 @@ final class SweepOnlyStore implements JobStore {
     @Override public boolean recordProgress(String j, String w, String o, Instant l) { throw notHere(); }
     @Override public boolean appendStream(String j, String w, String o, Instant l) { throw notHere(); }
     @Override public List<StreamChunk> streamAfter(String j, long after, int limit) { throw notHere(); }
+    @Override public io.comfyfleet.core.job.Handoff enqueueAndClaim(NewJob j, String w, int max, Instant l) { throw notHere(); }
+    @Override public Optional<Job> setTtl(String j, java.time.Duration ttl, Instant now) { throw notHere(); }
+    @Override public List<StreamChunk> drainStream(String j, int limit) { throw notHere(); }
     @Override public Job finish(String j, String w, JobState s, String o, String e, Instant n) { throw notHere(); }
     @Override public Job cancel(String jobId, Instant now) { throw notHere(); }
     @Override public Job retry(String jobId, Instant now) { throw notHere(); }

@@ -6,7 +6,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * In-process wake-ups by key (an endpoint, a job, a worker): long-polls wait here instead of polling the store.
+ * In-process wake-ups by key (a job, a worker): long-polls wait here instead of polling the store.
  *
  * <p>Use: {@code try (var w = signals.watch(key)) { check the store; if nothing, w.await(timeout); }}. Watching
  * starts before the store is checked, so a {@link #signal} between the check and the wait is never lost.
@@ -29,25 +29,13 @@ public final class Signals<K> {
     public void signal(K key) {
         Slot slot = slots.get(key);
         if (slot != null) {
-            slot.bump(true);
-        }
-    }
-
-    /**
-     * Wakes one watcher of {@code key} that is waiting now (a queued job needs one worker, and waking all
-     * of them would make each run a claim against the store). Watchers not waiting at this moment still see
-     * the change when they next await.
-     */
-    public void signalOne(K key) {
-        Slot slot = slots.get(key);
-        if (slot != null) {
-            slot.bump(false);
+            slot.bump();
         }
     }
 
     /** Wakes every watcher of every key (shutdown: long-polls then see the gateway is stopping). */
     public void signalAll() {
-        slots.values().forEach(s -> s.bump(true));
+        slots.values().forEach(Slot::bump);
     }
 
     /** How many keys are being watched (a health figure, and lets tests see a long-poll has started). */
@@ -106,15 +94,11 @@ public final class Signals<K> {
             }
         }
 
-        void bump(boolean everyone) {
+        void bump() {
             lock.lock();
             try {
                 generation++;
-                if (everyone) {
-                    changed.signalAll();
-                } else {
-                    changed.signal();
-                }
+                changed.signalAll();
             } finally {
                 lock.unlock();
             }

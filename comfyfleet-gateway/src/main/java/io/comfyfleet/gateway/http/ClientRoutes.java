@@ -25,6 +25,9 @@ final class ClientRoutes {
     static final long DEFAULT_STREAM_WAIT_MS = 10_000;
     static final long MIN_WAIT_MS = 1_000;
     static final long MAX_WAIT_MS = 300_000;
+    // RunPod's bounds for a job's TTL (PROTOCOL.md §1.2)
+    static final long MIN_TTL_MS = 10_000;
+    static final long MAX_TTL_MS = 7L * 24 * 3600 * 1000;
 
     private final Access access;
     private final JobService jobs;
@@ -75,7 +78,11 @@ final class ClientRoutes {
 
     private void status(Context ctx) {
         EndpointConfig endpoint = authorize(ctx);
-        Job job = jobs.status(endpoint.name(), Ids.job(ctx.pathParam("id")));
+        String id = Ids.job(ctx.pathParam("id"));
+        // ?ttl=<ms> sets the job's TTL (RunPod's /status tip), within policy.ttl's bounds
+        int ttl = HttpIO.intParam(ctx, "ttl", 0, (int) MIN_TTL_MS, (int) MAX_TTL_MS);
+        Job job = ttl == 0 ? jobs.status(endpoint.name(), id)
+                : jobs.setTtl(endpoint.name(), id, Duration.ofMillis(ttl));
         HttpIO.json(ctx, JobJson.status(job, clock.instant()));
     }
 

@@ -14,24 +14,21 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the core {@link QueueSweeper} (leases, execution timeouts, TTL, retention) and does the gateway's
  * part of each change it reports: requeued jobs wake waiting workers, failed and timed-out jobs get their
- * webhook and a stop order to their worker, and deleted jobs take their output files and stream positions
- * with them.
+ * webhook and a stop order to their worker, and deleted jobs take their output files with them.
  */
 public final class Housekeeping implements SweepListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
 
     private final JobStore store;
     private final JobEvents events;
-    private final JobService jobs;
     private final OutputFiles outputs;
     private final Clock clock;
     private final QueueSweeper sweeper;
 
-    public Housekeeping(JobStore store, JobEvents events, JobService jobs, OutputFiles outputs, Clock clock,
+    public Housekeeping(JobStore store, JobEvents events, OutputFiles outputs, Clock clock,
             Duration period, Duration retention, Duration runsyncRetention) {
         this.store = store;
         this.events = events;
-        this.jobs = jobs;
         this.outputs = outputs;
         this.clock = clock;
         this.sweeper = new QueueSweeper(store, clock, period, retention, runsyncRetention, this);
@@ -68,7 +65,6 @@ public final class Housekeeping implements SweepListener, AutoCloseable {
         }
         if (report.deleted() > 0) {
             deleteOrphanedFiles();
-            jobs.forgetDeletedStreams();
         }
     }
 

@@ -1,6 +1,8 @@
 package io.comfyfleet.gateway.jobs;
 
 import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.QueueWakeups;
+import io.comfyfleet.gateway.dispatch.Handoffs;
 import io.comfyfleet.gateway.dispatch.Signals;
 import io.comfyfleet.gateway.dispatch.StopOrders;
 import io.comfyfleet.gateway.webhook.WebhookSender;
@@ -16,9 +18,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * status/stream polls when a job changes, the worker is told to stop a job it must drop, and the webhook is
  * sent when a job ends. Everything here is in-process and non-blocking.
  */
-public final class JobEvents {
+public final class JobEvents implements QueueWakeups {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JobEvents.class);
-    private final Signals<String> queues = new Signals<>();
+    private final Handoffs takers = new Handoffs();
     private final Signals<String> jobs = new Signals<>();
     private final StopOrders stops = new StopOrders();
     private final WebhookSender webhooks;
@@ -34,9 +36,19 @@ public final class JobEvents {
         this.clock = clock;
     }
 
-    /** A job of the endpoint became IN_QUEUE (new, retried, or back from a lost worker). */
+    /**
+     * A job of the endpoint became IN_QUEUE (new, retried, or back from a lost worker), here or, told by the
+     * store, at another gateway on the same database.
+     */
+    @Override
     public void queued(String endpoint) {
-        queues.signalOne(endpoint);
+        takers.wakeOne(endpoint);
+    }
+
+    /** Every waiting job-take looks at the queue again (the store may have missed another gateway's notice). */
+    @Override
+    public void recheckAll() {
+        takers.wakeAll();
     }
 
     /** A job changed (state, progress output, or a stream chunk); ends a terminal job's life with its webhook. */
@@ -102,8 +114,9 @@ public final class JobEvents {
         stops.order(workerKey(endpoint, workerId), jobId);
     }
 
-    Signals<String>.Watch watchQueue(String endpoint) {
-        return queues.watch(endpoint);
+    /** The job-takes waiting for work, to which a new job is handed over. */
+    Handoffs takers() {
+        return takers;
     }
 
     Signals<String>.Watch watchJob(String jobId) {
@@ -120,7 +133,7 @@ public final class JobEvents {
 
     /** How many job-takes wait for work on the endpoint right now. */
     public int waitingTakers(String endpoint) {
-        return queues.watchers(endpoint);
+        return takers.waiting(endpoint);
     }
 
     /** How many status-sync, runsync and stream polls wait on the job right now. */
@@ -136,7 +149,7 @@ public final class JobEvents {
     /** Ends every long-poll now; called when the gateway stops. */
     public void shutDown() {
         stopping.set(true);
-        queues.signalAll();
+        takers.wakeAll();
         jobs.signalAll();
         stops.wakeAll();
     }

@@ -1,5 +1,6 @@
 package io.comfyfleet.gateway.jobs;
 
+import io.comfyfleet.core.job.Handoff;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobIds;
 import io.comfyfleet.core.job.JobNotFoundException;
@@ -7,6 +8,7 @@ import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.core.job.StreamChunk;
 import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.dispatch.Handoffs;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,23 +25,44 @@ public final class JobService {
     private final JobEvents events;
     private final WorkerRegistry workers;
     private final Clock clock;
+    /** RunPod answers a /stream poll with what is there; a long stream comes over several polls. */
+    private static final int MAX_CHUNKS_PER_STREAM_CALL = 1000;
+
     private final JobIds ids = new JobIds();
-    private final StreamCursors cursors;
 
     public JobService(JobStore store, JobEvents events, WorkerRegistry workers, Clock clock) {
         this.store = store;
         this.events = events;
         this.workers = workers;
         this.clock = clock;
-        this.cursors = new StreamCursors(store);
     }
 
-    /** Stores a new IN_QUEUE job (durably) and wakes a waiting worker. {@code sync} marks a runsync job. */
+    /**
+     * Stores a new IN_QUEUE job (durably: synced before this returns). When a worker waits in job-take, the
+     * same transaction claims for it and the claimed jobs are handed to its long-poll; otherwise a waiting
+     * job-take is woken to claim. {@code sync} marks a runsync job. Returns the job as queued.
+     */
     public Job submit(EndpointConfig endpoint, RunRequest request, boolean sync) {
-        Job job = store.enqueue(new NewJob(sync ? ids.nextSync() : ids.next(), endpoint.name(), request.inputJson(), request.webhook(),
-                request.s3ConfigJson(), request.policy(), endpoint.maxRetries(), clock.instant()));
-        events.queued(endpoint.name());
-        return job;
+        NewJob job = new NewJob(sync ? ids.nextSync() : ids.next(), endpoint.name(), request.inputJson(),
+                request.webhook(), request.s3ConfigJson(), request.policy(), endpoint.maxRetries(), clock.instant());
+        Handoffs.Waiter taker = events.takers().reserve(endpoint.name(), w -> !workers.isRetired(w));
+        if (taker == null) {
+            Job stored = store.enqueue(job);
+            events.queued(endpoint.name());
+            return stored;
+        }
+        Handoff handoff;
+        try {
+            handoff = store.enqueueAndClaim(job, taker.workerId(), taker.max(), job.createdAt().plus(taker.lease()));
+        } catch (RuntimeException e) {
+            taker.give(List.of()); // it looks at the store itself
+            throw e;
+        }
+        taker.give(handoff.claimed());
+        if (!handoff.queuedJobClaimed()) {
+            events.queued(endpoint.name());
+        }
+        return handoff.queued();
     }
 
     /**
@@ -51,6 +74,17 @@ public final class JobService {
         return store.find(jobId, clock.instant())
                 .filter(j -> j.endpoint().equals(endpoint))
                 .orElseThrow(() -> new JobNotFoundException(jobId));
+    }
+
+    /**
+     * Sets the job's TTL ({@code /status?ttl=}, as RunPod documents it): the job's whole lifespan from its
+     * submission, like {@code policy.ttl}, and returns the job as it is now.
+     *
+     * @throws JobNotFoundException when unknown, expired (also by this new TTL), deleted, or of another endpoint
+     */
+    public Job setTtl(String endpoint, String jobId, Duration ttl) {
+        status(endpoint, jobId);
+        return store.setTtl(jobId, ttl, clock.instant()).orElseThrow(() -> new JobNotFoundException(jobId));
     }
 
     /** The job once terminal, or as it is when {@code wait} runs out. */
@@ -69,8 +103,9 @@ public final class JobService {
     }
 
     /**
-     * The chunks streamed since the previous call; when there are none and the job is still running, holds
-     * up to {@code wait} for one.
+     * The chunks streamed since the previous call (by any client, through any gateway on the store: the read
+     * cursor is stored with the job, so a restart does not send chunks again); when there are none and the
+     * job is still running, holds up to {@code wait} for one.
      */
     public StreamBatch stream(String endpoint, String jobId, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
@@ -79,7 +114,7 @@ public final class JobService {
                 // read the state before draining: chunks are only added while IN_PROGRESS, so a terminal
                 // job read first has all its chunks in this drain
                 Job job = status(endpoint, jobId);
-                List<StreamChunk> chunks = cursors.drain(jobId);
+                List<StreamChunk> chunks = store.drainStream(jobId, MAX_CHUNKS_PER_STREAM_CALL);
                 long left = deadline - System.nanoTime();
                 if (!chunks.isEmpty() || job.state().isTerminal() || left <= 0 || events.isStopping()) {
                     return new StreamBatch(job, chunks);
@@ -114,10 +149,5 @@ public final class JobService {
 
     public Health health(String endpoint) {
         return new Health(store.counts(endpoint), workers.counts(endpoint));
-    }
-
-    /** Housekeeping: forgets stream positions of jobs that were deleted. */
-    void forgetDeletedStreams() {
-        cursors.forgetIf(id -> store.find(id, clock.instant()).isEmpty());
     }
 }

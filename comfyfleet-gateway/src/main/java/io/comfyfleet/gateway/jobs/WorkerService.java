@@ -38,31 +38,36 @@ public final class WorkerService {
 
     /**
      * Up to {@code max} queued jobs for the worker, leased to it; when none is queued, waits up to
-     * {@code hold} and takes the first one queued meanwhile. Empty when nothing came.
+     * {@code hold} and takes the first one queued meanwhile (usually handed over by {@code /run}, see
+     * {@link io.comfyfleet.gateway.dispatch.Handoffs}). Empty when nothing came.
      */
     public List<Job> take(String endpoint, String workerId, int max, boolean busy, Duration hold)
             throws InterruptedException {
         registry.askedForJobs(endpoint, workerId, busy);
         long deadline = System.nanoTime() + hold.toNanos();
-        try (var watch = events.watchQueue(endpoint)) {
+        try (var waiter = events.takers().enter(endpoint, workerId, max, lease)) {
             while (true) {
                 if (registry.isRetired(workerId)) {
                     // the autoscaler stopped this worker while its long-poll was parked: the connection may
                     // outlive the process, and a job claimed for it would wait out a whole lease
                     return List.of();
                 }
+                long seen = waiter.generation();
                 Instant now = clock.instant();
                 List<Job> jobs = store.claim(endpoint, workerId, max, now, now.plus(lease));
-                long left = deadline - System.nanoTime();
+                if (jobs.isEmpty()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || events.isStopping()) {
+                        return List.of();
+                    }
+                    // a new job is usually handed over here, claimed for this worker in the job's own commit
+                    jobs = waiter.await(seen, Duration.ofNanos(left));
+                }
                 if (!jobs.isEmpty()) {
                     registry.gaveJobs(endpoint, workerId, jobs.stream().map(Job::id).toList());
                     jobs.forEach(events::taken);
                     return jobs;
                 }
-                if (left <= 0 || events.isStopping()) {
-                    return List.of();
-                }
-                watch.await(Duration.ofNanos(left));
             }
         } finally {
             registry.stoppedAsking(endpoint, workerId);

@@ -55,6 +55,13 @@ public final class GatewayBenchmark {
             // warm-up: JIT, connection pool, SQLite page cache
             fixedRate(base, Math.min(rate, 200), 3, i -> post(base + "/run", "{\"input\":{\"warm\":" + i + "}}"));
             purge(base);
+            if (Boolean.getBoolean("bench.dispatchOnly")) {
+                // -Dbench.dispatchOnly=true: the dispatch figure alone, for profiling the submit-to-worker path
+                // the first 200 rounds warm the path up (one worker throughout: a second would compete)
+                long[] all = dispatch(base, 200 + Math.max(rate, 500));
+                report("dispatch (submit -> waiting worker has the job)", Arrays.copyOfRange(all, 200, all.length));
+                return;
+            }
             storeThroughput(dir.resolve("store-only.db"), 16, 5);
             throughput(base, 16, 5);
             purge(base);

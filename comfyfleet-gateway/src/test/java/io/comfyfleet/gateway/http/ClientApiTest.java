@@ -249,6 +249,27 @@ class ClientApiTest {
     }
 
     @Test
+    void statusWithTtlSetsTheJobsLifespanFromItsSubmission() {
+        String id = gw.run("{}");
+        Reply set = gw.client.get("/v2/ep1/status/" + id + "?ttl=20000");
+        assertThat(set.status()).isEqualTo(200);
+        assertThat(set.field("status")).isEqualTo("IN_QUEUE");
+        assertThat(gw.client.withKey(TestGateway.OTHER_CLIENT_KEY).get("/v2/ep2/status/" + id + "?ttl=20000")
+                .status()).as("another endpoint's job").isEqualTo(404);
+
+        gw.clock.advance(Duration.ofSeconds(19));
+        assertThat(gw.status(id).status()).isEqualTo(200);
+        gw.clock.advance(Duration.ofSeconds(2));
+        assertThat(gw.status(id).status()).as("20 s after submission").isEqualTo(404);
+
+        String other = gw.run("{}");
+        Reply tooShort = gw.client.post("/v2/ep1/status/" + other + "?ttl=5", null);
+        assertThat(tooShort.status()).isEqualTo(400);
+        assertThat(tooShort.field("error")).contains("?ttl must be from 10000 to 604800000, got 5");
+        assertThat(gw.client.get("/v2/ep1/status/" + other + "?ttl=soon").status()).isEqualTo(400);
+    }
+
+    @Test
     void unknownJobsAndJobsOfOtherEndpointsAre404() {
         String id = gw.run("{}");
         Reply unknown = gw.status("4f0c1c2e-0000-0000-0000-000000000000-u1");
