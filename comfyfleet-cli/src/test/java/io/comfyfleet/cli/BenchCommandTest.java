@@ -45,6 +45,7 @@ class BenchCommandTest {
                 """.formatted(CLIENT_KEY, WORKER_KEY), "bench test", dir);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger done = new AtomicInteger();
+        colours.clear();
         try (Gateway gateway = Gateway.start(config, Gateway.openStore(config.store()), Clock.systemUTC())) {
             String root = "http://127.0.0.1:" + gateway.port() + "/v2/ep";
             Thread worker = Thread.ofVirtual().start(() -> work(root, stop, done));
@@ -54,13 +55,21 @@ class BenchCommandTest {
             CommandLine cli = Main.commandLine();
             cli.setOut(new PrintWriter(out));
             int exit;
+            int[] directPrompts = new int[2];
             try (RunningEmulator comfy = ComfyEmulator.start(EmulatorConfig.builder().port(0)
-                    .baseDirectory(dir.resolve("comfy")).zeroTime().build())) {
+                    .baseDirectory(dir.resolve("comfy")).zeroTime().build());
+                 RunningEmulator comfy2 = ComfyEmulator.start(EmulatorConfig.builder().port(0)
+                         .baseDirectory(dir.resolve("comfy2")).zeroTime().build())) {
                 exit = cli.execute("bench", "--url", "http://127.0.0.1:" + gateway.port() + "/v2", "--endpoint", "ep",
                         "--key", CLIENT_KEY, "--clients", "2", "--jobs", "6", "--json", json.toString(),
                         "--markdown", markdown.toString(), "--direct-comfyui", comfy.baseUri().toString(),
-                        "--status-seconds", "1");
+                        "--direct-comfyui", comfy2.baseUri().toString(), "--vary", "1.color", "--status-seconds", "1");
+                directPrompts[0] = history(comfy.baseUri());
+                directPrompts[1] = history(comfy2.baseUri());
             }
+            // each of the 2 clients kept to its own ComfyUI: 3 prompts each, none answered from the cache
+            assertThat(directPrompts).containsExactly(3, 3);
+            assertThat(colours).as("every fleet job had its own colour").hasSize(6);
             stop.set(true);
             worker.join(Duration.ofSeconds(5));
 
@@ -88,6 +97,26 @@ class BenchCommandTest {
         }
     }
 
+    @Test
+    void aVaryThatNamesNoNumericInputIsRefusedWithWhatToChange() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute("bench", "--url", "http://127.0.0.1:1/v2", "--endpoint", "ep", "--vary", "2.filename_prefix");
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("no numeric input \"filename_prefix\" on node \"2\"");
+    }
+
+    private static int history(URI comfy) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            String body = http.send(HttpRequest.newBuilder(comfy.resolve("/history")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            return Json.MAPPER.readTree(body).size();
+        }
+    }
+
+    private static final java.util.Set<Long> colours = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /** Takes jobs and completes each with an empty worker-comfyui result, until told to stop. */
     private static void work(String root, AtomicBoolean stop, AtomicInteger done) {
         HttpClient http = HttpClient.newHttpClient();
@@ -98,7 +127,9 @@ class BenchCommandTest {
                 if (job.statusCode() != 200) {
                     continue;
                 }
-                String id = Json.MAPPER.readTree(job.body()).path("id").asString();
+                JsonNode taken = Json.MAPPER.readTree(job.body());
+                String id = taken.path("id").asString();
+                colours.add(taken.path("input").path("workflow").path("1").path("inputs").path("color").asLong());
                 HttpResponse<String> finished = http.send(HttpRequest.newBuilder(URI.create(root + "/job-done/w1/" + id))
                         .header("Authorization", WORKER_KEY)
                         .POST(HttpRequest.BodyPublishers.ofString("{\"output\":{\"images\":[],\"timings\":{\"execution_ms\":3}}}")).build(),

@@ -62,6 +62,11 @@ final class JobWait {
                                               Consumer<Progress> listeners) {
         JobWait wait = new JobWait(job, endpoint, timeout, listeners);
         wait.result.whenComplete((r, e) -> {
+            if (wait.ending) {
+                // the server ends the stream itself right after the result: cutting it here instead left the
+                // JDK client a pooled connection the server then closed, and the next POST failed unanswered
+                return;
+            }
             Flow.Subscription body = wait.stream;
             if (body != null) {
                 body.cancel(); // a cancelled or ended wait drops its connection
