@@ -142,7 +142,7 @@ class ExamplesTest {
                 .filter(e -> e.contains("comfyfleet-sdk") || e.contains("comfyfleet-example-java")
                         || e.replace(File.separatorChar, '/').contains("examples/java") || e.contains("jackson"))
                 .collect(Collectors.joining(File.pathSeparator));
-        assertThat(cp).contains("examples").contains("comfyfleet-sdk").contains("jackson-databind");
+        assertThat(cp).contains("example").contains("comfyfleet-sdk").contains("jackson-databind");
         return cp;
     }
 

@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
@@ -29,6 +31,27 @@ final class JobWait {
         t.setDaemon(true);
         return t;
     });
+
+    /**
+     * Timers of every wait (deadline, answer wait, pauses): one daemon thread that only hands work on. Cancelled
+     * timers are removed at once, so a finished wait is not kept (with its result) until its deadline.
+     */
+    private static final ScheduledThreadPoolExecutor TIMERS = timers();
+
+    private static ScheduledThreadPoolExecutor timers() {
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "comfyfleet-sdk-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timers.setRemoveOnCancelPolicy(true);
+        return timers;
+    }
+
+    /** Timers not yet due; a test checks that finished waits leave none behind. */
+    static int pendingTimers() {
+        return TIMERS.getQueue().size();
+    }
 
     private final JobHandle job;
     private final Endpoint endpoint;
@@ -76,7 +99,8 @@ final class JobWait {
                 current.cancel(true);
             }
         });
-        after(timeout.toMillis()).execute(wait::timedOut);
+        ScheduledFuture<?> deadline = after(timeout.toMillis(), wait::timedOut);
+        wait.result.whenComplete((r, e) -> deadline.cancel(false));
         if (endpoint.eventsMayWork()) {
             wait.follow();
         } else {
@@ -85,8 +109,9 @@ final class JobWait {
         return wait.result;
     }
 
-    private static Executor after(long millis) {
-        return CompletableFuture.delayedExecutor(Math.max(0, millis), TimeUnit.MILLISECONDS);
+    /** Runs {@code task} after {@code millis} on the common pool (the timer thread only hands it on). */
+    private static ScheduledFuture<?> after(long millis, Runnable task) {
+        return TIMERS.schedule(() -> ForkJoinPool.commonPool().execute(task), Math.max(0, millis), TimeUnit.MILLISECONDS);
     }
 
     // ---- live events
@@ -115,20 +140,23 @@ final class JobWait {
         });
         inFlight = exchange;
         Duration answerWait = endpoint.client().requestTimeout();
-        after(answerWait.toMillis()).execute(() -> {
+        ScheduledFuture<?> noAnswer = after(answerWait.toMillis(), () -> {
             if (!answered.isDone() && inFlight == exchange) {
                 exchange.cancel(true);
                 fail(new ComfyFleetException(Transport.describe(request) + " got no answer within " + answerWait,
                         id, 0, null, null));
             }
         });
+        answered.whenComplete((code, e) -> noAnswer.cancel(false));
         exchange.whenComplete((response, error) -> {
+            boolean began = answered.isDone();
+            answered.complete(0); // a failure before any answer must still free the answer-wait timer
             if (over()) {
                 return;
             }
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                if (answered.isDone()) {
+                if (began) {
                     resume(); // the stream broke after it began: pick it up where it was
                 } else {
                     fail(Transport.failure(request, cause, id));
@@ -149,7 +177,7 @@ final class JobWait {
             timedOut();
             return;
         }
-        after(pauseMillis()).execute(this::follow);
+        after(pauseMillis(), this::follow);
     }
 
     /** A 404 means either "no such job" or "no such route" (RunPod): {@code /status} tells which. */
@@ -270,7 +298,7 @@ final class JobWait {
         if (System.nanoTime() >= deadline) {
             timedOut();
         } else {
-            after(pauseMillis()).execute(this::poll);
+            after(pauseMillis(), this::poll);
         }
     }
 

@@ -112,6 +112,8 @@ class AsyncRetryS3Test {
             assertThat(results.get(i).get().id()).isEqualTo(handles.get(i).id());
         }
         assertThat(seen).allSatisfy(p -> assertThat(p.step()).isEqualTo(10));
+        // the 60 s deadlines of the finished waits were dropped with them, not kept (with their results) until due
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> JobWait.pendingTimers() == 0);
         two.shutdownNow();
     }
 
