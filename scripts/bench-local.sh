@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Starts a local fleet on 127.0.0.1 -- one gateway (SQLite), W workers each attached to its own ComfyUI emulator
 # in zero-time mode, and one more idle emulator for the direct baseline -- runs `comfyfleet bench` against it,
-# prints `uptime`, and stops everything it started.
+# then (when `wrk` is installed) measures GET /status with wrk from outside the JVMs, prints `uptime`, and stops
+# everything it started.
 #
-# Usage: [WARMUP=100] scripts/bench-local.sh [workers=2] [clients=20] [jobs=400] [status-seconds=5]
+# Usage: [WARMUP=100] [SLOW_MS=0] [LEAN=0] [DIRECT=one] scripts/bench-local.sh [workers=2] [clients=20] [jobs=400] [status-seconds=5]
+#   SLOW_MS=N   the workflow takes the emulator ~N ms (EmptyImage -> SlowProgress of 10 steps -> SaveImage,
+#               with EmptyImage's colour varied per job so no job is a cache hit) instead of the zero-time
+#               EmptyImage -> SaveImage
+#   LEAN=1      workers and emulators run with small JVMs (-Xmx128m, serial GC, C1 only) so 40 of them fit
+#   DIRECT=workers  the direct-ComfyUI baseline uses the workers' own emulators (idle by then), one per client,
+#               instead of the one extra emulator (where 20 clients would queue behind each other)
+# The aim "fleet overhead at 20 concurrent clients" measured fairly (no client ever waits for a free worker):
+#   WARMUP=40 SLOW_MS=1000 LEAN=1 DIRECT=workers scripts/bench-local.sh 20 20 200 5
 # Needs the shaded jar: ./mvnw -B -o -pl comfyfleet-cli -am package -DskipTests
-# Writes bench.json / bench.md and the processes' logs into $OUT (default: target/bench-local).
+# Writes bench.json / bench.md, workflow.json, wrk-status.txt and the processes' logs into $OUT
+# (default: target/bench-local).
 set -euo pipefail
 
 WORKERS=${1:-2}
@@ -13,6 +23,9 @@ CLIENTS=${2:-20}
 JOBS=${3:-400}
 STATUS_SECONDS=${4:-5}
 WARMUP=${WARMUP:-100}
+SLOW_MS=${SLOW_MS:-0}
+LEAN=${LEAN:-0}
+DIRECT=${DIRECT:-one}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=${JAR:-$ROOT/comfyfleet-cli/target/comfyfleet.jar}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
@@ -28,13 +41,17 @@ PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-run() { # run NAME ARGS...: start the jar in the background, log to $OUT/NAME.log
+JVM_SMALL=()
+[ "$LEAN" = 1 ] && JVM_SMALL=(-Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1)
+run() { # run NAME [JVM flags --] ARGS...: start the jar in the background, log to $OUT/NAME.log
   local name=$1; shift
-  "$JAVA" --enable-native-access=ALL-UNNAMED -jar "$JAR" "$@" >"$OUT/$name.log" 2>&1 &
+  local flags=()
+  if [ "${1:-}" = lean ]; then shift; flags=("${JVM_SMALL[@]}"); fi
+  "$JAVA" --enable-native-access=ALL-UNNAMED "${flags[@]}" -jar "$JAR" "$@" >"$OUT/$name.log" 2>&1 &
   PIDS+=($!)
 }
-wait_http() { # wait_http URL: until it answers at all (any status), up to 60 s
-  for _ in $(seq 1 600); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
+wait_http() { # wait_http URL: until it answers at all (any status), up to 300 s (40 JVMs start slowly on 2 cores)
+  for _ in $(seq 1 3000); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
   echo "$1 did not answer; see $OUT/*.log" >&2; exit 1
 }
 
@@ -48,17 +65,59 @@ YAML
 run gateway gateway --config "$OUT/gateway.yaml"
 for i in $(seq 0 "$WORKERS"); do  # emulator 0 is the baseline's, 1..W belong to the workers
   port=$((BASE_PORT + 108 + i))
-  run "emulator-$i" emulator --listen 127.0.0.1 --port "$port" --zero-time --base-directory "$OUT/comfy-$i"
+  run "emulator-$i" lean emulator --listen 127.0.0.1 --port "$port" --zero-time --base-directory "$OUT/comfy-$i"
 done
 wait_http "http://127.0.0.1:$GATEWAY_PORT/v2/bench/health"
 for i in $(seq 0 "$WORKERS"); do wait_http "http://127.0.0.1:$((BASE_PORT + 108 + i))/system_stats"; done
 for i in $(seq 1 "$WORKERS"); do
-  run "worker-$i" worker --gateway-url "http://127.0.0.1:$GATEWAY_PORT" --endpoint bench --worker-id "w$i" \
+  run "worker-$i" lean worker --gateway-url "http://127.0.0.1:$GATEWAY_PORT" --endpoint bench --worker-id "w$i" \
     --worker-key "$WORKER_KEY" --comfyui-url "http://127.0.0.1:$((BASE_PORT + 108 + i))" --work-dir "$OUT/worker-$i"
 done
+
+# every worker idle (it asks the gateway for work) before the clock starts
+for _ in $(seq 1 3000); do
+  idle=$(curl -s -H "Authorization: Bearer $CLIENT_KEY" "http://127.0.0.1:$GATEWAY_PORT/v2/bench/health" \
+    | sed -n 's/.*"idle":\([0-9]*\).*/\1/p')
+  [ "${idle:-0}" -ge "$WORKERS" ] && break; sleep 0.1
+done
+
+WORKFLOW_ARGS=()
+if [ "$SLOW_MS" -gt 0 ]; then
+  cat >"$OUT/workflow.json" <<JSON
+{"1": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 64, "batch_size": 1, "color": 0}},
+ "2": {"class_type": "SlowProgress", "inputs": {"image": ["1", 0], "steps": 10, "delay_ms": $((SLOW_MS / 10)), "fail_at": -1}},
+ "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "bench"}}}
+JSON
+  # a distinct colour per job: ComfyUI (and the emulator) answer a repeated identical prompt from cache at once
+  WORKFLOW_ARGS=(--workflow "$OUT/workflow.json" --vary 1.color)
+fi
+DIRECT_ARGS=(--direct-comfyui "http://127.0.0.1:$((BASE_PORT + 108))")
+if [ "$DIRECT" = workers ]; then
+  DIRECT_ARGS=(); for i in $(seq 1 "$WORKERS"); do DIRECT_ARGS+=(--direct-comfyui "http://127.0.0.1:$((BASE_PORT + 108 + i))"); done
+fi
 
 echo "== uptime before"; uptime
 "$JAVA" --enable-native-access=ALL-UNNAMED -jar "$JAR" bench --url "http://127.0.0.1:$GATEWAY_PORT/v2" \
   --endpoint bench --key "$CLIENT_KEY" --clients "$CLIENTS" --jobs "$JOBS" --warmup "$WARMUP" --status-seconds "$STATUS_SECONDS" \
-  --direct-comfyui "http://127.0.0.1:$((BASE_PORT + 108))" --json "$OUT/bench.json" --markdown "$OUT/bench.md"
-echo "== uptime after"; uptime
+  "${WORKFLOW_ARGS[@]}" "${DIRECT_ARGS[@]}" --json "$OUT/bench.json" --markdown "$OUT/bench.md" \
+  || echo "== bench: not every job completed (see above)"
+echo "== uptime after the bench"; uptime
+
+# /status from outside the JVMs: wrk's C event loop costs far less CPU per request than a JDK HttpClient, so on a
+# shared machine it shows what the gateway answers rather than what the load generator can send
+if [ "$STATUS_SECONDS" -gt 0 ] && command -v wrk >/dev/null; then
+  id=$(curl -s -X POST -H "Authorization: Bearer $CLIENT_KEY" -H 'Content-Type: application/json' \
+    -d '{"input":{"workflow":{"1":{"class_type":"EmptyImage","inputs":{"width":64,"height":64,"batch_size":1,"color":0}},"2":{"class_type":"SaveImage","inputs":{"images":["1",0],"filename_prefix":"status"}}}}}' \
+    "http://127.0.0.1:$GATEWAY_PORT/v2/bench/run" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')
+  for _ in $(seq 1 300); do
+    curl -s -H "Authorization: Bearer $CLIENT_KEY" "http://127.0.0.1:$GATEWAY_PORT/v2/bench/status/$id" | grep -q COMPLETED && break
+    sleep 0.1
+  done
+  echo "== /status with wrk: $CLIENTS connections, 2 threads, 2 s warm-up then $STATUS_SECONDS s"
+  wrk -t2 -c"$CLIENTS" -d2s -H "Authorization: Bearer $CLIENT_KEY" "http://127.0.0.1:$GATEWAY_PORT/v2/bench/status/$id" >/dev/null
+  wrk -t2 -c"$CLIENTS" -d"${STATUS_SECONDS}s" --latency -H "Authorization: Bearer $CLIENT_KEY" \
+    "http://127.0.0.1:$GATEWAY_PORT/v2/bench/status/$id" | tee "$OUT/wrk-status.txt"
+  echo "== uptime after wrk"; uptime
+elif [ "$STATUS_SECONDS" -gt 0 ]; then
+  echo "(install wrk, e.g. apt-get install wrk, for a /status figure measured outside the JVM)"
+fi

@@ -52,6 +52,9 @@ final class BenchCommand implements Callable<Integer> {
     Double rate;
     @Option(names = "--job-timeout", defaultValue = "600", description = "Seconds to wait for one job (default ${DEFAULT-VALUE})")
     long jobTimeoutS;
+    @Option(names = "--vary", paramLabel = "NODE.INPUT", description = "Give this numeric input (a seed, a colour) a"
+            + " different value in every job, so ComfyUI's cache never answers a repeated prompt at once (e.g. 1.color)")
+    String vary;
     @Option(names = "--json", defaultValue = "bench.json", description = "JSON report file (default ${DEFAULT-VALUE})")
     Path jsonFile;
     @Option(names = "--markdown", defaultValue = "bench.md", description = "Markdown report file (default ${DEFAULT-VALUE})")
@@ -61,8 +64,9 @@ final class BenchCommand implements Callable<Integer> {
             + " (default ${DEFAULT-VALUE})")
     int warmup;
     @Option(names = "--direct-comfyui", description = "Also run the same jobs straight against this ComfyUI"
-            + " (e.g. http://127.0.0.1:8188) with the same clients, as a baseline")
-    URI directComfyUrl;
+            + " (e.g. http://127.0.0.1:8188) with the same clients, as a baseline; repeat it for several ComfyUIs"
+            + " (each client keeps to one, round robin)")
+    List<URI> directComfyUrls = new java.util.ArrayList<>();
     @Option(names = "--status-seconds", defaultValue = "5", description = "Then hammer /status of a finished job"
             + " with the same number of clients for this long, 0 to skip (default ${DEFAULT-VALUE})")
     long statusSeconds;
@@ -79,7 +83,13 @@ final class BenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--clients and --jobs must be at least 1, --rate above 0, --status-seconds and --warmup not negative");
         }
-        Workflow workflow = workflowFile == null ? Workflow.parse(TINY_WORKFLOW) : Workflow.read(workflowFile);
+        Workflow given = workflowFile == null ? Workflow.parse(TINY_WORKFLOW) : Workflow.read(workflowFile);
+        VariedWorkflow workflow;
+        try {
+            workflow = new VariedWorkflow(given, vary);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         clientKey = key != null ? key : System.getenv("COMFYFLEET_CLIENT_KEY");
         Endpoint ep = ComfyFleetClient.builder().baseUrl(url).apiKey(clientKey).build().endpoint(endpoint);
 
@@ -89,14 +99,14 @@ final class BenchCommand implements Callable<Integer> {
         }
         ClosedLoop.Outcome fleet = ClosedLoop.run(clients, jobs, rate, () -> runOne(ep, workflow));
         BenchReport baseline = null;
-        if (directComfyUrl != null) {
-            DirectComfyJob direct = new DirectComfyJob(directComfyUrl, workflow.json(), Duration.ofSeconds(jobTimeoutS),
+        if (!directComfyUrls.isEmpty()) {
+            DirectComfyJob direct = new DirectComfyJob(directComfyUrls, workflow, Duration.ofSeconds(jobTimeoutS),
                     spec.commandLine().getErr());
             if (warmup > 0) {
                 ClosedLoop.run(clients, warmup, null, direct);
             }
             ClosedLoop.Outcome d = ClosedLoop.run(clients, jobs, rate, direct);
-            baseline = new BenchReport(d.samples(), d.wallMs(), Map.of("url", directComfyUrl));
+            baseline = new BenchReport(d.samples(), d.wallMs(), Map.of("url", directLabel()));
         }
         StatusLoad.Result status = null;
         if (statusSeconds > 0 && lastCompleted != null) {
@@ -110,9 +120,12 @@ final class BenchCommand implements Callable<Integer> {
         settings.put("clients", clients);
         settings.put("warm-up jobs (not counted)", warmup);
         settings.put("workflow", workflowFile == null ? "EmptyImage -> SaveImage" : workflowFile.toString());
+        if (vary != null) {
+            settings.put("varied per job", vary);
+        }
         settings.put("arrivals", rate == null ? "closed loop" : rate + "/s");
-        if (directComfyUrl != null) {
-            settings.put("direct ComfyUI", directComfyUrl);
+        if (!directComfyUrls.isEmpty()) {
+            settings.put("direct ComfyUI", directLabel());
         }
         BenchReport report = new BenchReport(fleet.samples(), wallMs, settings, baseline, status);
         Files.writeString(jsonFile, io.comfyfleet.comfy.Json.MAPPER.writerWithDefaultPrettyPrinter()
@@ -125,10 +138,16 @@ final class BenchCommand implements Callable<Integer> {
         return report.completed() == jobs && (baseline == null || baseline.completed() == jobs) ? 0 : 1;
     }
 
-    private BenchReport.Sample runOne(Endpoint ep, Workflow workflow) {
+    private String directLabel() {
+        return directComfyUrls.size() == 1 ? directComfyUrls.get(0).toString()
+                : directComfyUrls.size() + " ComfyUIs, " + directComfyUrls.get(0) + " ...";
+    }
+
+    private BenchReport.Sample runOne(Endpoint ep, VariedWorkflow workflow) {
+        Workflow job = workflow.next();
         long submitted = System.nanoTime();
         try {
-            JobResult result = ep.run(workflow, List.of(), RunOptions.defaults()).await(Duration.ofSeconds(jobTimeoutS));
+            JobResult result = ep.run(job, List.of(), RunOptions.defaults()).await(Duration.ofSeconds(jobTimeoutS));
             long endToEnd = (System.nanoTime() - submitted) / 1_000_000;
             lastCompleted = result.id();
             // the worker reports ComfyUI's own time (execution_start to execution_success in its history)

@@ -45,6 +45,7 @@ class BenchCommandTest {
                 """.formatted(CLIENT_KEY, WORKER_KEY), "bench test", dir);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger done = new AtomicInteger();
+        colours.clear();
         try (Gateway gateway = Gateway.start(config, Gateway.openStore(config.store()), Clock.systemUTC())) {
             String root = "http://127.0.0.1:" + gateway.port() + "/v2/ep";
             Thread worker = Thread.ofVirtual().start(() -> work(root, stop, done));
@@ -54,13 +55,21 @@ class BenchCommandTest {
             CommandLine cli = Main.commandLine();
             cli.setOut(new PrintWriter(out));
             int exit;
+            int[] directPrompts = new int[2];
             try (RunningEmulator comfy = ComfyEmulator.start(EmulatorConfig.builder().port(0)
-                    .baseDirectory(dir.resolve("comfy")).zeroTime().build())) {
+                    .baseDirectory(dir.resolve("comfy")).zeroTime().build());
+                 RunningEmulator comfy2 = ComfyEmulator.start(EmulatorConfig.builder().port(0)
+                         .baseDirectory(dir.resolve("comfy2")).zeroTime().build())) {
                 exit = cli.execute("bench", "--url", "http://127.0.0.1:" + gateway.port() + "/v2", "--endpoint", "ep",
                         "--key", CLIENT_KEY, "--clients", "2", "--jobs", "6", "--json", json.toString(),
                         "--markdown", markdown.toString(), "--direct-comfyui", comfy.baseUri().toString(),
-                        "--status-seconds", "1");
+                        "--direct-comfyui", comfy2.baseUri().toString(), "--vary", "1.color", "--status-seconds", "1");
+                directPrompts[0] = history(comfy.baseUri());
+                directPrompts[1] = history(comfy2.baseUri());
             }
+            // the 6 baseline jobs went to the two ComfyUIs (how many each depends on which client was faster)
+            assertThat(directPrompts[0] + directPrompts[1]).isEqualTo(6);
+            assertThat(colours).as("every fleet job had its own colour").hasSize(6);
             stop.set(true);
             worker.join(Duration.ofSeconds(5));
 
@@ -88,6 +97,51 @@ class BenchCommandTest {
         }
     }
 
+    @Test
+    void eachDirectClientKeepsToOneComfyUi() throws Exception {
+        try (RunningEmulator a = ComfyEmulator.start(EmulatorConfig.builder().port(0)
+                .baseDirectory(dir.resolve("a")).zeroTime().build());
+             RunningEmulator b = ComfyEmulator.start(EmulatorConfig.builder().port(0)
+                     .baseDirectory(dir.resolve("b")).zeroTime().build())) {
+            VariedWorkflow workflow = new VariedWorkflow(io.comfyfleet.sdk.Workflow.parse(BenchCommand.TINY_WORKFLOW), "1.color");
+            DirectComfyJob direct = new DirectComfyJob(java.util.List.of(a.baseUri(), b.baseUri()), workflow,
+                    Duration.ofSeconds(30), new PrintWriter(new StringWriter()));
+            java.util.List<BenchReport.Sample> samples = new java.util.concurrent.CopyOnWriteArrayList<>();
+            // the first client thread runs three jobs, then a second thread one: they are given different ComfyUIs
+            Thread first = Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 3; i++) {
+                    samples.add(direct.get());
+                }
+            });
+            first.join();
+            Thread second = Thread.ofPlatform().start(() -> samples.add(direct.get()));
+            second.join();
+
+            assertThat(samples).extracting(BenchReport.Sample::outcome).containsOnly("COMPLETED").hasSize(4);
+            assertThat(new int[] {history(a.baseUri()), history(b.baseUri())}).containsExactly(3, 1);
+        }
+    }
+
+    @Test
+    void aVaryThatNamesNoNumericInputIsRefusedWithWhatToChange() {
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute("bench", "--url", "http://127.0.0.1:1/v2", "--endpoint", "ep", "--vary", "2.filename_prefix");
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("no numeric input \"filename_prefix\" on node \"2\"");
+    }
+
+    private static int history(URI comfy) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            String body = http.send(HttpRequest.newBuilder(comfy.resolve("/history")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            return Json.MAPPER.readTree(body).size();
+        }
+    }
+
+    private static final java.util.Set<Long> colours = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /** Takes jobs and completes each with an empty worker-comfyui result, until told to stop. */
     private static void work(String root, AtomicBoolean stop, AtomicInteger done) {
         HttpClient http = HttpClient.newHttpClient();
@@ -98,7 +152,9 @@ class BenchCommandTest {
                 if (job.statusCode() != 200) {
                     continue;
                 }
-                String id = Json.MAPPER.readTree(job.body()).path("id").asString();
+                JsonNode taken = Json.MAPPER.readTree(job.body());
+                String id = taken.path("id").asString();
+                colours.add(taken.path("input").path("workflow").path("1").path("inputs").path("color").asLong());
                 HttpResponse<String> finished = http.send(HttpRequest.newBuilder(URI.create(root + "/job-done/w1/" + id))
                         .header("Authorization", WORKER_KEY)
                         .POST(HttpRequest.BodyPublishers.ofString("{\"output\":{\"images\":[],\"timings\":{\"execution_ms\":3}}}")).build(),

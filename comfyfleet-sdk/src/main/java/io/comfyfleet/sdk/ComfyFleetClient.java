@@ -26,7 +26,7 @@ public final class ComfyFleetClient {
     private final boolean useEvents;
 
     private ComfyFleetClient(Builder b) {
-        this.transport = new Transport(b.baseUrl, b.apiKey, b.connectTimeout, b.requestTimeout);
+        this.transport = new Transport(b.baseUrl, b.apiKey, b.connectTimeout, b.requestTimeout, b.executor);
         this.requestTimeout = b.requestTimeout;
         this.pollInterval = b.pollInterval;
         this.useEvents = b.useEvents;
@@ -68,6 +68,7 @@ public final class ComfyFleetClient {
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Duration pollInterval = Duration.ofSeconds(1);
         private boolean useEvents = true;
+        private java.util.concurrent.Executor executor;
 
         private Builder() {}
 
@@ -113,6 +114,16 @@ public final class ComfyFleetClient {
         /** Whether to follow a job's live events where the server has them (default true). */
         public Builder useEvents(boolean use) {
             this.useEvents = use;
+            return this;
+        }
+
+        /**
+         * The threads that run the HTTP client's work: reading answers and live events, and calling progress
+         * listeners and async continuations (default: the JDK HTTP client's own pool). Waiting jobs hold none
+         * of them, so a small pool follows many jobs.
+         */
+        public Builder executor(java.util.concurrent.Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
             return this;
         }
 

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -43,6 +44,17 @@ public final class Endpoint {
     public JobHandle run(Workflow workflow, List<InputImage> images, RunOptions options) {
         var answer = client.transport().post(path("/run"), body(workflow, images, options), null);
         return new JobHandle(this, requireId(answer.path("id").asString(null)));
+    }
+
+    /**
+     * {@link #run(Workflow, List, RunOptions)} without blocking: the future fails with the same exceptions.
+     * Chain {@link JobHandle#awaitAsync} to follow the job without holding a thread:
+     * {@code ep.runAsync(wf, images, options).thenCompose(job -> job.awaitAsync(timeout))}.
+     */
+    public CompletableFuture<JobHandle> runAsync(Workflow workflow, List<InputImage> images, RunOptions options) {
+        ObjectNode body = body(workflow, images, options);
+        return client.transport().postAsync(path("/run"), body, null)
+                .thenApply(answer -> new JobHandle(this, requireId(answer.path("id").asString(null))));
     }
 
     /** {@link #run(Workflow, List, RunOptions)} without images and with default options. */

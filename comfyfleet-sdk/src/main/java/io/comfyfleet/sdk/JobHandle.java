@@ -3,16 +3,15 @@ package io.comfyfleet.sdk;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
+import java.util.concurrent.ExecutionException;
 
 /**
- * A submitted job: look at it, wait for its result while hearing about its progress, or cancel it.
+ * A submitted job: look at it, wait for its result while hearing about its progress, cancel or retry it.
  * Waiting follows the job's live events ({@code /events/{id}}, a ComfyFleet extension) and falls back to
- * polling {@code /status} where that route does not exist (RunPod). Safe to share; {@link #await} may be
- * called again after it timed out.
+ * polling {@code /status} where that route does not exist (RunPod); {@link #awaitAsync} does the same without
+ * holding a thread. Safe to share; {@link #await} may be called again after it timed out.
  */
 public final class JobHandle {
     private final Endpoint endpoint;
@@ -29,7 +28,10 @@ public final class JobHandle {
         return id;
     }
 
-    /** Calls {@code listener} with each progress update seen by {@link #await}; returns this handle. */
+    /**
+     * Calls {@code listener} with each progress update seen by {@link #await} or {@link #awaitAsync} (on the
+     * HTTP client's threads); returns this handle.
+     */
     public JobHandle onProgress(ProgressListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
         return this;
@@ -55,6 +57,24 @@ public final class JobHandle {
     }
 
     /**
+     * Puts a FAILED or TIMED_OUT job back in the queue under the same id ({@code POST /retry/{id}}); its
+     * previous output is dropped. {@link #await} then waits for the new run.
+     *
+     * @return the job's status after the retry (IN_QUEUE)
+     * @throws RequestRejectedException when the job is not FAILED or TIMED_OUT
+     * @throws NotFoundException        when the job does not exist (any more)
+     */
+    public JobStatus retry() {
+        return JobStatus.parse(endpoint.transport().post(endpoint.path("/retry/" + Endpoint.enc(id)), null, id), id);
+    }
+
+    /** {@link #status()} without blocking; the future fails with the same exceptions. */
+    public CompletableFuture<JobStatus> statusAsync() {
+        return endpoint.transport().getAsync(endpoint.path("/status/" + Endpoint.enc(id)), id)
+                .thenApply(node -> JobStatus.parse(node, id));
+    }
+
+    /**
      * Waits up to {@code timeout} for the job to end.
      *
      * @return the result of a COMPLETED job
@@ -62,125 +82,38 @@ public final class JobHandle {
      * @throws JobCancelledException  when it was CANCELLED
      * @throws JobTimedOutException   when the server timed it out, or {@code timeout} passed first (it goes on)
      * @throws NotFoundException      when the job does not exist (any more)
-     * @throws ComfyFleetException    when the server cannot be reached
+     * @throws ComfyFleetException    when the server cannot be reached, or the calling thread is interrupted
      */
     public JobResult await(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        if (endpoint.eventsMayWork()) {
-            try {
-                return awaitEvents(deadline, timeout);
-            } catch (EventStream.Absent absent) {
-                endpoint.eventsAbsent();
-            }
-        }
-        return awaitPolling(deadline, timeout);
-    }
-
-    private JobResult awaitEvents(long deadline, Duration timeout) throws EventStream.Absent {
-        String lastId = null;
-        JobState lastState = null;
-        JsonNode preview = null;
-        while (true) {
-            EventStream stream;
-            try {
-                stream = EventStream.open(endpoint.transport(), endpoint.path("/events/" + Endpoint.enc(id)), lastId, id,
-                        endpoint.client().requestTimeout());
-            } catch (EventStream.Absent absent) {
-                // a 404 means either "no such job" or "no such route": /status tells which
-                status();
-                throw absent;
-            }
-            try (stream) {
-                while (true) {
-                    EventStream.Event event = stream.next(deadline);
-                    if (event == null) {
-                        break;
-                    }
-                    lastId = event.id() == null ? lastId : event.id();
-                    JsonNode data = parse(event.data());
-                    switch (event.type()) {
-                        case "status":
-                            lastState = JobState.parse(data.path("status").asString(null), id);
-                            break;
-                        case "preview":
-                            // a frame comes just before the progress event it belongs to
-                            preview = data.get("preview");
-                            break;
-                        case "progress":
-                            if (preview != null && data.isObject()) {
-                                ((ObjectNode) data).set("preview", preview);
-                                preview = null;
-                            }
-                            tell(Progress.parse(data));
-                            break;
-                        case "result":
-                            return finish(JobStatus.parse(data, id));
-                        default:
-                            break; // event types added later are ignored
-                    }
-                }
-                if (!stream.ended() || System.nanoTime() >= deadline) {
-                    throw waitedTooLong(timeout, lastState == null ? status().state() : lastState);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ComfyFleetException("interrupted while waiting for job " + id, id, 0, null, e);
-            }
-            // the connection ended without a result (a proxy cut it, the gateway restarted): resume after
-            // lastId, after a pause so a server that keeps ending streams at once is not called in a hot loop
-            pause(deadline);
-        }
-    }
-
-    private JobResult awaitPolling(long deadline, Duration timeout) {
-        JsonNode lastProgress = null;
-        while (true) {
-            JobStatus status = status();
-            if (status.state().isTerminal()) {
-                return finish(status);
-            }
-            if (status.state() == JobState.IN_PROGRESS && status.output() != null
-                    && !status.output().equals(lastProgress)) {
-                lastProgress = status.output();
-                status.progress().ifPresent(this::tell);
-            }
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw waitedTooLong(timeout, status.state());
-            }
-            pause(deadline);
-        }
-    }
-
-    /** Waits one poll interval, or less when the deadline comes first. */
-    private void pause(long deadline) {
-        long leftMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+        CompletableFuture<JobResult> wait = awaitAsync(timeout);
         try {
-            Thread.sleep(Math.max(1, Math.min(endpoint.client().pollInterval().toMillis(), leftMs)));
+            return wait.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException) {
+                throw (RuntimeException) e.getCause();
+            }
+            throw new ComfyFleetException("waiting for job " + id + " failed: " + e.getCause(), id, 0, null, e.getCause());
         } catch (InterruptedException e) {
+            wait.cancel(true);
             Thread.currentThread().interrupt();
             throw new ComfyFleetException("interrupted while waiting for job " + id, id, 0, null, e);
         }
+    }
+
+    /**
+     * {@link #await} without blocking a thread while the job runs: the future completes with the result, or
+     * fails with the exception {@code await} would throw. Progress listeners are then called on the HTTP
+     * client's threads. Cancelling the future stops following the job (the job itself goes on).
+     */
+    public CompletableFuture<JobResult> awaitAsync(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        return JobWait.start(this, endpoint, timeout, this::tell);
     }
 
     private void tell(Progress progress) {
         for (ProgressListener l : listeners) {
             l.onProgress(progress);
         }
-    }
-
-    private JsonNode parse(String data) {
-        try {
-            return Transport.JSON.readTree(data);
-        } catch (JacksonException e) {
-            throw new ComfyFleetException("the event stream of job " + id + " sent data that is not JSON: "
-                    + Transport.abbreviate(data), id, 200, data, e);
-        }
-    }
-
-    private JobTimedOutException waitedTooLong(Duration timeout, JobState state) {
-        return new JobTimedOutException("job " + id + " did not finish within " + timeout + "; it is " + state
-                + " and goes on (await again, or cancel it)", id, state, null);
     }
 
     /** The result of a terminal status, or its typed exception. */

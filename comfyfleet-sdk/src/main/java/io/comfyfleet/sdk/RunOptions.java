@@ -7,8 +7,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Per-job settings of a run: RunPod's {@code webhook} and {@code policy} (execution timeout, TTL, low priority),
- * and ComfyFleet's {@code preview} (progress updates carry preview frames). Immutable; start from
+ * Per-job settings of a run: RunPod's {@code webhook}, {@code policy} (execution timeout, TTL, low priority) and
+ * {@code s3Config}, and ComfyFleet's {@code preview} (progress updates carry preview frames). Immutable; start from
  * {@link #defaults()}.
  */
 public final class RunOptions {
@@ -18,51 +18,59 @@ public final class RunOptions {
     private final Boolean lowPriority;
     private final boolean preview;
     private final Map<String, JsonNode> extraInput;
+    private final S3Config s3Config;
 
     private RunOptions(String webhook, Duration executionTimeout, Duration ttl, Boolean lowPriority, boolean preview,
-                       Map<String, JsonNode> extraInput) {
+                       Map<String, JsonNode> extraInput, S3Config s3Config) {
         this.webhook = webhook;
         this.executionTimeout = executionTimeout;
         this.ttl = ttl;
         this.lowPriority = lowPriority;
         this.preview = preview;
         this.extraInput = Map.copyOf(extraInput);
+        this.s3Config = s3Config;
     }
 
     /** No webhook, the endpoint's default policy, no previews. */
     public static RunOptions defaults() {
-        return new RunOptions(null, null, null, null, false, Map.of());
+        return new RunOptions(null, null, null, null, false, Map.of(), null);
     }
 
     /** The URL the server POSTs the result to when the job ends. */
     public RunOptions webhook(String url) {
-        return new RunOptions(url, executionTimeout, ttl, lowPriority, preview, extraInput);
+        return new RunOptions(url, executionTimeout, ttl, lowPriority, preview, extraInput, s3Config);
     }
 
     /** The longest the job may run once started (RunPod: 5 s to 7 days). */
     public RunOptions executionTimeout(Duration timeout) {
-        return new RunOptions(webhook, timeout, ttl, lowPriority, preview, extraInput);
+        return new RunOptions(webhook, timeout, ttl, lowPriority, preview, extraInput, s3Config);
     }
 
     /** How long the job may exist from submission, queued time included (RunPod: 10 s to 7 days). */
     public RunOptions ttl(Duration ttl) {
-        return new RunOptions(webhook, executionTimeout, ttl, lowPriority, preview, extraInput);
+        return new RunOptions(webhook, executionTimeout, ttl, lowPriority, preview, extraInput, s3Config);
     }
 
     public RunOptions lowPriority(boolean low) {
-        return new RunOptions(webhook, executionTimeout, ttl, low, preview, extraInput);
+        return new RunOptions(webhook, executionTimeout, ttl, low, preview, extraInput, s3Config);
     }
 
     /** Ask ComfyFleet workers for preview frames with the progress updates. */
     public RunOptions preview(boolean preview) {
-        return new RunOptions(webhook, executionTimeout, ttl, lowPriority, preview, extraInput);
+        return new RunOptions(webhook, executionTimeout, ttl, lowPriority, preview, extraInput, s3Config);
     }
 
     /** An extra field of {@code input} for workers that read more than the workflow and images. */
     public RunOptions input(String field, JsonNode value) {
         Map<String, JsonNode> extra = new LinkedHashMap<>(extraInput);
         extra.put(field, value);
-        return new RunOptions(webhook, executionTimeout, ttl, lowPriority, preview, extra);
+        return new RunOptions(webhook, executionTimeout, ttl, lowPriority, preview, extra, s3Config);
+    }
+
+    /** Where the worker uploads the outputs (RunPod's {@code s3Config}, passed through to the worker). */
+    public RunOptions s3Config(S3Config config) {
+        return new RunOptions(webhook, executionTimeout, ttl, lowPriority, preview, extraInput,
+                java.util.Objects.requireNonNull(config, "s3Config"));
     }
 
     /** Adds webhook and policy to the request body and ComfyFleet's extras to its input. */
@@ -73,6 +81,9 @@ public final class RunOptions {
         }
         if (webhook != null) {
             body.put("webhook", webhook);
+        }
+        if (s3Config != null) {
+            s3Config.writeTo(body.putObject("s3Config"));
         }
         if (executionTimeout != null || ttl != null || lowPriority != null) {
             ObjectNode policy = body.putObject("policy");

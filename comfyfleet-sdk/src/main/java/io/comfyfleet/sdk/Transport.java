@@ -9,6 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -26,13 +29,14 @@ final class Transport {
     private final Duration requestTimeout;
     private final HttpClient http;
 
-    Transport(URI base, String apiKey, Duration connectTimeout, Duration requestTimeout) {
+    Transport(URI base, String apiKey, Duration connectTimeout, Duration requestTimeout, Executor executor) {
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
         this.apiKey = apiKey;
         this.requestTimeout = requestTimeout;
-        this.http = HttpClient.newBuilder().connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NORMAL);
+        this.http = (executor == null ? builder : builder.executor(executor)).build();
     }
 
     HttpClient http() {
@@ -70,8 +74,45 @@ final class Transport {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), jobId);
     }
 
+    /** {@link #get} without blocking: the future fails with the same typed exceptions. */
+    CompletableFuture<JsonNode> getAsync(String path, String jobId) {
+        return sendAsync(request(path, requestTimeout).GET().build(), jobId);
+    }
+
+    /** {@link #post} without blocking: the future fails with the same typed exceptions. */
+    CompletableFuture<JsonNode> postAsync(String path, JsonNode body, String jobId) {
+        byte[] bytes = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
+        return sendAsync(request(path, requestTimeout).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), jobId);
+    }
+
+    private CompletableFuture<JsonNode> sendAsync(HttpRequest request, String jobId) {
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
+            if (error != null) {
+                throw failure(request, error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error, jobId);
+            }
+            return answer(request, response, jobId);
+        });
+    }
+
+    /** The exception for a request that got no answer (refused, reset, timed out). */
+    static ComfyFleetException failure(HttpRequest request, Throwable error, String jobId) {
+        if (error instanceof ComfyFleetException) {
+            return (ComfyFleetException) error;
+        }
+        if (error instanceof java.net.http.HttpTimeoutException) {
+            return new ComfyFleetException(describe(request) + " got no answer within "
+                    + request.timeout().map(Duration::toString).orElse("the timeout"), jobId, 0, null, error);
+        }
+        return new ComfyFleetException(describe(request) + " failed: " + error, jobId, 0, null, error);
+    }
+
     private JsonNode send(HttpRequest request, String jobId) {
-        HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray(), jobId);
+        return answer(request, exchange(request, HttpResponse.BodyHandlers.ofByteArray(), jobId), jobId);
+    }
+
+    private static JsonNode answer(HttpRequest request, HttpResponse<byte[]> response, String jobId) {
         String body = new String(response.body(), StandardCharsets.UTF_8);
         if (response.statusCode() / 100 != 2) {
             throw failure(request, response.statusCode(), body, jobId);

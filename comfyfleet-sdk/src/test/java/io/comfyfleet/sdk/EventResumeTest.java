@@ -23,11 +23,14 @@ import org.junit.jupiter.api.Test;
 class EventResumeTest {
     HttpServer server;
     final List<String> lastEventIds = new CopyOnWriteArrayList<>();
+    final java.util.concurrent.CountDownLatch clientLeft = new java.util.concurrent.CountDownLatch(1);
 
     @BeforeEach
     void start() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool()); // the endless stream holds one
         server.createContext("/v2/ep/events/job-1", this::events);
+        server.createContext("/v2/ep/events/job-2", this::endless);
         server.start();
     }
 
@@ -64,6 +67,36 @@ class EventResumeTest {
                     """;
             out.write(text.getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /** A job that never ends: keep-alive comments every 50 ms until a write fails because the client left. */
+    private void endless(HttpExchange ex) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+        ex.sendResponseHeaders(200, 0);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write("event: status\nid: IN_QUEUE.1\ndata: {\"id\":\"job-2\",\"status\":\"IN_QUEUE\"}\n\n"
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            while (true) {
+                Thread.sleep(50);
+                out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+        } catch (IOException | InterruptedException e) {
+            clientLeft.countDown();
+        }
+    }
+
+    @Test
+    void cancellingAnAsyncWaitClosesItsConnection() throws Exception {
+        ComfyFleetClient client = ComfyFleetClient.builder()
+                .baseUrl("http://127.0.0.1:" + server.getAddress().getPort() + "/v2").apiKey("k").build();
+        var wait = client.endpoint("ep").job("job-2").awaitAsync(Duration.ofSeconds(60));
+        Thread.sleep(300);
+        assertThat(wait).isNotDone();
+        wait.cancel(true);
+        assertThat(clientLeft.await(10, java.util.concurrent.TimeUnit.SECONDS))
+                .as("the server saw the client close the stream").isTrue();
     }
 
     @Test

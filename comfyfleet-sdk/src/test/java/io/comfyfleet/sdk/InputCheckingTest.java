@@ -38,7 +38,7 @@ class InputCheckingTest {
     @Test
     void anOutputNameFromTheServerCannotLeaveTheFolder() {
         Transport transport = new Transport(java.net.URI.create("http://127.0.0.1:1/v2"), null,
-                Duration.ofSeconds(1), Duration.ofSeconds(1));
+                Duration.ofSeconds(1), Duration.ofSeconds(1), null);
         Output sneaky = new Output("j", "../../escape.png", "image", null, "base64", null, "AAEC", transport,
                 Duration.ofSeconds(1));
         Path saved = sneaky.saveTo(dir.resolve("out"));

@@ -4,26 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +33,6 @@ import tools.jackson.databind.json.JsonMapper;
 class UpEndToEndTest {
     private static final String CLIENT_KEY = "e2e-client-key-0123456789";
     private static final String WORKER_KEY = "e2e-worker-key-0123456789";
-    private static final Pattern API_LINE = Pattern.compile("API: +(http://[^ ]+)/v2/e2e/run");
     private static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final String WORKFLOW = """
             {"input":{"workflow":{
@@ -57,17 +48,15 @@ class UpEndToEndTest {
     Path dir;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final List<String> output = new CopyOnWriteArrayList<>();
-    private final List<ProcessHandle> seen = new CopyOnWriteArrayList<>();
+    private UpProcess upProcess;
     private Process up;
+    private List<String> output;
 
     @AfterEach
     void killEverything() {
-        if (up != null) {
-            up.descendants().forEach(seen::add);
-            up.destroyForcibly();
+        if (upProcess != null) {
+            upProcess.close();
         }
-        seen.forEach(ProcessHandle::destroyForcibly);
         http.close();
     }
 
@@ -116,7 +105,7 @@ class UpEndToEndTest {
         await("the slow job running").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                 .until(() -> "IN_PROGRESS".equals(status(base, slow).path("status").asString()));
         List<ProcessHandle> before = up.descendants().toList();
-        seen.addAll(before);
+        upProcess.remember(before);
         assertThat(before).as("a worker and its emulator run; output:\n%s", tail()).hasSizeGreaterThanOrEqualTo(2);
         up.toHandle().destroy(); // SIGTERM; Process.destroy() would also close the output we still read
         await("new jobs refused while running ones finish").atMost(Duration.ofSeconds(3))
@@ -143,8 +132,8 @@ class UpEndToEndTest {
     }
 
     private String start() throws Exception {
-        int basePort = freePortRun(3);
-        Files.writeString(dir.resolve("comfyfleet.yaml"), """
+        int basePort = UpProcess.freePortRun(3);
+        upProcess = UpProcess.start(dir, """
                 server:
                   port: 0
                   jobTakeHold: 20s  # long enough that takes parked by stopped workers are still waiting when the next job comes
@@ -163,28 +152,11 @@ class UpEndToEndTest {
                   comfyui:
                     emulator: true
                     emulatorArgs: [--zero-time]
-                """.formatted(CLIENT_KEY, WORKER_KEY, basePort));
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), "io.comfyfleet.cli.Main", "up", "--config", "comfyfleet.yaml",
-                "--scale-period", "250");
-        up = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        Thread.ofPlatform().daemon().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    output.add(line);
-                }
-            } catch (IOException e) {
-                output.add("(output closed: " + e + ")");
-            }
-        });
-        await("up prints the API address").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-                .until(() -> output.stream().anyMatch(l -> API_LINE.matcher(l).find()) || !up.isAlive());
-        Matcher m = output.stream().map(API_LINE::matcher).filter(Matcher::find).findFirst()
-                .orElseThrow(() -> new AssertionError("up did not start:\n" + tail()));
-        assertThat(output).anyMatch(l -> l.startsWith("curl -s -X POST " + m.group(1) + "/v2/e2e/runsync"))
-                .anyMatch(l -> l.equals("  dashboard:  " + m.group(1) + "/"));
-        return m.group(1) + "/v2/e2e";
+                """.formatted(CLIENT_KEY, WORKER_KEY, basePort), "e2e", "--scale-period", "250");
+        up = upProcess.process();
+        output = upProcess.output();
+        upProcess.assertPrintedTheWayIn("e2e");
+        return upProcess.root() + "/v2/e2e";
     }
 
     private List<String> submitConcurrently(String base, int n) {
@@ -254,32 +226,7 @@ class UpEndToEndTest {
         return w.path("initializing").asInt() + w.path("idle").asInt() + w.path("running").asInt();
     }
 
-    /** The first of {@code n} consecutive free ports, so each worker's emulator can have one. */
-    private static int freePortRun(int n) throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int first;
-            try (ServerSocket s = new ServerSocket(0)) {
-                first = s.getLocalPort();
-            }
-            if (first + n > 65535) {
-                continue;
-            }
-            boolean free = true;
-            for (int p = first; p < first + n && free; p++) {
-                try (ServerSocket s = new ServerSocket(p)) {
-                    s.setReuseAddress(true);
-                } catch (IOException e) {
-                    free = false;
-                }
-            }
-            if (free) {
-                return first;
-            }
-        }
-        throw new IOException("no run of " + n + " free ports found");
-    }
-
     private String tail() {
-        return String.join("\n", output.subList(Math.max(0, output.size() - 60), output.size()));
+        return upProcess.tail();
     }
 }

@@ -1,0 +1,132 @@
+package io.comfyfleet.cli.up;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code comfyfleet up} started as a user starts it: its own OS process (this test JVM's classpath, so no jar has
+ * to be built first) in a folder holding {@code comfyfleet.yaml}, its output collected line by line. Ready once
+ * it prints the API line; {@link #close()} kills it and every process it started. Shared by the up end-to-end
+ * test and the examples test.
+ */
+public final class UpProcess implements AutoCloseable {
+    private final Process process;
+    private final List<String> output = new CopyOnWriteArrayList<>();
+    private final List<ProcessHandle> seen = new CopyOnWriteArrayList<>();
+    private String root;
+
+    private UpProcess(Process process) {
+        this.process = process;
+    }
+
+    /**
+     * Writes {@code yaml} as {@code dir/comfyfleet.yaml}, runs {@code comfyfleet up --config comfyfleet.yaml
+     * args...} in {@code dir} and waits up to 30 s for it to print the API address of {@code endpoint}.
+     */
+    public static UpProcess start(Path dir, String yaml, String endpoint, String... args) throws Exception {
+        Files.writeString(dir.resolve("comfyfleet.yaml"), yaml);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-cp",
+                System.getProperty("java.class.path"), "io.comfyfleet.cli.Main", "up", "--config", "comfyfleet.yaml"));
+        command.addAll(List.of(args));
+        UpProcess up = new UpProcess(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start());
+        Thread.ofPlatform().daemon().start(up::collectOutput);
+        Pattern apiLine = Pattern.compile("API: +(http://[^ ]+)/v2/" + Pattern.quote(endpoint) + "/run");
+        await("up prints the API address").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> up.output.stream().anyMatch(l -> apiLine.matcher(l).find()) || !up.process.isAlive());
+        Matcher m = up.output.stream().map(apiLine::matcher).filter(Matcher::find).findFirst()
+                .orElseThrow(() -> {
+                    up.close();
+                    return new AssertionError("up did not start:\n" + up.tail());
+                });
+        up.root = m.group(1);
+        return up;
+    }
+
+    private void collectOutput() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                output.add(line);
+            }
+        } catch (IOException e) {
+            output.add("(output closed: " + e + ")");
+        }
+    }
+
+    /** The gateway's root URL, e.g. {@code http://127.0.0.1:41234}, as up printed it. */
+    public String root() {
+        return root;
+    }
+
+    /** The up process itself (to signal it, wait for it, list its children). */
+    public Process process() {
+        return process;
+    }
+
+    /** Every line up printed so far (stdout and stderr). */
+    public List<String> output() {
+        return output;
+    }
+
+    /** Remembers processes to kill in {@link #close()} even if they are no longer up's children by then. */
+    public void remember(List<ProcessHandle> handles) {
+        seen.addAll(handles);
+    }
+
+    /** The last 60 lines up printed, for assertion messages. */
+    public String tail() {
+        return String.join("\n", output.subList(Math.max(0, output.size() - 60), output.size()));
+    }
+
+    @Override
+    public void close() {
+        process.descendants().forEach(seen::add);
+        process.destroyForcibly();
+        seen.forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** The first of {@code n} consecutive free ports, so each worker's emulator (basePort + slot) can have one. */
+    public static int freePortRun(int n) throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int first;
+            try (ServerSocket s = new ServerSocket(0)) {
+                first = s.getLocalPort();
+            }
+            if (first + n > 65535) {
+                continue;
+            }
+            boolean free = true;
+            for (int p = first; p < first + n && free; p++) {
+                try (ServerSocket s = new ServerSocket(p)) {
+                    s.setReuseAddress(true);
+                } catch (IOException e) {
+                    free = false;
+                }
+            }
+            if (free) {
+                return first;
+            }
+        }
+        throw new IOException("no run of " + n + " free ports found");
+    }
+
+    /** Asserts up printed the try-it curl and the dashboard line for {@code endpoint}. */
+    public void assertPrintedTheWayIn(String endpoint) {
+        assertThat(output).anyMatch(l -> l.startsWith("curl -s -X POST " + root + "/v2/" + endpoint + "/runsync"))
+                .anyMatch(l -> l.equals("  dashboard:  " + root + "/"));
+    }
+}

@@ -1,0 +1,365 @@
+package io.comfyfleet.sdk;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One job's wait for its end, holding no thread while it waits: the job's live events ({@code /events/{id}},
+ * Server-Sent Events read by the HTTP client's own threads) where the server has them, else {@code /status}
+ * polls scheduled one poll interval apart. A stream that ends without the result (a proxy cut it, the gateway
+ * restarted) is resumed with {@code Last-Event-ID}. Progress listeners run on the HTTP client's threads.
+ */
+final class JobWait {
+    /** Turns the final status into the result; may download outputs, so it must not run on the client's threads. */
+    private static final ExecutorService FINISHER = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "comfyfleet-sdk-result");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * Timers of every wait (deadline, answer wait, pauses): one daemon thread that only hands work on. Cancelled
+     * timers are removed at once, so a finished wait is not kept (with its result) until its deadline.
+     */
+    private static final ScheduledThreadPoolExecutor TIMERS = timers();
+
+    private static ScheduledThreadPoolExecutor timers() {
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "comfyfleet-sdk-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timers.setRemoveOnCancelPolicy(true);
+        return timers;
+    }
+
+    /** Timers not yet due; a test checks that finished waits leave none behind. */
+    static int pendingTimers() {
+        return TIMERS.getQueue().size();
+    }
+
+    private final JobHandle job;
+    private final Endpoint endpoint;
+    private final String id;
+    private final Duration timeout;
+    private final long deadline;
+    private final Consumer<Progress> listeners;
+    private final CompletableFuture<JobResult> result = new CompletableFuture<>();
+    // one connection or poll at a time, so these are only touched by one thread at a time
+    private volatile CompletableFuture<?> inFlight;
+    // the open event stream's body: cancelling it closes the connection (cancelling the exchange alone does not)
+    private volatile Flow.Subscription stream;
+    private volatile String lastEventId;
+    private volatile JobState lastState;
+    private volatile JsonNode preview;
+    private volatile JsonNode lastProgress;
+    // set once the final status is known, before the result is built: no reconnect or poll after it
+    private volatile boolean ending;
+
+    private JobWait(JobHandle job, Endpoint endpoint, Duration timeout, Consumer<Progress> listeners) {
+        this.job = job;
+        this.endpoint = endpoint;
+        this.id = job.id();
+        this.timeout = timeout;
+        this.deadline = System.nanoTime() + timeout.toNanos();
+        this.listeners = listeners;
+    }
+
+    /** Starts waiting; the future ends with the result or the typed exception {@link JobHandle#await} throws. */
+    static CompletableFuture<JobResult> start(JobHandle job, Endpoint endpoint, Duration timeout,
+                                              Consumer<Progress> listeners) {
+        JobWait wait = new JobWait(job, endpoint, timeout, listeners);
+        wait.result.whenComplete((r, e) -> {
+            if (wait.ending) {
+                // the server ends the stream itself right after the result: cutting it here instead left the
+                // JDK client a pooled connection the server then closed, and the next POST failed unanswered
+                return;
+            }
+            Flow.Subscription body = wait.stream;
+            if (body != null) {
+                body.cancel(); // a cancelled or ended wait drops its connection
+            }
+            CompletableFuture<?> current = wait.inFlight;
+            if (current != null) {
+                current.cancel(true);
+            }
+        });
+        ScheduledFuture<?> deadline = after(timeout.toMillis(), wait::timedOut);
+        wait.result.whenComplete((r, e) -> deadline.cancel(false));
+        if (endpoint.eventsMayWork()) {
+            wait.follow();
+        } else {
+            wait.poll();
+        }
+        return wait.result;
+    }
+
+    /** Runs {@code task} after {@code millis} on the common pool (the timer thread only hands it on). */
+    private static ScheduledFuture<?> after(long millis, Runnable task) {
+        return TIMERS.schedule(() -> ForkJoinPool.commonPool().execute(task), Math.max(0, millis), TimeUnit.MILLISECONDS);
+    }
+
+    // ---- live events
+
+    private void follow() {
+        if (over()) {
+            return;
+        }
+        // no request timeout: it would cut a healthy long stream; the answer's arrival is bounded below instead
+        HttpRequest.Builder builder = HttpRequest.newBuilder(endpoint.transport().uri(endpoint.path("/events/"
+                + Endpoint.enc(id)))).GET().header("Accept", "text/event-stream");
+        endpoint.transport().authorize(builder);
+        if (lastEventId != null) {
+            builder.header("Last-Event-ID", lastEventId);
+        }
+        HttpRequest request = builder.build();
+        CompletableFuture<Integer> answered = new CompletableFuture<>();
+        SseParser parser = new SseParser();
+        CompletableFuture<HttpResponse<String>> exchange = endpoint.transport().http().sendAsync(request, info -> {
+            answered.complete(info.statusCode());
+            if (info.statusCode() != 200) {
+                return HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
+            }
+            return HttpResponse.BodySubscribers.fromLineSubscriber(new Lines(parser), s -> null,
+                    StandardCharsets.UTF_8, null);
+        });
+        inFlight = exchange;
+        Duration answerWait = endpoint.client().requestTimeout();
+        ScheduledFuture<?> noAnswer = after(answerWait.toMillis(), () -> {
+            if (!answered.isDone() && inFlight == exchange) {
+                exchange.cancel(true);
+                fail(new ComfyFleetException(Transport.describe(request) + " got no answer within " + answerWait,
+                        id, 0, null, null));
+            }
+        });
+        answered.whenComplete((code, e) -> noAnswer.cancel(false));
+        exchange.whenComplete((response, error) -> {
+            boolean began = answered.isDone();
+            answered.complete(0); // a failure before any answer must still free the answer-wait timer
+            if (over()) {
+                return;
+            }
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                if (began) {
+                    resume(); // the stream broke after it began: pick it up where it was
+                } else {
+                    fail(Transport.failure(request, cause, id));
+                }
+            } else if (response.statusCode() == 200) {
+                resume(); // ended without the result
+            } else if (response.statusCode() == 404) {
+                routeOrJobMissing();
+            } else {
+                fail(Transport.failure(request, response.statusCode(), response.body(), id));
+            }
+        });
+    }
+
+    /** Reconnects after a pause, so a server that keeps ending streams at once is not called in a hot loop. */
+    private void resume() {
+        if (System.nanoTime() >= deadline) {
+            timedOut();
+            return;
+        }
+        after(pauseMillis(), this::follow);
+    }
+
+    /** A 404 means either "no such job" or "no such route" (RunPod): {@code /status} tells which. */
+    private void routeOrJobMissing() {
+        track(endpoint.transport().getAsync(endpoint.path("/status/" + Endpoint.enc(id)), id)).whenComplete((node, e) -> {
+            if (e != null) {
+                fail(e);
+            } else {
+                endpoint.eventsAbsent();
+                seen(JobStatus.parse(node, id));
+            }
+        });
+    }
+
+    private final class Lines implements Flow.Subscriber<String> {
+        private final SseParser parser;
+
+        Lines(SseParser parser) {
+            this.parser = parser;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            stream = s;
+            if (result.isDone()) {
+                s.cancel();
+                return;
+            }
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(String line) {
+            SseParser.Event event = parser.accept(line);
+            if (event != null && !over()) {
+                try {
+                    onEvent(event);
+                } catch (RuntimeException e) {
+                    fail(e);
+                }
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            // seen by the exchange's completion
+        }
+
+        @Override
+        public void onComplete() {
+            // seen by the exchange's completion
+        }
+    }
+
+    private void onEvent(SseParser.Event event) {
+        if (event.id() != null) {
+            lastEventId = event.id();
+        }
+        JsonNode data = parse(event.data());
+        switch (event.type()) {
+            case "status":
+                lastState = JobState.parse(data.path("status").asString(null), id);
+                break;
+            case "preview":
+                // a frame comes just before the progress event it belongs to
+                preview = data.get("preview");
+                break;
+            case "progress":
+                if (preview != null && data.isObject()) {
+                    ((ObjectNode) data).set("preview", preview);
+                    preview = null;
+                }
+                listeners.accept(Progress.parse(data));
+                break;
+            case "result":
+                finish(JobStatus.parse(data, id));
+                break;
+            default:
+                break; // event types added later are ignored
+        }
+    }
+
+    private JsonNode parse(String data) {
+        try {
+            return Transport.JSON.readTree(data);
+        } catch (JacksonException e) {
+            throw new ComfyFleetException("the event stream of job " + id + " sent data that is not JSON: "
+                    + Transport.abbreviate(data), id, 200, data, e);
+        }
+    }
+
+    // ---- polling
+
+    private void poll() {
+        if (over()) {
+            return;
+        }
+        track(endpoint.transport().getAsync(endpoint.path("/status/" + Endpoint.enc(id)), id)).whenComplete((node, e) -> {
+            if (e != null) {
+                fail(e);
+            } else {
+                seen(JobStatus.parse(node, id));
+            }
+        });
+    }
+
+    /** A polled status: the end, a progress update, or a reason to poll again. */
+    private void seen(JobStatus status) {
+        lastState = status.state();
+        if (status.state().isTerminal()) {
+            finish(status);
+            return;
+        }
+        if (status.state() == JobState.IN_PROGRESS && status.output() != null && !status.output().equals(lastProgress)) {
+            lastProgress = status.output();
+            status.progress().ifPresent(listeners);
+        }
+        if (System.nanoTime() >= deadline) {
+            timedOut();
+        } else {
+            after(pauseMillis(), this::poll);
+        }
+    }
+
+    // ---- the end
+
+    private void finish(JobStatus status) {
+        ending = true;
+        CompletableFuture.runAsync(() -> {
+            try {
+                result.complete(job.finish(status));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }, FINISHER);
+    }
+
+    private void timedOut() {
+        if (over()) {
+            return;
+        }
+        JobState state = lastState;
+        if (state != null) {
+            fail(waitedTooLong(state));
+            return;
+        }
+        track(endpoint.transport().getAsync(endpoint.path("/status/" + Endpoint.enc(id)), id)).whenComplete((node, e) -> {
+            if (e != null) {
+                fail(e);
+            } else {
+                JobStatus status = JobStatus.parse(node, id);
+                if (status.state().isTerminal()) {
+                    finish(status); // it ended just now
+                } else {
+                    fail(waitedTooLong(status.state()));
+                }
+            }
+        });
+    }
+
+    private JobTimedOutException waitedTooLong(JobState state) {
+        return new JobTimedOutException("job " + id + " did not finish within " + timeout + "; it is " + state
+                + " and goes on (await again, or cancel it)", id, state, null);
+    }
+
+    private void fail(Throwable e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        result.completeExceptionally(cause);
+    }
+
+    private boolean over() {
+        return ending || result.isDone();
+    }
+
+    private <T> CompletableFuture<T> track(CompletableFuture<T> request) {
+        inFlight = request;
+        return request;
+    }
+
+    /** One poll interval, or less when the deadline comes first. */
+    private long pauseMillis() {
+        long leftMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+        return Math.max(1, Math.min(endpoint.client().pollInterval().toMillis(), leftMs));
+    }
+}

@@ -1,0 +1,51 @@
+package io.comfyfleet.sdk;
+
+/**
+ * The Server-Sent Events line grammar (WHATWG): field lines build an event, an empty line dispatches it,
+ * comment lines (keep-alives) are skipped. One parser per connection; not thread-safe.
+ */
+final class SseParser {
+    /** One dispatched event; {@code type} is "message" when the server named none. */
+    record Event(String type, String id, String data) {}
+
+    private String type;
+    private String id;
+    private StringBuilder data;
+
+    /** The event this line completes, or null. */
+    Event accept(String line) {
+        if (line.isEmpty()) {
+            if (data == null) {
+                type = null;
+                return null;
+            }
+            Event event = new Event(type == null ? "message" : type, id, data.toString());
+            type = null;
+            data = null;
+            return event;
+        }
+        if (line.startsWith(":")) {
+            return null; // a keep-alive comment
+        }
+        int colon = line.indexOf(':');
+        String field = colon < 0 ? line : line.substring(0, colon);
+        String value = colon < 0 ? "" : line.substring(colon + 1);
+        if (value.startsWith(" ")) {
+            value = value.substring(1);
+        }
+        switch (field) {
+            case "event":
+                type = value;
+                break;
+            case "data":
+                data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                break;
+            case "id":
+                id = value;
+                break;
+            default:
+                break;
+        }
+        return null;
+    }
+}
