@@ -119,7 +119,11 @@ class LocalProcessProviderTest {
 
         CompletableFuture<Void> gone = p.stop(h, Duration.ofSeconds(10));
 
-        assertThat(p.stop(h, Duration.ofSeconds(10))).as("a second stop joins the first").isSameAs(gone);
+        CompletableFuture<Void> again = p.stop(h, Duration.ofSeconds(10));
+        // the worker may have left already (it exits at once on TERM); then the second stop is simply done
+        if (again != gone) {
+            assertThat(again).as("stopping a gone worker is harmless").isDone();
+        }
         gone.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(p.list()).isEmpty();
         await().atMost(WAIT).until(() -> linesOf("w1").contains("[w1] got TERM"));
@@ -137,6 +141,8 @@ class LocalProcessProviderTest {
 
         CompletableFuture<Void> gone = p.stop(h, Duration.ofMillis(300));
         assertThat(p.list()).extracting(FleetWorker::phase).containsAnyOf(FleetWorker.Phase.STOPPING);
+        // it ignores TERM, so it is still stopping: a second stop joins the first instead of starting another
+        assertThat(p.stop(h, Duration.ofSeconds(10))).as("a second stop joins the first").isSameAs(gone);
 
         gone.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(p.list()).isEmpty();
