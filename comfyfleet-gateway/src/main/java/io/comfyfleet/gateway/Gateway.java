@@ -66,7 +66,7 @@ public final class Gateway implements AutoCloseable {
         events.listen(metrics);
         events.listen(dashboard.jobListener());
         this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
-                new JobFeed(jobs, events), clock, dashboard, metrics);
+                new JobFeed(jobs, events), clock, dashboard, metrics, webhooks.targets());
     }
 
     /**

@@ -152,11 +152,12 @@ public final class ConfigLoader {
     }
 
     private static WebhookSettings webhooks(ConfigNode n) {
-        n.rejectUnknownKeys(Set.of("attempts", "backoff", "timeout"));
+        n.rejectUnknownKeys(Set.of("attempts", "backoff", "timeout", "allowPrivateTargets"));
         return new WebhookSettings(
                 n.integer("attempts", 3, 1, 20),
                 n.duration("backoff", Duration.ofSeconds(10), Duration.ofMillis(1), Duration.ofHours(1)),
-                n.duration("timeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(5)));
+                n.duration("timeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(5)),
+                n.bool("allowPrivateTargets", false));
     }
 
     private static List<EndpointConfig> endpoints(ConfigNode top, List<String> problems) {

@@ -149,6 +149,18 @@ final class ConfigNode {
         return value;
     }
 
+    boolean bool(String key, boolean fallback) {
+        JsonNode child = node.path(key);
+        if (child.isMissingNode() || child.isNull()) {
+            return fallback;
+        }
+        if (!child.isBoolean()) {
+            problem(key, "must be true or false, got " + describe(child));
+            return fallback;
+        }
+        return child.asBoolean();
+    }
+
     double decimal(String key, double fallback) {
         JsonNode child = node.path(key);
         if (child.isMissingNode() || child.isNull()) {

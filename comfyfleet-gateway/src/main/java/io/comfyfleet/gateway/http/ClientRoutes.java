@@ -10,6 +10,7 @@ import io.comfyfleet.gateway.jobs.JobJson;
 import io.comfyfleet.gateway.jobs.JobService;
 import io.comfyfleet.gateway.jobs.Json;
 import io.comfyfleet.gateway.jobs.RunRequest;
+import io.comfyfleet.gateway.webhook.WebhookTargets;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -30,9 +31,11 @@ final class ClientRoutes {
     private final JobService jobs;
     private final ServerSettings server;
     private final Clock clock;
+    private final WebhookTargets webhookTargets;
 
-    ClientRoutes(Access access, JobService jobs, ServerSettings server, Clock clock) {
+    ClientRoutes(Access access, JobService jobs, ServerSettings server, Clock clock, WebhookTargets webhookTargets) {
         this.access = access;
+        this.webhookTargets = webhookTargets;
         this.jobs = jobs;
         this.server = server;
         this.clock = clock;
@@ -59,7 +62,7 @@ final class ClientRoutes {
 
     private void run(Context ctx) {
         EndpointConfig endpoint = authorize(ctx);
-        RunRequest request = RunRequest.parse(HttpIO.body(ctx, server.maxRunBody(), "the /run body"), endpoint);
+        RunRequest request = checked(RunRequest.parse(HttpIO.body(ctx, server.maxRunBody(), "the /run body"), endpoint));
         Job job = jobs.submit(endpoint, request, false);
         HttpIO.json(ctx, idAndStatus(job));
     }
@@ -67,10 +70,19 @@ final class ClientRoutes {
     private void runSync(Context ctx) throws InterruptedException {
         EndpointConfig endpoint = authorize(ctx);
         Duration wait = HttpIO.waitParam(ctx, "wait", DEFAULT_SYNC_WAIT_MS, MIN_WAIT_MS, MAX_WAIT_MS);
-        RunRequest request = RunRequest.parse(HttpIO.body(ctx, server.maxRunsyncBody(), "the /runsync body"), endpoint);
+        RunRequest request = checked(RunRequest.parse(HttpIO.body(ctx, server.maxRunsyncBody(), "the /runsync body"),
+                endpoint));
         Job job = jobs.submit(endpoint, request, true);
         // when the wait runs out the answer is the non-terminal status; clients then poll /status(-sync)
         HttpIO.json(ctx, JobJson.status(jobs.awaitEnd(endpoint.name(), job.id(), wait), clock.instant()));
+    }
+
+    /** Refuses a webhook the gateway would not call now, before the job is stored (delivery checks again). */
+    private RunRequest checked(RunRequest request) {
+        if (request.webhook() != null) {
+            webhookTargets.check(request.webhook());
+        }
+        return request;
     }
 
     private void status(Context ctx) {

@@ -7,6 +7,7 @@ import io.comfyfleet.gateway.auth.UnauthorizedException;
 import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
 import io.comfyfleet.gateway.jobs.InvalidRequestException;
 import io.comfyfleet.gateway.jobs.PayloadTooLargeException;
+import io.comfyfleet.gateway.webhook.WebhookTargetRefusedException;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -38,6 +39,7 @@ final class ErrorMapping {
         switch (e) {
             case UnauthorizedException u -> HttpIO.error(ctx, 401, "unauthorized");
             case InvalidRequestException bad -> HttpIO.error(ctx, 400, bad.getMessage());
+            case WebhookTargetRefusedException refused -> HttpIO.error(ctx, 400, refused.getMessage());
             case JacksonException bad -> HttpIO.error(ctx, 400, "invalid JSON: " + bad.getOriginalMessage());
             case EndpointNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
             case JobNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());

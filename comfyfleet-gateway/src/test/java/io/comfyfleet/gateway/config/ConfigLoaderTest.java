@@ -53,6 +53,21 @@ class ConfigLoaderTest {
         assertThat(config.server().retention()).isEqualTo(Duration.ofMinutes(30));
         assertThat(config.server().runsyncRetention()).isEqualTo(Duration.ofMinutes(1));
         assertThat(config.webhooks().attempts()).isEqualTo(3);
+        assertThat(config.webhooks().allowPrivateTargets()).isFalse();
+    }
+
+    @Test
+    void privateWebhookTargetsAreAllowedOnlyByAFlag() {
+        String endpoints = """
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                """;
+        assertThat(parse("webhooks: {allowPrivateTargets: true}\n" + endpoints).webhooks().allowPrivateTargets()).isTrue();
+        assertThatThrownBy(() -> parse("webhooks: {allowPrivateTargets: yes please}\n" + endpoints))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("webhooks.allowPrivateTargets: must be true or false, got \"yes please\""));
     }
 
     @Test
