@@ -179,7 +179,7 @@ public final class ConfigLoader {
 
     private static EndpointConfig endpoint(ConfigNode n) {
         n.rejectUnknownKeys(Set.of("name", "clientKeys", "workerKeys", "executionTimeout", "ttl", "maxRetries",
-                "minWorkers", "maxWorkers", "idleTimeout", "scaler", "webhookSecret"));
+                "minWorkers", "maxWorkers", "idleTimeout", "scaler", "webhookSecret", "rateLimit", "statusRateLimit"));
         String name = n.requiredString("name");
         if (name != null && !ENDPOINT_NAME.matcher(name).matches()) {
             n.problem("name", "must be 1 to 64 letters, digits, '-' or '_', got \"" + name + "\"");
@@ -226,7 +226,31 @@ public final class ConfigLoader {
                 n.duration("idleTimeout", Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofHours(1)),
                 type,
                 value,
-                Optional.ofNullable(secret).map(Secret::new));
+                Optional.ofNullable(secret).map(Secret::new),
+                rateLimit(n, "rateLimit"),
+                rateLimit(n, "statusRateLimit"));
+    }
+
+    private static Optional<RateLimit> rateLimit(ConfigNode endpoint, String key) {
+        if (!endpoint.has(key)) {
+            return Optional.empty();
+        }
+        ConfigNode n = endpoint.section(key);
+        if (!n.isPresent()) {
+            return Optional.empty(); // not a mapping: section() reported it
+        }
+        n.rejectUnknownKeys(Set.of("requestsPerSecond", "burst"));
+        double rate = n.decimal("requestsPerSecond", Double.NaN);
+        if (Double.isNaN(rate)) {
+            n.problem("requestsPerSecond", "is required, e.g. requestsPerSecond: 10 (0.5 is one request every 2 s)");
+            return Optional.empty();
+        }
+        if (rate < 0.001 || rate > 1_000_000) {
+            n.problem("requestsPerSecond", "must be from 0.001 to 1000000, got " + rate);
+            return Optional.empty();
+        }
+        int burst = n.integer("burst", (int) Math.ceil(rate), 1, 1_000_000);
+        return Optional.of(new RateLimit(rate, burst));
     }
 
     private static ApiKeys keys(ConfigNode n, String key) {

@@ -33,6 +33,12 @@ final class ConfigNode {
         this.env = env;
     }
 
+    /** True when {@code key} is set to something other than null. */
+    boolean has(String key) {
+        JsonNode child = node.path(key);
+        return !child.isMissingNode() && !child.isNull();
+    }
+
     boolean isPresent() {
         return !node.isMissingNode() && !node.isNull();
     }

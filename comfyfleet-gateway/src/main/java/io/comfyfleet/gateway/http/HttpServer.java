@@ -8,6 +8,7 @@ import io.comfyfleet.gateway.jobs.JobService;
 import io.comfyfleet.gateway.jobs.WorkerService;
 import io.comfyfleet.gateway.metrics.GatewayMetrics;
 import io.comfyfleet.gateway.outputs.OutputFiles;
+import io.comfyfleet.gateway.ratelimit.ClientRateLimiter;
 import io.comfyfleet.gateway.webhook.WebhookTargets;
 import io.javalin.Javalin;
 import java.time.Clock;
@@ -28,7 +29,7 @@ public final class HttpServer implements AutoCloseable {
     /** Builds the server with every route; {@link #start()} opens the port. */
     public HttpServer(ServerSettings server, Access access, JobService jobs, WorkerService workers, OutputFiles files,
             JobFeed feed, Clock clock, Dashboard dashboard, GatewayMetrics metrics, WebhookTargets webhookTargets) {
-        ClientRoutes client = new ClientRoutes(access, jobs, server, clock, webhookTargets);
+        ClientRoutes client = new ClientRoutes(access, jobs, server, clock, webhookTargets, new ClientRateLimiter());
         WorkerRoutes worker = new WorkerRoutes(access, workers, server);
         OutputRoutes outputs = new OutputRoutes(access, jobs, files, server);
         EventRoutes events = new EventRoutes(access, feed, clock);
