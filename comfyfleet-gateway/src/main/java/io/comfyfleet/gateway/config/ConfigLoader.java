@@ -94,7 +94,7 @@ public final class ConfigLoader {
     private static ServerSettings server(ConfigNode n, Path baseDir) {
         n.rejectUnknownKeys(Set.of("host", "port", "publicUrl", "dataDir", "maxRunBody", "maxRunsyncBody",
                 "maxWorkerBody", "maxStreamChunk", "maxOutputFile", "jobTakeHold", "jobStopHold", "lease",
-                "retention", "runsyncRetention", "sweepInterval", "metricsToken"));
+                "retention", "runsyncRetention", "sweepInterval", "metricsToken", "idleTimeout"));
         String publicUrl = n.string("publicUrl", null);
         if (publicUrl != null && !publicUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
             n.problem("publicUrl", "must be an http:// or https:// URL, got \"" + publicUrl + "\"");
@@ -117,7 +117,8 @@ public final class ConfigLoader {
                 n.duration("retention", Duration.ofMinutes(30), Duration.ofSeconds(1), MAX_JOB_DURATION),
                 n.duration("runsyncRetention", Duration.ofMinutes(1), Duration.ofSeconds(1), MAX_JOB_DURATION),
                 n.duration("sweepInterval", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)),
-                metricsToken(n));
+                metricsToken(n),
+                n.duration("idleTimeout", Duration.ofMinutes(2), Duration.ofSeconds(1), Duration.ofHours(1)));
     }
 
     private static Optional<Secret> metricsToken(ConfigNode n) {
