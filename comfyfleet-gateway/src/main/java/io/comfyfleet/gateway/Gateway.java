@@ -43,11 +43,11 @@ public final class Gateway implements AutoCloseable {
     private final WorkerRegistry workers;
     private final Dashboard dashboard;
     private final GatewayMetrics metrics;
+    private final Map<String, Optional<WebhookSigner>> signers = new HashMap<>();
 
     private Gateway(GatewayConfig config, JobStore store, Clock clock) {
         this.store = store;
-        this.webhooks = new WebhookSender(config.webhooks(), clock);
-        Map<String, Optional<WebhookSigner>> signers = new HashMap<>();
+        this.webhooks = new WebhookSender(config.webhooks(), clock, store.webhookOutbox());
         for (EndpointConfig endpoint : config.endpoints()) {
             signers.put(endpoint.name(), endpoint.webhookSecret().map(s -> new WebhookSigner(s.bytes())));
         }
@@ -101,6 +101,7 @@ public final class Gateway implements AutoCloseable {
             throw e;
         }
         gateway.housekeeping.start();
+        gateway.webhooks.resume(endpoint -> gateway.signers.getOrDefault(endpoint, Optional.empty()));
         gateway.dashboard.start();
         if (config.server().metricsToken().isEmpty() && !isLoopback(config.server().host())) {
             log.warn("/metrics is open to anyone who can reach {}:{}; set server.metricsToken to require a token",

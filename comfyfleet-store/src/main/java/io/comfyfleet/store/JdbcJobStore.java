@@ -38,9 +38,11 @@ final class JdbcJobStore implements JobStore {
 
     private final Database db;
     private final String claimSql;
+    private final JdbcWebhookOutbox outbox;
 
     JdbcJobStore(Database db) {
         this.db = db;
+        this.outbox = new JdbcWebhookOutbox(db);
         this.claimSql = JobSql.claim(db.dialect());
     }
 
@@ -439,6 +441,11 @@ final class JdbcJobStore implements JobStore {
                 return JobRows.jobs(ps);
             }
         });
+    }
+
+    @Override
+    public Optional<io.comfyfleet.core.webhook.WebhookOutbox> webhookOutbox() {
+        return Optional.of(outbox);
     }
 
     @Override

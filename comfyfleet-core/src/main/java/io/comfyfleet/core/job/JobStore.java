@@ -106,6 +106,11 @@ public interface JobStore extends AutoCloseable {
     /** The newest jobs of the endpoint, optionally of one state, newest first (dashboard, CLI). */
     List<Job> recent(String endpoint, Optional<JobState> state, int limit);
 
+    /** Where undelivered webhook calls survive a restart, in the same database; empty: they live in memory. */
+    default Optional<io.comfyfleet.core.webhook.WebhookOutbox> webhookOutbox() {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }
