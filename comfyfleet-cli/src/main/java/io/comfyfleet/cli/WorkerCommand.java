@@ -1,5 +1,6 @@
 package io.comfyfleet.cli;
 
+import io.comfyfleet.core.net.AddressClass;
 import io.comfyfleet.comfy.Json;
 import io.comfyfleet.worker.Backoff;
 import io.comfyfleet.worker.WorkerApp;
@@ -172,10 +173,10 @@ public final class WorkerCommand implements Callable<Integer> {
     }
 
     private UrlPolicy urlPolicy() {
-        Set<UrlPolicy.AddressClass> allowed = EnumSet.noneOf(UrlPolicy.AddressClass.class);
+        Set<AddressClass> allowed = EnumSet.noneOf(AddressClass.class);
         for (String name : allowInputAddress) {
             try {
-                allowed.add(UrlPolicy.AddressClass.valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
+                allowed.add(AddressClass.valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
             } catch (IllegalArgumentException e) {
                 throw new WorkerConfigException("--allow-input-address", "unknown class '" + name
                         + "'; use loopback, private, link-local, multicast or unspecified");

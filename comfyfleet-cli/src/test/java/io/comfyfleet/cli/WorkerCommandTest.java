@@ -31,7 +31,7 @@ class WorkerCommandTest {
         assertThat(s.gateway().apiKey()).isEqualTo("K");
         assertThat(s.comfyUrl()).hasToString("http://127.0.0.1:8188");
         assertThat(s.launch()).isNull();
-        assertThat(s.urlPolicy().allowedClasses()).containsExactlyInAnyOrder(UrlPolicy.AddressClass.LOOPBACK, UrlPolicy.AddressClass.LINK_LOCAL);
+        assertThat(s.urlPolicy().allowedClasses()).containsExactlyInAnyOrder(io.comfyfleet.core.net.AddressClass.LOOPBACK, io.comfyfleet.core.net.AddressClass.LINK_LOCAL);
         assertThat(s.job().onComfyCrash()).isEqualTo(WorkerSettings.CrashPolicy.HAND_BACK);
         assertThat(s.job().executionTimeout()).isEqualTo(Duration.ofSeconds(90));
     }

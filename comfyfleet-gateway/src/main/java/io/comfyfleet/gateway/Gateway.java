@@ -45,11 +45,11 @@ public final class Gateway implements AutoCloseable {
     private final GatewayMetrics metrics;
     /** Jobs queued through other gateways on a shared PostgreSQL wake this one's job-takes. */
     private final AutoCloseable queueWatch;
+    private final Map<String, Optional<WebhookSigner>> signers = new HashMap<>();
 
     private Gateway(GatewayConfig config, JobStore store, Clock clock) {
         this.store = store;
-        this.webhooks = new WebhookSender(config.webhooks(), clock);
-        Map<String, Optional<WebhookSigner>> signers = new HashMap<>();
+        this.webhooks = new WebhookSender(config.webhooks(), clock, store.webhookOutbox());
         for (EndpointConfig endpoint : config.endpoints()) {
             signers.put(endpoint.name(), endpoint.webhookSecret().map(s -> new WebhookSigner(s.bytes())));
         }
@@ -69,7 +69,7 @@ public final class Gateway implements AutoCloseable {
         events.listen(dashboard.jobListener());
         this.queueWatch = store.watchQueues(events);
         this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
-                new JobFeed(jobs, events), clock, dashboard, metrics);
+                new JobFeed(jobs, events), clock, dashboard, metrics, webhooks.targets());
     }
 
     /**
@@ -104,6 +104,7 @@ public final class Gateway implements AutoCloseable {
             throw e;
         }
         gateway.housekeeping.start();
+        gateway.webhooks.resume(endpoint -> gateway.signers.getOrDefault(endpoint, Optional.empty()));
         gateway.dashboard.start();
         if (config.server().metricsToken().isEmpty() && !isLoopback(config.server().host())) {
             log.warn("/metrics is open to anyone who can reach {}:{}; set server.metricsToken to require a token",

@@ -43,6 +43,7 @@ final class JdbcJobStore implements JobStore {
     private final String claimSql;
     /** Wake-ups for other gateways on the same database; null when the database serves one gateway (SQLite). */
     private final QueueNotices notices;
+    private final JdbcWebhookOutbox outbox;
 
     JdbcJobStore(Database db) {
         this(db, null);
@@ -50,6 +51,7 @@ final class JdbcJobStore implements JobStore {
 
     JdbcJobStore(Database db, QueueNotices notices) {
         this.db = db;
+        this.outbox = new JdbcWebhookOutbox(db);
         this.claimSql = JobSql.claim(db.dialect());
         this.notices = notices;
     }
@@ -555,6 +557,11 @@ final class JdbcJobStore implements JobStore {
                 return JobRows.jobs(ps);
             }
         });
+    }
+
+    @Override
+    public Optional<io.comfyfleet.core.webhook.WebhookOutbox> webhookOutbox() {
+        return Optional.of(outbox);
     }
 
     @Override

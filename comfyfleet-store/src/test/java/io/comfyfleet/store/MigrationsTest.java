@@ -6,10 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.comfyfleet.core.job.JobStore;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,11 +29,8 @@ class MigrationsTest {
             store.enqueue(job("sync-new-u1").build());
             assertThat(store.claim(TestJobs.EP, "w1", 2, at(1), at(30))).hasSize(2);
         }
-        try (Connection c = DriverManager.getConnection(SqliteDatabase.url(file));
-                Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT MAX(version) FROM flyway_schema_history WHERE success")) {
-            rs.next();
-            assertThat(rs.getString(1)).as("the newest migration; versions may have gaps").isEqualTo("4");
-        }
+        // every migration on the classpath was applied, whichever is the newest
+        assertThat(Flyway.configure().dataSource(SqliteDatabase.url(file), null, null)
+                .locations(new SqliteDialect().migrationLocation()).load().info().pending()).isEmpty();
     }
 }

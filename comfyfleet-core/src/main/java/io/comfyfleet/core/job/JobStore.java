@@ -139,6 +139,11 @@ public interface JobStore extends AutoCloseable {
         return () -> {};
     }
 
+    /** Where undelivered webhook calls survive a restart, in the same database; empty: they live in memory. */
+    default Optional<io.comfyfleet.core.webhook.WebhookOutbox> webhookOutbox() {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }

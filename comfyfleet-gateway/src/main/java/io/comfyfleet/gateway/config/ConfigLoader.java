@@ -94,7 +94,7 @@ public final class ConfigLoader {
     private static ServerSettings server(ConfigNode n, Path baseDir) {
         n.rejectUnknownKeys(Set.of("host", "port", "publicUrl", "dataDir", "maxRunBody", "maxRunsyncBody",
                 "maxWorkerBody", "maxStreamChunk", "maxOutputFile", "jobTakeHold", "jobStopHold", "lease",
-                "retention", "runsyncRetention", "sweepInterval", "metricsToken"));
+                "retention", "runsyncRetention", "sweepInterval", "metricsToken", "idleTimeout"));
         String publicUrl = n.string("publicUrl", null);
         if (publicUrl != null && !publicUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
             n.problem("publicUrl", "must be an http:// or https:// URL, got \"" + publicUrl + "\"");
@@ -117,7 +117,8 @@ public final class ConfigLoader {
                 n.duration("retention", Duration.ofMinutes(30), Duration.ofSeconds(1), MAX_JOB_DURATION),
                 n.duration("runsyncRetention", Duration.ofMinutes(1), Duration.ofSeconds(1), MAX_JOB_DURATION),
                 n.duration("sweepInterval", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)),
-                metricsToken(n));
+                metricsToken(n),
+                n.duration("idleTimeout", Duration.ofMinutes(2), Duration.ofSeconds(1), Duration.ofHours(1)));
     }
 
     private static Optional<Secret> metricsToken(ConfigNode n) {
@@ -152,11 +153,12 @@ public final class ConfigLoader {
     }
 
     private static WebhookSettings webhooks(ConfigNode n) {
-        n.rejectUnknownKeys(Set.of("attempts", "backoff", "timeout"));
+        n.rejectUnknownKeys(Set.of("attempts", "backoff", "timeout", "allowPrivateTargets"));
         return new WebhookSettings(
                 n.integer("attempts", 3, 1, 20),
                 n.duration("backoff", Duration.ofSeconds(10), Duration.ofMillis(1), Duration.ofHours(1)),
-                n.duration("timeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(5)));
+                n.duration("timeout", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(5)),
+                n.bool("allowPrivateTargets", false));
     }
 
     private static List<EndpointConfig> endpoints(ConfigNode top, List<String> problems) {
@@ -178,7 +180,7 @@ public final class ConfigLoader {
 
     private static EndpointConfig endpoint(ConfigNode n) {
         n.rejectUnknownKeys(Set.of("name", "clientKeys", "workerKeys", "executionTimeout", "ttl", "maxRetries",
-                "minWorkers", "maxWorkers", "idleTimeout", "scaler", "webhookSecret"));
+                "minWorkers", "maxWorkers", "idleTimeout", "scaler", "webhookSecret", "rateLimit", "statusRateLimit"));
         String name = n.requiredString("name");
         if (name != null && !ENDPOINT_NAME.matcher(name).matches()) {
             n.problem("name", "must be 1 to 64 letters, digits, '-' or '_', got \"" + name + "\"");
@@ -225,7 +227,31 @@ public final class ConfigLoader {
                 n.duration("idleTimeout", Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofHours(1)),
                 type,
                 value,
-                Optional.ofNullable(secret).map(Secret::new));
+                Optional.ofNullable(secret).map(Secret::new),
+                rateLimit(n, "rateLimit"),
+                rateLimit(n, "statusRateLimit"));
+    }
+
+    private static Optional<RateLimit> rateLimit(ConfigNode endpoint, String key) {
+        if (!endpoint.has(key)) {
+            return Optional.empty();
+        }
+        ConfigNode n = endpoint.section(key);
+        if (!n.isPresent()) {
+            return Optional.empty(); // not a mapping: section() reported it
+        }
+        n.rejectUnknownKeys(Set.of("requestsPerSecond", "burst"));
+        double rate = n.decimal("requestsPerSecond", Double.NaN);
+        if (Double.isNaN(rate)) {
+            n.problem("requestsPerSecond", "is required, e.g. requestsPerSecond: 10 (0.5 is one request every 2 s)");
+            return Optional.empty();
+        }
+        if (rate < 0.001 || rate > 1_000_000) {
+            n.problem("requestsPerSecond", "must be from 0.001 to 1000000, got " + rate);
+            return Optional.empty();
+        }
+        int burst = n.integer("burst", (int) Math.ceil(rate), 1, 1_000_000);
+        return Optional.of(new RateLimit(rate, burst));
     }
 
     private static ApiKeys keys(ConfigNode n, String key) {

@@ -33,6 +33,12 @@ final class ConfigNode {
         this.env = env;
     }
 
+    /** True when {@code key} is set to something other than null. */
+    boolean has(String key) {
+        JsonNode child = node.path(key);
+        return !child.isMissingNode() && !child.isNull();
+    }
+
     boolean isPresent() {
         return !node.isMissingNode() && !node.isNull();
     }
@@ -147,6 +153,18 @@ final class ConfigNode {
             return fallback;
         }
         return value;
+    }
+
+    boolean bool(String key, boolean fallback) {
+        JsonNode child = node.path(key);
+        if (child.isMissingNode() || child.isNull()) {
+            return fallback;
+        }
+        if (!child.isBoolean()) {
+            problem(key, "must be true or false, got " + describe(child));
+            return fallback;
+        }
+        return child.asBoolean();
     }
 
     double decimal(String key, double fallback) {

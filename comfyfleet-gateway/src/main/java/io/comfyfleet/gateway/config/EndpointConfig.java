@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param ttl              default for {@code policy.ttl}
  * @param maxRetries       times a job whose worker went silent goes back to the queue before it fails
  * @param webhookSecret    signs webhook calls of this endpoint; empty means webhooks go unsigned
+ * @param rateLimit        per client key, for run, runsync, retry, cancel and purge-queue; empty: unlimited
+ * @param statusRateLimit  per client key, for status, status-sync, stream and health; empty: unlimited
  */
 public record EndpointConfig(
         String name,
@@ -26,4 +28,6 @@ public record EndpointConfig(
         Duration idleTimeout,
         ScalerType scalerType,
         double scalerValue,
-        Optional<Secret> webhookSecret) {}
+        Optional<Secret> webhookSecret,
+        Optional<RateLimit> rateLimit,
+        Optional<RateLimit> statusRateLimit) {}

@@ -23,6 +23,9 @@ import java.util.Optional;
  * @param sweepInterval        how often leases, timeouts, TTL and retention are checked
  * @param metricsToken         when set, {@code /metrics} answers only requests carrying it as
  *                             {@code Authorization: Bearer <token>}; empty: {@code /metrics} is open
+ * @param idleTimeout          how long a keep-alive connection may sit unused before the gateway closes it;
+ *                             longer than clients' own keep-alive (JDK HttpClient 30 s, Go 90 s) so the client
+ *                             closes first and never sends a request on a connection the gateway just closed
  */
 public record ServerSettings(
         String host,
@@ -40,4 +43,5 @@ public record ServerSettings(
         Duration retention,
         Duration runsyncRetention,
         Duration sweepInterval,
-        Optional<Secret> metricsToken) {}
+        Optional<Secret> metricsToken,
+        Duration idleTimeout) {}

@@ -10,6 +10,9 @@ import io.comfyfleet.gateway.jobs.JobJson;
 import io.comfyfleet.gateway.jobs.JobService;
 import io.comfyfleet.gateway.jobs.Json;
 import io.comfyfleet.gateway.jobs.RunRequest;
+import io.comfyfleet.gateway.ratelimit.ClientRateLimiter;
+import io.comfyfleet.gateway.ratelimit.ClientRateLimiter.Group;
+import io.comfyfleet.gateway.webhook.WebhookTargets;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -33,9 +36,14 @@ final class ClientRoutes {
     private final JobService jobs;
     private final ServerSettings server;
     private final Clock clock;
+    private final WebhookTargets webhookTargets;
+    private final ClientRateLimiter limiter;
 
-    ClientRoutes(Access access, JobService jobs, ServerSettings server, Clock clock) {
+    ClientRoutes(Access access, JobService jobs, ServerSettings server, Clock clock, WebhookTargets webhookTargets,
+            ClientRateLimiter limiter) {
         this.access = access;
+        this.limiter = limiter;
+        this.webhookTargets = webhookTargets;
         this.jobs = jobs;
         this.server = server;
         this.clock = clock;
@@ -56,28 +64,41 @@ final class ClientRoutes {
         routes.get("/v2/{endpoint}/health", this::health);
     }
 
-    private EndpointConfig authorize(Context ctx) {
-        return access.authorize(ctx.pathParam("endpoint"), ctx.header("Authorization"), Access.Side.CLIENT);
+    /** The endpoint, once the key is valid for it and within the key's rate limit for {@code group}. */
+    private EndpointConfig authorize(Context ctx, Group group) {
+        String authorization = ctx.header("Authorization");
+        EndpointConfig endpoint = access.authorize(ctx.pathParam("endpoint"), authorization, Access.Side.CLIENT);
+        limiter.acquire(endpoint, group, Access.stripBearer(authorization));
+        return endpoint;
     }
 
     private void run(Context ctx) {
-        EndpointConfig endpoint = authorize(ctx);
-        RunRequest request = RunRequest.parse(HttpIO.body(ctx, server.maxRunBody(), "the /run body"), endpoint);
+        EndpointConfig endpoint = authorize(ctx, Group.WRITE);
+        RunRequest request = checked(RunRequest.parse(HttpIO.body(ctx, server.maxRunBody(), "the /run body"), endpoint));
         Job job = jobs.submit(endpoint, request, false);
         HttpIO.json(ctx, idAndStatus(job));
     }
 
     private void runSync(Context ctx) throws InterruptedException {
-        EndpointConfig endpoint = authorize(ctx);
+        EndpointConfig endpoint = authorize(ctx, Group.WRITE);
         Duration wait = HttpIO.waitParam(ctx, "wait", DEFAULT_SYNC_WAIT_MS, MIN_WAIT_MS, MAX_WAIT_MS);
-        RunRequest request = RunRequest.parse(HttpIO.body(ctx, server.maxRunsyncBody(), "the /runsync body"), endpoint);
+        RunRequest request = checked(RunRequest.parse(HttpIO.body(ctx, server.maxRunsyncBody(), "the /runsync body"),
+                endpoint));
         Job job = jobs.submit(endpoint, request, true);
         // when the wait runs out the answer is the non-terminal status; clients then poll /status(-sync)
         HttpIO.json(ctx, JobJson.status(jobs.awaitEnd(endpoint.name(), job.id(), wait), clock.instant()));
     }
 
+    /** Refuses a webhook the gateway would not call now, before the job is stored (delivery checks again). */
+    private RunRequest checked(RunRequest request) {
+        if (request.webhook() != null) {
+            webhookTargets.check(request.webhook());
+        }
+        return request;
+    }
+
     private void status(Context ctx) {
-        EndpointConfig endpoint = authorize(ctx);
+        EndpointConfig endpoint = authorize(ctx, Group.READ);
         String id = Ids.job(ctx.pathParam("id"));
         // ?ttl=<ms> sets the job's TTL (RunPod's /status tip), within policy.ttl's bounds
         int ttl = HttpIO.intParam(ctx, "ttl", 0, (int) MIN_TTL_MS, (int) MAX_TTL_MS);
@@ -87,14 +108,14 @@ final class ClientRoutes {
     }
 
     private void statusSync(Context ctx) throws InterruptedException {
-        EndpointConfig endpoint = authorize(ctx);
+        EndpointConfig endpoint = authorize(ctx, Group.READ);
         Duration wait = HttpIO.waitParam(ctx, "wait", DEFAULT_SYNC_WAIT_MS, MIN_WAIT_MS, MAX_WAIT_MS);
         Job job = jobs.awaitEnd(endpoint.name(), Ids.job(ctx.pathParam("id")), wait);
         HttpIO.json(ctx, JobJson.status(job, clock.instant()));
     }
 
     private void stream(Context ctx) throws InterruptedException {
-        EndpointConfig endpoint = authorize(ctx);
+        EndpointConfig endpoint = authorize(ctx, Group.READ);
         Duration wait = HttpIO.waitParam(ctx, "wait", DEFAULT_STREAM_WAIT_MS, MIN_WAIT_MS, MAX_WAIT_MS);
         var batch = jobs.stream(endpoint.name(), Ids.job(ctx.pathParam("id")), wait);
         ObjectNode node = Json.mapper().createObjectNode();
@@ -108,26 +129,26 @@ final class ClientRoutes {
     }
 
     private void cancel(Context ctx) {
-        EndpointConfig endpoint = authorize(ctx);
+        EndpointConfig endpoint = authorize(ctx, Group.WRITE);
         Job job = jobs.cancel(endpoint.name(), Ids.job(ctx.pathParam("id")));
         HttpIO.json(ctx, JobJson.status(job, clock.instant()));
     }
 
     private void retry(Context ctx) {
-        EndpointConfig endpoint = authorize(ctx);
+        EndpointConfig endpoint = authorize(ctx, Group.WRITE);
         Job job = jobs.retry(endpoint.name(), Ids.job(ctx.pathParam("id")));
         HttpIO.json(ctx, idAndStatus(job));
     }
 
     private void purgeQueue(Context ctx) {
-        EndpointConfig endpoint = authorize(ctx);
+        EndpointConfig endpoint = authorize(ctx, Group.WRITE);
         int removed = jobs.purgeQueue(endpoint.name());
         // RunPod answers with a lower-case "completed" here
         HttpIO.json(ctx, Json.mapper().createObjectNode().put("removed", removed).put("status", "completed"));
     }
 
     private void health(Context ctx) {
-        EndpointConfig endpoint = authorize(ctx);
+        EndpointConfig endpoint = authorize(ctx, Group.READ);
         Health health = jobs.health(endpoint.name());
         ObjectNode node = Json.mapper().createObjectNode();
         node.putObject("jobs")

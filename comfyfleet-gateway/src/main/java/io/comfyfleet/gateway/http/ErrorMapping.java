@@ -7,6 +7,8 @@ import io.comfyfleet.gateway.auth.UnauthorizedException;
 import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
 import io.comfyfleet.gateway.jobs.InvalidRequestException;
 import io.comfyfleet.gateway.jobs.PayloadTooLargeException;
+import io.comfyfleet.gateway.ratelimit.RateLimitedException;
+import io.comfyfleet.gateway.webhook.WebhookTargetRefusedException;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -38,10 +40,15 @@ final class ErrorMapping {
         switch (e) {
             case UnauthorizedException u -> HttpIO.error(ctx, 401, "unauthorized");
             case InvalidRequestException bad -> HttpIO.error(ctx, 400, bad.getMessage());
+            case WebhookTargetRefusedException refused -> HttpIO.error(ctx, 400, refused.getMessage());
             case JacksonException bad -> HttpIO.error(ctx, 400, "invalid JSON: " + bad.getOriginalMessage());
             case EndpointNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
             case JobNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
             case JobStateConflictException c -> HttpIO.error(ctx, 409, c.getMessage());
+            case RateLimitedException limited -> {
+                ctx.header("Retry-After", Long.toString(limited.retryAfterSeconds()));
+                HttpIO.error(ctx, 429, limited.getMessage());
+            }
             case PayloadTooLargeException big -> {
                 HttpIO.error(ctx, 413, big.getMessage());
                 // the rest of the body is not read; closing is cheaper than draining it

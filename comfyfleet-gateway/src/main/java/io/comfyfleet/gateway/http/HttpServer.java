@@ -8,9 +8,16 @@ import io.comfyfleet.gateway.jobs.JobService;
 import io.comfyfleet.gateway.jobs.WorkerService;
 import io.comfyfleet.gateway.metrics.GatewayMetrics;
 import io.comfyfleet.gateway.outputs.OutputFiles;
+import io.comfyfleet.gateway.ratelimit.ClientRateLimiter;
+import io.comfyfleet.gateway.webhook.WebhookTargets;
 import io.javalin.Javalin;
 import java.time.Clock;
 import java.util.concurrent.Executors;
+import java.time.Duration;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +33,8 @@ public final class HttpServer implements AutoCloseable {
 
     /** Builds the server with every route; {@link #start()} opens the port. */
     public HttpServer(ServerSettings server, Access access, JobService jobs, WorkerService workers, OutputFiles files,
-            JobFeed feed, Clock clock, Dashboard dashboard, GatewayMetrics metrics) {
-        ClientRoutes client = new ClientRoutes(access, jobs, server, clock);
+            JobFeed feed, Clock clock, Dashboard dashboard, GatewayMetrics metrics, WebhookTargets webhookTargets) {
+        ClientRoutes client = new ClientRoutes(access, jobs, server, clock, webhookTargets, new ClientRateLimiter());
         WorkerRoutes worker = new WorkerRoutes(access, workers, server);
         OutputRoutes outputs = new OutputRoutes(access, jobs, files, server);
         EventRoutes events = new EventRoutes(access, feed, clock);
@@ -41,6 +48,7 @@ public final class HttpServer implements AutoCloseable {
             config.startup.showOldJavalinVersionWarning = false;
             config.jetty.host = server.host();
             config.jetty.port = server.port();
+            config.jetty.modifyServer(jetty -> closeIdleConnectionsAfter(jetty, server.idleTimeout()));
             // bodies are read by HttpIO with per-route limits; this only bounds Javalin's own body cache
             config.http.maxRequestSize = server.maxRunsyncBody();
             // method, path and status only: headers (which carry keys) and bodies are never logged
@@ -68,6 +76,25 @@ public final class HttpServer implements AutoCloseable {
         pool.setName("comfyfleet-http");
         pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
         return pool;
+    }
+
+    /**
+     * Jetty's default (30 s) equals the JDK HttpClient's keep-alive (30 s): a client on a starved machine could
+     * pick a pooled connection just as the gateway closed it, and its POST then fails with no answer (the JDK
+     * retries only idempotent requests). A server timeout longer than the clients' makes the client close first.
+     * Held long-polls are not cut by it: Jetty applies it only while the connection waits for bytes.
+     */
+    private static void closeIdleConnectionsAfter(Server jetty, Duration idleTimeout) {
+        jetty.addEventListener(new LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStarting(LifeCycle event) {
+                for (Connector connector : jetty.getConnectors()) {
+                    if (connector instanceof AbstractConnector c) {
+                        c.setIdleTimeout(idleTimeout.toMillis());
+                    }
+                }
+            }
+        });
     }
 
     public HttpServer start() {

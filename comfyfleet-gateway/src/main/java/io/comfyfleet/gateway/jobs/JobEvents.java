@@ -58,7 +58,7 @@ public final class JobEvents implements QueueWakeups {
         if (job.state().isTerminal() && job.webhook() != null) {
             try {
                 byte[] body = Json.mapper().writeValueAsBytes(JobJson.webhook(job, clock.instant()));
-                webhooks.send(job.id(), URI.create(job.webhook()), body,
+                webhooks.send(job.id(), job.endpoint(), URI.create(job.webhook()), body,
                         signers.getOrDefault(job.endpoint(), Optional.empty()));
             } catch (RuntimeException e) {
                 // the job's change is already stored: a webhook that cannot even be queued must not undo

@@ -1,17 +1,27 @@
 package io.comfyfleet.gateway.webhook;
 
+import io.comfyfleet.core.webhook.WebhookOutbox;
 import io.comfyfleet.gateway.config.WebhookSettings;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,42 +29,125 @@ import org.slf4j.LoggerFactory;
  * Delivers webhook calls in the background: a POST of the job's JSON, signed when the endpoint has a secret,
  * retried with doubling backoff until a 2xx answer or the attempts run out. Never blocks the caller.
  *
- * <p>Deliveries live in memory: calls still pending when the gateway stops are lost (logged at shutdown).
+ * <p>Each call's target is checked again by {@link WebhookTargets} when the connection is made (a job may have
+ * been stored before the rules changed, and DNS may answer differently now); a refused target is given up at
+ * once. Redirects are not followed, so a receiver cannot bounce the call to an internal address.
+ *
+ * <p>With an outbox (the job store's), each call is stored before its first attempt and forgotten once
+ * delivered or given up; calls still pending when the gateway stops are sent again by {@link #resume} at the
+ * next start (at least once: a receiver may see a call twice). Without one they live in memory and are lost.
  */
 public final class WebhookSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
+    /** Calls re-sent at start; more than this many pending means the receivers were down for long. */
+    static final int RESUME_LIMIT = 10_000;
 
     private final WebhookSettings settings;
     private final Clock clock;
     private final HttpClient http;
+    private final WebhookTargets targets;
+    private final Optional<WebhookOutbox> outbox;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicLong pending = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong abandoned = new AtomicLong();
 
+    /** A sender whose pending calls live in memory only. */
     public WebhookSender(WebhookSettings settings, Clock clock) {
+        this(settings, clock, new WebhookTargets(settings.allowPrivateTargets()), Optional.empty());
+    }
+
+    /** A sender that keeps pending calls in {@code outbox} (the job store's), so a restart sends them again. */
+    public WebhookSender(WebhookSettings settings, Clock clock, Optional<WebhookOutbox> outbox) {
+        this(settings, clock, new WebhookTargets(settings.allowPrivateTargets()), outbox);
+    }
+
+    /** @param targets decides which addresses may be called (tests give it a fixed name table) */
+    public WebhookSender(WebhookSettings settings, Clock clock, WebhookTargets targets, Optional<WebhookOutbox> outbox) {
         this.settings = settings;
         this.clock = clock;
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(settings.timeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.targets = targets;
+        this.outbox = outbox;
+        QueuedThreadPool threads = new QueuedThreadPool(16, 1);
+        threads.setName("webhook-client");
+        threads.setDaemon(true);
+        this.http = new HttpClient();
+        http.setExecutor(threads);
+        http.setSocketAddressResolver(targets.socketAddressResolver());
+        http.setFollowRedirects(false);
+        http.setConnectTimeout(settings.timeout().toMillis());
+        http.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, "ComfyFleet-Webhook/0.1"));
+        try {
+            http.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("the webhook HTTP client did not start: " + e.getMessage(), e);
+        }
+    }
+
+    /** Which webhook URLs may be called; {@code /run} checks a job's webhook with it before storing the job. */
+    public WebhookTargets targets() {
+        return targets;
     }
 
     /**
-     * Queues one call.
+     * Queues one call, stored in the outbox first when there is one.
      *
-     * @param jobId  for logs only
-     * @param signer signs the body; empty sends it unsigned
+     * @param endpoint picks the signer again when a restart re-sends the call
+     * @param signer   signs the body; empty sends it unsigned
      */
-    public void send(String jobId, URI url, byte[] body, Optional<WebhookSigner> signer) {
+    public void send(String jobId, String endpoint, URI url, byte[] body, Optional<WebhookSigner> signer) {
+        Long stored = null;
+        if (outbox.isPresent()) {
+            try {
+                stored = outbox.get().add(jobId, endpoint, url.toString(), body, clock.instant());
+            } catch (RuntimeException e) {
+                // the job's end is already stored; the call is still tried, it just would not survive a restart
+                log.warn("webhook for job {} could not be stored for re-delivery ({}); sending it anyway", jobId,
+                        e.toString());
+            }
+        }
+        queue(jobId, url, body, signer, stored);
+    }
+
+    /**
+     * Sends again the calls a previous run left in the outbox (at start). With several gateways on one
+     * PostgreSQL, a starting gateway also re-sends calls another one is still trying: receivers de-duplicate.
+     *
+     * @param signers the signer of each endpoint's calls (empty: unsigned)
+     * @return how many calls were queued
+     */
+    public int resume(Function<String, Optional<WebhookSigner>> signers) {
+        if (outbox.isEmpty()) {
+            return 0;
+        }
+        List<WebhookOutbox.Entry> entries = outbox.get().pending(RESUME_LIMIT);
+        for (WebhookOutbox.Entry e : entries) {
+            URI url;
+            try {
+                url = URI.create(e.url());
+            } catch (IllegalArgumentException bad) {
+                forget(e.id());
+                continue;
+            }
+            queue(e.jobId(), url, e.body(), signers.apply(e.endpoint()), e.id());
+        }
+        if (!entries.isEmpty()) {
+            log.info("re-sending {} webhook calls left pending by the previous run", entries.size());
+        }
+        return entries.size();
+    }
+
+    private void queue(String jobId, URI url, byte[] body, Optional<WebhookSigner> signer, Long stored) {
         pending.incrementAndGet();
         try {
-            executor.execute(() -> deliver(jobId, url, body, signer));
+            executor.execute(() -> deliver(jobId, url, body, signer, stored));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             pending.decrementAndGet();
-            abandoned.incrementAndGet();
-            log.warn("webhook for job {} not sent: the gateway is stopping", jobId);
+            if (stored == null) {
+                abandoned.incrementAndGet();
+            }
+            log.warn("webhook for job {} not sent: the gateway is stopping{}", jobId,
+                    stored == null ? "" : "; it is sent at the next start");
         }
     }
 
@@ -71,17 +164,28 @@ public final class WebhookSender implements AutoCloseable {
         return abandoned.get();
     }
 
-    private void deliver(String jobId, URI url, byte[] body, Optional<WebhookSigner> signer) {
+    private void deliver(String jobId, URI url, byte[] body, Optional<WebhookSigner> signer, Long stored) {
+        boolean finished = false;
         try {
             Duration backoff = settings.backoff();
             for (int attempt = 1; attempt <= settings.attempts(); attempt++) {
-                String outcome = tryOnce(url, body, signer);
+                String outcome;
+                try {
+                    outcome = tryOnce(url, body, signer);
+                } catch (WebhookTargetRefusedException refused) {
+                    abandoned.incrementAndGet();
+                    finished = true;
+                    log.warn("webhook for job {} not sent: {}", jobId, refused.getMessage());
+                    return;
+                }
                 if (outcome == null) {
                     delivered.incrementAndGet();
+                    finished = true;
                     return;
                 }
                 if (attempt == settings.attempts()) {
                     abandoned.incrementAndGet();
+                    finished = true;
                     log.warn("webhook for job {} to {} abandoned after {} attempts; last: {}",
                             jobId, url.getHost(), attempt, outcome);
                     return;
@@ -92,27 +196,59 @@ public final class WebhookSender implements AutoCloseable {
                 backoff = backoff.multipliedBy(2);
             }
         } catch (InterruptedException e) {
-            abandoned.incrementAndGet();
+            // the gateway is stopping: a stored call stays in the outbox for the next start
+            if (stored == null) {
+                abandoned.incrementAndGet();
+            }
             Thread.currentThread().interrupt();
         } finally {
             pending.decrementAndGet();
+            if (finished && stored != null) {
+                forget(stored);
+            }
         }
     }
 
-    /** Null on success, else what went wrong. */
-    private String tryOnce(URI url, byte[] body, Optional<WebhookSigner> signer) throws InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(url)
-                .timeout(settings.timeout())
-                .header("Content-Type", "application/json")
-                .header("User-Agent", "ComfyFleet-Webhook/0.1")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        signer.ifPresent(s -> request.header(WebhookSigner.HEADER, s.sign(clock.instant().getEpochSecond(), body)));
+    private void forget(long stored) {
         try {
-            HttpResponse<Void> response = http.send(request.build(), HttpResponse.BodyHandlers.discarding());
-            int status = response.statusCode();
+            outbox.orElseThrow().remove(stored);
+        } catch (RuntimeException e) {
+            // it stays in the outbox and is sent once more after a restart: receivers de-duplicate
+            log.warn("delivered webhook {} could not be removed from the outbox: {}", stored, e.toString());
+        }
+    }
+
+    /**
+     * Null on success, else what went wrong.
+     *
+     * @throws WebhookTargetRefusedException when the target's addresses are not allowed (no retry helps)
+     */
+    private String tryOnce(URI url, byte[] body, Optional<WebhookSigner> signer) throws InterruptedException {
+        Request request;
+        try {
+            request = http.newRequest(url)
+                    .method(HttpMethod.POST)
+                    .timeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .body(new BytesRequestContent("application/json", body));
+        } catch (IllegalArgumentException e) {
+            return "bad URL: " + e.getMessage();
+        }
+        signer.ifPresent(s -> request.headers(h -> h.put(WebhookSigner.HEADER,
+                s.sign(clock.instant().getEpochSecond(), body))));
+        try {
+            ContentResponse response = request.send();
+            int status = response.getStatus();
             return status >= 200 && status < 300 ? null : "HTTP " + status;
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            return e.getClass().getSimpleName() + ": " + e.getMessage();
+        } catch (TimeoutException e) {
+            return "no answer within " + settings.timeout().toMillis() + " ms";
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            for (Throwable t = cause; t != null; t = t.getCause()) {
+                if (t instanceof WebhookTargetRefusedException refused) {
+                    throw refused;
+                }
+            }
+            return cause.getClass().getSimpleName() + ": " + cause.getMessage();
         }
     }
 
@@ -125,8 +261,13 @@ public final class WebhookSender implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (pending.get() > 0) {
-            log.warn("{} webhook calls were still pending at shutdown and are lost", pending.get());
+            log.warn(outbox.isPresent() ? "{} webhook calls were still pending at shutdown; they are sent at the next start"
+                    : "{} webhook calls were still pending at shutdown and are lost", pending.get());
         }
-        http.close();
+        try {
+            http.stop();
+        } catch (Exception e) {
+            log.debug("webhook HTTP client did not stop cleanly", e);
+        }
     }
 }

@@ -53,6 +53,52 @@ class ConfigLoaderTest {
         assertThat(config.server().retention()).isEqualTo(Duration.ofMinutes(30));
         assertThat(config.server().runsyncRetention()).isEqualTo(Duration.ofMinutes(1));
         assertThat(config.webhooks().attempts()).isEqualTo(3);
+        assertThat(config.webhooks().allowPrivateTargets()).isFalse();
+    }
+
+    @Test
+    void rateLimitsAreOptionalAndChecked() {
+        GatewayConfig config = parse("""
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                    rateLimit: {requestsPerSecond: 2.5}
+                    statusRateLimit: {requestsPerSecond: 50, burst: 200}
+                  - name: ep2
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                """);
+        assertThat(config.endpoints().get(0).rateLimit()).contains(new RateLimit(2.5, 3));
+        assertThat(config.endpoints().get(0).statusRateLimit()).contains(new RateLimit(50, 200));
+        assertThat(config.endpoints().get(1).rateLimit()).isEmpty();
+
+        assertThatThrownBy(() -> parse("""
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                    rateLimit: {burst: 5, perMinute: 3}
+                    statusRateLimit: {requestsPerSecond: 0, burst: 0}
+                """))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+                        "endpoints[0].rateLimit.perMinute: unknown key; known keys here are [burst, requestsPerSecond]",
+                        "endpoints[0].rateLimit.requestsPerSecond: is required, e.g. requestsPerSecond: 10 (0.5 is one request every 2 s)",
+                        "endpoints[0].statusRateLimit.requestsPerSecond: must be from 0.001 to 1000000, got 0.0"));
+    }
+
+    @Test
+    void privateWebhookTargetsAreAllowedOnlyByAFlag() {
+        String endpoints = """
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                """;
+        assertThat(parse("webhooks: {allowPrivateTargets: true}\n" + endpoints).webhooks().allowPrivateTargets()).isTrue();
+        assertThatThrownBy(() -> parse("webhooks: {allowPrivateTargets: yes please}\n" + endpoints))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("webhooks.allowPrivateTargets: must be true or false, got \"yes please\""));
     }
 
     @Test
@@ -96,7 +142,7 @@ class ConfigLoaderTest {
                     workerKeys: [worker-key-0123456789]
                 """))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
-                        "server.prot: unknown key; known keys here are [dataDir, host, jobStopHold, jobTakeHold, lease,"
+                        "server.prot: unknown key; known keys here are [dataDir, host, idleTimeout, jobStopHold, jobTakeHold, lease,"
                                 + " maxOutputFile, maxRunBody, maxRunsyncBody, maxStreamChunk, maxWorkerBody, metricsToken, port,"
                                 + " publicUrl, retention, runsyncRetention, sweepInterval]",
                         "server.port: must be from 0 to 65535, got 70000",

@@ -106,7 +106,7 @@ class FleetViewsTest {
         registry.counts("ep");
         try (JobStore store = JobStores.openSqlite(dir.resolve("jobs.db"));
                 var webhooks = new io.comfyfleet.gateway.webhook.WebhookSender(
-                        new io.comfyfleet.gateway.config.WebhookSettings(1, Duration.ofMillis(1), Duration.ofSeconds(1)), clock)) {
+                        new io.comfyfleet.gateway.config.WebhookSettings(1, Duration.ofMillis(1), Duration.ofSeconds(1), false), clock)) {
             var events = new io.comfyfleet.gateway.jobs.JobEvents(webhooks, java.util.Map.of(), clock);
             var service = new io.comfyfleet.gateway.jobs.WorkerService(store, events, registry, clock, Duration.ofSeconds(30));
             store.enqueue(job("j1", T0, false, Duration.ofHours(1)));

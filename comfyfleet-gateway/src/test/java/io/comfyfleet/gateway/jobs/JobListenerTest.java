@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /** Listeners (metrics, dashboard) hear every change, and one that fails never fails the change or the others. */
 class JobListenerTest {
-    final WebhookSender webhooks = new WebhookSender(new WebhookSettings(1, Duration.ofMillis(1), Duration.ofSeconds(1)),
+    final WebhookSender webhooks = new WebhookSender(new WebhookSettings(1, Duration.ofMillis(1), Duration.ofSeconds(1), true),
             Clock.systemUTC());
     final JobEvents events = new JobEvents(webhooks, Map.of(), Clock.systemUTC());
     final List<String> heard = new CopyOnWriteArrayList<>();

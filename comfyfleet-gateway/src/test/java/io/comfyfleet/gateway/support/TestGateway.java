@@ -35,7 +35,12 @@ public final class TestGateway implements AutoCloseable {
 
     /** @param topLevelExtras extra top-level YAML sections, e.g. a {@code store:} section (default: SQLite) */
     public TestGateway(Path dir, String serverExtras, String topLevelExtras) {
-        this.config = new ConfigLoader(name -> null).parse(yaml(serverExtras) + topLevelExtras, "test config", dir);
+        this(new ConfigLoader(name -> null).parse(yaml(serverExtras) + topLevelExtras, "test config", dir));
+    }
+
+    /** A gateway on a configuration the test wrote in full (e.g. {@link #yaml} with a setting changed). */
+    public TestGateway(GatewayConfig config) {
+        this.config = config;
         this.gateway = Gateway.start(config, Gateway.openStore(config.store()), clock);
         String base = "http://127.0.0.1:" + gateway.port();
         this.client = new Api(base, CLIENT_KEY);
@@ -54,7 +59,7 @@ public final class TestGateway implements AutoCloseable {
                   retention: 30m
                   sweepInterval: 1m
                 %s
-                webhooks: {attempts: 3, backoff: 50ms, timeout: 2s}
+                webhooks: {attempts: 3, backoff: 50ms, timeout: 2s, allowPrivateTargets: true}
                 endpoints:
                   - name: ep1
                     clientKeys: [%s]

@@ -1,9 +1,9 @@
 package io.comfyfleet.worker.input;
 
+import io.comfyfleet.core.net.AddressClass;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -112,48 +112,13 @@ public final class UrlFetcher {
             throw new InvalidJobInputException(where + ": the host of " + uri + " does not resolve");
         }
         for (InetAddress address : addresses) {
-            UrlPolicy.AddressClass cls = classify(address);
+            AddressClass cls = AddressClass.of(address);
             if (cls != null && !policy.allowedClasses().contains(cls)) {
                 throw new InvalidJobInputException(where + ": " + uri + " is refused: " + host + " resolves to "
-                        + address.getHostAddress() + ", a " + cls.name().toLowerCase(Locale.ROOT).replace('_', '-')
+                        + address.getHostAddress() + ", a " + cls.label()
                         + " address; give a public URL");
             }
         }
-    }
-
-    /** The class that makes {@code a} internal, or null for a public address. */
-    static UrlPolicy.AddressClass classify(InetAddress a) {
-        if (a.isAnyLocalAddress()) {
-            return UrlPolicy.AddressClass.UNSPECIFIED;
-        }
-        if (a.isLoopbackAddress()) {
-            return UrlPolicy.AddressClass.LOOPBACK;
-        }
-        if (a.isLinkLocalAddress()) {
-            return UrlPolicy.AddressClass.LINK_LOCAL;
-        }
-        if (a.isMulticastAddress()) {
-            return UrlPolicy.AddressClass.MULTICAST;
-        }
-        byte[] b = a.getAddress();
-        if (a instanceof Inet6Address) {
-            if ((b[0] & 0xfe) == 0xfc || a.isSiteLocalAddress()) {
-                return UrlPolicy.AddressClass.PRIVATE; // fc00::/7 unique local, fec0::/10
-            }
-            return null;
-        }
-        int b0 = b[0] & 0xff;
-        int b1 = b[1] & 0xff;
-        if (b0 == 0) {
-            return UrlPolicy.AddressClass.UNSPECIFIED; // 0.0.0.0/8 means "this host"
-        }
-        if (a.isSiteLocalAddress() || (b0 == 100 && b1 >= 64 && b1 < 128)) {
-            return UrlPolicy.AddressClass.PRIVATE; // RFC 1918 and carrier-grade NAT 100.64/10
-        }
-        if (b0 >= 240) {
-            return UrlPolicy.AddressClass.UNSPECIFIED; // reserved and broadcast
-        }
-        return null;
     }
 
     private HttpResponse<InputStream> send(URI uri, long deadline, String where) {

@@ -1,5 +1,6 @@
 package io.comfyfleet.worker.input;
 
+import io.comfyfleet.core.net.AddressClass;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
@@ -14,9 +15,6 @@ import java.util.Set;
  */
 public record UrlPolicy(boolean allowHttp, Set<AddressClass> allowedClasses, long maxBytes, Duration timeout,
                         int maxRedirects) {
-    /** Address classes refused by default because they reach the worker's own machine or network. */
-    public enum AddressClass { LOOPBACK, PRIVATE, LINK_LOCAL, MULTICAST, UNSPECIFIED }
-
     public UrlPolicy {
         allowedClasses = allowedClasses.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(allowedClasses));
         if (maxBytes <= 0) {

@@ -62,7 +62,7 @@ class UrlFetcherTest {
 
     /** Loopback is allowed here only so the test server can be reached; every other class stays refused. */
     private static UrlFetcher localFetcher(long maxBytes, Duration timeout) {
-        return new UrlFetcher(new UrlPolicy(true, Set.of(UrlPolicy.AddressClass.LOOPBACK), maxBytes, timeout, 3));
+        return new UrlFetcher(new UrlPolicy(true, Set.of(io.comfyfleet.core.net.AddressClass.LOOPBACK), maxBytes, timeout, 3));
     }
 
     @Test
