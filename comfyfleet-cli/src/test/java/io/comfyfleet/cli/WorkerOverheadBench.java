@@ -69,11 +69,14 @@ class WorkerOverheadBench {
         report("taken -> prompt submitted", measured, t -> t.takenToSubmitted().toNanos());
         report("ComfyUI done -> job-done accepted", measured, t -> t.doneToPosted().toNanos());
         report("  of which: done -> result built", measured, t -> t.doneToReady().toNanos());
+        // ComfyUI's own time included: with zero-time nodes, mostly the wait between its end and a readable /history
+        report("prompt submitted -> ComfyUI done", measured, t -> t.comfyDoneNanos() - t.promptSubmittedNanos());
+        report("taken -> job-done accepted (total)", measured, t -> t.resultPostedNanos() - t.takenNanos());
     }
 
     private static void report(String what, List<JobTimings> measured, ToLongFunction<JobTimings> f) {
         long[] v = measured.stream().mapToLong(f).sorted().toArray();
-        System.out.printf(Locale.ROOT, "%-34s p50 %7.3f ms  p95 %7.3f ms  p99 %7.3f ms  max %7.3f ms%n", what,
+        System.out.printf(Locale.ROOT, "%-36s p50 %7.3f ms  p95 %7.3f ms  p99 %7.3f ms  max %7.3f ms%n", what,
                 ms(v, 0.50), ms(v, 0.95), ms(v, 0.99), v[v.length - 1] / 1e6);
     }
 

@@ -98,8 +98,14 @@ class ClientRunsEveryRecordingTest {
     void runEndsAsRecorded(String id) throws Exception {
         String folder = id.substring(0, id.indexOf('/'));
         Recording rec = Recording.load(folder, id.substring(id.indexOf('/') + 1));
-        ComfyRunner runner = new ComfyRunner(ComfyClient.create(emulators.get(folder).baseUri()));
         JsonNode prompt = promptOf(rec);
+        // a runner keeps its event socket open until closed
+        try (ComfyRunner runner = new ComfyRunner(ComfyClient.create(emulators.get(folder).baseUri()))) {
+            runEndsAsRecorded(rec, runner, prompt);
+        }
+    }
+
+    private static void runEndsAsRecorded(Recording rec, ComfyRunner runner, JsonNode prompt) throws Exception {
 
         if (rec.httpStatus() != 200) {
             assertThatThrownBy(() -> runner.run(prompt, RunOptions.defaults(), RunListener.none()))

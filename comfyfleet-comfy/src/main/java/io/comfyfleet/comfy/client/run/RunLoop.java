@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 final class RunLoop {
     private static final Logger log = LoggerFactory.getLogger(RunLoop.class);
     private static final Duration RESTOP_INTERVAL = Duration.ofSeconds(1);
+    /** The longest wait between two history reads after the terminal event when no frame says it is written. */
+    private static final Duration MAX_HISTORY_WAIT_STEP = Duration.ofMillis(250);
 
     private sealed interface Signal {}
 
@@ -207,12 +209,19 @@ final class RunLoop {
         }
     }
 
-    /** After the terminal event: the history entry is written just after it, so poll briefly. */
+    /**
+     * After the terminal event. ComfyUI writes the history entry in {@code task_done}, just after sending the
+     * terminal event, then broadcasts {@code status} and sends this prompt's {@code executing {node: null}}: either
+     * frame means the entry is readable, so each read waits for one of them. The wait is bounded and grows from
+     * {@link RunOptions#historyPollInterval()}, so a missed frame (a dropped socket, an older server) costs only a
+     * few quick reads, and the run ends whether or not the frames ever come.
+     */
     private RunResult finish(ComfyEvent terminal, QueuedPrompt queued) throws InterruptedException {
         Instant giveUp = min(clock.instant().plus(options.historyWait()), deadline);
-        long sleepMs = options.historyPollInterval().toMillis();
+        long waitNanos = options.historyPollInterval().toNanos();
         int polls = 0;
         while (true) {
+            awaitHistoryWritten(min(clock.instant().plusNanos(waitNanos), giveUp));
             polls++;
             Optional<HistoryEntry> entry = Optional.empty();
             try {
@@ -224,14 +233,41 @@ final class RunLoop {
             if (entry.isPresent()) {
                 return result(terminal, entry.get(), queued);
             }
-            if (!clock.instant().plus(Duration.ofMillis(sleepMs)).isBefore(giveUp)) {
+            if (!clock.instant().isBefore(giveUp)) {
                 log.warn("prompt {} ended ({}) but /history stayed empty for {} polls; building the result "
                         + "from the WebSocket events alone", promptId, terminal.type(), polls);
                 return result(terminal, null, queued);
             }
-            Thread.sleep(sleepMs);
-            sleepMs = Math.min(sleepMs * 2, 1000);
+            waitNanos = Math.min(waitNanos * 2, MAX_HISTORY_WAIT_STEP.toNanos());
         }
+    }
+
+    /**
+     * Waits until {@code until} or a frame that says this prompt's history entry is written, whichever is first.
+     * Other signals change nothing now: the gate admits no event after the terminal one, a cancel comes too late,
+     * and a lost socket only means the frame will not come (the next run reopens it).
+     */
+    private void awaitHistoryWritten(Instant until) throws InterruptedException {
+        while (true) {
+            long leftNanos = Duration.between(clock.instant(), until).toNanos();
+            if (leftNanos <= 0) {
+                return;
+            }
+            Signal signal = signals.poll(leftNanos, TimeUnit.NANOSECONDS);
+            if (signal == null || signal instanceof SocketLost || (signal instanceof Event(ComfyEvent e)
+                    && saysHistoryWritten(e))) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * {@code status} is broadcast by {@code task_done} right after the entry is written (a status from another
+     * client's submit costs one early read); {@code executing null} of this prompt follows it.
+     */
+    private boolean saysHistoryWritten(ComfyEvent e) {
+        return e instanceof ComfyEvent.Status
+                || (e instanceof ComfyEvent.Executing ex && ex.isEndMarker() && promptId.equals(ex.promptId()));
     }
 
     /** Decides from /history and /queue whether the prompt ended, still runs, or is gone. */

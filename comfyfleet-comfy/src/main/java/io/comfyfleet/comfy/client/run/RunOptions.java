@@ -13,7 +13,9 @@ import tools.jackson.databind.node.ObjectNode;
  *                           set, the run opens a socket of its own under it
  * @param extraData          extra_data to send ({@code extra_pnginfo}, ...), or null
  * @param timeout            overall bound from submit to result
- * @param historyPollInterval first wait between GET /history polls after the terminal event (doubles, max 1 s)
+ * @param historyPollInterval after the terminal event, the first bound on the wait for ComfyUI's
+ *                           history-written frames ({@code status}, {@code executing null}) before a GET /history
+ *                           poll; a frame ends the wait at once, and the bound doubles per empty poll (max 250 ms)
  * @param historyWait        how long to wait for the history entry after the terminal event before
  *                           building the result from the events alone
  * @param idleCheckInterval  with no event for this long, reconcile from /history and /queue (catches a
@@ -39,9 +41,9 @@ public record RunOptions(String promptId, String clientId, ObjectNode extraData,
         }
     }
 
-    /** Fresh ids, 30 min timeout, history wait 10 s, idle check 10 s, 5 reconnects, cancel on timeout. */
+    /** Fresh ids, 30 min timeout, history poll from 5 ms, history wait 10 s, idle check 10 s, 5 reconnects, cancel on timeout. */
     public static RunOptions defaults() {
-        return new RunOptions(null, null, null, Duration.ofMinutes(30), Duration.ofMillis(50), Duration.ofSeconds(10),
+        return new RunOptions(null, null, null, Duration.ofMinutes(30), Duration.ofMillis(5), Duration.ofSeconds(10),
                 Duration.ofSeconds(10), 5, Duration.ofMillis(200), true);
     }
 

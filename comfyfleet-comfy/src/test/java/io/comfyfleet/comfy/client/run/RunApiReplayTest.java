@@ -303,6 +303,53 @@ class RunApiReplayTest {
         assertThat(result.outputs().outputs()).hasSize(1);
     }
 
+    /*
+     * ComfyUI may write history well after the terminal event (222 ms on the cold H100 run g01_a_cold). The
+     * history is written here 400 ms after it; a run that only polls on a timer reads it tens to hundreds of ms
+     * late (the old 50 ms doubling schedule: 350 ms late; the 5 ms doubling fallback alone: 165 ms late), while one
+     * woken by the frame that follows the write reads it at once. The 120 ms bound leaves a loaded machine room.
+     */
+    private static final Duration HISTORY_WRITE_DELAY = Duration.ofMillis(400);
+    private static final Duration WOKEN_READ_BOUND = Duration.ofMillis(120);
+
+    @Test
+    void historyIsReadAsSoonAsTheStatusAfterTheTerminalEventSaysItIsWritten() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").historyWrittenAfter(HISTORY_WRITE_DELAY).start();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_basic"), RunOptions.defaults(), RunListener.none());
+        long ended = System.nanoTime();
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.historyAvailable()).isTrue();
+        assertThat(Duration.ofNanos(ended - server.historyWrittenNanos())).isLessThan(WOKEN_READ_BOUND);
+    }
+
+    @Test
+    void historyIsReadAsSoonAsTheEndMarkerArrivesWhenNoStatusIsSeen() throws Exception {
+        // a server whose status broadcasts do not reach us: executing null alone must wake the read
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").withhold("status")
+                .historyWrittenAfter(HISTORY_WRITE_DELAY).start();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_basic"), RunOptions.defaults(), RunListener.none());
+        long ended = System.nanoTime();
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.historyAvailable()).isTrue();
+        assertThat(Duration.ofNanos(ended - server.historyWrittenNanos())).isLessThan(WOKEN_READ_BOUND);
+    }
+
+    @Test
+    void historyIsStillFoundByQuickPollsWhenNeitherFrameComes() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").withhold("status", "executing")
+                .historyWrittenAfter(Duration.ofMillis(100)).start();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_basic"), RunOptions.defaults(), RunListener.none());
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.historyAvailable()).isTrue();
+        assertThat(result.outputs().outputs()).hasSize(1);
+    }
+
     @Test
     void historyThatNeverComesFallsBackToTheExecutedEvents() throws Exception {
         server = ReplayServer.replay("cpu-0.3.64", "ok_load_upload").historyEmptyFor(Integer.MAX_VALUE).start();

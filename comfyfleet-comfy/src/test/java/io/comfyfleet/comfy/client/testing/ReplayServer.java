@@ -26,7 +26,9 @@ import tools.jackson.databind.node.ObjectNode;
  * substituted), GET /history serves the recorded entry once the frames are out. Failure knobs: drop the
  * socket after N frames, answer {@code {}} to the first K history polls, keep the prompt pending until it is
  * dequeued. Refuses any request carrying an Origin header, as ComfyUI does on a loopback mismatch. Prompts
- * submitted one after another replay the recording again each.
+ * submitted one after another replay the recording again each. As in ComfyUI's {@code task_done}, the history
+ * entry becomes readable after the terminal event and before the {@code status} / {@code executing null} that
+ * follow it (optionally after a pause, as ComfyUI takes on a cold first run).
  */
 public final class ReplayServer implements AutoCloseable {
     private final JsonNode recording;
@@ -40,6 +42,7 @@ public final class ReplayServer implements AutoCloseable {
     private final int silentAfterFrames;
     private final AtomicInteger historyFailuresLeft;
     private final java.util.Set<String> withheldTypes;
+    private final long historyDelayNanos;
     private final Javalin app;
 
     private final Map<String, WsContext> sockets = new ConcurrentHashMap<>();
@@ -60,6 +63,7 @@ public final class ReplayServer implements AutoCloseable {
     private volatile boolean pending;
     private volatile boolean stopped;
     private volatile Thread sender;
+    private volatile long historyWrittenNanos;
 
     private ReplayServer(Builder b) {
         this.recording = Captures.load(b.folder, b.name);
@@ -74,6 +78,7 @@ public final class ReplayServer implements AutoCloseable {
         this.historyFailuresLeft = new AtomicInteger(b.historyFailures);
         this.interrupted = new CountDownLatch(b.interruptsNeeded);
         this.withheldTypes = java.util.Set.copyOf(b.withheldTypes);
+        this.historyDelayNanos = b.historyDelay.toNanos();
         this.app = Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.routes.before(ctx -> {
@@ -147,6 +152,7 @@ public final class ReplayServer implements AutoCloseable {
         private int historyFailures;
         private int interruptsNeeded = 1;
         private final java.util.Set<String> withheldTypes = new java.util.HashSet<>();
+        private java.time.Duration historyDelay = java.time.Duration.ZERO;
 
         private Builder(String folder, String name) {
             this.folder = folder;
@@ -205,6 +211,15 @@ public final class ReplayServer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Write the history entry this long after the terminal event was sent, and only then send the frames
+         * that follow it ({@code status}, {@code executing null}), as a ComfyUI busy in {@code task_done} does.
+         */
+        public Builder historyWrittenAfter(java.time.Duration delay) {
+            this.historyDelay = delay;
+            return this;
+        }
+
         public ReplayServer start() {
             return new ReplayServer(this);
         }
@@ -244,6 +259,11 @@ public final class ReplayServer implements AutoCloseable {
 
     public boolean originSeen() {
         return originSeen.get();
+    }
+
+    /** {@link System#nanoTime()} when the last replay's history entry became readable, 0 before. */
+    public long historyWrittenNanos() {
+        return historyWrittenNanos;
     }
 
     public int historyPollsAfterDone() {
@@ -299,6 +319,7 @@ public final class ReplayServer implements AutoCloseable {
             return;
         }
         done = false; // a runner may replay the recording again, one prompt after another
+        historyWrittenNanos = 0;
         historyPollsAfterDone.set(0);
         started = true;
         sender = Thread.ofVirtual().name("replay-" + promptId).start(this::sendFrames);
@@ -307,6 +328,7 @@ public final class ReplayServer implements AutoCloseable {
     private void sendFrames() {
         try {
             int sent = 0;
+            boolean terminalSent = false;
             JsonNode frames = recording.get("frames");
             for (int i = 0; i < frames.size(); i++) {
                 JsonNode frame = frames.get(i);
@@ -326,7 +348,18 @@ public final class ReplayServer implements AutoCloseable {
                     chatter();
                     break;
                 }
-                if (withheldTypes.contains(frame.path("text").path("type").asString(""))) {
+                String type = frame.path("text").path("type").asString("");
+                if (terminalSent && !done && (type.equals("status") || type.equals("executing"))) {
+                    // task_done: the entry is written before the frames that follow the terminal event (also
+                    // when those frames are withheld, i.e. lost on the way)
+                    if (historyDelayNanos > 0) {
+                        TimeUnit.NANOSECONDS.sleep(historyDelayNanos);
+                    }
+                    writeHistory();
+                }
+                terminalSent |= type.equals("execution_success") || type.equals("execution_error")
+                        || type.equals("execution_interrupted"); // no recording has an ExecutionBlocked notice
+                if (withheldTypes.contains(type)) {
                     continue;
                 }
                 if (sent == dropAfterFrames) {
@@ -351,8 +384,15 @@ public final class ReplayServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            done = true;
+            if (!done) {
+                writeHistory();
+            }
         }
+    }
+
+    private void writeHistory() {
+        historyWrittenNanos = System.nanoTime();
+        done = true;
     }
 
     /** After going silent about the prompt, keep broadcasting like a system-monitor custom node does. */
