@@ -100,13 +100,14 @@ final class BenchCommand implements Callable<Integer> {
         ClosedLoop.Outcome fleet = ClosedLoop.run(clients, jobs, rate, () -> runOne(ep, workflow));
         BenchReport baseline = null;
         if (!directComfyUrls.isEmpty()) {
-            DirectComfyJob direct = new DirectComfyJob(directComfyUrls, workflow, Duration.ofSeconds(jobTimeoutS),
-                    spec.commandLine().getErr());
-            if (warmup > 0) {
-                ClosedLoop.run(clients, warmup, null, direct);
+            try (DirectComfyJob direct = new DirectComfyJob(directComfyUrls, workflow, Duration.ofSeconds(jobTimeoutS),
+                    spec.commandLine().getErr())) {
+                if (warmup > 0) {
+                    ClosedLoop.run(clients, warmup, null, direct);
+                }
+                ClosedLoop.Outcome d = ClosedLoop.run(clients, jobs, rate, direct);
+                baseline = new BenchReport(d.samples(), d.wallMs(), Map.of("url", directLabel()));
             }
-            ClosedLoop.Outcome d = ClosedLoop.run(clients, jobs, rate, direct);
-            baseline = new BenchReport(d.samples(), d.wallMs(), Map.of("url", directLabel()));
         }
         StatusLoad.Result status = null;
         if (statusSeconds > 0 && lastCompleted != null) {

@@ -22,7 +22,7 @@ import tools.jackson.databind.node.ObjectNode;
  * With several ComfyUIs, each client thread keeps to one of them (round robin as threads first call), so N
  * clients on N ComfyUIs never queue behind each other, as N clients on N workers do not.
  */
-final class DirectComfyJob implements Supplier<BenchReport.Sample> {
+final class DirectComfyJob implements Supplier<BenchReport.Sample>, AutoCloseable {
     private final List<ComfyRunner> runners;
     private final AtomicInteger assigned = new AtomicInteger();
     private final ThreadLocal<ComfyRunner> mine;
@@ -55,5 +55,11 @@ final class DirectComfyJob implements Supplier<BenchReport.Sample> {
             Thread.currentThread().interrupt();
             return new BenchReport.Sample("Interrupted", -1, -1, (System.nanoTime() - submitted) / 1_000_000);
         }
+    }
+
+    /** Closes each ComfyUI's shared event socket. */
+    @Override
+    public void close() {
+        runners.forEach(ComfyRunner::close);
     }
 }
