@@ -102,14 +102,43 @@ class CacheAndQueueTest {
     @Test
     void aReconnectingClientIsToldWhichNodeIsExecuting() throws Exception {
         try (TestEmulator comfy = TestEmulator.start(dir)) {
-            String id = comfy.submit(Workflows.slow(10, 50));
+            // node 2 outlasts WAIT, so it is still the executing node however late the reconnect gets
+            // scheduled; the interrupt then ends the run and its end marker must reach the new socket
+            String id = comfy.submit(Workflows.slow(600, 50));
             comfy.socket.await(f -> f.type().equals("progress"), TestEmulator.WAIT);
             try (ComfyTestClient.Socket again = comfy.client.connect(comfy.clientId)) {
                 again.await(f -> f.type().equals("executing"), TestEmulator.WAIT);
                 List<Frame> frames = again.frames();
+                assertThat(frames.get(0).type()).as("the greeting comes first, before any preview").isEqualTo("status");
                 assertThat(frames.get(0).data().get("sid").asString()).isEqualTo(comfy.clientId);
+                assertThat(frames.get(1).type()).isEqualTo("executing");
                 assertThat(frames.get(1).data().toString()).isEqualTo("{\"node\":\"2\"}");
+                comfy.client.post("/interrupt", "{}");
                 again.await(ComfyTestClient.executingNull(id), TestEmulator.WAIT);
+            }
+        }
+    }
+
+    /**
+     * The race behind the test above, made frequent: a step (progress_state, progress, preview) every 2 ms
+     * while the same client reconnects again and again. The greeting must still be the first two frames.
+     */
+    @Test
+    void aReconnectingClientsGreetingIsNeverOvertakenByTheRunningPromptsEvents() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            String id = comfy.submit(Workflows.slow(10000, 2));
+            comfy.socket.await(f -> f.type().equals("progress"), TestEmulator.WAIT);
+            for (int i = 0; i < 100; i++) {
+                try (ComfyTestClient.Socket again = comfy.client.connect(comfy.clientId)) {
+                    again.await(f -> f.type().equals("executing"), TestEmulator.WAIT);
+                    List<String> firstTwo = again.frames().subList(0, 2).stream().map(Frame::type).toList();
+                    assertThat(firstTwo).as("reconnect #" + i).containsExactly("status", "executing");
+                }
+            }
+            try (ComfyTestClient.Socket last = comfy.client.connect(comfy.clientId)) {
+                last.await(ComfyTestClient.ofType("status"), TestEmulator.WAIT);
+                comfy.client.post("/interrupt", "{}");
+                last.await(ComfyTestClient.executingNull(id), TestEmulator.WAIT);
             }
         }
     }

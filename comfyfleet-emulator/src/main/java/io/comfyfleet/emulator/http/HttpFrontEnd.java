@@ -9,6 +9,7 @@ import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Handler;
 import io.javalin.websocket.WsConfig;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -110,16 +111,17 @@ public final class HttpFrontEnd implements AutoCloseable {
             // ComfyUI answers a connect in one event-loop turn: the node executing at that moment, not
             // one the engine reaches while this thread is still sending the greeting.
             var executingNow = engine.executingNodeFor(sid);
-            hub.connected(sid, ctx);
+            List<WsHub.Greeting> greeting = new ArrayList<>();
             ObjectNode status = Json.MAPPER.createObjectNode();
             status.set("status", engine.queueInfo());
             status.put("sid", sid);
-            hub.sendTo(ctx, "status", status);
+            greeting.add(new WsHub.Greeting("status", status));
             executingNow.ifPresent(node -> {
                 ObjectNode executing = Json.MAPPER.createObjectNode();
                 executing.put("node", node);
-                hub.sendTo(ctx, "executing", executing);
+                greeting.add(new WsHub.Greeting("executing", executing));
             });
+            hub.connected(sid, ctx, greeting);
         });
         ws.onMessage(ctx -> {
             String sid = ctx.attribute("sid");

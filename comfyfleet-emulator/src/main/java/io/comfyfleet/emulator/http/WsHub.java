@@ -45,14 +45,25 @@ public final class WsHub implements EventSink, AutoCloseable {
         sender = Thread.ofPlatform().name("comfy-ws-sender").daemon(true).start(this::drain);
     }
 
+    /** A text frame for one socket: {@code {"type": type, "data": data}}. */
+    record Greeting(String type, ObjectNode data) {}
+
     /**
      * A socket connected as {@code sid}; like ComfyUI, a newer socket takes over the sid. The takeover is
      * queued with the frames, so frames produced before the connect still go where they were addressed then.
+     * The greeting (status, then the executing node) is sent by the same queued step that registers the
+     * socket: ComfyUI's handler adds the socket and sends both in one event-loop turn, so no event the
+     * engine produces meanwhile can reach the new socket ahead of its greeting.
      */
-    void connected(String sid, WsContext ctx) {
+    void connected(String sid, WsContext ctx, List<Greeting> greeting) {
+        List<String> texts = greeting.stream().map(g -> envelope(g.type(), g.data())).toList();
         outbox.add(new Outgoing(null, null, null, null, null, () -> {
             bySid.put(sid, ctx);
             open.add(ctx);
+            for (String text : texts) {
+                ctx.send(text);
+                countFrame();
+            }
         }));
     }
 
@@ -69,7 +80,7 @@ public final class WsHub implements EventSink, AutoCloseable {
         previewMetadata.put(sid, supportsPreviewMetadata);
     }
 
-    /** Sends to exactly this socket (the connect-time status), in order with everything else. */
+    /** Sends to exactly this socket (the feature_flags reply), in order with everything else. */
     void sendTo(WsContext ctx, String type, ObjectNode data) {
         outbox.add(new Outgoing(null, ctx, envelope(type, data), null, null));
     }
