@@ -145,7 +145,11 @@ class ContractReplayTest {
                     client.post("/interrupt", "{\"prompt_id\":\"" + promptId + "\"}");
                 }
                 socket.await(ComfyTestClient.executingNull(promptId), WAIT);
-                compareFrames(rec, socket.frames());
+                if (rec.name().startsWith("g10")) {
+                    compareFramesOfALateInterrupt(rec, socket.frames());
+                } else {
+                    compareFrames(rec, socket.frames());
+                }
                 compareHistory(rec, promptId);
             }
         }
@@ -229,6 +233,22 @@ class ContractReplayTest {
             List<String> actual = FrameShape.observed(frames, isOutput);
             assertThat(expected).as("recording has frames").isNotEmpty();
             FrameShape.assertSameShape(rec.folder() + "/" + rec.name(), expected, actual);
+        }
+
+        /**
+         * The recorder sent /interrupt on seeing step 20's progress and the server stopped before step 21. This
+         * test does the same, but a busy machine can deliver the POST a few 40 ms steps later (as a slow
+         * network would to a real server), so the run may stop after step N >= 20. The promise is unchanged:
+         * every frame up to step 20 and everything from execution_interrupted on must match the recording one
+         * for one, and each extra step must be a whole step exactly like the recorded step 20 (progress_state,
+         * progress, preview), numbered 21..N in order.
+         */
+        private void compareFramesOfALateInterrupt(Recording rec, List<Frame> frames) {
+            Predicate<String> isOutput = outputNodes(rec);
+            List<String> expected = FrameShape.recorded(rec.frames(), isOutput);
+            List<String> actual = FrameShape.observed(frames, isOutput);
+            FrameShape.assertSameShape(rec.folder() + "/" + rec.name() + " (interrupt landed after step "
+                    + FrameShape.lastStep(actual) + ")", FrameShape.withLaterSteps(expected, FrameShape.lastStep(actual)), actual);
         }
 
         /**

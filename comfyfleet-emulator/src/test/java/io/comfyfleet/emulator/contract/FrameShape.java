@@ -68,6 +68,46 @@ final class FrameShape {
         assertThat(countByType(aligned)).as(what + ": frames per type").isEqualTo(countByType(expected));
     }
 
+    /** The value of the last progress token: the last step a run reported. */
+    static int lastStep(List<String> tokens) {
+        for (int i = tokens.size() - 1; i >= 0; i--) {
+            if (tokens.get(i).startsWith("progress[")) {
+                return stepOf(tokens.get(i));
+            }
+        }
+        throw new AssertionError("no progress frame in " + tokens);
+    }
+
+    /**
+     * The recorded tokens with steps {@code last+1..until} inserted after the recorded last step, each a copy
+     * of the recorded last step's group (progress_state, progress, preview) renumbered; {@code until} below the
+     * recorded last step fails, since an interrupt can land late but never before it was sent.
+     */
+    static List<String> withLaterSteps(List<String> recorded, int until) {
+        int at = -1;
+        for (int i = recorded.size() - 1; i >= 0 && at < 0; i--) {
+            at = recorded.get(i).startsWith("progress[") ? i : -1;
+        }
+        assertThat(at).as("the recording reports steps").isPositive();
+        int last = stepOf(recorded.get(at));
+        assertThat(until).as("the run stopped at or after the recorded step").isGreaterThanOrEqualTo(last);
+        List<String> group = recorded.subList(at - 1, at + 2);
+        assertThat(group.get(0)).as("a recorded step opens with progress_state").startsWith("progress_state");
+        assertThat(group.get(2)).as("a recorded step ends with its preview").startsWith("binary:");
+        List<String> out = new ArrayList<>(recorded.subList(0, at + 2));
+        for (int step = last + 1; step <= until; step++) {
+            for (String token : group) {
+                out.add(token.replaceAll("(?<= )" + last + "(\\.0)?/", step + "$1/"));
+            }
+        }
+        out.addAll(recorded.subList(at + 2, recorded.size()));
+        return out;
+    }
+
+    private static int stepOf(String progressToken) {
+        return Integer.parseInt(progressToken.replaceFirst("^progress\\[[^]]*] (\\d+)/.*$", "$1"));
+    }
+
     static Map<String, Integer> countByType(List<String> tokens) {
         Map<String, Integer> counts = new HashMap<>();
         tokens.forEach(t -> counts.merge(t.split("[ {:]", 2)[0], 1, Integer::sum));

@@ -53,4 +53,31 @@ class FrameShapeTest {
                 .isLessThan(String.join("\n", recorded).indexOf("executing[display_node, node, prompt_id] \"4\""));
         assertThat(recorded).isNotEqualTo(nonOutput);
     }
+
+    private static List<String> interruptStep20() {
+        return FrameShape.recorded(Recording.load("h100-0.3.64", "g10_a_interrupt_step20").frames(), "9"::equals);
+    }
+
+    @Test
+    void aLateInterruptAddsWholeRenumberedStepsAndNothingElse() {
+        List<String> recorded = interruptStep20();
+        assertThat(FrameShape.lastStep(recorded)).isEqualTo(20);
+        assertThat(FrameShape.withLaterSteps(recorded, 20)).isEqualTo(recorded);
+        List<String> late = FrameShape.withLaterSteps(recorded, 22);
+        assertThat(late).hasSize(recorded.size() + 6);
+        assertThat(FrameShape.lastStep(late)).isEqualTo(22);
+        int at = late.indexOf(late.stream().filter(t -> t.startsWith("progress[") && t.contains(" 21/200 ")).findFirst().orElseThrow());
+        assertThat(late.get(at - 1)).contains("\u03943 running 21.0/200.0");
+        assertThat(late.get(at + 1)).startsWith("binary:");
+        assertThat(late.get(at + 5)).startsWith("execution_interrupted");
+    }
+
+    @Test
+    void aLateInterruptStillFailsOnAnythingButWholeSteps() {
+        List<String> late = new ArrayList<>(FrameShape.withLaterSteps(interruptStep20(), 22));
+        late.remove(late.size() - 4); // the preview of step 22
+        assertThatThrownBy(() -> FrameShape.assertSameShape("late", FrameShape.withLaterSteps(interruptStep20(), FrameShape.lastStep(late)), late))
+                .isInstanceOf(AssertionError.class);
+        assertThatThrownBy(() -> FrameShape.withLaterSteps(interruptStep20(), 19)).isInstanceOf(AssertionError.class);
+    }
 }
