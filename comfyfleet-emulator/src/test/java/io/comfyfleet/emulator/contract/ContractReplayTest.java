@@ -247,8 +247,9 @@ class ContractReplayTest {
             Predicate<String> isOutput = outputNodes(rec);
             List<String> expected = FrameShape.recorded(rec.frames(), isOutput);
             List<String> actual = FrameShape.observed(frames, isOutput);
-            FrameShape.assertSameShape(rec.folder() + "/" + rec.name() + " (interrupt landed after step "
-                    + FrameShape.lastStep(actual) + ")", FrameShape.withLaterSteps(expected, FrameShape.lastStep(actual)), actual);
+            int landed = FrameShape.stepsBeforeInterrupt(expected, actual);
+            FrameShape.assertSameShape(rec.folder() + "/" + rec.name() + " (interrupt landed after step " + landed + ")",
+                    FrameShape.withLaterSteps(expected, landed), actual);
         }
 
         /**
@@ -267,7 +268,11 @@ class ContractReplayTest {
             assertThat(actual.subList(at, actual.size())).anyMatch(t -> t.startsWith("execution_interrupted"));
             expected.remove(queuedSecond);
             actual.remove(queuedSecond);
-            FrameShape.assertSameShape(rec.folder() + "/" + rec.name(), expected, actual);
+            // node 3 sleeps 150 ms before its first step; an interrupt delayed longer than that by a busy
+            // machine lands after step 1 or later, which is allowed as for g10 (whole steps only)
+            int landed = FrameShape.stepsBeforeInterrupt(expected, actual);
+            FrameShape.assertSameShape(rec.folder() + "/" + rec.name() + " (interrupt landed after step " + landed + " of node 3)",
+                    FrameShape.withLaterSteps(expected, landed), actual);
         }
 
         private Predicate<String> outputNodes(Recording rec) {

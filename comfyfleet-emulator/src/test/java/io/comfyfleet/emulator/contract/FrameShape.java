@@ -68,40 +68,68 @@ final class FrameShape {
         assertThat(countByType(aligned)).as(what + ": frames per type").isEqualTo(countByType(expected));
     }
 
-    /** The value of the last progress token: the last step a run reported. */
-    static int lastStep(List<String> tokens) {
+    /**
+     * The last step the node interrupted in {@code recorded} reported in {@code tokens} (0 if none), i.e. the
+     * step after which the interrupt landed.
+     */
+    static int stepsBeforeInterrupt(List<String> recorded, List<String> tokens) {
+        String node = interruptedNode(recorded);
         for (int i = tokens.size() - 1; i >= 0; i--) {
-            if (tokens.get(i).startsWith("progress[")) {
+            if (tokens.get(i).startsWith("progress[") && nodeOf(tokens.get(i)).equals(node)) {
                 return stepOf(tokens.get(i));
             }
         }
-        throw new AssertionError("no progress frame in " + tokens);
+        return 0;
     }
 
     /**
-     * The recorded tokens with steps {@code last+1..until} inserted after the recorded last step, each a copy
-     * of the recorded last step's group (progress_state, progress, preview) renumbered; {@code until} below the
-     * recorded last step fails, since an interrupt can land late but never before it was sent.
+     * The recorded tokens as if the interrupt had landed after step {@code until} of the interrupted node:
+     * the steps after the recorded ones, up to {@code until}, inserted just before execution_interrupted.
+     * Each is a copy of the recording's last step group (progress_state, progress, preview) with the node
+     * and the step number replaced. An interrupt can land late but never before it was sent, so
+     * {@code until} below the recorded step fails.
      */
     static List<String> withLaterSteps(List<String> recorded, int until) {
+        String node = interruptedNode(recorded);
+        int interrupted = indexOf(recorded, "execution_interrupted");
         int at = -1;
-        for (int i = recorded.size() - 1; i >= 0 && at < 0; i--) {
+        for (int i = interrupted - 1; i >= 0 && at < 0; i--) {
             at = recorded.get(i).startsWith("progress[") ? i : -1;
         }
-        assertThat(at).as("the recording reports steps").isPositive();
-        int last = stepOf(recorded.get(at));
-        assertThat(until).as("the run stopped at or after the recorded step").isGreaterThanOrEqualTo(last);
+        assertThat(at).as("the recording reports steps before the interrupt").isPositive();
         List<String> group = recorded.subList(at - 1, at + 2);
         assertThat(group.get(0)).as("a recorded step opens with progress_state").startsWith("progress_state");
         assertThat(group.get(2)).as("a recorded step ends with its preview").startsWith("binary:");
-        List<String> out = new ArrayList<>(recorded.subList(0, at + 2));
-        for (int step = last + 1; step <= until; step++) {
-            for (String token : group) {
-                out.add(token.replaceAll("(?<= )" + last + "(\\.0)?/", step + "$1/"));
+        String groupNode = nodeOf(group.get(1));
+        int groupStep = stepOf(group.get(1));
+        int recordedSteps = groupNode.equals(node) ? groupStep : 0;
+        assertThat(until).as("the run stopped at or after the recorded step").isGreaterThanOrEqualTo(recordedSteps);
+        List<String> out = new ArrayList<>(recorded.subList(0, interrupted));
+        for (int step = recordedSteps + 1; step <= until; step++) {
+            out.add(group.get(0).replace("\u0394" + groupNode + " running " + groupStep + ".0/", "\u0394" + node + " running " + step + ".0/"));
+            out.add(group.get(1).replaceFirst("^(progress\\[[^]]*] )\\d+(/\\d+ )\\S+$", "$1" + step + "$2" + node));
+            out.add(group.get(2));
+        }
+        out.addAll(recorded.subList(interrupted, recorded.size()));
+        return out;
+    }
+
+    private static String interruptedNode(List<String> recorded) {
+        String token = recorded.get(indexOf(recorded, "execution_interrupted"));
+        return token.substring(token.indexOf("] ") + 2).split(" ")[0];
+    }
+
+    private static int indexOf(List<String> tokens, String type) {
+        for (int i = 0; i < tokens.size(); i++) {
+            if (tokens.get(i).startsWith(type + "[")) {
+                return i;
             }
         }
-        out.addAll(recorded.subList(at + 2, recorded.size()));
-        return out;
+        throw new AssertionError("no " + type + " frame in " + tokens);
+    }
+
+    private static String nodeOf(String progressToken) {
+        return progressToken.substring(progressToken.lastIndexOf(' ') + 1);
     }
 
     private static int stepOf(String progressToken) {

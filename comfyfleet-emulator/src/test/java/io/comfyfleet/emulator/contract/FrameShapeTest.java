@@ -61,11 +61,11 @@ class FrameShapeTest {
     @Test
     void aLateInterruptAddsWholeRenumberedStepsAndNothingElse() {
         List<String> recorded = interruptStep20();
-        assertThat(FrameShape.lastStep(recorded)).isEqualTo(20);
+        assertThat(FrameShape.stepsBeforeInterrupt(recorded, recorded)).isEqualTo(20);
         assertThat(FrameShape.withLaterSteps(recorded, 20)).isEqualTo(recorded);
         List<String> late = FrameShape.withLaterSteps(recorded, 22);
         assertThat(late).hasSize(recorded.size() + 6);
-        assertThat(FrameShape.lastStep(late)).isEqualTo(22);
+        assertThat(FrameShape.stepsBeforeInterrupt(recorded, late)).isEqualTo(22);
         int at = late.indexOf(late.stream().filter(t -> t.startsWith("progress[") && t.contains(" 21/200 ")).findFirst().orElseThrow());
         assertThat(late.get(at - 1)).contains("\u03943 running 21.0/200.0");
         assertThat(late.get(at + 1)).startsWith("binary:");
@@ -76,8 +76,25 @@ class FrameShapeTest {
     void aLateInterruptStillFailsOnAnythingButWholeSteps() {
         List<String> late = new ArrayList<>(FrameShape.withLaterSteps(interruptStep20(), 22));
         late.remove(late.size() - 4); // the preview of step 22
-        assertThatThrownBy(() -> FrameShape.assertSameShape("late", FrameShape.withLaterSteps(interruptStep20(), FrameShape.lastStep(late)), late))
+        assertThatThrownBy(() -> FrameShape.assertSameShape("late", FrameShape.withLaterSteps(interruptStep20(),
+                FrameShape.stepsBeforeInterrupt(interruptStep20(), late)), late))
                 .isInstanceOf(AssertionError.class);
         assertThatThrownBy(() -> FrameShape.withLaterSteps(interruptStep20(), 19)).isInstanceOf(AssertionError.class);
+    }
+
+    @Test
+    void anInterruptLandingInsideTheNextNodeAddsThatNodesSteps() {
+        List<String> recorded = FrameShape.recorded(Recording.load("cpu-0.3.64", "interrupted_midrun").frames(), "9"::equals);
+        assertThat(FrameShape.stepsBeforeInterrupt(recorded, recorded)).as("node 3 reported no step").isZero();
+        List<String> late = FrameShape.withLaterSteps(recorded, 2);
+        int interrupted = late.indexOf(late.stream().filter(t -> t.startsWith("execution_interrupted")).findFirst().orElseThrow());
+        assertThat(late.subList(interrupted - 6, interrupted)).satisfiesExactly(
+                t -> assertThat(t).startsWith("progress_state").contains("\u03943 running 1.0/12.0"),
+                t -> assertThat(t).startsWith("progress[").endsWith(" 1/12 3"),
+                t -> assertThat(t).startsWith("binary:"),
+                t -> assertThat(t).startsWith("progress_state").contains("\u03943 running 2.0/12.0"),
+                t -> assertThat(t).startsWith("progress[").endsWith(" 2/12 3"),
+                t -> assertThat(t).startsWith("binary:"));
+        assertThat(FrameShape.stepsBeforeInterrupt(recorded, late)).isEqualTo(2);
     }
 }
