@@ -113,9 +113,10 @@ if [ "$STATUS_SECONDS" -gt 0 ] && command -v wrk >/dev/null; then
     curl -s -H "Authorization: Bearer $CLIENT_KEY" "http://127.0.0.1:$GATEWAY_PORT/v2/bench/status/$id" | grep -q COMPLETED && break
     sleep 0.1
   done
-  echo "== /status with wrk: $CLIENTS connections, 2 threads, 2 s warm-up then $STATUS_SECONDS s"
-  wrk -t2 -c"$CLIENTS" -d2s -H "Authorization: Bearer $CLIENT_KEY" "http://127.0.0.1:$GATEWAY_PORT/v2/bench/status/$id" >/dev/null
-  wrk -t2 -c"$CLIENTS" -d"${STATUS_SECONDS}s" --latency -H "Authorization: Bearer $CLIENT_KEY" \
+  THREADS=$(( CLIENTS < 2 ? CLIENTS : 2 ))   # wrk needs at least one connection per thread
+  echo "== /status with wrk: $CLIENTS connections, $THREADS threads, 2 s warm-up then $STATUS_SECONDS s"
+  wrk -t"$THREADS" -c"$CLIENTS" -d2s -H "Authorization: Bearer $CLIENT_KEY" "http://127.0.0.1:$GATEWAY_PORT/v2/bench/status/$id" >/dev/null
+  wrk -t"$THREADS" -c"$CLIENTS" -d"${STATUS_SECONDS}s" --latency -H "Authorization: Bearer $CLIENT_KEY" \
     "http://127.0.0.1:$GATEWAY_PORT/v2/bench/status/$id" | tee "$OUT/wrk-status.txt"
   echo "== uptime after wrk"; uptime
 elif [ "$STATUS_SECONDS" -gt 0 ]; then

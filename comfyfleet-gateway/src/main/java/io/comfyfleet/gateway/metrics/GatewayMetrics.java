@@ -86,7 +86,8 @@ public final class GatewayMetrics implements JobListener, FleetMetrics {
         if (job.startedAt() != null) {
             timer("comfyfleet_job_delay_seconds", "Time from submission until a worker took the job",
                     JOB_BUCKETS, "endpoint", job.endpoint())
-                    .record(Duration.between(job.createdAt(), job.startedAt()));
+                    // the job's own figure: a take's clock read may precede a concurrent submit's by a millisecond
+                    .record(Duration.ofMillis(job.delayTimeMillis(job.startedAt())));
         }
     }
 
@@ -101,7 +102,7 @@ public final class GatewayMetrics implements JobListener, FleetMetrics {
         if (job.startedAt() != null && job.finishedAt() != null) {
             timer("comfyfleet_job_execution_seconds", "Time from take until the job ended", JOB_BUCKETS,
                     "endpoint", job.endpoint(), "state", state)
-                    .record(Duration.between(job.startedAt(), job.finishedAt()));
+                    .record(Duration.ofMillis(job.executionTimeMillis(job.finishedAt())));
         }
     }
 
