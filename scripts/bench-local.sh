@@ -122,7 +122,7 @@ echo "$cpu_before" "$cpu_after" | awk '{printf "gateway %.1f s, workers %.1f s, 
 threads_cpu() { # threads_cpu PID: its CPU seconds so far by thread kind (JIT, GC, request threads), digits folded
   for task in /proc/"$1"/task/*; do
     printf '%s\t%s\n' "$(tr -d '0-9' <"$task"/comm)" "$(awk '{print $14 + $15}' "$task"/stat)"
-  done | awk -F'\t' -v t="$(getconf CLK_TCK)" '{s[$1] += $2} END {for (k in s) if (s[k] >= t / 10) printf "  %6.1f  %s\n", s[k] / t, k}' \
+  done 2>/dev/null | awk -F'\t' -v t="$(getconf CLK_TCK)" '{s[$1] += $2} END {for (k in s) if (s[k] >= t / 10) printf "  %6.1f  %s\n", s[k] / t, k}' \
     | sort -rn | head -8
 }
 echo "== gateway CPU time (incl. JVM start-up): $(ps -o time= -p "$GATEWAY_PID"); by thread kind, in seconds:"
