@@ -9,7 +9,7 @@
 #               with EmptyImage's colour varied per job so no job is a cache hit) instead of the zero-time
 #               EmptyImage -> SaveImage
 #   LEAN=1      workers and emulators run with small JVMs (-Xmx128m, serial GC, C1 only) so 40 of them fit
-#   PROFILE="gateway worker-1"  record these processes with JFR into $OUT/NAME.jfr (jfr view hot-methods ...)
+#   PROFILE="gateway worker-1 bench"  record these processes with JFR into $OUT/NAME.jfr (jfr view hot-methods ...)
 #   DIRECT=workers  the direct-ComfyUI baseline uses the workers' own emulators (idle by then), one per client,
 #               instead of the one extra emulator (where 20 clients would queue behind each other)
 # The aim "fleet overhead at 20 concurrent clients" measured fairly (no client ever waits for a free worker):
@@ -111,7 +111,9 @@ cpu_by_kind() { # CPU seconds so far of the gateway, all workers, all emulators 
 }
 cpu_before=$(cpu_by_kind)
 echo "== uptime before"; uptime
-"$JAVA" --enable-native-access=ALL-UNNAMED -jar "$JAR" bench --url "http://127.0.0.1:$GATEWAY_PORT/v2" \
+BENCH_JVM=()
+[[ " ${PROFILE:-} " == *" bench "* ]] && BENCH_JVM=("-XX:StartFlightRecording=filename=$OUT/bench.jfr,settings=profile")
+"$JAVA" --enable-native-access=ALL-UNNAMED "${BENCH_JVM[@]}" -jar "$JAR" bench --url "http://127.0.0.1:$GATEWAY_PORT/v2" \
   --endpoint bench --key "$CLIENT_KEY" --clients "$CLIENTS" --jobs "$JOBS" --warmup "$WARMUP" --status-seconds "$STATUS_SECONDS" \
   "${WORKFLOW_ARGS[@]}" "${DIRECT_ARGS[@]}" --json "$OUT/bench.json" --markdown "$OUT/bench.md" \
   || echo "== bench: not every job completed (see above)"
