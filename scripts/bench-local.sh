@@ -9,6 +9,7 @@
 #               with EmptyImage's colour varied per job so no job is a cache hit) instead of the zero-time
 #               EmptyImage -> SaveImage
 #   LEAN=1      workers and emulators run with small JVMs (-Xmx128m, serial GC, C1 only) so 40 of them fit
+#   PROFILE="gateway worker-1 bench"  record these processes with JFR into $OUT/NAME.jfr (jfr view hot-methods ...)
 #   DIRECT=workers  the direct-ComfyUI baseline uses the workers' own emulators (idle by then), one per client,
 #               instead of the one extra emulator (where 20 clients would queue behind each other)
 # The aim "fleet overhead at 20 concurrent clients" measured fairly (no client ever waits for a free worker):
@@ -47,6 +48,9 @@ run() { # run NAME [JVM flags --] ARGS...: start the jar in the background, log 
   local name=$1; shift
   local flags=()
   if [ "${1:-}" = lean ]; then shift; flags=("${JVM_SMALL[@]}"); fi
+  if [[ " ${PROFILE:-} " == *" $name "* ]]; then  # a JFR recording of this process, written when it stops
+    flags+=("-XX:StartFlightRecording=filename=$OUT/$name.jfr,settings=profile")
+  fi
   "$JAVA" --enable-native-access=ALL-UNNAMED "${flags[@]}" -jar "$JAR" "$@" >"$OUT/$name.log" 2>&1 &
   PIDS+=($!)
 }
@@ -63,6 +67,7 @@ endpoints:
     workerKeys: [$WORKER_KEY]
 YAML
 run gateway gateway --config "$OUT/gateway.yaml"
+GATEWAY_PID=${PIDS[0]}
 for i in $(seq 0 "$WORKERS"); do  # emulator 0 is the baseline's, 1..W belong to the workers
   port=$((BASE_PORT + 108 + i))
   run "emulator-$i" lean emulator --listen 127.0.0.1 --port "$port" --zero-time --base-directory "$OUT/comfy-$i"
@@ -72,6 +77,7 @@ for i in $(seq 0 "$WORKERS"); do wait_http "http://127.0.0.1:$((BASE_PORT + 108 
 for i in $(seq 1 "$WORKERS"); do
   run "worker-$i" lean worker --gateway-url "http://127.0.0.1:$GATEWAY_PORT" --endpoint bench --worker-id "w$i" \
     --worker-key "$WORKER_KEY" --comfyui-url "http://127.0.0.1:$((BASE_PORT + 108 + i))" --work-dir "$OUT/worker-$i"
+  [ "$i" = 1 ] && WORKER1_PID=${PIDS[-1]}
 done
 
 # every worker idle (it asks the gateway for work) before the clock starts
@@ -96,12 +102,34 @@ if [ "$DIRECT" = workers ]; then
   DIRECT_ARGS=(); for i in $(seq 1 "$WORKERS"); do DIRECT_ARGS+=(--direct-comfyui "http://127.0.0.1:$((BASE_PORT + 108 + i))"); done
 fi
 
+cpu_by_kind() { # CPU seconds so far of the gateway, all workers, all emulators (from /proc: utime+stime)
+  local tck; tck=$(getconf CLK_TCK)
+  for pid in "${PIDS[@]}"; do
+    printf '%s %s\n' "$(tr '\0' ' ' </proc/"$pid"/cmdline | awk '{for (i=1;i<=NF;i++) if ($i ~ /^(gateway|worker|emulator)$/) {print $i; exit}}')" \
+      "$(awk '{print $14 + $15}' /proc/"$pid"/stat 2>/dev/null || echo 0)"
+  done | awk -v t="$tck" '{s[$1] += $2} END {printf "%.1f %.1f %.1f\n", s["gateway"]/t, s["worker"]/t, s["emulator"]/t}'
+}
+cpu_before=$(cpu_by_kind)
 echo "== uptime before"; uptime
-"$JAVA" --enable-native-access=ALL-UNNAMED -jar "$JAR" bench --url "http://127.0.0.1:$GATEWAY_PORT/v2" \
+BENCH_JVM=()
+[[ " ${PROFILE:-} " == *" bench "* ]] && BENCH_JVM=("-XX:StartFlightRecording=filename=$OUT/bench.jfr,settings=profile")
+"$JAVA" --enable-native-access=ALL-UNNAMED "${BENCH_JVM[@]}" -jar "$JAR" bench --url "http://127.0.0.1:$GATEWAY_PORT/v2" \
   --endpoint bench --key "$CLIENT_KEY" --clients "$CLIENTS" --jobs "$JOBS" --warmup "$WARMUP" --status-seconds "$STATUS_SECONDS" \
   "${WORKFLOW_ARGS[@]}" "${DIRECT_ARGS[@]}" --json "$OUT/bench.json" --markdown "$OUT/bench.md" \
   || echo "== bench: not every job completed (see above)"
 echo "== uptime after the bench"; uptime
+echo "== CPU seconds during the bench (warm-up included; JVM start-up not), by process kind"
+cpu_after=$(cpu_by_kind)
+echo "$cpu_before" "$cpu_after" | awk '{printf "gateway %.1f s, workers %.1f s, emulators %.1f s\n", $4-$1, $5-$2, $6-$3}'
+threads_cpu() { # threads_cpu PID: its CPU seconds so far by thread kind (JIT, GC, request threads), digits folded
+  for task in /proc/"$1"/task/*; do
+    printf '%s\t%s\n' "$(tr -d '0-9' <"$task"/comm)" "$(awk '{print $14 + $15}' "$task"/stat)"
+  done 2>/dev/null | awk -F'\t' -v t="$(getconf CLK_TCK)" '{s[$1] += $2} END {for (k in s) if (s[k] >= t / 10) printf "  %6.1f  %s\n", s[k] / t, k}' \
+    | sort -rn | head -8
+}
+echo "== gateway CPU time (incl. JVM start-up): $(ps -o time= -p "$GATEWAY_PID"); by thread kind, in seconds:"
+threads_cpu "$GATEWAY_PID"
+echo "== worker-1 by thread kind (incl. JVM start-up):"; threads_cpu "$WORKER1_PID"
 
 # /status from outside the JVMs: wrk's C event loop costs far less CPU per request than a JDK HttpClient, so on a
 # shared machine it shows what the gateway answers rather than what the load generator can send

@@ -14,6 +14,8 @@ import java.util.List;
  * the key's content nor its length; every stored hash is compared, so timing does not tell which one matched.
  */
 public final class ApiKeys {
+    /** Never used itself, only cloned: a MessageDigest is not thread-safe. */
+    private static final MessageDigest SHA_256 = newSha256();
     private final List<byte[]> hashes;
 
     private ApiKeys(List<byte[]> hashes) {
@@ -65,7 +67,16 @@ public final class ApiKeys {
 
     private static byte[] sha256(String key) {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            // every request is hashed: a clone skips getInstance's provider lookup and algorithm checks
+            return ((MessageDigest) SHA_256.clone()).digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the JDK's SHA-256 can be cloned", e);
+        }
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }

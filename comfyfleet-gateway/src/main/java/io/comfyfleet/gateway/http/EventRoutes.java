@@ -118,6 +118,12 @@ final class EventRoutes {
     }
 
     private void progress(OutputStream out, String id, String outputJson) throws IOException {
+        if (!outputJson.contains("\"preview\"")) {
+            // most updates carry no frame: the stored text is already compact JSON (the gateway wrote it with
+            // Jackson), so it is sent as it is rather than parsed and written again for every follower
+            send(out, "progress", id, outputJson);
+            return;
+        }
         JsonNode output;
         try {
             output = Json.mapper().readTree(outputJson);
@@ -133,8 +139,12 @@ final class EventRoutes {
     }
 
     private static void send(OutputStream out, String event, String id, JsonNode data) throws IOException {
+        send(out, event, id, Json.mapper().writeValueAsString(data));
+    }
+
+    private static void send(OutputStream out, String event, String id, String compactJson) throws IOException {
         // JSON written compactly never contains a newline, so one data: line holds it
-        String text = "event: " + event + "\nid: " + id + "\ndata: " + Json.mapper().writeValueAsString(data) + "\n\n";
+        String text = "event: " + event + "\nid: " + id + "\ndata: " + compactJson + "\n\n";
         out.write(text.getBytes(StandardCharsets.UTF_8));
     }
 }

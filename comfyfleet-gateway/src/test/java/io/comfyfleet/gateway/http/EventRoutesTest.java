@@ -68,13 +68,15 @@ class EventRoutesTest {
     void aReconnectWithTheLastEventIdIsSentOnlyWhatChanged() throws Exception {
         String id = gw.run("{\"workflow\":{}}");
         gw.take("w1");
-        post("/v2/ep1/job-done/w1/" + id, "{\"status\":\"IN_PROGRESS\",\"output\":{\"percent\":10.0}}");
+        // spaced out by the worker, sent compactly on one data: line (the frameless fast path)
+        post("/v2/ep1/job-done/w1/" + id, "{\"status\":\"IN_PROGRESS\",\"output\": {\"percent\": 10.0,\n \"note\": \"a\\nb\"}}");
         // first connection: read the snapshot, then drop it
         String lastId;
         HttpResponse<InputStream> first = open(id, null);
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(first.body(), StandardCharsets.UTF_8))) {
             List<Event> snapshot = parse(reader, 2);
             assertThat(snapshot).extracting(Event::type).containsExactly("status", "progress");
+            assertThat(snapshot.getLast().data()).isEqualTo("{\"percent\":10.0,\"note\":\"a\\nb\"}");
             lastId = snapshot.getLast().id();
         }
         post("/v2/ep1/job-done/w1/" + id, "{\"output\":{\"images\":[]}}");
