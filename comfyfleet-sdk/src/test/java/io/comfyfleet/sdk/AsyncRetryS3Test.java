@@ -3,7 +3,6 @@ package io.comfyfleet.sdk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,34 +13,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** The SDK's s3Config, retry and async calls against the real gateway, with the test worker. */
-class AsyncRetryS3Test {
+class AsyncRetryS3Test extends AgainstLiveGateway {
     static final Workflow WORKFLOW = ClientAgainstGatewayTest.WORKFLOW;
     static final byte[] PNG = ClientAgainstGatewayTest.PNG;
-
-    @TempDir
-    Path dir;
-    LiveGateway gw;
-    TestWorker worker;
-    Endpoint ep;
-
-    @BeforeEach
-    void start() {
-        gw = new LiveGateway(dir);
-        worker = gw.worker();
-        ep = gw.client.endpoint("ep");
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-    }
 
     @Test
     void s3ConfigGoesToTheWorkerAndNotIntoTheStatus() {

@@ -12,14 +12,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** The SDK against the real gateway, with a test worker speaking the RunPod worker protocol. */
-class ClientAgainstGatewayTest {
+class ClientAgainstGatewayTest extends AgainstLiveGateway {
     static final Workflow WORKFLOW = Workflow.parse("""
             {"1": {"class_type": "LoadImage", "inputs": {"image": "cat.png"}},
              "3": {"class_type": "KSampler", "inputs": {"steps": 20}},
@@ -27,24 +24,6 @@ class ClientAgainstGatewayTest {
     static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3};
     static final byte[] BIG = "a larger file from the gateway output store".getBytes();
     static final byte[] FRAME = {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 7};
-
-    @TempDir
-    Path dir;
-    LiveGateway gw;
-    TestWorker worker;
-    Endpoint ep;
-
-    @BeforeEach
-    void start() {
-        gw = new LiveGateway(dir);
-        worker = gw.worker();
-        ep = gw.client.endpoint("ep");
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-    }
 
     @Test
     void runAndAwaitFollowsLiveEventsAndSavesEveryOutputFile() throws Exception {
