@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -63,6 +64,11 @@ public final class ApiKeys {
     @Override
     public String toString() {
         return "ApiKeys[" + hashes.size() + " keys]";
+    }
+
+    /** A key's SHA-256 in hex: lets other parts tell keys apart (rate-limit buckets) without keeping them. */
+    public static String fingerprint(String key) {
+        return HexFormat.of().formatHex(sha256(key == null ? "" : key));
     }
 
     private static byte[] sha256(String key) {

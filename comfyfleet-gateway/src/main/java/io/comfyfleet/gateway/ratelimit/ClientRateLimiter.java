@@ -1,14 +1,11 @@
 package io.comfyfleet.gateway.ratelimit;
 
+import io.comfyfleet.gateway.auth.ApiKeys;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.RateLimit;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -43,7 +40,7 @@ public final class ClientRateLimiter {
             return;
         }
         RateLimit rate = limit.get();
-        Bucket bucket = buckets.computeIfAbsent(endpoint.name() + "/" + group + "/" + hash(key), k -> bucket(rate));
+        Bucket bucket = buckets.computeIfAbsent(endpoint.name() + "/" + group + "/" + ApiKeys.fingerprint(key), k -> bucket(rate));
         ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
         if (!probe.isConsumed()) {
             Duration wait = Duration.ofNanos(probe.getNanosToWaitForRefill());
@@ -64,15 +61,5 @@ public final class ClientRateLimiter {
 
     private static String format(double value) {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
-    }
-
-    private static String hash(String key) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(
-                    (key == null ? "" : key).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
     }
 }
