@@ -5,6 +5,7 @@ import io.comfyfleet.gateway.config.EndpointConfig;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.List;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
@@ -17,6 +18,9 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
     static final Duration MIN_EXECUTION_TIMEOUT = Duration.ofSeconds(5);
     static final Duration MIN_TTL = Duration.ofSeconds(10);
     static final Duration MAX = Duration.ofDays(7);
+    // what a worker needs of a job's s3Config to upload (its S3Settings reads the same fields)
+    private static final List<String> S3_REQUIRED = List.of("accessId", "accessSecret", "bucketName", "endpointUrl");
+    private static final List<String> S3_OPTIONAL_TEXT = List.of("objectPath", "region");
 
     /**
      * Parses and checks a request body, filling the policy from the endpoint's defaults.
@@ -84,6 +88,32 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
         if (!node.isObject()) {
             throw new InvalidRequestException("\"s3Config\" must be an object (accessId, accessSecret, bucketName,"
                     + " endpointUrl), got " + kind(node));
+        }
+        // the worker needs these to upload; refusing here saves running the workflow only to fail at delivery
+        for (String field : S3_REQUIRED) {
+            JsonNode value = node.get(field);
+            if (value == null || !value.isString() || value.asString().isBlank()) {
+                throw new InvalidRequestException("\"s3Config." + field + "\" is required as text; S3 delivery needs"
+                        + " accessId, accessSecret, bucketName and endpointUrl"
+                        + (value == null ? "" : ", got " + kind(value)));
+            }
+        }
+        URI url;
+        try {
+            url = new URI(node.get("endpointUrl").asString());
+        } catch (URISyntaxException e) {
+            url = null;
+        }
+        if (url == null || url.getHost() == null
+                || !("http".equalsIgnoreCase(url.getScheme()) || "https".equalsIgnoreCase(url.getScheme()))) {
+            throw new InvalidRequestException("\"s3Config.endpointUrl\" must be an http(s)://host[:port] URL, e.g."
+                    + " https://s3.eu-west-1.amazonaws.com");
+        }
+        for (String field : S3_OPTIONAL_TEXT) {
+            JsonNode value = node.get(field);
+            if (value != null && !value.isNull() && !value.isString()) {
+                throw new InvalidRequestException("\"s3Config." + field + "\" must be text, got " + kind(value));
+            }
         }
         return node.toString();
     }

@@ -100,6 +100,13 @@ class AuthAndBadInputTest {
         assertBad("{\"input\":{},\"policy\":{\"executionTimeout\":999999999999}}", "\"policy.executionTimeout\" must be from 5000");
         assertBad("{\"input\":{},\"policy\":{\"lowPriority\":\"yes\"}}", "\"policy.lowPriority\" must be true or false");
         assertBad("{\"input\":{},\"s3Config\":[]}", "\"s3Config\" must be an object");
+        assertBad("{\"input\":{},\"s3Config\":{}}", "\"s3Config.accessId\" is required as text");
+        assertBad("{\"input\":{},\"s3Config\":{\"accessId\":\"a\",\"accessSecret\":\"s\",\"bucketName\":\"b\","
+                + "\"endpointUrl\":5}}", "\"s3Config.endpointUrl\" is required as text; S3 delivery needs");
+        assertBad("{\"input\":{},\"s3Config\":{\"accessId\":\"a\",\"accessSecret\":\"s\",\"bucketName\":\"b\","
+                + "\"endpointUrl\":\"file:///etc\"}}", "\"s3Config.endpointUrl\" must be an http(s)://host[:port] URL");
+        assertBad("{\"input\":{},\"s3Config\":{\"accessId\":\"a\",\"accessSecret\":\"s\",\"bucketName\":\"b\","
+                + "\"endpointUrl\":\"http://s3\",\"objectPath\":[1]}}", "\"s3Config.objectPath\" must be text");
         assertThat(gw.client.post("/v2/ep1/runsync?wait=soon", "{\"input\":{}}").field("error"))
                 .contains("?wait must be a whole number of milliseconds");
         assertThat(gw.worker.get("/v2/ep1/job-take-batch/w1?batch_size=0").field("error"))
