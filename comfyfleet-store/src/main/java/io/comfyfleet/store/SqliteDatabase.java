@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -28,6 +29,9 @@ final class SqliteDatabase implements Database {
     private static final int READERS = 2;
     private static final int BUSY_TIMEOUT_MS = 5_000;
     private static final long READER_WAIT_SECONDS = 10;
+    private static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
+    /** The log file is cut back to this size when it starts over (it otherwise keeps its largest size). */
+    private static final int LOG_SIZE_LIMIT_BYTES = 64 << 20;
     /** Keeps one group commit's transaction, and so the wait of the writes behind it, short. */
     static final int MAX_BATCH = 256;
 
@@ -41,6 +45,7 @@ final class SqliteDatabase implements Database {
     private boolean syncing = true;
     private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
     private final List<Connection> all = new ArrayList<>();
+    private final WalCheckpointer checkpointer;
 
     SqliteDatabase(Path file) throws SQLException {
         this(file, MAX_BATCH);
@@ -52,13 +57,18 @@ final class SqliteDatabase implements Database {
         try {
             this.writer = open(writerConfig());
             all.add(writer);
+            try (Statement s = writer.createStatement()) {
+                // checkpoints happen on the checkpointer's thread, never inside a request's commit
+                s.execute("PRAGMA wal_autocheckpoint = 0");
+            }
             for (int i = 0; i < READERS; i++) {
                 Connection reader = open(readerConfig());
                 all.add(reader);
                 readers.add(reader);
             }
+            this.checkpointer = new WalCheckpointer(open(checkpointerConfig()), CHECKPOINT_INTERVAL);
         } catch (SQLException e) {
-            close();
+            closeConnections();
             throw e;
         }
     }
@@ -76,6 +86,14 @@ final class SqliteDatabase implements Database {
         // take the write lock at BEGIN, so a transaction never fails half-way on another process's lock
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
         config.enforceForeignKeys(true);
+        config.setJournalSizeLimit(LOG_SIZE_LIMIT_BYTES);
+        return config;
+    }
+
+    private static SQLiteConfig checkpointerConfig() {
+        SQLiteConfig config = new SQLiteConfig();
+        config.setBusyTimeout(BUSY_TIMEOUT_MS);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         return config;
     }
 
@@ -225,8 +243,18 @@ final class SqliteDatabase implements Database {
         return dialect;
     }
 
+    /** Runs a checkpoint now (tests); answers the log frames not yet copied into the database file. */
+    int checkpointNow() throws SQLException {
+        return checkpointer.checkpoint();
+    }
+
     @Override
     public void close() {
+        checkpointer.close();
+        closeConnections();
+    }
+
+    private void closeConnections() {
         writeLock.lock();
         try {
             for (Connection c : all) {

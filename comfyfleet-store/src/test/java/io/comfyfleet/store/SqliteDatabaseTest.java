@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.comfyfleet.core.job.JobStoreException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -122,6 +123,54 @@ class SqliteDatabaseTest {
                 }
             });
             assertThat(rows).as("the first insert of the failed write is rolled back").isZero();
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void commitsNeverCheckpointAndTheCheckpointerCopiesTheLogIntoTheDatabaseOnItsOwn() throws Exception {
+        Path file = dir.resolve("t.db");
+        try (SqliteDatabase db = new SqliteDatabase(file)) {
+            SqlWork<Integer> autoCheckpoint = c -> {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_autocheckpoint")) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            };
+            assertThat(db.write("look", Durability.COMMITTED, autoCheckpoint)).isZero();
+
+            db.write("create a table", Durability.SYNCED, c -> {
+                try (Statement s = c.createStatement()) {
+                    return s.executeUpdate("CREATE TABLE t (x INTEGER PRIMARY KEY, pad BLOB)");
+                }
+            });
+            long before = Files.size(file);
+            // ~3 MB in 4 KB rows, one commit each: more than the 1,000 pages at which a commit would checkpoint
+            for (int i = 0; i < 750; i++) {
+                int x = i;
+                db.write("insert " + x, Durability.SYNCED, c -> {
+                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO t VALUES (?, zeroblob(4000))")) {
+                        ps.setInt(1, x);
+                        return ps.executeUpdate();
+                    }
+                });
+            }
+            // only a checkpoint writes pages into the database file itself; the background one does it unasked
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (Files.size(file) < before + 3_000_000L && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(Files.size(file)).isGreaterThan(before + 3_000_000L);
+            assertThat(db.checkpointNow()).isZero();
+        }
+        try (SqliteDatabase reopened = new SqliteDatabase(file)) {
+            int rows = reopened.read("count", c -> {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM t")) {
+                    rs.next();
+                    return rs.getInt(1);
+                }
+            });
+            assertThat(rows).isEqualTo(750);
         }
     }
 }

@@ -28,6 +28,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Measures the gateway over real HTTP on a SQLite file: {@code /run} and {@code /status} latency at a fixed
@@ -178,16 +180,21 @@ public final class GatewayBenchmark {
         return latencies;
     }
 
-    /** One worker waits in job-take; each job is submitted only once it waits; time from submit to receipt. */
+    /**
+     * One worker waits in job-take; each job is submitted only once it waits; time from submit to receipt. The
+     * worker never finishes its jobs, so on a slow run an expired lease hands an earlier job out again: receipts
+     * are matched to the submitted job by id, and any other receipt is skipped.
+     */
     static long[] dispatch(String base, int rounds) throws Exception {
-        LinkedBlockingQueue<Long> received = new LinkedBlockingQueue<>();
+        record Receipt(String jobId, long at) {}
+        LinkedBlockingQueue<Receipt> received = new LinkedBlockingQueue<>();
         Thread worker = Thread.ofVirtual().start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/job-take/bench-w1"))
                             .header("Authorization", TestGateway.WORKER_KEY).build(), HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() == 200) {
-                        received.add(System.nanoTime());
+                        received.add(new Receipt(jobId(r.body()), System.nanoTime()));
                     }
                 } catch (Exception e) {
                     return;
@@ -199,10 +206,15 @@ public final class GatewayBenchmark {
         for (int i = 0; i < rounds; i++) {
             Thread.sleep(5); // the worker is back in its long-poll
             long sent = System.nanoTime();
-            post(base + "/run", "{\"input\":{\"dispatch\":" + i + "}}");
+            String id = jobId(post(base + "/run", "{\"input\":{\"dispatch\":" + i + "}}"));
             answered[i] = System.nanoTime() - sent;
-            Long got = received.poll(10, TimeUnit.SECONDS);
-            latencies[i] = got == null ? Long.MAX_VALUE : got - sent;
+            latencies[i] = Long.MAX_VALUE;
+            for (Receipt got; (got = received.poll(10, TimeUnit.SECONDS)) != null; ) {
+                if (got.jobId().equals(id)) {
+                    latencies[i] = got.at() - sent;
+                    break;
+                }
+            }
         }
         worker.interrupt();
         if (Boolean.getBoolean("bench.dispatchOnly")) {
@@ -211,6 +223,16 @@ public final class GatewayBenchmark {
             report("dispatch: /run answered", Arrays.copyOfRange(answered, 200, rounds));
         }
         return latencies;
+    }
+
+    private static final Pattern JOB_ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
+
+    private static String jobId(String body) {
+        Matcher m = JOB_ID.matcher(body);
+        if (!m.find()) {
+            throw new IllegalStateException("no job id in " + body);
+        }
+        return m.group(1);
     }
 
     static void report(String what, long[] nanos) {
