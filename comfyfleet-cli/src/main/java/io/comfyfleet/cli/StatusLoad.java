@@ -29,7 +29,8 @@ final class StatusLoad {
 
     static Result run(String apiRoot, String endpoint, String jobId, String key, int clients, Duration length)
             throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                .version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(apiRoot + "/" + endpoint + "/status/" + jobId))
                 .timeout(Duration.ofSeconds(10));
         HttpRequest request = (key == null ? b : b.header("Authorization", "Bearer " + key)).build();

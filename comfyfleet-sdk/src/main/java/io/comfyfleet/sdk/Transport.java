@@ -35,7 +35,11 @@ final class Transport {
         this.apiKey = apiKey;
         this.requestTimeout = requestTimeout;
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NORMAL);
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                // over plain http the JDK client would offer an h2c upgrade on every new connection, which
+                // neither ComfyFleet nor RunPod takes; over https HTTP/2 is chosen by ALPN as usual
+                .version("http".equalsIgnoreCase(this.base.getScheme())
+                        ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2);
         this.http = (executor == null ? builder : builder.executor(executor)).build();
     }
 
