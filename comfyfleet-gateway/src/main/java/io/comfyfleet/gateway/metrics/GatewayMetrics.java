@@ -6,6 +6,8 @@ import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.gateway.dispatch.WorkerCounts;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import io.comfyfleet.gateway.jobs.JobListener;
+import io.comfyfleet.gateway.ratelimit.ClientRateLimiter;
+import io.comfyfleet.gateway.ratelimit.RateLimitMetrics;
 import io.comfyfleet.gateway.webhook.WebhookSender;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -15,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Locale;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +39,11 @@ import org.slf4j.LoggerFactory;
  *       starts) as reported by the fleet</li>
  *   <li>{@code comfyfleet_webhooks_delivered_total}, {@code comfyfleet_webhooks_failed_total} (given up after
  *       every attempt), {@code comfyfleet_webhooks_pending} (gateway-wide, no endpoint tag)</li>
+ *   <li>{@code comfyfleet_rate_limited_requests_total{routes=write|read}} client requests refused with 429 by
+ *       the endpoint's {@code rateLimit} (write routes) or {@code statusRateLimit} (read routes)</li>
  * </ul>
  */
-public final class GatewayMetrics implements JobListener, FleetMetrics {
+public final class GatewayMetrics implements JobListener, FleetMetrics, RateLimitMetrics {
     /** The Prometheus text format this answers with. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final Logger log = LoggerFactory.getLogger(GatewayMetrics.class);
@@ -67,6 +72,9 @@ public final class GatewayMetrics implements JobListener, FleetMetrics {
             workerGauge(workers, endpoint, "initializing", WorkerCounts::initializing);
             workerGauge(workers, endpoint, "throttled", WorkerCounts::throttled);
             workerGauge(workers, endpoint, "unhealthy", WorkerCounts::unhealthy);
+            for (ClientRateLimiter.Group group : ClientRateLimiter.Group.values()) {
+                rateLimited(endpoint, group); // registered up front: a scrape shows 0 rather than no series
+            }
         }
         FunctionCounter.builder("comfyfleet_webhooks_delivered", webhooks, WebhookSender::delivered)
                 .description("Webhook calls answered with a 2xx").register(registry);
@@ -104,6 +112,18 @@ public final class GatewayMetrics implements JobListener, FleetMetrics {
                     "endpoint", job.endpoint(), "state", state)
                     .record(Duration.ofMillis(job.executionTimeMillis(job.finishedAt())));
         }
+    }
+
+    @Override
+    public void refused(String endpoint, ClientRateLimiter.Group group) {
+        rateLimited(endpoint, group).increment();
+    }
+
+    private Counter rateLimited(String endpoint, ClientRateLimiter.Group group) {
+        return Counter.builder("comfyfleet_rate_limited_requests")
+                .description("Client requests refused with 429 by the endpoint's rate limit")
+                .tags("endpoint", endpoint, "routes", group.name().toLowerCase(Locale.ROOT))
+                .register(registry);
     }
 
     @Override
