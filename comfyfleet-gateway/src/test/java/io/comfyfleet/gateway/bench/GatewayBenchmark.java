@@ -196,7 +196,13 @@ public final class GatewayBenchmark {
         });
         long[] latencies = new long[rounds];
         long[] answered = new long[rounds];
+        long allocatedAtWarm = 0;
+        long cpuAtWarm = 0;
         for (int i = 0; i < rounds; i++) {
+            if (i == Math.min(200, rounds / 2)) {
+                allocatedAtWarm = allocatedBytes();
+                cpuAtWarm = processCpuNanos();
+            }
             Thread.sleep(5); // the worker is back in its long-poll
             long sent = System.nanoTime();
             post(base + "/run", "{\"input\":{\"dispatch\":" + i + "}}");
@@ -205,12 +211,29 @@ public final class GatewayBenchmark {
             latencies[i] = got == null ? Long.MAX_VALUE : got - sent;
         }
         worker.interrupt();
+        int measured = rounds - Math.min(200, rounds / 2);
+        // the load generator's own requests (JDK HttpClient) are in these figures too, the same before and after
+        // a gateway change; JFR's allocation-by-site tells the two apart
+        System.out.printf("%-50s %.1f KB allocated, %.2f ms CPU per dispatched job (this JVM: gateway and client)%n",
+                "dispatch: cost", (allocatedBytes() - allocatedAtWarm) / 1024.0 / measured,
+                (processCpuNanos() - cpuAtWarm) / 1e6 / measured);
         if (Boolean.getBoolean("bench.dispatchOnly")) {
             // where the tail is: /run's own answer (the job is stored and handed over before it) against the
             // worker's receipt of the job-take answer
             report("dispatch: /run answered", Arrays.copyOfRange(answered, 200, rounds));
         }
         return latencies;
+    }
+
+    /** Bytes allocated by every thread of this JVM so far (virtual threads count on their carriers). */
+    private static long allocatedBytes() {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        return threads.getTotalThreadAllocatedBytes();
+    }
+
+    private static long processCpuNanos() {
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os.getProcessCpuTime();
     }
 
     static void report(String what, long[] nanos) {
