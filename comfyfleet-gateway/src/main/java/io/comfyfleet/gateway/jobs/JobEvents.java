@@ -23,6 +23,7 @@ public final class JobEvents implements QueueWakeups {
     private final Handoffs takers = new Handoffs();
     private final Signals<String> jobs = new Signals<>();
     private final StopOrders stops = new StopOrders();
+    private final HandedOutJobs handedOut = new HandedOutJobs();
     private final WebhookSender webhooks;
     private final Map<String, Optional<WebhookSigner>> signers;
     private final Clock clock;
@@ -125,6 +126,11 @@ public final class JobEvents implements QueueWakeups {
 
     StopOrders stops() {
         return stops;
+    }
+
+    /** The jobs handed to workers here, whose progress and results need not be read back first. */
+    HandedOutJobs handedOut() {
+        return handedOut;
     }
 
     static String workerKey(String endpoint, String workerId) {
