@@ -35,15 +35,28 @@ public final class JobFeed {
      */
     public Versioned next(String endpoint, String jobId, String seen, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
+        FollowedJobs followed = events.followed();
+        followed.follow(jobId);
         try (var watch = events.watchJob(jobId)) {
+            boolean timedOut = false;
             while (true) {
-                Versioned job = Versioned.of(jobs.status(endpoint, jobId));
-                long left = deadline - System.nanoTime();
-                if (!job.version().equals(seen) || left <= 0 || events.isStopping()) {
-                    return job;
+                // the state a change left for followers, when it is known; else (and after a quiet wait, when
+                // something the gateway was not told of may have happened) the store, shared with the others
+                Job job = timedOut ? null : followed.latest(jobId);
+                if (job == null || !job.endpoint().equals(endpoint)) {
+                    long seq = followed.seq(jobId);
+                    job = jobs.status(endpoint, jobId);
+                    followed.offer(job, seq);
                 }
-                watch.await(Duration.ofNanos(left));
+                Versioned versioned = Versioned.of(job);
+                long left = deadline - System.nanoTime();
+                if (!versioned.version().equals(seen) || left <= 0 || events.isStopping()) {
+                    return versioned;
+                }
+                timedOut = !watch.await(Duration.ofNanos(left));
             }
+        } finally {
+            followed.unfollow(jobId);
         }
     }
 

@@ -104,7 +104,7 @@ public final class WorkerService {
         if ("IN_PROGRESS".equals(body.path("status").asString(null))) {
             registry.seen(endpoint, workerId);
             if (store.recordProgress(jobId, workerId, outputJson, now.plus(lease))) {
-                events.progressed(jobId, outputJson);
+                events.progressed(jobId, workerId, outputJson);
             } else {
                 Job seen = current != null ? current : jobOf(endpoint, jobId);
                 if (log.isDebugEnabled()) {
