@@ -99,7 +99,8 @@ final class HttpIO {
 
     static void error(Context ctx, int status, String message) {
         var node = Json.mapper().createObjectNode().put("error", message);
-        write(ctx.status(status).contentType(JSON), node);
+        // as Javalin's result, which replaces any answer Javalin itself set (its text for an unknown route)
+        ctx.status(status).contentType(JSON).result(Json.mapper().writeValueAsBytes(node));
     }
 
     private static void write(Context ctx, JsonNode node) {
