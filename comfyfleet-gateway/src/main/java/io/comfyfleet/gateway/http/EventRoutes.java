@@ -63,7 +63,7 @@ final class EventRoutes {
         ctx.status(200).contentType("text/event-stream; charset=utf-8")
                 .header("Cache-Control", "no-cache")
                 .header("X-Accel-Buffering", "no"); // nginx: do not buffer the stream
-        try {
+        try (JobFeed.Following following = feed.follow(jobId)) {
             OutputStream out = ctx.res().getOutputStream();
             JobFeed.Versioned previous = null;
             if (lastSent != null && lastSent.equals(job.version())) {

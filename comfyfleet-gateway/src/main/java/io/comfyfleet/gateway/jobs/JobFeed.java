@@ -60,6 +60,21 @@ public final class JobFeed {
         }
     }
 
+    /** A follower's interest in a job for as long as it follows, across its {@link #next} calls. */
+    public interface Following extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Starts following {@code jobId}: while any follower does, the state each change leaves is kept for them
+     * between their {@link #next} calls. Close it when the stream ends.
+     */
+    public Following follow(String jobId) {
+        events.followed().follow(jobId);
+        return () -> events.followed().unfollow(jobId);
+    }
+
     /** True once the gateway is stopping: followers should end their streams. */
     public boolean stopping() {
         return events.isStopping();
