@@ -97,6 +97,16 @@ final class HttpIO {
         write(ctx.status(200).contentType(JSON), node);
     }
 
+    /** An answer already written as compact JSON. */
+    static void json(Context ctx, byte[] compactJson) {
+        ctx.status(200).contentType(JSON);
+        try {
+            ctx.outputStream().write(compactJson);
+        } catch (IOException e) {
+            log.debug("{} {}: the answer could not be sent: {}", ctx.method(), ctx.path(), e.getMessage());
+        }
+    }
+
     static void error(Context ctx, int status, String message) {
         var node = Json.mapper().createObjectNode().put("error", message);
         // as Javalin's result, which replaces any answer Javalin itself set (its text for an unknown route)

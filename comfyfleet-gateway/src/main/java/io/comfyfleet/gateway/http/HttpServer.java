@@ -52,8 +52,11 @@ public final class HttpServer implements AutoCloseable {
             // bodies are read by HttpIO with per-route limits; this only bounds Javalin's own body cache
             config.http.maxRequestSize = server.maxRunsyncBody();
             // method, path and status only: headers (which carry keys) and bodies are never logged
-            config.requestLogger.http((ctx, ms) -> log.debug("{} {} -> {} in {} ms",
-                    ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms)));
+            config.requestLogger.http((ctx, ms) -> {
+                if (log.isDebugEnabled()) { // the arguments cost a few objects per request even when not logged
+                    log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms));
+                }
+            });
             ErrorMapping.install(config);
             intake.register(config.routes);
             client.register(config.routes);
