@@ -17,7 +17,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +56,8 @@ public final class GatewayMetrics implements JobListener, FleetMetrics, RateLimi
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JobStore store;
+    private final ConcurrentHashMap<SeriesKey, Timer> timers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<SeriesKey, Counter> counters = new ConcurrentHashMap<>();
 
     /**
      * Registers the gauges of every endpoint, reading the store and the worker registry at each scrape.
@@ -105,8 +109,9 @@ public final class GatewayMetrics implements JobListener, FleetMetrics, RateLimi
             return;
         }
         String state = job.state().name();
-        Counter.builder("comfyfleet_jobs_finished").description("Jobs that reached a terminal state")
-                .tags("endpoint", job.endpoint(), "state", state).register(registry).increment();
+        counters.computeIfAbsent(new SeriesKey("comfyfleet_jobs_finished", List.of(job.endpoint(), state)),
+                k -> Counter.builder("comfyfleet_jobs_finished").description("Jobs that reached a terminal state")
+                        .tags("endpoint", job.endpoint(), "state", state).register(registry)).increment();
         if (job.startedAt() != null && job.finishedAt() != null) {
             timer("comfyfleet_job_execution_seconds", "Time from take until the job ended", JOB_BUCKETS,
                     "endpoint", job.endpoint(), "state", state)
@@ -134,9 +139,12 @@ public final class GatewayMetrics implements JobListener, FleetMetrics, RateLimi
     }
 
     private Timer timer(String name, String description, Duration[] buckets, String... tags) {
-        return Timer.builder(name).description(description).tags(tags).serviceLevelObjectives(buckets)
-                .register(registry);
+        // looked up once per series: building a timer's description and buckets costs more than recording
+        return timers.computeIfAbsent(new SeriesKey(name, List.of(tags)), k -> Timer.builder(name)
+                .description(description).tags(tags).serviceLevelObjectives(buckets).register(registry));
     }
+
+    private record SeriesKey(String name, List<String> tags) {}
 
     private void workerGauge(WorkerRegistry workers, String endpoint, String state, ToIntFunction<WorkerCounts> pick) {
         Gauge.builder("comfyfleet_workers", () -> pick.applyAsInt(workers.counts(endpoint)))
