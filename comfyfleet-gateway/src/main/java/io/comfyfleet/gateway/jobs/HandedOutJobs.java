@@ -37,7 +37,7 @@ final class HandedOutJobs {
         return entry != null && entry.endpoint().equals(endpoint) && now.isBefore(entry.expiresAt());
     }
 
-    /** The job ended (or its result was refused): later posts about it read it from the store. */
+    /** The job ended, went back to the queue, or its result was refused: later posts about it read the store. */
     void forget(String jobId) {
         jobs.remove(jobId);
     }

@@ -55,6 +55,8 @@ public final class JobEvents implements QueueWakeups {
 
     /** A job changed (state, progress output, or a stream chunk); ends a terminal job's life with its webhook. */
     public void changed(Job job) {
+        // ended, cancelled, timed out or back in the queue: no longer running for the worker it was handed to
+        handedOut.forget(job.id());
         // a terminal state stays until a retry (which comes here again): followers may use it as it is
         followed.changed(job.id(), job.state().isTerminal() ? job : null);
         jobs.signal(job.id());
