@@ -3,7 +3,6 @@ package io.comfyfleet.gateway.auth;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -78,7 +77,7 @@ public final class Access {
             return null;
         }
         String value = header.strip();
-        if (value.length() > 7 && value.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
+        if (value.length() > 7 && value.regionMatches(true, 0, "bearer ", 0, 7)) {
             return value.substring(7).strip();
         }
         return value;

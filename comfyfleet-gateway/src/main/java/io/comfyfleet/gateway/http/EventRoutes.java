@@ -36,6 +36,8 @@ final class EventRoutes {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EventRoutes.class);
     /** How often a silent stream sends a comment, so proxies keep it open and a gone client is noticed. */
     static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+    private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] KEEP_ALIVE_COMMENT = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
 
     private final Access access;
     private final JobFeed feed;
@@ -57,30 +59,30 @@ final class EventRoutes {
         String jobId = Ids.job(ctx.pathParam("id"));
         String lastSent = ctx.header("Last-Event-ID");
         // looked up before answering, so an unknown job is a JSON 404 rather than an empty stream
-        Job job = feed.next(endpoint.name(), jobId, lastSent, Duration.ZERO);
+        JobFeed.Versioned job = feed.next(endpoint.name(), jobId, lastSent, Duration.ZERO);
         ctx.status(200).contentType("text/event-stream; charset=utf-8")
                 .header("Cache-Control", "no-cache")
                 .header("X-Accel-Buffering", "no"); // nginx: do not buffer the stream
-        try {
+        try (JobFeed.Following following = feed.follow(jobId)) {
             OutputStream out = ctx.res().getOutputStream();
-            Job previous = null;
-            if (lastSent != null && lastSent.equals(JobFeed.version(job))) {
-                if (job.state().isTerminal()) {
+            JobFeed.Versioned previous = null;
+            if (lastSent != null && lastSent.equals(job.version())) {
+                if (job.job().state().isTerminal()) {
                     return; // the client already holds the result
                 }
                 previous = job;
             } else {
-                write(out, previous, job);
+                write(out, null, job);
                 previous = job;
             }
-            while (!previous.state().isTerminal() && !feed.stopping()) {
-                Job next = feed.next(endpoint.name(), jobId, JobFeed.version(previous), KEEP_ALIVE);
-                if (JobFeed.version(next).equals(JobFeed.version(previous))) {
-                    out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+            while (!previous.job().state().isTerminal() && !feed.stopping()) {
+                JobFeed.Versioned next = feed.next(endpoint.name(), jobId, previous.version(), KEEP_ALIVE);
+                if (next.version().equals(previous.version())) {
+                    out.write(KEEP_ALIVE_COMMENT);
                     out.flush();
                     continue;
                 }
-                write(out, previous, next);
+                write(out, previous.job(), next);
                 previous = next;
             }
         } catch (IOException e) {
@@ -93,8 +95,9 @@ final class EventRoutes {
         }
     }
 
-    private void write(OutputStream out, Job before, Job now) throws IOException {
-        String id = JobFeed.version(now);
+    private void write(OutputStream out, Job before, JobFeed.Versioned versioned) throws IOException {
+        Job now = versioned.job();
+        String id = versioned.version();
         if (before == null || before.state() != now.state() || before.retries() != now.retries()) {
             ObjectNode status = Json.mapper().createObjectNode();
             status.put("id", now.id());
@@ -139,12 +142,18 @@ final class EventRoutes {
     }
 
     private static void send(OutputStream out, String event, String id, JsonNode data) throws IOException {
-        send(out, event, id, Json.mapper().writeValueAsString(data));
+        sendLine(out, event, id, Json.mapper().writeValueAsBytes(data));
     }
 
     private static void send(OutputStream out, String event, String id, String compactJson) throws IOException {
-        // JSON written compactly never contains a newline, so one data: line holds it
-        String text = "event: " + event + "\nid: " + id + "\ndata: " + compactJson + "\n\n";
-        out.write(text.getBytes(StandardCharsets.UTF_8));
+        sendLine(out, event, id, compactJson.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void sendLine(OutputStream out, String event, String id, byte[] compactJson) throws IOException {
+        // JSON written compactly never contains a newline, so one data: line holds it; the parts go to the
+        // response's buffer one after the other rather than joined into one more copy of the output first
+        out.write(("event: " + event + "\nid: " + id + "\ndata: ").getBytes(StandardCharsets.UTF_8));
+        out.write(compactJson);
+        out.write(EVENT_END);
     }
 }

@@ -7,11 +7,28 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.StreamWriteFeature;
+import tools.jackson.core.exc.JacksonIOException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectWriter;
+import tools.jackson.databind.SerializationFeature;
 
 /** Reading bounded bodies and query values, and writing JSON answers, the same way on every route. */
 final class HttpIO {
     static final String JSON = "application/json";
+    private static final Logger log = LoggerFactory.getLogger(HttpIO.class);
+    /**
+     * Writes an answer straight into the response, without a byte[] copy of it and without Javalin's result
+     * stream (copied out through a 32 KB buffer per answer). Neither flushed nor closed here: Jetty then still
+     * holds a small answer whole when Javalin closes the response, so it goes out with its Content-Length as
+     * before, and Javalin's compression decides on the same bytes.
+     */
+    private static final ObjectWriter WRITER = Json.mapper().writer()
+            .without(StreamWriteFeature.AUTO_CLOSE_TARGET)
+            .without(StreamWriteFeature.FLUSH_PASSED_TO_STREAM)
+            .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
 
     private HttpIO() {}
 
@@ -26,6 +43,15 @@ final class HttpIO {
         }
         try {
             InputStream in = ctx.req().getInputStream();
+            if (declared >= 0) {
+                // the usual case: read into an array of the right size rather than through growing chunks
+                byte[] bytes = in.readNBytes((int) declared);
+                if (bytes.length < declared) {
+                    throw new InvalidRequestException("the request body ended after " + bytes.length + " of the "
+                            + declared + " bytes its Content-Length announced");
+                }
+                return bytes;
+            }
             byte[] bytes = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 16));
             if (bytes.length > limit) {
                 throw new PayloadTooLargeException(what, limit);
@@ -68,12 +94,32 @@ final class HttpIO {
     }
 
     static void json(Context ctx, JsonNode node) {
-        ctx.status(200).contentType(JSON).result(Json.mapper().writeValueAsBytes(node));
+        write(ctx.status(200).contentType(JSON), node);
+    }
+
+    /** An answer already written as compact JSON. */
+    static void json(Context ctx, byte[] compactJson) {
+        ctx.status(200).contentType(JSON);
+        try {
+            ctx.outputStream().write(compactJson);
+        } catch (IOException e) {
+            log.debug("{} {}: the answer could not be sent: {}", ctx.method(), ctx.path(), e.getMessage());
+        }
     }
 
     static void error(Context ctx, int status, String message) {
         var node = Json.mapper().createObjectNode().put("error", message);
+        // as Javalin's result, which replaces any answer Javalin itself set (its text for an unknown route)
         ctx.status(status).contentType(JSON).result(Json.mapper().writeValueAsBytes(node));
+    }
+
+    private static void write(Context ctx, JsonNode node) {
+        try {
+            WRITER.writeValue(ctx.outputStream(), node);
+        } catch (JacksonIOException e) {
+            // only a large answer reaches the socket here: its client went away, there is no one to tell
+            log.debug("{} {}: the answer could not be sent: {}", ctx.method(), ctx.path(), e.getMessage());
+        }
     }
 
     static String abbreviate(String text) {

@@ -34,7 +34,7 @@ public final class HttpServer implements AutoCloseable {
     /** Builds the server with every route; {@link #start()} opens the port. */
     public HttpServer(ServerSettings server, Access access, JobService jobs, WorkerService workers, OutputFiles files,
             JobFeed feed, Clock clock, Dashboard dashboard, GatewayMetrics metrics, WebhookTargets webhookTargets) {
-        ClientRoutes client = new ClientRoutes(access, jobs, server, clock, webhookTargets, new ClientRateLimiter());
+        ClientRoutes client = new ClientRoutes(access, jobs, server, clock, webhookTargets, new ClientRateLimiter(metrics));
         WorkerRoutes worker = new WorkerRoutes(access, workers, server);
         OutputRoutes outputs = new OutputRoutes(access, jobs, files, server);
         EventRoutes events = new EventRoutes(access, feed, clock);
@@ -52,8 +52,11 @@ public final class HttpServer implements AutoCloseable {
             // bodies are read by HttpIO with per-route limits; this only bounds Javalin's own body cache
             config.http.maxRequestSize = server.maxRunsyncBody();
             // method, path and status only: headers (which carry keys) and bodies are never logged
-            config.requestLogger.http((ctx, ms) -> log.debug("{} {} -> {} in {} ms",
-                    ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms)));
+            config.requestLogger.http((ctx, ms) -> {
+                if (log.isDebugEnabled()) { // the arguments cost a few objects per request even when not logged
+                    log.debug("{} {} -> {} in {} ms", ctx.method(), ctx.path(), ctx.statusCode(), Math.round(ms));
+                }
+            });
             ErrorMapping.install(config);
             intake.register(config.routes);
             client.register(config.routes);

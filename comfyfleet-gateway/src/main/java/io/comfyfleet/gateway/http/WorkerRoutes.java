@@ -20,6 +20,8 @@ import java.util.List;
  */
 final class WorkerRoutes {
     static final int MAX_BATCH = 64;
+    /** The answer to job-done, job-stream and ping: written as it is, without a serializer per request. */
+    private static final byte[] EMPTY_OBJECT = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     private final Access access;
     private final WorkerService workers;
@@ -114,6 +116,6 @@ final class WorkerRoutes {
     }
 
     private static void ok(Context ctx) {
-        HttpIO.json(ctx, Json.mapper().createObjectNode());
+        HttpIO.json(ctx, EMPTY_OBJECT);
     }
 }

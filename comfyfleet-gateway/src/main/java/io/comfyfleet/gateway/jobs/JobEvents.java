@@ -23,6 +23,8 @@ public final class JobEvents implements QueueWakeups {
     private final Handoffs takers = new Handoffs();
     private final Signals<String> jobs = new Signals<>();
     private final StopOrders stops = new StopOrders();
+    private final HandedOutJobs handedOut = new HandedOutJobs();
+    private final FollowedJobs followed = new FollowedJobs();
     private final WebhookSender webhooks;
     private final Map<String, Optional<WebhookSigner>> signers;
     private final Clock clock;
@@ -53,6 +55,10 @@ public final class JobEvents implements QueueWakeups {
 
     /** A job changed (state, progress output, or a stream chunk); ends a terminal job's life with its webhook. */
     public void changed(Job job) {
+        // ended, cancelled, timed out or back in the queue: no longer running for the worker it was handed to
+        handedOut.forget(job.id());
+        // a terminal state stays until a retry (which comes here again): followers may use it as it is
+        followed.changed(job.id(), job.state().isTerminal() ? job : null);
         jobs.signal(job.id());
         tell(l -> l.changed(job));
         if (job.state().isTerminal() && job.webhook() != null) {
@@ -71,13 +77,22 @@ public final class JobEvents implements QueueWakeups {
     /** The worker was given the job: orders about an earlier run of it no longer apply. */
     void taken(Job job) {
         stops.withdraw(workerKey(job.endpoint(), job.workerId()), job.id());
+        // not kept for followers: a cancel may already have overtaken this claim, so they read the store
+        followed.changed(job.id(), null);
         jobs.signal(job.id());
         tell(l -> l.taken(job));
     }
 
-    /** A progress update of a running job was stored. */
+    /** A progress update of a running job was stored (by an unknown worker: followers read the job again). */
     public void progressed(String jobId, String outputJson) {
         touched(jobId);
+        tell(l -> l.progressed(jobId, outputJson));
+    }
+
+    /** The store accepted {@code workerId}'s progress update of its running job: only the output changed. */
+    public void progressed(String jobId, String workerId, String outputJson) {
+        followed.progressed(jobId, workerId, outputJson);
+        jobs.signal(jobId);
         tell(l -> l.progressed(jobId, outputJson));
     }
 
@@ -99,6 +114,7 @@ public final class JobEvents implements QueueWakeups {
 
     /** Progress or a chunk for a job whose new state was not read back. */
     public void touched(String jobId) {
+        followed.changed(jobId, null);
         jobs.signal(jobId);
     }
 
@@ -125,6 +141,16 @@ public final class JobEvents implements QueueWakeups {
 
     StopOrders stops() {
         return stops;
+    }
+
+    /** The latest known state of the jobs followed live. */
+    FollowedJobs followed() {
+        return followed;
+    }
+
+    /** The jobs handed to workers here, whose progress and results need not be read back first. */
+    HandedOutJobs handedOut() {
+        return handedOut;
     }
 
     static String workerKey(String endpoint, String workerId) {

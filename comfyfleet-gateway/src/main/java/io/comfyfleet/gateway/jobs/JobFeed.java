@@ -20,24 +20,59 @@ public final class JobFeed {
         this.events = events;
     }
 
+    /** A job as read, with its {@link #version}, worked out once. */
+    public record Versioned(Job job, String version) {
+        public static Versioned of(Job job) {
+            return new Versioned(job, JobFeed.version(job));
+        }
+    }
+
     /**
      * The job once its version differs from {@code seen} (at once when it already does, or {@code seen} is
      * null), or as it is when {@code wait} runs out or the gateway stops.
      *
      * @throws JobNotFoundException when the job does not exist (any more) or is of another endpoint
      */
-    public Job next(String endpoint, String jobId, String seen, Duration wait) throws InterruptedException {
+    public Versioned next(String endpoint, String jobId, String seen, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
+        FollowedJobs followed = events.followed();
+        followed.follow(jobId);
         try (var watch = events.watchJob(jobId)) {
+            boolean timedOut = false;
             while (true) {
-                Job job = jobs.status(endpoint, jobId);
-                long left = deadline - System.nanoTime();
-                if (!version(job).equals(seen) || left <= 0 || events.isStopping()) {
-                    return job;
+                // the state a change left for followers, when it is known; else (and after a quiet wait, when
+                // something the gateway was not told of may have happened) the store, shared with the others
+                Job job = timedOut ? null : followed.latest(jobId);
+                if (job == null || !job.endpoint().equals(endpoint)) {
+                    long seq = followed.seq(jobId);
+                    job = jobs.status(endpoint, jobId);
+                    followed.offer(job, seq);
                 }
-                watch.await(Duration.ofNanos(left));
+                Versioned versioned = Versioned.of(job);
+                long left = deadline - System.nanoTime();
+                if (!versioned.version().equals(seen) || left <= 0 || events.isStopping()) {
+                    return versioned;
+                }
+                timedOut = !watch.await(Duration.ofNanos(left));
             }
+        } finally {
+            followed.unfollow(jobId);
         }
+    }
+
+    /** A follower's interest in a job for as long as it follows, across its {@link #next} calls. */
+    public interface Following extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Starts following {@code jobId}: while any follower does, the state each change leaves is kept for them
+     * between their {@link #next} calls. Close it when the stream ends.
+     */
+    public Following follow(String jobId) {
+        events.followed().follow(jobId);
+        return () -> events.followed().unfollow(jobId);
     }
 
     /** True once the gateway is stopping: followers should end their streams. */
@@ -50,9 +85,15 @@ public final class JobFeed {
      * worker and retries. Times are left out: they change every millisecond without anything happening.
      */
     public static String version(Job job) {
+        // the checksum of output NUL error NUL worker NUL retries, fed part by part rather than joined first
         CRC32 crc = new CRC32();
-        String seen = job.outputJson() + "\u0000" + job.error() + "\u0000" + job.workerId() + "\u0000" + job.retries();
-        crc.update(seen.getBytes(StandardCharsets.UTF_8));
+        crc.update(String.valueOf(job.outputJson()).getBytes(StandardCharsets.UTF_8));
+        crc.update(0);
+        crc.update(String.valueOf(job.error()).getBytes(StandardCharsets.UTF_8));
+        crc.update(0);
+        crc.update(String.valueOf(job.workerId()).getBytes(StandardCharsets.UTF_8));
+        crc.update(0);
+        crc.update(Integer.toString(job.retries()).getBytes(StandardCharsets.UTF_8));
         return job.state().name() + "." + Long.toHexString(crc.getValue());
     }
 }

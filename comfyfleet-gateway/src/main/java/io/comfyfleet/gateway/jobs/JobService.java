@@ -84,6 +84,8 @@ public final class JobService {
      */
     public Job setTtl(String endpoint, String jobId, Duration ttl) {
         status(endpoint, jobId);
+        // the expiry remembered for a running job is no longer right: its worker's posts read the job again
+        events.handedOut().forget(jobId);
         return store.setTtl(jobId, ttl, clock.instant()).orElseThrow(() -> new JobNotFoundException(jobId));
     }
 

@@ -27,6 +27,7 @@ public final class WorkerService {
     private final WorkerRegistry registry;
     private final Clock clock;
     private final Duration lease;
+    private final HandedOutJobs handedOut;
 
     public WorkerService(JobStore store, JobEvents events, WorkerRegistry registry, Clock clock, Duration lease) {
         this.store = store;
@@ -34,6 +35,7 @@ public final class WorkerService {
         this.registry = registry;
         this.clock = clock;
         this.lease = lease;
+        this.handedOut = events.handedOut();
     }
 
     /**
@@ -65,6 +67,9 @@ public final class WorkerService {
                 }
                 if (!jobs.isEmpty()) {
                     registry.gaveJobs(endpoint, workerId, jobs.stream().map(Job::id).toList());
+                    for (Job job : jobs) {
+                        handedOut.handedOut(job, now);
+                    }
                     jobs.forEach(events::taken);
                     return jobs;
                 }
@@ -87,8 +92,10 @@ public final class WorkerService {
             throw new InvalidRequestException("a job-done body must be a JSON object like {\"output\": ...}, got "
                     + RunRequest.kind(body));
         }
-        Job current = jobOf(endpoint, jobId);
         Instant now = clock.instant();
+        // a job handed out here is known to be of this endpoint: the store's conditional write checks the rest,
+        // and the job is read only when that write refuses (for the 404 of a job gone, or the retry check)
+        Job current = handedOut.isLiveOf(jobId, endpoint, now) ? null : jobOf(endpoint, jobId);
         JsonNode output = body.get("output");
         String outputJson = output == null ? null : output.toString();
         if (body.path("stopPod").asBoolean(false)) {
@@ -97,9 +104,13 @@ public final class WorkerService {
         if ("IN_PROGRESS".equals(body.path("status").asString(null))) {
             registry.seen(endpoint, workerId);
             if (store.recordProgress(jobId, workerId, outputJson, now.plus(lease))) {
-                events.progressed(jobId, outputJson);
+                events.progressed(jobId, workerId, outputJson);
             } else {
-                log.debug("progress for job {} from worker {} ignored: the job is {}", jobId, workerId, current.state());
+                Job seen = current != null ? current : jobOf(endpoint, jobId);
+                if (log.isDebugEnabled()) {
+                    log.debug("progress for job {} from worker {} ignored: the job is {}", jobId, workerId,
+                            seen.state());
+                }
             }
             return;
         }
@@ -110,13 +121,19 @@ public final class WorkerService {
         try {
             Job job = store.finish(jobId, workerId, failed ? JobState.FAILED : JobState.COMPLETED, outputJson,
                     errorText, now);
+            handedOut.forget(jobId);
             events.changed(job);
         } catch (JobStateConflictException e) {
+            handedOut.forget(jobId);
+            Job seen = current != null ? current : jobOf(endpoint, jobId);
             // the worker's HTTP client retries a job-done whose answer it lost: the same result twice is fine
-            if (current.state().isTerminal() && workerId.equals(current.workerId())
-                    && current.state() == (failed ? JobState.FAILED : JobState.COMPLETED)) {
+            if (seen.state().isTerminal() && workerId.equals(seen.workerId())
+                    && seen.state() == (failed ? JobState.FAILED : JobState.COMPLETED)) {
                 return;
             }
+            throw e;
+        } catch (JobNotFoundException e) {
+            handedOut.forget(jobId);
             throw e;
         }
     }
@@ -130,11 +147,17 @@ public final class WorkerService {
         if (!body.isObject() || !body.has("output")) {
             throw new InvalidRequestException("a job-stream body must be a JSON object like {\"output\": ...}");
         }
-        jobOf(endpoint, jobId);
         Instant now = clock.instant();
+        boolean known = handedOut.isLiveOf(jobId, endpoint, now);
+        if (!known) {
+            jobOf(endpoint, jobId);
+        }
         if (store.appendStream(jobId, workerId, body.get("output").toString(), now.plus(lease))) {
             events.touched(jobId);
         } else {
+            if (known) {
+                jobOf(endpoint, jobId); // a job gone from the store is a 404, as when it is read first
+            }
             log.debug("stream chunk for job {} from worker {} dropped: the job is not running for it", jobId, workerId);
         }
     }

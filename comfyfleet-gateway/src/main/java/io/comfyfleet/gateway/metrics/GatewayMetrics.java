@@ -6,6 +6,8 @@ import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.gateway.dispatch.WorkerCounts;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import io.comfyfleet.gateway.jobs.JobListener;
+import io.comfyfleet.gateway.ratelimit.ClientRateLimiter;
+import io.comfyfleet.gateway.ratelimit.RateLimitMetrics;
 import io.comfyfleet.gateway.webhook.WebhookSender;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -15,6 +17,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,9 +41,11 @@ import org.slf4j.LoggerFactory;
  *       starts) as reported by the fleet</li>
  *   <li>{@code comfyfleet_webhooks_delivered_total}, {@code comfyfleet_webhooks_failed_total} (given up after
  *       every attempt), {@code comfyfleet_webhooks_pending} (gateway-wide, no endpoint tag)</li>
+ *   <li>{@code comfyfleet_rate_limited_requests_total{routes=write|read}} client requests refused with 429 by
+ *       the endpoint's {@code rateLimit} (write routes) or {@code statusRateLimit} (read routes)</li>
  * </ul>
  */
-public final class GatewayMetrics implements JobListener, FleetMetrics {
+public final class GatewayMetrics implements JobListener, FleetMetrics, RateLimitMetrics {
     /** The Prometheus text format this answers with. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final Logger log = LoggerFactory.getLogger(GatewayMetrics.class);
@@ -49,6 +56,8 @@ public final class GatewayMetrics implements JobListener, FleetMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JobStore store;
+    private final ConcurrentHashMap<SeriesKey, Timer> timers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<SeriesKey, Counter> counters = new ConcurrentHashMap<>();
 
     /**
      * Registers the gauges of every endpoint, reading the store and the worker registry at each scrape.
@@ -67,6 +76,9 @@ public final class GatewayMetrics implements JobListener, FleetMetrics {
             workerGauge(workers, endpoint, "initializing", WorkerCounts::initializing);
             workerGauge(workers, endpoint, "throttled", WorkerCounts::throttled);
             workerGauge(workers, endpoint, "unhealthy", WorkerCounts::unhealthy);
+            for (ClientRateLimiter.Group group : ClientRateLimiter.Group.values()) {
+                rateLimited(endpoint, group); // registered up front: a scrape shows 0 rather than no series
+            }
         }
         FunctionCounter.builder("comfyfleet_webhooks_delivered", webhooks, WebhookSender::delivered)
                 .description("Webhook calls answered with a 2xx").register(registry);
@@ -97,13 +109,26 @@ public final class GatewayMetrics implements JobListener, FleetMetrics {
             return;
         }
         String state = job.state().name();
-        Counter.builder("comfyfleet_jobs_finished").description("Jobs that reached a terminal state")
-                .tags("endpoint", job.endpoint(), "state", state).register(registry).increment();
+        counters.computeIfAbsent(new SeriesKey("comfyfleet_jobs_finished", List.of(job.endpoint(), state)),
+                k -> Counter.builder("comfyfleet_jobs_finished").description("Jobs that reached a terminal state")
+                        .tags("endpoint", job.endpoint(), "state", state).register(registry)).increment();
         if (job.startedAt() != null && job.finishedAt() != null) {
             timer("comfyfleet_job_execution_seconds", "Time from take until the job ended", JOB_BUCKETS,
                     "endpoint", job.endpoint(), "state", state)
                     .record(Duration.ofMillis(job.executionTimeMillis(job.finishedAt())));
         }
+    }
+
+    @Override
+    public void refused(String endpoint, ClientRateLimiter.Group group) {
+        rateLimited(endpoint, group).increment();
+    }
+
+    private Counter rateLimited(String endpoint, ClientRateLimiter.Group group) {
+        return Counter.builder("comfyfleet_rate_limited_requests")
+                .description("Client requests refused with 429 by the endpoint's rate limit")
+                .tags("endpoint", endpoint, "routes", group.name().toLowerCase(Locale.ROOT))
+                .register(registry);
     }
 
     @Override
@@ -114,9 +139,12 @@ public final class GatewayMetrics implements JobListener, FleetMetrics {
     }
 
     private Timer timer(String name, String description, Duration[] buckets, String... tags) {
-        return Timer.builder(name).description(description).tags(tags).serviceLevelObjectives(buckets)
-                .register(registry);
+        // looked up once per series: building a timer's description and buckets costs more than recording
+        return timers.computeIfAbsent(new SeriesKey(name, List.of(tags)), k -> Timer.builder(name)
+                .description(description).tags(tags).serviceLevelObjectives(buckets).register(registry));
     }
+
+    private record SeriesKey(String name, List<String> tags) {}
 
     private void workerGauge(WorkerRegistry workers, String endpoint, String state, ToIntFunction<WorkerCounts> pick) {
         Gauge.builder("comfyfleet_workers", () -> pick.applyAsInt(workers.counts(endpoint)))

@@ -27,6 +27,16 @@ public final class ClientRateLimiter {
     }
 
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final RateLimitMetrics metrics;
+
+    public ClientRateLimiter() {
+        this(RateLimitMetrics.NONE);
+    }
+
+    /** @param metrics told of each refused request */
+    public ClientRateLimiter(RateLimitMetrics metrics) {
+        this.metrics = metrics;
+    }
 
     /**
      * Takes one request from the key's budget, or refuses it.
@@ -43,6 +53,7 @@ public final class ClientRateLimiter {
         Bucket bucket = buckets.computeIfAbsent(endpoint.name() + "/" + group + "/" + ApiKeys.fingerprint(key), k -> bucket(rate));
         ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
         if (!probe.isConsumed()) {
+            metrics.refused(endpoint.name(), group);
             Duration wait = Duration.ofNanos(probe.getNanosToWaitForRefill());
             throw new RateLimitedException(endpoint.name(), wait, "this key sent more than "
                     + format(rate.requestsPerSecond()) + " requests per second (burst " + rate.burst() + ") to the "

@@ -85,6 +85,34 @@ class RateLimitTest {
     }
 
     @Test
+    void refusedRequestsAreCountedPerEndpointAndRoutes() {
+        assertThat(rateLimited("ep1", "write")).isZero();
+        assertThat(rateLimited("ep1", "read")).isZero();
+        String id = gw.client.post("/v2/ep1/run", "{\"input\":{}}").field("id");
+        gw.client.post("/v2/ep1/run", "{\"input\":{}}");
+        for (int i = 0; i < 3; i++) {
+            assertThat(gw.client.post("/v2/ep1/run", "{\"input\":{}}").status()).isEqualTo(429);
+        }
+        for (int i = 0; i < 3; i++) {
+            gw.client.get("/v2/ep1/status/" + id);
+        }
+        assertThat(gw.client.get("/v2/ep1/status/" + id).status()).isEqualTo(429);
+
+        assertThat(rateLimited("ep1", "write")).isEqualTo(3);
+        assertThat(rateLimited("ep1", "read")).isEqualTo(1);
+        // ep2 has no limit configured: its series stays at 0
+        assertThat(rateLimited("ep2", "write")).isZero();
+    }
+
+    private double rateLimited(String endpoint, String routes) {
+        String text = gw.client.withKey(null).get("/metrics").text();
+        String prefix = "comfyfleet_rate_limited_requests_total{endpoint=\"" + endpoint + "\",routes=\"" + routes + "\"}";
+        return text.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(l.substring(prefix.length()).strip()))
+                .reduce((a, b) -> { throw new AssertionError("two samples " + prefix); })
+                .orElseThrow(() -> new AssertionError("no sample " + prefix + " in:\n" + text));
+    }
+
+    @Test
     void aBadKeyIsUnauthorizedNotLimited() {
         Api stranger = gw.client.withKey("not-a-key-of-this-gateway");
         for (int i = 0; i < 4; i++) {

@@ -40,8 +40,13 @@ public final class TestGateway implements AutoCloseable {
 
     /** A gateway on a configuration the test wrote in full (e.g. {@link #yaml} with a setting changed). */
     public TestGateway(GatewayConfig config) {
+        this(config, java.util.function.UnaryOperator.identity());
+    }
+
+    /** @param wrap wraps the gateway's store, e.g. to count the calls a route makes */
+    public TestGateway(GatewayConfig config, java.util.function.UnaryOperator<io.comfyfleet.core.job.JobStore> wrap) {
         this.config = config;
-        this.gateway = Gateway.start(config, Gateway.openStore(config.store()), clock);
+        this.gateway = Gateway.start(config, wrap.apply(Gateway.openStore(config.store())), clock);
         String base = "http://127.0.0.1:" + gateway.port();
         this.client = new Api(base, CLIENT_KEY);
         this.worker = new Api(base, WORKER_KEY);
