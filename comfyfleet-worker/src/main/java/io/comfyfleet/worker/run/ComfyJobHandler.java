@@ -172,7 +172,7 @@ public final class ComfyJobHandler implements JobHandler {
         log.info("Job {} runs as prompt {}", job.id(), promptId);
         context.onStop(() -> stopPrompt(run));
         RunResult result;
-        try {
+        try (progress) {
             result = run.await();
             context.markComfyDone();
         } catch (RunTimeoutException e) {
