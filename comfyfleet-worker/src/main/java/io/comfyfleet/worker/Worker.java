@@ -203,7 +203,7 @@ public final class Worker implements AutoCloseable {
         MDC.put("jobId", job.id());
         long started = System.nanoTime();
         try {
-            log.info("Job {} taken", job.id());
+            log.debug("Job {} taken", job.id()); // at INFO a job is its "runs as prompt", "finished" and "accepted" lines
             JobOutcome outcome;
             try {
                 outcome = handler.handle(job, running);

@@ -20,7 +20,7 @@ import tools.jackson.databind.JsonNode;
 public final class FakeGateway implements AutoCloseable {
     /** One request as the gateway saw it. */
     public record Request(String method, String path, Map<String, List<String>> query, String authorization,
-                          String body) {
+                          String body, String upgrade) {
         public JsonNode json() {
             return Json.MAPPER.readTree(body);
         }
@@ -116,7 +116,8 @@ public final class FakeGateway implements AutoCloseable {
 
     private Request record(io.javalin.http.Context ctx) {
         String body = ctx.method().name().equals("PUT") ? "<" + ctx.bodyAsBytes().length + " bytes>" : ctx.body();
-        Request r = new Request(ctx.method().name(), ctx.path(), ctx.queryParamMap(), ctx.header("Authorization"), body);
+        Request r = new Request(ctx.method().name(), ctx.path(), ctx.queryParamMap(), ctx.header("Authorization"), body,
+                ctx.header("Upgrade"));
         requests.add(r);
         return r;
     }

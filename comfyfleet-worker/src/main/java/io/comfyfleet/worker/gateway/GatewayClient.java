@@ -30,7 +30,10 @@ public final class GatewayClient {
     private final HttpClient http;
 
     public GatewayClient(GatewayEndpoints endpoints) {
-        this(endpoints, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build());
+        // HTTP/1.1 as RunPod's workers speak it: the default (HTTP/2) offers an h2c upgrade on every plain-http
+        // request, which the gateway declines each time
+        this(endpoints, HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build());
     }
 
     GatewayClient(GatewayEndpoints endpoints, HttpClient http) {

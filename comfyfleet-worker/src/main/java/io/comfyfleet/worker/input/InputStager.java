@@ -27,6 +27,10 @@ public final class InputStager {
      */
     public List<String> stage(JobInput input, Path scratch, InputUploader uploader) {
         List<String> stored = new ArrayList<>();
+        if (input.images().isEmpty()) {
+            // most jobs bring no images: creating and deleting an empty folder cost each one milliseconds of disk I/O
+            return stored;
+        }
         try {
             Files.createDirectories(scratch);
             for (int i = 0; i < input.images().size(); i++) {

@@ -69,6 +69,11 @@ public final class ComfyJobHandler implements JobHandler {
     private final CatalogCache catalog;
     private final OutputCollector collector;
     private final Clock clock;
+    /**
+     * The last job's file cleanup, which runs while its result goes to the gateway; the next job waits for it
+     * before it touches ComfyUI's folders, so a cleanup never deletes a file the next job uploaded.
+     */
+    private Thread cleanup;
 
     /** A handler for the ComfyUI {@code supervisor} runs, configured by {@code settings}. */
     public ComfyJobHandler(ComfySupervisor supervisor, WorkerSettings settings) {
@@ -104,11 +109,17 @@ public final class ComfyJobHandler implements JobHandler {
 
     @Override
     public void close() {
+        try {
+            awaitCleanup();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         runner.close();
     }
 
     @Override
     public JobOutcome handle(TakenJob job, JobContext context) throws InterruptedException {
+        awaitCleanup();
         JobInput input;
         try {
             input = JobInput.parse(job.input()).withJobS3Config(job.raw().get("s3Config"));
@@ -139,8 +150,25 @@ public final class ComfyJobHandler implements JobHandler {
             log.error("Job {} failed talking to ComfyUI", job.id(), e);
             return finished(FailureBodies.reason("worker_error", "The worker could not run the workflow: " + e.getMessage()));
         } finally {
+            startCleanup(files, scratch);
+        }
+    }
+
+    /** Deletes the job's files off the job thread: unlinks cost milliseconds that the result need not wait for. */
+    private synchronized void startCleanup(JobFiles files, Path scratch) {
+        cleanup = Thread.ofVirtual().name("job-files-cleanup").start(() -> {
             files.deleteAll();
             deleteTree(scratch);
+        });
+    }
+
+    private void awaitCleanup() throws InterruptedException {
+        Thread last;
+        synchronized (this) {
+            last = cleanup;
+        }
+        if (last != null) {
+            last.join();
         }
     }
 
@@ -172,7 +200,7 @@ public final class ComfyJobHandler implements JobHandler {
         log.info("Job {} runs as prompt {}", job.id(), promptId);
         context.onStop(() -> stopPrompt(run));
         RunResult result;
-        try {
+        try (progress) {
             result = run.await();
             context.markComfyDone();
         } catch (RunTimeoutException e) {

@@ -9,18 +9,21 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Turns one prompt's ComfyUI events into progress updates for the gateway: percent across the whole workflow,
  * the node running now (id and type), its step/max, the cached nodes, and on request the latest preview frame.
- * At most one update per {@code interval}; posting happens on a thread of its own, latest update wins, so a slow
- * gateway never holds up the event stream.
+ *
+ * <p>Updates are time-driven, not event-driven: the first goes out one {@code interval} after the prompt was
+ * submitted, then at most one per {@code interval}, always the latest state (a step that came between two posts
+ * is not lost: it goes out when the interval is up, even if no further event comes). Posting happens on a
+ * thread of its own, one post in flight at a time, so a slow gateway never holds up the event stream. A prompt
+ * that ends within the first interval costs the gateway no progress post at all, and {@link #close()} (when
+ * the prompt has ended) drops what is not yet posted, so no progress post competes with the job's result.
  */
-final class ProgressReporter implements RunListener {
+final class ProgressReporter implements RunListener, AutoCloseable {
     private final JobContext context;
     private final ObjectNode workflow;
     private final String promptId;
@@ -29,14 +32,18 @@ final class ProgressReporter implements RunListener {
     private final PreviewEncoder previews; // null when the job did not ask for previews
     private final Set<String> done = new LinkedHashSet<>();
     private final Set<String> cached = new LinkedHashSet<>();
-    private final AtomicReference<ObjectNode> next = new AtomicReference<>();
-    private final AtomicBoolean posting = new AtomicBoolean();
+    private final Instant started;
     private String currentNode;
     private int step;
     private int maxSteps;
     private byte[] preview;
     private boolean previewSent = true;
-    private Instant lastPost = Instant.EPOCH;
+    /** Guarded by this: when the last update was taken for posting, null before the first. */
+    private Instant lastPost;
+    /** Guarded by this: the state changed since the last update was taken. */
+    private boolean dirty;
+    private boolean posterRunning;
+    private boolean closed;
 
     ProgressReporter(JobContext context, ObjectNode workflow, String promptId, Duration interval, Clock clock,
                      PreviewEncoder previews) {
@@ -46,10 +53,14 @@ final class ProgressReporter implements RunListener {
         this.interval = interval;
         this.clock = clock;
         this.previews = previews;
+        this.started = clock.instant();
     }
 
     @Override
     public synchronized void onEvent(ComfyEvent event) {
+        if (closed) {
+            return;
+        }
         switch (event) {
             case ComfyEvent.ExecutionCached c -> {
                 cached.addAll(c.nodes());
@@ -82,11 +93,20 @@ final class ProgressReporter implements RunListener {
                 return;
             }
         }
-        Instant now = clock.instant();
-        if (Duration.between(lastPost, now).compareTo(interval) >= 0) {
-            lastPost = now;
-            post(snapshot());
+        dirty = true;
+        if (!posterRunning) {
+            posterRunning = true;
+            Thread.ofVirtual().name("progress-" + promptId).start(this::postWhileDirty);
+        } else if (!clock.instant().isBefore(due())) {
+            notifyAll(); // a poster waiting on a clock that moved other than in real time (tests) looks again
         }
+    }
+
+    /** The prompt has ended: what is not yet posted is dropped, later events are ignored. Idempotent. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        notifyAll();
     }
 
     /** The progress as the gateway shows it; package-private for tests. */
@@ -119,24 +139,35 @@ final class ProgressReporter implements RunListener {
         return p;
     }
 
-    private void post(ObjectNode update) {
-        next.set(update);
-        drain();
+    private Instant due() {
+        return (lastPost == null ? started : lastPost).plus(interval);
     }
 
-    private void drain() {
-        if (next.get() != null && posting.compareAndSet(false, true)) {
-            Thread.ofVirtual().name("progress-" + promptId).start(() -> {
-                try {
-                    ObjectNode u;
-                    while ((u = next.getAndSet(null)) != null) {
-                        context.progress(u);
-                    }
-                } finally {
-                    posting.set(false);
-                    drain(); // an update may have arrived between the last poll and the release
-                }
-            });
+    /** The poster: waits until an update is due, posts the latest state, and ends once nothing new came. */
+    private void postWhileDirty() {
+        try {
+            ObjectNode update;
+            while ((update = nextDue()) != null) {
+                context.progress(update);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private synchronized ObjectNode nextDue() throws InterruptedException {
+        while (true) {
+            if (closed || !dirty) {
+                posterRunning = false;
+                return null;
+            }
+            long waitMs = Duration.between(clock.instant(), due()).toMillis();
+            if (waitMs <= 0) {
+                lastPost = clock.instant();
+                dirty = false;
+                return snapshot();
+            }
+            wait(waitMs); // an event, close() or the time being up wakes it; the loop checks which
         }
     }
 }

@@ -87,4 +87,12 @@ class GatewayClientTest {
         assertThat(stream.json().path("output").asString()).isEqualTo("chunk");
         assertThat(gw.requests("GET", "/ping/w1").getFirst().param("job_id")).isEqualTo("j1");
     }
+
+    @Test
+    void requestsArePlainHttp11WithoutAnUpgradeAttempt() {
+        // the gateway speaks HTTP/1.1: an h2c upgrade offer on every call is only bytes and work for both sides
+        client.takeJob(false);
+        client.postResult("j1", Json.MAPPER.readTree("{\"output\":{}}"));
+        assertThat(gw.requests).isNotEmpty().allSatisfy(r -> assertThat(r.upgrade()).as(r.path()).isNull());
+    }
 }

@@ -37,6 +37,16 @@ class InputStagerTest {
     }
 
     @Test
+    void aJobWithoutImagesLeavesTheDiskAlone() {
+        Path notYetThere = scratch.resolve("jobs").resolve("job-1");
+        JobInput input = JobInput.parse(Json.MAPPER.readTree("{\"workflow\":{}}"));
+        var names = new InputStager(new UrlFetcher(UrlPolicy.defaults())).stage(input, notYetThere,
+                (name, file) -> { throw new AssertionError("nothing to upload"); });
+        assertThat(names).isEmpty();
+        assertThat(scratch.resolve("jobs")).doesNotExist();
+    }
+
+    @Test
     void aRefusedUrlStopsStagingBeforeAnyUpload() {
         JobInput input = JobInput.parse(Json.MAPPER.readTree(
                 "{\"workflow\":{},\"images\":[{\"name\":\"a.png\",\"url\":\"https://169.254.169.254/x\"}]}"));

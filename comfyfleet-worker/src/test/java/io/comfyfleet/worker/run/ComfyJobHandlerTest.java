@@ -140,9 +140,12 @@ class ComfyJobHandlerTest {
         assertThat(out.path("outputs")).hasSize(1); // the PreviewImage temp file is not a result
 
         LaunchFolders f = LaunchFolders.of(comfy);
-        assertThat(f.input().resolve("red.png")).doesNotExist();
-        assertThat(filesUnder(f.output())).isZero();
-        assertThat(filesUnder(f.temp().resolve("temp"))).isZero();
+        // deleted while the result goes to the gateway, so just after handle() returns
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(f.input().resolve("red.png")).doesNotExist();
+            assertThat(filesUnder(f.output())).isZero();
+            assertThat(filesUnder(f.temp().resolve("temp"))).isZero();
+        });
     }
 
     @Test
@@ -160,7 +163,7 @@ class ComfyJobHandlerTest {
                 second.path("output").path("images").get(0).path("data").asString())));
         assertThat(again.getWidth()).isEqualTo(32);
         assertThat(second.path("output").path("outputs").get(0).path("subfolder").asString()).isNotEmpty();
-        assertThat(filesUnder(LaunchFolders.of(comfy).output())).isZero();
+        await().atMost(Duration.ofSeconds(10)).until(() -> filesUnder(LaunchFolders.of(comfy).output()) == 0);
     }
 
     @Test

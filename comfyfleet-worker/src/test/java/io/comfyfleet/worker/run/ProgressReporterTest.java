@@ -87,7 +87,7 @@ class ProgressReporterTest {
     void updatesAreThrottledByTheClock() {
         ManualClock clock = new ManualClock();
         ProgressReporter r = new ProgressReporter(context, workflow(), "p1", Duration.ofMillis(250), clock, null);
-        r.onEvent(new ComfyEvent.Executing("p1", "3", "3")); // first one goes out
+        r.onEvent(new ComfyEvent.Executing("p1", "3", "3")); // within the first interval: held back
         for (int i = 1; i <= 20; i++) {
             r.onEvent(new ComfyEvent.Progress("p1", "3", i, 20)); // same instant: held back
         }
@@ -96,6 +96,36 @@ class ProgressReporterTest {
         // the latest update wins: an update still waiting for the poster may be replaced by a newer one
         await().atMost(Duration.ofSeconds(5)).until(() -> !posted.isEmpty() && posted.getLast().path("step").asInt() == 20);
         assertThat(posted).hasSizeBetween(1, 2);
+    }
+
+    @Test
+    void aPromptThatEndsWithinTheFirstIntervalPostsNoProgress() throws Exception {
+        ManualClock clock = new ManualClock();
+        ProgressReporter r = new ProgressReporter(context, workflow(), "p1", Duration.ofMillis(250), clock, null);
+        r.onEvent(new ComfyEvent.ExecutionStart("p1", 0));
+        r.onEvent(new ComfyEvent.Executing("p1", "3", "3"));
+        r.onEvent(new ComfyEvent.Progress("p1", "3", 1, 20));
+        Thread.sleep(300); // real time passes too: the poster must still wait for the clock
+        assertThat(posted).isEmpty();
+        r.close(); // the prompt ended: nothing of it is posted any more
+        clock.now = clock.now.plusMillis(300);
+        r.onEvent(new ComfyEvent.Progress("p1", "3", 2, 20));
+        Thread.sleep(300);
+        assertThat(posted).isEmpty();
+    }
+
+    @Test
+    void theLatestStepGoesOutWhenTheIntervalIsUpEvenWithoutAnotherEvent() {
+        ManualClock clock = new ManualClock();
+        ProgressReporter r = new ProgressReporter(context, workflow(), "p1", Duration.ofMillis(250), clock, null);
+        clock.now = clock.now.plusMillis(300);
+        r.onEvent(new ComfyEvent.Progress("p1", "3", 1, 10)); // the first interval is up: goes out
+        await().atMost(Duration.ofSeconds(5)).until(() -> posted.size() == 1);
+        clock.now = clock.now.plusMillis(10);
+        r.onEvent(new ComfyEvent.Progress("p1", "3", 5, 10)); // too soon after the last post: held back...
+        clock.now = clock.now.plusMillis(300); // ...and no event follows, yet once the interval is up it is posted
+        await().atMost(Duration.ofSeconds(5)).until(() -> posted.size() == 2);
+        assertThat(posted.get(1).path("step").asInt()).isEqualTo(5);
     }
 
     @Test
@@ -108,9 +138,6 @@ class ProgressReporterTest {
         ProgressReporter withPreview = new ProgressReporter(context, workflow(), "p1", Duration.ZERO, new ManualClock(),
                 new PreviewEncoder(256));
         withPreview.onEvent(frame);
-        String uri = withPreview.snapshot().path("preview").asString("");
-        // the frame was consumed by the post the event triggered; a fresh one shows in the next snapshot
-        withPreview.onEvent(frame);
         await().atMost(Duration.ofSeconds(5)).until(() -> posted.stream().anyMatch(p -> p.has("preview")));
         String sent = posted.stream().filter(p -> p.has("preview")).findFirst().orElseThrow().path("preview").asString();
         assertThat(sent).startsWith("data:image/jpeg;base64,");
@@ -118,7 +145,6 @@ class ProgressReporterTest {
                 java.util.Base64.getDecoder().decode(sent.substring(sent.indexOf(',') + 1))));
         assertThat(small.getWidth()).isEqualTo(256);
         assertThat(small.getHeight()).isEqualTo(128);
-        assertThat(uri).isEmpty();
 
         ProgressReporter without = new ProgressReporter(context, workflow(), "p1", Duration.ZERO, new ManualClock(), null);
         without.onEvent(frame);
