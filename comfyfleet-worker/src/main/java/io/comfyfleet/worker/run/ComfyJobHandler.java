@@ -197,7 +197,8 @@ public final class ComfyJobHandler implements JobHandler {
         }
         PromptRun run = runner.start(workflow, options, progress);
         context.markPromptSubmitted();
-        log.info("Job {} runs as prompt {}", job.id(), promptId);
+        // DEBUG: at INFO a finished job is one line (the outbox's "accepted"); the prompt id is in the result
+        log.debug("Job {} runs as prompt {}", job.id(), promptId);
         context.onStop(() -> stopPrompt(run));
         RunResult result;
         try (progress) {
