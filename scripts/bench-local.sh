@@ -8,7 +8,7 @@
 #   SLOW_MS=N   the workflow takes the emulator ~N ms (EmptyImage -> SlowProgress of 10 steps -> SaveImage,
 #               with EmptyImage's colour varied per job so no job is a cache hit) instead of the zero-time
 #               EmptyImage -> SaveImage
-#   COMFYFLEET_JAVA_OPTS  extra JVM options for the gateway, as for ./comfyfleet (e.g. -XX:TieredStopAtLevel=4)
+#   COMFYFLEET_JAVA_OPTS  extra JVM options for the gateway and the workers, as for ./comfyfleet (e.g. -XX:TieredStopAtLevel=4)
 #   LEAN=1      workers and emulators run with small JVMs (-Xmx128m, serial GC, C1 only) so 40 of them fit
 #   PROFILE="gateway worker-1 bench"  record these processes with JFR into $OUT/NAME.jfr (jfr view hot-methods ...)
 #   DIRECT=workers  the direct-ComfyUI baseline uses the workers' own emulators (idle by then), one per client,
@@ -43,7 +43,8 @@ PIDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-# the gateway gets the JVM options ./comfyfleet would give it on this machine (C1 only on two cores or fewer)
+# the gateway and the workers get the JVM options ./comfyfleet would give them on this machine (C1 only on two
+# cores or fewer)
 GATEWAY_JVM=()
 [ "$(nproc)" -le 2 ] && GATEWAY_JVM=(-XX:TieredStopAtLevel=1)
 # shellcheck disable=SC2206
@@ -54,7 +55,9 @@ run() { # run NAME [JVM flags --] ARGS...: start the jar in the background, log 
   local name=$1; shift
   local flags=()
   if [ "${1:-}" = lean ]; then shift; flags=("${JVM_SMALL[@]}"); fi
-  if [ "$name" = gateway ]; then flags=("${GATEWAY_JVM[@]}"); fi
+  # gateway and workers get what ./comfyfleet gives every command on this machine (a worker's C2 compiles cost
+  # it ~3 s of CPU in a 500-job run on two cores, and its job time with them); lean JVMs keep their own flags
+  if [ "$name" = gateway ] || { [[ "$name" == worker-* ]] && [ "$LEAN" != 1 ]; }; then flags=("${GATEWAY_JVM[@]}"); fi
   if [[ " ${PROFILE:-} " == *" $name "* ]]; then  # a JFR recording of this process, written when it stops
     flags+=("-XX:StartFlightRecording=filename=$OUT/$name.jfr,settings=profile")
   fi

@@ -59,6 +59,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class ComfyJobHandler implements JobHandler {
     private static final Logger log = LoggerFactory.getLogger(ComfyJobHandler.class);
+    /** The largest output file fetched ahead into memory; larger ones are streamed to their sink afterwards. */
+    private static final long PREFETCH_MAX_BYTES = 16L << 20;
 
     private final ComfySupervisor supervisor;
     private final WorkerSettings settings;
@@ -195,9 +197,13 @@ public final class ComfyJobHandler implements JobHandler {
             // where ComfyUI's API nodes look for the key (worker-comfyui sends it the same way)
             options = options.withExtraData(Json.MAPPER.createObjectNode().put("api_key_comfy_org", input.comfyOrgApiKey()));
         }
-        PromptRun run = runner.start(workflow, options, progress);
+        // attached: the outputs come over /view, so fetch them while the prompt ends (on disk they are read there)
+        OutputPrefetch prefetch = supervisor.folders().isEmpty()
+                ? new OutputPrefetch(comfy, PREFETCH_MAX_BYTES, progress) : null;
+        PromptRun run = runner.start(workflow, options, prefetch != null ? prefetch : progress);
         context.markPromptSubmitted();
-        log.info("Job {} runs as prompt {}", job.id(), promptId);
+        // DEBUG: at INFO a finished job is one line (the outbox's "accepted"); the prompt id is in the result
+        log.debug("Job {} runs as prompt {}", job.id(), promptId);
         context.onStop(() -> stopPrompt(run));
         RunResult result;
         try (progress) {
@@ -213,7 +219,7 @@ public final class ComfyJobHandler implements JobHandler {
         }
         files.addOutputs(result.outputs());
         return switch (result.status()) {
-            case SUCCESS -> succeeded(job, input, promptId, result);
+            case SUCCESS -> succeeded(job, input, promptId, result, prefetch);
             case ERROR -> nodeFailed(promptId, result);
             case INTERRUPTED, CANCELLED -> context.stopRequested() != null ? stopped(context)
                     : finished(FailureBodies.reason("interrupted",
@@ -221,10 +227,11 @@ public final class ComfyJobHandler implements JobHandler {
         };
     }
 
-    private JobOutcome succeeded(TakenJob job, JobInput input, String promptId, RunResult result) {
+    private JobOutcome succeeded(TakenJob job, JobInput input, String promptId, RunResult result,
+                                 OutputPrefetch prefetch) {
         ObjectNode output = Json.MAPPER.createObjectNode();
         try (OutputSink sink = sinks.forJob(input)) {
-            collector.collect(job.id(), result.outputs(), sink, output, supervisor.folders().orElse(null));
+            collector.collect(job.id(), result.outputs(), sink, output, supervisor.folders().orElse(null), prefetch);
         }
         output.put("prompt_id", promptId);
         ObjectNode timings = output.putObject("timings");

@@ -11,6 +11,7 @@ import io.comfyfleet.worker.output.OutputContent;
 import io.comfyfleet.worker.output.OutputSink;
 import io.comfyfleet.worker.output.OutputTarget;
 import io.comfyfleet.worker.supervisor.LaunchSpec;
+import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,12 +50,23 @@ final class OutputCollector {
      * @param folders ComfyUI's folders when this worker launched it, else null
      */
     void collect(String jobId, RunOutputs outputs, OutputSink sink, ObjectNode output, LaunchSpec.Folders folders) {
+        collect(jobId, outputs, sink, output, folders, null);
+    }
+
+    /**
+     * As {@link #collect(String, RunOutputs, OutputSink, ObjectNode, LaunchSpec.Folders)}, taking the bytes of
+     * a file {@code prefetched} already holds from there instead of a new {@code /view}.
+     *
+     * @param prefetched the files fetched while the prompt ended, or null
+     */
+    void collect(String jobId, RunOutputs outputs, OutputSink sink, ObjectNode output, LaunchSpec.Folders folders,
+                 OutputPrefetch prefetched) {
         ArrayNode images = output.putArray("images");
         ArrayNode all = output.putArray("outputs");
         ArrayNode errors = Json.MAPPER.createArrayNode();
         for (OutputFile file : outputs.outputs()) {
             String mime = mimeType(file.filename());
-            try (FileContent content = content(file, folders)) {
+            try (FileContent content = content(file, folders, prefetched)) {
                 DeliveredOutput d = sink.deliver(new OutputTarget(jobId, file.filename(), mime), content);
                 ObjectNode entry = all.addObject();
                 entry.put("node_id", file.nodeId());
@@ -97,7 +109,7 @@ final class OutputCollector {
         }
     }
 
-    private FileContent content(OutputFile file, LaunchSpec.Folders folders) {
+    private FileContent content(OutputFile file, LaunchSpec.Folders folders, OutputPrefetch prefetched) {
         Optional<Path> local = FolderPaths.of(folders, file.ref()).filter(Files::isRegularFile);
         if (local.isPresent()) {
             try {
@@ -106,11 +118,18 @@ final class OutputCollector {
                 log.debug("Output {} is not readable on disk ({}); fetching it over /view", local.get(), e.toString());
             }
         }
+        if (prefetched != null) {
+            Optional<byte[]> bytes = prefetched.take(file.ref());
+            if (bytes.isPresent()) {
+                return new MemoryContent(bytes.get());
+            }
+        }
         return new ViewContent(file);
     }
 
     /** An output's bytes, from wherever they are read; closing releases what was opened up front. */
-    private sealed interface FileContent extends OutputContent, AutoCloseable permits DiskContent, ViewContent {
+    private sealed interface FileContent extends OutputContent, AutoCloseable
+            permits DiskContent, MemoryContent, ViewContent {
         @Override
         void close();
     }
@@ -120,6 +139,23 @@ final class OutputCollector {
         @Override
         public InputStream open() throws IOException {
             return Files.newInputStream(path);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** The file as {@link OutputPrefetch} fetched it. */
+    private record MemoryContent(byte[] bytes) implements FileContent {
+        @Override
+        public InputStream open() {
+            return new ByteArrayInputStream(bytes);
+        }
+
+        @Override
+        public long size() {
+            return bytes.length;
         }
 
         @Override
