@@ -1,13 +1,12 @@
 package io.comfyfleet.emulator.engine;
 
 import io.comfyfleet.comfy.Json;
-import io.comfyfleet.emulator.files.ImageCodec;
 import io.comfyfleet.emulator.nodes.NodeCall;
 import io.comfyfleet.emulator.nodes.NodeFailure;
 import io.comfyfleet.emulator.nodes.NodeLibrary;
 import io.comfyfleet.emulator.nodes.NodeResult;
 import io.comfyfleet.emulator.nodes.NodeServices;
-import java.awt.image.BufferedImage;
+import io.comfyfleet.emulator.nodes.PreviewPicture;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -172,7 +171,7 @@ final class PromptExecutor {
                 }
 
                 @Override
-                public void progress(int value, int max, BufferedImage preview) {
+                public void progress(int value, int max, PreviewPicture preview) {
                     Run.this.checkInterrupt();
                     faults.check(nodeId, classType, steps.done, false);
                     steps.done++;
@@ -185,7 +184,7 @@ final class PromptExecutor {
                         metadata.put("node_id", nodeId).put("prompt_id", promptId).put("display_node_id", nodeId)
                                 .putNull("parent_node_id");
                         metadata.put("real_node_id", nodeId).put("image_type", "image/jpeg");
-                        sink.sendPreview(ImageCodec.jpeg(preview, 0.95f), metadata, clientId);
+                        sink.sendPreview(preview.jpeg(), metadata, clientId);
                     }
                 }
 

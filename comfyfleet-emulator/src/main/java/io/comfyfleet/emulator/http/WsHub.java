@@ -142,13 +142,17 @@ public final class WsHub implements EventSink, AutoCloseable {
             if (out.text != null) {
                 ctx.send(out.text);
             } else {
-                ctx.send(ByteBuffer.wrap(previewFrame(out, supportsMetadata(ctx))));
+                ctx.send(ByteBuffer.wrap(previewFrame(out, supportsMetadata(out.sid, ctx))));
             }
             countFrame();
         }
     }
 
-    private boolean supportsMetadata(WsContext ctx) {
+    /** Looks the addressed sid up directly; only a broadcast (no sid) needs to find the socket's sid. */
+    private boolean supportsMetadata(String sid, WsContext ctx) {
+        if (sid != null) {
+            return previewMetadata.getOrDefault(sid, false);
+        }
         return bySid.entrySet().stream().anyMatch(e -> e.getValue() == ctx && previewMetadata.getOrDefault(e.getKey(), false));
     }
 

@@ -1,7 +1,6 @@
 package io.comfyfleet.emulator.nodes;
 
 import io.comfyfleet.emulator.TimingModel;
-import java.awt.image.BufferedImage;
 import java.time.Duration;
 
 /**
@@ -27,8 +26,8 @@ final class KSamplerNode implements NodeBehavior {
         long seed = call.longInput("seed", 0);
         int steps = call.intInput("steps", 20);
         Duration step = timing.samplerStep(TimingModel.ratio(latent.width(), latent.height(), latent.batchSize()));
-        BufferedImage preview = call.services().previews()
-                ? Pictures.noise(latent.width(), latent.height(), seed, 128) : null;
+        PreviewPicture preview = call.services().previews()
+                ? new PreviewPicture(Pictures.noise(latent.width(), latent.height(), seed, 128)) : null;
         for (int i = 1; i <= steps; i++) {
             call.spend(step);
             call.progress(i, steps, preview);

@@ -1,6 +1,5 @@
 package io.comfyfleet.emulator.nodes;
 
-import java.awt.image.BufferedImage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +14,7 @@ public final class NodeCall {
         void checkInterrupt();
 
         /** ComfyUI's ProgressBar hook: interrupt check, progress_state, progress, optional preview frame. */
-        void progress(int value, int max, BufferedImage preview);
+        void progress(int value, int max, PreviewPicture preview);
 
         /** Spends emulated compute time (a sleep that may be cut short by nothing but process exit). */
         void spend(Duration duration);
@@ -113,7 +112,7 @@ public final class NodeCall {
         hooks.checkInterrupt();
     }
 
-    public void progress(int value, int max, BufferedImage preview) {
+    public void progress(int value, int max, PreviewPicture preview) {
         hooks.progress(value, max, preview);
     }
 

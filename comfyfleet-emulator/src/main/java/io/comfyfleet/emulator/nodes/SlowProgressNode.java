@@ -1,6 +1,5 @@
 package io.comfyfleet.emulator.nodes;
 
-import java.awt.image.BufferedImage;
 import java.time.Duration;
 
 /**
@@ -16,7 +15,7 @@ final class SlowProgressNode implements NodeBehavior {
         int steps = call.intInput("steps", 10);
         Duration delay = Duration.ofMillis(call.intInput("delay_ms", 100));
         int failAt = call.intInput("fail_at", -1);
-        BufferedImage preview = Pictures.thumbnail(image.frames().getFirst(), 256);
+        PreviewPicture preview = new PreviewPicture(Pictures.thumbnail(image.frames().getFirst(), 256));
         for (int i = 0; i < steps; i++) {
             sleep(delay);
             call.checkInterrupt();
