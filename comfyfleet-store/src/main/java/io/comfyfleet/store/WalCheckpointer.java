@@ -29,6 +29,8 @@ final class WalCheckpointer implements AutoCloseable {
     private final Connection connection;
     private final ScheduledExecutorService timer;
     private boolean warned;
+    /** Guarded by this: a round that was already due when {@link #close()} ran must not touch the connection. */
+    private boolean closed;
 
     WalCheckpointer(Connection connection, Duration interval) {
         this.connection = connection;
@@ -43,6 +45,9 @@ final class WalCheckpointer implements AutoCloseable {
 
     /** Runs one PASSIVE checkpoint now; answers how many log frames were still not copied afterwards. */
     synchronized int checkpoint() throws SQLException {
+        if (closed) {
+            return 0;
+        }
         try (Statement s = connection.createStatement();
              ResultSet r = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
             // one row: busy flag, frames in the log, frames copied into the database (-1, -1 when not in WAL)
@@ -66,6 +71,7 @@ final class WalCheckpointer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
         timer.shutdownNow();
         try {
             connection.close();
