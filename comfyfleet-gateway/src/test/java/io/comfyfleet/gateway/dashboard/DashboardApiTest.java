@@ -3,32 +3,15 @@ package io.comfyfleet.gateway.dashboard;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.comfyfleet.gateway.support.Api;
+import io.comfyfleet.gateway.support.GatewayPerTest;
 import io.comfyfleet.gateway.support.Reply;
 import io.comfyfleet.gateway.support.TestGateway;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** The dashboard's JSON routes: keys, what each key sees, filters, and the page itself. */
-class DashboardApiTest {
-    @TempDir
-    Path dir;
-    TestGateway gw;
-
-    @BeforeEach
-    void start() {
-        gw = new TestGateway(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-    }
-
+class DashboardApiTest extends GatewayPerTest {
     @Test
     void everyDataRouteAnswers401WithoutAValidClientKey() {
         Api anonymous = gw.client.withKey(null);

@@ -2,8 +2,8 @@ package io.comfyfleet.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.comfyfleet.gateway.support.GatewayPerTest;
 import io.comfyfleet.gateway.support.Reply;
-import io.comfyfleet.gateway.support.TestGateway;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -11,33 +11,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * JSON answers are written straight into the response: a small one still goes out whole with its
  * Content-Length, a large one (beyond the response buffer) arrives intact, and compression still applies when
  * the client accepts it. Request bodies are read whole whether or not their length is announced.
  */
-class AnswerWritingTest {
-    @TempDir
-    Path dir;
-    TestGateway gw;
-
-    @BeforeEach
-    void start() {
-        gw = new TestGateway(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-    }
-
+class AnswerWritingTest extends GatewayPerTest {
     @Test
     void aSmallAnswerHasItsContentLength() {
         Reply run = gw.client.post("/v2/ep1/run", "{\"input\":{\"a\":1}}");

@@ -2,34 +2,17 @@ package io.comfyfleet.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.comfyfleet.gateway.support.GatewayPerTest;
 import io.comfyfleet.gateway.support.Reply;
 import io.comfyfleet.gateway.support.TestGateway;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The client API over real HTTP and a real SQLite file: every route and the job's way through its states. */
-class ClientApiTest {
-    @TempDir
-    Path dir;
-    TestGateway gw;
-
-    @BeforeEach
-    void start() {
-        gw = new TestGateway(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-    }
-
+class ClientApiTest extends GatewayPerTest {
     @Test
     void aJobGoesFromQueueThroughProgressToCompleted() {
         Reply run = gw.client.post("/v2/ep1/run", "{\"input\":{\"prompt\":\"a cat\"}}");

@@ -2,6 +2,7 @@ package io.comfyfleet.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.comfyfleet.gateway.support.GatewayPerTest;
 import io.comfyfleet.gateway.support.Reply;
 import io.comfyfleet.gateway.support.TestGateway;
 import java.io.BufferedReader;
@@ -11,36 +12,19 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code GET /v2/{endpoint}/events/{id}}: the job's changes as Server-Sent Events, resumable, ending with the result. */
-class EventRoutesTest {
-    @TempDir
-    Path dir;
-    TestGateway gw;
+class EventRoutesTest extends GatewayPerTest {
     final HttpClient http = HttpClient.newHttpClient();
 
     record Event(String type, String id, String data) {}
-
-    @BeforeEach
-    void start() {
-        gw = new TestGateway(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-    }
 
     @Test
     void followsAJobFromQueueThroughProgressAndPreviewToItsResult() throws Exception {

@@ -2,9 +2,9 @@ package io.comfyfleet.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.comfyfleet.gateway.support.GatewayPerTest;
 import io.comfyfleet.gateway.support.Reply;
 import io.comfyfleet.gateway.support.TestGateway;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,29 +13,13 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** RunPod's worker protocol against a real gateway: long-polls, results, stops, leases, timeouts, TTL, retention. */
-class WorkerApiTest {
+class WorkerApiTest extends GatewayPerTest {
     private static final java.util.concurrent.ExecutorService POOL =
             java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
 
-    @TempDir
-    Path dir;
-    TestGateway gw;
-
-    @BeforeEach
-    void start() {
-        gw = new TestGateway(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        gw.close();
-    }
 
     @Test
     void anEmptyJobTakeIsHeldThen204() {
