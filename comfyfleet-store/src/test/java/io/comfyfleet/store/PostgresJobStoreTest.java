@@ -30,18 +30,12 @@ class PostgresJobStoreTest extends JobStoreContractTest {
 
     @Override
     protected JobStore openStore() throws IOException {
-        // A test server need not survive power cuts: without fsync the suite's many small commits and
-        // per-test truncations stop waiting for this shared machine's disk. (What the store asks of a real
-        // server, a synced commit, is unchanged.)
-        postgres = EmbeddedPostgres.builder()
-                .setServerConfig("fsync", "off")
-                .setServerConfig("full_page_writes", "off")
-                .start();
+        postgres = TestPostgres.start();
         return JobStores.openPostgres(url(), "postgres", "postgres");
     }
 
     private String url() {
-        return postgres.getJdbcUrl("postgres", "postgres");
+        return TestPostgres.url(postgres);
     }
 
     @AfterAll

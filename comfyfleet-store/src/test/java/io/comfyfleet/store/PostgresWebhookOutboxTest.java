@@ -11,11 +11,7 @@ class PostgresWebhookOutboxTest extends WebhookOutboxContractTest {
 
     @Override
     protected JobStore openStore() throws IOException {
-        // a test server need not survive power cuts (see PostgresJobStoreTest)
-        postgres = EmbeddedPostgres.builder()
-                .setServerConfig("fsync", "off")
-                .setServerConfig("full_page_writes", "off")
-                .start();
+        postgres = TestPostgres.start();
         return JobStores.openPostgres(url(), "postgres", "postgres", 2);
     }
 
@@ -26,7 +22,7 @@ class PostgresWebhookOutboxTest extends WebhookOutboxContractTest {
     }
 
     private String url() {
-        return postgres.getJdbcUrl("postgres", "postgres");
+        return TestPostgres.url(postgres);
     }
 
     @AfterAll
