@@ -61,6 +61,8 @@ public final class ComfyJobHandler implements JobHandler {
     private static final Logger log = LoggerFactory.getLogger(ComfyJobHandler.class);
     /** The largest output file fetched ahead into memory; larger ones are streamed to their sink afterwards. */
     private static final long PREFETCH_MAX_BYTES = 16L << 20;
+    /** All of one prompt's prefetched files together; beyond it outputs are streamed by the collector. */
+    private static final long PREFETCH_MAX_TOTAL_BYTES = 64L << 20;
 
     private final ComfySupervisor supervisor;
     private final WorkerSettings settings;
@@ -199,7 +201,7 @@ public final class ComfyJobHandler implements JobHandler {
         }
         // attached: the outputs come over /view, so fetch them while the prompt ends (on disk they are read there)
         OutputPrefetch prefetch = supervisor.folders().isEmpty()
-                ? new OutputPrefetch(comfy, PREFETCH_MAX_BYTES, progress) : null;
+                ? new OutputPrefetch(comfy, PREFETCH_MAX_BYTES, PREFETCH_MAX_TOTAL_BYTES, progress) : null;
         PromptRun run = runner.start(workflow, options, prefetch != null ? prefetch : progress);
         context.markPromptSubmitted();
         // DEBUG: at INFO a finished job is one line (the outbox's "accepted"); the prompt id is in the result

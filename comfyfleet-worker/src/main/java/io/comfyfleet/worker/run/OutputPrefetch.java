@@ -8,12 +8,12 @@ import io.comfyfleet.comfy.client.outputs.OutputFile;
 import io.comfyfleet.comfy.client.outputs.RunOutputs;
 import io.comfyfleet.comfy.client.run.RunListener;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * download overlaps the wait for the terminal event and the history read instead of following them. The
  * {@link OutputCollector} then takes the bytes from here rather than asking ComfyUI again.
  *
- * <p>Only for a ComfyUI whose folders this worker cannot read (attached); a file larger than the limit, or one
- * whose fetch failed, is not kept, and the collector fetches it the usual way. The history stays the authority
+ * <p>Only for a ComfyUI whose folders this worker cannot read (attached); a file larger than the limit, one that
+ * would take the prompt's prefetched bytes past their total, or one whose fetch failed, is not kept, and the
+ * collector fetches (streams) it the usual way. So a workflow with many large outputs holds at most the total in
+ * memory, however many files it writes. The history stays the authority
  * on what the outputs are: a prefetched file it does not list is never delivered.
  */
 final class OutputPrefetch implements RunListener {
@@ -32,16 +34,20 @@ final class OutputPrefetch implements RunListener {
 
     private final ComfyClient comfy;
     private final long maxBytes;
+    /** What this prompt's prefetches may still hold in memory, in bytes. */
+    private final AtomicLong budget;
     private final RunListener next;
     private final Map<FileRef, CompletableFuture<byte[]>> fetches = new ConcurrentHashMap<>();
 
     /**
-     * @param maxBytes the largest file kept in memory; a larger one is left to the collector's streaming fetch
-     * @param next     the listener every event is passed on to (progress reporting)
+     * @param maxBytes      the largest file kept in memory; a larger one is left to the collector's streaming fetch
+     * @param maxTotalBytes the most all of this prompt's prefetched files hold together
+     * @param next          the listener every event is passed on to (progress reporting)
      */
-    OutputPrefetch(ComfyClient comfy, long maxBytes, RunListener next) {
+    OutputPrefetch(ComfyClient comfy, long maxBytes, long maxTotalBytes, RunListener next) {
         this.comfy = comfy;
         this.maxBytes = maxBytes;
+        this.budget = new AtomicLong(maxTotalBytes);
         this.next = next;
     }
 
@@ -97,15 +103,34 @@ final class OutputPrefetch implements RunListener {
         return result;
     }
 
-    /** The file's bytes, or null when it is larger than {@link #maxBytes}. */
+    /** The file's bytes, or null when it is larger than {@link #maxBytes} or would overdraw the budget. */
     private byte[] fetch(FileRef ref) throws IOException {
         try (ViewStream view = comfy.view(ref)) {
-            if (view.contentLength().orElse(0) > maxBytes) {
+            long declared = view.contentLength().orElse(-1);
+            if (declared > maxBytes) {
                 return null;
             }
-            InputStream body = view.body();
-            byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-            return bytes.length > maxBytes ? null : bytes;
+            // an unannounced length may be anything up to the per-file limit: hold that much until it is known
+            long reserved = declared >= 0 ? declared : maxBytes;
+            if (!reserve(reserved)) {
+                return null;
+            }
+            byte[] bytes = view.body().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+            if (bytes.length > maxBytes) {
+                budget.addAndGet(reserved);
+                return null;
+            }
+            budget.addAndGet(reserved - bytes.length);
+            return bytes;
         }
+    }
+
+    private boolean reserve(long bytes) {
+        for (long left = budget.get(); left >= bytes; left = budget.get()) {
+            if (budget.compareAndSet(left, left - bytes)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

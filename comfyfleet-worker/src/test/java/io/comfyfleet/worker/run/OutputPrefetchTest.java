@@ -63,7 +63,7 @@ class OutputPrefetchTest {
     @Test
     void anExecutedOutputIsFetchedOnceAndTheCollectorDeliversThoseBytes() {
         List<ComfyEvent> passedOn = new CopyOnWriteArrayList<>();
-        OutputPrefetch prefetch = new OutputPrefetch(comfy, 1024, passedOn::add);
+        OutputPrefetch prefetch = new OutputPrefetch(comfy, 1024, 1024, passedOn::add);
 
         prefetch.onEvent(executed());
         ObjectNode output = Json.MAPPER.createObjectNode();
@@ -79,7 +79,7 @@ class OutputPrefetchTest {
 
     @Test
     void aFileOverTheLimitIsNotKeptAndTheCollectorFetchesItItself() {
-        OutputPrefetch prefetch = new OutputPrefetch(comfy, PNG.length - 1, event -> { });
+        OutputPrefetch prefetch = new OutputPrefetch(comfy, PNG.length - 1, 1024, event -> { });
 
         prefetch.onEvent(executed());
         assertThat(prefetch.take(new FileRef("a_00001_.png", "p1", "output"))).isEmpty();
@@ -94,10 +94,31 @@ class OutputPrefetchTest {
     @Test
     void aFileNoExecutedEventNamedIsNotPrefetchedAndAFailedFetchIsNotKept() {
         OutputPrefetch prefetch = new OutputPrefetch(ComfyClient.create(URI.create("http://127.0.0.1:9")), 1024,
-                event -> { });
+                1024, event -> { });
 
         assertThat(prefetch.take(new FileRef("a_00001_.png", "p1", "output"))).isEmpty();
         prefetch.onEvent(executed()); // nobody answers on port 9
         assertThat(prefetch.take(new FileRef("a_00001_.png", "p1", "output"))).isEmpty();
+    }
+
+    @Test
+    void filesBeyondThePromptsTotalAreNotKeptAndTheCollectorFetchesThem() {
+        String twoFiles = """
+                {"images":[{"filename":"a_00001_.png","subfolder":"p1","type":"output"},
+                           {"filename":"a_00002_.png","subfolder":"p1","type":"output"}]}""";
+        // room for one file of PNG.length bytes, not two
+        OutputPrefetch prefetch = new OutputPrefetch(comfy, 1024, PNG.length + 1, event -> { });
+
+        prefetch.onEvent(new ComfyEvent.Executed("p", "9", "9", Json.MAPPER.readTree(twoFiles)));
+        ObjectNode output = Json.MAPPER.createObjectNode();
+        new OutputCollector(comfy).collect("j3", RunOutputs.fromNodeOutput("9", Json.MAPPER.readTree(twoFiles)),
+                new InlineSink(1024), output, null, prefetch);
+
+        assertThat(output.get("outputs")).hasSize(2);
+        for (var delivered : output.get("outputs")) {
+            assertThat(Base64.getDecoder().decode(delivered.get("data").asString())).isEqualTo(PNG);
+        }
+        // one file kept from its prefetch (one /view), the other fetched again by the collector (two)
+        assertThat(viewsByFile.values()).containsExactlyInAnyOrder(1, 2);
     }
 }
