@@ -47,8 +47,8 @@ trap cleanup EXIT
 # cores or fewer)
 GATEWAY_JVM=()
 [ "$(nproc)" -le 2 ] && GATEWAY_JVM=(-XX:TieredStopAtLevel=1)
-# shellcheck disable=SC2206
-GATEWAY_JVM+=(${COMFYFLEET_JAVA_OPTS:-})
+read -r -a user_opts <<<"${COMFYFLEET_JAVA_OPTS:-}"  # split on spaces, no file-name globbing
+GATEWAY_JVM+=("${user_opts[@]}")
 JVM_SMALL=()
 [ "$LEAN" = 1 ] && JVM_SMALL=(-Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1)
 run() { # run NAME [JVM flags --] ARGS...: start the jar in the background, log to $OUT/NAME.log
