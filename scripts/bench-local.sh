@@ -45,10 +45,10 @@ trap cleanup EXIT
 
 # the gateway and the workers get the JVM options ./comfyfleet would give them on this machine (C1 only on two
 # cores or fewer)
-GATEWAY_JVM=()
-[ "$(nproc)" -le 2 ] && GATEWAY_JVM=(-XX:TieredStopAtLevel=1)
+LAUNCHER_JVM=()
+[ "$(nproc)" -le 2 ] && LAUNCHER_JVM=(-XX:TieredStopAtLevel=1)
 read -r -a user_opts <<<"${COMFYFLEET_JAVA_OPTS:-}"  # split on spaces, no file-name globbing
-GATEWAY_JVM+=("${user_opts[@]}")
+LAUNCHER_JVM+=("${user_opts[@]}")
 JVM_SMALL=()
 [ "$LEAN" = 1 ] && JVM_SMALL=(-Xmx128m -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1)
 run() { # run NAME [JVM flags --] ARGS...: start the jar in the background, log to $OUT/NAME.log
@@ -57,7 +57,7 @@ run() { # run NAME [JVM flags --] ARGS...: start the jar in the background, log 
   if [ "${1:-}" = lean ]; then shift; flags=("${JVM_SMALL[@]}"); fi
   # gateway and workers get what ./comfyfleet gives every command on this machine (a worker's C2 compiles cost
   # it ~3 s of CPU in a 500-job run on two cores, and its job time with them); lean JVMs keep their own flags
-  if [ "$name" = gateway ] || { [[ "$name" == worker-* ]] && [ "$LEAN" != 1 ]; }; then flags=("${GATEWAY_JVM[@]}"); fi
+  if [ "$name" = gateway ] || { [[ "$name" == worker-* ]] && [ "$LEAN" != 1 ]; }; then flags=("${LAUNCHER_JVM[@]}"); fi
   if [[ " ${PROFILE:-} " == *" $name "* ]]; then  # a JFR recording of this process, written when it stops
     flags+=("-XX:StartFlightRecording=filename=$OUT/$name.jfr,settings=profile")
   fi
