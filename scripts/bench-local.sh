@@ -4,13 +4,16 @@
 # then (when `wrk` is installed) measures GET /status with wrk from outside the JVMs, prints `uptime`, and stops
 # everything it started.
 #
-# Usage: [WARMUP=100] [SLOW_MS=0] [LEAN=0] [DIRECT=one] scripts/bench-local.sh [workers=2] [clients=20] [jobs=400] [status-seconds=5]
+# Usage: [WARMUP=100] [SLOW_MS=0] [LEAN=0] [DIRECT=one] [RATE=] scripts/bench-local.sh [workers=2] [clients=20] [jobs=400] [status-seconds=5]
 #   SLOW_MS=N   the workflow takes the emulator ~N ms (EmptyImage -> SlowProgress of 10 steps -> SaveImage,
 #               with EmptyImage's colour varied per job so no job is a cache hit) instead of the zero-time
 #               EmptyImage -> SaveImage
 #   COMFYFLEET_JAVA_OPTS  extra JVM options for the gateway and the workers, as for ./comfyfleet (e.g. -XX:TieredStopAtLevel=4)
 #   LEAN=1      workers and emulators run with small JVMs (-Xmx128m, serial GC, C1 only) so 40 of them fit
 #   PROFILE="gateway worker-1 bench"  record these processes with JFR into $OUT/NAME.jfr (jfr view hot-methods ...)
+#   RATE=R      open loop: job i arrives at i/R seconds (the same on both paths; warm-up stays closed loop)
+#               instead of each client submitting as soon as its last job ended; with R a little under
+#               clients / job time, about that many jobs run at once without arriving in lock step
 #   DIRECT=workers  the direct-ComfyUI baseline uses the workers' own emulators (idle by then), one per client,
 #               instead of the one extra emulator (where 20 clients would queue behind each other)
 # The aim "fleet overhead at 20 concurrent clients" measured fairly (no client ever waits for a free worker):
@@ -39,7 +42,7 @@ WORKER_KEY=bench-worker-key-0123456789
 
 [ -f "$JAR" ] || { echo "missing $JAR: build it with ./mvnw -B -o -pl comfyfleet-cli -am package -DskipTests" >&2; exit 2; }
 rm -rf "$OUT" && mkdir -p "$OUT"
-PIDS=()
+PIDS=(); KINDS=()
 cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
@@ -63,6 +66,7 @@ run() { # run NAME [JVM flags --] ARGS...: start the jar in the background, log 
   fi
   "$JAVA" --enable-native-access=ALL-UNNAMED "${flags[@]}" -jar "$JAR" "$@" >"$OUT/$name.log" 2>&1 &
   PIDS+=($!)
+  KINDS+=("${name%%-*}")  # gateway, worker or emulator
 }
 wait_http() { # wait_http URL: until it answers at all (any status), up to 300 s (40 JVMs start slowly on 2 cores)
   for _ in $(seq 1 3000); do curl -s -o /dev/null "$1" && return 0; sleep 0.1; done
@@ -107,30 +111,49 @@ JSON
   # a distinct colour per job: ComfyUI (and the emulator) answer a repeated identical prompt from cache at once
   WORKFLOW_ARGS=(--workflow "$OUT/workflow.json" --vary 1.color)
 fi
+RATE_ARGS=()
+[ -n "${RATE:-}" ] && RATE_ARGS=(--rate "$RATE")
 DIRECT_ARGS=(--direct-comfyui "http://127.0.0.1:$((BASE_PORT + 108))")
 if [ "$DIRECT" = workers ]; then
   DIRECT_ARGS=(); for i in $(seq 1 "$WORKERS"); do DIRECT_ARGS+=(--direct-comfyui "http://127.0.0.1:$((BASE_PORT + 108 + i))"); done
 fi
 
-cpu_by_kind() { # CPU seconds so far of the gateway, all workers, all emulators (from /proc: utime+stime)
-  local tck; tck=$(getconf CLK_TCK)
-  for pid in "${PIDS[@]}"; do
-    printf '%s %s\n' "$(tr '\0' ' ' </proc/"$pid"/cmdline | awk '{for (i=1;i<=NF;i++) if ($i ~ /^(gateway|worker|emulator)$/) {print $i; exit}}')" \
-      "$(awk '{print $14 + $15}' /proc/"$pid"/stat 2>/dev/null || echo 0)"
-  done | awk -v t="$tck" '{s[$1] += $2} END {printf "%.1f %.1f %.1f\n", s["gateway"]/t, s["worker"]/t, s["emulator"]/t}'
+CLK_TCK=$(getconf CLK_TCK)
+cpu_by_kind() { # CPU seconds so far of the gateway, all workers, all emulators (utime+stime), one awk for all
+  local files=() i
+  for i in "${!PIDS[@]}"; do files+=("/proc/${PIDS[$i]}/stat"); done
+  # a process that has exited has no file: awk skips it, and each file names its process kind by its pid
+  awk -v t="$CLK_TCK" -v pids="${PIDS[*]}" -v kinds="${KINDS[*]}" \
+    'BEGIN {n = split(pids, p, " "); split(kinds, k, " "); for (i = 1; i <= n; i++) kind[p[i]] = k[i]}
+    {split(FILENAME, part, "/"); s[kind[part[3]]] += $14 + $15}
+    END {printf "%.1f %.1f %.1f\n", s["gateway"]/t, s["worker"]/t, s["emulator"]/t}' "${files[@]}" 2>/dev/null
 }
 cpu_before=$(cpu_by_kind)
 echo "== uptime before"; uptime
 BENCH_JVM=()
 [[ " ${PROFILE:-} " == *" bench "* ]] && BENCH_JVM=("-XX:StartFlightRecording=filename=$OUT/bench.jfr,settings=profile")
-"$JAVA" --enable-native-access=ALL-UNNAMED "${BENCH_JVM[@]}" -jar "$JAR" bench --url "http://127.0.0.1:$GATEWAY_PORT/v2" \
-  --endpoint bench --key "$CLIENT_KEY" --clients "$CLIENTS" --jobs "$JOBS" --warmup "$WARMUP" --status-seconds "$STATUS_SECONDS" \
-  "${WORKFLOW_ARGS[@]}" "${DIRECT_ARGS[@]}" --json "$OUT/bench.json" --markdown "$OUT/bench.md" \
-  || echo "== bench: not every job completed (see above)"
+# the bench names each phase on stderr; the CPU counters are read as its measured fleet phase starts and ends
+# (the lines are read as they come, so nothing polls while the bench runs)
+{ "$JAVA" --enable-native-access=ALL-UNNAMED "${BENCH_JVM[@]}" -jar "$JAR" bench --url "http://127.0.0.1:$GATEWAY_PORT/v2" \
+    --endpoint bench --key "$CLIENT_KEY" --clients "$CLIENTS" --jobs "$JOBS" --warmup "$WARMUP" --status-seconds "$STATUS_SECONDS" \
+    "${WORKFLOW_ARGS[@]}" "${RATE_ARGS[@]}" "${DIRECT_ARGS[@]}" --json "$OUT/bench.json" --markdown "$OUT/bench.md" \
+    2>&1 1>&3 3>&- \
+  | while IFS= read -r line; do
+      printf '%s\n' "$line" >&2
+      case "$line" in
+        "bench phase: fleet measured") cpu_by_kind >"$OUT/cpu-measured-start" ;;
+        "bench phase: fleet done") cpu_by_kind >"$OUT/cpu-measured-end" ;;
+      esac
+    done; } 3>&1 || echo "== bench: not every job completed (see above)"
 echo "== uptime after the bench"; uptime
 echo "== CPU seconds during the bench (warm-up included; JVM start-up not), by process kind"
 cpu_after=$(cpu_by_kind)
 echo "$cpu_before" "$cpu_after" | awk '{printf "gateway %.1f s, workers %.1f s, emulators %.1f s\n", $4-$1, $5-$2, $6-$3}'
+if [ -s "$OUT/cpu-measured-start" ] && [ -s "$OUT/cpu-measured-end" ]; then
+  echo "== CPU seconds during the measured fleet phase only, by process kind"
+  echo "$(cat "$OUT/cpu-measured-start")" "$(cat "$OUT/cpu-measured-end")" \
+    | awk '{printf "gateway %.1f s, workers %.1f s, emulators %.1f s\n", $4-$1, $5-$2, $6-$3}'
+fi
 threads_cpu() { # threads_cpu PID: its CPU seconds so far by thread kind (JIT, GC, request threads), digits folded
   for task in /proc/"$1"/task/*; do
     printf '%s\t%s\n' "$(tr -d '0-9' <"$task"/comm)" "$(awk '{print $14 + $15}' "$task"/stat)"

@@ -95,17 +95,23 @@ final class BenchCommand implements Callable<Integer> {
 
         if (warmup > 0) {
             // JIT and connection pools warm up on jobs that are not counted, on both paths
+            phase("fleet warm-up");
             ClosedLoop.run(clients, warmup, null, () -> runOne(ep, workflow));
         }
+        phase("fleet measured");
         ClosedLoop.Outcome fleet = ClosedLoop.run(clients, jobs, rate, () -> runOne(ep, workflow));
+        phase("fleet done");
         BenchReport baseline = null;
         if (!directComfyUrls.isEmpty()) {
             try (DirectComfyJob direct = new DirectComfyJob(directComfyUrls, workflow, Duration.ofSeconds(jobTimeoutS),
                     spec.commandLine().getErr())) {
                 if (warmup > 0) {
+                    phase("direct warm-up");
                     ClosedLoop.run(clients, warmup, null, direct);
                 }
+                phase("direct measured");
                 ClosedLoop.Outcome d = ClosedLoop.run(clients, jobs, rate, direct);
+                phase("direct done");
                 baseline = new BenchReport(d.samples(), d.wallMs(), Map.of("url", directLabel()));
             }
         }
@@ -137,6 +143,15 @@ final class BenchCommand implements Callable<Integer> {
         out.println("wrote " + jsonFile + " and " + markdownFile);
         out.flush();
         return report.completed() == jobs && (baseline == null || baseline.completed() == jobs) ? 0 : 1;
+    }
+
+    /**
+     * A line on standard error as each phase starts, so a script driving the bench can read the machine's
+     * counters (CPU per process) around the measured phases alone.
+     */
+    private void phase(String name) {
+        spec.commandLine().getErr().println("bench phase: " + name);
+        spec.commandLine().getErr().flush();
     }
 
     private String directLabel() {

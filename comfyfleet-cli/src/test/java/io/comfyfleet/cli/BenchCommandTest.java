@@ -54,6 +54,8 @@ class BenchCommandTest {
             StringWriter out = new StringWriter();
             CommandLine cli = Main.commandLine();
             cli.setOut(new PrintWriter(out));
+            StringWriter err = new StringWriter();
+            cli.setErr(new PrintWriter(err));
             int exit;
             int[] directPrompts = new int[2];
             try (RunningEmulator comfy = ComfyEmulator.start(EmulatorConfig.builder().port(0)
@@ -94,6 +96,10 @@ class BenchCommandTest {
             assertThat(Files.readString(markdown)).contains("| end-to-end latency |", "| jobs (completed) | 6 (6) |",
                     "| overhead |", "| direct ComfyUI: end-to-end latency |", "| /status load |");
             assertThat(out.toString()).contains("wrote " + json);
+            // scripts/bench-local.sh reads the CPU counters at these lines; no warm-up was asked for
+            assertThat(err.toString().lines().filter(l -> l.startsWith("bench phase: ")).toList()).containsExactly(
+                    "bench phase: fleet measured", "bench phase: fleet done",
+                    "bench phase: direct measured", "bench phase: direct done");
         }
     }
 
