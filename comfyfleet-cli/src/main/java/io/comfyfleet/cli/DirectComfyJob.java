@@ -22,8 +22,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * One job of the baseline: the workflow run straight against ComfyUI with the ComfyUI client module (submit,
- * follow over the websocket, read the history, download each output file with {@code GET /view}), as a worker
- * runs it but without the gateway or worker.
+ * follow over the websocket, take the outputs from its executed events, download each output file with
+ * {@code GET /view}), as a worker runs it but without the gateway or worker.
  * With several ComfyUIs, each client thread keeps to one of them (round robin as threads first call), so N
  * clients on N ComfyUIs never queue behind each other, as N clients on N workers do not.
  */
@@ -55,7 +55,9 @@ final class DirectComfyJob implements Supplier<BenchReport.Sample>, AutoCloseabl
         long submitted = System.nanoTime();
         try {
             Comfy comfy = mine.get();
-            RunResult result = comfy.runner().run(prompt, RunOptions.defaults().withTimeout(timeout), RunListener.none());
+            // run as the worker runs a prompt (outputs from the socket's events), so the baseline is the same path
+            RunResult result = comfy.runner().run(prompt, RunOptions.defaults().withTimeout(timeout)
+                    .withOutputsFromEvents(true), RunListener.none());
             if (result.succeeded()) {
                 download(comfy.client(), result);
             }

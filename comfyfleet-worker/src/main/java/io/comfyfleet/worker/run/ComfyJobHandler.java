@@ -193,8 +193,9 @@ public final class ComfyJobHandler implements JobHandler {
         ProgressReporter progress = new ProgressReporter(context, workflow, promptId,
                 settings.job().progressInterval(), clock,
                 input.preview() ? new PreviewEncoder(settings.job().previewMaxPixels()) : null);
+        // outputs from the run's own executed events when its socket never dropped: no /history read after the end
         RunOptions options = RunOptions.defaults().withPromptId(promptId)
-                .withTimeout(settings.job().executionTimeout()).withCancelOnTimeout(true);
+                .withTimeout(settings.job().executionTimeout()).withCancelOnTimeout(true).withOutputsFromEvents(true);
         if (input.comfyOrgApiKey() != null) {
             // where ComfyUI's API nodes look for the key (worker-comfyui sends it the same way)
             options = options.withExtraData(Json.MAPPER.createObjectNode().put("api_key_comfy_org", input.comfyOrgApiKey()));

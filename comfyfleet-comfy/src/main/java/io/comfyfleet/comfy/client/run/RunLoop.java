@@ -16,7 +16,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -57,7 +59,9 @@ final class RunLoop {
 
     private final Set<String> executedNodes = new LinkedHashSet<>();
     private final List<String> cachedNodes = new ArrayList<>();
-    private RunOutputs liveOutputs = RunOutputs.empty();
+    /** Each node's latest {@code executed} output, in the order the nodes first reported (a node's history entry
+     * holds its latest UI output too). */
+    private final Map<String, RunOutputs> liveOutputs = new LinkedHashMap<>();
     private Instant executionStarted;
     private String lastSeen = "nothing yet";
     private boolean cancelRequested;
@@ -204,7 +208,7 @@ final class RunLoop {
                 }
             }
             case ComfyEvent.Progress p -> lastSeen = "progress " + p.value() + "/" + p.max() + " of node " + p.node();
-            case ComfyEvent.Executed ex -> liveOutputs = liveOutputs.plus(RunOutputs.fromNodeOutput(ex.node(), ex.output()));
+            case ComfyEvent.Executed ex -> liveOutputs.put(ex.node(), RunOutputs.fromNodeOutput(ex.node(), ex.output()));
             default -> { }
         }
     }
@@ -217,6 +221,10 @@ final class RunLoop {
      * few quick reads, and the run ends whether or not the frames ever come.
      */
     private RunResult finish(ComfyEvent terminal, QueuedPrompt queued) throws InterruptedException {
+        if (options.outputsFromEvents() && reconnects == 0 && terminal instanceof ComfyEvent.ExecutionSuccess) {
+            // the socket was open from before the submit to here, so no executed event can be missing
+            return result(terminal, null, queued);
+        }
         Instant giveUp = min(clock.instant().plus(options.historyWait()), deadline);
         long waitNanos = options.historyPollInterval().toNanos();
         int polls = 0;
@@ -415,7 +423,8 @@ final class RunLoop {
                     : "success".equals(entry.statusStr()) ? RunStatus.SUCCESS : RunStatus.ERROR;
             default -> throw new IllegalStateException("not a terminal event: " + terminal.type());
         }
-        RunOutputs outputs = entry != null ? RunOutputs.fromHistoryOutputs(entry.outputs()) : liveOutputs;
+        RunOutputs outputs = entry != null ? RunOutputs.fromHistoryOutputs(entry.outputs())
+                : liveOutputs.values().stream().reduce(RunOutputs.empty(), RunOutputs::plus);
         RunResult.Timings timings = new RunResult.Timings(submitted, executionStarted, ended, clock.instant());
         return new RunResult(promptId, clientId, status, error, interruption, List.copyOf(executedNodes),
                 cachedNodes, outputs, timings, queued, entry, reconnects);

@@ -23,10 +23,17 @@ import tools.jackson.databind.node.ObjectNode;
  * @param reconnectAttempts  WebSocket reconnects tried after a drop before giving up
  * @param reconnectBackoff   wait before the first reconnect (grows linearly)
  * @param cancelOnTimeout    on timeout, interrupt / dequeue the prompt before failing
+ * @param outputsFromEvents  a run that ends in {@code execution_success} on a socket that stayed open from before
+ *                           the submit is answered from its own {@code executed} events and ComfyUI's timestamps,
+ *                           without reading {@code /history}: the socket saw every event of the run (ComfyUI
+ *                           replays a cached output node's outputs as an {@code executed} event too), so the read
+ *                           would only add a round trip. After a reconnect, an error or an interruption the
+ *                           history is read as usual. Off by default: then every result carries its history entry
  */
 public record RunOptions(String promptId, String clientId, ObjectNode extraData, Duration timeout,
                          Duration historyPollInterval, Duration historyWait, Duration idleCheckInterval,
-                         int reconnectAttempts, Duration reconnectBackoff, boolean cancelOnTimeout) {
+                         int reconnectAttempts, Duration reconnectBackoff, boolean cancelOnTimeout,
+                         boolean outputsFromEvents) {
 
     public RunOptions {
         requireId(promptId, "promptId");
@@ -41,50 +48,58 @@ public record RunOptions(String promptId, String clientId, ObjectNode extraData,
         }
     }
 
-    /** Fresh ids, 30 min timeout, history poll from 5 ms, history wait 10 s, idle check 10 s, 5 reconnects, cancel on timeout. */
+    /**
+     * Fresh ids, 30 min timeout, history poll from 5 ms, history wait 10 s, idle check 10 s, 5 reconnects, cancel on
+     * timeout, outputs from the history entry.
+     */
     public static RunOptions defaults() {
         return new RunOptions(null, null, null, Duration.ofMinutes(30), Duration.ofMillis(5), Duration.ofSeconds(10),
-                Duration.ofSeconds(10), 5, Duration.ofMillis(200), true);
+                Duration.ofSeconds(10), 5, Duration.ofMillis(200), true, false);
     }
 
     public RunOptions withPromptId(String id) {
         return new RunOptions(id, clientId, extraData, timeout, historyPollInterval, historyWait, idleCheckInterval,
-                reconnectAttempts, reconnectBackoff, cancelOnTimeout);
+                reconnectAttempts, reconnectBackoff, cancelOnTimeout, outputsFromEvents);
     }
 
     public RunOptions withClientId(String id) {
         return new RunOptions(promptId, id, extraData, timeout, historyPollInterval, historyWait, idleCheckInterval,
-                reconnectAttempts, reconnectBackoff, cancelOnTimeout);
+                reconnectAttempts, reconnectBackoff, cancelOnTimeout, outputsFromEvents);
     }
 
     public RunOptions withExtraData(ObjectNode data) {
         return new RunOptions(promptId, clientId, data, timeout, historyPollInterval, historyWait, idleCheckInterval,
-                reconnectAttempts, reconnectBackoff, cancelOnTimeout);
+                reconnectAttempts, reconnectBackoff, cancelOnTimeout, outputsFromEvents);
     }
 
     public RunOptions withTimeout(Duration d) {
         return new RunOptions(promptId, clientId, extraData, d, historyPollInterval, historyWait, idleCheckInterval,
-                reconnectAttempts, reconnectBackoff, cancelOnTimeout);
+                reconnectAttempts, reconnectBackoff, cancelOnTimeout, outputsFromEvents);
     }
 
     public RunOptions withHistoryPolling(Duration interval, Duration wait) {
         return new RunOptions(promptId, clientId, extraData, timeout, interval, wait, idleCheckInterval,
-                reconnectAttempts, reconnectBackoff, cancelOnTimeout);
+                reconnectAttempts, reconnectBackoff, cancelOnTimeout, outputsFromEvents);
     }
 
     public RunOptions withIdleCheckInterval(Duration d) {
         return new RunOptions(promptId, clientId, extraData, timeout, historyPollInterval, historyWait, d,
-                reconnectAttempts, reconnectBackoff, cancelOnTimeout);
+                reconnectAttempts, reconnectBackoff, cancelOnTimeout, outputsFromEvents);
     }
 
     public RunOptions withReconnects(int attempts, Duration backoff) {
         return new RunOptions(promptId, clientId, extraData, timeout, historyPollInterval, historyWait,
-                idleCheckInterval, attempts, backoff, cancelOnTimeout);
+                idleCheckInterval, attempts, backoff, cancelOnTimeout, outputsFromEvents);
     }
 
     public RunOptions withCancelOnTimeout(boolean cancel) {
         return new RunOptions(promptId, clientId, extraData, timeout, historyPollInterval, historyWait,
-                idleCheckInterval, reconnectAttempts, reconnectBackoff, cancel);
+                idleCheckInterval, reconnectAttempts, reconnectBackoff, cancel, outputsFromEvents);
+    }
+
+    public RunOptions withOutputsFromEvents(boolean fromEvents) {
+        return new RunOptions(promptId, clientId, extraData, timeout, historyPollInterval, historyWait,
+                idleCheckInterval, reconnectAttempts, reconnectBackoff, cancelOnTimeout, fromEvents);
     }
 
     String promptIdOrNew() {

@@ -277,6 +277,20 @@ class RunApiReplayTest {
     }
 
     @Test
+    void outputsFromEventsStillComeFromTheHistoryAfterTheSocketDropped() throws Exception {
+        // the drop loses frames (the executed event among them), so only the history knows the outputs
+        server = ReplayServer.replay("cpu-0.3.64", "ok_progress_previews").dropSocketAfter(12).start();
+
+        RunResult result = runner().run(recordedPrompt("cpu-0.3.64", "ok_progress_previews"),
+                RunOptions.defaults().withOutputsFromEvents(true), RunListener.none());
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.reconnects()).isEqualTo(1);
+        assertThat(result.historyAvailable()).isTrue();
+        assertThat(result.outputs().outputs()).hasSize(1);
+    }
+
+    @Test
     void socketDroppedAndResumedKeepsFollowingWithoutDuplicates() throws Exception {
         server = ReplayServer.replay("cpu-0.3.64", "ok_progress_previews").dropSocketAfter(12).resumeAfterReconnect().start();
         EventLog log = new EventLog();
