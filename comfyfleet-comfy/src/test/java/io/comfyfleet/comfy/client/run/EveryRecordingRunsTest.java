@@ -7,6 +7,7 @@ import io.comfyfleet.comfy.client.outputs.RunOutputs;
 import io.comfyfleet.comfy.client.testing.Captures;
 import io.comfyfleet.comfy.client.testing.ReplayServer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,23 +26,32 @@ class EveryRecordingRunsTest {
         });
     }
 
+    /** One recording replayed: what was asked, the history entry ComfyUI wrote, and the server's request log. */
+    private record Replayed(RunResult result, JsonNode entry, List<String> requests) {
+        boolean recordedSuccess() {
+            return "success".equals(entry.at("/status/status_str").asString());
+        }
+    }
+
+    private static Replayed replay(Path file, RunOptions options) throws Exception {
+        JsonNode recording = Captures.read(file);
+        JsonNode entry = recording.get("history").properties().iterator().next().getValue();
+        try (ReplayServer server = ReplayServer.replay(file.getParent().getFileName().toString(),
+                file.getFileName().toString()).start();
+             ComfyRunner runner = new ComfyRunner(ComfyClient.create(server.baseUri()))) {
+            RunResult result = runner.run(Captures.prompt(recording), options, RunListener.none());
+            return new Replayed(result, entry, server.requests());
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("acceptedRecordings")
     void endsAsRecorded(Path file) throws Exception {
-        String folder = file.getParent().getFileName().toString();
-        String name = file.getFileName().toString();
-        JsonNode recording = Captures.read(file);
-        JsonNode entry = recording.get("history").properties().iterator().next().getValue();
-        try (ReplayServer server = ReplayServer.replay(folder, name).start();
-             ComfyRunner runner = new ComfyRunner(ComfyClient.create(server.baseUri()))) {
+        Replayed run = replay(file, RunOptions.defaults());
 
-            RunResult result = runner.run(Captures.prompt(recording), RunOptions.defaults(), RunListener.none());
-
-            RunStatus expected = "success".equals(entry.at("/status/status_str").asString()) ? RunStatus.SUCCESS : RunStatus.ERROR;
-            assertThat(result.status()).isEqualTo(expected);
-            assertThat(result.outputs().files()).hasSize(entry.get("outputs").findValues("filename").size());
-            assertThat(result.historyAvailable()).isTrue();
-        }
+        assertThat(run.result().status()).isEqualTo(run.recordedSuccess() ? RunStatus.SUCCESS : RunStatus.ERROR);
+        assertThat(run.result().outputs().files()).hasSize(run.entry().get("outputs").findValues("filename").size());
+        assertThat(run.result().historyAvailable()).isTrue();
     }
 
     /**
@@ -51,25 +61,14 @@ class EveryRecordingRunsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("acceptedRecordings")
     void outputsFromEventsAreTheHistorysOutputs(Path file) throws Exception {
-        String folder = file.getParent().getFileName().toString();
-        String name = file.getFileName().toString();
-        JsonNode recording = Captures.read(file);
-        JsonNode entry = recording.get("history").properties().iterator().next().getValue();
-        boolean success = "success".equals(entry.at("/status/status_str").asString());
-        try (ReplayServer server = ReplayServer.replay(folder, name).start();
-             ComfyRunner runner = new ComfyRunner(ComfyClient.create(server.baseUri()))) {
+        Replayed run = replay(file, RunOptions.defaults().withOutputsFromEvents(true));
 
-            RunResult result = runner.run(Captures.prompt(recording), RunOptions.defaults().withOutputsFromEvents(true),
-                    RunListener.none());
-
-            assertThat(result.outputs().files())
-                    .containsExactlyInAnyOrderElementsOf(RunOutputs.fromHistoryOutputs(entry.get("outputs")).files());
-            assertThat(result.outputs().texts())
-                    .containsExactlyInAnyOrderElementsOf(RunOutputs.fromHistoryOutputs(entry.get("outputs")).texts());
-            boolean historyRead = server.requests().stream().anyMatch(r -> r.startsWith("GET /history"));
-            assertThat(historyRead).as("GET /history after the end").isEqualTo(!success);
-            assertThat(result.historyAvailable()).isEqualTo(!success);
-            assertThat(result.timings().execution()).as("ComfyUI's own timestamps").isPresent();
-        }
+        RunOutputs recorded = RunOutputs.fromHistoryOutputs(run.entry().get("outputs"));
+        assertThat(run.result().outputs().files()).containsExactlyInAnyOrderElementsOf(recorded.files());
+        assertThat(run.result().outputs().texts()).containsExactlyInAnyOrderElementsOf(recorded.texts());
+        boolean historyRead = run.requests().stream().anyMatch(r -> r.startsWith("GET /history"));
+        assertThat(historyRead).as("GET /history after the end").isEqualTo(!run.recordedSuccess());
+        assertThat(run.result().historyAvailable()).isEqualTo(!run.recordedSuccess());
+        assertThat(run.result().timings().execution()).as("ComfyUI's own timestamps").isPresent();
     }
 }
