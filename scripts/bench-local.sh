@@ -4,13 +4,14 @@
 # then (when `wrk` is installed) measures GET /status with wrk from outside the JVMs, prints `uptime`, and stops
 # everything it started.
 #
-# Usage: [WARMUP=100] [SLOW_MS=0] [LEAN=0] [DIRECT=one] [RATE=] scripts/bench-local.sh [workers=2] [clients=20] [jobs=400] [status-seconds=5]
+# Usage: [WARMUP=100] [SLOW_MS=0] [LEAN=0] [DIRECT=one] [RATE=] [PROGRESS_MS=300] scripts/bench-local.sh [workers=2] [clients=20] [jobs=400] [status-seconds=5]
 #   SLOW_MS=N   the workflow takes the emulator ~N ms (EmptyImage -> SlowProgress of 10 steps -> SaveImage,
 #               with EmptyImage's colour varied per job so no job is a cache hit) instead of the zero-time
 #               EmptyImage -> SaveImage
 #   COMFYFLEET_JAVA_OPTS  extra JVM options for the gateway and the workers, as for ./comfyfleet (e.g. -XX:TieredStopAtLevel=4)
 #   LEAN=1      workers and emulators run with small JVMs (-Xmx128m, serial GC, C1 only) so 40 of them fit
 #   PROFILE="gateway worker-1 bench"  record these processes with JFR into $OUT/NAME.jfr (jfr view hot-methods ...)
+#   PROGRESS_MS=N  the workers' --progress-interval (default 300 ms: a 1 s job posts three progress updates)
 #   RATE=R      open loop: job i arrives at i/R seconds (the same on both paths; warm-up stays closed loop)
 #               instead of each client submitting as soon as its last job ended; with R a little under
 #               clients / job time, about that many jobs run at once without arriving in lock step
@@ -90,7 +91,8 @@ wait_http "http://127.0.0.1:$GATEWAY_PORT/v2/bench/health"
 for i in $(seq 0 "$WORKERS"); do wait_http "http://127.0.0.1:$((BASE_PORT + 108 + i))/system_stats"; done
 for i in $(seq 1 "$WORKERS"); do
   run "worker-$i" lean worker --gateway-url "http://127.0.0.1:$GATEWAY_PORT" --endpoint bench --worker-id "w$i" \
-    --worker-key "$WORKER_KEY" --comfyui-url "http://127.0.0.1:$((BASE_PORT + 108 + i))" --work-dir "$OUT/worker-$i"
+    --worker-key "$WORKER_KEY" --comfyui-url "http://127.0.0.1:$((BASE_PORT + 108 + i))" --work-dir "$OUT/worker-$i" \
+    --progress-interval "${PROGRESS_MS:-300}"
   [ "$i" = 1 ] && WORKER1_PID=${PIDS[-1]}
 done
 

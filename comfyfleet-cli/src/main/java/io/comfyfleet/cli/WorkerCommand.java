@@ -36,6 +36,8 @@ import tools.jackson.databind.node.ObjectNode;
 @Command(name = "worker", mixinStandardHelpOptions = true,
         description = "Take jobs from a gateway and run them on a supervised ComfyUI.")
 public final class WorkerCommand implements Callable<Integer> {
+    /** Progress more often than this would cost the gateway a request and a write per frame of a fast sampler. */
+    static final long MIN_PROGRESS_INTERVAL_MS = 50;
 
     @Option(names = "--gateway-url", description = "Gateway address, e.g. http://127.0.0.1:8080 (else RUNPOD_WEBHOOK_* env)")
     String gatewayUrl;
@@ -74,6 +76,10 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--shutdown-grace", defaultValue = "30", description = "Seconds the current job may run after SIGTERM before it is handed back (default ${DEFAULT-VALUE})")
     long shutdownGraceS;
 
+    @Option(names = "--progress-interval", defaultValue = "300", description = "Least time between two progress posts"
+            + " of a job, ms, at least " + MIN_PROGRESS_INTERVAL_MS + " (default ${DEFAULT-VALUE}); each post is a"
+            + " request and a store write at the gateway")
+    long progressIntervalMs;
     @Option(names = "--execution-timeout", defaultValue = "3600", description = "The worker's own limit per workflow, seconds (default ${DEFAULT-VALUE})")
     long executionTimeoutS;
     @Option(names = "--interrupt-grace", defaultValue = "15", description = "Seconds ComfyUI gets to stop after an interrupt before it is restarted (default ${DEFAULT-VALUE})")
@@ -151,10 +157,18 @@ public final class WorkerCommand implements Callable<Integer> {
                 seconds("--stop-grace", stopGraceS), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)),
                 atLeast("--max-restarts", maxRestarts, 0), Duration.ofMinutes(5), 20);
         WorkerSettings.JobSettings job = new WorkerSettings.JobSettings(seconds("--execution-timeout", executionTimeoutS),
-                seconds("--interrupt-grace", interruptGraceS), crashPolicy(), Duration.ofMillis(300), 256);
+                seconds("--interrupt-grace", interruptGraceS), crashPolicy(), progressInterval(), 256);
         return new WorkerSettings(gateway, comfyUrl, launch, supervisor, work, seconds("--shutdown-grace", shutdownGraceS),
                 job, new WorkerSettings.OutputSettings(outputs, inlineMaxBytes, s3(env)), urlPolicy(),
                 warmup());
+    }
+
+    private Duration progressInterval() {
+        if (progressIntervalMs < MIN_PROGRESS_INTERVAL_MS) {
+            throw new WorkerConfigException("--progress-interval", "must be at least " + MIN_PROGRESS_INTERVAL_MS
+                    + " ms, so a job's progress cannot flood the gateway (got " + progressIntervalMs + ")");
+        }
+        return Duration.ofMillis(progressIntervalMs);
     }
 
     private int port() {

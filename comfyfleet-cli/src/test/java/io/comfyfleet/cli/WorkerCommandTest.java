@@ -34,6 +34,20 @@ class WorkerCommandTest {
         assertThat(s.urlPolicy().allowedClasses()).containsExactlyInAnyOrder(io.comfyfleet.core.net.AddressClass.LOOPBACK, io.comfyfleet.core.net.AddressClass.LINK_LOCAL);
         assertThat(s.job().onComfyCrash()).isEqualTo(WorkerSettings.CrashPolicy.HAND_BACK);
         assertThat(s.job().executionTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(s.job().progressInterval()).as("the default").isEqualTo(Duration.ofMillis(300));
+    }
+
+    @Test
+    void progressIntervalIsSetInMillisecondsAndBoundedBelow() {
+        String[] base = {"--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k", "--comfyui-url", "http://c",
+                "--work-dir", dir.toString()};
+        String[] oneSecond = java.util.stream.Stream.concat(java.util.Arrays.stream(base),
+                java.util.stream.Stream.of("--progress-interval", "1000")).toArray(String[]::new);
+        assertThat(settings(Map.of(), oneSecond).job().progressInterval()).isEqualTo(Duration.ofSeconds(1));
+        String[] tooOften = java.util.stream.Stream.concat(java.util.Arrays.stream(base),
+                java.util.stream.Stream.of("--progress-interval", "10")).toArray(String[]::new);
+        assertThatThrownBy(() -> settings(Map.of(), tooOften)).isInstanceOf(WorkerConfigException.class)
+                .hasMessageStartingWith("--progress-interval").hasMessageContaining("at least 50 ms");
     }
 
     @Test
