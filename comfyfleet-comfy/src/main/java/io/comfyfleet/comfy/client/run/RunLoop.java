@@ -15,8 +15,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,8 +59,10 @@ final class RunLoop {
 
     private final Set<String> executedNodes = new LinkedHashSet<>();
     private final List<String> cachedNodes = new ArrayList<>();
-    /** Each node's latest {@code executed} output, in the order the nodes first reported (a node's history entry
-     * holds its latest UI output too). */
+    /**
+     * Each node's latest {@code executed} output, in the order the nodes first reported; a node's history entry
+     * holds its latest UI output too.
+     */
     private final Map<String, RunOutputs> liveOutputs = new LinkedHashMap<>();
     private Instant executionStarted;
     private String lastSeen = "nothing yet";
