@@ -41,6 +41,14 @@ GATEWAY_PORT=$BASE_PORT
 CLIENT_KEY=bench-client-key-0123456789
 WORKER_KEY=bench-worker-key-0123456789
 
+PROGRESS_MS=${PROGRESS_MS:-300}
+whole() { # whole NAME VALUE MIN: refuse what is not a whole number >= MIN, before anything starts
+  [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge "$3" ] || { echo "$1 must be a whole number >= $3, not '$2'" >&2; exit 2; }
+}
+whole workers "$WORKERS" 1; whole clients "$CLIENTS" 1; whole jobs "$JOBS" 1; whole status-seconds "$STATUS_SECONDS" 0
+whole WARMUP "$WARMUP" 0; whole SLOW_MS "$SLOW_MS" 0; whole PROGRESS_MS "$PROGRESS_MS" 50; whole BASE_PORT "$BASE_PORT" 1024
+[[ -z "${RATE:-}" || "$RATE" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "RATE must be a number of jobs per second, not '$RATE'" >&2; exit 2; }
+
 [ -f "$JAR" ] || { echo "missing $JAR: build it with ./mvnw -B -o -pl comfyfleet-cli -am package -DskipTests" >&2; exit 2; }
 rm -rf "$OUT" && mkdir -p "$OUT"
 PIDS=(); KINDS=()
@@ -92,7 +100,7 @@ for i in $(seq 0 "$WORKERS"); do wait_http "http://127.0.0.1:$((BASE_PORT + 108 
 for i in $(seq 1 "$WORKERS"); do
   run "worker-$i" lean worker --gateway-url "http://127.0.0.1:$GATEWAY_PORT" --endpoint bench --worker-id "w$i" \
     --worker-key "$WORKER_KEY" --comfyui-url "http://127.0.0.1:$((BASE_PORT + 108 + i))" --work-dir "$OUT/worker-$i" \
-    --progress-interval "${PROGRESS_MS:-300}"
+    --progress-interval "$PROGRESS_MS"
   [ "$i" = 1 ] && WORKER1_PID=${PIDS[-1]}
 done
 
