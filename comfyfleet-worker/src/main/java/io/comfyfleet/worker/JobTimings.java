@@ -9,8 +9,8 @@ import java.time.Duration;
  *
  * @param takenNanos the job-take answer arrived with this job
  * @param promptSubmittedNanos ComfyUI accepted the prompt ({@code POST /prompt} answered)
- * @param comfyDoneNanos the prompt runner reported the prompt finished (ComfyUI's end of execution, reconciled
- *     with {@code /history})
+ * @param comfyDoneNanos the prompt runner reported the prompt finished (ComfyUI's terminal event, and its
+ *     {@code /history} entry when the run needed one)
  * @param resultReadyNanos the job's handler returned the result body (outputs collected and encoded)
  * @param resultPostedNanos the gateway accepted the job-done post
  */

@@ -20,14 +20,15 @@ import org.slf4j.LoggerFactory;
 /**
  * Fetches a prompt's output files over {@code GET /view} while the prompt is still ending: each file is
  * requested as soon as its node's {@code executed} event names it (the node has written it by then), so the
- * download overlaps the wait for the terminal event and the history read instead of following them. The
- * {@link OutputCollector} then takes the bytes from here rather than asking ComfyUI again.
+ * download overlaps the rest of the prompt (and the history read, when the run needs one) instead of following
+ * it. The {@link OutputCollector} then takes the bytes from here rather than asking ComfyUI again.
  *
  * <p>Only for a ComfyUI whose folders this worker cannot read (attached); a file larger than the limit, one that
  * would take the prompt's prefetched bytes past their total, or one whose fetch failed, is not kept, and the
  * collector fetches (streams) it the usual way. So a workflow with many large outputs holds at most the total in
- * memory, however many files it writes. The history stays the authority
- * on what the outputs are: a prefetched file it does not list is never delivered.
+ * memory, however many files it writes. The run's result stays the authority on what the outputs are (its
+ * history entry, or its executed events when the socket saw the whole run): a prefetched file it does not list is
+ * never delivered.
  */
 final class OutputPrefetch implements RunListener {
     private static final Logger log = LoggerFactory.getLogger(OutputPrefetch.class);
