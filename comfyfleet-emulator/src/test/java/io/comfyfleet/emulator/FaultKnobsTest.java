@@ -73,13 +73,16 @@ class FaultKnobsTest {
 
             comfy.client.post("/emulator/faults", "{\"hang\": {\"node\": \"ImageInvert\", \"ignore_interrupt\": true}}");
             String stubborn = comfy.submit(Workflows.basic(6));
-            comfy.socket.await(f -> f.type().equals("executing") && "2".equals(f.data().path("node").asString(null))
-                    && stubborn.equals(f.data().path("prompt_id").asString()), TestEmulator.WAIT);
+            // interrupt only once node 2 is held: between its executing frame and the hang, an interrupt stops it
+            // at ComfyUI's before-node check instead, which is not what this part is about
+            org.awaitility.Awaitility.await().atMost(TestEmulator.WAIT)
+                    .until(() -> "2".equals(comfy.client.get("/emulator/faults").json().path("hanging_node").asString(null)));
             comfy.client.post("/interrupt", "");
             Thread.sleep(200);
             assertThat(comfy.client.get("/queue").json().get("queue_running")).as("still hung after an interrupt").hasSize(1);
             comfy.client.post("/emulator/faults", "{}");
             comfy.socket.await(ComfyTestClient.executingNull(stubborn), TestEmulator.WAIT);
+            assertThat(comfy.client.get("/emulator/faults").json().has("hanging_node")).as("released").isFalse();
             // the hung node ignored the interrupt; ComfyUI's flag stays set, so the next node's check point stops the run
             JsonNode interrupted = comfy.framesOf(stubborn).stream().filter(f -> f.type().equals("execution_interrupted"))
                     .findFirst().orElseThrow().data();

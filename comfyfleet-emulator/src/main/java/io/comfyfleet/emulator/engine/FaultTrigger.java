@@ -41,7 +41,12 @@ final class FaultTrigger {
             System.exit(plan.exitCode());
         }
         if (fires(plan.hang(), nodeId, classType, stepsDone, atEnd)) {
-            hang(plan.hangIgnoresInterrupt());
+            faults.hanging(nodeId);
+            try {
+                hang(plan.hangIgnoresInterrupt());
+            } finally {
+                faults.hanging(null);
+            }
         }
         if (fires(plan.outOfMemory(), nodeId, classType, stepsDone, atEnd)) {
             models.unloadAll();

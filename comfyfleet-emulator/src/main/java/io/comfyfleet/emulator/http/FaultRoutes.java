@@ -27,7 +27,12 @@ final class FaultRoutes {
     }
 
     void get(Context ctx) {
-        Answers.json(ctx, FaultPlanJson.write(faults.plan()));
+        ObjectNode answer = FaultPlanJson.write(faults.plan());
+        String hanging = faults.hangingNode();
+        if (hanging != null) {
+            answer.put("hanging_node", hanging);
+        }
+        Answers.json(ctx, answer);
     }
 
     void post(Context ctx) {

@@ -36,6 +36,21 @@ final class EmulatorProcess {
     }
 
     /** Replaces the emulator's fault plan, e.g. {@code {"fail": {"node": "ImageInvert"}}}; {@code {}} clears it. */
+    /** The node a hang fault holds now, or null (the emulator's {@code hanging_node}). */
+    static String hangingNode(ComfySupervisor comfy) {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(comfy.baseUrl() + "/emulator/faults")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return io.comfyfleet.comfy.Json.MAPPER.readTree(r.body()).path("hanging_node").asString(null);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     static void faults(ComfySupervisor comfy, String plan) {
         try {
             HttpResponse<String> r = HttpClient.newHttpClient().send(
