@@ -79,10 +79,8 @@ final class DirectComfyJob implements Supplier<BenchReport.Sample>, AutoCloseabl
     /** Reads every output file (not temp previews) whole, as a client of plain ComfyUI has to get its results. */
     private static void download(ComfyClient client, RunResult result) throws IOException {
         for (OutputFile file : result.outputs().outputs()) {
-            if (file.isOutput()) {
-                try (ViewStream view = client.view(file.ref())) {
-                    view.body().transferTo(OutputStream.nullOutputStream());
-                }
+            try (ViewStream view = client.view(file.ref())) {
+                view.body().transferTo(OutputStream.nullOutputStream());
             }
         }
     }

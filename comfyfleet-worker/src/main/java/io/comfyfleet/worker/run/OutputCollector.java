@@ -45,18 +45,10 @@ final class OutputCollector {
     }
 
     /**
-     * Fills {@code output} with {@code images}, {@code outputs} and, when any failed, {@code errors}.
+     * Fills {@code output} with {@code images}, {@code outputs} and, when any failed, {@code errors}. A file
+     * {@code prefetched} already holds is taken from there instead of a new {@code /view}.
      *
-     * @param folders ComfyUI's folders when this worker launched it, else null
-     */
-    void collect(String jobId, RunOutputs outputs, OutputSink sink, ObjectNode output, LaunchSpec.Folders folders) {
-        collect(jobId, outputs, sink, output, folders, null);
-    }
-
-    /**
-     * As {@link #collect(String, RunOutputs, OutputSink, ObjectNode, LaunchSpec.Folders)}, taking the bytes of
-     * a file {@code prefetched} already holds from there instead of a new {@code /view}.
-     *
+     * @param folders    ComfyUI's folders when this worker launched it, else null
      * @param prefetched the files fetched while the prompt ended, or null
      */
     void collect(String jobId, RunOutputs outputs, OutputSink sink, ObjectNode output, LaunchSpec.Folders folders,

@@ -40,7 +40,8 @@ class OutputCollectorTest {
         Files.write(folders.output().resolve("p1").resolve("a_00001_.png"), png);
         ObjectNode output = Json.MAPPER.createObjectNode();
 
-        new OutputCollector(NOBODY).collect("j1", saved("p1", "a_00001_.png"), new InlineSink(1024), output, folders);
+        new OutputCollector(NOBODY).collect("j1", saved("p1", "a_00001_.png"), new InlineSink(1024), output, folders,
+                null);
 
         assertThat(output.has("errors")).as("%s", output).isFalse();
         ObjectNode entry = (ObjectNode) output.get("outputs").get(0);
@@ -59,9 +60,10 @@ class OutputCollectorTest {
         Files.write(folders.output().resolve("b.png"), new byte[] {4, 5, 6});
 
         ObjectNode attached = Json.MAPPER.createObjectNode();
-        new OutputCollector(NOBODY).collect("j2", saved("", "b.png"), new InlineSink(1024), attached, null);
+        new OutputCollector(NOBODY).collect("j2", saved("", "b.png"), new InlineSink(1024), attached, null, null);
         ObjectNode escaping = Json.MAPPER.createObjectNode();
-        new OutputCollector(NOBODY).collect("j3", saved("..", "secret.png"), new InlineSink(1024), escaping, folders);
+        new OutputCollector(NOBODY).collect("j3", saved("..", "secret.png"), new InlineSink(1024), escaping, folders,
+                null);
 
         // both went to /view, which nobody answers here
         assertThat(attached.get("errors").get(0).asString()).contains("b.png").contains("not delivered");
