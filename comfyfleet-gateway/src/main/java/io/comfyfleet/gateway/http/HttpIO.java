@@ -30,16 +30,20 @@ final class HttpIO {
             .without(StreamWriteFeature.FLUSH_PASSED_TO_STREAM)
             .without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
 
+    /** How much of an oversized body is read and dropped, so its 413 reaches the client (RunPod's limit: 20 MB). */
+    static final long MAX_DISCARDED_BYTES = 32L << 20;
+
     private HttpIO() {}
 
     /**
-     * The whole body, refused with 413 as soon as it is known to exceed {@code limit}: at once from
-     * {@code Content-Length}, or after {@code limit + 1} bytes of a chunked body; the rest is never read.
+     * The whole body, refused with 413 as soon as it is known to exceed {@code limit}: from
+     * {@code Content-Length}, or after {@code limit + 1} bytes of a chunked body. Up to a bound the rest is read
+     * and dropped, never kept, before the answer (see {@link #refuseTooLarge}).
      */
     static byte[] body(Context ctx, long limit, String what) {
         long declared = ctx.req().getContentLengthLong();
         if (declared > limit) {
-            throw new PayloadTooLargeException(what, limit);
+            throw refuseTooLarge(ctx, what, limit);
         }
         try {
             InputStream in = ctx.req().getInputStream();
@@ -54,12 +58,39 @@ final class HttpIO {
             }
             byte[] bytes = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 16));
             if (bytes.length > limit) {
-                throw new PayloadTooLargeException(what, limit);
+                throw refuseTooLarge(ctx, what, limit);
             }
             return bytes;
         } catch (IOException e) {
             throw new InvalidRequestException("the request body could not be read: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The 413 for a body over {@code limit}, after reading and dropping what is left of it when that is at most
+     * {@link #MAX_DISCARDED_BYTES}. A server that answers while the client is still sending and then closes the
+     * connection makes the client's TCP stack reset it, and the reset can destroy the answer before the client
+     * reads it: the client sees a broken connection instead of the 413 that says what to change. A body that
+     * announces more than that (a hostile one, or a mistake of a size no client should send) is refused at once,
+     * unread.
+     */
+    static PayloadTooLargeException refuseTooLarge(Context ctx, String what, long limit) {
+        if (ctx.req().getContentLengthLong() > MAX_DISCARDED_BYTES) {
+            return new PayloadTooLargeException(what, limit);
+        }
+        try {
+            InputStream in = ctx.req().getInputStream();
+            byte[] sink = new byte[16 * 1024];
+            long left = MAX_DISCARDED_BYTES;
+            int n;
+            while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            log.debug("{} {}: dropping the rest of an oversized body failed: {}", ctx.method(), ctx.path(),
+                    e.getMessage());
+        }
+        return new PayloadTooLargeException(what, limit);
     }
 
     /** {@code ?name=<ms>}, clamped to [min, max]; {@code fallback} when absent. */

@@ -9,7 +9,6 @@ import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.ServerSettings;
 import io.comfyfleet.gateway.jobs.JobService;
 import io.comfyfleet.gateway.jobs.Json;
-import io.comfyfleet.gateway.jobs.PayloadTooLargeException;
 import io.comfyfleet.gateway.outputs.OutputFiles;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -50,7 +49,7 @@ final class OutputRoutes {
         }
         String name = OutputFiles.sanitize(ctx.pathParam("file"));
         if (ctx.req().getContentLengthLong() > server.maxOutputFile()) {
-            throw new PayloadTooLargeException("the uploaded file", server.maxOutputFile());
+            throw HttpIO.refuseTooLarge(ctx, "the uploaded file", server.maxOutputFile());
         }
         try (InputStream body = ctx.req().getInputStream()) {
             files.save(endpoint.name(), job.id(), name, body, server.maxOutputFile());
