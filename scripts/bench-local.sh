@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Starts a local fleet on 127.0.0.1 -- one gateway (SQLite), W workers each attached to its own ComfyUI emulator
-# in zero-time mode, and one more idle emulator for the direct baseline -- runs `comfyfleet bench` against it,
+# Starts a local fleet on 127.0.0.1 -- one gateway (SQLite), W workers each with its own ComfyUI emulator in
+# zero-time mode, and one more idle emulator for the direct baseline -- runs `comfyfleet bench` against it,
 # then (when `wrk` is installed) measures GET /status with wrk from outside the JVMs, prints `uptime`, and stops
 # everything it started.
 #
-# Usage: [WARMUP=100] [SLOW_MS=0] [LEAN=0] [DIRECT=one] [RATE=] [PROGRESS_MS=300] scripts/bench-local.sh [workers=2] [clients=20] [jobs=400] [status-seconds=5]
+# Usage: [WARMUP=100] [SLOW_MS=0] [LEAN=0] [DIRECT=one] [RATE=] [PROGRESS_MS=300] [COMFY=launch] scripts/bench-local.sh [workers=2] [clients=20] [jobs=400] [status-seconds=5]
 #   SLOW_MS=N   the workflow takes the emulator ~N ms (EmptyImage -> SlowProgress of 10 steps -> SaveImage,
 #               with EmptyImage's colour varied per job so no job is a cache hit) instead of the zero-time
 #               EmptyImage -> SaveImage
@@ -15,6 +15,9 @@
 #   RATE=R      open loop: job i arrives at i/R seconds (the same on both paths; warm-up stays closed loop)
 #               instead of each client submitting as soon as its last job ended; with R a little under
 #               clients / job time, about that many jobs run at once without arriving in lock step
+#   COMFY=launch  each worker starts and supervises its emulator, as `comfyfleet up` runs them (outputs are read
+#               from its output folder); COMFY=attach starts the emulators apart and points the workers at their
+#               URLs (--comfyui-url: outputs come over GET /view, as from a ComfyUI on another machine)
 #   DIRECT=workers  the direct-ComfyUI baseline uses the workers' own emulators (idle by then), one per client,
 #               instead of the one extra emulator (where 20 clients would queue behind each other)
 # The aim "fleet overhead at 20 concurrent clients" measured fairly (no client ever waits for a free worker):
@@ -32,6 +35,7 @@ WARMUP=${WARMUP:-100}
 SLOW_MS=${SLOW_MS:-0}
 LEAN=${LEAN:-0}
 DIRECT=${DIRECT:-one}
+COMFY=${COMFY:-launch}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 JAR=${JAR:-$ROOT/comfyfleet-cli/target/comfyfleet.jar}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
@@ -47,6 +51,7 @@ whole() { # whole NAME VALUE MIN: refuse what is not a whole number >= MIN, befo
 }
 whole workers "$WORKERS" 1; whole clients "$CLIENTS" 1; whole jobs "$JOBS" 1; whole status-seconds "$STATUS_SECONDS" 0
 whole WARMUP "$WARMUP" 0; whole SLOW_MS "$SLOW_MS" 0; whole PROGRESS_MS "$PROGRESS_MS" 50; whole BASE_PORT "$BASE_PORT" 1024
+[[ "$COMFY" =~ ^(attach|launch)$ ]] || { echo "COMFY must be attach or launch, not '$COMFY'" >&2; exit 2; }
 [[ -z "${RATE:-}" || "$RATE" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "RATE must be a number of jobs per second, not '$RATE'" >&2; exit 2; }
 
 [ -f "$JAR" ] || { echo "missing $JAR: build it with ./mvnw -B -o -pl comfyfleet-cli -am package -DskipTests" >&2; exit 2; }
@@ -91,16 +96,24 @@ endpoints:
 YAML
 run gateway gateway --config "$OUT/gateway.yaml"
 GATEWAY_PID=${PIDS[0]}
-for i in $(seq 0 "$WORKERS"); do  # emulator 0 is the baseline's, 1..W belong to the workers
+LAST_EMULATOR=$WORKERS; [ "$COMFY" = launch ] && LAST_EMULATOR=0
+for i in $(seq 0 "$LAST_EMULATOR"); do  # emulator 0 is the baseline's, 1..W belong to the workers
   port=$((BASE_PORT + 108 + i))
   run "emulator-$i" lean emulator --listen 127.0.0.1 --port "$port" --zero-time --base-directory "$OUT/comfy-$i"
 done
 wait_http "http://127.0.0.1:$GATEWAY_PORT/v2/bench/health"
-for i in $(seq 0 "$WORKERS"); do wait_http "http://127.0.0.1:$((BASE_PORT + 108 + i))/system_stats"; done
+for i in $(seq 0 "$LAST_EMULATOR"); do wait_http "http://127.0.0.1:$((BASE_PORT + 108 + i))/system_stats"; done
 for i in $(seq 1 "$WORKERS"); do
+  port=$((BASE_PORT + 108 + i))
+  if [ "$COMFY" = launch ]; then  # as comfyfleet up runs it: the worker starts and supervises its emulator
+    emu="'$JAVA' --enable-native-access=ALL-UNNAMED ${JVM_SMALL[*]} -jar '$JAR' emulator --listen 127.0.0.1 --port {port} --zero-time"
+    emu+=" --output-directory {output} --input-directory {input} --temp-directory {temp}"
+    comfy_args=(--comfyui-command "$emu" --comfyui-port "$port")
+  else
+    comfy_args=(--comfyui-url "http://127.0.0.1:$port")
+  fi
   run "worker-$i" lean worker --gateway-url "http://127.0.0.1:$GATEWAY_PORT" --endpoint bench --worker-id "w$i" \
-    --worker-key "$WORKER_KEY" --comfyui-url "http://127.0.0.1:$((BASE_PORT + 108 + i))" --work-dir "$OUT/worker-$i" \
-    --progress-interval "$PROGRESS_MS"
+    --worker-key "$WORKER_KEY" "${comfy_args[@]}" --work-dir "$OUT/worker-$i" --progress-interval "$PROGRESS_MS"
   [ "$i" = 1 ] && WORKER1_PID=${PIDS[-1]}
 done
 
@@ -110,6 +123,12 @@ for _ in $(seq 1 3000); do
     | sed -n 's/.*"idle":\([0-9]*\).*/\1/p')
   [ "${idle:-0}" -ge "$WORKERS" ] && break; sleep 0.1
 done
+if [ "$COMFY" = launch ]; then  # each worker's emulator is its child: count its CPU with the emulators
+  for i in $(seq 1 "$WORKERS"); do
+    port=$((BASE_PORT + 108 + i))
+    for pid in $(pgrep -f -- "emulator --listen 127.0.0.1 --port $port "); do PIDS+=("$pid"); KINDS+=(emulator); done
+  done
+fi
 
 WORKFLOW_ARGS=()
 if [ "$SLOW_MS" -gt 0 ]; then

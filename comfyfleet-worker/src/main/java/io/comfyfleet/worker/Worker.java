@@ -127,7 +127,7 @@ public final class Worker implements AutoCloseable {
         if (take != null) {
             RunningJob running = current.get();
             if (running == null) {
-                take.interrupt(); // abandon the pending long-poll
+                gateway.abort(take); // abandon the pending long-poll
             }
             try {
                 if (!stopped.await(grace.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -136,7 +136,7 @@ public final class Worker implements AutoCloseable {
                         log.warn("Job {} did not finish within the grace period; handing it back", job.job.id());
                         job.requestStop(JobContext.StopReason.SHUTDOWN);
                     }
-                    take.interrupt();
+                    gateway.abort(take);
                     stopped.await(10, TimeUnit.SECONDS);
                 }
                 if (!outbox.awaitDelivered(timings.outboxFlush())) {
@@ -154,7 +154,7 @@ public final class Worker implements AutoCloseable {
     public void close() {
         draining = true;
         if (stopThread != null) {
-            stopThread.interrupt();
+            gateway.abort(stopThread);
         }
         if (heartbeat != null) {
             heartbeat.close();

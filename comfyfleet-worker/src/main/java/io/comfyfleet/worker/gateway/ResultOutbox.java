@@ -169,7 +169,7 @@ public final class ResultOutbox implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        thread.interrupt();
+        gateway.abort(thread);
         try {
             thread.join(5_000);
         } catch (InterruptedException e) {

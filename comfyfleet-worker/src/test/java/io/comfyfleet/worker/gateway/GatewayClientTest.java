@@ -8,6 +8,8 @@ import io.comfyfleet.worker.FakeGateway;
 import io.comfyfleet.worker.config.GatewayEndpoints;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +60,38 @@ class GatewayClientTest {
         assertThatThrownBy(client::pollStop).isInstanceOf(GatewayUnavailableException.class).hasMessageContaining("429");
         gw.stopStatus = 0;
         assertThat(client.pollStop()).isEmpty();
+    }
+
+    @Test
+    void abortEndsAHeldLongPollAndTheNextCallOfThatThread() throws Exception {
+        try (FakeGateway holding = new FakeGateway(Duration.ofSeconds(30))) {
+            GatewayClient slow = new GatewayClient(
+                    GatewayEndpoints.forGateway(holding.url(), "ep", "w1", "KEY", Duration.ofSeconds(1)));
+            CompletableFuture<Throwable> ended = new CompletableFuture<>();
+            Thread poller = Thread.ofPlatform().start(() -> {
+                try {
+                    slow.takeJob(false);
+                    ended.complete(null);
+                } catch (RuntimeException e) {
+                    try {
+                        slow.pollStop(); // still interrupted: gives up at once instead of holding 30 s
+                        ended.complete(null);
+                    } catch (RuntimeException again) {
+                        ended.complete(again);
+                    }
+                }
+            });
+            while (holding.requests("GET", "/job-take/w1").isEmpty()) {
+                Thread.sleep(10);
+            }
+            Thread.sleep(100); // the long-poll is now blocked in its read
+            long start = System.nanoTime();
+            slow.abort(poller);
+            assertThat(ended.get(5, TimeUnit.SECONDS)).isInstanceOf(GatewayUnavailableException.class)
+                    .hasMessageContaining("job-stop was interrupted");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            assertThat(holding.requests("GET", "/job-stop/w1")).isEmpty();
+        }
     }
 
     @Test
