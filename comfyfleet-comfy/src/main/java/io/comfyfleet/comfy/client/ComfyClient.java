@@ -2,8 +2,11 @@ package io.comfyfleet.comfy.client;
 
 import io.comfyfleet.comfy.Json;
 import io.comfyfleet.comfy.client.events.ComfyEventListener;
+import io.comfyfleet.comfy.http.BlockingHttp;
+import io.comfyfleet.comfy.http.BlockingHttp.Answer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -32,8 +35,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Typed access to one ComfyUI server (0.3.x) over its own HTTP API, with {@code java.net.http} only.
- * Thread-safe; build one per ComfyUI process and share it.
+ * Typed access to one ComfyUI server (0.3.x) over its own HTTP API, with the JDK only: JSON calls are blocking
+ * requests on the calling thread ({@link BlockingHttp}), uploads, downloads and the WebSocket use
+ * {@code java.net.http}. Thread-safe; build one per ComfyUI process and share it.
  *
  * <p>Failures are unchecked and typed: {@link ComfyUnavailableException} when nothing answers (use it to
  * wait for readiness), {@link ComfyTimeoutException} when an answer takes longer than the request timeout,
@@ -45,6 +49,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class ComfyClient {
     private final URI baseUri;
     private final HttpClient http;
+    private final BlockingHttp blocking;
     private final Duration connectTimeout;
     private final Duration requestTimeout;
 
@@ -52,6 +57,7 @@ public final class ComfyClient {
         this.baseUri = withTrailingSlash(b.baseUri);
         this.connectTimeout = b.connectTimeout;
         this.requestTimeout = b.requestTimeout;
+        this.blocking = new BlockingHttp(connectTimeout);
         this.http = HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
                 // aiohttp speaks HTTP/1.1 only; skipping the h2c upgrade attempt avoids a wasted round trip
@@ -154,8 +160,8 @@ public final class ComfyClient {
         if (extraData != null) {
             body.set("extra_data", extraData);
         }
-        HttpResponse<String> response = send("POST /prompt", postJson("prompt", body));
-        int status = response.statusCode();
+        Answer response = postJson("POST /prompt", "prompt", body);
+        int status = response.status();
         if (status == 200) {
             JsonNode json = parseJson("POST /prompt", response.body());
             if (!json.path("prompt_id").isString()) {
@@ -217,13 +223,13 @@ public final class ComfyClient {
     public void deleteFromQueue(Collection<String> promptIds) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.putArray("delete").addAll(promptIds.stream().map(Json.MAPPER.getNodeFactory()::stringNode).toList());
-        expectOk("POST /queue", postJson("queue", body));
+        expectOk("POST /queue", postJson("POST /queue", "queue", body));
     }
 
     /** POST /queue {"clear": true}: removes every pending prompt. */
     public void clearQueue() {
         ObjectNode body = Json.MAPPER.createObjectNode().put("clear", true);
-        expectOk("POST /queue", postJson("queue", body));
+        expectOk("POST /queue", postJson("POST /queue", "queue", body));
     }
 
     /**
@@ -232,12 +238,12 @@ public final class ComfyClient {
      */
     public void interrupt(String promptId) {
         Objects.requireNonNull(promptId, "promptId; use interruptRunning() to interrupt whatever runs");
-        expectOk("POST /interrupt", postJson("interrupt", Json.MAPPER.createObjectNode().put("prompt_id", promptId)));
+        expectOk("POST /interrupt", postJson("POST /interrupt", "interrupt", Json.MAPPER.createObjectNode().put("prompt_id", promptId)));
     }
 
     /** POST /interrupt {}: interrupts whatever prompt is running now. */
     public void interruptRunning() {
-        expectOk("POST /interrupt", postJson("interrupt", Json.MAPPER.createObjectNode()));
+        expectOk("POST /interrupt", postJson("POST /interrupt", "interrupt", Json.MAPPER.createObjectNode()));
     }
 
     /**
@@ -246,7 +252,7 @@ public final class ComfyClient {
      */
     public void free(boolean unloadModels, boolean freeMemory) {
         ObjectNode body = Json.MAPPER.createObjectNode().put("unload_models", unloadModels).put("free_memory", freeMemory);
-        expectOk("POST /free", postJson("free", body));
+        expectOk("POST /free", postJson("POST /free", "free", body));
     }
 
     // ---------------------------------------------------------------- introspection
@@ -396,24 +402,37 @@ public final class ComfyClient {
 
     private JsonNode getJson(String path) {
         String route = "GET /" + path.replaceAll("\\?.*", "");
-        HttpResponse<String> response = send(route, request(path).GET().build());
-        if (response.statusCode() != 200) {
-            throw new ComfyHttpException(route, response.statusCode(), response.body());
+        Answer response = exchange(route, path, null);
+        if (response.status() != 200) {
+            throw new ComfyHttpException(route, response.status(), response.body());
         }
         return parseJson(route, response.body());
     }
 
-    private HttpRequest postJson(String path, JsonNode body) {
-        return request(path)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(body)))
-                .build();
+    private Answer postJson(String route, String path, JsonNode body) {
+        return exchange(route, path, Json.MAPPER.writeValueAsBytes(body));
     }
 
-    private void expectOk(String route, HttpRequest request) {
-        HttpResponse<String> response = send(route, request);
-        if (response.statusCode() != 200) {
-            throw new ComfyHttpException(route, response.statusCode(), response.body());
+    private static void expectOk(String route, Answer response) {
+        if (response.status() != 200) {
+            throw new ComfyHttpException(route, response.status(), response.body());
+        }
+    }
+
+    /** A JSON call as a blocking request on this thread (see {@link BlockingHttp}: no selector hand-over). */
+    private Answer exchange(String route, String path, byte[] json) {
+        try {
+            return blocking.exchange(baseUri.resolve(path), Map.of(), json, requestTimeout);
+        } catch (HttpConnectTimeoutException e) {
+            throw new ComfyUnavailableException(baseUri, "connect timeout after " + connectTimeout.toMillis() + " ms", e);
+        } catch (HttpTimeoutException e) {
+            throw new ComfyTimeoutException(route, requestTimeout, e);
+        } catch (ConnectException e) {
+            throw new ComfyUnavailableException(baseUri, "connection refused", e);
+        } catch (InterruptedIOException e) {
+            throw new ComfyUnavailableException(baseUri, route + " interrupted", e);
+        } catch (IOException e) {
+            throw new ComfyUnavailableException(baseUri, route + " failed", e);
         }
     }
 

@@ -2,19 +2,16 @@ package io.comfyfleet.worker.gateway;
 
 import io.comfyfleet.comfy.Json;
 import io.comfyfleet.worker.config.GatewayEndpoints;
+import io.comfyfleet.comfy.http.BlockingHttp;
+import io.comfyfleet.comfy.http.BlockingHttp.Answer;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.Proxy;
+import java.io.InterruptedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -24,34 +21,23 @@ import tools.jackson.databind.node.ObjectNode;
  * per method. Thread-safe. It does not retry: the callers decide (the take loop backs off, the
  * {@link ResultOutbox} keeps results until they are accepted).
  *
- * <p>Each call is a blocking request on the calling thread ({@link HttpURLConnection}, kept-alive connections
- * reused): the answer wakes the waiting thread itself. The JDK's {@code java.net.http} client reads answers on
- * its selector thread and hands them over, and cost the worker about a quarter more CPU per job in the 20-worker
- * benchmark (docs/performance.md). A blocked call does not end on an interrupt alone: {@link #abort(Thread)}
- * ends it.
+ * <p>Each call is a blocking request on the calling thread ({@link BlockingHttp}): the answer wakes the waiting
+ * thread itself. A blocked call does not end on an interrupt alone: {@link #abort(Thread)} ends it.
  */
 public final class GatewayClient {
     /** RunPod's workers give up on a job-take after 90 s; the gateway answers 204 before that. */
     static final Duration LONG_POLL_TIMEOUT = Duration.ofSeconds(95);
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
-    private static final int CONNECT_TIMEOUT_MS = 10_000;
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final int BODY_EXCERPT = 300;
 
-    static {
-        // The JDK re-sends a POST once, unasked, when a kept-alive connection fails before its answer; the
-        // gateway may have taken the first. Results and progress are re-posted by their callers, knowingly.
-        // (Read once, when the JDK's HTTP/1.1 client class loads: before the worker's first request.)
-        if (System.getProperty("sun.net.http.retryPost") == null) {
-            System.setProperty("sun.net.http.retryPost", "false");
-        }
-    }
-
     private final GatewayEndpoints endpoints;
-    /** The call each thread is blocked in, so {@link #abort} can end it. */
-    private final Map<Thread, HttpURLConnection> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, String> headers;
+    private final BlockingHttp http = new BlockingHttp(CONNECT_TIMEOUT);
 
     public GatewayClient(GatewayEndpoints endpoints) {
         this.endpoints = endpoints;
+        this.headers = endpoints.apiKey().isEmpty() ? Map.of() : Map.of("Authorization", endpoints.apiKey());
     }
 
     /**
@@ -59,11 +45,7 @@ public final class GatewayClient {
      * {@link GatewayUnavailableException}, and interrupts it; a call it starts afterwards fails at once.
      */
     public void abort(Thread caller) {
-        caller.interrupt(); // first: a call registered after the lookup below sees it and gives up
-        HttpURLConnection call = inFlight.get(caller);
-        if (call != null) {
-            call.disconnect(); // closes the socket its read is blocked on
-        }
+        http.abort(caller);
     }
 
     public GatewayEndpoints endpoints() {
@@ -79,7 +61,7 @@ public final class GatewayClient {
      */
     public TakeOutcome takeJob(boolean jobInProgress) {
         Answer response = send(endpoints.jobTakeUri(jobInProgress), LONG_POLL_TIMEOUT, null, "job-take");
-        int status = response.statusCode();
+        int status = response.status();
         if (status == 204 || status == 400) {
             return new TakeOutcome.NoJob();
         }
@@ -107,7 +89,7 @@ public final class GatewayClient {
      */
     public List<String> pollStop() {
         Answer response = send(endpoints.jobStopUri(), LONG_POLL_TIMEOUT, null, "job-stop");
-        if (response.statusCode() == 204 || response.statusCode() / 100 == 2 && response.body().isBlank()) {
+        if (response.status() == 204 || response.status() / 100 == 2 && response.body().isBlank()) {
             return List.of();
         }
         requireSuccess(response, "job-stop");
@@ -169,61 +151,20 @@ public final class GatewayClient {
         requireSuccess(send(uri, CALL_TIMEOUT, null, "unhealthy ping"), "unhealthy ping");
     }
 
-    /** A gateway answer: its status and its body as text. */
-    private record Answer(int statusCode, String body) {}
-
     /** GET {@code uri}, or POST {@code body} as JSON to it; blocks until the answer or the timeout. */
     private Answer send(URI uri, Duration timeout, JsonNode body, String what) {
-        Thread caller = Thread.currentThread();
-        HttpURLConnection call = null;
         try {
-            call = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY); // as java.net.http: no proxy
-            call.setConnectTimeout(CONNECT_TIMEOUT_MS);
-            call.setReadTimeout(Math.toIntExact(timeout.toMillis()));
-            call.setUseCaches(false);
-            call.setRequestProperty("Accept", "application/json");
-            if (!endpoints.apiKey().isEmpty()) {
-                call.setRequestProperty("Authorization", endpoints.apiKey());
-            }
-            byte[] bytes = body == null ? null : Json.MAPPER.writeValueAsBytes(body);
-            if (bytes != null) {
-                call.setRequestMethod("POST");
-                call.setDoOutput(true);
-                call.setRequestProperty("Content-Type", "application/json");
-            }
-            inFlight.put(caller, call);
-            call.connect(); // now, so that an abort from here on has a socket to close
-            if (caller.isInterrupted()) { // aborted before the connection existed to be closed
-                throw new GatewayUnavailableException(what + " was interrupted", 0, null);
-            }
-            if (bytes != null) {
-                // buffered, then sent with the headers when the answer is asked for: a fixed-length streamed
-                // body went out as a second packet after the headers, and the result post reached the gateway
-                // ~1 ms later under the 20-worker benchmark
-                try (OutputStream out = call.getOutputStream()) {
-                    out.write(bytes);
-                }
-            }
-            int status = call.getResponseCode();
-            // read to the end (an error's body too), so the connection goes back to the keep-alive pool
-            try (InputStream in = status >= 400 ? call.getErrorStream() : call.getInputStream()) {
-                return new Answer(status, in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
+            return http.exchange(uri, headers, body == null ? null : Json.MAPPER.writeValueAsBytes(body), timeout);
+        } catch (InterruptedIOException e) {
+            throw new GatewayUnavailableException(what + " was interrupted", 0, e);
         } catch (IOException e) {
-            if (caller.isInterrupted()) {
-                throw new GatewayUnavailableException(what + " was interrupted", 0, e);
-            }
             throw new GatewayUnavailableException(what + " could not reach the gateway at "
                     + uri.getScheme() + "://" + uri.getAuthority() + ": " + e, 0, e);
-        } finally {
-            if (call != null) {
-                inFlight.remove(caller, call);
-            }
         }
     }
 
     private static void requireSuccess(Answer response, String what) {
-        int status = response.statusCode();
+        int status = response.status();
         if (status / 100 == 2) {
             return;
         }

@@ -1,0 +1,118 @@
+package io.comfyfleet.comfy.http;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Small HTTP/1.1 exchanges (a JSON body or none each way) as blocking calls on the calling thread, over the
+ * JDK's {@link HttpURLConnection} with its kept-alive connections.
+ *
+ * <p>Why not {@code java.net.http}: its client reads every answer on a selector thread and hands it to the
+ * waiting caller, and its request path is a chain of asynchronous stages. On the worker's critical path
+ * (job-take answer, {@code POST /prompt}, job-done) each of its calls cost ~0.6 ms more than a blocking one, and
+ * a quarter of the worker's CPU in the 20-worker benchmark (docs/performance.md). Streaming downloads, uploads
+ * and the WebSocket stay on {@code java.net.http}.
+ *
+ * <p>A blocked call does not end on an interrupt alone; {@link #abort(Thread)} ends it. Timeouts end as
+ * {@link HttpConnectTimeoutException} (connecting) or {@link HttpTimeoutException} (waiting for the answer),
+ * an aborted call as {@link InterruptedIOException}. Thread-safe.
+ */
+public final class BlockingHttp {
+    static {
+        // The JDK re-sends a POST once, unasked, when a kept-alive connection fails before its answer; the server
+        // may have taken the first. Callers here re-send knowingly or not at all. (Read once, when the JDK's
+        // HTTP/1.1 client class loads: set before this class makes its first request.)
+        if (System.getProperty("sun.net.http.retryPost") == null) {
+            System.setProperty("sun.net.http.retryPost", "false");
+        }
+    }
+
+    /** A status and the body as text (an error's body too; empty when there is none). */
+    public record Answer(int status, String body) {}
+
+    private final int connectTimeoutMs;
+    /** The call each thread is blocked in, so {@link #abort} can end it. */
+    private final Map<Thread, HttpURLConnection> inFlight = new ConcurrentHashMap<>();
+
+    public BlockingHttp(Duration connectTimeout) {
+        this.connectTimeoutMs = Math.toIntExact(connectTimeout.toMillis());
+    }
+
+    /**
+     * GET {@code uri} ({@code json} null) or POST {@code json} to it as {@code application/json}, and wait for the
+     * answer at most {@code timeout} after connecting.
+     *
+     * @param headers extra request headers (e.g. Authorization); may be empty
+     */
+    public Answer exchange(URI uri, Map<String, String> headers, byte[] json, Duration timeout) throws IOException {
+        Thread caller = Thread.currentThread();
+        HttpURLConnection call = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
+        call.setConnectTimeout(connectTimeoutMs);
+        call.setReadTimeout(Math.toIntExact(timeout.toMillis()));
+        call.setUseCaches(false);
+        call.setInstanceFollowRedirects(false);
+        call.setRequestProperty("Accept", "application/json");
+        headers.forEach(call::setRequestProperty);
+        if (json != null) {
+            call.setRequestMethod("POST");
+            call.setDoOutput(true);
+            call.setRequestProperty("Content-Type", "application/json");
+        }
+        inFlight.put(caller, call);
+        try {
+            try {
+                call.connect(); // now, so that an abort from here on has a socket to close
+            } catch (SocketTimeoutException e) {
+                throw new HttpConnectTimeoutException("connect timed out after " + connectTimeoutMs + " ms");
+            }
+            if (caller.isInterrupted()) { // aborted before the connection existed to be closed
+                throw new InterruptedIOException(uri + " was aborted");
+            }
+            if (json != null) {
+                // buffered, and sent with the headers when the answer is asked for: a fixed-length streamed body
+                // goes out as a second packet after the headers, which made a job-done post ~1 ms later
+                try (OutputStream out = call.getOutputStream()) {
+                    out.write(json);
+                }
+            }
+            int status = call.getResponseCode();
+            // read to the end (an error's body too), so the connection goes back to the keep-alive pool
+            try (InputStream in = status >= 400 ? call.getErrorStream() : call.getInputStream()) {
+                return new Answer(status, in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            }
+        } catch (SocketTimeoutException e) {
+            throw new HttpTimeoutException("no answer within " + timeout.toMillis() + " ms");
+        } catch (IOException e) {
+            if (caller.isInterrupted() && !(e instanceof InterruptedIOException)) {
+                throw (InterruptedIOException) new InterruptedIOException(uri + " was aborted").initCause(e);
+            }
+            throw e;
+        } finally {
+            inFlight.remove(caller, call);
+        }
+    }
+
+    /**
+     * Ends the call {@code caller} is blocked in (e.g. a long-poll at shutdown) with an
+     * {@link InterruptedIOException}, and interrupts it; a call it starts afterwards fails the same way at once.
+     */
+    public void abort(Thread caller) {
+        caller.interrupt(); // first: a call registered after the lookup below sees it and gives up
+        HttpURLConnection call = inFlight.get(caller);
+        if (call != null) {
+            call.disconnect(); // closes the socket its read is blocked on
+        }
+    }
+}
