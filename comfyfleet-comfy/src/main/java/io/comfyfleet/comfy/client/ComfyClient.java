@@ -1,5 +1,6 @@
 package io.comfyfleet.comfy.client;
 
+import io.comfyfleet.comfy.ComfyException;
 import io.comfyfleet.comfy.Json;
 import io.comfyfleet.comfy.client.events.ComfyEventListener;
 import io.comfyfleet.comfy.http.BlockingHttp;
@@ -423,16 +424,10 @@ public final class ComfyClient {
     private Answer exchange(String route, String path, byte[] json) {
         try {
             return blocking.exchange(baseUri.resolve(path), Map.of(), json, requestTimeout);
-        } catch (HttpConnectTimeoutException e) {
-            throw new ComfyUnavailableException(baseUri, "connect timeout after " + connectTimeout.toMillis() + " ms", e);
-        } catch (HttpTimeoutException e) {
-            throw new ComfyTimeoutException(route, requestTimeout, e);
-        } catch (ConnectException e) {
-            throw new ComfyUnavailableException(baseUri, "connection refused", e);
         } catch (InterruptedIOException e) {
             throw new ComfyUnavailableException(baseUri, route + " interrupted", e);
         } catch (IOException e) {
-            throw new ComfyUnavailableException(baseUri, route + " failed", e);
+            throw failure(route, e);
         }
     }
 
@@ -451,18 +446,23 @@ public final class ComfyClient {
     private <T> HttpResponse<T> exchange(String route, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
         try {
             return http.send(request, handler);
-        } catch (HttpConnectTimeoutException e) {
-            throw new ComfyUnavailableException(baseUri, "connect timeout after " + connectTimeout.toMillis() + " ms", e);
-        } catch (HttpTimeoutException e) {
-            throw new ComfyTimeoutException(route, requestTimeout, e);
-        } catch (ConnectException e) {
-            throw new ComfyUnavailableException(baseUri, "connection refused", e);
         } catch (IOException e) {
-            throw new ComfyUnavailableException(baseUri, route + " failed", e);
+            throw failure(route, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ComfyUnavailableException(baseUri, route + " interrupted", e);
         }
+    }
+
+    /** The typed exception for a request that got no answer (both transports end timeouts the same way). */
+    private ComfyException failure(String route, IOException e) {
+        return switch (e) {
+            case HttpConnectTimeoutException t ->
+                    new ComfyUnavailableException(baseUri, "connect timeout after " + connectTimeout.toMillis() + " ms", t);
+            case HttpTimeoutException t -> new ComfyTimeoutException(route, requestTimeout, t);
+            case ConnectException c -> new ComfyUnavailableException(baseUri, "connection refused", c);
+            default -> new ComfyUnavailableException(baseUri, route + " failed", e);
+        };
     }
 
     static JsonNode parseJson(String route, String body) {

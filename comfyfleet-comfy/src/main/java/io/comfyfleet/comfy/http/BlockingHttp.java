@@ -47,7 +47,7 @@ public final class BlockingHttp {
     private final Map<Thread, HttpURLConnection> inFlight = new ConcurrentHashMap<>();
 
     public BlockingHttp(Duration connectTimeout) {
-        this.connectTimeoutMs = Math.toIntExact(connectTimeout.toMillis());
+        this.connectTimeoutMs = millis(connectTimeout);
     }
 
     /**
@@ -60,7 +60,7 @@ public final class BlockingHttp {
         Thread caller = Thread.currentThread();
         HttpURLConnection call = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
         call.setConnectTimeout(connectTimeoutMs);
-        call.setReadTimeout(Math.toIntExact(timeout.toMillis()));
+        call.setReadTimeout(millis(timeout));
         call.setUseCaches(false);
         call.setInstanceFollowRedirects(false);
         call.setRequestProperty("Accept", "application/json");
@@ -102,6 +102,11 @@ public final class BlockingHttp {
         } finally {
             inFlight.remove(caller, call);
         }
+    }
+
+    /** {@code HttpURLConnection} takes int milliseconds, where 0 means forever: longer ones are capped. */
+    private static int millis(Duration d) {
+        return (int) Math.clamp(d.toMillis(), 1, Integer.MAX_VALUE);
     }
 
     /**
