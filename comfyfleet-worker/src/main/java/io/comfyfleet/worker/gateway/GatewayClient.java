@@ -1,9 +1,9 @@
 package io.comfyfleet.worker.gateway;
 
 import io.comfyfleet.comfy.Json;
-import io.comfyfleet.worker.config.GatewayEndpoints;
 import io.comfyfleet.comfy.http.BlockingHttp;
 import io.comfyfleet.comfy.http.BlockingHttp.Answer;
+import io.comfyfleet.worker.config.GatewayEndpoints;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
