@@ -1,5 +1,7 @@
 package io.comfyfleet.worker.run;
 
+import io.comfyfleet.comfy.Json;
+import io.comfyfleet.comfy.http.BlockingHttp;
 import io.comfyfleet.worker.Backoff;
 import io.comfyfleet.worker.supervisor.ComfySupervisor;
 import io.comfyfleet.worker.supervisor.LaunchSpec;
@@ -7,17 +9,19 @@ import io.comfyfleet.worker.supervisor.SupervisorSettings;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * The ComfyUI emulator as a separate process, launched and supervised exactly as the worker launches ComfyUI
  * (the same flags, per-worker folders), with its fault knobs reachable over its control route.
  */
 final class EmulatorProcess {
+    private static final BlockingHttp HTTP = new BlockingHttp(Duration.ofSeconds(5));
+
     private EmulatorProcess() {}
 
     static ComfySupervisor launch(Path work, String extraFlags) throws IOException {
@@ -35,36 +39,26 @@ final class EmulatorProcess {
         return ComfySupervisor.launched(LaunchSpec.custom(cmd, port, work), settings);
     }
 
-    /** Replaces the emulator's fault plan, e.g. {@code {"fail": {"node": "ImageInvert"}}}; {@code {}} clears it. */
     /** The node a hang fault holds now, or null (the emulator's {@code hanging_node}). */
     static String hangingNode(ComfySupervisor comfy) {
-        try {
-            HttpResponse<String> r = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(comfy.baseUrl() + "/emulator/faults")).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return io.comfyfleet.comfy.Json.MAPPER.readTree(r.body()).path("hanging_node").asString(null);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        BlockingHttp.Answer answer = faultRoute(comfy, null);
+        return Json.MAPPER.readTree(answer.body()).path("hanging_node").asString(null);
+    }
+
+    /** Replaces the emulator's fault plan, e.g. {@code {"fail": {"node": "ImageInvert"}}}; {@code {}} clears it. */
+    static void faults(ComfySupervisor comfy, String plan) {
+        BlockingHttp.Answer answer = faultRoute(comfy, plan.getBytes(StandardCharsets.UTF_8));
+        if (answer.status() != 200) {
+            throw new IllegalStateException("fault plan refused: " + answer.body());
         }
     }
 
-    static void faults(ComfySupervisor comfy, String plan) {
+    /** GET the emulator's fault route, or POST {@code plan} to it. */
+    private static BlockingHttp.Answer faultRoute(ComfySupervisor comfy, byte[] plan) {
         try {
-            HttpResponse<String> r = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(comfy.baseUrl() + "/emulator/faults"))
-                            .POST(HttpRequest.BodyPublishers.ofString(plan)).header("Content-Type", "application/json").build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException("fault plan refused: " + r.body());
-            }
+            return HTTP.exchange(URI.create(comfy.baseUrl() + "/emulator/faults"), Map.of(), plan, Duration.ofSeconds(10));
         } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            throw new UncheckedIOException(e);
         }
     }
 }
