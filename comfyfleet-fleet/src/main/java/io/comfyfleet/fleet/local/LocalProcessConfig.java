@@ -61,6 +61,21 @@ public final class LocalProcessConfig {
         return command;
     }
 
+    /**
+     * What this launch runs, as a worker version: {@code local-} and the first 12 hex digits of the SHA-256 of the
+     * command template (which names the ComfyUI folder, its Python and its arguments). A changed launch between
+     * two starts of {@code up} is a new version.
+     */
+    public String version() {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(String.join("\0", command).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "local-" + java.util.HexFormat.of().formatHex(digest, 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
     public URI gatewayUrl() {
         return gatewayUrl;
     }

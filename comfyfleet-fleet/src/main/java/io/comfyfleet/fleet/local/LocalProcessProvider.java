@@ -67,7 +67,7 @@ public final class LocalProcessProvider implements WorkerProvider {
         List<String> command = render(config.command(), spec, slot, config.basePort() + slot.index());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().keySet().removeAll(config.withheldEnv());
-        pb.environment().putAll(RunpodEnv.of(config, spec, slot));
+        pb.environment().putAll(RunpodEnv.of(config, spec, slot, config.version()));
         if (config.workDir() != null) {
             pb.directory(config.workDir().toFile());
         }
@@ -81,7 +81,8 @@ public final class LocalProcessProvider implements WorkerProvider {
                     + e.getMessage() + "; check the worker command", e);
         }
         Instant startedAt = clock.instant();
-        WorkerHandle handle = new WorkerHandle(spec.workerId(), spec.endpoint(), name(), slot.placement());
+        WorkerHandle handle = new WorkerHandle(spec.workerId(), spec.endpoint(), name(), slot.placement(),
+                config.version());
         LocalWorker worker = new LocalWorker(handle, slot, process, startedAt);
         workers.put(spec.workerId(), worker);
         WorkerOutput.follow(spec.workerId(), process.getInputStream());

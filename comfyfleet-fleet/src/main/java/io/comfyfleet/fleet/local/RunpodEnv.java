@@ -1,6 +1,8 @@
 package io.comfyfleet.fleet.local;
 
 import io.comfyfleet.fleet.provider.WorkerSpec;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -12,10 +14,12 @@ import java.util.Map;
 final class RunpodEnv {
     private RunpodEnv() {}
 
-    static Map<String, String> of(LocalProcessConfig config, WorkerSpec spec, Slot slot) {
+    /** @param version the worker's version, sent on every job-take ({@code &version=}) so gateways can count versions */
+    static Map<String, String> of(LocalProcessConfig config, WorkerSpec spec, Slot slot, String version) {
         String base = config.gatewayUrl().toString().replaceAll("/+$", "") + "/v2/" + spec.endpoint();
         Map<String, String> env = new LinkedHashMap<>(config.extraEnv());
-        env.put("RUNPOD_WEBHOOK_GET_JOB", base + "/job-take/$ID?gpu=local");
+        env.put("RUNPOD_WEBHOOK_GET_JOB", base + "/job-take/$ID?gpu=local&version="
+                + URLEncoder.encode(version, StandardCharsets.UTF_8));
         env.put("RUNPOD_WEBHOOK_POST_OUTPUT", base + "/job-done/$RUNPOD_POD_ID/$ID?gpu=local");
         env.put("RUNPOD_WEBHOOK_POST_STREAM", base + "/job-stream/$RUNPOD_POD_ID/$ID?gpu=local");
         env.put("RUNPOD_WEBHOOK_PING", base + "/ping/$RUNPOD_POD_ID");
@@ -27,6 +31,7 @@ final class RunpodEnv {
             env.put("RUNPOD_AI_API_KEY", config.apiKey());
         }
         env.put("COMFYFLEET_ENDPOINT", spec.endpoint());
+        env.put("COMFYFLEET_WORKER_VERSION", version);
         env.put("COMFYFLEET_SLOT", Integer.toString(slot.index()));
         env.put("COMFYFLEET_DEVICE", slot.gpu() == null ? "cpu" : "cuda");
         if (slot.gpu() != null) {

@@ -19,7 +19,7 @@ class WorkerViewsTest {
             Duration.ofSeconds(5), Duration.ofSeconds(420), Duration.ofSeconds(60));
 
     private static FleetWorker worker(FleetWorker.Phase phase, int startedS) {
-        return new FleetWorker(new WorkerHandle("w", "ep", "local", "cpu slot 0"), phase, NOW.minusSeconds(startedS),
+        return new FleetWorker(new WorkerHandle("w", "ep", "local", "cpu slot 0", "v1"), phase, NOW.minusSeconds(startedS),
                 null, null, null);
     }
 

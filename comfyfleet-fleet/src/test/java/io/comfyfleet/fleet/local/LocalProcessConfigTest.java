@@ -48,8 +48,9 @@ class LocalProcessConfigTest {
     @Test
     void runpodTemplatesKeepTheirQueryAndTheGatewayPath() {
         LocalProcessConfig c = LocalProcessConfig.builder(CMD, URI.create("http://10.0.0.5:9000/")).build();
-        var env = RunpodEnv.of(c, new WorkerSpec("ep-7", "w9"), new Slot(0, null));
-        assertThat(env.get("RUNPOD_WEBHOOK_GET_JOB")).isEqualTo("http://10.0.0.5:9000/v2/ep-7/job-take/$ID?gpu=local");
+        var env = RunpodEnv.of(c, new WorkerSpec("ep-7", "w9"), new Slot(0, null), "local-0123456789ab");
+        assertThat(env.get("RUNPOD_WEBHOOK_GET_JOB")).isEqualTo("http://10.0.0.5:9000/v2/ep-7/job-take/$ID?gpu=local&version=local-0123456789ab");
+        assertThat(env).containsEntry("COMFYFLEET_WORKER_VERSION", "local-0123456789ab");
         assertThat(env).doesNotContainKey("RUNPOD_AI_API_KEY").containsEntry("RUNPOD_PING_INTERVAL", "10000");
     }
 

@@ -85,7 +85,11 @@ class LocalProcessProviderTest {
         WorkerHandle h = p.start(new WorkerSpec("ep1", "w1"));
 
         Map<String, String> env = awaitRecorded("w1");
-        assertThat(env).containsEntry("RUNPOD_WEBHOOK_GET_JOB", "http://127.0.0.1:8188/v2/ep1/job-take/$ID?gpu=local")
+        String version = h.version();
+        assertThat(version).matches("local-[0-9a-f]{12}");
+        assertThat(env).containsEntry("RUNPOD_WEBHOOK_GET_JOB",
+                        "http://127.0.0.1:8188/v2/ep1/job-take/$ID?gpu=local&version=" + version)
+                .containsEntry("COMFYFLEET_WORKER_VERSION", version)
                 .containsEntry("RUNPOD_WEBHOOK_POST_OUTPUT",
                         "http://127.0.0.1:8188/v2/ep1/job-done/$RUNPOD_POD_ID/$ID?gpu=local")
                 .containsEntry("RUNPOD_WEBHOOK_POST_STREAM",
@@ -101,7 +105,7 @@ class LocalProcessProviderTest {
                 .containsKey("PATH")
                 .doesNotContainKey("HOME")
                 .doesNotContainKey("CUDA_VISIBLE_DEVICES");
-        assertThat(h).isEqualTo(new WorkerHandle("w1", "ep1", "local", "cpu slot 0"));
+        assertThat(h).isEqualTo(new WorkerHandle("w1", "ep1", "local", "cpu slot 0", version));
         assertThat(p.list()).singleElement().satisfies(w -> {
             assertThat(w.phase()).isEqualTo(FleetWorker.Phase.UP);
             assertThat(w.startedAt()).isEqualTo(T0);

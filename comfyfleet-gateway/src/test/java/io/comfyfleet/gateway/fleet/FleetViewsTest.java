@@ -140,7 +140,7 @@ class FleetViewsTest {
     }
 
     private static FleetWorker worker(String id, FleetWorker.Phase phase, Instant readyAt) {
-        return new FleetWorker(new WorkerHandle(id, "ep", "fake", "cpu"), phase, T0, readyAt,
+        return new FleetWorker(new WorkerHandle(id, "ep", "fake", "cpu", "v1"), phase, T0, readyAt,
                 phase == FleetWorker.Phase.EXITED ? T0 : null, null);
     }
 
