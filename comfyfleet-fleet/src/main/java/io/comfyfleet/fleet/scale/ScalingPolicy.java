@@ -22,9 +22,9 @@ import java.util.Set;
  *   <li>Live workers never fall below {@code minWorkers}.</li>
  *   <li>{@code REQUEST_COUNT}: desired = ceil((queued + running) / N), clamped to [min, max]; start the
  *       difference at once (bursts scale in one decision).</li>
- *   <li>{@code QUEUE_DELAY}: start one worker when the oldest queued job has waited longer than the delay,
- *       no worker is idle or initializing (it would take that job), and no worker was started within the last
- *       delay. The last two conditions stop thrash: without them every decision made while a worker boots would
+ *   <li>{@code QUEUE_DELAY}: start one worker when the oldest queued job has waited longer than the delay (or at
+ *       once, when no worker is live: the delay is for adding workers, not for the first one), no worker is idle
+ *       or initializing (it would take that job), and no worker was started within the last delay. The last two conditions stop thrash: without them every decision made while a worker boots would
  *       start another one for the same waiting job. So this scaler adds at most one worker per delay window.</li>
  *   <li>Idle timeout: a worker idle longer than {@code idleTimeout} is stopped (longest idle first) while more
  *       workers remain than are wanted: min, or for {@code REQUEST_COUNT} the desired count; with
@@ -89,8 +89,10 @@ public final class ScalingPolicy {
                     reasons.add(live.size() + " live workers below min " + settings.minWorkers() + ": start " + start);
                 } else if (live.size() < max && queueDelayCalls(queue, workers, live, qd.delay(), now)) {
                     start = 1;
-                    reasons.add("oldest queued job waited " + Duration.between(queue.oldestQueuedAt(), now)
-                            + " > queue delay " + qd.delay() + " and no worker is idle or starting: start 1");
+                    reasons.add(live.isEmpty()
+                            ? "a job is queued and no worker is live: start the first one at once"
+                            : "oldest queued job waited " + Duration.between(queue.oldestQueuedAt(), now)
+                                    + " > queue delay " + qd.delay() + " and no worker is idle or starting: start 1");
                 }
             }
         }
@@ -102,7 +104,12 @@ public final class ScalingPolicy {
 
     private static boolean queueDelayCalls(QueueSnapshot queue, List<WorkerView> all, List<WorkerView> live,
             Duration delay, Instant now) {
-        if (queue.queued() == 0 || Duration.between(queue.oldestQueuedAt(), now).compareTo(delay) <= 0) {
+        if (queue.queued() == 0) {
+            return false;
+        }
+        // The delay is for adding workers: with none live, waiting it out only adds to the first job's cold start.
+        boolean waitedPastDelay = Duration.between(queue.oldestQueuedAt(), now).compareTo(delay) > 0;
+        if (!live.isEmpty() && !waitedPastDelay) {
             return false;
         }
         boolean someoneWillTakeIt = live.stream()

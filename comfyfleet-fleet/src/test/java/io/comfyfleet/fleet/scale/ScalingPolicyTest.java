@@ -84,8 +84,14 @@ class ScalingPolicyTest {
 
                 // QUEUE_DELAY
                 row("queue delay exceeded: start one", q(3, 0, 5), List.of(), qd(0, 3, 5, 4), 1, none),
-                row("queue delay reached exactly: not yet", q(1, 0, 4), List.of(), qd(0, 3, 5, 4), 0, none),
-                row("queue delay not reached", q(1, 0, 1), List.of(), qd(0, 3, 5, 4), 0, none),
+                row("queue delay reached exactly: not yet", q(1, 1, 4), List.of(w("a", RUNNING, 60)),
+                        qd(0, 3, 5, 4), 0, none),
+                row("queue delay not reached", q(1, 1, 1), List.of(w("a", RUNNING, 60)), qd(0, 3, 5, 4), 0, none),
+                row("no live worker: the first starts at once", q(1, 0, 0), List.of(), qd(0, 3, 5, 4), 1, none),
+                row("no live worker, one stopping: the first starts at once", q(1, 0, 0),
+                        List.of(w("s", STOPPING, 100)), qd(0, 3, 5, 4), 1, none),
+                row("no live worker but one started within the delay: wait", q(1, 0, 2),
+                        List.of(w("s", STOPPING, 2)), qd(0, 3, 5, 4), 0, none),
                 row("an idle worker will take it", q(1, 0, 9), List.of(w("a", IDLE, 60, 1)), qd(0, 3, 5, 4), 0,
                         none),
                 row("an initializing worker will take it", q(1, 0, 9), List.of(w("a", INITIALIZING, 30)),
@@ -182,7 +188,8 @@ class ScalingPolicyTest {
 
     @Test
     void queueDelayRampsOneWorkerPerWindowOnABurst() {
-        // 50 jobs at once; every worker boots instantly and is busy; the first start once the oldest waited more than 4 s, then one per 4 s window
+        // 50 jobs at once; every worker boots instantly and is busy; the first starts at once (none is live), the
+        // second once the oldest waited more than 4 s, then one per 4 s window
         EndpointScaling s = qd(0, 50, 5, 4);
         List<WorkerView> workers = new ArrayList<>();
         List<Integer> startSeconds = new ArrayList<>();
@@ -194,7 +201,7 @@ class ScalingPolicyTest {
                 startSeconds.add(t);
             }
         }
-        assertThat(startSeconds).containsExactly(5, 9, 13, 17);
+        assertThat(startSeconds).containsExactly(0, 5, 9, 13, 17);
     }
 
     @Test
