@@ -50,6 +50,8 @@ public final class Gateway implements AutoCloseable {
     private Gateway(GatewayConfig config, JobStore store, Clock clock) {
         this.store = store;
         this.webhooks = new WebhookSender(config.webhooks(), clock, store.webhookOutbox());
+        // every terminal change stores its webhook call in its own transaction: none is lost to a crash
+        webhooks.storeCallsWith(JobEvents::webhookBody);
         for (EndpointConfig endpoint : config.endpoints()) {
             signers.put(endpoint.name(), endpoint.webhookSecret().map(s -> new WebhookSigner(s.bytes())));
         }

@@ -310,6 +310,7 @@ final class JdbcJobStore implements JobStore {
                 Job job = single(c, ps, jobId, move, now, workerId);
                 Totals.add(c, job.endpoint(),
                         outcome == JobState.COMPLETED ? Totals.Kind.COMPLETED : Totals.Kind.FAILED, 1);
+                outbox.addEnded(c, List.of(job), now);
                 return job;
             }
         });
@@ -338,7 +339,9 @@ final class JdbcJobStore implements JobStore {
                 ps.setLong(1, millis(now));
                 ps.setString(2, jobId);
                 ps.setLong(3, millis(now));
-                return single(c, ps, jobId, Move.CANCEL, now, null);
+                Job job = single(c, ps, jobId, Move.CANCEL, now, null);
+                outbox.addEnded(c, List.of(job), now);
+                return job;
             }
         });
     }
@@ -433,6 +436,7 @@ final class JdbcJobStore implements JobStore {
                 ps.setLong(2, millis(now));
                 List<Job> failed = JobRows.jobs(ps);
                 Totals.addEach(c, failed, Totals.Kind.FAILED);
+                outbox.addEnded(c, failed, now);
                 changed.addAll(failed);
             }
             try (PreparedStatement ps = c.prepareStatement(JobSql.REQUEUE_LOST_JOBS)) {
@@ -457,6 +461,7 @@ final class JdbcJobStore implements JobStore {
                 ps.setLong(2, millis(now));
                 List<Job> timedOut = JobRows.jobs(ps);
                 Totals.addEach(c, timedOut, Totals.Kind.FAILED);
+                outbox.addEnded(c, timedOut, now);
                 timedOut.sort(JobRows.OLDEST_FIRST);
                 return timedOut;
             }

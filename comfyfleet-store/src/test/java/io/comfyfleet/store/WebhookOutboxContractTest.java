@@ -2,10 +2,18 @@ package io.comfyfleet.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobPolicy;
+import io.comfyfleet.core.job.JobState;
 import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.job.NewJob;
+import io.comfyfleet.core.webhook.WebhookBodies;
 import io.comfyfleet.core.webhook.WebhookOutbox;
 import io.comfyfleet.core.webhook.WebhookOutbox.Entry;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -39,9 +47,14 @@ abstract class WebhookOutboxContractTest {
         store.close();
     }
 
+    /** Names the job, its state and the time: a test can tell which change made a call. */
+    static final WebhookBodies BODIES = (job, now) ->
+            (job.id() + " " + job.state() + " " + now.toEpochMilli()).getBytes(StandardCharsets.UTF_8);
+
     @BeforeEach
     void empty() {
         outbox.pending(10_000).forEach(e -> outbox.remove(e.id()));
+        outbox.storeCallsWith(BODIES);
     }
 
     @Test
@@ -84,5 +97,80 @@ abstract class WebhookOutboxContractTest {
             assertThat(e.jobId()).isEqualTo("kept");
             assertThat(e.body()).containsExactly(7, 8);
         });
+    }
+
+    @Test
+    void everyChangeThatEndsAJobStoresItsCallWithIt() {
+        String ep = "ends";
+        Instant t = TestJobs.at(10);
+        Job completed = store.finish(taken("end-completed", ep, 2), "w1", JobState.COMPLETED, "{}", null, t);
+        Job failed = store.finish(taken("end-failed", ep, 2), "w1", JobState.FAILED, null, "boom", t);
+        store.enqueue(TestJobs.job("end-cancel-queued").endpoint(ep + "-q").build());
+        Job cancelledQueued = store.cancel("end-cancel-queued", t);
+        Job cancelledRunning = store.cancel(taken("end-cancel-running", ep, 2), t);
+        assertThat(List.of(completed, failed, cancelledQueued, cancelledRunning))
+                .allSatisfy(job -> assertThat(outbox.pendingFor(job.id())).singleElement().satisfies(e -> {
+                    assertThat(e.body()).asString(StandardCharsets.UTF_8)
+                            .isEqualTo(job.id() + " " + job.state() + " " + t.toEpochMilli());
+                    assertThat(e.url()).isEqualTo(job.webhook());
+                    assertThat(e.endpoint()).isEqualTo(job.endpoint());
+                    assertThat(e.createdAt()).isEqualTo(t);
+                }));
+
+        taken("end-timeout", ep + "-t", 2);
+        Instant late = TestJobs.at(3600);
+        assertThat(store.timeOutOverdue(late)).extracting(Job::id).contains("end-timeout");
+        assertThat(outbox.pendingFor("end-timeout")).singleElement().satisfies(e -> assertThat(e.body())
+                .asString(StandardCharsets.UTF_8).isEqualTo("end-timeout TIMED_OUT " + late.toEpochMilli()));
+
+        // a lost worker's job with retries left goes back to the queue: not an end, no call
+        taken("end-lost-requeued", ep + "-l1", 1);
+        taken("end-lost-failed", ep + "-l2", 0);
+        Instant expired = TestJobs.at(20);
+        store.expireLeases(expired);
+        assertThat(store.find("end-lost-requeued", expired).orElseThrow().state()).isEqualTo(JobState.IN_QUEUE);
+        assertThat(outbox.pendingFor("end-lost-requeued")).isEmpty();
+        assertThat(outbox.pendingFor("end-lost-failed")).singleElement().satisfies(e -> assertThat(e.body())
+                .asString(StandardCharsets.UTF_8).isEqualTo("end-lost-failed FAILED " + expired.toEpochMilli()));
+    }
+
+    @Test
+    void aJobWithoutAWebhookEndsWithoutACall() {
+        store.enqueue(new NewJob("no-hook", "no-hook", "{}", null, null,
+                new JobPolicy(Duration.ofMinutes(10), Duration.ofHours(1), false), 0, T0));
+        store.claim("no-hook", "w1", 1, TestJobs.at(1), TestJobs.at(5));
+        store.finish("no-hook", "w1", JobState.COMPLETED, "{}", null, TestJobs.at(2));
+        assertThat(outbox.pending(10)).isEmpty();
+    }
+
+    /**
+     * The end and its call are one transaction: a call that cannot be stored leaves the job as it was, so
+     * there is no moment (no crash) at which a job has ended and its call is not stored.
+     */
+    @Test
+    void aJobEndsOnlyTogetherWithItsCall() {
+        String id = taken("atomic", "atomic", 2);
+        outbox.storeCallsWith((job, now) -> {
+            throw new IllegalStateException("no body for " + job.id());
+        });
+        assertThatThrownBy(() -> store.finish(id, "w1", JobState.COMPLETED, "{}", null, TestJobs.at(3)))
+                .hasMessageContaining("no body for atomic");
+        assertThatThrownBy(() -> store.cancel(id, TestJobs.at(3))).hasMessageContaining("no body for atomic");
+        assertThat(store.find(id, TestJobs.at(3)).orElseThrow().state()).isEqualTo(JobState.IN_PROGRESS);
+        assertThat(store.counts("atomic").completed()).isZero();
+        assertThat(outbox.pendingFor(id)).isEmpty();
+
+        outbox.storeCallsWith(BODIES);
+        store.finish(id, "w1", JobState.COMPLETED, "{}", null, TestJobs.at(4));
+        assertThat(outbox.pendingFor(id)).hasSize(1);
+        assertThat(store.counts("atomic").completed()).isEqualTo(1);
+    }
+
+    /** Enqueues a job with a webhook on its own endpoint and hands it to worker w1, leased until second 5. */
+    private String taken(String id, String endpoint, int maxRetries) {
+        store.enqueue(TestJobs.job(id).endpoint(endpoint).maxRetries(maxRetries).build());
+        assertThat(store.claim(endpoint, "w1", 1, TestJobs.at(1), TestJobs.at(5))).extracting(Job::id)
+                .containsExactly(id);
+        return id;
     }
 }

@@ -63,15 +63,19 @@ public final class JobEvents implements QueueWakeups {
         tell(l -> l.changed(job));
         if (job.state().isTerminal() && job.webhook() != null) {
             try {
-                byte[] body = Json.mapper().writeValueAsBytes(JobJson.webhook(job, clock.instant()));
-                webhooks.send(job.id(), job.endpoint(), URI.create(job.webhook()), body,
+                webhooks.ended(job.id(), URI.create(job.webhook()), () -> webhookBody(job, clock.instant()),
                         signers.getOrDefault(job.endpoint(), Optional.empty()));
             } catch (RuntimeException e) {
-                // the job's change is already stored: a webhook that cannot even be queued must not undo
-                // the answer to the worker or client that made the change
-                log.warn("webhook for job {} not sent: {}", job.id(), e.toString());
+                // the job's change is already stored (and with an outbox, its call: the next start sends it);
+                // a webhook that cannot be queued now must not undo the answer to the worker or client
+                log.warn("webhook for job {} not sent now: {}", job.id(), e.toString());
             }
         }
+    }
+
+    /** RunPod's webhook body of an ended job, unsigned; what the store keeps in its outbox. */
+    public static byte[] webhookBody(Job job, java.time.Instant now) {
+        return Json.mapper().writeValueAsBytes(JobJson.webhook(job, now));
     }
 
     /** The worker was given the job: orders about an earlier run of it no longer apply. */

@@ -7,6 +7,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -14,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -33,9 +36,11 @@ import org.slf4j.LoggerFactory;
  * been stored before the rules changed, and DNS may answer differently now); a refused target is given up at
  * once. Redirects are not followed, so a receiver cannot bounce the call to an internal address.
  *
- * <p>With an outbox (the job store's), each call is stored before its first attempt and forgotten once
- * delivered or given up; calls still pending when the gateway stops are sent again by {@link #resume} at the
- * next start (at least once: a receiver may see a call twice). Without one they live in memory and are lost.
+ * <p>With an outbox (the job store's), the store keeps each call in the same transaction as the job's terminal
+ * change ({@link WebhookOutbox#storeCallsWith}); {@link #ended} then sends what the store kept, and each call
+ * is forgotten once delivered or given up. Calls still pending when the gateway stops or dies are sent again
+ * by {@link #resume} at the next start (at least once: a receiver may see a call twice). Without an outbox
+ * they live in memory and are lost with the process.
  */
 public final class WebhookSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
@@ -51,6 +56,8 @@ public final class WebhookSender implements AutoCloseable {
     private final AtomicLong pending = new AtomicLong();
     private final AtomicLong delivered = new AtomicLong();
     private final AtomicLong abandoned = new AtomicLong();
+    /** Stored calls queued here and not yet done: a job that ends again must not send them twice at once. */
+    private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
 
     /** A sender whose pending calls live in memory only. */
     public WebhookSender(WebhookSettings settings, Clock clock) {
@@ -90,23 +97,28 @@ public final class WebhookSender implements AutoCloseable {
     }
 
     /**
-     * Queues one call, stored in the outbox first when there is one.
+     * A job with a webhook URL ended: sends its call. With an outbox the store already holds the call (written
+     * with the job's terminal change), and every pending call of the job not yet on its way here is sent;
+     * without one, {@code body} makes the call, kept in memory.
      *
-     * @param endpoint picks the signer again when a restart re-sends the call
-     * @param signer   signs the body; empty sends it unsigned
+     * @param signer signs the body; empty sends it unsigned
      */
-    public void send(String jobId, String endpoint, URI url, byte[] body, Optional<WebhookSigner> signer) {
-        Long stored = null;
-        if (outbox.isPresent()) {
-            try {
-                stored = outbox.get().add(jobId, endpoint, url.toString(), body, clock.instant());
-            } catch (RuntimeException e) {
-                // the job's end is already stored; the call is still tried, it just would not survive a restart
-                log.warn("webhook for job {} could not be stored for re-delivery ({}); sending it anyway", jobId,
-                        e.toString());
-            }
+    public void ended(String jobId, URI url, Supplier<byte[]> body, Optional<WebhookSigner> signer) {
+        if (outbox.isEmpty()) {
+            queue(jobId, url, body.get(), signer, null);
+            return;
         }
-        queue(jobId, url, body, signer, stored);
+        for (WebhookOutbox.Entry e : outbox.get().pendingFor(jobId)) {
+            queueStored(e, signer);
+        }
+    }
+
+    /**
+     * The function the store makes each call's body with; {@link #ended} and {@link #resume} send what it made.
+     * The gateway hands it to the store's outbox once, at start.
+     */
+    public void storeCallsWith(io.comfyfleet.core.webhook.WebhookBodies bodies) {
+        outbox.ifPresent(o -> o.storeCallsWith(bodies));
     }
 
     /**
@@ -122,19 +134,27 @@ public final class WebhookSender implements AutoCloseable {
         }
         List<WebhookOutbox.Entry> entries = outbox.get().pending(RESUME_LIMIT);
         for (WebhookOutbox.Entry e : entries) {
-            URI url;
-            try {
-                url = URI.create(e.url());
-            } catch (IllegalArgumentException bad) {
-                forget(e.id());
-                continue;
-            }
-            queue(e.jobId(), url, e.body(), signers.apply(e.endpoint()), e.id());
+            queueStored(e, signers.apply(e.endpoint()));
         }
         if (!entries.isEmpty()) {
             log.info("re-sending {} webhook calls left pending by the previous run", entries.size());
         }
         return entries.size();
+    }
+
+    private void queueStored(WebhookOutbox.Entry e, Optional<WebhookSigner> signer) {
+        if (!inFlight.add(e.id())) {
+            return;
+        }
+        URI url;
+        try {
+            url = URI.create(e.url());
+        } catch (IllegalArgumentException bad) {
+            forget(e.id());
+            inFlight.remove(e.id());
+            return;
+        }
+        queue(e.jobId(), url, e.body(), signer, e.id());
     }
 
     private void queue(String jobId, URI url, byte[] body, Optional<WebhookSigner> signer, Long stored) {
@@ -145,6 +165,8 @@ public final class WebhookSender implements AutoCloseable {
             pending.decrementAndGet();
             if (stored == null) {
                 abandoned.incrementAndGet();
+            } else {
+                inFlight.remove(stored);
             }
             log.warn("webhook for job {} not sent: the gateway is stopping{}", jobId,
                     stored == null ? "" : "; it is sent at the next start");
@@ -203,8 +225,12 @@ public final class WebhookSender implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             pending.decrementAndGet();
-            if (finished && stored != null) {
-                forget(stored);
+            if (stored != null) {
+                if (finished) {
+                    forget(stored);
+                }
+                // after the row is gone: a concurrent ended() of the job reads it, or finds it still in flight
+                inFlight.remove(stored);
             }
         }
     }

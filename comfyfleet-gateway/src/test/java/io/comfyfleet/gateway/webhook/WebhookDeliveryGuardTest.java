@@ -66,7 +66,7 @@ class WebhookDeliveryGuardTest {
             }
             return new InetAddress[] {InetAddress.getLoopbackAddress()};
         });
-        sender.send("j1", "ep1", URI.create("http://hooks.test:" + port() + "/hook"), BODY, Optional.empty());
+        sender.ended("j1", URI.create("http://hooks.test:" + port() + "/hook"), () -> BODY, Optional.empty());
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sender.delivered() == 1);
         assertThat(calls).containsExactly("/hook Host=hooks.test:" + port());
     }
@@ -74,7 +74,7 @@ class WebhookDeliveryGuardTest {
     @Test
     void aTargetThatIsInternalAtDeliveryIsNotCalled() {
         sender = sender(false, host -> new InetAddress[] {InetAddress.getLoopbackAddress()});
-        sender.send("j1", "ep1", URI.create("http://hooks.test:" + port() + "/hook"), BODY, Optional.empty());
+        sender.ended("j1", URI.create("http://hooks.test:" + port() + "/hook"), () -> BODY, Optional.empty());
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sender.abandoned() == 1);
         // given up at once, without the retries a failing receiver would get
         assertThat(sender.pending()).isZero();
@@ -90,7 +90,7 @@ class WebhookDeliveryGuardTest {
         URI hook = URI.create("http://rebind.test:" + port() + "/hook");
         assertThat(sender.targets().check(hook.toString())).isEqualTo(hook);
 
-        sender.send("j1", "ep1", hook, BODY, Optional.empty());
+        sender.ended("j1", hook, () -> BODY, Optional.empty());
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sender.abandoned() == 1);
         assertThat(lookups.get()).isGreaterThanOrEqualTo(2);
         assertThat(calls).isEmpty();
@@ -99,7 +99,7 @@ class WebhookDeliveryGuardTest {
     @Test
     void aRedirectIsNotFollowed() {
         sender = sender(true, host -> new InetAddress[] {InetAddress.getLoopbackAddress()});
-        sender.send("j1", "ep1", URI.create("http://hooks.test:" + port() + "/moved"), BODY, Optional.empty());
+        sender.ended("j1", URI.create("http://hooks.test:" + port() + "/moved"), () -> BODY, Optional.empty());
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sender.abandoned() == 1);
         assertThat(calls).containsOnly("/moved");
     }
