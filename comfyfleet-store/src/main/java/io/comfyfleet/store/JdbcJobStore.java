@@ -564,6 +564,11 @@ final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public boolean sharedByGateways() {
+        return notices != null;
+    }
+
+    @Override
     public Optional<io.comfyfleet.core.lease.LeaseStore> leases() {
         return Optional.of(leases);
     }

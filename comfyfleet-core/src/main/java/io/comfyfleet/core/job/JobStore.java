@@ -145,6 +145,14 @@ public interface JobStore extends AutoCloseable {
     }
 
     /**
+     * True when several gateways may open this database at once (PostgreSQL): they then elect one to run the
+     * control loop through {@link #leases()} and share their workers through {@link #workerBoard()}.
+     */
+    default boolean sharedByGateways() {
+        return false;
+    }
+
+    /**
      * The leases in the same database (the control loop's leader lease); empty: this store serves one gateway,
      * which then always leads.
      */
