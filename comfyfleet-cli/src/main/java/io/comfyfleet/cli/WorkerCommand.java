@@ -73,6 +73,8 @@ public final class WorkerCommand implements Callable<Integer> {
     long stopGraceS;
     @Option(names = "--max-restarts", defaultValue = "5", description = "ComfyUI restarts in a row before the worker exits unhealthy (default ${DEFAULT-VALUE})")
     int maxRestarts;
+    @Option(names = "--exit-with-pid", description = "Stop at once (ComfyUI too) when this process ends: set by comfyfleet up, whose workers report only to it")
+    Long exitWithPid;
     @Option(names = "--shutdown-grace", defaultValue = "30", description = "Seconds the current job may run after SIGTERM before it is handed back (default ${DEFAULT-VALUE})")
     long shutdownGraceS;
 
@@ -122,7 +124,34 @@ public final class WorkerCommand implements Callable<Integer> {
             System.err.println("comfyfleet worker: " + e.getMessage());
             return 2;
         }
-        return new WorkerApp(settings, ComfyJobHandler::new).stopOnShutdown().run();
+        WorkerApp app = new WorkerApp(settings, ComfyJobHandler::new).stopOnShutdown();
+        if (exitWithPid != null) {
+            exitWith(exitWithPid, app);
+        }
+        return app.run();
+    }
+
+    /**
+     * A local worker reports to the {@code up} that started it and to no other gateway: when that process dies,
+     * even by kill -9, nothing the worker does can be reported, and another gateway taking over the control loop
+     * starts workers of its own. So the worker stops its ComfyUI and exits at once rather than linger (and hold
+     * a GPU slot) until someone notices. Polled: {@code onExit()} runs on the common pool, which may be starved.
+     */
+    private static void exitWith(long pid, WorkerApp app) {
+        java.util.Optional<ProcessHandle> parent = ProcessHandle.of(pid);
+        Thread.ofPlatform().daemon().name("worker-parent-watch").start(() -> {
+            try {
+                while (parent.map(ProcessHandle::isAlive).orElse(false)) {
+                    Thread.sleep(250);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            System.err.println("comfyfleet worker: the process that started this worker (pid " + pid
+                    + ") is gone; stopping ComfyUI and exiting");
+            app.abandon();
+            Runtime.getRuntime().halt(WorkerApp.EXIT_UNHEALTHY);
+        });
     }
 
     /**

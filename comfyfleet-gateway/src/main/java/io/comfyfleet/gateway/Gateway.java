@@ -1,6 +1,9 @@
 package io.comfyfleet.gateway;
 
 import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.lease.LeaderLease;
+import io.comfyfleet.gateway.dispatch.BoardSync;
+import java.util.function.BooleanSupplier;
 import io.comfyfleet.gateway.auth.Access;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.GatewayConfig;
@@ -46,6 +49,12 @@ public final class Gateway implements AutoCloseable {
     /** Jobs queued through other gateways on a shared PostgreSQL wake this one's job-takes. */
     private final AutoCloseable queueWatch;
     private final Map<String, Optional<WebhookSigner>> signers = new HashMap<>();
+    /** This gateway among those sharing the database (lease holder, worker records). */
+    private final String id = LeaderLease.newHolderId();
+    /** Several gateways on one database: who runs the control loop; null when this gateway is alone (SQLite). */
+    private final LeaderLease leader;
+    /** Several gateways on one database: the worker registry shared through the store; null when alone. */
+    private final BoardSync boardSync;
 
     private Gateway(GatewayConfig config, JobStore store, Clock clock) {
         this.store = store;
@@ -62,8 +71,19 @@ public final class Gateway implements AutoCloseable {
         JobService jobs = new JobService(store, events, workers, clock);
         WorkerService workerService = new WorkerService(store, events, workers, clock, config.server().lease());
         OutputFiles files = new OutputFiles(config.server().dataDir());
+        this.leader = store.sharedByGateways()
+                ? store.leases().map(l -> new LeaderLease(l, LeaderLease.CONTROL_LOOP, id, clock,
+                        config.server().controlLease(), config.server().controlRenew())).orElse(null)
+                : null;
+        this.boardSync = store.sharedByGateways()
+                ? store.workerBoard().map(board -> {
+                    events.shareStops(board, store);
+                    return new BoardSync(workers, events.stops(), board, id, clock, config.server().controlRenew(),
+                            config.server().jobTakeHold().plus(config.server().lease()).multipliedBy(10));
+                }).orElse(null)
+                : null;
         this.housekeeping = new Housekeeping(store, events, files, clock, config.server().sweepInterval(),
-                config.server().retention(), config.server().runsyncRetention());
+                config.server().retention(), config.server().runsyncRetention(), controlGate());
         List<String> names = config.endpoints().stream().map(EndpointConfig::name).toList();
         this.metrics = new GatewayMetrics(names, store, workers, webhooks);
         this.dashboard = new Dashboard(config.endpoints(), store, workers, clock);
@@ -105,6 +125,12 @@ public final class Gateway implements AutoCloseable {
             gateway.close();
             throw e;
         }
+        if (gateway.leader != null) {
+            gateway.leader.start();
+        }
+        if (gateway.boardSync != null) {
+            gateway.boardSync.start();
+        }
         gateway.housekeeping.start();
         gateway.webhooks.resume(endpoint -> gateway.signers.getOrDefault(endpoint, Optional.empty()));
         gateway.dashboard.start();
@@ -125,6 +151,31 @@ public final class Gateway implements AutoCloseable {
     /** Leases, timeouts, TTL and retention (tests run a pass on demand after moving the clock). */
     public Housekeeping housekeeping() {
         return housekeeping;
+    }
+
+    /**
+     * The fenced check the control loop makes right before each action (a sweep, starting or stopping a worker):
+     * true while this gateway holds the control-loop lease with its token (always, for a gateway alone on its
+     * database). Give it to the autoscaler.
+     */
+    public BooleanSupplier controlGate() {
+        LeaderLease lease = leader;
+        return lease == null ? () -> true : lease::confirm;
+    }
+
+    /** True while this gateway runs the control loop (the cheap local answer; see {@link #controlGate()}). */
+    public boolean isLeader() {
+        return leader == null || leader.isLeader();
+    }
+
+    /** The control-loop lease when several gateways share the database; empty when this gateway is alone. */
+    public Optional<LeaderLease> leaderLease() {
+        return Optional.ofNullable(leader);
+    }
+
+    /** This gateway's id among those sharing the database. */
+    public String id() {
+        return id;
     }
 
     /** Live worker bookkeeping (the autoscaler reads it). */
@@ -181,6 +232,12 @@ public final class Gateway implements AutoCloseable {
         }
         http.close();
         housekeeping.close();
+        if (boardSync != null) {
+            boardSync.close();
+        }
+        if (leader != null) {
+            leader.close(); // gives the lease up: another gateway takes over at its next try
+        }
         dashboard.close();
         webhooks.close();
         store.close();

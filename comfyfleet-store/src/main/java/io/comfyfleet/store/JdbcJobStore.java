@@ -44,6 +44,8 @@ final class JdbcJobStore implements JobStore {
     /** Wake-ups for other gateways on the same database; null when the database serves one gateway (SQLite). */
     private final QueueNotices notices;
     private final JdbcWebhookOutbox outbox;
+    private final JdbcLeaseStore leases;
+    private final JdbcWorkerBoard board;
 
     JdbcJobStore(Database db) {
         this(db, null);
@@ -52,6 +54,8 @@ final class JdbcJobStore implements JobStore {
     JdbcJobStore(Database db, QueueNotices notices) {
         this.db = db;
         this.outbox = new JdbcWebhookOutbox(db);
+        this.leases = new JdbcLeaseStore(db);
+        this.board = new JdbcWorkerBoard(db);
         this.claimSql = JobSql.claim(db.dialect());
         this.notices = notices;
     }
@@ -562,6 +566,21 @@ final class JdbcJobStore implements JobStore {
                 return JobRows.jobs(ps);
             }
         });
+    }
+
+    @Override
+    public boolean sharedByGateways() {
+        return notices != null;
+    }
+
+    @Override
+    public Optional<io.comfyfleet.core.lease.LeaseStore> leases() {
+        return Optional.of(leases);
+    }
+
+    @Override
+    public Optional<io.comfyfleet.core.worker.WorkerBoard> workerBoard() {
+        return Optional.of(board);
     }
 
     @Override

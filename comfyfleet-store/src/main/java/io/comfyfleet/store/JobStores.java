@@ -39,8 +39,9 @@ public final class JobStores {
      * Opens the SQLite job store in {@code file}, creating the file and its folders when missing. The file is
      * in WAL mode with {@code synchronous=FULL}: a job is on disk when {@code enqueue} returns.
      *
-     * @throws JobStoreException when the folder cannot be created or the file cannot be opened as a SQLite
-     *     database or migrated; the message names the path and what to change
+     * @throws JobStoreException when the folder cannot be created, another gateway uses the file (one SQLite file
+     *     serves one gateway: use PostgreSQL for several), or the file cannot be opened as a SQLite database or
+     *     migrated; the message names the path and what to change
      */
     public static JobStore openSqlite(Path file) {
         Objects.requireNonNull(file, "file");
@@ -50,13 +51,18 @@ public final class JobStores {
             throw new JobStoreException("the SQLite job store file " + absolute + " is a folder;"
                     + " give the path of a file inside it, for example " + absolute.resolve("jobs.db"));
         }
+        SqliteOwnerLock owner = SqliteOwnerLock.take(absolute);
         SqliteDatabase db;
         try {
             SQLiteDataSource migrations = new SQLiteDataSource(SqliteDatabase.writerConfig());
             migrations.setUrl(SqliteDatabase.url(absolute));
             Migrations.migrate(migrations, new SqliteDialect(), absolute.toString());
-            db = new SqliteDatabase(absolute);
-        } catch (SQLException e) {
+            db = new SqliteDatabase(absolute, SqliteDatabase.MAX_BATCH, owner);
+        } catch (SQLException | RuntimeException e) {
+            owner.close();
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
             throw new JobStoreException("cannot open the SQLite job store at " + absolute + ": " + e.getMessage()
                     + " (check that the file is a SQLite database and that this user may read and write it)", e);
         }

@@ -46,13 +46,20 @@ final class SqliteDatabase implements Database {
     private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
     private final List<Connection> all = new ArrayList<>();
     private final WalCheckpointer checkpointer;
+    private final AutoCloseable owner;
 
     SqliteDatabase(Path file) throws SQLException {
         this(file, MAX_BATCH);
     }
 
     SqliteDatabase(Path file, int maxBatch) throws SQLException {
+        this(file, maxBatch, () -> { });
+    }
+
+    /** @param owner released when this database closes (the one-gateway-per-file lock) */
+    SqliteDatabase(Path file, int maxBatch, AutoCloseable owner) throws SQLException {
         this.file = file;
+        this.owner = owner;
         this.maxBatch = maxBatch;
         try {
             this.writer = open(writerConfig());
@@ -252,6 +259,11 @@ final class SqliteDatabase implements Database {
     public void close() {
         checkpointer.close();
         closeConnections();
+        try {
+            owner.close();
+        } catch (Exception ignored) {
+            // the OS drops the owner lock with the process anyway
+        }
     }
 
     private void closeConnections() {

@@ -8,6 +8,7 @@ import io.comfyfleet.fleet.local.LocalProcessConfig;
 import io.comfyfleet.fleet.local.LocalProcessProvider;
 import io.comfyfleet.gateway.Gateway;
 import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.fleet.ControlLoop;
 import io.comfyfleet.gateway.fleet.FleetLink;
 import io.comfyfleet.gateway.fleet.RegistryWorkerStates;
 import io.comfyfleet.gateway.fleet.StoreQueueView;
@@ -95,6 +96,7 @@ public final class FleetStack implements AutoCloseable {
                             defaults.silenceLimit()),
                     clock);
             FleetLink.attach(gateway.workers(), autoscaler, provider, gateway.fleetMetrics(), clock);
+            ControlLoop.attach(gateway, autoscaler, provider, fleet.jobGrace().plus(EXIT_MARGIN));
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("comfyfleet-autoscaler").daemon().factory());
             autoscaler.start(scheduler);

@@ -30,7 +30,9 @@ final class WorkerCommandLine {
         command.addAll(jvm("worker"));
         command.addAll(List.of("--comfyui-port", "{port}",
                 "--work-dir", dataDir.resolve("workers").resolve("{workerId}").toString(),
-                "--shutdown-grace", Long.toString(Math.max(1, fleet.jobGrace().toSeconds()))));
+                "--shutdown-grace", Long.toString(Math.max(1, fleet.jobGrace().toSeconds())),
+                // it reports to this process only: gone with it, even after a kill -9 (see WorkerCommand)
+                "--exit-with-pid", Long.toString(ProcessHandle.current().pid())));
         switch (fleet.comfyui()) {
             case FleetSettings.ComfyLaunch.Emulator e -> {
                 List<String> emulator = new ArrayList<>(jvm("emulator"));

@@ -144,6 +144,27 @@ public interface JobStore extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * True when several gateways may open this database at once (PostgreSQL): they then elect one to run the
+     * control loop through {@link #leases()} and share their workers through {@link #workerBoard()}.
+     */
+    default boolean sharedByGateways() {
+        return false;
+    }
+
+    /**
+     * The leases in the same database (the control loop's leader lease); empty: this store serves one gateway,
+     * which then always leads.
+     */
+    default Optional<io.comfyfleet.core.lease.LeaseStore> leases() {
+        return Optional.empty();
+    }
+
+    /** The shared worker registry and stop orders in the same database; empty: they live in the gateway's memory. */
+    default Optional<io.comfyfleet.core.worker.WorkerBoard> workerBoard() {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }

@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +35,7 @@ public final class QueueSweeper implements AutoCloseable {
     private final Duration retention;
     private final Duration syncRetention;
     private final SweepListener listener;
+    private final BooleanSupplier mayAct;
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private ScheduledExecutorService loop;
@@ -56,6 +58,17 @@ public final class QueueSweeper implements AutoCloseable {
      */
     public QueueSweeper(JobStore store, Clock clock, Duration period, Duration retention, Duration syncRetention,
             SweepListener listener) {
+        this(store, clock, period, retention, syncRetention, listener, () -> true);
+    }
+
+    /**
+     * As {@link #QueueSweeper(JobStore, Clock, Duration, Duration, Duration, SweepListener)}, sweeping only when
+     * {@code mayAct} says so right before the pass: with several gateways on one database, only the holder of the
+     * control-loop lease sweeps, and it confirms it still holds it (its fencing token) before each pass.
+     */
+    public QueueSweeper(JobStore store, Clock clock, Duration period, Duration retention, Duration syncRetention,
+            SweepListener listener, BooleanSupplier mayAct) {
+        this.mayAct = Objects.requireNonNull(mayAct, "mayAct");
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.listener = Objects.requireNonNull(listener, "listener");
@@ -100,11 +113,14 @@ public final class QueueSweeper implements AutoCloseable {
     }
 
     /**
-     * Runs one pass now and returns what it changed. Never throws: a step that fails counts in
+     * Runs one pass now and returns what it changed (nothing when the gate says this gateway may not sweep). Never throws: a step that fails counts in
      * {@link #failures()} and contributes nothing to the report.
      */
     public SweepReport sweepOnce() {
         Instant now = clock.instant();
+        if (!mayAct.getAsBoolean()) {
+            return new SweepReport(now, List.of(), List.of(), List.of(), 0);
+        }
         List<Job> timedOut = step("time out overdue jobs", () -> store.timeOutOverdue(now), List.of());
         List<Job> expired = step("expire the leases of silent workers", () -> store.expireLeases(now), List.of());
         int deleted = step("delete expired jobs", () -> store.deleteExpired(now, now.minus(retention), now.minus(syncRetention)), 0);

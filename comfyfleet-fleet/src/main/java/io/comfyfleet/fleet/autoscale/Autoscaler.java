@@ -27,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -60,6 +61,8 @@ public final class Autoscaler implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private ScheduledExecutorService scheduler;
     private ScheduledFuture<?> loop;
+    /** Consulted before each pass and right before each start or stop: false on a gateway that stands by. */
+    private volatile BooleanSupplier mayAct = () -> true;
 
     /**
      * @param endpoints the endpoints to scale at first; change them later with {@link #configure} and
@@ -78,6 +81,19 @@ public final class Autoscaler implements AutoCloseable {
                 throw new IllegalArgumentException("endpoint '" + e.endpoint() + "' is configured twice");
             }
         }
+    }
+
+    /**
+     * Acts only while {@code gate} says so: a pass starts only when it is true, and it is asked again right before
+     * each worker is started or stopped. With several gateways on one database the gate is the control-loop lease's
+     * fenced check, so a gateway that stands by, or a paused leader that another has replaced, changes nothing.
+     * Call before {@link #start}.
+     *
+     * @return this autoscaler
+     */
+    public Autoscaler gatedBy(BooleanSupplier gate) {
+        this.mayAct = Objects.requireNonNull(gate, "gate");
+        return this;
     }
 
     /** Adds an endpoint or replaces its settings; the next pass uses them. */
@@ -136,6 +152,10 @@ public final class Autoscaler implements AutoCloseable {
     public synchronized Map<String, ScalingDecision> runOnce() {
         Instant now = clock.instant();
         Map<String, ScalingDecision> decisions = new LinkedHashMap<>();
+        if (!mayAct.getAsBoolean()) {
+            lastViews.clear();
+            return decisions;
+        }
         List<FleetWorker> fleet;
         try {
             fleet = provider.list();
@@ -220,6 +240,10 @@ public final class Autoscaler implements AutoCloseable {
 
     private boolean startOne(String endpoint) {
         String id = WorkerIds.next(endpoint);
+        if (!mayAct.getAsBoolean()) {
+            log.warn("endpoint {}: not starting a worker: this gateway no longer runs the control loop", endpoint);
+            return false;
+        }
         try {
             provider.start(new WorkerSpec(endpoint, id));
             return true;
@@ -236,6 +260,10 @@ public final class Autoscaler implements AutoCloseable {
     }
 
     private void stop(WorkerHandle handle) {
+        if (!mayAct.getAsBoolean()) {
+            log.warn("not stopping worker {}: this gateway no longer runs the control loop", handle.workerId());
+            return;
+        }
         try {
             provider.stop(handle, settings.stopGrace()).whenComplete((v, e) -> {
                 if (e != null) {

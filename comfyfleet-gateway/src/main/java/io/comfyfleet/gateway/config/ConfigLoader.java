@@ -94,13 +94,23 @@ public final class ConfigLoader {
     private static ServerSettings server(ConfigNode n, Path baseDir) {
         n.rejectUnknownKeys(Set.of("host", "port", "publicUrl", "dataDir", "maxRunBody", "maxRunsyncBody",
                 "maxWorkerBody", "maxStreamChunk", "maxOutputFile", "jobTakeHold", "jobStopHold", "lease",
-                "retention", "runsyncRetention", "sweepInterval", "metricsToken", "idleTimeout"));
+                "retention", "runsyncRetention", "sweepInterval", "metricsToken", "idleTimeout", "controlLease",
+                "controlRenew"));
         String publicUrl = n.string("publicUrl", null);
         if (publicUrl != null && !publicUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
             n.problem("publicUrl", "must be an http:// or https:// URL, got \"" + publicUrl + "\"");
             publicUrl = null;
         }
         Duration longPollMax = Duration.ofSeconds(85); // RunPod workers give up on a poll after 90 s
+        Duration controlLease = n.duration("controlLease", Duration.ofSeconds(5), Duration.ofSeconds(1),
+                Duration.ofMinutes(5));
+        Duration controlRenew = n.duration("controlRenew", Duration.ofSeconds(1), Duration.ofMillis(100),
+                Duration.ofMinutes(1));
+        if (controlRenew.multipliedBy(2).compareTo(controlLease) > 0) {
+            n.problem("controlRenew", "must be at most half of server.controlLease (" + controlLease
+                    + ") so one failed renewal does not lose the lease, got " + controlRenew);
+            controlRenew = controlLease.dividedBy(2);
+        }
         return new ServerSettings(
                 n.string("host", "127.0.0.1"),
                 n.integer("port", 8080, 0, 65535),
@@ -118,7 +128,8 @@ public final class ConfigLoader {
                 n.duration("runsyncRetention", Duration.ofMinutes(1), Duration.ofSeconds(1), MAX_JOB_DURATION),
                 n.duration("sweepInterval", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)),
                 metricsToken(n),
-                n.duration("idleTimeout", Duration.ofMinutes(2), Duration.ofSeconds(1), Duration.ofHours(1)));
+                n.duration("idleTimeout", Duration.ofMinutes(2), Duration.ofSeconds(1), Duration.ofHours(1)),
+                controlLease, controlRenew);
     }
 
     private static Optional<Secret> metricsToken(ConfigNode n) {

@@ -26,6 +26,10 @@ import java.util.Optional;
  * @param idleTimeout          how long a keep-alive connection may sit unused before the gateway closes it;
  *                             longer than clients' own keep-alive (JDK HttpClient 30 s, Go 90 s) so the client
  *                             closes first and never sends a request on a connection the gateway just closed
+ * @param controlLease         with several gateways on PostgreSQL, how long the control-loop lease (autoscaler,
+ *                             sweeper) runs without renewal: how long the others wait after its holder died
+ * @param controlRenew         how often the holder renews it and the others try to take it over (at most half of
+ *                             {@code controlLease}); also how often the worker registry is shared
  */
 public record ServerSettings(
         String host,
@@ -44,4 +48,6 @@ public record ServerSettings(
         Duration runsyncRetention,
         Duration sweepInterval,
         Optional<Secret> metricsToken,
-        Duration idleTimeout) {}
+        Duration idleTimeout,
+        Duration controlLease,
+        Duration controlRenew) {}

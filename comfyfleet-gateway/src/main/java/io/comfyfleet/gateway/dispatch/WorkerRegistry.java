@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import io.comfyfleet.core.worker.WorkerRecord;
 
 /**
  * The workers the gateway has heard from (job-take, ping, job-done), per endpoint, for {@code /health} and
@@ -20,6 +21,11 @@ import java.util.function.Consumer;
  * its job-takes ({@code job_in_progress=0} means it holds none); {@code idle} otherwise; {@code unhealthy}
  * when its ping reported a failed self-check; {@code ready} = idle + running. {@code initializing} and
  * {@code throttled} stay 0 until a provider reports workers it is starting.
+ *
+ * <p>With several gateways on one database, each keeps its own workers here and {@link BoardSync} writes them
+ * behind to the store's worker board about once a second, then reads back every gateway's: {@link #counts},
+ * {@link #details}, {@link #snapshot} and {@link #versions} see every worker, each as described by the gateway that
+ * heard from it last. A job-take never waits for the store.
  */
 public final class WorkerRegistry {
     private final Clock clock;
@@ -27,6 +33,10 @@ public final class WorkerRegistry {
     private final ConcurrentHashMap<Key, Seen> workers = new ConcurrentHashMap<>();
     private volatile ProvisioningView provisioning = ProvisioningView.NONE;
     private volatile JobTakeListener jobTakeListener = (endpoint, workerId) -> { };
+    /** Other gateways' workers as last read from the board (empty with one gateway). */
+    private volatile Map<Key, WorkerRecord> remote = Map.of();
+    /** Workers changed here since the last write to the board. */
+    private final Set<Key> dirty = ConcurrentHashMap.newKeySet();
 
     public WorkerRegistry(Clock clock, Duration liveness) {
         this.clock = clock;
@@ -38,7 +48,18 @@ public final class WorkerRegistry {
      * Call {@link #stoppedAsking} when the job-take answers.
      */
     public void askedForJobs(String endpoint, String workerId, boolean busy) {
+        askedForJobs(endpoint, workerId, busy, null);
+    }
+
+    /**
+     * As {@link #askedForJobs(String, String, boolean)}, with the version the worker announced on its job-take
+     * ({@code &version=}); null when it sent none (the last one announced is kept).
+     */
+    public void askedForJobs(String endpoint, String workerId, boolean busy, String version) {
         update(endpoint, workerId, s -> {
+            if (version != null && !version.isBlank()) {
+                s.version = version;
+            }
             s.saysBusy = busy;
             if (!busy) {
                 s.jobs.clear();
@@ -119,15 +140,12 @@ public final class WorkerRegistry {
     /** What is known of each worker of the endpoint heard from recently, by worker id (for the autoscaler). */
     public Map<String, WorkerSnapshot> snapshot(String endpoint) {
         forgetSilent();
-        Instant now = clock.instant();
         Map<String, WorkerSnapshot> result = new HashMap<>();
-        workers.forEach((key, s) -> {
-            if (key.endpoint().equals(endpoint)) {
-                int jobs = Math.max(s.jobs.size(), s.saysBusy ? 1 : 0);
-                result.put(key.workerId(), new WorkerSnapshot(jobs, s.waitingTakes > 0 ? now : s.lastSeen,
-                        jobs > 0 ? null : s.idleSince, s.unhealthy, s.stopRequested));
-            }
-        });
+        for (View v : views(endpoint)) {
+            int jobs = Math.max(v.jobs.size(), v.busy ? 1 : 0);
+            result.put(v.workerId, new WorkerSnapshot(jobs, v.lastSeen, jobs > 0 ? null : v.idleSince, v.unhealthy,
+                    v.stopRequested));
+        }
         return result;
     }
 
@@ -135,14 +153,13 @@ public final class WorkerRegistry {
     public List<WorkerDetails> details(String endpoint) {
         Instant cutoff = clock.instant().minus(liveness);
         List<WorkerDetails> result = new java.util.ArrayList<>();
-        workers.forEach((key, s) -> {
-            boolean live = s.waitingTakes > 0 || !s.lastSeen.isBefore(cutoff);
-            if (key.endpoint().equals(endpoint) && live) {
-                String state = s.unhealthy ? "unhealthy" : s.isBusy() ? "running" : "idle";
-                result.add(new WorkerDetails(key.workerId(), state, s.firstSeen, s.lastSeen,
-                        List.copyOf(new java.util.TreeSet<>(s.jobs)), s.lastJob, s.stopRequested));
+        for (View v : views(endpoint)) {
+            if (!v.lastSeen.isBefore(cutoff)) {
+                String state = v.unhealthy ? "unhealthy" : v.isBusy() ? "running" : "idle";
+                result.add(new WorkerDetails(v.workerId, state, v.firstSeen, v.lastSeen,
+                        List.copyOf(new java.util.TreeSet<>(v.jobs)), v.lastJob, v.stopRequested));
             }
-        });
+        }
         result.sort(java.util.Comparator.comparing(WorkerDetails::workerId));
         return result;
     }
@@ -155,18 +172,15 @@ public final class WorkerRegistry {
         int idle = 0;
         int running = 0;
         int unhealthy = 0;
-        for (var entry : workers.entrySet()) {
-            Seen s = entry.getValue();
-            boolean live = s.waitingTakes > 0 || !s.lastSeen.isBefore(cutoff);
+        for (View v : views(endpoint)) {
             // the provider's count wins for its starting workers and knows a stopped worker is gone, though its
             // job-take may stay parked until its hold ends
-            if (!entry.getKey().endpoint().equals(endpoint) || !live
-                    || provided.counted().contains(entry.getKey().workerId())) {
+            if (v.lastSeen.isBefore(cutoff) || provided.counted().contains(v.workerId)) {
                 continue;
             }
-            if (s.unhealthy) {
+            if (v.unhealthy) {
                 unhealthy++;
-            } else if (s.isBusy()) {
+            } else if (v.isBusy()) {
                 running++;
             } else {
                 idle++;
@@ -174,6 +188,84 @@ public final class WorkerRegistry {
         }
         return new WorkerCounts(idle, provided.initializing(), idle + running, running, provided.throttled(),
                 unhealthy + provided.failed());
+    }
+
+    /** How many live workers of the endpoint announced each version (those that announced none are not counted). */
+    public Map<String, Integer> versions(String endpoint) {
+        Instant cutoff = clock.instant().minus(liveness);
+        Map<String, Integer> result = new java.util.TreeMap<>();
+        for (View v : views(endpoint)) {
+            if (!v.lastSeen.isBefore(cutoff) && v.version != null) {
+                result.merge(v.version, 1, Integer::sum);
+            }
+        }
+        return result;
+    }
+
+    /**
+     * This gateway's workers as records for the board: those changed since the last call, and those waiting in a
+     * job-take here (so others see them live); {@code gateway} names this gateway.
+     */
+    List<WorkerRecord> changedRecords(String gateway) {
+        Instant now = clock.instant();
+        List<WorkerRecord> result = new java.util.ArrayList<>();
+        workers.forEach((key, s) -> {
+            boolean parked = s.waitingTakes > 0;
+            if (dirty.remove(key) || parked) {
+                result.add(new WorkerRecord(key.endpoint(), key.workerId(), gateway, s.firstSeen,
+                        parked ? now : s.lastSeen, s.isBusy() ? null : s.idleSince, Set.copyOf(s.jobs), s.saysBusy,
+                        s.unhealthy, s.stopRequested, s.version, s.lastJob));
+            }
+        });
+        return result;
+    }
+
+    /** These records could not be written: they go out with the next round. */
+    void markChanged(List<WorkerRecord> records) {
+        records.forEach(r -> dirty.add(new Key(r.endpoint(), r.workerId())));
+    }
+
+    /** Every gateway's records as just read from the board. */
+    void heardElsewhere(List<WorkerRecord> records) {
+        Map<Key, WorkerRecord> byKey = new HashMap<>();
+        records.forEach(r -> byKey.put(new Key(r.endpoint(), r.workerId()), r));
+        remote = byKey;
+    }
+
+    /**
+     * The endpoint's workers, each as heard here or as the board has it from another gateway, whichever heard from
+     * it last; a worker parked in a job-take here counts as heard from now.
+     */
+    private List<View> views(String endpoint) {
+        Instant now = clock.instant();
+        Map<String, View> result = new HashMap<>();
+        workers.forEach((key, s) -> {
+            if (key.endpoint().equals(endpoint)) {
+                result.put(key.workerId(), new View(key.workerId(), s.waitingTakes > 0 ? now : s.lastSeen, s.firstSeen,
+                        s.idleSince, Set.copyOf(s.jobs), s.saysBusy, s.unhealthy, s.stopRequested, s.version,
+                        s.lastJob));
+            }
+        });
+        remote.forEach((key, r) -> {
+            if (!key.endpoint().equals(endpoint)) {
+                return;
+            }
+            View here = result.get(key.workerId());
+            if (here == null || here.lastSeen.isBefore(r.lastSeen())) {
+                result.put(key.workerId(), new View(key.workerId(), r.lastSeen(), r.firstSeen(),
+                        r.idleSince() == null ? r.lastSeen() : r.idleSince(), r.jobs(), r.busy(), r.unhealthy(),
+                        r.stopRequested(), r.version() != null ? r.version() : here == null ? null : here.version,
+                        r.lastJob()));
+            }
+        });
+        return List.copyOf(result.values());
+    }
+
+    private record View(String workerId, Instant lastSeen, Instant firstSeen, Instant idleSince, Set<String> jobs,
+            boolean busy, boolean unhealthy, boolean stopRequested, String version, String lastJob) {
+        boolean isBusy() {
+            return busy || !jobs.isEmpty();
+        }
     }
 
     /** Forgets workers not heard from for ten liveness windows, so the map does not grow forever. */
@@ -192,6 +284,7 @@ public final class WorkerRegistry {
             if (wasBusy && !seen.isBusy()) {
                 seen.idleSince = now;
             }
+            dirty.add(k);
             return seen;
         });
     }
@@ -209,6 +302,7 @@ public final class WorkerRegistry {
         volatile boolean stopRequested;
         final Instant firstSeen;
         volatile String lastJob;
+        volatile String version;
 
         Seen(Instant firstSeen) {
             this.firstSeen = firstSeen;

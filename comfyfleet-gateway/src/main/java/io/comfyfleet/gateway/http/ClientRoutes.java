@@ -157,13 +157,15 @@ final class ClientRoutes {
                 .put("inProgress", health.jobs().inProgress())
                 .put("inQueue", health.jobs().inQueue())
                 .put("retried", health.jobs().retried());
-        node.putObject("workers")
+        ObjectNode workers = node.putObject("workers")
                 .put("idle", health.workers().idle())
                 .put("initializing", health.workers().initializing())
                 .put("ready", health.workers().ready())
                 .put("running", health.workers().running())
                 .put("throttled", health.workers().throttled())
                 .put("unhealthy", health.workers().unhealthy());
+        ObjectNode versions = workers.putObject("versions");
+        health.versions().forEach(versions::put);
         HttpIO.json(ctx, node);
     }
 

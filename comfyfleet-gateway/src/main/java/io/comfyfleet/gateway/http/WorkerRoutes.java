@@ -49,7 +49,7 @@ final class WorkerRoutes {
     private void take(Context ctx) throws InterruptedException {
         EndpointConfig endpoint = authorize(ctx);
         List<Job> jobs = workers.take(endpoint.name(), Ids.worker(ctx.pathParam("worker")), 1, busy(ctx),
-                server.jobTakeHold());
+                version(ctx), server.jobTakeHold());
         if (jobs.isEmpty()) {
             ctx.status(204);
         } else {
@@ -61,7 +61,7 @@ final class WorkerRoutes {
         EndpointConfig endpoint = authorize(ctx);
         int size = HttpIO.intParam(ctx, "batch_size", 1, 1, MAX_BATCH);
         List<Job> jobs = workers.take(endpoint.name(), Ids.worker(ctx.pathParam("worker")), size, busy(ctx),
-                server.jobTakeHold());
+                version(ctx), server.jobTakeHold());
         if (jobs.isEmpty()) {
             ctx.status(204);
         } else {
@@ -110,6 +110,12 @@ final class WorkerRoutes {
     }
 
     /** {@code job_in_progress=1} (or true): the worker already runs a job. */
+    /** The version the worker announces on its job-takes ({@code &version=}), at most 200 characters; null when none. */
+    private static String version(Context ctx) {
+        String v = ctx.queryParam("version");
+        return v == null || v.isBlank() ? null : v.length() > 200 ? v.substring(0, 200) : v;
+    }
+
     private static boolean busy(Context ctx) {
         String raw = ctx.queryParam("job_in_progress");
         return "1".equals(raw) || "true".equalsIgnoreCase(raw);

@@ -27,11 +27,21 @@ public final class Housekeeping implements SweepListener, AutoCloseable {
 
     public Housekeeping(JobStore store, JobEvents events, OutputFiles outputs, Clock clock,
             Duration period, Duration retention, Duration runsyncRetention) {
+        this(store, events, outputs, clock, period, retention, runsyncRetention, () -> true);
+    }
+
+    /**
+     * @param mayAct consulted right before each sweep: with several gateways, only the holder of the control-loop
+     *               lease sweeps (see {@code io.comfyfleet.core.lease.LeaderLease#confirm})
+     */
+    public Housekeeping(JobStore store, JobEvents events, OutputFiles outputs, Clock clock,
+            Duration period, Duration retention, Duration runsyncRetention,
+            java.util.function.BooleanSupplier mayAct) {
         this.store = store;
         this.events = events;
         this.outputs = outputs;
         this.clock = clock;
-        this.sweeper = new QueueSweeper(store, clock, period, retention, runsyncRetention, this);
+        this.sweeper = new QueueSweeper(store, clock, period, retention, runsyncRetention, this, mayAct);
     }
 
     /** Removes files of jobs deleted while this gateway was down, then sweeps every period. */

@@ -143,7 +143,16 @@ public final class JobEvents implements QueueWakeups {
         return jobs.watch(jobId);
     }
 
-    StopOrders stops() {
+    /**
+     * Keeps stop orders in the store's worker board (several gateways): delivered wherever the worker polls, and
+     * only while the job is not running for it.
+     */
+    public void shareStops(io.comfyfleet.core.worker.WorkerBoard board, io.comfyfleet.core.job.JobStore store) {
+        stops.share(board, clock, (key, jobIds) -> store.notRunningFor(key.substring(key.indexOf('/') + 1), jobIds));
+    }
+
+    /** The stop orders waiting for workers' job-stop polls. */
+    public StopOrders stops() {
         return stops;
     }
 

@@ -150,6 +150,6 @@ public final class JobService {
     }
 
     public Health health(String endpoint) {
-        return new Health(store.counts(endpoint), workers.counts(endpoint));
+        return new Health(store.counts(endpoint), workers.counts(endpoint), workers.versions(endpoint));
     }
 }

@@ -45,7 +45,13 @@ public final class WorkerService {
      */
     public List<Job> take(String endpoint, String workerId, int max, boolean busy, Duration hold)
             throws InterruptedException {
-        registry.askedForJobs(endpoint, workerId, busy);
+        return take(endpoint, workerId, max, busy, null, hold);
+    }
+
+    /** As {@link #take(String, String, int, boolean, Duration)}, recording the version the worker announced (may be null). */
+    public List<Job> take(String endpoint, String workerId, int max, boolean busy, String version, Duration hold)
+            throws InterruptedException {
+        registry.askedForJobs(endpoint, workerId, busy, version);
         long deadline = System.nanoTime() + hold.toNanos();
         try (var waiter = events.takers().enter(endpoint, workerId, max, lease)) {
             while (true) {

@@ -52,8 +52,25 @@ class ConfigLoaderTest {
         assertThat(config.server().lease()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.server().retention()).isEqualTo(Duration.ofMinutes(30));
         assertThat(config.server().runsyncRetention()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(config.server().controlLease()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.server().controlRenew()).isEqualTo(Duration.ofSeconds(1));
         assertThat(config.webhooks().attempts()).isEqualTo(3);
         assertThat(config.webhooks().allowPrivateTargets()).isFalse();
+    }
+
+    @Test
+    void theControlLeaseMustOutlastTwoRenewals() {
+        assertThatThrownBy(() -> parse("""
+                server:
+                  controlLease: 3s
+                  controlRenew: 2s
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                """)).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "server.controlRenew: must be at most half of server.controlLease (PT3S) so one failed"
+                                + " renewal does not lose the lease, got PT2S"));
     }
 
     @Test
@@ -142,7 +159,7 @@ class ConfigLoaderTest {
                     workerKeys: [worker-key-0123456789]
                 """))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
-                        "server.prot: unknown key; known keys here are [dataDir, host, idleTimeout, jobStopHold, jobTakeHold, lease,"
+                        "server.prot: unknown key; known keys here are [controlLease, controlRenew, dataDir, host, idleTimeout, jobStopHold, jobTakeHold, lease,"
                                 + " maxOutputFile, maxRunBody, maxRunsyncBody, maxStreamChunk, maxWorkerBody, metricsToken, port,"
                                 + " publicUrl, retention, runsyncRetention, sweepInterval]",
                         "server.port: must be from 0 to 65535, got 70000",

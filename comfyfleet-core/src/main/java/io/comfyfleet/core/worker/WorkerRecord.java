@@ -1,0 +1,24 @@
+package io.comfyfleet.core.worker;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What a gateway heard from one worker of an endpoint, as shared through the store: when it was first and last
+ * heard from, the jobs it runs ({@code busy} also when it said so without naming them), since when it is idle
+ * (null while busy), whether its self-check failed or it asked to be stopped, and the version it announced on
+ * its job-takes (null when it announced none). {@code gateway} is the gateway that wrote the record.
+ */
+public record WorkerRecord(String endpoint, String workerId, String gateway, Instant firstSeen, Instant lastSeen,
+        Instant idleSince, Set<String> jobs, boolean busy, boolean unhealthy, boolean stopRequested, String version,
+        String lastJob) {
+    public WorkerRecord {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(workerId, "workerId");
+        Objects.requireNonNull(gateway, "gateway");
+        Objects.requireNonNull(firstSeen, "firstSeen");
+        Objects.requireNonNull(lastSeen, "lastSeen");
+        jobs = Set.copyOf(jobs);
+    }
+}

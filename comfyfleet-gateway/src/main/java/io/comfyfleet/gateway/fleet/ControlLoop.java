@@ -1,0 +1,50 @@
+package io.comfyfleet.gateway.fleet;
+
+import io.comfyfleet.fleet.autoscale.Autoscaler;
+import io.comfyfleet.fleet.provider.FleetWorker;
+import io.comfyfleet.fleet.provider.WorkerProvider;
+import io.comfyfleet.gateway.Gateway;
+import java.time.Duration;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts a gateway's autoscaler under its control-loop lease (several gateways on one database): only the holder
+ * scales, checking its lease right before each start or stop; a gateway that takes the lease over runs a pass at
+ * once; one that loses it stops the workers its own provider runs, since nobody else manages them (a local-process
+ * provider's workers report to the gateway that started them only). A gateway alone on its database always leads.
+ */
+public final class ControlLoop {
+    private static final Logger log = LoggerFactory.getLogger(ControlLoop.class);
+
+    private ControlLoop() {}
+
+    /**
+     * Gates the autoscaler by the gateway's lease; call once, before the autoscaler starts.
+     *
+     * @param stopGrace what a worker stopped on losing the lease gets to finish its job
+     */
+    public static void attach(Gateway gateway, Autoscaler autoscaler, WorkerProvider provider, Duration stopGrace) {
+        Objects.requireNonNull(provider, "provider");
+        autoscaler.gatedBy(gateway.controlGate());
+        gateway.leaderLease().ifPresent(lease -> lease.onChange(leader -> {
+            if (leader) {
+                log.info("gateway {} took over the control loop: autoscaler pass now", gateway.id());
+                autoscaler.nudge();
+            } else {
+                stopOwnWorkers(provider, stopGrace);
+            }
+        }));
+    }
+
+    private static void stopOwnWorkers(WorkerProvider provider, Duration stopGrace) {
+        for (FleetWorker w : provider.list()) {
+            if (w.phase() == FleetWorker.Phase.UP) {
+                log.warn("worker {} of endpoint {}: stopping it, this gateway no longer runs the control loop",
+                        w.workerId(), w.endpoint());
+                provider.stop(w.handle(), stopGrace);
+            }
+        }
+    }
+}

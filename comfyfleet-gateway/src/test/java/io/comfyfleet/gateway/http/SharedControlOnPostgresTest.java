@@ -1,0 +1,99 @@
+package io.comfyfleet.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.comfyfleet.gateway.support.Reply;
+import io.comfyfleet.gateway.support.TestGateway;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Three gateways on one (embedded, real) PostgreSQL: one holds the control-loop lease and the others take over when
+ * it goes; a worker may reach a different gateway on each call (job-take at A, job-done at B); /health on any
+ * gateway counts the workers talking to any of them, with the versions they announced; a cancel at one gateway
+ * reaches the job-stop poll the worker parked at another.
+ */
+class SharedControlOnPostgresTest {
+    private static final String SERVER =
+            "  jobTakeHold: 2s\n  jobStopHold: 10s\n  controlLease: 1s\n  controlRenew: 200ms";
+
+    @TempDir
+    Path dir;
+    EmbeddedPostgres postgres;
+
+    @BeforeEach
+    void startDatabase() throws Exception {
+        postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+    }
+
+    @AfterEach
+    void stopDatabase() throws Exception {
+        postgres.close();
+    }
+
+    private TestGateway gateway(String name) {
+        String store = "store: {type: postgres, url: \"" + postgres.getJdbcUrl("postgres", "postgres")
+                + "\", user: postgres}\n";
+        return new TestGateway(dir.resolve(name), SERVER, store);
+    }
+
+    @Test
+    void oneGatewayLeadsAndWorkersAreSharedWhicheverGatewayTheyReach() throws Exception {
+        try (TestGateway a = gateway("a"); TestGateway b = gateway("b"); TestGateway c = gateway("c")) {
+            List<TestGateway> all = List.of(a, b, c);
+            await("one leader").atMost(Duration.ofSeconds(10))
+                    .until(() -> all.stream().filter(g -> g.gateway.isLeader()).count() == 1);
+            assertThat(all.stream().filter(g -> g.gateway.controlGate().getAsBoolean()).count())
+                    .as("the fenced check agrees").isEqualTo(1);
+
+            // job-take at A (announcing its version), job-done at B
+            String id = a.run("{\"n\":1}");
+            Reply taken = a.worker.get("/v2/ep1/job-take/w1?gpu=SIM&job_in_progress=0&version=local-0123456789ab");
+            assertThat(taken.field("id")).isEqualTo(id);
+            await("C counts the worker A gave a job to, with its version").atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> {
+                        JsonNode workers = c.client.get("/v2/ep1/health").json().path("workers");
+                        assertThat(workers.path("running").asInt()).as("%s", workers).isEqualTo(1);
+                        assertThat(workers.path("versions").path("local-0123456789ab").asInt()).isEqualTo(1);
+                    });
+            all.forEach(g -> g.clock.advance(Duration.ofSeconds(1))); // B hears from the worker after A did
+            Reply done = b.worker.post("/v2/ep1/job-done/w1/" + id, "{\"output\":{\"ok\":true}}");
+            assertThat(done.status()).as("%s", done).isEqualTo(200);
+            assertThat(c.status(id).field("status")).isEqualTo("COMPLETED");
+            await("B's word (idle now) wins at C over A's older one").atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> {
+                        JsonNode workers = c.client.get("/v2/ep1/health").json().path("workers");
+                        assertThat(workers.path("running").asInt()).as("%s", workers).isZero();
+                        assertThat(workers.path("idle").asInt()).isEqualTo(1);
+                    });
+
+            // a cancel at C reaches the job-stop poll the worker parked at A
+            String second = b.run("{\"n\":2}");
+            assertThat(b.take("w1")).isEqualTo(second);
+            var stopPoll = CompletableFuture.supplyAsync(() -> a.worker.get("/v2/ep1/job-stop/w1"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.gateway.workers().details("ep1").stream()
+                    .anyMatch(w -> w.workerId().equals("w1")));
+            Thread.sleep(300); // let the poll park at A before the order is given
+            assertThat(c.client.post("/v2/ep1/cancel/" + second, "{}").status()).isEqualTo(200);
+            Reply stop = stopPoll.get(15, TimeUnit.SECONDS);
+            assertThat(stop.text()).as("%s", stop).contains(second);
+
+            // the leader stops leading (its lease given up, as on shutdown): another takes over
+            TestGateway leader = all.stream().filter(g -> g.gateway.isLeader()).findFirst().orElseThrow();
+            leader.gateway.leaderLease().orElseThrow().close();
+            List<TestGateway> rest = all.stream().filter(g -> g != leader).toList();
+            await("a standby takes over").atMost(Duration.ofSeconds(10))
+                    .until(() -> rest.stream().filter(g -> g.gateway.isLeader()).count() == 1);
+        }
+    }
+}

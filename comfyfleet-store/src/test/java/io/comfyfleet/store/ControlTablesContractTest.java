@@ -1,0 +1,257 @@
+package io.comfyfleet.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.lease.LeaderLease;
+import io.comfyfleet.core.lease.Lease;
+import io.comfyfleet.core.lease.LeaseStore;
+import io.comfyfleet.core.worker.WorkerBoard;
+import io.comfyfleet.core.worker.WorkerRecord;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * What every store's leases and worker board must do (migration V5), run against each database by a subclass.
+ * Each test uses its own lease name and worker ids, so the tests share one store.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ControlTablesContractTest {
+    static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    static final Duration TTL = Duration.ofSeconds(5);
+
+    protected JobStore store;
+    private LeaseStore leases;
+    private WorkerBoard board;
+
+    /** Opens the store under test (once per class). */
+    protected abstract JobStore openStore() throws Exception;
+
+    /** A second store on the same database, as a second gateway opens it; null when the database allows one. */
+    protected abstract JobStore openSecond() throws Exception;
+
+    @BeforeAll
+    void open() throws Exception {
+        store = openStore();
+        leases = store.leases().orElseThrow();
+        board = store.workerBoard().orElseThrow();
+    }
+
+    @AfterAll
+    void close() {
+        store.close();
+    }
+
+    private static String name() {
+        return "lease-" + UUID.randomUUID();
+    }
+
+    @Test
+    void aFreeLeaseIsTakenWithTokenOneAndNobodyElseGetsItUntilItExpires() {
+        String name = name();
+        Lease a = leases.acquire(name, "a", T0, T0.plus(TTL)).orElseThrow();
+        assertThat(a.token()).isEqualTo(1);
+        assertThat(a.expiresAt()).isEqualTo(T0.plus(TTL));
+        assertThat(leases.acquire(name, "b", T0.plusSeconds(4), T0.plusSeconds(9))).as("a's lease still runs").isEmpty();
+        assertThat(leases.acquire(name, "a", T0.plusSeconds(1), T0.plusSeconds(6))).as("a renews, not acquires").isEmpty();
+        assertThat(leases.current(name)).contains(a);
+    }
+
+    @Test
+    void anExpiredLeaseIsTakenOverWithAHigherTokenAndTheOldHolderCanNoLongerRenew() {
+        String name = name();
+        Lease a = leases.acquire(name, "a", T0, T0.plus(TTL)).orElseThrow();
+        Lease b = leases.acquire(name, "b", T0.plus(TTL), T0.plus(TTL).plus(TTL)).orElseThrow();
+        assertThat(b.token()).isEqualTo(a.token() + 1);
+        assertThat(leases.renew(a, T0.plusSeconds(30))).as("fenced: a's token is stale").isFalse();
+        assertThat(leases.renew(b, T0.plusSeconds(30))).isTrue();
+        assertThat(leases.current(name).orElseThrow().expiresAt()).isEqualTo(T0.plusSeconds(30));
+        leases.release(a);
+        assertThat(leases.current(name).orElseThrow().holder()).as("a stale release changes nothing").isEqualTo("b");
+        Lease a2 = leases.acquire(name, "a", T0.plusSeconds(31), T0.plusSeconds(36)).orElseThrow();
+        assertThat(a2.token()).as("the same holder taking it again is a take-over too").isEqualTo(3);
+    }
+
+    @Test
+    void aReleasedLeaseIsTakenAtOnce() {
+        String name = name();
+        Lease a = leases.acquire(name, "a", T0, T0.plus(TTL)).orElseThrow();
+        leases.release(a);
+        assertThat(leases.acquire(name, "b", T0.plusSeconds(1), T0.plusSeconds(6))).isPresent();
+    }
+
+    @Test
+    void anExpiredButNotTakenOverLeaseIsStillRenewedByItsHolder() {
+        String name = name();
+        Lease a = leases.acquire(name, "a", T0, T0.plus(TTL)).orElseThrow();
+        assertThat(leases.renew(a, T0.plusSeconds(20))).as("nobody held it in between").isTrue();
+    }
+
+    @Test
+    void ofManyGatewaysRacingForAnExpiredLeaseExactlyOneWins() throws Exception {
+        JobStore second = openSecond();
+        List<LeaseStore> racers = second == null ? List.of(leases) : List.of(leases, second.leases().orElseThrow());
+        try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            for (int round = 0; round < 5; round++) {
+                String name = name();
+                List<Callable<Boolean>> tries = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    LeaseStore racer = racers.get(i % racers.size());
+                    String holder = "g" + i;
+                    tries.add(() -> racer.acquire(name, holder, T0, T0.plus(TTL)).isPresent());
+                }
+                int winners = 0;
+                for (Future<Boolean> f : pool.invokeAll(tries)) {
+                    winners += f.get() ? 1 : 0;
+                }
+                assertThat(winners).as("round %d", round).isEqualTo(1);
+            }
+        } finally {
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+
+    @Test
+    void leaderLeaseElectsOneStandsByAndTakesOverAfterTheLeaderStopsRenewing() {
+        String name = name();
+        SettableClock clock = new SettableClock(T0);
+        LeaderLease a = new LeaderLease(leases, name, "a", clock, TTL, Duration.ofSeconds(1));
+        LeaderLease b = new LeaderLease(leases, name, "b", clock, TTL, Duration.ofSeconds(1));
+        List<String> changes = new ArrayList<>();
+        a.onChange(l -> changes.add("a:" + l));
+        b.onChange(l -> changes.add("b:" + l));
+        assertThat(a.tick()).isTrue();
+        assertThat(b.tick()).isFalse();
+        assertThat(a.isLeader()).isTrue();
+        assertThat(b.isLeader()).isFalse();
+        assertThat(b.confirm()).as("a standby may never act").isFalse();
+
+        clock.advance(Duration.ofSeconds(4));
+        assertThat(a.tick()).as("renewed").isTrue();
+        clock.advance(Duration.ofSeconds(4));
+        assertThat(b.tick()).as("a renewed 4 s ago: its lease still runs").isFalse();
+
+        // a pauses (no renewals) past its expiry: b takes over
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(a.isLeader()).as("a's own clock says its lease ran out").isFalse();
+        assertThat(b.tick()).isTrue();
+        assertThat(b.token().getAsLong()).isEqualTo(a.token().getAsLong() + 1);
+        // a wakes up and, before acting, confirms: fenced out
+        assertThat(a.confirm()).isFalse();
+        assertThat(a.token()).isEmpty();
+        assertThat(b.confirm()).isTrue();
+        assertThat(changes).containsExactly("a:true", "b:true", "a:false");
+
+        b.close();
+        assertThat(a.tick()).as("b gave the lease up on close: a takes it at once").isTrue();
+        a.close();
+    }
+
+    @Test
+    void leaderLeaseSettingsAreValidated() {
+        SettableClock clock = new SettableClock(T0);
+        org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                .isThrownBy(() -> new LeaderLease(leases, "x", "a", clock, Duration.ofSeconds(2), Duration.ofSeconds(3)))
+                .withMessageContaining("at most half");
+    }
+
+    @Test
+    void workerRecordsAreSharedAndTheLaterSightingWins() {
+        String w = "w-" + UUID.randomUUID();
+        WorkerRecord atA = new WorkerRecord("ep", w, "gw-a", T0, T0.plusSeconds(2), null, Set.of("j1", "j2"), true,
+                false, false, "local-abc", "j2");
+        board.publish(List.of(atA));
+        WorkerRecord stale = new WorkerRecord("ep", w, "gw-b", T0.plusSeconds(1), T0.plusSeconds(1), T0.plusSeconds(1),
+                Set.of(), false, true, true, null, null);
+        board.publish(List.of(stale));
+        assertThat(find(w, T0)).as("an older sighting does not replace a newer one").isEqualTo(atA);
+
+        WorkerRecord atB = new WorkerRecord("ep", w, "gw-b", T0.plusSeconds(3), T0.plusSeconds(3), T0.plusSeconds(3),
+                Set.of(), false, false, true, null, null);
+        board.publish(List.of(atB));
+        WorkerRecord merged = find(w, T0);
+        assertThat(merged.gateway()).isEqualTo("gw-b");
+        assertThat(merged.firstSeen()).as("first seen by a").isEqualTo(T0);
+        assertThat(merged.jobs()).isEmpty();
+        assertThat(merged.idleSince()).isEqualTo(T0.plusSeconds(3));
+        assertThat(merged.stopRequested()).isTrue();
+        assertThat(merged.version()).as("kept when b heard none").isEqualTo("local-abc");
+        assertThat(merged.lastJob()).isEqualTo("j2");
+
+        assertThat(board.heardSince(T0.plusSeconds(4))).noneMatch(r -> r.workerId().equals(w));
+        assertThat(board.forgetSilent(T0.plusSeconds(4))).isGreaterThanOrEqualTo(1);
+        assertThat(board.heardSince(T0)).noneMatch(r -> r.workerId().equals(w));
+    }
+
+    private WorkerRecord find(String workerId, Instant since) {
+        return board.heardSince(since).stream().filter(r -> r.workerId().equals(workerId)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void stopOrdersAreTakenExactlyOnce() throws Exception {
+        String w = "w-" + UUID.randomUUID();
+        board.orderStop(w, "j1", T0);
+        board.orderStop(w, "j2", T0.plusSeconds(1));
+        board.orderStop(w, "j1", T0.plusSeconds(2));
+        assertThat(board.withStopOrders(List.of(w, "someone-else"))).containsExactly(w);
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            List<Future<Map<String, Instant>>> takes = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                takes.add(pool.submit(() -> board.takeStopOrders(w)));
+            }
+            List<String> taken = new ArrayList<>();
+            for (Future<Map<String, Instant>> f : takes) {
+                taken.addAll(f.get().keySet());
+            }
+            assertThat(taken).containsExactlyInAnyOrder("j1", "j2");
+        }
+        assertThat(board.takeStopOrders(w)).isEmpty();
+        assertThat(board.withStopOrders(List.of(w))).isEmpty();
+    }
+
+    /** A clock tests move by hand. */
+    static final class SettableClock extends Clock {
+        private volatile Instant now;
+
+        SettableClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
