@@ -133,7 +133,7 @@ public final class ContainerProvider implements WorkerProvider {
         workers.put(spec.workerId(), worker);
         engine.streams.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withFollowStream(true)
                 .exec(new LogLines(spec.workerId()));
-        Thread.ofVirtual().name("container-wait-" + spec.workerId()).start(() -> awaitExit(worker));
+        Thread.ofPlatform().daemon().name("container-wait-" + spec.workerId()).start(() -> awaitExit(worker));
         log.info("started worker {} of endpoint {} on {} from image {} (container {})", spec.workerId(),
                 spec.endpoint(), slot.placement(), image, shortId(containerId));
         return handle;
@@ -197,6 +197,11 @@ public final class ContainerProvider implements WorkerProvider {
                 + "' of endpoint '" + spec.endpoint() + "' from image '" + image + "': " + what + detail, cause);
     }
 
+    /*
+     * The engine calls below block in native code (JNA, on the unix socket), which pins a virtual thread to its
+     * carrier: on a 2-core machine two of them stall every other virtual thread. Hence platform threads here.
+     */
+
     /** Waits for the container to end; an end nobody asked for makes the worker EXITED and frees its slot. */
     private void awaitExit(ContainerWorker worker) {
         Integer code;
@@ -233,7 +238,7 @@ public final class ContainerProvider implements WorkerProvider {
         if (!exited) {
             log.info("stopping worker {} of endpoint {} (grace {})", handle.workerId(), handle.endpoint(), grace);
         }
-        Thread.ofVirtual().name("container-stop-" + handle.workerId()).start(() -> {
+        Thread.ofPlatform().daemon().name("container-stop-" + handle.workerId()).start(() -> {
             try {
                 if (!exited) {
                     stopContainer(worker, grace);

@@ -36,7 +36,11 @@ final class LogLines extends ResultCallback.Adapter<Frame> {
         // the stream ends with an error when the container is removed under it; nothing more to copy
         WorkerOutput.log.debug("[{}] output closed: {}", workerId, error.toString());
         flush();
-        super.onError(error);
+        try {
+            close(); // not super.onError, which logs the end of every removed container's stream as an error
+        } catch (java.io.IOException e) {
+            // closing a finished stream: nothing to lose
+        }
     }
 
     @Override
