@@ -7,16 +7,17 @@ import java.util.List;
 /**
  * The {@code workers:} section of {@code comfyfleet.yaml}: how {@code comfyfleet up} runs workers on this machine.
  *
- * @param provider      where workers run; only {@code local} (processes on this machine) so far
+ * @param provider      where workers run: {@code local} (processes on this machine) or {@code container}
  * @param gpus          GPU indexes to spread workers over; empty runs them on CPU slots
  * @param slotsPerGpu   workers (each with its own ComfyUI) per GPU
  * @param cpuSlots      workers at most when no GPU is listed
  * @param basePort      the ComfyUI port of slot 0; slot n listens on basePort + n
  * @param jobGrace      how long a running job may go on after a stop (scale-down or Ctrl-C) before it is handed back
- * @param comfyui       which ComfyUI each worker launches
+ * @param comfyui       which ComfyUI each worker launches (local provider)
+ * @param container     the {@code workers.container:} section when the provider is {@code container}, else null
  */
 public record FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu, int cpuSlots, int basePort,
-        Duration jobGrace, ComfyLaunch comfyui) {
+        Duration jobGrace, ComfyLaunch comfyui, ContainerProviderSetup.Settings container) {
 
     public FleetSettings {
         gpus = List.copyOf(gpus);
@@ -24,7 +25,13 @@ public record FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu
 
     /** A copy that launches {@code launch} instead (the command line wins over the file). */
     public FleetSettings with(ComfyLaunch launch) {
-        return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, launch);
+        return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, launch, container);
+    }
+
+    /** The old constructor, for the local provider. */
+    public FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu, int cpuSlots, int basePort,
+            Duration jobGrace, ComfyLaunch comfyui) {
+        this(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfyui, null);
     }
 
     /** How many workers can run at once. */

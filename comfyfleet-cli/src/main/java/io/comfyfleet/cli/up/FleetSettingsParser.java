@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
 final class FleetSettingsParser {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Set<String> KEYS = Set.of("provider", "gpus", "slotsPerGpu", "cpuSlots", "basePort",
-            "jobGrace", "comfyui");
+            "jobGrace", "comfyui", "container");
     private static final Set<String> COMFY_KEYS = Set.of("emulator", "emulatorArgs", "dir", "python", "args");
 
     private final List<String> problems;
@@ -40,8 +40,9 @@ final class FleetSettingsParser {
         }
         unknown(workers, "workers", KEYS);
         String provider = text(workers, "provider", "local");
-        if (!"local".equals(provider)) {
-            problems.add("workers.provider: must be local (workers as processes on this machine), got \"" + provider + "\"");
+        if (!Set.of("local", ContainerProviderSetup.NAME).contains(provider)) {
+            problems.add("workers.provider: must be local (workers as processes on this machine) or container"
+                    + " (workers as containers, see workers.container), got \"" + provider + "\"");
         }
         List<Integer> gpus = new ArrayList<>();
         JsonNode g = workers.path("gpus");
@@ -62,7 +63,10 @@ final class FleetSettingsParser {
         int cpuSlots = integer(workers, "cpuSlots", 2, 1, 256);
         int basePort = integer(workers, "basePort", 8188, 1, 65535);
         Duration jobGrace = duration(workers, "jobGrace", Duration.ofSeconds(30));
-        return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfy(workers.path("comfyui")));
+        ContainerProviderSetup.Settings container = ContainerProviderSetup.NAME.equals(provider)
+                ? new ContainerProviderSetup(problems, baseDir).parse(workers.path("container")) : null;
+        return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfy(workers.path("comfyui")),
+                container);
     }
 
     private FleetSettings.ComfyLaunch comfy(JsonNode c) {

@@ -36,7 +36,9 @@ public final class StartupReport {
         FleetSettings f = config.fleet();
         out.println("  workers:   provider " + f.provider() + ", "
                 + (f.gpus().isEmpty() ? f.cpuSlots() + " cpu slots" : "gpus " + f.gpus() + " x " + f.slotsPerGpu())
-                + ", ComfyUI ports from " + f.basePort() + ", job grace " + human(f.jobGrace()) + ", comfyui " + describe(f.comfyui()));
+                + ", ComfyUI ports from " + f.basePort() + ", job grace " + human(f.jobGrace()) + (f.container() != null
+                ? ", image " + f.container().image() + " on " + f.container().host() + " (network " + f.container().network() + ")"
+                : ", comfyui " + describe(f.comfyui())));
         for (String name : config.generated().keySet()) {
             out.println("  ${" + name + "} was not set: generated a random value for this run");
         }

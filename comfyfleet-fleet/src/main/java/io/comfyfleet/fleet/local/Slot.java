@@ -1,17 +1,19 @@
 package io.comfyfleet.fleet.local;
 
 /**
- * One place a local worker can run.
+ * One place a worker can run (a process of the local provider, a container of the container provider).
  *
  * @param index 0-based, unique within the provider
  * @param gpu   the GPU index, or null for a CPU slot
  */
-record Slot(int index, Integer gpu) {
-    String placement() {
+public record Slot(int index, Integer gpu) {
+    /** For people: {@code "gpu 1 slot 2"} or {@code "cpu slot 0"}. */
+    public String placement() {
         return gpu == null ? "cpu slot " + index : "gpu " + gpu + " slot " + index;
     }
 
-    String gpuLabel() {
+    /** The GPU index, or {@code cpu}. */
+    public String gpuLabel() {
         return gpu == null ? "cpu" : gpu.toString();
     }
 }

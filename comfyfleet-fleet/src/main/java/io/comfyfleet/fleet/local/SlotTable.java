@@ -12,11 +12,12 @@ import java.util.Set;
  * The free and used slots. A new worker goes to the GPU with the fewest workers on it, so two workers on two
  * GPUs use both before doubling up on one.
  */
-final class SlotTable {
+public final class SlotTable {
     private final List<Slot> slots = new ArrayList<>();
     private final Set<Integer> used = new HashSet<>();
 
-    SlotTable(List<Integer> gpus, int slotsPerGpu, int cpuSlots) {
+    /** GPUs × slotsPerGpu slots, or {@code cpuSlots} when no GPU is listed. */
+    public SlotTable(List<Integer> gpus, int slotsPerGpu, int cpuSlots) {
         if (gpus.isEmpty()) {
             for (int i = 0; i < cpuSlots; i++) {
                 slots.add(new Slot(i, null));
@@ -30,7 +31,8 @@ final class SlotTable {
         }
     }
 
-    synchronized Optional<Slot> acquire() {
+    /** A free slot, now taken; empty when every slot is in use. */
+    public synchronized Optional<Slot> acquire() {
         Optional<Slot> pick = slots.stream()
                 .filter(s -> !used.contains(s.index()))
                 .min(Comparator.comparingLong((Slot s) -> usedOnSameGpu(s)).thenComparingInt(Slot::index));
@@ -38,11 +40,12 @@ final class SlotTable {
         return pick;
     }
 
-    synchronized void release(Slot slot) {
+    public synchronized void release(Slot slot) {
         used.remove(slot.index());
     }
 
-    int size() {
+    /** How many slots there are in all. */
+    public int size() {
         return slots.size();
     }
 

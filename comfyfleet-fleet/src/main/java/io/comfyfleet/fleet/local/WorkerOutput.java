@@ -10,18 +10,20 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /** Copies a worker's stdout and stderr, line by line, into our log, each line marked with the worker id. */
-final class WorkerOutput {
-    static final Logger log = LoggerFactory.getLogger("io.comfyfleet.fleet.worker-output");
+public final class WorkerOutput {
+    /** The logger every worker's output goes to. */
+    public static final Logger log = LoggerFactory.getLogger("io.comfyfleet.fleet.worker-output");
 
     private WorkerOutput() {}
 
-    static void follow(String workerId, InputStream out) {
+    /** Copies {@code out} on a virtual thread until it ends. */
+    public static void follow(String workerId, InputStream out) {
         Thread.ofVirtual().name("worker-output-" + workerId).start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(out, StandardCharsets.UTF_8))) {
                 MDC.put("workerId", workerId);
                 String line;
                 while ((line = r.readLine()) != null) {
-                    log.info("[{}] {}", workerId, line);
+                    line(workerId, line);
                 }
             } catch (IOException e) {
                 // the pipe closes when the process dies; nothing more to copy
@@ -30,5 +32,20 @@ final class WorkerOutput {
                 MDC.remove("workerId");
             }
         });
+    }
+
+    /** Logs one line of a worker's output, marked with its id. */
+    public static void line(String workerId, String line) {
+        String before = MDC.get("workerId");
+        MDC.put("workerId", workerId);
+        try {
+            log.info("[{}] {}", workerId, line);
+        } finally {
+            if (before == null) {
+                MDC.remove("workerId");
+            } else {
+                MDC.put("workerId", before);
+            }
+        }
     }
 }
