@@ -67,7 +67,7 @@ public final class ModelPreparer {
             Files.createDirectories(link.getParent());
             Files.deleteIfExists(link);
             Files.createSymbolicLink(link, file);
-            folders.add(e.folder());
+            folders.add(e.folder().split("/")[0]); // ComfyUI's folder; deeper parts stay in the name
         }
         StringBuilder yaml = new StringBuilder("# Written by comfyfleet image prepare-models at worker start.\ncomfyfleet:\n")
                 .append("  base_path: ").append(modelsDir.toAbsolutePath()).append('\n');
