@@ -1,5 +1,8 @@
 package io.comfyfleet.gateway;
 
+import io.comfyfleet.core.endpoint.InMemoryEndpointSettings;
+import io.comfyfleet.gateway.admin.EndpointAdmin;
+import io.comfyfleet.gateway.auth.AdminAccess;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.lease.LeaderLease;
 import io.comfyfleet.gateway.dispatch.BoardSync;
@@ -46,6 +49,7 @@ public final class Gateway implements AutoCloseable {
     private final WorkerRegistry workers;
     private final Dashboard dashboard;
     private final GatewayMetrics metrics;
+    private final EndpointAdmin endpointAdmin;
     /** Jobs queued through other gateways on a shared PostgreSQL wake this one's job-takes. */
     private final AutoCloseable queueWatch;
     private final Map<String, Optional<WebhookSigner>> signers = new HashMap<>();
@@ -90,8 +94,17 @@ public final class Gateway implements AutoCloseable {
         events.listen(metrics);
         events.listen(dashboard.jobListener());
         this.queueWatch = store.watchQueues(events);
+        // endpoint settings live in the job store (shared by every gateway); a store without a database of its own
+        // keeps them in memory
+        this.endpointAdmin = new EndpointAdmin(
+                store.endpointSettings().orElseGet(InMemoryEndpointSettings::new), config.endpoints(), clock);
+        endpointAdmin.seed();
+        AdminAccess adminAccess = new AdminAccess(config.adminKeys());
+        if (!adminAccess.enabled()) {
+            log.info("the admin API (/admin/endpoints) is off: set server.adminKey (e.g. ${COMFYFLEET_ADMIN_KEY})");
+        }
         this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
-                new JobFeed(jobs, events), clock, dashboard, metrics, webhooks.targets());
+                new JobFeed(jobs, events), clock, dashboard, metrics, webhooks.targets(), adminAccess, endpointAdmin);
     }
 
     /**
@@ -176,6 +189,11 @@ public final class Gateway implements AutoCloseable {
     /** This gateway's id among those sharing the database. */
     public String id() {
         return id;
+    }
+
+    /** Endpoint settings and roll-outs as the job store keeps them (the autoscaler reads the same store). */
+    public EndpointAdmin endpointAdmin() {
+        return endpointAdmin;
     }
 
     /** Live worker bookkeeping (the autoscaler reads it). */

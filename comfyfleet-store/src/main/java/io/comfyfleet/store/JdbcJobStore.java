@@ -46,6 +46,7 @@ final class JdbcJobStore implements JobStore {
     private final JdbcWebhookOutbox outbox;
     private final JdbcLeaseStore leases;
     private final JdbcWorkerBoard board;
+    private final JdbcEndpointSettings endpointSettings;
 
     JdbcJobStore(Database db) {
         this(db, null);
@@ -56,6 +57,7 @@ final class JdbcJobStore implements JobStore {
         this.outbox = new JdbcWebhookOutbox(db);
         this.leases = new JdbcLeaseStore(db);
         this.board = new JdbcWorkerBoard(db);
+        this.endpointSettings = new JdbcEndpointSettings(db);
         this.claimSql = JobSql.claim(db.dialect());
         this.notices = notices;
     }
@@ -586,6 +588,11 @@ final class JdbcJobStore implements JobStore {
     @Override
     public Optional<io.comfyfleet.core.webhook.WebhookOutbox> webhookOutbox() {
         return Optional.of(outbox);
+    }
+
+    @Override
+    public Optional<io.comfyfleet.core.endpoint.EndpointSettingsStore> endpointSettings() {
+        return Optional.of(endpointSettings);
     }
 
     @Override

@@ -165,6 +165,11 @@ public interface JobStore extends AutoCloseable {
         return Optional.empty();
     }
 
+    /** Endpoint settings and roll-outs in the same database; empty: the gateway keeps them in memory. */
+    default Optional<io.comfyfleet.core.endpoint.EndpointSettingsStore> endpointSettings() {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -63,6 +64,10 @@ public final class Autoscaler implements AutoCloseable {
     private ScheduledFuture<?> loop;
     /** Consulted before each pass and right before each start or stop: false on a gateway that stands by. */
     private volatile BooleanSupplier mayAct = () -> true;
+    /** Where each pass reads the endpoints' settings (the job store); null: only {@link #configure}. */
+    private volatile Supplier<? extends Collection<EndpointScaling>> settingsSource;
+    /** Turns each endpoint's scaling into a roll-out when its version changes; null: scaling only. */
+    private volatile Versioning versioning;
 
     /**
      * @param endpoints the endpoints to scale at first; change them later with {@link #configure} and
@@ -104,6 +109,20 @@ public final class Autoscaler implements AutoCloseable {
     /** Stops scaling the endpoint; the next pass stops its workers. */
     public void remove(String endpoint) {
         endpoints.remove(endpoint);
+    }
+
+    /**
+     * Reads every endpoint's settings from {@code source} at the start of each pass (so a change through the admin
+     * API takes effect within a pass); the list replaces the configured endpoints. When it throws, the pass goes on
+     * with the settings of the last pass.
+     */
+    public void readSettingsFrom(Supplier<? extends Collection<EndpointScaling>> source) {
+        this.settingsSource = Objects.requireNonNull(source, "source");
+    }
+
+    /** Lets {@code versioning} decide each endpoint's starts and stops, and the image new workers run. */
+    public void rollOutWith(Versioning versioning) {
+        this.versioning = Objects.requireNonNull(versioning, "versioning");
     }
 
     /**
@@ -156,6 +175,7 @@ public final class Autoscaler implements AutoCloseable {
             lastViews.clear();
             return decisions;
         }
+        refreshSettings();
         List<FleetWorker> fleet;
         try {
             fleet = provider.list();
@@ -187,13 +207,32 @@ public final class Autoscaler implements AutoCloseable {
         return decisions;
     }
 
+    private void refreshSettings() {
+        Supplier<? extends Collection<EndpointScaling>> source = settingsSource;
+        if (source == null) {
+            return;
+        }
+        try {
+            Map<String, EndpointScaling> read = new LinkedHashMap<>();
+            source.get().forEach(e -> read.put(e.endpoint(), e));
+            endpoints.keySet().retainAll(read.keySet());
+            endpoints.putAll(read);
+        } catch (RuntimeException e) {
+            long n = failures.incrementAndGet();
+            log.error("autoscaler could not read the endpoints' settings ({} failures so far); using those of the"
+                    + " last pass", n, e);
+        }
+    }
+
     private ScalingDecision scale(EndpointScaling scaling, List<FleetWorker> mine, Instant now) {
         String endpoint = scaling.endpoint();
         QueueSnapshot snapshot = queue.snapshot(endpoint, now);
         List<WorkerView> views = WorkerViews.of(mine, states.activity(endpoint), settings, now);
         lastViews.put(endpoint, views);
-        ScalingDecision decision = holdBackAfterFailures(endpoint, mine, views,
-                policy.decide(snapshot, views, scaling, now), now);
+        Versioning v = versioning;
+        Versioning.Plan plan = v == null ? new Versioning.Plan(policy.decide(snapshot, views, scaling, now), null)
+                : v.plan(scaling, snapshot, mine, views, now);
+        ScalingDecision decision = holdBackAfterFailures(endpoint, mine, views, plan.decision(), now);
         if (decision.isEmpty()) {
             return decision;
         }
@@ -205,7 +244,7 @@ public final class Autoscaler implements AutoCloseable {
             stop(handles.get(id));
         }
         for (int i = 0; i < decision.start(); i++) {
-            if (!startOne(endpoint)) {
+            if (!startOne(endpoint, plan.image(), now)) {
                 break;
             }
         }
@@ -238,14 +277,14 @@ public final class Autoscaler implements AutoCloseable {
         return new ScalingDecision(0, decision.stop(), reasons);
     }
 
-    private boolean startOne(String endpoint) {
+    private boolean startOne(String endpoint, String image, Instant now) {
         String id = WorkerIds.next(endpoint);
         if (!mayAct.getAsBoolean()) {
             log.warn("endpoint {}: not starting a worker: this gateway no longer runs the control loop", endpoint);
             return false;
         }
         try {
-            provider.start(new WorkerSpec(endpoint, id));
+            provider.start(new WorkerSpec(endpoint, id, image));
             return true;
         } catch (NoCapacityException e) {
             failures.incrementAndGet();
@@ -255,6 +294,10 @@ public final class Autoscaler implements AutoCloseable {
         } catch (RuntimeException e) {
             long n = failures.incrementAndGet();
             log.error("could not start worker {} of endpoint {} ({} failures so far)", id, endpoint, n, e);
+            Versioning v = versioning;
+            if (v != null) {
+                v.startFailed(endpoint, image, id, e, now);
+            }
             return false;
         }
     }

@@ -18,7 +18,10 @@ import java.util.Set;
  *
  * <p>The command is a template: in every argument {@code {workerId}}, {@code {endpoint}}, {@code {slot}} (0-based
  * slot index), {@code {port}} ({@code basePort} + slot index: each worker's own ComfyUI port, as in
- * {@code --comfyui-port {port}}) and {@code {gpu}} (the GPU index, or {@code cpu}) are replaced. {@link WorkerCommands#thisJvm} builds the usual one.
+ * {@code --comfyui-port {port}}), {@code {gpu}} (the GPU index, or {@code cpu}) and {@code {image}} (the
+ * endpoint's image reference, empty when none is set) are replaced. A template with {@code {image}} makes the image
+ * the workers' version (so roll-outs apply, e.g. {@code comfyfleet up --emulator} maps it to emulator flags); without
+ * it the image is ignored and the version is the launch digest {@link #version()}. {@link WorkerCommands#thisJvm} builds the usual one.
  */
 public final class LocalProcessConfig {
     private final List<String> command;
@@ -74,6 +77,11 @@ public final class LocalProcessConfig {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
+    }
+
+    /** Whether the command template has the {@code {image}} placeholder: then workers run the endpoint's image. */
+    public boolean usesImage() {
+        return command.stream().anyMatch(a -> a.contains("{image}"));
     }
 
     public URI gatewayUrl() {

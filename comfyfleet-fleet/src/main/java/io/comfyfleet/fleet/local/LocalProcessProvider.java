@@ -56,6 +56,15 @@ public final class LocalProcessProvider implements WorkerProvider {
         return slots.size();
     }
 
+    /**
+     * The image itself when the command template uses {@code {image}} and an image is given; otherwise the launch
+     * digest ({@link LocalProcessConfig#version()}): a plain local launch ignores images.
+     */
+    @Override
+    public String versionFor(String image) {
+        return config.usesImage() && image != null ? image : config.version();
+    }
+
     @Override
     public synchronized WorkerHandle start(WorkerSpec spec) {
         Objects.requireNonNull(spec, "spec");
@@ -65,9 +74,10 @@ public final class LocalProcessProvider implements WorkerProvider {
         Slot slot = slots.acquire()
                 .orElseThrow(() -> new NoCapacityException(spec.endpoint(), spec.workerId(), name(), slots.size()));
         List<String> command = render(config.command(), spec, slot, config.basePort() + slot.index());
+        String version = versionFor(spec.image());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().keySet().removeAll(config.withheldEnv());
-        pb.environment().putAll(RunpodEnv.of(config, spec, slot, config.version()));
+        pb.environment().putAll(RunpodEnv.of(config, spec, slot, version));
         if (config.workDir() != null) {
             pb.directory(config.workDir().toFile());
         }
@@ -81,8 +91,7 @@ public final class LocalProcessProvider implements WorkerProvider {
                     + e.getMessage() + "; check the worker command", e);
         }
         Instant startedAt = clock.instant();
-        WorkerHandle handle = new WorkerHandle(spec.workerId(), spec.endpoint(), name(), slot.placement(),
-                config.version());
+        WorkerHandle handle = new WorkerHandle(spec.workerId(), spec.endpoint(), name(), slot.placement(), version);
         LocalWorker worker = new LocalWorker(handle, slot, process, startedAt);
         workers.put(spec.workerId(), worker);
         WorkerOutput.follow(spec.workerId(), process.getInputStream());
@@ -189,7 +198,8 @@ public final class LocalProcessProvider implements WorkerProvider {
                         .replace("{endpoint}", spec.endpoint())
                         .replace("{slot}", Integer.toString(slot.index()))
                         .replace("{port}", Integer.toString(port))
-                        .replace("{gpu}", slot.gpuLabel()))
+                        .replace("{gpu}", slot.gpuLabel())
+                        .replace("{image}", spec.image() == null ? "" : spec.image()))
                 .toList();
     }
 }

@@ -33,6 +33,18 @@ public interface WorkerProvider extends AutoCloseable {
      */
     CompletableFuture<Void> stop(WorkerHandle handle, Duration grace);
 
+    /**
+     * The version a worker started with {@code image} runs ({@link WorkerHandle#version()}): roll-outs compare it
+     * with the versions of the running workers. Container and Kubernetes providers run the image itself, so the
+     * default is the image reference; a provider that ignores images answers its own fixed version.
+     *
+     * @param image an image reference, or null for the provider's default
+     * @return the version, or null when it cannot be known before a worker runs (no roll-outs then)
+     */
+    default String versionFor(String image) {
+        return image;
+    }
+
     /** Every worker this provider started that is not gone yet, of every endpoint, including exited ones. */
     List<FleetWorker> list();
 

@@ -31,6 +31,8 @@ public final class ConfigLoader {
     static final Duration MAX_JOB_DURATION = Duration.ofDays(7);
     private static final Pattern ENDPOINT_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final int MIN_KEY_LENGTH = 16;
+    /** As the provider SPI checks it: registry/path:tag@digest; the engine has the final word. */
+    public static final Pattern IMAGE = Pattern.compile("[a-z0-9][A-Za-z0-9._:/@+-]{0,254}");
 
     private final UnaryOperator<String> env;
 
@@ -85,17 +87,18 @@ public final class ConfigLoader {
         StoreSettings store = store(top.section("store"), baseDir, server.dataDir());
         WebhookSettings webhooks = webhooks(top.section("webhooks"));
         List<EndpointConfig> endpoints = endpoints(top, problems);
+        ApiKeys adminKeys = adminKeys(top.section("server"), endpoints);
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }
-        return new GatewayConfig(server, store, webhooks, endpoints);
+        return new GatewayConfig(server, store, webhooks, endpoints, adminKeys);
     }
 
     private static ServerSettings server(ConfigNode n, Path baseDir) {
         n.rejectUnknownKeys(Set.of("host", "port", "publicUrl", "dataDir", "maxRunBody", "maxRunsyncBody",
                 "maxWorkerBody", "maxStreamChunk", "maxOutputFile", "jobTakeHold", "jobStopHold", "lease",
                 "retention", "runsyncRetention", "sweepInterval", "metricsToken", "idleTimeout", "controlLease",
-                "controlRenew"));
+                "controlRenew", "adminKey"));
         String publicUrl = n.string("publicUrl", null);
         if (publicUrl != null && !publicUrl.matches("https?://[^\\s/]+(/\\S*)?")) {
             n.problem("publicUrl", "must be an http:// or https:// URL, got \"" + publicUrl + "\"");
@@ -138,6 +141,25 @@ public final class ConfigLoader {
             n.problem("metricsToken", "must be at least " + MIN_KEY_LENGTH + " characters long");
         }
         return Optional.ofNullable(token).map(Secret::new);
+    }
+
+    /** {@code server.adminKey}: opens only the admin API, so it must differ from every client and worker key. */
+    private static ApiKeys adminKeys(ConfigNode server, List<EndpointConfig> endpoints) {
+        String key = server.string("adminKey", null);
+        if (key == null || key.isEmpty()) {
+            return ApiKeys.of(List.of());
+        }
+        if (key.length() < MIN_KEY_LENGTH) {
+            server.problem("adminKey", "must be at least " + MIN_KEY_LENGTH + " characters long");
+        }
+        ApiKeys keys = ApiKeys.of(List.of(key));
+        for (EndpointConfig e : endpoints) {
+            if (e.clientKeys() != null && (keys.overlaps(e.clientKeys()) || keys.overlaps(e.workerKeys()))) {
+                server.problem("adminKey", "must differ from every client and worker key (endpoint \"" + e.name()
+                        + "\" has it)");
+            }
+        }
+        return keys;
     }
 
     private static StoreSettings store(ConfigNode n, Path baseDir, Path dataDir) {
@@ -191,7 +213,8 @@ public final class ConfigLoader {
 
     private static EndpointConfig endpoint(ConfigNode n) {
         n.rejectUnknownKeys(Set.of("name", "clientKeys", "workerKeys", "executionTimeout", "ttl", "maxRetries",
-                "minWorkers", "maxWorkers", "idleTimeout", "scaler", "webhookSecret", "rateLimit", "statusRateLimit"));
+                "minWorkers", "maxWorkers", "idleTimeout", "scaler", "webhookSecret", "rateLimit", "statusRateLimit",
+                "image"));
         String name = n.requiredString("name");
         if (name != null && !ENDPOINT_NAME.matcher(name).matches()) {
             n.problem("name", "must be 1 to 64 letters, digits, '-' or '_', got \"" + name + "\"");
@@ -222,6 +245,11 @@ public final class ConfigLoader {
         if (type == ScalerType.REQUEST_COUNT && (value < 1 || value != Math.rint(value))) {
             scaler.problem("value", "for REQUEST_COUNT must be a whole number of at least 1 (jobs per worker), got " + value);
         }
+        String image = n.string("image", null);
+        if (image != null && !IMAGE.matcher(image).matches()) {
+            n.problem("image", "must be an image reference like registry.example.com/team/worker:1.2, got \""
+                    + image + "\"");
+        }
         String secret = n.string("webhookSecret", null);
         if (secret != null && secret.length() < MIN_KEY_LENGTH) {
             n.problem("webhookSecret", "must be at least " + MIN_KEY_LENGTH + " characters long");
@@ -240,7 +268,8 @@ public final class ConfigLoader {
                 value,
                 Optional.ofNullable(secret).map(Secret::new),
                 rateLimit(n, "rateLimit"),
-                rateLimit(n, "statusRateLimit"));
+                rateLimit(n, "statusRateLimit"),
+                Optional.ofNullable(image));
     }
 
     private static Optional<RateLimit> rateLimit(ConfigNode endpoint, String key) {

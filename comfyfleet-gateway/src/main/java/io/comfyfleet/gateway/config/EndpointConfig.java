@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param webhookSecret    signs webhook calls of this endpoint; empty means webhooks go unsigned
  * @param rateLimit        per client key, for run, runsync, retry, cancel and purge-queue; empty: unlimited
  * @param statusRateLimit  per client key, for status, status-sync, stream and health; empty: unlimited
+ * @param image            the image its workers run, as first seeded into the job store (later changes go through
+ *                         the admin API); empty: the provider's default
  */
 public record EndpointConfig(
         String name,
@@ -30,4 +32,5 @@ public record EndpointConfig(
         double scalerValue,
         Optional<Secret> webhookSecret,
         Optional<RateLimit> rateLimit,
-        Optional<RateLimit> statusRateLimit) {}
+        Optional<RateLimit> statusRateLimit,
+        Optional<String> image) {}

@@ -1,5 +1,6 @@
 package io.comfyfleet.gateway.http;
 
+import io.comfyfleet.gateway.admin.SettingsConflictException;
 import io.comfyfleet.core.job.JobNotFoundException;
 import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStoreException;
@@ -45,6 +46,7 @@ final class ErrorMapping {
             case EndpointNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
             case JobNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
             case JobStateConflictException c -> HttpIO.error(ctx, 409, c.getMessage());
+            case SettingsConflictException c -> HttpIO.error(ctx, 409, c.getMessage());
             case RateLimitedException limited -> {
                 ctx.header("Retry-After", Long.toString(limited.retryAfterSeconds()));
                 HttpIO.error(ctx, 429, limited.getMessage());

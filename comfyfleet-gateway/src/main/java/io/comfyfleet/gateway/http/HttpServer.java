@@ -1,5 +1,7 @@
 package io.comfyfleet.gateway.http;
 
+import io.comfyfleet.gateway.admin.EndpointAdmin;
+import io.comfyfleet.gateway.auth.AdminAccess;
 import io.comfyfleet.gateway.auth.Access;
 import io.comfyfleet.gateway.config.ServerSettings;
 import io.comfyfleet.gateway.dashboard.Dashboard;
@@ -33,7 +35,8 @@ public final class HttpServer implements AutoCloseable {
 
     /** Builds the server with every route; {@link #start()} opens the port. */
     public HttpServer(ServerSettings server, Access access, JobService jobs, WorkerService workers, OutputFiles files,
-            JobFeed feed, Clock clock, Dashboard dashboard, GatewayMetrics metrics, WebhookTargets webhookTargets) {
+            JobFeed feed, Clock clock, Dashboard dashboard, GatewayMetrics metrics, WebhookTargets webhookTargets,
+            AdminAccess adminAccess, EndpointAdmin endpointAdmin) {
         ClientRoutes client = new ClientRoutes(access, jobs, server, clock, webhookTargets, new ClientRateLimiter(metrics));
         WorkerRoutes worker = new WorkerRoutes(access, workers, server);
         OutputRoutes outputs = new OutputRoutes(access, jobs, files, server);
@@ -41,6 +44,7 @@ public final class HttpServer implements AutoCloseable {
         DocsRoutes docs = new DocsRoutes();
         DashboardRoutes dashboardRoutes = new DashboardRoutes(access, dashboard);
         MetricsRoutes metricsRoutes = new MetricsRoutes(metrics, server.metricsToken());
+        AdminRoutes admin = new AdminRoutes(adminAccess, endpointAdmin);
         this.app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.jetty.threadPool = threadPool();
@@ -66,6 +70,7 @@ public final class HttpServer implements AutoCloseable {
             docs.register(config.routes);
             dashboardRoutes.register(config.routes);
             metricsRoutes.register(config.routes);
+            admin.register(config.routes);
         });
     }
 

@@ -56,6 +56,6 @@ class AccessTest {
     static EndpointConfig endpoint(String name, String clientKey, String workerKey) {
         return new EndpointConfig(name, ApiKeys.of(List.of(clientKey)), ApiKeys.of(List.of(workerKey)),
                 Duration.ofMinutes(10), Duration.ofHours(24), 3, 0, 3, Duration.ofSeconds(5), ScalerType.QUEUE_DELAY,
-                4, Optional.empty(), Optional.empty(), Optional.empty());
+                4, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 }

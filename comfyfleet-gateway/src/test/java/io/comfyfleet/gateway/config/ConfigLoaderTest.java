@@ -159,7 +159,7 @@ class ConfigLoaderTest {
                     workerKeys: [worker-key-0123456789]
                 """))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
-                        "server.prot: unknown key; known keys here are [controlLease, controlRenew, dataDir, host, idleTimeout, jobStopHold, jobTakeHold, lease,"
+                        "server.prot: unknown key; known keys here are [adminKey, controlLease, controlRenew, dataDir, host, idleTimeout, jobStopHold, jobTakeHold, lease,"
                                 + " maxOutputFile, maxRunBody, maxRunsyncBody, maxStreamChunk, maxWorkerBody, metricsToken, port,"
                                 + " publicUrl, retention, runsyncRetention, sweepInterval]",
                         "server.port: must be from 0 to 65535, got 70000",

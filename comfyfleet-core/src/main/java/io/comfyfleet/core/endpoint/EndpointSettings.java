@@ -1,0 +1,55 @@
+package io.comfyfleet.core.endpoint;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * An endpoint's settings as kept in the job store, so every gateway (and a restart) sees the same ones: what
+ * its workers run and how it scales. {@code comfyfleet.yaml} seeds them once; the admin API changes them.
+ *
+ * @param endpoint      the endpoint name
+ * @param image         the image its workers run (container and Kubernetes workers; local workers use it when
+ *                      their command has an {@code {image}} placeholder); null: the provider's own default
+ * @param previousImage the image before the last change of {@code image}, for a roll-back; null when never changed
+ * @param minWorkers    workers kept running even with nothing to do
+ * @param maxWorkers    workers at most (a roll-out may surge {@code maxSurge} above it)
+ * @param idleTimeout   how long a worker may sit idle before it is stopped
+ * @param scalerType    {@code QUEUE_DELAY} or {@code REQUEST_COUNT}
+ * @param scalerValue   seconds for {@code QUEUE_DELAY}, jobs per worker for {@code REQUEST_COUNT}
+ * @param maxSurge      how many workers of a new version a roll-out may start above the running count
+ * @param revision      1 for a new row, one more at every change; an update names the revision it read
+ * @param updatedAt     when the row last changed
+ */
+public record EndpointSettings(String endpoint, String image, String previousImage, int minWorkers, int maxWorkers,
+        Duration idleTimeout, String scalerType, double scalerValue, int maxSurge, long revision, Instant updatedAt) {
+
+    /** The roll-out surge when none is set. */
+    public static final int DEFAULT_MAX_SURGE = 1;
+
+    public EndpointSettings {
+        Objects.requireNonNull(endpoint, "endpoint");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(scalerType, "scalerType");
+        Objects.requireNonNull(updatedAt, "updatedAt");
+    }
+
+    /** A copy with another image; the current one becomes the previous one when the image changes. */
+    public EndpointSettings withImage(String newImage) {
+        String previous = Objects.equals(newImage, image) ? previousImage : image;
+        return new EndpointSettings(endpoint, newImage, previous, minWorkers, maxWorkers, idleTimeout, scalerType,
+                scalerValue, maxSurge, revision, updatedAt);
+    }
+
+    /** A copy with other scaling settings. */
+    public EndpointSettings withScaling(int min, int max, Duration idle, String type, double value, int surge) {
+        return new EndpointSettings(endpoint, image, previousImage, min, max, idle, type, value, surge, revision,
+                updatedAt);
+    }
+
+    /** A copy as stored at {@code newRevision}. */
+    public EndpointSettings at(long newRevision, Instant when) {
+        return new EndpointSettings(endpoint, image, previousImage, minWorkers, maxWorkers, idleTimeout, scalerType,
+                scalerValue, maxSurge, newRevision, when);
+    }
+}

@@ -1,0 +1,194 @@
+package io.comfyfleet.gateway.admin;
+
+import io.comfyfleet.core.endpoint.EndpointSettings;
+import io.comfyfleet.core.endpoint.EndpointSettingsStore;
+import io.comfyfleet.core.endpoint.RolloutStatus;
+import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
+import io.comfyfleet.gateway.jobs.Json;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The admin API's work, without HTTP: every configured endpoint's settings as the job store keeps them, changes to
+ * them, and the state of its roll-out.
+ *
+ * <p>{@code comfyfleet.yaml} seeds an endpoint's row only when the store has none ({@link #seed()}); from then on
+ * the store wins, so a change made through the admin API survives restarts and is the same on every gateway. Keys
+ * of the file that differ from the store are named in the startup log.
+ */
+public final class EndpointAdmin {
+    private static final Logger log = LoggerFactory.getLogger(EndpointAdmin.class);
+    /** Optimistic updates tried before a PATCH gives up with 409 (another admin changed the endpoint meanwhile). */
+    private static final int ATTEMPTS = 5;
+
+    private final EndpointSettingsStore store;
+    private final Map<String, EndpointConfig> configured = new LinkedHashMap<>();
+    private final Clock clock;
+
+    public EndpointAdmin(EndpointSettingsStore store, List<EndpointConfig> endpoints, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        endpoints.forEach(e -> configured.put(e.name(), e));
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The store behind it (the autoscaler reads the same one). */
+    public EndpointSettingsStore store() {
+        return store;
+    }
+
+    /** Seeds every configured endpoint that has no row yet; logs where each endpoint's settings come from. */
+    public void seed() {
+        for (EndpointConfig e : configured.values()) {
+            EndpointSettings fromFile = fromFile(e);
+            if (store.seed(fromFile)) {
+                log.info("endpoint {}: settings seeded into the job store from the configuration", e.name());
+                continue;
+            }
+            EndpointSettings stored = store.get(e.name()).orElseThrow();
+            List<String> differ = differences(fromFile, stored);
+            if (differ.isEmpty()) {
+                log.info("endpoint {}: settings from the job store (revision {})", e.name(), stored.revision());
+            } else {
+                log.warn("endpoint {}: settings from the job store (revision {}, changed {}); the configuration's {}"
+                        + " differ and are ignored: the file only seeds a new endpoint. Change them with PATCH"
+                        + " /admin/endpoints/{} or comfyfleet rollout", e.name(), stored.revision(),
+                        stored.updatedAt(), differ, e.name());
+            }
+        }
+    }
+
+    private EndpointSettings fromFile(EndpointConfig e) {
+        return new EndpointSettings(e.name(), e.image().orElse(null), null, e.minWorkers(), e.maxWorkers(),
+                e.idleTimeout(), e.scalerType().name(), e.scalerValue(), EndpointSettings.DEFAULT_MAX_SURGE, 0,
+                clock.instant());
+    }
+
+    private static List<String> differences(EndpointSettings file, EndpointSettings stored) {
+        List<String> keys = new ArrayList<>();
+        if (!Objects.equals(file.image(), stored.image())) {
+            keys.add("image");
+        }
+        if (file.minWorkers() != stored.minWorkers()) {
+            keys.add("minWorkers");
+        }
+        if (file.maxWorkers() != stored.maxWorkers()) {
+            keys.add("maxWorkers");
+        }
+        if (!file.idleTimeout().equals(stored.idleTimeout())) {
+            keys.add("idleTimeout");
+        }
+        if (!file.scalerType().equals(stored.scalerType()) || file.scalerValue() != stored.scalerValue()) {
+            keys.add("scaler");
+        }
+        return keys;
+    }
+
+    /** Every configured endpoint, in configuration order: {@code {"endpoints": [...]}}. */
+    public JsonNode list() {
+        ObjectNode root = Json.mapper().createObjectNode();
+        ArrayNode items = root.putArray("endpoints");
+        configured.keySet().forEach(name -> items.add(describe(name)));
+        return root;
+    }
+
+    /**
+     * One endpoint's settings, version and roll-out.
+     *
+     * @throws EndpointNotFoundException when it is not configured
+     */
+    public JsonNode get(String endpoint) {
+        return describe(known(endpoint));
+    }
+
+    /**
+     * Changes the endpoint's settings; the autoscaler applies them at its next pass (a new image starts a roll-out).
+     *
+     * @throws EndpointNotFoundException when it is not configured
+     * @throws io.comfyfleet.gateway.jobs.InvalidRequestException naming the field, for a bad body
+     * @throws SettingsConflictException when other changes kept winning the race
+     */
+    public JsonNode patch(String endpoint, JsonNode body) {
+        known(endpoint);
+        for (int i = 0; i < ATTEMPTS; i++) {
+            EndpointSettings current = settings(endpoint);
+            EndpointSettings next = EndpointPatch.apply(current, body);
+            next = next.at(current.revision(), clock.instant());
+            Optional<EndpointSettings> stored = store.update(next);
+            if (stored.isPresent()) {
+                EndpointSettings s = stored.get();
+                log.info("endpoint {}: settings changed through the admin API (revision {}): image {}, workers {}..{},"
+                        + " idle timeout {}, scaler {} {}, max surge {}", endpoint, s.revision(), s.image(),
+                        s.minWorkers(), s.maxWorkers(), s.idleTimeout(), s.scalerType(), s.scalerValue(),
+                        s.maxSurge());
+                return describe(endpoint);
+            }
+        }
+        throw new SettingsConflictException(endpoint, ATTEMPTS);
+    }
+
+    private String known(String endpoint) {
+        if (!configured.containsKey(endpoint)) {
+            throw new EndpointNotFoundException(endpoint);
+        }
+        return endpoint;
+    }
+
+    private EndpointSettings settings(String endpoint) {
+        Optional<EndpointSettings> s = store.get(endpoint);
+        if (s.isPresent()) {
+            return s.get();
+        }
+        // seeded at start; another gateway's store that lost the row gets it back from this one's file
+        store.seed(fromFile(configured.get(endpoint)));
+        return store.get(endpoint).orElseThrow();
+    }
+
+    private ObjectNode describe(String endpoint) {
+        EndpointSettings s = settings(endpoint);
+        Optional<RolloutStatus> rollout = store.rollout(endpoint);
+        ObjectNode n = Json.mapper().createObjectNode();
+        n.put("name", endpoint);
+        n.put("image", s.image());
+        n.put("previousImage", s.previousImage());
+        n.put("version", rollout.map(RolloutStatus::toVersion).orElse(s.image()));
+        n.put("minWorkers", s.minWorkers());
+        n.put("maxWorkers", s.maxWorkers());
+        n.put("idleTimeout", s.idleTimeout().toMillis() / 1000.0);
+        ObjectNode scaler = n.putObject("scaler");
+        scaler.put("type", s.scalerType());
+        scaler.put("value", s.scalerValue());
+        n.put("maxSurge", s.maxSurge());
+        n.put("revision", s.revision());
+        n.put("updatedAt", s.updatedAt().toString());
+        rollout.ifPresentOrElse(r -> n.set("rollout", rolloutJson(r)), () -> n.putNull("rollout"));
+        return n;
+    }
+
+    /** A roll-out as the admin API and the dashboard show it. */
+    public static ObjectNode rolloutJson(RolloutStatus r) {
+        ObjectNode n = Json.mapper().createObjectNode();
+        n.put("state", r.state().name());
+        n.put("fromVersion", r.fromVersion());
+        n.put("toVersion", r.toVersion());
+        n.put("startedAt", r.startedAt().toString());
+        n.put("oldWorkers", r.oldWorkers());
+        n.put("newWorkers", r.newWorkers());
+        n.put("readyNewWorkers", r.readyNew());
+        n.put("failures", r.failures());
+        n.put("halted", r.state() == RolloutStatus.State.HALTED);
+        n.put("reason", r.reason());
+        n.put("updatedAt", r.updatedAt().toString());
+        return n;
+    }
+}

@@ -1,0 +1,131 @@
+package io.comfyfleet.gateway.admin;
+
+import io.comfyfleet.core.endpoint.EndpointSettings;
+import io.comfyfleet.gateway.config.ConfigLoader;
+import io.comfyfleet.gateway.jobs.InvalidRequestException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A {@code PATCH /admin/endpoints/{ep}} body, checked field by field against the same bounds as
+ * {@code comfyfleet.yaml}; every refusal names the field.
+ */
+final class EndpointPatch {
+    static final List<String> FIELDS = List.of("image", "rollback", "minWorkers", "maxWorkers", "idleTimeout",
+            "scaler", "maxSurge");
+    static final int MAX_WORKERS = 10_000;
+    static final int MAX_SURGE = 100;
+    static final int MAX_IDLE_SECONDS = 3600;
+
+    private EndpointPatch() {}
+
+    /**
+     * The settings after applying {@code body} to {@code current}.
+     *
+     * @throws InvalidRequestException naming the field, for anything not acceptable
+     */
+    static EndpointSettings apply(EndpointSettings current, JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw new InvalidRequestException("the body must be a JSON object with any of " + FIELDS);
+        }
+        if (body.isEmpty()) {
+            throw new InvalidRequestException("nothing to change: give any of " + FIELDS);
+        }
+        for (String name : body.propertyNames()) {
+            if (!FIELDS.contains(name)) {
+                throw new InvalidRequestException("unknown field \"" + name + "\": the body may hold " + FIELDS);
+            }
+        }
+        EndpointSettings next = current;
+        if (body.has("image") && body.has("rollback")) {
+            throw new InvalidRequestException("rollback: give either image or rollback, not both");
+        }
+        if (body.has("image")) {
+            JsonNode image = body.get("image");
+            if (image.isNull()) {
+                next = next.withImage(null);
+            } else if (!image.isString() || !ConfigLoader.IMAGE.matcher(image.asString()).matches()) {
+                throw new InvalidRequestException("image: must be an image reference like"
+                        + " registry.example.com/team/worker:1.2 (or null for the provider's default), got " + image);
+            } else {
+                next = next.withImage(image.asString());
+            }
+        }
+        if (body.has("rollback")) {
+            if (!body.get("rollback").isBoolean() || !body.get("rollback").asBoolean()) {
+                throw new InvalidRequestException("rollback: must be true, got " + body.get("rollback"));
+            }
+            if (current.previousImage() == null) {
+                throw new InvalidRequestException("rollback: endpoint \"" + current.endpoint()
+                        + "\" has no previous image to roll back to (its image was never changed)");
+            }
+            next = next.withImage(current.previousImage());
+        }
+        int min = integer(body, "minWorkers", next.minWorkers(), 0, MAX_WORKERS);
+        int max = integer(body, "maxWorkers", next.maxWorkers(), 0, MAX_WORKERS);
+        if (max < min) {
+            String field = body.has("maxWorkers") ? "maxWorkers" : "minWorkers";
+            throw new InvalidRequestException(field + ": maxWorkers (" + max + ") must be at least minWorkers ("
+                    + min + ")");
+        }
+        Duration idle = body.has("idleTimeout")
+                ? Duration.ofSeconds(integer(body, "idleTimeout", 0, 1, MAX_IDLE_SECONDS))
+                : next.idleTimeout();
+        int surge = integer(body, "maxSurge", next.maxSurge(), 1, MAX_SURGE);
+        String type = next.scalerType();
+        double value = next.scalerValue();
+        if (body.has("scaler")) {
+            JsonNode scaler = body.get("scaler");
+            if (!scaler.isObject()) {
+                throw new InvalidRequestException("scaler: must be an object like {\"type\": \"QUEUE_DELAY\","
+                        + " \"value\": 4}, got " + scaler);
+            }
+            for (String name : scaler.propertyNames()) {
+                if (!Set.of("type", "value").contains(name)) {
+                    throw new InvalidRequestException("scaler." + name + ": unknown field; the scaler has type and"
+                            + " value");
+                }
+            }
+            if (scaler.has("type")) {
+                JsonNode t = scaler.get("type");
+                if (!t.isString() || !Set.of("QUEUE_DELAY", "REQUEST_COUNT").contains(t.asString())) {
+                    throw new InvalidRequestException("scaler.type: must be QUEUE_DELAY or REQUEST_COUNT, got " + t);
+                }
+                if (!t.asString().equals(type) && !scaler.has("value")) {
+                    value = t.asString().equals("QUEUE_DELAY") ? 4 : 1;
+                }
+                type = t.asString();
+            }
+            if (scaler.has("value")) {
+                JsonNode v = scaler.get("value");
+                if (!v.isNumber()) {
+                    throw new InvalidRequestException("scaler.value: must be a number, got " + v);
+                }
+                value = v.asDouble();
+            }
+            if (type.equals("QUEUE_DELAY") && !(value >= 0.5 && value <= 3600)) {
+                throw new InvalidRequestException("scaler.value: for QUEUE_DELAY must be from 0.5 to 3600 (seconds"
+                        + " in queue), got " + value);
+            }
+            if (type.equals("REQUEST_COUNT") && (value < 1 || value > 1_000_000 || value != Math.rint(value))) {
+                throw new InvalidRequestException("scaler.value: for REQUEST_COUNT must be a whole number from 1 to"
+                        + " 1000000 (jobs per worker), got " + value);
+            }
+        }
+        return next.withScaling(min, max, idle, type, value, surge);
+    }
+
+    private static int integer(JsonNode body, String field, int fallback, int min, int max) {
+        if (!body.has(field)) {
+            return fallback;
+        }
+        JsonNode n = body.get(field);
+        if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < min || n.asInt() > max) {
+            throw new InvalidRequestException(field + ": must be a whole number from " + min + " to " + max
+                    + ", got " + n);
+        }
+        return n.asInt();
+    }
+}

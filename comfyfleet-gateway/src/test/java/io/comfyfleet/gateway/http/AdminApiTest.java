@@ -1,0 +1,160 @@
+package io.comfyfleet.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.core.endpoint.RolloutStatus;
+import io.comfyfleet.gateway.config.ConfigException;
+import io.comfyfleet.gateway.config.ConfigLoader;
+import io.comfyfleet.gateway.support.Api;
+import io.comfyfleet.gateway.support.Reply;
+import io.comfyfleet.gateway.support.TestGateway;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The admin API: its own key, settings kept in the store across restarts, every bad PATCH a 400 naming the field. */
+class AdminApiTest {
+    static final String ADMIN_KEY = "admin-key-0123456789";
+    @TempDir
+    Path dir;
+    TestGateway gw;
+    Api admin;
+
+    @BeforeEach
+    void start() {
+        gw = open();
+    }
+
+    private TestGateway open() {
+        TestGateway g = new TestGateway(dir, "  adminKey: " + ADMIN_KEY);
+        admin = g.client.withKey(ADMIN_KEY);
+        return g;
+    }
+
+    @AfterEach
+    void stop() {
+        gw.close();
+    }
+
+    private static Reply patch(Api api, String path, String body) {
+        return api.send(api.request(path).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    @Test
+    void theAdminKeyOpensOnlyTheAdminApiAndNoOtherKeyOpensIt() {
+        assertThat(admin.get("/admin/endpoints").status()).isEqualTo(200);
+        for (Api other : new Api[] {gw.client, gw.worker, gw.client.withKey(null),
+                gw.client.withKey("wrong-key-0123456789")}) {
+            assertThat(other.get("/admin/endpoints").status()).isEqualTo(401);
+            assertThat(other.get("/admin/endpoints/ep1").status()).isEqualTo(401);
+            assertThat(patch(other, "/admin/endpoints/ep1", "{\"maxWorkers\":5}").status()).isEqualTo(401);
+        }
+        assertThat(admin.get("/v2/ep1/health").status()).as("client route").isEqualTo(401);
+        assertThat(admin.get("/v2/ep1/job-take/w1").status()).as("worker route").isEqualTo(401);
+        assertThat(admin.get("/v2/ep1/ping/w1").status()).as("worker route").isEqualTo(401);
+    }
+
+    @Test
+    void withoutAnAdminKeyConfiguredEveryAdminCallIsRefused() {
+        try (TestGateway plain = new TestGateway(dir.resolve("plain"))) {
+            assertThat(plain.client.get("/admin/endpoints").status()).isEqualTo(401);
+            assertThat(plain.client.withKey("").get("/admin/endpoints").status()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void anAdminKeyThatIsAlsoAClientOrWorkerKeyIsAConfigurationError() {
+        String yaml = TestGateway.yaml("  adminKey: " + TestGateway.WORKER_KEY);
+        Assertions.assertThatThrownBy(() -> new ConfigLoader(n -> null).parse(yaml, "test", dir))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("server.adminKey");
+    }
+
+    @Test
+    void theYamlSeedsTheSettingsWhichAPatchChangesAndARestartKeeps() {
+        Reply ep1 = admin.get("/admin/endpoints/ep1");
+        assertThat(ep1.status()).isEqualTo(200);
+        assertThat(ep1.json().path("maxWorkers").asInt()).isEqualTo(3);
+        assertThat(ep1.json().path("scaler").path("type").asString()).isEqualTo("QUEUE_DELAY");
+        assertThat(ep1.json().path("maxSurge").asInt()).isEqualTo(1);
+        assertThat(ep1.json().path("image").isNull()).isTrue();
+        assertThat(admin.get("/admin/endpoints").json().path("endpoints")).hasSize(2);
+
+        Reply changed = patch(admin, "/admin/endpoints/ep1", """
+                {"image": "registry.example.com/team/worker:2", "minWorkers": 1, "maxWorkers": 5,
+                 "idleTimeout": 60, "scaler": {"type": "REQUEST_COUNT", "value": 2}, "maxSurge": 2}""");
+        assertThat(changed.status()).as(changed.text()).isEqualTo(200);
+        assertThat(changed.json().path("image").asString()).isEqualTo("registry.example.com/team/worker:2");
+        assertThat(changed.json().path("revision").asInt()).isEqualTo(2);
+
+        gw.close();
+        gw = open();
+        Reply after = admin.get("/admin/endpoints/ep1");
+        assertThat(after.json().path("image").asString()).isEqualTo("registry.example.com/team/worker:2");
+        assertThat(after.json().path("minWorkers").asInt()).isEqualTo(1);
+        assertThat(after.json().path("maxWorkers").asInt()).isEqualTo(5);
+        assertThat(after.json().path("idleTimeout").asDouble()).isEqualTo(60.0);
+        assertThat(after.json().path("scaler").path("value").asDouble()).isEqualTo(2.0);
+        assertThat(after.json().path("maxSurge").asInt()).isEqualTo(2);
+
+        Reply next = patch(admin, "/admin/endpoints/ep1", "{\"image\": \"registry.example.com/team/worker:3\"}");
+        assertThat(next.json().path("previousImage").asString()).isEqualTo("registry.example.com/team/worker:2");
+        Reply back = patch(admin, "/admin/endpoints/ep1", "{\"rollback\": true}");
+        assertThat(back.json().path("image").asString()).isEqualTo("registry.example.com/team/worker:2");
+    }
+
+    @Test
+    void theRolloutTheAutoscalerWroteIsShown() {
+        gw.gateway.endpointAdmin().store().saveRollout(new RolloutStatus("ep1", RolloutStatus.State.HALTED, "img:a",
+                "img:c", Instant.parse("2026-01-01T00:00:00Z"), 2, 0, 0, 3, "3 worker(s) of version img:c failed",
+                Instant.parse("2026-01-01T00:01:00Z")));
+        Reply ep1 = admin.get("/admin/endpoints/ep1");
+        assertThat(ep1.json().path("version").asString()).isEqualTo("img:c");
+        assertThat(ep1.json().path("rollout").path("state").asString()).isEqualTo("HALTED");
+        assertThat(ep1.json().path("rollout").path("halted").asBoolean()).isTrue();
+        assertThat(ep1.json().path("rollout").path("oldWorkers").asInt()).isEqualTo(2);
+        assertThat(ep1.json().path("rollout").path("reason").asString()).contains("img:c failed");
+    }
+
+    @Test
+    void everyBadPatchIsA400NamingTheField() {
+        String[][] cases = {
+                {"{broken", "invalid JSON"},
+                {"[1]", "JSON object"},
+                {"{}", "nothing to change"},
+                {"{\"replicas\": 3}", "unknown field \"replicas\""},
+                {"{\"minWorkers\": -1}", "minWorkers"},
+                {"{\"maxWorkers\": 1.5}", "maxWorkers"},
+                {"{\"maxWorkers\": \"3\"}", "maxWorkers"},
+                {"{\"minWorkers\": 4, \"maxWorkers\": 2}", "maxWorkers (2) must be at least minWorkers (4)"},
+                {"{\"minWorkers\": 9}", "minWorkers: maxWorkers (3) must be at least minWorkers (9)"},
+                {"{\"idleTimeout\": 0}", "idleTimeout"},
+                {"{\"maxSurge\": 0}", "maxSurge"},
+                {"{\"image\": \"Not An Image\"}", "image"},
+                {"{\"image\": 7}", "image"},
+                {"{\"rollback\": true}", "rollback: endpoint \"ep1\" has no previous image"},
+                {"{\"rollback\": true, \"image\": \"a:b\"}", "rollback"},
+                {"{\"scaler\": {\"type\": \"FAST\"}}", "scaler.type"},
+                {"{\"scaler\": {\"type\": \"QUEUE_DELAY\", \"value\": 0.1}}", "scaler.value"},
+                {"{\"scaler\": {\"type\": \"REQUEST_COUNT\", \"value\": 1.5}}", "scaler.value"},
+                {"{\"scaler\": {\"kind\": \"x\"}}", "scaler.kind"},
+                {"{\"scaler\": 3}", "scaler"},
+        };
+        for (String[] c : cases) {
+            Reply reply = patch(admin, "/admin/endpoints/ep1", c[0]);
+            assertThat(reply.status()).as(c[0]).isEqualTo(400);
+            assertThat(reply.json().path("error").asString()).as(c[0]).contains(c[1]);
+        }
+        assertThat(admin.get("/admin/endpoints/ep1").json().path("revision").asInt()).as("nothing was stored")
+                .isEqualTo(1);
+        Reply big = patch(admin, "/admin/endpoints/ep1", "{\"image\": \"" + "a".repeat(20_000) + "\"}");
+        assertThat(big.status()).isEqualTo(413);
+        assertThat(admin.get("/admin/endpoints/nope").status()).isEqualTo(404);
+        assertThat(patch(admin, "/admin/endpoints/nope", "{\"maxWorkers\": 1}").status()).isEqualTo(404);
+    }
+}
