@@ -44,6 +44,7 @@ final class JdbcJobStore implements JobStore {
     /** Wake-ups for other gateways on the same database; null when the database serves one gateway (SQLite). */
     private final QueueNotices notices;
     private final JdbcWebhookOutbox outbox;
+    private final JdbcCatalogueStore catalogues;
 
     JdbcJobStore(Database db) {
         this(db, null);
@@ -52,6 +53,7 @@ final class JdbcJobStore implements JobStore {
     JdbcJobStore(Database db, QueueNotices notices) {
         this.db = db;
         this.outbox = new JdbcWebhookOutbox(db);
+        this.catalogues = new JdbcCatalogueStore(db);
         this.claimSql = JobSql.claim(db.dialect());
         this.notices = notices;
     }
@@ -562,6 +564,11 @@ final class JdbcJobStore implements JobStore {
     @Override
     public Optional<io.comfyfleet.core.webhook.WebhookOutbox> webhookOutbox() {
         return Optional.of(outbox);
+    }
+
+    @Override
+    public Optional<io.comfyfleet.core.catalogue.CatalogueStore> catalogues() {
+        return Optional.of(catalogues);
     }
 
     @Override
