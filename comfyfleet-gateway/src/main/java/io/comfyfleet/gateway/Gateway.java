@@ -1,6 +1,9 @@
 package io.comfyfleet.gateway;
 
 import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.gateway.admission.Admission;
+import io.comfyfleet.gateway.admission.Catalogues;
+import io.comfyfleet.gateway.admission.InMemoryCatalogueStore;
 import io.comfyfleet.gateway.auth.Access;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.GatewayConfig;
@@ -68,8 +71,11 @@ public final class Gateway implements AutoCloseable {
         events.listen(metrics);
         events.listen(dashboard.jobListener());
         this.queueWatch = store.watchQueues(events);
+        Catalogues catalogues = new Catalogues(store.catalogues().orElseGet(InMemoryCatalogueStore::new), clock);
+        // the current version of an endpoint: the one whose worker reported its catalogue last
+        Admission admission = new Admission(catalogues, catalogues.latestReported());
         this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
-                new JobFeed(jobs, events), clock, dashboard, metrics, webhooks.targets());
+                new JobFeed(jobs, events), clock, dashboard, metrics, webhooks.targets(), catalogues, admission);
     }
 
     /**
