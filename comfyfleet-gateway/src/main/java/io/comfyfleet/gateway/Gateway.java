@@ -7,6 +7,9 @@ import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.lease.LeaderLease;
 import io.comfyfleet.gateway.dispatch.BoardSync;
 import java.util.function.BooleanSupplier;
+import io.comfyfleet.gateway.admission.Admission;
+import io.comfyfleet.gateway.admission.Catalogues;
+import io.comfyfleet.gateway.admission.InMemoryCatalogueStore;
 import io.comfyfleet.gateway.auth.Access;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.GatewayConfig;
@@ -103,8 +106,12 @@ public final class Gateway implements AutoCloseable {
         if (!adminAccess.enabled()) {
             log.info("the admin API (/admin/endpoints) is off: set server.adminKey (e.g. ${COMFYFLEET_ADMIN_KEY})");
         }
+        Catalogues catalogues = new Catalogues(store.catalogues().orElseGet(InMemoryCatalogueStore::new), clock);
+        // the current version of an endpoint: the one whose worker reported its catalogue last
+        Admission admission = new Admission(catalogues, catalogues.latestReported());
         this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
-                new JobFeed(jobs, events), clock, dashboard, metrics, webhooks.targets(), adminAccess, endpointAdmin);
+                new JobFeed(jobs, events), clock, dashboard, metrics, webhooks.targets(), adminAccess, endpointAdmin,
+                catalogues, admission);
     }
 
     /**

@@ -47,6 +47,7 @@ final class JdbcJobStore implements JobStore {
     private final JdbcLeaseStore leases;
     private final JdbcWorkerBoard board;
     private final JdbcEndpointSettings endpointSettings;
+    private final JdbcCatalogueStore catalogues;
 
     JdbcJobStore(Database db) {
         this(db, null);
@@ -58,6 +59,7 @@ final class JdbcJobStore implements JobStore {
         this.leases = new JdbcLeaseStore(db);
         this.board = new JdbcWorkerBoard(db);
         this.endpointSettings = new JdbcEndpointSettings(db);
+        this.catalogues = new JdbcCatalogueStore(db);
         this.claimSql = JobSql.claim(db.dialect());
         this.notices = notices;
     }
@@ -593,6 +595,11 @@ final class JdbcJobStore implements JobStore {
     @Override
     public Optional<io.comfyfleet.core.endpoint.EndpointSettingsStore> endpointSettings() {
         return Optional.of(endpointSettings);
+    }
+
+    @Override
+    public Optional<io.comfyfleet.core.catalogue.CatalogueStore> catalogues() {
+        return Optional.of(catalogues);
     }
 
     @Override

@@ -170,6 +170,14 @@ public interface JobStore extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Where workers' node catalogues are kept, in the same database (survives restarts, shared by gateways);
+     * empty: the gateway keeps them in memory.
+     */
+    default Optional<io.comfyfleet.core.catalogue.CatalogueStore> catalogues() {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }

@@ -2,6 +2,7 @@ package io.comfyfleet.gateway.http;
 
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.StreamChunk;
+import io.comfyfleet.gateway.admission.Admission;
 import io.comfyfleet.gateway.auth.Access;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.ServerSettings;
@@ -17,6 +18,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Duration;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.databind.util.RawValue;
@@ -38,9 +40,11 @@ final class ClientRoutes {
     private final Clock clock;
     private final WebhookTargets webhookTargets;
     private final ClientRateLimiter limiter;
+    private final Admission admission;
 
     ClientRoutes(Access access, JobService jobs, ServerSettings server, Clock clock, WebhookTargets webhookTargets,
-            ClientRateLimiter limiter) {
+            ClientRateLimiter limiter, Admission admission) {
+        this.admission = admission;
         this.access = access;
         this.limiter = limiter;
         this.webhookTargets = webhookTargets;
@@ -74,7 +78,7 @@ final class ClientRoutes {
 
     private void run(Context ctx) {
         EndpointConfig endpoint = authorize(ctx, Group.WRITE);
-        RunRequest request = checked(RunRequest.parse(HttpIO.body(ctx, server.maxRunBody(), "the /run body"), endpoint));
+        RunRequest request = admitted(endpoint, HttpIO.body(ctx, server.maxRunBody(), "the /run body"));
         Job job = jobs.submit(endpoint, request, false);
         HttpIO.json(ctx, idAndStatus(job));
     }
@@ -82,11 +86,21 @@ final class ClientRoutes {
     private void runSync(Context ctx) throws InterruptedException {
         EndpointConfig endpoint = authorize(ctx, Group.WRITE);
         Duration wait = HttpIO.waitParam(ctx, "wait", DEFAULT_SYNC_WAIT_MS, MIN_WAIT_MS, MAX_WAIT_MS);
-        RunRequest request = checked(RunRequest.parse(HttpIO.body(ctx, server.maxRunsyncBody(), "the /runsync body"),
-                endpoint));
+        RunRequest request = admitted(endpoint, HttpIO.body(ctx, server.maxRunsyncBody(), "the /runsync body"));
         Job job = jobs.submit(endpoint, request, true);
         // when the wait runs out the answer is the non-terminal status; clients then poll /status(-sync)
         HttpIO.json(ctx, JobJson.status(jobs.awaitEnd(endpoint.name(), job.id(), wait), clock.instant()));
+    }
+
+    /**
+     * The request, once its fields are valid and its workflow passes admission (ComfyUI's validation against the
+     * endpoint's current node catalogue): nothing is stored and no worker wakes for a refused one.
+     */
+    private RunRequest admitted(EndpointConfig endpoint, byte[] body) {
+        JsonNode root = RunRequest.parseJson(body);
+        RunRequest request = checked(RunRequest.parse(root, endpoint));
+        admission.admit(endpoint.name(), root.get("input"));
+        return request;
     }
 
     /** Refuses a webhook the gateway would not call now, before the job is stored (delivery checks again). */

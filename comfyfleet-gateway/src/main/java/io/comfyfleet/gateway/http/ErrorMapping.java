@@ -4,9 +4,11 @@ import io.comfyfleet.gateway.admin.SettingsConflictException;
 import io.comfyfleet.core.job.JobNotFoundException;
 import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStoreException;
+import io.comfyfleet.gateway.admission.WorkflowRejectedException;
 import io.comfyfleet.gateway.auth.UnauthorizedException;
 import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
 import io.comfyfleet.gateway.jobs.InvalidRequestException;
+import io.comfyfleet.gateway.jobs.Json;
 import io.comfyfleet.gateway.jobs.PayloadTooLargeException;
 import io.comfyfleet.gateway.ratelimit.RateLimitedException;
 import io.comfyfleet.gateway.webhook.WebhookTargetRefusedException;
@@ -18,7 +20,8 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 
 /**
- * The one place where failures become HTTP answers, all as {@code {"error": "..."}}. A client's mistake
+ * The one place where failures become HTTP answers, all as {@code {"error": "..."}} but for a workflow refused
+ * at admission, which gets ComfyUI's own 400 body ({@code {"error": {...}, "node_errors": {...}}}). A client's mistake
  * is a 4xx that says what to change; only the gateway's own faults are 5xx, and those are logged.
  */
 final class ErrorMapping {
@@ -41,6 +44,8 @@ final class ErrorMapping {
         switch (e) {
             case UnauthorizedException u -> HttpIO.error(ctx, 401, "unauthorized");
             case InvalidRequestException bad -> HttpIO.error(ctx, 400, bad.getMessage());
+            case WorkflowRejectedException refused -> ctx.status(400).contentType(HttpIO.JSON)
+                    .result(Json.mapper().writeValueAsBytes(refused.body()));
             case WebhookTargetRefusedException refused -> HttpIO.error(ctx, 400, refused.getMessage());
             case JacksonException bad -> HttpIO.error(ctx, 400, "invalid JSON: " + bad.getOriginalMessage());
             case EndpointNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());

@@ -1,8 +1,10 @@
 package io.comfyfleet.gateway.http;
 
 import io.comfyfleet.gateway.admin.EndpointAdmin;
-import io.comfyfleet.gateway.auth.AdminAccess;
+import io.comfyfleet.gateway.admission.Admission;
+import io.comfyfleet.gateway.admission.Catalogues;
 import io.comfyfleet.gateway.auth.Access;
+import io.comfyfleet.gateway.auth.AdminAccess;
 import io.comfyfleet.gateway.config.ServerSettings;
 import io.comfyfleet.gateway.dashboard.Dashboard;
 import io.comfyfleet.gateway.jobs.JobFeed;
@@ -36,8 +38,10 @@ public final class HttpServer implements AutoCloseable {
     /** Builds the server with every route; {@link #start()} opens the port. */
     public HttpServer(ServerSettings server, Access access, JobService jobs, WorkerService workers, OutputFiles files,
             JobFeed feed, Clock clock, Dashboard dashboard, GatewayMetrics metrics, WebhookTargets webhookTargets,
-            AdminAccess adminAccess, EndpointAdmin endpointAdmin) {
-        ClientRoutes client = new ClientRoutes(access, jobs, server, clock, webhookTargets, new ClientRateLimiter(metrics));
+            AdminAccess adminAccess, EndpointAdmin endpointAdmin, Catalogues catalogues, Admission admission) {
+        ClientRoutes client = new ClientRoutes(access, jobs, server, clock, webhookTargets, new ClientRateLimiter(metrics),
+                admission);
+        CatalogueRoutes catalogueRoutes = new CatalogueRoutes(access, catalogues, server);
         WorkerRoutes worker = new WorkerRoutes(access, workers, server);
         OutputRoutes outputs = new OutputRoutes(access, jobs, files, server);
         EventRoutes events = new EventRoutes(access, feed, clock);
@@ -65,6 +69,7 @@ public final class HttpServer implements AutoCloseable {
             intake.register(config.routes);
             client.register(config.routes);
             worker.register(config.routes);
+            catalogueRoutes.register(config.routes);
             outputs.register(config.routes);
             events.register(config.routes);
             docs.register(config.routes);

@@ -28,7 +28,15 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
      * @throws InvalidRequestException naming the field and what to change
      */
     public static RunRequest parse(byte[] body, EndpointConfig endpoint) {
-        JsonNode root = parseJson(body);
+        return parse(parseJson(body), endpoint);
+    }
+
+    /**
+     * As {@link #parse(byte[], EndpointConfig)}, for a body already parsed with {@link #parseJson(byte[])}.
+     *
+     * @throws InvalidRequestException naming the field and what to change
+     */
+    public static RunRequest parse(JsonNode root, EndpointConfig endpoint) {
         if (!root.isObject()) {
             throw new InvalidRequestException("the body must be a JSON object like {\"input\": {...}}, got " + kind(root));
         }
