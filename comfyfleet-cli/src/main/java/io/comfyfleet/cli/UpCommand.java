@@ -55,6 +55,12 @@ final class UpCommand implements Callable<Integer> {
             return 2;
         }
         StartupReport.printConfig(up, System.out);
+        try {
+            up.keyFile().keep(up.generated()); // before anything can fail: the printed keys must stay valid
+        } catch (java.io.UncheckedIOException e) {
+            System.err.println("comfyfleet up: " + e.getMessage() + " (" + e.getCause().getMessage() + ")");
+            return 1;
+        }
         if (scalePeriodMs < 100) {
             System.err.println("comfyfleet up: --scale-period must be at least 100 ms (got " + scalePeriodMs + ")");
             return 2;

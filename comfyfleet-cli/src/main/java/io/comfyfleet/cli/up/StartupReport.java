@@ -37,8 +37,10 @@ public final class StartupReport {
         out.println("  workers:   provider " + f.provider() + ", "
                 + (f.gpus().isEmpty() ? f.cpuSlots() + " cpu slots" : "gpus " + f.gpus() + " x " + f.slotsPerGpu())
                 + ", ComfyUI ports from " + f.basePort() + ", job grace " + human(f.jobGrace()) + ", comfyui " + describe(f.comfyui()));
-        for (String name : config.generated().keySet()) {
-            out.println("  ${" + name + "} was not set: generated a random value for this run");
+        if (!config.generated().isEmpty()) {
+            out.println("  keys:      " + String.join(", ", new java.util.TreeSet<>(config.generated().keySet()))
+                    + " not set in the environment: " + (config.keyFile().exists() ? "kept in " : "generated, to be kept in ")
+                    + config.keyFile().path());
         }
     }
 
@@ -51,9 +53,14 @@ public final class StartupReport {
         out.println("ComfyFleet is up.");
         out.println("  API:        " + base + "/v2/" + endpoint + "/run   (RunPod-compatible: run, runsync, status, stream, cancel, health)");
         out.println("  dashboard:  " + (dashboard ? base + "/" : "not in this build"));
+        out.println("  API docs:   " + base + "/docs   (OpenAPI: " + base + "/openapi.json)");
         out.println("  metrics:    " + base + "/metrics");
         out.println("  API key:    " + config.clientKey() + mark(config, "COMFYFLEET_CLIENT_KEY"));
         out.println("  worker key: " + config.workerKey() + mark(config, "COMFYFLEET_WORKER_KEY"));
+        if (!config.generated().isEmpty()) {
+            out.println("  keys file:  " + config.keyFile().path() + "   (reused on every start; comfyfleet keys shows"
+                    + " and rotates them)");
+        }
         out.println();
         out.println("Run a workflow (workers start on demand; the first job waits for one to boot):");
         out.println(curl(base, endpoint, config.clientKey()));
@@ -82,7 +89,8 @@ public final class StartupReport {
     }
 
     private static String mark(UpConfig config, String variable) {
-        return config.generated().containsKey(variable) ? "   (generated; set " + variable + " to keep one)" : "";
+        return config.generated().containsKey(variable) ? "   (from the keys file; $" + variable + " overrides it)"
+                : "   (from $" + variable + " or the configuration file)";
     }
 
     private static String describe(FleetSettings.ComfyLaunch launch) {
