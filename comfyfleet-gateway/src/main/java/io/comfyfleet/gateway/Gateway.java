@@ -67,6 +67,7 @@ public final class Gateway implements AutoCloseable {
         this.dashboard = new Dashboard(config.endpoints(), store, workers, clock);
         events.listen(metrics);
         events.listen(dashboard.jobListener());
+        events.listen(new io.comfyfleet.gateway.jobs.JobLog());
         this.queueWatch = store.watchQueues(events);
         this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
                 new JobFeed(jobs, events), clock, dashboard, metrics, webhooks.targets());

@@ -37,6 +37,14 @@ public final class StartupReport {
         out.println("  workers:   provider " + f.provider() + ", "
                 + (f.gpus().isEmpty() ? f.cpuSlots() + " cpu slots" : "gpus " + f.gpus() + " x " + f.slotsPerGpu())
                 + ", ComfyUI ports from " + f.basePort() + ", job grace " + human(f.jobGrace()) + ", comfyui " + describe(f.comfyui()));
+        int slots = f.gpus().isEmpty() ? f.cpuSlots() : f.gpus().size() * f.slotsPerGpu();
+        for (EndpointConfig e : g.endpoints()) {
+            if ("local".equals(f.provider()) && e.maxWorkers() > slots) {
+                out.println("  note:      endpoint " + e.name() + " has maxWorkers " + e.maxWorkers() + " but this machine"
+                        + " has " + slots + " worker slot(s): at most " + slots + " run at once (workers.cpuSlots,"
+                        + " workers.gpus and workers.slotsPerGpu set the slots)");
+            }
+        }
         if (!config.generated().isEmpty()) {
             out.println("  keys:      " + String.join(", ", new java.util.TreeSet<>(config.generated().keySet()))
                     + " not set in the environment: " + (config.keyFile().exists() ? "kept in " : "generated, to be kept in ")
@@ -55,6 +63,8 @@ public final class StartupReport {
         out.println("  dashboard:  " + (dashboard ? base + "/" : "not in this build"));
         out.println("  API docs:   " + base + "/docs   (OpenAPI: " + base + "/openapi.json)");
         out.println("  metrics:    " + base + "/metrics");
+        out.println("  logs:       " + config.gateway().server().dataDir().resolve("logs").resolve("<worker>.log")
+                + "   (what workers and ComfyUI print; --verbose shows it here too)");
         out.println("  API key:    " + config.clientKey() + mark(config, "COMFYFLEET_CLIENT_KEY"));
         out.println("  worker key: " + config.workerKey() + mark(config, "COMFYFLEET_WORKER_KEY"));
         if (!config.generated().isEmpty()) {

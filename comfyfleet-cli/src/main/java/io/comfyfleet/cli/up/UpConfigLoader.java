@@ -20,7 +20,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 /**
  * Reads {@code comfyfleet.yaml} for {@code comfyfleet up}: the gateway's sections (checked by the gateway's own
  * {@link ConfigLoader}) plus the {@code workers:} section. Without a file it uses built-in defaults: one endpoint
- * {@code comfyui}, 0 to 2 workers, generated keys. Keys not set in the environment come from the data folder's
+ * {@code comfyui}, 0 to 2 workers that stay 10 minutes after their last job (see comfyfleet.yaml for what that
+ * costs), generated keys. Keys not set in the environment come from the data folder's
  * {@link KeyFile} (generated when it has none); the caller keeps them there with {@link KeyFile#keep}. Every problem in the file is reported at once, each naming its key.
  */
 public final class UpConfigLoader {
@@ -36,7 +37,7 @@ public final class UpConfigLoader {
                 workerKeys: ["${COMFYFLEET_WORKER_KEY}"]
                 minWorkers: 0
                 maxWorkers: 2
-                idleTimeout: 30s
+                idleTimeout: 10m
                 scaler: {type: QUEUE_DELAY, value: 1}
             """;
 
