@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         version = "comfyfleet 0.1.0",
         description = "Serve ComfyUI workflows as a RunPod-compatible serverless API.",
         subcommands = {CommandLine.HelpCommand.class, GatewayCommand.class, WorkerCommand.class, EmulatorCommand.class,
-                UpCommand.class, BenchCommand.class, SubmitCommand.class, StatusCommand.class, ImageCommand.class})
+                UpCommand.class, BenchCommand.class, SubmitCommand.class, StatusCommand.class, ImageCommand.class,
+                KeysCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

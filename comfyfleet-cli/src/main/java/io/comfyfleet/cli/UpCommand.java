@@ -42,6 +42,9 @@ final class UpCommand implements Callable<Integer> {
     Path comfyuiDir;
     @Option(names = "--python", defaultValue = "python3", description = "Python for --comfyui-dir (default ${DEFAULT-VALUE})")
     String python;
+    @Option(names = {"-v", "--verbose"}, description = "Also show what workers and ComfyUI print (always in"
+            + " <dataDir>/logs/<worker>.log), library logs and whole stack traces")
+    boolean verbose;
     @Option(names = "--scale-period", defaultValue = "1000", description = "Milliseconds between autoscaler passes (default ${DEFAULT-VALUE})")
     long scalePeriodMs;
 
@@ -55,10 +58,17 @@ final class UpCommand implements Callable<Integer> {
             return 2;
         }
         StartupReport.printConfig(up, System.out);
+        try {
+            up.keyFile().keep(up.generated()); // before anything can fail: the printed keys must stay valid
+        } catch (java.io.UncheckedIOException e) {
+            System.err.println("comfyfleet up: " + e.getMessage() + " (" + e.getCause().getMessage() + ")");
+            return 1;
+        }
         if (scalePeriodMs < 100) {
             System.err.println("comfyfleet up: --scale-period must be at least 100 ms (got " + scalePeriodMs + ")");
             return 2;
         }
+        io.comfyfleet.cli.up.UpLogging.install(up.gateway().server().dataDir().resolve("logs"), verbose);
         FleetStack stack;
         try {
             stack = FleetStack.start(up, Duration.ofMillis(scalePeriodMs), Clock.systemUTC());

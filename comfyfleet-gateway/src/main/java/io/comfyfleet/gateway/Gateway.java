@@ -96,6 +96,7 @@ public final class Gateway implements AutoCloseable {
         this.dashboard = new Dashboard(config.endpoints(), store, workers, clock);
         events.listen(metrics);
         events.listen(dashboard.jobListener());
+        events.listen(new io.comfyfleet.gateway.jobs.JobLog());
         this.queueWatch = store.watchQueues(events);
         // endpoint settings live in the job store (shared by every gateway); a store without a database of its own
         // keeps them in memory

@@ -1,8 +1,11 @@
 package io.comfyfleet.cli.client;
 
+import io.comfyfleet.cli.up.KeyFile;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.dataformat.yaml.YAMLMapper;
@@ -34,6 +37,24 @@ record ClientDefaults(String url, String endpoint) {
         } catch (IOException | JacksonException e) {
             throw new IllegalArgumentException(file.toAbsolutePath() + " cannot be read (" + e.getMessage()
                     + "); fix it or pass --url and --endpoint", e);
+        }
+    }
+
+    /**
+     * The client key {@code comfyfleet up} keeps in the data folder of {@code folder}'s configuration (or of the
+     * built-in defaults), when there is one: so the CLI works without {@code --key} after a start.
+     */
+    static Optional<String> storedKey(Path folder) {
+        Path file = folder.resolve(CONFIG_FILE);
+        JsonNode root = null;
+        try {
+            if (Files.isRegularFile(file)) {
+                root = YAMLMapper.builder().build().readTree(Files.readString(file));
+            }
+            return Optional.ofNullable(KeyFile.forConfig(root, folder.toAbsolutePath()).read().get(ClientOptions.KEY_ENV))
+                    .filter(k -> !k.isBlank());
+        } catch (IOException | JacksonException | UncheckedIOException e) {
+            return Optional.empty(); // the caller then asks for --key
         }
     }
 

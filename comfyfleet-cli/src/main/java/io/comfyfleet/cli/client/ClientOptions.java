@@ -14,7 +14,8 @@ final class ClientOptions {
     @Option(names = "--endpoint", description = "Endpoint name (default: first endpoint of ./comfyfleet.yaml, else comfyui)")
     String endpoint;
     @Option(names = "--key", defaultValue = "${env:" + KEY_ENV + "}",
-            description = "Client key of the endpoint (default: $" + KEY_ENV + ")")
+            description = "Client key of the endpoint (default: $" + KEY_ENV + ", else the one comfyfleet up keeps in"
+                    + " its data folder)")
     String key;
 
     /**
@@ -24,8 +25,11 @@ final class ClientOptions {
      */
     Endpoint endpoint() {
         if (key == null || key.isBlank()) {
+            key = url == null ? ClientDefaults.storedKey(Path.of("")).orElse(null) : null;
+        }
+        if (key == null || key.isBlank()) {
             throw new UsageException("no client key: pass --key KEY or set " + KEY_ENV
-                    + " (comfyfleet up prints one when it starts)");
+                    + " (comfyfleet up prints one when it starts; comfyfleet keys --show prints it later)");
         }
         try {
             ClientDefaults defaults = url == null || endpoint == null ? ClientDefaults.in(Path.of("")) : null;

@@ -143,7 +143,7 @@ public final class FleetStack implements AutoCloseable {
         autoscaler.close();
         scheduler.shutdownNow();
         log.info("stopping: {} jobs running, {} queued (queued jobs stay in the store for the next start);"
-                + " workers get {} to finish them", running(), queued(), config.fleet().jobGrace());
+                + " workers get {} to finish them", running(), queued(), StartupReport.human(config.fleet().jobGrace()));
         try {
             provider.close(); // SIGTERM: each worker finishes its job within the grace, posts it, stops its ComfyUI
         } finally {
@@ -154,7 +154,7 @@ public final class FleetStack implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        log.info("stopped in {}", Duration.between(start, clock.instant()));
+        log.info("stopped in {} ms", Duration.between(start, clock.instant()).toMillis());
     }
 
     private long running() {

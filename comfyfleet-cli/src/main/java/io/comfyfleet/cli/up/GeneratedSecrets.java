@@ -8,16 +8,19 @@ import java.util.function.UnaryOperator;
 
 /**
  * The environment as {@code comfyfleet up} sees it: a {@code ${COMFYFLEET_..._KEY}} or {@code _SECRET} variable
- * that is not set gets a fresh random value, so a first run needs no setup; the generated values are printed once
- * (keys) so the user can call the API. Other variables come from the real environment.
+ * that is not set takes the value kept in the data folder's {@link KeyFile}, or else a fresh random value, so a first
+ * run needs no setup and a restart keeps the keys. Other variables come from the real environment.
  */
 final class GeneratedSecrets implements UnaryOperator<String> {
     private static final SecureRandom RANDOM = new SecureRandom();
     private final UnaryOperator<String> env;
+    private final Map<String, String> stored;
     private final Map<String, String> generated = new LinkedHashMap<>();
 
-    GeneratedSecrets(UnaryOperator<String> env) {
+    /** @param stored values kept from an earlier run, by variable name */
+    GeneratedSecrets(UnaryOperator<String> env, Map<String, String> stored) {
         this.env = env;
+        this.stored = Map.copyOf(stored);
     }
 
     @Override
@@ -26,10 +29,10 @@ final class GeneratedSecrets implements UnaryOperator<String> {
         if (value != null || !name.startsWith("COMFYFLEET_") || !(name.endsWith("_KEY") || name.endsWith("_SECRET"))) {
             return value;
         }
-        return generated.computeIfAbsent(name, n -> prefix(n) + random());
+        return generated.computeIfAbsent(name, n -> stored.getOrDefault(n, prefix(n) + random()));
     }
 
-    /** The variables given a generated value so far, by name. */
+    /** The variables not set in the environment so far, by name, with their kept or newly generated value. */
     synchronized Map<String, String> generated() {
         return Map.copyOf(generated);
     }

@@ -39,8 +39,18 @@ public final class StartupReport {
                 + ", ComfyUI ports from " + f.basePort() + ", job grace " + human(f.jobGrace()) + (f.container() != null
                 ? ", image " + f.container().image() + " on " + f.container().host() + " (network " + f.container().network() + ")"
                 : ", comfyui " + describe(f.comfyui())));
-        for (String name : config.generated().keySet()) {
-            out.println("  ${" + name + "} was not set: generated a random value for this run");
+        int slots = f.gpus().isEmpty() ? f.cpuSlots() : f.gpus().size() * f.slotsPerGpu();
+        for (EndpointConfig e : g.endpoints()) {
+            if ("local".equals(f.provider()) && e.maxWorkers() > slots) {
+                out.println("  note:      endpoint " + e.name() + " has maxWorkers " + e.maxWorkers() + " but this machine"
+                        + " has " + slots + " worker slot(s): at most " + slots + " run at once (workers.cpuSlots,"
+                        + " workers.gpus and workers.slotsPerGpu set the slots)");
+            }
+        }
+        if (!config.generated().isEmpty()) {
+            out.println("  keys:      " + String.join(", ", new java.util.TreeSet<>(config.generated().keySet()))
+                    + " not set in the environment: " + (config.keyFile().exists() ? "kept in " : "generated, to be kept in ")
+                    + config.keyFile().path());
         }
     }
 
@@ -53,9 +63,16 @@ public final class StartupReport {
         out.println("ComfyFleet is up.");
         out.println("  API:        " + base + "/v2/" + endpoint + "/run   (RunPod-compatible: run, runsync, status, stream, cancel, health)");
         out.println("  dashboard:  " + (dashboard ? base + "/" : "not in this build"));
+        out.println("  API docs:   " + base + "/docs   (OpenAPI: " + base + "/openapi.json)");
         out.println("  metrics:    " + base + "/metrics");
+        out.println("  logs:       " + config.gateway().server().dataDir().resolve("logs").resolve("<worker>.log")
+                + "   (what workers and ComfyUI print; --verbose shows it here too)");
         out.println("  API key:    " + config.clientKey() + mark(config, "COMFYFLEET_CLIENT_KEY"));
         out.println("  worker key: " + config.workerKey() + mark(config, "COMFYFLEET_WORKER_KEY"));
+        if (!config.generated().isEmpty()) {
+            out.println("  keys file:  " + config.keyFile().path() + "   (reused on every start; comfyfleet keys shows"
+                    + " and rotates them)");
+        }
         out.println();
         out.println("Run a workflow (workers start on demand; the first job waits for one to boot):");
         out.println(curl(base, endpoint, config.clientKey()));
@@ -84,7 +101,8 @@ public final class StartupReport {
     }
 
     private static String mark(UpConfig config, String variable) {
-        return config.generated().containsKey(variable) ? "   (generated; set " + variable + " to keep one)" : "";
+        return config.generated().containsKey(variable) ? "   (from the keys file; $" + variable + " overrides it)"
+                : "   (from $" + variable + " or the configuration file)";
     }
 
     private static String describe(FleetSettings.ComfyLaunch launch) {

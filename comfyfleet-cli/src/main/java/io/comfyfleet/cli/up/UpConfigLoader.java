@@ -20,7 +20,9 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 /**
  * Reads {@code comfyfleet.yaml} for {@code comfyfleet up}: the gateway's sections (checked by the gateway's own
  * {@link ConfigLoader}) plus the {@code workers:} section. Without a file it uses built-in defaults: one endpoint
- * {@code comfyui}, 0 to 2 workers, generated keys. Every problem in the file is reported at once, each naming its key.
+ * {@code comfyui}, 0 to 2 workers that stay 10 minutes after their last job (see comfyfleet.yaml for what that
+ * costs), generated keys. Keys not set in the environment come from the data folder's
+ * {@link KeyFile} (generated when it has none); the caller keeps them there with {@link KeyFile#keep}. Every problem in the file is reported at once, each naming its key.
  */
 public final class UpConfigLoader {
     /** The endpoint and settings used when there is no configuration file. */
@@ -35,7 +37,7 @@ public final class UpConfigLoader {
                 workerKeys: ["${COMFYFLEET_WORKER_KEY}"]
                 minWorkers: 0
                 maxWorkers: 2
-                idleTimeout: 30s
+                idleTimeout: 10m
                 scaler: {type: QUEUE_DELAY, value: 1}
             """;
 
@@ -69,7 +71,14 @@ public final class UpConfigLoader {
             source = file.toString();
             base = file.toAbsolutePath().getParent();
         }
-        GeneratedSecrets secrets = new GeneratedSecrets(env);
+        JsonNode root = yaml(text);
+        KeyFile keyFile = KeyFile.forConfig(root, base);
+        GeneratedSecrets secrets;
+        try {
+            secrets = new GeneratedSecrets(env, keyFile.read());
+        } catch (java.io.UncheckedIOException e) {
+            throw new ConfigException(source, e.getMessage() + ": " + e.getCause().getMessage(), e);
+        }
         List<String> problems = new ArrayList<>();
         GatewayConfig gateway = null;
         try {
@@ -77,7 +86,6 @@ public final class UpConfigLoader {
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
-        JsonNode root = yaml(text);
         FleetSettings fleet = new FleetSettingsParser(problems, base).parse(root == null ? null : root.get("workers"));
         String clientKey = null;
         String workerKey = null;
@@ -101,7 +109,7 @@ public final class UpConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
         }
-        return new UpConfig(source, gateway, fleet, secrets.generated(), clientKey, workerKey);
+        return new UpConfig(source, gateway, fleet, secrets.generated(), clientKey, workerKey, keyFile);
     }
 
     /** The autoscaler's settings for one configured endpoint. */

@@ -30,15 +30,51 @@ class UpConfigLoaderTest {
     }
 
     @Test
-    void twoRunsGenerateDifferentKeysButASetVariableIsUsed() {
+    void keptKeysAreReusedOnTheNextStartAndASetVariableOverridesThem() throws Exception {
         UpConfig first = new UpConfigLoader(name -> null).load(null, dir);
+        assertThat(first.keyFile().exists()).isFalse();
+        assertThat(first.keyFile().keep(first.generated())).isTrue();
+
         UpConfig second = new UpConfigLoader(name -> null).load(null, dir);
         UpConfig fixed = new UpConfigLoader(Map.of("COMFYFLEET_CLIENT_KEY", "my-client-key-0123456789")::get)
                 .load(null, dir);
 
-        assertThat(first.clientKey()).isNotEqualTo(second.clientKey());
+        assertThat(first.keyFile().path()).isEqualTo(dir.toAbsolutePath().resolve("data").resolve("keys.env"));
+        assertThat(second.clientKey()).isEqualTo(first.clientKey());
+        assertThat(second.workerKey()).isEqualTo(first.workerKey());
+        assertThat(second.keyFile().keep(second.generated())).as("nothing new to write").isFalse();
         assertThat(fixed.clientKey()).isEqualTo("my-client-key-0123456789");
+        assertThat(fixed.workerKey()).isEqualTo(first.workerKey());
         assertThat(fixed.generated()).containsOnlyKeys("COMFYFLEET_WORKER_KEY");
+        assertThat(Files.getPosixFilePermissions(first.keyFile().path()))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+
+    @Test
+    void withoutAKeptFileEachLoadGeneratesItsOwnKeys() {
+        UpConfig first = new UpConfigLoader(name -> null).load(null, dir);
+        UpConfig second = new UpConfigLoader(name -> null).load(null, dir);
+
+        assertThat(first.clientKey()).isNotEqualTo(second.clientKey());
+    }
+
+    @Test
+    void theKeyFileFollowsTheConfiguredDataFolder() throws Exception {
+        Path file = dir.resolve("conf").resolve("comfyfleet.yaml");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, """
+                server: {dataDir: state}
+                endpoints:
+                  - name: ep
+                    clientKeys: ["${COMFYFLEET_CLIENT_KEY}"]
+                    workerKeys: ["${COMFYFLEET_WORKER_KEY}"]
+                workers: {comfyui: {emulator: true}}
+                """);
+
+        UpConfig config = new UpConfigLoader(name -> null).load(file, dir);
+
+        assertThat(config.keyFile().path()).isEqualTo(dir.resolve("conf").resolve("state").resolve("keys.env").toAbsolutePath());
+        assertThat(config.gateway().server().dataDir()).isEqualTo(config.keyFile().path().getParent());
     }
 
     @Test

@@ -115,10 +115,25 @@ class UpEndToEndTest {
         assertThat(up.waitFor(40, java.util.concurrent.TimeUnit.SECONDS)).as("up exits after SIGTERM").isTrue();
         await("every process up started is gone").atMost(Duration.ofSeconds(5))
                 .until(() -> before.stream().noneMatch(ProcessHandle::isAlive));
-        assertThat(output).anyMatch(l -> l.contains("Gateway accepted the result of job " + slow));
-        assertThat(output).as("the drain waited for the slow job").noneMatch(l -> l.contains("Job " + slow + " did not finish within the grace period"));
+        List<String> workerLogs = workerLogLines();
+        assertThat(workerLogs).anyMatch(l -> l.contains("Gateway accepted the result of job " + slow));
+        assertThat(workerLogs).as("the drain waited for the slow job").noneMatch(l -> l.contains("Job " + slow + " did not finish within the grace period"));
+        assertThat(output).as("worker output goes to data/logs, not the terminal")
+                .noneMatch(l -> l.contains("Gateway accepted the result"));
+        assertThat(output).as("a normal stop prints no stack trace").noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception"));
         System.out.printf("up e2e: 30 jobs scaled 0 -> %d -> 0 workers and stopped cleanly in %.1f s%n", peak,
                 (System.nanoTime() - began) / 1e9);
+    }
+
+    /** Every line of every worker's log file under data/logs. */
+    private List<String> workerLogLines() throws java.io.IOException {
+        List<String> lines = new ArrayList<>();
+        try (var files = java.nio.file.Files.list(dir.resolve("data").resolve("logs"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".log")).toList()) {
+                lines.addAll(java.nio.file.Files.readAllLines(f));
+            }
+        }
+        return lines;
     }
 
     /** The sum of comfyfleet_worker_cold_start_seconds_count over its labels. */

@@ -60,6 +60,8 @@ public final class Autoscaler implements AutoCloseable {
     private final CrashBackoff backoff = new CrashBackoff();
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    /** Endpoints told they want more workers than fit: said once (until a start fits again), not every pass. */
+    private final java.util.Set<String> toldFull = ConcurrentHashMap.newKeySet();
     private ScheduledExecutorService scheduler;
     private ScheduledFuture<?> loop;
     /** Consulted before each pass and right before each start or stop: false on a gateway that stands by. */
@@ -285,11 +287,16 @@ public final class Autoscaler implements AutoCloseable {
         }
         try {
             provider.start(new WorkerSpec(endpoint, id, image));
+            toldFull.remove(endpoint);
             return true;
         } catch (NoCapacityException e) {
             failures.incrementAndGet();
-            log.warn("endpoint {} wants more workers than provider '{}' can run: {}", endpoint, provider.name(),
-                    e.getMessage());
+            if (toldFull.add(endpoint)) {
+                log.warn("endpoint {} wants more workers than provider '{}' can run: {} (said once; jobs wait for a"
+                        + " free worker)", endpoint, provider.name(), e.getMessage());
+            } else {
+                log.debug("endpoint {} still wants more workers than provider '{}' can run", endpoint, provider.name());
+            }
             return false;
         } catch (RuntimeException e) {
             long n = failures.incrementAndGet();

@@ -108,7 +108,7 @@ public final class LocalProcessProvider implements WorkerProvider {
             // what it started (its ComfyUI) would hold the GPU with nobody to stop it
             worker.tree.killLeftovers();
             log.warn("worker {} of endpoint {} exited on its own with code {} after {}", worker.handle.workerId(),
-                    worker.handle.endpoint(), code, Duration.between(worker.startedAt, clock.instant()));
+                    worker.handle.endpoint(), code, seconds(Duration.between(worker.startedAt, clock.instant())));
         }
     }
 
@@ -132,11 +132,11 @@ public final class LocalProcessProvider implements WorkerProvider {
             gone.complete(null);
             return gone;
         }
-        log.info("stopping worker {} of endpoint {} (grace {})", id, handle.endpoint(), grace);
+        log.info("stopping worker {} of endpoint {} (grace {})", id, handle.endpoint(), seconds(grace));
         worker.tree.terminate();
         CompletableFuture.delayedExecutor(grace.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
             if (worker.process.isAlive()) {
-                log.warn("worker {} did not stop within {} of SIGTERM: killing it and what it started", id, grace);
+                log.warn("worker {} did not stop within {} of SIGTERM: killing it and what it started", id, seconds(grace));
                 worker.tree.kill();
             }
         });
@@ -174,8 +174,14 @@ public final class LocalProcessProvider implements WorkerProvider {
             return false;
         }
         log.info("worker {} of endpoint {} is ready: cold start {}", workerId, worker.handle.endpoint(),
-                Duration.between(worker.startedAt, at));
+                seconds(Duration.between(worker.startedAt, at)));
         return true;
+    }
+
+    /** 0.8 s, 31.4 s, 95 s: a log line is read by a person, not parsed as ISO-8601. */
+    static String seconds(Duration d) {
+        double s = d.toMillis() / 1000.0;
+        return s < 60 ? String.format(java.util.Locale.ROOT, "%.1f s", s) : Math.round(s) + " s";
     }
 
     @Override

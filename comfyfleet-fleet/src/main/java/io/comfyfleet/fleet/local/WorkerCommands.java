@@ -19,9 +19,18 @@ public final class WorkerCommands {
         // the workers log to stdout, which the provider reads; the same native-access flag keeps it clean
         command.add("--enable-native-access=ALL-UNNAMED");
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(absolute(System.getProperty("java.class.path")));
         command.add(mainClass);
         command.addAll(List.of(args));
         return List.copyOf(command);
+    }
+
+    /** Workers run in their own folder: a class path given relative to ours ({@code java -jar x.jar}) would miss. */
+    static String absolute(String classPath) {
+        List<String> entries = new ArrayList<>();
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            entries.add(entry.isEmpty() ? entry : Path.of(entry).toAbsolutePath().toString());
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 }
