@@ -256,12 +256,13 @@ class RealComfyEndToEndTest {
     @Test
     @Order(5)
     void aCancelMidRunInterruptsComfyUiAndTheWorkerTakesTheNextJob() throws Exception {
+        int interrupted = interruptsInHistory();
         String id = submit(slowJob(400, 100));
         awaitStep(id);
         HttpResponse<String> cancel = http.send(post(base + "/cancel/" + id, ""), HttpResponse.BodyHandlers.ofString());
         assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
         assertThat(status(id).path("status").asString()).isEqualTo("CANCELLED");
-        awaitComfyIdleAfterAnInterrupt();
+        awaitComfyIdleAfterAnInterrupt(interrupted);
         assertThat(status(id).path("status").asString()).as("a cancelled job stays cancelled").isEqualTo("CANCELLED");
 
         assertQuickJobCompletes();
@@ -270,13 +271,14 @@ class RealComfyEndToEndTest {
     @Test
     @Order(6)
     void anExecutionTimeoutEndsTheJobAndInterruptsComfyUi() throws Exception {
+        int interrupted = interruptsInHistory();
         String slow = slowJob(400, 100);
         String id = submit(slow.substring(0, slow.length() - 1) + ",\"policy\":{\"executionTimeout\":5000}}");
         JsonNode done = awaitEnd(id, Duration.ofSeconds(60));
         assertThat(done.path("status").asString()).as(done.toString()).isEqualTo("TIMED_OUT");
         assertThat(done.path("executionTime").asLong()).as("timed out after its 5 s, not after the run's 40 s")
                 .isBetween(5000L, 30_000L);
-        awaitComfyIdleAfterAnInterrupt();
+        awaitComfyIdleAfterAnInterrupt(interrupted);
         assertQuickJobCompletes();
     }
 
@@ -349,14 +351,24 @@ class RealComfyEndToEndTest {
         return seen[0];
     }
 
-    /** ComfyUI ran nothing any more, and its history shows the prompt was interrupted (not left to run out). */
-    private void awaitComfyIdleAfterAnInterrupt() {
+    /**
+     * ComfyUI runs nothing any more, and its history shows one more interrupted prompt than {@code before}: the
+     * prompt was interrupted, not left to run out its 40 s.
+     */
+    private void awaitComfyIdleAfterAnInterrupt(int before) {
         await("ComfyUI interrupted").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                 .until(() -> {
                     JsonNode queue = comfy("/queue");
                     return queue.path("queue_running").isEmpty() && queue.path("queue_pending").isEmpty()
-                            && comfy("/history").toString().contains("execution_interrupted");
+                            && interruptsInHistory() > before;
                 });
+    }
+
+    /** How many prompts in ComfyUI's /history were interrupted (an {@code execution_interrupted} message). */
+    private int interruptsInHistory() throws Exception {
+        String history = comfy("/history").toString();
+        return (history.length() - history.replace("execution_interrupted", "").length())
+                / "execution_interrupted".length();
     }
 
     // --- processes ------------------------------------------------------------------------------------------------
