@@ -238,8 +238,104 @@ class RealComfyEndToEndTest {
         assertThat(output.path("images").size()).isGreaterThanOrEqualTo(2);
     }
 
+    /**
+     * The emulator against the real ComfyUI, prompt for prompt: the same workflows posted to both must give the
+     * same history (status, message types, each node's outputs: names, folders, kinds) and the same pixels.
+     */
     @Test
     @Order(4)
+    void theEmulatorAnswersTheseWorkflowsAsTheRealComfyUiDoes() throws Exception {
+        List<String> workflows = List.of("""
+                {"1":{"class_type":"EmptyImage","inputs":{"width":24,"height":16,"batch_size":2,"color":13115914}},
+                 "2":{"class_type":"ImageInvert","inputs":{"image":["1",0]}},
+                 "3":{"class_type":"SaveImage","inputs":{"images":["2",0],"filename_prefix":"PREFIX_inv"}},
+                 "4":{"class_type":"ImageScale","inputs":{"image":["1",0],"upscale_method":"nearest-exact","width":12,"height":8,"crop":"disabled"}},
+                 "5":{"class_type":"SaveImage","inputs":{"images":["4",0],"filename_prefix":"PREFIX_scaled"}},
+                 "6":{"class_type":"SaveAnimatedPNG","inputs":{"images":["2",0],"filename_prefix":"PREFIX_anim","fps":6.0,"compress_level":4}},
+                 "7":{"class_type":"PreviewImage","inputs":{"images":["4",0]}}}""", """
+                {"1":{"class_type":"PrimitiveInt","inputs":{"value":42}},
+                 "2":{"class_type":"PreviewAny","inputs":{"source":["1",0]}}}""");
+        Path emulatorDir = Files.createDirectories(dir.resolve("emulator"));
+        try (io.comfyfleet.emulator.RunningEmulator emulator = io.comfyfleet.emulator.ComfyEmulator.start(
+                io.comfyfleet.emulator.EmulatorConfig.builder().port(0).baseDirectory(emulatorDir).zeroTime().build())) {
+            String emulated = "http://127.0.0.1:" + emulator.port();
+            String real = "http://127.0.0.1:" + comfyPort;
+            for (String workflow : workflows) {
+                String prefix = "cmp" + Long.toHexString(System.nanoTime());
+                String prompt = workflow.replace("PREFIX", prefix);
+                JsonNode fromReal = runDirectly(real, prompt);
+                JsonNode fromEmulator = runDirectly(emulated, prompt);
+                assertThat(shape(fromEmulator)).as("the emulator's history entry against the real one:%n%s%n%s",
+                        fromEmulator, fromReal).isEqualTo(shape(fromReal));
+                for (Map.Entry<String, JsonNode> node : fromReal.path("outputs").properties()) {
+                    JsonNode realImages = node.getValue().path("images");
+                    for (int i = 0; i < realImages.size(); i++) {
+                        assertThat(pixels(emulated, fromEmulator.path("outputs").path(node.getKey()).path("images").path(i)))
+                                .as("the pixels of node %s, image %d", node.getKey(), i)
+                                .isEqualTo(pixels(real, realImages.path(i)));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Posts an API-format prompt to a ComfyUI (real or emulated) and waits for its history entry. */
+    private JsonNode runDirectly(String comfy, String prompt) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(comfy + "/prompt"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\":" + prompt + ",\"client_id\":\"cmp\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(comfy + " " + r.body()).isEqualTo(200);
+        String id = JSON.readTree(r.body()).path("prompt_id").asString();
+        JsonNode[] entry = new JsonNode[1];
+        await("prompt " + id + " in the history of " + comfy).atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> {
+                    HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create(comfy + "/history/" + id))
+                            .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                    entry[0] = JSON.readTree(h.body()).path(id);
+                    return entry[0].path("status").path("completed").isBoolean()
+                            && !entry[0].path("status").path("status_str").asString("").isEmpty();
+                });
+        return entry[0];
+    }
+
+    /** What of a history entry must agree: status, message types in order, and each node's outputs. */
+    private static String shape(JsonNode entry) {
+        StringBuilder out = new StringBuilder();
+        out.append("status ").append(entry.path("status").path("status_str").asString())
+                .append(" completed ").append(entry.path("status").path("completed").asBoolean()).append('\n');
+        entry.path("status").path("messages").forEach(m -> out.append("message ").append(m.path(0).asString()).append('\n'));
+        List<String> nodes = new ArrayList<>();
+        entry.path("outputs").properties().forEach(e -> nodes.add(e.getKey()));
+        nodes.sort(null);
+        for (String node : nodes) {
+            JsonNode outputs = entry.path("outputs").path(node);
+            List<String> keys = new ArrayList<>();
+            outputs.properties().forEach(e -> keys.add(e.getKey()));
+            keys.sort(null);
+            for (String key : keys) {
+                out.append("node ").append(node).append(' ').append(key).append(' ')
+                        .append(outputs.path(key).toString().replaceAll("_temp_[a-z]{5}_", "_temp_XXXXX_")).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    /** An output image's pixels as ComfyUI's /view serves them, row by row. */
+    private int[] pixels(String comfy, JsonNode image) throws Exception {
+        String query = "filename=" + java.net.URLEncoder.encode(image.path("filename").asString(), java.nio.charset.StandardCharsets.UTF_8)
+                + "&subfolder=" + java.net.URLEncoder.encode(image.path("subfolder").asString(""), java.nio.charset.StandardCharsets.UTF_8)
+                + "&type=" + image.path("type").asString();
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(comfy + "/view?" + query))
+                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(r.statusCode()).as(comfy + "/view?" + query).isEqualTo(200);
+        BufferedImage picture = ImageIO.read(new ByteArrayInputStream(r.body()));
+        assertThat(picture).as("a decodable picture from " + comfy).isNotNull();
+        return picture.getRGB(0, 0, picture.getWidth(), picture.getHeight(), null, 0, picture.getWidth());
+    }
+
+    @Test
+    @Order(5)
     void runpodsJavaScriptSdkRunsPollsAndStreams() throws Exception {
         assumeTrue(NodeProject.nodeAvailable(), "node is not installed; this test needs Node 20+ (./test installs it)");
         NodeProject.prepare(REPO.resolve("examples/js"), JS_WORK, List.of("package.json", "example.mjs"), "runpod-sdk");
@@ -254,7 +350,7 @@ class RealComfyEndToEndTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aCancelMidRunInterruptsComfyUiAndTheWorkerTakesTheNextJob() throws Exception {
         int interrupted = interruptsInHistory();
         String id = submit(slowJob(400, 100));
@@ -269,7 +365,7 @@ class RealComfyEndToEndTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void anExecutionTimeoutEndsTheJobAndInterruptsComfyUi() throws Exception {
         int interrupted = interruptsInHistory();
         String slow = slowJob(400, 100);
@@ -283,7 +379,7 @@ class RealComfyEndToEndTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void killNineOfComfyUiMidJobFailsThatJobAndTheRestartedComfyUiRunsTheNext() throws Exception {
         String id = submit(slowJob(400, 100));
         awaitStep(id);
@@ -300,7 +396,7 @@ class RealComfyEndToEndTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void killNineOfTheWorkerMidJobRequeuesTheJobWhichANewWorkerCompletes() throws Exception {
         String id = submit(slowJob(30, 200));
         JsonNode running = awaitStep(id);
