@@ -254,7 +254,9 @@ class RealComfyEndToEndTest {
                  "6":{"class_type":"SaveAnimatedPNG","inputs":{"images":["2",0],"filename_prefix":"PREFIX_anim","fps":6.0,"compress_level":4}},
                  "7":{"class_type":"PreviewImage","inputs":{"images":["4",0]}}}""", """
                 {"1":{"class_type":"PrimitiveInt","inputs":{"value":42}},
-                 "2":{"class_type":"PreviewAny","inputs":{"source":["1",0]}}}""");
+                 "2":{"class_type":"PreviewAny","inputs":{"source":["1",0]}},
+                 "3":{"class_type":"PrimitiveString","inputs":{"value":"a cat"}},
+                 "4":{"class_type":"PreviewAny","inputs":{"source":["3",0]}}}""");
         Path emulatorDir = Files.createDirectories(dir.resolve("emulator"));
         try (io.comfyfleet.emulator.RunningEmulator emulator = io.comfyfleet.emulator.ComfyEmulator.start(
                 io.comfyfleet.emulator.EmulatorConfig.builder().port(0).baseDirectory(emulatorDir).zeroTime().build())) {
