@@ -139,7 +139,11 @@ public interface JobStore extends AutoCloseable {
         return () -> {};
     }
 
-    /** Where undelivered webhook calls survive a restart, in the same database; empty: they live in memory. */
+    /**
+     * Where undelivered webhook calls survive a restart, in the same database; empty: they live in memory. Once
+     * its {@code storeCallsWith} is set, {@code finish}, {@code cancel}, {@code timeOutOverdue} and
+     * {@code expireLeases} store the call of each job they end that has a webhook URL, in the same transaction.
+     */
     default Optional<io.comfyfleet.core.webhook.WebhookOutbox> webhookOutbox() {
         return Optional.empty();
     }

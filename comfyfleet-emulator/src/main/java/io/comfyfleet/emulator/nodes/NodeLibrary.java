@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * Which behaviour runs for a class_type: the nodes the recordings use have faithful emulations, plus
- * SaveAnimatedPNG (animation output), PreviewAny (text output), SaveAudio and PreviewAudio (FLAC); every other catalogue node is generic.
+ * SaveAnimatedPNG (animation output), PreviewAny (text output), SaveAudio and PreviewAudio (FLAC), the primitives
+ * (their value); every other catalogue node is generic.
  */
 public final class NodeLibrary {
     private static final NodeBehavior GENERIC = new GenericNode();
@@ -30,6 +31,11 @@ public final class NodeLibrary {
                 Map.entry("SlowProgress", new SlowProgressNode()),
                 Map.entry("SaveAnimatedPNG", new SaveAnimatedPngNode()),
                 Map.entry("PreviewAny", new PreviewAnyNode()),
+                Map.entry("PrimitiveInt", new PrimitiveNode()),
+                Map.entry("PrimitiveFloat", new PrimitiveNode()),
+                Map.entry("PrimitiveString", new PrimitiveNode()),
+                Map.entry("PrimitiveStringMultiline", new PrimitiveNode()),
+                Map.entry("PrimitiveBoolean", new PrimitiveNode()),
                 Map.entry("EmptyAudio", new EmptyAudioNode()),
                 Map.entry("SaveAudio", SaveAudioNode.save()),
                 Map.entry("PreviewAudio", SaveAudioNode.preview())));
