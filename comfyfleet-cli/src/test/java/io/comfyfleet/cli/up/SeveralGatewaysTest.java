@@ -184,7 +184,7 @@ class SeveralGatewaysTest {
     private UpProcess start(String name) throws Exception {
         Path home = Files.createDirectories(dir.resolve(name));
         int basePort = UpProcess.freePortRun(MAX_WORKERS);
-        return UpProcess.start(home, """
+        return UpProcess.start(Duration.ofSeconds(120), home, """
                 server:
                   port: 0
                   lease: 6s
