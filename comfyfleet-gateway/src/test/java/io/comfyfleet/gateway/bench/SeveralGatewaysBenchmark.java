@@ -59,8 +59,14 @@ public final class SeveralGatewaysBenchmark {
                 String atB = "http://127.0.0.1:" + b.port() + "/v2/ep1";
                 long[] warm = dispatch(atB, atB, 200);
                 GatewayBenchmark.report("warm-up (same gateway)", warm);
+                boolean crossFirst = Boolean.getBoolean("bench.crossFirst");
+                if (crossFirst) {
+                    GatewayBenchmark.report("dispatch, submitted at A, worker parked at B", dispatch(atA, atB, rounds));
+                }
                 GatewayBenchmark.report("dispatch, submitted at B, worker parked at B", dispatch(atB, atB, rounds));
-                GatewayBenchmark.report("dispatch, submitted at A, worker parked at B", dispatch(atA, atB, rounds));
+                if (!crossFirst) {
+                    GatewayBenchmark.report("dispatch, submitted at A, worker parked at B", dispatch(atA, atB, rounds));
+                }
             }
             failovers(dir, server, store, postgres.getJdbcUrl("postgres", "postgres"), failovers);
         }
