@@ -25,7 +25,7 @@ try {
   const health = await ep1.health();
   assert.deepEqual(Object.keys(health.jobs).sort(), ["completed", "failed", "inProgress", "inQueue", "retried"]);
   assert.deepEqual(Object.keys(health.workers).sort(),
-    ["idle", "initializing", "ready", "running", "throttled", "unhealthy"]);
+    ["idle", "initializing", "ready", "running", "throttled", "unhealthy", "versions"]);
   ok("health");
 
   const queued = await ep1.run({ input: { prompt: "a cat", n: 1 } });

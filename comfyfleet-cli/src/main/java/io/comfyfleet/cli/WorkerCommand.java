@@ -133,23 +133,25 @@ public final class WorkerCommand implements Callable<Integer> {
 
     /**
      * A local worker reports to the {@code up} that started it and to no other gateway: when that process dies,
-     * even by kill -9, nothing the worker does can be reported, and another gateway taking over the control loop
-     * starts workers of its own. So the worker stops its ComfyUI and exits at once rather than linger (and hold
-     * a GPU slot) until someone notices. Polled: {@code onExit()} runs on the common pool, which may be starved.
+     * even by kill -9, nothing the worker does can be reported, and another gateway that takes over the control
+     * loop starts workers of its own. So the worker kills its ComfyUI and exits at once, well within the time
+     * another gateway needs to take the control-loop lease over (at least {@code server.controlLease} minus
+     * {@code server.controlRenew}), rather than linger and hold a GPU slot. Polled: {@code onExit()} runs on the
+     * common pool, which a busy JVM may starve.
      */
     private static void exitWith(long pid, WorkerApp app) {
         java.util.Optional<ProcessHandle> parent = ProcessHandle.of(pid);
         Thread.ofPlatform().daemon().name("worker-parent-watch").start(() -> {
             try {
                 while (parent.map(ProcessHandle::isAlive).orElse(false)) {
-                    Thread.sleep(250);
+                    Thread.sleep(100);
                 }
             } catch (InterruptedException e) {
                 return;
             }
             System.err.println("comfyfleet worker: the process that started this worker (pid " + pid
-                    + ") is gone; stopping ComfyUI and exiting");
-            app.abandon();
+                    + ") is gone; killing ComfyUI and exiting");
+            ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
             Runtime.getRuntime().halt(WorkerApp.EXIT_UNHEALTHY);
         });
     }

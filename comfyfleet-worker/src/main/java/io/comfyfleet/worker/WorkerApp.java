@@ -143,18 +143,6 @@ public final class WorkerApp {
         }
     }
 
-    /**
-     * Abrupt stop for a worker whose gateway is gone for good (the {@code comfyfleet up} that started it died): no
-     * job can be reported any more, so none is waited for; ComfyUI is stopped. The caller then exits the process.
-     */
-    public void abandon() {
-        stopRequested = true;
-        ComfySupervisor s = supervisor;
-        if (s != null) {
-            s.close();
-        }
-    }
-
     /** Registers {@link #stop()} as a JVM shutdown hook, so SIGTERM drains the worker and stops ComfyUI. */
     public WorkerApp stopOnShutdown() {
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("worker-shutdown").unstarted(this::stop));

@@ -38,6 +38,12 @@ public final class UpProcess implements AutoCloseable {
      * args...} in {@code dir} and waits up to 30 s for it to print the API address of {@code endpoint}.
      */
     public static UpProcess start(Path dir, String yaml, String endpoint, String... args) throws Exception {
+        return start(Duration.ofSeconds(30), dir, yaml, endpoint, args);
+    }
+
+    /** As {@link #start(Path, String, String, String...)}, waiting up to {@code within} (several ups at once). */
+    public static UpProcess start(Duration within, Path dir, String yaml, String endpoint, String... args)
+            throws Exception {
         Files.writeString(dir.resolve("comfyfleet.yaml"), yaml);
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-cp",
@@ -46,7 +52,7 @@ public final class UpProcess implements AutoCloseable {
         UpProcess up = new UpProcess(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start());
         Thread.ofPlatform().daemon().start(up::collectOutput);
         Pattern apiLine = Pattern.compile("API: +(http://[^ ]+)/v2/" + Pattern.quote(endpoint) + "/run");
-        await("up prints the API address").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        await("up prints the API address").atMost(within).pollInterval(Duration.ofMillis(100))
                 .until(() -> up.output.stream().anyMatch(l -> apiLine.matcher(l).find()) || !up.process.isAlive());
         Matcher m = up.output.stream().map(apiLine::matcher).filter(Matcher::find).findFirst()
                 .orElseThrow(() -> {

@@ -19,6 +19,8 @@ class WorkerCommandLineTest {
 
         assertThat(command).contains("io.comfyfleet.cli.Main", "worker", "--comfyui-port", "{port}", "--work-dir",
                 "/srv/data/workers/{workerId}", "--shutdown-grace", "12");
+        assertThat(command.get(command.indexOf("--exit-with-pid") + 1)).as("a local worker dies with its up")
+                .isEqualTo(Long.toString(ProcessHandle.current().pid()));
         String launch = command.get(command.indexOf("--comfyui-command") + 1);
         assertThat(launch).contains("'io.comfyfleet.cli.Main' 'emulator' '--port' {port}")
                 .contains("'--output-directory' {output}").endsWith("'--zero-time'");

@@ -125,6 +125,27 @@ class AutoscalerTest {
     }
 
     @Test
+    void aGatedAutoscalerActsOnlyWhileTheGateSaysSoAskingItRightBeforeEachStart() {
+        Autoscaler a = autoscaler(Scripts.UNTIL_TERM, 4, requestCount("ep1", 0, 3, 30, 1));
+        java.util.concurrent.atomic.AtomicInteger allowed = new java.util.concurrent.atomic.AtomicInteger(0);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        // the gate answers yes `allowed` more times, then no (a leader that loses its lease mid-pass)
+        a.gatedBy(() -> {
+            asked.incrementAndGet();
+            return allowed.getAndDecrement() > 0;
+        });
+        gateway.queue("ep1", new QueueSnapshot(3, 0, T0));
+        assertThat(a.runOnce()).as("a standby decides nothing").isEmpty();
+        assertThat(provider.list()).isEmpty();
+
+        allowed.set(3); // the pass, then two starts; the third start is refused
+        asked.set(0);
+        assertThat(a.runOnce().get("ep1").start()).isEqualTo(3);
+        assertThat(asked.get()).as("once for the pass, once before each start").isEqualTo(4);
+        assertThat(up("ep1")).as("the start after the lease was lost did not happen").hasSize(2);
+    }
+
+    @Test
     void minWorkersAreKeptThroughLongIdleness() {
         Autoscaler a = autoscaler(Scripts.UNTIL_TERM, 2, queueDelay("ep1", 1, 2, 5, 4));
         assertThat(a.runOnce().get("ep1").start()).isEqualTo(1);

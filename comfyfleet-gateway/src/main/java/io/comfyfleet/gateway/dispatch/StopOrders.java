@@ -23,6 +23,7 @@ import java.util.Collection;
  * the worker, which makes an order meant for a previous run harmless.
  */
 public final class StopOrders {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StopOrders.class);
     private final ConcurrentHashMap<String, Set<String>> pending = new ConcurrentHashMap<>();
     private final Signals<String> signals = new Signals<>();
     private volatile boolean closed;
@@ -46,9 +47,15 @@ public final class StopOrders {
     public void order(String workerId, String jobId) {
         WorkerBoard shared = board;
         if (shared != null) {
-            shared.orderStop(workerId, jobId, clock.instant());
-            signals.signal(workerId);
-            return;
+            try {
+                shared.orderStop(workerId, jobId, clock.instant());
+                signals.signal(workerId);
+                return;
+            } catch (RuntimeException e) {
+                // kept here instead: delivered if the worker polls this gateway, else re-derived from its next ping
+                log.warn("could not store the order for worker {} to stop job {}; keeping it in this gateway",
+                        workerId, jobId, e);
+            }
         }
         pending.compute(workerId, (w, jobs) -> {
             Set<String> set = jobs == null ? new LinkedHashSet<>() : jobs;
@@ -110,9 +117,14 @@ public final class StopOrders {
         List<String> taken = jobs == null ? new ArrayList<>() : new ArrayList<>(jobs);
         WorkerBoard shared = board;
         if (shared != null) {
-            Set<String> ordered = shared.takeStopOrders(workerId).keySet();
-            if (!ordered.isEmpty()) {
-                taken.addAll(notRunning.apply(workerId, ordered));
+            try {
+                Set<String> ordered = shared.takeStopOrders(workerId).keySet();
+                if (!ordered.isEmpty()) {
+                    taken.addAll(notRunning.apply(workerId, ordered));
+                }
+            } catch (RuntimeException e) {
+                // the orders stay in the store (or were taken and are re-derived from the worker's next ping)
+                log.warn("could not read the stop orders of worker {} from the store", workerId, e);
             }
         }
         return taken;

@@ -39,7 +39,14 @@ public final class ControlLoop {
     }
 
     private static void stopOwnWorkers(WorkerProvider provider, Duration stopGrace) {
-        for (FleetWorker w : provider.list()) {
+        java.util.List<FleetWorker> workers;
+        try {
+            workers = provider.list();
+        } catch (RuntimeException e) {
+            log.debug("provider {} cannot list its workers (closed on shutdown?)", provider.name(), e);
+            return;
+        }
+        for (FleetWorker w : workers) {
             if (w.phase() == FleetWorker.Phase.UP) {
                 log.warn("worker {} of endpoint {}: stopping it, this gateway no longer runs the control loop",
                         w.workerId(), w.endpoint());

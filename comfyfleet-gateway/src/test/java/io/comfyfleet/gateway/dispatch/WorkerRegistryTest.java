@@ -46,4 +46,32 @@ class WorkerRegistryTest {
         assertThat(registry.counts("ep")).isEqualTo(new WorkerCounts(1, 0, 1, 0, 0, 0));
         assertThat(registry.snapshot("ep").get("waiting").lastSeen()).isEqualTo(clock.instant());
     }
+
+    @Test
+    void workersHeardAtOtherGatewaysCountAndTheLaterSightingWins() {
+        WorkerRegistry other = new WorkerRegistry(clock, Duration.ofSeconds(60));
+        other.askedForJobs("ep", "far", false, "local-aaaaaaaaaaaa");
+        other.askedForJobs("ep", "both", false, "v2");
+        registry.askedForJobs("ep", "near", false, "local-aaaaaaaaaaaa");
+        registry.stoppedAsking("ep", "near");
+        registry.pinged("ep", "both", List.of("j1"), false);
+
+        clock.advance(Duration.ofSeconds(1)); // the other gateway heard from "both" after this one did
+        // the board keeps one record per worker, the latest: the other gateway's for "both"
+        var records = new java.util.ArrayList<>(other.changedRecords("gw-b"));
+        registry.changedRecords("gw-a").stream().filter(r -> !r.workerId().equals("both")).forEach(records::add);
+        assertThat(other.changedRecords("gw-b")).as("only parked workers are written again when nothing changed")
+                .extracting(io.comfyfleet.core.worker.WorkerRecord::workerId).containsExactlyInAnyOrder("far", "both");
+        registry.heardElsewhere(records);
+
+        assertThat(registry.counts("ep")).as("far and both idle (both as the other gateway heard it last), near idle")
+                .isEqualTo(new WorkerCounts(3, 0, 3, 0, 0, 0));
+        assertThat(registry.versions("ep")).containsExactly(java.util.Map.entry("local-aaaaaaaaaaaa", 2),
+                java.util.Map.entry("v2", 1));
+        assertThat(registry.snapshot("ep").get("far").lastSeen()).isEqualTo(clock.instant());
+
+        clock.advance(Duration.ofSeconds(61));
+        registry.heardElsewhere(List.of());
+        assertThat(registry.counts("ep")).as("nothing heard for the liveness window").isEqualTo(new WorkerCounts(0, 0, 0, 0, 0, 0));
+    }
 }

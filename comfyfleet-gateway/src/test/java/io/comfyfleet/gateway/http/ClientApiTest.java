@@ -225,7 +225,8 @@ class ClientApiTest extends GatewayPerTest {
                 .isEqualTo("{\"completed\":1,\"failed\":1,\"inProgress\":1,\"inQueue\":2,\"retried\":1}");
         // w1 finished (its last take said job_in_progress=0), w2 holds a job, w3 pinged idle, w4 is unhealthy
         assertThat(health.json().path("workers").toString()).isEqualTo(
-                "{\"idle\":2,\"initializing\":0,\"ready\":3,\"running\":1,\"throttled\":0,\"unhealthy\":1}");
+                "{\"idle\":2,\"initializing\":0,\"ready\":3,\"running\":1,\"throttled\":0,\"unhealthy\":1,"
+                        + "\"versions\":{}}"); // none of these workers announced a version on its job-take
         // another endpoint sees none of it
         assertThat(gw.client.withKey(TestGateway.OTHER_CLIENT_KEY).get("/v2/ep2/health").json().path("jobs").toString())
                 .isEqualTo("{\"completed\":0,\"failed\":0,\"inProgress\":0,\"inQueue\":0,\"retried\":0}");
