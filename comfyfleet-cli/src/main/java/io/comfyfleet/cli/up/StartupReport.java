@@ -54,6 +54,11 @@ public final class StartupReport {
         out.println("  metrics:    " + base + "/metrics");
         out.println("  API key:    " + config.clientKey() + mark(config, "COMFYFLEET_CLIENT_KEY"));
         out.println("  worker key: " + config.workerKey() + mark(config, "COMFYFLEET_WORKER_KEY"));
+        String adminKey = config.generated().get("COMFYFLEET_ADMIN_KEY");
+        if (adminKey != null) {
+            out.println("  admin key:  " + adminKey + mark(config, "COMFYFLEET_ADMIN_KEY")
+                    + "   (comfyfleet endpoints, comfyfleet rollout)");
+        }
         out.println();
         out.println("Run a workflow (workers start on demand; the first job waits for one to boot):");
         out.println(curl(base, endpoint, config.clientKey()));
