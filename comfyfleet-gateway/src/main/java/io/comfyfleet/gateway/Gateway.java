@@ -77,6 +77,7 @@ public final class Gateway implements AutoCloseable {
         this.endpointAdmin = new EndpointAdmin(
                 store.endpointSettings().orElseGet(InMemoryEndpointSettings::new), config.endpoints(), clock);
         endpointAdmin.seed();
+        dashboard.showSettingsFrom(endpointAdmin.store());
         AdminAccess adminAccess = new AdminAccess(config.adminKeys());
         if (!adminAccess.enabled()) {
             log.info("the admin API (/admin/endpoints) is off: set server.adminKey (e.g. ${COMFYFLEET_ADMIN_KEY})");

@@ -20,7 +20,9 @@ class UpConfigLoaderTest {
 
         assertThat(config.source()).isEqualTo("built-in defaults");
         assertThat(config.gateway().server().dataDir()).isEqualTo(dir.toAbsolutePath().resolve("data"));
-        assertThat(config.generated()).containsOnlyKeys("COMFYFLEET_CLIENT_KEY", "COMFYFLEET_WORKER_KEY");
+        assertThat(config.generated()).containsOnlyKeys("COMFYFLEET_CLIENT_KEY", "COMFYFLEET_WORKER_KEY",
+                "COMFYFLEET_ADMIN_KEY");
+        assertThat(config.gateway().adminKeys().accepts(config.generated().get("COMFYFLEET_ADMIN_KEY"))).isTrue();
         assertThat(config.clientKey()).startsWith("cf-client-").hasSize(42)
                 .isEqualTo(config.generated().get("COMFYFLEET_CLIENT_KEY"));
         assertThat(config.workerKey()).startsWith("cf-worker-").isNotEqualTo(config.clientKey());
@@ -38,7 +40,7 @@ class UpConfigLoaderTest {
 
         assertThat(first.clientKey()).isNotEqualTo(second.clientKey());
         assertThat(fixed.clientKey()).isEqualTo("my-client-key-0123456789");
-        assertThat(fixed.generated()).containsOnlyKeys("COMFYFLEET_WORKER_KEY");
+        assertThat(fixed.generated()).containsOnlyKeys("COMFYFLEET_WORKER_KEY", "COMFYFLEET_ADMIN_KEY");
     }
 
     @Test
