@@ -4,8 +4,8 @@ import io.comfyfleet.cli.admin.EndpointsCommand;
 import io.comfyfleet.cli.admin.RolloutCommand;
 import io.comfyfleet.cli.client.StatusCommand;
 import io.comfyfleet.cli.client.SubmitCommand;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code comfyfleet} command: one jar, a subcommand per part of the system. */
 @Command(

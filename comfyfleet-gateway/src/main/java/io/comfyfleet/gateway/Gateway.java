@@ -1,20 +1,20 @@
 package io.comfyfleet.gateway;
 
 import io.comfyfleet.core.endpoint.InMemoryEndpointSettings;
-import io.comfyfleet.gateway.admin.EndpointAdmin;
-import io.comfyfleet.gateway.auth.AdminAccess;
 import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.gateway.admin.EndpointAdmin;
 import io.comfyfleet.gateway.auth.Access;
+import io.comfyfleet.gateway.auth.AdminAccess;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.GatewayConfig;
 import io.comfyfleet.gateway.config.StoreSettings;
 import io.comfyfleet.gateway.dashboard.Dashboard;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import io.comfyfleet.gateway.http.HttpServer;
+import io.comfyfleet.gateway.jobs.Housekeeping;
 import io.comfyfleet.gateway.jobs.JobEvents;
 import io.comfyfleet.gateway.jobs.JobFeed;
 import io.comfyfleet.gateway.jobs.JobService;
-import io.comfyfleet.gateway.jobs.Housekeeping;
 import io.comfyfleet.gateway.jobs.WorkerService;
 import io.comfyfleet.gateway.metrics.FleetMetrics;
 import io.comfyfleet.gateway.metrics.GatewayMetrics;

@@ -2,9 +2,9 @@ package io.comfyfleet.gateway.dashboard;
 
 import io.comfyfleet.core.endpoint.EndpointSettings;
 import io.comfyfleet.core.endpoint.RolloutStatus;
-import io.comfyfleet.gateway.admin.EndpointAdmin;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobCounts;
+import io.comfyfleet.gateway.admin.EndpointAdmin;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.dispatch.WorkerCounts;
 import io.comfyfleet.gateway.dispatch.WorkerDetails;

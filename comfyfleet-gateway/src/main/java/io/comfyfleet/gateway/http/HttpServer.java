@@ -1,8 +1,8 @@
 package io.comfyfleet.gateway.http;
 
 import io.comfyfleet.gateway.admin.EndpointAdmin;
-import io.comfyfleet.gateway.auth.AdminAccess;
 import io.comfyfleet.gateway.auth.Access;
+import io.comfyfleet.gateway.auth.AdminAccess;
 import io.comfyfleet.gateway.config.ServerSettings;
 import io.comfyfleet.gateway.dashboard.Dashboard;
 import io.comfyfleet.gateway.jobs.JobFeed;
@@ -14,8 +14,8 @@ import io.comfyfleet.gateway.ratelimit.ClientRateLimiter;
 import io.comfyfleet.gateway.webhook.WebhookTargets;
 import io.javalin.Javalin;
 import java.time.Clock;
-import java.util.concurrent.Executors;
 import java.time.Duration;
+import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;

@@ -120,6 +120,21 @@ class DashboardBrowserTest {
         screenshot("dashboard.png");
     }
 
+    @Test
+    void showsEachEndpointsVersionAndWhyItsRolloutHalted() throws IOException {
+        gw.gateway.endpointAdmin().store().saveRollout(new io.comfyfleet.core.endpoint.RolloutStatus("ep1",
+                io.comfyfleet.core.endpoint.RolloutStatus.State.HALTED, "demo:a", "demo:broken",
+                java.time.Instant.parse("2026-01-01T00:00:00Z"), 2, 0, 0, 3,
+                "3 worker(s) of version demo:broken failed before becoming ready", gw.clock.instant()));
+        browser.get(gw.client.base() + "/");
+        signIn(TestGateway.CLIENT_KEY);
+        By card = By.cssSelector("[data-endpoint=ep1]");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(card, "demo:broken"));
+        assertThat(browser.findElement(card).getText()).contains("version", "roll-out",
+                "halted demo:a \u2192 demo:broken: 2 old, 0 new (0 ready)", "failed before becoming ready");
+        screenshot("dashboard-rollout.png");
+    }
+
     private void signIn(String key) {
         WebElement input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
         input.clear();
