@@ -70,7 +70,7 @@ final class DashboardJson {
             settings.put("maxSurge", s.maxSurge());
             card.put("image", s.image());
         });
-        card.put("version", rollout.map(RolloutStatus::toVersion).orElse(stored.map(EndpointSettings::image).orElse(null)));
+        card.put("version", rollout.map(EndpointAdmin::serving).orElse(stored.map(EndpointSettings::image).orElse(null)));
         rollout.ifPresentOrElse(r -> card.set("rollout", EndpointAdmin.rolloutJson(r)), () -> card.putNull("rollout"));
     }
 

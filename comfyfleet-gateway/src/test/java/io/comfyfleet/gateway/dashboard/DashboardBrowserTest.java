@@ -69,7 +69,9 @@ class DashboardBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.id("key-error"), "That key opens no endpoint on this gateway."));
         signIn(TestGateway.CLIENT_KEY);
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("board")));
-        assertThat(browser.findElement(By.cssSelector("[data-endpoint=ep1]")).getText()).contains("ep1", "QUEUE_DELAY");
+        // read inside the wait: the page redraws every 1.5 s, and a card found a moment ago may be gone
+        assertThat((String) wait.until(d -> d.findElement(By.cssSelector("[data-endpoint=ep1]")).getText()))
+                .contains("ep1", "QUEUE_DELAY");
         assertThat(browser.findElements(By.cssSelector("[data-endpoint=ep2]")))
                 .as("ep2 has other client keys: this key must not see it").isEmpty();
 
@@ -130,7 +132,7 @@ class DashboardBrowserTest {
         signIn(TestGateway.CLIENT_KEY);
         By card = By.cssSelector("[data-endpoint=ep1]");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(card, "demo:broken"));
-        assertThat(browser.findElement(card).getText()).contains("version", "roll-out",
+        assertThat((String) wait.until(d -> d.findElement(card).getText())).contains("version\ndemo:a", "roll-out",
                 "halted demo:a \u2192 demo:broken: 2 old, 0 new (0 ready)", "failed before becoming ready");
         screenshot("dashboard-rollout.png");
     }
