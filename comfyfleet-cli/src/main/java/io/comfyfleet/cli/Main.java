@@ -1,9 +1,11 @@
 package io.comfyfleet.cli;
 
+import io.comfyfleet.cli.admin.EndpointsCommand;
+import io.comfyfleet.cli.admin.RolloutCommand;
 import io.comfyfleet.cli.client.StatusCommand;
 import io.comfyfleet.cli.client.SubmitCommand;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code comfyfleet} command: one jar, a subcommand per part of the system. */
 @Command(
@@ -13,7 +15,7 @@ import picocli.CommandLine.Command;
         description = "Serve ComfyUI workflows as a RunPod-compatible serverless API.",
         subcommands = {CommandLine.HelpCommand.class, GatewayCommand.class, WorkerCommand.class, EmulatorCommand.class,
                 UpCommand.class, BenchCommand.class, SubmitCommand.class, StatusCommand.class, ImageCommand.class,
-                KeysCommand.class})
+                KeysCommand.class, EndpointsCommand.class, RolloutCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -1,8 +1,6 @@
 package io.comfyfleet.gateway;
 
 import io.comfyfleet.core.endpoint.InMemoryEndpointSettings;
-import io.comfyfleet.gateway.admin.EndpointAdmin;
-import io.comfyfleet.gateway.auth.AdminAccess;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.lease.LeaderLease;
 import io.comfyfleet.gateway.dispatch.BoardSync;
@@ -10,17 +8,19 @@ import java.util.function.BooleanSupplier;
 import io.comfyfleet.gateway.admission.Admission;
 import io.comfyfleet.gateway.admission.Catalogues;
 import io.comfyfleet.gateway.admission.InMemoryCatalogueStore;
+import io.comfyfleet.gateway.admin.EndpointAdmin;
 import io.comfyfleet.gateway.auth.Access;
+import io.comfyfleet.gateway.auth.AdminAccess;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.GatewayConfig;
 import io.comfyfleet.gateway.config.StoreSettings;
 import io.comfyfleet.gateway.dashboard.Dashboard;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import io.comfyfleet.gateway.http.HttpServer;
+import io.comfyfleet.gateway.jobs.Housekeeping;
 import io.comfyfleet.gateway.jobs.JobEvents;
 import io.comfyfleet.gateway.jobs.JobFeed;
 import io.comfyfleet.gateway.jobs.JobService;
-import io.comfyfleet.gateway.jobs.Housekeeping;
 import io.comfyfleet.gateway.jobs.WorkerService;
 import io.comfyfleet.gateway.metrics.FleetMetrics;
 import io.comfyfleet.gateway.metrics.GatewayMetrics;
@@ -103,6 +103,7 @@ public final class Gateway implements AutoCloseable {
         this.endpointAdmin = new EndpointAdmin(
                 store.endpointSettings().orElseGet(InMemoryEndpointSettings::new), config.endpoints(), clock);
         endpointAdmin.seed();
+        dashboard.showSettingsFrom(endpointAdmin.store());
         AdminAccess adminAccess = new AdminAccess(config.adminKeys());
         if (!adminAccess.enabled()) {
             log.info("the admin API (/admin/endpoints) is off: set server.adminKey (e.g. ${COMFYFLEET_ADMIN_KEY})");

@@ -18,7 +18,7 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * @param url      the API root, e.g. {@code http://127.0.0.1:8080/v2}
  * @param endpoint the endpoint name
  */
-record ClientDefaults(String url, String endpoint) {
+public record ClientDefaults(String url, String endpoint) {
     static final String CONFIG_FILE = "comfyfleet.yaml";
     static final ClientDefaults BUILT_IN = new ClientDefaults("http://127.0.0.1:8080/v2", "comfyui");
 
@@ -27,7 +27,7 @@ record ClientDefaults(String url, String endpoint) {
      *
      * @throws IllegalArgumentException when {@code comfyfleet.yaml} exists but cannot be read as YAML
      */
-    static ClientDefaults in(Path folder) {
+    public static ClientDefaults in(Path folder) {
         Path file = folder.resolve(CONFIG_FILE);
         if (!Files.isRegularFile(file)) {
             return BUILT_IN;

@@ -91,6 +91,8 @@ public final class FleetStack implements AutoCloseable {
                     clock);
             FleetLink.attach(gateway.workers(), autoscaler, provider, gateway.fleetMetrics(), clock);
             ControlLoop.attach(gateway, autoscaler, provider, fleet.jobGrace().plus(EXIT_MARGIN));
+            RolloutSetup.attach(autoscaler, gateway.endpointAdmin().store(), provider,
+                    config.gateway().endpoints().stream().map(UpConfigLoader::scaling).toList());
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("comfyfleet-autoscaler").daemon().factory());
             autoscaler.start(scheduler);
@@ -121,6 +123,11 @@ public final class FleetStack implements AutoCloseable {
     /** The gateway's HTTP port. */
     public int port() {
         return gateway.port();
+    }
+
+    /** The worker provider, for the workers it runs and their versions. */
+    public LocalProcessProvider provider() {
+        return provider;
     }
 
     /** The autoscaler, for its counts and cold starts. */

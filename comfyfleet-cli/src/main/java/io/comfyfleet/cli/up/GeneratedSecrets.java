@@ -38,7 +38,8 @@ final class GeneratedSecrets implements UnaryOperator<String> {
     }
 
     private static String prefix(String name) {
-        return name.contains("CLIENT") ? "cf-client-" : name.contains("WORKER") ? "cf-worker-" : "cf-";
+        return name.contains("CLIENT") ? "cf-client-" : name.contains("WORKER") ? "cf-worker-"
+                : name.contains("ADMIN") ? "cf-admin-" : "cf-";
     }
 
     private static String random() {

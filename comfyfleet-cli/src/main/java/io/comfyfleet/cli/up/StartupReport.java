@@ -69,6 +69,11 @@ public final class StartupReport {
                 + "   (what workers and ComfyUI print; --verbose shows it here too)");
         out.println("  API key:    " + config.clientKey() + mark(config, "COMFYFLEET_CLIENT_KEY"));
         out.println("  worker key: " + config.workerKey() + mark(config, "COMFYFLEET_WORKER_KEY"));
+        String adminKey = config.generated().get("COMFYFLEET_ADMIN_KEY");
+        if (adminKey != null) {
+            out.println("  admin key:  " + adminKey + mark(config, "COMFYFLEET_ADMIN_KEY")
+                    + "   (comfyfleet endpoints, comfyfleet rollout)");
+        }
         if (!config.generated().isEmpty()) {
             out.println("  keys file:  " + config.keyFile().path() + "   (reused on every start; comfyfleet keys shows"
                     + " and rotates them)");

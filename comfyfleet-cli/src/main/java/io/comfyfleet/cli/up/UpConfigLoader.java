@@ -31,6 +31,7 @@ public final class UpConfigLoader {
               host: 127.0.0.1
               port: 8080
               dataDir: data
+              adminKey: "${COMFYFLEET_ADMIN_KEY}"
             endpoints:
               - name: comfyui
                 clientKeys: ["${COMFYFLEET_CLIENT_KEY}"]

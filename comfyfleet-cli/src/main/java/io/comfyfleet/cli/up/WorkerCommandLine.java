@@ -16,6 +16,15 @@ final class WorkerCommandLine {
     // small JVMs: a machine runs two per worker (worker + emulator), and they do little work each
     private static final List<String> LEAN_JVM = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto");
     private static final Path SETSID = Path.of("/usr/bin/setsid");
+    /**
+     * With the emulator, every image runs the same emulator worker, so roll-outs can be tried without images: the
+     * provider puts the endpoint's image in {@code {image}} (it becomes the worker's version), and an image whose
+     * tag starts with {@code broken} (e.g. {@code demo:broken}) stands for one whose worker never starts: it exits
+     * at once with code 3, a crash loop. {@code exec} keeps the worker's pid (the provider watches it).
+     */
+    static final List<String> EMULATED_IMAGE = List.of("/bin/sh", "-c",
+            "case \"$1\" in *:broken*) echo \"image $1 cannot start (an emulated broken image)\" >&2; exit 3;; esac;"
+                    + " shift; exec \"$@\"", "comfyfleet-worker", "{image}");
 
     private WorkerCommandLine() {}
 
@@ -26,6 +35,9 @@ final class WorkerCommandLine {
         // the provider still watches the worker's own pid.
         if (Files.isExecutable(SETSID)) {
             command.add(SETSID.toString());
+        }
+        if (fleet.comfyui() instanceof FleetSettings.ComfyLaunch.Emulator) {
+            command.addAll(EMULATED_IMAGE);
         }
         command.addAll(jvm("worker"));
         command.addAll(List.of("--comfyui-port", "{port}",

@@ -20,7 +20,9 @@ class UpConfigLoaderTest {
 
         assertThat(config.source()).isEqualTo("built-in defaults");
         assertThat(config.gateway().server().dataDir()).isEqualTo(dir.toAbsolutePath().resolve("data"));
-        assertThat(config.generated()).containsOnlyKeys("COMFYFLEET_CLIENT_KEY", "COMFYFLEET_WORKER_KEY");
+        assertThat(config.generated()).containsOnlyKeys("COMFYFLEET_CLIENT_KEY", "COMFYFLEET_WORKER_KEY",
+                "COMFYFLEET_ADMIN_KEY");
+        assertThat(config.gateway().adminKeys().accepts(config.generated().get("COMFYFLEET_ADMIN_KEY"))).isTrue();
         assertThat(config.clientKey()).startsWith("cf-client-").hasSize(42)
                 .isEqualTo(config.generated().get("COMFYFLEET_CLIENT_KEY"));
         assertThat(config.workerKey()).startsWith("cf-worker-").isNotEqualTo(config.clientKey());
@@ -45,7 +47,7 @@ class UpConfigLoaderTest {
         assertThat(second.keyFile().keep(second.generated())).as("nothing new to write").isFalse();
         assertThat(fixed.clientKey()).isEqualTo("my-client-key-0123456789");
         assertThat(fixed.workerKey()).isEqualTo(first.workerKey());
-        assertThat(fixed.generated()).containsOnlyKeys("COMFYFLEET_WORKER_KEY");
+        assertThat(fixed.generated()).containsOnlyKeys("COMFYFLEET_WORKER_KEY", "COMFYFLEET_ADMIN_KEY");
         assertThat(Files.getPosixFilePermissions(first.keyFile().path()))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     }

@@ -115,6 +115,26 @@ class LocalProcessProviderTest {
     }
 
     @Test
+    void aCommandWithTheImagePlaceholderRunsTheImageAsItsVersionOthersIgnoreImages() {
+        List<String> withImage = new ArrayList<>(Scripts.command(dir, "worker", Scripts.UNTIL_TERM));
+        withImage.add("--image={image}");
+        LocalProcessProvider p = provider(LocalProcessConfig.builder(withImage, GATEWAY).cpuSlots(2)
+                .stopGrace(Duration.ofSeconds(2)));
+        assertThat(p.versionFor("demo:b")).isEqualTo("demo:b");
+        WorkerHandle h = p.start(new WorkerSpec("ep1", "img1", "demo:b"));
+        assertThat(h.version()).isEqualTo("demo:b");
+        Map<String, String> env = awaitRecorded("img1");
+        assertThat(env).containsEntry("COMFYFLEET_WORKER_VERSION", "demo:b");
+        assertThat(env.get("ARGS")).endsWith("--image=demo:b");
+        assertThat(p.versionFor(null)).as("no image: the launch digest").matches("local-[0-9a-f]{12}");
+
+        LocalProcessProvider plain = provider(config(Scripts.UNTIL_TERM));
+        assertThat(plain.versionFor("demo:b")).as("a launch without {image} ignores images")
+                .matches("local-[0-9a-f]{12}");
+        assertThat(plain.start(new WorkerSpec("ep1", "img2", "demo:b")).version()).isEqualTo(plain.versionFor(null));
+    }
+
+    @Test
     void stopSendsTermAndTheWorkerLeavesTheListAndItsChildrenDie() throws Exception {
         LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM));
         WorkerHandle h = p.start(new WorkerSpec("ep1", "w1"));

@@ -161,7 +161,7 @@ public final class EndpointAdmin {
         n.put("name", endpoint);
         n.put("image", s.image());
         n.put("previousImage", s.previousImage());
-        n.put("version", rollout.map(RolloutStatus::toVersion).orElse(s.image()));
+        n.put("version", rollout.map(EndpointAdmin::serving).orElse(s.image()));
         n.put("minWorkers", s.minWorkers());
         n.put("maxWorkers", s.maxWorkers());
         n.put("idleTimeout", s.idleTimeout().toMillis() / 1000.0);
@@ -173,6 +173,11 @@ public final class EndpointAdmin {
         n.put("updatedAt", s.updatedAt().toString());
         rollout.ifPresentOrElse(r -> n.set("rollout", rolloutJson(r)), () -> n.putNull("rollout"));
         return n;
+    }
+
+    /** The version the endpoint serves: the roll-out's target, or while it is halted the one it replaces. */
+    public static String serving(RolloutStatus r) {
+        return r.state() == RolloutStatus.State.HALTED && r.fromVersion() != null ? r.fromVersion() : r.toVersion();
     }
 
     /** A roll-out as the admin API and the dashboard show it. */

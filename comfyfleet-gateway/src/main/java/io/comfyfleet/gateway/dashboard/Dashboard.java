@@ -1,5 +1,6 @@
 package io.comfyfleet.gateway.dashboard;
 
+import io.comfyfleet.core.endpoint.EndpointSettingsStore;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobCounts;
 import io.comfyfleet.core.job.JobState;
@@ -38,6 +39,7 @@ public final class Dashboard implements AutoCloseable {
     private final LivePreviews previews = new LivePreviews();
     private final ColdStarts coldStarts = new ColdStarts();
     private final FleetHistory history;
+    private volatile EndpointSettingsStore settings;
 
     public Dashboard(List<EndpointConfig> endpoints, JobStore store, WorkerRegistry workers, Clock clock) {
         this.store = store;
@@ -45,6 +47,14 @@ public final class Dashboard implements AutoCloseable {
         this.clock = clock;
         this.history = new FleetHistory(endpoints.stream().map(EndpointConfig::name).toList(), store, workers, clock,
                 SAMPLE_INTERVAL, HISTORY);
+    }
+
+    /**
+     * Shows each endpoint's settings as the job store keeps them (what the admin API changed), its image, version
+     * and roll-out; without it the dashboard shows the configuration file's settings.
+     */
+    public void showSettingsFrom(EndpointSettingsStore settings) {
+        this.settings = settings;
     }
 
     /** Starts sampling queue depth and workers every {@link #SAMPLE_INTERVAL}. */
@@ -73,7 +83,12 @@ public final class Dashboard implements AutoCloseable {
         for (EndpointConfig endpoint : visible) {
             JobCounts jobs = store.counts(endpoint.name());
             WorkerCounts counts = workers.counts(endpoint.name());
-            endpoints.add(DashboardJson.endpoint(endpoint, jobs, counts));
+            ObjectNode card = DashboardJson.endpoint(endpoint, jobs, counts);
+            EndpointSettingsStore stored = settings;
+            if (stored != null) {
+                DashboardJson.versions(card, stored.get(endpoint.name()), stored.rollout(endpoint.name()));
+            }
+            endpoints.add(card);
             for (WorkerDetails w : workers.details(endpoint.name())) {
                 workerRows.add(DashboardJson.worker(endpoint.name(), w, coldStarts.of(endpoint.name(), w.workerId()), now));
             }

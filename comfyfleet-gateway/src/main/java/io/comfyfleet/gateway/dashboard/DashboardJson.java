@@ -1,7 +1,10 @@
 package io.comfyfleet.gateway.dashboard;
 
+import io.comfyfleet.core.endpoint.EndpointSettings;
+import io.comfyfleet.core.endpoint.RolloutStatus;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobCounts;
+import io.comfyfleet.gateway.admin.EndpointAdmin;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.dispatch.WorkerCounts;
 import io.comfyfleet.gateway.dispatch.WorkerDetails;
@@ -50,6 +53,25 @@ final class DashboardJson {
                 .put("throttled", w.throttled())
                 .put("unhealthy", w.unhealthy());
         return node;
+    }
+
+    /**
+     * The stored settings in force (over the file's), the image, the version being rolled to and the roll-out's
+     * progress.
+     */
+    static void versions(ObjectNode card, Optional<EndpointSettings> stored, Optional<RolloutStatus> rollout) {
+        stored.ifPresent(s -> {
+            ObjectNode settings = (ObjectNode) card.get("settings");
+            settings.put("minWorkers", s.minWorkers());
+            settings.put("maxWorkers", s.maxWorkers());
+            settings.put("idleTimeoutMs", s.idleTimeout().toMillis());
+            settings.put("scalerType", s.scalerType());
+            settings.put("scalerValue", s.scalerValue());
+            settings.put("maxSurge", s.maxSurge());
+            card.put("image", s.image());
+        });
+        card.put("version", rollout.map(EndpointAdmin::serving).orElse(stored.map(EndpointSettings::image).orElse(null)));
+        rollout.ifPresentOrElse(r -> card.set("rollout", EndpointAdmin.rolloutJson(r)), () -> card.putNull("rollout"));
     }
 
     static ObjectNode worker(String endpoint, WorkerDetails w, Optional<Duration> coldStart, Instant now) {

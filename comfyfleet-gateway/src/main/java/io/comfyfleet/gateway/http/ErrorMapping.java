@@ -1,10 +1,10 @@
 package io.comfyfleet.gateway.http;
 
-import io.comfyfleet.gateway.admin.SettingsConflictException;
 import io.comfyfleet.core.job.JobNotFoundException;
 import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStoreException;
 import io.comfyfleet.gateway.admission.WorkflowRejectedException;
+import io.comfyfleet.gateway.admin.SettingsConflictException;
 import io.comfyfleet.gateway.auth.UnauthorizedException;
 import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
 import io.comfyfleet.gateway.jobs.InvalidRequestException;

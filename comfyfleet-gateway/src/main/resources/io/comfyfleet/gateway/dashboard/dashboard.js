@@ -87,11 +87,20 @@ function renderEndpoints(endpoints) {
       el("dl", { class: "settings" },
         ...setting("workers", s.minWorkers + " to " + s.maxWorkers + ", idle timeout " + duration(s.idleTimeoutMs)),
         ...setting("scaler", s.scalerType + " " + s.scalerValue),
+        ...(e.version ? setting("version", e.version) : []),
+        ...(e.rollout && e.rollout.state !== "DONE" ? setting("roll-out", rolloutText(e.rollout)) : []),
         ...setting("execution timeout", duration(s.executionTimeoutMs)),
         ...setting("ttl", duration(s.ttlMs)),
         ...setting("retries", String(s.maxRetries)),
         ...setting("webhooks", s.webhooksSigned ? "signed" : "unsigned")));
   }));
+}
+
+/** A roll-out in one line: state, versions, workers; a halt says why. */
+function rolloutText(r) {
+  const counts = r.oldWorkers + " old, " + r.newWorkers + " new (" + r.readyNewWorkers + " ready)";
+  const text = r.state.toLowerCase() + " " + (r.fromVersion || "?") + " \u2192 " + r.toVersion + ": " + counts;
+  return r.halted ? text + ". " + r.reason : text;
 }
 
 function progressText(p) {

@@ -13,7 +13,8 @@ class ConfigLoaderTest {
     private static final Map<String, String> ENV = Map.of(
             "COMFYFLEET_CLIENT_KEY", "client-key-0123456789",
             "COMFYFLEET_WORKER_KEY", "worker-key-0123456789",
-            "COMFYFLEET_WEBHOOK_SECRET", "webhook-secret-0123456789");
+            "COMFYFLEET_WEBHOOK_SECRET", "webhook-secret-0123456789",
+            "COMFYFLEET_ADMIN_KEY", "admin-key-0123456789");
 
     private final ConfigLoader loader = new ConfigLoader(ENV::get);
 
@@ -28,6 +29,7 @@ class ConfigLoaderTest {
         assertThat(sdxl.scalerType()).isEqualTo(ScalerType.QUEUE_DELAY);
         assertThat(sdxl.webhookSecret()).isPresent();
         assertThat(config.server().port()).isEqualTo(8080);
+        assertThat(config.adminKeys().accepts("admin-key-0123456789")).isTrue();
         assertThat(config.server().maxRunBody()).isEqualTo(10L << 20);
         assertThat(config.store().kind()).isEqualTo(StoreSettings.Kind.SQLITE);
         assertThat(config.store().sqlitePath()).isEqualTo(example.toAbsolutePath().getParent().resolve("data/jobs.db"));

@@ -69,7 +69,9 @@ class DashboardBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.id("key-error"), "That key opens no endpoint on this gateway."));
         signIn(TestGateway.CLIENT_KEY);
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("board")));
-        assertThat(browser.findElement(By.cssSelector("[data-endpoint=ep1]")).getText()).contains("ep1", "QUEUE_DELAY");
+        // read inside the wait: the page redraws every 1.5 s, and a card found a moment ago may be gone
+        assertThat((String) wait.until(d -> d.findElement(By.cssSelector("[data-endpoint=ep1]")).getText()))
+                .contains("ep1", "QUEUE_DELAY");
         assertThat(browser.findElements(By.cssSelector("[data-endpoint=ep2]")))
                 .as("ep2 has other client keys: this key must not see it").isEmpty();
 
@@ -118,6 +120,21 @@ class DashboardBrowserTest {
         // the chart has drawn the sampled history (the sampler's first point is taken at start)
         assertThat(browser.findElements(By.cssSelector("#chart polyline"))).hasSize(3);
         screenshot("dashboard.png");
+    }
+
+    @Test
+    void showsEachEndpointsVersionAndWhyItsRolloutHalted() throws IOException {
+        gw.gateway.endpointAdmin().store().saveRollout(new io.comfyfleet.core.endpoint.RolloutStatus("ep1",
+                io.comfyfleet.core.endpoint.RolloutStatus.State.HALTED, "demo:a", "demo:broken",
+                java.time.Instant.parse("2026-01-01T00:00:00Z"), 2, 0, 0, 3,
+                "3 worker(s) of version demo:broken failed before becoming ready", gw.clock.instant()));
+        browser.get(gw.client.base() + "/");
+        signIn(TestGateway.CLIENT_KEY);
+        By card = By.cssSelector("[data-endpoint=ep1]");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(card, "demo:broken"));
+        assertThat((String) wait.until(d -> d.findElement(card).getText())).contains("version\ndemo:a", "roll-out",
+                "halted demo:a \u2192 demo:broken: 2 old, 0 new (0 ready)", "failed before becoming ready");
+        screenshot("dashboard-rollout.png");
     }
 
     private void signIn(String key) {

@@ -114,7 +114,7 @@ class AdminApiTest {
                 "img:c", Instant.parse("2026-01-01T00:00:00Z"), 2, 0, 0, 3, "3 worker(s) of version img:c failed",
                 Instant.parse("2026-01-01T00:01:00Z")));
         Reply ep1 = admin.get("/admin/endpoints/ep1");
-        assertThat(ep1.json().path("version").asString()).isEqualTo("img:c");
+        assertThat(ep1.json().path("version").asString()).as("halted: the old version serves").isEqualTo("img:a");
         assertThat(ep1.json().path("rollout").path("state").asString()).isEqualTo("HALTED");
         assertThat(ep1.json().path("rollout").path("halted").asBoolean()).isTrue();
         assertThat(ep1.json().path("rollout").path("oldWorkers").asInt()).isEqualTo(2);
