@@ -171,6 +171,9 @@ final class Transport {
         try {
             JsonNode node = JSON.readTree(body);
             JsonNode error = node.get("error");
+            if (error != null && error.isObject() && node.path("node_errors").isObject()) {
+                return comfyMessage(error, node.get("node_errors"));
+            }
             if (error != null && !error.isNull()) {
                 return error.isString() ? error.asString() : error.toString();
             }
@@ -178,6 +181,27 @@ final class Transport {
             // not JSON (a proxy's HTML page, RunPod's plain-text 404): the text itself is the message
         }
         return abbreviate(body.strip());
+    }
+
+    /**
+     * ComfyUI's own 400 (a workflow refused at admission) in one line: its message and details, then each
+     * node's errors as {@code node <id> (<class>): <details>}.
+     */
+    static String comfyMessage(JsonNode error, JsonNode nodeErrors) {
+        StringBuilder text = new StringBuilder(error.path("message").asString("the workflow was refused"));
+        String details = error.path("details").asString("");
+        if (!details.isEmpty() && nodeErrors.isEmpty()) {
+            text.append(" (").append(details).append(')');
+        }
+        for (java.util.Map.Entry<String, JsonNode> node : nodeErrors.properties()) {
+            for (JsonNode e : node.getValue().path("errors")) {
+                text.append("; node ").append(node.getKey()).append(" (")
+                        .append(node.getValue().path("class_type").asString("?")).append("): ")
+                        .append(e.path("details").asString("").isEmpty() ? e.path("message").asString("")
+                                : e.path("details").asString(""));
+            }
+        }
+        return text.toString();
     }
 
     /** True when {@code url} points at the same scheme, host and port as the base URL, so it may get the key. */

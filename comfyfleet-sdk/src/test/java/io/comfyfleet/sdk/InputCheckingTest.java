@@ -24,6 +24,22 @@ class InputCheckingTest {
     }
 
     @Test
+    void comfyUisOwn400IsReadAsOneLineNamingNodeAndInput() {
+        String missingFile = "{\"error\": {\"type\": \"prompt_outputs_failed_validation\", \"message\":"
+                + " \"Prompt outputs failed validation\", \"details\": \"\", \"extra_info\": {}}, \"node_errors\":"
+                + " {\"1\": {\"errors\": [{\"type\": \"custom_validation_failed\", \"message\": \"Custom validation"
+                + " failed for node\", \"details\": \"image - Invalid image file: nope.png\", \"extra_info\":"
+                + " {\"input_name\": \"image\"}}], \"dependent_outputs\": [\"3\"], \"class_type\": \"LoadImage\"}}}";
+        assertThat(Transport.serverMessage(missingFile)).isEqualTo(
+                "Prompt outputs failed validation; node 1 (LoadImage): image - Invalid image file: nope.png");
+        String unknownNode = "{\"error\": {\"type\": \"invalid_prompt\", \"message\": \"Cannot execute because node"
+                + " NoSuchNode does not exist.\", \"details\": \"Node ID '#1'\", \"extra_info\": {}},"
+                + " \"node_errors\": {}}";
+        assertThat(Transport.serverMessage(unknownNode))
+                .isEqualTo("Cannot execute because node NoSuchNode does not exist. (Node ID '#1')");
+    }
+
+    @Test
     void theBuilderNamesTheSettingToFix() {
         assertThatThrownBy(() -> ComfyFleetClient.builder().build()).hasMessageContaining("baseUrl is required");
         assertThatThrownBy(() -> ComfyFleetClient.builder().baseUrl("ftp://x/v2").build())

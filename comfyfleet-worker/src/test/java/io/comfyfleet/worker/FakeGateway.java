@@ -40,6 +40,9 @@ public final class FakeGateway implements AutoCloseable {
     public volatile int failDoneStatus = 503;
     public volatile int takeStatus = 0;
     public volatile int stopStatus = 0;
+    /** Catalogue bodies by digest, as reported to {@code /catalogue/}; a status other than 0 answers every report. */
+    public final Map<String, byte[]> catalogues = new ConcurrentHashMap<>();
+    public volatile int catalogueStatus = 0;
     private final Duration hold;
     private final Javalin app;
 
@@ -89,6 +92,19 @@ public final class FakeGateway implements AutoCloseable {
             c.routes.post("/v2/{ep}/job-stream/{worker}/{job}", ctx -> {
                 record(ctx);
                 ctx.result("{}");
+            });
+            c.routes.post("/v2/{ep}/catalogue/{worker}", ctx -> {
+                Request r = record(ctx);
+                if (catalogueStatus != 0) {
+                    ctx.status(catalogueStatus);
+                    return;
+                }
+                String digest = ctx.queryParam("digest");
+                if (!r.body().isEmpty()) {
+                    catalogues.put(digest, ctx.bodyAsBytes());
+                }
+                ctx.contentType("application/json").result("{\"digest\":\"" + digest + "\",\"known\":"
+                        + catalogues.containsKey(digest) + "}");
             });
             c.routes.get("/v2/{ep}/ping/{worker}", ctx -> {
                 record(ctx);

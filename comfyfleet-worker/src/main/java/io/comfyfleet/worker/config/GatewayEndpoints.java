@@ -23,6 +23,8 @@ public final class GatewayEndpoints {
     public static final String ENV_POD_ID = "RUNPOD_POD_ID";
     public static final String ENV_API_KEY = "RUNPOD_AI_API_KEY";
     public static final String ENV_PING_INTERVAL = "RUNPOD_PING_INTERVAL";
+    /** The worker's version as its provider launched it (also on the job-take URL as {@code &version=}). */
+    public static final String ENV_WORKER_VERSION = "COMFYFLEET_WORKER_VERSION";
 
     static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(10);
 
@@ -33,9 +35,16 @@ public final class GatewayEndpoints {
     private final String workerId;
     private final String apiKey;
     private final Duration pingInterval;
+    private final String version;
 
     private GatewayEndpoints(String jobTake, String jobDone, String jobStream, String ping,
                              String workerId, String apiKey, Duration pingInterval) {
+        this(jobTake, jobDone, jobStream, ping, workerId, apiKey, pingInterval, versionParam(jobTake));
+    }
+
+    private GatewayEndpoints(String jobTake, String jobDone, String jobStream, String ping,
+                             String workerId, String apiKey, Duration pingInterval, String version) {
+        this.version = version;
         this.jobTakeTemplate = jobTake;
         this.jobDoneTemplate = jobDone;
         this.jobStreamTemplate = jobStream;
@@ -82,7 +91,9 @@ public final class GatewayEndpoints {
         if (!blank(rawInterval)) {
             interval = parseMillis(ENV_PING_INTERVAL, rawInterval.trim());
         }
-        return new GatewayEndpoints(take, done, stream, ping, workerId, key, interval);
+        String version = env.get(ENV_WORKER_VERSION);
+        return new GatewayEndpoints(take, done, stream, ping, workerId, key, interval,
+                blank(version) ? versionParam(take) : version.trim());
     }
 
     /**
@@ -184,6 +195,37 @@ public final class GatewayEndpoints {
 
     public String workerId() {
         return workerId;
+    }
+
+    /**
+     * The worker's version: {@value #ENV_WORKER_VERSION}, else the {@code version} parameter of the job-take URL;
+     * null when neither is given (a worker started by hand).
+     */
+    public String version() {
+        return version;
+    }
+
+    /**
+     * ComfyFleet's catalogue report ({@code POST}, body optional): the endpoint root's {@code /catalogue/<worker>}
+     * with the catalogue's digest and this worker's version. Not part of RunPod's protocol.
+     */
+    public URI catalogueUri(String digest) {
+        return URI.create(endpointRoot() + "/catalogue/" + enc(workerId) + "?digest=" + enc(digest)
+                + (version == null ? "" : "&version=" + enc(version)));
+    }
+
+    /** The {@code version} query parameter of a URL template, decoded; null when absent. */
+    private static String versionParam(String template) {
+        int q = template.indexOf('?');
+        if (q < 0) {
+            return null;
+        }
+        for (String pair : template.substring(q + 1).split("&")) {
+            if (pair.startsWith("version=") && pair.length() > "version=".length()) {
+                return java.net.URLDecoder.decode(pair.substring("version=".length()), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 
     /** Sent verbatim as {@code Authorization}: RunPod's workers do not add {@code Bearer}. */

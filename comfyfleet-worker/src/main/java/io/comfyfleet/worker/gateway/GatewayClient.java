@@ -151,6 +151,29 @@ public final class GatewayClient {
         requireSuccess(send(uri, CALL_TIMEOUT, null, "unhealthy ping"), "unhealthy ping");
     }
 
+    /**
+     * Reports this worker's node catalogue (ComfyFleet's extension, {@code POST .../catalogue/<worker>}): with
+     * {@code body} null only the digest, asking whether the gateway has it.
+     *
+     * @return true when the gateway has the catalogue now; false when it wants the body
+     * @throws GatewayUnavailableException when unreachable, 5xx or 429
+     * @throws GatewayRefusedException any other non-2xx, e.g. 404 from a gateway without the extension (RunPod)
+     */
+    public boolean reportCatalogue(String digest, byte[] body) {
+        Answer response;
+        URI uri = endpoints.catalogueUri(digest);
+        try {
+            response = http.exchange(uri, headers, body == null ? new byte[0] : body, CALL_TIMEOUT);
+        } catch (InterruptedIOException e) {
+            throw new GatewayUnavailableException("catalogue report was interrupted", 0, e);
+        } catch (IOException e) {
+            throw new GatewayUnavailableException("catalogue report could not reach the gateway at "
+                    + uri.getScheme() + "://" + uri.getAuthority() + ": " + e, 0, e);
+        }
+        requireSuccess(response, "catalogue report");
+        return parse(response.body(), "catalogue report").path("known").asBoolean(false);
+    }
+
     /** GET {@code uri}, or POST {@code body} as JSON to it; blocks until the answer or the timeout. */
     private Answer send(URI uri, Duration timeout, JsonNode body, String what) {
         try {

@@ -21,6 +21,7 @@ import io.comfyfleet.worker.JobContext;
 import io.comfyfleet.worker.JobHandler;
 import io.comfyfleet.worker.JobOutcome;
 import io.comfyfleet.worker.WorkerSettings;
+import io.comfyfleet.worker.gateway.GatewayClient;
 import io.comfyfleet.worker.gateway.TakenJob;
 import io.comfyfleet.worker.input.InputStager;
 import io.comfyfleet.worker.input.InvalidJobInputException;
@@ -93,12 +94,15 @@ public final class ComfyJobHandler implements JobHandler {
         this.runner = new ComfyRunner(comfy, clock);
         this.stager = new InputStager(new UrlFetcher(settings.urlPolicy()));
         this.sinks = new SinkSelector(settings.outputs(), settings.gateway());
-        this.catalog = new CatalogCache(comfy, supervisor);
+        CatalogueReporter reporter = new CatalogueReporter(new GatewayClient(settings.gateway()));
+        this.catalog = new CatalogCache(comfy, supervisor, reporter::report);
         this.collector = new OutputCollector(comfy);
     }
 
     @Override
     public void warmUp() throws InterruptedException {
+        // the catalogue now, off the job loop: the gateway learns it (admission) and the first job finds it fetched
+        Thread.ofVirtual().name("catalogue-prefetch").start(this::prefetchCatalogue);
         if (settings.warmupWorkflow() == null) {
             return;
         }
@@ -109,6 +113,14 @@ public final class ComfyJobHandler implements JobHandler {
         JobFiles files = new JobFiles(supervisor.folders().orElse(null));
         files.addOutputs(result.outputs());
         files.deleteAll();
+    }
+
+    private void prefetchCatalogue() {
+        try {
+            catalog.get();
+        } catch (RuntimeException e) {
+            log.warn("Could not read ComfyUI's node catalogue ahead of the first job: {}", e.getMessage());
+        }
     }
 
     @Override

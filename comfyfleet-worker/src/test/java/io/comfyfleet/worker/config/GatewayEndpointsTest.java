@@ -23,6 +23,25 @@ class GatewayEndpointsTest {
     }
 
     @Test
+    void theVersionComesFromItsVariableOrTheJobTakeUrlAndGoesOnTheCatalogueReport() {
+        Map<String, String> env = runpodEnv();
+        assertThat(GatewayEndpoints.fromEnvironment(env).version()).isNull();
+        assertThat(GatewayEndpoints.fromEnvironment(env).catalogueUri("ab12"))
+                .hasToString("http://ctl:8080/v2/ep1/catalogue/w1?digest=ab12");
+
+        env.put("RUNPOD_WEBHOOK_GET_JOB", "http://ctl:8080/v2/ep1/job-take/$ID?gpu=local&version=local-0a1b%2Bc");
+        GatewayEndpoints fromUrl = GatewayEndpoints.fromEnvironment(env);
+        assertThat(fromUrl.version()).isEqualTo("local-0a1b+c");
+        assertThat(fromUrl.catalogueUri("ab12"))
+                .hasToString("http://ctl:8080/v2/ep1/catalogue/w1?digest=ab12&version=local-0a1b%2Bc");
+
+        env.put("COMFYFLEET_WORKER_VERSION", "registry.example/worker:1.2");
+        assertThat(GatewayEndpoints.fromEnvironment(env).version()).isEqualTo("registry.example/worker:1.2");
+        assertThat(GatewayEndpoints.forGateway("http://gw:8080", "ep", "w1", "k", Duration.ofSeconds(1)).version())
+                .isNull();
+    }
+
+    @Test
     void runpodEnvironmentGivesRunpodUrls() {
         GatewayEndpoints e = GatewayEndpoints.fromEnvironment(runpodEnv());
         assertThat(e.jobTakeUri(false)).hasToString("http://ctl:8080/v2/ep1/job-take/w1?gpu=SIM&job_in_progress=0");
