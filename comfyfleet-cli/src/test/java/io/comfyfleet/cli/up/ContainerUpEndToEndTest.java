@@ -98,7 +98,7 @@ class ContainerUpEndToEndTest {
         assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
         String id = JsonMapper.shared().readTree(run.body()).path("id").asString();
 
-        JsonNode done = await("the job completes on the container worker").atMost(Duration.ofSeconds(90))
+        JsonNode done = await("the job completes on the container worker").atMost(Duration.ofMinutes(4))
                 .pollInterval(Duration.ofMillis(250))
                 .until(() -> status(base, id), s -> List.of("COMPLETED", "FAILED").contains(s.path("status").asString()));
         assertThat(done.path("status").asString()).as("%s; worker output:\n%s", done, workerLines()).isEqualTo("COMPLETED");

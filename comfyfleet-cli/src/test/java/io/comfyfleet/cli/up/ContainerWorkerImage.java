@@ -27,14 +27,19 @@ final class ContainerWorkerImage {
 
     private ContainerWorkerImage() {}
 
-    /** Builds the image from a context under {@code target/} (the runtime is kept there between runs). */
+    /** Builds the image from a context under {@code target/}. */
     static void build() throws IOException, InterruptedException {
         Path target = Path.of("target").toAbsolutePath();
         Path context = target.resolve("container-e2e");
-        Path runtime = context.resolve("java");
+        // jlink takes a minute on a busy machine: one runtime per JDK version, kept in the temp folder across builds
+        Path runtime = Path.of(System.getProperty("java.io.tmpdir"),
+                "comfyfleet-e2e-jre-" + Runtime.version() + "-" + Integer.toHexString(MODULES.hashCode()));
         if (!Files.isExecutable(runtime.resolve("bin/java"))) {
             jlink(runtime);
         }
+        Path jre = context.resolve("java");
+        deleteTree(jre);
+        copyTree(runtime, jre);
         Path lib = context.resolve("lib");
         deleteTree(lib);
         Files.createDirectories(lib);
@@ -59,7 +64,7 @@ final class ContainerWorkerImage {
         String jvm = "/opt/java/bin/java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
                 + " --enable-native-access=ALL-UNNAMED -cp '" + cp + "' io.comfyfleet.cli.Main";
         // the ComfyUI port comes from COMFYFLEET_COMFYUI_PORT, the gateway from RUNPOD_WEBHOOK_*
-        String worker = "#!/bin/sh\nexec " + jvm + " worker --shutdown-grace 5 --ready-timeout 90"
+        String worker = "#!/bin/sh\nexec " + jvm + " worker --shutdown-grace 5 --stop-grace 3 --ready-timeout 90"
                 + " --comfyui-command '/opt/comfyfleet/emulator.sh --port {port} --output-directory {output}"
                 + " --input-directory {input} --temp-directory {temp}' \"$@\"\n";
         String emulator = "#!/bin/sh\nexec " + jvm + " emulator \"$@\"\n";
@@ -73,14 +78,20 @@ final class ContainerWorkerImage {
     }
 
     private static void jlink(Path out) throws IOException, InterruptedException {
-        deleteTree(out);
+        Path partial = Path.of(out + ".partial-" + ProcessHandle.current().pid());
+        deleteTree(partial);
         Path jlink = Path.of(System.getProperty("java.home"), "bin", "jlink");
         Process p = new ProcessBuilder(jlink.toString(), "--add-modules", MODULES, "--strip-debug", "--no-man-pages",
-                "--no-header-files", "--compress=zip-6", "--output", out.toString())
+                "--no-header-files", "--compress=zip-6", "--output", partial.toString())
                 .redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes());
         if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
             throw new IllegalStateException("jlink failed: " + log);
+        }
+        try {
+            Files.move(partial, out); // whole or not at all, for a concurrent or interrupted build
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            deleteTree(partial);
         }
     }
 
