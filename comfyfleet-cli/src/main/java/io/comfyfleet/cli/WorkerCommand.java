@@ -56,7 +56,9 @@ public final class WorkerCommand implements Callable<Integer> {
     Path comfyDir;
     @Option(names = "--python", defaultValue = "python3", description = "Python executable (default ${DEFAULT-VALUE})")
     String python;
-    @Option(names = "--comfyui-port", defaultValue = "8188", description = "Port for the launched ComfyUI (default ${DEFAULT-VALUE})")
+    // a container worker gets its slot's port from the container provider in COMFYFLEET_COMFYUI_PORT
+    @Option(names = "--comfyui-port", defaultValue = "${env:COMFYFLEET_COMFYUI_PORT:-8188}",
+            description = "Port for the launched ComfyUI (default COMFYFLEET_COMFYUI_PORT, else 8188; now ${DEFAULT-VALUE})")
     int comfyPort;
     @Option(names = "--comfyui-arg", description = "Extra argument for main.py (repeatable)")
     List<String> comfyArgs = new ArrayList<>();

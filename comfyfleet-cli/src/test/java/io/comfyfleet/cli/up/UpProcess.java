@@ -95,7 +95,9 @@ public final class UpProcess implements AutoCloseable {
 
     /** The last 60 lines up printed, for assertion messages. */
     public String tail() {
-        return String.join("\n", output.subList(Math.max(0, output.size() - 60), output.size()));
+        // a snapshot: a subList of the live list throws ConcurrentModificationException once up prints another line
+        List<String> lines = List.copyOf(output);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.comfyfleet.fleet.SettableClock;
 import io.comfyfleet.fleet.local.Slot;
 import io.comfyfleet.fleet.local.SlotTable;
 import io.comfyfleet.fleet.local.WorkerOutput;
+import io.comfyfleet.fleet.provider.FleetWorker;
 import io.comfyfleet.fleet.provider.ProviderException;
 import io.comfyfleet.fleet.provider.WorkerHandle;
 import io.comfyfleet.fleet.provider.WorkerSpec;
@@ -127,6 +128,19 @@ class ContainerProviderTest {
 
         p.start(new WorkerSpec("ep-1", "w2"));
         await().atMost(WAIT).until(() -> linesOf("w2"), lines -> lines.contains("[w2] worker w2 up on port 9101"));
+    }
+
+    @Test
+    void aContainerThatExitsIsExitedWithItsCodeItsStderrIsLoggedAndItsSlotIsFree() {
+        ContainerProvider p = provider(config().cpuSlots(1).env("TEST_BEHAVIOUR", "exit"));
+        p.start(new WorkerSpec("ep", "w1"));
+
+        FleetWorker exited = await().atMost(WAIT).until(() -> p.list().getFirst(),
+                w -> w.phase() == FleetWorker.Phase.EXITED);
+
+        assertThat(exited.exitCode()).isEqualTo(3);
+        await().atMost(WAIT).until(() -> linesOf("w1"), lines -> lines.contains("[w1] bad config, giving up"));
+        assertThat(p.start(new WorkerSpec("ep", "w2")).workerId()).as("the exited worker's slot").isEqualTo("w2");
     }
 
     @Test
