@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.comfyfleet.comfy.Json;
 import io.comfyfleet.gateway.Gateway;
 import io.comfyfleet.gateway.config.ConfigLoader;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,8 +32,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * Builds the CPU test recipe {@code examples/worker-image/comfyfleet-image.yaml} for real with podman, its custom
- * node taken from a git repository made here, with a build secret; then runs the image against a gateway in this
- * JVM and sends it a job through RunPod's API. The first build on a machine downloads Debian's python3-torch and
+ * node taken from a git repository made here, a build secret, a cache model served over HTTP and a volume model;
+ * then runs the image against a gateway in this JVM and sends it a job through RunPod's API. The first build on a machine downloads Debian's python3-torch and
  * friends (about 11 minutes here); later builds reuse podman's layer cache (about 30 s).
  */
 class ImageBuildIT {
@@ -59,8 +61,31 @@ class ImageBuildIT {
         git(node, "add", "-A");
         git(node, "-c", "user.name=t", "-c", "user.email=t@comfyfleet.invalid", "commit", "-q", "-m", "probe");
         String commit = git(node, "rev-parse", "HEAD").strip();
-        Path recipe = derivedRecipe(example, node, commit);
+        // a cache model served over HTTP (fetched by the container at start) and a volume model on a mounted folder
+        byte[] lora = ("cached lora " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+        HttpServer models = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        models.createContext("/lora.safetensors", ex -> {
+            ex.sendResponseHeaders(200, lora.length);
+            ex.getResponseBody().write(lora);
+            ex.close();
+        });
+        models.start();
+        Files.createDirectories(dir.resolve("volume/vae"));
+        Files.writeString(dir.resolve("volume/vae/on-volume.safetensors"), "vae on the volume");
+        Files.createDirectories(dir.resolve("cache"));
+        try {
+            Path recipe = derivedRecipe(example, node, commit, "http://127.0.0.1:" + models.getAddress().getPort()
+                    + "/lora.safetensors", sha256(lora), sha256("vae on the volume".getBytes(StandardCharsets.UTF_8)));
+            runAll(jar, recipe);
+        } finally {
+            models.stop(0);
+        }
+        try (var s = Files.list(dir.resolve("cache/sha256"))) {
+            assertThat(s.map(p -> p.getFileName().toString())).as("the machine's model cache").containsExactly(sha256(lora));
+        }
+    }
 
+    private void runAll(Path jar, Path recipe) throws Exception {
         String secret = "probe-secret-" + UUID.randomUUID();
         long t0 = System.nanoTime();
         String ref = build(jar, recipe, secret);
@@ -105,7 +130,9 @@ class ImageBuildIT {
                 "-e", "RUNPOD_WEBHOOK_POST_OUTPUT=" + gw + "/job-done/$RUNPOD_POD_ID/$ID?gpu=none",
                 "-e", "RUNPOD_WEBHOOK_PING=" + gw + "/ping/$RUNPOD_POD_ID",
                 "-e", "RUNPOD_POD_ID=image-w1", "-e", "RUNPOD_AI_API_KEY=" + WORKER_KEY,
-                "-e", "COMFYFLEET_COMFYUI_PORT=" + comfyPort, ref), 60);
+                "-e", "COMFYFLEET_COMFYUI_PORT=" + comfyPort,
+                "-v", dir.resolve("cache") + ":/var/cache/comfyfleet/models",
+                "-v", dir.resolve("volume") + ":/runpod-volume/models:ro", ref), 60);
         try {
             String comfy = "http://127.0.0.1:" + comfyPort;
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
@@ -115,6 +142,8 @@ class ImageBuildIT {
             assertThat(probe.path("ComfyFleetProbe").path("python_module").asString()).contains("comfyfleet-probe");
             JsonNode ckpt = Json.MAPPER.readTree(get(comfy + "/object_info/CheckpointLoaderSimple").body());
             assertThat(ckpt.toString()).contains("comfyfleet-probe.safetensors");
+            assertThat(get(comfy + "/object_info/LoraLoader").body()).contains("cached-lora.safetensors");
+            assertThat(get(comfy + "/object_info/VAELoader").body()).contains("on-volume.safetensors");
 
             // a job through RunPod's API: gateway -> worker in the container -> ComfyUI -> the custom node
             long j0 = System.nanoTime();
@@ -148,7 +177,8 @@ class ImageBuildIT {
     }
 
     /** The example recipe with absolute paths, its node from the git repository, and a build secret. */
-    private Path derivedRecipe(Path example, Path node, String commit) throws IOException {
+    private Path derivedRecipe(Path example, Path node, String commit, String loraUrl, String loraSha, String vaeSha)
+            throws IOException {
         ObjectNode r = (ObjectNode) YAML.readTree(Files.readString(example.resolve("comfyfleet-image.yaml")));
         ObjectNode comfy = (ObjectNode) r.get("comfyui");
         comfy.put("path", example.resolve(comfy.get("path").asString()).normalize().toString());
@@ -158,6 +188,11 @@ class ImageBuildIT {
         for (JsonNode m : r.get("models")) {
             ((ObjectNode) m).put("source", example.resolve(m.get("source").asString()).normalize().toString());
         }
+        ArrayNode modelList = (ArrayNode) r.get("models");
+        modelList.addObject().put("folder", "loras").put("name", "cached-lora.safetensors").put("source", loraUrl)
+                .put("sha256", loraSha).put("placement", "cache");
+        modelList.addObject().put("folder", "vae").put("name", "on-volume.safetensors").put("source", "vae/on-volume.safetensors")
+                .put("sha256", vaeSha).put("placement", "volume");
         ArrayNode nodes = r.putArray("nodes");
         nodes.addObject().put("name", "comfyfleet-probe").put("git", node.toString()).put("commit", commit);
         r.putArray("secrets").addObject().put("id", "probe_token").put("env", "COMFYFLEET_TEST_PROBE_TOKEN");
@@ -213,6 +248,10 @@ class ImageBuildIT {
                 }
             }
         }
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     private static boolean onPath(String program) {
