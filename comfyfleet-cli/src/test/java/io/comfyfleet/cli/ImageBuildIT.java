@@ -109,6 +109,29 @@ class ImageBuildIT {
         assertThat(inside).doesNotContain(".git").contains("__init__.py")
                 .contains("2fb513442b4f38f36e61f9d8f8651668887f4eb2ee72178f1e2c78ae80ece523");
 
+        try {
+            runWithGateway(ref);
+        } finally {
+            keepOnlyTheLatest(ref);
+        }
+    }
+
+    /**
+     * Every run makes a new tag (the cache model's URL has a new port): keep the layer cache (the first build's
+     * 700 s of Debian packages) under one fixed tag, and drop this run's tag and the previous run's image.
+     */
+    private static void keepOnlyTheLatest(String ref) throws Exception {
+        String keep = "localhost/comfyfleet-image-it:latest";
+        String previous = run(List.of("podman", "image", "inspect", "--format", "{{.Id}}", keep), 60).strip();
+        String current = run(List.of("podman", "image", "inspect", "--format", "{{.Id}}", ref), 60).strip();
+        run(List.of("podman", "tag", ref, keep), 60);
+        run(List.of("podman", "rmi", ref), 60);
+        if (previous.matches("[0-9a-f]{64}") && !previous.equals(current)) {
+            run(List.of("podman", "rmi", previous), 120);
+        }
+    }
+
+    private void runWithGateway(String ref) throws Exception {
         try (Gateway gateway = Gateway.start(new ConfigLoader(name -> null).parse("""
                 server: {host: 127.0.0.1, port: 0, dataDir: data, jobTakeHold: 2s, lease: 30s}
                 endpoints:
