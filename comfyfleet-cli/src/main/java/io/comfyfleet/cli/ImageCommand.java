@@ -37,6 +37,8 @@ public final class ImageCommand implements Runnable {
     @Command(name = "lock", mixinStandardHelpOptions = true,
             description = "Write a comfyfleet-image.yaml recipe from an existing ComfyUI folder.")
     static final class Lock implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
         @Parameters(index = "0", paramLabel = "COMFYUI_DIR", description = "The ComfyUI folder")
         Path comfyDir;
         @Option(names = {"-o", "--output"}, defaultValue = "comfyfleet-image.yaml", description = "Recipe to write (default ${DEFAULT-VALUE}; - for stdout)")
@@ -58,16 +60,17 @@ public final class ImageCommand implements Runnable {
                 String text = RecipeWriter.write(recipe, stdout ? Path.of("").toAbsolutePath() : out.getParent(),
                         "Locked by `comfyfleet image lock " + comfyDir + "`: commits, pins and sha256 of that folder.\n"
                                 + "Edit base, apt and placement to taste; docs/images.md.");
-                locker.warnings().forEach(w -> System.err.println("comfyfleet image lock: warning: " + w));
+                locker.warnings().forEach(w -> spec.commandLine().getErr().println("comfyfleet image lock: warning: " + w));
                 if (stdout) {
-                    System.out.print(text);
+                    spec.commandLine().getOut().print(text);
                 } else {
                     Files.writeString(out, text);
-                    System.out.println(out);
+                    spec.commandLine().getOut().println(out);
                 }
+                spec.commandLine().getOut().flush();
                 return 0;
             } catch (ImageException e) {
-                System.err.println("comfyfleet image lock: " + e.getMessage());
+                spec.commandLine().getErr().println("comfyfleet image lock: " + e.getMessage());
                 return 1;
             }
         }
@@ -77,6 +80,8 @@ public final class ImageCommand implements Runnable {
     @Command(name = "build", mixinStandardHelpOptions = true, description = "Build the worker image of a recipe;"
             + " the last line of stdout is the image reference.")
     static final class Build implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
         @Parameters(index = "0", paramLabel = "RECIPE", description = "comfyfleet-image.yaml")
         Path recipeFile;
         @Option(names = "--tag", description = "Image reference (default localhost/comfyfleet-worker:<12 hex of the context digest>)")
@@ -99,9 +104,11 @@ public final class ImageCommand implements Runnable {
                 Recipe recipe = RecipeParser.parse(recipeFile);
                 ContextWriter writer = new ContextWriter(cacheDir(cacheDir), javaHome(), runningJar(), System::getenv);
                 BuildContext context = writer.write(recipe, dir);
-                System.err.println("comfyfleet image build: context " + context.dir() + " digest " + context.digest());
+                var out = spec.commandLine().getOut();
+                spec.commandLine().getErr().println("comfyfleet image build: context " + context.dir() + " digest " + context.digest());
                 if (contextOnly) {
-                    System.out.println(context.digest());
+                    out.println(context.digest());
+                    out.flush();
                     return 0;
                 }
                 String ref = tag != null ? tag : context.defaultTag();
@@ -114,10 +121,11 @@ public final class ImageCommand implements Runnable {
                 if (push) {
                     builder.push(ref);
                 }
-                System.out.println(ref);
+                out.println(ref);
+                out.flush();
                 return 0;
             } catch (ImageException e) {
-                System.err.println("comfyfleet image build: " + e.getMessage());
+                spec.commandLine().getErr().println("comfyfleet image build: " + e.getMessage());
                 return 1;
             } finally {
                 if (contextDir == null) {
@@ -131,6 +139,8 @@ public final class ImageCommand implements Runnable {
     @Command(name = "prepare-models", mixinStandardHelpOptions = true, hidden = true,
             description = "Prepare the volume and cache models of an image (run by its entrypoint).")
     static final class PrepareModels implements Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
         @Option(names = "--manifest", required = true)
         Path manifest;
         @Option(names = "--cache-dir", required = true)
@@ -149,7 +159,7 @@ public final class ImageCommand implements Runnable {
                         .prepare(ModelManifest.parse(Files.readString(manifest)), extraModelPaths);
                 return 0;
             } catch (ImageException e) {
-                System.err.println("comfyfleet image prepare-models: " + e.getMessage());
+                spec.commandLine().getErr().println("comfyfleet image prepare-models: " + e.getMessage());
                 return 1;
             }
         }

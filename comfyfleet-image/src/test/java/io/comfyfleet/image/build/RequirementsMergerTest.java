@@ -43,4 +43,18 @@ class RequirementsMergerTest {
         m.addRecipePins(List.of("torch==2.5.1"));
         assertThatThrownBy(m::merge).hasMessageContaining("package 'torch': node 'x' pins ==2.4.0 but pip.packages pins ==2.5.1");
     }
+
+    @Test
+    void theGpuRecipesPinsCoverComfyUi0364sRequirementsWithoutConflict() throws Exception {
+        java.nio.file.Path repo = java.nio.file.Path.of(System.getProperty("comfyfleet.repo.dir", "..")).toAbsolutePath().normalize();
+        java.nio.file.Path comfyReq = repo.resolveSibling("shared/comfyui/real/ComfyUI/requirements.txt");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isRegularFile(comfyReq),
+                "the real ComfyUI of ../shared/comfyui/real is not on this machine");
+        io.comfyfleet.image.recipe.Recipe gpu = io.comfyfleet.image.recipe.RecipeParser.parse(
+                repo.resolve("examples/worker-image/gpu/comfyfleet-image.yaml"));
+        RequirementsMerger m = new RequirementsMerger();
+        m.add("comfyui", java.nio.file.Files.readString(comfyReq));
+        m.addRecipePins(gpu.pip().packages());
+        assertThat(m.merge()).contains("torch==2.5.1", "comfyui-frontend-package==1.27.10", "av==14.2.0");
+    }
 }
