@@ -1,5 +1,6 @@
 package io.comfyfleet.cli;
 
+import io.comfyfleet.cli.client.CancelCommand;
 import io.comfyfleet.cli.client.StatusCommand;
 import io.comfyfleet.cli.client.SubmitCommand;
 import picocli.CommandLine;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
         version = "comfyfleet 0.1.0",
         description = "Serve ComfyUI workflows as a RunPod-compatible serverless API.",
         subcommands = {CommandLine.HelpCommand.class, GatewayCommand.class, WorkerCommand.class, EmulatorCommand.class,
-                UpCommand.class, BenchCommand.class, SubmitCommand.class, StatusCommand.class, KeysCommand.class})
+                UpCommand.class, BenchCommand.class, SubmitCommand.class, StatusCommand.class, CancelCommand.class, KeysCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
