@@ -188,7 +188,8 @@ function renderChart(series) {
     return t;
   };
   nodes.push(axis("−" + minutes + " min", pad.left, "start"), axis("now", width - pad.right, "end"));
-  for (const [field, cls] of [["queued", "queued"], ["inProgress", "in-progress"], ["workers", "workers"]]) {
+  // workers first, so "in progress" (often equal to it) is drawn on top, dashed, and stays visible
+  for (const [field, cls] of [["workers", "workers"], ["queued", "queued"], ["inProgress", "in-progress"]]) {
     const line = document.createElementNS(SVG, "polyline");
     line.setAttribute("class", cls);
     line.setAttribute("points", points.map((p, i) => x(i).toFixed(1) + "," + y(p[field]).toFixed(1)).join(" "));
@@ -213,7 +214,9 @@ async function refresh(gen) {
     renderWorkers(overview.workers);
     renderJobs(jobs.jobs);
     renderChart(series);
-    $("connection").textContent = "updated " + new Date().toLocaleTimeString();
+    lastUpdate = new Date();
+    $("connection").textContent = "updated " + lastUpdate.toLocaleTimeString();
+    online();
     showBoard();
   } catch (e) {
     if (gen !== generation) return;
@@ -222,9 +225,31 @@ async function refresh(gen) {
       showSignIn("That key opens no endpoint on this gateway.");
       return;
     }
-    $("connection").textContent = "cannot reach the gateway (" + e.message + "), retrying";
+    offline(e);
   }
   timer = setTimeout(() => refresh(gen), POLL_MS);
+}
+
+// When the gateway stops answering, the numbers on screen stop being true: dim them and say since when.
+let lastUpdate = null;
+let unreachableSince = null;
+
+function offline(error) {
+  if (!unreachableSince) unreachableSince = new Date();
+  const reason = error instanceof TypeError ? "no answer" : error.message;
+  $("offline").textContent = "Gateway unreachable since " + unreachableSince.toLocaleTimeString() + " (" + reason
+    + "); retrying every " + (POLL_MS / 1000) + " s." + (lastUpdate ? " What you see is from " + lastUpdate.toLocaleTimeString() + "." : "");
+  $("offline").hidden = false;
+  $("board").classList.add("stale");
+  document.querySelector("header").classList.add("stale");
+  $("connection").textContent = "offline";
+}
+
+function online() {
+  unreachableSince = null;
+  $("offline").hidden = true;
+  $("board").classList.remove("stale");
+  document.querySelector("header").classList.remove("stale");
 }
 
 function showBoard() {
@@ -240,6 +265,7 @@ function showSignIn(message) {
   $("sign-out").hidden = true;
   $("sign-in").hidden = false;
   $("key-error").textContent = message || "";
+  online();
   $("connection").textContent = "";
   $("api-key").focus();
 }

@@ -33,8 +33,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The dashboard in a real headless Chromium against a real gateway: sign in with a key, watch a job go from
  * IN_QUEUE through live progress (with its preview frame) to COMPLETED with its times and worker, and filter the
- * jobs by status. The worker is plain HTTP speaking RunPod's worker protocol, with progress in the shape the
- * ComfyFleet worker posts. Screenshots land in {@code target/dashboard-running.png} and {@code target/dashboard.png}.
+ * jobs by status; at phone width nothing overflows, and a gateway that stops answering dims the board. The worker
+ * is plain HTTP speaking RunPod's worker protocol, with progress in the shape the ComfyFleet worker posts.
+ * Screenshots land in {@code target/dashboard-*.png}.
  */
 class DashboardBrowserTest {
     static final Path SCREENSHOTS = Path.of("target");
@@ -59,7 +60,35 @@ class DashboardBrowserTest {
         if (browser != null) {
             browser.quit();
         }
+        if (!gatewayClosed) {
+            gw.close();
+        }
+    }
+
+    boolean gatewayClosed;
+
+    @Test
+    void fitsAPhoneAndDimsWhatItShowsWhenTheGatewayStopsAnswering() throws IOException {
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        browser.get(gw.client.base() + "/");
+        signIn(TestGateway.CLIENT_KEY);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("board")));
+        String id = gw.run("{\"workflow\":{}}");
+        waitForCell(id, "status", "IN_QUEUE");
+        assertThat(browser.findElement(By.id("offline")).isDisplayed()).isFalse();
+
+        long overflow = (Long) browser.executeScript(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        assertThat(overflow).as("the page is no wider than the phone; tables scroll inside their cards").isLessThanOrEqualTo(0);
+        screenshot("dashboard-phone.png");
+
         gw.close();
+        gatewayClosed = true;
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("offline")));
+        assertThat(browser.findElement(By.id("offline")).getText()).startsWith("Gateway unreachable since")
+                .contains("What you see is from");
+        assertThat(browser.findElement(By.id("board")).getDomAttribute("class")).contains("stale");
+        screenshot("dashboard-offline.png");
     }
 
     @Test
