@@ -3,6 +3,7 @@ package io.comfyfleet.gateway.dashboard;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobCounts;
 import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.dispatch.ProvidedWorker;
 import io.comfyfleet.gateway.dispatch.WorkerCounts;
 import io.comfyfleet.gateway.dispatch.WorkerDetails;
 import io.comfyfleet.gateway.jobs.Json;
@@ -52,11 +53,35 @@ final class DashboardJson {
         return node;
     }
 
+    /** A worker the provider started that has not called the gateway yet (or is being stopped before it did). */
+    static ObjectNode providedWorker(String endpoint, String id, ProvidedWorker p, Optional<Duration> coldStart, Instant now) {
+        ObjectNode node = object();
+        node.put("id", id);
+        node.put("endpoint", endpoint);
+        node.put("state", p.state());
+        node.put("uptimeMs", Math.max(0, Duration.between(p.startedAt(), now).toMillis()));
+        node.putNull("lastSeenMsAgo");
+        if (coldStart.isPresent()) {
+            node.put("coldStartMs", coldStart.get().toMillis());
+        } else {
+            node.putNull("coldStartMs");
+        }
+        node.putArray("jobs");
+        node.putNull("lastJob");
+        node.put("stopRequested", false);
+        return node;
+    }
+
     static ObjectNode worker(String endpoint, WorkerDetails w, Optional<Duration> coldStart, Instant now) {
+        return worker(endpoint, w, w.state(), coldStart, now);
+    }
+
+    /** @param state the worker's state, the provider's when it knows the worker is stopping or gone */
+    static ObjectNode worker(String endpoint, WorkerDetails w, String state, Optional<Duration> coldStart, Instant now) {
         ObjectNode node = object();
         node.put("id", w.workerId());
         node.put("endpoint", endpoint);
-        node.put("state", w.state());
+        node.put("state", state);
         node.put("uptimeMs", Math.max(0, Duration.between(w.firstSeen(), now).toMillis()));
         node.put("lastSeenMsAgo", Math.max(0, Duration.between(w.lastSeen(), now).toMillis()));
         if (coldStart.isPresent()) {

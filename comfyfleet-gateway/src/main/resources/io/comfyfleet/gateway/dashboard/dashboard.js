@@ -135,7 +135,7 @@ function renderRunning(running) {
 }
 
 function renderWorkers(workers) {
-  rowsOrEmpty($("workers-body"), workers.map((w) => el("tr", { "data-worker-id": w.id },
+  rowsOrEmpty($("workers-body"), workers.map((w) => el("tr", { "data-worker-id": w.id, class: "worker-" + w.state },
     el("td", { class: "mono" }, w.id),
     el("td", {}, w.endpoint),
     el("td", {}, badge(w.state), w.stopRequested ? " stop requested" : ""),
@@ -143,7 +143,8 @@ function renderWorkers(workers) {
     el("td", {}, w.coldStartMs === null ? "–" : duration(w.coldStartMs)),
     el("td", { class: "mono" }, w.jobs.join(", ") || "–"),
     el("td", { class: "mono" }, w.lastJob || "–"),
-    el("td", {}, duration(w.lastSeenMsAgo) + " ago"))), 8, "No worker has called in the last minute.");
+    el("td", {}, w.lastSeenMsAgo === null ? "not yet" : duration(w.lastSeenMsAgo) + " ago"))), 8,
+    "No worker is starting or has called in the last minute.");
 }
 
 function renderJobs(jobs) {
