@@ -181,6 +181,7 @@ public final class Gateway implements AutoCloseable {
         http.close();
         housekeeping.close();
         dashboard.close();
+        metrics.close();
         webhooks.close();
         store.close();
     }
