@@ -125,6 +125,23 @@ public final class Dashboard implements AutoCloseable {
     }
 
     /**
+     * One job in full for the detail view: its timeline, worker, whole error, the workflow's nodes and its outputs
+     * (inline images as data URIs, stored files as links), and while it runs its progress and latest preview.
+     *
+     * @return empty when there is no such job on the visible endpoints (unknown, expired, or another key's)
+     */
+    public Optional<ObjectNode> job(List<EndpointConfig> visible, String jobId) {
+        Instant now = clock.instant();
+        return store.find(jobId, now)
+                .filter(job -> visible.stream().anyMatch(e -> e.name().equals(job.endpoint())))
+                .map(job -> {
+                    ObjectNode node = DashboardJson.jobDetail(job, now);
+                    previews.of(job.id()).ifPresent(p -> node.put("preview", p));
+                    return node;
+                });
+    }
+
+    /**
      * Queue depth and workers over the last {@link #HISTORY}, summed over the visible endpoints, oldest point
      * first, one point per {@link #SAMPLE_INTERVAL} (a sample the store could not answer is missing).
      */

@@ -117,6 +117,76 @@ final class DashboardJson {
         return node;
     }
 
+    /** Everything the detail view shows of one job; the error in full, outputs as the page can show them. */
+    static ObjectNode jobDetail(Job job, Instant now) {
+        ObjectNode node = job(job, now);
+        if (job.error() != null) {
+            node.put("error", job.error());
+        }
+        node.put("maxRetries", job.maxRetries());
+        if (job.startedAt() != null) {
+            node.put("startedAt", job.startedAt().toString());
+        }
+        if (job.finishedAt() != null) {
+            node.put("finishedAt", job.finishedAt().toString());
+        }
+        var nodes = node.putArray("nodes");
+        JsonNode workflow = parse(job.inputJson()).path("input").path("workflow");
+        if (!workflow.isObject()) {
+            workflow = parse(job.inputJson()).path("workflow");
+        }
+        for (var e : workflow.properties()) {
+            nodes.add(object().put("id", e.getKey()).put("classType", e.getValue().path("class_type").asString("?")));
+        }
+        var outputs = node.putArray("outputs");
+        if (job.state() == io.comfyfleet.core.job.JobState.COMPLETED) {
+            JsonNode out = parse(job.outputJson());
+            JsonNode files = out.path("outputs").isArray() ? out.get("outputs") : out.path("images");
+            for (JsonNode f : files) {
+                ObjectNode o = object();
+                o.put("filename", f.path("filename").asString("output"));
+                String mime = f.path("mime_type").asString(mimeOf(o.path("filename").asString()));
+                o.put("mimeType", mime);
+                if (f.path("url").isString() || "s3_url".equals(f.path("type").asString(""))) {
+                    o.put("url", f.path("url").isString() ? f.get("url").asString() : f.path("data").asString());
+                } else if (f.path("data").isString() && f.get("data").asString().length() <= MAX_INLINE_OUTPUT) {
+                    String data = f.get("data").asString();
+                    o.put("dataUri", data.startsWith("data:") ? data : "data:" + mime + ";base64," + data);
+                }
+                outputs.add(o);
+            }
+        }
+        return node;
+    }
+
+    /** Inline outputs larger than this (base64 characters) are listed without their data. */
+    static final int MAX_INLINE_OUTPUT = 8 * 1024 * 1024;
+
+    private static String mimeOf(String filename) {
+        String f = filename.toLowerCase(java.util.Locale.ROOT);
+        if (f.endsWith(".png")) return "image/png";
+        if (f.endsWith(".jpg") || f.endsWith(".jpeg")) return "image/jpeg";
+        if (f.endsWith(".webp")) return "image/webp";
+        if (f.endsWith(".gif")) return "image/gif";
+        if (f.endsWith(".mp4")) return "video/mp4";
+        if (f.endsWith(".webm")) return "video/webm";
+        if (f.endsWith(".wav")) return "audio/wav";
+        if (f.endsWith(".mp3")) return "audio/mpeg";
+        if (f.endsWith(".flac")) return "audio/flac";
+        return "application/octet-stream";
+    }
+
+    private static JsonNode parse(String json) {
+        if (json == null) {
+            return object();
+        }
+        try {
+            return Json.mapper().readTree(json);
+        } catch (JacksonException e) {
+            return object();
+        }
+    }
+
     /**
      * The worker's progress update ({@code percent, node_id, node_type, step, max_steps}) without its preview
      * frame; empty when the output is not one (a worker that reports something else, or nothing yet).
