@@ -2,6 +2,7 @@ package io.comfyfleet.cli;
 
 import io.comfyfleet.cli.admin.EndpointsCommand;
 import io.comfyfleet.cli.admin.RolloutCommand;
+import io.comfyfleet.cli.client.CancelCommand;
 import io.comfyfleet.cli.client.StatusCommand;
 import io.comfyfleet.cli.client.SubmitCommand;
 import picocli.CommandLine.Command;
@@ -14,8 +15,8 @@ import picocli.CommandLine;
         version = "comfyfleet 0.1.0",
         description = "Serve ComfyUI workflows as a RunPod-compatible serverless API.",
         subcommands = {CommandLine.HelpCommand.class, GatewayCommand.class, WorkerCommand.class, EmulatorCommand.class,
-                UpCommand.class, BenchCommand.class, SubmitCommand.class, StatusCommand.class, ImageCommand.class,
-                KeysCommand.class, EndpointsCommand.class, RolloutCommand.class})
+                UpCommand.class, BenchCommand.class, SubmitCommand.class, StatusCommand.class, CancelCommand.class,
+                ImageCommand.class, KeysCommand.class, EndpointsCommand.class, RolloutCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

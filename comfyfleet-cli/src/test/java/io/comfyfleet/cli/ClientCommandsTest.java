@@ -112,6 +112,8 @@ class ClientCommandsTest {
         assertThat(progress).as("stderr: %s", run.err()).isNotEmpty()
                 .allMatch(l -> l.matches("\\[[#-]{20}] +\\d+% node 2 SlowProgress step [1-5]/5"));
         assertThat(progress).doesNotHaveDuplicates();
+        assertThat(run.err().lines().toList()).as("the bar ends full, with the times")
+                .anyMatch(l -> l.matches("\\[#{20}] 100% COMPLETED  delay \\d+\\.\\d s, execution \\d+\\.\\d s"));
         assertThat(run.err()).doesNotContain("\r");
         assertThat(run.outLines()).hasSize(1);
     }
@@ -212,6 +214,27 @@ class ClientCommandsTest {
 
         assertThat(submit.exit()).as("stderr: %s", submit.err()).isEqualTo(3);
         assertThat(status.exit()).as("stderr: %s", status.err()).isEqualTo(3);
+        assertThat(status.err()).contains("no answer from the gateway at " + url).contains("./comfyfleet up")
+                .doesNotContain("java.net.");
+    }
+
+    @Test
+    void cancelStopsARunningJobAndStatusThenExitsOne() throws Exception {
+        Path workflow = file("long.json", """
+                {"1": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 48, "batch_size": 1, "color": 3}},
+                 "2": {"class_type": "SlowProgress", "inputs": {"image": ["1", 0], "steps": 200, "delay_ms": 100, "fail_at": -1}},
+                 "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "long"}}}""");
+        String id = cli(withGateway("submit", workflow.toString())).out().strip();
+
+        Run cancel = cli(withGateway("cancel", id));
+        Run again = cli(withGateway("cancel", id));
+        Run status = cli(withGateway("status", id));
+
+        assertThat(cancel.exit()).as("stderr: %s", cancel.err()).isZero();
+        assertThat(cancel.out()).contains("job " + id + " cancelled");
+        assertThat(again.exit()).as("a second cancel: %s", again.err()).isEqualTo(1);
+        assertThat(status.exit()).as("status of a cancelled job exits as submit --wait would").isEqualTo(1);
+        assertThat(status.outLines()).contains("status:         CANCELLED");
     }
 
     @Test

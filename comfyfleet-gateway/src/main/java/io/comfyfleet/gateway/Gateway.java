@@ -266,6 +266,7 @@ public final class Gateway implements AutoCloseable {
             leader.close(); // gives the lease up: another gateway takes over at its next try
         }
         dashboard.close();
+        metrics.close();
         webhooks.close();
         store.close();
     }

@@ -18,6 +18,26 @@ final class ClientOptions {
                     + " its data folder)")
     String key;
 
+    private String resolvedUrl;
+
+    /**
+     * What to tell the user about a failed request: for no answer at all, which URL did not answer and how to start a
+     * gateway there; else the gateway's own message.
+     */
+    String explain(io.comfyfleet.sdk.ComfyFleetException e) {
+        if (e.httpStatus() != 0 || resolvedUrl == null) {
+            return e.getMessage();
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String why = root == e ? e.getMessage() : root.getClass().getSimpleName()
+                + (root.getMessage() == null ? "" : ": " + root.getMessage());
+        return "no answer from the gateway at " + resolvedUrl + " (" + why + "). Is it running? ./comfyfleet up"
+                + " starts one; --url points elsewhere";
+    }
+
     /**
      * The endpoint to call, with defaults from {@code ./comfyfleet.yaml}.
      *
@@ -33,8 +53,9 @@ final class ClientOptions {
         }
         try {
             ClientDefaults defaults = url == null || endpoint == null ? ClientDefaults.in(Path.of("")) : null;
+            resolvedUrl = url != null ? url : defaults.url();
             ComfyFleetClient client = ComfyFleetClient.builder()
-                    .baseUrl(url != null ? url : defaults.url()).apiKey(key.strip()).build();
+                    .baseUrl(resolvedUrl).apiKey(key.strip()).build();
             return client.endpoint(endpoint != null ? endpoint : defaults.endpoint());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());

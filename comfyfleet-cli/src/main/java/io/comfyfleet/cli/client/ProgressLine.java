@@ -24,7 +24,11 @@ final class ProgressLine {
 
     /** Shows {@code progress} unless it reads the same as the line already shown. */
     synchronized void show(Progress progress) {
-        String line = format(progress);
+        showText(format(progress));
+    }
+
+    /** Shows a line of text in the same place, e.g. how long a job has waited for a worker. */
+    synchronized void showText(String line) {
         if (line.equals(last)) {
             return;
         }
@@ -46,6 +50,17 @@ final class ProgressLine {
             out.flush();
             drawnWidth = 0;
         }
+    }
+
+    /** The bar full, then how it ended: {@code [####################] 100% COMPLETED  delay 1.2 s, execution 3.4 s}. */
+    static String done(String state, long delayMillis, long executionMillis) {
+        return "[" + "#".repeat(BAR_WIDTH) + "] 100% " + state + "  delay " + seconds(delayMillis) + ", execution "
+                + seconds(executionMillis);
+    }
+
+    /** 0.3 s, 12.0 s: as a person reads a duration. */
+    static String seconds(long millis) {
+        return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 
     /** E.g. {@code [########------------]  40% node 2 KSampler step 6/20}; parts the worker did not report are left out. */

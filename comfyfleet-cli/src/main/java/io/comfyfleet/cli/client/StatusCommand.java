@@ -15,11 +15,12 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code comfyfleet status ID}: a job's status as readable lines (base64 blobs shortened), or {@code --json}.
- * Exit codes: 0 found, 1 unknown job (or the gateway answered with an error), 2 bad usage, 3 unreachable.
+ * Exit codes: 0 queued, running or completed; 1 failed, timed out, cancelled or unknown (or the gateway answered with
+ * an error); 2 bad usage; 3 unreachable.
  */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a job's status.",
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:found", "1:no such job (or it expired)", "2:bad usage", "3:the gateway cannot be reached"})
+        exitCodeList = {"0:queued, running or completed", "1:failed, timed out, cancelled, or no such job (or it expired)", "2:bad usage", "3:the gateway cannot be reached"})
 public final class StatusCommand implements Callable<Integer> {
 
     @Spec
@@ -50,7 +51,7 @@ public final class StatusCommand implements Callable<Integer> {
                     + " the retention time): " + e.getMessage());
             return ExitCodes.JOB_FAILED;
         } catch (ComfyFleetException e) {
-            stderr.println("comfyfleet status: " + e.getMessage());
+            stderr.println("comfyfleet status: " + client.explain(e));
             return ExitCodes.forRequestFailure(e);
         }
         if (json) {
@@ -59,6 +60,10 @@ public final class StatusCommand implements Callable<Integer> {
             StatusText.lines(status).forEach(stdout::println);
         }
         stdout.flush();
-        return ExitCodes.OK;
+        // as submit --wait answers: a script can test the exit code instead of parsing the status
+        return switch (status.state()) {
+            case FAILED, CANCELLED, TIMED_OUT -> ExitCodes.JOB_FAILED;
+            case IN_QUEUE, IN_PROGRESS, COMPLETED -> ExitCodes.OK;
+        };
     }
 }

@@ -7,6 +7,7 @@ import io.comfyfleet.sdk.JobCancelledException;
 import io.comfyfleet.sdk.JobFailedException;
 import io.comfyfleet.sdk.JobHandle;
 import io.comfyfleet.sdk.JobResult;
+import io.comfyfleet.sdk.JobStatus;
 import io.comfyfleet.sdk.JobTimedOutException;
 import io.comfyfleet.sdk.Progress;
 import io.comfyfleet.sdk.RunOptions;
@@ -16,6 +17,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,8 +58,8 @@ public final class SubmitCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--preview", description = "Ask for preview frames; with --wait the latest is kept as preview.jpg in the output folder")
     boolean preview;
-    @Option(names = "--timeout", defaultValue = "PT1H", paramLabel = "DURATION",
-            description = "Longest --wait, ISO-8601 (default ${DEFAULT-VALUE}); the job goes on after it")
+    @Option(names = "--timeout", defaultValue = "1h", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Longest --wait, like 30s, 10m, 1h (default ${DEFAULT-VALUE}); the job goes on after it")
     Duration timeout;
 
     @Override
@@ -65,19 +67,20 @@ public final class SubmitCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
         JobHandle job;
+        Endpoint endpoint;
         try {
             Workflow workflow = readWorkflow();
             List<InputImage> inputs = readImages();
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new UsageException("--timeout must be positive, got " + timeout);
             }
-            Endpoint endpoint = client.endpoint();
+            endpoint = client.endpoint();
             job = endpoint.run(workflow, inputs, RunOptions.defaults().preview(preview));
         } catch (UsageException e) {
             stderr.println("comfyfleet submit: " + e.getMessage());
             return ExitCodes.USAGE;
         } catch (ComfyFleetException e) {
-            stderr.println("comfyfleet submit: " + e.getMessage());
+            stderr.println("comfyfleet submit: " + client.explain(e));
             return ExitCodes.forRequestFailure(e);
         }
         if (!waitForResult) {
@@ -87,21 +90,41 @@ public final class SubmitCommand implements Callable<Integer> {
         }
         stderr.println("job " + job.id() + " queued");
         stderr.flush();
-        return follow(job, stdout, stderr);
+        // Ctrl-C ends the wait, not the job: say so, and how to stop it (the JVM exits with 130 after the hook)
+        Thread interrupted = new Thread(() -> {
+            stderr.println();
+            stderr.println("comfyfleet submit: stopped waiting; job " + job.id() + " keeps running on the gateway."
+                    + " Cancel it: comfyfleet cancel " + job.id() + "   Follow it: comfyfleet status " + job.id());
+            stderr.flush();
+        }, "submit-interrupted");
+        Runtime.getRuntime().addShutdownHook(interrupted);
+        try {
+            return follow(endpoint, job, stdout, stderr);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(interrupted);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run: nothing to remove
+            }
+        }
     }
 
-    private int follow(JobHandle job, PrintWriter stdout, PrintWriter stderr) {
+    private int follow(Endpoint endpoint, JobHandle job, PrintWriter stdout, PrintWriter stderr) {
         Path folder = out != null ? out : Path.of("outputs", job.id());
-        ProgressLine line = new ProgressLine(stderr, Terminal.isInteractive());
+        boolean terminal = Terminal.isInteractive();
+        ProgressLine line = new ProgressLine(stderr, terminal);
         PreviewFile previewFile = preview ? new PreviewFile(folder.resolve("preview.jpg"), stderr) : null;
+        WaitingLine waiting = new WaitingLine(endpoint, job.id(), line, Clock.systemUTC(), terminal);
         job.onProgress(p -> {
+            waiting.progressed();
             line.show(p);
             if (previewFile != null) {
                 previewFile.write(p);
             }
         });
         JobResult result;
-        try {
+        try (waiting) {
+            waiting.start();
             result = job.await(timeout);
         } catch (JobFailedException | JobCancelledException | JobTimedOutException e) {
             line.finish();
@@ -109,9 +132,11 @@ public final class SubmitCommand implements Callable<Integer> {
             return ExitCodes.JOB_FAILED;
         } catch (ComfyFleetException e) {
             line.finish();
-            stderr.println("comfyfleet submit: while waiting for job " + job.id() + ": " + e.getMessage());
+            stderr.println("comfyfleet submit: while waiting for job " + job.id() + ": " + client.explain(e));
             return e.httpStatus() == 0 ? ExitCodes.UNREACHABLE : ExitCodes.JOB_FAILED;
         }
+        JobStatus done = result.status();
+        line.showText(ProgressLine.done(done.state().name(), done.delayTimeMillis(), done.executionTimeMillis()));
         line.finish();
         try {
             List<Path> saved = result.saveTo(folder);

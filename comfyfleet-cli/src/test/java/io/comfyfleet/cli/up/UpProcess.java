@@ -52,7 +52,8 @@ public final class UpProcess implements AutoCloseable {
         UpProcess up = new UpProcess(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start());
         Thread.ofPlatform().daemon().start(up::collectOutput);
         Pattern apiLine = Pattern.compile("API: +(http://[^ ]+)/v2/" + Pattern.quote(endpoint) + "/run");
-        await("up prints the API address").atMost(within).pollInterval(Duration.ofMillis(100))
+        // generous: on a loaded machine (two cores, many builds) up took over 60 s to listen
+        await("up prints the API address").atMost(within.compareTo(Duration.ofSeconds(120)) > 0 ? within : Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
                 .until(() -> up.output.stream().anyMatch(l -> apiLine.matcher(l).find()) || !up.process.isAlive());
         Matcher m = up.output.stream().map(apiLine::matcher).filter(Matcher::find).findFirst()
                 .orElseThrow(() -> {

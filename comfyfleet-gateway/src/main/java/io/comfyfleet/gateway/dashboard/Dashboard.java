@@ -6,6 +6,7 @@ import io.comfyfleet.core.job.JobCounts;
 import io.comfyfleet.core.job.JobState;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.dispatch.ProvidedWorker;
 import io.comfyfleet.gateway.dispatch.WorkerCounts;
 import io.comfyfleet.gateway.dispatch.WorkerDetails;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
@@ -89,9 +90,7 @@ public final class Dashboard implements AutoCloseable {
                 DashboardJson.versions(card, stored.get(endpoint.name()), stored.rollout(endpoint.name()));
             }
             endpoints.add(card);
-            for (WorkerDetails w : workers.details(endpoint.name())) {
-                workerRows.add(DashboardJson.worker(endpoint.name(), w, coldStarts.of(endpoint.name(), w.workerId()), now));
-            }
+            workerRows.addAll(workerRows(endpoint.name(), now));
             for (Job job : store.recent(endpoint.name(), Optional.of(JobState.IN_PROGRESS), MAX_RUNNING_SHOWN)) {
                 ObjectNode row = DashboardJson.job(job, now);
                 previews.of(job.id()).ifPresent(p -> row.put("preview", p));
@@ -99,6 +98,27 @@ public final class Dashboard implements AutoCloseable {
             }
         }
         return root;
+    }
+
+    /**
+     * The endpoint's workers from the same two sources as its counts: the gateway's registry (idle, running,
+     * unhealthy) corrected by the provider (stopping, exited, stopped), plus the provider's workers still starting,
+     * which have not called yet. A stopped worker stays listed, as stopped, until the registry forgets it.
+     */
+    private List<ObjectNode> workerRows(String endpoint, Instant now) {
+        java.util.Map<String, ProvidedWorker> provided = workers.provisioning().workers(endpoint);
+        java.util.TreeMap<String, ObjectNode> rows = new java.util.TreeMap<>();
+        for (WorkerDetails w : workers.details(endpoint)) {
+            ProvidedWorker p = provided.get(w.workerId());
+            String state = p != null && p.ended() ? p.state() : w.state();
+            rows.put(w.workerId(), DashboardJson.worker(endpoint, w, state, coldStarts.of(endpoint, w.workerId()), now));
+        }
+        provided.forEach((id, p) -> {
+            if (!rows.containsKey(id) && p.startedAt() != null && !p.state().equals("up")) {
+                rows.put(id, DashboardJson.providedWorker(endpoint, id, p, coldStarts.of(endpoint, id), now));
+            }
+        });
+        return List.copyOf(rows.values());
     }
 
     /**
@@ -117,6 +137,23 @@ public final class Dashboard implements AutoCloseable {
         ArrayNode rows = root.putArray("jobs");
         newest.forEach(job -> rows.add(DashboardJson.job(job, now)));
         return root;
+    }
+
+    /**
+     * One job in full for the detail view: its timeline, worker, whole error, the workflow's nodes and its outputs
+     * (inline images as data URIs, stored files as links), and while it runs its progress and latest preview.
+     *
+     * @return empty when there is no such job on the visible endpoints (unknown, expired, or another key's)
+     */
+    public Optional<ObjectNode> job(List<EndpointConfig> visible, String jobId) {
+        Instant now = clock.instant();
+        return store.find(jobId, now)
+                .filter(job -> visible.stream().anyMatch(e -> e.name().equals(job.endpoint())))
+                .map(job -> {
+                    ObjectNode node = DashboardJson.jobDetail(job, now);
+                    previews.of(job.id()).ifPresent(p -> node.put("preview", p));
+                    return node;
+                });
     }
 
     /**

@@ -6,6 +6,7 @@ import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobCounts;
 import io.comfyfleet.gateway.admin.EndpointAdmin;
 import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.dispatch.ProvidedWorker;
 import io.comfyfleet.gateway.dispatch.WorkerCounts;
 import io.comfyfleet.gateway.dispatch.WorkerDetails;
 import io.comfyfleet.gateway.jobs.Json;
@@ -74,11 +75,35 @@ final class DashboardJson {
         rollout.ifPresentOrElse(r -> card.set("rollout", EndpointAdmin.rolloutJson(r)), () -> card.putNull("rollout"));
     }
 
+    /** A worker the provider started that has not called the gateway yet (or is being stopped before it did). */
+    static ObjectNode providedWorker(String endpoint, String id, ProvidedWorker p, Optional<Duration> coldStart, Instant now) {
+        ObjectNode node = object();
+        node.put("id", id);
+        node.put("endpoint", endpoint);
+        node.put("state", p.state());
+        node.put("uptimeMs", Math.max(0, Duration.between(p.startedAt(), now).toMillis()));
+        node.putNull("lastSeenMsAgo");
+        if (coldStart.isPresent()) {
+            node.put("coldStartMs", coldStart.get().toMillis());
+        } else {
+            node.putNull("coldStartMs");
+        }
+        node.putArray("jobs");
+        node.putNull("lastJob");
+        node.put("stopRequested", false);
+        return node;
+    }
+
     static ObjectNode worker(String endpoint, WorkerDetails w, Optional<Duration> coldStart, Instant now) {
+        return worker(endpoint, w, w.state(), coldStart, now);
+    }
+
+    /** @param state the worker's state, the provider's when it knows the worker is stopping or gone */
+    static ObjectNode worker(String endpoint, WorkerDetails w, String state, Optional<Duration> coldStart, Instant now) {
         ObjectNode node = object();
         node.put("id", w.workerId());
         node.put("endpoint", endpoint);
-        node.put("state", w.state());
+        node.put("state", state);
         node.put("uptimeMs", Math.max(0, Duration.between(w.firstSeen(), now).toMillis()));
         node.put("lastSeenMsAgo", Math.max(0, Duration.between(w.lastSeen(), now).toMillis()));
         if (coldStart.isPresent()) {
@@ -112,6 +137,76 @@ final class DashboardJson {
             progress(job.outputJson()).ifPresent(p -> node.set("progress", p));
         }
         return node;
+    }
+
+    /** Everything the detail view shows of one job; the error in full, outputs as the page can show them. */
+    static ObjectNode jobDetail(Job job, Instant now) {
+        ObjectNode node = job(job, now);
+        if (job.error() != null) {
+            node.put("error", job.error());
+        }
+        node.put("maxRetries", job.maxRetries());
+        if (job.startedAt() != null) {
+            node.put("startedAt", job.startedAt().toString());
+        }
+        if (job.finishedAt() != null) {
+            node.put("finishedAt", job.finishedAt().toString());
+        }
+        var nodes = node.putArray("nodes");
+        JsonNode workflow = parse(job.inputJson()).path("input").path("workflow");
+        if (!workflow.isObject()) {
+            workflow = parse(job.inputJson()).path("workflow");
+        }
+        for (var e : workflow.properties()) {
+            nodes.add(object().put("id", e.getKey()).put("classType", e.getValue().path("class_type").asString("?")));
+        }
+        var outputs = node.putArray("outputs");
+        if (job.state() == io.comfyfleet.core.job.JobState.COMPLETED) {
+            JsonNode out = parse(job.outputJson());
+            JsonNode files = out.path("outputs").isArray() ? out.get("outputs") : out.path("images");
+            for (JsonNode f : files) {
+                ObjectNode o = object();
+                o.put("filename", f.path("filename").asString("output"));
+                String mime = f.path("mime_type").asString(mimeOf(o.path("filename").asString()));
+                o.put("mimeType", mime);
+                if (f.path("url").isString() || "s3_url".equals(f.path("type").asString(""))) {
+                    o.put("url", f.path("url").isString() ? f.get("url").asString() : f.path("data").asString());
+                } else if (f.path("data").isString() && f.get("data").asString().length() <= MAX_INLINE_OUTPUT) {
+                    String data = f.get("data").asString();
+                    o.put("dataUri", data.startsWith("data:") ? data : "data:" + mime + ";base64," + data);
+                }
+                outputs.add(o);
+            }
+        }
+        return node;
+    }
+
+    /** Inline outputs larger than this (base64 characters) are listed without their data. */
+    static final int MAX_INLINE_OUTPUT = 8 * 1024 * 1024;
+
+    private static String mimeOf(String filename) {
+        String f = filename.toLowerCase(java.util.Locale.ROOT);
+        if (f.endsWith(".png")) return "image/png";
+        if (f.endsWith(".jpg") || f.endsWith(".jpeg")) return "image/jpeg";
+        if (f.endsWith(".webp")) return "image/webp";
+        if (f.endsWith(".gif")) return "image/gif";
+        if (f.endsWith(".mp4")) return "video/mp4";
+        if (f.endsWith(".webm")) return "video/webm";
+        if (f.endsWith(".wav")) return "audio/wav";
+        if (f.endsWith(".mp3")) return "audio/mpeg";
+        if (f.endsWith(".flac")) return "audio/flac";
+        return "application/octet-stream";
+    }
+
+    private static JsonNode parse(String json) {
+        if (json == null) {
+            return object();
+        }
+        try {
+            return Json.mapper().readTree(json);
+        } catch (JacksonException e) {
+            return object();
+        }
     }
 
     /**

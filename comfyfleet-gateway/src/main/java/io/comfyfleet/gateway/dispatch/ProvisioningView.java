@@ -16,4 +16,9 @@ public interface ProvisioningView {
     default boolean isRetired(String workerId) {
         return false;
     }
+
+    /** The endpoint's workers the provider knows, by id (the dashboard lists starting and stopped ones). Never throws. */
+    default java.util.Map<String, ProvidedWorker> workers(String endpoint) {
+        return java.util.Map.of();
+    }
 }

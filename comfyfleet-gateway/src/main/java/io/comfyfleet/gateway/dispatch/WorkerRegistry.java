@@ -83,6 +83,11 @@ public final class WorkerRegistry {
         this.jobTakeListener = listener == null ? (endpoint, workerId) -> { } : listener;
     }
 
+    /** What the provider knows of the workers (starting, stopping, gone); {@link ProvisioningView#NONE} without one. */
+    public ProvisioningView provisioning() {
+        return provisioning;
+    }
+
     /** True when the provider is stopping this worker or it has exited (see {@link ProvisioningView#isRetired}). */
     public boolean isRetired(String workerId) {
         return provisioning.isRetired(workerId);

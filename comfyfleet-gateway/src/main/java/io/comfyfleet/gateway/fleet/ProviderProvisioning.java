@@ -2,6 +2,7 @@ package io.comfyfleet.gateway.fleet;
 
 import io.comfyfleet.fleet.provider.FleetWorker;
 import io.comfyfleet.fleet.provider.WorkerProvider;
+import io.comfyfleet.gateway.dispatch.ProvidedWorker;
 import io.comfyfleet.gateway.dispatch.ProvisionedCounts;
 import io.comfyfleet.gateway.dispatch.ProvisioningView;
 import java.util.HashSet;
@@ -66,6 +67,37 @@ public final class ProviderProvisioning implements ProvisioningView {
             }
         }
         return new ProvisionedCounts(initializing, 0, failed, counted);
+    }
+
+    @Override
+    public java.util.Map<String, ProvidedWorker> workers(String endpoint) {
+        java.util.Map<String, ProvidedWorker> result = new java.util.HashMap<>();
+        try {
+            Set<String> listed = new HashSet<>();
+            for (FleetWorker w : provider.list()) {
+                started.add(w.workerId());
+                listed.add(w.workerId());
+                if (!w.endpoint().equals(endpoint)) {
+                    continue;
+                }
+                String state = switch (w.phase()) {
+                    case UP -> w.readyAt() == null ? "starting" : "up";
+                    case STOPPING -> "stopping";
+                    case EXITED -> "exited";
+                };
+                result.put(w.workerId(), new ProvidedWorker(state, w.startedAt()));
+            }
+            // gone: no endpoint is known any more; the dashboard only shows those the gateway still lists
+            for (String id : started) {
+                if (!listed.contains(id)) {
+                    result.put(id, new ProvidedWorker("stopped", null));
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not list the workers of provider {} for endpoint {}", provider.name(), endpoint, e);
+            return java.util.Map.of();
+        }
+        return result;
     }
 
     @Override

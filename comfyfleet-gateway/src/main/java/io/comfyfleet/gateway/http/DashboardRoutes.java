@@ -25,9 +25,9 @@ final class DashboardRoutes {
     static final int DEFAULT_JOBS = 100;
     static final int MAX_JOBS = 500;
     private static final String RESOURCES = "/io/comfyfleet/gateway/dashboard/";
-    // the page runs only its own files, talks only to this gateway, and shows previews as data: images
+    // the page runs only its own files, talks only to this gateway, and shows previews and outputs as data: URIs
     private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; "
-            + "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+            + "img-src 'self' data:; media-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
     private final Access access;
     private final Dashboard dashboard;
@@ -46,6 +46,8 @@ final class DashboardRoutes {
         routes.get("/dashboard/dashboard.css", ctx -> file(ctx, "text/css; charset=utf-8", style));
         routes.get("/dashboard/api/overview", ctx -> json(ctx, dashboard.overview(visible(ctx))));
         routes.get("/dashboard/api/jobs", this::jobs);
+        routes.get("/dashboard/api/jobs/{id}", ctx -> json(ctx, dashboard.job(visible(ctx), ctx.pathParam("id"))
+                .orElseThrow(() -> new io.comfyfleet.core.job.JobNotFoundException(HttpIO.abbreviate(ctx.pathParam("id"))))));
         routes.get("/dashboard/api/series", ctx -> json(ctx, dashboard.series(visible(ctx))));
     }
 

@@ -13,6 +13,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -45,7 +52,7 @@ import org.slf4j.LoggerFactory;
  *       the endpoint's {@code rateLimit} (write routes) or {@code statusRateLimit} (read routes)</li>
  * </ul>
  */
-public final class GatewayMetrics implements JobListener, FleetMetrics, RateLimitMetrics {
+public final class GatewayMetrics implements JobListener, FleetMetrics, RateLimitMetrics, AutoCloseable {
     /** The Prometheus text format this answers with. */
     public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     private static final Logger log = LoggerFactory.getLogger(GatewayMetrics.class);
@@ -55,6 +62,8 @@ public final class GatewayMetrics implements JobListener, FleetMetrics, RateLimi
     private static final Duration[] COLD_START_BUCKETS = seconds(1, 5, 10, 20, 30, 60, 120, 300, 600);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** Listens to the JVM's GC notifications until {@link #close()}. */
+    private final JvmGcMetrics gc = new JvmGcMetrics();
     private final JobStore store;
     private final ConcurrentHashMap<SeriesKey, Timer> timers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<SeriesKey, Counter> counters = new ConcurrentHashMap<>();
@@ -86,6 +95,20 @@ public final class GatewayMetrics implements JobListener, FleetMetrics, RateLimi
                 .description("Webhook calls given up after every attempt").register(registry);
         Gauge.builder("comfyfleet_webhooks_pending", webhooks, WebhookSender::pending)
                 .description("Webhook calls not yet delivered or given up").register(registry);
+        // the gateway's own health next to the fleet's: heap, GC pauses, threads, CPU, open files, uptime
+        new ClassLoaderMetrics().bindTo(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    /** Stops listening to the JVM's garbage collections. */
+    @Override
+    public void close() {
+        gc.close();
     }
 
     /** The current values in Prometheus' text format ({@link #CONTENT_TYPE}). */

@@ -144,7 +144,7 @@ function renderRunning(running) {
 }
 
 function renderWorkers(workers) {
-  rowsOrEmpty($("workers-body"), workers.map((w) => el("tr", { "data-worker-id": w.id },
+  rowsOrEmpty($("workers-body"), workers.map((w) => el("tr", { "data-worker-id": w.id, class: "worker-" + w.state },
     el("td", { class: "mono" }, w.id),
     el("td", {}, w.endpoint),
     el("td", {}, badge(w.state), w.stopRequested ? " stop requested" : ""),
@@ -152,11 +152,12 @@ function renderWorkers(workers) {
     el("td", {}, w.coldStartMs === null ? "–" : duration(w.coldStartMs)),
     el("td", { class: "mono" }, w.jobs.join(", ") || "–"),
     el("td", { class: "mono" }, w.lastJob || "–"),
-    el("td", {}, duration(w.lastSeenMsAgo) + " ago"))), 8, "No worker has called in the last minute.");
+    el("td", {}, w.lastSeenMsAgo === null ? "not yet" : duration(w.lastSeenMsAgo) + " ago"))), 8,
+    "No worker is starting or has called in the last minute.");
 }
 
 function renderJobs(jobs) {
-  rowsOrEmpty($("jobs-body"), jobs.map((j) => el("tr", { "data-job-id": j.id, title: j.error || "" },
+  rowsOrEmpty($("jobs-body"), jobs.map((j) => el("tr", { "data-job-id": j.id, class: "clickable" + (j.id === selectedJob ? " selected" : "") },
     el("td", { class: "mono" }, j.id),
     el("td", {}, j.endpoint),
     el("td", { class: "status" }, badge(j.status), j.progress ? " " + j.progress.percent.toFixed(0) + " %" : ""),
@@ -164,6 +165,59 @@ function renderJobs(jobs) {
     el("td", { class: "delay" }, duration(j.delayTime)),
     el("td", { class: "execution" }, j.status === "IN_QUEUE" ? "–" : duration(j.executionTime)),
     el("td", { class: "worker mono" }, j.workerId || "–"))), 7, "No job with this status.");
+}
+
+// ---- job detail ----
+
+let selectedJob = null;
+
+function outputView(o) {
+  const src = o.dataUri || o.url;
+  const kind = (o.mimeType || "").split("/")[0];
+  let media = null;
+  if (src && kind === "image") media = el("img", { src: src, alt: o.filename });
+  if (src && kind === "video") media = el("video", { src: src, controls: "" });
+  if (src && kind === "audio") media = el("audio", { src: src, controls: "" });
+  const link = src ? el("a", { href: src, download: o.filename, target: o.url ? "_blank" : null }, o.filename)
+    : el("span", {}, o.filename + " (too large to show here)");
+  return el("figure", { class: "output" }, media, el("figcaption", {}, link, el("span", { class: "muted" }, " " + o.mimeType)));
+}
+
+function renderJobDetail(j) {
+  const box = $("job-detail");
+  if (!j) {
+    box.hidden = true;
+    box.replaceChildren();
+    return;
+  }
+  const close = el("button", { type: "button", id: "job-detail-close" }, "Close");
+  close.addEventListener("click", () => { selectedJob = null; renderJobDetail(null); });
+  const row = (name, value) => [el("dt", {}, name), el("dd", {}, value)];
+  const timeline = el("dl", { class: "settings timeline" },
+    ...row("queued", time(j.createdAt)),
+    ...row("started", j.startedAt ? time(j.startedAt) + " · waited " + duration(j.delayTime) : "not yet · waiting " + duration(j.delayTime)),
+    ...(j.progress ? row("progress", progressText(j.progress)) : []),
+    ...row("finished", j.finishedAt ? time(j.finishedAt) + " · ran " + duration(j.executionTime) : (j.startedAt ? "running " + duration(j.executionTime) : "–")),
+    ...row("worker", j.workerId || "–"),
+    ...row("retries", j.retries + " of " + j.maxRetries),
+    ...row("workflow", j.nodes.length ? j.nodes.map((n) => n.id + " " + n.classType).join(" · ") : "–"));
+  const parts = [el("h2", {}, "Job ", el("span", { class: "mono" }, j.id), badge(j.status), el("span", { class: "spacer" }), close), timeline];
+  if (j.preview && j.status === "IN_PROGRESS") parts.push(el("img", { class: "preview", src: j.preview, alt: "latest preview" }));
+  if (j.error) parts.push(el("h3", {}, "Error"), el("pre", { class: "error-text" }, j.error));
+  if (j.outputs.length) parts.push(el("h3", {}, "Outputs"), el("div", { class: "outputs" }, ...j.outputs.map(outputView)));
+  box.replaceChildren(...parts);
+  box.hidden = false;
+}
+
+async function refreshDetail() {
+  if (!selectedJob) return;
+  try {
+    renderJobDetail(await api("/dashboard/api/jobs/" + encodeURIComponent(selectedJob)));
+  } catch (e) {
+    if (e instanceof Unauthorized) throw e;
+    // gone (retention) or unreachable: the offline banner speaks for the latter
+    if (!(e instanceof TypeError)) { selectedJob = null; renderJobDetail(null); }
+  }
 }
 
 // One line per measure (summed over the key's endpoints by the gateway), newest point at the right edge.
@@ -197,7 +251,8 @@ function renderChart(series) {
     return t;
   };
   nodes.push(axis("−" + minutes + " min", pad.left, "start"), axis("now", width - pad.right, "end"));
-  for (const [field, cls] of [["queued", "queued"], ["inProgress", "in-progress"], ["workers", "workers"]]) {
+  // workers first, so "in progress" (often equal to it) is drawn on top, dashed, and stays visible
+  for (const [field, cls] of [["workers", "workers"], ["queued", "queued"], ["inProgress", "in-progress"]]) {
     const line = document.createElementNS(SVG, "polyline");
     line.setAttribute("class", cls);
     line.setAttribute("points", points.map((p, i) => x(i).toFixed(1) + "," + y(p[field]).toFixed(1)).join(" "));
@@ -222,7 +277,10 @@ async function refresh(gen) {
     renderWorkers(overview.workers);
     renderJobs(jobs.jobs);
     renderChart(series);
-    $("connection").textContent = "updated " + new Date().toLocaleTimeString();
+    await refreshDetail();
+    lastUpdate = new Date();
+    $("connection").textContent = "updated " + lastUpdate.toLocaleTimeString();
+    online();
     showBoard();
   } catch (e) {
     if (gen !== generation) return;
@@ -231,9 +289,31 @@ async function refresh(gen) {
       showSignIn("That key opens no endpoint on this gateway.");
       return;
     }
-    $("connection").textContent = "cannot reach the gateway (" + e.message + "), retrying";
+    offline(e);
   }
   timer = setTimeout(() => refresh(gen), POLL_MS);
+}
+
+// When the gateway stops answering, the numbers on screen stop being true: dim them and say since when.
+let lastUpdate = null;
+let unreachableSince = null;
+
+function offline(error) {
+  if (!unreachableSince) unreachableSince = new Date();
+  const reason = error instanceof TypeError ? "no answer" : error.message;
+  $("offline").textContent = "Gateway unreachable since " + unreachableSince.toLocaleTimeString() + " (" + reason
+    + "); retrying every " + (POLL_MS / 1000) + " s." + (lastUpdate ? " What you see is from " + lastUpdate.toLocaleTimeString() + "." : "");
+  $("offline").hidden = false;
+  $("board").classList.add("stale");
+  document.querySelector("header").classList.add("stale");
+  $("connection").textContent = "offline";
+}
+
+function online() {
+  unreachableSince = null;
+  $("offline").hidden = true;
+  $("board").classList.remove("stale");
+  document.querySelector("header").classList.remove("stale");
 }
 
 function showBoard() {
@@ -249,6 +329,7 @@ function showSignIn(message) {
   $("sign-out").hidden = true;
   $("sign-in").hidden = false;
   $("key-error").textContent = message || "";
+  online();
   $("connection").textContent = "";
   $("api-key").focus();
 }
@@ -273,6 +354,12 @@ document.addEventListener("DOMContentLoaded", () => {
     showSignIn();
   });
   $("status-filter").addEventListener("change", start);
+  $("jobs-body").addEventListener("click", (event) => {
+    const tr = event.target.closest("tr[data-job-id]");
+    if (!tr) return;
+    selectedJob = tr.dataset.jobId;
+    refreshDetail().then(() => $("job-detail").scrollIntoView({ block: "nearest" }));
+  });
   if (storedKey()) {
     start();
   } else {

@@ -67,6 +67,29 @@ class DashboardApiTest extends GatewayPerTest {
     }
 
     @Test
+    void aJobsDetailHasItsFullErrorAndWorkflowAndOnlyItsEndpointsKeysSeeIt() {
+        String id = gw.run("{\"workflow\":{\"1\":{\"class_type\":\"EmptyImage\",\"inputs\":{}},"
+                + "\"2\":{\"class_type\":\"SaveImage\",\"inputs\":{}}}}");
+        gw.clock.advance(Duration.ofSeconds(1));
+        assertThat(gw.take("w1")).isEqualTo(id);
+        String longError = "node 2 (SaveImage): " + "x".repeat(3000) + "\nTraceback: line 2";
+        gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id,
+                tools.jackson.databind.json.JsonMapper.builder().build().createObjectNode().put("error", longError).toString());
+
+        Reply mine = gw.client.get("/dashboard/api/jobs/" + id);
+        Reply theirs = gw.client.withKey(TestGateway.OTHER_CLIENT_KEY).get("/dashboard/api/jobs/" + id);
+
+        assertThat(mine.status()).as(mine.text()).isEqualTo(200);
+        assertThat(mine.json().path("status").asString()).isEqualTo("FAILED");
+        assertThat(mine.json().path("error").asString()).isEqualTo(longError);
+        assertThat(mine.json().path("nodes").findValuesAsString("classType")).containsExactly("EmptyImage", "SaveImage");
+        assertThat(mine.json().path("startedAt").asString()).isNotBlank();
+        assertThat(theirs.status()).as("another endpoint's key").isEqualTo(404);
+        assertThat(gw.client.get("/dashboard/api/jobs/no-such-job").status()).isEqualTo(404);
+        assertThat(gw.client.withKey(null).get("/dashboard/api/jobs/" + id).status()).isEqualTo(401);
+    }
+
+    @Test
     void badFiltersAreTypedErrorsThatSayWhatToChange() {
         Reply status = gw.client.get("/dashboard/api/jobs?status=DONE");
         Reply limit = gw.client.get("/dashboard/api/jobs?limit=0");

@@ -33,8 +33,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The dashboard in a real headless Chromium against a real gateway: sign in with a key, watch a job go from
  * IN_QUEUE through live progress (with its preview frame) to COMPLETED with its times and worker, and filter the
- * jobs by status. The worker is plain HTTP speaking RunPod's worker protocol, with progress in the shape the
- * ComfyFleet worker posts. Screenshots land in {@code target/dashboard-running.png} and {@code target/dashboard.png}.
+ * jobs by status; at phone width nothing overflows, and a gateway that stops answering dims the board. The worker
+ * is plain HTTP speaking RunPod's worker protocol, with progress in the shape the ComfyFleet worker posts.
+ * Screenshots land in {@code target/dashboard-*.png}.
  */
 class DashboardBrowserTest {
     static final Path SCREENSHOTS = Path.of("target");
@@ -59,7 +60,35 @@ class DashboardBrowserTest {
         if (browser != null) {
             browser.quit();
         }
+        if (!gatewayClosed) {
+            gw.close();
+        }
+    }
+
+    boolean gatewayClosed;
+
+    @Test
+    void fitsAPhoneAndDimsWhatItShowsWhenTheGatewayStopsAnswering() throws IOException {
+        browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        browser.get(gw.client.base() + "/");
+        signIn(TestGateway.CLIENT_KEY);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("board")));
+        String id = gw.run("{\"workflow\":{}}");
+        waitForCell(id, "status", "IN_QUEUE");
+        assertThat(browser.findElement(By.id("offline")).isDisplayed()).isFalse();
+
+        long overflow = (Long) browser.executeScript(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+        assertThat(overflow).as("the page is no wider than the phone; tables scroll inside their cards").isLessThanOrEqualTo(0);
+        screenshot("dashboard-phone.png");
+
         gw.close();
+        gatewayClosed = true;
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("offline")));
+        assertThat(browser.findElement(By.id("offline")).getText()).startsWith("Gateway unreachable since")
+                .contains("What you see is from");
+        assertThat(browser.findElement(By.id("board")).getDomAttribute("class")).contains("stale");
+        screenshot("dashboard-offline.png");
     }
 
     @Test
@@ -99,13 +128,30 @@ class DashboardBrowserTest {
         screenshot("dashboard-running.png");
 
         gw.clock.advance(Duration.ofMillis(3500));
-        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/worker-a/" + id, "{\"output\":{\"images\":[]}}").status())
-                .isEqualTo(200);
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/worker-a/" + id, """
+                {"output": {"images": [{"filename": "out_00001_.png", "type": "base64", "data": "%s"}]}}"""
+                .formatted(png())).status()).isEqualTo(200);
         waitForCell(id, "status", "COMPLETED");
         assertThat(cell(id, "delay")).isEqualTo("2.00 s");
         assertThat(cell(id, "execution")).isEqualTo("3.50 s");
         assertThat(cell(id, "worker")).isEqualTo("worker-a");
         wait.until(ExpectedConditions.textToBe(By.id("running"), "No job is running."));
+
+        // the job's detail: timeline, worker, workflow nodes, and its output image shown and downloadable
+        browser.findElement(By.cssSelector("#jobs-body [data-job-id='" + id + "'] .status")).click();
+        By detail = By.id("job-detail");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(detail, "ran 3.50 s"));
+        String detailText = browser.findElement(detail).getText();
+        assertThat(detailText).contains(id, "COMPLETED", "waited 2.00 s", "worker-a", "3 KSampler", "out_00001_.png");
+        WebElement output = browser.findElement(By.cssSelector("#job-detail figure.output img"));
+        assertThat(output.getDomAttribute("src")).startsWith("data:image/png;base64,");
+        assertThat((Boolean) browser.executeScript("return arguments[0].complete && arguments[0].naturalWidth === 24", output))
+                .as("the browser decoded the output image").isTrue();
+        assertThat(browser.findElement(By.cssSelector("#job-detail figure.output a")).getDomAttribute("download"))
+                .isEqualTo("out_00001_.png");
+        screenshot("dashboard-job.png");
+        browser.findElement(By.id("job-detail-close")).click();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(detail));
 
         String queued = gw.run("{\"workflow\":{}}");
         waitForCell(queued, "status", "IN_QUEUE");
@@ -168,6 +214,18 @@ class DashboardBrowserTest {
         Files.createDirectories(SCREENSHOTS);
         Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
         Files.copy(shot, SCREENSHOTS.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** A 24x16 PNG as base64, as a worker sends an inline output. */
+    private static String png() throws IOException {
+        BufferedImage image = new BufferedImage(24, 16, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setPaint(new GradientPaint(0, 0, new Color(200, 60, 60), 24, 16, new Color(60, 200, 90)));
+        g.fillRect(0, 0, 24, 16);
+        g.dispose();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return Base64.getEncoder().encodeToString(out.toByteArray());
     }
 
     /** A small JPEG like the worker's preview frames, as the data URI it sends. */

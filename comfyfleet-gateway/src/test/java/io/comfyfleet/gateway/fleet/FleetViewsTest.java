@@ -135,6 +135,49 @@ class FleetViewsTest {
         }
     }
 
+    @Test
+    void theDashboardListsStartingWorkersAndNeverShowsAStoppedOneAsIdle() {
+        FakeProvider provider = new FakeProvider();
+        registry.provisioning(new ProviderProvisioning(provider));
+        provider.workers.add(worker("w1", FleetWorker.Phase.UP, T0));
+        provider.workers.add(worker("w2", FleetWorker.Phase.UP, null));
+        registry.askedForJobs("ep", "w1", false);
+        try (JobStore store = JobStores.openSqlite(dir.resolve("jobs.db"))) {
+            var ep = new io.comfyfleet.gateway.config.EndpointConfig("ep",
+                    io.comfyfleet.gateway.auth.ApiKeys.of(List.of("client-key-0123456789")),
+                    io.comfyfleet.gateway.auth.ApiKeys.of(List.of("worker-key-0123456789")), Duration.ofMinutes(10),
+                    Duration.ofHours(24), 3, 0, 3, Duration.ofSeconds(5),
+                    io.comfyfleet.gateway.config.ScalerType.QUEUE_DELAY, 4, java.util.Optional.empty(),
+                    java.util.Optional.empty(), java.util.Optional.empty());
+            var dashboard = new io.comfyfleet.gateway.dashboard.Dashboard(List.of(ep), store, registry, clock);
+
+            assertThat(states(dashboard, ep)).containsExactly("w1=idle", "w2=starting");
+            assertThat(dashboard.overview(List.of(ep)).path("workers").get(1).path("uptimeMs").asLong()).isZero();
+
+            provider.workers.set(0, worker("w1", FleetWorker.Phase.STOPPING, T0));
+            assertThat(states(dashboard, ep)).containsExactly("w1=stopping", "w2=starting");
+
+            provider.workers.remove(0);
+            clock.advance(Duration.ofSeconds(5));
+            assertThat(states(dashboard, ep)).as("gone, though heard from within the liveness window")
+                    .containsExactly("w1=stopped", "w2=starting");
+            assertThat(registry.counts("ep").idle()).as("the card agrees: no idle worker").isZero();
+
+            registry.stoppedAsking("ep", "w1"); // its parked job-take ended with the hold
+            clock.advance(Duration.ofSeconds(90));
+            assertThat(states(dashboard, ep)).as("a stopped worker fades once the registry forgets it")
+                    .containsExactly("w2=starting");
+        }
+    }
+
+    private static List<String> states(io.comfyfleet.gateway.dashboard.Dashboard dashboard,
+            io.comfyfleet.gateway.config.EndpointConfig ep) {
+        List<String> states = new ArrayList<>();
+        dashboard.overview(List.of(ep)).path("workers")
+                .forEach(w -> states.add(w.path("id").asString() + "=" + w.path("state").asString()));
+        return states;
+    }
+
     private static NewJob job(String id, Instant at, boolean lowPriority, Duration ttl) {
         return new NewJob(id, "ep", "{}", null, null, new JobPolicy(Duration.ofMinutes(10), ttl, lowPriority), 3, at);
     }

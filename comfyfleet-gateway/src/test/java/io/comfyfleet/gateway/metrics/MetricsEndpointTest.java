@@ -63,6 +63,17 @@ class MetricsEndpointTest {
     }
 
     @Test
+    void theGatewaysOwnJvmAndProcessAreMeasured() {
+        Scrape s = scrape();
+
+        assertThat(s.hasSeries("jvm_memory_used_bytes")).isTrue();
+        assertThat(s.hasSeries("jvm_threads_live_threads")).as("%s", s).isTrue();
+        assertThat(s.value("process_uptime_seconds")).isPositive();
+        assertThat(s.hasSeries("system_cpu_count")).isTrue();
+        assertThat(s.hasSeries("process_files_open_files")).isTrue();
+    }
+
+    @Test
     void finishedJobsAreCountedByStateWithDelayAndExecutionTimeHistograms() {
         String done = gw.run("{\"a\":1}");
         String failed = gw.run("{\"a\":2}");

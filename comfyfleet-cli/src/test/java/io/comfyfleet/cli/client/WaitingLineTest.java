@@ -1,0 +1,53 @@
+package io.comfyfleet.cli.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.comfyfleet.sdk.Health;
+import io.comfyfleet.sdk.JobState;
+import io.comfyfleet.sdk.JobStatus;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine.TypeConversionException;
+
+/** The words {@code submit --wait} shows while a job waits, and the durations its options take. */
+class WaitingLineTest {
+    private static JobStatus status(JobState state, String worker) {
+        return new JobStatus("job-1", state, 0, 0, null, null, worker);
+    }
+
+    private static Health health(long queued, long idle, long running, long initializing) {
+        return new Health(queued, 0, 0, 0, 0, idle, running, idle, initializing, 0, null);
+    }
+
+    @Test
+    void aQueuedJobSaysWhatItWaitsFor() {
+        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), health(1, 0, 0, 1)))
+                .isEqualTo("queued: starting a worker (1 starting)");
+        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), health(1, 0, 0, 0)))
+                .isEqualTo("queued: no worker yet (one starts soon)");
+        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), health(3, 0, 2, 0)))
+                .isEqualTo("queued: 2 worker(s) busy, 2 other job(s) queued");
+        assertThat(WaitingLine.describe(status(JobState.IN_PROGRESS, "w1"), health(0, 0, 1, 0)))
+                .isEqualTo("running on worker w1, no progress yet");
+    }
+
+    @Test
+    void theFinalLineIsAFullBarWithStateAndTimes() {
+        assertThat(ProgressLine.done("COMPLETED", 1234, 56))
+                .isEqualTo("[####################] 100% COMPLETED  delay 1.2 s, execution 0.1 s");
+    }
+
+    @Test
+    void durationsAreWrittenAsInTheConfigurationFileOrIso() {
+        DurationConverter c = new DurationConverter();
+
+        assertThat(c.convert("30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.convert("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.convert("10m")).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.convert("1h")).isEqualTo(Duration.ofHours(1));
+        assertThat(c.convert("PT2H")).isEqualTo(Duration.ofHours(2));
+        assertThatThrownBy(() -> c.convert("soon")).isInstanceOf(TypeConversionException.class)
+                .hasMessageContaining("30s");
+    }
+}
