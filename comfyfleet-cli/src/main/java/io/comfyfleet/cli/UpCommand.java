@@ -109,7 +109,7 @@ final class UpCommand implements Callable<Integer> {
             }
             return loaded.with(new FleetSettings.ComfyLaunch.Checkout(comfyuiDir.toAbsolutePath(), python, List.of()));
         }
-        if (loaded.fleet().comfyui() instanceof FleetSettings.ComfyLaunch.Unset) {
+        if (loaded.fleet().comfyui() instanceof FleetSettings.ComfyLaunch.Unset && loaded.fleet().kubernetes() == null) {
             throw new ConfigException(loaded.source(), List.of("workers.comfyui: not set; pass --emulator (no GPU)"
                     + " or --comfyui-dir /path/to/ComfyUI, or set workers.comfyui.emulator or .dir"));
         }

@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
 final class FleetSettingsParser {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Set<String> KEYS = Set.of("provider", "gpus", "slotsPerGpu", "cpuSlots", "basePort",
-            "jobGrace", "comfyui");
+            "jobGrace", "comfyui", "kubernetes");
     private static final Set<String> COMFY_KEYS = Set.of("emulator", "emulatorArgs", "dir", "python", "args");
 
     private final List<String> problems;
@@ -32,7 +32,7 @@ final class FleetSettingsParser {
     FleetSettings parse(JsonNode workers) {
         if (workers == null || workers.isMissingNode() || workers.isNull()) {
             return new FleetSettings("local", List.of(), 1, 2, 8188, Duration.ofSeconds(30),
-                    new FleetSettings.ComfyLaunch.Unset());
+                    new FleetSettings.ComfyLaunch.Unset(), null);
         }
         if (!workers.isObject()) {
             problems.add("workers: must be a mapping (provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfyui)");
@@ -40,8 +40,9 @@ final class FleetSettingsParser {
         }
         unknown(workers, "workers", KEYS);
         String provider = text(workers, "provider", "local");
-        if (!"local".equals(provider)) {
-            problems.add("workers.provider: must be local (workers as processes on this machine), got \"" + provider + "\"");
+        if (!"local".equals(provider) && !"kubernetes".equals(provider)) {
+            problems.add("workers.provider: must be local (workers as processes on this machine) or kubernetes"
+                    + " (workers as pods), got \"" + provider + "\"");
         }
         List<Integer> gpus = new ArrayList<>();
         JsonNode g = workers.path("gpus");
@@ -62,7 +63,10 @@ final class FleetSettingsParser {
         int cpuSlots = integer(workers, "cpuSlots", 2, 1, 256);
         int basePort = integer(workers, "basePort", 8188, 1, 65535);
         Duration jobGrace = duration(workers, "jobGrace", Duration.ofSeconds(30));
-        return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfy(workers.path("comfyui")));
+        var kubernetes = "kubernetes".equals(provider) ? new KubernetesProviderSetup(problems)
+                .parse(workers.path("kubernetes"), jobGrace.plus(FleetStack.EXIT_MARGIN)) : null;
+        return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfy(workers.path("comfyui")),
+                kubernetes);
     }
 
     private FleetSettings.ComfyLaunch comfy(JsonNode c) {
@@ -131,10 +135,19 @@ final class FleetSettingsParser {
         if (v.isMissingNode() || v.isNull()) {
             return fallback;
         }
-        Matcher m = DURATION.matcher(v.asString().trim());
-        if (!m.matches()) {
+        Duration d = durationOf(v.asString());
+        if (d == null) {
             problems.add("workers." + key + ": must be a duration like 500ms, 30s, 10m or 1h, got " + v);
             return fallback;
+        }
+        return d;
+    }
+
+    /** 500ms, 30s, 10m, 1h; null when the text is none of those. */
+    static Duration durationOf(String text) {
+        Matcher m = DURATION.matcher(text.trim());
+        if (!m.matches()) {
+            return null;
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {

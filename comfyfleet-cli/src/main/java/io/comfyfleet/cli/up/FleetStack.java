@@ -6,6 +6,7 @@ import io.comfyfleet.fleet.autoscale.Autoscaler;
 import io.comfyfleet.fleet.autoscale.AutoscalerSettings;
 import io.comfyfleet.fleet.local.LocalProcessConfig;
 import io.comfyfleet.fleet.local.LocalProcessProvider;
+import io.comfyfleet.fleet.provider.WorkerProvider;
 import io.comfyfleet.gateway.Gateway;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.fleet.FleetLink;
@@ -26,7 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running {@code comfyfleet up}: the gateway on its store, the local-process provider, and the autoscaler that
+ * A running {@code comfyfleet up}: the gateway on its store, the worker provider ({@code workers.provider}: local
+ * processes, or Kubernetes pods through {@link KubernetesProviderSetup}), and the autoscaler that
  * starts and stops workers per endpoint. {@link #close()} stops it in order: new jobs refused (503), no more scaling, running jobs get
  * their grace to finish (the gateway still takes their results), every worker and its ComfyUI is stopped, then
  * the gateway and the store.
@@ -34,18 +36,18 @@ import org.slf4j.LoggerFactory;
 public final class FleetStack implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FleetStack.class);
     /** Time for a worker's JVM to hand its job back and exit after the job grace, before SIGKILL. */
-    private static final Duration EXIT_MARGIN = Duration.ofSeconds(10);
+    static final Duration EXIT_MARGIN = Duration.ofSeconds(10);
 
     private final Gateway gateway;
     private final JobStore store;
-    private final LocalProcessProvider provider;
+    private final WorkerProvider provider;
     private final Autoscaler autoscaler;
     private final ScheduledExecutorService scheduler;
     private final UpConfig config;
     private final Clock clock;
     private boolean closed;
 
-    private FleetStack(UpConfig config, Gateway gateway, JobStore store, LocalProcessProvider provider,
+    private FleetStack(UpConfig config, Gateway gateway, JobStore store, WorkerProvider provider,
             Autoscaler autoscaler, ScheduledExecutorService scheduler, Clock clock) {
         this.config = config;
         this.gateway = gateway;
@@ -74,19 +76,9 @@ public final class FleetStack implements AutoCloseable {
         Gateway gateway = Gateway.start(config.gateway(), store, clock);
         try {
             FleetSettings fleet = config.fleet();
-            LocalProcessConfig local = LocalProcessConfig.builder(WorkerCommandLine.build(fleet, dataDir),
-                            URI.create("http://127.0.0.1:" + gateway.port()))
-                    .apiKey(config.workerKey())
-                    .gpus(fleet.gpus())
-                    .slotsPerGpu(fleet.slotsPerGpu())
-                    .cpuSlots(fleet.cpuSlots())
-                    .basePort(fleet.basePort())
-                    .stopGrace(fleet.jobGrace().plus(EXIT_MARGIN))
-                    // ComfyUI custom nodes are third-party code: they need not see the API keys
-                    .withholdEnv("COMFYFLEET_CLIENT_KEY", "COMFYFLEET_WEBHOOK_SECRET", "COMFYFLEET_DB_PASSWORD")
-                    .workDir(dataDir.toAbsolutePath())
-                    .build();
-            LocalProcessProvider provider = new LocalProcessProvider(local, clock);
+            WorkerProvider provider = fleet.kubernetes() != null
+                    ? KubernetesProviderSetup.start(fleet.kubernetes(), clock)
+                    : localProvider(config, dataDir, gateway.port(), clock);
             AutoscalerSettings defaults = AutoscalerSettings.defaults();
             Autoscaler autoscaler = new Autoscaler(provider, new StoreQueueView(store),
                     new RegistryWorkerStates(gateway.workers()),
@@ -103,6 +95,24 @@ public final class FleetStack implements AutoCloseable {
             gateway.close();
             throw e;
         }
+    }
+
+    /** Workers as processes on this machine, one per GPU slot (or CPU slot), talking to the gateway on loopback. */
+    private static WorkerProvider localProvider(UpConfig config, Path dataDir, int gatewayPort, Clock clock) {
+        FleetSettings fleet = config.fleet();
+        LocalProcessConfig local = LocalProcessConfig.builder(WorkerCommandLine.build(fleet, dataDir),
+                        URI.create("http://127.0.0.1:" + gatewayPort))
+                .apiKey(config.workerKey())
+                .gpus(fleet.gpus())
+                .slotsPerGpu(fleet.slotsPerGpu())
+                .cpuSlots(fleet.cpuSlots())
+                .basePort(fleet.basePort())
+                .stopGrace(fleet.jobGrace().plus(EXIT_MARGIN))
+                // ComfyUI custom nodes are third-party code: they need not see the API keys
+                .withholdEnv("COMFYFLEET_CLIENT_KEY", "COMFYFLEET_WEBHOOK_SECRET", "COMFYFLEET_DB_PASSWORD")
+                .workDir(dataDir.toAbsolutePath())
+                .build();
+        return new LocalProcessProvider(local, clock);
     }
 
     /** The gateway's HTTP port. */

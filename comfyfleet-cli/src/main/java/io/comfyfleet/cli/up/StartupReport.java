@@ -34,9 +34,10 @@ public final class StartupReport {
                     + ", webhookSecret " + (e.webhookSecret().isPresent() ? "***" : "none"));
         }
         FleetSettings f = config.fleet();
-        out.println("  workers:   provider " + f.provider() + ", "
-                + (f.gpus().isEmpty() ? f.cpuSlots() + " cpu slots" : "gpus " + f.gpus() + " x " + f.slotsPerGpu())
-                + ", ComfyUI ports from " + f.basePort() + ", job grace " + human(f.jobGrace()) + ", comfyui " + describe(f.comfyui()));
+        out.println("  workers:   provider " + f.provider() + ", " + (f.kubernetes() != null
+                ? KubernetesProviderSetup.describe(f.kubernetes()) + ", job grace " + human(f.jobGrace()) :
+                (f.gpus().isEmpty() ? f.cpuSlots() + " cpu slots" : "gpus " + f.gpus() + " x " + f.slotsPerGpu())
+                + ", ComfyUI ports from " + f.basePort() + ", job grace " + human(f.jobGrace()) + ", comfyui " + describe(f.comfyui())));
         for (String name : config.generated().keySet()) {
             out.println("  ${" + name + "} was not set: generated a random value for this run");
         }
