@@ -41,6 +41,7 @@ public final class HttpServer implements AutoCloseable {
         DocsRoutes docs = new DocsRoutes();
         DashboardRoutes dashboardRoutes = new DashboardRoutes(access, dashboard);
         MetricsRoutes metricsRoutes = new MetricsRoutes(metrics, server.metricsToken());
+        HealthRoutes health = new HealthRoutes(intake);
         this.app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.jetty.threadPool = threadPool();
@@ -66,6 +67,7 @@ public final class HttpServer implements AutoCloseable {
             docs.register(config.routes);
             dashboardRoutes.register(config.routes);
             metricsRoutes.register(config.routes);
+            health.register(config.routes);
         });
     }
 
