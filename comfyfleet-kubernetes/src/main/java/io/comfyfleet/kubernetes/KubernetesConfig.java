@@ -241,7 +241,7 @@ public final class KubernetesConfig {
         private String cacheHostPath;
         private String cachePath = "/cache";
         private int maxPods = 4;
-        private Duration pendingLimit = Duration.ofMinutes(10);
+        private Duration pendingLimit = Duration.ofMinutes(5);
         private Duration jobGrace = Duration.ofSeconds(30);
         private Duration stopGrace;
         private Duration pingInterval = Duration.ofSeconds(10);

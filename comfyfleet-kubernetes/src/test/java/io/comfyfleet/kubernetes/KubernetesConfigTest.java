@@ -27,7 +27,7 @@ class KubernetesConfigTest {
         assertThat(c.gpus()).isEqualTo(1);
         assertThat(c.gpuResource()).isEqualTo("nvidia.com/gpu");
         assertThat(c.maxPods()).isEqualTo(4);
-        assertThat(c.pendingLimit()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.pendingLimit()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.cacheType()).isEqualTo(KubernetesConfig.CacheType.EMPTY_DIR);
         assertThat(c.stopGrace()).isEqualTo(c.jobGrace());
         assertThat(c.keepPodsOnShutdown()).isFalse();
