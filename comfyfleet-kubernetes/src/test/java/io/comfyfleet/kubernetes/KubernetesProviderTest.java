@@ -25,23 +25,34 @@ import org.junit.jupiter.api.Test;
 
 /** What the Kubernetes provider does beyond the contract: the pod it makes, the failure states, adoption. */
 class KubernetesProviderTest {
-    private static final String NS = "gpu-workers";
+    private static final java.util.concurrent.atomic.AtomicInteger NAMESPACES = new java.util.concurrent.atomic.AtomicInteger();
+    /** One API server for the class (starting one is slow on a busy machine); a namespace per test keeps them apart. */
+    private static MockCluster cluster;
     private static final Duration WAIT = Duration.ofSeconds(15);
     private static final String IMAGE = "registry.example.com:5000/team/comfy-worker:2.1";
 
     private final SettableClock clock = new SettableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    private final MockCluster cluster = new MockCluster();
+    private final String ns = "gpu-workers-" + NAMESPACES.incrementAndGet();
     private final List<KubernetesProvider> providers = new ArrayList<>();
+
+    @org.junit.jupiter.api.BeforeAll
+    static void startCluster() {
+        cluster = new MockCluster();
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopCluster() {
+        cluster.close();
+    }
 
     @AfterEach
     void close() {
         providers.forEach(KubernetesProvider::close);
-        cluster.close();
     }
 
-    private static KubernetesConfig.Builder config() {
+    private KubernetesConfig.Builder config() {
         return KubernetesConfig.builder(IMAGE, URI.create("http://comfyfleet-gateway.comfyfleet.svc:8080"))
-                .namespace(NS)
+                .namespace(ns)
                 .stopGrace(Duration.ofSeconds(1));
     }
 
@@ -52,7 +63,7 @@ class KubernetesProviderTest {
     }
 
     private Pod pod(String name) {
-        return cluster.client.pods().inNamespace(NS).withName(name).get();
+        return cluster.client.pods().inNamespace(ns).withName(name).get();
     }
 
     @Test
@@ -155,7 +166,7 @@ class KubernetesProviderTest {
         KubernetesProvider p = provider(config().build());
         WorkerHandle h = p.start(new WorkerSpec("ep", "w1", "registry.example.com/typo:9"));
 
-        cluster.status(NS, h.placement(), MockCluster::imagePullBackOff);
+        cluster.status(ns, h.placement(), MockCluster::imagePullBackOff);
 
         FleetWorker w = await().atMost(WAIT).until(() -> p.list().getFirst(),
                 x -> x.phase() == FleetWorker.Phase.EXITED);
@@ -171,7 +182,7 @@ class KubernetesProviderTest {
     void aPodPendingPastTheLimitIsReportedWithTheSchedulersReason() {
         KubernetesProvider p = provider(config().pendingLimit(Duration.ofMinutes(5)).build());
         WorkerHandle h = p.start(new WorkerSpec("ep", "w1"));
-        cluster.status(NS, h.placement(), MockCluster::unschedulable);
+        cluster.status(ns, h.placement(), MockCluster::unschedulable);
         await().atMost(WAIT).until(() -> p.problem("w1").isPresent());
 
         clock.advance(Duration.ofMinutes(4));
@@ -183,13 +194,13 @@ class KubernetesProviderTest {
                 .contains("still Pending after 360 s", "pendingLimit 300 s", "Insufficient nvidia.com/gpu"));
         assertThat(p.list().getFirst().phase()).isEqualTo(FleetWorker.Phase.UP);
 
-        cluster.status(NS, h.placement(), MockCluster::running);
+        cluster.status(ns, h.placement(), MockCluster::running);
         await().atMost(WAIT).until(() -> p.problem("w1").isEmpty());
     }
 
     @Test
     void podsOfAPreviousGatewayAreAdoptedAndOtherFleetsAreLeftAlone() throws Exception {
-        cluster.kubelet(NS, MockCluster.Kubelet.RUNS);
+        cluster.kubelet(ns, MockCluster.Kubelet.RUNS);
         KubernetesProvider old = KubernetesProvider.start(cluster.client, config().keepPodsOnShutdown(true).build(),
                 clock);
         WorkerHandle kept = old.start(new WorkerSpec("ep", "w1"));
@@ -226,7 +237,7 @@ class KubernetesProviderTest {
         WorkerHandle h = p.start(new WorkerSpec("ep", "w1"));
         await().atMost(WAIT).until(() -> pod(h.placement()) != null);
 
-        cluster.client.pods().inNamespace(NS).withName(h.placement()).delete();
+        cluster.client.pods().inNamespace(ns).withName(h.placement()).delete();
 
         await().atMost(WAIT).until(() -> p.list().isEmpty());
     }
@@ -248,7 +259,7 @@ class KubernetesProviderTest {
         KubernetesProvider p = provider(config().workerKeySecret("missing", "worker-key").build());
         WorkerHandle h = p.start(new WorkerSpec("ep", "w1"));
 
-        cluster.status(NS, h.placement(), pod -> new PodBuilder(pod).withNewStatus().withPhase("Pending")
+        cluster.status(ns, h.placement(), pod -> new PodBuilder(pod).withNewStatus().withPhase("Pending")
                 .addNewContainerStatus().withName("worker").withImage(IMAGE).withNewState().withNewWaiting()
                 .withReason("CreateContainerConfigError").withMessage("secret \"missing\" not found").endWaiting()
                 .endState().endContainerStatus().endStatus().build());
