@@ -119,7 +119,7 @@ final class UpCommand implements Callable<Integer> {
             }
             return loaded.with(new FleetSettings.ComfyLaunch.Checkout(comfyuiDir.toAbsolutePath(), python, List.of()));
         }
-        // a container's image launches its own ComfyUI
+        // a container's or pod's image launches its own ComfyUI
         if (loaded.fleet().comfyui() instanceof FleetSettings.ComfyLaunch.Unset && "local".equals(loaded.fleet().provider())) {
             throw new ConfigException(loaded.source(), List.of("workers.comfyui: not set; pass --emulator (no GPU)"
                     + " or --comfyui-dir /path/to/ComfyUI, or set workers.comfyui.emulator or .dir"));

@@ -1,5 +1,6 @@
 package io.comfyfleet.cli.up;
 
+import io.comfyfleet.kubernetes.KubernetesConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -7,17 +8,20 @@ import java.util.List;
 /**
  * The {@code workers:} section of {@code comfyfleet.yaml}: how {@code comfyfleet up} runs workers on this machine.
  *
- * @param provider      where workers run: {@code local} (processes on this machine) or {@code container}
+ * @param provider      where workers run: {@code local} (processes on this machine), {@code container} or
+ *                      {@code kubernetes} (pods)
  * @param gpus          GPU indexes to spread workers over; empty runs them on CPU slots
  * @param slotsPerGpu   workers (each with its own ComfyUI) per GPU
  * @param cpuSlots      workers at most when no GPU is listed
  * @param basePort      the ComfyUI port of slot 0; slot n listens on basePort + n
  * @param jobGrace      how long a running job may go on after a stop (scale-down or Ctrl-C) before it is handed back
- * @param comfyui       which ComfyUI each worker launches (local provider)
+ * @param comfyui       which ComfyUI each worker launches (local workers)
  * @param container     the {@code workers.container:} section when the provider is {@code container}, else null
+ * @param kubernetes    the {@code workers.kubernetes:} section when the provider is {@code kubernetes}; null otherwise
  */
 public record FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu, int cpuSlots, int basePort,
-        Duration jobGrace, ComfyLaunch comfyui, ContainerProviderSetup.Settings container) {
+        Duration jobGrace, ComfyLaunch comfyui, ContainerProviderSetup.Settings container,
+        KubernetesConfig kubernetes) {
 
     public FleetSettings {
         gpus = List.copyOf(gpus);
@@ -25,13 +29,14 @@ public record FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu
 
     /** A copy that launches {@code launch} instead (the command line wins over the file). */
     public FleetSettings with(ComfyLaunch launch) {
-        return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, launch, container);
+        return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, launch, container,
+                kubernetes);
     }
 
     /** The old constructor, for the local provider. */
     public FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu, int cpuSlots, int basePort,
             Duration jobGrace, ComfyLaunch comfyui) {
-        this(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfyui, null);
+        this(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfyui, null, null);
     }
 
     /** How many workers can run at once. */

@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
 final class FleetSettingsParser {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Set<String> KEYS = Set.of("provider", "gpus", "slotsPerGpu", "cpuSlots", "basePort",
-            "jobGrace", "comfyui", "container");
+            "jobGrace", "comfyui", "container", "kubernetes");
     private static final Set<String> COMFY_KEYS = Set.of("emulator", "emulatorArgs", "dir", "python", "args");
 
     private final List<String> problems;
@@ -32,7 +32,7 @@ final class FleetSettingsParser {
     FleetSettings parse(JsonNode workers) {
         if (workers == null || workers.isMissingNode() || workers.isNull()) {
             return new FleetSettings("local", List.of(), 1, 2, 8188, Duration.ofSeconds(30),
-                    new FleetSettings.ComfyLaunch.Unset());
+                    new FleetSettings.ComfyLaunch.Unset(), null);
         }
         if (!workers.isObject()) {
             problems.add("workers: must be a mapping (provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfyui)");
@@ -40,9 +40,9 @@ final class FleetSettingsParser {
         }
         unknown(workers, "workers", KEYS);
         String provider = text(workers, "provider", "local");
-        if (!Set.of("local", ContainerProviderSetup.NAME).contains(provider)) {
-            problems.add("workers.provider: must be local (workers as processes on this machine) or container"
-                    + " (workers as containers, see workers.container), got \"" + provider + "\"");
+        if (!Set.of("local", ContainerProviderSetup.NAME, "kubernetes").contains(provider)) {
+            problems.add("workers.provider: must be local (workers as processes on this machine), container"
+                    + " (workers as containers, see workers.container) or kubernetes (workers as pods), got \"" + provider + "\"");
         }
         List<Integer> gpus = new ArrayList<>();
         JsonNode g = workers.path("gpus");
@@ -65,8 +65,10 @@ final class FleetSettingsParser {
         Duration jobGrace = duration(workers, "jobGrace", Duration.ofSeconds(30));
         ContainerProviderSetup.Settings container = ContainerProviderSetup.NAME.equals(provider)
                 ? new ContainerProviderSetup(problems, baseDir).parse(workers.path("container")) : null;
+        var kubernetes = "kubernetes".equals(provider) ? new KubernetesProviderSetup(problems)
+                .parse(workers.path("kubernetes"), jobGrace.plus(FleetStack.EXIT_MARGIN)) : null;
         return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfy(workers.path("comfyui")),
-                container);
+                container, kubernetes);
     }
 
     private FleetSettings.ComfyLaunch comfy(JsonNode c) {
@@ -135,10 +137,19 @@ final class FleetSettingsParser {
         if (v.isMissingNode() || v.isNull()) {
             return fallback;
         }
-        Matcher m = DURATION.matcher(v.asString().trim());
-        if (!m.matches()) {
+        Duration d = durationOf(v.asString());
+        if (d == null) {
             problems.add("workers." + key + ": must be a duration like 500ms, 30s, 10m or 1h, got " + v);
             return fallback;
+        }
+        return d;
+    }
+
+    /** 500ms, 30s, 10m, 1h; null when the text is none of those. */
+    static Duration durationOf(String text) {
+        Matcher m = DURATION.matcher(text.trim());
+        if (!m.matches()) {
+            return null;
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {

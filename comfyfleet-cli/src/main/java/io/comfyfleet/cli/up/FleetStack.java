@@ -28,8 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running {@code comfyfleet up}: the gateway on its store, the worker provider (local processes or containers,
- * {@code workers.provider}), and the autoscaler that
+ * A running {@code comfyfleet up}: the gateway on its store, the worker provider ({@code workers.provider}: local
+ * processes, containers through {@link ContainerProviderSetup}, or Kubernetes pods through
+ * {@link KubernetesProviderSetup}), and the autoscaler that
  * starts and stops workers per endpoint. {@link #close()} stops it in order: new jobs refused (503), no more scaling, running jobs get
  * their grace to finish (the gateway still takes their results), every worker and its ComfyUI is stopped, then
  * the gateway and the store.
@@ -37,7 +38,7 @@ import org.slf4j.LoggerFactory;
 public final class FleetStack implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FleetStack.class);
     /** Time for a worker's JVM to hand its job back and exit after the job grace, before SIGKILL. */
-    private static final Duration EXIT_MARGIN = Duration.ofSeconds(10);
+    static final Duration EXIT_MARGIN = Duration.ofSeconds(10);
 
     private final Gateway gateway;
     private final JobStore store;
@@ -80,6 +81,7 @@ public final class FleetStack implements AutoCloseable {
             WorkerProvider provider = switch (fleet.provider()) {
                 case ContainerProviderSetup.NAME -> ContainerProviderSetup.provider(config, gateway.port(),
                         fleet.jobGrace().plus(EXIT_MARGIN), clock);
+                case "kubernetes" -> KubernetesProviderSetup.start(fleet.kubernetes(), clock);
                 default -> localProvider(config, dataDir, gateway.port(), clock);
             };
             AutoscalerSettings defaults = AutoscalerSettings.defaults();
@@ -103,10 +105,11 @@ public final class FleetStack implements AutoCloseable {
         }
     }
 
-    private static WorkerProvider localProvider(UpConfig config, Path dataDir, int port, Clock clock) {
+    /** Workers as processes on this machine, one per GPU slot (or CPU slot), talking to the gateway on loopback. */
+    private static WorkerProvider localProvider(UpConfig config, Path dataDir, int gatewayPort, Clock clock) {
         FleetSettings fleet = config.fleet();
         LocalProcessConfig local = LocalProcessConfig.builder(WorkerCommandLine.build(fleet, dataDir),
-                        URI.create("http://127.0.0.1:" + port))
+                        URI.create("http://127.0.0.1:" + gatewayPort))
                 .apiKey(config.workerKey())
                 .gpus(fleet.gpus())
                 .slotsPerGpu(fleet.slotsPerGpu())

@@ -35,10 +35,12 @@ public final class StartupReport {
         }
         FleetSettings f = config.fleet();
         out.println("  workers:   provider " + f.provider() + ", "
-                + (f.gpus().isEmpty() ? f.cpuSlots() + " cpu slots" : "gpus " + f.gpus() + " x " + f.slotsPerGpu())
+                + (f.kubernetes() != null
+                ? KubernetesProviderSetup.describe(f.kubernetes()) + ", job grace " + human(f.jobGrace()) :
+                (f.gpus().isEmpty() ? f.cpuSlots() + " cpu slots" : "gpus " + f.gpus() + " x " + f.slotsPerGpu())
                 + ", ComfyUI ports from " + f.basePort() + ", job grace " + human(f.jobGrace()) + (f.container() != null
                 ? ", image " + f.container().image() + " on " + f.container().host() + " (network " + f.container().network() + ")"
-                : ", comfyui " + describe(f.comfyui())));
+                : ", comfyui " + describe(f.comfyui()))));
         int slots = f.gpus().isEmpty() ? f.cpuSlots() : f.gpus().size() * f.slotsPerGpu();
         for (EndpointConfig e : g.endpoints()) {
             if ("local".equals(f.provider()) && e.maxWorkers() > slots) {

@@ -101,7 +101,7 @@ class UpConfigLoaderTest {
                     workerKeys: [worker-key-0123456789]
                     idleTimeout: 0s
                 workers:
-                  provider: kubernetes
+                  provider: nomad
                   slotsPerGpu: 0
                   gpus: [0, -1]
                   jobGrace: soon
@@ -112,8 +112,8 @@ class UpConfigLoaderTest {
         assertThatThrownBy(() -> new UpConfigLoader(name -> null).load(file, dir))
                 .isInstanceOf(ConfigException.class)
                 .satisfies(e -> assertThat(((ConfigException) e).problems()).anyMatch(p -> p.startsWith("endpoints[0].idleTimeout"))
-                        .contains("workers.provider: must be local (workers as processes on this machine) or container"
-                                + " (workers as containers, see workers.container), got \"kubernetes\"",
+                        .contains("workers.provider: must be local (workers as processes on this machine), container"
+                                + " (workers as containers, see workers.container) or kubernetes (workers as pods), got \"nomad\"",
                                 "workers.slotsPerGpu: must be a whole number from 1 to 64, got 0",
                                 "workers.gpus[1]: must be a GPU index 0 or more, got -1",
                                 "workers.jobGrace: must be a duration like 500ms, 30s, 10m or 1h, got \"soon\"",

@@ -3,6 +3,7 @@ package io.comfyfleet.fleet.provider;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -54,6 +55,15 @@ public interface WorkerProvider extends AutoCloseable {
      * @return true when this call ended the cold start; false for a later call or an unknown id
      */
     boolean markReady(String workerId, Instant at);
+
+    /**
+     * What keeps a listed worker from working, for people (the dashboard, {@code /admin}, logs): a pod no node took
+     * within its limit, an image that cannot be pulled, ... Empty when nothing is known to be wrong, or for an unknown
+     * id. An {@link FleetWorker.Phase#EXITED} worker may carry the reason it ended here too.
+     */
+    default Optional<String> problem(String workerId) {
+        return Optional.empty();
+    }
 
     /** Stops every worker (with the provider's default grace) and waits, bounded, until they are gone. */
     @Override

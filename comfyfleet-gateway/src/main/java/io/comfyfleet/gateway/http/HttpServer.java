@@ -49,6 +49,7 @@ public final class HttpServer implements AutoCloseable {
         DashboardRoutes dashboardRoutes = new DashboardRoutes(access, dashboard);
         MetricsRoutes metricsRoutes = new MetricsRoutes(metrics, server.metricsToken());
         AdminRoutes admin = new AdminRoutes(adminAccess, endpointAdmin);
+        HealthRoutes health = new HealthRoutes(intake);
         this.app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;
             config.jetty.threadPool = threadPool();
@@ -76,6 +77,7 @@ public final class HttpServer implements AutoCloseable {
             dashboardRoutes.register(config.routes);
             metricsRoutes.register(config.routes);
             admin.register(config.routes);
+            health.register(config.routes);
         });
     }
 

@@ -18,6 +18,10 @@ final class Intake {
         routes.before("/v2/{endpoint}/runsync", this::check);
     }
 
+    boolean isOpen() {
+        return open.get();
+    }
+
     void close() {
         open.set(false);
     }
