@@ -32,7 +32,7 @@ final class FleetSettingsParser {
     FleetSettings parse(JsonNode workers) {
         if (workers == null || workers.isMissingNode() || workers.isNull()) {
             return new FleetSettings("local", List.of(), 1, 2, 8188, Duration.ofSeconds(30),
-                    new FleetSettings.ComfyLaunch.Unset(), null);
+                    new FleetSettings.ComfyLaunch.Unset(), null, null);
         }
         if (!workers.isObject()) {
             problems.add("workers: must be a mapping (provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfyui)");

@@ -129,7 +129,7 @@ public final class FleetStack implements AutoCloseable {
     }
 
     /** The worker provider, for the workers it runs and their versions. */
-    public LocalProcessProvider provider() {
+    public WorkerProvider provider() {
         return provider;
     }
 

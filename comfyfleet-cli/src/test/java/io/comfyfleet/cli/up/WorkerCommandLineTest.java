@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class WorkerCommandLineTest {
     private static FleetSettings fleet(FleetSettings.ComfyLaunch launch) {
-        return new FleetSettings("local", List.of(), 1, 2, 8188, Duration.ofSeconds(12), launch, null);
+        return new FleetSettings("local", List.of(), 1, 2, 8188, Duration.ofSeconds(12), launch);
     }
 
     @Test
