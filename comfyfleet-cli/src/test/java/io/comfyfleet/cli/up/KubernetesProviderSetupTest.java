@@ -124,8 +124,8 @@ class KubernetesProviderSetupTest {
                 workers:
                   provider: nomad
                 """)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("workers.provider: must be local (workers as processes on this machine) or"
-                        + " kubernetes");
+                .hasMessageContaining("workers.provider: must be local (workers as processes on this machine),"
+                        + " container (workers as containers, see workers.container) or kubernetes (workers as pods)");
     }
 
     @Test
