@@ -83,7 +83,7 @@ class ContainerProviderSetupTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("workers.container: must be a mapping");
         assertThatThrownBy(() -> load("workers: {provider: kubernetes-ish}\n"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("workers.provider: must be local")
-                .hasMessageContaining("or container");
+                .hasMessageContaining("container (workers as containers, see workers.container)");
     }
 
     @Test
