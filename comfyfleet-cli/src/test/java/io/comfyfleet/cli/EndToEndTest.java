@@ -77,12 +77,19 @@ class EndToEndTest {
         assertThat(running.path("output").path("node_type").asString()).isEqualTo("SlowProgress");
         assertThat(awaitTerminal(slow).path("status").asString()).isEqualTo("COMPLETED");
 
-        // 3. a bad workflow FAILS with a message that says what to change
-        String bad = call("POST", "/v2/ep1/run", "{\"input\":{\"workflow\":" + workflow(
-                "{\"class_type\":\"NoSuchNode\",\"inputs\":{}}", 3) + "}}").path("id").asString();
-        JsonNode failed = awaitTerminal(bad);
-        assertThat(failed.path("status").asString()).isEqualTo("FAILED");
-        assertThat(failed.path("error").asString()).contains("NoSuchNode");
+        // 3. a bad workflow is refused with a message that says what to change: at /run once the worker has
+        // reported its node catalogue (admission), else it FAILS on the worker
+        var refused = fleet.send("POST", "/v2/ep1/run", "{\"input\":{\"workflow\":" + workflow(
+                "{\"class_type\":\"NoSuchNode\",\"inputs\":{}}", 3) + "}}");
+        if (refused.statusCode() == 400) {
+            assertThat(refused.body()).contains("invalid_prompt").contains("NoSuchNode");
+        } else {
+            assertThat(refused.statusCode()).as(refused.body()).isEqualTo(200);
+            JsonNode failed = awaitTerminal(io.comfyfleet.comfy.Json.MAPPER.readTree(refused.body())
+                    .path("id").asString());
+            assertThat(failed.path("status").asString()).isEqualTo("FAILED");
+            assertThat(failed.path("error").asString()).contains("NoSuchNode");
+        }
 
         // 4. cancelling a running job stops it on ComfyUI; the next job still runs
         String hang = call("POST", "/v2/ep1/run", "{\"input\":{\"workflow\":" + workflow(

@@ -150,13 +150,18 @@ final class Fleet implements AutoCloseable {
 
     /** A client call to endpoint {@code ep1}'s API that must answer 200. */
     JsonNode call(String method, String path, String body) throws Exception {
+        HttpResponse<String> r = send(method, path, body);
+        assertThat(r.statusCode()).as("%s %s -> %s", method, path, r.body()).isEqualTo(200);
+        return Json.MAPPER.readTree(r.body());
+    }
+
+    /** A client call to endpoint {@code ep1}'s API, whatever it answers. */
+    HttpResponse<String> send(String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).header("Authorization", "Bearer " + CLIENT_KEY)
                 .timeout(Duration.ofSeconds(120));
         b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
                 : b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
-        HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as("%s %s -> %s", method, path, r.body()).isEqualTo(200);
-        return Json.MAPPER.readTree(r.body());
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Queues a job with {@code input} (a JSON object) and returns its id. */
