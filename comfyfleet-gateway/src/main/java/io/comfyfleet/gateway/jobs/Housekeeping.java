@@ -20,7 +20,7 @@ public final class Housekeeping implements SweepListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
 
     private final JobStore store;
-    private final JobEvents events;
+    private final JobChanges changes;
     private final OutputFiles outputs;
     private final Clock clock;
     private final QueueSweeper sweeper;
@@ -38,7 +38,7 @@ public final class Housekeeping implements SweepListener, AutoCloseable {
             Duration period, Duration retention, Duration runsyncRetention,
             java.util.function.BooleanSupplier mayAct) {
         this.store = store;
-        this.events = events;
+        this.changes = new JobChanges(store, events);
         this.outputs = outputs;
         this.clock = clock;
         this.sweeper = new QueueSweeper(store, clock, period, retention, runsyncRetention, this, mayAct);
@@ -57,22 +57,11 @@ public final class Housekeeping implements SweepListener, AutoCloseable {
 
     @Override
     public void onSweep(SweepReport report) {
-        for (Job job : report.requeued()) {
-            // no stop order: the same worker may take the job again at once, and a late order would stop
-            // the new run; a worker that is alive learns from its next ping instead
-            events.queued(job.endpoint());
-            events.changed(job);
-        }
-        for (Job job : report.failed()) {
-            events.stop(job);
-            events.changed(job);
-        }
         for (Job job : report.timedOut()) {
             log.info("job {} timed out after {}; telling worker {} to stop it",
                     job.id(), job.policy().executionTimeout(), job.workerId());
-            events.stop(job);
-            events.changed(job);
         }
+        changes.swept(report);
         if (report.deleted() > 0) {
             deleteOrphanedFiles();
         }

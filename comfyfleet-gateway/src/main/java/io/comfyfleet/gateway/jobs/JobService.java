@@ -23,6 +23,7 @@ import java.util.List;
 public final class JobService {
     private final JobStore store;
     private final JobEvents events;
+    private final JobChanges changes;
     private final WorkerRegistry workers;
     private final Clock clock;
     /** RunPod answers a /stream poll with what is there; a long stream comes over several polls. */
@@ -33,6 +34,7 @@ public final class JobService {
     public JobService(JobStore store, JobEvents events, WorkerRegistry workers, Clock clock) {
         this.store = store;
         this.events = events;
+        this.changes = new JobChanges(store, events);
         this.workers = workers;
         this.clock = clock;
     }
@@ -47,21 +49,16 @@ public final class JobService {
                 request.webhook(), request.s3ConfigJson(), request.policy(), endpoint.maxRetries(), clock.instant());
         Handoffs.Waiter taker = events.takers().reserve(endpoint.name(), w -> !workers.isRetired(w));
         if (taker == null) {
-            Job stored = store.enqueue(job);
-            events.queued(endpoint.name());
-            return stored;
+            return changes.enqueue(job);
         }
         Handoff handoff;
         try {
-            handoff = store.enqueueAndClaim(job, taker.workerId(), taker.max(), job.createdAt().plus(taker.lease()));
+            handoff = changes.enqueueAndClaim(job, taker.workerId(), taker.max(), job.createdAt().plus(taker.lease()));
         } catch (RuntimeException e) {
             taker.give(List.of()); // it looks at the store itself
             throw e;
         }
         taker.give(handoff.claimed());
-        if (!handoff.queuedJobClaimed()) {
-            events.queued(endpoint.name());
-        }
         return handoff.queued();
     }
 
@@ -129,19 +126,13 @@ public final class JobService {
     /** Cancels a queued or running job; a running job's worker is told to stop it. */
     public Job cancel(String endpoint, String jobId) {
         status(endpoint, jobId);
-        Job job = store.cancel(jobId, clock.instant());
-        events.stop(job);
-        events.changed(job);
-        return job;
+        return changes.cancel(jobId, clock.instant());
     }
 
     /** Puts a FAILED or TIMED_OUT job back in the queue under the same id. */
     public Job retry(String endpoint, String jobId) {
         status(endpoint, jobId);
-        Job job = store.retry(jobId, clock.instant());
-        events.queued(endpoint);
-        events.changed(job);
-        return job;
+        return changes.retry(jobId, clock.instant());
     }
 
     /** Deletes the endpoint's queued jobs; returns how many. */

@@ -24,6 +24,7 @@ public final class WorkerService {
 
     private final JobStore store;
     private final JobEvents events;
+    private final JobChanges changes;
     private final WorkerRegistry registry;
     private final Clock clock;
     private final Duration lease;
@@ -32,6 +33,7 @@ public final class WorkerService {
     public WorkerService(JobStore store, JobEvents events, WorkerRegistry registry, Clock clock, Duration lease) {
         this.store = store;
         this.events = events;
+        this.changes = new JobChanges(store, events);
         this.registry = registry;
         this.clock = clock;
         this.lease = lease;
@@ -125,10 +127,8 @@ public final class WorkerService {
         boolean failed = error != null && !error.isNull();
         String errorText = !failed ? null : (error.isString() ? error.asString() : error.toString());
         try {
-            Job job = store.finish(jobId, workerId, failed ? JobState.FAILED : JobState.COMPLETED, outputJson,
-                    errorText, now);
+            changes.finish(jobId, workerId, failed ? JobState.FAILED : JobState.COMPLETED, outputJson, errorText, now);
             handedOut.forget(jobId);
-            events.changed(job);
         } catch (JobStateConflictException e) {
             handedOut.forget(jobId);
             Job seen = current != null ? current : jobOf(endpoint, jobId);
@@ -184,9 +184,7 @@ public final class WorkerService {
             return;
         }
         store.renewLeases(workerId, jobIds, clock.instant().plus(lease));
-        for (String gone : store.notRunningFor(workerId, jobIds)) {
-            events.stop(endpoint, workerId, gone);
-        }
+        changes.stopThoseNotRunning(endpoint, workerId, jobIds);
     }
 
     private Job jobOf(String endpoint, String jobId) {

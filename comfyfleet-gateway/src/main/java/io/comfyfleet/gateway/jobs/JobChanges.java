@@ -1,0 +1,98 @@
+package io.comfyfleet.gateway.jobs;
+
+import io.comfyfleet.core.job.Handoff;
+import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobState;
+import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.job.NewJob;
+import io.comfyfleet.core.queue.SweepReport;
+import java.time.Instant;
+import java.util.Collection;
+
+/**
+ * Every job state change the gateway makes, each paired with the notices it owes: a job queued wakes a
+ * waiting job-take, a job that changed wakes its {@code /status}, {@code /runsync} and {@code /stream} waits,
+ * the dashboard and its webhook, and a job its worker must drop gets a stop order. A store write made
+ * around this class would leave those waiting silently, so the services change jobs only through here.
+ *
+ * <p>The notices follow the store's commit: whoever they wake reads the job as changed.
+ */
+final class JobChanges {
+    private final JobStore store;
+    private final JobEvents events;
+
+    JobChanges(JobStore store, JobEvents events) {
+        this.store = store;
+        this.events = events;
+    }
+
+    /** Stores a new job; a job-take waiting on its endpoint is woken to claim it. */
+    Job enqueue(NewJob job) {
+        Job stored = store.enqueue(job);
+        events.queued(stored.endpoint());
+        return stored;
+    }
+
+    /**
+     * Stores a new job and claims for a reserved job-take in the same transaction (see
+     * {@link JobStore#enqueueAndClaim}); when the new job was not among those claimed, another job-take is woken.
+     */
+    Handoff enqueueAndClaim(NewJob job, String workerId, int max, Instant leaseUntil) {
+        Handoff handoff = store.enqueueAndClaim(job, workerId, max, leaseUntil);
+        if (!handoff.queuedJobClaimed()) {
+            events.queued(job.endpoint());
+        }
+        return handoff;
+    }
+
+    /** The worker's final word (COMPLETED or FAILED); no stop order, as the worker itself ended the job. */
+    Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now) {
+        Job job = store.finish(jobId, workerId, outcome, outputJson, error, now);
+        events.changed(job);
+        return job;
+    }
+
+    /** Cancels a queued or running job; its worker, if any, is told to stop it. */
+    Job cancel(String jobId, Instant now) {
+        Job job = store.cancel(jobId, now);
+        ended(job);
+        return job;
+    }
+
+    /** A FAILED or TIMED_OUT job back in the queue. */
+    Job retry(String jobId, Instant now) {
+        Job job = store.retry(jobId, now);
+        requeued(job);
+        return job;
+    }
+
+    /**
+     * Of the jobs a worker says it runs, those no longer running for it (cancelled, timed out, given to another
+     * worker, deleted) get a stop order.
+     */
+    void stopThoseNotRunning(String endpoint, String workerId, Collection<String> jobIds) {
+        for (String gone : store.notRunningFor(workerId, jobIds)) {
+            events.stop(endpoint, workerId, gone);
+        }
+    }
+
+    /** The notices of the changes one sweep of {@link io.comfyfleet.core.queue.QueueSweeper} made in the store. */
+    void swept(SweepReport report) {
+        // no stop order for a requeued job: the same worker may take it again at once, and a late order would
+        // stop the new run; a worker that is alive learns from its next ping instead
+        report.requeued().forEach(this::requeued);
+        report.failed().forEach(this::ended);
+        report.timedOut().forEach(this::ended);
+    }
+
+    private void requeued(Job job) {
+        events.queued(job.endpoint());
+        events.changed(job);
+    }
+
+    /** A job ended by the gateway: its worker, if it had one, must stop it; {@code changed} sends the webhook. */
+    private void ended(Job job) {
+        events.stop(job);
+        events.changed(job);
+    }
+}
