@@ -14,6 +14,7 @@ import io.comfyfleet.core.job.JobState;
 import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.JobStoreException;
+import io.comfyfleet.core.job.Move;
 import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.core.job.QueueWakeups;
 import io.comfyfleet.core.job.StreamChunk;
@@ -308,7 +309,7 @@ final class JdbcJobStore implements JobStore {
         };
         return db.write("finish job " + jobId, SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.FINISH)) {
-                ps.setString(1, move.target.name());
+                ps.setString(1, move.target().name());
                 setNullableString(ps, 2, outputJson);
                 setNullableString(ps, 3, error);
                 ps.setLong(4, millis(now));
@@ -394,10 +395,10 @@ final class JdbcJobStore implements JobStore {
                 }
                 JobState actual = JobState.valueOf(rs.getString(1));
                 String holder = rs.getString(2);
-                String detail = move.from.contains(actual) && workerId != null
+                String detail = move.from().contains(actual) && workerId != null
                         ? "it is held by worker " + holder + ", not " + workerId
                         : null;
-                throw new JobStateConflictException(jobId, actual, move.from, move.action, detail);
+                throw new JobStateConflictException(jobId, actual, move.from(), move.action(), detail);
             }
         }
     }

@@ -1,26 +1,36 @@
 package io.comfyfleet.store;
 
-import static io.comfyfleet.store.Move.CANCEL;
-import static io.comfyfleet.store.Move.CLAIM;
-import static io.comfyfleet.store.Move.GIVE_UP_LOST;
-import static io.comfyfleet.store.Move.REQUEUE_LOST;
-import static io.comfyfleet.store.Move.RETRY;
-import static io.comfyfleet.store.Move.TIME_OUT;
+import static io.comfyfleet.core.job.Move.CANCEL;
+import static io.comfyfleet.core.job.Move.CLAIM;
+import static io.comfyfleet.core.job.Move.COMPLETE;
+import static io.comfyfleet.core.job.Move.FAIL;
+import static io.comfyfleet.core.job.Move.GIVE_UP_LOST;
+import static io.comfyfleet.core.job.Move.REQUEUE_LOST;
+import static io.comfyfleet.core.job.Move.RETRY;
+import static io.comfyfleet.core.job.Move.TIME_OUT;
+import static io.comfyfleet.store.StateSql.expected;
+import static io.comfyfleet.store.StateSql.target;
 
+import io.comfyfleet.core.job.JobState;
 import java.util.Collections;
 
 /**
  * The store's SQL, shared by SQLite and PostgreSQL. Each state change is one UPDATE whose WHERE names the
- * states it expects (from {@link Move}), so a job that moved meanwhile is simply not updated.
+ * states it expects (from {@link io.comfyfleet.core.job.Move}, through {@link StateSql}), so a job that moved
+ * meanwhile is simply not updated. No state is written here by hand.
  */
 final class JobSql {
     private JobSql() {}
 
-    static final String INSERT = """
-            INSERT INTO jobs (id, endpoint, state, input_json, webhook, s3_config_json, execution_timeout_ms,
-                              ttl_ms, low_priority, max_retries, retries, created_at, expires_at)
-            VALUES (?, ?, 'IN_QUEUE', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)
-            RETURNING *""";
+    /**
+     * A job still running for a worker: what its progress, stream chunks and lease renewals need, and what it
+     * may finish from.
+     */
+    private static final String RUNNING = expected(COMPLETE, FAIL);
+
+    static final String INSERT = "INSERT INTO jobs (id, endpoint, state, input_json, webhook, s3_config_json,"
+            + " execution_timeout_ms, ttl_ms, low_priority, max_retries, retries, created_at, expires_at)"
+            + " VALUES (?, ?, " + StateSql.literal(JobState.IN_QUEUE) + ", ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING *";
 
     static final String FIND = "SELECT * FROM jobs WHERE id = ? AND expires_at > ?";
 
@@ -29,19 +39,19 @@ final class JobSql {
 
     /** One statement: pick the oldest live queued jobs (locking them on PostgreSQL) and take them. */
     static String claim(Dialect dialect) {
-        String oldestQueuedIds = "SELECT id FROM jobs WHERE endpoint = ? AND " + CLAIM.expectedState()
+        String oldestQueuedIds = "SELECT id FROM jobs WHERE endpoint = ? AND " + expected(CLAIM)
                 + " AND expires_at > ? ORDER BY created_at, id LIMIT ?";
-        return "UPDATE jobs SET state = " + CLAIM.targetSql()
+        return "UPDATE jobs SET state = " + target(CLAIM)
                 + ", worker_id = ?, started_at = ?, lease_until = ?, run_deadline = ? + execution_timeout_ms"
-                + " WHERE " + CLAIM.expectedState() + " AND " + dialect.claimedIds(oldestQueuedIds)
+                + " WHERE " + expected(CLAIM) + " AND " + dialect.claimedIds(oldestQueuedIds)
                 + " RETURNING *";
     }
 
     static final String RECORD_PROGRESS =
-            "UPDATE jobs SET output_json = ?, lease_until = ? WHERE id = ? AND state = 'IN_PROGRESS' AND worker_id = ?";
+            "UPDATE jobs SET output_json = ?, lease_until = ? WHERE id = ? AND " + RUNNING + " AND worker_id = ?";
 
     static final String NEXT_STREAM_SEQ = "UPDATE jobs SET stream_seq = stream_seq + 1, lease_until = ?"
-            + " WHERE id = ? AND state = 'IN_PROGRESS' AND worker_id = ? RETURNING stream_seq";
+            + " WHERE id = ? AND " + RUNNING + " AND worker_id = ? RETURNING stream_seq";
 
     static final String INSERT_CHUNK = "INSERT INTO stream_chunks (job_id, seq, output_json) VALUES (?, ?, ?)";
 
@@ -62,49 +72,50 @@ final class JobSql {
 
     static final String MOVE_STREAM_CURSOR = "UPDATE jobs SET stream_read = ? WHERE id = ?";
 
-    /** Finish: the outcome's state is a parameter (COMPLETED or FAILED, both only from IN_PROGRESS). */
+    /** Finish: the outcome's state is a parameter (the target of COMPLETE or FAIL, which expect the same). */
     static final String FINISH = "UPDATE jobs SET state = ?, output_json = ?, error = ?, finished_at = ?,"
             + " lease_until = NULL, run_deadline = NULL"
-            + " WHERE id = ? AND state = 'IN_PROGRESS' AND worker_id = ? AND expires_at > ? RETURNING *";
+            + " WHERE id = ? AND " + RUNNING + " AND worker_id = ? AND expires_at > ? RETURNING *";
 
     static final String SET_TTL = "UPDATE jobs SET ttl_ms = ?, expires_at = created_at + ?"
             + " WHERE id = ? AND expires_at > ? RETURNING *";
 
-    static final String CANCEL_JOB = "UPDATE jobs SET state = " + CANCEL.targetSql()
+    static final String CANCEL_JOB = "UPDATE jobs SET state = " + target(CANCEL)
             + ", finished_at = ?, lease_until = NULL, run_deadline = NULL"
-            + " WHERE id = ? AND " + CANCEL.expectedState() + " AND expires_at > ? RETURNING *";
+            + " WHERE id = ? AND " + expected(CANCEL) + " AND expires_at > ? RETURNING *";
 
-    static final String RETRY_JOB = "UPDATE jobs SET state = " + RETRY.targetSql()
+    static final String RETRY_JOB = "UPDATE jobs SET state = " + target(RETRY)
             + ", output_json = NULL, error = NULL, retries = retries + 1,"
             + " started_at = NULL, finished_at = NULL, lease_until = NULL, run_deadline = NULL"
-            + " WHERE id = ? AND " + RETRY.expectedState() + " AND expires_at > ? RETURNING *";
+            + " WHERE id = ? AND " + expected(RETRY) + " AND expires_at > ? RETURNING *";
 
-    static final String PURGE_QUEUE = "DELETE FROM jobs WHERE endpoint = ? AND state = 'IN_QUEUE'";
+    /** The queued jobs are those a claim would take. */
+    static final String PURGE_QUEUE = "DELETE FROM jobs WHERE endpoint = ? AND " + expected(CLAIM);
 
     static final String RENEW_LEASE =
-            "UPDATE jobs SET lease_until = ? WHERE id = ? AND state = 'IN_PROGRESS' AND worker_id = ?";
+            "UPDATE jobs SET lease_until = ? WHERE id = ? AND " + RUNNING + " AND worker_id = ?";
 
     /** A lost worker's job goes back to the queue while it has retries left. */
-    static final String REQUEUE_LOST_JOBS = "UPDATE jobs SET state = " + REQUEUE_LOST.targetSql()
+    static final String REQUEUE_LOST_JOBS = "UPDATE jobs SET state = " + target(REQUEUE_LOST)
             + ", retries = retries + 1, started_at = NULL, lease_until = NULL, run_deadline = NULL"
-            + " WHERE " + REQUEUE_LOST.expectedState() + " AND lease_until < ? AND retries < max_retries"
+            + " WHERE " + expected(REQUEUE_LOST) + " AND lease_until < ? AND retries < max_retries"
             + " RETURNING *";
 
     /** ... and fails, saying why, when it has none. Attempts = the first run plus every requeue. */
-    static final String GIVE_UP_LOST_JOBS = "UPDATE jobs SET state = " + GIVE_UP_LOST.targetSql()
+    static final String GIVE_UP_LOST_JOBS = "UPDATE jobs SET state = " + target(GIVE_UP_LOST)
             + ", finished_at = ?, lease_until = NULL, run_deadline = NULL,"
             + " error = 'worker ' || worker_id || ' stopped reporting (its lease ran out); gave up after '"
             + " || CAST(retries + 1 AS TEXT) || ' attempts'"
-            + " WHERE " + GIVE_UP_LOST.expectedState() + " AND lease_until < ? AND retries >= max_retries"
+            + " WHERE " + expected(GIVE_UP_LOST) + " AND lease_until < ? AND retries >= max_retries"
             + " RETURNING *";
 
-    static final String TIME_OUT_OVERDUE = "UPDATE jobs SET state = " + TIME_OUT.targetSql()
+    static final String TIME_OUT_OVERDUE = "UPDATE jobs SET state = " + target(TIME_OUT)
             + ", finished_at = ?, lease_until = NULL, run_deadline = NULL,"
             + " error = 'execution timeout of ' || CAST(execution_timeout_ms AS TEXT) || ' ms exceeded'"
-            + " WHERE " + TIME_OUT.expectedState() + " AND run_deadline < ? RETURNING *";
+            + " WHERE " + expected(TIME_OUT) + " AND run_deadline < ? RETURNING *";
 
     static String runningFor(int ids) {
-        return "SELECT id FROM jobs WHERE state = 'IN_PROGRESS' AND worker_id = ? AND id IN ("
+        return "SELECT id FROM jobs WHERE " + RUNNING + " AND worker_id = ? AND id IN ("
                 + String.join(", ", Collections.nCopies(ids, "?")) + ")";
     }
 
@@ -113,15 +124,15 @@ final class JobSql {
             "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE expires_at <= ? LIMIT ?)";
 
     static final String DELETE_RETAINED_BATCH = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
-            + " WHERE finished_at < ? AND state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT') LIMIT ?)";
+            + " WHERE finished_at < ? AND " + StateSql.terminal() + " LIMIT ?)";
 
     /** Repeats the jobs_finished_sync index's condition word for word, so both databases use that index. */
     static final String DELETE_SYNC_RETAINED_BATCH = "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs"
             + " WHERE id LIKE 'sync-%' AND finished_at IS NOT NULL AND finished_at < ?"
-            + " AND state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT') LIMIT ?)";
+            + " AND " + StateSql.terminal() + " LIMIT ?)";
 
     static final String COUNT_LIVE = "SELECT state, COUNT(*) FROM jobs"
-            + " WHERE endpoint = ? AND state IN ('IN_QUEUE', 'IN_PROGRESS') GROUP BY state";
+            + " WHERE endpoint = ? AND " + StateSql.live() + " GROUP BY state";
 
     static final String TOTALS = "SELECT completed, failed, retried FROM job_totals WHERE endpoint = ?";
 

@@ -7,7 +7,7 @@
  *   <li>One set of SQL and rules ({@code JdbcJobStore}, {@code JobSql}); what differs per database is in one
  *       {@code Dialect} each, and how connections and transactions are had in one {@code Database} each.</li>
  *   <li>Schema by Flyway 13, whose core still supports SQLite, with one migration folder per database.</li>
- *   <li>Every state change is one UPDATE naming the states it expects ({@code Move}, checked against
+ *   <li>Every state change is one UPDATE naming the states it expects ({@code io.comfyfleet.core.job.Move} through {@code StateSql}, checked against
  *       {@code JobState}'s transition table); a claim is one statement.</li>
  *   <li>Times are epoch milliseconds taken from the callers' {@code Instant}s: the store reads no clock.</li>
  *   <li>SQLite: one writer connection behind a fair lock, group commit (writes waiting for the writer

@@ -6,7 +6,8 @@ import java.util.Set;
 /**
  * The states of a job, named and spelled as RunPod Serverless names them on the wire.
  *
- * <p>Every state change goes through {@link #canMoveTo(JobState)}: the one table of allowed transitions.
+ * <p>Every state change goes through {@link #canMoveTo(JobState)}: the one table of allowed transitions. The
+ * stores make exactly these changes, each one a {@link Move}.
  */
 public enum JobState {
     IN_QUEUE,
@@ -24,8 +25,8 @@ public enum JobState {
     /** The states this one may move to. */
     public Set<JobState> next() {
         return switch (this) {
-            // IN_QUEUE -> TIMED_OUT: the TTL ran out before any worker took it
-            case IN_QUEUE -> EnumSet.of(IN_PROGRESS, CANCELLED, TIMED_OUT, FAILED);
+            // a queued job whose TTL runs out is deleted, not moved: it is gone (404), as on RunPod
+            case IN_QUEUE -> EnumSet.of(IN_PROGRESS, CANCELLED);
             // IN_PROGRESS -> IN_QUEUE: the worker's lease ran out and the job goes back for another try
             case IN_PROGRESS -> EnumSet.of(IN_QUEUE, COMPLETED, FAILED, CANCELLED, TIMED_OUT);
             // retry: only failed and timed-out jobs may run again, under the same id

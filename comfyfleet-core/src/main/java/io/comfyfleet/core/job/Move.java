@@ -1,4 +1,4 @@
-package io.comfyfleet.store;
+package io.comfyfleet.core.job;
 
 import static io.comfyfleet.core.job.JobState.CANCELLED;
 import static io.comfyfleet.core.job.JobState.COMPLETED;
@@ -7,17 +7,16 @@ import static io.comfyfleet.core.job.JobState.IN_PROGRESS;
 import static io.comfyfleet.core.job.JobState.IN_QUEUE;
 import static io.comfyfleet.core.job.JobState.TIMED_OUT;
 
-import io.comfyfleet.core.job.JobState;
 import java.util.EnumSet;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
- * Every state change the store makes, with the states it expects. Each is checked against
- * {@link JobState#canMoveTo} when the class loads, so the store can never make a change the one table of
- * allowed transitions does not list; the SQL names the expected states from here.
+ * Every state change a job store makes, with the states it expects. Each is checked against
+ * {@link JobState#canMoveTo} when the class loads, so a store can never make a change the one table of
+ * allowed transitions does not list; the stores build their SQL conditions from here. Together the moves
+ * cover that table exactly (a core test holds both to it).
  */
-enum Move {
+public enum Move {
     CLAIM("claim", IN_PROGRESS, IN_QUEUE),
     COMPLETE("finish", COMPLETED, IN_PROGRESS),
     FAIL("finish", FAILED, IN_PROGRESS),
@@ -27,9 +26,9 @@ enum Move {
     GIVE_UP_LOST("give up on", FAILED, IN_PROGRESS),
     TIME_OUT("time out", TIMED_OUT, IN_PROGRESS);
 
-    final String action;
-    final JobState target;
-    final Set<JobState> from;
+    private final String action;
+    private final JobState target;
+    private final Set<JobState> from;
 
     Move(String action, JobState target, JobState first, JobState... rest) {
         this.action = action;
@@ -43,21 +42,18 @@ enum Move {
         }
     }
 
-    /**
-     * The SQL condition on {@code state} this move expects, from enum names (never input). One state is
-     * written {@code state = 'X'}, not {@code IN ('X')}: SQLite uses a partial index ({@code WHERE state =
-     * 'IN_QUEUE'}) only when the query repeats its condition in that form.
-     */
-    String expectedState() {
-        if (from.size() == 1) {
-            return "state = '" + from.iterator().next().name() + "'";
-        }
-        return from.stream().map(s -> "'" + s.name() + "'").sorted()
-                .collect(Collectors.joining(", ", "state IN (", ")"));
+    /** What the move does, for messages: "cannot {action} job j1: it is COMPLETED". */
+    public String action() {
+        return action;
     }
 
-    /** The target state as an SQL literal. */
-    String targetSql() {
-        return "'" + target.name() + "'";
+    /** The state the job is in after the move. */
+    public JobState target() {
+        return target;
+    }
+
+    /** The states the move expects the job in. */
+    public Set<JobState> from() {
+        return from;
     }
 }
