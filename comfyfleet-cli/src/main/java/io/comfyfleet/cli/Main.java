@@ -23,6 +23,11 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // JVM-wide, so set by the program that owns the JVM, before any request: the JDK's HTTP/1.1 client would
+        // re-send a POST (a job-done, a /prompt) once, unasked, when a kept-alive connection fails before its answer
+        if (System.getProperty("sun.net.http.retryPost") == null) {
+            System.setProperty("sun.net.http.retryPost", "false");
+        }
         System.exit(commandLine().execute(args));
     }
 

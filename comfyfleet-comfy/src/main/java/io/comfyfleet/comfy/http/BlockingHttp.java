@@ -28,16 +28,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A blocked call does not end on an interrupt alone; {@link #abort(Thread)} ends it. Timeouts end as
  * {@link HttpConnectTimeoutException} (connecting) or {@link HttpTimeoutException} (waiting for the answer),
  * an aborted call as {@link InterruptedIOException}. Thread-safe.
+ *
+ * <p>The JDK re-sends a POST once, unasked, when a kept-alive connection fails before its answer, and the
+ * server may have taken the first; callers here re-send knowingly or not at all. That is a JVM-wide switch
+ * ({@code sun.net.http.retryPost=false}, read once when the JDK's HTTP/1.1 client loads), so the program that
+ * owns the JVM sets it at its start ({@code comfyfleet}'s {@code Main}, and the test JVMs), not this class.
  */
 public final class BlockingHttp {
-    static {
-        // The JDK re-sends a POST once, unasked, when a kept-alive connection fails before its answer; the server
-        // may have taken the first. Callers here re-send knowingly or not at all. (Read once, when the JDK's
-        // HTTP/1.1 client class loads: set before this class makes its first request.)
-        if (System.getProperty("sun.net.http.retryPost") == null) {
-            System.setProperty("sun.net.http.retryPost", "false");
-        }
-    }
 
     /** A status and the body as text (an error's body too; empty when there is none). */
     public record Answer(int status, String body) {}
