@@ -15,9 +15,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,8 +30,6 @@ public final class UrlFetcher {
     private final UrlPolicy policy;
     private final HttpClient http;
     private final Resolver resolver;
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("url-fetch-timeout").factory());
 
     /** Name resolution, replaceable in tests so that refusals can be checked without any network. */
     @FunctionalInterface
@@ -143,13 +138,19 @@ public final class UrlFetcher {
     }
 
     private long copy(InputStream body, Path target, long deadline, String where, URI url) {
-        // a stalled body would block read() forever: closing the stream from a timer ends it
+        // a stalled body would block read() forever: closing the stream from a guard ends it. The guard is a
+        // virtual thread of this call, ended with it, so no timer outlives the fetch or needs an owner
         long left = Math.max(1, deadline - System.nanoTime());
         java.util.concurrent.atomic.AtomicBoolean expired = new java.util.concurrent.atomic.AtomicBoolean();
-        ScheduledFuture<?> guard = TIMER.schedule(() -> {
+        Thread guard = Thread.ofVirtual().name("url-fetch-timeout").start(() -> {
+            try {
+                TimeUnit.NANOSECONDS.sleep(left);
+            } catch (InterruptedException copied) {
+                return;
+            }
             expired.set(true);
             closeQuietly(body);
-        }, left, TimeUnit.NANOSECONDS);
+        });
         long total = 0;
         try (InputStream in = body; OutputStream out = Files.newOutputStream(target)) {
             byte[] buffer = new byte[64 * 1024];
@@ -167,7 +168,7 @@ public final class UrlFetcher {
             }
             throw new InvalidJobInputException(where + ": download of " + url + " broke off: " + e.getMessage(), e);
         } finally {
-            guard.cancel(false);
+            guard.interrupt();
         }
         if (expired.get()) {
             throw timedOut(where, url);
