@@ -5,7 +5,6 @@ import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.queue.QueueSweeper;
 import io.comfyfleet.core.queue.SweepListener;
 import io.comfyfleet.core.queue.SweepReport;
-import io.comfyfleet.gateway.outputs.OutputFiles;
 import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -21,11 +20,11 @@ public final class Housekeeping implements SweepListener, AutoCloseable {
 
     private final JobStore store;
     private final JobChanges changes;
-    private final OutputFiles outputs;
+    private final JobFiles outputs;
     private final Clock clock;
     private final QueueSweeper sweeper;
 
-    public Housekeeping(JobStore store, JobEvents events, OutputFiles outputs, Clock clock,
+    public Housekeeping(JobStore store, JobEvents events, JobFiles outputs, Clock clock,
             Duration period, Duration retention, Duration runsyncRetention) {
         this(store, events, outputs, clock, period, retention, runsyncRetention, () -> true);
     }
@@ -34,7 +33,7 @@ public final class Housekeeping implements SweepListener, AutoCloseable {
      * @param mayAct consulted right before each sweep: with several gateways, only the holder of the control-loop
      *               lease sweeps (see {@code io.comfyfleet.core.lease.LeaderLease#confirm})
      */
-    public Housekeeping(JobStore store, JobEvents events, OutputFiles outputs, Clock clock,
+    public Housekeeping(JobStore store, JobEvents events, JobFiles outputs, Clock clock,
             Duration period, Duration retention, Duration runsyncRetention,
             java.util.function.BooleanSupplier mayAct) {
         this.store = store;

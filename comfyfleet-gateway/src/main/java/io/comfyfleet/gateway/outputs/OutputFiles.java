@@ -1,6 +1,7 @@
 package io.comfyfleet.gateway.outputs;
 
 import io.comfyfleet.gateway.jobs.InvalidRequestException;
+import io.comfyfleet.gateway.jobs.JobFiles;
 import io.comfyfleet.gateway.jobs.PayloadTooLargeException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * Uploads stream to a temporary file that is moved into place only when complete, so a reader never sees
  * half a file. Files go when their job is deleted (TTL or retention).
  */
-public final class OutputFiles {
+public final class OutputFiles implements JobFiles {
     private static final Logger log = LoggerFactory.getLogger(OutputFiles.class);
     private static final Pattern UNSAFE = Pattern.compile("[^A-Za-z0-9._-]");
     private static final int MAX_NAME = 200;
@@ -79,6 +80,7 @@ public final class OutputFiles {
     }
 
     /** Deletes the folders of jobs for which {@code gone(endpoint, jobId)} is true; returns how many. */
+    @Override
     public int deleteWhere(BiPredicate<String, String> gone) {
         if (!Files.isDirectory(root)) {
             return 0;
