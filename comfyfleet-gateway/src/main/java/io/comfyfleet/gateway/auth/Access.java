@@ -1,5 +1,6 @@
 package io.comfyfleet.gateway.auth;
 
+import io.comfyfleet.gateway.config.ApiKeys;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
 import java.util.List;

@@ -1,5 +1,7 @@
 package io.comfyfleet.gateway.auth;
 
+import io.comfyfleet.gateway.config.ApiKeys;
+
 /**
  * Decides who may call the admin API: only a holder of an admin key ({@code server.adminKey}). Client and worker
  * keys never open it, and an admin key opens neither the client nor the worker API (the configuration refuses an

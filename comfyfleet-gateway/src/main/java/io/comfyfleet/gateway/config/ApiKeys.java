@@ -1,4 +1,4 @@
-package io.comfyfleet.gateway.auth;
+package io.comfyfleet.gateway.config;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,6 +1,5 @@
 package io.comfyfleet.gateway.config;
 
-import io.comfyfleet.gateway.auth.ApiKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,5 @@
 package io.comfyfleet.gateway.config;
 
-import io.comfyfleet.gateway.auth.ApiKeys;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -1,7 +1,7 @@
 package io.comfyfleet.gateway.http;
 
 import io.comfyfleet.gateway.auth.Access;
-import io.comfyfleet.gateway.auth.ApiKeys;
+import io.comfyfleet.gateway.config.ApiKeys;
 import io.comfyfleet.gateway.auth.UnauthorizedException;
 import io.comfyfleet.gateway.config.Secret;
 import io.comfyfleet.gateway.metrics.GatewayMetrics;

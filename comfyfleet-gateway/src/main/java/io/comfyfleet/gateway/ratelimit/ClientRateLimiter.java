@@ -1,6 +1,6 @@
 package io.comfyfleet.gateway.ratelimit;
 
-import io.comfyfleet.gateway.auth.ApiKeys;
+import io.comfyfleet.gateway.config.ApiKeys;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.RateLimit;
 import io.github.bucket4j.Bucket;

@@ -3,6 +3,7 @@ package io.comfyfleet.gateway.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.comfyfleet.gateway.config.ApiKeys;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.ScalerType;
 import io.comfyfleet.gateway.jobs.EndpointNotFoundException;

@@ -144,8 +144,8 @@ class FleetViewsTest {
         registry.askedForJobs("ep", "w1", false);
         try (JobStore store = JobStores.openSqlite(dir.resolve("jobs.db"))) {
             var ep = new io.comfyfleet.gateway.config.EndpointConfig("ep",
-                    io.comfyfleet.gateway.auth.ApiKeys.of(List.of("client-key-0123456789")),
-                    io.comfyfleet.gateway.auth.ApiKeys.of(List.of("worker-key-0123456789")), Duration.ofMinutes(10),
+                    io.comfyfleet.gateway.config.ApiKeys.of(List.of("client-key-0123456789")),
+                    io.comfyfleet.gateway.config.ApiKeys.of(List.of("worker-key-0123456789")), Duration.ofMinutes(10),
                     Duration.ofHours(24), 3, 0, 3, Duration.ofSeconds(5),
                     io.comfyfleet.gateway.config.ScalerType.QUEUE_DELAY, 4, java.util.Optional.empty(),
                     java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty());
