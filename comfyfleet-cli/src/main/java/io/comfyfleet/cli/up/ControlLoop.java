@@ -1,4 +1,4 @@
-package io.comfyfleet.gateway.fleet;
+package io.comfyfleet.cli.up;
 
 import io.comfyfleet.fleet.autoscale.Autoscaler;
 import io.comfyfleet.fleet.provider.FleetWorker;
@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * once; one that loses it stops the workers its own provider runs, since nobody else manages them (a local-process
  * provider's workers report to the gateway that started them only). A gateway alone on its database always leads.
  */
-public final class ControlLoop {
+final class ControlLoop {
     private static final Logger log = LoggerFactory.getLogger(ControlLoop.class);
 
     private ControlLoop() {}

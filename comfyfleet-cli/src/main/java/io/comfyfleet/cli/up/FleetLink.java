@@ -1,4 +1,4 @@
-package io.comfyfleet.gateway.fleet;
+package io.comfyfleet.cli.up;
 
 import io.comfyfleet.fleet.autoscale.Autoscaler;
 import io.comfyfleet.fleet.provider.WorkerProvider;
@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * autoscaler the worker is ready (ending its cold start), and {@code /health} counts the provider's starting and
  * dead workers. Each cold start it ends goes to the gateway's metrics and dashboard.
  */
-public final class FleetLink {
+final class FleetLink {
     private static final Logger log = LoggerFactory.getLogger(FleetLink.class);
     private FleetLink() {}
 

@@ -1,4 +1,4 @@
-package io.comfyfleet.gateway.fleet;
+package io.comfyfleet.cli.up;
 
 import io.comfyfleet.fleet.provider.FleetWorker;
 import io.comfyfleet.fleet.provider.WorkerProvider;
@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * counting it, so no worker is counted twice or missed; a worker being stopped, or gone, stops counting at once
  * rather than when the registry's liveness window runs out.
  */
-public final class ProviderProvisioning implements ProvisioningView {
+final class ProviderProvisioning implements ProvisioningView {
     private static final Logger log = LoggerFactory.getLogger(ProviderProvisioning.class);
     private final WorkerProvider provider;
     /** Ids of every worker this provider was seen running: once it no longer lists one, that worker is gone. */

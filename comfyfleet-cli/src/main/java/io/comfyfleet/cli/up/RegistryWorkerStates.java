@@ -1,4 +1,4 @@
-package io.comfyfleet.gateway.fleet;
+package io.comfyfleet.cli.up;
 
 import io.comfyfleet.fleet.autoscale.WorkerActivity;
 import io.comfyfleet.fleet.autoscale.WorkerStates;
@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /** The autoscaler's view of what the gateway heard from an endpoint's workers, read from the worker registry. */
-public final class RegistryWorkerStates implements WorkerStates {
+final class RegistryWorkerStates implements WorkerStates {
     private final WorkerRegistry registry;
 
     public RegistryWorkerStates(WorkerRegistry registry) {

@@ -1,4 +1,4 @@
-package io.comfyfleet.gateway.fleet;
+package io.comfyfleet.cli.up;
 
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobCounts;
@@ -19,7 +19,7 @@ import java.util.Optional;
  * Past that many, the count comes from the store's totals and the oldest time from the oldest job read: younger
  * than the true oldest, so a very long queue may start its next worker a little late, never early.
  */
-public final class StoreQueueView implements QueueView {
+final class StoreQueueView implements QueueView {
     static final int SCAN_LIMIT = 5_000;
     private final JobStore store;
 

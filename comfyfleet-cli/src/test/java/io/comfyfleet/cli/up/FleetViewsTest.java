@@ -1,4 +1,4 @@
-package io.comfyfleet.gateway.fleet;
+package io.comfyfleet.cli.up;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
