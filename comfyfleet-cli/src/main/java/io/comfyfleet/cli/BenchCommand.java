@@ -135,7 +135,7 @@ final class BenchCommand implements Callable<Integer> {
             settings.put("direct ComfyUI", directLabel());
         }
         BenchReport report = new BenchReport(fleet.samples(), wallMs, settings, baseline, status);
-        Files.writeString(jsonFile, io.comfyfleet.comfy.Json.MAPPER.writerWithDefaultPrettyPrinter()
+        Files.writeString(jsonFile, io.comfyfleet.common.json.Json.MAPPER.writerWithDefaultPrettyPrinter()
                 .writeValueAsString(report.toJson()));
         Files.writeString(markdownFile, report.toMarkdown());
         PrintWriter out = spec.commandLine().getOut();

@@ -108,7 +108,7 @@ final class BenchReport {
     }
 
     ObjectNode toJson() {
-        ObjectNode root = io.comfyfleet.comfy.Json.MAPPER.createObjectNode();
+        ObjectNode root = io.comfyfleet.common.json.Json.MAPPER.createObjectNode();
         ObjectNode s = root.putObject("settings");
         settings.forEach((k, v) -> s.put(k, String.valueOf(v)));
         root.put("jobs", samples.size());

@@ -1,7 +1,7 @@
 package io.comfyfleet.cli;
 
 import io.comfyfleet.core.net.AddressClass;
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.worker.Backoff;
 import io.comfyfleet.worker.WorkerApp;
 import io.comfyfleet.worker.WorkerSettings;

@@ -2,7 +2,7 @@ package io.comfyfleet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.emulator.ComfyEmulator;
 import io.comfyfleet.emulator.EmulatorConfig;
 import io.comfyfleet.emulator.RunningEmulator;

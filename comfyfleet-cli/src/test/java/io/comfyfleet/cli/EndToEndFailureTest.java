@@ -154,6 +154,6 @@ class EndToEndFailureTest {
                 URI.create("http://127.0.0.1:" + fleet.comfyPort + path)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
-        return io.comfyfleet.comfy.Json.MAPPER.readTree(r.body());
+        return io.comfyfleet.common.json.Json.MAPPER.readTree(r.body());
     }
 }

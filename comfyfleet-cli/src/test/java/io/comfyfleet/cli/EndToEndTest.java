@@ -85,7 +85,7 @@ class EndToEndTest {
             assertThat(refused.body()).contains("invalid_prompt").contains("NoSuchNode");
         } else {
             assertThat(refused.statusCode()).as(refused.body()).isEqualTo(200);
-            JsonNode failed = awaitTerminal(io.comfyfleet.comfy.Json.MAPPER.readTree(refused.body())
+            JsonNode failed = awaitTerminal(io.comfyfleet.common.json.Json.MAPPER.readTree(refused.body())
                     .path("id").asString());
             assertThat(failed.path("status").asString()).isEqualTo("FAILED");
             assertThat(failed.path("error").asString()).contains("NoSuchNode");

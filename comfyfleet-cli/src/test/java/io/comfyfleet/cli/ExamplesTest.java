@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.comfyfleet.cli.up.UpProcess;
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.gateway.support.NodeProject;
 import java.awt.image.BufferedImage;
 import java.io.File;

@@ -3,7 +3,7 @@ package io.comfyfleet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.gateway.Gateway;
 import io.comfyfleet.gateway.config.ConfigLoader;
 import io.comfyfleet.worker.Backoff;

@@ -111,7 +111,7 @@ class RoutesAndFilesTest {
     @Test
     void animatedPngAndTextOutputs() throws Exception {
         try (TestEmulator comfy = TestEmulator.start(dir)) {
-            var prompt = (tools.jackson.databind.node.ObjectNode) io.comfyfleet.comfy.Json.MAPPER.readTree("""
+            var prompt = (tools.jackson.databind.node.ObjectNode) io.comfyfleet.common.json.Json.MAPPER.readTree("""
                     {"1":{"class_type":"EmptyImage","inputs":{"width":8,"height":8,"batch_size":3,"color":255}},
                      "2":{"class_type":"SaveAnimatedPNG","inputs":{"images":["1",0],"filename_prefix":"anim/a","fps":6.0,"compress_level":4}},
                      "3":{"class_type":"PreviewAny","inputs":{"source":"hello"}}}""");
@@ -128,7 +128,7 @@ class RoutesAndFilesTest {
     @Test
     void audioOutputsAreFlacFiles() throws Exception {
         try (TestEmulator comfy = TestEmulator.start(dir)) {
-            var prompt = (tools.jackson.databind.node.ObjectNode) io.comfyfleet.comfy.Json.MAPPER.readTree("""
+            var prompt = (tools.jackson.databind.node.ObjectNode) io.comfyfleet.common.json.Json.MAPPER.readTree("""
                     {"1":{"class_type":"EmptyAudio","inputs":{"duration":1.5,"sample_rate":22050,"channels":1}},
                      "2":{"class_type":"SaveAudio","inputs":{"audio":["1",0],"filename_prefix":"audio/ComfyUI"}}}""");
             JsonNode file = comfy.run(prompt).get("outputs").get("2").get("audio").get(0);

@@ -1,6 +1,6 @@
 package io.comfyfleet.worker;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.javalin.Javalin;
 import java.time.Duration;
 import java.util.List;

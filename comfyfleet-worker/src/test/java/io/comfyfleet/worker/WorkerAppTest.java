@@ -3,7 +3,7 @@ package io.comfyfleet.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.worker.config.GatewayEndpoints;
 import io.comfyfleet.worker.input.UrlPolicy;
 import io.comfyfleet.worker.supervisor.LaunchSpec;

@@ -1,10 +1,10 @@
 package io.comfyfleet.comfy.client;
 
 import io.comfyfleet.comfy.ComfyException;
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.events.ComfyEventListener;
-import io.comfyfleet.comfy.http.BlockingHttp;
-import io.comfyfleet.comfy.http.BlockingHttp.Answer;
+import io.comfyfleet.common.http.BlockingHttp;
+import io.comfyfleet.common.http.BlockingHttp.Answer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;

@@ -81,7 +81,7 @@ public final class ComfyEventStream implements AutoCloseable {
             }
             ws = socket.ws();
         }
-        tools.jackson.databind.node.ObjectNode frame = io.comfyfleet.comfy.Json.MAPPER.createObjectNode();
+        tools.jackson.databind.node.ObjectNode frame = io.comfyfleet.common.json.Json.MAPPER.createObjectNode();
         frame.put("type", "feature_flags");
         frame.set("data", flags);
         ws.sendText(frame.toString(), true).orTimeout(client.connectTimeout().toMillis(), TimeUnit.MILLISECONDS).join();

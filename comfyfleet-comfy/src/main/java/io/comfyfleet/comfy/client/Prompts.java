@@ -1,6 +1,6 @@
 package io.comfyfleet.comfy.client;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;

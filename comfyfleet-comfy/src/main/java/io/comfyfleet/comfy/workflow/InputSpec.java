@@ -1,6 +1,6 @@
 package io.comfyfleet.comfy.workflow;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.comfyfleet.comfy.workflow;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.workflow.Traceback.Site;
 import java.util.ArrayList;
 import java.util.HashSet;

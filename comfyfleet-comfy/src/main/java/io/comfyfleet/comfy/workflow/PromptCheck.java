@@ -1,6 +1,6 @@
 package io.comfyfleet.comfy.workflow;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import java.util.List;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;

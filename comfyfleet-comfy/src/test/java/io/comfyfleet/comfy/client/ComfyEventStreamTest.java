@@ -169,7 +169,7 @@ class ComfyEventStreamTest {
         Collected collected = new Collected();
 
         try (ComfyEventStream stream = client.openEventStream("c6", collected)) {
-            stream.sendFeatureFlags(io.comfyfleet.comfy.Json.MAPPER.createObjectNode().put("supports_preview_metadata", true));
+            stream.sendFeatureFlags(io.comfyfleet.common.json.Json.MAPPER.createObjectNode().put("supports_preview_metadata", true));
             await().atMost(Duration.ofSeconds(5)).until(() -> collected.events.size() == 2);
             assertThat(collected.events.get(1)).isInstanceOf(ComfyEvent.FeatureFlags.class);
             assertThat(serverLog).contains("message {\"type\":\"feature_flags\",\"data\":{\"supports_preview_metadata\":true}}");

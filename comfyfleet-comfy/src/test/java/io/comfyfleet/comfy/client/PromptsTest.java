@@ -3,7 +3,7 @@ package io.comfyfleet.comfy.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.run.ComfyRunner;
 import io.comfyfleet.comfy.client.run.RunOptions;
 import java.net.URI;

@@ -2,7 +2,7 @@ package io.comfyfleet.comfy.workflow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

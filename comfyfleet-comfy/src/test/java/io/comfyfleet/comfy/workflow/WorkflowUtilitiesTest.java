@@ -3,7 +3,7 @@ package io.comfyfleet.comfy.workflow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

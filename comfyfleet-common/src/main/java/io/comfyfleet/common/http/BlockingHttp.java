@@ -1,4 +1,4 @@
-package io.comfyfleet.comfy.http;
+package io.comfyfleet.common.http;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.comfyfleet.comfy;
+package io.comfyfleet.common.json;
 
 import tools.jackson.databind.json.JsonMapper;
 

@@ -1,4 +1,4 @@
-package io.comfyfleet.comfy.http;
+package io.comfyfleet.common.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,6 +1,6 @@
 package io.comfyfleet.emulator.engine;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.emulator.EmulatorException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package io.comfyfleet.emulator.engine;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.emulator.faults.Faults;
 import io.comfyfleet.emulator.nodes.NodeLibrary;
 import io.comfyfleet.emulator.nodes.NodeServices;

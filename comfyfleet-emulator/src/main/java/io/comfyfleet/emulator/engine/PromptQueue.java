@@ -1,6 +1,6 @@
 package io.comfyfleet.emulator.engine;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;

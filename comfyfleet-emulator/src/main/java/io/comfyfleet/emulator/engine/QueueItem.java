@@ -1,6 +1,6 @@
 package io.comfyfleet.emulator.engine;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import java.util.Comparator;
 import java.util.List;
 import tools.jackson.databind.JsonNode;

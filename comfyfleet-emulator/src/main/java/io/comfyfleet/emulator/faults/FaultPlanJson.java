@@ -1,6 +1,6 @@
 package io.comfyfleet.emulator.faults;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 

@@ -1,6 +1,6 @@
 package io.comfyfleet.emulator.http;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.javalin.http.Context;
 import java.util.Optional;
 import tools.jackson.core.JacksonException;

@@ -1,6 +1,6 @@
 package io.comfyfleet.emulator.http;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.emulator.faults.FaultPlan;
 import io.comfyfleet.emulator.faults.FaultPlanJson;
 import io.comfyfleet.emulator.faults.Faults;

@@ -1,6 +1,6 @@
 package io.comfyfleet.emulator.http;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.emulator.files.FileStore;
 import io.comfyfleet.emulator.files.UploadAnswer;
 import io.comfyfleet.emulator.files.ViewAnswer;

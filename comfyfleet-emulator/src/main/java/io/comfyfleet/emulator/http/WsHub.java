@@ -1,6 +1,6 @@
 package io.comfyfleet.emulator.http;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.emulator.engine.EventSink;
 import io.javalin.websocket.WsContext;
 import java.nio.ByteBuffer;

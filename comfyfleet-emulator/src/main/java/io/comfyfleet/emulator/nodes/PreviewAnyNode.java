@@ -1,6 +1,6 @@
 package io.comfyfleet.emulator.nodes;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import tools.jackson.databind.node.ObjectNode;
 
 /** PreviewAny: shows its input as text, the {@code {"text": ["..."]}} UI output kind. */

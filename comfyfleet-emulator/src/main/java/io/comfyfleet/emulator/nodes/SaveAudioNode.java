@@ -1,6 +1,6 @@
 package io.comfyfleet.emulator.nodes;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.emulator.files.FolderType;
 import io.comfyfleet.emulator.files.OutputFile;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package io.comfyfleet.emulator.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.emulator.ComfyEmulator;
 import io.comfyfleet.emulator.EmulatorConfig;
 import io.comfyfleet.emulator.RunningEmulator;

@@ -1,6 +1,6 @@
 package io.comfyfleet.emulator.contract;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.comfyfleet.emulator.testing;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import tools.jackson.databind.node.ObjectNode;
 
 /** Small API-format workflows for tests. */

@@ -1,8 +1,8 @@
 package io.comfyfleet.worker.gateway;
 
-import io.comfyfleet.comfy.Json;
-import io.comfyfleet.comfy.http.BlockingHttp;
-import io.comfyfleet.comfy.http.BlockingHttp.Answer;
+import io.comfyfleet.common.json.Json;
+import io.comfyfleet.common.http.BlockingHttp;
+import io.comfyfleet.common.http.BlockingHttp.Answer;
 import io.comfyfleet.worker.config.GatewayEndpoints;
 import java.io.IOException;
 import java.io.InterruptedIOException;

@@ -1,6 +1,6 @@
 package io.comfyfleet.worker.gateway;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.worker.Backoff;
 import java.io.IOException;
 import java.nio.ByteBuffer;

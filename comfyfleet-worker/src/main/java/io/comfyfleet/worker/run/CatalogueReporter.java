@@ -1,6 +1,6 @@
 package io.comfyfleet.worker.run;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.worker.gateway.GatewayClient;
 import io.comfyfleet.worker.gateway.GatewayRefusedException;
 import java.security.MessageDigest;

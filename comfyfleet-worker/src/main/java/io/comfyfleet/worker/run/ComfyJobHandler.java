@@ -1,7 +1,7 @@
 package io.comfyfleet.worker.run;
 
 import io.comfyfleet.comfy.ComfyException;
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.ComfyClient;
 import io.comfyfleet.comfy.client.ComfyUnavailableException;
 import io.comfyfleet.comfy.client.PromptRejectedException;

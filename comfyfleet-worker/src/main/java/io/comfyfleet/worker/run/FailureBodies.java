@@ -1,6 +1,6 @@
 package io.comfyfleet.worker.run;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.events.ComfyEvent;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;

@@ -1,6 +1,6 @@
 package io.comfyfleet.worker.run;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.ComfyClient;
 import io.comfyfleet.comfy.client.ViewStream;
 import io.comfyfleet.comfy.client.outputs.OutputFile;

@@ -3,7 +3,7 @@ package io.comfyfleet.worker.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.worker.Backoff;
 import io.comfyfleet.worker.FakeGateway;
 import io.comfyfleet.worker.config.GatewayEndpoints;

@@ -3,7 +3,7 @@ package io.comfyfleet.worker.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.worker.JobContext;
 import io.comfyfleet.worker.JobOutcome;
 import io.comfyfleet.worker.WorkerSettings;

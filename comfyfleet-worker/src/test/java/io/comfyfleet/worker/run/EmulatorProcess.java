@@ -1,7 +1,7 @@
 package io.comfyfleet.worker.run;
 
-import io.comfyfleet.comfy.Json;
-import io.comfyfleet.comfy.http.BlockingHttp;
+import io.comfyfleet.common.json.Json;
+import io.comfyfleet.common.http.BlockingHttp;
 import io.comfyfleet.worker.Backoff;
 import io.comfyfleet.worker.supervisor.ComfySupervisor;
 import io.comfyfleet.worker.supervisor.LaunchSpec;

@@ -3,7 +3,7 @@ package io.comfyfleet.worker.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.ComfyClient;
 import io.comfyfleet.comfy.client.FileRef;
 import io.comfyfleet.comfy.client.events.ComfyEvent;

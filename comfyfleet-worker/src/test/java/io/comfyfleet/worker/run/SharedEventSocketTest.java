@@ -2,7 +2,7 @@ package io.comfyfleet.worker.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.ComfyClient;
 import io.comfyfleet.comfy.client.events.ComfyEvent;
 import io.comfyfleet.comfy.client.outputs.OutputFile;

@@ -1,6 +1,6 @@
 package io.comfyfleet.comfy.client.events;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.ComfyProtocolException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

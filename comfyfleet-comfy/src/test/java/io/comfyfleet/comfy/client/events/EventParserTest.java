@@ -56,7 +56,7 @@ class EventParserTest {
     void unknownTypesAreKeptNotRejected() {
         ComfyEvent custom = EventParser.parseText("{\"type\":\"crystools.monitor\",\"data\":{\"cpu\":3}}");
         assertThat(custom).isEqualTo(new ComfyEvent.Unknown("crystools.monitor",
-                io.comfyfleet.comfy.Json.MAPPER.readTree("{\"cpu\":3}")));
+                io.comfyfleet.common.json.Json.MAPPER.readTree("{\"cpu\":3}")));
 
         ComfyEvent binary = EventParser.parseBinary(ByteBuffer.allocate(6).putInt(9).put((byte) 1).put((byte) 2).flip());
         assertThat(binary).isInstanceOf(ComfyEvent.UnknownBinary.class);

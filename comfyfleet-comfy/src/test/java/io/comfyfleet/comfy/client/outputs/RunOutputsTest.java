@@ -3,7 +3,7 @@ package io.comfyfleet.comfy.client.outputs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.testing.Captures;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;

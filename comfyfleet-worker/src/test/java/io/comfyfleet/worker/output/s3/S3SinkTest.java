@@ -3,7 +3,7 @@ package io.comfyfleet.worker.output.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.worker.input.InvalidJobInputException;
 import io.comfyfleet.worker.output.DeliveredOutput;
 import io.comfyfleet.worker.output.OutputDeliveryException;
