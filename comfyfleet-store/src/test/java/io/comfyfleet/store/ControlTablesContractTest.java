@@ -8,11 +8,8 @@ import io.comfyfleet.core.lease.Lease;
 import io.comfyfleet.core.lease.LeaseStore;
 import io.comfyfleet.core.worker.WorkerBoard;
 import io.comfyfleet.core.worker.WorkerRecord;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import io.comfyfleet.testkit.SettableClock;
 
 /**
  * What every store's leases and worker board must do (migration V5), run against each database by a subclass.
@@ -225,33 +223,5 @@ abstract class ControlTablesContractTest {
         }
         assertThat(board.takeStopOrders(w)).isEmpty();
         assertThat(board.withStopOrders(List.of(w))).isEmpty();
-    }
-
-    /** A clock tests move by hand. */
-    static final class SettableClock extends Clock {
-        private volatile Instant now;
-
-        SettableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

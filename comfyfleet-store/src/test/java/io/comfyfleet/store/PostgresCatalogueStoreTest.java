@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import io.comfyfleet.testkit.TestPostgres;
 
 /** The node catalogue contract on a real PostgreSQL 18 (embedded, once for the class), plus sharing. */
 class PostgresCatalogueStoreTest extends CatalogueStoreContractTest {

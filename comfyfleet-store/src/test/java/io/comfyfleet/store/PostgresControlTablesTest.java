@@ -4,6 +4,7 @@ import io.comfyfleet.core.job.JobStore;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import org.junit.jupiter.api.AfterAll;
+import io.comfyfleet.testkit.TestPostgres;
 
 /** Leases and the worker board on a real PostgreSQL 18 (embedded), raced from two stores as two gateways do. */
 class PostgresControlTablesTest extends ControlTablesContractTest {

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import io.comfyfleet.testkit.TestPostgres;
 
 /**
  * The job store contract on a real PostgreSQL 18 (embedded: started from a Maven jar, once for the class),

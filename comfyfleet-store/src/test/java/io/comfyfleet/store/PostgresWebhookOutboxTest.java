@@ -4,6 +4,7 @@ import io.comfyfleet.core.job.JobStore;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import org.junit.jupiter.api.AfterAll;
+import io.comfyfleet.testkit.TestPostgres;
 
 /** The webhook outbox contract on a real PostgreSQL 18 (embedded, once for the class). */
 class PostgresWebhookOutboxTest extends WebhookOutboxContractTest {

@@ -1,10 +1,10 @@
-package io.comfyfleet.store;
+package io.comfyfleet.testkit;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 
-/** An embedded PostgreSQL 18 for the store's tests, started from a Maven jar. */
-final class TestPostgres {
+/** An embedded PostgreSQL 18 for tests, started from a Maven jar: one per test class or test, on its own port. */
+public final class TestPostgres {
     private TestPostgres() {}
 
     /**
@@ -12,14 +12,15 @@ final class TestPostgres {
      * deletions stop waiting for this shared machine's disk. (What the store asks of a real server, a synced
      * commit, is unchanged.)
      */
-    static EmbeddedPostgres start() throws IOException {
+    public static EmbeddedPostgres start() throws IOException {
         return EmbeddedPostgres.builder()
                 .setServerConfig("fsync", "off")
                 .setServerConfig("full_page_writes", "off")
                 .start();
     }
 
-    static String url(EmbeddedPostgres postgres) {
+    /** The JDBC URL of its {@code postgres} database as user {@code postgres}. */
+    public static String url(EmbeddedPostgres postgres) {
         return postgres.getJdbcUrl("postgres", "postgres");
     }
 }

@@ -13,7 +13,7 @@ import io.comfyfleet.fleet.provider.WorkerSpec;
 import io.comfyfleet.fleet.scale.QueueSnapshot;
 import io.comfyfleet.gateway.dispatch.WorkerCounts;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
-import io.comfyfleet.gateway.support.MutableClock;
+import io.comfyfleet.testkit.SettableClock;
 import io.comfyfleet.store.JobStores;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The gateway's side of the autoscaler: queue and worker views, and /health's counts of provider workers. */
 class FleetViewsTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-    private final MutableClock clock = new MutableClock(T0);
+    private final SettableClock clock = new SettableClock(T0);
     private final WorkerRegistry registry = new WorkerRegistry(clock, Duration.ofSeconds(80));
 
     @TempDir

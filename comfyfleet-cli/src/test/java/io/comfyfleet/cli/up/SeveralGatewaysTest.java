@@ -3,6 +3,7 @@ package io.comfyfleet.cli.up;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.comfyfleet.testkit.TestPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -69,7 +70,7 @@ class SeveralGatewaysTest {
     @Test
     void threeGatewaysShareTheQueueAndOneControlLoopThroughAKillOfTheLeader() throws Exception {
         long began = System.nanoTime();
-        postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+        postgres = TestPostgres.start();
         // started together: each up is a JVM that takes seconds to start on a busy machine
         List<java.util.concurrent.CompletableFuture<UpProcess>> starting = new ArrayList<>();
         for (String name : List.of("a", "b", "c")) {

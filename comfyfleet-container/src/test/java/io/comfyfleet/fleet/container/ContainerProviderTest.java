@@ -11,7 +11,7 @@ import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.DeviceRequest;
-import io.comfyfleet.fleet.SettableClock;
+import io.comfyfleet.testkit.SettableClock;
 import io.comfyfleet.fleet.local.Slot;
 import io.comfyfleet.fleet.local.SlotTable;
 import io.comfyfleet.fleet.local.WorkerOutput;

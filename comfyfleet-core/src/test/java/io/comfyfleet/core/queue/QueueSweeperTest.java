@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import io.comfyfleet.testkit.SettableClock;
 
 class QueueSweeperTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");

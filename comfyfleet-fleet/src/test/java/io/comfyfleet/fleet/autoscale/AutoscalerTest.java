@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.comfyfleet.fleet.SettableClock;
+import io.comfyfleet.testkit.SettableClock;
 import io.comfyfleet.fleet.local.LocalProcessConfig;
 import io.comfyfleet.fleet.local.LocalProcessProvider;
 import io.comfyfleet.fleet.local.Scripts;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.comfyfleet.core.endpoint.EndpointSettings;
 import io.comfyfleet.core.endpoint.InMemoryEndpointSettings;
 import io.comfyfleet.core.endpoint.RolloutStatus;
-import io.comfyfleet.fleet.SettableClock;
+import io.comfyfleet.testkit.SettableClock;
 import io.comfyfleet.fleet.autoscale.Autoscaler;
 import io.comfyfleet.fleet.autoscale.AutoscalerSettings;
 import io.comfyfleet.fleet.autoscale.WorkerActivity;

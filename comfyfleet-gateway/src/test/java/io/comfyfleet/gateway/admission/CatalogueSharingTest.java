@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.comfyfleet.gateway.support.Reply;
 import io.comfyfleet.gateway.support.TestGateway;
+import io.comfyfleet.testkit.TestPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ class CatalogueSharingTest {
 
     @Test
     void aCatalogueReportedToOneGatewayAdmitsAtAnotherOnTheSamePostgres() throws Exception {
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start()) {
+        try (EmbeddedPostgres postgres = TestPostgres.start()) {
             String store = "store: {type: postgres, url: \"" + postgres.getJdbcUrl("postgres", "postgres")
                     + "\", user: postgres}\n";
             try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);

@@ -6,7 +6,7 @@ import io.comfyfleet.core.job.JobPolicy;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
-import io.comfyfleet.gateway.support.MutableClock;
+import io.comfyfleet.testkit.SettableClock;
 import io.comfyfleet.store.JobStores;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class FleetHistoryTest {
     @TempDir
     Path dir;
-    final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    final SettableClock clock = new SettableClock(Instant.parse("2026-01-01T00:00:00Z"));
     JobStore store;
     WorkerRegistry workers;
     FleetHistory history;

@@ -2,7 +2,7 @@ package io.comfyfleet.gateway.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.comfyfleet.gateway.support.MutableClock;
+import io.comfyfleet.testkit.SettableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 class WorkerRegistryTest {
     private final Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
-    private final MutableClock clock = new MutableClock(t0);
+    private final SettableClock clock = new SettableClock(t0);
     private final WorkerRegistry registry = new WorkerRegistry(clock, Duration.ofSeconds(60));
 
     @Test

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.comfyfleet.gateway.support.Reply;
 import io.comfyfleet.gateway.support.TestGateway;
+import io.comfyfleet.testkit.TestPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +34,7 @@ class SharedControlOnPostgresTest {
 
     @BeforeEach
     void startDatabase() throws Exception {
-        postgres = EmbeddedPostgres.builder().setServerConfig("fsync", "off").start();
+        postgres = TestPostgres.start();
     }
 
     @AfterEach

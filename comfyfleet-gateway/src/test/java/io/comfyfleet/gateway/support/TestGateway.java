@@ -5,6 +5,7 @@ import io.comfyfleet.gateway.config.ConfigLoader;
 import io.comfyfleet.gateway.config.GatewayConfig;
 import java.nio.file.Path;
 import java.time.Instant;
+import io.comfyfleet.testkit.SettableClock;
 
 /**
  * A real gateway on a free port over a real SQLite file in a temporary folder (or the store a test names),
@@ -18,7 +19,7 @@ public final class TestGateway implements AutoCloseable {
     public static final String OTHER_CLIENT_KEY = "other-client-key-0123456789";
     public static final String WEBHOOK_SECRET = "webhook-secret-0123456789";
 
-    public final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    public final SettableClock clock = new SettableClock(Instant.parse("2026-01-01T00:00:00Z"));
     public final Gateway gateway;
     public final GatewayConfig config;
     public final Api client;
