@@ -148,16 +148,11 @@ public final class RolloutCommand implements Callable<Integer> {
     }
 
     private static Duration duration(String text) {
-        var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h)").matcher(text.strip());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("--timeout must be a duration like 90s, 30m or 2h, got " + text);
+        Duration d = io.comfyfleet.gateway.config.Durations.parse(text);
+        if (d == null) {
+            throw new IllegalArgumentException("--timeout must be a duration like "
+                    + io.comfyfleet.gateway.config.Durations.EXAMPLES + ", got " + text);
         }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        };
+        return d;
     }
 }

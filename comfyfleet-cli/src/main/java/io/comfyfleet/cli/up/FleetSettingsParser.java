@@ -1,13 +1,12 @@
 package io.comfyfleet.cli.up;
 
 import java.nio.file.Path;
+import io.comfyfleet.gateway.config.Durations;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -15,7 +14,6 @@ import tools.jackson.databind.JsonNode;
  * Absent keys take the defaults that let {@code up --emulator} run with no file at all.
  */
 final class FleetSettingsParser {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Set<String> KEYS = Set.of("provider", "gpus", "slotsPerGpu", "cpuSlots", "basePort",
             "jobGrace", "comfyui", "container", "kubernetes");
     private static final Set<String> COMFY_KEYS = Set.of("emulator", "emulatorArgs", "dir", "python", "args");
@@ -139,25 +137,15 @@ final class FleetSettingsParser {
         }
         Duration d = durationOf(v.asString());
         if (d == null) {
-            problems.add("workers." + key + ": must be a duration like 500ms, 30s, 10m or 1h, got " + v);
+            problems.add("workers." + key + ": must be a duration like " + Durations.EXAMPLES + ", got " + v);
             return fallback;
         }
         return d;
     }
 
-    /** 500ms, 30s, 10m, 1h; null when the text is none of those. */
+    /** The gateway's duration grammar ({@link Durations}); null when the text is not written in it. */
     static Duration durationOf(String text) {
-        Matcher m = DURATION.matcher(text.trim());
-        if (!m.matches()) {
-            return null;
-        }
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            default -> Duration.ofHours(n);
-        };
+        return Durations.parse(text);
     }
 
     private List<String> strings(JsonNode node, String key) {

@@ -17,7 +17,6 @@ import tools.jackson.databind.node.MissingNode;
  * problem under its full key path ({@code endpoints[1].scaler.type}), so one run reports all mistakes.
  */
 final class ConfigNode {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
@@ -185,19 +184,11 @@ final class ConfigNode {
         if (text == null) {
             return fallback;
         }
-        Matcher m = DURATION.matcher(text.trim());
-        if (!m.matches()) {
-            problem(key, "must be a duration like 500ms, 30s, 10m, 24h or 7d, got \"" + text + "\"");
+        Duration value = Durations.parse(text);
+        if (value == null) {
+            problem(key, "must be a duration like " + Durations.EXAMPLES + ", got \"" + text + "\"");
             return fallback;
         }
-        long amount = Long.parseLong(m.group(1));
-        Duration value = switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            case "h" -> Duration.ofHours(amount);
-            default -> Duration.ofDays(amount);
-        };
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
             problem(key, "must be from " + min + " to " + max + ", got " + value);
             return fallback;
