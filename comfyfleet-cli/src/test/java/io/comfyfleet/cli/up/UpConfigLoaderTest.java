@@ -116,7 +116,7 @@ class UpConfigLoaderTest {
                                 + " (workers as containers, see workers.container) or kubernetes (workers as pods), got \"nomad\"",
                                 "workers.slotsPerGpu: must be a whole number from 1 to 64, got 0",
                                 "workers.gpus[1]: must be a GPU index 0 or more, got -1",
-                                "workers.jobGrace: must be a duration like 500ms, 30s, 10m or 1h, got \"soon\"",
+                                "workers.jobGrace: must be a duration like 500ms, 30s, 10m, 24h or 7d, got \"soon\"",
                                 "workers.comfyui: give either emulator: true or dir, not both")
                         .anyMatch(p -> p.startsWith("workers.colour: unknown key")));
     }
