@@ -88,6 +88,7 @@ class KubernetesWorkerProblemsTest {
                 endpoints:
                   - name: sdxl
                     clientKeys: ["%s"]
+                    workerKeys: ["kp-worker-key-0123456789"]
                     minWorkers: 2
                     maxWorkers: 2
                 workers:

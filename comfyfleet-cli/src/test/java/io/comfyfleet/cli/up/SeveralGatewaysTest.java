@@ -240,11 +240,16 @@ class SeveralGatewaysTest {
         }
     }
 
-    /** Worker processes of this test alive now, found by their command line ({@code Main worker ... dir}). */
+    /**
+     * Worker processes of this test alive now, found by their command line ({@code Main worker ... dir}). A child of
+     * a worker is not another worker: it is the worker starting its ComfyUI, which between fork and exec still shows
+     * the worker's command line (seen as a third "worker" with maxWorkers 2, whose parent was a worker).
+     */
     private List<ProcessHandle> liveWorkers() {
         String mine = dir.toString();
         return ProcessHandle.allProcesses().filter(SeveralGatewaysTest::isWorker)
-                .filter(p -> commandLine(p).contains(mine)).toList();
+                .filter(p -> commandLine(p).contains(mine))
+                .filter(p -> p.parent().map(parent -> !isWorker(parent)).orElse(true)).toList();
     }
 
     private static boolean isWorker(ProcessHandle p) {
