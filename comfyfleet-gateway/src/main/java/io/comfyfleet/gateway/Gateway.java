@@ -103,6 +103,7 @@ public final class Gateway implements AutoCloseable {
         this.endpointAdmin = new EndpointAdmin(
                 store.endpointSettings().orElseGet(InMemoryEndpointSettings::new), config.endpoints(), clock);
         endpointAdmin.seed();
+        endpointAdmin.showWorkerProblemsFrom(workers);
         dashboard.showSettingsFrom(endpointAdmin.store());
         AdminAccess adminAccess = new AdminAccess(config.adminKeys());
         if (!adminAccess.enabled()) {

@@ -1,6 +1,7 @@
 package io.comfyfleet.kubernetes;
 
 import io.comfyfleet.fleet.provider.FleetWorker;
+import io.comfyfleet.fleet.provider.Tracked;
 import io.comfyfleet.fleet.provider.WorkerHandle;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,7 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** One worker pod as the provider tracks it, updated by the informer's events; every method is atomic. */
-final class KubeWorker {
+final class KubeWorker implements Tracked {
     final WorkerHandle handle;
     final String podName;
     final Instant startedAt;
@@ -41,7 +42,18 @@ final class KubeWorker {
         return false;
     }
 
-    synchronized boolean markReady(Instant at) {
+    @Override
+    public WorkerHandle handle() {
+        return handle;
+    }
+
+    @Override
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    @Override
+    public synchronized boolean markReady(Instant at) {
         if (readyAt != null) {
             return false;
         }
@@ -68,7 +80,8 @@ final class KubeWorker {
         return exitedAt == null;
     }
 
-    synchronized FleetWorker view() {
+    @Override
+    public synchronized FleetWorker view() {
         FleetWorker.Phase phase = stopping != null || reading.state() == PodReading.State.DELETING
                 ? FleetWorker.Phase.STOPPING
                 : exitedAt != null ? FleetWorker.Phase.EXITED : FleetWorker.Phase.UP;

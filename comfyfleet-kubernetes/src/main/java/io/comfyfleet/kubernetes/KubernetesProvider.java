@@ -7,6 +7,7 @@ import io.comfyfleet.fleet.provider.ProviderException;
 import io.comfyfleet.fleet.provider.WorkerHandle;
 import io.comfyfleet.fleet.provider.WorkerProvider;
 import io.comfyfleet.fleet.provider.WorkerSpec;
+import io.comfyfleet.fleet.provider.WorkerTable;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.StatusDetails;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -64,7 +65,7 @@ public final class KubernetesProvider implements WorkerProvider {
     private final Clock clock;
     private final String namespace;
     private final WorkerPods pods;
-    private final Map<String, KubeWorker> workers = new ConcurrentHashMap<>();
+    private final WorkerTable<KubeWorker> workers = new WorkerTable<>("kubernetes", w -> w);
     private final SharedIndexInformer<Pod> informer;
     private volatile boolean closed;
 
@@ -150,20 +151,18 @@ public final class KubernetesProvider implements WorkerProvider {
         WorkerHandle handle = new WorkerHandle(spec.workerId(), spec.endpoint(), name(), podName, pods.image(spec));
         KubeWorker worker = new KubeWorker(handle, podName, clock.instant());
         synchronized (this) {
-            if (workers.containsKey(spec.workerId())) {
-                throw new IllegalArgumentException("a worker with id '" + spec.workerId() + "' still has a pod here");
-            }
-            long occupied = workers.values().stream().filter(KubeWorker::occupiesCapacity).count();
+            workers.requireNew(spec);
+            long occupied = workers.all().stream().filter(KubeWorker::occupiesCapacity).count();
             if (occupied >= config.maxPods()) {
                 throw new NoCapacityException(spec.endpoint(), spec.workerId(), name(), config.maxPods());
             }
             // listed before the pod exists: the informer's first event for it must find it known, not adopt it
-            workers.put(spec.workerId(), worker);
+            workers.add(worker);
         }
         try {
             client.pods().inNamespace(namespace).resource(pod).create();
         } catch (KubernetesClientException e) {
-            workers.remove(spec.workerId(), worker);
+            workers.remove(worker);
             throw new ProviderException(spec.endpoint(), spec.workerId(), "could not create pod " + podName
                     + " for worker '" + spec.workerId() + "' of endpoint '" + spec.endpoint() + "' in namespace '"
                     + namespace + "': HTTP " + e.getCode() + " " + e.getMessage()
@@ -179,7 +178,7 @@ public final class KubernetesProvider implements WorkerProvider {
     public CompletableFuture<Void> stop(WorkerHandle handle, Duration grace) {
         Objects.requireNonNull(handle, "handle");
         Objects.requireNonNull(grace, "grace");
-        KubeWorker worker = workers.get(handle.workerId());
+        KubeWorker worker = workers.get(handle.workerId()).orElse(null);
         if (worker == null) {
             return CompletableFuture.completedFuture(null);
         }
@@ -211,28 +210,18 @@ public final class KubernetesProvider implements WorkerProvider {
     }
 
     private void forget(KubeWorker worker) {
-        workers.remove(worker.handle.workerId(), worker);
+        workers.remove(worker);
         worker.gone();
     }
 
     @Override
     public List<FleetWorker> list() {
-        List<FleetWorker> all = new ArrayList<>();
-        for (KubeWorker w : workers.values()) {
-            all.add(w.view());
-        }
-        return all;
+        return workers.list();
     }
 
     @Override
     public boolean markReady(String workerId, Instant at) {
-        KubeWorker worker = workers.get(workerId);
-        if (worker == null || !worker.markReady(at)) {
-            return false;
-        }
-        log.info("worker {} of endpoint {} (pod {}) is ready: cold start {}", workerId, worker.handle.endpoint(),
-                worker.podName, Duration.between(worker.startedAt, at));
-        return true;
+        return workers.markReady(workerId, at, w -> "pod " + w.podName);
     }
 
     /**
@@ -242,8 +231,7 @@ public final class KubernetesProvider implements WorkerProvider {
      */
     @Override
     public Optional<String> problem(String workerId) {
-        KubeWorker worker = workers.get(workerId);
-        return worker == null ? Optional.empty() : worker.problem(clock.instant(), config.pendingLimit());
+        return workers.get(workerId).flatMap(w -> w.problem(clock.instant(), config.pendingLimit()));
     }
 
     /**
@@ -272,18 +260,9 @@ public final class KubernetesProvider implements WorkerProvider {
     }
 
     private void stopAll() {
-        List<CompletableFuture<Void>> stopping = workers.values().stream()
-                .map(w -> stop(w.handle, config.stopGrace()).exceptionally(e -> null)).toList();
-        Duration wait = config.stopGrace().plusSeconds(30);
-        try {
-            CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new))
-                    .get(wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            log.error("{} worker pods still not gone {} after their deletion; Kubernetes finishes deleting them",
-                    workers.size(), wait, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        // a pod not gone by then is deleted by Kubernetes all the same
+        workers.stopAll(w -> stop(w.handle, config.stopGrace()).exceptionally(e -> null), config.stopGrace(),
+                Duration.ofSeconds(30));
     }
 
     /** The informer's events: the only place pod state reaches the workers' records. */
@@ -301,7 +280,7 @@ public final class KubernetesProvider implements WorkerProvider {
         @Override
         public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
             String id = workerId(pod);
-            KubeWorker worker = id == null ? null : workers.get(id);
+            KubeWorker worker = id == null ? null : workers.get(id).orElse(null);
             if (worker == null || !worker.podName.equals(pod.getMetadata().getName())) {
                 return;
             }
@@ -319,7 +298,7 @@ public final class KubernetesProvider implements WorkerProvider {
             if (id == null || closed) {
                 return;
             }
-            KubeWorker worker = workers.computeIfAbsent(id, k -> adopt(pod, k));
+            KubeWorker worker = workers.addIfAbsent(id, k -> adopt(pod, k));
             if (!worker.podName.equals(pod.getMetadata().getName())) {
                 log.warn("pod {} claims worker id {} of pod {}; ignoring it", pod.getMetadata().getName(), id,
                         worker.podName);

@@ -31,7 +31,10 @@ final class JdbcWorkerBoard implements WorkerBoard {
             + " jobs = excluded.jobs, busy = excluded.busy, unhealthy = excluded.unhealthy,"
             + " stop_requested = excluded.stop_requested, version = COALESCE(excluded.version, workers.version),"
             + " last_job = COALESCE(excluded.last_job, workers.last_job)"
-            + " WHERE workers.last_seen <= excluded.last_seen";
+            + " WHERE (workers.last_seen <= excluded.last_seen AND NOT (STARTING_NEW AND NOT STARTING_OLD))"
+            + " OR (STARTING_OLD AND NOT STARTING_NEW)";
+    /** A starting record (see {@link WorkerRecord#starting()}): neither idle since a time nor busy. */
+    private static final String STARTING = "(T.idle_since IS NULL AND T.busy = 0 AND T.jobs = '')";
     /** Keeps the earliest first sighting whichever gateway saw it (CASE: SQLite has no LEAST). */
     private static final String LEAST_FIRST = "CASE WHEN workers.first_seen < excluded.first_seen"
             + " THEN workers.first_seen ELSE excluded.first_seen END";
@@ -50,7 +53,10 @@ final class JdbcWorkerBoard implements WorkerBoard {
             return;
         }
         db.write("record " + records.size() + " workers' activity", COMMITTED, c -> {
-            try (PreparedStatement ps = c.prepareStatement(UPSERT.replace("LEAST_FIRST", LEAST_FIRST))) {
+            String sql = UPSERT.replace("LEAST_FIRST", LEAST_FIRST)
+                    .replace("STARTING_NEW", STARTING.replace("T.", "excluded."))
+                    .replace("STARTING_OLD", STARTING.replace("T.", "workers."));
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
                 for (WorkerRecord r : records) {
                     ps.setString(1, r.endpoint());
                     ps.setString(2, r.workerId());
@@ -113,6 +119,27 @@ final class JdbcWorkerBoard implements WorkerBoard {
                 workers.setLong(1, before.toEpochMilli());
                 return workers.executeUpdate();
             }
+        });
+    }
+
+    @Override
+    public void withdrawStarting(Map<String, ? extends Collection<String>> workersByEndpoint) {
+        if (workersByEndpoint.values().stream().allMatch(Collection::isEmpty)) {
+            return;
+        }
+        db.write("withdraw starting workers", COMMITTED, c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM workers WHERE endpoint = ? AND worker_id = ?"
+                    + " AND " + STARTING.replace("T.", ""))) {
+                for (var e : workersByEndpoint.entrySet()) {
+                    for (String id : e.getValue()) {
+                        ps.setString(1, e.getKey());
+                        ps.setString(2, id);
+                        ps.addBatch();
+                    }
+                }
+                ps.executeBatch();
+            }
+            return null;
         });
     }
 

@@ -172,6 +172,27 @@ abstract class ControlTablesContractTest {
     }
 
     @Test
+    void aStartingRecordNeverReplacesAHeardOneAndIsWithdrawnAlone() {
+        String w = "w-" + UUID.randomUUID();
+        String other = "w-" + UUID.randomUUID();
+        board.publish(List.of(WorkerRecord.starting("ep", w, "gw-a", T0, T0.plusSeconds(1), "img:1"),
+                WorkerRecord.starting("ep", other, "gw-a", T0, T0.plusSeconds(1), "img:1")));
+        assertThat(find(w, T0).starting()).as("a starting record reads back as starting").isTrue();
+        assertThat(find(w, T0).version()).isEqualTo("img:1");
+
+        WorkerRecord heard = new WorkerRecord("ep", w, "gw-b", T0.plusMillis(500), T0.plusMillis(500),
+                T0.plusMillis(500), Set.of(), false, false, false, "img:1", null);
+        board.publish(List.of(heard));
+        assertThat(find(w, T0).starting()).as("heard, even earlier than the starting record's refresh").isFalse();
+        board.publish(List.of(WorkerRecord.starting("ep", w, "gw-a", T0, T0.plusSeconds(5), "img:1")));
+        assertThat(find(w, T0).starting()).as("a later starting record does not replace a heard one").isFalse();
+
+        board.withdrawStarting(java.util.Map.of("ep", Set.of(w, other)));
+        assertThat(find(w, T0)).as("the heard record stays").isNotNull();
+        assertThat(board.heardSince(T0)).noneMatch(r -> r.workerId().equals(other));
+    }
+
+    @Test
     void workerRecordsAreSharedAndTheLaterSightingWins() {
         String w = "w-" + UUID.randomUUID();
         WorkerRecord atA = new WorkerRecord("ep", w, "gw-a", T0, T0.plusSeconds(2), null, Set.of("j1", "j2"), true,

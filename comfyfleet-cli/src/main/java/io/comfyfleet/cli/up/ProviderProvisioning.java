@@ -5,6 +5,7 @@ import io.comfyfleet.fleet.provider.WorkerProvider;
 import io.comfyfleet.gateway.dispatch.ProvidedWorker;
 import io.comfyfleet.gateway.dispatch.ProvisionedCounts;
 import io.comfyfleet.gateway.dispatch.ProvisioningView;
+import io.comfyfleet.gateway.dispatch.StartingWorker;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -85,7 +86,8 @@ final class ProviderProvisioning implements ProvisioningView {
                     case STOPPING -> "stopping";
                     case EXITED -> "exited";
                 };
-                result.put(w.workerId(), new ProvidedWorker(state, w.startedAt()));
+                result.put(w.workerId(), new ProvidedWorker(state, w.startedAt(),
+                        provider.problem(w.workerId()).orElse(null)));
             }
             // gone: no endpoint is known any more; the dashboard only shows those the gateway still lists
             for (String id : started) {
@@ -98,6 +100,19 @@ final class ProviderProvisioning implements ProvisioningView {
             return java.util.Map.of();
         }
         return result;
+    }
+
+    @Override
+    public java.util.List<StartingWorker> starting() {
+        try {
+            return provider.list().stream()
+                    .filter(w -> w.phase() == FleetWorker.Phase.UP && w.readyAt() == null)
+                    .map(w -> new StartingWorker(w.endpoint(), w.workerId(), w.startedAt(), w.handle().version()))
+                    .toList();
+        } catch (RuntimeException e) {
+            log.warn("could not list the workers of provider {} to share those starting", provider.name(), e);
+            return java.util.List.of();
+        }
     }
 
     @Override

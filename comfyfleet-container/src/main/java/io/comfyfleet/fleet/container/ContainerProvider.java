@@ -5,26 +5,24 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
-import io.comfyfleet.fleet.local.Slot;
-import io.comfyfleet.fleet.local.SlotTable;
+import io.comfyfleet.fleet.provider.Slot;
+import io.comfyfleet.fleet.provider.SlotTable;
 import io.comfyfleet.fleet.provider.FleetWorker;
 import io.comfyfleet.fleet.provider.NoCapacityException;
 import io.comfyfleet.fleet.provider.ProviderException;
 import io.comfyfleet.fleet.provider.WorkerHandle;
+import io.comfyfleet.fleet.provider.WorkerLife;
 import io.comfyfleet.fleet.provider.WorkerProvider;
 import io.comfyfleet.fleet.provider.WorkerSpec;
+import io.comfyfleet.fleet.provider.WorkerTable;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +49,7 @@ public final class ContainerProvider implements WorkerProvider {
     private final Clock clock;
     private final Engine engine;
     private final SlotTable slots;
-    private final Map<String, ContainerWorker> workers = new ConcurrentHashMap<>();
+    private final WorkerTable<ContainerWorker> workers = new WorkerTable<>("container", ContainerWorker::life);
 
     /**
      * Connects to the engine and removes what an earlier run of the same instance left.
@@ -106,9 +104,7 @@ public final class ContainerProvider implements WorkerProvider {
     @Override
     public synchronized WorkerHandle start(WorkerSpec spec) {
         Objects.requireNonNull(spec, "spec");
-        if (workers.containsKey(spec.workerId())) {
-            throw new IllegalArgumentException("a worker with id '" + spec.workerId() + "' is still running here");
-        }
+        workers.requireNew(spec);
         Slot slot = slots.acquire()
                 .orElseThrow(() -> new NoCapacityException(spec.endpoint(), spec.workerId(), name(), slots.size()));
         String image = spec.image() != null ? spec.image() : config.image();
@@ -129,8 +125,8 @@ public final class ContainerProvider implements WorkerProvider {
         Instant startedAt = clock.instant();
         WorkerHandle handle = new WorkerHandle(spec.workerId(), spec.endpoint(), name(),
                 slot.placement() + ", container " + ContainerRequest.name(config, spec.workerId()), image);
-        ContainerWorker worker = new ContainerWorker(handle, slot, containerId, startedAt);
-        workers.put(spec.workerId(), worker);
+        ContainerWorker worker = new ContainerWorker(new WorkerLife(handle, slot, startedAt), containerId);
+        workers.add(worker);
         engine.streams.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withFollowStream(true)
                 .exec(new LogLines(spec.workerId()));
         Thread.ofPlatform().daemon().name("container-wait-" + spec.workerId()).start(() -> awaitExit(worker));
@@ -206,18 +202,19 @@ public final class ContainerProvider implements WorkerProvider {
     private void awaitExit(ContainerWorker worker) {
         Integer code;
         try {
-            code = engine.streams.waitContainerCmd(worker.containerId).start().awaitStatusCode();
+            code = engine.streams.waitContainerCmd(worker.containerId()).start().awaitStatusCode();
         } catch (RuntimeException e) {
             // removed under the wait (a stop), or the engine went away: the exit code is unknown
             code = null;
-            log.debug("wait for container {} of worker {} ended: {}", shortId(worker.containerId),
-                    worker.handle.workerId(), e.toString());
+            log.debug("wait for container {} of worker {} ended: {}", shortId(worker.containerId()),
+                    worker.life().handle().workerId(), e.toString());
         }
-        worker.releaseSlot(slots);
-        if (worker.exitedOnItsOwn(clock.instant(), code)) {
+        WorkerLife life = worker.life();
+        life.releaseSlot(slots);
+        if (life.exitedOnItsOwn(clock.instant(), code)) {
             log.warn("worker {} of endpoint {} exited on its own with code {} after {}; its container {} stays for"
-                    + " its logs until the worker is stopped", worker.handle.workerId(), worker.handle.endpoint(),
-                    code, Duration.between(worker.startedAt, clock.instant()), shortId(worker.containerId));
+                    + " its logs until the worker is stopped", life.handle().workerId(), life.handle().endpoint(),
+                    code, Duration.between(life.startedAt(), clock.instant()), shortId(worker.containerId()));
         }
     }
 
@@ -225,16 +222,18 @@ public final class ContainerProvider implements WorkerProvider {
     public CompletableFuture<Void> stop(WorkerHandle handle, Duration grace) {
         Objects.requireNonNull(handle, "handle");
         Objects.requireNonNull(grace, "grace");
-        ContainerWorker worker = workers.get(handle.workerId());
+        ContainerWorker worker = workers.get(handle.workerId()).orElse(null);
         if (worker == null) {
             return CompletableFuture.completedFuture(null);
         }
+        WorkerLife life = worker.life();
+        String containerId = worker.containerId();
         CompletableFuture<Void> gone = new CompletableFuture<>();
-        CompletableFuture<Void> already = worker.beginStop(gone);
+        CompletableFuture<Void> already = life.beginStop(gone);
         if (already != null) {
             return already;
         }
-        boolean exited = worker.phase() == FleetWorker.Phase.EXITED;
+        boolean exited = life.phase() == FleetWorker.Phase.EXITED;
         if (!exited) {
             log.info("stopping worker {} of endpoint {} (grace {})", handle.workerId(), handle.endpoint(), grace);
         }
@@ -245,17 +244,15 @@ public final class ContainerProvider implements WorkerProvider {
                 }
                 removeContainer(worker);
                 // before completing: whoever waits for the stop may start the next worker in this slot at once
-                worker.releaseSlot(slots);
-                workers.remove(handle.workerId(), worker);
+                forget(worker);
                 log.info("worker {} of endpoint {} is gone", handle.workerId(), handle.endpoint());
                 gone.complete(null);
             } catch (RuntimeException e) {
-                worker.releaseSlot(slots);
-                workers.remove(handle.workerId(), worker);
-                log.error("could not remove container {} of worker {}: {}", shortId(worker.containerId),
+                forget(worker);
+                log.error("could not remove container {} of worker {}: {}", shortId(containerId),
                         handle.workerId(), e.toString());
                 gone.completeExceptionally(new ProviderException(handle.endpoint(), handle.workerId(),
-                        "could not remove container " + shortId(worker.containerId) + " of worker '"
+                        "could not remove container " + shortId(containerId) + " of worker '"
                                 + handle.workerId() + "' from the engine at " + config.engineHost() + ": "
                                 + e.getMessage() + "; remove it by hand (docker rm -f)", e));
             }
@@ -263,22 +260,27 @@ public final class ContainerProvider implements WorkerProvider {
         return gone;
     }
 
+    private void forget(ContainerWorker worker) {
+        worker.life().releaseSlot(slots);
+        workers.remove(worker);
+    }
+
     /** SIGTERM, then SIGKILL after the grace (in whole seconds, rounded up: the engine's unit). */
     private void stopContainer(ContainerWorker worker, Duration grace) {
         int seconds = (int) Math.min(Integer.MAX_VALUE, (grace.toMillis() + 999) / 1000);
         try {
-            engine.streams.stopContainerCmd(worker.containerId).withTimeout(seconds).exec();
+            engine.streams.stopContainerCmd(worker.containerId()).withTimeout(seconds).exec();
         } catch (NotModifiedException | NotFoundException e) {
             // stopped or gone already
         } catch (RuntimeException e) {
             log.warn("stopping container {} of worker {} failed ({}); removing it by force",
-                    shortId(worker.containerId), worker.handle.workerId(), e.toString());
+                    shortId(worker.containerId()), worker.life().handle().workerId(), e.toString());
         }
     }
 
     private void removeContainer(ContainerWorker worker) {
         try {
-            engine.streams.removeContainerCmd(worker.containerId).withForce(true).exec();
+            engine.streams.removeContainerCmd(worker.containerId()).withForce(true).exec();
         } catch (NotFoundException e) {
             // gone already
         }
@@ -298,36 +300,18 @@ public final class ContainerProvider implements WorkerProvider {
 
     @Override
     public List<FleetWorker> list() {
-        List<FleetWorker> all = new ArrayList<>();
-        for (ContainerWorker w : workers.values()) {
-            all.add(w.view());
-        }
-        return all;
+        return workers.list();
     }
 
     @Override
     public boolean markReady(String workerId, Instant at) {
-        ContainerWorker worker = workers.get(workerId);
-        if (worker == null || !worker.markReady(at)) {
-            return false;
-        }
-        log.info("worker {} of endpoint {} is ready: cold start {}", workerId, worker.handle.endpoint(),
-                Duration.between(worker.startedAt, at));
-        return true;
+        return workers.markReady(workerId, at, null);
     }
 
     @Override
     public void close() {
-        List<CompletableFuture<Void>> stopping = workers.values().stream()
-                .map(w -> stop(w.handle, config.stopGrace())).toList();
         try {
-            CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new))
-                    .get(config.stopGrace().toMillis() + 30_000, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            log.error("{} worker containers still not removed {} after their grace", workers.size(),
-                    Duration.ofSeconds(30), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            workers.stopAll(w -> stop(w.life().handle(), config.stopGrace()), config.stopGrace(), Duration.ofSeconds(30));
         } finally {
             engine.close();
         }

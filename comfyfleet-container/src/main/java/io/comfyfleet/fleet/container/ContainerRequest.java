@@ -4,8 +4,8 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.model.DeviceRequest;
 import com.github.dockerjava.api.model.HostConfig;
-import io.comfyfleet.fleet.local.RunpodEnv;
-import io.comfyfleet.fleet.local.Slot;
+import io.comfyfleet.fleet.provider.RunpodWorkerEnv;
+import io.comfyfleet.fleet.provider.Slot;
 import io.comfyfleet.fleet.provider.WorkerSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +26,8 @@ final class ContainerRequest {
 
     static Map<String, String> env(ContainerConfig config, WorkerSpec spec, Slot slot, String version) {
         Map<String, String> env = new LinkedHashMap<>(config.extraEnv());
-        env.putAll(RunpodEnv.forGateway(config.gatewayUrl(), config.apiKey(), config.pingInterval(), spec, version,
-                "container"));
+        env.putAll(RunpodWorkerEnv.withKey(config.gatewayUrl(), config.apiKey(), spec, "container", version,
+                config.pingInterval()));
         env.put("COMFYFLEET_SLOT", Integer.toString(slot.index()));
         env.put("COMFYFLEET_COMFYUI_PORT", Integer.toString(port(config, slot)));
         env.put("COMFYFLEET_DEVICE", slot.gpu() == null ? "cpu" : "cuda");

@@ -16,9 +16,17 @@ public interface WorkerBoard {
 
     /**
      * Stores these records in one transaction. A record replaces the stored one of its worker unless the stored
-     * one was heard later (a worker that moved to another gateway is described by that gateway).
+     * one was heard later (a worker that moved to another gateway is described by that gateway). A
+     * {@linkplain WorkerRecord#starting() starting} record never replaces a heard one, and a heard one always
+     * replaces a starting one.
      */
     void publish(Collection<WorkerRecord> records);
+
+    /**
+     * Deletes the starting records of these workers (by endpoint, then worker id) that nobody heard from since:
+     * their provider no longer starts them (stopped, gone, or ready and heard elsewhere).
+     */
+    void withdrawStarting(Map<String, ? extends Collection<String>> workersByEndpoint);
 
     /** Every record heard from at or after {@code since}, of every endpoint. */
     List<WorkerRecord> heardSince(Instant since);

@@ -3,22 +3,21 @@ package io.comfyfleet.fleet.local;
 import io.comfyfleet.fleet.provider.FleetWorker;
 import io.comfyfleet.fleet.provider.NoCapacityException;
 import io.comfyfleet.fleet.provider.ProviderException;
+import io.comfyfleet.fleet.provider.Slot;
+import io.comfyfleet.fleet.provider.SlotTable;
 import io.comfyfleet.fleet.provider.WorkerHandle;
+import io.comfyfleet.fleet.provider.WorkerLife;
 import io.comfyfleet.fleet.provider.WorkerProvider;
 import io.comfyfleet.fleet.provider.WorkerSpec;
+import io.comfyfleet.fleet.provider.WorkerTable;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +37,7 @@ public final class LocalProcessProvider implements WorkerProvider {
     private final LocalProcessConfig config;
     private final Clock clock;
     private final SlotTable slots;
-    private final Map<String, LocalWorker> workers = new ConcurrentHashMap<>();
+    private final WorkerTable<LocalWorker> workers = new WorkerTable<>("local", LocalWorker::life);
 
     public LocalProcessProvider(LocalProcessConfig config, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
@@ -68,16 +67,14 @@ public final class LocalProcessProvider implements WorkerProvider {
     @Override
     public synchronized WorkerHandle start(WorkerSpec spec) {
         Objects.requireNonNull(spec, "spec");
-        if (workers.containsKey(spec.workerId())) {
-            throw new IllegalArgumentException("a worker with id '" + spec.workerId() + "' is still running here");
-        }
+        workers.requireNew(spec);
         Slot slot = slots.acquire()
                 .orElseThrow(() -> new NoCapacityException(spec.endpoint(), spec.workerId(), name(), slots.size()));
         List<String> command = render(config.command(), spec, slot, config.basePort() + slot.index());
         String version = versionFor(spec.image());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().keySet().removeAll(config.withheldEnv());
-        pb.environment().putAll(RunpodEnv.of(config, spec, slot, version));
+        pb.environment().putAll(LocalWorkerEnv.of(config, spec, slot, version));
         if (config.workDir() != null) {
             pb.directory(config.workDir().toFile());
         }
@@ -92,8 +89,8 @@ public final class LocalProcessProvider implements WorkerProvider {
         }
         Instant startedAt = clock.instant();
         WorkerHandle handle = new WorkerHandle(spec.workerId(), spec.endpoint(), name(), slot.placement(), version);
-        LocalWorker worker = new LocalWorker(handle, slot, process, startedAt);
-        workers.put(spec.workerId(), worker);
+        LocalWorker worker = new LocalWorker(new WorkerLife(handle, slot, startedAt), process);
+        workers.add(worker);
         WorkerOutput.follow(spec.workerId(), process.getInputStream());
         process.onExit().thenRun(() -> onExit(worker));
         log.info("started worker {} of endpoint {} on {} (pid {})", spec.workerId(), spec.endpoint(),
@@ -102,13 +99,14 @@ public final class LocalProcessProvider implements WorkerProvider {
     }
 
     private void onExit(LocalWorker worker) {
-        worker.releaseSlot(slots);
-        int code = worker.process.exitValue();
-        if (worker.exitedOnItsOwn(clock.instant(), code)) {
+        WorkerLife life = worker.life();
+        life.releaseSlot(slots);
+        int code = worker.process().exitValue();
+        if (life.exitedOnItsOwn(clock.instant(), code)) {
             // what it started (its ComfyUI) would hold the GPU with nobody to stop it
-            worker.tree.killLeftovers();
-            log.warn("worker {} of endpoint {} exited on its own with code {} after {}", worker.handle.workerId(),
-                    worker.handle.endpoint(), code, seconds(Duration.between(worker.startedAt, clock.instant())));
+            worker.tree().killLeftovers();
+            log.warn("worker {} of endpoint {} exited on its own with code {} after {}", life.handle().workerId(),
+                    life.handle().endpoint(), code, seconds(Duration.between(life.startedAt(), clock.instant())));
         }
     }
 
@@ -116,36 +114,36 @@ public final class LocalProcessProvider implements WorkerProvider {
     public CompletableFuture<Void> stop(WorkerHandle handle, Duration grace) {
         Objects.requireNonNull(handle, "handle");
         Objects.requireNonNull(grace, "grace");
-        LocalWorker worker = workers.get(handle.workerId());
+        LocalWorker worker = workers.get(handle.workerId()).orElse(null);
         if (worker == null) {
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<Void> gone = new CompletableFuture<>();
-        CompletableFuture<Void> already = worker.beginStop(gone);
+        CompletableFuture<Void> already = worker.life().beginStop(gone);
         if (already != null) {
             return already;
         }
         String id = handle.workerId();
-        if (worker.phase() == FleetWorker.Phase.EXITED) {
-            worker.tree.killLeftovers();
-            workers.remove(id, worker);
+        if (worker.life().phase() == FleetWorker.Phase.EXITED) {
+            worker.tree().killLeftovers();
+            workers.remove(worker);
             gone.complete(null);
             return gone;
         }
         log.info("stopping worker {} of endpoint {} (grace {})", id, handle.endpoint(), seconds(grace));
-        worker.tree.terminate();
+        worker.tree().terminate();
         CompletableFuture.delayedExecutor(grace.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
-            if (worker.process.isAlive()) {
+            if (worker.process().isAlive()) {
                 log.warn("worker {} did not stop within {} of SIGTERM: killing it and what it started", id, seconds(grace));
-                worker.tree.kill();
+                worker.tree().kill();
             }
         });
-        worker.process.onExit().thenRun(() -> {
+        worker.process().onExit().thenRun(() -> {
             // the JDK can only poll for the exit of a process that is not our child, slowly; SIGKILL is final
-            worker.tree.killLeftovers();
+            worker.tree().killLeftovers();
             // before completing: whoever waits for the stop may start the next worker in this slot at once
-            worker.releaseSlot(slots);
-            workers.remove(id, worker);
+            worker.life().releaseSlot(slots);
+            workers.remove(worker);
             log.info("worker {} of endpoint {} is gone", id, handle.endpoint());
             gone.complete(null);
         });
@@ -154,48 +152,26 @@ public final class LocalProcessProvider implements WorkerProvider {
 
     @Override
     public List<FleetWorker> list() {
-        List<FleetWorker> all = new ArrayList<>();
-        for (LocalWorker w : workers.values()) {
-            if (w.process.isAlive()) {
-                w.tree.snapshot();
+        for (LocalWorker w : workers.all()) {
+            if (w.process().isAlive()) {
+                w.tree().snapshot();
             }
-            all.add(w.view());
         }
-        return all;
+        return workers.list();
     }
 
     @Override
     public boolean markReady(String workerId, Instant at) {
-        LocalWorker worker = workers.get(workerId);
-        if (worker == null) {
-            return false;
-        }
-        if (!worker.markReady(at)) {
-            return false;
-        }
-        log.info("worker {} of endpoint {} is ready: cold start {}", workerId, worker.handle.endpoint(),
-                seconds(Duration.between(worker.startedAt, at)));
-        return true;
+        return workers.markReady(workerId, at, null);
     }
 
-    /** 0.8 s, 31.4 s, 95 s: a log line is read by a person, not parsed as ISO-8601. */
-    static String seconds(Duration d) {
-        double s = d.toMillis() / 1000.0;
-        return s < 60 ? String.format(java.util.Locale.ROOT, "%.1f s", s) : Math.round(s) + " s";
+    private static String seconds(Duration d) {
+        return WorkerTable.seconds(d);
     }
 
     @Override
     public void close() {
-        List<CompletableFuture<Void>> stopping = workers.values().stream()
-                .map(w -> stop(w.handle, config.stopGrace())).toList();
-        try {
-            CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new))
-                    .get(config.stopGrace().toMillis() + 10_000, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | ExecutionException e) {
-            log.error("{} local workers still not gone {} after SIGKILL", workers.size(), Duration.ofSeconds(10), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        workers.stopAll(w -> stop(w.life().handle(), config.stopGrace()), config.stopGrace(), Duration.ofSeconds(10));
     }
 
     private static List<String> render(List<String> template, WorkerSpec spec, Slot slot, int port) {

@@ -1,79 +1,13 @@
 package io.comfyfleet.fleet.local;
 
-import io.comfyfleet.fleet.provider.FleetWorker;
-import io.comfyfleet.fleet.provider.WorkerHandle;
-import java.time.Instant;
-import java.util.concurrent.CompletableFuture;
+import io.comfyfleet.fleet.provider.WorkerLife;
 
-/** One local worker process and what the provider knows of it; fields change under the instance's lock. */
-final class LocalWorker {
-    final WorkerHandle handle;
-    final Slot slot;
-    final Process process;
-    final ProcessTree tree;
-    final Instant startedAt;
-    private FleetWorker.Phase phase = FleetWorker.Phase.UP;
-    private Instant readyAt;
-    private Instant exitedAt;
-    private Integer exitCode;
-    private CompletableFuture<Void> gone;
-    private boolean slotReleased;
-
-    LocalWorker(WorkerHandle handle, Slot slot, Process process, Instant startedAt) {
-        this.handle = handle;
-        this.slot = slot;
-        this.process = process;
-        this.tree = new ProcessTree(process.toHandle());
-        this.startedAt = startedAt;
-    }
-
-    /**
-     * Gives the slot back, once: both the exit watcher and a stop under way call this, and a second release could
-     * free the slot of the next worker that got it.
-     */
-    synchronized void releaseSlot(SlotTable slots) {
-        if (!slotReleased) {
-            slotReleased = true;
-            slots.release(slot);
-        }
-    }
-
-    synchronized FleetWorker view() {
-        return new FleetWorker(handle, phase, startedAt, readyAt, exitedAt, exitCode);
-    }
-
-    synchronized boolean markReady(Instant at) {
-        if (readyAt == null) {
-            readyAt = at;
-            return true;
-        }
-        return false;
-    }
-
-    /** The process ended; true when nobody asked it to (a crash or a quit). */
-    synchronized boolean exitedOnItsOwn(Instant at, int code) {
-        if (phase != FleetWorker.Phase.UP) {
-            return false;
-        }
-        phase = FleetWorker.Phase.EXITED;
-        exitedAt = at;
-        exitCode = code;
-        return true;
-    }
-
-    synchronized FleetWorker.Phase phase() {
-        return phase;
-    }
-
-    /** The future of the stop under way, or null after switching to STOPPING when none was. */
-    synchronized CompletableFuture<Void> beginStop(CompletableFuture<Void> next) {
-        if (gone != null) {
-            return gone;
-        }
-        gone = next;
-        if (phase == FleetWorker.Phase.UP) {
-            phase = FleetWorker.Phase.STOPPING;
-        }
-        return null;
+/**
+ * One local worker process: its life as the provider tracks it ({@link WorkerLife}) and the process tree that runs
+ * it.
+ */
+record LocalWorker(WorkerLife life, Process process, ProcessTree tree) {
+    LocalWorker(WorkerLife life, Process process) {
+        this(life, process, new ProcessTree(process.toHandle()));
     }
 }

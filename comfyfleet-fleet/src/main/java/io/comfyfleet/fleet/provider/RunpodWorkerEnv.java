@@ -9,17 +9,21 @@ import java.util.Map;
 
 /**
  * The environment every RunPod worker expects (runpod/PROTOCOL.md §2.1), pointing at our gateway, whatever runs the
- * worker (a local process, a container, a pod). {@code $ID} and {@code $RUNPOD_POD_ID} stay literal: the worker
- * substitutes them. Every template but the ping one carries a query already because RunPod workers append theirs
- * with '&amp;'. The worker key is not here: each provider hands it over its own way (a value, a Secret).
+ * worker (a local process, a container, a pod): every provider builds its workers' environment from this one class.
+ * {@code $ID} and {@code $RUNPOD_POD_ID} stay literal: the worker substitutes them. Every template but the ping one
+ * carries a query already because RunPod workers append theirs with '&amp;'. Nothing about a slot or device is here:
+ * that is each provider's own.
  */
 public final class RunpodWorkerEnv {
     private RunpodWorkerEnv() {}
 
     /**
+     * The variables without the worker key, for a provider that hands the key over its own way (a Kubernetes Secret).
+     *
      * @param gatewayUrl   the gateway's base URL as the worker reaches it
      * @param spec         the worker
-     * @param gpu          the {@code gpu=} query value the worker reports (RunPod sends its GPU type there)
+     * @param gpu          the {@code gpu=} query value the worker reports (RunPod sends its GPU type there; the
+     *                     gateway ignores it)
      * @param version      the worker's version, sent on every job-take ({@code &version=}) so gateways can count
      *                     versions, and as {@code COMFYFLEET_WORKER_VERSION}
      * @param pingInterval how often it pings
@@ -41,6 +45,21 @@ public final class RunpodWorkerEnv {
         env.put("RUNPOD_SKIP_AUTO_SYSTEM_CHECKS", "true");
         env.put("COMFYFLEET_ENDPOINT", spec.endpoint());
         env.put("COMFYFLEET_WORKER_VERSION", version);
+        return env;
+    }
+
+    /**
+     * As {@link #of(URI, WorkerSpec, String, String, Duration)}, with the worker key as a plain variable
+     * ({@code RUNPOD_AI_API_KEY}) for providers that pass values (local processes, containers).
+     *
+     * @param apiKey the worker key, or null when the gateway asks workers for none
+     */
+    public static Map<String, String> withKey(URI gatewayUrl, String apiKey, WorkerSpec spec, String gpu,
+            String version, Duration pingInterval) {
+        Map<String, String> env = of(gatewayUrl, spec, gpu, version, pingInterval);
+        if (apiKey != null) {
+            env.put("RUNPOD_AI_API_KEY", apiKey);
+        }
         return env;
     }
 }

@@ -19,7 +19,9 @@ import java.util.Set;
  * <ol>
  *   <li>Unhealthy workers are stopped, as the scaling policy says.</li>
  *   <li>{@code replicas}, the workers the endpoint wants, starts at the live count (within min..max) and follows
- *       demand: the scaling policy's starts add to it, its idle-timeout stops take from it.</li>
+ *       demand: the scaling policy's starts add to it, its idle-timeout stops take from it. Those stops are carried
+ *       out only for workers that are not ready: a ready worker goes by rule 5 alone, so a surge worker still
+ *       starting never lets the idle timeout take the endpoint below its ready floor.</li>
  *   <li>Old workers that serve nothing yet (initializing, throttled) are stopped: new ones replace them.</li>
  *   <li>New workers are started until there are {@code replicas} of them, but never more than
  *       {@code replicas + maxSurge} live workers in all.</li>
@@ -74,12 +76,23 @@ public final class RolloutPolicy {
         Set<String> stop = new LinkedHashSet<>();
         Set<String> liveIds = new LinkedHashSet<>();
         live.forEach(w -> liveIds.add(w.view().id()));
+        Set<String> readyIds = new LinkedHashSet<>();
+        live.stream().filter(RolloutPolicy::ready).forEach(w -> readyIds.add(w.view().id()));
         int demandStops = 0;
         for (String id : normal.stop()) {
-            stop.add(id);
             if (liveIds.contains(id)) {
-                demandStops++; // idle timeout (not unhealthy): less demand
+                demandStops++; // idle timeout or above max (not unhealthy): less demand
             }
+            if (readyIds.contains(id)) {
+                // The scaling policy counts a starting surge worker as one of those to keep, so its idle-timeout
+                // stop of a ready worker would leave fewer ready than minWorkers until the surge worker is up.
+                // The demand it drops lowers replicas; which ready worker goes is rule 5's choice (old ones first,
+                // never below the floor).
+                reasons.add("roll-out: worker " + id + " is ready; the idle timeout lowers the workers wanted, and"
+                        + " old-version workers go first");
+                continue;
+            }
+            stop.add(id);
         }
         reasons.addAll(normal.reasons());
         int want = replicas < 0 ? live.size() : replicas;

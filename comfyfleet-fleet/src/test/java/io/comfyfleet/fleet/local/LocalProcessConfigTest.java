@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.comfyfleet.fleet.FleetConfigException;
+import io.comfyfleet.fleet.provider.Slot;
 import io.comfyfleet.fleet.provider.WorkerSpec;
 import java.net.URI;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ class LocalProcessConfigTest {
     @Test
     void runpodTemplatesKeepTheirQueryAndTheGatewayPath() {
         LocalProcessConfig c = LocalProcessConfig.builder(CMD, URI.create("http://10.0.0.5:9000/")).build();
-        var env = RunpodEnv.of(c, new WorkerSpec("ep-7", "w9"), new Slot(0, null), "local-0123456789ab");
+        var env = LocalWorkerEnv.of(c, new WorkerSpec("ep-7", "w9"), new Slot(0, null), "local-0123456789ab");
         assertThat(env.get("RUNPOD_WEBHOOK_GET_JOB")).isEqualTo("http://10.0.0.5:9000/v2/ep-7/job-take/$ID?gpu=local&version=local-0123456789ab");
         assertThat(env).containsEntry("COMFYFLEET_WORKER_VERSION", "local-0123456789ab");
         assertThat(env).doesNotContainKey("RUNPOD_AI_API_KEY").containsEntry("RUNPOD_PING_INTERVAL", "10000");

@@ -81,6 +81,12 @@ class RolloutPolicyTest {
                         List.of(old("o1", RUNNING), neu("n1", RUNNING)), s(0, 4), 1, 2, 2, List.of(), 3),
                 Arguments.of("replicas stay within maxWorkers", starts(3),
                         List.of(old("o1", RUNNING), neu("n1", RUNNING)), s(0, 2), 1, 2, 1, List.of(), 2),
+                Arguments.of("the idle timeout stops no ready worker while a surge worker starts (min 2)",
+                        stops("n1"), List.of(old("o1", IDLE), neu("n1", IDLE), neu("n2", INITIALIZING)), s(2, 2), 1,
+                        2, 0, List.of(), 2),
+                Arguments.of("the idle timeout's lower demand retires an old worker first, down to the floor",
+                        stops("n1"), List.of(old("o1", IDLE), neu("n1", IDLE), neu("n2", IDLE)), s(1, 3), 1, 3,
+                        0, List.of("o1"), 2),
                 Arguments.of("an unhealthy new worker is stopped and replaced", stops("n1"),
                         List.of(old("o1", IDLE), neu("n1", UNHEALTHY)), s(0, 1), 1, 1, 1, List.of("n1"), 1));
     }

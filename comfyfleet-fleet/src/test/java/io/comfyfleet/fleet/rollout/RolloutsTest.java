@@ -107,6 +107,53 @@ class RolloutsTest {
         assertThat(store.rollout("ep").orElseThrow().state()).isEqualTo(RolloutStatus.State.DONE);
     }
 
+    /**
+     * The interleaving behind a momentary dip to 1 ready worker (minWorkers 2) in the end-to-end roll-out: the
+     * replacement of the second old worker starts slowly, and meanwhile the two ready workers (one new, one old)
+     * pass the idle timeout. The scaling policy, run with the roll-out's widened max (max + surge = 3 live), wants
+     * 2 and counts the starting worker as one of them, so it stops an idle ready worker: 1 ready until the
+     * replacement is up. During a roll-out only the roll-out's rules may stop a ready worker.
+     */
+    @Test
+    void anIdleTimeoutWhileTheReplacementStartsNeverLeavesFewerThanMinWorkersReady() {
+        EndpointSettings seeded = store.get("ep").orElseThrow();
+        store.update(seeded.withScaling(2, 2, Duration.ofSeconds(30), "REQUEST_COUNT", 10, 1)).orElseThrow();
+        pass();
+        pass();
+        assertThat(ready()).isEqualTo(2);
+
+        patchImage("img:b");
+        passReadyOnly(List.of()); // starts the first new worker (surge 1)
+        autoscaler.workerReady(newWorkers().getFirst(), clock.instant());
+        passReadyOnly(List.of()); // it is ready: an old worker is stopped
+        passReadyOnly(List.of()); // the second new worker starts, and takes its time
+        assertThat(newWorkers()).hasSize(2);
+        assertThat(versions()).containsExactly("img:a", "img:b", "img:b");
+        for (int i = 0; i < 45; i++) { // past the 30 s idle timeout, within the 60 s init timeout
+            passReadyOnly(List.of());
+            assertThat(ready()).as("ready workers %d s into the second replacement's start", i + 1)
+                    .isGreaterThanOrEqualTo(2);
+        }
+        passReadyOnly(newWorkers());
+        for (int i = 0; i < 3; i++) {
+            passReadyOnly(List.of());
+            assertThat(ready()).isGreaterThanOrEqualTo(2);
+        }
+        assertThat(versions()).containsExactly("img:b", "img:b");
+    }
+
+    /** One pass a second later; only the named workers become ready after it. */
+    private void passReadyOnly(List<String> becomeReady) {
+        clock.advance(Duration.ofSeconds(1));
+        autoscaler.runOnce();
+        becomeReady.forEach(id -> autoscaler.workerReady(id, clock.instant()));
+    }
+
+    private List<String> newWorkers() {
+        return provider.list().stream().filter(w -> w.handle().version().equals("img:b")).map(FleetWorker::workerId)
+                .toList();
+    }
+
     @Test
     void aVersionWhoseWorkersNeverBecomeReadyHaltsAndARollbackResumes() {
         pass();

@@ -4,6 +4,7 @@ import io.comfyfleet.core.endpoint.EndpointSettings;
 import io.comfyfleet.core.endpoint.EndpointSettingsStore;
 import io.comfyfleet.core.endpoint.RolloutStatus;
 import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
 import io.comfyfleet.gateway.jobs.Json;
 import java.time.Clock;
@@ -35,11 +36,21 @@ public final class EndpointAdmin {
     private final EndpointSettingsStore store;
     private final Map<String, EndpointConfig> configured = new LinkedHashMap<>();
     private final Clock clock;
+    /** Where the provider's word on each worker comes from; none until {@link #showWorkerProblemsFrom}. */
+    private volatile WorkerRegistry workers;
 
     public EndpointAdmin(EndpointSettingsStore store, List<EndpointConfig> endpoints, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         endpoints.forEach(e -> configured.put(e.name(), e));
         this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Lists, with each endpoint, its workers the provider reports a problem for ({@code "workerProblems"}): a pod
+     * Pending past its limit because no GPU node came, an image that cannot be pulled, why a worker ended.
+     */
+    public void showWorkerProblemsFrom(WorkerRegistry registry) {
+        this.workers = Objects.requireNonNull(registry, "registry");
     }
 
     /** The store behind it (the autoscaler reads the same one). */
@@ -172,6 +183,15 @@ public final class EndpointAdmin {
         n.put("revision", s.revision());
         n.put("updatedAt", s.updatedAt().toString());
         rollout.ifPresentOrElse(r -> n.set("rollout", rolloutJson(r)), () -> n.putNull("rollout"));
+        ArrayNode problems = n.putArray("workerProblems");
+        WorkerRegistry registry = workers;
+        if (registry != null) {
+            new java.util.TreeMap<>(registry.provisioning().workers(endpoint)).forEach((id, w) -> {
+                if (w.problem() != null) {
+                    problems.addObject().put("workerId", id).put("state", w.state()).put("problem", w.problem());
+                }
+            });
+        }
         return n;
     }
 

@@ -111,7 +111,8 @@ public final class Dashboard implements AutoCloseable {
         for (WorkerDetails w : workers.details(endpoint)) {
             ProvidedWorker p = provided.get(w.workerId());
             String state = p != null && p.ended() ? p.state() : w.state();
-            rows.put(w.workerId(), DashboardJson.worker(endpoint, w, state, coldStarts.of(endpoint, w.workerId()), now));
+            rows.put(w.workerId(), DashboardJson.worker(endpoint, w, state, coldStarts.of(endpoint, w.workerId()), now)
+                    .put("problem", p == null ? null : p.problem()));
         }
         provided.forEach((id, p) -> {
             if (!rows.containsKey(id) && p.startedAt() != null && !p.state().equals("up")) {

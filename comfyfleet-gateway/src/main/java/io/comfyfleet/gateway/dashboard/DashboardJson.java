@@ -91,6 +91,7 @@ final class DashboardJson {
         node.putArray("jobs");
         node.putNull("lastJob");
         node.put("stopRequested", false);
+        node.put("problem", p.problem());
         return node;
     }
 

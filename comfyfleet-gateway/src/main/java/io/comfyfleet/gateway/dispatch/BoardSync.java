@@ -5,7 +5,12 @@ import io.comfyfleet.core.worker.WorkerRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,6 +40,8 @@ public final class BoardSync implements AutoCloseable {
     private final AtomicLong rounds = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private ScheduledExecutorService loop;
+    /** The workers this gateway last wrote as starting, by endpoint: withdrawn once its provider no longer starts them. */
+    private volatile Map<String, Set<String>> publishedStarting = Map.of();
 
     /** @param gateway this gateway's id, written with its records */
     public BoardSync(WorkerRegistry registry, StopOrders stops, WorkerBoard board, String gateway, Clock clock,
@@ -67,15 +74,22 @@ public final class BoardSync implements AutoCloseable {
         }
     }
 
-    /** One round now: write, read back, wake job-stop polls with orders (tests call it after moving the clock). */
+    /**
+     * One round now: write (what changed here, and the workers this gateway's provider is starting), read back, wake
+     * job-stop polls with orders (tests call it after moving the clock).
+     */
     public void syncOnce() {
         List<WorkerRecord> mine = registry.changedRecords(gateway);
+        List<WorkerRecord> starting = registry.startingRecords(gateway);
+        List<WorkerRecord> all = new ArrayList<>(mine);
+        all.addAll(starting);
         try {
-            board.publish(mine);
+            board.publish(all);
         } catch (RuntimeException e) {
             registry.markChanged(mine);
             throw e;
         }
+        withdrawStartingExcept(starting);
         Instant now = clock.instant();
         registry.heardElsewhere(board.heardSince(now.minus(forgetAfter)));
         var waiting = stops.waiting();
@@ -84,6 +98,20 @@ public final class BoardSync implements AutoCloseable {
         }
         if (rounds.incrementAndGet() % FORGET_EVERY == 0) {
             board.forgetSilent(now.minus(forgetAfter));
+        }
+    }
+
+    /** Deletes the starting records this gateway wrote before and no longer writes (its provider stopped starting them). */
+    private void withdrawStartingExcept(List<WorkerRecord> starting) {
+        Map<String, Set<String>> now = new HashMap<>();
+        starting.forEach(r -> now.computeIfAbsent(r.endpoint(), k -> new HashSet<>()).add(r.workerId()));
+        Map<String, Set<String>> gone = new HashMap<>();
+        publishedStarting.forEach((endpoint, ids) -> ids.stream()
+                .filter(id -> !now.getOrDefault(endpoint, Set.of()).contains(id))
+                .forEach(id -> gone.computeIfAbsent(endpoint, k -> new HashSet<>()).add(id)));
+        publishedStarting = now;
+        if (!gone.isEmpty()) {
+            board.withdrawStarting(gone);
         }
     }
 
@@ -106,6 +134,7 @@ public final class BoardSync implements AutoCloseable {
         // a last write, so the others see this gateway's workers as they were (not silently stale)
         try {
             board.publish(registry.changedRecords(gateway));
+            withdrawStartingExcept(List.of());
         } catch (RuntimeException e) {
             log.debug("last write of the worker registry failed", e);
         }

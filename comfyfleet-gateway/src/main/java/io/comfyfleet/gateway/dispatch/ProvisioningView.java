@@ -17,6 +17,14 @@ public interface ProvisioningView {
         return false;
     }
 
+    /**
+     * Every worker the provider is starting (up, not yet asking for jobs), of every endpoint: shared through the
+     * store so other gateways count them. Never throws.
+     */
+    default java.util.List<StartingWorker> starting() {
+        return java.util.List.of();
+    }
+
     /** The endpoint's workers the provider knows, by id (the dashboard lists starting and stopped ones). Never throws. */
     default java.util.Map<String, ProvidedWorker> workers(String endpoint) {
         return java.util.Map.of();

@@ -147,6 +147,9 @@ public final class WorkerRegistry {
         forgetSilent();
         Map<String, WorkerSnapshot> result = new HashMap<>();
         for (View v : views(endpoint)) {
+            if (v.starting) {
+                continue; // not heard from: the autoscaler knows it from its provider
+            }
             int jobs = Math.max(v.jobs.size(), v.busy ? 1 : 0);
             result.put(v.workerId, new WorkerSnapshot(jobs, v.lastSeen, jobs > 0 ? null : v.idleSince, v.unhealthy,
                     v.stopRequested));
@@ -160,7 +163,7 @@ public final class WorkerRegistry {
         List<WorkerDetails> result = new java.util.ArrayList<>();
         for (View v : views(endpoint)) {
             if (!v.lastSeen.isBefore(cutoff)) {
-                String state = v.unhealthy ? "unhealthy" : v.isBusy() ? "running" : "idle";
+                String state = v.starting ? "starting" : v.unhealthy ? "unhealthy" : v.isBusy() ? "running" : "idle";
                 result.add(new WorkerDetails(v.workerId, state, v.firstSeen, v.lastSeen,
                         List.copyOf(new java.util.TreeSet<>(v.jobs)), v.lastJob, v.stopRequested));
             }
@@ -177,13 +180,16 @@ public final class WorkerRegistry {
         int idle = 0;
         int running = 0;
         int unhealthy = 0;
+        int startingElsewhere = 0;
         for (View v : views(endpoint)) {
             // the provider's count wins for its starting workers and knows a stopped worker is gone, though its
             // job-take may stay parked until its hold ends
             if (v.lastSeen.isBefore(cutoff) || provided.counted().contains(v.workerId)) {
                 continue;
             }
-            if (v.unhealthy) {
+            if (v.starting) {
+                startingElsewhere++; // started by another gateway's provider, not heard from yet
+            } else if (v.unhealthy) {
                 unhealthy++;
             } else if (v.isBusy()) {
                 running++;
@@ -191,7 +197,8 @@ public final class WorkerRegistry {
                 idle++;
             }
         }
-        return new WorkerCounts(idle, provided.initializing(), idle + running, running, provided.throttled(),
+        return new WorkerCounts(idle, provided.initializing() + startingElsewhere, idle + running, running,
+                provided.throttled(),
                 unhealthy + provided.failed());
     }
 
@@ -200,7 +207,7 @@ public final class WorkerRegistry {
         Instant cutoff = clock.instant().minus(liveness);
         Map<String, Integer> result = new java.util.TreeMap<>();
         for (View v : views(endpoint)) {
-            if (!v.lastSeen.isBefore(cutoff) && v.version != null) {
+            if (!v.lastSeen.isBefore(cutoff) && v.version != null && !v.starting) {
                 result.merge(v.version, 1, Integer::sum);
             }
         }
@@ -222,6 +229,24 @@ public final class WorkerRegistry {
                         s.unhealthy, s.stopRequested, s.version, s.lastJob));
             }
         });
+        return result;
+    }
+
+    /**
+     * The workers this gateway's provider is starting that nobody has heard from (here or, as the board says,
+     * elsewhere), as starting records for the board, heard from now: other gateways count them as initializing.
+     */
+    List<WorkerRecord> startingRecords(String gateway) {
+        Instant now = clock.instant();
+        List<WorkerRecord> result = new java.util.ArrayList<>();
+        for (StartingWorker w : provisioning.starting()) {
+            Key key = new Key(w.endpoint(), w.workerId());
+            WorkerRecord elsewhere = remote.get(key);
+            if (!workers.containsKey(key) && (elsewhere == null || elsewhere.starting())) {
+                result.add(WorkerRecord.starting(w.endpoint(), w.workerId(), gateway, w.startedAt(), now,
+                        w.version()));
+            }
+        }
         return result;
     }
 
@@ -248,7 +273,7 @@ public final class WorkerRegistry {
             if (key.endpoint().equals(endpoint)) {
                 result.put(key.workerId(), new View(key.workerId(), s.waitingTakes > 0 ? now : s.lastSeen, s.firstSeen,
                         s.idleSince, Set.copyOf(s.jobs), s.saysBusy, s.unhealthy, s.stopRequested, s.version,
-                        s.lastJob));
+                        s.lastJob, false));
             }
         });
         remote.forEach((key, r) -> {
@@ -256,18 +281,27 @@ public final class WorkerRegistry {
                 return;
             }
             View here = result.get(key.workerId());
+            if (r.starting()) {
+                if (here == null) { // heard here beats started elsewhere
+                    result.put(key.workerId(), new View(key.workerId(), r.lastSeen(), r.firstSeen(), r.lastSeen(),
+                            Set.of(), false, false, false, r.version(), null, true));
+                }
+                return;
+            }
             if (here == null || here.lastSeen.isBefore(r.lastSeen())) {
                 result.put(key.workerId(), new View(key.workerId(), r.lastSeen(), r.firstSeen(),
                         r.idleSince() == null ? r.lastSeen() : r.idleSince(), r.jobs(), r.busy(), r.unhealthy(),
                         r.stopRequested(), r.version() != null ? r.version() : here == null ? null : here.version,
-                        r.lastJob()));
+                        r.lastJob(), false));
             }
         });
         return List.copyOf(result.values());
     }
 
+    /** @param starting started by another gateway's provider, not heard from by anyone yet */
     private record View(String workerId, Instant lastSeen, Instant firstSeen, Instant idleSince, Set<String> jobs,
-            boolean busy, boolean unhealthy, boolean stopRequested, String version, String lastJob) {
+            boolean busy, boolean unhealthy, boolean stopRequested, String version, String lastJob,
+            boolean starting) {
         boolean isBusy() {
             return busy || !jobs.isEmpty();
         }

@@ -3,6 +3,9 @@ package io.comfyfleet.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.comfyfleet.gateway.dispatch.ProvisionedCounts;
+import io.comfyfleet.gateway.dispatch.ProvisioningView;
+import io.comfyfleet.gateway.dispatch.StartingWorker;
 import io.comfyfleet.gateway.support.Reply;
 import io.comfyfleet.gateway.support.TestGateway;
 import io.comfyfleet.testkit.TestPostgres;
@@ -95,6 +98,61 @@ class SharedControlOnPostgresTest {
             List<TestGateway> rest = all.stream().filter(g -> g != leader).toList();
             await("a standby takes over").atMost(Duration.ofSeconds(10))
                     .until(() -> rest.stream().filter(g -> g.gateway.isLeader()).count() == 1);
+        }
+    }
+    /**
+     * A worker the leader's provider is starting counts as initializing on every gateway's /health before anyone
+     * heard from it; once it asks for a job (at the other gateway) it counts there as idle, not twice; a starting
+     * worker its provider drops (stopped before it called) stops counting everywhere.
+     */
+    @Test
+    void workersTheLeadersProviderIsStartingCountOnEveryGateway() throws Exception {
+        try (TestGateway a = gateway("a"); TestGateway b = gateway("b")) {
+            await("one leader").atMost(Duration.ofSeconds(10))
+                    .until(() -> a.gateway.isLeader() != b.gateway.isLeader());
+            TestGateway leader = a.gateway.isLeader() ? a : b;
+            TestGateway standby = leader == a ? b : a;
+            java.util.concurrent.atomic.AtomicReference<List<StartingWorker>> starting =
+                    new java.util.concurrent.atomic.AtomicReference<>(List.of(
+                            new StartingWorker("ep1", "w-new", leader.clock.instant(), "img:1"),
+                            new StartingWorker("ep1", "w-doomed", leader.clock.instant(), "img:1")));
+            leader.gateway.workers().provisioning(new ProvisioningView() {
+                @Override
+                public ProvisionedCounts counts(String endpoint) {
+                    List<StartingWorker> now = starting.get();
+                    return new ProvisionedCounts(now.size(), 0, 0,
+                            now.stream().map(StartingWorker::workerId).collect(java.util.stream.Collectors.toSet()));
+                }
+
+                @Override
+                public List<StartingWorker> starting() {
+                    return starting.get();
+                }
+            });
+            for (TestGateway g : List.of(leader, standby)) {
+                await("gateway " + g.gateway.id() + " counts both starting workers").atMost(Duration.ofSeconds(10))
+                        .untilAsserted(() -> {
+                            JsonNode workers = g.client.get("/v2/ep1/health").json().path("workers");
+                            assertThat(workers.path("initializing").asInt()).as("%s", workers).isEqualTo(2);
+                            assertThat(workers.path("idle").asInt()).isZero();
+                        });
+            }
+
+            // w-new asks for a job at the standby; the leader's provider then marks it ready, and drops w-doomed
+            var take = CompletableFuture.supplyAsync(
+                    () -> standby.worker.get("/v2/ep1/job-take/w-new?gpu=SIM&job_in_progress=0&version=img:1"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> standby.gateway.workers().details("ep1").stream()
+                    .anyMatch(w -> w.workerId().equals("w-new") && !w.state().equals("starting")));
+            starting.set(List.of());
+            for (TestGateway g : List.of(standby, leader)) {
+                await("gateway " + g.gateway.id() + " counts w-new idle, once, and w-doomed no more")
+                        .atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                            JsonNode workers = g.client.get("/v2/ep1/health").json().path("workers");
+                            assertThat(workers.path("initializing").asInt()).as("%s", workers).isZero();
+                            assertThat(workers.path("idle").asInt()).as("%s", workers).isEqualTo(1);
+                        });
+            }
+            take.get(15, TimeUnit.SECONDS);
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.comfyfleet.fleet.local;
+package io.comfyfleet.fleet.provider;
 
 /**
  * One place a worker can run (a process of the local provider, a container of the container provider).

@@ -1,4 +1,4 @@
-package io.comfyfleet.fleet.local;
+package io.comfyfleet.fleet.provider;
 
 import java.util.ArrayList;
 import java.util.Comparator;
