@@ -42,10 +42,22 @@ final class ParamCheck {
                     + ": add {\"name\": \"...\", \"image\": \"<base64>\"} to it";
         }
         if ((schema.kind() == ParamSchema.Kind.INTEGER || schema.kind() == ParamSchema.Kind.NUMBER)
-                && value.isString()) {
+                && value.isString() && numeric(value.stringValue())) {
             return "; send the number without quotes";
         }
         return "";
+    }
+
+    private static boolean numeric(String text) {
+        if (text.length() > 40) { // no number anyone means; and parsing a huge one would cost
+            return false;
+        }
+        try {
+            new BigDecimal(text.strip());
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private static String describe(JsonNode value) {
