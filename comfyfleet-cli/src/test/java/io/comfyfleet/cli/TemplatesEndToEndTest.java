@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.Base64;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -59,7 +58,7 @@ class TemplatesEndToEndTest {
     @ParameterizedTest
     @ValueSource(strings = {"emulator", "real"})
     void aTemplateFromTheYamlRunsWithItsParamsAndIsRefusedOutOfRange(String comfy) throws Exception {
-        String comfyui = comfyui(comfy);
+        String comfyui = UpProcess.comfyui(comfy);
         Files.writeString(dir.resolve("invert.json"), INVERT);
         up = UpProcess.start(dir, """
                 server:
@@ -125,18 +124,6 @@ class TemplatesEndToEndTest {
         BufferedImage saved = ImageIO.read(Path.of(stdout.toString().strip()).toFile());
         assertThat(saved.getWidth()).isEqualTo(16);
         assertThat(saved.getHeight()).isEqualTo(8);
-    }
-
-    /** The {@code workers.comfyui} section: the emulator, or the real ComfyUI when this machine has it. */
-    private static String comfyui(String kind) {
-        if (kind.equals("emulator")) {
-            return "{emulator: true, emulatorArgs: [--zero-time]}";
-        }
-        String repo = System.getProperty("comfyfleet.repo.dir", "..");
-        Path real = Path.of(repo).toAbsolutePath().resolve("../shared/comfyui/real").normalize();
-        Assumptions.assumeTrue(Files.isExecutable(real.resolve("python")) && Files.isDirectory(real.resolve("ComfyUI")),
-                "the real ComfyUI is not set up at " + real);
-        return "{dir: \"" + real.resolve("ComfyUI") + "\", python: \"" + real.resolve("python") + "\"}";
     }
 
     private HttpResponse<String> post(String url, String body) throws Exception {
