@@ -27,6 +27,8 @@ import io.comfyfleet.gateway.metrics.GatewayMetrics;
 import io.comfyfleet.gateway.outputs.OutputFiles;
 import io.comfyfleet.gateway.webhook.WebhookSender;
 import io.comfyfleet.gateway.webhook.WebhookSigner;
+import io.comfyfleet.gateway.templates.InMemoryTemplateStore;
+import io.comfyfleet.gateway.templates.Templates;
 import io.comfyfleet.store.JobStores;
 import java.time.Clock;
 import java.util.HashMap;
@@ -114,7 +116,19 @@ public final class Gateway implements AutoCloseable {
         Admission admission = new Admission(catalogues, catalogues.latestReported());
         this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
                 new JobFeed(jobs, events), clock, dashboard, metrics, webhooks.targets(), adminAccess, endpointAdmin,
-                catalogues, admission);
+                catalogues, admission, templates(config, store, admission, clock));
+    }
+
+    /** Templates in the job store (an in-memory one for a store without a database), seeded from the YAML. */
+    private static Templates templates(GatewayConfig config, JobStore store, Admission admission, Clock clock) {
+        Templates templates = new Templates(store.templates().orElseGet(InMemoryTemplateStore::new),
+                admission::currentCatalogue,
+                config.endpoints().stream().map(EndpointConfig::name).collect(java.util.stream.Collectors.toSet()),
+                clock);
+        for (EndpointConfig endpoint : config.endpoints()) {
+            endpoint.templates().forEach((name, definition) -> templates.seed(endpoint.name(), name, definition));
+        }
+        return templates;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.comfyfleet.sdk;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -42,7 +43,50 @@ public final class Endpoint {
      * @throws NotFoundException        when the endpoint does not exist
      */
     public JobHandle run(Workflow workflow, List<InputImage> images, RunOptions options) {
-        var answer = client.transport().post(path("/run"), body(workflow, images, options), null);
+        return submit(body(workflow, images, options));
+    }
+
+    /**
+     * Submits a job by template ({@code POST /run}: {@code {"input": {"template", "params", "images"}}}).
+     *
+     * @throws RequestRejectedException when the template is unknown or a parameter is wrong (the message names it
+     *     and what it takes)
+     * @throws UnauthorizedException    when the key is not accepted
+     * @throws NotFoundException        when the endpoint does not exist
+     */
+    public JobHandle run(Template template, List<InputImage> images, RunOptions options) {
+        return submit(body(template, images, options));
+    }
+
+    /** {@link #run(Template, List, RunOptions)} without images and with default options. */
+    public JobHandle run(Template template) {
+        return run(template, List.of(), RunOptions.defaults());
+    }
+
+    /** {@link #run(Template, List, RunOptions)} without blocking; chain {@link JobHandle#awaitAsync}. */
+    public CompletableFuture<JobHandle> runAsync(Template template, List<InputImage> images, RunOptions options) {
+        return client.transport().postAsync(path("/run"), body(template, images, options), null)
+                .thenApply(answer -> new JobHandle(this, requireId(answer.path("id").asString(null))));
+    }
+
+    /**
+     * Submits a job by template with {@code POST /runsync} and waits up to {@code timeout} for its result, as
+     * {@link #runSync(Workflow, List, RunOptions, Duration)} does.
+     */
+    public JobResult runSync(Template template, List<InputImage> images, RunOptions options, Duration timeout) {
+        return runSync(body(template, images, options), timeout);
+    }
+
+    /** The endpoint's templates with the JSON Schema of their parameters ({@code GET /templates}). */
+    public List<TemplateInfo> templates() {
+        List<TemplateInfo> result = new ArrayList<>();
+        client.transport().get(path("/templates"), null).path("templates")
+                .forEach(t -> result.add(TemplateInfo.parse(t)));
+        return result;
+    }
+
+    private JobHandle submit(ObjectNode body) {
+        var answer = client.transport().post(path("/run"), body, null);
         return new JobHandle(this, requireId(answer.path("id").asString(null)));
     }
 
@@ -72,9 +116,13 @@ public final class Endpoint {
      * @throws RequestRejectedException when the server refuses the request
      */
     public JobResult runSync(Workflow workflow, List<InputImage> images, RunOptions options, Duration timeout) {
+        return runSync(body(workflow, images, options), timeout);
+    }
+
+    private JobResult runSync(ObjectNode body, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long holdMs = Math.max(1_000, Math.min(timeout.toMillis(), 90_000));
-        var answer = client.transport().post(path("/runsync?wait=" + holdMs), body(workflow, images, options), null,
+        var answer = client.transport().post(path("/runsync?wait=" + holdMs), body, null,
                 Duration.ofMillis(holdMs).plus(client.requestTimeout()));
         JobStatus status = JobStatus.parse(answer, null);
         JobHandle handle = new JobHandle(this, requireId(status.id()));
@@ -112,8 +160,19 @@ public final class Endpoint {
     ObjectNode body(Workflow workflow, List<InputImage> images, RunOptions options) {
         Objects.requireNonNull(workflow, "workflow");
         ObjectNode body = Transport.JSON.createObjectNode();
-        ObjectNode input = body.putObject("input");
-        input.set("workflow", workflow.nodes());
+        body.putObject("input").set("workflow", workflow.nodes());
+        return withRest(body, images, options);
+    }
+
+    ObjectNode body(Template template, List<InputImage> images, RunOptions options) {
+        Objects.requireNonNull(template, "template");
+        ObjectNode body = Transport.JSON.createObjectNode();
+        template.writeTo(body.putObject("input"));
+        return withRest(body, images, options);
+    }
+
+    private static ObjectNode withRest(ObjectNode body, List<InputImage> images, RunOptions options) {
+        ObjectNode input = (ObjectNode) body.get("input");
         if (images != null && !images.isEmpty()) {
             ArrayNode list = input.putArray("images");
             for (InputImage image : images) {

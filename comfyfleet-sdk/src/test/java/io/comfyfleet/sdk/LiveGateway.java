@@ -20,6 +20,11 @@ final class LiveGateway implements AutoCloseable {
     final ComfyFleetClient client;
 
     LiveGateway(Path dir) {
+        this(dir, "");
+    }
+
+    /** @param endpointExtras more YAML for endpoint "ep", each line indented four spaces (e.g. its templates) */
+    LiveGateway(Path dir, String endpointExtras) {
         GatewayConfig config = new ConfigLoader(name -> null).parse("""
                 server:
                   host: 127.0.0.1
@@ -37,7 +42,8 @@ final class LiveGateway implements AutoCloseable {
                     executionTimeout: 10m
                     ttl: 1h
                     maxRetries: 1
-                """.formatted(CLIENT_KEY, WORKER_KEY), "sdk test config", dir);
+                %s
+                """.formatted(CLIENT_KEY, WORKER_KEY, endpointExtras), "sdk test config", dir);
         this.gateway = Gateway.start(config, Gateway.openStore(config.store()), Clock.systemUTC());
         this.base = "http://127.0.0.1:" + gateway.port() + "/v2";
         this.client = client(CLIENT_KEY, true);

@@ -49,6 +49,7 @@ final class JdbcJobStore implements JobStore {
     private final JdbcWorkerBoard board;
     private final JdbcEndpointSettings endpointSettings;
     private final JdbcCatalogueStore catalogues;
+    private final JdbcTemplateStore templates;
 
     JdbcJobStore(Database db) {
         this(db, null);
@@ -61,6 +62,7 @@ final class JdbcJobStore implements JobStore {
         this.board = new JdbcWorkerBoard(db);
         this.endpointSettings = new JdbcEndpointSettings(db);
         this.catalogues = new JdbcCatalogueStore(db);
+        this.templates = new JdbcTemplateStore(db);
         this.claimSql = JobSql.claim(db.dialect());
         this.notices = notices;
     }
@@ -601,6 +603,11 @@ final class JdbcJobStore implements JobStore {
     @Override
     public Optional<io.comfyfleet.core.catalogue.CatalogueStore> catalogues() {
         return Optional.of(catalogues);
+    }
+
+    @Override
+    public Optional<io.comfyfleet.core.template.TemplateStore> templates() {
+        return Optional.of(templates);
     }
 
     @Override

@@ -31,13 +31,15 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code comfyfleet submit workflow.json}: queues an API-format ComfyUI workflow on a gateway through the SDK.
+ * {@code comfyfleet submit workflow.json}: queues an API-format ComfyUI workflow on a gateway through the SDK;
+ * {@code comfyfleet submit --template NAME --param k=v ...} queues one of the endpoint's templates instead.
  * Without {@code --wait} it prints the job id; with it, it shows live progress on stderr, saves the outputs and
  * prints their paths. Exit codes: 0 completed (or queued), 1 the job failed, timed out or was cancelled,
  * 2 bad usage or input, 3 the gateway cannot be reached.
  */
 @Command(name = "submit", mixinStandardHelpOptions = true,
-        description = "Submit an API-format ComfyUI workflow; with --wait, follow it and save its outputs.",
+        description = "Submit an API-format ComfyUI workflow, or a template with --template and --param;"
+                + " with --wait, follow it and save its outputs.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:completed (or queued, without --wait)", "1:the job failed, timed out or was cancelled",
                 "2:bad usage or input", "3:the gateway cannot be reached"})
@@ -47,8 +49,15 @@ public final class SubmitCommand implements Callable<Integer> {
     CommandSpec spec;
     @Mixin
     ClientOptions client;
-    @Parameters(index = "0", paramLabel = "WORKFLOW", description = "Workflow in API format (ComfyUI: Export (API))")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "WORKFLOW",
+            description = "Workflow in API format (ComfyUI: Export (API)); not with --template")
     Path workflowFile;
+    @Option(names = "--template", paramLabel = "NAME",
+            description = "Run the endpoint's template NAME instead of a workflow file (GET /v2/{endpoint}/templates)")
+    String template;
+    @Option(names = "--param", paramLabel = "NAME=VALUE",
+            description = "A template parameter, typed by the template's schema (repeatable)")
+    List<String> params = new ArrayList<>();
     @Option(names = "--image", paramLabel = "FILE",
             description = "Input image, uploaded under its file name for LoadImage (repeatable)")
     List<Path> images = new ArrayList<>();
@@ -69,13 +78,22 @@ public final class SubmitCommand implements Callable<Integer> {
         JobHandle job;
         Endpoint endpoint;
         try {
-            Workflow workflow = readWorkflow();
+            if ((workflowFile == null) == (template == null)) {
+                throw new UsageException("give a WORKFLOW file or --template NAME (one of them)");
+            }
+            if (template == null && !params.isEmpty()) {
+                throw new UsageException("--param sets a template's parameters: add --template NAME");
+            }
+            Workflow workflow = template == null ? readWorkflow() : null;
             List<InputImage> inputs = readImages();
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new UsageException("--timeout must be positive, got " + timeout);
             }
             endpoint = client.endpoint();
-            job = endpoint.run(workflow, inputs, RunOptions.defaults().preview(preview));
+            RunOptions options = RunOptions.defaults().preview(preview);
+            job = workflow != null ? endpoint.run(workflow, inputs, options) : endpoint.run(TemplateParams.of(template,
+                    params, endpoint.templates().stream().filter(t -> t.name().equals(template)).findFirst()),
+                    inputs, options);
         } catch (UsageException e) {
             stderr.println("comfyfleet submit: " + e.getMessage());
             return ExitCodes.USAGE;

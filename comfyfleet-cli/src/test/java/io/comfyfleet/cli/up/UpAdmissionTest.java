@@ -7,11 +7,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -58,7 +56,7 @@ class UpAdmissionTest {
     @ParameterizedTest
     @ValueSource(strings = {"emulator", "real"})
     void afterOneJobWarmedAWorkerAnUnknownNodeIsRefusedAtOnce(String comfy) throws Exception {
-        String comfyui = comfyui(comfy);
+        String comfyui = UpProcess.comfyui(comfy);
         up = UpProcess.start(dir, """
                 server:
                   port: 0
@@ -106,18 +104,6 @@ class UpAdmissionTest {
         assertThat(jobs.path("inQueue").asInt() + jobs.path("inProgress").asInt() + jobs.path("failed").asInt())
                 .as("nothing queued for the refused workflows: %s", jobs).isZero();
         System.out.printf("up admission (%s): unknown node refused with 400 in %d ms%n", comfy, tookMs);
-    }
-
-    /** The {@code workers.comfyui} section: the emulator, or the real ComfyUI when this machine has it. */
-    private static String comfyui(String kind) {
-        if (kind.equals("emulator")) {
-            return "{emulator: true, emulatorArgs: [--zero-time]}";
-        }
-        String repo = System.getProperty("comfyfleet.repo.dir", "..");
-        Path real = Path.of(repo).toAbsolutePath().resolve("../shared/comfyui/real").normalize();
-        Assumptions.assumeTrue(Files.isExecutable(real.resolve("python")) && Files.isDirectory(real.resolve("ComfyUI")),
-                "the real ComfyUI is not set up at " + real);
-        return "{dir: \"" + real.resolve("ComfyUI") + "\", python: \"" + real.resolve("python") + "\"}";
     }
 
     private HttpResponse<String> post(String url, String body) throws Exception {

@@ -74,6 +74,22 @@ public final class UpProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The {@code workers.comfyui} section for {@code kind} "emulator" (zero-time) or "real" (the real ComfyUI
+     * 0.3.64 at ../shared/comfyui/real beside the clone; the test is skipped when this machine lacks it).
+     */
+    public static String comfyui(String kind) {
+        if (kind.equals("emulator")) {
+            return "{emulator: true, emulatorArgs: [--zero-time]}";
+        }
+        String repo = System.getProperty("comfyfleet.repo.dir", "..");
+        Path real = Path.of(repo).toAbsolutePath().resolve("../shared/comfyui/real").normalize();
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                Files.isExecutable(real.resolve("python")) && Files.isDirectory(real.resolve("ComfyUI")),
+                "the real ComfyUI is not set up at " + real);
+        return "{dir: \"" + real.resolve("ComfyUI") + "\", python: \"" + real.resolve("python") + "\"}";
+    }
+
     /** The gateway's root URL, e.g. {@code http://127.0.0.1:41234}, as up printed it. */
     public String root() {
         return root;

@@ -182,6 +182,11 @@ public interface JobStore extends AutoCloseable {
         return Optional.empty();
     }
 
+    /** Workflow templates in the same database (survive restarts, shared by gateways); empty: kept in memory. */
+    default Optional<io.comfyfleet.core.template.TemplateStore> templates() {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }

@@ -68,6 +68,15 @@ public final class Admission {
     }
 
     /**
+     * The catalogue the endpoint's new jobs are checked against now; empty when no worker of its current version
+     * reported one yet. Templates read their parameters' schemas from it.
+     */
+    public Optional<CurrentCatalogue> currentCatalogue(String endpoint) {
+        return current.of(endpoint).flatMap(version -> catalogues.catalogue(endpoint, version)
+                .map(c -> new CurrentCatalogue(version, c.catalog(), c.inputFiles())));
+    }
+
+    /**
      * A file in the input folder exists when the job carries it or the worker's ComfyUI listed it; the output
      * and temp folders are unknown here, so their files count as present (the worker checks them).
      */

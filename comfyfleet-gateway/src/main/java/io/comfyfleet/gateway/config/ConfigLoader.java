@@ -85,7 +85,7 @@ public final class ConfigLoader {
         ServerSettings server = server(top.section("server"), baseDir);
         StoreSettings store = store(top.section("store"), baseDir, server.dataDir());
         WebhookSettings webhooks = webhooks(top.section("webhooks"));
-        List<EndpointConfig> endpoints = endpoints(top, problems);
+        List<EndpointConfig> endpoints = endpoints(top, problems, baseDir);
         ApiKeys adminKeys = adminKeys(top.section("server"), endpoints);
         if (!problems.isEmpty()) {
             throw new ConfigException(source, problems);
@@ -193,7 +193,7 @@ public final class ConfigLoader {
                 n.bool("allowPrivateTargets", false));
     }
 
-    private static List<EndpointConfig> endpoints(ConfigNode top, List<String> problems) {
+    private static List<EndpointConfig> endpoints(ConfigNode top, List<String> problems, Path baseDir) {
         List<ConfigNode> nodes = top.sections("endpoints");
         if (nodes.isEmpty() && problems.stream().noneMatch(p -> p.startsWith("endpoints"))) {
             top.problem("endpoints", "list at least one endpoint (name, clientKeys, workerKeys)");
@@ -201,7 +201,7 @@ public final class ConfigLoader {
         List<EndpointConfig> result = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (ConfigNode n : nodes) {
-            EndpointConfig endpoint = endpoint(n);
+            EndpointConfig endpoint = endpoint(n, baseDir);
             if (endpoint.name() != null && !names.add(endpoint.name())) {
                 n.problem("name", "\"" + endpoint.name() + "\" is already the name of an earlier endpoint");
             }
@@ -210,10 +210,10 @@ public final class ConfigLoader {
         return result;
     }
 
-    private static EndpointConfig endpoint(ConfigNode n) {
+    private static EndpointConfig endpoint(ConfigNode n, Path baseDir) {
         n.rejectUnknownKeys(Set.of("name", "clientKeys", "workerKeys", "executionTimeout", "ttl", "maxRetries",
                 "minWorkers", "maxWorkers", "idleTimeout", "scaler", "webhookSecret", "rateLimit", "statusRateLimit",
-                "image"));
+                "image", "templates"));
         String name = n.requiredString("name");
         if (name != null && !ENDPOINT_NAME.matcher(name).matches()) {
             n.problem("name", "must be 1 to 64 letters, digits, '-' or '_', got \"" + name + "\"");
@@ -268,7 +268,8 @@ public final class ConfigLoader {
                 Optional.ofNullable(secret).map(Secret::new),
                 rateLimit(n, "rateLimit"),
                 rateLimit(n, "statusRateLimit"),
-                Optional.ofNullable(image));
+                Optional.ofNullable(image),
+                TemplateSeeds.read(n, baseDir));
     }
 
     private static Optional<RateLimit> rateLimit(ConfigNode endpoint, String key) {

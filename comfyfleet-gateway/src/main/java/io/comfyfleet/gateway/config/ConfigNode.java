@@ -32,6 +32,11 @@ final class ConfigNode {
         this.env = env;
     }
 
+    /** The value under {@code key} as parsed (missing when absent), for sections read by their own class. */
+    JsonNode value(String key) {
+        return node.path(key);
+    }
+
     /** True when {@code key} is set to something other than null. */
     boolean has(String key) {
         JsonNode child = node.path(key);

@@ -1,7 +1,9 @@
 package io.comfyfleet.gateway.config;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import tools.jackson.databind.JsonNode;
 
 /**
  * One endpoint ({@code /v2/{name}/...}) as configured: who may call it, job defaults, scaling settings.
@@ -16,6 +18,8 @@ import java.util.Optional;
  * @param statusRateLimit  per client key, for status, status-sync, stream and health; empty: unlimited
  * @param image            the image its workers run, as first seeded into the job store (later changes go through
  *                         the admin API); empty: the provider's default
+ * @param templates        workflow templates by name, as first seeded into the job store (definitions with the
+ *                         workflow inlined; later changes go through the admin API)
  */
 public record EndpointConfig(
         String name,
@@ -32,4 +36,19 @@ public record EndpointConfig(
         Optional<Secret> webhookSecret,
         Optional<RateLimit> rateLimit,
         Optional<RateLimit> statusRateLimit,
-        Optional<String> image) {}
+        Optional<String> image,
+        Map<String, JsonNode> templates) {
+
+    public EndpointConfig {
+        templates = Map.copyOf(templates);
+    }
+
+    /** An endpoint without templates. */
+    public EndpointConfig(String name, ApiKeys clientKeys, ApiKeys workerKeys, Duration executionTimeout, Duration ttl,
+            int maxRetries, int minWorkers, int maxWorkers, Duration idleTimeout, ScalerType scalerType,
+            double scalerValue, Optional<Secret> webhookSecret, Optional<RateLimit> rateLimit,
+            Optional<RateLimit> statusRateLimit, Optional<String> image) {
+        this(name, clientKeys, workerKeys, executionTimeout, ttl, maxRetries, minWorkers, maxWorkers, idleTimeout,
+                scalerType, scalerValue, webhookSecret, rateLimit, statusRateLimit, image, Map.of());
+    }
+}

@@ -13,6 +13,7 @@ import io.comfyfleet.gateway.jobs.Json;
 import io.comfyfleet.gateway.jobs.RunRequest;
 import io.comfyfleet.gateway.ratelimit.ClientRateLimiter;
 import io.comfyfleet.gateway.ratelimit.ClientRateLimiter.Group;
+import io.comfyfleet.gateway.templates.Templates;
 import io.comfyfleet.gateway.webhook.WebhookTargets;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -41,10 +42,12 @@ final class ClientRoutes {
     private final WebhookTargets webhookTargets;
     private final ClientRateLimiter limiter;
     private final Admission admission;
+    private final Templates templates;
 
     ClientRoutes(Access access, JobService jobs, ServerSettings server, Clock clock, WebhookTargets webhookTargets,
-            ClientRateLimiter limiter, Admission admission) {
+            ClientRateLimiter limiter, Admission admission, Templates templates) {
         this.admission = admission;
+        this.templates = templates;
         this.access = access;
         this.limiter = limiter;
         this.webhookTargets = webhookTargets;
@@ -94,10 +97,11 @@ final class ClientRoutes {
 
     /**
      * The request, once its fields are valid and its workflow passes admission (ComfyUI's validation against the
-     * endpoint's current node catalogue): nothing is stored and no worker wakes for a refused one.
+     * endpoint's current node catalogue), a template's parameters expanded first: nothing is stored and no worker wakes for a refused one.
      */
     private RunRequest admitted(EndpointConfig endpoint, byte[] body) {
-        JsonNode root = RunRequest.parseJson(body);
+        // a template job becomes its full workflow first: everything after sees an ordinary job
+        JsonNode root = templates.expand(endpoint.name(), RunRequest.parseJson(body));
         RunRequest request = checked(RunRequest.parse(root, endpoint));
         admission.admit(endpoint.name(), root.get("input"));
         return request;

@@ -1,6 +1,11 @@
 package io.comfyfleet.gateway.http;
 
+import io.comfyfleet.gateway.auth.Access;
+import io.comfyfleet.gateway.auth.UnauthorizedException;
+import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.jobs.Json;
+import io.comfyfleet.gateway.templates.TemplateOpenApi;
+import io.comfyfleet.gateway.templates.Templates;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -12,14 +17,19 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 /**
  * The API's description: {@code /openapi.json} (the hand-written {@code openapi.yaml} next to this class, as
  * JSON) and {@code /docs}, a self-contained page that renders it (no CDN: gateways often have no internet).
- * Both are public: they describe the API, they open nothing.
+ * Both are public: they describe the API, they open nothing. Asked with a client key, {@code /openapi.json} also
+ * describes the workflow templates of the endpoints that key opens ({@link TemplateOpenApi}).
  */
 final class DocsRoutes {
     static final String DOCUMENT = "openapi.yaml";
     private final byte[] json;
     private final byte[] page;
+    private final Access access;
+    private final Templates templates;
 
-    DocsRoutes() {
+    DocsRoutes(Access access, Templates templates) {
+        this.access = access;
+        this.templates = templates;
         this.json = Json.mapper().writeValueAsBytes(document());
         this.page = resource("docs.html");
     }
@@ -35,6 +45,17 @@ final class DocsRoutes {
     }
 
     private void openapi(Context ctx) {
+        String authorization = ctx.header("Authorization");
+        if (authorization != null) {
+            try {
+                var endpoints = access.endpointsOpenedBy(authorization, Access.Side.CLIENT).stream()
+                        .map(EndpointConfig::name).toList();
+                HttpIO.json(ctx, TemplateOpenApi.with(document(), endpoints, templates));
+                return;
+            } catch (UnauthorizedException e) {
+                // a key that opens nothing sees the public document, as a caller without a key does
+            }
+        }
         ctx.status(200).contentType(HttpIO.JSON).result(json);
     }
 

@@ -6,6 +6,7 @@ import io.comfyfleet.core.job.JobStoreException;
 import io.comfyfleet.gateway.admission.WorkflowRejectedException;
 import io.comfyfleet.gateway.admin.SettingsConflictException;
 import io.comfyfleet.gateway.auth.UnauthorizedException;
+import io.comfyfleet.gateway.templates.TemplateNotFoundException;
 import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
 import io.comfyfleet.gateway.jobs.InvalidRequestException;
 import io.comfyfleet.gateway.jobs.Json;
@@ -49,6 +50,7 @@ final class ErrorMapping {
             case WebhookTargetRefusedException refused -> HttpIO.error(ctx, 400, refused.getMessage());
             case JacksonException bad -> HttpIO.error(ctx, 400, "invalid JSON: " + bad.getOriginalMessage());
             case EndpointNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
+            case TemplateNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
             case JobNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
             case JobStateConflictException c -> HttpIO.error(ctx, 409, c.getMessage());
             case SettingsConflictException c -> HttpIO.error(ctx, 409, c.getMessage());

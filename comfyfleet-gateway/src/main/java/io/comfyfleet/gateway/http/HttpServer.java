@@ -13,6 +13,7 @@ import io.comfyfleet.gateway.jobs.WorkerService;
 import io.comfyfleet.gateway.metrics.GatewayMetrics;
 import io.comfyfleet.gateway.outputs.OutputFiles;
 import io.comfyfleet.gateway.ratelimit.ClientRateLimiter;
+import io.comfyfleet.gateway.templates.Templates;
 import io.comfyfleet.gateway.webhook.WebhookTargets;
 import io.javalin.Javalin;
 import java.time.Clock;
@@ -38,14 +39,17 @@ public final class HttpServer implements AutoCloseable {
     /** Builds the server with every route; {@link #start()} opens the port. */
     public HttpServer(ServerSettings server, Access access, JobService jobs, WorkerService workers, OutputFiles files,
             JobFeed feed, Clock clock, Dashboard dashboard, GatewayMetrics metrics, WebhookTargets webhookTargets,
-            AdminAccess adminAccess, EndpointAdmin endpointAdmin, Catalogues catalogues, Admission admission) {
-        ClientRoutes client = new ClientRoutes(access, jobs, server, clock, webhookTargets, new ClientRateLimiter(metrics),
-                admission);
+            AdminAccess adminAccess, EndpointAdmin endpointAdmin, Catalogues catalogues, Admission admission,
+            Templates templates) {
+        ClientRateLimiter limiter = new ClientRateLimiter(metrics);
+        ClientRoutes client = new ClientRoutes(access, jobs, server, clock, webhookTargets, limiter, admission,
+                templates);
+        TemplateRoutes templateRoutes = new TemplateRoutes(access, adminAccess, limiter, templates);
         CatalogueRoutes catalogueRoutes = new CatalogueRoutes(access, catalogues, server);
         WorkerRoutes worker = new WorkerRoutes(access, workers, server);
         OutputRoutes outputs = new OutputRoutes(access, jobs, files, server);
         EventRoutes events = new EventRoutes(access, feed, clock);
-        DocsRoutes docs = new DocsRoutes();
+        DocsRoutes docs = new DocsRoutes(access, templates);
         DashboardRoutes dashboardRoutes = new DashboardRoutes(access, dashboard);
         MetricsRoutes metricsRoutes = new MetricsRoutes(metrics, server.metricsToken());
         AdminRoutes admin = new AdminRoutes(adminAccess, endpointAdmin);
@@ -77,6 +81,7 @@ public final class HttpServer implements AutoCloseable {
             dashboardRoutes.register(config.routes);
             metricsRoutes.register(config.routes);
             admin.register(config.routes);
+            templateRoutes.register(config.routes);
             health.register(config.routes);
         });
     }
