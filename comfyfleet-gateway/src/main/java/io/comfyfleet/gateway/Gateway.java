@@ -8,6 +8,7 @@ import java.util.function.BooleanSupplier;
 import io.comfyfleet.gateway.admission.Admission;
 import io.comfyfleet.gateway.admission.Catalogues;
 import io.comfyfleet.gateway.admission.InMemoryCatalogueStore;
+import io.comfyfleet.gateway.admission.RolloutTargetVersion;
 import io.comfyfleet.gateway.admin.EndpointAdmin;
 import io.comfyfleet.gateway.auth.Access;
 import io.comfyfleet.gateway.auth.AdminAccess;
@@ -109,8 +110,9 @@ public final class Gateway implements AutoCloseable {
             log.info("the admin API (/admin/endpoints) is off: set server.adminKey (e.g. ${COMFYFLEET_ADMIN_KEY})");
         }
         Catalogues catalogues = new Catalogues(store.catalogues().orElseGet(InMemoryCatalogueStore::new), clock);
-        // the current version of an endpoint: the one whose worker reported its catalogue last
-        Admission admission = new Admission(catalogues, catalogues.latestReported());
+        // the current version of an endpoint: a roll-out's target, else the one whose worker reported its catalogue last
+        Admission admission = new Admission(catalogues, new RolloutTargetVersion(endpointAdmin.store(),
+                catalogues.latestReported(), clock, Catalogues.REFRESH));
         this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
                 new JobFeed(jobs, events), clock, dashboard, metrics, webhooks.targets(), adminAccess, endpointAdmin,
                 catalogues, admission);
