@@ -3,6 +3,7 @@ package io.comfyfleet.gateway;
 import io.comfyfleet.core.endpoint.InMemoryEndpointSettings;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.lease.LeaderLease;
+import io.comfyfleet.gateway.dispatch.AffinityRouter;
 import io.comfyfleet.gateway.dispatch.BoardSync;
 import java.util.function.BooleanSupplier;
 import io.comfyfleet.gateway.admission.Admission;
@@ -76,8 +77,12 @@ public final class Gateway implements AutoCloseable {
         // a worker is live while it polls: job-take and job-stop answer within their hold, pings every 10 s
         this.workers = new WorkerRegistry(clock,
                 config.server().jobTakeHold().plus(config.server().lease()));
-        JobService jobs = new JobService(store, events, workers, clock);
-        WorkerService workerService = new WorkerService(store, events, workers, clock, config.server().lease());
+        // model-affinity routing per endpoint (routing: affinity | fifo): which worker gets which queued job
+        AffinityRouter router = new AffinityRouter(store, workers, config.endpoints().stream()
+                .collect(java.util.stream.Collectors.toMap(EndpointConfig::name, EndpointConfig::routing)));
+        JobService jobs = new JobService(store, events, workers, clock, router);
+        WorkerService workerService = new WorkerService(store, events, workers, clock, config.server().lease(),
+                router);
         OutputFiles files = new OutputFiles(config.server().dataDir());
         this.leader = store.sharedByGateways()
                 ? store.leases().map(l -> new LeaderLease(l, LeaderLease.CONTROL_LOOP, id, clock,

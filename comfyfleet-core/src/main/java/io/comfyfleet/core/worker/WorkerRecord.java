@@ -8,11 +8,21 @@ import java.util.Set;
  * What a gateway heard from one worker of an endpoint, as shared through the store: when it was first and last
  * heard from, the jobs it runs ({@code busy} also when it said so without naming them), since when it is idle
  * (null while busy), whether its self-check failed or it asked to be stopped, and the version it announced on
- * its job-takes (null when it announced none). {@code gateway} is the gateway that wrote the record.
+ * its job-takes (null when it announced none). {@code gateway} is the gateway that wrote the record. {@code models}
+ * are the model files it reported holding on its last job-take (model-affinity routing; empty when it reports none).
  */
 public record WorkerRecord(String endpoint, String workerId, String gateway, Instant firstSeen, Instant lastSeen,
         Instant idleSince, Set<String> jobs, boolean busy, boolean unhealthy, boolean stopRequested, String version,
-        String lastJob) {
+        String lastJob, Set<String> models) {
+
+    /** A record without held models. */
+    public WorkerRecord(String endpoint, String workerId, String gateway, Instant firstSeen, Instant lastSeen,
+            Instant idleSince, Set<String> jobs, boolean busy, boolean unhealthy, boolean stopRequested, String version,
+            String lastJob) {
+        this(endpoint, workerId, gateway, firstSeen, lastSeen, idleSince, jobs, busy, unhealthy, stopRequested, version,
+                lastJob, Set.of());
+    }
+
     public WorkerRecord {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(workerId, "workerId");
@@ -20,5 +30,6 @@ public record WorkerRecord(String endpoint, String workerId, String gateway, Ins
         Objects.requireNonNull(firstSeen, "firstSeen");
         Objects.requireNonNull(lastSeen, "lastSeen");
         jobs = Set.copyOf(jobs);
+        models = models == null ? Set.of() : Set.copyOf(models);
     }
 }

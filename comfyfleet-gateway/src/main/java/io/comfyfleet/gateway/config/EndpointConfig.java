@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param statusRateLimit  per client key, for status, status-sync, stream and health; empty: unlimited
  * @param image            the image its workers run, as first seeded into the job store (later changes go through
  *                         the admin API); empty: the provider's default
+ * @param routing          which queued job a waiting worker gets: model affinity (default) or FIFO
  */
 public record EndpointConfig(
         String name,
@@ -33,4 +34,15 @@ public record EndpointConfig(
         Optional<Secret> webhookSecret,
         Optional<RateLimit> rateLimit,
         Optional<RateLimit> statusRateLimit,
-        Optional<String> image) {}
+        Optional<String> image,
+        Routing routing) {
+
+    /** An endpoint with the default routing ({@link Routing#DEFAULT}). */
+    public EndpointConfig(String name, ApiKeys clientKeys, ApiKeys workerKeys, Duration executionTimeout, Duration ttl,
+            int maxRetries, int minWorkers, int maxWorkers, Duration idleTimeout, ScalerType scalerType,
+            double scalerValue, Optional<Secret> webhookSecret, Optional<RateLimit> rateLimit,
+            Optional<RateLimit> statusRateLimit, Optional<String> image) {
+        this(name, clientKeys, workerKeys, executionTimeout, ttl, maxRetries, minWorkers, maxWorkers, idleTimeout,
+                scalerType, scalerValue, webhookSecret, rateLimit, statusRateLimit, image, Routing.DEFAULT);
+    }
+}

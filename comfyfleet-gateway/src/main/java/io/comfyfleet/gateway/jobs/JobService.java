@@ -8,6 +8,7 @@ import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.core.job.StreamChunk;
 import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.dispatch.AffinityRouter;
 import io.comfyfleet.gateway.dispatch.Handoffs;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import java.time.Clock;
@@ -25,16 +26,23 @@ public final class JobService {
     private final JobEvents events;
     private final WorkerRegistry workers;
     private final Clock clock;
+    private final AffinityRouter router;
     /** RunPod answers a /stream poll with what is there; a long stream comes over several polls. */
     private static final int MAX_CHUNKS_PER_STREAM_CALL = 1000;
 
     private final JobIds ids = new JobIds();
 
     public JobService(JobStore store, JobEvents events, WorkerRegistry workers, Clock clock) {
+        this(store, events, workers, clock, AffinityRouter.fifo(store, workers));
+    }
+
+    /** @param router which parked job-take a new job wakes (model-affinity routing) */
+    public JobService(JobStore store, JobEvents events, WorkerRegistry workers, Clock clock, AffinityRouter router) {
         this.store = store;
         this.events = events;
         this.workers = workers;
         this.clock = clock;
+        this.router = router;
     }
 
     /**
@@ -45,6 +53,13 @@ public final class JobService {
     public Job submit(EndpointConfig endpoint, RunRequest request, boolean sync) {
         NewJob job = new NewJob(sync ? ids.nextSync() : ids.next(), endpoint.name(), request.inputJson(),
                 request.webhook(), request.s3ConfigJson(), request.policy(), endpoint.maxRetries(), clock.instant());
+        if (router.routes(endpoint.name())) {
+            // model-affinity routing: no hand-over (it would take the oldest jobs for whichever worker waits longest);
+            // queue the job and wake the job-take of a worker that holds its models, which claims it (AffinityRouter)
+            Job stored = store.enqueue(job);
+            events.takers().wakeOne(endpoint.name(), router.prefers(endpoint.name(), stored));
+            return stored;
+        }
         Handoffs.Waiter taker = events.takers().reserve(endpoint.name(), w -> !workers.isRetired(w));
         if (taker == null) {
             Job stored = store.enqueue(job);
