@@ -96,7 +96,7 @@ public final class AffinityRouter {
         }
         List<AffinityChoice.Queued> queued = new ArrayList<>(head.size());
         for (Job job : head) {
-            queued.add(new AffinityChoice.Queued(job.id(), job.createdAt(), modelsOf(job)));
+            queued.add(new AffinityChoice.Queued(job.id(), job.createdAt(), modelsOf(job.id(), job.inputJson())));
         }
         AffinityChoice.Choice choice = AffinityChoice.choose(workerId, max, queued, held, now,
                 routing.get(endpoint).affinityWait(), PASS_OVER_LIMIT);
@@ -110,36 +110,37 @@ public final class AffinityRouter {
     }
 
     /**
-     * Which parked job-take a job just queued should wake first: one whose worker holds all the job's models. Any
-     * worker matches when the endpoint routes FIFO or the job loads no model.
+     * For a job about to be queued: which parked job-takes it should wake first (those whose workers hold all its
+     * models; any, when it loads none), or null when routing has no say and the usual hand-over to the
+     * longest-waiting job-take is right (the endpoint routes FIFO, or none of its workers reports models).
      */
-    public Predicate<String> prefers(String endpoint, Job job) {
+    public Predicate<String> affineTakers(String endpoint, String jobId, String inputJson) {
         if (!routes(endpoint)) {
-            return w -> true;
-        }
-        Set<String> models = modelsOf(job);
-        if (models.isEmpty()) {
-            return w -> true;
+            return null;
         }
         Map<String, Set<String>> held = registry.heldModels(endpoint);
-        return w -> held.getOrDefault(w, Set.of()).containsAll(models);
+        if (held.isEmpty()) {
+            return null;
+        }
+        Set<String> models = modelsOf(jobId, inputJson);
+        return models.isEmpty() ? w -> true : w -> held.getOrDefault(w, Set.of()).containsAll(models);
     }
 
     /** The models the job's workflow loads ({@code input.workflow}); empty when it has none or cannot be read. */
-    Set<String> modelsOf(Job job) {
-        Set<String> known = modelsByJob.get(job.id());
+    Set<String> modelsOf(String jobId, String inputJson) {
+        Set<String> known = modelsByJob.get(jobId);
         if (known != null) {
             return known;
         }
         Set<String> models;
         try {
-            JsonNode input = JSON.readTree(job.inputJson());
+            JsonNode input = JSON.readTree(inputJson);
             models = LoaderInputs.of(input.path("workflow"));
         } catch (RuntimeException e) {
-            log.debug("job {}: its input could not be read for routing; it loads no known model", job.id(), e);
+            log.debug("job {}: its input could not be read for routing; it loads no known model", jobId, e);
             models = Set.of();
         }
-        modelsByJob.put(job.id(), models);
+        modelsByJob.put(jobId, models);
         return models;
     }
 }

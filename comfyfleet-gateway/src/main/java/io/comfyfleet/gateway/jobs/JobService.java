@@ -14,6 +14,7 @@ import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The client side of an endpoint: submit, look at, wait for, stream, cancel, retry and purge jobs.
@@ -53,11 +54,12 @@ public final class JobService {
     public Job submit(EndpointConfig endpoint, RunRequest request, boolean sync) {
         NewJob job = new NewJob(sync ? ids.nextSync() : ids.next(), endpoint.name(), request.inputJson(),
                 request.webhook(), request.s3ConfigJson(), request.policy(), endpoint.maxRetries(), clock.instant());
-        if (router.routes(endpoint.name())) {
-            // model-affinity routing: no hand-over (it would take the oldest jobs for whichever worker waits longest);
-            // queue the job and wake the job-take of a worker that holds its models, which claims it (AffinityRouter)
+        // model-affinity routing, when workers report models: no hand-over (it would take the oldest jobs for the
+        // longest-waiting worker); the job is queued and a worker holding its models woken to claim it
+        Predicate<String> affine = router.affineTakers(endpoint.name(), job.id(), job.inputJson());
+        if (affine != null) {
             Job stored = store.enqueue(job);
-            events.takers().wakeOne(endpoint.name(), router.prefers(endpoint.name(), stored));
+            events.takers().wakeOne(endpoint.name(), affine);
             return stored;
         }
         Handoffs.Waiter taker = events.takers().reserve(endpoint.name(), w -> !workers.isRetired(w));
