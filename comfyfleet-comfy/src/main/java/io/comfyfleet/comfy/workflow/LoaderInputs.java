@@ -4,10 +4,12 @@ import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The model files a workflow loads: the literal string inputs named {@code *_name} or {@code model_path} of every
+ * The model files a workflow loads: the literal string inputs named {@code *_name}, {@code *_name<digits>} or
+ * {@code model_path} of every
  * node whose class name contains {@code Loader} (CheckpointLoaderSimple {@code ckpt_name}, LoraLoader
  * {@code lora_name}, VAELoader {@code vae_name}, UNETLoader {@code unet_name}, DualCLIPLoader {@code clip_name1},
  * ControlNetLoader {@code control_net_name}, UpscaleModelLoader {@code model_name}, and custom loaders named the same
@@ -21,6 +23,8 @@ import tools.jackson.databind.JsonNode;
 public final class LoaderInputs {
     /** More than any real workflow loads; bounds what a malformed one can make a worker report. */
     public static final int MAX_NAMES = 64;
+
+    private static final Pattern MODEL_INPUT = Pattern.compile(".+_name\\d*|model_path");
 
     private LoaderInputs() {}
 
@@ -38,7 +42,7 @@ public final class LoaderInputs {
             }
             for (Map.Entry<String, JsonNode> input : inputs.properties()) {
                 String key = input.getKey();
-                if ((key.endsWith("_name") || key.equals("model_path")) && input.getValue().isString()
+                if (MODEL_INPUT.matcher(key).matches() && input.getValue().isString()
                         && !input.getValue().asString().isBlank() && names.size() < MAX_NAMES) {
                     names.add(input.getValue().asString());
                 }
