@@ -43,6 +43,42 @@ class TimingCalibrationBench {
         assertThat(measured.get("g01 cold")).isGreaterThan(measured.get("g02 warm"));
     }
 
+    /**
+     * The swap-cost table of ../shared/comfyui/README.md (default cache, one process, jobs one at a time): alternating
+     * checkpoints A,B,A,B 1.60 s/job against 0.91 s/job on one model, so a swap costs 0.69 s per job.
+     */
+    @Test
+    void swapCostPerJob() throws Exception {
+        int jobs = 8;
+        double alternating;
+        double same;
+        try (TestEmulator comfy = TestEmulator.start(dir.resolve("alt"), b -> b.timing(TimingModel.h100().withStartup(Duration.ZERO)))) {
+            run(comfy, "rand_a.safetensors", 100); // the first GPU load (CUDA start) is not part of either figure
+            long start = System.nanoTime();
+            for (int i = 0; i < jobs; i++) {
+                run(comfy, i % 2 == 0 ? "rand_b.safetensors" : "rand_a.safetensors", 200 + i);
+            }
+            alternating = (System.nanoTime() - start) / 1e9 / jobs;
+        }
+        try (TestEmulator comfy = TestEmulator.start(dir.resolve("same"), b -> b.timing(TimingModel.h100().withStartup(Duration.ZERO)))) {
+            run(comfy, "rand_a.safetensors", 100);
+            long start = System.nanoTime();
+            for (int i = 0; i < jobs; i++) {
+                run(comfy, "rand_a.safetensors", 300 + i);
+            }
+            same = (System.nanoTime() - start) / 1e9 / jobs;
+        }
+        System.out.printf("alternating A,B  emulated %5.3f s/job   recorded 1.600 s/job%n", alternating);
+        System.out.printf("same model       emulated %5.3f s/job   recorded 0.910 s/job%n", same);
+        System.out.printf("swap cost        emulated %5.3f s/job   recorded 0.690 s/job%n", alternating - same);
+        assertThat(alternating).isGreaterThan(same);
+    }
+
+    private static void run(TestEmulator comfy, String checkpoint, long seed) throws Exception {
+        String id = comfy.submit(Workflows.textToImage(checkpoint, seed, 20, 512, 1));
+        comfy.socket.await(ComfyTestClient.executingNull(id), Duration.ofSeconds(60));
+    }
+
     private static void measure(TestEmulator comfy, Map<String, Double> measured, Map<String, Double> recorded, String name,
             double real, ObjectNode prompt) throws Exception {
         long start = System.nanoTime();

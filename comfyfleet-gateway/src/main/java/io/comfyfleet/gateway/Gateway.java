@@ -3,11 +3,13 @@ package io.comfyfleet.gateway;
 import io.comfyfleet.core.endpoint.InMemoryEndpointSettings;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.lease.LeaderLease;
+import io.comfyfleet.gateway.dispatch.AffinityRouter;
 import io.comfyfleet.gateway.dispatch.BoardSync;
 import java.util.function.BooleanSupplier;
 import io.comfyfleet.gateway.admission.Admission;
 import io.comfyfleet.gateway.admission.Catalogues;
 import io.comfyfleet.gateway.admission.InMemoryCatalogueStore;
+import io.comfyfleet.gateway.admission.RolloutTargetVersion;
 import io.comfyfleet.gateway.admin.EndpointAdmin;
 import io.comfyfleet.gateway.auth.Access;
 import io.comfyfleet.gateway.auth.AdminAccess;
@@ -77,8 +79,12 @@ public final class Gateway implements AutoCloseable {
         // a worker is live while it polls: job-take and job-stop answer within their hold, pings every 10 s
         this.workers = new WorkerRegistry(clock,
                 config.server().jobTakeHold().plus(config.server().lease()));
-        JobService jobs = new JobService(store, events, workers, clock);
-        WorkerService workerService = new WorkerService(store, events, workers, clock, config.server().lease());
+        // model-affinity routing per endpoint (routing: affinity | fifo): which worker gets which queued job
+        AffinityRouter router = new AffinityRouter(store, workers, config.endpoints().stream()
+                .collect(java.util.stream.Collectors.toMap(EndpointConfig::name, EndpointConfig::routing)));
+        JobService jobs = new JobService(store, events, workers, clock, router);
+        WorkerService workerService = new WorkerService(store, events, workers, clock, config.server().lease(),
+                router);
         OutputFiles files = new OutputFiles(config.server().dataDir());
         this.leader = store.sharedByGateways()
                 ? store.leases().map(l -> new LeaderLease(l, LeaderLease.CONTROL_LOOP, id, clock,
@@ -112,8 +118,9 @@ public final class Gateway implements AutoCloseable {
             log.info("the admin API (/admin/endpoints) is off: set server.adminKey (e.g. ${COMFYFLEET_ADMIN_KEY})");
         }
         Catalogues catalogues = new Catalogues(store.catalogues().orElseGet(InMemoryCatalogueStore::new), clock);
-        // the current version of an endpoint: the one whose worker reported its catalogue last
-        Admission admission = new Admission(catalogues, catalogues.latestReported());
+        // the current version of an endpoint: a roll-out's target, else the one whose worker reported its catalogue last
+        Admission admission = new Admission(catalogues, new RolloutTargetVersion(endpointAdmin.store(),
+                catalogues.latestReported(), clock, Catalogues.REFRESH));
         this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
                 new JobFeed(jobs, events), clock, dashboard, metrics, webhooks.targets(), adminAccess, endpointAdmin,
                 catalogues, admission, templates(config, store, admission, clock));

@@ -173,6 +173,48 @@ final class JdbcJobStore implements JobStore {
         return db.write(what, COMMITTED, c -> claimIn(c, endpoint, workerId, max, now, leaseUntil));
     }
 
+    @Override
+    public List<Job> queuedHead(String endpoint, int limit, Instant now) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("list at least 1 job, got limit=" + limit);
+        }
+        return db.read("list the queue of endpoint " + endpoint, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.QUEUED_HEAD)) {
+                ps.setString(1, endpoint);
+                ps.setLong(2, millis(now));
+                ps.setInt(3, limit);
+                return JobRows.jobs(ps);
+            }
+        });
+    }
+
+    @Override
+    public List<Job> claimJobs(String endpoint, String workerId, List<String> jobIds, Instant now,
+            Instant leaseUntil) {
+        checkClaim(workerId, Math.max(1, jobIds.size()));
+        if (jobIds.isEmpty()) {
+            return List.of();
+        }
+        String what = "claim " + jobIds.size() + " chosen jobs of endpoint " + endpoint + " for worker " + workerId;
+        return db.write(what, COMMITTED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.claimNamed(jobIds.size()))) {
+                int i = 1;
+                ps.setString(i++, workerId);
+                ps.setLong(i++, millis(now));
+                ps.setLong(i++, millis(leaseUntil));
+                ps.setLong(i++, millis(now));
+                ps.setString(i++, endpoint);
+                ps.setLong(i++, millis(now));
+                for (String id : jobIds) {
+                    ps.setString(i++, id);
+                }
+                List<Job> claimed = JobRows.jobs(ps);
+                claimed.sort(JobRows.OLDEST_FIRST);
+                return claimed;
+            }
+        });
+    }
+
     private static void checkClaim(String workerId, int max) {
         if (max < 1) {
             throw new IllegalArgumentException("claim at least 1 job, got max=" + max);

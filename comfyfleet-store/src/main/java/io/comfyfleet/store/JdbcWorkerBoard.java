@@ -24,13 +24,13 @@ import java.util.TreeSet;
  */
 final class JdbcWorkerBoard implements WorkerBoard {
     private static final String UPSERT = "INSERT INTO workers (endpoint, worker_id, gateway, first_seen, last_seen,"
-            + " idle_since, jobs, busy, unhealthy, stop_requested, version, last_job)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " idle_since, jobs, busy, unhealthy, stop_requested, version, last_job, models)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             + " ON CONFLICT (endpoint, worker_id) DO UPDATE SET gateway = excluded.gateway,"
             + " first_seen = LEAST_FIRST, last_seen = excluded.last_seen, idle_since = excluded.idle_since,"
             + " jobs = excluded.jobs, busy = excluded.busy, unhealthy = excluded.unhealthy,"
             + " stop_requested = excluded.stop_requested, version = COALESCE(excluded.version, workers.version),"
-            + " last_job = COALESCE(excluded.last_job, workers.last_job)"
+            + " last_job = COALESCE(excluded.last_job, workers.last_job), models = excluded.models"
             + " WHERE (workers.last_seen <= excluded.last_seen AND NOT (STARTING_NEW AND NOT STARTING_OLD))"
             + " OR (STARTING_OLD AND NOT STARTING_NEW)";
     /** A starting record (see {@link WorkerRecord#starting()}): neither idle since a time nor busy. */
@@ -39,7 +39,9 @@ final class JdbcWorkerBoard implements WorkerBoard {
     private static final String LEAST_FIRST = "CASE WHEN workers.first_seen < excluded.first_seen"
             + " THEN workers.first_seen ELSE excluded.first_seen END";
     private static final String COLUMNS = "endpoint, worker_id, gateway, first_seen, last_seen, idle_since, jobs,"
-            + " busy, unhealthy, stop_requested, version, last_job";
+            + " busy, unhealthy, stop_requested, version, last_job, models";
+    /** Held model names in one column (migration V9): a file name has no newline. */
+    private static final String MODEL_SEPARATOR = "\n";
 
     private final Database db;
 
@@ -74,6 +76,7 @@ final class JdbcWorkerBoard implements WorkerBoard {
                     ps.setInt(10, r.stopRequested() ? 1 : 0);
                     JobRows.setNullableString(ps, 11, r.version());
                     JobRows.setNullableString(ps, 12, r.lastJob());
+                    ps.setString(13, String.join(MODEL_SEPARATOR, new TreeSet<>(r.models())));
                     ps.addBatch();
                 }
                 ps.executeBatch();
@@ -102,10 +105,12 @@ final class JdbcWorkerBoard implements WorkerBoard {
         long idle = rs.getLong(6);
         Instant idleSince = rs.wasNull() ? null : Instant.ofEpochMilli(idle);
         String jobs = rs.getString(7);
+        String models = rs.getString(13);
         return new WorkerRecord(rs.getString(1), rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)),
                 Instant.ofEpochMilli(rs.getLong(5)), idleSince,
                 jobs.isEmpty() ? Set.of() : Set.copyOf(Arrays.asList(jobs.split(","))), rs.getInt(8) != 0,
-                rs.getInt(9) != 0, rs.getInt(10) != 0, rs.getString(11), rs.getString(12));
+                rs.getInt(9) != 0, rs.getInt(10) != 0, rs.getString(11), rs.getString(12),
+                models == null || models.isEmpty() ? Set.of() : Set.copyOf(Arrays.asList(models.split(MODEL_SEPARATOR))));
     }
 
     @Override

@@ -47,6 +47,21 @@ final class JobSql {
                 + " RETURNING *";
     }
 
+    /** The queue's head as it is (model-affinity routing chooses from it). */
+    static final String QUEUED_HEAD = "SELECT * FROM jobs WHERE endpoint = ? AND " + CLAIM.expectedState()
+            + " AND expires_at > ? ORDER BY created_at, id LIMIT ?";
+
+    /**
+     * Takes the named jobs that are still queued: a conditional UPDATE per row, so of two claimers racing for one
+     * job the second finds it moved (PostgreSQL re-checks the WHERE after the row lock) and gets nothing.
+     */
+    static String claimNamed(int count) {
+        return "UPDATE jobs SET state = " + CLAIM.targetSql()
+                + ", worker_id = ?, started_at = ?, lease_until = ?, run_deadline = ? + execution_timeout_ms"
+                + " WHERE " + CLAIM.expectedState() + " AND endpoint = ? AND expires_at > ? AND id IN ("
+                + String.join(", ", Collections.nCopies(count, "?")) + ") RETURNING *";
+    }
+
     static final String RECORD_PROGRESS =
             "UPDATE jobs SET output_json = ?, lease_until = ? WHERE id = ? AND " + RUNNING + " AND worker_id = ?";
 

@@ -214,6 +214,14 @@ abstract class ControlTablesContractTest {
         assertThat(merged.stopRequested()).isTrue();
         assertThat(merged.version()).as("kept when b heard none").isEqualTo("local-abc");
         assertThat(merged.lastJob()).isEqualTo("j2");
+        assertThat(merged.models()).isEmpty();
+
+        WorkerRecord holding = new WorkerRecord("ep", w, "gw-b", T0.plusSeconds(3), T0.plusSeconds(3),
+                T0.plusSeconds(3), Set.of(), false, false, true, null, null,
+                Set.of("rand_a.safetensors", "my lora, v2.safetensors"));
+        board.publish(List.of(holding));
+        assertThat(find(w, T0).models()).as("model names, commas and spaces included")
+                .containsExactlyInAnyOrder("rand_a.safetensors", "my lora, v2.safetensors");
 
         assertThat(board.heardSince(T0.plusSeconds(4))).noneMatch(r -> r.workerId().equals(w));
         assertThat(board.forgetSilent(T0.plusSeconds(4))).isGreaterThanOrEqualTo(1);

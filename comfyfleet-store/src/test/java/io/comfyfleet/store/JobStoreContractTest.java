@@ -255,6 +255,73 @@ abstract class JobStoreContractTest {
         assertThat(store.claim(EP, "w1", 5, at(10), at(40))).extracting(Job::id).containsExactly("fresh");
     }
 
+    // ---- claim named jobs (model-affinity routing) ----
+
+    @Test
+    void theQueueHeadListsLiveQueuedJobsOldestFirstAndChangesNothing() {
+        store.enqueue(job("late").createdAt(at(3)).build());
+        store.enqueue(job("early").createdAt(at(1)).build());
+        store.enqueue(job("gone").createdAt(at(0)).ttl(Duration.ofSeconds(5)).build());
+        store.enqueue(job("other").endpoint("other").createdAt(at(0)).build());
+        store.enqueue(job("taken").createdAt(at(2)).build());
+        store.claimJobs(EP, "w0", List.of("taken"), at(4), at(40));
+
+        assertThat(store.queuedHead(EP, 10, at(10))).extracting(Job::id).containsExactly("early", "late");
+        assertThat(store.queuedHead(EP, 1, at(10))).extracting(Job::id).containsExactly("early");
+        assertThat(store.find("early", at(10)).orElseThrow().state()).isEqualTo(IN_QUEUE);
+    }
+
+    @Test
+    void claimingNamedJobsTakesThoseStillQueuedOfTheEndpointAndLeasesThem() {
+        store.enqueue(job("a").createdAt(at(1)).build());
+        store.enqueue(job("b").createdAt(at(2)).build());
+        store.enqueue(job("c").createdAt(at(3)).build());
+        store.enqueue(job("x").endpoint("other").build());
+        assertThat(store.claimJobs(EP, "w1", List.of("a"), at(5), at(40))).extracting(Job::id).containsExactly("a");
+
+        List<Job> claimed = store.claimJobs(EP, "w2", List.of("c", "a", "x", "nope"), at(6), at(50));
+
+        assertThat(claimed).as("a is w1's, x another endpoint's").extracting(Job::id).containsExactly("c");
+        assertThat(claimed.getFirst().workerId()).isEqualTo("w2");
+        assertThat(claimed.getFirst().leaseUntil()).isEqualTo(at(50));
+        assertThat(claimed.getFirst().startedAt()).isEqualTo(at(6));
+        assertThat(store.find("a", at(6)).orElseThrow().workerId()).isEqualTo("w1");
+        assertThat(store.find("b", at(6)).orElseThrow().state()).isEqualTo(IN_QUEUE);
+        assertThat(store.claimJobs(EP, "w2", List.of(), at(6), at(50))).isEmpty();
+    }
+
+    @Test
+    void ofClaimersRacingForTheSameNamedJobsEachJobGoesToExactlyOne() throws Exception {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            ids.add("r" + i);
+            store.enqueue(job("r" + i).createdAt(at(i)).build());
+        }
+        int claimers = 4;
+        java.util.concurrent.ConcurrentHashMap<String, String> owner = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicInteger duplicates = new java.util.concurrent.atomic.AtomicInteger();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(claimers)) {
+            for (int w = 0; w < claimers; w++) {
+                String worker = "w" + w;
+                List<String> order = new java.util.ArrayList<>(ids);
+                java.util.Collections.shuffle(order, new java.util.Random(w));
+                pool.submit(() -> {
+                    for (int i = 0; i < order.size(); i += 5) {
+                        for (Job j : store.claimJobs(EP, worker, order.subList(i, Math.min(order.size(), i + 5)),
+                                at(100), at(200))) {
+                            if (owner.putIfAbsent(j.id(), worker) != null) {
+                                duplicates.incrementAndGet();
+                            }
+                        }
+                    }
+                    return null;
+                });
+            }
+        }
+        assertThat(duplicates).hasValue(0);
+        assertThat(owner.keySet()).containsExactlyInAnyOrderElementsOf(ids);
+    }
+
     @Test
     void claimRefusesAMaxBelowOne() {
         assertThatThrownBy(() -> store.claim(EP, "w1", 0, T0, LEASE))

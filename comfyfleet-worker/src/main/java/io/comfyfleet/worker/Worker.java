@@ -55,6 +55,8 @@ public final class Worker implements AutoCloseable {
     /** Marks of finished jobs whose result is on its way to the gateway, completed when it is accepted. */
     private final Map<String, JobTimings> awaitingPost = new ConcurrentHashMap<>();
     private volatile Consumer<JobTimings> timingsListener = t -> { };
+    /** What ComfyUI keeps loaded, told to the gateway on every job-take (model-affinity routing). */
+    private volatile HeldModels heldModels = HeldModels.classicCache();
 
     public Worker(GatewayClient gateway, ResultOutbox outbox, JobHandler handler, Timings timings) {
         this.gateway = gateway;
@@ -71,6 +73,11 @@ public final class Worker implements AutoCloseable {
      */
     public void onJobTimings(Consumer<JobTimings> listener) {
         this.timingsListener = listener == null ? t -> { } : listener;
+    }
+
+    /** How this worker's ComfyUI caches models (its cache flags); the default cache unless told. */
+    public void heldModels(HeldModels models) {
+        this.heldModels = models;
     }
 
     private void resultSettled(String jobId, long acceptedNanos, boolean accepted) {
@@ -167,7 +174,7 @@ public final class Worker implements AutoCloseable {
         try {
             while (!draining) {
                 try {
-                    TakeOutcome outcome = gateway.takeJob(false);
+                    TakeOutcome outcome = gateway.takeJob(false, heldModels.current());
                     failures = 0;
                     switch (outcome) {
                         case TakeOutcome.Job j -> run(j.job());
@@ -223,6 +230,7 @@ public final class Worker implements AutoCloseable {
                         log.info("Job {} finished in {} ms with an error", job.id(), ms);
                     } else {
                         log.debug("Job {} finished in {} ms", job.id(), ms);
+                        heldModels.ranSuccessfully(job.input().path("workflow"));
                     }
                     try {
                         // registered before submit: the outbox delivers before submit returns

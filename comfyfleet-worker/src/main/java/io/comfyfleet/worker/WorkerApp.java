@@ -7,6 +7,7 @@ import io.comfyfleet.worker.supervisor.ComfySupervisor;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -93,6 +94,8 @@ public final class WorkerApp {
         }
         worker = new Worker(gateway, outbox, handler, timings);
         worker.onJobTimings(jobTimings);
+        // attached to a running ComfyUI: its cache flags are unknown, the default cache is assumed
+        worker.heldModels(HeldModels.forComfyArgs(settings.launch() == null ? List.of() : settings.launch().command()));
         supervisor.onUnhealthy(reason -> {
             unhealthy.set(reason);
             reportUnhealthy("comfyui_crash_loop", reason);

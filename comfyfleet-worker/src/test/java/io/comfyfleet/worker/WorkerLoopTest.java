@@ -58,6 +58,31 @@ class WorkerLoopTest {
     }
 
     @Test
+    void everyJobTakeTellsTheModelsOfTheLastSuccessfulPrompt() throws Exception {
+        start((job, ctx) -> {
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            if (job.id().equals("fails")) {
+                body.put("error", "a node raised");
+            } else {
+                body.putObject("output");
+            }
+            return new JobOutcome.Finished(body);
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> !gw.requests("GET", "/job-take/w1").isEmpty());
+        assertThat(gw.requests("GET", "/job-take/w1").getFirst().param("models")).as("nothing run yet").isEmpty();
+        gw.jobs.add("{\"id\":\"ok\",\"input\":{\"workflow\":{\"4\":{\"class_type\":\"CheckpointLoaderSimple\","
+                + "\"inputs\":{\"ckpt_name\":\"rand_a.safetensors\"}}}}}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !gw.requests("POST", "/job-done/w1/ok").isEmpty());
+        gw.jobs.add("{\"id\":\"fails\",\"input\":{\"workflow\":{\"4\":{\"class_type\":\"CheckpointLoaderSimple\","
+                + "\"inputs\":{\"ckpt_name\":\"rand_b.safetensors\"}}}}}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !gw.requests("POST", "/job-done/w1/fails").isEmpty());
+        int after = gw.requests("GET", "/job-take/w1").size();
+        await().atMost(Duration.ofSeconds(10)).until(() -> gw.requests("GET", "/job-take/w1").size() > after);
+        assertThat(gw.requests("GET", "/job-take/w1").getLast().param("models"))
+                .as("the failed prompt changed nothing").isEqualTo("rand_a.safetensors");
+    }
+
+    @Test
     void eachAcceptedResultReportsTheJobsTimingMarksInOrder() throws Exception {
         java.util.concurrent.BlockingQueue<JobTimings> timings = new java.util.concurrent.LinkedBlockingQueue<>();
         start((job, ctx) -> {

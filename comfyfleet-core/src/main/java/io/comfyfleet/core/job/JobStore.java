@@ -48,6 +48,24 @@ public interface JobStore extends AutoCloseable {
     List<Job> claim(String endpoint, String workerId, int max, Instant now, Instant leaseUntil);
 
     /**
+     * Up to {@code limit} IN_QUEUE jobs of the endpoint whose TTL has not run out, oldest first, as they are now
+     * (model-affinity routing looks at them to choose what a worker claims; nothing is changed or locked).
+     */
+    default List<Job> queuedHead(String endpoint, int limit, Instant now) {
+        throw new UnsupportedOperationException("this store cannot list its queue; use fifo routing");
+    }
+
+    /**
+     * Moves those of the named jobs that are still IN_QUEUE jobs of the endpoint (TTL not run out) to IN_PROGRESS
+     * for this worker, leased until {@code leaseUntil}, as {@link #claim} does; returns those it moved, oldest
+     * first. A job another worker claimed meanwhile is simply not returned: no job is ever given to two workers.
+     */
+    default List<Job> claimJobs(String endpoint, String workerId, List<String> jobIds, Instant now,
+            Instant leaseUntil) {
+        throw new UnsupportedOperationException("this store cannot claim named jobs; use fifo routing");
+    }
+
+    /**
      * Records a progress update ({@code status: IN_PROGRESS} posted to job-done) as the job's output and
      * extends the lease. Returns false, changing nothing, when the job is no longer IN_PROGRESS for this
      * worker (progress that arrives after the final result is ignored).

@@ -13,10 +13,21 @@ import java.util.Set;
  * <p>A {@linkplain #starting() starting} record is written by the gateway whose provider started the worker, before
  * anyone heard from it, so every gateway's {@code /health} counts it as initializing. It is told apart without a
  * column of its own: a heard worker is either busy (a flag or jobs) or idle since a time, never neither.
+ * its job-takes (null when it announced none). {@code gateway} is the gateway that wrote the record. {@code models}
+ * are the model files it reported holding on its last job-take (model-affinity routing; empty when it reports none).
  */
 public record WorkerRecord(String endpoint, String workerId, String gateway, Instant firstSeen, Instant lastSeen,
         Instant idleSince, Set<String> jobs, boolean busy, boolean unhealthy, boolean stopRequested, String version,
-        String lastJob) {
+        String lastJob, Set<String> models) {
+
+    /** A record without held models. */
+    public WorkerRecord(String endpoint, String workerId, String gateway, Instant firstSeen, Instant lastSeen,
+            Instant idleSince, Set<String> jobs, boolean busy, boolean unhealthy, boolean stopRequested, String version,
+            String lastJob) {
+        this(endpoint, workerId, gateway, firstSeen, lastSeen, idleSince, jobs, busy, unhealthy, stopRequested, version,
+                lastJob, Set.of());
+    }
+
     public WorkerRecord {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(workerId, "workerId");
@@ -24,6 +35,7 @@ public record WorkerRecord(String endpoint, String workerId, String gateway, Ins
         Objects.requireNonNull(firstSeen, "firstSeen");
         Objects.requireNonNull(lastSeen, "lastSeen");
         jobs = Set.copyOf(jobs);
+        models = models == null ? Set.of() : Set.copyOf(models);
     }
 
     /**

@@ -213,7 +213,7 @@ public final class ConfigLoader {
     private static EndpointConfig endpoint(ConfigNode n, Path baseDir) {
         n.rejectUnknownKeys(Set.of("name", "clientKeys", "workerKeys", "executionTimeout", "ttl", "maxRetries",
                 "minWorkers", "maxWorkers", "idleTimeout", "scaler", "webhookSecret", "rateLimit", "statusRateLimit",
-                "image", "templates"));
+                "image", "templates", "routing", "affinityWait"));
         String name = n.requiredString("name");
         if (name != null && !ENDPOINT_NAME.matcher(name).matches()) {
             n.problem("name", "must be 1 to 64 letters, digits, '-' or '_', got \"" + name + "\"");
@@ -269,7 +269,8 @@ public final class ConfigLoader {
                 rateLimit(n, "rateLimit"),
                 rateLimit(n, "statusRateLimit"),
                 Optional.ofNullable(image),
-                TemplateSeeds.read(n, baseDir));
+                TemplateSeeds.read(n, baseDir),
+                Routing.read(n));
     }
 
     private static Optional<RateLimit> rateLimit(ConfigNode endpoint, String key) {

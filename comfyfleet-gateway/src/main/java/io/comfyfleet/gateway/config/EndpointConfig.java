@@ -20,6 +20,7 @@ import tools.jackson.databind.JsonNode;
  *                         the admin API); empty: the provider's default
  * @param templates        workflow templates by name, as first seeded into the job store (definitions with the
  *                         workflow inlined; later changes go through the admin API)
+ * @param routing          which queued job a waiting worker gets: model affinity (default) or FIFO
  */
 public record EndpointConfig(
         String name,
@@ -37,18 +38,37 @@ public record EndpointConfig(
         Optional<RateLimit> rateLimit,
         Optional<RateLimit> statusRateLimit,
         Optional<String> image,
-        Map<String, JsonNode> templates) {
+        Map<String, JsonNode> templates,
+        Routing routing) {
 
     public EndpointConfig {
         templates = Map.copyOf(templates);
     }
 
-    /** An endpoint without templates. */
+    /** An endpoint with templates and the default routing ({@link Routing#DEFAULT}). */
+    public EndpointConfig(String name, ApiKeys clientKeys, ApiKeys workerKeys, Duration executionTimeout, Duration ttl,
+            int maxRetries, int minWorkers, int maxWorkers, Duration idleTimeout, ScalerType scalerType,
+            double scalerValue, Optional<Secret> webhookSecret, Optional<RateLimit> rateLimit,
+            Optional<RateLimit> statusRateLimit, Optional<String> image, Map<String, JsonNode> templates) {
+        this(name, clientKeys, workerKeys, executionTimeout, ttl, maxRetries, minWorkers, maxWorkers, idleTimeout,
+                scalerType, scalerValue, webhookSecret, rateLimit, statusRateLimit, image, templates, Routing.DEFAULT);
+    }
+
+    /** An endpoint without templates, with the given routing. */
+    public EndpointConfig(String name, ApiKeys clientKeys, ApiKeys workerKeys, Duration executionTimeout, Duration ttl,
+            int maxRetries, int minWorkers, int maxWorkers, Duration idleTimeout, ScalerType scalerType,
+            double scalerValue, Optional<Secret> webhookSecret, Optional<RateLimit> rateLimit,
+            Optional<RateLimit> statusRateLimit, Optional<String> image, Routing routing) {
+        this(name, clientKeys, workerKeys, executionTimeout, ttl, maxRetries, minWorkers, maxWorkers, idleTimeout,
+                scalerType, scalerValue, webhookSecret, rateLimit, statusRateLimit, image, Map.of(), routing);
+    }
+
+    /** An endpoint without templates, with the default routing. */
     public EndpointConfig(String name, ApiKeys clientKeys, ApiKeys workerKeys, Duration executionTimeout, Duration ttl,
             int maxRetries, int minWorkers, int maxWorkers, Duration idleTimeout, ScalerType scalerType,
             double scalerValue, Optional<Secret> webhookSecret, Optional<RateLimit> rateLimit,
             Optional<RateLimit> statusRateLimit, Optional<String> image) {
         this(name, clientKeys, workerKeys, executionTimeout, ttl, maxRetries, minWorkers, maxWorkers, idleTimeout,
-                scalerType, scalerValue, webhookSecret, rateLimit, statusRateLimit, image, Map.of());
+                scalerType, scalerValue, webhookSecret, rateLimit, statusRateLimit, image, Map.of(), Routing.DEFAULT);
     }
 }

@@ -84,6 +84,28 @@ public final class Handoffs {
         }
     }
 
+    /**
+     * As {@link #wakeOne(String)}, waking first the longest-parked job-take whose worker is {@code preferred} (model
+     * affinity: one that holds the job's models), else the longest-parked one.
+     */
+    public void wakeOne(String endpoint, Predicate<String> preferred) {
+        Line line = lines.get(endpoint);
+        if (line != null) {
+            line.lock.lock();
+            try {
+                line.generation++;
+                Waiter w = line.parked.stream().filter(p -> preferred.test(p.workerId)).findFirst()
+                        .orElse(line.parked.peekFirst());
+                if (w != null) {
+                    line.parked.remove(w);
+                    w.wake(State.WOKEN);
+                }
+            } finally {
+                line.lock.unlock();
+            }
+        }
+    }
+
     /** Every job-take looks at the queue again (shutdown, or wake-ups from other gateways may have been lost). */
     public void wakeAll() {
         for (Line line : lines.values()) {

@@ -93,6 +93,30 @@ public final class WorkerRegistry {
         return provisioning.isRetired(workerId);
     }
 
+    /**
+     * The model files the worker said it holds on its job-take ({@code &models=}); null when it sent none (a
+     * RunPod worker): it then counts as holding nothing. Read by {@link AffinityRouter}.
+     */
+    public void reportedModels(String endpoint, String workerId, Set<String> models) {
+        Set<String> held = models == null ? Set.of() : Set.copyOf(models);
+        update(endpoint, workerId, s -> s.models = held);
+    }
+
+    /**
+     * The models each live worker of the endpoint holds, by worker id, as heard here or through the board from
+     * another gateway; workers that hold none, are unhealthy or that the provider is stopping are left out.
+     */
+    public Map<String, Set<String>> heldModels(String endpoint) {
+        Instant cutoff = clock.instant().minus(liveness);
+        Map<String, Set<String>> result = new HashMap<>();
+        for (View v : views(endpoint)) {
+            if (!v.models.isEmpty() && !v.unhealthy && !v.lastSeen.isBefore(cutoff) && !isRetired(v.workerId)) {
+                result.put(v.workerId, v.models);
+            }
+        }
+        return result;
+    }
+
     /** The worker's job-take answered (with jobs or without). */
     public void stoppedAsking(String endpoint, String workerId) {
         update(endpoint, workerId, s -> s.waitingTakes = Math.max(0, s.waitingTakes - 1));
@@ -226,7 +250,7 @@ public final class WorkerRegistry {
             if (dirty.remove(key) || parked) {
                 result.add(new WorkerRecord(key.endpoint(), key.workerId(), gateway, s.firstSeen,
                         parked ? now : s.lastSeen, s.isBusy() ? null : s.idleSince, Set.copyOf(s.jobs), s.saysBusy,
-                        s.unhealthy, s.stopRequested, s.version, s.lastJob));
+                        s.unhealthy, s.stopRequested, s.version, s.lastJob, s.models));
             }
         });
         return result;
@@ -273,7 +297,7 @@ public final class WorkerRegistry {
             if (key.endpoint().equals(endpoint)) {
                 result.put(key.workerId(), new View(key.workerId(), s.waitingTakes > 0 ? now : s.lastSeen, s.firstSeen,
                         s.idleSince, Set.copyOf(s.jobs), s.saysBusy, s.unhealthy, s.stopRequested, s.version,
-                        s.lastJob, false));
+                        s.lastJob, false, s.models));
             }
         });
         remote.forEach((key, r) -> {
@@ -284,7 +308,7 @@ public final class WorkerRegistry {
             if (r.starting()) {
                 if (here == null) { // heard here beats started elsewhere
                     result.put(key.workerId(), new View(key.workerId(), r.lastSeen(), r.firstSeen(), r.lastSeen(),
-                            Set.of(), false, false, false, r.version(), null, true));
+                            Set.of(), false, false, false, r.version(), null, true, Set.of()));
                 }
                 return;
             }
@@ -292,7 +316,7 @@ public final class WorkerRegistry {
                 result.put(key.workerId(), new View(key.workerId(), r.lastSeen(), r.firstSeen(),
                         r.idleSince() == null ? r.lastSeen() : r.idleSince(), r.jobs(), r.busy(), r.unhealthy(),
                         r.stopRequested(), r.version() != null ? r.version() : here == null ? null : here.version,
-                        r.lastJob(), false));
+                        r.lastJob(), false, r.models()));
             }
         });
         return List.copyOf(result.values());
@@ -301,7 +325,7 @@ public final class WorkerRegistry {
     /** @param starting started by another gateway's provider, not heard from by anyone yet */
     private record View(String workerId, Instant lastSeen, Instant firstSeen, Instant idleSince, Set<String> jobs,
             boolean busy, boolean unhealthy, boolean stopRequested, String version, String lastJob,
-            boolean starting) {
+            boolean starting, Set<String> models) {
         boolean isBusy() {
             return busy || !jobs.isEmpty();
         }
@@ -342,6 +366,7 @@ public final class WorkerRegistry {
         final Instant firstSeen;
         volatile String lastJob;
         volatile String version;
+        volatile Set<String> models = Set.of();
 
         Seen(Instant firstSeen) {
             this.firstSeen = firstSeen;

@@ -48,6 +48,7 @@ final class WorkerRoutes {
 
     private void take(Context ctx) throws InterruptedException {
         EndpointConfig endpoint = authorize(ctx);
+        reportModels(ctx, endpoint);
         List<Job> jobs = workers.take(endpoint.name(), Ids.worker(ctx.pathParam("worker")), 1, busy(ctx),
                 version(ctx), server.jobTakeHold());
         if (jobs.isEmpty()) {
@@ -60,6 +61,7 @@ final class WorkerRoutes {
     private void takeBatch(Context ctx) throws InterruptedException {
         EndpointConfig endpoint = authorize(ctx);
         int size = HttpIO.intParam(ctx, "batch_size", 1, 1, MAX_BATCH);
+        reportModels(ctx, endpoint);
         List<Job> jobs = workers.take(endpoint.name(), Ids.worker(ctx.pathParam("worker")), size, busy(ctx),
                 version(ctx), server.jobTakeHold());
         if (jobs.isEmpty()) {
@@ -109,7 +111,14 @@ final class WorkerRoutes {
         ok(ctx);
     }
 
-    /** {@code job_in_progress=1} (or true): the worker already runs a job. */
+    /** Model-affinity routing: the models a ComfyFleet worker says it holds ({@code &models=}, see {@link HeldModelsParam}). */
+    private void reportModels(Context ctx, EndpointConfig endpoint) {
+        String raw = ctx.queryParam(HeldModelsParam.NAME);
+        if (raw != null) {
+            workers.reportedModels(endpoint.name(), Ids.worker(ctx.pathParam("worker")), HeldModelsParam.parse(raw));
+        }
+    }
+
     /** The version the worker announces on its job-takes ({@code &version=}), at most 200 characters; null when none. */
     private static String version(Context ctx) {
         String v = ctx.queryParam("version");

@@ -8,11 +8,13 @@ import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.core.job.StreamChunk;
 import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.dispatch.AffinityRouter;
 import io.comfyfleet.gateway.dispatch.Handoffs;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The client side of an endpoint: submit, look at, wait for, stream, cancel, retry and purge jobs.
@@ -26,17 +28,24 @@ public final class JobService {
     private final JobChanges changes;
     private final WorkerRegistry workers;
     private final Clock clock;
+    private final AffinityRouter router;
     /** RunPod answers a /stream poll with what is there; a long stream comes over several polls. */
     private static final int MAX_CHUNKS_PER_STREAM_CALL = 1000;
 
     private final JobIds ids = new JobIds();
 
     public JobService(JobStore store, JobEvents events, WorkerRegistry workers, Clock clock) {
+        this(store, events, workers, clock, AffinityRouter.fifo(store, workers));
+    }
+
+    /** @param router which parked job-take a new job wakes (model-affinity routing) */
+    public JobService(JobStore store, JobEvents events, WorkerRegistry workers, Clock clock, AffinityRouter router) {
         this.store = store;
         this.events = events;
         this.changes = new JobChanges(store, events);
         this.workers = workers;
         this.clock = clock;
+        this.router = router;
     }
 
     /**
@@ -47,6 +56,14 @@ public final class JobService {
     public Job submit(EndpointConfig endpoint, RunRequest request, boolean sync) {
         NewJob job = new NewJob(sync ? ids.nextSync() : ids.next(), endpoint.name(), request.inputJson(),
                 request.webhook(), request.s3ConfigJson(), request.policy(), endpoint.maxRetries(), clock.instant());
+        // model-affinity routing, when workers report models: no hand-over (it would take the oldest jobs for the
+        // longest-waiting worker); the job is queued and a worker holding its models woken to claim it
+        Predicate<String> affine = router.affineTakers(endpoint.name(), job.id(), job.inputJson());
+        if (affine != null) {
+            Job stored = store.enqueue(job);
+            events.takers().wakeOne(endpoint.name(), affine);
+            return stored;
+        }
         Handoffs.Waiter taker = events.takers().reserve(endpoint.name(), w -> !workers.isRetired(w));
         if (taker == null) {
             return changes.enqueue(job);

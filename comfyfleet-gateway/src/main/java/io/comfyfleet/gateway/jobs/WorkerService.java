@@ -5,12 +5,14 @@ import io.comfyfleet.core.job.JobNotFoundException;
 import io.comfyfleet.core.job.JobState;
 import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.gateway.dispatch.AffinityRouter;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -29,8 +31,16 @@ public final class WorkerService {
     private final Clock clock;
     private final Duration lease;
     private final HandedOutJobs handedOut;
+    private final AffinityRouter router;
 
     public WorkerService(JobStore store, JobEvents events, WorkerRegistry registry, Clock clock, Duration lease) {
+        this(store, events, registry, clock, lease, AffinityRouter.fifo(store, registry));
+    }
+
+    /** @param router which queued jobs a job-take claims (model-affinity routing) */
+    public WorkerService(JobStore store, JobEvents events, WorkerRegistry registry, Clock clock, Duration lease,
+            AffinityRouter router) {
+        this.router = router;
         this.store = store;
         this.events = events;
         this.changes = new JobChanges(store, events);
@@ -64,14 +74,17 @@ public final class WorkerService {
                 }
                 long seen = waiter.generation();
                 Instant now = clock.instant();
-                List<Job> jobs = store.claim(endpoint, workerId, max, now, now.plus(lease));
+                // model-affinity routing (AffinityRouter): FIFO, or the jobs whose models this worker holds first
+                AffinityRouter.Claim claim = router.claim(endpoint, workerId, max, now, now.plus(lease));
+                List<Job> jobs = claim.jobs();
                 if (jobs.isEmpty()) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0 || events.isStopping()) {
                         return List.of();
                     }
-                    // a new job is usually handed over here, claimed for this worker in the job's own commit
-                    jobs = waiter.await(seen, Duration.ofNanos(left));
+                    // a new job is usually handed over here, claimed for this worker in the job's own commit; with
+                    // affinity routing the wait also ends when a job kept for a busy affine worker becomes this one's
+                    jobs = waiter.await(seen, claim.parkFor(Duration.ofNanos(left), now));
                 }
                 if (!jobs.isEmpty()) {
                     registry.gaveJobs(endpoint, workerId, jobs.stream().map(Job::id).toList());
@@ -85,6 +98,14 @@ public final class WorkerService {
         } finally {
             registry.stoppedAsking(endpoint, workerId);
         }
+    }
+
+    /**
+     * The model files the worker reported holding on its job-take ({@code &models=}, model-affinity routing); a
+     * worker that never sends them (RunPod's workers) holds none as far as routing knows.
+     */
+    public void reportedModels(String endpoint, String workerId, Set<String> models) {
+        registry.reportedModels(endpoint, workerId, models);
     }
 
     /**

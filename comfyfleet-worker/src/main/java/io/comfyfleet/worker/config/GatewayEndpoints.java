@@ -142,6 +142,14 @@ public final class GatewayEndpoints {
         return URI.create(jobTakeTemplate.replace("$ID", enc(workerId)) + "&job_in_progress=" + (jobInProgress ? 1 : 0));
     }
 
+    /**
+     * As {@link #jobTakeUri(boolean)}, telling the gateway which model files this worker holds ({@code &models=},
+     * newline-separated, for model-affinity routing; RunPod ignores parameters it does not know).
+     */
+    public URI jobTakeUri(boolean jobInProgress, java.util.Collection<String> heldModels) {
+        return URI.create(jobTakeUri(jobInProgress) + "&models=" + enc(String.join("\n", heldModels)));
+    }
+
     /** The job-stop long-poll: the job-take URL with {@code /job-take/} replaced, query kept. */
     public URI jobStopUri() {
         return URI.create(jobTakeTemplate.replace("/job-take/", "/job-stop/").replace("$ID", enc(workerId)));

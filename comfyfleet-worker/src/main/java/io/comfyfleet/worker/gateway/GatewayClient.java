@@ -60,7 +60,16 @@ public final class GatewayClient {
      * @throws GatewayRefusedException on another 4xx (e.g. 401: wrong worker key), or a job without id/input
      */
     public TakeOutcome takeJob(boolean jobInProgress) {
-        Answer response = send(endpoints.jobTakeUri(jobInProgress), LONG_POLL_TIMEOUT, null, "job-take");
+        return take(endpoints.jobTakeUri(jobInProgress));
+    }
+
+    /** As {@link #takeJob(boolean)}, telling the gateway the models this worker holds (model-affinity routing). */
+    public TakeOutcome takeJob(boolean jobInProgress, Collection<String> heldModels) {
+        return take(endpoints.jobTakeUri(jobInProgress, heldModels));
+    }
+
+    private TakeOutcome take(URI uri) {
+        Answer response = send(uri, LONG_POLL_TIMEOUT, null, "job-take");
         int status = response.status();
         if (status == 204 || status == 400) {
             return new TakeOutcome.NoJob();

@@ -1,0 +1,200 @@
+package io.comfyfleet.cli.bench;
+
+import io.comfyfleet.comfy.Json;
+import io.comfyfleet.emulator.ComfyEmulator;
+import io.comfyfleet.emulator.EmulatorConfig;
+import io.comfyfleet.emulator.RunningEmulator;
+import io.comfyfleet.emulator.TimingModel;
+import io.comfyfleet.gateway.Gateway;
+import io.comfyfleet.gateway.config.ConfigLoader;
+import io.comfyfleet.worker.Backoff;
+import io.comfyfleet.worker.WorkerApp;
+import io.comfyfleet.worker.WorkerSettings;
+import io.comfyfleet.worker.config.GatewayEndpoints;
+import io.comfyfleet.worker.input.UrlPolicy;
+import io.comfyfleet.worker.run.ComfyJobHandler;
+import io.comfyfleet.worker.supervisor.SupervisorSettings;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Model-affinity routing against FIFO (docs/performance.md, "Model-affinity routing"): one gateway (this JVM, SQLite),
+ * N workers (this JVM), each attached to its own ComfyUI emulator (this JVM) with the H100 timing model, whose
+ * checkpoint swap costs what the recordings say (default cache: 1.60 s alternating against 0.91 s on one model).
+ * Every worker first runs a warm-up prompt (the CUDA start of the first load is no part of the figure). Then
+ * {@code jobs} SD1.5-shaped text-to-image jobs arrive at a steady {@code rate} per second (above what the workers can
+ * do, so throughput is the workers', not the arrivals'), each with its own seed so ComfyUI's cache never answers it;
+ * the checkpoint of each is drawn at random ({@code rand_a}/{@code rand_b}, seeded) for the "mixed" load, or always
+ * {@code rand_a} for the "one-model" load. Jobs/s = jobs / (last job ended - first job submitted).
+ *
+ * <p>Usage: {@code AffinityBenchmark <workers,...> <jobs> <rate per worker> <runs> [mixed|one-model|both]}; runs use
+ * seeds 1..runs, fifo and affinity alternate within each seed.
+ */
+public final class AffinityBenchmark {
+    private static final String CLIENT_KEY = "bench-client-key-0123456789";
+    private static final String WORKER_KEY = "bench-worker-key-0123456789";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    public static void main(String[] args) throws Exception {
+        List<Integer> workerCounts = List.of(args[0].split(",")).stream().map(Integer::parseInt).toList();
+        int jobs = Integer.parseInt(args[1]);
+        double ratePerWorker = Double.parseDouble(args[2]);
+        int runs = Integer.parseInt(args[3]);
+        String loads = args.length > 4 ? args[4] : "both";
+        List<String> results = new ArrayList<>();
+        for (String load : loads.equals("both") ? List.of("mixed", "one-model") : List.of(loads)) {
+            for (int workers : workerCounts) {
+                for (int seed = 1; seed <= runs; seed++) {
+                    for (String routing : List.of("fifo", "affinity")) {
+                        double load1 = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+                        double jobsPerS = run(routing, workers, jobs, ratePerWorker * workers, seed, load);
+                        String line = String.format(Locale.ROOT, "%-9s workers=%d seed=%d %-8s %6.3f jobs/s  (load %.2f)",
+                                load, workers, seed, routing, jobsPerS, load1);
+                        System.out.println(line);
+                        results.add(line);
+                    }
+                }
+            }
+        }
+        System.out.println("\n" + String.join("\n", results));
+        System.exit(0);
+    }
+
+    private static double run(String routing, int workers, int jobs, double rate, long seed, String load)
+            throws Exception {
+        Path dir = Files.createTempDirectory("affinity-bench");
+        String yaml = """
+                server:
+                  host: 127.0.0.1
+                  port: 0
+                  dataDir: data
+                  jobTakeHold: 5s
+                  lease: 60s
+                endpoints:
+                  - name: ep1
+                    clientKeys: [%s]
+                    workerKeys: [%s]
+                    maxRetries: 0
+                    routing: %s
+                """.formatted(CLIENT_KEY, WORKER_KEY, routing);
+        List<RunningEmulator> emulators = new ArrayList<>();
+        List<WorkerApp> apps = new ArrayList<>();
+        try (Gateway gateway = Gateway.start(new ConfigLoader(name -> null).parse(yaml, "affinity bench", dir))) {
+            String base = "http://127.0.0.1:" + gateway.port();
+            for (int i = 0; i < workers; i++) {
+                RunningEmulator comfy = ComfyEmulator.start(EmulatorConfig.builder().port(0)
+                        .baseDirectory(dir.resolve("comfy" + i)).timing(TimingModel.h100().withStartup(Duration.ZERO))
+                        .build());
+                emulators.add(comfy);
+                WorkerSettings settings = new WorkerSettings(
+                        GatewayEndpoints.forGateway(base, "ep1", "w" + i, WORKER_KEY, Duration.ofSeconds(5)),
+                        comfy.baseUri(), null,
+                        new SupervisorSettings(Duration.ofSeconds(30), Duration.ofSeconds(5),
+                                new Backoff(Duration.ofMillis(200), Duration.ofSeconds(2)), 3, Duration.ofMinutes(5), 20),
+                        dir.resolve("worker" + i), Duration.ofSeconds(5),
+                        new WorkerSettings.JobSettings(Duration.ofMinutes(5), Duration.ofSeconds(5),
+                                WorkerSettings.CrashPolicy.FAIL, Duration.ofSeconds(1), 128),
+                        new WorkerSettings.OutputSettings("inline", 20L * 1024 * 1024, null), UrlPolicy.defaults(),
+                        Json.MAPPER.readTree(textToImage("rand_a.safetensors", 0)));
+                WorkerApp app = new WorkerApp(settings, ComfyJobHandler::new);
+                apps.add(app);
+                Thread.ofPlatform().name("bench-worker-" + i).start(() -> {
+                    try {
+                        app.run();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            long warmDeadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (gateway.waitingTakers("ep1") < workers) {
+                if (System.nanoTime() > warmDeadline) {
+                    throw new IllegalStateException("the workers did not warm up within 60 s");
+                }
+                Thread.sleep(50);
+            }
+            Random random = new Random(seed);
+            List<String> ids = new ArrayList<>();
+            long intervalNanos = (long) (1e9 / rate);
+            long start = System.nanoTime();
+            for (int i = 0; i < jobs; i++) {
+                long due = start + i * intervalNanos;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(Duration.ofNanos(wait));
+                }
+                String ckpt = load.equals("one-model") || random.nextBoolean() ? "rand_a.safetensors" : "rand_b.safetensors";
+                ids.add(post(base + "/v2/ep1/run", "{\"input\":{\"workflow\":" + textToImage(ckpt, 1000L * seed + i) + "}}")
+                        .path("id").asString());
+            }
+            Map<String, Long> ended = new HashMap<>();
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (ended.size() < ids.size()) {
+                for (String id : ids) {
+                    if (!ended.containsKey(id)) {
+                        JsonNode status = get(base + "/v2/ep1/status/" + id);
+                        String s = status.path("status").asString();
+                        if (s.equals("COMPLETED")) {
+                            ended.put(id, System.nanoTime());
+                        } else if (s.equals("FAILED") || s.equals("CANCELLED") || s.equals("TIMED_OUT")) {
+                            throw new IllegalStateException("job " + id + " ended " + status);
+                        }
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("jobs still running after 10 minutes");
+                }
+                Thread.sleep(50);
+            }
+            long last = ended.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+            return jobs / ((last - start) / 1e9);
+        } finally {
+            apps.forEach(WorkerApp::stop);
+            emulators.forEach(RunningEmulator::close);
+        }
+    }
+
+    /** The recorded SD1.5-shaped text-to-image prompt (20 steps, 512²) with this checkpoint and seed. */
+    static String textToImage(String checkpoint, long seed) {
+        return """
+                {"3":{"class_type":"KSampler","inputs":{"seed":%d,"steps":20,"cfg":7.0,"sampler_name":"euler",
+                      "scheduler":"normal","denoise":1.0,"model":["4",0],"positive":["6",0],"negative":["7",0],
+                      "latent_image":["5",0]}},
+                 "4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"%s"}},
+                 "5":{"class_type":"EmptyLatentImage","inputs":{"width":512,"height":512,"batch_size":1}},
+                 "6":{"class_type":"CLIPTextEncode","inputs":{"text":"a cat","clip":["4",1]}},
+                 "7":{"class_type":"CLIPTextEncode","inputs":{"text":"blurry","clip":["4",1]}},
+                 "8":{"class_type":"VAEDecode","inputs":{"samples":["3",0],"vae":["4",2]}},
+                 "9":{"class_type":"SaveImage","inputs":{"images":["8",0],"filename_prefix":"aff"}}}"""
+                .formatted(seed, checkpoint);
+    }
+
+    private static JsonNode post(String url, String body) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", CLIENT_KEY)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(url + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return Json.MAPPER.readTree(r.body());
+    }
+
+    private static JsonNode get(String url) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", CLIENT_KEY)
+                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        return Json.MAPPER.readTree(r.body());
+    }
+}
