@@ -3,6 +3,7 @@ package io.comfyfleet.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.testkit.TestPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import org.junit.jupiter.api.AfterAll;

@@ -2,7 +2,7 @@ package io.comfyfleet.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;

@@ -1,6 +1,6 @@
 package io.comfyfleet.cli.bench;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import io.comfyfleet.emulator.ComfyEmulator;
 import io.comfyfleet.emulator.EmulatorConfig;
 import io.comfyfleet.emulator.RunningEmulator;

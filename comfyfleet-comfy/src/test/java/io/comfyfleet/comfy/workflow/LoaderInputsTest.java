@@ -2,7 +2,7 @@ package io.comfyfleet.comfy.workflow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.comfyfleet.comfy.Json;
+import io.comfyfleet.common.json.Json;
 import org.junit.jupiter.api.Test;
 
 /** The model files a workflow loads, read from the API-format JSON as it is. */

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.comfyfleet.core.endpoint.InMemoryEndpointSettings;
 import io.comfyfleet.core.endpoint.RolloutStatus;
 import io.comfyfleet.core.endpoint.RolloutStatus.State;
-import io.comfyfleet.gateway.support.MutableClock;
+import io.comfyfleet.testkit.SettableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class RolloutTargetVersionTest {
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final SettableClock clock = new SettableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final InMemoryEndpointSettings settings = new InMemoryEndpointSettings();
     private final AtomicReference<String> latest = new AtomicReference<>();
     private final RolloutTargetVersion current = new RolloutTargetVersion(settings,

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.comfyfleet.gateway.dispatch.AffinityChoice.Choice;
 import io.comfyfleet.gateway.dispatch.AffinityChoice.Queued;
-import io.comfyfleet.gateway.support.MutableClock;
+import io.comfyfleet.testkit.SettableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class AffinityChoiceTest {
     private static final Duration WAIT = Duration.ofMillis(300);
     private static final Duration PASS_OVER = Duration.ofSeconds(10);
-    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final SettableClock clock = new SettableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final List<Queued> queue = new ArrayList<>();
 
     private void queue(String id, String... models) {
