@@ -48,7 +48,7 @@ final class JobSql {
     }
 
     /** The queue's head as it is (model-affinity routing chooses from it). */
-    static final String QUEUED_HEAD = "SELECT * FROM jobs WHERE endpoint = ? AND " + CLAIM.expectedState()
+    static final String QUEUED_HEAD = "SELECT * FROM jobs WHERE endpoint = ? AND " + expected(CLAIM)
             + " AND expires_at > ? ORDER BY created_at, id LIMIT ?";
 
     /**
@@ -56,9 +56,9 @@ final class JobSql {
      * job the second finds it moved (PostgreSQL re-checks the WHERE after the row lock) and gets nothing.
      */
     static String claimNamed(int count) {
-        return "UPDATE jobs SET state = " + CLAIM.targetSql()
+        return "UPDATE jobs SET state = " + target(CLAIM)
                 + ", worker_id = ?, started_at = ?, lease_until = ?, run_deadline = ? + execution_timeout_ms"
-                + " WHERE " + CLAIM.expectedState() + " AND endpoint = ? AND expires_at > ? AND id IN ("
+                + " WHERE " + expected(CLAIM) + " AND endpoint = ? AND expires_at > ? AND id IN ("
                 + String.join(", ", Collections.nCopies(count, "?")) + ") RETURNING *";
     }
 
