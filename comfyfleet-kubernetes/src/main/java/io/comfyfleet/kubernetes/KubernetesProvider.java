@@ -67,6 +67,7 @@ public final class KubernetesProvider implements WorkerProvider {
     private final WorkerPods pods;
     private final WorkerTable<KubeWorker> workers = new WorkerTable<>("kubernetes", w -> w);
     private final SharedIndexInformer<Pod> informer;
+    private final Events events = new Events();
     private volatile boolean closed;
 
     private KubernetesProvider(KubernetesClient client, boolean ownsClient, KubernetesConfig config, Clock clock) {
@@ -79,7 +80,7 @@ public final class KubernetesProvider implements WorkerProvider {
         this.pods = new WorkerPods(config);
         this.informer = client.pods().inNamespace(namespace).withLabels(WorkerPods.selector(config.fleet()))
                 .runnableInformer(0);
-        informer.addEventHandler(new Events());
+        informer.addEventHandler(events);
     }
 
     /**
@@ -113,6 +114,9 @@ public final class KubernetesProvider implements WorkerProvider {
         KubernetesProvider p = new KubernetesProvider(client, owns, config, clock);
         try {
             p.informer.start().toCompletableFuture().get(SYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            // The informer hands its first list to the handler on its own thread, possibly after start() has
+            // completed; read the synced store here so the adopted pods are listed when start() returns.
+            p.informer.getStore().list().forEach(p.events::seen);
         } catch (ExecutionException | TimeoutException e) {
             p.informer.stop();
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
