@@ -122,7 +122,8 @@ class CrashRecoveryTest {
                 "io.comfyfleet.gateway.support.GatewayProcessMain", config.toString())
                 .redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        // generous: a JVM start on a loaded two-core machine has taken over a minute
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
         String line;
         while ((line = out.readLine()) != null) {
             if (line.startsWith("LISTENING ")) {
