@@ -89,14 +89,14 @@ class GroupCommitWriterTest {
     }
 
     @Test
-    void aBatchLargerThanMaxBatchSpillsIntoFurtherCommitsInArrivalOrder() throws Exception {
+    void aBatchLargerThanMaxBatchSpillsIntoFurtherCommits() throws Exception {
         GroupCommitWriter w = writer(4, 1_000, Duration.ofSeconds(10));
         CompletableFuture<Integer> gate = holdTheWriter(w);
         List<CompletableFuture<Integer>> inserts = new ArrayList<>();
         for (int i = 1; i <= 10; i++) {
             inserts.add(insertAsync(w, i, Durability.SYNCED));
             int queuedSoFar = i;
-            await().atMost(Duration.ofSeconds(10)).until(() -> queued(w) == queuedSoFar); // keeps the order
+            await().atMost(Duration.ofSeconds(10)).until(() -> queued(w) == queuedSoFar);
         }
         long before = w.commits();
         gateOpen.countDown();
@@ -204,6 +204,24 @@ class GroupCommitWriterTest {
             assertThat(inserts.get(i - 1).get(10, TimeUnit.SECONDS)).isEqualTo(i);
         }
         assertThat(rowsIn("t")).isEqualTo(5);
+    }
+
+    @Test
+    void aCallerInterruptedWhileItsWriteIsQueuedStillLearnsTheOutcomeAndKeepsItsInterrupt() throws Exception {
+        GroupCommitWriter w = writer(256, 1_000, Duration.ofSeconds(10));
+        CompletableFuture<Integer> gate = holdTheWriter(w);
+        CompletableFuture<String> outcome = new CompletableFuture<>();
+        Thread caller = Thread.ofPlatform().start(() -> {
+            int x = w.write("insert 1", Durability.SYNCED, insert(1));
+            outcome.complete("wrote " + x + ", interrupted " + Thread.currentThread().isInterrupted());
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> queued(w) == 1);
+        caller.interrupt();
+        gateOpen.countDown();
+
+        gate.get(10, TimeUnit.SECONDS);
+        assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo("wrote 1, interrupted true");
+        assertThat(rowsIn("t")).isEqualTo(1);
     }
 
     @Test
