@@ -117,9 +117,13 @@ final class JdbcJobStore implements JobStore {
             ps.setLong(7, job.policy().ttl().toMillis());
             ps.setInt(8, job.policy().lowPriority() ? 1 : 0);
             ps.setInt(9, job.maxRetries());
+            long expires = Math.addExact(created, job.policy().ttl().toMillis());
             ps.setLong(10, created);
-            ps.setLong(11, Math.addExact(created, job.policy().ttl().toMillis()));
-            return JobRows.jobs(ps).getFirst();
+            ps.setLong(11, expires);
+            ps.executeUpdate();
+            // the row is exactly what was bound: building the job here spares every /run reading it back
+            // (RETURNING *: the input again, and each column looked up by name)
+            return JobRows.queued(job, created, expires);
         } catch (SQLException e) {
             if (db.dialect().isUniqueViolation(e)) {
                 throw new JobStoreException("job id " + job.id() + " is already taken: every job needs a new id"

@@ -3,6 +3,7 @@ package io.comfyfleet.store;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobPolicy;
 import io.comfyfleet.core.job.JobState;
+import io.comfyfleet.core.job.NewJob;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -42,6 +43,20 @@ final class JobRows {
                 instant(rs, "finished_at"),
                 instant(rs, "lease_until"),
                 instant(rs, "expires_at"));
+    }
+
+    /**
+     * The job a new {@code jobs} row holds right after {@link JobSql#INSERT}: queued, never run, instants at the
+     * row's millisecond precision, so it equals what a later read of the row gives.
+     */
+    static Job queued(NewJob job, long createdMillis, long expiresMillis) {
+        JobPolicy policy = new JobPolicy(
+                Duration.ofMillis(job.policy().executionTimeout().toMillis()),
+                Duration.ofMillis(job.policy().ttl().toMillis()),
+                job.policy().lowPriority());
+        return new Job(job.id(), job.endpoint(), JobState.IN_QUEUE, job.inputJson(), job.webhook(),
+                job.s3ConfigJson(), policy, job.maxRetries(), null, null, null, 0,
+                Instant.ofEpochMilli(createdMillis), null, null, null, Instant.ofEpochMilli(expiresMillis));
     }
 
     /** Runs the statement and reads every returned row as a job (for SELECT and {@code RETURNING *}). */

@@ -30,7 +30,7 @@ final class JobSql {
 
     static final String INSERT = "INSERT INTO jobs (id, endpoint, state, input_json, webhook, s3_config_json,"
             + " execution_timeout_ms, ttl_ms, low_priority, max_retries, retries, created_at, expires_at)"
-            + " VALUES (?, ?, " + StateSql.literal(JobState.IN_QUEUE) + ", ?, ?, ?, ?, ?, ?, ?, 0, ?, ?) RETURNING *";
+            + " VALUES (?, ?, " + StateSql.literal(JobState.IN_QUEUE) + ", ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)";
 
     static final String FIND = "SELECT * FROM jobs WHERE id = ? AND expires_at > ?";
 

@@ -2,18 +2,21 @@ package io.comfyfleet.store;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One caller's write waiting for a group commit. Only the thread holding the writer lock runs and settles
- * it; the caller reads the outcome after taking the same lock, which makes the fields visible to it.
+ * One caller's write waiting for a group commit. The writer thread runs it, records its failure if any, and
+ * settles it once the batch it was in has committed or rolled back; the caller reads the outcome after
+ * {@link #awaitSettled}, whose latch makes the writer's fields visible to it.
  */
 final class PendingWrite<T> {
     final String what;
     final Durability durability;
     private final SqlWork<T> work;
+    private final CountDownLatch settled = new CountDownLatch(1);
     private T result;
     private Throwable failure;
-    private boolean done;
 
     PendingWrite(String what, Durability durability, SqlWork<T> work) {
         this.what = what;
@@ -25,25 +28,32 @@ final class PendingWrite<T> {
         result = work.run(c);
     }
 
+    /** Records why this write failed; the first reason stays (a write's own failure beats its batch's). */
     void fail(Throwable e) {
-        failure = e;
-        done = true;
+        if (failure == null) {
+            failure = e;
+        }
     }
 
     boolean failed() {
         return failure != null;
     }
 
-    /** The batch committed: a write that did not fail has succeeded. */
-    void commit() {
-        done = true;
+    /** The outcome is final: a write without a recorded failure was committed. Wakes the caller. */
+    void settle() {
+        settled.countDown();
     }
 
-    boolean isDone() {
-        return done;
+    boolean isSettled() {
+        return settled.getCount() == 0;
     }
 
-    /** The work's result, or its failure rethrown on the caller's thread. */
+    /** Waits up to the timeout for {@link #settle()}; answers whether it came. */
+    boolean awaitSettled(long timeout, TimeUnit unit) throws InterruptedException {
+        return settled.await(timeout, unit);
+    }
+
+    /** The work's result, or its failure rethrown on the caller's thread. Only after settling. */
     T outcome() {
         if (failure instanceof RuntimeException e) {
             throw e;

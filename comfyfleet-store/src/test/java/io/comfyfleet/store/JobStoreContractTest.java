@@ -142,6 +142,19 @@ abstract class JobStoreContractTest {
     }
 
     @Test
+    void enqueueAnswersTheJobExactlyAsItIsStoredToTheMillisecond() {
+        Instant created = T0.plusNanos(1_234_567);
+        Job stored = store.enqueue(job("j1").createdAt(created)
+                .executionTimeout(Duration.ofNanos(60_000_900_000L)).ttl(Duration.ofNanos(3_600_000_700_000L)).build());
+
+        assertThat(stored.createdAt()).isEqualTo(T0.plusMillis(1));
+        assertThat(stored.policy().executionTimeout()).isEqualTo(Duration.ofMillis(60_000));
+        assertThat(stored.policy().ttl()).isEqualTo(Duration.ofMillis(3_600_000));
+        assertThat(stored.expiresAt()).isEqualTo(T0.plusMillis(1 + 3_600_000));
+        assertThat(store.find("j1", at(5))).contains(stored);
+    }
+
+    @Test
     void findOfAnUnknownIdIsEmpty() {
         assertThat(store.find("nope", T0)).isEmpty();
     }

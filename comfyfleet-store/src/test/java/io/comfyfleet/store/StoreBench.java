@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,7 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Measures the SQLite store's latency (not a test: run by hand, it asserts nothing). Usage:
- * {@code java -cp <test classpath> io.comfyfleet.store.StoreBench [rate per second] [seconds]}.
+ * {@code java -cp <test classpath> io.comfyfleet.store.StoreBench [rate per second] [seconds] [virtual|platform]}.
+ * The open-loop callers are virtual threads by default, as the gateway's request threads are; {@code platform}
+ * runs them on a pool of 64 platform threads instead.
  * Open loop: requests are sent on a fixed schedule, and latency counts from the scheduled instant, so a
  * stalled store shows up as latency instead of silently lowering the rate.
  */
@@ -31,6 +34,7 @@ public final class StoreBench {
     public static void main(String[] args) throws Exception {
         int rate = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        boolean virtual = args.length < 3 || args[2].equals("virtual");
         Path dir = Files.createTempDirectory("comfyfleet-bench");
         try (JobStore store = JobStores.openSqlite(dir.resolve("jobs.db"))) {
             AtomicInteger seq = new AtomicInteger();
@@ -45,8 +49,8 @@ public final class StoreBench {
             }
             print("enqueue, one caller", serial);
 
-            long[] open = openLoop(store, seq, rate, seconds);
-            print("enqueue, open loop " + rate + "/s for " + seconds + " s", open);
+            long[] open = openLoop(store, seq, rate, seconds, virtual);
+            print("enqueue, open loop " + rate + "/s for " + seconds + " s" + (virtual ? "" : " (platform)"), open);
 
             long[] claims = new long[500];
             for (int i = 0; i < claims.length; i++) {
@@ -66,14 +70,17 @@ public final class StoreBench {
         }
     }
 
-    private static long[] openLoop(JobStore store, AtomicInteger seq, int rate, int seconds) throws Exception {
+    private static long[] openLoop(JobStore store, AtomicInteger seq, int rate, int seconds, boolean virtual)
+            throws Exception {
         int total = rate * seconds;
         long[] latencies = new long[total];
-        ExecutorService workers = Executors.newFixedThreadPool(64);
+        ExecutorService workers = virtual
+                ? Executors.newVirtualThreadPerTaskExecutor()
+                : Executors.newFixedThreadPool(64);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor();
         long periodNanos = 1_000_000_000L / rate;
         long start = System.nanoTime() + 10_000_000;
-        List<Future<?>> done = new ArrayList<>();
+        List<Future<?>> done = Collections.synchronizedList(new ArrayList<>()); // the ticker adds to it too
         try {
             for (int i = 0; i < total; i++) {
                 int n = i;
