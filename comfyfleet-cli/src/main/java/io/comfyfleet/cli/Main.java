@@ -15,7 +15,7 @@ import picocli.CommandLine;
         version = "comfyfleet 0.1.0",
         description = "Serve ComfyUI workflows as a RunPod-compatible serverless API.",
         subcommands = {CommandLine.HelpCommand.class, GatewayCommand.class, WorkerCommand.class, EmulatorCommand.class,
-                UpCommand.class, BenchCommand.class, SubmitCommand.class, StatusCommand.class, CancelCommand.class,
+                UpCommand.class, BenchCommand.class, OverheadCommand.class, SubmitCommand.class, StatusCommand.class, CancelCommand.class,
                 ImageCommand.class, KeysCommand.class, EndpointsCommand.class, RolloutCommand.class})
 public final class Main implements Runnable {
 

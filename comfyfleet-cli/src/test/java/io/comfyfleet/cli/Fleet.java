@@ -22,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -83,6 +84,14 @@ final class Fleet implements AutoCloseable {
 
     /** Starts gateway, worker and emulator; {@code timings} (may be null) receives each job's {@link JobTimings}. */
     static Fleet start(Path dir, Options o, Consumer<JobTimings> timings) throws Exception {
+        return start(dir, o, timings, null);
+    }
+
+    /**
+     * As {@link #start(Path, Options, Consumer)}, but the worker launches real ComfyUI from {@code realComfy}
+     * (a folder holding {@code ComfyUI/} and its {@code python} launcher) instead of the emulator.
+     */
+    static Fleet start(Path dir, Options o, Consumer<JobTimings> timings, Path realComfy) throws Exception {
         String yaml = """
                 server:
                   host: 127.0.0.1
@@ -108,7 +117,10 @@ final class Fleet implements AutoCloseable {
                 port = s.getLocalPort();
             }
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            LaunchSpec emulator = LaunchSpec.custom("exec " + java + " -cp " + System.getProperty("java.class.path")
+            LaunchSpec emulator = realComfy != null
+                    ? LaunchSpec.python(realComfy.resolve("ComfyUI"), realComfy.resolve("python").toString(), port,
+                            dir.resolve("worker/comfyui"), false, List.of())
+                    : LaunchSpec.custom("exec " + java + " -cp " + System.getProperty("java.class.path")
                     + " io.comfyfleet.emulator.cli.EmulatorMain --listen 127.0.0.1 --port {port} --disable-auto-launch"
                     + " --input-directory {input} --output-directory {output} --temp-directory {temp} --startup-delay 0"
                     + " --preview-method latent2rgb " + o.emulatorFlags(), port, dir.resolve("worker/comfyui"));

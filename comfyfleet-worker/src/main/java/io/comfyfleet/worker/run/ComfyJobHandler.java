@@ -5,7 +5,6 @@ import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.ComfyClient;
 import io.comfyfleet.comfy.client.ComfyUnavailableException;
 import io.comfyfleet.comfy.client.PromptRejectedException;
-import io.comfyfleet.comfy.client.UploadOptions;
 import io.comfyfleet.comfy.client.run.ComfyRunner;
 import io.comfyfleet.comfy.client.run.PromptLostException;
 import io.comfyfleet.comfy.client.run.PromptRun;
@@ -28,20 +27,11 @@ import io.comfyfleet.worker.input.InvalidJobInputException;
 import io.comfyfleet.worker.input.JobInput;
 import io.comfyfleet.worker.input.UrlFetcher;
 import io.comfyfleet.worker.output.OutputSink;
-import io.comfyfleet.worker.supervisor.ComfyStartException;
 import io.comfyfleet.worker.supervisor.ComfySupervisor;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Locale;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
@@ -57,6 +47,9 @@ import tools.jackson.databind.node.ObjectNode;
  * ComfyUI that does not stop within the grace period is restarted. A ComfyUI that dies under a job fails the
  * job or hands it back, as configured, and the next job waits for the restarted one. An out-of-memory error
  * frees ComfyUI's memory before the next job.
+ *
+ * <p>This class is the run itself; what to do when ComfyUI misbehaves is {@link ComfyRecovery}, and the job's
+ * files and their clean-up are its {@link JobWorkspace}.
  */
 public final class ComfyJobHandler implements JobHandler {
     private static final Logger log = LoggerFactory.getLogger(ComfyJobHandler.class);
@@ -74,11 +67,8 @@ public final class ComfyJobHandler implements JobHandler {
     private final CatalogCache catalog;
     private final OutputCollector collector;
     private final Clock clock;
-    /**
-     * The last job's file cleanup, which runs while its result goes to the gateway; the next job waits for it
-     * before it touches ComfyUI's folders, so a cleanup never deletes a file the next job uploaded.
-     */
-    private Thread cleanup;
+    private final ComfyRecovery recovery;
+    private final JobWorkspace.Sequence workspaces;
 
     /** A handler for the ComfyUI {@code supervisor} runs, configured by {@code settings}. */
     public ComfyJobHandler(ComfySupervisor supervisor, WorkerSettings settings) {
@@ -97,6 +87,8 @@ public final class ComfyJobHandler implements JobHandler {
         CatalogueReporter reporter = new CatalogueReporter(new GatewayClient(settings.gateway()));
         this.catalog = new CatalogCache(comfy, supervisor, reporter::report);
         this.collector = new OutputCollector(comfy);
+        this.recovery = new ComfyRecovery(supervisor, comfy, settings);
+        this.workspaces = new JobWorkspace.Sequence(settings.workDir(), supervisor, comfy);
     }
 
     @Override
@@ -110,9 +102,9 @@ public final class ComfyJobHandler implements JobHandler {
         RunResult result = runner.run(settings.warmupWorkflow(),
                 RunOptions.defaults().withTimeout(settings.job().executionTimeout()), RunListener.none());
         log.info("Warm-up ended {} in {} ms", result.status(), result.timings().total().toMillis());
-        JobFiles files = new JobFiles(supervisor.folders().orElse(null));
-        files.addOutputs(result.outputs());
-        files.deleteAll();
+        try (JobWorkspace workspace = workspaces.open()) {
+            workspace.addOutputs(result.outputs());
+        }
     }
 
     private void prefetchCatalogue() {
@@ -126,7 +118,7 @@ public final class ComfyJobHandler implements JobHandler {
     @Override
     public void close() {
         try {
-            awaitCleanup();
+            workspaces.awaitCleanup();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -135,22 +127,19 @@ public final class ComfyJobHandler implements JobHandler {
 
     @Override
     public JobOutcome handle(TakenJob job, JobContext context) throws InterruptedException {
-        awaitCleanup();
+        workspaces.awaitCleanup();
         JobInput input;
         try {
             input = JobInput.parse(job.input()).withJobS3Config(job.raw().get("s3Config"));
         } catch (InvalidJobInputException e) {
             return finished(FailureBodies.reason("invalid_input", e.getMessage()));
         }
-        if (supervisor.state() != ComfySupervisor.State.READY
-                && !supervisor.awaitReady(settings.supervisor().readyTimeout())) {
-            return comfyLost(job, "ComfyUI is not running on this worker (" + supervisor.state() + ")");
+        if (!recovery.awaitReady()) {
+            return recovery.comfyLost(job, "ComfyUI is not running on this worker (" + supervisor.state() + ")");
         }
-        long comfyPid = supervisor.process().map(ProcessHandle::pid).orElse(-1L);
-        Path scratch = settings.workDir().resolve("jobs").resolve(UUID.randomUUID().toString());
-        JobFiles files = new JobFiles(supervisor.folders().orElse(null));
-        try {
-            return run(job, input, context, scratch, files);
+        long comfyPid = recovery.pid();
+        try (JobWorkspace workspace = workspaces.open()) {
+            return run(job, input, context, workspace);
         } catch (InvalidJobInputException e) {
             return finished(FailureBodies.reason("invalid_input", e.getMessage()));
         } catch (PromptRejectedException e) {
@@ -158,39 +147,19 @@ public final class ComfyJobHandler implements JobHandler {
             return finished(FailureBodies.invalidWorkflow("ComfyUI rejected the workflow: " + e.errorMessage(),
                     e.body() == null ? null : e.body().get("error"), e.nodeErrors()));
         } catch (ComfyUnavailableException | PromptLostException e) {
-            return afterComfyFailure(job, e, comfyPid);
+            return recovery.afterCrash(job, e);
         } catch (ComfyException | UncheckedIOException e) {
-            if (comfyDied(comfyPid)) {
-                return afterComfyFailure(job, e, comfyPid);
+            if (recovery.died(comfyPid)) {
+                return recovery.afterCrash(job, e);
             }
             log.error("Job {} failed talking to ComfyUI", job.id(), e);
             return finished(FailureBodies.reason("worker_error", "The worker could not run the workflow: " + e.getMessage()));
-        } finally {
-            startCleanup(files, scratch);
         }
     }
 
-    /** Deletes the job's files off the job thread: unlinks cost milliseconds that the result need not wait for. */
-    private synchronized void startCleanup(JobFiles files, Path scratch) {
-        cleanup = Thread.ofVirtual().name("job-files-cleanup").start(() -> {
-            files.deleteAll();
-            deleteTree(scratch);
-        });
-    }
-
-    private void awaitCleanup() throws InterruptedException {
-        Thread last;
-        synchronized (this) {
-            last = cleanup;
-        }
-        if (last != null) {
-            last.join();
-        }
-    }
-
-    private JobOutcome run(TakenJob job, JobInput input, JobContext context, Path scratch, JobFiles files)
+    private JobOutcome run(TakenJob job, JobInput input, JobContext context, JobWorkspace workspace)
             throws InterruptedException {
-        List<String> uploaded = stager.stage(input, scratch, (name, file) -> upload(name, file, files));
+        stager.stage(input, workspace.scratch(), workspace::upload);
         PromptCheck check = PromptValidator.validate(input.workflow(), catalog.get(), validationContext());
         if (!check.ok()) {
             return finished(FailureBodies.invalidWorkflow(check.userMessage(), check.error().orElse(null),
@@ -201,7 +170,7 @@ public final class ComfyJobHandler implements JobHandler {
         }
         String promptId = UUID.randomUUID().toString();
         ObjectNode workflow = OutputIsolation.isolate(input.workflow(), promptId);
-        files.addOutputFolder(promptId);
+        workspace.addOutputFolder(promptId);
         ProgressReporter progress = new ProgressReporter(context, workflow, promptId,
                 settings.job().progressInterval(), clock,
                 input.preview() ? new PreviewEncoder(settings.job().previewMaxPixels()) : null);
@@ -219,23 +188,21 @@ public final class ComfyJobHandler implements JobHandler {
         context.markPromptSubmitted();
         // DEBUG: at INFO a finished job is one line (the outbox's "accepted"); the prompt id is in the result
         log.debug("Job {} runs as prompt {}", job.id(), promptId);
-        context.onStop(() -> stopPrompt(run));
+        context.onStop(() -> recovery.stop(run));
         RunResult result;
         try (progress) {
             result = run.await();
             context.markComfyDone();
         } catch (RunTimeoutException e) {
-            ensureStopped(promptId);
-            return finished(FailureBodies.reason("timeout", "The workflow ran longer than this worker's execution"
-                    + " timeout of " + settings.job().executionTimeout().toSeconds() + " s and was interrupted"));
+            return recovery.afterTimeout(promptId);
         } catch (InterruptedException e) {
             run.cancel();
             throw e;
         }
-        files.addOutputs(result.outputs());
+        workspace.addOutputs(result.outputs());
         return switch (result.status()) {
             case SUCCESS -> succeeded(job, input, promptId, result, prefetch);
-            case ERROR -> nodeFailed(promptId, result);
+            case ERROR -> recovery.afterNodeError(promptId, result.error());
             case INTERRUPTED, CANCELLED -> context.stopRequested() != null ? stopped(context)
                     : finished(FailureBodies.reason("interrupted",
                             "The workflow was interrupted on ComfyUI by someone other than this worker"));
@@ -261,104 +228,6 @@ public final class ComfyJobHandler implements JobHandler {
         return new JobOutcome.Finished(body);
     }
 
-    private JobOutcome nodeFailed(String promptId, RunResult result) {
-        var error = result.error();
-        if (isOutOfMemory(error.exceptionType(), error.exceptionMessage())) {
-            log.warn("Prompt {} ran out of memory; asking ComfyUI to free models and caches", promptId);
-            try {
-                comfy.free(true, true);
-            } catch (ComfyException e) {
-                log.warn("POST /free failed: {}", e.getMessage());
-            }
-        }
-        return finished(FailureBodies.nodeError(promptId, error));
-    }
-
-    static boolean isOutOfMemory(String type, String message) {
-        String t = type == null ? "" : type;
-        String m = message == null ? "" : message.toLowerCase(Locale.ROOT);
-        return t.contains("OutOfMemoryError") || m.contains("out of memory") || m.contains("allocation on device");
-    }
-
-    /** The gateway (or a shutdown) asked to stop: interrupt it, and restart ComfyUI if it does not let go. */
-    private void stopPrompt(PromptRun run) {
-        run.cancel();
-        Thread.ofVirtual().name("stop-watch-" + run.promptId()).start(() -> {
-            try {
-                run.future().get(settings.job().interruptGrace().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                restartComfy("prompt " + run.promptId() + " did not stop within "
-                        + settings.job().interruptGrace().toSeconds() + " s of an interrupt");
-            } catch (Exception e) {
-                // ended one way or another: nothing to do
-            }
-        });
-    }
-
-    /** After a timeout the run API has interrupted the prompt; make sure ComfyUI is really free of it. */
-    private void ensureStopped(String promptId) throws InterruptedException {
-        long deadline = System.nanoTime() + settings.job().interruptGrace().toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if (!comfy.queue().contains(promptId)) {
-                    return;
-                }
-            } catch (ComfyException e) {
-                return; // unreachable: the supervisor's crash handling takes over
-            }
-            Thread.sleep(200);
-        }
-        restartComfy("prompt " + promptId + " was still running " + settings.job().interruptGrace().toSeconds()
-                + " s after the execution timeout interrupted it");
-    }
-
-    private void restartComfy(String reason) {
-        try {
-            supervisor.restart(reason);
-        } catch (ComfyStartException | IllegalStateException e) {
-            log.error("ComfyUI restart failed: {}", e.getMessage());
-        }
-    }
-
-    private JobOutcome afterComfyFailure(TakenJob job, RuntimeException e, long pidAtStart) throws InterruptedException {
-        String reason = "ComfyUI stopped while running the job (" + e.getMessage() + ")";
-        log.error("Job {}: {}", job.id(), reason);
-        JobOutcome outcome = comfyLost(job, reason);
-        // the next job must find a ComfyUI: wait for the supervisor's restart (or for it to give up)
-        if (!supervisor.awaitReady(settings.supervisor().readyTimeout())) {
-            log.error("ComfyUI did not come back after job {}", job.id());
-        }
-        return outcome;
-    }
-
-    private JobOutcome comfyLost(TakenJob job, String reason) {
-        if (settings.job().onComfyCrash() == WorkerSettings.CrashPolicy.HAND_BACK) {
-            return new JobOutcome.HandedBack(reason);
-        }
-        return finished(FailureBodies.reason("comfyui_crashed", reason + "; the worker restarts ComfyUI. Retry the job."));
-    }
-
-    private boolean comfyDied(long pidAtStart) {
-        return supervisor.state() != ComfySupervisor.State.READY
-                || supervisor.process().map(ProcessHandle::pid).orElse(-1L) != pidAtStart;
-    }
-
-    private String upload(String name, Path file, JobFiles files) {
-        // a file that was there before this job (e.g. baked into the image) is not ours to delete afterwards
-        boolean existed = supervisor.folders().map(f -> Files.exists(f.input().resolve(name))).orElse(true);
-        String stored = comfy.uploadImage(name, () -> {
-            try {
-                return Files.newInputStream(file);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, new UploadOptions("input", "", true)).name();
-        if (!existed) {
-            files.addInputs(List.of(stored));
-        }
-        return stored;
-    }
-
     private ValidationContext validationContext() {
         return supervisor.folders()
                 .map(f -> ValidationContext.withFolders(f.input(), f.output(), f.temp().resolve("temp")))
@@ -374,18 +243,5 @@ public final class ComfyJobHandler implements JobHandler {
 
     private static JobOutcome finished(ObjectNode body) {
         return new JobOutcome.Finished(body);
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            log.warn("Could not delete scratch folder {}: {}", dir, e.toString());
-        }
     }
 }

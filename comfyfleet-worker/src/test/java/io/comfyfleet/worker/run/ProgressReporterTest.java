@@ -153,8 +153,8 @@ class ProgressReporterTest {
 
     @Test
     void outOfMemoryIsRecognised() {
-        assertThat(ComfyJobHandler.isOutOfMemory("torch.OutOfMemoryError", "Allocation on device")).isTrue();
-        assertThat(ComfyJobHandler.isOutOfMemory("RuntimeError", "CUDA out of memory. Tried to allocate 2.00 GiB")).isTrue();
-        assertThat(ComfyJobHandler.isOutOfMemory("ValueError", "bad seed")).isFalse();
+        assertThat(ComfyRecovery.isOutOfMemory("torch.OutOfMemoryError", "Allocation on device")).isTrue();
+        assertThat(ComfyRecovery.isOutOfMemory("RuntimeError", "CUDA out of memory. Tried to allocate 2.00 GiB")).isTrue();
+        assertThat(ComfyRecovery.isOutOfMemory("ValueError", "bad seed")).isFalse();
     }
 }
