@@ -124,7 +124,7 @@ class DashboardBrowserTest {
         By worker = By.cssSelector("#workers-body [data-worker-id=worker-a]");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(worker, "running"));
         String workerRow = wait.until(d -> d.findElement(worker).getText());
-        assertThat(workerRow).contains("8.00 s", id);
+        assertThat(workerRow).contains("8.0 s", id);
         screenshot("dashboard-running.png");
 
         gw.clock.advance(Duration.ofMillis(3500));
@@ -132,17 +132,17 @@ class DashboardBrowserTest {
                 {"output": {"images": [{"filename": "out_00001_.png", "type": "base64", "data": "%s"}]}}"""
                 .formatted(png())).status()).isEqualTo(200);
         waitForCell(id, "status", "COMPLETED");
-        assertThat(cell(id, "delay")).isEqualTo("2.00 s");
-        assertThat(cell(id, "execution")).isEqualTo("3.50 s");
+        assertThat(cell(id, "delay")).isEqualTo("2.0 s");
+        assertThat(cell(id, "execution")).isEqualTo("3.5 s");
         assertThat(cell(id, "worker")).isEqualTo("worker-a");
         wait.until(ExpectedConditions.textToBe(By.id("running"), "No job is running."));
 
         // the job's detail: timeline, worker, workflow nodes, and its output image shown and downloadable
         browser.findElement(By.cssSelector("#jobs-body [data-job-id='" + id + "'] .status")).click();
         By detail = By.id("job-detail");
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(detail, "ran 3.50 s"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(detail, "ran 3.5 s"));
         String detailText = browser.findElement(detail).getText();
-        assertThat(detailText).contains(id, "COMPLETED", "waited 2.00 s", "worker-a", "3 KSampler", "out_00001_.png");
+        assertThat(detailText).contains(id, "COMPLETED", "waited 2.0 s", "worker-a", "3 KSampler", "out_00001_.png");
         WebElement output = browser.findElement(By.cssSelector("#job-detail figure.output img"));
         assertThat(output.getDomAttribute("src")).startsWith("data:image/png;base64,");
         assertThat((Boolean) browser.executeScript("return arguments[0].complete && arguments[0].naturalWidth === 24", output))
@@ -163,8 +163,16 @@ class DashboardBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.id("jobs-body"), "No job with this status."));
         filter("ALL");
         wait.until(d -> jobIds().equals(List.of(queued, id)));
-        // the chart has drawn the sampled history (the sampler's first point is taken at start)
-        assertThat(browser.findElements(By.cssSelector("#chart polyline"))).hasSize(3);
+        // the queue chart: workers as an area behind the two lines, so "in progress" cannot hide under it
+        // (the sampler takes a point every 2 s of real time; a line needs two)
+        wait.until(d -> d.findElements(By.cssSelector("#chart polyline")).size() == 2
+                && d.findElements(By.cssSelector("#chart polygon.workers")).size() == 1);
+        // the job-times chart has the job's delay and execution (p50 = p95 with one job), the cold-start chart its dot
+        wait.until(d -> d.findElements(By.cssSelector("#times-chart circle.delay")).size() == 2
+                && d.findElements(By.cssSelector("#times-chart circle.execution")).size() == 2);
+        assertThat(browser.findElement(By.id("times-window")).getText()).isEqualTo("per 30 s, 1 job ended");
+        assertThat(browser.findElements(By.cssSelector("#cold-chart circle.cold"))).hasSize(1);
+        assertThat(browser.findElement(By.id("cold-summary")).getText()).isEqualTo("1 in the window, last 8.0 s (worker-a)");
         screenshot("dashboard.png");
     }
 
