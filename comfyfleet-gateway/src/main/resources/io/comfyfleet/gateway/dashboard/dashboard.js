@@ -253,7 +253,7 @@ function frame(svg, windowMs, now, max, yText) {
   for (const v of [0, max / 2, max]) {
     nodes.push(svgNode("line", { class: "grid", x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v) }));
     const label = svgNode("text", { x: 2, y: y(v) + 4 });
-    label.textContent = yText(v);
+    label.textContent = v === 0 ? "0" : yText(v);
     nodes.push(label);
   }
   const axis = (text, xPos, anchor) => {
@@ -322,7 +322,8 @@ function renderTimes(series) {
   $("times-window").textContent = "per " + (series.bucketMs / 1000) + " s, " + jobs + " job" + (jobs === 1 ? "" : "s") + " ended";
   const all = buckets.flatMap((b) => [b.delayP95, b.executionP95, b.delayP50, b.executionP50]).filter((v) => v !== null);
   const f = frame(svg, series.windowMs, series.now, niceMax(Math.max(1000, ...all)), (v) => duration(v));
-  const mid = (b) => b.t + series.bucketMs / 2;
+  // a bucket's point sits at its middle; the current bucket's, at most at "now"
+  const mid = (b) => Math.min(b.t + series.bucketMs / 2, series.now);
   const nodes = f.nodes;
   for (const [field, cls] of [["delayP95", "delay p95"], ["executionP95", "execution p95"], ["delayP50", "delay"], ["executionP50", "execution"]]) {
     nodes.push(...line(cls, buckets.map((b) => [mid(b), b[field]]), f.x, f.y));
