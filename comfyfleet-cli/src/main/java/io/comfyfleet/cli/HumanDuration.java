@@ -26,7 +26,7 @@ public final class HumanDuration {
         if (tenths < 600) {
             return String.format(Locale.ROOT, "%.1f s", tenths / 10.0);
         }
-        long s = ms / 1000;
+        long s = Math.max(60, ms / 1000); // 59.96 s rounds to a minute, not to "0 min 59 s"
         if (s < 3600) {
             return pair(s / 60, "min", s % 60, "s");
         }

@@ -25,12 +25,12 @@ class WorkerLogFilesTest {
     @Test
     void aWorkerThatWritesFarMoreThanItsShareKeepsOnlyItsNewestFiles() throws IOException {
         WorkerLogFiles files = new WorkerLogFiles(10_000, 2, 1_000_000);
-        LoggerContext context = new LoggerContext();
+        LoggerContext context = context();
         RollingFileAppender<ILoggingEvent> appender = files.open(context, logs, "ep-w1", UpLogging.FILE);
         Logger logger = context.getLogger("worker");
         logger.addAppender(appender);
-        for (int i = 0; i < 5_000; i++) { // 500 kB
-            logger.info(i == 4_999 ? "the last line" : LINE);
+        for (int i = 0; i < 1_000; i++) { // 100 kB: ten files' worth
+            logger.info(i == 999 ? "the last line" : LINE);
         }
         context.stop();
 
@@ -50,7 +50,7 @@ class WorkerLogFilesTest {
             Files.setLastModifiedTime(old, FileTime.fromMillis(1_000_000L * i));
         }
         WorkerLogFiles files = new WorkerLogFiles(1_000, 1, 10_000);
-        LoggerContext context = new LoggerContext();
+        LoggerContext context = context();
         files.open(context, logs, "ep-new", UpLogging.FILE).stop();
         context.stop();
 
@@ -62,6 +62,13 @@ class WorkerLogFilesTest {
     void refusesBoundsThatCannotHold() {
         assertThatThrownBy(() -> new WorkerLogFiles(1_000, 0, 10_000)).hasMessageContaining("archives >= 1");
         assertThatThrownBy(() -> new WorkerLogFiles(10_000, 2, 1_000)).hasMessageContaining("(got 10000, 2, 1000)");
+    }
+
+    /** A logging context of the test's own, as logback's initialisation would set it up. */
+    private static LoggerContext context() {
+        LoggerContext context = new LoggerContext();
+        context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+        return context;
     }
 
     private java.util.List<String> names() throws IOException {

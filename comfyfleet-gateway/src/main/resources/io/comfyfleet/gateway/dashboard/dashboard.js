@@ -47,7 +47,7 @@ function duration(ms) {
   const tenths = Math.round(ms / 100);
   if (tenths < 600) return (tenths / 10).toFixed(1) + " s";
   const pair = (big, bigUnit, small, smallUnit) => big + " " + bigUnit + (small ? " " + small + " " + smallUnit : "");
-  const s = Math.floor(ms / 1000);
+  const s = Math.max(60, Math.floor(ms / 1000)); // 59.96 s rounds to a minute
   if (s < 3600) return pair(Math.floor(s / 60), "min", s % 60, "s");
   const m = Math.floor(s / 60);
   if (m < 1440) return pair(Math.floor(m / 60), "h", m % 60, "min");

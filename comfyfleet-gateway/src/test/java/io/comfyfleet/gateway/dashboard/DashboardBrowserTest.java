@@ -210,6 +210,13 @@ class DashboardBrowserTest {
         assertThat((String) wait.until(d -> d.findElement(card).getText())).contains("version\ndemo:a", "roll-out",
                 "halted demo:a \u2192 demo:broken: 2 old, 0 new (0 ready)", "failed before becoming ready");
         screenshot("dashboard-rollout.png");
+
+        // the page's duration() says what the command line's HumanDuration says (HumanDurationTest, same cases)
+        @SuppressWarnings("unchecked")
+        List<String> shown = (List<String>) browser.executeScript(
+                "return [0, 350, 1249, 1250, 59940, 59960, 184000, 600000, 7500000, 86400000, 276000000].map(duration)");
+        assertThat(shown).containsExactly("0 ms", "350 ms", "1.2 s", "1.3 s", "59.9 s", "1 min", "3 min 4 s", "10 min",
+                "2 h 5 min", "1 d", "3 d 4 h");
     }
 
     private void signIn(String key) {
