@@ -162,7 +162,7 @@ function renderWorkers(workers) {
     el("td", {}, w.coldStartMs === null ? "–" : duration(w.coldStartMs)),
     el("td", { class: "mono id" }, w.jobs.join(", ") || "–"),
     el("td", { class: "mono wide" }, w.lastJob || "–"),
-    el("td", { class: "wide" }, w.lastSeenMsAgo === null ? "not yet" : duration(w.lastSeenMsAgo) + " ago"))), 8,
+    el("td", { class: "wide" }, w.lastSeenMsAgo === null ? "not yet" : w.lastSeenMsAgo < 1000 ? "just now" : duration(w.lastSeenMsAgo) + " ago"))), 8,
     "No worker is starting or has called in the last minute.");
 }
 
