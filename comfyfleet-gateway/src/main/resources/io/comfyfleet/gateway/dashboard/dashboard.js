@@ -180,6 +180,7 @@ function renderJobs(jobs) {
 // ---- job detail ----
 
 let selectedJob = null;
+let shownDetail = null;
 
 function outputView(o) {
   const src = o.dataUri || o.url;
@@ -196,6 +197,7 @@ function outputView(o) {
 function renderJobDetail(j) {
   const box = $("job-detail");
   if (!j) {
+    shownDetail = null;
     box.hidden = true;
     box.replaceChildren();
     return;
@@ -222,7 +224,11 @@ function renderJobDetail(j) {
 async function refreshDetail() {
   if (!selectedJob) return;
   try {
-    renderJobDetail(await api("/dashboard/api/jobs/" + encodeURIComponent(selectedJob)));
+    const j = await api("/dashboard/api/jobs/" + encodeURIComponent(selectedJob));
+    // an ended job's detail does not change: redrawing it would re-decode its images and reset a playing video
+    const text = JSON.stringify(j);
+    if (text !== shownDetail) renderJobDetail(j);
+    shownDetail = text;
   } catch (e) {
     if (e instanceof Unauthorized) throw e;
     // gone (retention) or unreachable: the offline banner speaks for the latter

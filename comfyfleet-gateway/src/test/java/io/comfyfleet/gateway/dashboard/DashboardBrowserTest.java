@@ -164,12 +164,12 @@ class DashboardBrowserTest {
         wait.until(ExpectedConditions.textToBePresentInElementLocated(detail, "ran 3.5 s"));
         String detailText = browser.findElement(detail).getText();
         assertThat(detailText).contains(id, "COMPLETED", "waited 2.0 s", "worker-a", "3 KSampler", "out_00001_.png");
-        WebElement output = browser.findElement(By.cssSelector("#job-detail figure.output img"));
-        assertThat(output.getDomAttribute("src")).startsWith("data:image/png;base64,");
-        assertThat((Boolean) browser.executeScript("return arguments[0].complete && arguments[0].naturalWidth === 24", output))
-                .as("the browser decoded the output image").isTrue();
-        assertThat(browser.findElement(By.cssSelector("#job-detail figure.output a")).getDomAttribute("download"))
-                .isEqualTo("out_00001_.png");
+        // one read inside the page, waited for: the browser decoded the output image, and its link downloads it
+        wait.until(d -> (Boolean) browser.executeScript("""
+                const img = document.querySelector('#job-detail figure.output img');
+                const link = document.querySelector('#job-detail figure.output a');
+                return !!img && !!link && img.getAttribute('src').startsWith('data:image/png;base64,')
+                    && img.complete && img.naturalWidth === 24 && link.getAttribute('download') === 'out_00001_.png'"""));
         screenshot("dashboard-job.png");
         browser.findElement(By.id("job-detail-close")).click();
         wait.until(ExpectedConditions.invisibilityOfElementLocated(detail));
