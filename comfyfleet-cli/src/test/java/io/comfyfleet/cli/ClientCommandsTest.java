@@ -113,7 +113,7 @@ class ClientCommandsTest {
                 .allMatch(l -> l.matches("\\[[#-]{20}] +\\d+% node 2 SlowProgress step [1-5]/5"));
         assertThat(progress).doesNotHaveDuplicates();
         assertThat(run.err().lines().toList()).as("the bar ends full, with the times")
-                .anyMatch(l -> l.matches("\\[#{20}] 100% COMPLETED  delay \\d+\\.\\d s, execution \\d+\\.\\d s"));
+                .anyMatch(l -> l.matches("\\[#{20}] 100% COMPLETED  delay \\d+(\\.\\d s| ms), execution \\d+(\\.\\d s| ms)"));
         assertThat(run.err()).doesNotContain("\r");
         assertThat(run.outLines()).hasSize(1);
     }

@@ -58,9 +58,8 @@ final class ProgressLine {
                 + seconds(executionMillis);
     }
 
-    /** 0.3 s, 12.0 s: as a person reads a duration. */
     static String seconds(long millis) {
-        return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+        return io.comfyfleet.cli.HumanDuration.millis(millis);
     }
 
     /** E.g. {@code [########------------]  40% node 2 KSampler step 6/20}; parts the worker did not report are left out. */

@@ -67,8 +67,14 @@ final class WaitingLine implements AutoCloseable {
             }
         }
         if (!progressed) {
-            line.showText(counting ? state + ", " + Duration.between(since, clock.instant()).toSeconds() + " s so far" : state);
+            line.showText(counting ? state + ", " + soFar(Duration.between(since, clock.instant())) + " so far" : state);
         }
+    }
+
+    /** Whole seconds ({@code 12 s}) while they are few, then as {@code HumanDuration} says it ({@code 1 min 5 s}). */
+    static String soFar(Duration waited) {
+        long s = waited.toSeconds();
+        return s < 60 ? s + " s" : io.comfyfleet.cli.HumanDuration.of(Duration.ofSeconds(s));
     }
 
     /** The state of a job that has shown no progress yet, in words, from its status and its endpoint's workers. */

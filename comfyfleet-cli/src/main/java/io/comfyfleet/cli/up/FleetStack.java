@@ -160,7 +160,7 @@ public final class FleetStack implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        log.info("stopped in {} ms", Duration.between(start, clock.instant()).toMillis());
+        log.info("stopped in {}", io.comfyfleet.cli.HumanDuration.of(Duration.between(start, clock.instant())));
     }
 
     private long running() {

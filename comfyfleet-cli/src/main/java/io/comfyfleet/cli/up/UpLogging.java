@@ -10,14 +10,14 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.Context;
-import ch.qos.logback.core.FileAppender;
 import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
 
 /**
  * The terminal of {@code comfyfleet up}: one short line per event a person cares about (workers started, ready with
  * their cold start, stopped; jobs that failed; scaling decisions; shutdown), without thread and logger names. What
- * each worker and its ComfyUI print goes to {@code <dataDir>/logs/<workerId>.log}; {@code --verbose} also mirrors it
+ * each worker and its ComfyUI print goes to {@code <dataDir>/logs/<workerId>.log}, rolled over and pruned by size
+ * ({@link WorkerLogFiles}); {@code --verbose} also mirrors it
  * to the terminal, and shows the libraries' start-up chatter and whole stack traces.
  */
 public final class UpLogging {
@@ -74,16 +74,7 @@ public final class UpLogging {
         sift.setContext(context);
         sift.setName("up-worker-files");
         sift.setDiscriminator(byWorker);
-        sift.setAppenderFactory((Context ctx, String workerId) -> {
-            FileAppender<ILoggingEvent> file = new FileAppender<>();
-            file.setContext(ctx);
-            file.setName("worker-log-" + workerId);
-            file.setFile(logs.resolve(workerId + ".log").toString());
-            file.setAppend(true);
-            file.setEncoder(encoder(ctx, FILE));
-            file.start();
-            return file;
-        });
+        sift.setAppenderFactory((Context ctx, String workerId) -> WorkerLogFiles.DEFAULT.open(ctx, logs, workerId, FILE));
         sift.start();
         return sift;
     }

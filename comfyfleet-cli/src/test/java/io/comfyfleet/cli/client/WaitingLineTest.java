@@ -35,7 +35,15 @@ class WaitingLineTest {
     @Test
     void theFinalLineIsAFullBarWithStateAndTimes() {
         assertThat(ProgressLine.done("COMPLETED", 1234, 56))
-                .isEqualTo("[####################] 100% COMPLETED  delay 1.2 s, execution 0.1 s");
+                .isEqualTo("[####################] 100% COMPLETED  delay 1.2 s, execution 56 ms");
+        assertThat(ProgressLine.done("FAILED", 184_000, 61_000))
+                .isEqualTo("[####################] 100% FAILED  delay 3 min 4 s, execution 1 min 1 s");
+    }
+
+    @Test
+    void theWaitCountsWholeSecondsThenMinutes() {
+        assertThat(WaitingLine.soFar(java.time.Duration.ofMillis(12_900))).isEqualTo("12 s");
+        assertThat(WaitingLine.soFar(java.time.Duration.ofSeconds(65))).isEqualTo("1 min 5 s");
     }
 
     @Test

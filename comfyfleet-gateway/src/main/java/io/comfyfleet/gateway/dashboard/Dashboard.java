@@ -32,6 +32,8 @@ public final class Dashboard implements AutoCloseable {
     /** How often the chart's history is sampled, and how far back it reaches. */
     public static final Duration SAMPLE_INTERVAL = Duration.ofSeconds(2);
     public static final Duration HISTORY = Duration.ofMinutes(15);
+    /** Delay and execution percentiles are taken per bucket of this length: enough jobs per point to mean something. */
+    public static final Duration TIMES_BUCKET = Duration.ofSeconds(30);
     static final int MAX_RUNNING_SHOWN = 50;
 
     private final JobStore store;
@@ -40,6 +42,7 @@ public final class Dashboard implements AutoCloseable {
     private final LivePreviews previews = new LivePreviews();
     private final ColdStarts coldStarts = new ColdStarts();
     private final FleetHistory history;
+    private final JobTimes times;
     private volatile EndpointSettingsStore settings;
 
     public Dashboard(List<EndpointConfig> endpoints, JobStore store, WorkerRegistry workers, Clock clock) {
@@ -48,6 +51,7 @@ public final class Dashboard implements AutoCloseable {
         this.clock = clock;
         this.history = new FleetHistory(endpoints.stream().map(EndpointConfig::name).toList(), store, workers, clock,
                 SAMPLE_INTERVAL, HISTORY);
+        this.times = new JobTimes(clock, HISTORY);
     }
 
     /**
@@ -63,14 +67,36 @@ public final class Dashboard implements AutoCloseable {
         history.start();
     }
 
-    /** Register with the job events: remembers each running job's latest preview frame. */
+    /**
+     * Register with the job events: remembers each running job's latest preview frame, and each job's delay and
+     * execution time for the charts.
+     */
     public JobListener jobListener() {
-        return previews;
+        return new JobListener() {
+            @Override
+            public void taken(Job job) {
+                times.taken(job);
+            }
+
+            @Override
+            public void changed(Job job) {
+                previews.changed(job);
+                times.changed(job);
+            }
+
+            @Override
+            public void progressed(String jobId, String outputJson) {
+                previews.progressed(jobId, outputJson);
+            }
+        };
     }
 
-    /** Where the fleet's cold starts land, for the workers table. */
+    /** Where the fleet's cold starts land, for the workers table and the cold-start chart. */
     public FleetMetrics fleetMetrics() {
-        return coldStarts::record;
+        return (endpoint, workerId, took) -> {
+            coldStarts.record(endpoint, workerId, took);
+            times.coldStart(endpoint, workerId, took);
+        };
     }
 
     /** Endpoints with settings, job and worker counts, live workers, and running jobs with progress. */
@@ -158,16 +184,24 @@ public final class Dashboard implements AutoCloseable {
     }
 
     /**
-     * Queue depth and workers over the last {@link #HISTORY}, summed over the visible endpoints, oldest point
-     * first, one point per {@link #SAMPLE_INTERVAL} (a sample the store could not answer is missing).
+     * The charts over the last {@link #HISTORY}, over the visible endpoints, oldest first: queue depth and workers
+     * summed, one point per {@link #SAMPLE_INTERVAL} (a sample the store could not answer is missing); delay and
+     * execution time p50 and p95 per {@link #TIMES_BUCKET}; and each cold start with its worker.
      */
     public ObjectNode series(List<EndpointConfig> visible) {
         List<String> names = visible.stream().map(EndpointConfig::name).toList();
         ObjectNode root = DashboardJson.object();
+        root.put("now", clock.instant().toEpochMilli());
+        root.put("windowMs", HISTORY.toMillis());
         root.put("intervalMs", history.interval().toMillis());
         root.put("capacity", history.capacity());
         ArrayNode points = root.putArray("points");
         history.samples().forEach(s -> points.add(DashboardJson.point(s.at(), s.total(names))));
+        root.put("bucketMs", TIMES_BUCKET.toMillis());
+        ArrayNode buckets = root.putArray("times");
+        times.buckets(names, TIMES_BUCKET).forEach(b -> buckets.add(DashboardJson.times(b)));
+        ArrayNode colds = root.putArray("coldStarts");
+        times.coldStarts(names).forEach(e -> colds.add(DashboardJson.coldStart(e)));
         return root;
     }
 

@@ -248,6 +248,22 @@ final class DashboardJson {
                 .put("starting", p.workersStarting());
     }
 
+    /** Delay and execution percentiles of one bucket; a missing percentile (no job) is null. */
+    static ObjectNode times(JobTimes.Bucket b) {
+        ObjectNode node = object().put("t", b.start().toEpochMilli()).put("delays", b.delays())
+                .put("executions", b.executions());
+        node.put("delayP50", b.delayP50());
+        node.put("delayP95", b.delayP95());
+        node.put("executionP50", b.executionP50());
+        node.put("executionP95", b.executionP95());
+        return node;
+    }
+
+    static ObjectNode coldStart(JobTimes.Event e) {
+        return object().put("t", e.at().toEpochMilli()).put("ms", e.millis()).put("endpoint", e.endpoint())
+                .put("workerId", e.workerId());
+    }
+
     private static void copy(JsonNode from, ObjectNode to, String name, String as) {
         JsonNode v = from.get(name);
         if (v != null && (v.isNumber() || v.isString())) {

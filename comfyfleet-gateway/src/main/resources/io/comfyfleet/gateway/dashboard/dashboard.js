@@ -36,14 +36,23 @@ async function api(path) {
 
 // ---- formatting ----
 
+/**
+ * A duration as people read it: "350 ms", "1.2 s", "3 min 4 s", "2 h 5 min", "3 d 4 h"; the same rules as the
+ * command line's HumanDuration, so both say the same thing about the same job.
+ */
 function duration(ms) {
-  if (ms === null || ms === undefined) return "–";
+  if (ms === null || ms === undefined) return "\u2013";
+  ms = Math.max(0, Math.round(ms));
   if (ms < 1000) return ms + " ms";
-  const s = ms / 1000;
-  if (s < 60) return s.toFixed(s < 10 ? 2 : 1) + " s";
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return (tenths / 10).toFixed(1) + " s";
+  const pair = (big, bigUnit, small, smallUnit) => big + " " + bigUnit + (small ? " " + small + " " + smallUnit : "");
+  const s = Math.max(60, Math.floor(ms / 1000)); // 59.96 s rounds to a minute
+  if (s < 3600) return pair(Math.floor(s / 60), "min", s % 60, "s");
   const m = Math.floor(s / 60);
-  if (m < 60) return m + " m " + Math.floor(s % 60) + " s";
-  return Math.floor(m / 60) + " h " + (m % 60) + " m";
+  if (m < 1440) return pair(Math.floor(m / 60), "h", m % 60, "min");
+  const h = Math.floor(m / 60);
+  return pair(Math.floor(h / 24), "d", h % 24, "h");
 }
 
 function time(iso) {
@@ -145,32 +154,33 @@ function renderRunning(running) {
 
 function renderWorkers(workers) {
   rowsOrEmpty($("workers-body"), workers.map((w) => el("tr", { "data-worker-id": w.id, class: "worker-" + w.state },
-    el("td", { class: "mono" }, w.id),
-    el("td", {}, w.endpoint),
+    el("td", { class: "mono id" }, w.id),
+    el("td", { class: "wide" }, w.endpoint),
     el("td", {}, badge(w.state), w.stopRequested ? " stop requested" : "",
       w.problem ? el("div", { class: "worker-problem", title: "health reason from the worker provider" }, w.problem) : ""),
-    el("td", {}, duration(w.uptimeMs)),
+    el("td", { class: "wide" }, duration(w.uptimeMs)),
     el("td", {}, w.coldStartMs === null ? "–" : duration(w.coldStartMs)),
-    el("td", { class: "mono" }, w.jobs.join(", ") || "–"),
-    el("td", { class: "mono" }, w.lastJob || "–"),
-    el("td", {}, w.lastSeenMsAgo === null ? "not yet" : duration(w.lastSeenMsAgo) + " ago"))), 8,
+    el("td", { class: "mono id" }, w.jobs.join(", ") || "–"),
+    el("td", { class: "mono wide" }, w.lastJob || "–"),
+    el("td", { class: "wide" }, w.lastSeenMsAgo === null ? "not yet" : w.lastSeenMsAgo < 1000 ? "just now" : duration(w.lastSeenMsAgo) + " ago"))), 8,
     "No worker is starting or has called in the last minute.");
 }
 
 function renderJobs(jobs) {
   rowsOrEmpty($("jobs-body"), jobs.map((j) => el("tr", { "data-job-id": j.id, class: "clickable" + (j.id === selectedJob ? " selected" : "") },
-    el("td", { class: "mono" }, j.id),
-    el("td", {}, j.endpoint),
+    el("td", { class: "mono id" }, j.id),
+    el("td", { class: "wide" }, j.endpoint),
     el("td", { class: "status" }, badge(j.status), j.progress ? " " + j.progress.percent.toFixed(0) + " %" : ""),
-    el("td", {}, time(j.createdAt)),
+    el("td", { class: "wide" }, time(j.createdAt)),
     el("td", { class: "delay" }, duration(j.delayTime)),
     el("td", { class: "execution" }, j.status === "IN_QUEUE" ? "–" : duration(j.executionTime)),
-    el("td", { class: "worker mono" }, j.workerId || "–"))), 7, "No job with this status.");
+    el("td", { class: "worker mono wide" }, j.workerId || "–"))), 7, "No job with this status.");
 }
 
 // ---- job detail ----
 
 let selectedJob = null;
+let shownDetail = null;
 
 function outputView(o) {
   const src = o.dataUri || o.url;
@@ -187,6 +197,7 @@ function outputView(o) {
 function renderJobDetail(j) {
   const box = $("job-detail");
   if (!j) {
+    shownDetail = null;
     box.hidden = true;
     box.replaceChildren();
     return;
@@ -213,7 +224,11 @@ function renderJobDetail(j) {
 async function refreshDetail() {
   if (!selectedJob) return;
   try {
-    renderJobDetail(await api("/dashboard/api/jobs/" + encodeURIComponent(selectedJob)));
+    const j = await api("/dashboard/api/jobs/" + encodeURIComponent(selectedJob));
+    // an ended job's detail does not change: redrawing it would re-decode its images and reset a playing video
+    const text = JSON.stringify(j);
+    if (text !== shownDetail) renderJobDetail(j);
+    shownDetail = text;
   } catch (e) {
     if (e instanceof Unauthorized) throw e;
     // gone (retention) or unreachable: the offline banner speaks for the latter
@@ -221,43 +236,122 @@ async function refreshDetail() {
   }
 }
 
-// One line per measure (summed over the key's endpoints by the gateway), newest point at the right edge.
-function renderChart(series) {
-  const svg = $("chart");
-  const width = Math.max(300, svg.clientWidth || 800);
-  const height = 200;
-  const pad = { left: 32, right: 8, top: 8, bottom: 20 };
+// ---- charts: plain SVG, x is time (oldest left, now at the right edge) ----
+
+function svgNode(tag, attrs) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  return node;
+}
+
+/**
+ * A time chart: grid with y labels (yText formats them), the window's ends on the x axis, then the given series.
+ * Returns x(t), y(v) and the nodes so far; the caller adds its lines and dots and puts them in the svg.
+ */
+function frame(svg, windowMs, now, max, yText) {
+  const width = Math.max(280, svg.clientWidth || 800);
+  const height = svg.clientHeight || 200;
+  const pad = { left: 44, right: 8, top: 8, bottom: 20 };
   svg.setAttribute("viewBox", "0 0 " + width + " " + height);
-  const minutes = Math.round(series.capacity * series.intervalMs / 60000);
-  $("chart-window").textContent = "last " + minutes + " minutes, every " + (series.intervalMs / 1000) + " s";
-
-  const points = series.points;
-  const max = Math.max(4, ...points.map((p) => Math.max(p.queued, p.inProgress, p.workers)));
-  const x = (i) => pad.left + (width - pad.left - pad.right) * (series.capacity - points.length + i) / Math.max(1, series.capacity - 1);
+  const x = (t) => pad.left + (width - pad.left - pad.right) * (t - (now - windowMs)) / windowMs;
   const y = (v) => pad.top + (height - pad.top - pad.bottom) * (1 - v / max);
-
   const nodes = [];
-  for (const v of [0, Math.round(max / 2), max]) {
-    const line = document.createElementNS(SVG, "line");
-    Object.entries({ class: "grid", x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v) }).forEach(([k, val]) => line.setAttribute(k, val));
-    const label = document.createElementNS(SVG, "text");
-    Object.entries({ x: 4, y: y(v) + 4 }).forEach(([k, val]) => label.setAttribute(k, val));
-    label.textContent = String(v);
-    nodes.push(line, label);
+  for (const v of [0, max / 2, max]) {
+    nodes.push(svgNode("line", { class: "grid", x1: pad.left, x2: width - pad.right, y1: y(v), y2: y(v) }));
+    const label = svgNode("text", { x: 2, y: y(v) + 4 });
+    label.textContent = v === 0 ? "0" : yText(v);
+    nodes.push(label);
   }
   const axis = (text, xPos, anchor) => {
-    const t = document.createElementNS(SVG, "text");
-    Object.entries({ x: xPos, y: height - 4, "text-anchor": anchor }).forEach(([k, val]) => t.setAttribute(k, val));
+    const t = svgNode("text", { x: xPos, y: height - 4, "text-anchor": anchor });
     t.textContent = text;
     return t;
   };
-  nodes.push(axis("−" + minutes + " min", pad.left, "start"), axis("now", width - pad.right, "end"));
-  // workers first, so "in progress" (often equal to it) is drawn on top, dashed, and stays visible
-  for (const [field, cls] of [["workers", "workers"], ["queued", "queued"], ["inProgress", "in-progress"]]) {
-    const line = document.createElementNS(SVG, "polyline");
-    line.setAttribute("class", cls);
-    line.setAttribute("points", points.map((p, i) => x(i).toFixed(1) + "," + y(p[field]).toFixed(1)).join(" "));
-    nodes.push(line);
+  nodes.push(axis("\u2212" + Math.round(windowMs / 60000) + " min", pad.left, "start"), axis("now", width - pad.right, "end"));
+  return { x, y, nodes, bottom: y(0) };
+}
+
+/** Polylines through the points whose value is not null, broken where it is, with a dot on each point. */
+function line(cls, points, x, y) {
+  const nodes = [];
+  let run = [];
+  const flush = () => {
+    if (run.length > 1) nodes.push(svgNode("polyline", { class: cls, points: run.join(" ") }));
+    run = [];
+  };
+  for (const [t, v] of points) {
+    if (v === null || v === undefined) { flush(); continue; }
+    run.push(x(t).toFixed(1) + "," + y(v).toFixed(1));
+    nodes.push(svgNode("circle", { class: cls, cx: x(t).toFixed(1), cy: y(v).toFixed(1), r: 2.5 }));
+  }
+  flush();
+  return nodes;
+}
+
+/** A rounded-up chart maximum for durations: 1, 2, 5 times a power of ten, in ms. */
+function niceMax(ms) {
+  let step = 1000;
+  for (;;) {
+    for (const f of [1, 2, 5]) if (ms <= f * step) return f * step;
+    step *= 10;
+  }
+}
+
+// Queue, in progress and workers (summed over the key's endpoints by the gateway). Workers is a filled area
+// behind the lines: "in progress" often equals it, and a line drawn on a line of the same height disappears.
+function renderChart(series) {
+  const svg = $("chart");
+  const minutes = Math.round(series.capacity * series.intervalMs / 60000);
+  $("chart-window").textContent = "last " + minutes + " minutes, every " + (series.intervalMs / 1000) + " s";
+  const points = series.points;
+  const max = Math.max(4, ...points.map((p) => Math.max(p.queued, p.inProgress, p.workers)));
+  const f = frame(svg, series.windowMs, series.now, max, (v) => String(Math.round(v)));
+  const nodes = f.nodes;
+  if (points.length > 1) {
+    const top = points.map((p) => f.x(p.t).toFixed(1) + "," + f.y(p.workers).toFixed(1));
+    const area = [f.x(points[0].t).toFixed(1) + "," + f.bottom, ...top, f.x(points[points.length - 1].t).toFixed(1) + "," + f.bottom];
+    nodes.push(svgNode("polygon", { class: "workers", points: area.join(" ") }));
+  }
+  for (const [field, cls] of [["queued", "queued"], ["inProgress", "in-progress"]]) {
+    if (points.length > 1) {
+      nodes.push(svgNode("polyline", { class: cls, points: points.map((p) => f.x(p.t).toFixed(1) + "," + f.y(p[field]).toFixed(1)).join(" ") }));
+    }
+  }
+  svg.replaceChildren(...nodes);
+}
+
+// Delay and execution time, p50 and p95 per bucket, from the jobs the gateway saw start and end.
+function renderTimes(series) {
+  const svg = $("times-chart");
+  const buckets = series.times;
+  const jobs = buckets.reduce((n, b) => n + b.executions, 0);
+  $("times-window").textContent = "per " + (series.bucketMs / 1000) + " s, " + jobs + " job" + (jobs === 1 ? "" : "s") + " ended";
+  const all = buckets.flatMap((b) => [b.delayP95, b.executionP95, b.delayP50, b.executionP50]).filter((v) => v !== null);
+  const f = frame(svg, series.windowMs, series.now, niceMax(Math.max(1000, ...all)), (v) => duration(v));
+  // a bucket's point sits at its middle; the current bucket's, at most at "now"
+  const mid = (b) => Math.min(b.t + series.bucketMs / 2, series.now);
+  const nodes = f.nodes;
+  for (const [field, cls] of [["delayP95", "delay p95"], ["executionP95", "execution p95"], ["delayP50", "delay"], ["executionP50", "execution"]]) {
+    nodes.push(...line(cls, buckets.map((b) => [mid(b), b[field]]), f.x, f.y));
+  }
+  svg.replaceChildren(...nodes);
+}
+
+// Each cold start is a dot at the moment its worker became ready, as high as the boot took.
+function renderColdStarts(series) {
+  const svg = $("cold-chart");
+  const colds = series.coldStarts;
+  const last = colds[colds.length - 1];
+  $("cold-summary").textContent = colds.length
+    ? colds.length + " in the window, last " + duration(last.ms) + " (" + last.workerId + ")" : "none in the window";
+  const f = frame(svg, series.windowMs, series.now, niceMax(Math.max(1000, ...colds.map((c) => c.ms))), (v) => duration(v));
+  const nodes = f.nodes;
+  for (const c of colds) {
+    const dot = svgNode("circle", { class: "cold", cx: f.x(c.t).toFixed(1), cy: f.y(c.ms).toFixed(1), r: 4 });
+    const title = svgNode("title", {});
+    title.textContent = c.workerId + " (" + c.endpoint + "): " + duration(c.ms) + " at " + new Date(c.t).toLocaleTimeString();
+    dot.append(title);
+    nodes.push(dot);
   }
   svg.replaceChildren(...nodes);
 }
@@ -278,6 +372,8 @@ async function refresh(gen) {
     renderWorkers(overview.workers);
     renderJobs(jobs.jobs);
     renderChart(series);
+    renderTimes(series);
+    renderColdStarts(series);
     await refreshDetail();
     lastUpdate = new Date();
     $("connection").textContent = "updated " + lastUpdate.toLocaleTimeString();

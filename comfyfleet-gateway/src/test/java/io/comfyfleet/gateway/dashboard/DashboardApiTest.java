@@ -160,6 +160,35 @@ class DashboardApiTest extends GatewayPerTest {
         });
     }
 
+    @Test
+    void jobTimesAndColdStartsComeFromTheJobsAndTheFleetOfTheKeysEndpointsOnly() {
+        String id = gw.run("{}");
+        gw.clock.advance(Duration.ofSeconds(3));
+        assertThat(gw.take("w1")).isEqualTo(id);
+        gw.gateway.fleetMetrics().coldStart("ep1", "w1", Duration.ofSeconds(9));
+        gw.gateway.fleetMetrics().coldStart("ep2", "w2", Duration.ofSeconds(5));
+        gw.clock.advance(Duration.ofMillis(1500));
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"output\": {}}").status()).isEqualTo(200);
+
+        JsonNode series = gw.client.get("/dashboard/api/series").json();
+        assertThat(series.path("bucketMs").asLong()).isEqualTo(Dashboard.TIMES_BUCKET.toMillis());
+        assertThat(series.path("windowMs").asLong()).isEqualTo(Dashboard.HISTORY.toMillis());
+        assertThat(series.path("now").asLong()).isEqualTo(gw.clock.millis());
+        JsonNode last = series.path("times").get(series.path("times").size() - 1);
+        assertThat(last.path("delays").asInt()).isEqualTo(1);
+        // (the store keeps a job's times to the millisecond the gateway's clock gave it, a tick apart at most)
+        assertThat(last.path("delayP50").asLong()).isCloseTo(3000, org.assertj.core.data.Offset.offset(5L));
+        assertThat(last.path("delayP95").asLong()).isEqualTo(last.path("delayP50").asLong());
+        assertThat(last.path("executionP95").asLong()).isCloseTo(1500, org.assertj.core.data.Offset.offset(5L));
+        assertThat(series.path("times").get(0).path("delayP50").isNull()).as("no job long ago").isTrue();
+        assertThat(series.path("coldStarts").findValuesAsString("workerId")).containsExactly("w1");
+        assertThat(series.path("coldStarts").get(0).path("ms").asLong()).isEqualTo(9000);
+
+        JsonNode theirs = gw.client.withKey(TestGateway.OTHER_CLIENT_KEY).get("/dashboard/api/series").json();
+        assertThat(theirs.path("coldStarts").findValuesAsString("workerId")).containsExactly("w2");
+        assertThat(theirs.path("times").findValues("delays")).allSatisfy(n -> assertThat(n.asInt()).isZero());
+    }
+
     private static java.util.List<String> ids(Reply reply) {
         assertThat(reply.status()).as(reply.text()).isEqualTo(200);
         return reply.json().path("jobs").findValuesAsString("id");

@@ -69,17 +69,38 @@ class DashboardBrowserTest {
 
     @Test
     void fitsAPhoneAndDimsWhatItShowsWhenTheGatewayStopsAnswering() throws IOException {
-        browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        // a desktop window cannot be narrower than ~500 px; a phone's viewport is emulated as Chrome's device mode does
+        browser.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                java.util.Map.of("width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
         browser.get(gw.client.base() + "/");
         signIn(TestGateway.CLIENT_KEY);
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("board")));
+        assertThat((Long) browser.executeScript("return window.innerWidth")).isEqualTo(390L);
+        // full tables: a running job on a worker with a cold start, and a queued one
+        String running = gw.run("{\"workflow\":{}}");
+        assertThat(gw.take("worker-with-a-long-name-0001")).isEqualTo(running);
+        gw.gateway.fleetMetrics().coldStart("ep1", "worker-with-a-long-name-0001", Duration.ofSeconds(75));
         String id = gw.run("{\"workflow\":{}}");
         waitForCell(id, "status", "IN_QUEUE");
+        waitForCell(running, "status", "IN_PROGRESS");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("workers-body"), "1 min 15 s"));
         assertThat(browser.findElement(By.id("offline")).isDisplayed()).isFalse();
 
         long overflow = (Long) browser.executeScript(
                 "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
-        assertThat(overflow).as("the page is no wider than the phone; tables scroll inside their cards").isLessThanOrEqualTo(0);
+        assertThat(overflow).as("the page is no wider than the phone").isLessThanOrEqualTo(0);
+        @SuppressWarnings("unchecked")
+        List<String> overflowing = (List<String>) browser.executeScript("""
+                return [...document.querySelectorAll('.panel, .card, .table-wrap, svg.chart')]
+                  .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+                  .map(e => (e.id || e.className.baseVal || e.className) + ' ' + e.scrollWidth + '>' + e.clientWidth)""");
+        assertThat(overflowing).as("cards and tables wider than their box at 390 px").isEmpty();
+        @SuppressWarnings("unchecked")
+        List<String> outside = (List<String>) browser.executeScript("""
+                return [...document.querySelectorAll('table')].filter(t => {
+                    const card = t.closest('.panel').getBoundingClientRect(), r = t.getBoundingClientRect();
+                    return r.left < card.left || r.right > card.right; }).map(t => t.parentElement.parentElement.innerText.split('\\n')[0])""");
+        assertThat(outside).as("tables reaching past the edge of their card").isEmpty();
         screenshot("dashboard-phone.png");
 
         gw.close();
@@ -124,7 +145,7 @@ class DashboardBrowserTest {
         By worker = By.cssSelector("#workers-body [data-worker-id=worker-a]");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(worker, "running"));
         String workerRow = wait.until(d -> d.findElement(worker).getText());
-        assertThat(workerRow).contains("8.00 s", id);
+        assertThat(workerRow).contains("8.0 s", id);
         screenshot("dashboard-running.png");
 
         gw.clock.advance(Duration.ofMillis(3500));
@@ -132,23 +153,23 @@ class DashboardBrowserTest {
                 {"output": {"images": [{"filename": "out_00001_.png", "type": "base64", "data": "%s"}]}}"""
                 .formatted(png())).status()).isEqualTo(200);
         waitForCell(id, "status", "COMPLETED");
-        assertThat(cell(id, "delay")).isEqualTo("2.00 s");
-        assertThat(cell(id, "execution")).isEqualTo("3.50 s");
+        assertThat(cell(id, "delay")).isEqualTo("2.0 s");
+        assertThat(cell(id, "execution")).isEqualTo("3.5 s");
         assertThat(cell(id, "worker")).isEqualTo("worker-a");
         wait.until(ExpectedConditions.textToBe(By.id("running"), "No job is running."));
 
         // the job's detail: timeline, worker, workflow nodes, and its output image shown and downloadable
         browser.findElement(By.cssSelector("#jobs-body [data-job-id='" + id + "'] .status")).click();
         By detail = By.id("job-detail");
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(detail, "ran 3.50 s"));
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(detail, "ran 3.5 s"));
         String detailText = browser.findElement(detail).getText();
-        assertThat(detailText).contains(id, "COMPLETED", "waited 2.00 s", "worker-a", "3 KSampler", "out_00001_.png");
-        WebElement output = browser.findElement(By.cssSelector("#job-detail figure.output img"));
-        assertThat(output.getDomAttribute("src")).startsWith("data:image/png;base64,");
-        assertThat((Boolean) browser.executeScript("return arguments[0].complete && arguments[0].naturalWidth === 24", output))
-                .as("the browser decoded the output image").isTrue();
-        assertThat(browser.findElement(By.cssSelector("#job-detail figure.output a")).getDomAttribute("download"))
-                .isEqualTo("out_00001_.png");
+        assertThat(detailText).contains(id, "COMPLETED", "waited 2.0 s", "worker-a", "3 KSampler", "out_00001_.png");
+        // one read inside the page, waited for: the browser decoded the output image, and its link downloads it
+        wait.until(d -> (Boolean) browser.executeScript("""
+                const img = document.querySelector('#job-detail figure.output img');
+                const link = document.querySelector('#job-detail figure.output a');
+                return !!img && !!link && img.getAttribute('src').startsWith('data:image/png;base64,')
+                    && img.complete && img.naturalWidth === 24 && link.getAttribute('download') === 'out_00001_.png'"""));
         screenshot("dashboard-job.png");
         browser.findElement(By.id("job-detail-close")).click();
         wait.until(ExpectedConditions.invisibilityOfElementLocated(detail));
@@ -163,8 +184,16 @@ class DashboardBrowserTest {
         wait.until(ExpectedConditions.textToBe(By.id("jobs-body"), "No job with this status."));
         filter("ALL");
         wait.until(d -> jobIds().equals(List.of(queued, id)));
-        // the chart has drawn the sampled history (the sampler's first point is taken at start)
-        assertThat(browser.findElements(By.cssSelector("#chart polyline"))).hasSize(3);
+        // the queue chart: workers as an area behind the two lines, so "in progress" cannot hide under it
+        // (the sampler takes a point every 2 s of real time; a line needs two)
+        wait.until(d -> d.findElements(By.cssSelector("#chart polyline")).size() == 2
+                && d.findElements(By.cssSelector("#chart polygon.workers")).size() == 1);
+        // the job-times chart has the job's delay and execution (p50 = p95 with one job), the cold-start chart its dot
+        wait.until(d -> d.findElements(By.cssSelector("#times-chart circle.delay")).size() == 2
+                && d.findElements(By.cssSelector("#times-chart circle.execution")).size() == 2);
+        assertThat(browser.findElement(By.id("times-window")).getText()).isEqualTo("per 30 s, 1 job ended");
+        assertThat(browser.findElements(By.cssSelector("#cold-chart circle.cold"))).hasSize(1);
+        assertThat(browser.findElement(By.id("cold-summary")).getText()).isEqualTo("1 in the window, last 8.0 s (worker-a)");
         screenshot("dashboard.png");
     }
 
@@ -181,6 +210,13 @@ class DashboardBrowserTest {
         assertThat((String) wait.until(d -> d.findElement(card).getText())).contains("version\ndemo:a", "roll-out",
                 "halted demo:a \u2192 demo:broken: 2 old, 0 new (0 ready)", "failed before becoming ready");
         screenshot("dashboard-rollout.png");
+
+        // the page's duration() says what the command line's HumanDuration says (HumanDurationTest, same cases)
+        @SuppressWarnings("unchecked")
+        List<String> shown = (List<String>) browser.executeScript(
+                "return [0, 350, 1249, 1250, 59940, 59960, 184000, 600000, 7500000, 86400000, 276000000].map(duration)");
+        assertThat(shown).containsExactly("0 ms", "350 ms", "1.2 s", "1.3 s", "59.9 s", "1 min", "3 min 4 s", "10 min",
+                "2 h 5 min", "1 d", "3 d 4 h");
     }
 
     private void signIn(String key) {
