@@ -1,5 +1,6 @@
 package io.comfyfleet.cli;
 
+import io.comfyfleet.cli.up.ConfigFile;
 import io.comfyfleet.gateway.Gateway;
 import io.comfyfleet.gateway.config.ConfigException;
 import io.comfyfleet.gateway.config.ConfigLoader;
@@ -25,7 +26,9 @@ final class GatewayCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         GatewayConfig loaded;
         try {
-            loaded = new ConfigLoader().load(config);
+            // a file shared with comfyfleet up: its workers section is up's, not the gateway's
+            ConfigFile file = ConfigFile.read(config);
+            loaded = new ConfigLoader().parse(file.gatewaySections(), file.source(), file.baseDir());
         } catch (ConfigException e) {
             System.err.println(e.getMessage());
             return 2;

@@ -121,9 +121,20 @@ public final class Gateway implements AutoCloseable {
         // the current version of an endpoint: a roll-out's target, else the one whose worker reported its catalogue last
         Admission admission = new Admission(catalogues, new RolloutTargetVersion(endpointAdmin.store(),
                 catalogues.latestReported(), clock, Catalogues.REFRESH));
-        this.http = new HttpServer(config.server(), new Access(config.endpoints()), jobs, workerService, files,
-                new JobFeed(jobs, events), clock, dashboard, metrics, webhooks.targets(), adminAccess, endpointAdmin,
-                catalogues, admission, templates(config, store, admission, clock));
+        this.http = new HttpServer(config.server(), clock, new HttpServer.Services(
+                new Access(config.endpoints()),
+                jobs,
+                workerService,
+                files,
+                new JobFeed(jobs, events),
+                dashboard,
+                metrics,
+                webhooks.targets(),
+                adminAccess,
+                endpointAdmin,
+                catalogues,
+                admission,
+                templates(config, store, admission, clock)));
     }
 
     /** Templates in the job store (an in-memory one for a store without a database), seeded from the YAML. */

@@ -1,10 +1,7 @@
 package io.comfyfleet.cli.client;
 
-import io.comfyfleet.sdk.ComfyFleetException;
 import io.comfyfleet.sdk.JobState;
 import io.comfyfleet.sdk.JobStatus;
-import io.comfyfleet.sdk.NotFoundException;
-import io.comfyfleet.sdk.RequestRejectedException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,26 +31,13 @@ public final class CancelCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        JobStatus status;
-        try {
-            if (jobId.isBlank()) {
-                throw new UsageException("the job id must not be blank");
-            }
-            status = client.endpoint().job(jobId.strip()).cancel();
-        } catch (UsageException e) {
-            stderr.println("comfyfleet cancel: " + e.getMessage());
-            return ExitCodes.USAGE;
-        } catch (NotFoundException e) {
-            stderr.println("comfyfleet cancel: no job " + jobId + " on this endpoint (unknown, or expired after the"
-                    + " retention time): " + e.getMessage());
-            return ExitCodes.JOB_FAILED;
-        } catch (RequestRejectedException e) {
-            stderr.println("comfyfleet cancel: job " + jobId + " cannot be cancelled, it has ended: " + e.getMessage());
-            return ExitCodes.JOB_FAILED;
-        } catch (ComfyFleetException e) {
-            stderr.println("comfyfleet cancel: " + client.explain(e));
-            return ExitCodes.forRequestFailure(e);
+        JobRequest.Answer answer = new JobRequest("cancel", client, stderr)
+                .whenRejected("cannot be cancelled, it has ended")
+                .send(jobId, (endpoint, id) -> endpoint.job(id).cancel());
+        if (answer.failed()) {
+            return answer.exitCode();
         }
+        JobStatus status = answer.status();
         if (status.state() == JobState.CANCELLED) {
             stdout.println("job " + status.id() + " cancelled");
             stdout.flush();

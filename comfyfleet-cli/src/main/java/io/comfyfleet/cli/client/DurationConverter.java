@@ -1,8 +1,8 @@
 package io.comfyfleet.cli.client;
 
+import io.comfyfleet.gateway.config.Durations;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
-import io.comfyfleet.gateway.config.Durations;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -21,7 +21,7 @@ final class DurationConverter implements ITypeConverter<Duration> {
         try {
             return Duration.parse(text.strip());
         } catch (DateTimeParseException e) {
-            throw new TypeConversionException("'" + text + "' is not a duration; write it like 500ms, 30s, 10m, 1h or 7d");
+            throw new TypeConversionException("'" + text + "' is not a duration; write it like " + Durations.EXAMPLES);
         }
     }
 }

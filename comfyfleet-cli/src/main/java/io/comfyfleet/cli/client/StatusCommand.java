@@ -1,9 +1,7 @@
 package io.comfyfleet.cli.client;
 
-import io.comfyfleet.sdk.ComfyFleetException;
 import io.comfyfleet.sdk.Endpoint;
 import io.comfyfleet.sdk.JobStatus;
-import io.comfyfleet.sdk.NotFoundException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,24 +34,11 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
-        JobStatus status;
-        try {
-            if (jobId.isBlank()) {
-                throw new UsageException("the job id must not be blank");
-            }
-            Endpoint endpoint = client.endpoint();
-            status = endpoint.status(jobId.strip());
-        } catch (UsageException e) {
-            stderr.println("comfyfleet status: " + e.getMessage());
-            return ExitCodes.USAGE;
-        } catch (NotFoundException e) {
-            stderr.println("comfyfleet status: no job " + jobId + " on this endpoint (unknown, or expired after"
-                    + " the retention time): " + e.getMessage());
-            return ExitCodes.JOB_FAILED;
-        } catch (ComfyFleetException e) {
-            stderr.println("comfyfleet status: " + client.explain(e));
-            return ExitCodes.forRequestFailure(e);
+        JobRequest.Answer answer = new JobRequest("status", client, stderr).send(jobId, Endpoint::status);
+        if (answer.failed()) {
+            return answer.exitCode();
         }
+        JobStatus status = answer.status();
         if (json) {
             stdout.println(StatusText.json(status));
         } else {

@@ -135,17 +135,12 @@ final class FleetSettingsParser {
         if (v.isMissingNode() || v.isNull()) {
             return fallback;
         }
-        Duration d = durationOf(v.asString());
+        Duration d = Durations.parse(v.asString());
         if (d == null) {
             problems.add("workers." + key + ": must be a duration like " + Durations.EXAMPLES + ", got " + v);
             return fallback;
         }
         return d;
-    }
-
-    /** The gateway's duration grammar ({@link Durations}); null when the text is not written in it. */
-    static Duration durationOf(String text) {
-        return Durations.parse(text);
     }
 
     private List<String> strings(JsonNode node, String key) {

@@ -1,6 +1,7 @@
 package io.comfyfleet.cli.up;
 
 import io.comfyfleet.fleet.FleetConfigException;
+import io.comfyfleet.gateway.config.Durations;
 import io.comfyfleet.fleet.provider.WorkerProvider;
 import io.comfyfleet.kubernetes.KubernetesConfig;
 import io.comfyfleet.kubernetes.KubernetesProvider;
@@ -78,9 +79,10 @@ final class KubernetesProviderSetup {
         cache(section.path("cache"), b);
         ifInt(section, "maxPods", b::maxPods);
         if (section.hasNonNull("pendingLimit")) {
-            Duration d = FleetSettingsParser.durationOf(section.get("pendingLimit").asString(""));
+            Duration d = Durations.parse(section.get("pendingLimit").asString(""));
             if (d == null) {
-                problems.add(PREFIX + "pendingLimit: must be a duration like 10m, got " + section.get("pendingLimit"));
+                problems.add(PREFIX + "pendingLimit: must be a duration like " + Durations.EXAMPLES + ", got "
+                        + section.get("pendingLimit"));
             } else {
                 b.pendingLimit(d);
             }

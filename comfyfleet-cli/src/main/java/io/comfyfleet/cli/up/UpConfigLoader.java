@@ -4,22 +4,18 @@ import io.comfyfleet.fleet.scale.EndpointScaling;
 import io.comfyfleet.gateway.config.ConfigException;
 import io.comfyfleet.gateway.config.ConfigLoader;
 import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.config.EnvExpansion;
 import io.comfyfleet.gateway.config.GatewayConfig;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
- * Reads {@code comfyfleet.yaml} for {@code comfyfleet up}: the gateway's sections (checked by the gateway's own
- * {@link ConfigLoader}) plus the {@code workers:} section. Without a file it uses built-in defaults: one endpoint
+ * Reads {@code comfyfleet.yaml} for {@code comfyfleet up}, parsed once ({@link ConfigFile}): the gateway's sections
+ * (checked by the gateway's own {@link ConfigLoader}) plus the {@code workers:} section, whose text values expand
+ * {@code ${NAME}} as the gateway's do ({@link EnvExpansion}). Without a file it uses built-in defaults: one endpoint
  * {@code comfyui}, 0 to 2 workers that stay 10 minutes after their last job (see comfyfleet.yaml for what that
  * costs), generated keys. Keys not set in the environment come from the data folder's
  * {@link KeyFile} (generated when it has none); the caller keeps them there with {@link KeyFile#keep}. Every problem in the file is reported at once, each naming its key.
@@ -42,7 +38,6 @@ public final class UpConfigLoader {
                 scaler: {type: QUEUE_DELAY, value: 1}
             """;
 
-    private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
     private final UnaryOperator<String> env;
 
     /** @param env the process environment ({@code System::getenv}); unset keys are generated */
@@ -56,23 +51,12 @@ public final class UpConfigLoader {
      * @throws ConfigException naming every bad key, or the file that cannot be read
      */
     public UpConfig load(Path file, Path baseDir) {
-        String text;
-        String source;
-        Path base;
-        if (file == null) {
-            text = DEFAULTS;
-            source = "built-in defaults";
-            base = baseDir.toAbsolutePath();
-        } else {
-            try {
-                text = Files.readString(file);
-            } catch (IOException e) {
-                throw new ConfigException(file.toString(), "cannot read the file: " + e.getMessage(), e);
-            }
-            source = file.toString();
-            base = file.toAbsolutePath().getParent();
-        }
-        JsonNode root = yaml(text);
+        ConfigFile config = file == null
+                ? ConfigFile.parse(DEFAULTS, "built-in defaults", baseDir.toAbsolutePath())
+                : ConfigFile.read(file);
+        String source = config.source();
+        Path base = config.baseDir();
+        JsonNode root = config.root();
         KeyFile keyFile = KeyFile.forConfig(root, base);
         GeneratedSecrets secrets;
         try {
@@ -83,16 +67,18 @@ public final class UpConfigLoader {
         List<String> problems = new ArrayList<>();
         GatewayConfig gateway = null;
         try {
-            gateway = new ConfigLoader(secrets).parse(text, source, base);
+            gateway = new ConfigLoader(secrets).parse(config.gatewaySections(), source, base);
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
-        FleetSettings fleet = new FleetSettingsParser(problems, base).parse(root == null ? null : root.get("workers"));
+        EnvExpansion expansion = new EnvExpansion(secrets);
+        FleetSettings fleet = new FleetSettingsParser(problems, base)
+                .parse(expansion.expandTree(config.workers(), ConfigFile.WORKERS, problems));
         String clientKey = null;
         String workerKey = null;
         if (gateway != null) {
-            clientKey = firstKey(root, "clientKeys", secrets);
-            workerKey = firstKey(root, "workerKeys", secrets);
+            clientKey = firstKey(root, "clientKeys", expansion);
+            workerKey = firstKey(root, "workerKeys", expansion);
             for (int i = 0; i < gateway.endpoints().size(); i++) {
                 if (!gateway.endpoints().get(i).workerKeys().accepts(workerKey)) {
                     problems.add("endpoints[" + i + "].workerKeys: comfyfleet up starts every worker with the first"
@@ -119,24 +105,8 @@ public final class UpConfigLoader {
                 e.scalerValue());
     }
 
-    private static JsonNode yaml(String text) {
-        try {
-            return YAMLMapper.builder().build().readTree(text);
-        } catch (JacksonException e) {
-            return null; // the gateway's loader has reported the YAML error already
-        }
-    }
-
-    /** endpoints[0].{list}[0] with ${NAME} expanded as the gateway's loader did (it validated it already). */
-    private static String firstKey(JsonNode root, String list, UnaryOperator<String> secrets) {
-        String raw = root.path("endpoints").path(0).path(list).path(0).asString("");
-        Matcher m = ENV.matcher(raw);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String value = secrets.apply(m.group(1));
-            m.appendReplacement(out, Matcher.quoteReplacement(value == null ? "" : value));
-        }
-        m.appendTail(out);
-        return out.toString();
+    /** endpoints[0].{list}[0], expanded as the gateway's loader did (it reported any variable not set). */
+    private static String firstKey(JsonNode root, String list, EnvExpansion expansion) {
+        return expansion.expand(root.path("endpoints").path(0).path(list).path(0).asString(""), name -> {});
     }
 }

@@ -57,7 +57,7 @@ class KubernetesProviderSetupTest {
                     modelPath: /models
                     cache: {type: hostPath, hostPath: /var/cache/comfyfleet, mountPath: /cache}
                     maxPods: 8
-                    pendingLimit: 15m
+                    pendingLimit: 1d
                     serviceAccount: comfyfleet-worker
                     imagePullSecrets: [registry-login]
                     priorityClassName: comfyfleet-workers
@@ -76,7 +76,7 @@ class KubernetesProviderSetupTest {
         assertThat(k.modelClaim()).isEqualTo("comfy-models");
         assertThat(k.cacheType()).isEqualTo(KubernetesConfig.CacheType.HOST_PATH);
         assertThat(k.maxPods()).isEqualTo(8);
-        assertThat(k.pendingLimit()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(k.pendingLimit()).isEqualTo(Duration.ofDays(1));
         assertThat(k.imagePullSecrets()).containsExactly("registry-login");
         assertThat(k.env()).containsEntry("HF_HOME", "/cache/hf");
         assertThat(k.keepPodsOnShutdown()).isTrue();

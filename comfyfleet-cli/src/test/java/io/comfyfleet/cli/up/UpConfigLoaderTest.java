@@ -122,6 +122,45 @@ class UpConfigLoaderTest {
     }
 
     @Test
+    void theWorkersSectionExpandsVariablesAsTheGatewayDoes() throws Exception {
+        Path file = dir.resolve("comfyfleet.yaml");
+        Files.writeString(file, """
+                endpoints:
+                  - name: ep
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                workers:
+                  jobGrace: 1d
+                  comfyui: {dir: "${COMFY_HOME}/ComfyUI", args: ["--output-directory=${OUT}"]}
+                """);
+
+        UpConfig config = new UpConfigLoader(Map.of("COMFY_HOME", "/opt", "OUT", "/srv/out")::get).load(file, dir);
+
+        assertThat(config.fleet().jobGrace()).isEqualTo(java.time.Duration.ofDays(1));
+        assertThat(config.fleet().comfyui()).isEqualTo(new FleetSettings.ComfyLaunch.Checkout(Path.of("/opt/ComfyUI"),
+                "python3", java.util.List.of("--output-directory=/srv/out")));
+        assertThatThrownBy(() -> new UpConfigLoader(Map.of("OUT", "/srv/out")::get).load(file, dir))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("workers.comfyui.dir: environment variable COMFY_HOME is not set"));
+    }
+
+    @Test
+    void theFileIsParsedOnceAndTheGatewayIsHandedItsSectionsOnly() throws Exception {
+        Path file = dir.resolve("comfyfleet.yaml");
+        Files.writeString(file, """
+                server: {port: 0}
+                workers: {provider: local}
+                """);
+
+        ConfigFile config = ConfigFile.read(file);
+
+        assertThat(config.gatewaySections().propertyNames()).containsExactly("server");
+        assertThat(config.workers().path("provider").asString()).isEqualTo("local");
+        assertThat(config.root().has("workers")).as("the parsed file itself is left whole").isTrue();
+        assertThat(config.baseDir()).isEqualTo(dir.toAbsolutePath());
+    }
+
+    @Test
     void workersMustBeAbleToServeEveryEndpointWithOneKey() throws Exception {
         Path file = dir.resolve("comfyfleet.yaml");
         Files.writeString(file, """

@@ -1,12 +1,13 @@
 package io.comfyfleet.fleet.container;
 
 import io.comfyfleet.fleet.FleetConfigException;
+import io.comfyfleet.fleet.provider.ProviderChecks;
+import io.comfyfleet.fleet.provider.SlotLayout;
 import io.comfyfleet.fleet.provider.WorkerSpec;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -38,10 +39,7 @@ public final class ContainerConfig {
     private final URI gatewayUrl;
     private final String apiKey;
     private final Duration pingInterval;
-    private final List<Integer> gpus;
-    private final int slotsPerGpu;
-    private final int cpuSlots;
-    private final int basePort;
+    private final SlotLayout slotLayout;
     private final Duration stopGrace;
     private final String network;
     private final List<String> mounts;
@@ -51,16 +49,13 @@ public final class ContainerConfig {
     private final String instance;
     private final String gpuDriver;
 
-    private ContainerConfig(Builder b) {
+    private ContainerConfig(Builder b, SlotLayout slotLayout) {
         this.engineHost = b.engineHost;
         this.image = b.image;
         this.gatewayUrl = b.gatewayUrl;
         this.apiKey = b.apiKey;
         this.pingInterval = b.pingInterval;
-        this.gpus = List.copyOf(b.gpus);
-        this.slotsPerGpu = b.slotsPerGpu;
-        this.cpuSlots = b.cpuSlots;
-        this.basePort = b.basePort;
+        this.slotLayout = slotLayout;
         this.stopGrace = b.stopGrace;
         this.network = b.network;
         this.mounts = List.copyOf(b.mounts);
@@ -103,22 +98,9 @@ public final class ContainerConfig {
         return pingInterval;
     }
 
-    /** Host GPU indexes to give one each to containers; empty means CPU slots. */
-    public List<Integer> gpus() {
-        return gpus;
-    }
-
-    public int slotsPerGpu() {
-        return slotsPerGpu;
-    }
-
-    public int cpuSlots() {
-        return cpuSlots;
-    }
-
-    /** Slot 0's ComfyUI port; slot n gets basePort + n. */
-    public int basePort() {
-        return basePort;
+    /** Host GPU indexes to give one each to containers (or CPU slots), and the ComfyUI port of each slot. */
+    public SlotLayout slotLayout() {
+        return slotLayout;
     }
 
     /** The grace {@link ContainerProvider#close()} gives each worker. */
@@ -168,7 +150,7 @@ public final class ContainerConfig {
 
     /** How many workers can run at once. */
     public int slots() {
-        return gpus.isEmpty() ? cpuSlots : gpus.size() * slotsPerGpu;
+        return slotLayout.count();
     }
 
     /** Collects and validates a {@link ContainerConfig}. */
@@ -284,35 +266,10 @@ public final class ContainerConfig {
                 throw new FleetConfigException("image", "must be an image reference like"
                         + " registry.example.com/team/worker:1.2, got '" + image + "'");
             }
-            if (gatewayUrl == null || !("http".equals(gatewayUrl.getScheme()) || "https".equals(gatewayUrl.getScheme()))
-                    || gatewayUrl.getHost() == null) {
-                throw new FleetConfigException("gatewayUrl",
-                        "must be an http(s) URL with a host, like http://127.0.0.1:8080, got " + gatewayUrl);
-            }
-            if (pingInterval == null || pingInterval.toMillis() < 1000) {
-                throw new FleetConfigException("pingInterval", "must be at least 1 s, got " + pingInterval);
-            }
-            if (gpus == null || gpus.stream().anyMatch(g -> g == null || g < 0)) {
-                throw new FleetConfigException("gpus", "must list GPU indexes 0 or more, got " + gpus);
-            }
-            if (new LinkedHashSet<>(gpus).size() != gpus.size()) {
-                throw new FleetConfigException("gpus", "lists a GPU twice: " + gpus
-                        + "; use slotsPerGpu to run several workers on one GPU");
-            }
-            if (slotsPerGpu < 1) {
-                throw new FleetConfigException("slotsPerGpu", "must be 1 or more, got " + slotsPerGpu);
-            }
-            if (cpuSlots < 1) {
-                throw new FleetConfigException("cpuSlots", "must be 1 or more, got " + cpuSlots);
-            }
-            int slotCount = gpus.isEmpty() ? cpuSlots : gpus.size() * slotsPerGpu;
-            if (basePort < 1 || basePort + slotCount - 1 > 65535) {
-                throw new FleetConfigException("basePort", "must leave room for " + slotCount
-                        + " ports between 1 and 65535, got " + basePort);
-            }
-            if (stopGrace == null || stopGrace.isNegative()) {
-                throw new FleetConfigException("stopGrace", "must be 0 seconds or more, got " + stopGrace);
-            }
+            ProviderChecks.gatewayUrl(gatewayUrl);
+            ProviderChecks.pingInterval(pingInterval);
+            SlotLayout slotLayout = SlotLayout.of(gpus, slotsPerGpu, cpuSlots, basePort);
+            ProviderChecks.stopGrace(stopGrace);
             if (network == null || network.isBlank()) {
                 throw new FleetConfigException("network", "must be host, bridge or a network's name, got '" + network + "'");
             }
@@ -341,7 +298,7 @@ public final class ContainerConfig {
             if (gpuDriver == null || gpuDriver.isBlank()) {
                 throw new FleetConfigException("gpuDriver", "must name the engine's GPU driver, like nvidia");
             }
-            return new ContainerConfig(this);
+            return new ContainerConfig(this, slotLayout);
         }
     }
 }

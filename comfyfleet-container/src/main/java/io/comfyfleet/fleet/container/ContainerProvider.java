@@ -59,7 +59,7 @@ public final class ContainerProvider implements WorkerProvider {
     public ContainerProvider(ContainerConfig config, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.slots = new SlotTable(config.gpus(), config.slotsPerGpu(), config.cpuSlots());
+        this.slots = config.slotLayout().table();
         this.engine = new Engine(config.engineHost());
         try {
             removeLeftovers();

@@ -21,7 +21,7 @@ final class ContainerRequest {
     }
 
     static int port(ContainerConfig config, Slot slot) {
-        return config.basePort() + slot.index();
+        return config.slotLayout().port(slot);
     }
 
     static Map<String, String> env(ContainerConfig config, WorkerSpec spec, Slot slot, String version) {

@@ -146,7 +146,7 @@ class ContainerProviderTest {
     @Test
     void gpuSlotsAskTheEngineForTheirOneGpuAndGetTheirOwnPort() {
         ContainerConfig config = config().gpus(List.of(0, 3)).slotsPerGpu(2).basePort(9200).build();
-        SlotTable slots = new SlotTable(config.gpus(), config.slotsPerGpu(), config.cpuSlots());
+        SlotTable slots = config.slotLayout().table();
         List<Slot> taken = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             taken.add(slots.acquire().orElseThrow());

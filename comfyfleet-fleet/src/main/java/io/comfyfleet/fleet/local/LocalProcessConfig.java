@@ -1,6 +1,8 @@
 package io.comfyfleet.fleet.local;
 
 import io.comfyfleet.fleet.FleetConfigException;
+import io.comfyfleet.fleet.provider.ProviderChecks;
+import io.comfyfleet.fleet.provider.SlotLayout;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,24 +30,18 @@ public final class LocalProcessConfig {
     private final URI gatewayUrl;
     private final String apiKey;
     private final Duration pingInterval;
-    private final List<Integer> gpus;
-    private final int slotsPerGpu;
-    private final int cpuSlots;
-    private final int basePort;
+    private final SlotLayout slots;
     private final Duration stopGrace;
     private final Map<String, String> extraEnv;
     private final Set<String> withheldEnv;
     private final Path workDir;
 
-    private LocalProcessConfig(Builder b) {
+    private LocalProcessConfig(Builder b, SlotLayout slots) {
         this.command = List.copyOf(b.command);
         this.gatewayUrl = b.gatewayUrl;
         this.apiKey = b.apiKey;
         this.pingInterval = b.pingInterval;
-        this.gpus = List.copyOf(b.gpus);
-        this.slotsPerGpu = b.slotsPerGpu;
-        this.cpuSlots = b.cpuSlots;
-        this.basePort = b.basePort;
+        this.slots = slots;
         this.stopGrace = b.stopGrace;
         this.extraEnv = Map.copyOf(b.extraEnv);
         this.withheldEnv = Set.copyOf(b.withheldEnv);
@@ -97,23 +93,9 @@ public final class LocalProcessConfig {
         return pingInterval;
     }
 
-    /** GPU indexes to spread workers over; empty means CPU slots. */
-    public List<Integer> gpus() {
-        return gpus;
-    }
-
-    public int slotsPerGpu() {
-        return slotsPerGpu;
-    }
-
-    /** Worker slots when no GPU is configured. */
-    public int cpuSlots() {
-        return cpuSlots;
-    }
-
-    /** The {@code {port}} of slot 0; slot n gets basePort + n. */
-    public int basePort() {
-        return basePort;
+    /** GPU indexes to spread workers over (or CPU slots), and the ComfyUI port of each slot. */
+    public SlotLayout slots() {
+        return slots;
     }
 
     /** The grace {@link LocalProcessProvider#close()} gives each worker. */
@@ -219,41 +201,14 @@ public final class LocalProcessConfig {
                 throw new FleetConfigException("command",
                         "must be a program followed by its arguments, none empty, got " + command);
             }
-            if (gatewayUrl == null || !("http".equals(gatewayUrl.getScheme()) || "https".equals(gatewayUrl.getScheme()))
-                    || gatewayUrl.getHost() == null) {
-                throw new FleetConfigException("gatewayUrl",
-                        "must be an http(s) URL with a host, like http://127.0.0.1:8080, got " + gatewayUrl);
-            }
-            if (pingInterval == null || pingInterval.toMillis() < 1000) {
-                throw new FleetConfigException("pingInterval",
-                        "must be at least 1 s (RunPod workers ping every interval/1000 whole seconds), got "
-                                + pingInterval);
-            }
-            if (gpus == null || gpus.stream().anyMatch(g -> g == null || g < 0)) {
-                throw new FleetConfigException("gpus", "must list GPU indexes 0 or more, got " + gpus);
-            }
-            if (new LinkedHashSet<>(gpus).size() != gpus.size()) {
-                throw new FleetConfigException("gpus", "lists a GPU twice: " + gpus
-                        + "; use slotsPerGpu to run several workers on one GPU");
-            }
-            if (slotsPerGpu < 1) {
-                throw new FleetConfigException("slotsPerGpu", "must be 1 or more, got " + slotsPerGpu);
-            }
-            if (cpuSlots < 1) {
-                throw new FleetConfigException("cpuSlots", "must be 1 or more, got " + cpuSlots);
-            }
-            int slotCount = gpus.isEmpty() ? cpuSlots : gpus.size() * slotsPerGpu;
-            if (basePort < 1 || basePort + slotCount - 1 > 65535) {
-                throw new FleetConfigException("basePort", "must leave room for " + slotCount
-                        + " ports between 1 and 65535, got " + basePort);
-            }
-            if (stopGrace == null || stopGrace.isNegative()) {
-                throw new FleetConfigException("stopGrace", "must be 0 seconds or more, got " + stopGrace);
-            }
+            ProviderChecks.gatewayUrl(gatewayUrl);
+            ProviderChecks.pingInterval(pingInterval);
+            SlotLayout slots = SlotLayout.of(gpus, slotsPerGpu, cpuSlots, basePort);
+            ProviderChecks.stopGrace(stopGrace);
             if (workDir != null && !workDir.toFile().isDirectory()) {
                 throw new FleetConfigException("workDir", "must be an existing directory, got " + workDir);
             }
-            return new LocalProcessConfig(this);
+            return new LocalProcessConfig(this, slots);
         }
     }
 }

@@ -42,7 +42,7 @@ public final class LocalProcessProvider implements WorkerProvider {
     public LocalProcessProvider(LocalProcessConfig config, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.slots = new SlotTable(config.gpus(), config.slotsPerGpu(), config.cpuSlots());
+        this.slots = config.slots().table();
     }
 
     @Override
@@ -70,7 +70,7 @@ public final class LocalProcessProvider implements WorkerProvider {
         workers.requireNew(spec);
         Slot slot = slots.acquire()
                 .orElseThrow(() -> new NoCapacityException(spec.endpoint(), spec.workerId(), name(), slots.size()));
-        List<String> command = render(config.command(), spec, slot, config.basePort() + slot.index());
+        List<String> command = render(config.command(), spec, slot, config.slots().port(slot));
         String version = versionFor(spec.image());
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().keySet().removeAll(config.withheldEnv());

@@ -1,5 +1,6 @@
 package io.comfyfleet.fleet.local;
 
+import io.comfyfleet.common.process.ProcessTree;
 import io.comfyfleet.fleet.provider.WorkerLife;
 
 /**

@@ -33,7 +33,7 @@ public final class ConfigLoader {
     /** As the provider SPI checks it: registry/path:tag@digest; the engine has the final word. */
     public static final Pattern IMAGE = Pattern.compile("[a-z0-9][A-Za-z0-9._:/@+-]{0,254}");
 
-    private final UnaryOperator<String> env;
+    private final EnvExpansion env;
 
     /** A loader that expands {@code ${NAME}} from the process environment. */
     public ConfigLoader() {
@@ -42,7 +42,7 @@ public final class ConfigLoader {
 
     /** A loader that expands {@code ${NAME}} with {@code env} (tests pass a map's {@code get}). */
     public ConfigLoader(UnaryOperator<String> env) {
-        this.env = env;
+        this.env = new EnvExpansion(env);
     }
 
     /**
@@ -75,13 +75,24 @@ public final class ConfigLoader {
         } catch (JacksonException e) {
             throw new ConfigException(source, "not valid YAML: " + e.getOriginalMessage(), e);
         }
+        return parse(root, source, baseDir);
+    }
+
+    /**
+     * Validates a configuration parsed already, for a caller that reads the file itself ({@code comfyfleet up} reads
+     * it once and hands the gateway its sections: server, store, webhooks, endpoints).
+     *
+     * @param source   names the configuration in error messages (a file name)
+     * @param baseDir  folder against which relative paths are resolved
+     * @throws ConfigException on any bad value
+     */
+    public GatewayConfig parse(JsonNode root, String source, Path baseDir) {
         List<String> problems = new ArrayList<>();
         if (root == null || !root.isObject()) {
             throw new ConfigException(source, List.of("the file must be a YAML mapping with server, store and endpoints"));
         }
         ConfigNode top = new ConfigNode(root, "", problems, env);
-        // "workers" (the local worker fleet) is read by comfyfleet up, not by the gateway
-        top.rejectUnknownKeys(Set.of("server", "store", "webhooks", "endpoints", "workers"));
+        top.rejectUnknownKeys(Set.of("server", "store", "webhooks", "endpoints"));
         ServerSettings server = server(top.section("server"), baseDir);
         StoreSettings store = store(top.section("store"), baseDir, server.dataDir());
         WebhookSettings webhooks = webhooks(top.section("webhooks"));

@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
@@ -18,14 +17,13 @@ import tools.jackson.databind.node.MissingNode;
  */
 final class ConfigNode {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
-    private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
     private final JsonNode node;
     private final String path;
     private final List<String> problems;
-    private final UnaryOperator<String> env;
+    private final EnvExpansion env;
 
-    ConfigNode(JsonNode node, String path, List<String> problems, UnaryOperator<String> env) {
+    ConfigNode(JsonNode node, String path, List<String> problems, EnvExpansion env) {
         this.node = node == null ? MissingNode.getInstance() : node;
         this.path = path;
         this.problems = problems;
@@ -228,18 +226,7 @@ final class ConfigNode {
     }
 
     private String expand(String key, String raw) {
-        Matcher m = ENV.matcher(raw);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String value = env.apply(m.group(1));
-            if (value == null) {
-                problem(key, "environment variable " + m.group(1) + " is not set");
-                value = "";
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(value));
-        }
-        m.appendTail(out);
-        return out.toString();
+        return env.expand(raw, name -> problems.add(EnvExpansion.unsetProblem(keyPath(key), name)));
     }
 
     private boolean problemRecordedFor(String key) {

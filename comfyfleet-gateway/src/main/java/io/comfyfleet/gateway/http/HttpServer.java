@@ -36,23 +36,42 @@ public final class HttpServer implements AutoCloseable {
     private final Javalin app;
     private final Intake intake = new Intake();
 
+    /**
+     * The parts of the gateway the routes serve, built by {@code Gateway}.
+     *
+     * @param access         client and worker keys per endpoint
+     * @param jobs           the client API's job operations
+     * @param workers        the worker protocol's operations
+     * @param files          outputs kept by the gateway's output store
+     * @param feed           job events for {@code /stream} and SSE
+     * @param dashboard      the dashboard's views
+     * @param metrics        counters behind {@code /metrics}
+     * @param webhookTargets the check of a job's webhook address
+     * @param adminAccess    the admin key
+     * @param endpointAdmin  endpoint settings changed through the admin API
+     * @param catalogues     the node catalogues workers report
+     * @param admission      the check of a workflow against the current catalogue
+     * @param templates      workflow templates
+     */
+    public record Services(Access access, JobService jobs, WorkerService workers, OutputFiles files, JobFeed feed,
+            Dashboard dashboard, GatewayMetrics metrics, WebhookTargets webhookTargets, AdminAccess adminAccess,
+            EndpointAdmin endpointAdmin, Catalogues catalogues, Admission admission, Templates templates) {}
+
     /** Builds the server with every route; {@link #start()} opens the port. */
-    public HttpServer(ServerSettings server, Access access, JobService jobs, WorkerService workers, OutputFiles files,
-            JobFeed feed, Clock clock, Dashboard dashboard, GatewayMetrics metrics, WebhookTargets webhookTargets,
-            AdminAccess adminAccess, EndpointAdmin endpointAdmin, Catalogues catalogues, Admission admission,
-            Templates templates) {
-        ClientRateLimiter limiter = new ClientRateLimiter(metrics);
-        ClientRoutes client = new ClientRoutes(access, jobs, server, clock, webhookTargets, limiter, admission,
-                templates);
-        TemplateRoutes templateRoutes = new TemplateRoutes(access, adminAccess, limiter, templates);
-        CatalogueRoutes catalogueRoutes = new CatalogueRoutes(access, catalogues, server);
-        WorkerRoutes worker = new WorkerRoutes(access, workers, server);
-        OutputRoutes outputs = new OutputRoutes(access, jobs, files, server);
-        EventRoutes events = new EventRoutes(access, feed, clock);
-        DocsRoutes docs = new DocsRoutes(access, templates);
-        DashboardRoutes dashboardRoutes = new DashboardRoutes(access, dashboard);
-        MetricsRoutes metricsRoutes = new MetricsRoutes(metrics, server.metricsToken());
-        AdminRoutes admin = new AdminRoutes(adminAccess, endpointAdmin);
+    public HttpServer(ServerSettings server, Clock clock, Services s) {
+        Access access = s.access();
+        ClientRateLimiter limiter = new ClientRateLimiter(s.metrics());
+        ClientRoutes client = new ClientRoutes(access, s.jobs(), server, clock, s.webhookTargets(), limiter,
+                s.admission(), s.templates());
+        TemplateRoutes templateRoutes = new TemplateRoutes(access, s.adminAccess(), limiter, s.templates());
+        CatalogueRoutes catalogueRoutes = new CatalogueRoutes(access, s.catalogues(), server);
+        WorkerRoutes worker = new WorkerRoutes(access, s.workers(), server);
+        OutputRoutes outputs = new OutputRoutes(access, s.jobs(), s.files(), server);
+        EventRoutes events = new EventRoutes(access, s.feed(), clock);
+        DocsRoutes docs = new DocsRoutes(access, s.templates());
+        DashboardRoutes dashboardRoutes = new DashboardRoutes(access, s.dashboard());
+        MetricsRoutes metricsRoutes = new MetricsRoutes(s.metrics(), server.metricsToken());
+        AdminRoutes admin = new AdminRoutes(s.adminAccess(), s.endpointAdmin());
         HealthRoutes health = new HealthRoutes(intake);
         this.app = Javalin.create(config -> {
             config.concurrency.useVirtualThreads = true;

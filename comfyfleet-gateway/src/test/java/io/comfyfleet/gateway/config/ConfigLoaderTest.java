@@ -3,10 +3,13 @@ package io.comfyfleet.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
 
 class ConfigLoaderTest {
     private static final Path BASE = Path.of("/srv/fleet");
@@ -19,9 +22,12 @@ class ConfigLoaderTest {
     private final ConfigLoader loader = new ConfigLoader(ENV::get);
 
     @Test
-    void theCheckedInExampleLoads() {
+    void theCheckedInExampleLoads() throws Exception {
         Path example = Path.of(System.getProperty("comfyfleet.repo.dir", "..")).resolve("comfyfleet.yaml");
-        GatewayConfig config = loader.load(example);
+        // the file is comfyfleet up's: up takes its workers section out and hands the gateway the rest
+        ObjectNode root = (ObjectNode) YAMLMapper.builder().build().readTree(Files.readString(example));
+        assertThat(root.remove("workers")).isNotNull();
+        GatewayConfig config = loader.parse(root, example.toString(), example.toAbsolutePath().getParent());
 
         EndpointConfig sdxl = config.endpoint("sdxl").orElseThrow();
         assertThat(sdxl.clientKeys().accepts("client-key-0123456789")).isTrue();
@@ -221,6 +227,37 @@ class ConfigLoaderTest {
                 .hasMessageContaining("not valid YAML");
         assertThatThrownBy(() -> parse("- just\n- a list\n")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("must be a YAML mapping");
+    }
+
+    @Test
+    void theGatewayKnowsOnlyItsOwnSections() {
+        // comfyfleet up's workers section is taken out before the gateway reads the file
+        assertThatThrownBy(() -> parse("""
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                workers: {provider: local}
+                """))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "workers: unknown key; known keys here are [endpoints, server, store, webhooks]"));
+    }
+
+    @Test
+    void aDayIsADurationLikeAnyOther() {
+        GatewayConfig config = parse("""
+                server: {retention: 1d}
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                    ttl: 1d
+                    executionTimeout: 2d
+                """);
+
+        assertThat(config.server().retention()).isEqualTo(Duration.ofDays(1));
+        assertThat(config.endpoints().getFirst().ttl()).isEqualTo(Duration.ofDays(1));
+        assertThat(config.endpoints().getFirst().executionTimeout()).isEqualTo(Duration.ofDays(2));
     }
 
     private GatewayConfig parse(String yaml) {

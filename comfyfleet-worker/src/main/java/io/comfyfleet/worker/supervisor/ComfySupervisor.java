@@ -1,5 +1,6 @@
 package io.comfyfleet.worker.supervisor;
 
+import io.comfyfleet.common.process.ProcessTree;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -146,7 +147,7 @@ public final class ComfySupervisor implements AutoCloseable {
             process = null; // so the exit watcher does not count this as a crash
         }
         if (old != null) {
-            ProcessTree.terminate(old.toHandle(), settings.stopGrace());
+            stopTree(old);
         }
         launchAndAwaitReady();
     }
@@ -176,12 +177,22 @@ public final class ComfySupervisor implements AutoCloseable {
             restarter.shutdownNow();
             if (old != null) {
                 log.info("Stopping ComfyUI (pid {})", old.pid());
-                ProcessTree.terminate(old.toHandle(), settings.stopGrace());
+                stopTree(old);
                 log.info("ComfyUI stopped");
             }
         } finally {
             closed.countDown();
         }
+    }
+
+    /** ComfyUI and everything it started: TERM to all, then KILL to what is left after the stop grace. */
+    private void stopTree(Process comfy) {
+        ProcessTree.Ending ending = new ProcessTree(comfy.toHandle()).terminateAll(settings.stopGrace());
+        if (ending.neededKill()) {
+            log.warn("{} ComfyUI process(es) ignored SIGTERM for {} ms; killed them", ending.killed().size(),
+                    settings.stopGrace().toMillis());
+        }
+        ending.survivors().forEach(p -> log.error("Process {} survived SIGKILL", p.pid()));
     }
 
     private void awaitClosed() {
@@ -215,7 +226,7 @@ public final class ComfySupervisor implements AutoCloseable {
         pump.start(started.getInputStream());
         synchronized (monitor) {
             if (state == State.STOPPED) {
-                ProcessTree.terminate(started.toHandle(), settings.stopGrace());
+                stopTree(started);
                 throw new ComfyStartException("Supervisor stopped while ComfyUI was starting", List.of());
             }
             process = started;
@@ -225,7 +236,7 @@ public final class ComfySupervisor implements AutoCloseable {
         try {
             awaitHttpReady(started, pump);
         } catch (ComfyStartException e) {
-            ProcessTree.terminate(started.toHandle(), settings.stopGrace());
+            stopTree(started);
             throw e;
         }
         // a thread of its own: Process.onExit() completes on the common pool, which a busy JVM may starve
