@@ -143,6 +143,20 @@ function renderRunning(running) {
   }));
 }
 
+// The cold start in two parts, as the worker reported them: ComfyFleet's share and ComfyUI's (plus a warm-up);
+// a worker that reports none (RunPod's own) shows its whole cold start under ComfyUI's part, marked as the total.
+function coldStartCells(w) {
+  const c = w.coldStartParts;
+  if (!c) {
+    return [el("td", {}, "–"), el("td", {}, w.coldStartMs === null ? "–" : duration(w.coldStartMs) + " (total)")];
+  }
+  const segments = "start " + duration(c.startMs) + (c.providerKnown ? "" : " (JVM only)") + " · set-up "
+    + duration(c.setupMs) + " · to first job " + duration(c.takeMs);
+  return [
+    el("td", { class: "cold-fleet", title: segments }, duration(c.comfyFleetMs)),
+    el("td", { class: "cold-comfyui" }, duration(c.comfyUiMs) + (c.warmupMs === null ? "" : " + warm-up " + duration(c.warmupMs)))];
+}
+
 function renderWorkers(workers) {
   rowsOrEmpty($("workers-body"), workers.map((w) => el("tr", { "data-worker-id": w.id, class: "worker-" + w.state },
     el("td", { class: "mono" }, w.id),
@@ -150,10 +164,10 @@ function renderWorkers(workers) {
     el("td", {}, badge(w.state), w.stopRequested ? " stop requested" : "",
       w.problem ? el("div", { class: "worker-problem", title: "health reason from the worker provider" }, w.problem) : ""),
     el("td", {}, duration(w.uptimeMs)),
-    el("td", {}, w.coldStartMs === null ? "–" : duration(w.coldStartMs)),
+    ...coldStartCells(w),
     el("td", { class: "mono" }, w.jobs.join(", ") || "–"),
     el("td", { class: "mono" }, w.lastJob || "–"),
-    el("td", {}, w.lastSeenMsAgo === null ? "not yet" : duration(w.lastSeenMsAgo) + " ago"))), 8,
+    el("td", {}, w.lastSeenMsAgo === null ? "not yet" : duration(w.lastSeenMsAgo) + " ago"))), 9,
     "No worker is starting or has called in the last minute.");
 }
 

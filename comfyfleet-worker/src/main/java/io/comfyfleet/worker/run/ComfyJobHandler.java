@@ -113,6 +113,10 @@ public final class ComfyJobHandler implements JobHandler {
         JobFiles files = new JobFiles(supervisor.folders().orElse(null));
         files.addOutputs(result.outputs());
         files.deleteAll();
+        if (result.status() != RunStatus.SUCCESS) {
+            throw new IllegalStateException("the warm-up workflow ended " + result.status()
+                    + (result.error() == null ? "" : ": " + result.error()));
+        }
     }
 
     private void prefetchCatalogue() {

@@ -1,10 +1,10 @@
 package io.comfyfleet.worker.supervisor;
 
+import io.comfyfleet.common.http.BlockingHttp;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -20,13 +20,15 @@ import org.slf4j.LoggerFactory;
  * ("attached").
  *
  * <p>A launched ComfyUI is ready when {@code GET /system_stats} answers 200 (its port opens only after every
- * node has been imported). When it exits unexpectedly it is restarted with exponential backoff; after
+ * node has been imported). Readiness is probed every {@value #PROBE_INTERVAL_MS} ms with a bare TCP connect, and
+ * only an open port is asked over HTTP: the worker's cold start ends within a few milliseconds of ComfyUI's, and a
+ * refused connect costs next to nothing while ComfyUI imports its nodes. When it exits unexpectedly it is restarted with exponential backoff; after
  * {@code maxRestarts} failures in a row the supervisor turns {@link State#UNHEALTHY} and tells its listeners,
  * and the worker exits non-zero. {@link #close()} ends the whole process tree: TERM, then KILL.
  */
 public final class ComfySupervisor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ComfySupervisor.class);
-    private static final Duration PROBE_INTERVAL = Duration.ofMillis(200);
+    static final long PROBE_INTERVAL_MS = 10;
 
     /** Where the supervised ComfyUI stands. */
     public enum State { NEW, STARTING, READY, RESTARTING, UNHEALTHY, STOPPED }
@@ -34,7 +36,7 @@ public final class ComfySupervisor implements AutoCloseable {
     private final URI baseUrl;
     private final LaunchSpec spec; // null when attached
     private final SupervisorSettings settings;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final BlockingHttp http = new BlockingHttp(Duration.ofSeconds(2));
     private final List<Consumer<String>> unhealthyListeners = new CopyOnWriteArrayList<>();
     private final ExecutorService restarter = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("comfyui-restarter").factory());
@@ -44,6 +46,9 @@ public final class ComfySupervisor implements AutoCloseable {
     private Process process;
     private LogPump logs;
     private long readySinceNanos;
+    /** The first launch (attached: the first probe) and the first readiness, for the worker's cold start; 0: not yet. */
+    private volatile long firstLaunchNanos;
+    private volatile long firstReadyNanos;
     private int crashesInARow;
 
     private ComfySupervisor(URI baseUrl, LaunchSpec spec, SupervisorSettings settings) {
@@ -83,6 +88,16 @@ public final class ComfySupervisor implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** When ComfyUI was first launched ({@link System#nanoTime}; attached: first probed); 0 before. */
+    public long firstLaunchNanos() {
+        return firstLaunchNanos;
+    }
+
+    /** When ComfyUI first answered its readiness probe ({@link System#nanoTime}); 0 before. */
+    public long firstReadyNanos() {
+        return firstReadyNanos;
     }
 
     /** The address of the supervised ComfyUI. */
@@ -196,6 +211,7 @@ public final class ComfySupervisor implements AutoCloseable {
 
     private void launchAndAwaitReady() {
         if (spec == null) {
+            markLaunched();
             awaitHttpReady(null, null);
             markReady();
             return;
@@ -212,6 +228,7 @@ public final class ComfySupervisor implements AutoCloseable {
             throw new ComfyStartException("Could not launch ComfyUI with " + spec.command() + ": " + e.getMessage(),
                     List.of());
         }
+        markLaunched();
         pump.start(started.getInputStream());
         synchronized (monitor) {
             if (state == State.STOPPED) {
@@ -240,7 +257,16 @@ public final class ComfySupervisor implements AutoCloseable {
         markReady();
     }
 
+    private void markLaunched() {
+        if (firstLaunchNanos == 0) {
+            firstLaunchNanos = System.nanoTime();
+        }
+    }
+
     private void markReady() {
+        if (firstReadyNanos == 0) {
+            firstReadyNanos = System.nanoTime();
+        }
         synchronized (monitor) {
             if (state != State.STOPPED) {
                 state = State.READY;
@@ -254,7 +280,9 @@ public final class ComfySupervisor implements AutoCloseable {
     private void awaitHttpReady(Process started, LogPump pump) {
         long startedAt = System.nanoTime();
         long deadline = startedAt + settings.readyTimeout().toNanos();
-        HttpRequest probe = HttpRequest.newBuilder(baseUrl.resolve("/system_stats")).timeout(Duration.ofSeconds(2)).GET().build();
+        URI probe = baseUrl.resolve("/system_stats");
+        InetSocketAddress port = new InetSocketAddress(baseUrl.getHost(), baseUrl.getPort() >= 0 ? baseUrl.getPort()
+                : "https".equalsIgnoreCase(baseUrl.getScheme()) ? 443 : 80);
         while (true) {
             if (started != null && !started.isAlive()) {
                 pump.awaitDrained(Duration.ofSeconds(2));
@@ -264,15 +292,10 @@ public final class ComfySupervisor implements AutoCloseable {
             if (state() == State.STOPPED) {
                 throw new ComfyStartException("Supervisor stopped while waiting for ComfyUI", List.of());
             }
-            try {
-                HttpResponse<Void> r = http.send(probe, HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (portOpen(port) && answers(probe)) {
+                return;
+            }
+            if (Thread.currentThread().isInterrupted()) {
                 throw new ComfyStartException("Interrupted while waiting for ComfyUI at " + baseUrl, List.of());
             }
             if (System.nanoTime() > deadline) {
@@ -280,11 +303,29 @@ public final class ComfySupervisor implements AutoCloseable {
                         + settings.readyTimeout().toSeconds() + " s", pump == null ? List.of() : pump.lastLines());
             }
             try {
-                Thread.sleep(PROBE_INTERVAL.toMillis());
+                Thread.sleep(PROBE_INTERVAL_MS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ComfyStartException("Interrupted while waiting for ComfyUI at " + baseUrl, List.of());
             }
+        }
+    }
+
+    /** A bare connect: refused at once on loopback while ComfyUI is still importing its nodes. */
+    private static boolean portOpen(InetSocketAddress port) {
+        try (Socket s = new Socket()) {
+            s.connect(port, 1_000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private boolean answers(URI probe) {
+        try {
+            return http.exchange(probe, java.util.Map.of(), null, Duration.ofSeconds(2)).status() == 200;
+        } catch (IOException e) {
+            return false; // listening, not answering yet
         }
     }
 
