@@ -45,6 +45,9 @@ final class WorkerCommandLine {
                 "--shutdown-grace", Long.toString(Math.max(1, fleet.jobGrace().toSeconds())),
                 // it reports to this process only: gone with it, even after a kill -9 (see WorkerCommand)
                 "--exit-with-pid", Long.toString(ProcessHandle.current().pid())));
+        if (fleet.warmupWorkflow() != null) {
+            command.addAll(List.of("--warmup-workflow", fleet.warmupWorkflow()));
+        }
         switch (fleet.comfyui()) {
             case FleetSettings.ComfyLaunch.Emulator e -> {
                 List<String> emulator = new ArrayList<>(jvm("emulator"));
