@@ -67,6 +67,7 @@ public final class FleetStack implements AutoCloseable {
         Path dataDir = config.gateway().server().dataDir();
         try {
             Files.createDirectories(dataDir.resolve("workers"));
+            Files.createDirectories(dataDir.resolve("cds")); // the local workers' class-data archives
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the data folder " + dataDir, e);
         }
