@@ -22,7 +22,17 @@ import org.slf4j.LoggerFactory;
  * crashing ends the worker with a non-zero exit code so its orchestrator replaces it.
  */
 public final class WorkerApp {
-    private static final Logger log = LoggerFactory.getLogger(WorkerApp.class);
+    /**
+     * Looked up on first use, not when the class loads: setting up logging takes a good part of a second on a
+     * busy two-core machine, and ComfyUI's launch must not wait for it.
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(WorkerApp.class);
+    }
+
+    private static Logger log() {
+        return Log.LOG;
+    }
 
     /** Exit codes of {@link #run()}. */
     public static final int EXIT_OK = 0;
@@ -77,19 +87,20 @@ public final class WorkerApp {
      */
     public int run() throws InterruptedException {
         ColdStartMarks marks = coldStart != null ? coldStart : ColdStartMarks.enteredNow();
-        log.info("Worker {} starting; gateway {}", settings.gateway().workerId(), settings.gateway());
         supervisor = settings.comfyUrl() != null
                 ? ComfySupervisor.attached(settings.comfyUrl(), settings.supervisor())
                 : ComfySupervisor.launched(settings.launch(), settings.supervisor());
-        // ComfyUI first: its start is most of a cold start, and the worker's own set-up runs while it boots
+        // ComfyUI first, before even this worker's logging is set up: its start is most of a cold start, and the
+        // worker's own set-up runs while it boots
         CompletableFuture<Void> comfyStarted = startComfy(supervisor);
+        log().info("Worker {} starting; gateway {}", settings.gateway().workerId(), settings.gateway());
         GatewayClient gateway = new GatewayClient(settings.gateway());
         ResultOutbox outbox;
         try {
             outbox = ResultOutbox.open(gateway, settings.workDir().resolve("spool"), timings.unreachableBackoff(),
                     Clock.systemUTC());
         } catch (IOException e) {
-            log.error("Cannot use the result spool under {}: {}", settings.workDir(), e.toString());
+            log().error("Cannot use the result spool under {}: {}", settings.workDir(), e.toString());
             supervisor.close();
             awaitQuietly(comfyStarted);
             return EXIT_SPOOL_UNUSABLE;
@@ -108,7 +119,7 @@ public final class WorkerApp {
                 return EXIT_OK;
             }
             String why = e.getCause() instanceof ComfyStartException cse ? cse.getMessage() : String.valueOf(e.getCause());
-            log.error("ComfyUI did not start; the worker exits: {}", why);
+            log().error("ComfyUI did not start; the worker exits: {}", why);
             reportUnhealthy("comfyui_start", why);
             worker.close();
             handler.close();
@@ -138,10 +149,10 @@ public final class WorkerApp {
         handler.close();
         supervisor.close();
         if (unhealthy.get() != null) {
-            log.error("Worker {} exits unhealthy: {}", settings.gateway().workerId(), unhealthy.get());
+            log().error("Worker {} exits unhealthy: {}", settings.gateway().workerId(), unhealthy.get());
             return EXIT_UNHEALTHY;
         }
-        log.info("Worker {} stopped", settings.gateway().workerId());
+        log().info("Worker {} stopped", settings.gateway().workerId());
         return EXIT_OK;
     }
 
@@ -178,7 +189,7 @@ public final class WorkerApp {
         try {
             handler.warmUp();
         } catch (RuntimeException e) {
-            log.error("The warm-up workflow failed after {} ms; taking jobs anyway (the first job loads its models"
+            log().error("The warm-up workflow failed after {} ms; taking jobs anyway (the first job loads its models"
                     + " itself): {}", (System.nanoTime() - started) / 1_000_000, e.getMessage(), e);
         }
         if (settings.warmupWorkflow() != null) {
@@ -191,7 +202,7 @@ public final class WorkerApp {
         try {
             new GatewayClient(settings.gateway()).reportUnhealthy(check, reason);
         } catch (RuntimeException e) {
-            log.warn("Could not report the unhealthy state to the gateway: {}", e.getMessage());
+            log().warn("Could not report the unhealthy state to the gateway: {}", e.getMessage());
         }
     }
 

@@ -27,7 +27,17 @@ import org.slf4j.LoggerFactory;
  * and the worker exits non-zero. {@link #close()} ends the whole process tree: TERM, then KILL.
  */
 public final class ComfySupervisor implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(ComfySupervisor.class);
+    /**
+     * Looked up on first use, not when the class loads: setting up logging takes a good part of a second on a
+     * busy two-core machine, and ComfyUI's launch must not wait for it.
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(ComfySupervisor.class);
+    }
+
+    private static Logger log() {
+        return Log.LOG;
+    }
     static final long PROBE_INTERVAL_MS = 10;
 
     /** Where the supervised ComfyUI stands. */
@@ -150,7 +160,7 @@ public final class ComfySupervisor implements AutoCloseable {
      * @throws ComfyStartException when the new one does not come up
      */
     public void restart(String reason) {
-        log.warn("Restarting ComfyUI: {}", reason);
+        log().warn("Restarting ComfyUI: {}", reason);
         Process old;
         synchronized (monitor) {
             if (state == State.STOPPED) {
@@ -190,9 +200,9 @@ public final class ComfySupervisor implements AutoCloseable {
         try {
             restarter.shutdownNow();
             if (old != null) {
-                log.info("Stopping ComfyUI (pid {})", old.pid());
+                log().info("Stopping ComfyUI (pid {})", old.pid());
                 ProcessTree.terminate(old.toHandle(), settings.stopGrace());
-                log.info("ComfyUI stopped");
+                log().info("ComfyUI stopped");
             }
         } finally {
             closed.countDown();
@@ -202,7 +212,7 @@ public final class ComfySupervisor implements AutoCloseable {
     private void awaitClosed() {
         try {
             if (!closed.await(settings.stopGrace().toMillis() + 10_000, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                log.warn("ComfyUI is still being stopped by another thread");
+                log().warn("ComfyUI is still being stopped by another thread");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -217,7 +227,6 @@ public final class ComfySupervisor implements AutoCloseable {
             return;
         }
         Process started;
-        LogPump pump = new LogPump("[comfyui:" + baseUrl.getPort() + "]", settings.logLines());
         try {
             spec.folders().create();
             started = new ProcessBuilder(spec.command())
@@ -229,6 +238,8 @@ public final class ComfySupervisor implements AutoCloseable {
                     List.of());
         }
         markLaunched();
+        // made after the launch: the pump's class sets up logging, which ComfyUI need not wait for
+        LogPump pump = new LogPump("[comfyui:" + baseUrl.getPort() + "]", settings.logLines());
         pump.start(started.getInputStream());
         synchronized (monitor) {
             if (state == State.STOPPED) {
@@ -238,7 +249,7 @@ public final class ComfySupervisor implements AutoCloseable {
             process = started;
             logs = pump;
         }
-        log.info("Launched ComfyUI (pid {}) for {}: {}", started.pid(), baseUrl, String.join(" ", spec.command()));
+        log().info("Launched ComfyUI (pid {}) for {}: {}", started.pid(), baseUrl, String.join(" ", spec.command()));
         try {
             awaitHttpReady(started, pump);
         } catch (ComfyStartException e) {
@@ -274,7 +285,7 @@ public final class ComfySupervisor implements AutoCloseable {
             }
             monitor.notifyAll();
         }
-        log.info("ComfyUI is ready at {}", baseUrl);
+        log().info("ComfyUI is ready at {}", baseUrl);
     }
 
     private void awaitHttpReady(Process started, LogPump pump) {
@@ -345,7 +356,7 @@ public final class ComfySupervisor implements AutoCloseable {
             process = null;
             monitor.notifyAll();
         }
-        log.error("ComfyUI (pid {}) exited unexpectedly with code {}; last lines:\n  {}", p.pid(), p.exitValue(),
+        log().error("ComfyUI (pid {}) exited unexpectedly with code {}; last lines:\n  {}", p.pid(), p.exitValue(),
                 String.join("\n  ", logs == null ? List.of() : logs.lastLines()));
         restarter.execute(() -> restartAfterCrash(attempt));
     }
@@ -363,12 +374,12 @@ public final class ComfySupervisor implements AutoCloseable {
                     state = State.UNHEALTHY;
                     monitor.notifyAll();
                 }
-                log.error(reason);
+                log().error(reason);
                 unhealthyListeners.forEach(l -> l.accept(reason));
                 return;
             }
             Duration delay = settings.restartBackoff().delay(n);
-            log.warn("Restarting ComfyUI in {} ms (restart {} of at most {})", delay.toMillis(), n, settings.maxRestarts());
+            log().warn("Restarting ComfyUI in {} ms (restart {} of at most {})", delay.toMillis(), n, settings.maxRestarts());
             try {
                 Thread.sleep(delay.toMillis());
             } catch (InterruptedException e) {
@@ -381,13 +392,13 @@ public final class ComfySupervisor implements AutoCloseable {
                 launchAndAwaitReady();
                 return;
             } catch (ComfyStartException e) {
-                log.error("ComfyUI restart {} failed: {}", n, e.getMessage());
+                log().error("ComfyUI restart {} failed: {}", n, e.getMessage());
                 synchronized (monitor) {
                     crashesInARow++;
                     n = crashesInARow;
                 }
             } catch (RuntimeException e) {
-                log.error("ComfyUI restart {} failed unexpectedly", n, e);
+                log().error("ComfyUI restart {} failed unexpectedly", n, e);
                 synchronized (monitor) {
                     crashesInARow++;
                     n = crashesInARow;
