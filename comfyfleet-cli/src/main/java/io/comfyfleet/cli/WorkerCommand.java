@@ -3,6 +3,7 @@ package io.comfyfleet.cli;
 import io.comfyfleet.core.net.AddressClass;
 import io.comfyfleet.common.json.Json;
 import io.comfyfleet.worker.Backoff;
+import io.comfyfleet.worker.ColdStartMarks;
 import io.comfyfleet.worker.WorkerApp;
 import io.comfyfleet.worker.WorkerSettings;
 import io.comfyfleet.worker.config.GatewayEndpoints;
@@ -119,6 +120,7 @@ public final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ColdStartMarks coldStart = ColdStartMarks.enteredNow();
         WorkerSettings settings;
         try {
             settings = settings(System.getenv());
@@ -126,7 +128,7 @@ public final class WorkerCommand implements Callable<Integer> {
             System.err.println("comfyfleet worker: " + e.getMessage());
             return 2;
         }
-        WorkerApp app = new WorkerApp(settings, ComfyJobHandler::new).stopOnShutdown();
+        WorkerApp app = new WorkerApp(settings, ComfyJobHandler::new).coldStart(coldStart).stopOnShutdown();
         if (exitWithPid != null) {
             exitWith(exitWithPid, app);
         }

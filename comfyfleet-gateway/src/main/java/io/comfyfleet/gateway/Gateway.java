@@ -244,6 +244,14 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Adds a listener of job changes (told on the thread that made the change: keep it short); {@code up} uses it to
+     * have the autoscaler start an endpoint's first worker the moment a job is queued. Call before jobs arrive.
+     */
+    public void listen(io.comfyfleet.gateway.jobs.JobListener listener) {
+        events.listen(java.util.Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
      * Where the fleet reports cold starts ({@code comfyfleet_worker_cold_start_seconds} and the dashboard's
      * workers table). The autoscaler's glue calls it with what {@code Autoscaler.workerReady} returns.
      */

@@ -57,6 +57,8 @@ public final class Worker implements AutoCloseable {
     private volatile Consumer<JobTimings> timingsListener = t -> { };
     /** What ComfyUI keeps loaded, told to the gateway on every job-take (model-affinity routing). */
     private volatile HeldModels heldModels = HeldModels.classicCache();
+    /** This worker's cold start, told to the gateway on job-takes until one is answered; null after. */
+    private volatile ColdStartMarks coldStart;
 
     public Worker(GatewayClient gateway, ResultOutbox outbox, JobHandler handler, Timings timings) {
         this.gateway = gateway;
@@ -78,6 +80,11 @@ public final class Worker implements AutoCloseable {
     /** How this worker's ComfyUI caches models (its cache flags); the default cache unless told. */
     public void heldModels(HeldModels models) {
         this.heldModels = models;
+    }
+
+    /** Tells the gateway how this worker's cold start went, on its job-takes until one is answered. */
+    public void coldStart(ColdStartMarks marks) {
+        this.coldStart = marks;
     }
 
     private void resultSettled(String jobId, long acceptedNanos, boolean accepted) {
@@ -174,7 +181,10 @@ public final class Worker implements AutoCloseable {
         try {
             while (!draining) {
                 try {
-                    TakeOutcome outcome = gateway.takeJob(false, heldModels.current());
+                    ColdStartMarks marks = coldStart;
+                    TakeOutcome outcome = gateway.takeJob(false, heldModels.current(),
+                            marks == null ? null : marks.report(System.nanoTime()));
+                    coldStart = null;
                     failures = 0;
                     switch (outcome) {
                         case TakeOutcome.Job j -> run(j.job());

@@ -8,18 +8,31 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One worker process from start to exit: brings ComfyUI up, warms up, takes jobs until told to stop, and
- * stops everything it started. SIGTERM (a JVM shutdown hook) drains gracefully; a ComfyUI that keeps
+ * One worker process from start to exit: launches ComfyUI first and sets itself up while it boots, warms up,
+ * takes jobs until told to stop, and stops everything it started. Its first job-take tells the gateway how its
+ * cold start went ({@link ColdStartMarks}). SIGTERM (a JVM shutdown hook) drains gracefully; a ComfyUI that keeps
  * crashing ends the worker with a non-zero exit code so its orchestrator replaces it.
  */
 public final class WorkerApp {
-    private static final Logger log = LoggerFactory.getLogger(WorkerApp.class);
+    /**
+     * Looked up on first use, not when the class loads: setting up logging takes a good part of a second on a
+     * busy two-core machine, and ComfyUI's launch must not wait for it.
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(WorkerApp.class);
+    }
+
+    private static Logger log() {
+        return Log.LOG;
+    }
 
     /** Exit codes of {@link #run()}. */
     public static final int EXIT_OK = 0;
@@ -35,6 +48,7 @@ public final class WorkerApp {
     private volatile ComfySupervisor supervisor;
     private volatile boolean stopRequested;
     private volatile Consumer<JobTimings> jobTimings;
+    private volatile ColdStartMarks coldStart;
 
     public WorkerApp(WorkerSettings settings, JobHandlerFactory handlers) {
         this(settings, handlers, Worker.Timings.defaults());
@@ -56,6 +70,15 @@ public final class WorkerApp {
     }
 
     /**
+     * Measures the cold start from {@code marks} (taken when the worker's code began, before its settings were
+     * read); without it, from the start of {@link #run()}. Call before {@link #run()}. Returns this.
+     */
+    public WorkerApp coldStart(ColdStartMarks marks) {
+        this.coldStart = marks;
+        return this;
+    }
+
+    /**
      * Runs the worker until {@link #stop()}, SIGTERM, or an unrecoverable ComfyUI; blocks.
      *
      * @return {@link #EXIT_OK} after a requested stop, {@link #EXIT_UNHEALTHY} when ComfyUI could not be
@@ -63,45 +86,57 @@ public final class WorkerApp {
      *     when the work folder cannot be written
      */
     public int run() throws InterruptedException {
-        log.info("Worker {} starting; gateway {}", settings.gateway().workerId(), settings.gateway());
+        ColdStartMarks marks = coldStart != null ? coldStart : ColdStartMarks.enteredNow();
         supervisor = settings.comfyUrl() != null
                 ? ComfySupervisor.attached(settings.comfyUrl(), settings.supervisor())
                 : ComfySupervisor.launched(settings.launch(), settings.supervisor());
-        try {
-            supervisor.start();
-        } catch (ComfyStartException e) {
-            log.error("ComfyUI did not start; the worker exits: {}", e.getMessage());
-            reportUnhealthy("comfyui_start", e.getMessage());
-            supervisor.close();
-            return EXIT_COMFY_DID_NOT_START;
-        }
-        JobHandler handler = handlers.create(supervisor, settings);
-        try {
-            handler.warmUp();
-        } catch (RuntimeException e) {
-            log.error("Warm-up failed; taking jobs anyway", e);
-        }
+        // ComfyUI first, before even this worker's logging is set up: its start is most of a cold start, and the
+        // worker's own set-up runs while it boots
+        CompletableFuture<Void> comfyStarted = startComfy(supervisor);
+        log().info("Worker {} starting; gateway {}", settings.gateway().workerId(), settings.gateway());
         GatewayClient gateway = new GatewayClient(settings.gateway());
         ResultOutbox outbox;
         try {
             outbox = ResultOutbox.open(gateway, settings.workDir().resolve("spool"), timings.unreachableBackoff(),
                     Clock.systemUTC());
         } catch (IOException e) {
-            log.error("Cannot use the result spool under {}: {}", settings.workDir(), e.toString());
-            handler.close();
+            log().error("Cannot use the result spool under {}: {}", settings.workDir(), e.toString());
             supervisor.close();
+            awaitQuietly(comfyStarted);
             return EXIT_SPOOL_UNUSABLE;
         }
+        JobHandler handler = handlers.create(supervisor, settings);
         worker = new Worker(gateway, outbox, handler, timings);
         worker.onJobTimings(jobTimings);
         // attached to a running ComfyUI: its cache flags are unknown, the default cache is assumed
         worker.heldModels(HeldModels.forComfyArgs(settings.launch() == null ? List.of() : settings.launch().command()));
+        try {
+            comfyStarted.get();
+        } catch (ExecutionException e) {
+            if (stopRequested) { // stopped while ComfyUI was starting: not a failure
+                worker.close();
+                handler.close();
+                return EXIT_OK;
+            }
+            String why = e.getCause() instanceof ComfyStartException cse ? cse.getMessage() : String.valueOf(e.getCause());
+            log().error("ComfyUI did not start; the worker exits: {}", why);
+            reportUnhealthy("comfyui_start", why);
+            worker.close();
+            handler.close();
+            supervisor.close();
+            return EXIT_COMFY_DID_NOT_START;
+        }
+        marks.comfyLaunched(supervisor.firstLaunchNanos());
+        marks.comfyReady(supervisor.firstReadyNanos());
+        warmUp(handler, marks);
+        worker.coldStart(marks);
         supervisor.onUnhealthy(reason -> {
             unhealthy.set(reason);
             reportUnhealthy("comfyui_crash_loop", reason);
             Thread.ofPlatform().name("unhealthy-shutdown").start(() -> worker.shutdown(settings.shutdownGrace()));
         });
         if (stopRequested) {
+            worker.close();
             handler.close();
             supervisor.close();
             return EXIT_OK;
@@ -114,11 +149,52 @@ public final class WorkerApp {
         handler.close();
         supervisor.close();
         if (unhealthy.get() != null) {
-            log.error("Worker {} exits unhealthy: {}", settings.gateway().workerId(), unhealthy.get());
+            log().error("Worker {} exits unhealthy: {}", settings.gateway().workerId(), unhealthy.get());
             return EXIT_UNHEALTHY;
         }
-        log.info("Worker {} stopped", settings.gateway().workerId());
+        log().info("Worker {} stopped", settings.gateway().workerId());
         return EXIT_OK;
+    }
+
+    /** Launches ComfyUI and waits for it on a thread of its own; the future fails with its ComfyStartException. */
+    private static CompletableFuture<Void> startComfy(ComfySupervisor supervisor) {
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("comfyui-start").start(() -> {
+            try {
+                supervisor.start();
+                started.complete(null);
+            } catch (Throwable e) {
+                started.completeExceptionally(e);
+            }
+        });
+        return started;
+    }
+
+    private static void awaitQuietly(CompletableFuture<Void> comfyStarted) throws InterruptedException {
+        try {
+            comfyStarted.get();
+        } catch (ExecutionException e) {
+            // closed on purpose: the start fails with "Supervisor stopped"
+        }
+    }
+
+    /**
+     * Runs the handler's warm-up (the endpoint's warm-up workflow, if any) before the first job-take, timed as the
+     * cold start's own segment. A warm-up that fails is logged with its reason and the worker still serves: its
+     * jobs may well work (a warm-up workflow that names a model this image lacks is a configuration mistake, not a
+     * broken worker), and a worker that refuses to serve would leave the queue with none.
+     */
+    private void warmUp(JobHandler handler, ColdStartMarks marks) throws InterruptedException {
+        long started = System.nanoTime();
+        try {
+            handler.warmUp();
+        } catch (RuntimeException e) {
+            log().error("The warm-up workflow failed after {} ms; taking jobs anyway (the first job loads its models"
+                    + " itself): {}", (System.nanoTime() - started) / 1_000_000, e.getMessage(), e);
+        }
+        if (settings.warmupWorkflow() != null) {
+            marks.warmedUp(System.nanoTime() - started);
+        }
     }
 
     /** Best effort: the worker exits non-zero either way, and the gateway's lease handling covers a lost ping. */
@@ -126,7 +202,7 @@ public final class WorkerApp {
         try {
             new GatewayClient(settings.gateway()).reportUnhealthy(check, reason);
         } catch (RuntimeException e) {
-            log.warn("Could not report the unhealthy state to the gateway: {}", e.getMessage());
+            log().warn("Could not report the unhealthy state to the gateway: {}", e.getMessage());
         }
     }
 

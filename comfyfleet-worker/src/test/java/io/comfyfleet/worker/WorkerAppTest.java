@@ -60,9 +60,10 @@ class WorkerAppTest {
     @Test
     void runsJobsThenStopsEverythingItStarted() throws Exception {
         AtomicReference<ProcessHandle> comfy = new AtomicReference<>();
-        JobHandlerFactory factory = (supervisor, s) -> {
+        // built while ComfyUI starts; jobs run only once it is ready
+        JobHandlerFactory factory = (supervisor, s) -> (job, ctx) -> {
             comfy.set(supervisor.process().orElseThrow());
-            return (job, ctx) -> new JobOutcome.Finished(Json.MAPPER.readTree("{\"output\":{\"comfy\":\""
+            return new JobOutcome.Finished(Json.MAPPER.readTree("{\"output\":{\"comfy\":\""
                     + supervisor.baseUrl() + "\"}}"));
         };
         WorkerApp app = new WorkerApp(settings("", 2), factory,
@@ -92,9 +93,25 @@ class WorkerAppTest {
 
     @Test
     void aComfyUiThatNeverStartsIsItsOwnExitCode() throws Exception {
-        WorkerApp app = new WorkerApp(settings("--exit-at-start 2", 1),
-                (supervisor, s) -> { throw new AssertionError("no handler without ComfyUI"); });
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        WorkerApp app = new WorkerApp(settings("--exit-at-start 2", 1), (supervisor, s) -> new JobHandler() {
+            @Override
+            public JobOutcome handle(io.comfyfleet.worker.gateway.TakenJob job, JobContext context) {
+                throw new AssertionError("no job without ComfyUI");
+            }
+
+            @Override
+            public void warmUp() {
+                throw new AssertionError("no warm-up without ComfyUI");
+            }
+
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+        });
         assertThat(app.run()).isEqualTo(WorkerApp.EXIT_COMFY_DID_NOT_START);
+        assertThat(closed).as("the handler built while ComfyUI started is closed").isTrue();
         assertThat(gw.requests("GET", "/job-take/")).isEmpty();
         assertThat(gw.requests("GET", "/ping/w1")).singleElement().satisfies(r -> {
             assertThat(r.param("status")).isEqualTo("unhealthy");

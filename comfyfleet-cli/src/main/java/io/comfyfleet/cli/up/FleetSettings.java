@@ -18,10 +18,19 @@ import java.util.List;
  * @param comfyui       which ComfyUI each worker launches (local workers)
  * @param container     the {@code workers.container:} section when the provider is {@code container}, else null
  * @param kubernetes    the {@code workers.kubernetes:} section when the provider is {@code kubernetes}; null otherwise
+ * @param warmupWorkflow an API-format workflow file each local worker runs on its ComfyUI before its first job-take
+ *                      (absolute; {@code {endpoint}} in it is the worker's endpoint); null for none
  */
 public record FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu, int cpuSlots, int basePort,
         Duration jobGrace, ComfyLaunch comfyui, ContainerProviderSetup.Settings container,
-        KubernetesConfig kubernetes) {
+        KubernetesConfig kubernetes, String warmupWorkflow) {
+
+    /** Without a warm-up workflow. */
+    public FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu, int cpuSlots, int basePort,
+            Duration jobGrace, ComfyLaunch comfyui, ContainerProviderSetup.Settings container,
+            KubernetesConfig kubernetes) {
+        this(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfyui, container, kubernetes, null);
+    }
 
     public FleetSettings {
         gpus = List.copyOf(gpus);
@@ -30,7 +39,7 @@ public record FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu
     /** A copy that launches {@code launch} instead (the command line wins over the file). */
     public FleetSettings with(ComfyLaunch launch) {
         return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, launch, container,
-                kubernetes);
+                kubernetes, warmupWorkflow);
     }
 
     /** The old constructor, for the local provider. */

@@ -15,7 +15,7 @@ import tools.jackson.databind.JsonNode;
  */
 final class FleetSettingsParser {
     private static final Set<String> KEYS = Set.of("provider", "gpus", "slotsPerGpu", "cpuSlots", "basePort",
-            "jobGrace", "comfyui", "container", "kubernetes");
+            "jobGrace", "comfyui", "container", "kubernetes", "warmupWorkflow");
     private static final Set<String> COMFY_KEYS = Set.of("emulator", "emulatorArgs", "dir", "python", "args");
 
     private final List<String> problems;
@@ -66,7 +66,31 @@ final class FleetSettingsParser {
         var kubernetes = "kubernetes".equals(provider) ? new KubernetesProviderSetup(problems)
                 .parse(workers.path("kubernetes"), jobGrace.plus(FleetStack.EXIT_MARGIN)) : null;
         return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfy(workers.path("comfyui")),
-                container, kubernetes);
+                container, kubernetes, warmupWorkflow(text(workers, "warmupWorkflow", null)));
+    }
+
+    /**
+     * The warm-up workflow's path, relative to the file's folder; checked now when it names one file (it must be an
+     * API-format workflow object), while a path with {@code {endpoint}} is read by each worker at its start.
+     */
+    private String warmupWorkflow(String path) {
+        if (path == null) {
+            return null;
+        }
+        Path file = baseDir.resolve(path).toAbsolutePath().normalize();
+        if (!path.contains("{endpoint}")) {
+            try {
+                JsonNode wf = io.comfyfleet.common.json.Json.MAPPER.readTree(java.nio.file.Files.readString(file));
+                if (!wf.isObject()) {
+                    problems.add("workers.warmupWorkflow: " + file + " is not an API-format workflow (a JSON object"
+                            + " of nodes)");
+                }
+            } catch (java.io.IOException | tools.jackson.core.JacksonException e) {
+                problems.add("workers.warmupWorkflow: cannot read " + file + " as an API-format workflow: "
+                        + e.getMessage());
+            }
+        }
+        return file.toString();
     }
 
     private FleetSettings.ComfyLaunch comfy(JsonNode c) {

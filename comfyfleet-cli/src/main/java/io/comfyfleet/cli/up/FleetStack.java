@@ -67,6 +67,7 @@ public final class FleetStack implements AutoCloseable {
         Path dataDir = config.gateway().server().dataDir();
         try {
             Files.createDirectories(dataDir.resolve("workers"));
+            Files.createDirectories(dataDir.resolve("cds")); // the local workers' class-data archives
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the data folder " + dataDir, e);
         }
@@ -89,6 +90,13 @@ public final class FleetStack implements AutoCloseable {
                     clock);
             FleetLink.attach(gateway.workers(), autoscaler, provider, gateway.fleetMetrics(), clock);
             ControlLoop.attach(gateway, autoscaler, provider, fleet.jobGrace().plus(EXIT_MARGIN));
+            // a job queued at an endpoint with no worker starts one now, not at the next pass
+            gateway.listen(new io.comfyfleet.gateway.jobs.JobListener() {
+                @Override
+                public void queued(String endpoint) {
+                    autoscaler.jobQueued(endpoint);
+                }
+            });
             RolloutSetup.attach(autoscaler, gateway.endpointAdmin().store(), provider,
                     config.gateway().endpoints().stream().map(UpConfigLoader::scaling).toList());
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(

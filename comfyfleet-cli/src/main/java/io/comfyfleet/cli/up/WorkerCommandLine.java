@@ -39,15 +39,18 @@ final class WorkerCommandLine {
         if (fleet.comfyui() instanceof FleetSettings.ComfyLaunch.Emulator) {
             command.addAll(EMULATED_IMAGE);
         }
-        command.addAll(jvm("worker"));
+        command.addAll(jvm("worker", dataDir));
         command.addAll(List.of("--comfyui-port", "{port}",
                 "--work-dir", dataDir.resolve("workers").resolve("{workerId}").toString(),
                 "--shutdown-grace", Long.toString(Math.max(1, fleet.jobGrace().toSeconds())),
                 // it reports to this process only: gone with it, even after a kill -9 (see WorkerCommand)
                 "--exit-with-pid", Long.toString(ProcessHandle.current().pid())));
+        if (fleet.warmupWorkflow() != null) {
+            command.addAll(List.of("--warmup-workflow", fleet.warmupWorkflow()));
+        }
         switch (fleet.comfyui()) {
             case FleetSettings.ComfyLaunch.Emulator e -> {
-                List<String> emulator = new ArrayList<>(jvm("emulator"));
+                List<String> emulator = new ArrayList<>(jvm("emulator", dataDir));
                 emulator.addAll(List.of("--port", "{port}", "--output-directory", "{output}",
                         "--input-directory", "{input}", "--temp-directory", "{temp}"));
                 emulator.addAll(e.args());
@@ -63,9 +66,22 @@ final class WorkerCommandLine {
         return List.copyOf(command);
     }
 
-    private static List<String> jvm(String subcommand) {
+    /**
+     * This JVM's java and class path, lean, with an application class-data archive (AppCDS) of its own per slot:
+     * the JVM writes it when the first worker of the slot exits and maps it at every later start, so the classes
+     * of the worker (or emulator) load from it instead of being parsed from the jar again, which is most of a
+     * JVM's start on two cores. One per slot because a slot runs one worker at a time, so no two JVMs write the
+     * same archive; one that no longer matches the jar (a rebuild) is recreated by the JVM itself.
+     */
+    private static List<String> jvm(String subcommand, Path dataDir) {
         List<String> base = new ArrayList<>(WorkerCommands.thisJvm(MAIN, subcommand));
-        base.addAll(1, LEAN_JVM);
+        List<String> flags = new ArrayList<>(LEAN_JVM);
+        flags.addAll(List.of("-XX:SharedArchiveFile=" + dataDir.toAbsolutePath().resolve("cds")
+                        .resolve(subcommand + "-slot{slot}.jsa"),
+                "-XX:+AutoCreateSharedArchive",
+                // a recreated archive is normal, not worth a warning in every worker's log
+                "-Xlog:cds*=off"));
+        base.addAll(1, flags);
         return base;
     }
 

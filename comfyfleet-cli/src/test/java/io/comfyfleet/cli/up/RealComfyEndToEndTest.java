@@ -57,6 +57,7 @@ class RealComfyEndToEndTest {
     private static final Path JS_WORK = Path.of("target/js-example");
     private static final String CLIENT_KEY = "real-client-key-0123456789";
     private static final String WORKER_KEY = "real-worker-key-0123456789";
+    private static final String ADMIN_KEY = "real-admin-key-0123456789";
     private static final String EP = "real";
     private static final ObjectMapper JSON = JsonMapper.builder().build();
     private static final Set<String> TERMINAL = Set.of("COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT");
@@ -83,6 +84,7 @@ class RealComfyEndToEndTest {
         up = UpProcess.start(dir, """
                 server:
                   port: 0
+                  adminKey: "%s"
                   lease: 15s
                   sweepInterval: 500ms
                 endpoints:
@@ -99,7 +101,7 @@ class RealComfyEndToEndTest {
                   basePort: %d
                   jobGrace: 5s
                   comfyui: {dir: "%s", python: "%s"}
-                """.formatted(EP, CLIENT_KEY, WORKER_KEY, comfyPort, REAL.resolve("ComfyUI"), REAL.resolve("python")), EP);
+                """.formatted(ADMIN_KEY, EP, CLIENT_KEY, WORKER_KEY, comfyPort, REAL.resolve("ComfyUI"), REAL.resolve("python")), EP);
         base = up.root() + "/v2/" + EP;
         await("a worker with a real ComfyUI is idle").atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250))
                 .until(() -> health().path("workers").path("idle").asInt() == 1);
@@ -114,6 +116,22 @@ class RealComfyEndToEndTest {
             System.out.printf("real ComfyUI e2e: whole suite %.1f s%n", (System.nanoTime() - began) / 1e9);
         }
         http.close();
+    }
+
+    @Test
+    @Order(0)
+    void theWorkersColdStartIsOnAdminSplitIntoComfyFleetsShareAndComfyUis() throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(up.root() + "/admin/endpoints/" + EP))
+                .header("Authorization", "Bearer " + ADMIN_KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode c = JSON.readTree(r.body()).path("coldStarts").path(0);
+        // real ComfyUI imports its nodes for seconds on CPU; the worker's own set-up runs meanwhile
+        assertThat(c.path("comfyUiMs").asLong()).as("%s", c).isGreaterThan(500);
+        assertThat(c.path("providerKnown").asBoolean()).as("%s", c).isTrue();
+        assertThat(c.path("comfyFleetMs").asLong()).as("%s", c).isEqualTo(
+                c.path("startMs").asLong() + c.path("setupMs").asLong() + c.path("takeMs").asLong());
+        assertThat(c.path("warmupMs").isNull()).as("no warm-up configured: %s", c).isTrue();
+        System.out.printf("real ComfyUI e2e: cold start %s%n", c);
     }
 
     @Test

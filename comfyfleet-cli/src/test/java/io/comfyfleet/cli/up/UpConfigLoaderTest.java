@@ -106,6 +106,7 @@ class UpConfigLoaderTest {
                   gpus: [0, -1]
                   jobGrace: soon
                   colour: blue
+                  warmupWorkflow: missing-warmup.json
                   comfyui: {emulator: true, dir: /opt/ComfyUI}
                 """);
 
@@ -118,7 +119,8 @@ class UpConfigLoaderTest {
                                 "workers.gpus[1]: must be a GPU index 0 or more, got -1",
                                 "workers.jobGrace: must be a duration like 500ms, 30s, 10m, 24h or 7d, got \"soon\"",
                                 "workers.comfyui: give either emulator: true or dir, not both")
-                        .anyMatch(p -> p.startsWith("workers.colour: unknown key")));
+                        .anyMatch(p -> p.startsWith("workers.colour: unknown key"))
+                        .anyMatch(p -> p.startsWith("workers.warmupWorkflow: cannot read " + dir.resolve("missing-warmup.json"))));
     }
 
     @Test

@@ -24,6 +24,19 @@ class WorkerCommandLineTest {
         String launch = command.get(command.indexOf("--comfyui-command") + 1);
         assertThat(launch).contains("'io.comfyfleet.cli.Main' 'emulator' '--port' {port}")
                 .contains("'--output-directory' {output}").endsWith("'--zero-time'");
+        assertThat(command).as("a class-data archive per slot: no two JVMs write one")
+                .contains("-XX:SharedArchiveFile=/srv/data/cds/worker-slot{slot}.jsa", "-XX:+AutoCreateSharedArchive");
+        assertThat(launch).contains("'-XX:SharedArchiveFile=/srv/data/cds/emulator-slot{slot}.jsa'");
+        assertThat(command).doesNotContain("--warmup-workflow");
+    }
+
+    @Test
+    void aWarmUpWorkflowIsPassedToEveryWorker() {
+        FleetSettings base = fleet(new FleetSettings.ComfyLaunch.Emulator(List.of()));
+        FleetSettings withWarmup = new FleetSettings(base.provider(), base.gpus(), 1, 2, 8188, base.jobGrace(),
+                base.comfyui(), null, null, "/srv/warmup/{endpoint}.json");
+        List<String> command = WorkerCommandLine.build(withWarmup, Path.of("/srv/data"));
+        assertThat(command.get(command.indexOf("--warmup-workflow") + 1)).isEqualTo("/srv/warmup/{endpoint}.json");
     }
 
     @Test

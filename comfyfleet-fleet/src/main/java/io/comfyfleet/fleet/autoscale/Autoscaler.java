@@ -62,6 +62,13 @@ public final class Autoscaler implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     /** Endpoints told they want more workers than fit: said once (until a start fits again), not every pass. */
     private final java.util.Set<String> toldFull = ConcurrentHashMap.newKeySet();
+    /**
+     * Endpoints whose last pass left them with no live worker and started none: a job queued there waits for a
+     * pass, so {@link #jobQueued} asks for one at once.
+     */
+    private final java.util.Set<String> cold = ConcurrentHashMap.newKeySet();
+    /** A nudged pass is queued and has not begun: further nudges join it (a burst of jobs costs one pass). */
+    private final java.util.concurrent.atomic.AtomicBoolean nudgePending = new java.util.concurrent.atomic.AtomicBoolean();
     private ScheduledExecutorService scheduler;
     private ScheduledFuture<?> loop;
     /** Consulted before each pass and right before each start or stop: false on a gateway that stands by. */
@@ -147,8 +154,27 @@ public final class Autoscaler implements AutoCloseable {
      * no worker. Does nothing before {@link #start} or after {@link #close()}.
      */
     public synchronized void nudge() {
-        if (loop != null && !loop.isCancelled()) {
-            scheduler.execute(this::runGuarded);
+        if (loop != null && !loop.isCancelled() && nudgePending.compareAndSet(false, true)) {
+            try {
+                scheduler.execute(() -> {
+                    nudgePending.set(false);
+                    runGuarded();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                nudgePending.set(false); // the scheduler is shutting down: nothing left to scale
+            }
+        }
+    }
+
+    /**
+     * The gateway queued a job of {@code endpoint}: when the last pass left that endpoint without a live worker
+     * (and it may have one), a pass runs now instead of at the end of the period, so the first worker starts the
+     * moment its first job arrives. Cheap and never blocks: it runs on the thread that queued the job. Endpoints
+     * with live workers wait for the next pass, whose rules (queue delay, request count) decide.
+     */
+    public void jobQueued(String endpoint) {
+        if (cold.contains(endpoint)) {
+            nudge();
         }
     }
 
@@ -205,6 +231,7 @@ public final class Autoscaler implements AutoCloseable {
         }
         stopOrphans(fleet);
         lastViews.keySet().retainAll(endpoints.keySet());
+        cold.retainAll(endpoints.keySet());
         passes.incrementAndGet();
         return decisions;
     }
@@ -235,6 +262,13 @@ public final class Autoscaler implements AutoCloseable {
         Versioning.Plan plan = v == null ? new Versioning.Plan(policy.decide(snapshot, views, scaling, now), null)
                 : v.plan(scaling, snapshot, mine, views, now);
         ScalingDecision decision = holdBackAfterFailures(endpoint, mine, views, plan.decision(), now);
+        boolean noLiveWorker = views.stream().noneMatch(w -> w.state().isLive());
+        if (noLiveWorker && decision.start() == 0 && scaling.maxWorkers() > 0
+                && backoff.heldUntil(endpoint, now).isEmpty()) {
+            cold.add(endpoint);
+        } else {
+            cold.remove(endpoint);
+        }
         if (decision.isEmpty()) {
             return decision;
         }

@@ -50,13 +50,18 @@ class AutoscalerTest {
     }
 
     private Autoscaler autoscaler(String script, int slots, EndpointScaling... endpoints) {
+        provider(script, slots);
+        Autoscaler a = new Autoscaler(provider, gateway, gateway, List.of(endpoints), SETTINGS, clock);
+        toClose.add(a);
+        return a;
+    }
+
+    private LocalProcessProvider provider(String script, int slots) {
         provider = new LocalProcessProvider(
                 LocalProcessConfig.builder(Scripts.command(dir, "worker", script), URI.create("http://127.0.0.1:1"))
                         .cpuSlots(slots).stopGrace(Duration.ofSeconds(2)).build(), clock);
         toClose.add(provider);
-        Autoscaler a = new Autoscaler(provider, gateway, gateway, List.of(endpoints), SETTINGS, clock);
-        toClose.add(a);
-        return a;
+        return provider;
     }
 
     private static EndpointScaling requestCount(String ep, int min, int max, int idleS, int perWorker) {
@@ -292,6 +297,32 @@ class AutoscalerTest {
         a.close();
         long passes = a.passes();
         await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> a.passes() == passes);
+    }
+
+    @Test
+    void aJobQueuedAtAnEndpointWithNoWorkerStartsOneAtOnceNotAtTheNextPass() {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        toClose.add(scheduler::shutdownNow);
+        // a period of an hour: only the first pass (at start) and the nudge can run within this test
+        Autoscaler a = new Autoscaler(provider(Scripts.UNTIL_TERM, 2), gateway, gateway,
+                List.of(queueDelay("ep1", 0, 2, 5, 3600)), new AutoscalerSettings(Duration.ofHours(1),
+                        Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(30)), clock);
+        toClose.add(a);
+        a.start(scheduler);
+        await().atMost(WAIT).until(() -> a.passes() == 1);
+
+        gateway.queue("ep1", new QueueSnapshot(1, 0, T0));
+        a.jobQueued("ep1");
+
+        await().atMost(WAIT).until(() -> up("ep1").size() == 1);
+        assertThat(a.passes()).isEqualTo(2);
+        // the endpoint has a worker now: more jobs wait for the next pass and its rules (no pass per job)
+        for (int i = 0; i < 20; i++) {
+            a.jobQueued("ep1");
+        }
+        a.jobQueued("unknown");
+        await().during(Duration.ofMillis(200)).atMost(WAIT).until(() -> a.passes() == 2);
+        assertThat(up("ep1")).hasSize(1);
     }
 
     @Test

@@ -192,6 +192,14 @@ public final class EndpointAdmin {
                 }
             });
         }
+        // each worker's cold start as it reported it: ComfyFleet's share apart from ComfyUI's (RunPod's workers: none)
+        ArrayNode coldStarts = n.putArray("coldStarts");
+        if (registry != null) {
+            registry.coldStarts(endpoint).forEach((id, c) -> {
+                ObjectNode row = coldStarts.addObject().put("workerId", id);
+                c.writeTo(row);
+            });
+        }
         return n;
     }
 

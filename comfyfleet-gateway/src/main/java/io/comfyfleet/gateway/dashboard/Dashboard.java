@@ -145,6 +145,13 @@ public final class Dashboard implements AutoCloseable {
                 rows.put(id, DashboardJson.providedWorker(endpoint, id, p, coldStarts.of(endpoint, id), now));
             }
         });
+        // the cold-start column's two parts: ComfyFleet's share and ComfyUI's, as the worker reported them
+        workers.coldStarts(endpoint).forEach((id, c) -> {
+            ObjectNode row = rows.get(id);
+            if (row != null) {
+                c.writeTo(row.putObject("coldStartParts"));
+            }
+        });
         return List.copyOf(rows.values());
     }
 

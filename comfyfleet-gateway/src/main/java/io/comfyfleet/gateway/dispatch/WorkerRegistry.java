@@ -117,6 +117,35 @@ public final class WorkerRegistry {
         return result;
     }
 
+    /**
+     * The cold start the worker reported on its job-take ({@code &coldstart=}), completed with the time since its
+     * provider started it, when the provider here knows that. The first report of a worker counts; later ones
+     * (a job-take retried) are ignored.
+     */
+    public void reportedColdStart(String endpoint, String workerId, ColdStartReport report) {
+        Instant now = clock.instant();
+        ProvidedWorker provided = provisioning.workers(endpoint).get(workerId);
+        Long since = provided == null || provided.startedAt() == null ? null
+                : Math.max(0, Duration.between(provided.startedAt(), now).toMillis());
+        WorkerColdStart coldStart = WorkerColdStart.of(report, since);
+        update(endpoint, workerId, s -> {
+            if (s.coldStart == null) {
+                s.coldStart = coldStart;
+            }
+        });
+    }
+
+    /** The endpoint's workers' cold starts as they reported them, by worker id (RunPod's workers report none). */
+    public Map<String, WorkerColdStart> coldStarts(String endpoint) {
+        Map<String, WorkerColdStart> result = new java.util.TreeMap<>();
+        workers.forEach((key, s) -> {
+            if (key.endpoint().equals(endpoint) && s.coldStart != null) {
+                result.put(key.workerId(), s.coldStart);
+            }
+        });
+        return result;
+    }
+
     /** The worker's job-take answered (with jobs or without). */
     public void stoppedAsking(String endpoint, String workerId) {
         update(endpoint, workerId, s -> s.waitingTakes = Math.max(0, s.waitingTakes - 1));
@@ -367,6 +396,7 @@ public final class WorkerRegistry {
         volatile String lastJob;
         volatile String version;
         volatile Set<String> models = Set.of();
+        volatile WorkerColdStart coldStart;
 
         Seen(Instant firstSeen) {
             this.firstSeen = firstSeen;

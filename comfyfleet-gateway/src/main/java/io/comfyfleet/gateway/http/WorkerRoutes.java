@@ -49,6 +49,7 @@ final class WorkerRoutes {
     private void take(Context ctx) throws InterruptedException {
         EndpointConfig endpoint = authorize(ctx);
         reportModels(ctx, endpoint);
+        reportColdStart(ctx, endpoint);
         List<Job> jobs = workers.take(endpoint.name(), Ids.worker(ctx.pathParam("worker")), 1, busy(ctx),
                 version(ctx), server.jobTakeHold());
         if (jobs.isEmpty()) {
@@ -62,6 +63,7 @@ final class WorkerRoutes {
         EndpointConfig endpoint = authorize(ctx);
         int size = HttpIO.intParam(ctx, "batch_size", 1, 1, MAX_BATCH);
         reportModels(ctx, endpoint);
+        reportColdStart(ctx, endpoint);
         List<Job> jobs = workers.take(endpoint.name(), Ids.worker(ctx.pathParam("worker")), size, busy(ctx),
                 version(ctx), server.jobTakeHold());
         if (jobs.isEmpty()) {
@@ -116,6 +118,15 @@ final class WorkerRoutes {
         String raw = ctx.queryParam(HeldModelsParam.NAME);
         if (raw != null) {
             workers.reportedModels(endpoint.name(), Ids.worker(ctx.pathParam("worker")), HeldModelsParam.parse(raw));
+        }
+    }
+
+    /** How a ComfyFleet worker's cold start went ({@code &coldstart=} on its first job-take, see {@link ColdStartParam}). */
+    private void reportColdStart(Context ctx, EndpointConfig endpoint) {
+        String raw = ctx.queryParam(ColdStartParam.NAME);
+        if (raw != null) {
+            ColdStartParam.parse(raw).ifPresent(r ->
+                    workers.reportedColdStart(endpoint.name(), Ids.worker(ctx.pathParam("worker")), r));
         }
     }
 

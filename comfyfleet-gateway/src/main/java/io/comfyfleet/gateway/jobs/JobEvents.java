@@ -45,6 +45,7 @@ public final class JobEvents implements QueueWakeups {
     @Override
     public void queued(String endpoint) {
         takers.wakeOne(endpoint);
+        tell(l -> l.queued(endpoint));
     }
 
     /** Every waiting job-take looks at the queue again (the store may have missed another gateway's notice). */

@@ -8,6 +8,13 @@ import io.comfyfleet.core.job.Job;
  * Metrics and the dashboard listen here so the job code never knows about either.
  */
 public interface JobListener {
+    /**
+     * A job of the endpoint became IN_QUEUE (new, retried, back from a lost worker, or queued at another gateway on
+     * the same database); not called for a new job handed straight to a waiting job-take. The autoscaler listens
+     * here so an endpoint with no worker starts one at once rather than at its next pass.
+     */
+    default void queued(String endpoint) {}
+
     /** A worker was given the job (now IN_PROGRESS, {@code startedAt} set). */
     default void taken(Job job) {}
 

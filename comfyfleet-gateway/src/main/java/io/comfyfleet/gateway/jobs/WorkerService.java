@@ -108,6 +108,11 @@ public final class WorkerService {
         registry.reportedModels(endpoint, workerId, models);
     }
 
+    /** The cold start the worker reported on its job-take, kept with the worker for {@code /admin} and the dashboard. */
+    public void reportedColdStart(String endpoint, String workerId, io.comfyfleet.gateway.dispatch.ColdStartReport report) {
+        registry.reportedColdStart(endpoint, workerId, report);
+    }
+
     /**
      * A job-done POST. {@code status: IN_PROGRESS} is a progress update (ignored once the job has ended);
      * an {@code error} ends the job FAILED; anything else ends it COMPLETED with {@code output}.

@@ -152,6 +152,20 @@ function renderRunning(running) {
   }));
 }
 
+// The cold start in two parts, as the worker reported them: ComfyFleet's share and ComfyUI's (plus a warm-up);
+// a worker that reports none (RunPod's own) shows its whole cold start under ComfyUI's part, marked as the total.
+function coldStartCells(w) {
+  const c = w.coldStartParts;
+  if (!c) {
+    return [el("td", { class: "wide" }, "–"), el("td", {}, w.coldStartMs === null ? "–" : duration(w.coldStartMs) + " (total)")];
+  }
+  const segments = "start " + duration(c.startMs) + (c.providerKnown ? "" : " (JVM only)") + " · set-up "
+    + duration(c.setupMs) + " · to first job " + duration(c.takeMs);
+  return [
+    el("td", { class: "cold-fleet wide", title: segments }, duration(c.comfyFleetMs)),
+    el("td", { class: "cold-comfyui" }, duration(c.comfyUiMs) + (c.warmupMs === null ? "" : " + warm-up " + duration(c.warmupMs)))];
+}
+
 function renderWorkers(workers) {
   rowsOrEmpty($("workers-body"), workers.map((w) => el("tr", { "data-worker-id": w.id, class: "worker-" + w.state },
     el("td", { class: "mono id" }, w.id),
@@ -159,10 +173,10 @@ function renderWorkers(workers) {
     el("td", {}, badge(w.state), w.stopRequested ? " stop requested" : "",
       w.problem ? el("div", { class: "worker-problem", title: "health reason from the worker provider" }, w.problem) : ""),
     el("td", { class: "wide" }, duration(w.uptimeMs)),
-    el("td", {}, w.coldStartMs === null ? "–" : duration(w.coldStartMs)),
+    ...coldStartCells(w),
     el("td", { class: "mono id" }, w.jobs.join(", ") || "–"),
     el("td", { class: "mono wide" }, w.lastJob || "–"),
-    el("td", { class: "wide" }, w.lastSeenMsAgo === null ? "not yet" : w.lastSeenMsAgo < 1000 ? "just now" : duration(w.lastSeenMsAgo) + " ago"))), 8,
+    el("td", { class: "wide" }, w.lastSeenMsAgo === null ? "not yet" : w.lastSeenMsAgo < 1000 ? "just now" : duration(w.lastSeenMsAgo) + " ago"))), 9,
     "No worker is starting or has called in the last minute.");
 }
 

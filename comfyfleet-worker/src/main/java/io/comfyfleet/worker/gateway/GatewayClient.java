@@ -68,6 +68,17 @@ public final class GatewayClient {
         return take(endpoints.jobTakeUri(jobInProgress, heldModels));
     }
 
+    /**
+     * As {@link #takeJob(boolean, Collection)}, with this worker's cold start ({@code &coldstart=}, see
+     * {@code ColdStartMarks#report}) when {@code coldStart} is not null: ComfyFleet's gateway keeps it per worker,
+     * RunPod ignores parameters it does not know.
+     */
+    public TakeOutcome takeJob(boolean jobInProgress, Collection<String> heldModels, String coldStart) {
+        URI uri = endpoints.jobTakeUri(jobInProgress, heldModels);
+        return take(coldStart == null ? uri
+                : URI.create(uri + "&coldstart=" + java.net.URLEncoder.encode(coldStart, java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     private TakeOutcome take(URI uri) {
         Answer response = send(uri, LONG_POLL_TIMEOUT, null, "job-take");
         int status = response.status();

@@ -105,6 +105,10 @@ public final class ComfyJobHandler implements JobHandler {
         try (JobWorkspace workspace = workspaces.open()) {
             workspace.addOutputs(result.outputs());
         }
+        if (result.status() != RunStatus.SUCCESS) {
+            throw new IllegalStateException("the warm-up workflow ended " + result.status()
+                    + (result.error() == null ? "" : ": " + result.error()));
+        }
     }
 
     private void prefetchCatalogue() {

@@ -1,11 +1,11 @@
 package io.comfyfleet.worker.supervisor;
 
+import io.comfyfleet.common.http.BlockingHttp;
 import io.comfyfleet.common.process.ProcessTree;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -21,13 +21,25 @@ import org.slf4j.LoggerFactory;
  * ("attached").
  *
  * <p>A launched ComfyUI is ready when {@code GET /system_stats} answers 200 (its port opens only after every
- * node has been imported). When it exits unexpectedly it is restarted with exponential backoff; after
+ * node has been imported). Readiness is probed every {@value #PROBE_INTERVAL_MS} ms with a bare TCP connect, and
+ * only an open port is asked over HTTP: the worker's cold start ends within a few milliseconds of ComfyUI's, and a
+ * refused connect costs next to nothing while ComfyUI imports its nodes. When it exits unexpectedly it is restarted with exponential backoff; after
  * {@code maxRestarts} failures in a row the supervisor turns {@link State#UNHEALTHY} and tells its listeners,
  * and the worker exits non-zero. {@link #close()} ends the whole process tree: TERM, then KILL.
  */
 public final class ComfySupervisor implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(ComfySupervisor.class);
-    private static final Duration PROBE_INTERVAL = Duration.ofMillis(200);
+    /**
+     * Looked up on first use, not when the class loads: setting up logging takes a good part of a second on a
+     * busy two-core machine, and ComfyUI's launch must not wait for it.
+     */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(ComfySupervisor.class);
+    }
+
+    private static Logger log() {
+        return Log.LOG;
+    }
+    static final long PROBE_INTERVAL_MS = 10;
 
     /** Where the supervised ComfyUI stands. */
     public enum State { NEW, STARTING, READY, RESTARTING, UNHEALTHY, STOPPED }
@@ -35,7 +47,7 @@ public final class ComfySupervisor implements AutoCloseable {
     private final URI baseUrl;
     private final LaunchSpec spec; // null when attached
     private final SupervisorSettings settings;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final BlockingHttp http = new BlockingHttp(Duration.ofSeconds(2));
     private final List<Consumer<String>> unhealthyListeners = new CopyOnWriteArrayList<>();
     private final ExecutorService restarter = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("comfyui-restarter").factory());
@@ -45,6 +57,9 @@ public final class ComfySupervisor implements AutoCloseable {
     private Process process;
     private LogPump logs;
     private long readySinceNanos;
+    /** The first launch (attached: the first probe) and the first readiness, for the worker's cold start; 0: not yet. */
+    private volatile long firstLaunchNanos;
+    private volatile long firstReadyNanos;
     private int crashesInARow;
 
     private ComfySupervisor(URI baseUrl, LaunchSpec spec, SupervisorSettings settings) {
@@ -84,6 +99,16 @@ public final class ComfySupervisor implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** When ComfyUI was first launched ({@link System#nanoTime}; attached: first probed); 0 before. */
+    public long firstLaunchNanos() {
+        return firstLaunchNanos;
+    }
+
+    /** When ComfyUI first answered its readiness probe ({@link System#nanoTime}); 0 before. */
+    public long firstReadyNanos() {
+        return firstReadyNanos;
     }
 
     /** The address of the supervised ComfyUI. */
@@ -136,7 +161,7 @@ public final class ComfySupervisor implements AutoCloseable {
      * @throws ComfyStartException when the new one does not come up
      */
     public void restart(String reason) {
-        log.warn("Restarting ComfyUI: {}", reason);
+        log().warn("Restarting ComfyUI: {}", reason);
         Process old;
         synchronized (monitor) {
             if (state == State.STOPPED) {
@@ -176,9 +201,9 @@ public final class ComfySupervisor implements AutoCloseable {
         try {
             restarter.shutdownNow();
             if (old != null) {
-                log.info("Stopping ComfyUI (pid {})", old.pid());
+                log().info("Stopping ComfyUI (pid {})", old.pid());
                 stopTree(old);
-                log.info("ComfyUI stopped");
+                log().info("ComfyUI stopped");
             }
         } finally {
             closed.countDown();
@@ -189,16 +214,16 @@ public final class ComfySupervisor implements AutoCloseable {
     private void stopTree(Process comfy) {
         ProcessTree.Ending ending = new ProcessTree(comfy.toHandle()).terminateAll(settings.stopGrace());
         if (ending.neededKill()) {
-            log.warn("{} ComfyUI process(es) ignored SIGTERM for {} ms; killed them", ending.killed().size(),
+            log().warn("{} ComfyUI process(es) ignored SIGTERM for {} ms; killed them", ending.killed().size(),
                     settings.stopGrace().toMillis());
         }
-        ending.survivors().forEach(p -> log.error("Process {} survived SIGKILL", p.pid()));
+        ending.survivors().forEach(p -> log().error("Process {} survived SIGKILL", p.pid()));
     }
 
     private void awaitClosed() {
         try {
             if (!closed.await(settings.stopGrace().toMillis() + 10_000, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-                log.warn("ComfyUI is still being stopped by another thread");
+                log().warn("ComfyUI is still being stopped by another thread");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -207,12 +232,12 @@ public final class ComfySupervisor implements AutoCloseable {
 
     private void launchAndAwaitReady() {
         if (spec == null) {
+            markLaunched();
             awaitHttpReady(null, null);
             markReady();
             return;
         }
         Process started;
-        LogPump pump = new LogPump("[comfyui:" + baseUrl.getPort() + "]", settings.logLines());
         try {
             spec.folders().create();
             started = new ProcessBuilder(spec.command())
@@ -223,6 +248,9 @@ public final class ComfySupervisor implements AutoCloseable {
             throw new ComfyStartException("Could not launch ComfyUI with " + spec.command() + ": " + e.getMessage(),
                     List.of());
         }
+        markLaunched();
+        // made after the launch: the pump's class sets up logging, which ComfyUI need not wait for
+        LogPump pump = new LogPump("[comfyui:" + baseUrl.getPort() + "]", settings.logLines());
         pump.start(started.getInputStream());
         synchronized (monitor) {
             if (state == State.STOPPED) {
@@ -232,7 +260,7 @@ public final class ComfySupervisor implements AutoCloseable {
             process = started;
             logs = pump;
         }
-        log.info("Launched ComfyUI (pid {}) for {}: {}", started.pid(), baseUrl, String.join(" ", spec.command()));
+        log().info("Launched ComfyUI (pid {}) for {}: {}", started.pid(), baseUrl, String.join(" ", spec.command()));
         try {
             awaitHttpReady(started, pump);
         } catch (ComfyStartException e) {
@@ -251,7 +279,16 @@ public final class ComfySupervisor implements AutoCloseable {
         markReady();
     }
 
+    private void markLaunched() {
+        if (firstLaunchNanos == 0) {
+            firstLaunchNanos = System.nanoTime();
+        }
+    }
+
     private void markReady() {
+        if (firstReadyNanos == 0) {
+            firstReadyNanos = System.nanoTime();
+        }
         synchronized (monitor) {
             if (state != State.STOPPED) {
                 state = State.READY;
@@ -259,13 +296,15 @@ public final class ComfySupervisor implements AutoCloseable {
             }
             monitor.notifyAll();
         }
-        log.info("ComfyUI is ready at {}", baseUrl);
+        log().info("ComfyUI is ready at {}", baseUrl);
     }
 
     private void awaitHttpReady(Process started, LogPump pump) {
         long startedAt = System.nanoTime();
         long deadline = startedAt + settings.readyTimeout().toNanos();
-        HttpRequest probe = HttpRequest.newBuilder(baseUrl.resolve("/system_stats")).timeout(Duration.ofSeconds(2)).GET().build();
+        URI probe = baseUrl.resolve("/system_stats");
+        InetSocketAddress port = new InetSocketAddress(baseUrl.getHost(), baseUrl.getPort() >= 0 ? baseUrl.getPort()
+                : "https".equalsIgnoreCase(baseUrl.getScheme()) ? 443 : 80);
         while (true) {
             if (started != null && !started.isAlive()) {
                 pump.awaitDrained(Duration.ofSeconds(2));
@@ -275,15 +314,10 @@ public final class ComfySupervisor implements AutoCloseable {
             if (state() == State.STOPPED) {
                 throw new ComfyStartException("Supervisor stopped while waiting for ComfyUI", List.of());
             }
-            try {
-                HttpResponse<Void> r = http.send(probe, HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (portOpen(port) && answers(probe)) {
+                return;
+            }
+            if (Thread.currentThread().isInterrupted()) {
                 throw new ComfyStartException("Interrupted while waiting for ComfyUI at " + baseUrl, List.of());
             }
             if (System.nanoTime() > deadline) {
@@ -291,11 +325,29 @@ public final class ComfySupervisor implements AutoCloseable {
                         + settings.readyTimeout().toSeconds() + " s", pump == null ? List.of() : pump.lastLines());
             }
             try {
-                Thread.sleep(PROBE_INTERVAL.toMillis());
+                Thread.sleep(PROBE_INTERVAL_MS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ComfyStartException("Interrupted while waiting for ComfyUI at " + baseUrl, List.of());
             }
+        }
+    }
+
+    /** A bare connect: refused at once on loopback while ComfyUI is still importing its nodes. */
+    private static boolean portOpen(InetSocketAddress port) {
+        try (Socket s = new Socket()) {
+            s.connect(port, 1_000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private boolean answers(URI probe) {
+        try {
+            return http.exchange(probe, java.util.Map.of(), null, Duration.ofSeconds(2)).status() == 200;
+        } catch (IOException e) {
+            return false; // listening, not answering yet
         }
     }
 
@@ -315,7 +367,7 @@ public final class ComfySupervisor implements AutoCloseable {
             process = null;
             monitor.notifyAll();
         }
-        log.error("ComfyUI (pid {}) exited unexpectedly with code {}; last lines:\n  {}", p.pid(), p.exitValue(),
+        log().error("ComfyUI (pid {}) exited unexpectedly with code {}; last lines:\n  {}", p.pid(), p.exitValue(),
                 String.join("\n  ", logs == null ? List.of() : logs.lastLines()));
         restarter.execute(() -> restartAfterCrash(attempt));
     }
@@ -333,12 +385,12 @@ public final class ComfySupervisor implements AutoCloseable {
                     state = State.UNHEALTHY;
                     monitor.notifyAll();
                 }
-                log.error(reason);
+                log().error(reason);
                 unhealthyListeners.forEach(l -> l.accept(reason));
                 return;
             }
             Duration delay = settings.restartBackoff().delay(n);
-            log.warn("Restarting ComfyUI in {} ms (restart {} of at most {})", delay.toMillis(), n, settings.maxRestarts());
+            log().warn("Restarting ComfyUI in {} ms (restart {} of at most {})", delay.toMillis(), n, settings.maxRestarts());
             try {
                 Thread.sleep(delay.toMillis());
             } catch (InterruptedException e) {
@@ -351,13 +403,13 @@ public final class ComfySupervisor implements AutoCloseable {
                 launchAndAwaitReady();
                 return;
             } catch (ComfyStartException e) {
-                log.error("ComfyUI restart {} failed: {}", n, e.getMessage());
+                log().error("ComfyUI restart {} failed: {}", n, e.getMessage());
                 synchronized (monitor) {
                     crashesInARow++;
                     n = crashesInARow;
                 }
             } catch (RuntimeException e) {
-                log.error("ComfyUI restart {} failed unexpectedly", n, e);
+                log().error("ComfyUI restart {} failed unexpectedly", n, e);
                 synchronized (monitor) {
                     crashesInARow++;
                     n = crashesInARow;

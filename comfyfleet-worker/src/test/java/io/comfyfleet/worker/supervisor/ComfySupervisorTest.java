@@ -102,7 +102,8 @@ class ComfySupervisorTest {
 
     @Test
     void neverReadyTimesOutWithItsLog() throws Exception {
-        // 8 s, not less: the stand-in must get to print its log before the limit on a loaded machine
+        // 8 s: the readiness probe keeps its deadline to the 10 ms, and a Python on a busy two-core machine has taken
+        // over 2 s to print its first line
         ComfySupervisor s = launch("--never-ready", new SupervisorSettings(Duration.ofSeconds(8), Duration.ofMillis(500),
                 FAST.restartBackoff(), 2, Duration.ofMinutes(5), 20));
         assertThatThrownBy(s::start).isInstanceOf(ComfyStartException.class)
