@@ -76,19 +76,21 @@ public final class AffinityBenchmark {
             for (String load : loads) {
                 for (int workers : workerCounts) {
                     for (int seed = 1; seed <= runs; seed++) {
-                        double[] jobsPerS = new double[2];
+                        Result[] result = new Result[2];
                         double[] loadAvg = new double[2];
                         List<String> routings = List.of("fifo", "affinity");
                         for (int r = 0; r < 2; r++) {
                             loadAvg[r] = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-                            jobsPerS[r] = run(routings.get(r), wait, timing.withStartup(Duration.ZERO), workers, jobs,
+                            result[r] = run(routings.get(r), wait, timing.withStartup(Duration.ZERO), workers, jobs,
                                     ratePerWorker * workers, seed, load);
                             System.out.printf(Locale.ROOT, "%-14s %-11s workers=%d seed=%d %-8s %6.3f jobs/s (load %.2f)%n",
-                                    profile, load, workers, seed, routings.get(r), jobsPerS[r], loadAvg[r]);
+                                    profile, load, workers, seed, routings.get(r), result[r].jobsPerS(), loadAvg[r]);
                         }
                         String line = String.format(Locale.ROOT,
-                                "| %s | %s | %d | %d | %.3f | %.3f | %.2f× | %.1f / %.1f |", profile, load, workers,
-                                seed, jobsPerS[0], jobsPerS[1], jobsPerS[1] / jobsPerS[0], loadAvg[0], loadAvg[1]);
+                                "| %s | %s | %d | %d | %.3f | %.3f | %.2f× | %.2f / %.2f | %.1f / %.1f |", profile, load,
+                                workers, seed, result[0].jobsPerS(), result[1].jobsPerS(),
+                                result[1].jobsPerS() / result[0].jobsPerS(), result[0].meanExecution(),
+                                result[1].meanExecution(), loadAvg[0], loadAvg[1]);
                         System.out.println(line);
                         results.add(line);
                     }
@@ -96,7 +98,7 @@ public final class AffinityBenchmark {
             }
         }
         System.out.println("\n| profile | load | workers | seed | fifo jobs/s | affinity jobs/s | affinity / fifo"
-                + " | load average |\n" + String.join("\n", results));
+                + " | mean execution s, fifo / affinity | load average |\n" + String.join("\n", results));
         System.exit(0);
     }
 
@@ -134,7 +136,10 @@ public final class AffinityBenchmark {
         return file;
     }
 
-    private static double run(String routing, String waitSetting, TimingModel timing, int workers, int jobs, double rate,
+    /** One run: throughput, and the mean time a job spent running on its worker (swaps included). */
+    record Result(double jobsPerS, double meanExecution) {}
+
+    private static Result run(String routing, String waitSetting, TimingModel timing, int workers, int jobs, double rate,
             long seed, String load) throws Exception {
         Path dir = Files.createTempDirectory("affinity-bench");
         List<String> checkpoints = checkpoints(load);
@@ -206,6 +211,9 @@ public final class AffinityBenchmark {
                         .path("id").asString());
             }
             Map<String, Long> ended = new HashMap<>();
+            long delayMs = 0;
+            long executionMs = 0;
+            Map<String, Integer> perWorker = new java.util.TreeMap<>();
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
             while (ended.size() < ids.size()) {
                 for (String id : ids) {
@@ -214,6 +222,9 @@ public final class AffinityBenchmark {
                         String s = status.path("status").asString();
                         if (s.equals("COMPLETED")) {
                             ended.put(id, System.nanoTime());
+                            delayMs += status.path("delayTime").asLong();
+                            executionMs += status.path("executionTime").asLong();
+                            perWorker.merge(status.path("workerId").asString(), 1, Integer::sum);
                         } else if (s.equals("FAILED") || s.equals("CANCELLED") || s.equals("TIMED_OUT")) {
                             throw new IllegalStateException("job " + id + " ended " + status);
                         }
@@ -225,7 +236,10 @@ public final class AffinityBenchmark {
                 Thread.sleep(50);
             }
             long last = ended.values().stream().mapToLong(Long::longValue).max().orElseThrow();
-            return jobs / ((last - start) / 1e9);
+            // where the time went: in the queue (delay) or running (execution), and how evenly the workers shared
+            System.out.printf(Locale.ROOT, "  %s: mean delay %.2f s, mean execution %.2f s, jobs per worker %s%n",
+                    routing, delayMs / 1000.0 / jobs, executionMs / 1000.0 / jobs, perWorker);
+            return new Result(jobs / ((last - start) / 1e9), executionMs / 1000.0 / jobs);
         } finally {
             apps.forEach(WorkerApp::stop);
             emulators.forEach(RunningEmulator::close);
