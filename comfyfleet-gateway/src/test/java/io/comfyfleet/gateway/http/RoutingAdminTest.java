@@ -3,6 +3,7 @@ package io.comfyfleet.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.comfyfleet.gateway.config.ConfigLoader;
+import io.comfyfleet.gateway.config.Routing;
 import io.comfyfleet.gateway.support.Api;
 import io.comfyfleet.gateway.support.Reply;
 import io.comfyfleet.gateway.support.TestGateway;
@@ -10,6 +11,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -17,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An endpoint's routing through the admin API: the GET shows it, a PATCH changes it (kept across a restart) and the
- * very next job-take routes by it, and a bad value is a 400 naming the field and what is allowed.
+ * very next job-take routes by it, a change through another gateway applies within a second, and a bad value is a
+ * 400 naming the field and what is allowed.
  */
 class RoutingAdminTest {
     static final String ADMIN_KEY = "admin-key-0123456789";
@@ -82,6 +85,21 @@ class RoutingAdminTest {
         assertThat(after.json().path("routing").asString()).isEqualTo("affinity");
         assertThat(after.json().path("affinityWait").asDouble()).isEqualTo(1.25);
         assertThat(after.json().path("revision").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void aChangeMadeThroughAnotherGatewayRoutesHereWithinASecond() {
+        start("");
+        var admin = gw.gateway.endpointAdmin();
+        assertThat(admin.routing("ep1").mode()).isEqualTo(Routing.Mode.AFFINITY);
+        // another gateway on the same database changes the row: this one's read is a second old at most
+        var store = admin.store();
+        var row = store.get("ep1").orElseThrow();
+        store.update(row.withRouting("FIFO", Duration.ofMillis(50))).orElseThrow();
+        assertThat(admin.routing("ep1").mode()).as("read less than a second ago").isEqualTo(Routing.Mode.AFFINITY);
+        gw.clock.advance(Duration.ofSeconds(1));
+        assertThat(admin.routing("ep1")).isEqualTo(new Routing(Routing.Mode.FIFO, Duration.ofMillis(50)));
+        assertThat(admin.routing("nope")).as("not configured").isNull();
     }
 
     @Test
