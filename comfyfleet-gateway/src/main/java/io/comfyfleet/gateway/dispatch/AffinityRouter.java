@@ -33,7 +33,7 @@ public final class AffinityRouter {
     private static final Logger log = LoggerFactory.getLogger(AffinityRouter.class);
     /** Queued jobs looked at per claim: deeper jobs wait for FIFO order anyway. */
     static final int HEAD = 32;
-    /** A job queued this long goes before jobs a worker is affine to (see {@link AffinityChoice}). */
+    /** A job queued this long before the oldest job a worker is affine to goes first (see {@link AffinityChoice}). */
     static final Duration PASS_OVER_LIMIT = Duration.ofSeconds(10);
     /** Parsed job models kept, by job id: a queued job is looked at by several claims. */
     private static final int MODELS_KEPT = 4096;
