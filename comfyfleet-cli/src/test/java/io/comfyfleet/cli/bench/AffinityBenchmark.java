@@ -63,7 +63,8 @@ public final class AffinityBenchmark {
         int jobs = Integer.parseInt(args[1]);
         double ratePerWorker = Double.parseDouble(args[2]);
         int runs = Integer.parseInt(args[3]);
-        List<String> loads = List.of((args.length > 4 ? args[4] : "mixed,one-model").split(","));
+        String loadArg = args.length > 4 && !args[4].equals("both") ? args[4] : "mixed,one-model"; // "both": as before
+        List<String> loads = List.of(loadArg.split(","));
         List<String> profiles = List.of((args.length > 5 ? args[5] : "default-cache").split(","));
         String wait = args.length > 6 ? "affinityWait: " + args[6] + "ms" : "";
         List<String> results = new ArrayList<>();
