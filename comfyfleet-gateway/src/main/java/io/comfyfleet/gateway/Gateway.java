@@ -79,9 +79,15 @@ public final class Gateway implements AutoCloseable {
         // a worker is live while it polls: job-take and job-stop answer within their hold, pings every 10 s
         this.workers = new WorkerRegistry(clock,
                 config.server().jobTakeHold().plus(config.server().lease()));
-        // model-affinity routing per endpoint (routing: affinity | fifo): which worker gets which queued job
-        AffinityRouter router = new AffinityRouter(store, workers, config.endpoints().stream()
-                .collect(java.util.stream.Collectors.toMap(EndpointConfig::name, EndpointConfig::routing)));
+        // endpoint settings live in the job store (shared by every gateway); a store without a database of its own
+        // keeps them in memory
+        this.endpointAdmin = new EndpointAdmin(
+                store.endpointSettings().orElseGet(InMemoryEndpointSettings::new), config.endpoints(), clock);
+        endpointAdmin.seed();
+        endpointAdmin.showWorkerProblemsFrom(workers);
+        // model-affinity routing per endpoint (routing: affinity | fifo): which worker gets which queued job; the
+        // admin API may change it, so it is read from the endpoint's settings (cached for a second)
+        AffinityRouter router = new AffinityRouter(store, workers, endpointAdmin::routing);
         JobService jobs = new JobService(store, events, workers, clock, router);
         WorkerService workerService = new WorkerService(store, events, workers, clock, config.server().lease(),
                 router);
@@ -106,12 +112,6 @@ public final class Gateway implements AutoCloseable {
         events.listen(dashboard.jobListener());
         events.listen(new io.comfyfleet.gateway.jobs.JobLog());
         this.queueWatch = store.watchQueues(events);
-        // endpoint settings live in the job store (shared by every gateway); a store without a database of its own
-        // keeps them in memory
-        this.endpointAdmin = new EndpointAdmin(
-                store.endpointSettings().orElseGet(InMemoryEndpointSettings::new), config.endpoints(), clock);
-        endpointAdmin.seed();
-        endpointAdmin.showWorkerProblemsFrom(workers);
         dashboard.showSettingsFrom(endpointAdmin.store());
         AdminAccess adminAccess = new AdminAccess(config.adminKeys());
         if (!adminAccess.enabled()) {

@@ -18,11 +18,11 @@ import java.util.Optional;
 
 /**
  * Endpoint settings and roll-outs in the job store's database (tables {@code endpoint_settings} and
- * {@code endpoint_rollouts}, migration V6); the same SQL on SQLite and PostgreSQL.
+ * {@code endpoint_rollouts}, migration V6; routing V10); the same SQL on SQLite and PostgreSQL.
  */
 final class JdbcEndpointSettings implements EndpointSettingsStore {
     private static final String COLUMNS = "endpoint, image, previous_image, min_workers, max_workers, idle_timeout_ms,"
-            + " scaler_type, scaler_value, max_surge, revision, updated_at";
+            + " scaler_type, scaler_value, max_surge, revision, updated_at, routing, affinity_wait_ms";
     private static final String ROLLOUT_COLUMNS = "endpoint, state, from_version, to_version, started_at,"
             + " old_workers, new_workers, ready_new, failures, reason, updated_at";
     private final Database db;
@@ -64,7 +64,7 @@ final class JdbcEndpointSettings implements EndpointSettingsStore {
         // synced: settings are few and rare, and a lost change would silently undo an operator's roll-out
         return db.write("seed the settings of endpoint " + seed.endpoint(), SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO endpoint_settings (" + COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (endpoint) DO NOTHING")) {
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (endpoint) DO NOTHING")) {
                 bind(ps, seed.at(1, seed.updatedAt()));
                 return ps.executeUpdate() == 1;
             }
@@ -77,8 +77,8 @@ final class JdbcEndpointSettings implements EndpointSettingsStore {
         return db.write("change the settings of endpoint " + s.endpoint(), SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE endpoint_settings SET image = ?,"
                     + " previous_image = ?, min_workers = ?, max_workers = ?, idle_timeout_ms = ?, scaler_type = ?,"
-                    + " scaler_value = ?, max_surge = ?, revision = ?, updated_at = ?"
-                    + " WHERE endpoint = ? AND revision = ?")) {
+                    + " scaler_value = ?, max_surge = ?, revision = ?, updated_at = ?, routing = ?,"
+                    + " affinity_wait_ms = ? WHERE endpoint = ? AND revision = ?")) {
                 setNullable(ps, 1, next.image());
                 setNullable(ps, 2, next.previousImage());
                 ps.setInt(3, next.minWorkers());
@@ -89,8 +89,10 @@ final class JdbcEndpointSettings implements EndpointSettingsStore {
                 ps.setInt(8, next.maxSurge());
                 ps.setLong(9, next.revision());
                 ps.setLong(10, next.updatedAt().toEpochMilli());
-                ps.setString(11, s.endpoint());
-                ps.setLong(12, s.revision());
+                setNullable(ps, 11, next.routing());
+                setNullable(ps, 12, next.affinityWait());
+                ps.setString(13, s.endpoint());
+                ps.setLong(14, s.revision());
                 return ps.executeUpdate() == 1 ? Optional.of(next) : Optional.<EndpointSettings>empty();
             }
         });
@@ -154,12 +156,27 @@ final class JdbcEndpointSettings implements EndpointSettingsStore {
         ps.setInt(9, s.maxSurge());
         ps.setLong(10, s.revision());
         ps.setLong(11, s.updatedAt().toEpochMilli());
+        setNullable(ps, 12, s.routing());
+        setNullable(ps, 13, s.affinityWait());
     }
 
     private static EndpointSettings settings(ResultSet rs) throws SQLException {
         return new EndpointSettings(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
-                Duration.ofMillis(rs.getLong(6)), rs.getString(7), rs.getDouble(8), rs.getInt(9), rs.getLong(10),
-                Instant.ofEpochMilli(rs.getLong(11)));
+                Duration.ofMillis(rs.getLong(6)), rs.getString(7), rs.getDouble(8), rs.getInt(9), rs.getString(12),
+                millisOrNull(rs, 13), rs.getLong(10), Instant.ofEpochMilli(rs.getLong(11)));
+    }
+
+    private static Duration millisOrNull(ResultSet rs, int column) throws SQLException {
+        long millis = rs.getLong(column);
+        return rs.wasNull() ? null : Duration.ofMillis(millis);
+    }
+
+    private static void setNullable(PreparedStatement ps, int i, Duration value) throws SQLException {
+        if (value == null) {
+            ps.setNull(i, Types.BIGINT);
+        } else {
+            ps.setLong(i, value.toMillis());
+        }
     }
 
     private static void setNullable(PreparedStatement ps, int i, String value) throws SQLException {

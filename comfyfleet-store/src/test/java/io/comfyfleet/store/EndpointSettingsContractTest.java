@@ -39,7 +39,7 @@ abstract class EndpointSettingsContractTest {
     }
 
     private static EndpointSettings seed(String endpoint, String image) {
-        return new EndpointSettings(endpoint, image, null, 0, 3, Duration.ofSeconds(5), "QUEUE_DELAY", 4.0, 1, 0, T0);
+        return new EndpointSettings(endpoint, image, null, 0, 3, Duration.ofSeconds(5), "QUEUE_DELAY", 4.0, 1, null, null, 0, T0);
     }
 
     @Test
@@ -80,6 +80,23 @@ abstract class EndpointSettingsContractTest {
         EndpointSettings third = settings().update(now.withImage("img:c")).orElseThrow();
         assertThat(third.previousImage()).isEqualTo("img:b");
         assertThat(third.revision()).isEqualTo(3);
+    }
+
+    @Test
+    void routingIsUnsetUntilSeededOrChangedAndSurvivesAReopen() throws Exception {
+        settings().seed(seed("unrouted", null));
+        assertThat(settings().get("unrouted").orElseThrow().routing()).as("follows the configuration").isNull();
+        assertThat(settings().get("unrouted").orElseThrow().affinityWait()).isNull();
+
+        settings().seed(seed("routed", null).withRouting("AFFINITY", Duration.ofMillis(300)));
+        EndpointSettings read = settings().get("routed").orElseThrow();
+        settings().update(read.withRouting("FIFO", Duration.ofMillis(1_250))).orElseThrow();
+
+        store = reopen(store);
+        EndpointSettings now = settings().get("routed").orElseThrow();
+        assertThat(now.routing()).isEqualTo("FIFO");
+        assertThat(now.affinityWait()).isEqualTo(Duration.ofMillis(1_250));
+        assertThat(now.revision()).isEqualTo(2);
     }
 
     @Test

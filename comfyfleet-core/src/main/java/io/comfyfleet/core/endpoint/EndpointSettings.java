@@ -18,11 +18,16 @@ import java.util.Objects;
  * @param scalerType    {@code QUEUE_DELAY} or {@code REQUEST_COUNT}
  * @param scalerValue   seconds for {@code QUEUE_DELAY}, jobs per worker for {@code REQUEST_COUNT}
  * @param maxSurge      how many workers of a new version a roll-out may start above the running count
+ * @param routing       which queued job a waiting worker gets, {@code AFFINITY} or {@code FIFO}; null: as the
+ *                      configuration says (a row stored before routing was kept in the store)
+ * @param affinityWait  how long a job is kept at most for a busy worker that holds its models; null: as the
+ *                      configuration says
  * @param revision      1 for a new row, one more at every change; an update names the revision it read
  * @param updatedAt     when the row last changed
  */
 public record EndpointSettings(String endpoint, String image, String previousImage, int minWorkers, int maxWorkers,
-        Duration idleTimeout, String scalerType, double scalerValue, int maxSurge, long revision, Instant updatedAt) {
+        Duration idleTimeout, String scalerType, double scalerValue, int maxSurge, String routing,
+        Duration affinityWait, long revision, Instant updatedAt) {
 
     /** The roll-out surge when none is set. */
     public static final int DEFAULT_MAX_SURGE = 1;
@@ -38,18 +43,24 @@ public record EndpointSettings(String endpoint, String image, String previousIma
     public EndpointSettings withImage(String newImage) {
         String previous = Objects.equals(newImage, image) ? previousImage : image;
         return new EndpointSettings(endpoint, newImage, previous, minWorkers, maxWorkers, idleTimeout, scalerType,
-                scalerValue, maxSurge, revision, updatedAt);
+                scalerValue, maxSurge, routing, affinityWait, revision, updatedAt);
     }
 
     /** A copy with other scaling settings. */
     public EndpointSettings withScaling(int min, int max, Duration idle, String type, double value, int surge) {
-        return new EndpointSettings(endpoint, image, previousImage, min, max, idle, type, value, surge, revision,
-                updatedAt);
+        return new EndpointSettings(endpoint, image, previousImage, min, max, idle, type, value, surge, routing,
+                affinityWait, revision, updatedAt);
+    }
+
+    /** A copy with another routing ({@code AFFINITY} or {@code FIFO}) and bound. */
+    public EndpointSettings withRouting(String newRouting, Duration newAffinityWait) {
+        return new EndpointSettings(endpoint, image, previousImage, minWorkers, maxWorkers, idleTimeout, scalerType,
+                scalerValue, maxSurge, newRouting, newAffinityWait, revision, updatedAt);
     }
 
     /** A copy as stored at {@code newRevision}. */
     public EndpointSettings at(long newRevision, Instant when) {
         return new EndpointSettings(endpoint, image, previousImage, minWorkers, maxWorkers, idleTimeout, scalerType,
-                scalerValue, maxSurge, newRevision, when);
+                scalerValue, maxSurge, routing, affinityWait, newRevision, when);
     }
 }

@@ -17,7 +17,7 @@ final class KSamplerNode implements NodeBehavior {
         ModelResidency models = call.services().models();
         switch (models.moveToGpu(model.checkpoint())) {
             case FIRST_LOAD -> call.spend(timing.firstGpuLoad());
-            case SWAP -> call.spend(timing.gpuSwap());
+            case SWAP -> call.spend(timing.gpuSwap().plus(timing.swapRead()));
             case NONE -> { }
         }
         if (models.newShape(latent.width(), latent.height(), latent.batchSize())) {

@@ -61,7 +61,7 @@ class ClientRunsEveryRecordingTest {
             // zero time, but sampler steps long enough for an interrupt after step 20 to land mid-run
             TimingModel timing = new TimingModel(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO,
                     Duration.ZERO, Duration.ofMillis(40), Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO,
-                    Duration.ZERO);
+                    Duration.ZERO, Duration.ZERO);
             RunningEmulator emulator = ComfyEmulator.start(EmulatorConfig.builder().host("127.0.0.1").port(0)
                     .baseDirectory(base).objectInfo(objectInfo).timing(timing).build());
             ComfyClient client = ComfyClient.create(emulator.baseUri());

@@ -106,7 +106,7 @@ class ContractReplayTest {
             // zero time, but sampler steps long enough that an interrupt sent after step 20 lands on step 21
             TimingModel timing = new TimingModel(Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO,
                     Duration.ZERO, Duration.ofMillis(40), Duration.ZERO, Duration.ZERO, Duration.ZERO, Duration.ZERO,
-                    Duration.ZERO);
+                    Duration.ZERO, Duration.ZERO);
             emulator = ComfyEmulator.start(EmulatorConfig.builder().host("127.0.0.1").port(0)
                     .baseDirectory(base).objectInfo(objectInfo).timing(timing).previews(folder.startsWith("h100")).build());
             client = new ComfyTestClient(emulator.baseUri());

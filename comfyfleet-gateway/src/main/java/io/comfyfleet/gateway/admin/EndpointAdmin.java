@@ -4,16 +4,20 @@ import io.comfyfleet.core.endpoint.EndpointSettings;
 import io.comfyfleet.core.endpoint.EndpointSettingsStore;
 import io.comfyfleet.core.endpoint.RolloutStatus;
 import io.comfyfleet.gateway.config.EndpointConfig;
+import io.comfyfleet.gateway.config.Routing;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
 import io.comfyfleet.gateway.jobs.Json;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -21,8 +25,9 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The admin API's work, without HTTP: every configured endpoint's settings as the job store keeps them, changes to
- * them, and the state of its roll-out.
+ * The admin API's work, without HTTP: every configured endpoint's settings as the job store keeps them (scaling,
+ * image, routing), changes to them, and the state of its roll-out; and each endpoint's current routing for the
+ * dispatcher.
  *
  * <p>{@code comfyfleet.yaml} seeds an endpoint's row only when the store has none ({@link #seed()}); from then on
  * the store wins, so a change made through the admin API survives restarts and is the same on every gateway. Keys
@@ -32,12 +37,20 @@ public final class EndpointAdmin {
     private static final Logger log = LoggerFactory.getLogger(EndpointAdmin.class);
     /** Optimistic updates tried before a PATCH gives up with 409 (another admin changed the endpoint meanwhile). */
     private static final int ATTEMPTS = 5;
+    /**
+     * How long a routing read from the store serves claims before it is read again: every job-take asks for it, and
+     * a change made through another gateway may take this long to apply here.
+     */
+    static final Duration ROUTING_FRESH = Duration.ofSeconds(1);
 
     private final EndpointSettingsStore store;
     private final Map<String, EndpointConfig> configured = new LinkedHashMap<>();
     private final Clock clock;
     /** Where the provider's word on each worker comes from; none until {@link #showWorkerProblemsFrom}. */
     private volatile WorkerRegistry workers;
+    private final Map<String, ReadRouting> routingRead = new ConcurrentHashMap<>();
+
+    private record ReadRouting(Routing routing, Instant at) {}
 
     public EndpointAdmin(EndpointSettingsStore store, List<EndpointConfig> endpoints, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
@@ -81,8 +94,8 @@ public final class EndpointAdmin {
 
     private EndpointSettings fromFile(EndpointConfig e) {
         return new EndpointSettings(e.name(), e.image().orElse(null), null, e.minWorkers(), e.maxWorkers(),
-                e.idleTimeout(), e.scalerType().name(), e.scalerValue(), EndpointSettings.DEFAULT_MAX_SURGE, 0,
-                clock.instant());
+                e.idleTimeout(), e.scalerType().name(), e.scalerValue(), EndpointSettings.DEFAULT_MAX_SURGE,
+                e.routing().mode().name(), e.routing().affinityWait(), 0, clock.instant());
     }
 
     private static List<String> differences(EndpointSettings file, EndpointSettings stored) {
@@ -101,6 +114,13 @@ public final class EndpointAdmin {
         }
         if (!file.scalerType().equals(stored.scalerType()) || file.scalerValue() != stored.scalerValue()) {
             keys.add("scaler");
+        }
+        // a row from before routing was stored follows the file: nothing differs
+        if (stored.routing() != null && !stored.routing().equals(file.routing())) {
+            keys.add("routing");
+        }
+        if (stored.affinityWait() != null && !stored.affinityWait().equals(file.affinityWait())) {
+            keys.add("affinityWait");
         }
         return keys;
     }
@@ -133,19 +153,65 @@ public final class EndpointAdmin {
         known(endpoint);
         for (int i = 0; i < ATTEMPTS; i++) {
             EndpointSettings current = settings(endpoint);
-            EndpointSettings next = EndpointPatch.apply(current, body);
+            EndpointSettings next = EndpointPatch.apply(current, body, effective(current));
             next = next.at(current.revision(), clock.instant());
             Optional<EndpointSettings> stored = store.update(next);
             if (stored.isPresent()) {
                 EndpointSettings s = stored.get();
+                routingRead.remove(endpoint);
+                Routing routing = effective(s);
                 log.info("endpoint {}: settings changed through the admin API (revision {}): image {}, workers {}..{},"
-                        + " idle timeout {}, scaler {} {}, max surge {}", endpoint, s.revision(), s.image(),
-                        s.minWorkers(), s.maxWorkers(), s.idleTimeout(), s.scalerType(), s.scalerValue(),
-                        s.maxSurge());
+                        + " idle timeout {}, scaler {} {}, max surge {}, routing {} (affinity wait {})", endpoint,
+                        s.revision(), s.image(), s.minWorkers(), s.maxWorkers(), s.idleTimeout(), s.scalerType(),
+                        s.scalerValue(), s.maxSurge(), routing.mode(), routing.affinityWait());
                 return describe(endpoint);
             }
         }
         throw new SettingsConflictException(endpoint, ATTEMPTS);
+    }
+
+    /**
+     * The endpoint's routing now, for the dispatcher: the stored one (the admin API may have changed it), or the
+     * configuration's when the store keeps none; read from the store at most once per {@link #ROUTING_FRESH}. When
+     * the store cannot be read, the last routing read (or the configuration's) goes on serving.
+     *
+     * @return null for an endpoint that is not configured
+     */
+    public Routing routing(String endpoint) {
+        EndpointConfig config = configured.get(endpoint);
+        if (config == null) {
+            return null;
+        }
+        Instant now = clock.instant();
+        ReadRouting last = routingRead.get(endpoint);
+        if (last != null && !now.isBefore(last.at()) && now.isBefore(last.at().plus(ROUTING_FRESH))) {
+            return last.routing();
+        }
+        Routing routing;
+        try {
+            routing = effective(settings(endpoint));
+        } catch (RuntimeException e) {
+            routing = last != null ? last.routing() : config.routing();
+            log.warn("endpoint {}: its routing could not be read from the job store; routing stays {} (affinity wait"
+                    + " {})", endpoint, routing.mode(), routing.affinityWait(), e);
+        }
+        routingRead.put(endpoint, new ReadRouting(routing, now));
+        return routing;
+    }
+
+    /** The routing the settings say, each part the configuration's where they keep none. */
+    private Routing effective(EndpointSettings s) {
+        Routing configured = this.configured.get(s.endpoint()).routing();
+        Routing.Mode mode = configured.mode();
+        if (s.routing() != null) {
+            try {
+                mode = Routing.Mode.valueOf(s.routing());
+            } catch (IllegalArgumentException e) {
+                log.warn("endpoint {}: the job store holds an unknown routing \"{}\"; using the configuration's {}",
+                        s.endpoint(), s.routing(), mode);
+            }
+        }
+        return new Routing(mode, s.affinityWait() != null ? s.affinityWait() : configured.affinityWait());
     }
 
     private String known(String endpoint) {
@@ -180,6 +246,9 @@ public final class EndpointAdmin {
         scaler.put("type", s.scalerType());
         scaler.put("value", s.scalerValue());
         n.put("maxSurge", s.maxSurge());
+        Routing routing = effective(s);
+        n.put("routing", routing.mode().name().toLowerCase(java.util.Locale.ROOT));
+        n.put("affinityWait", routing.affinityWait().toMillis() / 1000.0);
         n.put("revision", s.revision());
         n.put("updatedAt", s.updatedAt().toString());
         rollout.ifPresentOrElse(r -> n.set("rollout", rolloutJson(r)), () -> n.putNull("rollout"));

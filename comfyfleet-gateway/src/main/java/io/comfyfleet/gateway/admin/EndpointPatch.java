@@ -2,6 +2,7 @@ package io.comfyfleet.gateway.admin;
 
 import io.comfyfleet.core.endpoint.EndpointSettings;
 import io.comfyfleet.gateway.config.ConfigLoader;
+import io.comfyfleet.gateway.config.Routing;
 import io.comfyfleet.gateway.jobs.InvalidRequestException;
 import java.time.Duration;
 import java.util.List;
@@ -10,11 +11,12 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A {@code PATCH /admin/endpoints/{ep}} body, checked field by field against the same bounds as
- * {@code comfyfleet.yaml}; every refusal names the field.
+ * {@code comfyfleet.yaml}; every refusal names the field. Durations are seconds, as the GET shows them
+ * ({@code idleTimeout} whole, {@code affinityWait} to the millisecond).
  */
 final class EndpointPatch {
     static final List<String> FIELDS = List.of("image", "rollback", "minWorkers", "maxWorkers", "idleTimeout",
-            "scaler", "maxSurge");
+            "scaler", "maxSurge", "routing", "affinityWait");
     static final int MAX_WORKERS = 10_000;
     static final int MAX_SURGE = 100;
     static final int MAX_IDLE_SECONDS = 3600;
@@ -24,9 +26,10 @@ final class EndpointPatch {
     /**
      * The settings after applying {@code body} to {@code current}.
      *
+     * @param routing the endpoint's routing now (from {@code current}, or the configuration's when it keeps none)
      * @throws InvalidRequestException naming the field, for anything not acceptable
      */
-    static EndpointSettings apply(EndpointSettings current, JsonNode body) {
+    static EndpointSettings apply(EndpointSettings current, JsonNode body, Routing routing) {
         if (body == null || !body.isObject()) {
             throw new InvalidRequestException("the body must be a JSON object with any of " + FIELDS);
         }
@@ -114,7 +117,33 @@ final class EndpointPatch {
                         + " 1000000 (jobs per worker), got " + value);
             }
         }
-        return next.withScaling(min, max, idle, type, value, surge);
+        next = next.withScaling(min, max, idle, type, value, surge);
+        if (body.has("routing") || body.has("affinityWait")) {
+            Routing.Mode mode = body.has("routing") ? mode(body.get("routing")) : routing.mode();
+            Duration wait = body.has("affinityWait") ? affinityWait(body.get("affinityWait")) : routing.affinityWait();
+            next = next.withRouting(mode.name(), wait);
+        }
+        return next;
+    }
+
+    private static Routing.Mode mode(JsonNode n) {
+        if (n.isString()) {
+            for (Routing.Mode m : Routing.Mode.values()) {
+                if (m.name().equalsIgnoreCase(n.asString().trim())) {
+                    return m;
+                }
+            }
+        }
+        throw new InvalidRequestException("routing: must be \"affinity\" or \"fifo\", got " + n);
+    }
+
+    private static Duration affinityWait(JsonNode n) {
+        double max = Routing.MAX_WAIT.toMillis() / 1000.0;
+        if (!n.isNumber() || !(n.asDouble() >= 0 && n.asDouble() <= max)) {
+            throw new InvalidRequestException("affinityWait: must be a number of seconds from 0 to " + (int) max
+                    + " (e.g. 0.3 for 300 ms), got " + n);
+        }
+        return Duration.ofMillis(Math.round(n.asDouble() * 1000));
     }
 
     private static int integer(JsonNode body, String field, int fallback, int min, int max) {

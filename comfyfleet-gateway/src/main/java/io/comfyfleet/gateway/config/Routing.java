@@ -15,7 +15,8 @@ import java.util.Objects;
 public record Routing(Mode mode, Duration affinityWait) {
     /** The bound when none is configured: about a third of the swap it saves on an H100 (0.69 s). */
     public static final Duration DEFAULT_WAIT = Duration.ofMillis(300);
-    static final Duration MAX_WAIT = Duration.ofSeconds(10);
+    /** The longest bound accepted: a swap costs seconds even from a network volume, so keeping a job longer only delays it. */
+    public static final Duration MAX_WAIT = Duration.ofSeconds(10);
 
     /** The routing of an endpoint that configures none. */
     public static final Routing DEFAULT = new Routing(Mode.AFFINITY, DEFAULT_WAIT);

@@ -11,8 +11,10 @@ import java.util.Set;
  * The model-affinity decision for one job-take, without I/O: which of the queued jobs (oldest first) a worker takes,
  * and when to look again at those it leaves for others. In this order, each group oldest first:
  * <ol>
- * <li>jobs queued longer than {@code passOverLimit}: no job starves behind a stream of jobs that other workers are
- *     affine to (the queue is long then, and a swap costs less than the wait);</li>
+ * <li>jobs queued {@code passOverLimit} or more before the oldest job this worker holds the models of: no job is
+ *     passed over by jobs much younger than itself, so none starves behind a stream of jobs this worker is affine
+ *     to. The limit is relative on purpose: in a backlog every job is old, and an absolute age would turn every
+ *     claim into FIFO, with a swap on most of them, just when throughput matters most;</li>
  * <li>jobs whose models this worker holds (all of them);</li>
  * <li>jobs no other live worker holds the models of (or that load no model), and jobs queued {@code wait} or
  *     longer: a job is kept for a busy affine worker at most {@code wait} while this one is idle.</li>
@@ -36,16 +38,24 @@ final class AffinityChoice {
     static Choice choose(String workerId, int max, List<Queued> oldestFirst, Map<String, Set<String>> held,
             Instant now, Duration wait, Duration passOverLimit) {
         Set<String> mine = held.getOrDefault(workerId, Set.of());
+        Instant oldestAffine = null;
+        for (Queued job : oldestFirst) {
+            if (affine(job, mine)) {
+                oldestAffine = job.queuedAt();
+                break;
+            }
+        }
         List<String> starved = new ArrayList<>();
         List<String> affine = new ArrayList<>();
         List<String> free = new ArrayList<>();
         Instant recheckAt = null;
         for (Queued job : oldestFirst) {
             Duration queued = Duration.between(job.queuedAt(), now);
-            if (queued.compareTo(passOverLimit) >= 0) {
-                starved.add(job.id());
-            } else if (!job.models().isEmpty() && mine.containsAll(job.models())) {
+            if (affine(job, mine)) {
                 affine.add(job.id());
+            } else if (oldestAffine != null
+                    && Duration.between(job.queuedAt(), oldestAffine).compareTo(passOverLimit) >= 0) {
+                starved.add(job.id());
             } else if (queued.compareTo(wait) >= 0 || !heldElsewhere(workerId, job.models(), held)) {
                 free.add(job.id());
             } else {
@@ -63,6 +73,10 @@ final class AffinityChoice {
             }
         }
         return new Choice(chosen, recheckAt);
+    }
+
+    private static boolean affine(Queued job, Set<String> mine) {
+        return !job.models().isEmpty() && mine.containsAll(job.models());
     }
 
     /** Whether another worker holds every model of the job (a job that loads none is nobody's). */

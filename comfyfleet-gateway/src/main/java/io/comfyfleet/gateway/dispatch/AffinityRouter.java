@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +33,7 @@ public final class AffinityRouter {
     private static final Logger log = LoggerFactory.getLogger(AffinityRouter.class);
     /** Queued jobs looked at per claim: deeper jobs wait for FIFO order anyway. */
     static final int HEAD = 32;
-    /** A job queued this long goes before jobs a worker is affine to (see {@link AffinityChoice}). */
+    /** A job queued this long before the oldest job a worker is affine to goes first (see {@link AffinityChoice}). */
     static final Duration PASS_OVER_LIMIT = Duration.ofSeconds(10);
     /** Parsed job models kept, by job id: a queued job is looked at by several claims. */
     private static final int MODELS_KEPT = 4096;
@@ -40,7 +41,7 @@ public final class AffinityRouter {
 
     private final JobStore store;
     private final WorkerRegistry registry;
-    private final Map<String, Routing> routing;
+    private final Function<String, Routing> routing;
     private final Map<String, Set<String>> modelsByJob = Collections.synchronizedMap(
             new LinkedHashMap<>(64, 0.75f, true) {
                 @Override
@@ -49,16 +50,19 @@ public final class AffinityRouter {
                 }
             });
 
-    /** @param routing each endpoint's routing, by name; an endpoint not in it routes FIFO */
-    public AffinityRouter(JobStore store, WorkerRegistry registry, Map<String, Routing> routing) {
+    /**
+     * @param routing each endpoint's routing, by name, asked at every claim (so it should be cheap); null: the
+     *                endpoint routes FIFO
+     */
+    public AffinityRouter(JobStore store, WorkerRegistry registry, Function<String, Routing> routing) {
         this.store = store;
         this.registry = registry;
-        this.routing = Map.copyOf(routing);
+        this.routing = routing;
     }
 
     /** A router that routes every endpoint FIFO. */
     public static AffinityRouter fifo(JobStore store, WorkerRegistry registry) {
-        return new AffinityRouter(store, registry, Map.of());
+        return new AffinityRouter(store, registry, endpoint -> null);
     }
 
     /** What one claim got, and when the worker should look again at jobs kept for other workers. */
@@ -76,7 +80,10 @@ public final class AffinityRouter {
 
     /** Whether the endpoint routes by model affinity. */
     public boolean routes(String endpoint) {
-        Routing r = routing.get(endpoint);
+        return affinity(routing.apply(endpoint));
+    }
+
+    private static boolean affinity(Routing r) {
         return r != null && r.mode() == Routing.Mode.AFFINITY;
     }
 
@@ -85,7 +92,8 @@ public final class AffinityRouter {
      * empty when none is queued or all are kept for other workers, {@link Claim#recheckAt} then says until when.
      */
     public Claim claim(String endpoint, String workerId, int max, Instant now, Instant leaseUntil) {
-        Map<String, Set<String>> held = routes(endpoint) ? registry.heldModels(endpoint) : Map.of();
+        Routing r = routing.apply(endpoint);
+        Map<String, Set<String>> held = affinity(r) ? registry.heldModels(endpoint) : Map.of();
         if (held.isEmpty()) {
             // nobody reports models: FIFO chooses the same, in one statement
             return new Claim(store.claim(endpoint, workerId, max, now, leaseUntil), null);
@@ -99,7 +107,7 @@ public final class AffinityRouter {
             queued.add(new AffinityChoice.Queued(job.id(), job.createdAt(), modelsOf(job.id(), job.inputJson())));
         }
         AffinityChoice.Choice choice = AffinityChoice.choose(workerId, max, queued, held, now,
-                routing.get(endpoint).affinityWait(), PASS_OVER_LIMIT);
+                r.affinityWait(), PASS_OVER_LIMIT);
         if (choice.jobIds().isEmpty()) {
             return new Claim(List.of(), choice.recheckAt());
         }

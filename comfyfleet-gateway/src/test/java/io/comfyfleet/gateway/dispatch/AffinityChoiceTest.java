@@ -77,17 +77,29 @@ class AffinityChoiceTest {
     }
 
     @Test
-    void aJobPassedOverForTheLimitGoesBeforeAffineOnesSoNothingStarves() {
+    void aJobPassedOverByJobsTheLimitYoungerGoesBeforeAffineOnesSoNothingStarves() {
         Map<String, Set<String>> held = Map.of("wa", Set.of("a.safetensors"), "wb", Set.of("b.safetensors"));
         queue("old-b", "b.safetensors");
         // wa is never idle without an affine job, so the bound (which only lets an idle worker take it) never
-        // applies; the pass-over limit does
-        for (int i = 0; i < 5; i++) {
+        // applies; the pass-over limit does, once wa would otherwise take a job queued the limit after old-b
+        queue("a0", "a.safetensors");
+        clock.advance(PASS_OVER.minusMillis(2));
+        queue("a1", "a.safetensors");
+        assertThat(choose("wa", 1, held).jobIds()).containsExactly("a0");
+        queue.removeIf(q -> q.id().equals("a0"));
+        assertThat(choose("wa", 1, held).jobIds()).as("a1 was queued the limit after old-b").containsExactly("old-b");
+    }
+
+    @Test
+    void inABacklogOfOldJobsAWorkerStillTakesItsOwnModelsFirst() {
+        Map<String, Set<String>> held = Map.of("wa", Set.of("a.safetensors"), "wb", Set.of("b.safetensors"));
+        for (int i = 0; i < 10; i++) {
+            queue("b" + i, "b.safetensors");
             queue("a" + i, "a.safetensors");
         }
-        assertThat(choose("wa", 1, held).jobIds()).containsExactly("a0");
-        clock.advance(PASS_OVER);
-        assertThat(choose("wa", 1, held).jobIds()).containsExactly("old-b");
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(choose("wa", 2, held).jobIds()).as("every job is a minute old, none was passed over by much")
+                .containsExactly("a0", "a1");
     }
 
     @Test
