@@ -57,6 +57,7 @@ public final class Autoscaler implements AutoCloseable {
     private final Map<String, EndpointScaling> endpoints = new ConcurrentHashMap<>();
     private final Map<String, List<WorkerView>> lastViews = new ConcurrentHashMap<>();
     private final ColdStarts coldStarts = new ColdStarts();
+    private final DemandTracker demand = new DemandTracker();
     private final CrashBackoff backoff = new CrashBackoff();
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
@@ -228,7 +229,8 @@ public final class Autoscaler implements AutoCloseable {
 
     private ScalingDecision scale(EndpointScaling scaling, List<FleetWorker> mine, Instant now) {
         String endpoint = scaling.endpoint();
-        QueueSnapshot snapshot = queue.snapshot(endpoint, now);
+        QueueSnapshot snapshot = queue.snapshot(endpoint, now)
+                .withDemand(demand.demand(endpoint, coldStarts.recent(endpoint)));
         List<WorkerView> views = WorkerViews.of(mine, states.activity(endpoint), settings, now);
         lastViews.put(endpoint, views);
         Versioning v = versioning;
@@ -360,6 +362,23 @@ public final class Autoscaler implements AutoCloseable {
             long n = failures.incrementAndGet();
             log.error("could not record that worker {} is ready ({} failures so far)", workerId, n, e);
             return Optional.empty();
+        }
+    }
+
+    /**
+     * The gateway calls this when a worker takes a job: the job's arrival ({@code createdAt}) feeds the arrival
+     * forecast of the cold-start-aware scaler. Late and out-of-order calls are fine. Never throws.
+     */
+    public void jobTaken(String endpoint, Instant createdAt) {
+        if (endpoint != null && createdAt != null) {
+            demand.arrived(endpoint, createdAt);
+        }
+    }
+
+    /** The gateway calls this when a job ends after running: its execution time feeds the cold-start-aware scaler. */
+    public void jobExecuted(String endpoint, Duration executionTime) {
+        if (endpoint != null && executionTime != null && !executionTime.isNegative()) {
+            demand.executed(endpoint, executionTime);
         }
     }
 
