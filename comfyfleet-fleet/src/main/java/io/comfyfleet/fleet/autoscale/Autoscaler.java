@@ -230,7 +230,7 @@ public final class Autoscaler implements AutoCloseable {
     private ScalingDecision scale(EndpointScaling scaling, List<FleetWorker> mine, Instant now) {
         String endpoint = scaling.endpoint();
         QueueSnapshot snapshot = queue.snapshot(endpoint, now)
-                .withDemand(demand.demand(endpoint, coldStarts.recent(endpoint)));
+                .withDemand(demand.demand(endpoint));
         List<WorkerView> views = WorkerViews.of(mine, states.activity(endpoint), settings, now);
         lastViews.put(endpoint, views);
         Versioning v = versioning;
@@ -355,7 +355,10 @@ public final class Autoscaler implements AutoCloseable {
                     .filter(w -> w.workerId().equals(workerId)).findFirst();
             worker.ifPresent(w -> backoff.recovered(w.endpoint()));
             // gone already (stopped in between): its cold start is logged by the provider, not counted here
-            worker.flatMap(FleetWorker::coldStart).ifPresent(d -> coldStarts.record(worker.get().endpoint(), d));
+            worker.flatMap(FleetWorker::coldStart).ifPresent(d -> {
+                coldStarts.record(worker.get().endpoint(), d);
+                demand.coldStarted(worker.get().endpoint(), d);
+            });
             return worker.flatMap(FleetWorker::coldStart);
         } catch (RuntimeException e) {
             // the gateway calls this while answering a job-take: a provider hiccup must not fail the worker's call

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * What each endpoint's recent jobs looked like, for the cold-start-aware scaler: when they arrived (the last
- * {@link #ARRIVALS} within {@link #HORIZON}) and how long they ran (the last {@link #EXECUTIONS}). Jobs are learned
+ * {@link #ARRIVALS} within {@link #HORIZON}) and how long they ran (the last {@link #EXECUTIONS}) and how long their workers took to start (as many). Jobs are learned
  * when a worker takes them, so arrivals can come in late and out of order; they are kept sorted.
  */
 final class DemandTracker {
@@ -22,8 +22,12 @@ final class DemandTracker {
 
     private final Map<String, List<Instant>> arrivals = new HashMap<>();
     private final Map<String, Deque<Duration>> executions = new HashMap<>();
+    private final Map<String, Deque<Duration>> coldStarts = new HashMap<>();
+    /** Each endpoint's demand as last handed out, until something new is measured: a pass every second is cheap. */
+    private final Map<String, Demand> copies = new HashMap<>();
 
     synchronized void arrived(String endpoint, Instant at) {
+        copies.remove(endpoint);
         List<Instant> list = arrivals.computeIfAbsent(endpoint, e -> new ArrayList<>());
         int i = list.size();
         while (i > 0 && list.get(i - 1).isAfter(at)) {
@@ -37,23 +41,37 @@ final class DemandTracker {
     }
 
     synchronized void executed(String endpoint, Duration took) {
-        Deque<Duration> d = executions.computeIfAbsent(endpoint, e -> new ArrayDeque<>());
+        keep(executions, endpoint, took);
+    }
+
+    synchronized void coldStarted(String endpoint, Duration took) {
+        keep(coldStarts, endpoint, took);
+    }
+
+    private void keep(Map<String, Deque<Duration>> where, String endpoint, Duration took) {
+        copies.remove(endpoint);
+        Deque<Duration> d = where.computeIfAbsent(endpoint, e -> new ArrayDeque<>());
         if (d.size() == EXECUTIONS) {
             d.removeFirst();
         }
         d.addLast(took);
     }
 
-    /** The endpoint's demand, with {@code coldStarts} (oldest first) summed up by their median. */
-    synchronized Demand demand(String endpoint, List<Duration> coldStarts) {
+    /** The endpoint's demand: the mean execution time, the median cold start, the arrivals. */
+    synchronized Demand demand(String endpoint) {
+        return copies.computeIfAbsent(endpoint, this::measure);
+    }
+
+    private Demand measure(String endpoint) {
         Deque<Duration> ex = executions.get(endpoint);
         Duration execution = null;
         if (ex != null && !ex.isEmpty()) {
             execution = ex.stream().reduce(Duration.ZERO, Duration::plus).dividedBy(ex.size());
         }
         Duration coldStart = null;
-        if (!coldStarts.isEmpty()) {
-            List<Duration> sorted = coldStarts.stream().sorted().toList();
+        Deque<Duration> cs = coldStarts.get(endpoint);
+        if (cs != null && !cs.isEmpty()) {
+            List<Duration> sorted = cs.stream().sorted().toList();
             coldStart = sorted.get(sorted.size() / 2);
         }
         return new Demand(arrivals.getOrDefault(endpoint, List.of()), execution, coldStart);

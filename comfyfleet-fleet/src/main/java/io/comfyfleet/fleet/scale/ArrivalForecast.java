@@ -13,9 +13,11 @@ final class ArrivalForecast {
     static final int MIN_GAPS = 5;
 
     private final List<Instant> arrivals;
+    private final long[] gaps;
 
-    ArrivalForecast(List<Instant> arrivals) {
-        this.arrivals = arrivals;
+    ArrivalForecast(Demand demand) {
+        this.arrivals = demand.arrivals();
+        this.gaps = demand.sortedGapsMillis();
     }
 
     /** Whether there are enough gaps between arrivals to read {@link #chanceWithin} from them. */
@@ -38,18 +40,24 @@ final class ArrivalForecast {
     double chanceWithin(Duration quiet, Duration horizon) {
         long q = quiet.toMillis();
         long h = q + horizon.toMillis();
-        int longer = 0;
-        int endedSoon = 0;
-        for (int i = 1; i < arrivals.size(); i++) {
-            long gap = Duration.between(arrivals.get(i - 1), arrivals.get(i)).toMillis();
-            if (gap > q) {
-                longer++;
-                if (gap <= h) {
-                    endedSoon++;
-                }
+        int longer = gaps.length - upperBound(q);
+        int endedSoon = upperBound(h) - upperBound(q);
+        return longer == 0 ? 0 : (double) endedSoon / longer;
+    }
+
+    /** How many gaps are at most {@code millis}. */
+    private int upperBound(long millis) {
+        int lo = 0;
+        int hi = gaps.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (gaps[mid] <= millis) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
         }
-        return longer == 0 ? 0 : (double) endedSoon / longer;
+        return lo;
     }
 
     /** Jobs per second over the {@code window} before {@code now}, counting {@code queued} jobs not yet known here. */

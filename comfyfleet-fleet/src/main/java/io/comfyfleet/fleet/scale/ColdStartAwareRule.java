@@ -47,7 +47,7 @@ final class ColdStartAwareRule {
         double c = seconds(demand.coldStartOr(FALLBACK_COLD_START));
         double s = seconds(demand.executionOr(FALLBACK_EXECUTION));
         double w = rule.waitWeight();
-        ArrivalForecast forecast = new ArrivalForecast(demand.arrivals());
+        ArrivalForecast forecast = new ArrivalForecast(demand);
         List<String> reasons = new ArrayList<>();
         int max = settings.maxWorkers();
 
@@ -70,7 +70,10 @@ final class ColdStartAwareRule {
         }
         start = Math.max(start, settings.minWorkers() - live.size());
         int running = (int) live.stream().filter(v -> v.state() == WorkerState.RUNNING).count();
-        int keep = Math.max(settings.minWorkers(), running + warmSpares(queue, running, forecast, c, s, w, now));
+        boolean anyIdle = live.stream().anyMatch(v -> v.state() == WorkerState.IDLE);
+        // only idle workers are ever stopped: without one, how many are worth keeping changes nothing
+        int spares = anyIdle ? warmSpares(queue, running, forecast, c, s, w, now) : live.size() - running;
+        int keep = Math.max(settings.minWorkers(), running + spares);
         return new Plan(Math.max(0, start), Math.min(keep, max), reasons);
     }
 
