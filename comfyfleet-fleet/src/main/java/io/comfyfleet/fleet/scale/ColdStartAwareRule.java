@@ -24,7 +24,7 @@ import java.util.PriorityQueue;
  *       worker is kept while P(k jobs need a worker within C) × (1 + waitWeight) > 1. For the first worker the
  *       chance comes from the past gaps between arrivals ({@link ArrivalForecast#chanceWithin}), so after a burst
  *       it is stopped once the quiet has lasted longer than the pauses inside bursts; for more workers from the
- *       recent rate (Poisson, mean rate × (S + C)). Idle workers above that are stopped at once; the idle timeout
+ *       last minute's rate (Poisson, mean rate × (S + C): a burst's extra workers go within a minute of it). Idle workers above that are stopped at once; the idle timeout
  *       still stops any worker idle longer, down to min.</li>
  * </ul>
  */
@@ -114,13 +114,15 @@ final class ColdStartAwareRule {
             return (int) queue.queued();
         }
         double threshold = 1 / (1 + w);
-        double rate = forecast.rate(now, LONG_WINDOW, 0);
+        double rate = forecast.rate(now, SHORT_WINDOW, 0);
         double mean = rate * (s + c);
         int spares = 0;
         for (int k = running + 1; ; k++) {
             double chance = ArrivalForecast.poissonAtLeast(k, mean);
             if (k == 1) {
-                chance = Math.max(chance, firstWorkerChance(forecast, c, w, now));
+                // the gaps of the past know bursts and pauses; the Poisson guess only stands in without them
+                chance = forecast.hasHistory() ? firstWorkerChance(forecast, c, w, now)
+                        : Math.max(chance, firstWorkerChance(forecast, c, w, now));
             }
             if (chance <= threshold || spares >= 1000) {
                 return spares;
