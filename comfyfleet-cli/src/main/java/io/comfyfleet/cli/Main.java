@@ -16,7 +16,8 @@ import picocli.CommandLine;
         description = "Serve ComfyUI workflows as a RunPod-compatible serverless API.",
         subcommands = {CommandLine.HelpCommand.class, GatewayCommand.class, WorkerCommand.class, EmulatorCommand.class,
                 UpCommand.class, BenchCommand.class, OverheadCommand.class, SubmitCommand.class, StatusCommand.class, CancelCommand.class,
-                ImageCommand.class, KeysCommand.class, EndpointsCommand.class, RolloutCommand.class})
+                ImageCommand.class, KeysCommand.class, EndpointsCommand.class, RolloutCommand.class,
+                SimulateCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

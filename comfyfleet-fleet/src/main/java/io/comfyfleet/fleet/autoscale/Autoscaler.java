@@ -57,6 +57,7 @@ public final class Autoscaler implements AutoCloseable {
     private final Map<String, EndpointScaling> endpoints = new ConcurrentHashMap<>();
     private final Map<String, List<WorkerView>> lastViews = new ConcurrentHashMap<>();
     private final ColdStarts coldStarts = new ColdStarts();
+    private final DemandTracker demand = new DemandTracker();
     private final CrashBackoff backoff = new CrashBackoff();
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
@@ -255,7 +256,8 @@ public final class Autoscaler implements AutoCloseable {
 
     private ScalingDecision scale(EndpointScaling scaling, List<FleetWorker> mine, Instant now) {
         String endpoint = scaling.endpoint();
-        QueueSnapshot snapshot = queue.snapshot(endpoint, now);
+        QueueSnapshot snapshot = queue.snapshot(endpoint, now)
+                .withDemand(demand.demand(endpoint));
         List<WorkerView> views = WorkerViews.of(mine, states.activity(endpoint), settings, now);
         lastViews.put(endpoint, views);
         Versioning v = versioning;
@@ -387,13 +389,33 @@ public final class Autoscaler implements AutoCloseable {
                     .filter(w -> w.workerId().equals(workerId)).findFirst();
             worker.ifPresent(w -> backoff.recovered(w.endpoint()));
             // gone already (stopped in between): its cold start is logged by the provider, not counted here
-            worker.flatMap(FleetWorker::coldStart).ifPresent(d -> coldStarts.record(worker.get().endpoint(), d));
+            worker.flatMap(FleetWorker::coldStart).ifPresent(d -> {
+                coldStarts.record(worker.get().endpoint(), d);
+                demand.coldStarted(worker.get().endpoint(), d);
+            });
             return worker.flatMap(FleetWorker::coldStart);
         } catch (RuntimeException e) {
             // the gateway calls this while answering a job-take: a provider hiccup must not fail the worker's call
             long n = failures.incrementAndGet();
             log.error("could not record that worker {} is ready ({} failures so far)", workerId, n, e);
             return Optional.empty();
+        }
+    }
+
+    /**
+     * The gateway calls this when a worker takes a job: the job's arrival ({@code createdAt}) feeds the arrival
+     * forecast of the cold-start-aware scaler. Late and out-of-order calls are fine. Never throws.
+     */
+    public void jobTaken(String endpoint, Instant createdAt) {
+        if (endpoint != null && createdAt != null) {
+            demand.arrived(endpoint, createdAt);
+        }
+    }
+
+    /** The gateway calls this when a job ends after running: its execution time feeds the cold-start-aware scaler. */
+    public void jobExecuted(String endpoint, Duration executionTime) {
+        if (endpoint != null && executionTime != null && !executionTime.isNegative()) {
+            demand.executed(endpoint, executionTime);
         }
     }
 

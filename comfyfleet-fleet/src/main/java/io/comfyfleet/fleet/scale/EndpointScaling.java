@@ -35,20 +35,26 @@ public record EndpointScaling(String endpoint, int minWorkers, int maxWorkers, D
         }
         switch (scaler) {
             case null -> throw new InvalidScalingException(endpoint, "scaler",
-                    "is missing: choose QUEUE_DELAY (seconds) or REQUEST_COUNT (jobs per worker)");
+                    "is missing: choose QUEUE_DELAY (seconds), REQUEST_COUNT (jobs per worker) or"
+                            + " COLD_START_AWARE (wait weight)");
             case Scaler.QueueDelay q when q.delay() == null || q.delay().isNegative() || q.delay().isZero() ->
                     throw new InvalidScalingException(endpoint, "scaler.queueDelay",
                             "must be a positive duration, got " + q.delay());
             case Scaler.RequestCount r when r.jobsPerWorker() < 1 ->
                     throw new InvalidScalingException(endpoint, "scaler.requestCount",
                             "must be 1 or more jobs per worker, got " + r.jobsPerWorker());
+            case Scaler.ColdStartAware c when !(c.waitWeight() > 0) || Double.isInfinite(c.waitWeight()) ->
+                    throw new InvalidScalingException(endpoint, "scaler.waitWeight",
+                            "must be a positive number (GPU-seconds one second of wait is worth), got "
+                                    + c.waitWeight());
             default -> { }
         }
     }
 
     /**
      * Settings as RunPod (and {@code comfyfleet.yaml}) write them: a scaler type name and one number, seconds for
-     * {@code QUEUE_DELAY} (fractions allowed), jobs per worker for {@code REQUEST_COUNT} (a whole number).
+     * {@code QUEUE_DELAY} (fractions allowed), jobs per worker for {@code REQUEST_COUNT} (a whole number), the wait
+     * weight for {@code COLD_START_AWARE} (GPU-seconds one second of a job's wait is worth).
      *
      * @throws InvalidScalingException naming the key, for an unknown type or a value out of range
      */
@@ -71,8 +77,15 @@ public record EndpointScaling(String endpoint, int minWorkers, int maxWorkers, D
                 }
                 yield new Scaler.RequestCount((int) scalerValue);
             }
+            case "COLD_START_AWARE" -> {
+                if (!(scalerValue > 0) || Double.isInfinite(scalerValue)) {
+                    throw new InvalidScalingException(String.valueOf(endpoint), "scaler.value",
+                            "must be a positive wait weight for COLD_START_AWARE, got " + scalerValue);
+                }
+                yield new Scaler.ColdStartAware(scalerValue);
+            }
             default -> throw new InvalidScalingException(String.valueOf(endpoint), "scaler.type",
-                    "must be QUEUE_DELAY or REQUEST_COUNT, got '" + scalerType + "'");
+                    "must be QUEUE_DELAY, REQUEST_COUNT or COLD_START_AWARE, got '" + scalerType + "'");
         };
         return new EndpointScaling(endpoint, minWorkers, maxWorkers, idleTimeout, scaler);
     }

@@ -9,9 +9,13 @@ import java.time.Instant;
  * @param running        IN_PROGRESS jobs, of any priority (they occupy workers)
  * @param oldestQueuedAt when the oldest of the {@code queued} jobs was accepted; null exactly when
  *                       {@code queued} is 0
+ * @param demand         what the autoscaler measured of the endpoint's past (arrivals, execution and cold-start
+ *                       times); {@link Demand#none()} when nothing was measured. The queue view does not know it:
+ *                       the autoscaler adds it ({@link #withDemand})
  */
-public record QueueSnapshot(long queued, long running, Instant oldestQueuedAt) {
+public record QueueSnapshot(long queued, long running, Instant oldestQueuedAt, Demand demand) {
     public QueueSnapshot {
+        java.util.Objects.requireNonNull(demand, "demand");
         if (queued < 0 || running < 0) {
             throw new IllegalArgumentException(
                     "queue counts cannot be negative, got queued=" + queued + " running=" + running);
@@ -22,8 +26,18 @@ public record QueueSnapshot(long queued, long running, Instant oldestQueuedAt) {
         }
     }
 
+    /** The queue as a queue view reads it, with nothing measured of the past. */
+    public QueueSnapshot(long queued, long running, Instant oldestQueuedAt) {
+        this(queued, running, oldestQueuedAt, Demand.none());
+    }
+
     /** Nothing queued, nothing running. */
     public static QueueSnapshot empty() {
         return new QueueSnapshot(0, 0, null);
+    }
+
+    /** The same queue, with what was measured of the endpoint's past. */
+    public QueueSnapshot withDemand(Demand measured) {
+        return new QueueSnapshot(queued, running, oldestQueuedAt, measured);
     }
 }

@@ -2,7 +2,7 @@ package io.comfyfleet.fleet.scale;
 
 import java.time.Duration;
 
-/** How an endpoint decides it needs more workers: RunPod's two scaler types. */
+/** How an endpoint decides it needs more workers: RunPod's two scaler types, and one that knows its cold starts. */
 public sealed interface Scaler {
 
     /**
@@ -13,4 +13,15 @@ public sealed interface Scaler {
 
     /** RunPod {@code REQUEST_COUNT}: desired workers = ceil((queued + running) / {@code jobsPerWorker}). */
     record RequestCount(int jobsPerWorker) implements Scaler {}
+
+    /**
+     * {@code COLD_START_AWARE}: starts and stops workers from what the autoscaler measured (cold start, execution
+     * time, arrivals, see {@link Demand}): a worker is started for a queued job when a new one would serve it sooner
+     * than the busy ones, and ahead of a rising arrival rate; an idle worker is kept warm only while the expected
+     * cost of the cold start it saves exceeds its idle time (the idle timeout stays an upper bound).
+     *
+     * @param waitWeight how many GPU-seconds one second of a job's wait is worth; higher keeps more workers warm
+     *                   and starts more for a queue (shorter waits, more GPU time)
+     */
+    record ColdStartAware(double waitWeight) implements Scaler {}
 }

@@ -31,6 +31,8 @@ import java.util.Set;
  *       {@code QUEUE_DELAY} no idle worker is stopped while normal-priority jobs are queued. Never in the same
  *       decision as a start.</li>
  * </ol>
+ * {@code COLD_START_AWARE} replaces rules 4 to 6 with its own (see {@code ColdStartAwareRule}): it reads what was
+ * measured of the endpoint ({@link QueueSnapshot#demand()}).
  * Low-priority jobs are not in {@link QueueSnapshot#queued()}, so they never start a worker; they run on
  * workers that exist anyway.
  */
@@ -94,6 +96,19 @@ public final class ScalingPolicy {
                             : "oldest queued job waited " + Duration.between(queue.oldestQueuedAt(), now)
                                     + " > queue delay " + qd.delay() + " and no worker is idle or starting: start 1");
                 }
+            }
+            case Scaler.ColdStartAware csa -> {
+                ColdStartAwareRule.Plan plan = ColdStartAwareRule.plan(queue, live, settings, csa, now);
+                keep = plan.keep();
+                start = plan.start();
+                reasons.addAll(plan.reasons());
+                if (start == 0) {
+                    // idle workers the forecast does not need go at once; the idle timeout still bounds the others
+                    stopIdle(live, keep, Duration.ZERO, now, stop, reasons);
+                    List<WorkerView> left = live.stream().filter(w -> !stop.contains(w.id())).toList();
+                    stopIdle(left, settings.minWorkers(), settings.idleTimeout(), now, stop, reasons);
+                }
+                return new ScalingDecision(start, List.copyOf(stop), reasons);
             }
         }
         if (start == 0) {

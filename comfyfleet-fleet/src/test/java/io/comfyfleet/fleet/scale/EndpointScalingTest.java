@@ -47,7 +47,7 @@ class EndpointScalingTest {
         assertThatThrownBy(() -> EndpointScaling.of("ep", 0, 3, Duration.ZERO, "QUEUE_DELAY", Double.NaN))
                 .hasMessageContaining("'scaler.value'");
         assertThatThrownBy(() -> EndpointScaling.of("ep", 0, 3, Duration.ZERO, "CPU", 1))
-                .hasMessageContaining("'scaler.type' must be QUEUE_DELAY or REQUEST_COUNT, got 'CPU'");
+                .hasMessageContaining("'scaler.type' must be QUEUE_DELAY, REQUEST_COUNT or COLD_START_AWARE, got 'CPU'");
         assertThatThrownBy(() -> EndpointScaling.of("ep", 0, 3, Duration.ZERO, null, 1))
                 .hasMessageContaining("'scaler.type'");
     }

@@ -1,0 +1,159 @@
+package io.comfyfleet.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import io.comfyfleet.fleet.scale.EndpointScaling;
+import io.comfyfleet.fleet.scale.InvalidScalingException;
+import io.comfyfleet.fleet.sim.ColdStartModel;
+import io.comfyfleet.fleet.sim.SimResult;
+import io.comfyfleet.fleet.sim.SimSettings;
+import io.comfyfleet.fleet.sim.Simulator;
+import io.comfyfleet.fleet.sim.SvgChart;
+import io.comfyfleet.fleet.sim.Sweep;
+import io.comfyfleet.fleet.sim.TraceCsv;
+import io.comfyfleet.fleet.sim.TraceFormatException;
+import io.comfyfleet.fleet.sim.TraceGenerator;
+import io.comfyfleet.fleet.sim.TraceJob;
+import io.comfyfleet.gateway.config.Durations;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code comfyfleet simulate TRACE.csv}: replays a trace through the production autoscaler on a simulated clock and
+ * prints the queue waits, GPU-seconds and cold starts (docs/fleet.md, "Simulating the autoscaler").
+ */
+@Command(name = "simulate", mixinStandardHelpOptions = true,
+        description = "Replay a trace of jobs (time,endpoint,execution_seconds,model) through the autoscaler on a"
+                + " simulated clock: queue wait p50/p95/p99, GPU-seconds billed, cold starts, and a plot.")
+public final class SimulateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "0..1", paramLabel = "TRACE.csv", description = "The trace to replay")
+    Path trace;
+    @Option(names = "--scaler", defaultValue = "QUEUE_DELAY",
+            description = "QUEUE_DELAY, REQUEST_COUNT or COLD_START_AWARE (default ${DEFAULT-VALUE})")
+    String scaler;
+    @Option(names = "--value", description = "The scaler's value: seconds (QUEUE_DELAY, default 1), jobs per worker"
+            + " (REQUEST_COUNT, default 1), wait weight (COLD_START_AWARE, default 4)")
+    Double value;
+    @Option(names = "--idle-timeout", defaultValue = "10m", description = "Default ${DEFAULT-VALUE}")
+    String idleTimeout;
+    @Option(names = "--min-workers", defaultValue = "0")
+    int minWorkers;
+    @Option(names = "--max-workers", defaultValue = "8")
+    int maxWorkers;
+    @Option(names = "--cold-start", defaultValue = "uniform:10.9:14.9", description = "fixed:S, uniform:LOW:HIGH or"
+            + " sequence:S1:S2:... seconds from a worker's start to its first job-take (default ${DEFAULT-VALUE}:"
+            + " ComfyUI's start on an H100)")
+    String coldStart;
+    @Option(names = "--first-job-extra", defaultValue = "6.0",
+            description = "Seconds added to a worker's first job (its model read from disk; default ${DEFAULT-VALUE})")
+    double firstJobExtra;
+    @Option(names = "--swap", defaultValue = "0.7",
+            description = "Seconds added to a job whose model differs from its worker's last (default ${DEFAULT-VALUE})")
+    double swap;
+    @Option(names = "--period", defaultValue = "1s", description = "Between autoscaler passes (default ${DEFAULT-VALUE})")
+    String period;
+    @Option(names = "--seed", defaultValue = "1", description = "For cold-start draws and --generate")
+    long seed;
+    @Option(names = "--plot", paramLabel = "FILE.svg", description = "Write an SVG of queue, workers and waits")
+    Path plot;
+    @Option(names = "--sweep", description = "Run every setting of QUEUE_DELAY, REQUEST_COUNT and COLD_START_AWARE"
+            + " and compare them at equal p95 wait")
+    boolean sweep;
+    @Option(names = "--generate", paramLabel = "SHAPE", description = "Write a trace instead: steady, office or spiky"
+            + " (with --seed and --out)")
+    String generate;
+    @Option(names = "--out", paramLabel = "FILE.csv", description = "Where --generate writes")
+    Path out;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        // a simulated day makes thousands of scaling decisions: only warnings reach the terminal
+        ((Logger) LoggerFactory.getLogger("io.comfyfleet")).setLevel(Level.WARN);
+        try {
+            if (generate != null) {
+                if (out == null) {
+                    err.println("--generate needs --out FILE.csv");
+                    return 2;
+                }
+                List<TraceJob> jobs = TraceGenerator.generate(generate, seed);
+                TraceCsv.write(out, TraceGenerator.describe(generate, seed), jobs);
+                o.printf(Locale.ROOT, "wrote %d jobs to %s%n", jobs.size(), out);
+                return 0;
+            }
+            if (trace == null) {
+                err.println("give a trace: comfyfleet simulate TRACE.csv (or --generate SHAPE --out FILE.csv)");
+                return 2;
+            }
+            List<TraceJob> jobs = TraceCsv.read(trace);
+            SimSettings settings = new SimSettings(duration("--period", period), ColdStartModel.parse(coldStart),
+                    firstJobExtra, swap, seed);
+            if (sweep) {
+                return sweep(o, jobs, settings);
+            }
+            String type = scaler.toUpperCase(Locale.ROOT);
+            double v = value != null ? value : type.equals("COLD_START_AWARE") ? 4 : 1;
+            Duration idle = duration("--idle-timeout", idleTimeout);
+            List<EndpointScaling> endpoints = jobs.stream().map(TraceJob::endpoint).distinct()
+                    .map(e -> EndpointScaling.of(e, minWorkers, maxWorkers, idle, type, v)).toList();
+            SimResult r = new Simulator(settings).run(jobs, endpoints);
+            o.printf(Locale.ROOT, "%s %s, idle timeout %s, workers %d..%d, cold start %s:%n  %s%n", type, v,
+                    idleTimeout, minWorkers, maxWorkers, coldStart, r.summary());
+            if (plot != null) {
+                Files.writeString(plot, SvgChart.of(r, trace.getFileName() + ": " + type + " " + v + ", idle "
+                        + idleTimeout + " (" + r.summary() + ")"));
+                o.println("  plot: " + plot);
+            }
+            return 0;
+        } catch (TraceFormatException | InvalidScalingException | IllegalArgumentException e) {
+            err.println(e.getMessage());
+            return 2;
+        }
+    }
+
+    private int sweep(PrintWriter o, List<TraceJob> jobs, SimSettings settings) {
+        List<Sweep.Row> rows = Sweep.run(jobs, settings, maxWorkers);
+        o.println("| setting | wait p50 | p95 | p99 | GPU-seconds | cold starts |");
+        o.println("|---|---|---|---|---|---|");
+        for (Sweep.Row r : rows) {
+            o.printf(Locale.ROOT, "| %s | %.1f | %.1f | %.1f | %.0f | %d |%n", r.setting(), r.p50(), r.p95(), r.p99(),
+                    r.gpuSeconds(), r.coldStarts());
+        }
+        o.println();
+        o.println("| cold-start aware | p95 | GPU-s | cheapest baseline with p95 no longer | its p95 | its GPU-s | saved |");
+        o.println("|---|---|---|---|---|---|---|");
+        for (Sweep.Match m : Sweep.matches(rows)) {
+            Sweep.Row a = m.aware();
+            o.printf(Locale.ROOT, "| %s | %.1f | %.0f | %s | %s | %s | %s |%n", a.setting(), a.p95(), a.gpuSeconds(),
+                    m.baseline().map(Sweep.Row::setting).orElse("none reaches it"),
+                    m.baseline().map(b -> String.format(Locale.ROOT, "%.1f", b.p95())).orElse("-"),
+                    m.baseline().map(b -> String.format(Locale.ROOT, "%.0f", b.gpuSeconds())).orElse("-"),
+                    m.savedPercent().map(p -> String.format(Locale.ROOT, "%.1f%%", p)).orElse("-"));
+        }
+        return 0;
+    }
+
+    private static Duration duration(String option, String text) {
+        Duration d = Durations.parse(text);
+        if (d == null || d.isNegative()) {
+            throw new IllegalArgumentException(option + " '" + text + "': write it like 500ms, 30s, 10m or 1h");
+        }
+        return d;
+    }
+}

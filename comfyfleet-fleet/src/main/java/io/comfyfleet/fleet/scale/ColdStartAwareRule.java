@@ -1,0 +1,154 @@
+package io.comfyfleet.fleet.scale;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.PriorityQueue;
+
+/**
+ * The {@link Scaler.ColdStartAware} rule: how many workers an endpoint needs now and how many idle ones are worth
+ * keeping warm, from its measured cold start C, execution time S and arrivals ({@link Demand}).
+ *
+ * <ul>
+ *   <li><b>Starts for the queue.</b> Queued jobs are placed, oldest first, on the worker that will be free first
+ *       (idle: now; starting: when its cold start ends; running: in S/2, the expected rest of a job). A job that
+ *       would wait f seconds gets a new worker when the wait it saves, weighted, is worth the new worker's cold
+ *       start: {@code waitWeight × (f − C) > C}. No live worker: the first one starts at once.</li>
+ *   <li><b>Ahead of a rising rate.</b> When the last minute's arrival rate is over twice the last quarter hour's,
+ *       workers are started up to ceil(rate × S), before the queue shows it.</li>
+ *   <li><b>Warm workers.</b> Keeping a worker idle for the next C seconds costs C GPU-seconds; stopping it costs,
+ *       if a job comes within C, a cold start (C GPU-seconds of boot plus C seconds of wait, weighted). So the k-th
+ *       worker is kept while P(k jobs need a worker within C) × (1 + waitWeight) > 1. For the first worker the
+ *       chance comes from the past gaps between arrivals ({@link ArrivalForecast#chanceWithin}), so after a burst
+ *       it is stopped once the quiet has lasted longer than the pauses inside bursts; for more workers from the
+ *       last minute's rate (Poisson, mean rate × (S + C): a burst's extra workers go within a minute of it). Idle workers above that are stopped at once; the idle timeout
+ *       still stops any worker idle longer, down to min.</li>
+ * </ul>
+ */
+final class ColdStartAwareRule {
+    /** Used until a worker's cold start is measured: ComfyUI's own start on an H100 is 11 to 15 s. */
+    static final Duration FALLBACK_COLD_START = Duration.ofSeconds(15);
+    /** Used until a job's execution is measured. */
+    static final Duration FALLBACK_EXECUTION = Duration.ofSeconds(5);
+    static final Duration SHORT_WINDOW = Duration.ofMinutes(1);
+    static final Duration LONG_WINDOW = Duration.ofMinutes(15);
+
+    /** How many workers to start, and how many live ones to keep (the rest, when idle, are stopped). */
+    record Plan(int start, int keep, List<String> reasons) {}
+
+    private ColdStartAwareRule() {}
+
+    static Plan plan(QueueSnapshot queue, List<WorkerView> live, EndpointScaling settings, Scaler.ColdStartAware rule,
+            Instant now) {
+        Demand demand = queue.demand();
+        double c = seconds(demand.coldStartOr(FALLBACK_COLD_START));
+        double s = seconds(demand.executionOr(FALLBACK_EXECUTION));
+        double w = rule.waitWeight();
+        ArrivalForecast forecast = new ArrivalForecast(demand);
+        List<String> reasons = new ArrayList<>();
+        int max = settings.maxWorkers();
+
+        int forQueue = startsForQueue(queue, live, c, s, w, now);
+        int start = Math.min(forQueue, max - live.size());
+        if (start > 0) {
+            reasons.add(String.format(Locale.ROOT, "cold-start aware: %d queued, %d live workers, cold start %.1f s,"
+                    + " execution %.1f s: a new worker serves %d of them sooner: start %d", queue.queued(),
+                    live.size(), c, s, forQueue, start));
+        }
+        double shortRate = forecast.rate(now, SHORT_WINDOW, queue.queued());
+        double longRate = forecast.rate(now, LONG_WINDOW, queue.queued());
+        int ahead = (int) Math.min(max, Math.ceil(shortRate * s));
+        if (shortRate > 2 * longRate && ahead > live.size() + start) {
+            int more = ahead - live.size() - start;
+            start += more;
+            reasons.add(String.format(Locale.ROOT, "cold-start aware: arrivals rising (%.3f/s in the last minute,"
+                    + " %.3f/s in 15 min) need ceil(rate × %.1f s) = %d workers: start %d more", shortRate, longRate,
+                    s, ahead, more));
+        }
+        start = Math.max(start, settings.minWorkers() - live.size());
+        int running = (int) live.stream().filter(v -> v.state() == WorkerState.RUNNING).count();
+        boolean anyIdle = live.stream().anyMatch(v -> v.state() == WorkerState.IDLE);
+        // only idle workers are ever stopped: without one, how many are worth keeping changes nothing
+        int spares = anyIdle ? warmSpares(queue, running, forecast, c, s, w, now) : live.size() - running;
+        int keep = Math.max(settings.minWorkers(), running + spares);
+        return new Plan(Math.max(0, start), Math.min(keep, max), reasons);
+    }
+
+    /** Queued jobs that a new worker would serve sooner, by enough to be worth its cold start. */
+    static int startsForQueue(QueueSnapshot queue, List<WorkerView> live, double c, double s, double w, Instant now) {
+        if (queue.queued() == 0) {
+            return 0;
+        }
+        PriorityQueue<Double> freeAt = new PriorityQueue<>(Comparator.naturalOrder());
+        for (WorkerView v : live) {
+            switch (v.state()) {
+                case IDLE -> freeAt.add(0.0);
+                case INITIALIZING -> freeAt.add(Math.max(0, c - seconds(Duration.between(v.startedAt(), now))));
+                case RUNNING -> freeAt.add(s / 2);
+                default -> { }
+            }
+        }
+        int starts = 0;
+        for (long j = 0; j < queue.queued(); j++) {
+            Double f = freeAt.poll();
+            if (f == null || w * (f - c) > c) {
+                starts++;
+                freeAt.add(c + s);
+                if (f != null) {
+                    freeAt.add(f);
+                }
+            } else {
+                freeAt.add(f + s);
+            }
+        }
+        return starts;
+    }
+
+    /** Idle workers worth keeping warm beyond the running ones. */
+    static int warmSpares(QueueSnapshot queue, int running, ArrivalForecast forecast, double c, double s, double w,
+            Instant now) {
+        if (queue.queued() > 0) {
+            return (int) queue.queued();
+        }
+        double threshold = 1 / (1 + w);
+        double rate = forecast.rate(now, SHORT_WINDOW, 0);
+        double mean = rate * (s + c);
+        int spares = 0;
+        for (int k = running + 1; ; k++) {
+            double chance = ArrivalForecast.poissonAtLeast(k, mean);
+            if (k == 1) {
+                // the gaps of the past know bursts and pauses; the Poisson guess only stands in without them
+                chance = forecast.hasHistory() ? firstWorkerChance(forecast, c, w, now)
+                        : Math.max(chance, firstWorkerChance(forecast, c, w, now));
+            }
+            if (chance <= threshold || spares >= 1000) {
+                return spares;
+            }
+            spares++;
+        }
+    }
+
+    /** The chance that a job needs the endpoint's only worker within the next cold start. */
+    private static double firstWorkerChance(ArrivalForecast forecast, double c, double w, Instant now) {
+        Instant last = forecast.last();
+        if (last == null) {
+            return 0;
+        }
+        Duration quiet = Duration.between(last, now);
+        if (quiet.isNegative()) {
+            quiet = Duration.ZERO;
+        }
+        if (!forecast.hasHistory()) {
+            // too few gaps to read: keep it as long as a cold start, weighted, would cost (the break-even rule)
+            return seconds(quiet) < (1 + w) * c ? 1 : 0;
+        }
+        return forecast.chanceWithin(quiet, Duration.ofMillis(Math.round(c * 1000)));
+    }
+
+    static double seconds(Duration d) {
+        return d.toNanos() / 1e9;
+    }
+}
