@@ -84,8 +84,11 @@ public final class SimulateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        // a simulated day makes thousands of scaling decisions: only warnings reach the terminal
-        ((Logger) LoggerFactory.getLogger("io.comfyfleet")).setLevel(Level.WARN);
+        // a simulated day makes thousands of scaling decisions: only warnings reach the terminal, until it is over
+        // (the level is put back, for a process that goes on after this command, such as a test's)
+        Logger ours = (Logger) LoggerFactory.getLogger("io.comfyfleet");
+        Level before = ours.getLevel();
+        ours.setLevel(Level.WARN);
         try {
             if (generate != null) {
                 if (out == null) {
@@ -124,6 +127,8 @@ public final class SimulateCommand implements Callable<Integer> {
         } catch (TraceFormatException | InvalidScalingException | IllegalArgumentException e) {
             err.println(e.getMessage());
             return 2;
+        } finally {
+            ours.setLevel(before);
         }
     }
 

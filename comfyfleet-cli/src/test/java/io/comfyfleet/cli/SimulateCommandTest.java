@@ -6,8 +6,11 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 class SimulateCommandTest {
@@ -33,6 +36,20 @@ class SimulateCommandTest {
         assertThat(code).isZero();
         assertThat(out.toString()).contains("wait p50 10.0 s p95 10.0 s p99 10.0 s", "GPU-seconds 26", "cold starts 1");
         assertThat(Files.readString(plot)).startsWith("<svg").contains("<polyline");
+    }
+
+    @Test
+    void theLogLevelItQuietsIsPutBackAfterwards(@TempDir Path dir) throws Exception {
+        Path trace = dir.resolve("t.csv");
+        Files.writeString(trace, "time,endpoint,execution_seconds,model\n0,ep,5,m\n");
+        Logger ours = (Logger) LoggerFactory.getLogger("io.comfyfleet");
+        Level before = ours.getLevel();
+
+        assertThat(run("simulate", trace.toString())).isZero();
+
+        // a process that goes on after the command (up's tests in the same JVM) still logs its workers' output
+        assertThat(ours.getLevel()).isEqualTo(before);
+        assertThat(LoggerFactory.getLogger("io.comfyfleet.fleet.worker-output").isInfoEnabled()).isTrue();
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.comfyfleet.worker;
 
-import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,15 +23,12 @@ public final class ColdStartMarks {
     }
 
     /**
-     * Marks now as the moment the worker's own code began; the JVM's boot before it is read from the process's
-     * start time (clock-tick precision, 10 ms on Linux; 0 when the system does not say).
+     * Marks now as the moment the worker's own code began; the JVM's boot before it is the process's age
+     * ({@link ProcessAge}: 10 ms precise on Linux; 0 when the system does not say).
      */
     public static ColdStartMarks enteredNow() {
         long nanos = System.nanoTime();
-        long now = System.currentTimeMillis();
-        long jvm = ProcessHandle.current().info().startInstant()
-                .map(Instant::toEpochMilli).map(start -> Math.max(0, now - start)).orElse(0L);
-        return new ColdStartMarks(nanos, jvm);
+        return new ColdStartMarks(nanos, ProcessAge.millis());
     }
 
     /** For tests: entered at {@code enteredNanos}, {@code jvmMillis} after the process started. */
