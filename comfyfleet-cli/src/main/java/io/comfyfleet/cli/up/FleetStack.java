@@ -90,13 +90,7 @@ public final class FleetStack implements AutoCloseable {
                     clock);
             FleetLink.attach(gateway.workers(), autoscaler, provider, gateway.fleetMetrics(), clock);
             ControlLoop.attach(gateway, autoscaler, provider, fleet.jobGrace().plus(EXIT_MARGIN));
-            // a job queued at an endpoint with no worker starts one now, not at the next pass
-            gateway.listen(new io.comfyfleet.gateway.jobs.JobListener() {
-                @Override
-                public void queued(String endpoint) {
-                    autoscaler.jobQueued(endpoint);
-                }
-            });
+            gateway.listen(new DemandFeed(autoscaler));
             RolloutSetup.attach(autoscaler, gateway.endpointAdmin().store(), provider,
                     config.gateway().endpoints().stream().map(UpConfigLoader::scaling).toList());
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(

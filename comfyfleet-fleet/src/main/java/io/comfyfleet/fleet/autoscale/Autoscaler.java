@@ -5,6 +5,7 @@ import io.comfyfleet.fleet.provider.NoCapacityException;
 import io.comfyfleet.fleet.provider.WorkerHandle;
 import io.comfyfleet.fleet.provider.WorkerProvider;
 import io.comfyfleet.fleet.provider.WorkerSpec;
+import io.comfyfleet.fleet.scale.Demand;
 import io.comfyfleet.fleet.scale.EndpointScaling;
 import io.comfyfleet.fleet.scale.QueueSnapshot;
 import io.comfyfleet.fleet.scale.ScalingDecision;
@@ -432,6 +433,14 @@ public final class Autoscaler implements AutoCloseable {
         }
         workers(endpoint).forEach(w -> counts.merge(w.state(), 1, Integer::sum));
         return counts;
+    }
+
+    /**
+     * What the cold-start-aware scaler works from for the endpoint: the arrivals, execution time and cold start
+     * measured so far (fed by {@link #jobTaken}, {@link #jobExecuted} and {@link #workerReady}).
+     */
+    public Demand demand(String endpoint) {
+        return demand.demand(endpoint);
     }
 
     /** The endpoint's most recent cold starts (up to 100), oldest first. */

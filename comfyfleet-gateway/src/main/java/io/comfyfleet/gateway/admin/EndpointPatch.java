@@ -3,6 +3,7 @@ package io.comfyfleet.gateway.admin;
 import io.comfyfleet.core.endpoint.EndpointSettings;
 import io.comfyfleet.gateway.config.ConfigLoader;
 import io.comfyfleet.gateway.config.Routing;
+import io.comfyfleet.gateway.config.ScalerType;
 import io.comfyfleet.gateway.jobs.InvalidRequestException;
 import java.time.Duration;
 import java.util.List;
@@ -93,11 +94,12 @@ final class EndpointPatch {
             }
             if (scaler.has("type")) {
                 JsonNode t = scaler.get("type");
-                if (!t.isString() || !Set.of("QUEUE_DELAY", "REQUEST_COUNT").contains(t.asString())) {
-                    throw new InvalidRequestException("scaler.type: must be QUEUE_DELAY or REQUEST_COUNT, got " + t);
+                ScalerType named = t.isString() ? scalerType(t.asString()) : null;
+                if (named == null) {
+                    throw new InvalidRequestException("scaler.type: must be " + ScalerType.NAMES + ", got " + t);
                 }
                 if (!t.asString().equals(type) && !scaler.has("value")) {
-                    value = t.asString().equals("QUEUE_DELAY") ? 4 : 1;
+                    value = named.defaultValue();
                 }
                 type = t.asString();
             }
@@ -116,6 +118,11 @@ final class EndpointPatch {
                 throw new InvalidRequestException("scaler.value: for REQUEST_COUNT must be a whole number from 1 to"
                         + " 1000000 (jobs per worker), got " + value);
             }
+            if (type.equals("COLD_START_AWARE") && !(value > 0 && value <= ScalerType.MAX_WAIT_WEIGHT)) {
+                throw new InvalidRequestException("scaler.value: for COLD_START_AWARE must be a wait weight above 0 and"
+                        + " at most " + (int) ScalerType.MAX_WAIT_WEIGHT + " (GPU-seconds one second of a job's wait"
+                        + " is worth), got " + value);
+            }
         }
         next = next.withScaling(min, max, idle, type, value, surge);
         if (body.has("routing") || body.has("affinityWait")) {
@@ -124,6 +131,16 @@ final class EndpointPatch {
             next = next.withRouting(mode.name(), wait);
         }
         return next;
+    }
+
+    /** The scaler type of that exact name, or null. */
+    private static ScalerType scalerType(String name) {
+        for (ScalerType t : ScalerType.values()) {
+            if (t.name().equals(name)) {
+                return t;
+            }
+        }
+        return null;
     }
 
     private static Routing.Mode mode(JsonNode n) {

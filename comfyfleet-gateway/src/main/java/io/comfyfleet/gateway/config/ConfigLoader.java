@@ -20,7 +20,7 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * Reads the gateway's YAML configuration, checks all of it, and returns it frozen.
  *
  * <p>Every problem is reported at once, each naming its key, e.g.
- * {@code endpoints[1].scaler.type: must be QUEUE_DELAY or REQUEST_COUNT, got "FOO"}. Text values may
+ * {@code endpoints[1].scaler.type: must be QUEUE_DELAY, REQUEST_COUNT or COLD_START_AWARE, got "FOO"}. Text values may
  * reference environment variables as {@code ${NAME}} so keys and passwords need not sit in the file.
  */
 public final class ConfigLoader {
@@ -246,14 +246,19 @@ public final class ConfigLoader {
         try {
             type = ScalerType.valueOf(typeText);
         } catch (IllegalArgumentException e) {
-            scaler.problem("type", "must be QUEUE_DELAY or REQUEST_COUNT, got \"" + typeText + "\"");
+            scaler.problem("type", "must be " + ScalerType.NAMES + ", got \"" + typeText + "\"");
         }
-        double value = scaler.decimal("value", type == ScalerType.QUEUE_DELAY ? 4 : 1);
+        double value = scaler.decimal("value", type.defaultValue());
         if (type == ScalerType.QUEUE_DELAY && value < 0.5) {
             scaler.problem("value", "for QUEUE_DELAY must be at least 0.5 (seconds in queue), got " + value);
         }
         if (type == ScalerType.REQUEST_COUNT && (value < 1 || value != Math.rint(value))) {
             scaler.problem("value", "for REQUEST_COUNT must be a whole number of at least 1 (jobs per worker), got " + value);
+        }
+        if (type == ScalerType.COLD_START_AWARE && !(value > 0 && value <= ScalerType.MAX_WAIT_WEIGHT)) {
+            scaler.problem("value", "for COLD_START_AWARE must be a wait weight above 0 and at most "
+                    + (int) ScalerType.MAX_WAIT_WEIGHT + " (GPU-seconds one second of a job's wait is worth), got "
+                    + value);
         }
         String image = n.string("image", null);
         if (image != null && !IMAGE.matcher(image).matches()) {

@@ -139,7 +139,27 @@ class ConfigLoaderTest {
                     scaler: {type: FOO}
                 """))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
-                        .containsExactly("endpoints[1].scaler.type: must be QUEUE_DELAY or REQUEST_COUNT, got \"FOO\""));
+                        .containsExactly("endpoints[1].scaler.type: must be QUEUE_DELAY, REQUEST_COUNT or COLD_START_AWARE, got \"FOO\""));
+    }
+
+    @Test
+    void theColdStartAwareScalerTakesAWaitWeightWithFourByDefault() {
+        String endpoint = """
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                    scaler: %s
+                """;
+        EndpointConfig byDefault = parse(endpoint.formatted("{type: COLD_START_AWARE}")).endpoints().getFirst();
+        assertThat(byDefault.scalerType()).isEqualTo(ScalerType.COLD_START_AWARE);
+        assertThat(byDefault.scalerValue()).isEqualTo(4.0);
+        assertThat(parse(endpoint.formatted("{type: COLD_START_AWARE, value: 0.5}")).endpoints().getFirst()
+                .scalerValue()).isEqualTo(0.5);
+        assertThatThrownBy(() -> parse(endpoint.formatted("{type: COLD_START_AWARE, value: 0}")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "endpoints[0].scaler.value: for COLD_START_AWARE must be a wait weight above 0 and at most"
+                                + " 1000 (GPU-seconds one second of a job's wait is worth), got 0.0"));
     }
 
     @Test

@@ -106,6 +106,11 @@ class AdminApiTest {
         assertThat(next.json().path("previousImage").asString()).isEqualTo("registry.example.com/team/worker:2");
         Reply back = patch(admin, "/admin/endpoints/ep1", "{\"rollback\": true}");
         assertThat(back.json().path("image").asString()).isEqualTo("registry.example.com/team/worker:2");
+
+        Reply aware = patch(admin, "/admin/endpoints/ep1", "{\"scaler\": {\"type\": \"COLD_START_AWARE\"}}");
+        assertThat(aware.status()).as(aware.text()).isEqualTo(200);
+        assertThat(aware.json().path("scaler").path("type").asString()).isEqualTo("COLD_START_AWARE");
+        assertThat(aware.json().path("scaler").path("value").asDouble()).as("its default wait weight").isEqualTo(4.0);
     }
 
     @Test
@@ -142,6 +147,9 @@ class AdminApiTest {
                 {"{\"scaler\": {\"type\": \"FAST\"}}", "scaler.type"},
                 {"{\"scaler\": {\"type\": \"QUEUE_DELAY\", \"value\": 0.1}}", "scaler.value"},
                 {"{\"scaler\": {\"type\": \"REQUEST_COUNT\", \"value\": 1.5}}", "scaler.value"},
+                {"{\"scaler\": {\"type\": \"COLD_START_AWARE\", \"value\": 0}}", "scaler.value: for COLD_START_AWARE"},
+                {"{\"scaler\": {\"type\": \"COLD_START_AWARE\", \"value\": 5000}}", "at most 1000"},
+                {"{\"scaler\": {\"type\": \"cold_start_aware\"}}", "QUEUE_DELAY, REQUEST_COUNT or COLD_START_AWARE"},
                 {"{\"scaler\": {\"kind\": \"x\"}}", "scaler.kind"},
                 {"{\"scaler\": 3}", "scaler"},
         };
