@@ -3,6 +3,7 @@ package io.comfyfleet.cli;
 import io.comfyfleet.cli.up.FleetStack;
 import io.comfyfleet.cli.up.UpConfig;
 import io.comfyfleet.cli.up.UpConfigLoader;
+import io.comfyfleet.common.http.BlockingHttp;
 import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.ComfyClient;
 import io.comfyfleet.comfy.client.ViewStream;
@@ -28,6 +29,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -39,7 +41,8 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code comfyfleet overhead}: what ComfyFleet adds to one job on an idle ComfyUI. One client alternates a direct
  * ComfyUI call ({@code POST /prompt}, its WebSocket events until the prompt ends, {@code GET /view} of the image)
  * with a served call ({@code POST /runsync} through the gateway, the worker and the same ComfyUI, the image
- * returned inline), so both see the same machine at the same moment; served minus direct is the overhead.
+ * returned inline), so both see the same machine at the same moment; served minus direct is the overhead. The
+ * served call uses the same blocking HTTP/1.1 client as the direct call's {@code POST /prompt}.
  *
  * <p>By default it starts what {@code comfyfleet up} starts, in this process: the gateway (SQLite, durable
  * queue) and one warm local worker that launches real ComfyUI ({@code ../shared/comfyui/real}) on a free port,
@@ -61,7 +64,8 @@ final class OverheadCommand implements Callable<Integer> {
     int pairs;
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds, each reported on its own (default ${DEFAULT-VALUE})")
     int rounds;
-    @Option(names = "--warmup", defaultValue = "10", description = "Pairs run first and not counted (default ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "300", description = "Pairs run first and not counted (default ${DEFAULT-VALUE}:"
+            + " until the JIT has compiled the served path, as in a gateway that has served a while; 10 measures a cold JVM)")
     int warmup;
     @Option(names = "--comfyui-dir", description = "ComfyUI checkout the worker launches (default: ../shared/comfyui/real/ComfyUI"
             + " beside the clone, with its python launcher)")
@@ -241,6 +245,8 @@ final class OverheadCommand implements Callable<Integer> {
     /** The two calls, each timed from the client's send to the image in hand, on warm connections. */
     private static final class Calls implements AutoCloseable {
         private final HttpClient http;
+        /** The direct path's POST /prompt is a blocking exchange (ComfyClient), so the served call is one too. */
+        private final BlockingHttp blocking = new BlockingHttp(Duration.ofSeconds(5));
         private final URI endpoint;
         private final String key;
         private final ComfyClient comfy;
@@ -288,19 +294,17 @@ final class OverheadCommand implements Callable<Integer> {
         double served() throws Exception {
             ObjectNode body = Json.MAPPER.createObjectNode();
             body.putObject("input").set("workflow", nextWorkflow());
-            HttpRequest request = HttpRequest.newBuilder(URI.create(endpoint + "/runsync?wait=60000"))
-                    .timeout(Duration.ofMinutes(1)).header("Authorization", "Bearer " + key)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(Json.MAPPER.writeValueAsString(body))).build();
+            byte[] request = Json.MAPPER.writeValueAsBytes(body);
             long start = System.nanoTime();
-            HttpResponse<byte[]> r = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            BlockingHttp.Answer r = blocking.exchange(URI.create(endpoint + "/runsync?wait=60000"),
+                    Map.of("Authorization", "Bearer " + key), request, Duration.ofMinutes(1));
             JsonNode answer = Json.MAPPER.readTree(r.body());
             JsonNode images = answer.path("output").path("images");
             byte[] png = images.isEmpty() ? new byte[0] : Base64.getDecoder().decode(images.get(0).path("data").asString());
             double ms = (System.nanoTime() - start) / 1e6;
-            if (r.statusCode() != 200 || !"COMPLETED".equals(answer.path("status").asString()) || png.length == 0) {
-                throw new IllegalStateException("/runsync answered " + r.statusCode() + ": "
-                        + new String(r.body(), 0, Math.min(r.body().length, 500)));
+            if (r.status() != 200 || !"COMPLETED".equals(answer.path("status").asString()) || png.length == 0) {
+                throw new IllegalStateException("/runsync answered " + r.status() + ": "
+                        + r.body().substring(0, Math.min(r.body().length(), 500)));
             }
             return ms;
         }

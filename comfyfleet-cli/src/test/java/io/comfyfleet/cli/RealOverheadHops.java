@@ -3,6 +3,7 @@ package io.comfyfleet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.comfyfleet.common.http.BlockingHttp;
 import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.ComfyClient;
 import io.comfyfleet.comfy.client.ViewStream;
@@ -36,9 +37,11 @@ import tools.jackson.databind.node.ObjectNode;
  * measurement taken apart hop by hop, on real ComfyUI ({@code ../shared/comfyui/real}). The gateway and the worker
  * run in this JVM (so the client's clock, the worker's {@link JobTimings} marks and the direct calls' marks are one
  * {@link System#nanoTime()}), the worker launches real ComfyUI, and one client alternates a direct call on that
- * ComfyUI with a {@code /runsync} call. Prints per hop p50/p90 of both paths; see docs/performance.md.
+ * ComfyUI with a {@code /runsync} call (both with the same blocking HTTP client). Prints per hop p50/p90 of both
+ * paths; see docs/performance.md. The 300 warm-up pairs by default let the JIT compile the served path first, as
+ * in a gateway that has served for a while; with 10 it measures a cold JVM, milliseconds slower per hop.
  *
- * <pre>./mvnw -B -o -pl comfyfleet-cli surefire:test -Dcomfyfleet.bench=true -Dtest=RealOverheadHops [-Dcomfyfleet.bench.pairs=40]</pre>
+ * <pre>./mvnw -B -o -pl comfyfleet-cli surefire:test -Dcomfyfleet.bench=true -Dtest=RealOverheadHops [-Dcomfyfleet.bench.pairs=40] [-Dcomfyfleet.bench.warmup=300]</pre>
  */
 @EnabledIfSystemProperty(named = "comfyfleet.bench", matches = "true")
 class RealOverheadHops {
@@ -51,13 +54,14 @@ class RealOverheadHops {
     @Test
     void hops() throws Exception {
         int pairs = Integer.getInteger("comfyfleet.bench.pairs", 40);
-        int warmUp = Integer.getInteger("comfyfleet.bench.warmup", 10);
+        int warmUp = Integer.getInteger("comfyfleet.bench.warmup", 300);
         Map<String, JobTimings> timings = new ConcurrentHashMap<>();
         Map<String, List<Double>> hops = new LinkedHashMap<>();
         try (Fleet fleet = Fleet.start(dir, Fleet.Options.defaults().lease("30s", Duration.ofSeconds(5), Duration.ofSeconds(10)),
                 t -> timings.put(t.jobId(), t), REAL)) {
             ComfyClient comfy = ComfyClient.builder(URI.create("http://127.0.0.1:" + fleet.comfyPort))
                     .requestTimeout(Duration.ofMinutes(1)).build();
+            BlockingHttp client = new BlockingHttp(Duration.ofSeconds(5));
             try (ComfyRunner runner = new ComfyRunner(comfy)) {
                 for (int i = 0; i < warmUp + pairs; i++) {
                     boolean counted = i >= warmUp;
@@ -79,7 +83,11 @@ class RealOverheadHops {
                     ObjectNode body = Json.MAPPER.createObjectNode();
                     body.putObject("input").set("workflow", workflow(2 * i + 1));
                     long s0 = System.nanoTime();
-                    JsonNode done = fleet.call("POST", "/v2/ep1/runsync?wait=60000", Json.MAPPER.writeValueAsString(body));
+                    // the client the direct path's POST /prompt uses too (a blocking HTTP/1.1 exchange)
+                    BlockingHttp.Answer answer = client.exchange(URI.create(fleet.base() + "/v2/ep1/runsync?wait=60000"),
+                            Map.of("Authorization", "Bearer " + Fleet.CLIENT_KEY), Json.MAPPER.writeValueAsBytes(body),
+                            Duration.ofMinutes(1));
+                    JsonNode done = Json.MAPPER.readTree(answer.body());
                     long s1 = System.nanoTime();
                     assertThat(done.path("status").asString()).as("%s", done).isEqualTo("COMPLETED");
                     String id = done.path("id").asString();

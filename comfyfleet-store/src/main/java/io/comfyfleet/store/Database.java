@@ -1,5 +1,7 @@
 package io.comfyfleet.store;
 
+import java.util.function.Consumer;
+
 /**
  * How the store gets connections and transactions. SQLite and PostgreSQL need different answers (one
  * writer connection behind a lock, or a pool), so this is separate from the SQL, which is shared.
@@ -13,6 +15,19 @@ interface Database extends AutoCloseable {
      * {@code what}; runtime exceptions (the store's typed conflicts) roll back and pass through unchanged.
      */
     <T> T write(String what, Durability durability, SqlWork<T> work);
+
+    /**
+     * As {@link #write(String, Durability, SqlWork)}, calling {@code ordered} with the work's result once every
+     * later write is sure to be applied after this one: here once committed; a database that runs its writes
+     * in order on one connection may call it earlier, before the commit syncs (see
+     * {@link io.comfyfleet.core.job.JobStore#enqueueAndClaim(io.comfyfleet.core.job.NewJob, String, int,
+     * java.time.Instant, java.util.function.Consumer)}).
+     */
+    default <T> T write(String what, Durability durability, SqlWork<T> work, Consumer<? super T> ordered) {
+        T result = write(what, durability, work);
+        ordered.accept(result);
+        return result;
+    }
 
     /** Runs read-only work on a connection that sees every committed write. */
     <T> T read(String what, SqlWork<T> work);

@@ -11,6 +11,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
 final class GroupCommitWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
     /** Marks the end of the queue at close; never run. */
-    private static final PendingWrite<Void> STOP = new PendingWrite<>("stop", Durability.COMMITTED, c -> null);
+    private static final PendingWrite<Void> STOP = new PendingWrite<>("stop", Durability.COMMITTED, c -> null, null);
     /** How often a waiting caller checks that the writer thread is still there (only matters after close). */
     private static final long ALIVE_CHECK_MS = 1_000;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
@@ -82,12 +83,22 @@ final class GroupCommitWriter implements AutoCloseable {
      *     itself (the store's typed conflicts) pass through unchanged
      */
     <T> T write(String what, Durability durability, SqlWork<T> work) {
+        return write(what, durability, work, null);
+    }
+
+    /**
+     * As {@link #write(String, Durability, SqlWork)}, telling {@code ordered} the work's result on the writer thread
+     * once its statements ran, before the batch's commit: every write queued after this one is applied after
+     * it, so what the listener sets going may already write about it. It runs once per successful work (not
+     * when the work's own statements failed); a commit that fails afterwards still fails this call.
+     */
+    <T> T write(String what, Durability durability, SqlWork<T> work, Consumer<? super T> ordered) {
         if (Thread.currentThread() == thread) {
             // a write issued from inside a write would wait for the very thread that runs it
             throw new IllegalStateException("a write to " + where + " cannot be made from inside another write ("
                     + what + ")");
         }
-        PendingWrite<T> mine = new PendingWrite<>(what, durability, work);
+        PendingWrite<T> mine = new PendingWrite<>(what, durability, work, ordered);
         admit(mine);
         awaitOutcome(mine);
         return mine.outcome();
@@ -195,6 +206,9 @@ final class GroupCommitWriter implements AutoCloseable {
             for (PendingWrite<?> w : batch) {
                 runInSavepoint(w);
             }
+            for (PendingWrite<?> w : batch) {
+                tellRan(w);
+            }
             connection.setAutoCommit(true);
         } catch (SQLException | RuntimeException | Error e) {
             rollback();
@@ -237,6 +251,15 @@ final class GroupCommitWriter implements AutoCloseable {
                 s.execute("ROLLBACK TO one_write");
             }
             s.execute("RELEASE one_write");
+        }
+    }
+
+    /** A listener's failure is its own: it neither undoes the write nor stops the batch. */
+    private void tellRan(PendingWrite<?> w) {
+        try {
+            w.ran();
+        } catch (RuntimeException e) {
+            log.error("{}: the listener of '{}' failed after its statements ran (the write goes on)", where, w.what, e);
         }
     }
 

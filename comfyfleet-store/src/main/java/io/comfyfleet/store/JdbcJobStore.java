@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The job store on any JDBC database: the SQL and rules are shared, the {@link Database} supplies
@@ -92,6 +93,11 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public Handoff enqueueAndClaim(NewJob job, String workerId, int max, Instant leaseUntil) {
+        return enqueueAndClaim(job, workerId, max, leaseUntil, h -> { });
+    }
+
+    @Override
+    public Handoff enqueueAndClaim(NewJob job, String workerId, int max, Instant leaseUntil, Consumer<Handoff> ordered) {
         validate(job);
         checkClaim(workerId, max);
         return db.write("enqueue job " + job.id() + " and claim for worker " + workerId, SYNCED, c -> {
@@ -102,7 +108,7 @@ final class JdbcJobStore implements JobStore {
                 announceQueued(c, stored.endpoint());
             }
             return handoff;
-        });
+        }, ordered);
     }
 
     private Job insert(Connection c, NewJob job) throws SQLException {

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One caller's write waiting for a group commit. The writer thread runs it, records its failure if any, and
@@ -14,18 +15,28 @@ final class PendingWrite<T> {
     final String what;
     final Durability durability;
     private final SqlWork<T> work;
+    /** Told the result once the statements ran, before the commit; null when nobody asked. */
+    private final Consumer<? super T> ordered;
     private final CountDownLatch settled = new CountDownLatch(1);
     private T result;
     private Throwable failure;
 
-    PendingWrite(String what, Durability durability, SqlWork<T> work) {
+    PendingWrite(String what, Durability durability, SqlWork<T> work, Consumer<? super T> ordered) {
         this.what = what;
         this.durability = durability;
         this.work = work;
+        this.ordered = ordered;
     }
 
     void run(Connection c) throws SQLException {
         result = work.run(c);
+    }
+
+    /** Tells the caller's listener the result of statements that ran (before the batch's commit). */
+    void ran() {
+        if (ordered != null && failure == null) {
+            ordered.accept(result);
+        }
     }
 
     /** Records why this write failed; the first reason stays (a write's own failure beats its batch's). */

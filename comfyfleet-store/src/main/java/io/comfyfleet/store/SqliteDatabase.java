@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -117,6 +118,11 @@ final class SqliteDatabase implements Database {
     @Override
     public <T> T write(String what, Durability durability, SqlWork<T> work) {
         return writes.write(what, durability, work);
+    }
+
+    @Override
+    public <T> T write(String what, Durability durability, SqlWork<T> work, Consumer<? super T> ordered) {
+        return writes.write(what, durability, work, ordered);
     }
 
     @Override

@@ -234,6 +234,45 @@ class GroupCommitWriterTest {
                 .hasMessageContaining("cannot be made from inside another write (inner)");
     }
 
+    @Test
+    void theOrderedListenerHearsTheResultBeforeTheCommitAndALaterWriteIsAppliedAfterIt() throws Exception {
+        GroupCommitWriter w = writer(256, 1_000, Duration.ofSeconds(10));
+        w.write("insert 7", Durability.SYNCED, insert(7));
+        List<String> heard = java.util.Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<Integer> laterWrite = new CompletableFuture<>();
+        int result = w.write("insert 1", Durability.SYNCED, insert(1), x -> {
+            // on the writer thread, before the commit: another connection cannot see the row yet
+            heard.add(Thread.currentThread().getName() + " " + x + " visible=" + rowsInQuietly("t"));
+            // what the listener sets going may write about it at once, and is applied after it
+            callers.submit(() -> laterWrite.complete(w.write("update 1", Durability.SYNCED, c -> {
+                try (Statement s = c.createStatement()) {
+                    return s.executeUpdate("UPDATE t SET x = 2 WHERE x = 1");
+                }
+            })));
+        });
+        assertThat(result).isEqualTo(1);
+        assertThat(heard).containsExactly("sqlite-writer 1 visible=1");
+        assertThat(laterWrite.get(10, TimeUnit.SECONDS)).as("rows the later write changed").isEqualTo(1);
+
+        // statements that fail: no word to the listener, the caller gets the failure
+        assertThatThrownBy(() -> w.write("insert 7 again", Durability.SYNCED, insert(7), x -> heard.add("duplicate")))
+                .isInstanceOf(JobStoreException.class).hasMessageContaining("UNIQUE");
+        // a listener that throws does not undo its write
+        assertThat(w.write("insert 3", Durability.SYNCED, insert(3), x -> {
+            throw new IllegalStateException("listener bug");
+        })).isEqualTo(3);
+        assertThat(heard).hasSize(1);
+        assertThat(rowsIn("t")).isEqualTo(3); // 7, 2 (was 1), 3
+    }
+
+    private int rowsInQuietly(String table) {
+        try {
+            return rowsIn(table);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A write that keeps the writer thread until the gate opens; answers once its commit is done. */
     private CompletableFuture<Integer> holdTheWriter(GroupCommitWriter w) {
         CountDownLatch holding = new CountDownLatch(1);

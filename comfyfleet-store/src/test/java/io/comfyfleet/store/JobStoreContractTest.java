@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -418,6 +419,24 @@ abstract class JobStoreContractTest {
         assertThat(store.find("newer", at(3)).orElseThrow().state()).isEqualTo(IN_QUEUE);
         assertThat(store.enqueueAndClaim(job("third").createdAt(at(3)).build(), "w2", 5, LEASE).claimed())
                 .extracting(Job::id).containsExactly("newer", "third");
+    }
+
+    @Test
+    void aWorkerHandedItsJobByTheOrderedListenerMayWriteAboutItAtOnce() throws Exception {
+        List<Handoff> heard = new ArrayList<>();
+        CompletableFuture<Boolean> progress = new CompletableFuture<>();
+
+        Handoff handoff = store.enqueueAndClaim(job("j1").createdAt(at(5)).build(), "w1", 1, at(35), h -> {
+            heard.add(h);
+            // what the woken worker does next, from its own thread: on SQLite this is before the commit synced
+            Thread.ofVirtual().start(() -> progress.complete(store.recordProgress("j1", "w1", "\"step 1\"", at(40))));
+        });
+
+        assertThat(heard).containsExactly(handoff);
+        assertThat(progress.get(10, TimeUnit.SECONDS)).as("the worker's write lands after the job's").isTrue();
+        Job job = store.find("j1", at(6)).orElseThrow();
+        assertThat(job.outputJson()).isEqualTo("\"step 1\"");
+        assertThat(job.leaseUntil()).isEqualTo(at(40));
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The durable job store: one contract, one implementation per database (SQLite, PostgreSQL).
@@ -36,6 +37,23 @@ public interface JobStore extends AutoCloseable {
      * claim is synced with the job, as durable as {@link #enqueue}. A refused job (id taken) claims nothing.
      */
     Handoff enqueueAndClaim(NewJob job, String workerId, int max, Instant leaseUntil);
+
+    /**
+     * As {@link #enqueueAndClaim(NewJob, String, int, Instant)}, telling {@code ordered} what the transaction did as
+     * soon as every later write of this store is sure to come after it, which may be before it is synced: a store
+     * that runs its writes one after another on one connection (SQLite) calls it once the statements ran and
+     * while the commit syncs; others once committed. A waiting worker handed its jobs from there starts while the
+     * disk syncs, and whatever it writes about them later (progress, result, lease) is applied after this
+     * transaction. When the commit then fails the caller gets the failure; the worker's later writes about a job
+     * that was never stored are refused as for any unknown job. {@code ordered} runs on the store's writer
+     * thread: it must be quick and must not write to the store.
+     */
+    default Handoff enqueueAndClaim(NewJob job, String workerId, int max, Instant leaseUntil,
+            Consumer<Handoff> ordered) {
+        Handoff handoff = enqueueAndClaim(job, workerId, max, leaseUntil);
+        ordered.accept(handoff);
+        return handoff;
+    }
 
     /** The job with this id, if it exists and its TTL has not run out at {@code now}. */
     Optional<Job> find(String jobId, Instant now);

@@ -17,7 +17,9 @@ import java.util.function.Predicate;
  * one that stored the job, with a second trip through the store's writer. Instead, {@code /run} reserves the
  * longest-waiting job-take, stores the job and claims for that worker in one transaction
  * ({@code JobStore.enqueueAndClaim}), and gives the claimed jobs to it: one commit, and the woken thread only
- * answers. A reserved job-take waits for its hand-over even past its hold, so a claimed job always reaches it.
+ * answers. On SQLite the jobs are given once the transaction's statements ran, while its commit syncs: the
+ * store's single writer applies whatever the worker writes about them afterwards after that commit. A reserved
+ * job-take waits for its hand-over even past its hold, so a claimed job always reaches it.
  *
  * <p>Use: {@code try (var w = handoffs.enter(...)) { long seen = w.generation(); claim from the store; if
  * nothing, w.await(seen, timeout); }}. A wake-up between reading the generation and parking makes
@@ -221,10 +223,17 @@ public final class Handoffs {
             }
         }
 
-        /** Ends a reservation with the jobs claimed for this job-take (empty: it looks at the store itself). */
+        /**
+         * Ends a reservation with the jobs claimed for this job-take (empty: it looks at the store itself). Only
+         * the first call counts: a job-take given its jobs early (while their commit synced) is not given
+         * again by a failure that follows.
+         */
         public void give(List<Job> jobs) {
             line.lock.lock();
             try {
+                if (state != State.RESERVED) {
+                    return;
+                }
                 given = List.copyOf(jobs);
                 wake(State.GIVEN);
             } finally {

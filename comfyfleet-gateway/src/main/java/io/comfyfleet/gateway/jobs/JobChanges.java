@@ -8,6 +8,7 @@ import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.core.queue.SweepReport;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.function.Consumer;
 
 /**
  * Every job state change the gateway makes, each paired with the notices it owes: a job queued wakes a
@@ -35,10 +36,12 @@ final class JobChanges {
 
     /**
      * Stores a new job and claims for a reserved job-take in the same transaction (see
-     * {@link JobStore#enqueueAndClaim}); when the new job was not among those claimed, another job-take is woken.
+     * {@link JobStore#enqueueAndClaim(NewJob, String, int, Instant, Consumer)}: {@code ordered} hears of the claim
+     * as soon as the store orders later writes after it, possibly while the commit syncs); when the new job was
+     * not among those claimed, another job-take is woken once committed.
      */
-    Handoff enqueueAndClaim(NewJob job, String workerId, int max, Instant leaseUntil) {
-        Handoff handoff = store.enqueueAndClaim(job, workerId, max, leaseUntil);
+    Handoff enqueueAndClaim(NewJob job, String workerId, int max, Instant leaseUntil, Consumer<Handoff> ordered) {
+        Handoff handoff = store.enqueueAndClaim(job, workerId, max, leaseUntil, ordered);
         if (!handoff.queuedJobClaimed()) {
             events.queued(job.endpoint());
         }

@@ -50,8 +50,10 @@ public final class JobService {
 
     /**
      * Stores a new IN_QUEUE job (durably: synced before this returns). When a worker waits in job-take, the
-     * same transaction claims for it and the claimed jobs are handed to its long-poll; otherwise a waiting
-     * job-take is woken to claim. {@code sync} marks a runsync job. Returns the job as queued.
+     * same transaction claims for it and the claimed jobs are handed to its long-poll as soon as the store has
+     * ordered the worker's later writes after that transaction, which on SQLite is while the commit syncs: the
+     * worker starts a sync earlier, and the client still learns of the job only once it is durable. Otherwise a
+     * waiting job-take is woken to claim. {@code sync} marks a runsync job. Returns the job as queued.
      */
     public Job submit(EndpointConfig endpoint, RunRequest request, boolean sync) {
         NewJob job = new NewJob(sync ? ids.nextSync() : ids.next(), endpoint.name(), request.inputJson(),
@@ -70,12 +72,12 @@ public final class JobService {
         }
         Handoff handoff;
         try {
-            handoff = changes.enqueueAndClaim(job, taker.workerId(), taker.max(), job.createdAt().plus(taker.lease()));
+            handoff = changes.enqueueAndClaim(job, taker.workerId(), taker.max(), job.createdAt().plus(taker.lease()),
+                    ordered -> taker.give(ordered.claimed()));
         } catch (RuntimeException e) {
-            taker.give(List.of()); // it looks at the store itself
+            taker.give(List.of()); // unless given already: then it looks at the store itself
             throw e;
         }
-        taker.give(handoff.claimed());
         return handoff.queued();
     }
 
