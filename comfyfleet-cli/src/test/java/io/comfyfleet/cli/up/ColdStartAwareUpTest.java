@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,9 +81,16 @@ class ColdStartAwareUpTest {
             String id = send("POST", "/v2/csa/run", CLIENT_KEY, "{\"input\":{\"workflow\":" + WORKFLOW.formatted(color)
                     + "}}").path("id").asString();
             // a worker JVM and the emulator boot for the first job: on a loaded two-core machine that took a minute
-            JsonNode done = await("job " + color).atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200))
-                    .until(() -> send("GET", "/v2/csa/status/" + id, CLIENT_KEY, null),
-                            s -> List.of("COMPLETED", "FAILED").contains(s.path("status").asString()));
+            JsonNode done;
+            try {
+                done = await("job " + color).atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> send("GET", "/v2/csa/status/" + id, CLIENT_KEY, null),
+                                s -> List.of("COMPLETED", "FAILED").contains(s.path("status").asString()));
+            } catch (ConditionTimeoutException e) {
+                // with a period of an hour, a missed pass or a worker that died leaves the job queued: say which
+                throw new AssertionError("autoscaler after " + stack.autoscaler().passes() + " passes, "
+                        + stack.autoscaler().failures() + " failures, workers " + stack.autoscaler().workers("csa"), e);
+            }
             assertThat(done.path("status").asString()).as("%s", done).isEqualTo("COMPLETED");
         }
 

@@ -69,6 +69,12 @@ public final class Autoscaler implements AutoCloseable {
      * pass, so {@link #jobQueued} asks for one at once.
      */
     private final java.util.Set<String> cold = ConcurrentHashMap.newKeySet();
+    /**
+     * Endpoints that had a job queued since their pass last read their queue. A job queued after that read but
+     * before the pass marked the endpoint {@link #cold} found it not cold and asked for nothing; the pass sees it
+     * here and asks for another pass, so such a job never waits a whole period.
+     */
+    private final java.util.Set<String> queuedSinceRead = ConcurrentHashMap.newKeySet();
     /** A nudged pass is queued and has not begun: further nudges join it (a burst of jobs costs one pass). */
     private final java.util.concurrent.atomic.AtomicBoolean nudgePending = new java.util.concurrent.atomic.AtomicBoolean();
     private ScheduledExecutorService scheduler;
@@ -175,6 +181,8 @@ public final class Autoscaler implements AutoCloseable {
      * with live workers wait for the next pass, whose rules (queue delay, request count) decide.
      */
     public void jobQueued(String endpoint) {
+        // noted before cold is read, while the pass adds to cold before reading this: one of the two sees the other
+        queuedSinceRead.add(endpoint);
         if (cold.contains(endpoint)) {
             nudge();
         }
@@ -234,6 +242,7 @@ public final class Autoscaler implements AutoCloseable {
         stopOrphans(fleet);
         lastViews.keySet().retainAll(endpoints.keySet());
         cold.retainAll(endpoints.keySet());
+        queuedSinceRead.retainAll(endpoints.keySet());
         passes.incrementAndGet();
         return decisions;
     }
@@ -257,6 +266,7 @@ public final class Autoscaler implements AutoCloseable {
 
     private ScalingDecision scale(EndpointScaling scaling, List<FleetWorker> mine, Instant now) {
         String endpoint = scaling.endpoint();
+        queuedSinceRead.remove(endpoint);
         QueueSnapshot snapshot = queue.snapshot(endpoint, now)
                 .withDemand(demand.demand(endpoint));
         List<WorkerView> views = WorkerViews.of(mine, states.activity(endpoint), settings, now);
@@ -269,6 +279,9 @@ public final class Autoscaler implements AutoCloseable {
         if (noLiveWorker && decision.start() == 0 && scaling.maxWorkers() > 0
                 && backoff.heldUntil(endpoint, now).isEmpty()) {
             cold.add(endpoint);
+            if (queuedSinceRead.contains(endpoint)) {
+                nudge(); // a job came after the queue was read: decide again with it
+            }
         } else {
             cold.remove(endpoint);
         }

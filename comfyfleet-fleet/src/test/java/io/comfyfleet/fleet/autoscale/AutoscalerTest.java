@@ -326,6 +326,27 @@ class AutoscalerTest {
     }
 
     @Test
+    void aJobQueuedWhileAPassDecidesOnTheEmptyQueueStillStartsAWorkerAtOnce() {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        toClose.add(scheduler::shutdownNow);
+        Autoscaler a = new Autoscaler(provider(Scripts.UNTIL_TERM, 2), gateway, gateway,
+                List.of(queueDelay("ep1", 0, 2, 5, 3600)), new AutoscalerSettings(Duration.ofHours(1),
+                        Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(30)), clock);
+        toClose.add(a);
+        // the first pass reads an empty queue; the job arrives before that pass has marked the endpoint as one
+        // with no worker, so its jobQueued finds nothing to nudge
+        gateway.afterNextRead("ep1", () -> {
+            gateway.queue("ep1", new QueueSnapshot(1, 0, T0));
+            a.jobQueued("ep1");
+        });
+
+        a.start(scheduler);
+
+        // the first pass and the one it asked for
+        await().atMost(WAIT).until(() -> up("ep1").size() == 1 && a.passes() == 2);
+    }
+
+    @Test
     void workersOfARemovedEndpointAreStopped() {
         Autoscaler a = autoscaler(Scripts.UNTIL_TERM, 2, queueDelay("ep1", 1, 2, 5, 4));
         a.runOnce();

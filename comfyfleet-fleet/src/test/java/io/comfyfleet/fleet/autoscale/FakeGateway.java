@@ -8,12 +8,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Stands in for the gateway's job store and worker registry: tests set what the queue holds and what the gateway
- * heard from each worker. Failure knob: {@link #failQueueReads} makes the next n queue reads of an endpoint throw.
+ * heard from each worker. Knobs: {@link #failQueueReads} makes the next n queue reads of an endpoint throw;
+ * {@link #afterNextRead} changes the queue right after a pass has read it.
  */
 final class FakeGateway implements QueueView, WorkerStates {
     private final Map<String, QueueSnapshot> queues = new ConcurrentHashMap<>();
     private final Map<String, Map<String, WorkerActivity>> heard = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
+    private final Map<String, Runnable> afterRead = new ConcurrentHashMap<>();
 
     void queue(String endpoint, QueueSnapshot snapshot) {
         queues.put(endpoint, snapshot);
@@ -21,6 +23,11 @@ final class FakeGateway implements QueueView, WorkerStates {
 
     void heard(String endpoint, String workerId, WorkerActivity activity) {
         heard.computeIfAbsent(endpoint, e -> new ConcurrentHashMap<>()).put(workerId, activity);
+    }
+
+    /** Runs {@code then} once, right after the next read of the endpoint's queue (before the caller uses it). */
+    void afterNextRead(String endpoint, Runnable then) {
+        afterRead.put(endpoint, then);
     }
 
     void failQueueReads(String endpoint, int times) {
@@ -33,7 +40,12 @@ final class FakeGateway implements QueueView, WorkerStates {
         if (left != null && left.getAndDecrement() > 0) {
             throw new IllegalStateException("job store unavailable (test)");
         }
-        return queues.getOrDefault(endpoint, QueueSnapshot.empty());
+        QueueSnapshot read = queues.getOrDefault(endpoint, QueueSnapshot.empty());
+        Runnable then = afterRead.remove(endpoint);
+        if (then != null) {
+            then.run();
+        }
+        return read;
     }
 
     @Override
