@@ -73,6 +73,24 @@ class AutoscalerTest {
                 new Scaler.QueueDelay(Duration.ofSeconds(delayS)));
     }
 
+    /**
+     * An autoscaler of ep1 (0..2 workers, a queue delay of an hour) whose period is an hour: within a test only the
+     * pass at start and the passes it is asked for can run.
+     */
+    private Autoscaler hourlyAutoscaler() {
+        Autoscaler a = new Autoscaler(provider(Scripts.UNTIL_TERM, 2), gateway, gateway,
+                List.of(queueDelay("ep1", 0, 2, 5, 3600)), new AutoscalerSettings(Duration.ofHours(1),
+                        Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(30)), clock);
+        toClose.add(a);
+        return a;
+    }
+
+    private ScheduledExecutorService hourlyScheduler() {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        toClose.add(scheduler::shutdownNow);
+        return scheduler;
+    }
+
     private List<String> up(String endpoint) {
         return provider.list().stream()
                 .filter(w -> w.endpoint().equals(endpoint) && w.phase() == FleetWorker.Phase.UP)
@@ -301,14 +319,8 @@ class AutoscalerTest {
 
     @Test
     void aJobQueuedAtAnEndpointWithNoWorkerStartsOneAtOnceNotAtTheNextPass() {
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-        toClose.add(scheduler::shutdownNow);
-        // a period of an hour: only the first pass (at start) and the nudge can run within this test
-        Autoscaler a = new Autoscaler(provider(Scripts.UNTIL_TERM, 2), gateway, gateway,
-                List.of(queueDelay("ep1", 0, 2, 5, 3600)), new AutoscalerSettings(Duration.ofHours(1),
-                        Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(30)), clock);
-        toClose.add(a);
-        a.start(scheduler);
+        Autoscaler a = hourlyAutoscaler();
+        a.start(hourlyScheduler());
         await().atMost(WAIT).until(() -> a.passes() == 1);
 
         gateway.queue("ep1", new QueueSnapshot(1, 0, T0));
@@ -327,12 +339,7 @@ class AutoscalerTest {
 
     @Test
     void aJobQueuedWhileAPassDecidesOnTheEmptyQueueStillStartsAWorkerAtOnce() {
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-        toClose.add(scheduler::shutdownNow);
-        Autoscaler a = new Autoscaler(provider(Scripts.UNTIL_TERM, 2), gateway, gateway,
-                List.of(queueDelay("ep1", 0, 2, 5, 3600)), new AutoscalerSettings(Duration.ofHours(1),
-                        Duration.ofSeconds(2), Duration.ofSeconds(60), Duration.ofSeconds(30)), clock);
-        toClose.add(a);
+        Autoscaler a = hourlyAutoscaler();
         // the first pass reads an empty queue; the job arrives before that pass has marked the endpoint as one
         // with no worker, so its jobQueued finds nothing to nudge
         gateway.afterNextRead("ep1", () -> {
@@ -340,7 +347,7 @@ class AutoscalerTest {
             a.jobQueued("ep1");
         });
 
-        a.start(scheduler);
+        a.start(hourlyScheduler());
 
         // the first pass and the one it asked for
         await().atMost(WAIT).until(() -> up("ep1").size() == 1 && a.passes() == 2);
