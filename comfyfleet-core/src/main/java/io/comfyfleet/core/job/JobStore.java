@@ -44,9 +44,10 @@ public interface JobStore extends AutoCloseable {
      * that runs its writes one after another on one connection (SQLite) calls it once the statements ran and
      * while the commit syncs; others once committed. A waiting worker handed its jobs from there starts while the
      * disk syncs, and whatever it writes about them later (progress, result, lease) is applied after this
-     * transaction. When the commit then fails the caller gets the failure; the worker's later writes about a job
-     * that was never stored are refused as for any unknown job. {@code ordered} runs on the store's writer
-     * thread: it must be quick and must not write to the store.
+     * transaction. When the commit then fails the caller gets the failure and the claim is undone: the worker's
+     * later writes about the new job are refused as for any unknown job, and an older job claimed with it is
+     * queued again (it may run twice, the first run's result refused, but is not lost). {@code ordered} runs on
+     * the store's writer thread: it must be quick and must not write to the store.
      */
     default Handoff enqueueAndClaim(NewJob job, String workerId, int max, Instant leaseUntil,
             Consumer<Handoff> ordered) {
