@@ -16,7 +16,8 @@ class ShippedRecipesTest {
         assertThat(r.base()).isEqualTo("localhost/debian:bookworm");
         assertThat(r.apt()).contains("python3-torch", "python3-torchvision");
         assertThat(r.python()).isEqualTo("/opt/comfyui-standins/python");
-        assertThat(r.comfyui().source().path()).endsWith(Path.of("shared/comfyui/real/ComfyUI"));
+        // as written, not resolved on disk: a clone without ../shared beside it has no such folder
+        assertThat(r.comfyui().source().path().normalize()).endsWithRaw(Path.of("shared/comfyui/real/ComfyUI"));
         assertThat(r.models()).singleElement().satisfies(m -> assertThat(m.placement()).isEqualTo(Placement.BAKE));
     }
 
