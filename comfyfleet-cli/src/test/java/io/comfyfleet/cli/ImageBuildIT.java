@@ -51,6 +51,9 @@ class ImageBuildIT {
                 + " and run worker images here");
         Path repo = Path.of(System.getProperty("comfyfleet.repo.dir", "..")).toAbsolutePath().normalize();
         Path example = repo.resolve("examples/worker-image");
+        // the CPU recipe's ComfyUI is the real one of ../shared beside the clone (as the real ComfyUI tests use)
+        assumeTrue(Files.isDirectory(repo.resolveSibling("shared").resolve("comfyui/real/ComfyUI")),
+                "no ../shared/comfyui/real beside the clone: the CPU recipe has no ComfyUI to build from");
         Path jar = repo.resolve("comfyfleet-cli/target/comfyfleet.jar");
         assertThat(jar).as("the shaded jar (package phase)").isRegularFile();
 
