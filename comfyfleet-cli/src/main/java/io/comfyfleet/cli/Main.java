@@ -5,6 +5,8 @@ import io.comfyfleet.cli.admin.RolloutCommand;
 import io.comfyfleet.cli.client.CancelCommand;
 import io.comfyfleet.cli.client.StatusCommand;
 import io.comfyfleet.cli.client.SubmitCommand;
+import io.comfyfleet.worker.WorkerApp;
+import java.util.Arrays;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -14,7 +16,7 @@ import picocli.CommandLine;
         mixinStandardHelpOptions = true,
         version = Main.VERSION,
         description = "Serve ComfyUI workflows as a RunPod-compatible serverless API.",
-        subcommands = {CommandLine.HelpCommand.class, GatewayCommand.class, WorkerCommand.class, EmulatorCommand.class,
+        subcommands = {CommandLine.HelpCommand.class, GatewayCommand.class, WorkerSubcommand.class, EmulatorCommand.class,
                 UpCommand.class, BenchCommand.class, OverheadCommand.class, SubmitCommand.class, StatusCommand.class, CancelCommand.class,
                 ImageCommand.class, KeysCommand.class, EndpointsCommand.class, RolloutCommand.class,
                 SimulateCommand.class})
@@ -30,26 +32,41 @@ public final class Main implements Runnable {
         if (System.getProperty("sun.net.http.retryPost") == null) {
             System.setProperty("sun.net.http.retryPost", "false");
         }
+        if (args.length > 0 && args[0].equals("worker")) {
+            System.exit(worker(Arrays.copyOfRange(args, 1, args.length)));
+        }
         System.exit(commandLine(args).execute(args));
     }
 
     /**
-     * The command tree for these arguments. {@code worker} and {@code emulator} are the processes a provider starts on
-     * every cold start: for them only their own command is built, since building the whole tree (every
-     * subcommand's options, by reflection) took ~200 ms of a worker JVM's start on two cores. The arguments are
-     * the same either way, the subcommand's name first.
+     * {@code comfyfleet worker}, read by {@link WorkerCommand} without picocli: every cold start waits for this
+     * process (see {@link WorkerCommand} for why). Exits, non-daemon threads or not, with the worker's code, or 1
+     * when the worker failed unexpectedly.
+     */
+    private static int worker(String[] args) {
+        try {
+            return WorkerCommand.main(args, System.getenv(), System.out, System.err);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return WorkerApp.EXIT_UNHEALTHY;
+        } catch (RuntimeException | Error e) {
+            e.printStackTrace();
+            return WorkerApp.EXIT_UNHEALTHY;
+        }
+    }
+
+    /**
+     * The command tree for these arguments. {@code emulator} is started by a provider on every emulated cold start:
+     * for it only its own command is built, since building the whole tree (every subcommand's options, by
+     * reflection) took ~200 ms of its JVM's start on two cores. The arguments are the same either way, the
+     * subcommand's name first. ({@code worker} does not come here at all, see {@link #main}.)
      */
     static CommandLine commandLine(String[] args) {
-        Object alone = args.length == 0 ? null : switch (args[0]) {
-            case "worker" -> new WorkerCommand();
-            case "emulator" -> new EmulatorCommand();
-            default -> null;
-        };
-        if (alone == null) {
+        if (args.length == 0 || !args[0].equals("emulator")) {
             return commandLine();
         }
-        // a root that only knows this subcommand: usage and errors still read "comfyfleet worker ..."
-        return new CommandLine(new Root()).addSubcommand(new CommandLine(alone));
+        // a root that only knows this subcommand: usage and errors still read "comfyfleet emulator ..."
+        return new CommandLine(new Root()).addSubcommand(new CommandLine(new EmulatorCommand()));
     }
 
     @Command(name = "comfyfleet", mixinStandardHelpOptions = true, version = VERSION)

@@ -1,7 +1,7 @@
 package io.comfyfleet.cli;
 
-import io.comfyfleet.core.net.AddressClass;
 import io.comfyfleet.common.json.Json;
+import io.comfyfleet.core.net.AddressClass;
 import io.comfyfleet.worker.Backoff;
 import io.comfyfleet.worker.ColdStartMarks;
 import io.comfyfleet.worker.WorkerApp;
@@ -12,8 +12,12 @@ import io.comfyfleet.worker.input.UrlPolicy;
 import io.comfyfleet.worker.run.ComfyJobHandler;
 import io.comfyfleet.worker.supervisor.LaunchSpec;
 import io.comfyfleet.worker.supervisor.SupervisorSettings;
+import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,9 +27,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+import org.apache.commons.cli.help.HelpFormatter;
+import org.apache.commons.cli.help.TextHelpAppendable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -33,106 +41,277 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code comfyfleet worker}: takes jobs from a gateway and runs them on a ComfyUI it launches or attaches to.
  * Without {@code --gateway-url} it reads RunPod's {@code RUNPOD_WEBHOOK_*} environment, so the same worker runs on
  * RunPod itself.
+ *
+ * <p>Its command line is read with Apache Commons CLI, not picocli like the other subcommands: this is the process
+ * every cold start waits for (a provider starts it, and ComfyUI is launched only once its options are read), and
+ * picocli took ~100 ms of a quiet two-core machine's worker start and 200-250 ms of a busy one's. Its classes are
+ * Java 5 class files, which no class-data archive holds, so they were read and verified from the jar at every
+ * start, and it built its model from the annotations by reflection. Commons CLI's few classes come from the
+ * archive. {@link Main} hands {@code worker} to {@link #main} before any picocli class loads.
  */
-@Command(name = "worker", mixinStandardHelpOptions = true,
-        description = "Take jobs from a gateway and run them on a supervised ComfyUI.")
-public final class WorkerCommand implements Callable<Integer> {
+public final class WorkerCommand {
     /** Progress more often than this would cost the gateway a request and a write per frame of a fast sampler. */
     static final long MIN_PROGRESS_INTERVAL_MS = 50;
+    static final String SUMMARY = "Take jobs from a gateway and run them on a supervised ComfyUI.";
+    private static final String USAGE = "comfyfleet worker [OPTIONS]";
+    /** Options that may be given more than once; any other given twice is refused. */
+    private static final Set<String> REPEATABLE = Set.of("comfyui-arg", "allow-input-address");
 
-    @Option(names = "--gateway-url", description = "Gateway address, e.g. http://127.0.0.1:8080 (else RUNPOD_WEBHOOK_* env)")
+    /** What a user may pass, with the help text {@code --help} prints; the defaults are applied by {@link #parse}. */
+    static final Options OPTIONS = new Options()
+            .addOption(value("gateway-url", "URL", "Gateway address, e.g. http://127.0.0.1:8080 (else RUNPOD_WEBHOOK_* env)"))
+            .addOption(value("endpoint", "ID", "Endpoint id to take jobs for"))
+            .addOption(value("worker-id", "ID", "This worker's id (default: RUNPOD_POD_ID or a random one)"))
+            .addOption(value("worker-key", "KEY", "The gateway's worker key, sent as Authorization (default: COMFYFLEET_WORKER_KEY)"))
+            .addOption(value("ping-interval", "MS", "Heartbeat interval in ms (default 10000)"))
+            .addOption(value("comfyui-url", "URL", "Attach to a ComfyUI already running here"))
+            .addOption(value("comfyui-dir", "DIR", "Launch python main.py in this ComfyUI checkout"))
+            .addOption(value("python", "PATH", "Python executable (default python3)"))
+            .addOption(value("comfyui-port", "PORT", "Port for the launched ComfyUI (default COMFYFLEET_COMFYUI_PORT, else 8188)"))
+            .addOption(value("comfyui-arg", "ARG", "Extra argument for main.py (repeatable)"))
+            .addOption(value("comfyui-command", "LINE", "Custom launch command run by /bin/sh; {port}, {input}, {output}, {temp} are replaced"))
+            .addOption(flag("previews", "Launch ComfyUI with --preview-method latent2rgb so jobs can ask for previews"))
+            .addOption(value("work-dir", "DIR", "Folder for the result spool, scratch space and ComfyUI's folders (default ./comfyfleet-worker/<worker-id>)"))
+            .addOption(value("ready-timeout", "S", "Seconds ComfyUI may take to start (default 600)"))
+            .addOption(value("stop-grace", "S", "Seconds between SIGTERM and SIGKILL for ComfyUI (default 10)"))
+            .addOption(value("max-restarts", "N", "ComfyUI restarts in a row before the worker exits unhealthy (default 5)"))
+            .addOption(value("exit-with-pid", "PID", "Stop at once (ComfyUI too) when this process ends: set by comfyfleet up, whose workers report only to it"))
+            .addOption(value("shutdown-grace", "S", "Seconds the current job may run after SIGTERM before it is handed back (default 30)"))
+            .addOption(value("progress-interval", "MS", "Least time between two progress posts of a job, ms, at least "
+                    + MIN_PROGRESS_INTERVAL_MS + " (default 300); each post is a request and a store write at the gateway"))
+            .addOption(value("execution-timeout", "S", "The worker's own limit per workflow, seconds (default 3600)"))
+            .addOption(value("interrupt-grace", "S", "Seconds ComfyUI gets to stop after an interrupt before it is restarted (default 15)"))
+            .addOption(value("on-comfyui-crash", "POLICY", "fail or hand-back the job whose ComfyUI died (default fail)"))
+            .addOption(value("warmup-workflow", "FILE", "API-format workflow file run once before the first job"))
+            .addOption(value("outputs", "KIND", "inline, s3 or gateway (default inline); a job's s3Config wins"))
+            .addOption(value("inline-max-bytes", "N", "Largest output returned inline as base64 (default 20971520)"))
+            .addOption(value("s3-endpoint", "URL", "S3-compatible endpoint URL (or BUCKET_ENDPOINT_URL)"))
+            .addOption(value("s3-bucket", "NAME", "Bucket for outputs (or BUCKET_NAME)"))
+            .addOption(value("s3-access-key", "ID", "Access key id (or BUCKET_ACCESS_KEY_ID)"))
+            .addOption(value("s3-secret-key", "KEY", "Secret key (or BUCKET_SECRET_ACCESS_KEY)"))
+            .addOption(value("s3-object-path", "PREFIX", "Key prefix for outputs"))
+            .addOption(flag("allow-http-inputs", "Also fetch input images from plain http URLs"))
+            .addOption(value("allow-input-address", "CLASSES", "Address classes input URLs may reach, comma-separated:"
+                    + " loopback, private, link-local, multicast, unspecified"))
+            .addOption(value("max-input-bytes", "N", "Largest input image fetched by URL (default 52428800)"))
+            .addOption(value("input-timeout", "S", "Seconds to fetch one input image (default 60)"))
+            .addOption(Option.builder("h").longOpt("help").desc("Show this help message and exit").get())
+            .addOption(Option.builder("V").longOpt("version").desc("Print version information and exit").get());
+
     String gatewayUrl;
-    @Option(names = "--endpoint", description = "Endpoint id to take jobs for")
     String endpoint;
-    @Option(names = "--worker-id", description = "This worker's id (default: RUNPOD_POD_ID or a random one)")
     String workerId;
-    @Option(names = "--worker-key", description = "The gateway's worker key, sent as Authorization (default: COMFYFLEET_WORKER_KEY)")
     String workerKey;
-    @Option(names = "--ping-interval", defaultValue = "10000", description = "Heartbeat interval in ms (default ${DEFAULT-VALUE})")
     long pingIntervalMs;
 
-    @Option(names = "--comfyui-url", description = "Attach to a ComfyUI already running here")
     URI comfyUrl;
-    @Option(names = "--comfyui-dir", description = "Launch python main.py in this ComfyUI checkout")
     Path comfyDir;
-    @Option(names = "--python", defaultValue = "python3", description = "Python executable (default ${DEFAULT-VALUE})")
     String python;
-    // a container worker gets its slot's port from the container provider in COMFYFLEET_COMFYUI_PORT
-    @Option(names = "--comfyui-port", defaultValue = "${env:COMFYFLEET_COMFYUI_PORT:-8188}",
-            description = "Port for the launched ComfyUI (default COMFYFLEET_COMFYUI_PORT, else 8188; now ${DEFAULT-VALUE})")
     int comfyPort;
-    @Option(names = "--comfyui-arg", description = "Extra argument for main.py (repeatable)")
-    List<String> comfyArgs = new ArrayList<>();
-    @Option(names = "--comfyui-command", description = "Custom launch command run by /bin/sh; {port}, {input}, {output}, {temp} are replaced")
+    List<String> comfyArgs;
     String comfyCommand;
-    @Option(names = "--previews", description = "Launch ComfyUI with --preview-method latent2rgb so jobs can ask for previews")
     boolean previews;
 
-    @Option(names = "--work-dir", description = "Folder for the result spool, scratch space and ComfyUI's folders (default ./comfyfleet-worker/<worker-id>)")
     Path workDir;
-    @Option(names = "--ready-timeout", defaultValue = "600", description = "Seconds ComfyUI may take to start (default ${DEFAULT-VALUE})")
     long readyTimeoutS;
-    @Option(names = "--stop-grace", defaultValue = "10", description = "Seconds between SIGTERM and SIGKILL for ComfyUI (default ${DEFAULT-VALUE})")
     long stopGraceS;
-    @Option(names = "--max-restarts", defaultValue = "5", description = "ComfyUI restarts in a row before the worker exits unhealthy (default ${DEFAULT-VALUE})")
     int maxRestarts;
-    @Option(names = "--exit-with-pid", description = "Stop at once (ComfyUI too) when this process ends: set by comfyfleet up, whose workers report only to it")
     Long exitWithPid;
-    @Option(names = "--shutdown-grace", defaultValue = "30", description = "Seconds the current job may run after SIGTERM before it is handed back (default ${DEFAULT-VALUE})")
     long shutdownGraceS;
 
-    @Option(names = "--progress-interval", defaultValue = "300", description = "Least time between two progress posts"
-            + " of a job, ms, at least " + MIN_PROGRESS_INTERVAL_MS + " (default ${DEFAULT-VALUE}); each post is a"
-            + " request and a store write at the gateway")
     long progressIntervalMs;
-    @Option(names = "--execution-timeout", defaultValue = "3600", description = "The worker's own limit per workflow, seconds (default ${DEFAULT-VALUE})")
     long executionTimeoutS;
-    @Option(names = "--interrupt-grace", defaultValue = "15", description = "Seconds ComfyUI gets to stop after an interrupt before it is restarted (default ${DEFAULT-VALUE})")
     long interruptGraceS;
-    @Option(names = "--on-comfyui-crash", defaultValue = "fail", description = "fail or hand-back the job whose ComfyUI died (default ${DEFAULT-VALUE})")
     String onCrash;
-    @Option(names = "--warmup-workflow", description = "API-format workflow file run once before the first job")
     Path warmupWorkflow;
 
-    @Option(names = "--outputs", defaultValue = "inline", description = "inline, s3 or gateway (default ${DEFAULT-VALUE}); a job's s3Config wins")
     String outputs;
-    @Option(names = "--inline-max-bytes", defaultValue = "20971520", description = "Largest output returned inline as base64 (default ${DEFAULT-VALUE})")
     long inlineMaxBytes;
-    @Option(names = "--s3-endpoint", description = "S3-compatible endpoint URL (or BUCKET_ENDPOINT_URL)")
     String s3Endpoint;
-    @Option(names = "--s3-bucket", description = "Bucket for outputs (or BUCKET_NAME)")
     String s3Bucket;
-    @Option(names = "--s3-access-key", description = "Access key id (or BUCKET_ACCESS_KEY_ID)")
     String s3AccessKey;
-    @Option(names = "--s3-secret-key", description = "Secret key (or BUCKET_SECRET_ACCESS_KEY)")
     String s3SecretKey;
-    @Option(names = "--s3-object-path", defaultValue = "", description = "Key prefix for outputs")
     String s3ObjectPath;
 
-    @Option(names = "--allow-http-inputs", description = "Also fetch input images from plain http URLs")
     boolean allowHttpInputs;
-    @Option(names = "--allow-input-address", split = ",", description = "Address classes input URLs may reach: loopback, private, link-local, multicast, unspecified")
-    List<String> allowInputAddress = new ArrayList<>();
-    @Option(names = "--max-input-bytes", defaultValue = "52428800", description = "Largest input image fetched by URL (default ${DEFAULT-VALUE})")
+    List<String> allowInputAddress;
     long maxInputBytes;
-    @Option(names = "--input-timeout", defaultValue = "60", description = "Seconds to fetch one input image (default ${DEFAULT-VALUE})")
     long inputTimeoutS;
 
-    @Override
-    public Integer call() throws Exception {
+    private WorkerCommand() {}
+
+    private static Option value(String name, String argName, String description) {
+        return Option.builder().longOpt(name).hasArg().argName(argName).desc(description).get();
+    }
+
+    private static Option flag(String name, String description) {
+        return Option.builder().longOpt(name).desc(description).get();
+    }
+
+    /**
+     * Runs {@code comfyfleet worker ARGS} (the arguments after {@code worker}), with {@code env} for what they leave
+     * out; blocks until the worker ends.
+     *
+     * @return the worker's exit code ({@link WorkerApp}); 0 after help or version; 2 for bad usage, said on
+     *     {@code err} naming the flag to change
+     */
+    public static int main(String[] args, Map<String, String> env, PrintStream out, PrintStream err)
+            throws InterruptedException {
         ColdStartMarks coldStart = ColdStartMarks.enteredNow();
+        WorkerCommand command;
         WorkerSettings settings;
         try {
-            settings = settings(System.getenv());
-        } catch (WorkerConfigException e) {
-            System.err.println("comfyfleet worker: " + e.getMessage());
+            CommandLine line = parser().parse(OPTIONS, args);
+            if (line.hasOption("help")) {
+                printHelp(out);
+                return 0;
+            }
+            if (line.hasOption("version")) {
+                out.println(Main.VERSION);
+                return 0;
+            }
+            command = from(line, env);
+            settings = command.settings(env);
+        } catch (ParseException | WorkerConfigException e) {
+            err.println("comfyfleet worker: " + e.getMessage());
+            err.println("Usage: " + USAGE + "  (comfyfleet worker --help lists the options)");
             return 2;
         }
         WorkerApp app = new WorkerApp(settings, ComfyJobHandler::new).coldStart(coldStart).stopOnShutdown();
-        if (exitWithPid != null) {
-            exitWith(exitWithPid, app);
+        if (command.exitWithPid != null) {
+            exitWith(command.exitWithPid, app);
         }
         return app.run();
+    }
+
+    /**
+     * The options of these arguments, with their defaults ({@code env} for the ComfyUI port's).
+     *
+     * @throws ParseException for an unknown option or a missing value
+     * @throws WorkerConfigException for a malformed value, naming its flag
+     */
+    static WorkerCommand parse(String[] args, Map<String, String> env) throws ParseException {
+        return from(parser().parse(OPTIONS, args), env);
+    }
+
+    /**
+     * Whole option names only (a prefix of one is refused as unknown, not guessed), and values exactly as given: a
+     * {@code --comfyui-command} line may start and end with a quote that its shell needs.
+     */
+    private static DefaultParser parser() {
+        return DefaultParser.builder().setAllowPartialMatching(false).setStripLeadingAndTrailingQuotes(false).get();
+    }
+
+    private static WorkerCommand from(CommandLine line, Map<String, String> env) {
+        if (!line.getArgList().isEmpty()) {
+            throw new WorkerConfigException(line.getArgList().getFirst(), "is not an option: the worker takes only"
+                    + " options (comfyfleet worker --help lists them)");
+        }
+        for (Option o : line.getOptions()) {
+            if (!REPEATABLE.contains(o.getLongOpt()) && line.getOptionValues(o.getLongOpt()) != null
+                    && line.getOptionValues(o.getLongOpt()).length > 1) {
+                throw new WorkerConfigException("--" + o.getLongOpt(), "is given more than once; give it once");
+            }
+        }
+        Given given = new Given(line);
+        WorkerCommand c = new WorkerCommand();
+        c.gatewayUrl = given.text("gateway-url", null);
+        c.endpoint = given.text("endpoint", null);
+        c.workerId = given.text("worker-id", null);
+        c.workerKey = given.text("worker-key", null);
+        c.pingIntervalMs = given.number("ping-interval", "10000");
+        c.comfyUrl = given.uri("comfyui-url");
+        c.comfyDir = given.path("comfyui-dir");
+        c.python = given.text("python", "python3");
+        // a container worker gets its slot's port from the container provider in COMFYFLEET_COMFYUI_PORT
+        c.comfyPort = given.integer("comfyui-port", env.getOrDefault("COMFYFLEET_COMFYUI_PORT", "8188"));
+        c.comfyArgs = given.all("comfyui-arg");
+        c.comfyCommand = given.text("comfyui-command", null);
+        c.previews = line.hasOption("previews");
+        c.workDir = given.path("work-dir");
+        c.readyTimeoutS = given.number("ready-timeout", "600");
+        c.stopGraceS = given.number("stop-grace", "10");
+        c.maxRestarts = given.integer("max-restarts", "5");
+        c.exitWithPid = line.hasOption("exit-with-pid") ? given.number("exit-with-pid", null) : null;
+        c.shutdownGraceS = given.number("shutdown-grace", "30");
+        c.progressIntervalMs = given.number("progress-interval", "300");
+        c.executionTimeoutS = given.number("execution-timeout", "3600");
+        c.interruptGraceS = given.number("interrupt-grace", "15");
+        c.onCrash = given.text("on-comfyui-crash", "fail");
+        c.warmupWorkflow = given.path("warmup-workflow");
+        c.outputs = given.text("outputs", "inline");
+        c.inlineMaxBytes = given.number("inline-max-bytes", "20971520");
+        c.s3Endpoint = given.text("s3-endpoint", null);
+        c.s3Bucket = given.text("s3-bucket", null);
+        c.s3AccessKey = given.text("s3-access-key", null);
+        c.s3SecretKey = given.text("s3-secret-key", null);
+        c.s3ObjectPath = given.text("s3-object-path", "");
+        c.allowHttpInputs = line.hasOption("allow-http-inputs");
+        c.allowInputAddress = new ArrayList<>();
+        given.all("allow-input-address").forEach(v -> c.allowInputAddress.addAll(List.of(v.split(","))));
+        c.maxInputBytes = given.number("max-input-bytes", "52428800");
+        c.inputTimeoutS = given.number("input-timeout", "60");
+        return c;
+    }
+
+    /** Typed reads of a parsed command line; a malformed value is a {@link WorkerConfigException} naming its flag. */
+    private record Given(CommandLine line) {
+        String text(String name, String fallback) {
+            return line.getOptionValue(name, fallback);
+        }
+
+        List<String> all(String name) {
+            String[] values = line.getOptionValues(name);
+            return values == null ? List.of() : List.of(values);
+        }
+
+        long number(String name, String fallback) {
+            String text = line.getOptionValue(name, fallback);
+            try {
+                return Long.parseLong(text.trim());
+            } catch (NumberFormatException e) {
+                throw new WorkerConfigException("--" + name, "must be a whole number (got '" + text + "')");
+            }
+        }
+
+        int integer(String name, String fallback) {
+            long value = number(name, fallback);
+            if (value != (int) value) {
+                throw new WorkerConfigException("--" + name, "is out of range (got " + value + ")");
+            }
+            return (int) value;
+        }
+
+        URI uri(String name) {
+            String text = line.getOptionValue(name);
+            try {
+                return text == null ? null : new URI(text);
+            } catch (URISyntaxException e) {
+                throw new WorkerConfigException("--" + name, "is not a URL: " + e.getMessage());
+            }
+        }
+
+        Path path(String name) {
+            String text = line.getOptionValue(name);
+            try {
+                return text == null ? null : Path.of(text);
+            } catch (InvalidPathException e) {
+                throw new WorkerConfigException("--" + name, "is not a path: " + e.getMessage());
+            }
+        }
+    }
+
+    private static void printHelp(PrintStream out) {
+        out.println("Usage: " + USAGE);
+        out.println(SUMMARY);
+        TextHelpAppendable text = new TextHelpAppendable(out);
+        text.setMaxWidth(110);
+        try {
+            HelpFormatter.builder().setHelpAppendable(text).setShowSince(false).get().printOptions(OPTIONS);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot print the help", e); // a PrintStream does not throw
+        }
+        out.flush();
     }
 
     /**
@@ -167,7 +346,9 @@ public final class WorkerCommand implements Callable<Integer> {
      */
     WorkerSettings settings(Map<String, String> env) {
         GatewayEndpoints gateway;
-        String id = workerId != null ? workerId : env.getOrDefault("RUNPOD_POD_ID", "worker-" + UUID.randomUUID().toString().substring(0, 8));
+        // a random id only when none is given: its SecureRandom costs ~30 ms of a cold start to set up
+        String id = workerId != null ? workerId : env.containsKey("RUNPOD_POD_ID") ? env.get("RUNPOD_POD_ID")
+                : "worker-" + UUID.randomUUID().toString().substring(0, 8);
         if (gatewayUrl != null) {
             String key = workerKey != null ? workerKey : env.get("COMFYFLEET_WORKER_KEY");
             gateway = GatewayEndpoints.forGateway(gatewayUrl, endpoint, id, key, Duration.ofMillis(pingIntervalMs));
@@ -261,7 +442,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 throw new WorkerConfigException("--warmup-workflow", warmupWorkflow + " is not an API-format workflow object");
             }
             return wf.has("workflow") && wf.get("workflow").isObject() ? wf.get("workflow") : wf;
-        } catch (java.io.IOException | tools.jackson.core.JacksonException e) {
+        } catch (IOException | tools.jackson.core.JacksonException e) {
             throw new WorkerConfigException("--warmup-workflow", "cannot read " + warmupWorkflow + ": " + e.getMessage());
         }
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
@@ -12,10 +13,10 @@ import picocli.CommandLine.Model.OptionSpec;
 
 class MainTest {
 
-    /** The short tree a provider's worker or emulator process builds must take what the whole tree takes. */
+    /** The short tree a provider's emulator process builds must take what the whole tree takes. */
     @ParameterizedTest
-    @ValueSource(strings = {"worker", "emulator"})
-    void aWorkerOrEmulatorProcessBuildsOnlyItsCommandWithTheSameOptions(String subcommand) {
+    @ValueSource(strings = {"emulator"})
+    void anEmulatorProcessBuildsOnlyItsCommandWithTheSameOptions(String subcommand) {
         CommandLine alone = Main.commandLine(new String[] {subcommand});
         CommandLine whole = Main.commandLine();
 
@@ -25,18 +26,17 @@ class MainTest {
         assertThat(Main.commandLine(new String[] {"up"}).getSubcommands()).containsKeys("worker", "up", "submit");
     }
 
-    // (the emulator takes unknown options on purpose: they are ComfyUI's, passed through)
-    @ParameterizedTest
-    @ValueSource(strings = {"worker"})
-    void badUsageOfTheShortTreeIsRefusedAsByTheWholeOne(String subcommand) {
-        StringWriter err = new StringWriter();
-        CommandLine alone = Main.commandLine(new String[] {subcommand});
-        alone.setErr(new PrintWriter(err));
-
-        int exit = alone.execute(subcommand, "--no-such-option");
-
-        assertThat(exit).isEqualTo(2);
-        assertThat(err.toString()).contains("Unknown option: '--no-such-option'").contains("comfyfleet " + subcommand);
+    /** {@code worker} is read without picocli (WorkerCommand); the tree lists it and hands every argument on. */
+    @Test
+    void theTreeListsTheWorkerAndHandsItsArgumentsOnInOrder() throws Exception {
+        CommandLine whole = Main.commandLine();
+        assertThat(whole.getSubcommands()).containsKey("worker");
+        whole.parseArgs("worker", "--comfyui-port", "9", "--help", "--comfyui-arg", "--cpu");
+        WorkerSubcommand worker = (WorkerSubcommand) whole.getSubcommands().get("worker").getCommand();
+        assertThat(worker.args).containsExactly("--comfyui-port", "9", "--help", "--comfyui-arg", "--cpu");
+        StringWriter usage = new StringWriter();
+        whole.usage(new PrintWriter(usage));
+        assertThat(usage.toString()).contains("worker").contains("comfyfleet worker --help");
     }
 
     private static List<String> optionNames(CommandLine command) {

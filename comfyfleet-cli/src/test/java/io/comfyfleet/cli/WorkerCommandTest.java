@@ -11,19 +11,22 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.apache.commons.cli.ParseException;
 import picocli.CommandLine;
 
 class WorkerCommandTest {
     @TempDir
     Path dir;
 
-    private static WorkerSettings settings(Map<String, String> env, String... args) {
-        WorkerCommand cmd = CommandLine.populateCommand(new WorkerCommand(), args);
-        return cmd.settings(env);
+    private static WorkerSettings settings(Map<String, String> env, String... args) throws ParseException {
+        return WorkerCommand.parse(args, env).settings(env);
     }
 
     @Test
-    void flagsBuildGatewayTemplatesAndAnAttachedComfyUi() {
+    void flagsBuildGatewayTemplatesAndAnAttachedComfyUi() throws ParseException {
         WorkerSettings s = settings(Map.of(), "--gateway-url", "http://127.0.0.1:8080", "--endpoint", "ep", "--worker-id", "w1",
                 "--worker-key", "K", "--comfyui-url", "http://127.0.0.1:8188", "--work-dir", dir.toString(),
                 "--allow-input-address", "loopback,link-local", "--on-comfyui-crash", "hand-back", "--execution-timeout", "90");
@@ -38,7 +41,7 @@ class WorkerCommandTest {
     }
 
     @Test
-    void progressIntervalIsSetInMillisecondsAndBoundedBelow() {
+    void progressIntervalIsSetInMillisecondsAndBoundedBelow() throws ParseException {
         String[] base = {"--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k", "--comfyui-url", "http://c",
                 "--work-dir", dir.toString()};
         String[] oneSecond = java.util.stream.Stream.concat(java.util.Arrays.stream(base),
@@ -51,7 +54,7 @@ class WorkerCommandTest {
     }
 
     @Test
-    void runpodEnvironmentIsUsedWithoutGatewayFlags() {
+    void runpodEnvironmentIsUsedWithoutGatewayFlags() throws ParseException {
         Map<String, String> env = Map.of(
                 "RUNPOD_WEBHOOK_GET_JOB", "http://ctl/v2/ep1/job-take/$ID?gpu=SIM",
                 "RUNPOD_WEBHOOK_POST_OUTPUT", "http://ctl/v2/ep1/job-done/$RUNPOD_POD_ID/$ID?gpu=SIM",
@@ -89,5 +92,53 @@ class WorkerCommandTest {
         assertThat(cli.getSubcommands()).containsKey("worker");
         cli.setErr(new java.io.PrintWriter(java.io.Writer.nullWriter()));
         assertThat(cli.execute("worker", "--comfyui-port", "notanumber")).isEqualTo(2);
+    }
+
+    @Test
+    void aLaunchedComfyUiTakesItsArgumentsAsGivenEvenWhenTheyLookLikeOptionsOrAreQuoted() throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("main.py"), "");
+        WorkerSettings s = settings(Map.of("COMFYFLEET_COMFYUI_PORT", "9300"), "--gateway-url", "http://h", "--endpoint", "ep",
+                "--worker-key", "k", "--comfyui-dir", dir.toString(), "--comfyui-arg", "--cpu", "--comfyui-arg=--highvram",
+                "--comfyui-arg", "'quoted'", "--previews", "--work-dir", dir.toString());
+        assertThat(s.launch().command()).contains("--port", "9300").endsWith("--preview-method", "latent2rgb", "--cpu",
+                "--highvram", "'quoted'");
+        WorkerSettings shell = settings(Map.of(), "--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k",
+                "--comfyui-command", "'java' '-jar' 'x.jar' --port {port}", "--work-dir", dir.toString());
+        assertThat(shell.launch().command().get(2)).isEqualTo("'java' '-jar' 'x.jar' --port 8188");
+    }
+
+    @Test
+    void badUsageIsRefusedNamingWhatToChange() {
+        assertThatThrownBy(() -> WorkerCommand.parse(new String[] {"--no-such-option"}, Map.of()))
+                .isInstanceOf(ParseException.class).hasMessageContaining("--no-such-option");
+        assertThatThrownBy(() -> WorkerCommand.parse(new String[] {"--comfyui"}, Map.of()))
+                .as("a prefix of an option is not guessed").isInstanceOf(ParseException.class);
+        assertThatThrownBy(() -> WorkerCommand.parse(new String[] {"--endpoint"}, Map.of()))
+                .isInstanceOf(ParseException.class).hasMessageContaining("endpoint");
+        assertThatThrownBy(() -> WorkerCommand.parse(new String[] {"--comfyui-port", "notanumber"}, Map.of()))
+                .hasMessageStartingWith("--comfyui-port").hasMessageContaining("whole number");
+        assertThatThrownBy(() -> WorkerCommand.parse(new String[] {"--comfyui-port", "99999999999"}, Map.of()))
+                .hasMessageStartingWith("--comfyui-port").hasMessageContaining("out of range");
+        assertThatThrownBy(() -> WorkerCommand.parse(new String[] {"--worker-id", "a", "--worker-id", "b"}, Map.of()))
+                .hasMessageStartingWith("--worker-id").hasMessageContaining("more than once");
+        assertThatThrownBy(() -> WorkerCommand.parse(new String[] {"stray"}, Map.of()))
+                .hasMessageStartingWith("stray").hasMessageContaining("not an option");
+    }
+
+    @Test
+    void theProcessEntryAnswersHelpAndBadUsageWithoutStartingAWorker() throws InterruptedException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+
+        assertThat(WorkerCommand.main(new String[] {"--help"}, Map.of(), o, e)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("comfyfleet worker", "--gateway-url", "--comfyui-port",
+                "--warmup-workflow");
+        assertThat(WorkerCommand.main(new String[] {"--gateway-url", "http://h", "--no-such-option"}, Map.of(), o, e))
+                .isEqualTo(2);
+        assertThat(WorkerCommand.main(new String[] {"--comfyui-url", "http://c"}, Map.of(), o, e)).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--no-such-option", "--gateway-url: is required",
+                "comfyfleet worker --help");
     }
 }
