@@ -50,8 +50,10 @@ for r in $(seq 1 $RUNS); do
   # the worker's JVM boot it is measuring
   ID=$(curl -s -H "$H" -H 'Content-Type: application/json' -d "$WF" http://127.0.0.1:$PORT/v2/cs/run | grep -o '"id":"[^"]*"' | cut -d'"' -f4)
   for i in $(seq 1 1200); do S=$(curl -s -H "$H" http://127.0.0.1:$PORT/v2/cs/status/$ID); echo "$S" | grep -q '"COMPLETED"\|"FAILED"' && break; sleep 0.25; done
-  echo "$LABEL run $r load [$LOAD] $(echo "$S" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["status"], "delayTime", s.get("delayTime"), "executionTime", s.get("executionTime"))')"
-  curl -s -H "Authorization: Bearer adm-key-0123456789abcdef" http://127.0.0.1:$PORT/admin/endpoints/cs | python3 -c 'import json,sys; print("  coldStarts", json.dumps(json.load(sys.stdin).get("coldStarts")))'
+  W_ID=$(echo "$S" | grep -o '"workerId":"[^"]*"' | cut -d'"' -f4)
+  echo "$LABEL run $r load [$LOAD] $(echo "$S" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["status"], "delayTime", s.get("delayTime"), "executionTime", s.get("executionTime"), "worker", s.get("workerId"))')"
+  # the cold start of the worker that ran this job (a job that found a worker still up had none)
+  curl -s -H "Authorization: Bearer adm-key-0123456789abcdef" http://127.0.0.1:$PORT/admin/endpoints/cs | W_ID="$W_ID" python3 -c 'import json,os,sys; print("  coldStart", json.dumps([c for c in json.load(sys.stdin).get("coldStarts") or [] if c.get("workerId") == os.environ["W_ID"]]))'
 done
 kill -TERM $UP; wait $UP
 grep -h "cold start" $W/up.log | head -5

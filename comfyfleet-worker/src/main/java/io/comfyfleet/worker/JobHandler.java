@@ -17,6 +17,12 @@ public interface JobHandler {
     JobOutcome handle(TakenJob job, JobContext context) throws InterruptedException;
 
     /**
+     * Runs once while ComfyUI is starting, before it answers: set-up of the handler's own code that the first job
+     * would otherwise pay for after ComfyUI is ready. Must not need ComfyUI; a failure is logged and ignored.
+     */
+    default void prepare() {}
+
+    /**
      * Runs once after ComfyUI is ready and before the first job is taken, e.g. a warm-up workflow that loads
      * the models. A failure is logged by the worker and does not stop it.
      */

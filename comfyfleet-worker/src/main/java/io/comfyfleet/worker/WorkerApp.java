@@ -110,6 +110,7 @@ public final class WorkerApp {
         worker.onJobTimings(jobTimings);
         // attached to a running ComfyUI: its cache flags are unknown, the default cache is assumed
         worker.heldModels(HeldModels.forComfyArgs(settings.launch() == null ? List.of() : settings.launch().command()));
+        prepare(handler);
         try {
             comfyStarted.get();
         } catch (ExecutionException e) {
@@ -175,6 +176,16 @@ public final class WorkerApp {
             comfyStarted.get();
         } catch (ExecutionException e) {
             // closed on purpose: the start fails with "Supervisor stopped"
+        }
+    }
+
+    /** The handler's set-up while ComfyUI boots (seconds on any machine): nothing it does delays a job. */
+    private static void prepare(JobHandler handler) {
+        try {
+            handler.prepare();
+        } catch (RuntimeException e) {
+            log().warn("Preparing the job handler while ComfyUI starts failed; the first job does it: {}",
+                    e.toString());
         }
     }
 

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.comfyfleet.common.json.Json;
 import io.comfyfleet.worker.config.GatewayEndpoints;
 import io.comfyfleet.worker.input.UrlPolicy;
+import io.comfyfleet.worker.supervisor.ComfySupervisor;
 import io.comfyfleet.worker.supervisor.LaunchSpec;
 import io.comfyfleet.worker.supervisor.SupervisorSettings;
 import java.net.ServerSocket;
@@ -77,6 +78,32 @@ class WorkerAppTest {
         app.stop();
         assertThat(exit.get(20, TimeUnit.SECONDS)).isEqualTo(WorkerApp.EXIT_OK);
         assertThat(comfy.get().isAlive()).isFalse();
+    }
+
+    @Test
+    void theHandlerIsPreparedWhileComfyUiStartsAndAFailedPreparationStopsNothing() throws Exception {
+        AtomicReference<ComfySupervisor.State> stateWhilePreparing = new AtomicReference<>();
+        JobHandlerFactory factory = (supervisor, s) -> new JobHandler() {
+            @Override
+            public void prepare() {
+                stateWhilePreparing.set(supervisor.state());
+                throw new IllegalStateException("made to fail");
+            }
+
+            @Override
+            public JobOutcome handle(io.comfyfleet.worker.gateway.TakenJob job, JobContext context) {
+                return new JobOutcome.Finished(Json.MAPPER.createObjectNode().put("output", "done"));
+            }
+        };
+        WorkerApp app = new WorkerApp(settings("--start-delay 1.5", 2), factory,
+                new Worker.Timings(Duration.ofMillis(50), FAST, Duration.ofSeconds(2)));
+        CompletableFuture<Integer> exit = runInThread(app);
+        gw.jobs.add("{\"id\":\"j1\",\"input\":{}}");
+        await().atMost(Duration.ofSeconds(20)).until(() -> gw.requests("POST", "/job-done/w1/j1").size() == 1);
+
+        assertThat(stateWhilePreparing.get()).as("prepared before ComfyUI answered").isEqualTo(ComfySupervisor.State.STARTING);
+        app.stop();
+        assertThat(exit.get(20, TimeUnit.SECONDS)).isEqualTo(WorkerApp.EXIT_OK);
     }
 
     @Test

@@ -112,6 +112,16 @@ class ComfyJobHandlerTest {
     }
 
     @Test
+    void preparingWhileComfyUiStartsNeedsNoComfyUi() {
+        WorkerSettings s = settings(WorkerSettings.JobSettings.defaults(), WorkerSettings.CrashPolicy.FAIL);
+        ComfySupervisor nothingListening = ComfySupervisor.attached(java.net.URI.create("http://127.0.0.1:1"), s.supervisor());
+        ComfyJobHandler handler = new ComfyJobHandler(nothingListening, s);
+
+        handler.prepare(); // throws if it reached for ComfyUI or could not read its made-up job
+        handler.close();
+    }
+
+    @Test
     void uploadsRunsAndReturnsOutputsInWorkerComfyuiShapeThenCleansUp() throws Exception {
         String input = "{\"workflow\":{\"1\":{\"class_type\":\"LoadImage\",\"inputs\":{\"image\":\"red.png\"}},"
                 + "\"2\":{\"class_type\":\"ImageScale\",\"inputs\":{\"image\":[\"1\",0],\"upscale_method\":\"bilinear\","

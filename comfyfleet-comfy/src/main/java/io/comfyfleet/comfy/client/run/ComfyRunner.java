@@ -46,6 +46,17 @@ public final class ComfyRunner implements AutoCloseable {
     }
 
     /**
+     * Opens the shared event socket now instead of at the first run, which then finds it open (or, still
+     * opening, waits for it). For a caller that knows ComfyUI has just become ready and no run has started yet.
+     *
+     * @throws io.comfyfleet.comfy.client.ComfyUnavailableException if it cannot be opened; the next run tries again
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void openSocket() {
+        shared.open();
+    }
+
+    /**
      * Submits {@code prompt} and returns a handle that follows it in the background.
      *
      * @throws io.comfyfleet.comfy.client.PromptFormatException    if {@code prompt} is null or not an object

@@ -96,8 +96,31 @@ final class SharedSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens the socket now, before any run (a no-op when it is open): a worker does this as soon as its ComfyUI is
+     * ready, so the first job does not wait for the handshake. A run that joins meanwhile waits for this opening
+     * and uses its socket.
+     *
+     * @throws io.comfyfleet.comfy.client.ComfyUnavailableException if it cannot be opened (the first run retries)
+     */
+    void open() {
+        int current;
+        synchronized (state) {
+            if (up) {
+                return;
+            }
+            current = generation;
+        }
+        reopen(current);
+    }
+
     /** Opens the socket unless another run has done so since {@code member} was told it was lost. */
     private void reopen(Member member) {
+        reopen(member.lostGeneration);
+    }
+
+    /** Opens the socket unless it was opened again after {@code lostGeneration} was lost. */
+    private void reopen(int lostGeneration) {
         opening.lock();
         try {
             long lossesBefore;
@@ -105,7 +128,7 @@ final class SharedSocket implements AutoCloseable {
                 if (closed) {
                     throw new IllegalStateException("the runner's event socket (" + clientId + ") is closed");
                 }
-                if (up && generation != member.lostGeneration) {
+                if (up && generation != lostGeneration) {
                     return;
                 }
                 lossesBefore = losses;

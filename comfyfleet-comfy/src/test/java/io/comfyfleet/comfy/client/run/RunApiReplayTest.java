@@ -114,6 +114,25 @@ class RunApiReplayTest {
     }
 
     @Test
+    void aSocketOpenedAheadIsTheOneTheFirstRunUses() throws Exception {
+        server = ReplayServer.replay("cpu-0.3.64", "ok_basic").start();
+        ComfyRunner runner = runner();
+
+        runner.openSocket();
+        assertThat(server.connects()).as("opened before any run").isEqualTo(1);
+        assertThat(server.requests()).doesNotContain("POST /prompt");
+        runner.openSocket();
+        RunResult result = runner.run(recordedPrompt("cpu-0.3.64", "ok_basic"), RunOptions.defaults(), new EventLog());
+
+        assertThat(result.status()).isEqualTo(RunStatus.SUCCESS);
+        assertThat(result.reconnects()).isZero();
+        assertThat(server.connects()).as("no second handshake: not for a second openSocket, not for the run")
+                .isEqualTo(1);
+        runner.close();
+        assertThatThrownBy(runner::openSocket).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    }
+
+    @Test
     void aRunWithItsOwnClientIdGetsASocketOfItsOwn() throws Exception {
         server = ReplayServer.replay("cpu-0.3.64", "ok_basic").start();
         ComfyRunner runner = runner();
