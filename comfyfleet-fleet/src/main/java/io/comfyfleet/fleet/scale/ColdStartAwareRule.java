@@ -19,13 +19,17 @@ import java.util.PriorityQueue;
  *       start: {@code waitWeight × (f − C) > C}. No live worker: the first one starts at once.</li>
  *   <li><b>Ahead of a rising rate.</b> When the last minute's arrival rate is over twice the last quarter hour's,
  *       workers are started up to ceil(rate × S), before the queue shows it.</li>
- *   <li><b>Warm workers.</b> Keeping a worker idle for the next C seconds costs C GPU-seconds; stopping it costs,
- *       if a job comes within C, a cold start (C GPU-seconds of boot plus C seconds of wait, weighted). So the k-th
- *       worker is kept while P(k jobs need a worker within C) × (1 + waitWeight) > 1. For the first worker the
- *       chance comes from the past gaps between arrivals ({@link ArrivalForecast#chanceWithin}), so after a burst
- *       it is stopped once the quiet has lasted longer than the pauses inside bursts; for more workers from the
- *       last minute's rate (Poisson, mean rate × (S + C): a burst's extra workers go within a minute of it). Idle workers above that are stopped at once; the idle timeout
- *       still stops any worker idle longer, down to min.</li>
+ *   <li><b>Warm workers.</b> Keeping a worker idle for the next C seconds costs C GPU-seconds. Stopping the
+ *       endpoint's only worker costs, if a job comes within C, a cold start (C GPU-seconds of boot plus C seconds
+ *       of wait, weighted), so it is kept while P(a job within C) × (1 + waitWeight) > 1, the chance read from the
+ *       past gaps between arrivals ({@link ArrivalForecast#chanceWithin}): after a burst it is stopped once the
+ *       quiet has lasted longer than the pauses inside bursts. A further worker is only a spare: without it, the
+ *       job that would have taken it waits for one of the other workers to free, about S/2 and never more than C,
+ *       and no cold start is paid for it (the queue rule above starts one only when that is worth it). So the k-th
+ *       worker is kept while P(k jobs need a worker within C) × waitWeight × min(C, S/2) > C, the chance from the
+ *       last minute's rate (Poisson, mean rate × (S + C): a burst's extra workers go within a minute of it). Idle
+ *       workers above that are stopped at once; the idle timeout still stops any worker idle longer, down to
+ *       min.</li>
  * </ul>
  */
 final class ColdStartAwareRule {
@@ -113,7 +117,6 @@ final class ColdStartAwareRule {
         if (queue.queued() > 0) {
             return (int) queue.queued();
         }
-        double threshold = 1 / (1 + w);
         double rate = forecast.rate(now, SHORT_WINDOW, 0);
         double mean = rate * (s + c);
         int spares = 0;
@@ -124,11 +127,26 @@ final class ColdStartAwareRule {
                 chance = forecast.hasHistory() ? firstWorkerChance(forecast, c, w, now)
                         : Math.max(chance, firstWorkerChance(forecast, c, w, now));
             }
-            if (chance <= threshold || spares >= 1000) {
+            if (chance <= keepThreshold(k, c, s, w) || spares >= 1000) {
                 return spares;
             }
             spares++;
         }
+    }
+
+    /**
+     * The chance of being needed within the next cold start above which the k-th live worker is worth its C
+     * GPU-seconds of idling. The first worker saves, when needed, a cold start: C GPU-seconds of boot and C seconds
+     * of wait. Any further one only saves the wait for another live worker to free, min(C, S/2), and no boot: a
+     * rule that priced it like the first kept idle spares through every busy stretch (on a Poisson load of one
+     * job every 10 s that was half of all GPU-seconds) to save waits of a few seconds.
+     */
+    static double keepThreshold(int k, double c, double s, double w) {
+        if (k <= 1) {
+            return 1 / (1 + w);
+        }
+        double waitSaved = Math.min(c, s / 2);
+        return waitSaved <= 0 ? Double.POSITIVE_INFINITY : c / (w * waitSaved);
     }
 
     /** The chance that a job needs the endpoint's only worker within the next cold start. */
