@@ -18,7 +18,8 @@ import java.util.PriorityQueue;
  *       would wait f seconds gets a new worker when the wait it saves, weighted, is worth the new worker's cold
  *       start: {@code waitWeight × (f − C) > C}. No live worker: the first one starts at once.</li>
  *   <li><b>Ahead of a rising rate.</b> When the last minute's arrival rate is over twice the last quarter hour's,
- *       workers are started up to ceil(rate × S), before the queue shows it.</li>
+ *       workers are started up to ceil(rate × S), before the queue shows it, as long as a job is queued or the
+ *       past gaps still expect one within C (the chance the warm rule keeps a first worker for).</li>
  *   <li><b>Warm workers.</b> Keeping a worker idle for the next C seconds costs C GPU-seconds. Stopping the
  *       endpoint's only worker costs, if a job comes within C, a cold start (C GPU-seconds of boot plus C seconds
  *       of wait, weighted), so it is kept while P(a job within C) × (1 + waitWeight) > 1, the chance read from the
@@ -65,7 +66,10 @@ final class ColdStartAwareRule {
         double shortRate = forecast.rate(now, SHORT_WINDOW, queue.queued());
         double longRate = forecast.rate(now, LONG_WINDOW, queue.queued());
         int ahead = (int) Math.min(max, Math.ceil(shortRate * s));
-        if (shortRate > 2 * longRate && ahead > live.size() + start) {
+        // a worker started ahead when no job waits and none is expected within C would be the one the warm rule
+        // below stops at once: after a burst (or three trickle jobs in a minute) it only ever cost a cold start
+        boolean jobNear = queue.queued() > 0 || firstWorkerChance(forecast, c, w, now) > keepThreshold(1, c, s, w);
+        if (jobNear && shortRate > 2 * longRate && ahead > live.size() + start) {
             int more = ahead - live.size() - start;
             start += more;
             reasons.add(String.format(Locale.ROOT, "cold-start aware: arrivals rising (%.3f/s in the last minute,"

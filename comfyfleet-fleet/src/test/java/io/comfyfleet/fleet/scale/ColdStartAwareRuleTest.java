@@ -152,6 +152,20 @@ class ColdStartAwareRuleTest {
     }
 
     @Test
+    void aRisingRateStartsNoWorkerAheadOnceThePastGapsSayTheRiseIsOver() {
+        // 12 jobs in the last minute, 4 s apart (0.2/s against 0.013/s over 15 min: ceil(0.2 × 20 s) = 4), but the
+        // last one came 13 s ago and no past gap was longer than 4 s: no job is expected within C, and a worker
+        // started now would be stopped at once by the warm rule
+        List<Instant> a = every(12, 4, 13);
+        QueueSnapshot over = new QueueSnapshot(0, 0, null, new Demand(a, Duration.ofSeconds(20),
+                Duration.ofSeconds(10)));
+        assertThat(policy.decide(over, List.of(), aware(4), NOW).start()).isZero();
+        // the same rise with a job queued still starts the workers ahead
+        QueueSnapshot queued = new QueueSnapshot(1, 0, NOW.minusSeconds(1), over.demand());
+        assertThat(policy.decide(queued, List.of(), aware(4), NOW).start()).isEqualTo(4);
+    }
+
+    @Test
     void theIdleTimeoutStillBoundsAWarmWorker() {
         EndpointScaling shortIdle = EndpointScaling.of("ep", 0, 4, Duration.ofSeconds(20), "COLD_START_AWARE", 16);
         // the forecast would keep it (jobs every 30 s, quiet 25 s) but it has been idle 25 s > 20 s
