@@ -18,14 +18,19 @@ import java.util.PriorityQueue;
  *       would wait f seconds gets a new worker when the wait it saves, weighted, is worth the new worker's cold
  *       start: {@code waitWeight × (f − C) > C}. No live worker: the first one starts at once.</li>
  *   <li><b>Ahead of a rising rate.</b> When the last minute's arrival rate is over twice the last quarter hour's,
- *       workers are started up to ceil(rate × S), before the queue shows it.</li>
- *   <li><b>Warm workers.</b> Keeping a worker idle for the next C seconds costs C GPU-seconds; stopping it costs,
- *       if a job comes within C, a cold start (C GPU-seconds of boot plus C seconds of wait, weighted). So the k-th
- *       worker is kept while P(k jobs need a worker within C) × (1 + waitWeight) > 1. For the first worker the
- *       chance comes from the past gaps between arrivals ({@link ArrivalForecast#chanceWithin}), so after a burst
- *       it is stopped once the quiet has lasted longer than the pauses inside bursts; for more workers from the
- *       last minute's rate (Poisson, mean rate × (S + C): a burst's extra workers go within a minute of it). Idle workers above that are stopped at once; the idle timeout
- *       still stops any worker idle longer, down to min.</li>
+ *       workers are started up to ceil(rate × S), before the queue shows it, as long as a job is queued or the
+ *       past gaps still expect one within C (the chance the warm rule keeps a first worker for).</li>
+ *   <li><b>Warm workers.</b> Keeping a worker idle for the next C seconds costs C GPU-seconds. Stopping the
+ *       endpoint's only worker costs, if a job comes within C, a cold start (C GPU-seconds of boot plus C seconds
+ *       of wait, weighted), so it is kept while P(a job within C) × (1 + waitWeight) > 1, the chance read from the
+ *       past gaps between arrivals ({@link ArrivalForecast#chanceWithin}): after a burst it is stopped once the
+ *       quiet has lasted longer than the pauses inside bursts. A further worker is only a spare: without it, the
+ *       job that would have taken it waits for one of the other workers to free, about S/2 and never more than C,
+ *       and no cold start is paid for it (the queue rule above starts one only when that is worth it). So the k-th
+ *       worker is kept while P(k jobs need a worker within C) × waitWeight × min(C, S/2) > C, the chance from the
+ *       last minute's rate (Poisson, mean rate × (S + C): a burst's extra workers go within a minute of it). Idle
+ *       workers above that are stopped at once; the idle timeout still stops any worker idle longer, down to
+ *       min.</li>
  * </ul>
  */
 final class ColdStartAwareRule {
@@ -61,7 +66,10 @@ final class ColdStartAwareRule {
         double shortRate = forecast.rate(now, SHORT_WINDOW, queue.queued());
         double longRate = forecast.rate(now, LONG_WINDOW, queue.queued());
         int ahead = (int) Math.min(max, Math.ceil(shortRate * s));
-        if (shortRate > 2 * longRate && ahead > live.size() + start) {
+        // a worker started ahead when no job waits and none is expected within C would be the one the warm rule
+        // below stops at once: after a burst (or three trickle jobs in a minute) it only ever cost a cold start
+        boolean jobNear = queue.queued() > 0 || firstWorkerChance(forecast, c, w, now) > keepThreshold(1, c, s, w);
+        if (jobNear && shortRate > 2 * longRate && ahead > live.size() + start) {
             int more = ahead - live.size() - start;
             start += more;
             reasons.add(String.format(Locale.ROOT, "cold-start aware: arrivals rising (%.3f/s in the last minute,"
@@ -113,7 +121,6 @@ final class ColdStartAwareRule {
         if (queue.queued() > 0) {
             return (int) queue.queued();
         }
-        double threshold = 1 / (1 + w);
         double rate = forecast.rate(now, SHORT_WINDOW, 0);
         double mean = rate * (s + c);
         int spares = 0;
@@ -124,11 +131,26 @@ final class ColdStartAwareRule {
                 chance = forecast.hasHistory() ? firstWorkerChance(forecast, c, w, now)
                         : Math.max(chance, firstWorkerChance(forecast, c, w, now));
             }
-            if (chance <= threshold || spares >= 1000) {
+            if (chance <= keepThreshold(k, c, s, w) || spares >= 1000) {
                 return spares;
             }
             spares++;
         }
+    }
+
+    /**
+     * The chance of being needed within the next cold start above which the k-th live worker is worth its C
+     * GPU-seconds of idling. The first worker saves, when needed, a cold start: C GPU-seconds of boot and C seconds
+     * of wait. Any further one only saves the wait for another live worker to free, min(C, S/2), and no boot: a
+     * rule that priced it like the first kept idle spares through every busy stretch (on a Poisson load of one
+     * job every 10 s that was half of all GPU-seconds) to save waits of a few seconds.
+     */
+    static double keepThreshold(int k, double c, double s, double w) {
+        if (k <= 1) {
+            return 1 / (1 + w);
+        }
+        double waitSaved = Math.min(c, s / 2);
+        return waitSaved <= 0 ? Double.POSITIVE_INFINITY : c / (w * waitSaved);
     }
 
     /** The chance that a job needs the endpoint's only worker within the next cold start. */

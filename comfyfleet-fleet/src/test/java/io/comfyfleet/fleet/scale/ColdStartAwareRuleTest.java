@@ -107,10 +107,36 @@ class ColdStartAwareRuleTest {
                 w("d", IDLE, 900, 1));
         int keptLow = 4 - policy.decide(q(0, 0, a), idle, aware(0.5), NOW).stop().size();
         int keptHigh = 4 - policy.decide(q(0, 0, a), idle, aware(16), NOW).stop().size();
-        // weight 0.5: keep while P(N >= k) > 2/3: P(N>=1)=0.94, P(N>=2)=0.77, P(N>=3)=0.53 -> 2 kept
-        assertThat(keptLow).isEqualTo(2);
-        // weight 16: keep while P(N >= k) > 1/17: P(N>=5)=0.15, P(N>=6)=0.065 -> all 4 (max)
-        assertThat(keptHigh).isEqualTo(4);
+        // the first worker: the gaps say a job comes within C for sure. Each further one only saves a wait of
+        // min(C, S/2) = 2 s, so it is kept while P(N >= k) > C / (w × 2 s):
+        // weight 0.5: > 10, never -> 1 kept
+        assertThat(keptLow).isEqualTo(1);
+        // weight 16: > 0.3125: P(N>=2)=0.77, P(N>=3)=0.53, P(N>=4)=0.308 -> 3 kept
+        assertThat(keptHigh).isEqualTo(3);
+    }
+
+    @Test
+    void aSpareBesideARunningWorkerIsStoppedWhenItWouldOnlySaveAShortWait() {
+        // one job every 5 s (mean jobs in S + C = 2.8): a second worker is needed within C with P = 0.77. Priced
+        // like a cold start (0.77 × (1 + 4) > 1) it was kept; it only saves the wait for the running worker to
+        // free, min(C, S/2) = 2 s: 0.77 × 4 × 2 s < 10 s of idling, so it goes
+        List<Instant> a = every(180, 5, 1);
+        List<WorkerView> workers = List.of(w("busy", RUNNING, 900, null), w("spare", IDLE, 900, 1));
+        ScalingDecision d = policy.decide(q(0, 1, a), workers, aware(4), NOW);
+        assertThat(d.stop()).containsExactly("spare");
+        // with jobs of 30 s the wait it saves is a whole cold start (min(C, S/2) = 10 s): 0.99 × 4 × 10 s > 10 s
+        QueueSnapshot longJobs = new QueueSnapshot(0, 1, null, new Demand(a, Duration.ofSeconds(30),
+                Duration.ofSeconds(10)));
+        assertThat(policy.decide(longJobs, workers, aware(4), NOW).stop()).isEmpty();
+    }
+
+    @Test
+    void theFirstWorkerIsPricedAsAColdStartAndEveryFurtherOneAsAWaitForAnother() {
+        // first: keep while chance > 1 / (1 + w)
+        assertThat(ColdStartAwareRule.keepThreshold(1, 10, 4, 4)).isCloseTo(0.2, within(1e-9));
+        // further: keep while chance × w × min(C, S/2) > C
+        assertThat(ColdStartAwareRule.keepThreshold(2, 10, 4, 4)).isCloseTo(10.0 / (4 * 2), within(1e-9));
+        assertThat(ColdStartAwareRule.keepThreshold(3, 10, 40, 4)).isCloseTo(10.0 / (4 * 10), within(1e-9));
     }
 
     @Test
@@ -123,6 +149,20 @@ class ColdStartAwareRuleTest {
         ScalingDecision d = policy.decide(slow, List.of(), aware(4), NOW);
         assertThat(d.start()).isEqualTo(4);
         assertThat(d.reasons()).anyMatch(r -> r.contains("arrivals rising"));
+    }
+
+    @Test
+    void aRisingRateStartsNoWorkerAheadOnceThePastGapsSayTheRiseIsOver() {
+        // 12 jobs in the last minute, 4 s apart (0.2/s against 0.013/s over 15 min: ceil(0.2 × 20 s) = 4), but the
+        // last one came 13 s ago and no past gap was longer than 4 s: no job is expected within C, and a worker
+        // started now would be stopped at once by the warm rule
+        List<Instant> a = every(12, 4, 13);
+        QueueSnapshot over = new QueueSnapshot(0, 0, null, new Demand(a, Duration.ofSeconds(20),
+                Duration.ofSeconds(10)));
+        assertThat(policy.decide(over, List.of(), aware(4), NOW).start()).isZero();
+        // the same rise with a job queued still starts the workers ahead
+        QueueSnapshot queued = new QueueSnapshot(1, 0, NOW.minusSeconds(1), over.demand());
+        assertThat(policy.decide(queued, List.of(), aware(4), NOW).start()).isEqualTo(4);
     }
 
     @Test
