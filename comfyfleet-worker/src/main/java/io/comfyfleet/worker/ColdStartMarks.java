@@ -11,8 +11,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ColdStartMarks {
     private final long enteredNanos;
-    /** From the process's start (its exec by the provider) to {@link #enteredNanos}: the JVM's boot. */
-    private final long jvmMillis;
+    /**
+     * From the process's start (its exec by the provider) to {@link #enteredNanos}: the JVM's boot; -1 until read
+     * ({@link #readJvmBoot()}).
+     */
+    private volatile long jvmMillis;
     private volatile long comfyLaunchedNanos;
     private volatile long comfyReadyNanos;
     private volatile long warmupNanos = -1;
@@ -23,17 +26,34 @@ public final class ColdStartMarks {
     }
 
     /**
-     * Marks now as the moment the worker's own code began; the JVM's boot before it is the process's age
-     * ({@link ProcessAge}: 10 ms precise on Linux; 0 when the system does not say).
+     * Marks now as the moment the worker's own code began; the JVM's boot before it is the process's age at that
+     * moment ({@link ProcessAge}: 10 ms precise on Linux; 0 when the system does not say).
      */
     public static ColdStartMarks enteredNow() {
-        long nanos = System.nanoTime();
-        return new ColdStartMarks(nanos, ProcessAge.millis());
+        return new ColdStartMarks(System.nanoTime(), -1);
     }
 
     /** For tests: entered at {@code enteredNanos}, {@code jvmMillis} after the process started. */
     static ColdStartMarks entered(long enteredNanos, long jvmMillis) {
         return new ColdStartMarks(enteredNanos, jvmMillis);
+    }
+
+    /**
+     * Reads how long the JVM took to reach the worker's code, if not read yet. Call it once ComfyUI's launch is
+     * under way, not at entry: reading {@code /proc} cost ~10 ms of a worker's start on two cores, before the
+     * launch. The process's start does not move, so its age now, less the time since entry, is the same number.
+     */
+    public void readJvmBoot() {
+        jvmMillis();
+    }
+
+    private long jvmMillis() {
+        if (jvmMillis < 0) {
+            long age = ProcessAge.millis();
+            long sinceEntry = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - enteredNanos);
+            jvmMillis = age == 0 ? 0 : Math.max(0, age - sinceEntry);
+        }
+        return jvmMillis;
     }
 
     /** ComfyUI's process was started (or, attached, its readiness is first probed). First call counts. */
@@ -70,7 +90,7 @@ public final class ColdStartMarks {
         long warmup = warmupNanos;
         long before = comfyReadyNanos + Math.max(0, warmup);
         StringBuilder s = new StringBuilder()
-                .append("jvm:").append(jvmMillis)
+                .append("jvm:").append(jvmMillis())
                 .append(",setup:").append(ms(comfyLaunchedNanos - enteredNanos))
                 .append(",comfyui:").append(ms(comfyReadyNanos - comfyLaunchedNanos));
         if (warmup >= 0) {

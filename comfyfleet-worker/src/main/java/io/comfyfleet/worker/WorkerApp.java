@@ -111,6 +111,7 @@ public final class WorkerApp {
         // attached to a running ComfyUI: its cache flags are unknown, the default cache is assumed
         worker.heldModels(HeldModels.forComfyArgs(settings.launch() == null ? List.of() : settings.launch().command()));
         prepare(handler);
+        marks.readJvmBoot();
         try {
             comfyStarted.get();
         } catch (ExecutionException e) {
@@ -157,12 +158,21 @@ public final class WorkerApp {
         return EXIT_OK;
     }
 
-    /** Launches ComfyUI and waits for it on a thread of its own; the future fails with its ComfyStartException. */
+    /**
+     * Launches ComfyUI on this thread, before anything else of the worker's set-up can compete with it, and waits
+     * for it on a thread of its own; the future fails with its ComfyStartException.
+     */
     private static CompletableFuture<Void> startComfy(ComfySupervisor supervisor) {
         CompletableFuture<Void> started = new CompletableFuture<>();
+        try {
+            supervisor.launch();
+        } catch (ComfyStartException e) {
+            started.completeExceptionally(e);
+            return started;
+        }
         Thread.ofPlatform().daemon().name("comfyui-start").start(() -> {
             try {
-                supervisor.start();
+                supervisor.awaitStarted();
                 started.complete(null);
             } catch (Throwable e) {
                 started.completeExceptionally(e);

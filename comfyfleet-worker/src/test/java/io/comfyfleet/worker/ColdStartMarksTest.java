@@ -38,4 +38,18 @@ class ColdStartMarksTest {
         now.comfyReady(System.nanoTime());
         assertThat(now.report(System.nanoTime())).matches("jvm:\\d+,setup:\\d+,comfyui:\\d+,take:\\d+");
     }
+
+    @Test
+    void theJvmsBootIsTheProcessAgeAtEntryEvenWhenReadLater() throws Exception {
+        ColdStartMarks marks = ColdStartMarks.enteredNow();
+        long ageAtEntry = ProcessAge.millis();
+        Thread.sleep(300);
+        marks.readJvmBoot();
+        marks.comfyLaunched(System.nanoTime());
+        marks.comfyReady(System.nanoTime());
+
+        long jvm = Long.parseLong(marks.report(System.nanoTime()).replaceAll("^jvm:(\\d+),.*$", "$1"));
+        assertThat(ageAtEntry).as("this test's JVM has run for a while").isGreaterThan(300);
+        assertThat(jvm).as("read 300 ms later, /proc is 10 ms precise").isBetween(ageAtEntry - 25, ageAtEntry + 25);
+    }
 }

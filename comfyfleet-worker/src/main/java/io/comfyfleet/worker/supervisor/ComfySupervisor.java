@@ -56,6 +56,8 @@ public final class ComfySupervisor implements AutoCloseable {
     private State state = State.NEW;
     private Process process;
     private LogPump logs;
+    /** Between {@link #launch()} and {@link #awaitStarted()}: what the first launch started. */
+    private volatile Launched pending;
     private long readySinceNanos;
     /** The first launch (attached: the first probe) and the first readiness, for the worker's cold start; 0: not yet. */
     private volatile long firstLaunchNanos;
@@ -85,6 +87,18 @@ public final class ComfySupervisor implements AutoCloseable {
      *     quotes its last log lines
      */
     public void start() {
+        launch();
+        awaitStarted();
+    }
+
+    /**
+     * The first half of {@link #start()}: launches ComfyUI and returns at once (attached: only notes the time).
+     * A worker calls it on its main thread before anything else, so nothing of its own set-up competes with the
+     * launch, and waits with {@link #awaitStarted()} on another.
+     *
+     * @throws ComfyStartException when the process cannot be launched
+     */
+    public void launch() {
         synchronized (monitor) {
             if (state != State.NEW) {
                 throw new IllegalStateException("supervisor already started (state " + state + ")");
@@ -92,7 +106,30 @@ public final class ComfySupervisor implements AutoCloseable {
             state = State.STARTING;
         }
         try {
-            launchAndAwaitReady();
+            pending = launchProcess();
+        } catch (ComfyStartException e) {
+            synchronized (monitor) {
+                state = State.UNHEALTHY;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The second half of {@link #start()}: blocks until the ComfyUI {@link #launch()} started is ready.
+     *
+     * @throws ComfyStartException when it exits first or is not ready within {@code readyTimeout}; the message
+     *     quotes its last log lines
+     * @throws IllegalStateException before {@link #launch()}
+     */
+    public void awaitStarted() {
+        Launched launched = pending;
+        if (launched == null) {
+            throw new IllegalStateException("launch() first (state " + state() + ")");
+        }
+        pending = null;
+        try {
+            awaitLaunched(launched);
         } catch (ComfyStartException e) {
             synchronized (monitor) {
                 state = State.UNHEALTHY;
@@ -231,11 +268,16 @@ public final class ComfySupervisor implements AutoCloseable {
     }
 
     private void launchAndAwaitReady() {
+        awaitLaunched(launchProcess());
+    }
+
+    /** A launched ComfyUI not yet ready: its process and log pump, both null when attached. */
+    private record Launched(Process process, LogPump pump) {}
+
+    private Launched launchProcess() {
         if (spec == null) {
             markLaunched();
-            awaitHttpReady(null, null);
-            markReady();
-            return;
+            return new Launched(null, null);
         }
         Process started;
         try {
@@ -261,8 +303,18 @@ public final class ComfySupervisor implements AutoCloseable {
             logs = pump;
         }
         log().info("Launched ComfyUI (pid {}) for {}: {}", started.pid(), baseUrl, String.join(" ", spec.command()));
+        return new Launched(started, pump);
+    }
+
+    private void awaitLaunched(Launched launched) {
+        Process started = launched.process();
+        if (started == null) {
+            awaitHttpReady(null, null);
+            markReady();
+            return;
+        }
         try {
-            awaitHttpReady(started, pump);
+            awaitHttpReady(started, launched.pump());
         } catch (ComfyStartException e) {
             stopTree(started);
             throw e;

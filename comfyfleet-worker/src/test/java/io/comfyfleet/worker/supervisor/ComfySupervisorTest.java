@@ -54,6 +54,23 @@ class ComfySupervisorTest {
     }
 
     @Test
+    void launchReturnsWithComfyUiStartingAndAwaitStartedWaitsForItsReadiness() throws Exception {
+        ComfySupervisor s = launch("--start-delay 1.0", FAST);
+        assertThatThrownBy(s::awaitStarted).isInstanceOf(IllegalStateException.class).hasMessageContaining("launch()");
+
+        s.launch();
+        assertThat(s.state()).isEqualTo(ComfySupervisor.State.STARTING);
+        assertThat(s.process()).as("launched, not yet ready").isPresent();
+        assertThat(s.firstLaunchNanos()).isPositive();
+        assertThat(s.firstReadyNanos()).isZero();
+        assertThatThrownBy(s::launch).isInstanceOf(IllegalStateException.class);
+
+        s.awaitStarted();
+        assertThat(s.state()).isEqualTo(ComfySupervisor.State.READY);
+        assertThat(s.firstReadyNanos() - s.firstLaunchNanos()).as("the fake's start delay").isGreaterThan(900_000_000L);
+    }
+
+    @Test
     void pythonLaunchPassesComfyUiFlagsAndPerWorkerFolders() throws Exception {
         Path comfyDir = Files.createDirectories(work.resolve("ComfyUI"));
         Files.copy(Path.of(script()), comfyDir.resolve("main.py"));
