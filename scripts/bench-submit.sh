@@ -4,8 +4,12 @@
 # with every commit synced, then an open-loop rate sweep of POST /v2/bench/run with autocannon. Prints p50 / p90 /
 # p99 / max and errors per rate, and the highest rate whose p99 stays within P99_MS.
 #
-# Usage: [STORE=sqlite|postgres] [RATES="500 1000 1500 2000"] [DURATION=15] [CONNECTIONS=50] [WARMUP_SECONDS=10]
-#        [P99_MS=10] [PROFILE=1] scripts/bench-submit.sh
+# Usage: [STORE=sqlite|postgres] [CLIENT=autocannon|loadtest] [RATES="500 1000 1500 2000"] [DURATION=15]
+#        [CONNECTIONS=50] [WARMUP_SECONDS=10] [P99_MS=10] [PROFILE=1] scripts/bench-submit.sh
+#   CLIENT=loadtest  a truly open-loop client (scripts/open-loop.mjs, loadtest 8's requestsPerSecond: one request
+#                   every 1000/RATE ms on a free or new keep-alive connection, whatever came back; CONNECTIONS is
+#                   not used). autocannon's -R is not open loop: each connection sends its share of a second
+#                   back to back when the second starts, then waits, so 50 connections offer bursts of 50.
 #   STORE=postgres  starts an embedded PostgreSQL 18 (io.comfyfleet.testkit.BenchPostgres: fsync and
 #                   synchronous_commit on, data under $OUT/postgres) and points the gateway at it
 #   PROFILE=1       records the gateway with JFR into $OUT/gateway.jfr (jfr view hot-methods / contention-by-site)
@@ -50,11 +54,14 @@ whole P99_MS "$P99_MS" 1; whole PORT "$PORT" 1024; whole PG_PORT "$PG_PORT" 1024
 [ -f "$JAR" ] || { echo "missing $JAR: build it with ./mvnw -B -o -pl comfyfleet-cli -am package -DskipTests" >&2; exit 2; }
 command -v node >/dev/null && command -v npm >/dev/null || { echo "needs node and npm (for autocannon)" >&2; exit 2; }
 
+CLIENT=${CLIENT:-autocannon}
+case "$CLIENT" in autocannon|loadtest) ;; *) echo "CLIENT must be autocannon or loadtest, got '$CLIENT'" >&2; exit 2;; esac
 AUTOCANNON=$TOOLS/node_modules/.bin/autocannon
-if [ ! -x "$AUTOCANNON" ]; then
-  echo "== installing autocannon 8 into $TOOLS"
+LOADTEST=$TOOLS/node_modules/loadtest/index.js
+if [ ! -x "$AUTOCANNON" ] || [ ! -f "$LOADTEST" ]; then
+  echo "== installing autocannon 8 and loadtest 8 into $TOOLS"
   mkdir -p "$TOOLS"
-  npm install --no-audit --no-fund --silent --prefix "$TOOLS" autocannon@8 >/dev/null
+  npm install --no-audit --no-fund --silent --prefix "$TOOLS" autocannon@8 loadtest@8 >/dev/null
 fi
 
 rm -rf "$OUT" && mkdir -p "$OUT"
@@ -103,6 +110,11 @@ curl -s -o /dev/null "http://127.0.0.1:$PORT/v2/bench/health" || { echo "the gat
 # a two-node workflow (no worker runs it: the benchmark is the submission)
 BODY='{"input":{"workflow":{"1":{"class_type":"EmptyImage","inputs":{"width":64,"height":64,"batch_size":1,"color":0}},"2":{"class_type":"SaveImage","inputs":{"images":["1",0],"filename_prefix":"bench"}}}}}'
 load() { # load RATE SECONDS JSON_FILE
+  if [ "$CLIENT" = loadtest ]; then
+    node "$ROOT/scripts/open-loop.mjs" "$LOADTEST" "http://127.0.0.1:$PORT/v2/bench/run" "$1" "$2" \
+      "Bearer $CLIENT_KEY" "$BODY" >"$3"
+    return
+  fi
   "$AUTOCANNON" --json -c "$CONNECTIONS" -R "$1" -d "$2" -m POST \
     -H "Authorization=Bearer $CLIENT_KEY" -H "Content-Type=application/json" -b "$BODY" \
     "http://127.0.0.1:$PORT/v2/bench/run" >"$3" 2>/dev/null
@@ -112,7 +124,7 @@ status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Beare
 [ "$status" = 200 ] || { echo "POST /run answered $status, not 200; see $OUT/gateway.log" >&2; exit 1; }
 
 FIRST_RATE=${RATES%% *}
-echo "== $STORE, $CONNECTIONS connections, warm-up ${WARMUP_SECONDS} s at $FIRST_RATE/s; load: $(cat /proc/loadavg)"
+echo "== $STORE, $CLIENT, $([ "$CLIENT" = loadtest ] && echo "open loop" || echo "$CONNECTIONS connections"), warm-up ${WARMUP_SECONDS} s at $FIRST_RATE/s; load: $(cat /proc/loadavg)"
 [ "$WARMUP_SECONDS" -gt 0 ] && load "$FIRST_RATE" "$WARMUP_SECONDS" "$OUT/warmup.json"
 
 {
@@ -141,5 +153,5 @@ done
 echo
 cat "$OUT/results.md"
 echo
-echo "highest rate with p99 <= $P99_MS ms and no errors: ${BEST_RATE:-none of $RATES} /s ($STORE)"
+echo "highest rate with p99 <= $P99_MS ms and no errors: ${BEST_RATE:-none of $RATES} /s ($STORE, $CLIENT)"
 echo "load after: $(cat /proc/loadavg); gateway CPU time (incl. start-up): $(ps -o time= -p "$GATEWAY_PID")"
