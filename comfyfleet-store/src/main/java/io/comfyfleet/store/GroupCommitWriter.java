@@ -53,6 +53,8 @@ final class GroupCommitWriter implements AutoCloseable {
     private volatile long lastCommitNanos;
     private volatile int lastBatchSize;
     private final AtomicLong commits = new AtomicLong();
+    /** Run by the writer thread after each batch, with its connection; see {@link #betweenBatches}. */
+    private volatile SqlWork<?> betweenBatches = c -> null;
 
     /**
      * @param connection a connection opened with {@code synchronous=FULL} and autocommit on; this writer owns
@@ -164,6 +166,7 @@ final class GroupCommitWriter implements AutoCloseable {
                 stopping = batch.remove(STOP);
                 if (!batch.isEmpty()) {
                     commit(batch);
+                    maintain();
                 }
             } catch (InterruptedException e) {
                 // only close() stops this thread, through STOP; an interrupt from elsewhere is not a stop
@@ -183,6 +186,23 @@ final class GroupCommitWriter implements AutoCloseable {
         for (PendingWrite<?> w : late) {
             w.fail(closedFailure(w));
             w.settle();
+        }
+    }
+
+    /**
+     * Work for the writer's connection between two batches, when no transaction is open (e.g. starting the log
+     * over, which only the one writer can do without waiting for a writer). It runs after the batch's callers were
+     * answered; the next batch waits for it. A failure is logged, and the writer carries on.
+     */
+    void betweenBatches(SqlWork<?> work) {
+        this.betweenBatches = work;
+    }
+
+    private void maintain() {
+        try {
+            betweenBatches.run(connection);
+        } catch (SQLException | RuntimeException e) {
+            log.warn("{}: work between two commits failed (carrying on): {}", where, e.getMessage());
         }
     }
 

@@ -74,6 +74,10 @@ final class SqliteDatabase implements Database {
             this.checkpointer = new WalCheckpointer(open(checkpointerConfig()), CHECKPOINT_INTERVAL);
             this.writes = new GroupCommitWriter(writer, "SQLite job store at " + file, maxBatch, WRITE_QUEUE,
                     ADMIT_WAIT);
+            writes.betweenBatches(c -> {
+                checkpointer.restartIfAsked(c);
+                return null;
+            });
         } catch (SQLException e) {
             closeConnections();
             throw e;
