@@ -46,7 +46,7 @@ for r in $(seq 1 $RUNS); do
   for i in $(seq 1 240); do n=$(curl -s -H "$H" http://127.0.0.1:$PORT/v2/cs/health | python3 -c 'import json,sys; w=json.load(sys.stdin)["workers"]; print(w["idle"]+w["running"]+w["initializing"])' 2>/dev/null); [ "$n" = 0 ] && break; sleep 0.5; done
   sleep 2
   LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-  # no python3 between the submission and the end of the job: on two cores its start (~0.1 s of CPU) lands in
+  # no python3 between the submission and the end of the job: on two cores its start (0.3 s of CPU through the pyenv shim) lands in
   # the worker's JVM boot it is measuring
   ID=$(curl -s -H "$H" -H 'Content-Type: application/json' -d "$WF" http://127.0.0.1:$PORT/v2/cs/run | grep -o '"id":"[^"]*"' | cut -d'"' -f4)
   for i in $(seq 1 1200); do S=$(curl -s -H "$H" http://127.0.0.1:$PORT/v2/cs/status/$ID); echo "$S" | grep -q '"COMPLETED"\|"FAILED"' && break; sleep 0.25; done
