@@ -355,6 +355,12 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now) {
+        return finish(jobId, workerId, outcome, outputJson, error, now, j -> { });
+    }
+
+    @Override
+    public Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now,
+            Consumer<Job> ordered) {
         Move move = switch (outcome) {
             case COMPLETED -> Move.COMPLETE;
             case FAILED -> Move.FAIL;
@@ -376,7 +382,7 @@ final class JdbcJobStore implements JobStore {
                 outbox.addEnded(c, List.of(job), now);
                 return job;
             }
-        });
+        }, ordered);
     }
 
     @Override

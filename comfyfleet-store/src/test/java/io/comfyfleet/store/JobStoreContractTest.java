@@ -653,6 +653,35 @@ abstract class JobStoreContractTest {
     }
 
     @Test
+    void finishTellsItsOrderedListenerTheEndedJobAndLaterWritesComeAfterIt() throws Exception {
+        running("j1");
+        List<Job> heard = new ArrayList<>();
+        CompletableFuture<Job> retried = new CompletableFuture<>();
+
+        Job done = store.finish("j1", "w1", FAILED, null, "boom", at(4), ended -> {
+            heard.add(ended);
+            // a client told of the end at once may act on it from its own thread: on SQLite before the commit synced
+            Thread.ofVirtual().start(() -> retried.complete(store.retry("j1", at(5))));
+        });
+
+        assertThat(heard).containsExactly(done);
+        assertThat(done.state()).isEqualTo(FAILED);
+        assertThat(retried.get(10, TimeUnit.SECONDS).state()).as("the retry lands after the end").isEqualTo(IN_QUEUE);
+        assertThat(store.find("j1", at(6)).orElseThrow().state()).isEqualTo(IN_QUEUE);
+    }
+
+    @Test
+    void aRefusedFinishTellsItsOrderedListenerNothing() {
+        running("j1");
+        store.finish("j1", "w1", COMPLETED, "{}", null, at(4));
+        List<Job> heard = new ArrayList<>();
+
+        assertThatThrownBy(() -> store.finish("j1", "w2", COMPLETED, "{}", null, at(5), heard::add))
+                .isInstanceOf(JobStateConflictException.class);
+        assertThat(heard).isEmpty();
+    }
+
+    @Test
     void finishFailedKeepsTheErrorAndCountsIt() {
         running("j1");
 

@@ -113,6 +113,21 @@ public interface JobStore extends AutoCloseable {
     Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now);
 
     /**
+     * As {@link #finish(String, String, JobState, String, String, Instant)}, telling {@code ordered} the ended job as
+     * soon as every later write of this store is sure to come after it, which may be before it is synced (as
+     * {@link #enqueueAndClaim(NewJob, String, int, Instant, Consumer)}: SQLite once the statements ran, while the
+     * commit syncs; others once committed). A client waiting for the job's end can be answered from there. When
+     * the commit then fails, this call fails and the job is still running for the worker, which posts its result
+     * again. {@code ordered} runs on the store's writer thread: it must be quick and must not write to the store.
+     */
+    default Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now,
+            Consumer<Job> ordered) {
+        Job job = finish(jobId, workerId, outcome, outputJson, error, now);
+        ordered.accept(job);
+        return job;
+    }
+
+    /**
      * Sets the job's TTL (its whole lifespan, counted from its submission, as {@code policy.ttl}): it then
      * expires at {@code createdAt + ttl}, in whatever state. Synced. Empty when the job does not exist at
      * {@code now}, or its new TTL has already run out (it is gone from now on).

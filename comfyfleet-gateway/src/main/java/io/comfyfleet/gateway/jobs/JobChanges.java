@@ -8,6 +8,7 @@ import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.core.queue.SweepReport;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -48,9 +49,27 @@ final class JobChanges {
         return handoff;
     }
 
-    /** The worker's final word (COMPLETED or FAILED); no stop order, as the worker itself ended the job. */
+    /**
+     * The worker's final word (COMPLETED or FAILED); no stop order, as the worker itself ended the job. Those
+     * waiting for the job's end hear of it once the store has ordered it, possibly while its commit syncs; the
+     * worker is answered once it is committed.
+     */
     Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now) {
-        Job job = store.finish(jobId, workerId, outcome, outputJson, error, now);
+        AtomicBoolean told = new AtomicBoolean();
+        Job job;
+        try {
+            job = store.finish(jobId, workerId, outcome, outputJson, error, now, ended -> {
+                told.set(true);
+                events.ending(ended);
+            });
+        } catch (RuntimeException e) {
+            // only a commit that failed after the early notice takes it back; a refused finish (a worker's
+            // repeated job-done) told nothing, and another finish of the job may be syncing
+            if (told.get()) {
+                events.notEnded(jobId);
+            }
+            throw e;
+        }
         events.changed(job);
         return job;
     }

@@ -25,6 +25,7 @@ public final class JobEvents implements QueueWakeups {
     private final StopOrders stops = new StopOrders();
     private final HandedOutJobs handedOut = new HandedOutJobs();
     private final FollowedJobs followed = new FollowedJobs();
+    private final EndingJobs ending = new EndingJobs();
     private final WebhookSender webhooks;
     private final Map<String, Optional<WebhookSigner>> signers;
     private final Clock clock;
@@ -54,8 +55,29 @@ public final class JobEvents implements QueueWakeups {
         takers.wakeAll();
     }
 
+    /**
+     * A worker's final word about the job is written and its commit syncs: those waiting for its end are answered
+     * now (see {@link EndingJobs}); {@link #changed} follows once committed, {@link #notEnded} if the commit fails.
+     */
+    void ending(Job job) {
+        ending.ending(job);
+        jobs.signal(job.id());
+    }
+
+    /** The commit of an {@link #ending} failed: the job runs on as the store holds it. */
+    void notEnded(String jobId) {
+        ending.settled(jobId);
+        jobs.signal(jobId);
+    }
+
+    /** The job's end while its commit syncs, else null. */
+    Job endingNow(String jobId) {
+        return ending.get(jobId);
+    }
+
     /** A job changed (state, progress output, or a stream chunk); ends a terminal job's life with its webhook. */
     public void changed(Job job) {
+        ending.settled(job.id());
         // ended, cancelled, timed out or back in the queue: no longer running for the worker it was handed to
         handedOut.forget(job.id());
         // a terminal state stays until a retry (which comes here again): followers may use it as it is

@@ -82,11 +82,16 @@ public final class JobService {
     }
 
     /**
-     * The job as it is now.
+     * The job as it is now; a job whose end is written while its commit syncs is answered as ended (see
+     * {@link EndingJobs}).
      *
      * @throws JobNotFoundException when unknown, expired, deleted, or of another endpoint
      */
     public Job status(String endpoint, String jobId) {
+        Job ending = events.endingNow(jobId);
+        if (ending != null && ending.endpoint().equals(endpoint)) {
+            return ending;
+        }
         return store.find(jobId, clock.instant())
                 .filter(j -> j.endpoint().equals(endpoint))
                 .orElseThrow(() -> new JobNotFoundException(jobId));

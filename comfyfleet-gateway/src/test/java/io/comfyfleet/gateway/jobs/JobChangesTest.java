@@ -1,16 +1,22 @@
 package io.comfyfleet.gateway.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobPolicy;
 import io.comfyfleet.core.job.JobState;
+import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.job.JobStoreException;
 import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.core.queue.SweepReport;
 import io.comfyfleet.gateway.config.WebhookSettings;
 import io.comfyfleet.gateway.webhook.WebhookSender;
 import io.comfyfleet.store.JobStores;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,6 +24,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,6 +89,51 @@ class JobChangesTest {
     }
 
     @Test
+    void anEndIsKnownWhileItsCommitSyncsAndTheStoreAnswersOnceCommitted() throws InterruptedException {
+        changes.enqueue(newJob("j1"));
+        store.claim("ep", "w1", 1, T0, T0.plusSeconds(60));
+        List<Job> duringSync = new CopyOnWriteArrayList<>();
+        changes = new JobChanges(finishing(store, ended -> duringSync.add(events.endingNow(ended.id())), false), events);
+
+        try (var watch = events.watchJob("j1")) {
+            Job done = changes.finish("j1", "w1", JobState.COMPLETED, "{\"ok\":true}", null, T0.plusSeconds(1));
+
+            assertThat(duringSync).containsExactly(done);
+            assertThat(watch.await(Duration.ZERO)).as("waiters on the job were woken").isTrue();
+        }
+        assertThat(events.endingNow("j1")).isNull();
+        assertThat(heard).containsExactly("j1 COMPLETED");
+    }
+
+    @Test
+    void anEndWhoseCommitFailsIsTakenBackAndTheWorkerGetsTheFailure() throws InterruptedException {
+        changes.enqueue(newJob("j1"));
+        store.claim("ep", "w1", 1, T0, T0.plusSeconds(60));
+        List<Job> duringSync = new CopyOnWriteArrayList<>();
+        changes = new JobChanges(finishing(store, ended -> duringSync.add(events.endingNow(ended.id())), true), events);
+
+        assertThatThrownBy(() -> changes.finish("j1", "w1", JobState.COMPLETED, "{}", null, T0.plusSeconds(1)))
+                .isInstanceOf(JobStoreException.class)
+                .hasMessageContaining("disk full");
+
+        assertThat(duringSync).hasSize(1);
+        assertThat(events.endingNow("j1")).as("no longer answered as ended").isNull();
+        assertThat(heard).as("no change announced").isEmpty();
+    }
+
+    @Test
+    void aRepeatedJobDoneDoesNotTakeBackTheEndOfTheFirst() {
+        changes.enqueue(newJob("j1"));
+        store.claim("ep", "w1", 1, T0, T0.plusSeconds(60));
+        events.ending(store.find("j1", T0).orElseThrow()); // as if the first job-done's commit were syncing now
+
+        assertThatThrownBy(() -> changes.finish("j1", "w2", JobState.COMPLETED, "{}", null, T0.plusSeconds(1)))
+                .isInstanceOf(JobStateConflictException.class);
+
+        assertThat(events.endingNow("j1")).isNotNull();
+    }
+
+    @Test
     void aRetriedJobWakesAJobTakeThatWaits() throws InterruptedException {
         changes.enqueue(newJob("j1"));
         store.claim("ep", "w1", 1, T0, T0.plusSeconds(60));
@@ -123,6 +175,35 @@ class JobChangesTest {
 
         assertThat(events.stops().await(JobEvents.workerKey("ep", "w1"), NO_WAIT))
                 .containsExactlyInAnyOrder("j2", "j-unknown");
+    }
+
+    /**
+     * The store, whose seven-argument finish also calls {@code duringSync} right after the ordered listener (where
+     * SQLite's commit syncs), and with {@code commitFails} then fails as a commit that could not be written.
+     */
+    private static JobStore finishing(JobStore real, Consumer<Job> duringSync, boolean commitFails) {
+        InvocationHandler handler = (proxy, method, args) -> {
+            if (method.getName().equals("finish") && args.length == 7) {
+                @SuppressWarnings("unchecked")
+                Consumer<Job> ordered = (Consumer<Job>) args[6];
+                args[6] = (Consumer<Job>) ended -> {
+                    ordered.accept(ended);
+                    duringSync.accept(ended);
+                };
+                Object result = method.invoke(real, args);
+                if (commitFails) {
+                    throw new JobStoreException("finish job " + args[0] + ": disk full; nothing of this commit was written");
+                }
+                return result;
+            }
+            try {
+                return method.invoke(real, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        };
+        return (JobStore) Proxy.newProxyInstance(JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class},
+                handler);
     }
 
     private static NewJob newJob(String id) {
