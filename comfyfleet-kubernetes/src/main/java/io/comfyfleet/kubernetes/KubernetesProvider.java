@@ -224,6 +224,11 @@ public final class KubernetesProvider implements WorkerProvider {
     }
 
     @Override
+    public Optional<FleetWorker> find(String workerId) {
+        return workers.view(workerId);
+    }
+
+    @Override
     public boolean markReady(String workerId, Instant at) {
         return workers.markReady(workerId, at, w -> "pod " + w.podName);
     }

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,10 +119,9 @@ final class ProviderProvisioning implements ProvisioningView {
     @Override
     public boolean isRetired(String workerId) {
         try {
-            for (FleetWorker w : provider.list()) {
-                if (w.workerId().equals(workerId)) {
-                    return w.phase() != FleetWorker.Phase.UP;
-                }
+            Optional<FleetWorker> listed = provider.find(workerId);
+            if (listed.isPresent()) {
+                return listed.get().phase() != FleetWorker.Phase.UP;
             }
         } catch (RuntimeException e) {
             // when the provider cannot be read, the lease remains the safety net

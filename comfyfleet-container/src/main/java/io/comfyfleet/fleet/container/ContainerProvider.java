@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -301,6 +302,11 @@ public final class ContainerProvider implements WorkerProvider {
     @Override
     public List<FleetWorker> list() {
         return workers.list();
+    }
+
+    @Override
+    public Optional<FleetWorker> find(String workerId) {
+        return workers.view(workerId);
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -158,6 +159,12 @@ public final class LocalProcessProvider implements WorkerProvider {
             }
         }
         return workers.list();
+    }
+
+    /** As listed, without the walk through the process table that {@link #list()} makes to remember descendants. */
+    @Override
+    public Optional<FleetWorker> find(String workerId) {
+        return workers.view(workerId);
     }
 
     @Override

@@ -50,6 +50,15 @@ public interface WorkerProvider extends AutoCloseable {
     List<FleetWorker> list();
 
     /**
+     * The one worker as {@link #list()} would show it, or empty when it is not listed. The gateway asks on every
+     * job it hands to a waiting worker, so a provider whose {@link #list()} does more than read its table (the
+     * local provider looks through the process table) answers this without that.
+     */
+    default Optional<FleetWorker> find(String workerId) {
+        return list().stream().filter(w -> w.workerId().equals(workerId)).findFirst();
+    }
+
+    /**
      * Records when the worker first asked for a job, which ends its cold start. Only the first call counts.
      *
      * @return true when this call ended the cold start; false for a later call or an unknown id

@@ -77,6 +77,11 @@ public final class WorkerTable<W> {
         return workers.size();
     }
 
+    /** {@link WorkerProvider#find(String)}: the one worker's view, without looking at the others. */
+    public Optional<FleetWorker> view(String workerId) {
+        return get(workerId).map(w -> life.apply(w).view());
+    }
+
     /** {@link WorkerProvider#list()}. */
     public List<FleetWorker> list() {
         List<FleetWorker> all = new ArrayList<>();

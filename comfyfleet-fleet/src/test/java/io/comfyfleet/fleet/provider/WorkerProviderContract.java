@@ -63,6 +63,8 @@ public abstract class WorkerProviderContract {
             assertThat(w.startedAt()).isEqualTo(T0.plusSeconds(3));
             assertThat(w.coldStart()).isEmpty();
         });
+        assertThat(p.find("w1")).contains(p.list().getFirst());
+        assertThat(p.find("w9")).as("never started").isEmpty();
     }
 
     @Test
@@ -74,6 +76,7 @@ public abstract class WorkerProviderContract {
         p.stop(h, Duration.ofSeconds(5)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(p.list()).extracting(FleetWorker::workerId).containsExactly("w2");
+        assertThat(p.find("w1")).isEmpty();
         assertThat(p.stop(h, Duration.ofSeconds(5))).isDone();
     }
 
@@ -86,6 +89,7 @@ public abstract class WorkerProviderContract {
                 .until(() -> p.list().getFirst(), w -> w.phase() == FleetWorker.Phase.EXITED);
         assertThat(exited.exitedAt()).isNotNull();
         assertThat(exited.exitCode()).isIn(3, null);
+        assertThat(p.find("w1")).map(FleetWorker::phase).contains(FleetWorker.Phase.EXITED);
 
         p.stop(h, Duration.ofSeconds(1)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(p.list()).isEmpty();
