@@ -29,6 +29,16 @@ interface Database extends AutoCloseable {
         return result;
     }
 
+    /**
+     * As {@link #write(String, Durability, SqlWork)}, for work that is a single statement (several statements
+     * would not be one transaction here): a database whose transactions cost round trips to a server may run
+     * it as its own transaction, committed by the server as the statement ends, in one round trip instead of
+     * three (begin with the statement, the statement, commit).
+     */
+    default <T> T writeStatement(String what, Durability durability, SqlWork<T> work) {
+        return write(what, durability, work);
+    }
+
     /** Runs read-only work on a connection that sees every committed write. */
     <T> T read(String what, SqlWork<T> work);
 

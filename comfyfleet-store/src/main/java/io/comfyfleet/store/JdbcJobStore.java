@@ -27,12 +27,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * The job store on any JDBC database: the SQL and rules are shared, the {@link Database} supplies
@@ -68,10 +70,10 @@ final class JdbcJobStore implements JobStore {
         this.notices = notices;
     }
 
-    /** Tells other gateways, when this transaction commits, that the endpoint has a queued job. */
-    private void announceQueued(Connection c, String endpoint) throws SQLException {
+    /** Tells other gateways that {@code jobs} jobs of the endpoint are queued: call once committed. */
+    private void announceQueued(String endpoint, int jobs) {
         if (notices != null) {
-            notices.send(c, endpoint);
+            notices.announce(endpoint, jobs);
         }
     }
 
@@ -84,11 +86,10 @@ final class JdbcJobStore implements JobStore {
     @Override
     public Job enqueue(NewJob job) {
         validate(job);
-        return db.write("enqueue job " + job.id(), SYNCED, c -> {
-            Job stored = insert(c, job);
-            announceQueued(c, stored.endpoint());
-            return stored;
-        });
+        // one statement: on a database server, its own transaction in one round trip per /run
+        Job stored = db.writeStatement("enqueue job " + job.id(), SYNCED, c -> insert(c, job));
+        announceQueued(stored.endpoint(), 1);
+        return stored;
     }
 
     @Override
@@ -100,15 +101,14 @@ final class JdbcJobStore implements JobStore {
     public Handoff enqueueAndClaim(NewJob job, String workerId, int max, Instant leaseUntil, Consumer<Handoff> ordered) {
         validate(job);
         checkClaim(workerId, max);
-        return db.write("enqueue job " + job.id() + " and claim for worker " + workerId, SYNCED, c -> {
+        Handoff handoff = db.write("enqueue job " + job.id() + " and claim for worker " + workerId, SYNCED, c -> {
             Job stored = insert(c, job);
-            Handoff handoff = new Handoff(stored,
-                    claimIn(c, job.endpoint(), workerId, max, job.createdAt(), leaseUntil));
-            if (!handoff.queuedJobClaimed()) {
-                announceQueued(c, stored.endpoint());
-            }
-            return handoff;
+            return new Handoff(stored, claimIn(c, job.endpoint(), workerId, max, job.createdAt(), leaseUntil));
         }, ordered);
+        if (!handoff.queuedJobClaimed()) {
+            announceQueued(job.endpoint(), 1);
+        }
+        return handoff;
     }
 
     private Job insert(Connection c, NewJob job) throws SQLException {
@@ -417,7 +417,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public Job retry(String jobId, Instant now) {
-        return db.write("retry job " + jobId, SYNCED, c -> {
+        Job retried = db.write("retry job " + jobId, SYNCED, c -> {
             Job job;
             try (PreparedStatement ps = c.prepareStatement(JobSql.RETRY_JOB)) {
                 ps.setString(1, jobId);
@@ -431,9 +431,10 @@ final class JdbcJobStore implements JobStore {
                 ps.executeUpdate();
             }
             Totals.add(c, job.endpoint(), Totals.Kind.RETRIED, 1);
-            announceQueued(c, job.endpoint());
             return job;
         });
+        announceQueued(retried.endpoint(), 1);
+        return retried;
     }
 
     /**
@@ -498,7 +499,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public List<Job> expireLeases(Instant now) {
-        return db.write("expire the leases of silent workers", SYNCED, c -> {
+        List<Job> expired = db.write("expire the leases of silent workers", SYNCED, c -> {
             List<Job> changed = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(JobSql.GIVE_UP_LOST_JOBS)) {
                 ps.setLong(1, millis(now));
@@ -512,14 +513,15 @@ final class JdbcJobStore implements JobStore {
                 ps.setLong(1, millis(now));
                 List<Job> requeued = JobRows.jobs(ps);
                 Totals.addEach(c, requeued, Totals.Kind.RETRIED);
-                for (String endpoint : requeued.stream().map(Job::endpoint).distinct().toList()) {
-                    announceQueued(c, endpoint);
-                }
                 changed.addAll(requeued);
             }
             changed.sort(JobRows.OLDEST_FIRST);
             return changed;
         });
+        expired.stream().filter(j -> j.state() == JobState.IN_QUEUE)
+                .collect(Collectors.groupingBy(Job::endpoint, LinkedHashMap::new, Collectors.counting()))
+                .forEach((endpoint, jobs) -> announceQueued(endpoint, Math.toIntExact(jobs)));
+        return expired;
     }
 
     @Override

@@ -32,6 +32,12 @@ public final class JobStores {
      * notice lost while the listener reconnected can delay a job.
      */
     static final Duration QUEUE_RECHECK = Duration.ofSeconds(2);
+    /**
+     * Under a stream of jobs, a gateway's queue notices go out at most this often, each counting the jobs since
+     * the last: at 1,000 /run per second one notice per job took the p99 from 9-16 to 9-43 ms
+     * (docs/performance.md), and a job-take parked at another gateway hears of a job at most this much later.
+     */
+    static final Duration NOTICE_PACE = Duration.ofMillis(5);
 
     private JobStores() {}
 
@@ -70,7 +76,7 @@ public final class JobStores {
     }
 
     /** The listener's own connection: outside the pool, since LISTEN belongs to one session for its life. */
-    static QueueNotices.Connector listenerConnector(String jdbcUrl, String user, String password) {
+    static QueueNotices.Connector ownConnector(String jdbcUrl, String user, String password, String name) {
         Properties props = new Properties();
         if (user != null) {
             props.setProperty("user", user);
@@ -80,7 +86,7 @@ public final class JobStores {
         }
         props.setProperty("connectTimeout", "5");
         props.setProperty("tcpKeepAlive", "true");
-        props.setProperty("ApplicationName", "comfyfleet-queue-listener");
+        props.setProperty("ApplicationName", name);
         return () -> DriverManager.getConnection(jdbcUrl, props);
     }
 
@@ -152,7 +158,9 @@ public final class JobStores {
             Dialect dialect = new PostgresDialect();
             Migrations.migrate(pool, dialect, jdbcUrl);
             return new JdbcJobStore(new PooledDatabase(pool, dialect),
-                    new QueueNotices(listenerConnector(jdbcUrl, user, password), QUEUE_RECHECK));
+                    new QueueNotices(ownConnector(jdbcUrl, user, password, "comfyfleet-queue-listener"),
+                            ownConnector(jdbcUrl, user, password, "comfyfleet-queue-announcer"), NOTICE_PACE,
+                            QUEUE_RECHECK));
         } catch (RuntimeException e) {
             pool.close();
             throw e;

@@ -24,17 +24,30 @@ final class PooledDatabase implements Database {
     public <T> T write(String what, Durability durability, SqlWork<T> work) {
         // Every commit is synced: synchronous_commit=off would also lose commits when only PostgreSQL's
         // process crashes, which is more than Durability.COMMITTED allows.
+        return attempts(what, c -> {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException | Error e) {
+                c.rollback();
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public <T> T writeStatement(String what, Durability durability, SqlWork<T> work) {
+        // the pool hands out connections in auto-commit (its default, restored on return): the server commits
+        // the statement, synced, before it answers
+        return attempts(what, work);
+    }
+
+    private <T> T attempts(String what, SqlWork<T> work) {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = pool.getConnection()) {
-                c.setAutoCommit(false);
-                try {
-                    T result = work.run(c);
-                    c.commit();
-                    return result;
-                } catch (SQLException | RuntimeException | Error e) {
-                    c.rollback();
-                    throw e;
-                }
+                return work.run(c);
             } catch (SQLException e) {
                 if (attempt < ATTEMPTS && dialect.isTransient(e)) {
                     continue;

@@ -16,24 +16,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wake-ups between gateways sharing one PostgreSQL: each transaction that queues a job sends a NOTIFY naming
- * its endpoint (delivered by the server only if the transaction commits), and one listener connection per
- * gateway passes the notices of other gateways on to its waiting job-takes.
+ * Wake-ups between gateways sharing one PostgreSQL: once a transaction that queued jobs commits, the gateway
+ * sends a NOTIFY naming their endpoint and count ({@link QueueAnnouncer}, {@link QueueNotice}), and one
+ * listener connection per gateway passes the notices of other gateways on to its waiting job-takes.
  *
  * <p>Notices are not durable (one sent while the listener was reconnecting is lost), so the listener also
  * asks every waiter to look at the queue after each reconnect and every {@code recheck} period: a lost
- * notice delays a job by at most that period, and never loses it (the job is in the table).
+ * notice (or one never sent: the gateway stopped between the commit and the notice) delays a job by at most
+ * that period, and never loses it (the job is in the table).
  */
 final class QueueNotices implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(QueueNotices.class);
     static final String CHANNEL = "comfyfleet_queued";
-    private static final String SEND = "SELECT pg_notify('" + CHANNEL + "', ?)";
     /** How long one wait for notices blocks at most, so a close is noticed soon even if abort fails. */
     private static final int MAX_POLL_MS = 1_000;
     private static final long MIN_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 5_000;
 
-    /** Opens the listener's own connection (never a pooled one: LISTEN belongs to a session). */
+    /** Opens a connection of its own (never a pooled one: LISTEN belongs to a session). */
     @FunctionalInterface
     interface Connector {
         Connection connect() throws SQLException;
@@ -43,23 +43,29 @@ final class QueueNotices implements AutoCloseable {
     private final Duration recheck;
     /** Tells this gateway's own notices (it woke its waiters in-process already) from the others'. */
     private final String origin = UUID.randomUUID().toString();
+    private final QueueAnnouncer announcer;
     private final List<QueueWakeups> watchers = new CopyOnWriteArrayList<>();
     private final Object lifecycle = new Object();
     private Thread listener;
     private volatile Connection current;
     private volatile boolean closed;
 
-    QueueNotices(Connector connector, Duration recheck) {
-        this.connector = connector;
+    /**
+     * {@code listen} opens the listener's connection, {@code announce} the announcer's, which sends at most once
+     * every {@code pace} (see {@link QueueAnnouncer}).
+     */
+    QueueNotices(Connector listen, Connector announce, Duration pace, Duration recheck) {
+        this.connector = listen;
         this.recheck = recheck;
+        this.announcer = new QueueAnnouncer(announce, origin, pace);
     }
 
-    /** Sends the notice inside the caller's transaction: other gateways hear of it when (if) it commits. */
-    void send(Connection c, String endpoint) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(SEND)) {
-            ps.setString(1, origin + ":" + endpoint);
-            ps.execute();
-        }
+    /**
+     * Other gateways will hear that {@code jobs} jobs of {@code endpoint} became IN_QUEUE: call once their
+     * transaction committed (sent soon after, see {@link QueueAnnouncer}).
+     */
+    void announce(String endpoint, int jobs) {
+        announcer.announce(endpoint, jobs);
     }
 
     /** Passes other gateways' notices to {@code wakeups} until the handle is closed; starts listening on first use. */
@@ -133,16 +139,17 @@ final class QueueNotices implements AutoCloseable {
     }
 
     private void deliver(String payload) {
-        int colon = payload.indexOf(':');
-        if (colon < 0 || payload.substring(0, colon).equals(origin)) {
+        QueueNotice notice = QueueNotice.parse(payload);
+        if (notice == null || notice.origin().equals(origin)) {
             return;
         }
-        String endpoint = payload.substring(colon + 1);
         for (QueueWakeups w : watchers) {
             try {
-                w.queued(endpoint);
+                for (int n = 0; n < notice.jobs(); n++) {
+                    w.queued(notice.endpoint());
+                }
             } catch (RuntimeException e) {
-                log.warn("a queue watcher failed on a notice for endpoint {}", endpoint, e);
+                log.warn("a queue watcher failed on a notice for endpoint {}", notice.endpoint(), e);
             }
         }
     }
@@ -170,6 +177,7 @@ final class QueueNotices implements AutoCloseable {
 
     @Override
     public void close() {
+        announcer.close();
         Thread running;
         synchronized (lifecycle) {
             closed = true;

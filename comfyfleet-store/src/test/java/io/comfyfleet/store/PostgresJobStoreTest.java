@@ -5,6 +5,7 @@ import static io.comfyfleet.store.TestJobs.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.JobStoreException;
 import io.comfyfleet.core.job.QueueWakeups;
@@ -16,7 +17,12 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -146,6 +152,70 @@ class PostgresJobStoreTest extends JobStoreContractTest {
                 store.enqueue(job("again-" + n.incrementAndGet()).build());
                 return !heard.queued.isEmpty();
             });
+        }
+    }
+
+    @Test
+    void jobsQueuedAtOnceAreAnnouncedOneWakeUpPerJob() throws Exception {
+        Heard heard = new Heard();
+        try (JobStore other = JobStores.openPostgres(url(), "postgres", "postgres");
+                AutoCloseable w = other.watchQueues(heard)) {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.rechecks.get() > 0);
+            // many /run at once: their notices go out together, each counting its jobs
+            try (ExecutorService clients = Executors.newFixedThreadPool(8)) {
+                List<Callable<Job>> runs = IntStream.range(0, 40)
+                        .mapToObj(n -> (Callable<Job>) () -> store.enqueue(job("burst-" + n).build())).toList();
+                for (Future<Job> run : clients.invokeAll(runs)) {
+                    run.get();
+                }
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.queued.size() >= 40);
+            // three jobs claimed and their worker lost: the requeue is announced once per job too
+            store.claim(TestJobs.EP, "w1", 3, at(1), at(30));
+            store.expireLeases(at(31));
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.queued.size() >= 43);
+            Thread.sleep(300);
+            assertThat(heard.queued).hasSize(43).containsOnly(TestJobs.EP);
+        }
+    }
+
+    @Test
+    void noticesInEitherFormAreHeardAndOtherTrafficOnTheChannelIsIgnored() throws Exception {
+        Heard heard = new Heard();
+        try (AutoCloseable w = store.watchQueues(heard);
+                Connection c = postgres.getPostgresDatabase().getConnection();
+                Statement s = c.createStatement()) {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.rechecks.get() > 0);
+            // a gateway sending one notice per job (the form before counts), one with a count, and noise
+            s.execute("SELECT pg_notify('comfyfleet_queued', 'older-gateway:ep-a'),"
+                    + " pg_notify('comfyfleet_queued', 'newer-gateway#3:ep-b'),"
+                    + " pg_notify('comfyfleet_queued', 'not a notice'),"
+                    + " pg_notify('comfyfleet_queued', 'bad#count:ep-c')");
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.queued.size() >= 4);
+            Thread.sleep(300);
+            assertThat(heard.queued).containsExactlyInAnyOrder("ep-a", "ep-b", "ep-b", "ep-b");
+        }
+    }
+
+    @Test
+    void theAnnouncerReconnectsAfterLosingItsConnectionAndSendsWhatWaited() throws Exception {
+        Heard heard = new Heard();
+        try (JobStore other = JobStores.openPostgres(url(), "postgres", "postgres");
+                AutoCloseable w = other.watchQueues(heard)) {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.rechecks.get() > 0);
+            store.enqueue(job("before").build());
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.queued.size() == 1);
+            try (Connection c = postgres.getPostgresDatabase().getConnection();
+                    Statement s = c.createStatement()) {
+                s.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        + " WHERE application_name = 'comfyfleet-queue-announcer'");
+            }
+            // the first send after the loss fails; its jobs are announced once connected again
+            store.enqueue(job("after-1").build());
+            store.enqueue(job("after-2").build());
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.queued.size() >= 3);
+            Thread.sleep(300);
+            assertThat(heard.queued).hasSize(3);
         }
     }
 

@@ -68,7 +68,9 @@ public final class SeveralGatewaysBenchmark {
                     GatewayBenchmark.report("dispatch, submitted at A, worker parked at B", dispatch(atA, atB, rounds));
                 }
             }
-            failovers(dir, server, store, postgres.getJdbcUrl("postgres", "postgres"), failovers);
+            if (failovers > 0) {
+                failovers(dir, server, store, postgres.getJdbcUrl("postgres", "postgres"), failovers);
+            }
         }
     }
 
