@@ -39,6 +39,15 @@ interface Database extends AutoCloseable {
         return write(what, durability, work);
     }
 
+    /**
+     * Whether concurrent writes already share transactions here (SQLite's single writer commits all that wait
+     * for it together); where each write is its own transaction, a caller with many small writes of one kind may
+     * group them itself.
+     */
+    default boolean groupsWrites() {
+        return false;
+    }
+
     /** Runs read-only work on a connection that sees every committed write. */
     <T> T read(String what, SqlWork<T> work);
 

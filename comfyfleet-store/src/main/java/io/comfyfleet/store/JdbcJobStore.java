@@ -47,6 +47,8 @@ final class JdbcJobStore implements JobStore {
     private final String claimSql;
     /** Wake-ups for other gateways on the same database; null when the database serves one gateway (SQLite). */
     private final QueueNotices notices;
+    /** New jobs of concurrent callers in one statement; null where the database groups writes itself (SQLite). */
+    private final GroupedInserts inserts;
     private final JdbcWebhookOutbox outbox;
     private final JdbcLeaseStore leases;
     private final JdbcWorkerBoard board;
@@ -68,6 +70,7 @@ final class JdbcJobStore implements JobStore {
         this.templates = new JdbcTemplateStore(db);
         this.claimSql = JobSql.claim(db.dialect());
         this.notices = notices;
+        this.inserts = db.groupsWrites() ? null : new GroupedInserts(this::insertAlone);
     }
 
     /** Tells other gateways that {@code jobs} jobs of the endpoint are queued: call once committed. */
@@ -86,8 +89,8 @@ final class JdbcJobStore implements JobStore {
     @Override
     public Job enqueue(NewJob job) {
         validate(job);
-        // one statement: on a database server, its own transaction in one round trip per /run
-        Job stored = db.writeStatement("enqueue job " + job.id(), SYNCED, c -> insert(c, job));
+        Job stored = inserts != null ? inserts.insert(job)
+                : db.write("enqueue job " + job.id(), SYNCED, c -> insert(c, job));
         announceQueued(stored.endpoint(), 1);
         return stored;
     }
@@ -112,28 +115,45 @@ final class JdbcJobStore implements JobStore {
     }
 
     private Job insert(Connection c, NewJob job) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(JobSql.INSERT)) {
-            long created = millis(job.createdAt());
-            ps.setString(1, job.id());
-            ps.setString(2, job.endpoint());
-            ps.setString(3, job.inputJson());
-            setNullableString(ps, 4, job.webhook());
-            setNullableString(ps, 5, job.s3ConfigJson());
-            ps.setLong(6, job.policy().executionTimeout().toMillis());
-            ps.setLong(7, job.policy().ttl().toMillis());
-            ps.setInt(8, job.policy().lowPriority() ? 1 : 0);
-            ps.setInt(9, job.maxRetries());
-            long expires = Math.addExact(created, job.policy().ttl().toMillis());
-            ps.setLong(10, created);
-            ps.setLong(11, expires);
+        return insertRows(c, List.of(job)).getFirst();
+    }
+
+    /** The jobs as one statement, run on its own: on a database server one transaction and one round trip. */
+    private List<Job> insertAlone(List<NewJob> jobs) {
+        String what = jobs.size() == 1 ? "enqueue job " + jobs.getFirst().id()
+                : "enqueue " + jobs.size() + " jobs (" + jobs.getFirst().id() + " and others)";
+        return db.writeStatement(what, SYNCED, c -> insertRows(c, jobs));
+    }
+
+    private List<Job> insertRows(Connection c, List<NewJob> jobs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(JobSql.insertRows(jobs.size()))) {
+            List<Job> queued = new ArrayList<>(jobs.size());
+            int at = 0;
+            for (NewJob job : jobs) {
+                long created = millis(job.createdAt());
+                long expires = Math.addExact(created, job.policy().ttl().toMillis());
+                ps.setString(at + 1, job.id());
+                ps.setString(at + 2, job.endpoint());
+                ps.setString(at + 3, job.inputJson());
+                setNullableString(ps, at + 4, job.webhook());
+                setNullableString(ps, at + 5, job.s3ConfigJson());
+                ps.setLong(at + 6, job.policy().executionTimeout().toMillis());
+                ps.setLong(at + 7, job.policy().ttl().toMillis());
+                ps.setInt(at + 8, job.policy().lowPriority() ? 1 : 0);
+                ps.setInt(at + 9, job.maxRetries());
+                ps.setLong(at + 10, created);
+                ps.setLong(at + 11, expires);
+                at += JobSql.INSERT_ROW_PARAMETERS;
+                // the row is exactly what was bound: building the job here spares every /run reading it back
+                // (RETURNING *: the input again, and each column looked up by name)
+                queued.add(JobRows.queued(job, created, expires));
+            }
             ps.executeUpdate();
-            // the row is exactly what was bound: building the job here spares every /run reading it back
-            // (RETURNING *: the input again, and each column looked up by name)
-            return JobRows.queued(job, created, expires);
+            return queued;
         } catch (SQLException e) {
-            if (db.dialect().isUniqueViolation(e)) {
-                throw new JobStoreException("job id " + job.id() + " is already taken: every job needs a new id"
-                        + " (use JobIds to make them)", e);
+            if (jobs.size() == 1 && db.dialect().isUniqueViolation(e)) {
+                throw new JobStoreException("job id " + jobs.getFirst().id() + " is already taken: every job needs"
+                        + " a new id (use JobIds to make them)", e);
             }
             throw e;
         }

@@ -46,7 +46,7 @@ final class JobRows {
     }
 
     /**
-     * The job a new {@code jobs} row holds right after {@link JobSql#INSERT}: queued, never run, instants at the
+     * The job a new {@code jobs} row holds right after {@link JobSql#insertRows(int)}: queued, never run, instants at the
      * row's millisecond precision, so it equals what a later read of the row gives.
      */
     static Job queued(NewJob job, long createdMillis, long expiresMillis) {

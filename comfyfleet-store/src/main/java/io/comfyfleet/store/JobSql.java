@@ -13,6 +13,8 @@ import static io.comfyfleet.store.StateSql.target;
 
 import io.comfyfleet.core.job.JobState;
 import java.util.Collections;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The store's SQL, shared by SQLite and PostgreSQL. Each state change is one UPDATE whose WHERE names the
@@ -28,9 +30,20 @@ final class JobSql {
      */
     private static final String RUNNING = expected(COMPLETE, FAIL);
 
-    static final String INSERT = "INSERT INTO jobs (id, endpoint, state, input_json, webhook, s3_config_json,"
-            + " execution_timeout_ms, ttl_ms, low_priority, max_retries, retries, created_at, expires_at)"
-            + " VALUES (?, ?, " + StateSql.literal(JobState.IN_QUEUE) + ", ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)";
+    private static final String INSERT_INTO = "INSERT INTO jobs (id, endpoint, state, input_json, webhook,"
+            + " s3_config_json, execution_timeout_ms, ttl_ms, low_priority, max_retries, retries, created_at,"
+            + " expires_at) VALUES ";
+    private static final String INSERT_ROW =
+            "(?, ?, " + StateSql.literal(JobState.IN_QUEUE) + ", ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)";
+    /** How many parameters each row of {@link #insertRows(int)} has. */
+    static final int INSERT_ROW_PARAMETERS = 11;
+    private static final Map<Integer, String> INSERTS = new ConcurrentHashMap<>();
+
+    /** Inserts {@code rows} new IN_QUEUE jobs in one statement. */
+    static String insertRows(int rows) {
+        return INSERTS.computeIfAbsent(rows,
+                n -> INSERT_INTO + String.join(", ", Collections.nCopies(n, INSERT_ROW)));
+    }
 
     static final String FIND = "SELECT * FROM jobs WHERE id = ? AND expires_at > ?";
 

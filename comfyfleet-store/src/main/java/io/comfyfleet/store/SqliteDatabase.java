@@ -120,6 +120,11 @@ final class SqliteDatabase implements Database {
     }
 
     @Override
+    public boolean groupsWrites() {
+        return true;
+    }
+
+    @Override
     public <T> T write(String what, Durability durability, SqlWork<T> work) {
         return writes.write(what, durability, work);
     }

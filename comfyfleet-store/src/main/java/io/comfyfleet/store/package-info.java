@@ -14,9 +14,11 @@
  *       share one transaction and one fsync, each in its own savepoint), two read-only connections; WAL,
  *       {@code synchronous=FULL} for writes that must survive a power cut, NORMAL for those whose loss only
  *       repeats work (claims, progress, stream chunks, lease renewals).</li>
- *   <li>PostgreSQL: a new job is one INSERT in auto-commit (one round trip); once a change that queues jobs
- *       commits, {@code QueueAnnouncer} sends {@code NOTIFY comfyfleet_queued} from its own connection, one
- *       notice per endpoint with its count of jobs, at most every 5 ms under a stream; one listener
+ *   <li>PostgreSQL: a new job is one INSERT in auto-commit (one round trip), shared with the other
+ *       {@code /run}s that arrived while the previous insert was under way ({@code GroupedInserts}); once a
+ *       change that queues jobs commits, {@code QueueAnnouncer} sends {@code NOTIFY comfyfleet_queued} from
+ *       its own connection, one notice per endpoint with its count of jobs, at most every 5 ms under a
+ *       stream; one listener
  *       connection per store ({@code QueueNotices}) tells the gateway of other gateways' jobs, reconnects on
  *       loss, and asks for a recheck of the queue after a reconnect and every 2 s, so a lost notice only
  *       delays a job.</li>
