@@ -70,7 +70,7 @@ final class JdbcJobStore implements JobStore {
         this.templates = new JdbcTemplateStore(db);
         this.claimSql = JobSql.claim(db.dialect());
         this.notices = notices;
-        this.inserts = db.groupsWrites() ? null : new GroupedInserts(this::insertAlone);
+        this.inserts = db.groupsWrites() ? null : new GroupedInserts(this::insertTogether);
     }
 
     /** Tells other gateways that {@code jobs} jobs of the endpoint are queued: call once committed. */
@@ -118,8 +118,8 @@ final class JdbcJobStore implements JobStore {
         return insertRows(c, List.of(job)).getFirst();
     }
 
-    /** The jobs as one statement, run on its own: on a database server one transaction and one round trip. */
-    private List<Job> insertAlone(List<NewJob> jobs) {
+    /** The jobs in one statement of their own: on a database server one transaction and one round trip. */
+    private List<Job> insertTogether(List<NewJob> jobs) {
         String what = jobs.size() == 1 ? "enqueue job " + jobs.getFirst().id()
                 : "enqueue " + jobs.size() + " jobs (" + jobs.getFirst().id() + " and others)";
         return db.writeStatement(what, SYNCED, c -> insertRows(c, jobs));
