@@ -54,6 +54,12 @@ final class QueueAnnouncer implements AutoCloseable {
 
     /** Other gateways will hear that {@code jobs} jobs of {@code endpoint} are queued; call once they are committed. */
     void announce(String endpoint, int jobs) {
+        if (!new QueueNotice(origin, endpoint, Integer.MAX_VALUE).fits()) {
+            // sending it would fail every batch it is in, for ever; waiting job-takes find the job at their recheck
+            log.warn("not telling other gateways of {} job(s) of endpoint {}...: its name ({} characters) is too long"
+                    + " for a PostgreSQL notice", jobs, endpoint.substring(0, 40), endpoint.length());
+            return;
+        }
         lock.lock();
         try {
             if (closed) {

@@ -1,5 +1,7 @@
 package io.comfyfleet.store;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * One notice on the {@code comfyfleet_queued} channel: {@code jobs} jobs of {@code endpoint} became IN_QUEUE
  * through the gateway {@code origin}. Its payload is {@code origin:endpoint}, or {@code origin#jobs:endpoint}
@@ -14,6 +16,11 @@ record QueueNotice(String origin, String endpoint, int jobs) {
         if (jobs < 1) {
             throw new IllegalArgumentException("a notice is for at least one job, got " + jobs);
         }
+    }
+
+    /** Whether PostgreSQL can send it: a NOTIFY payload must be shorter than 8,000 bytes. */
+    boolean fits() {
+        return payload().getBytes(StandardCharsets.UTF_8).length < 8_000;
     }
 
     String payload() {

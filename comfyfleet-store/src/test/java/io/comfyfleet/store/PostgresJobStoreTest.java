@@ -220,6 +220,23 @@ class PostgresJobStoreTest extends JobStoreContractTest {
     }
 
     @Test
+    void anEndpointNameTooLongForANoticeDoesNotHoldBackTheOthers() throws Exception {
+        Heard heard = new Heard();
+        try (JobStore other = JobStores.openPostgres(url(), "postgres", "postgres");
+                AutoCloseable w = other.watchQueues(heard)) {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.rechecks.get() > 0);
+            // stored (the name compresses well in the index), but no NOTIFY can carry it
+            store.enqueue(job("long").endpoint("e".repeat(9_000)).build());
+            store.enqueue(job("short").build());
+
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> heard.queued.size() >= 1);
+            Thread.sleep(300);
+            assertThat(heard.queued).containsExactly(TestJobs.EP);
+            assertThat(store.find("long", at(1))).isPresent();
+        }
+    }
+
+    @Test
     void anUnreachableDatabaseIsReportedWithWhatToCheck() throws IOException {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0)) {

@@ -40,6 +40,14 @@ class QueueNoticeTest {
     }
 
     @Test
+    void aNoticeMustBeShorterThanPostgresqlsPayloadLimit() {
+        assertThat(new QueueNotice("g1", "flux", Integer.MAX_VALUE).fits()).isTrue();
+        // "g1:" and the name: 8,000 bytes is one too many
+        assertThat(new QueueNotice("g1", "e".repeat(7_997), 1).fits()).isFalse();
+        assertThat(new QueueNotice("g1", "e".repeat(7_996), 1).fits()).isTrue();
+    }
+
+    @Test
     void aNoticeIsForAtLeastOneJob() {
         assertThatThrownBy(() -> new QueueNotice("g1", "flux", 0)).isInstanceOf(IllegalArgumentException.class);
     }
