@@ -11,6 +11,12 @@ public final class JobNotFoundException extends ComfyFleetException {
         this.jobId = jobId;
     }
 
+    /** For a job that is gone for a reason the caller knows better than "unknown id". */
+    public JobNotFoundException(String jobId, String message) {
+        super(message);
+        this.jobId = jobId;
+    }
+
     public String jobId() {
         return jobId;
     }

@@ -19,11 +19,18 @@ public final class JobStateConflictException extends ComfyFleetException {
      */
     public JobStateConflictException(
             String jobId, JobState actual, Set<JobState> expected, String action, String detail) {
-        super("cannot " + action + " job " + jobId + ": it is " + actual + ", expected one of " + expected
-                + (detail == null ? "" : "; " + detail));
+        super(message(jobId, actual, expected, action, detail));
         this.jobId = jobId;
         this.actual = actual;
         this.expected = Set.copyOf(expected);
+    }
+
+    /** When the state is one of those expected, only the detail says what is wrong (who holds the job). */
+    private static String message(String jobId, JobState actual, Set<JobState> expected, String action, String detail) {
+        String why = expected.contains(actual) && detail != null ? detail
+                : "it is " + actual + ", expected " + (expected.size() == 1 ? expected.iterator().next()
+                        : "one of " + expected) + (detail == null ? "" : "; " + detail);
+        return "cannot " + action + " job " + jobId + ": " + why;
     }
 
     public String jobId() {

@@ -14,7 +14,11 @@ import java.util.Locale;
 public enum AddressClass {
     /** 127.0.0.0/8, ::1. */
     LOOPBACK,
-    /** RFC 1918 (10/8, 172.16/12, 192.168/16), carrier-grade NAT 100.64/10, fc00::/7, fec0::/10. */
+    /**
+     * RFC 1918 (10/8, 172.16/12, 192.168/16), carrier-grade NAT 100.64/10, the special-purpose 192.0.0/24 and
+     * 198.18/15 (never on the public internet, often on test and lab networks), fc00::/7, fec0::/10, and NAT64's
+     * local-use prefix 64:ff9b:1::/48.
+     */
     PRIVATE,
     /** 169.254/16 (cloud metadata services live here), fe80::/10. */
     LINK_LOCAL,
@@ -51,6 +55,9 @@ public enum AddressClass {
             if ((b[0] & 0xfe) == 0xfc || a.isSiteLocalAddress()) {
                 return PRIVATE; // fc00::/7 unique local, fec0::/10
             }
+            if (startsWith(b, 0x00, 0x64, 0xff, 0x9b, 0x00, 0x01)) {
+                return PRIVATE; // 64:ff9b:1::/48, NAT64 for a network's own use
+            }
             return null;
         }
         int b0 = b[0] & 0xff;
@@ -61,6 +68,9 @@ public enum AddressClass {
         if (a.isSiteLocalAddress() || (b0 == 100 && b1 >= 64 && b1 < 128)) {
             return PRIVATE; // RFC 1918 and carrier-grade NAT 100.64/10
         }
+        if ((b0 == 192 && b1 == 0 && (b[2] & 0xff) == 0) || (b0 == 198 && (b1 & 0xfe) == 18)) {
+            return PRIVATE; // 192.0.0/24 protocol assignments, 198.18/15 benchmarking
+        }
         if (b0 >= 240) {
             return UNSPECIFIED; // reserved and broadcast
         }
@@ -68,18 +78,37 @@ public enum AddressClass {
     }
 
     /**
-     * The IPv4 address inside an IPv4-compatible ({@code ::a.b.c.d}) IPv6 address, which the JDK does not turn
-     * into an {@link Inet4Address} by itself and which some stacks still route to the IPv4 host. IPv4-mapped
-     * ({@code ::ffff:a.b.c.d}) addresses already come back from the JDK as IPv4.
+     * The IPv4 address inside an IPv6 address that a router or the host's own stack turns back into that IPv4
+     * address: IPv4-compatible ({@code ::a.b.c.d}, which the JDK does not turn into an {@link Inet4Address} by
+     * itself), NAT64's well-known prefix ({@code 64:ff9b::a.b.c.d}, RFC 6052) and 6to4 ({@code 2002:AABB:CCDD::},
+     * RFC 3056). IPv4-mapped ({@code ::ffff:a.b.c.d}) addresses already come back from the JDK as IPv4.
      */
     private static InetAddress embeddedIpv4(InetAddress a) {
-        if (!(a instanceof Inet6Address v6) || !v6.isIPv4CompatibleAddress() || a.isAnyLocalAddress()
-                || a.isLoopbackAddress()) {
+        if (!(a instanceof Inet6Address v6) || a.isAnyLocalAddress() || a.isLoopbackAddress()) {
             return null;
         }
         byte[] b = a.getAddress();
+        if (v6.isIPv4CompatibleAddress() || startsWith(b, 0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0)) {
+            return ipv4(b[12], b[13], b[14], b[15]);
+        }
+        if (startsWith(b, 0x20, 0x02)) {
+            return ipv4(b[2], b[3], b[4], b[5]);
+        }
+        return null;
+    }
+
+    private static boolean startsWith(byte[] address, int... prefix) {
+        for (int i = 0; i < prefix.length; i++) {
+            if ((address[i] & 0xff) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static InetAddress ipv4(byte b0, byte b1, byte b2, byte b3) {
         try {
-            return InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]});
+            return InetAddress.getByAddress(new byte[] {b0, b1, b2, b3});
         } catch (UnknownHostException e) {
             throw new IllegalStateException("four bytes are always an IPv4 address", e);
         }

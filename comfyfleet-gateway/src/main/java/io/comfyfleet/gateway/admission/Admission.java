@@ -2,8 +2,10 @@ package io.comfyfleet.gateway.admission;
 
 import io.comfyfleet.comfy.workflow.PromptCheck;
 import io.comfyfleet.comfy.workflow.PromptValidator;
+import io.comfyfleet.comfy.workflow.UploadNames;
 import io.comfyfleet.comfy.workflow.ValidationContext;
 import io.comfyfleet.comfy.workflow.ValidationContext.Folder;
+import io.comfyfleet.gateway.jobs.InvalidRequestException;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Optional;
@@ -21,7 +23,8 @@ import tools.jackson.databind.JsonNode;
  * <p>It refuses only what the worker would certainly refuse: unknown node types, values out of range or not in a
  * combo list (checkpoints, LoRAs, VAEs, samplers ... are combos), missing inputs, bad links, no outputs, and an
  * upload picker's file ({@code LoadImage}'s {@code image}) that is neither among the job's {@code input.images}
- * nor in the worker's input folder as the catalogue lists it. Everything else is admitted and left to the worker
+ * nor in the worker's input folder as the catalogue lists it, and an {@code input.images} name the worker would not
+ * write (a path, a hidden file: {@link UploadNames}). Everything else is admitted and left to the worker
  * as before: no current version or no catalogue for it yet, an {@code input} without a {@code workflow} object,
  * files named in the output or temp folders ({@code "x.png [output]"}), and workflows ComfyUI would crash on
  * (its 500s) rather than refuse.
@@ -58,6 +61,7 @@ public final class Admission {
         if (catalogue.isEmpty()) {
             return;
         }
+        requirePlainUploadNames(input.path("images"));
         PromptCheck check = PromptValidator.validate(input.get("workflow"), catalogue.get().catalog(),
                 files(catalogue.get(), input.path("images")));
         if (check.httpStatus() == 400) {
@@ -74,6 +78,20 @@ public final class Admission {
     public Optional<CurrentCatalogue> currentCatalogue(String endpoint) {
         return current.of(endpoint).flatMap(version -> catalogues.catalogue(endpoint, version)
                 .map(c -> new CurrentCatalogue(version, c.catalog(), c.inputFiles())));
+    }
+
+    /** The job's own input files get the names the worker would write them under, or the worker refuses the job. */
+    private static void requirePlainUploadNames(JsonNode images) {
+        for (int i = 0; i < images.size(); i++) {
+            JsonNode name = images.get(i).path("name");
+            if (name.isString()) {
+                int index = i;
+                UploadNames.problem(name.stringValue()).ifPresent(problem -> {
+                    throw new InvalidRequestException("input.images[" + index + "].name \""
+                            + UploadNames.printable(name.stringValue()) + "\" " + problem);
+                });
+            }
+        }
     }
 
     /**

@@ -10,12 +10,16 @@ import io.comfyfleet.gateway.templates.TemplateNotFoundException;
 import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
 import io.comfyfleet.gateway.jobs.InvalidRequestException;
 import io.comfyfleet.gateway.jobs.Json;
+import io.comfyfleet.gateway.jobs.JsonErrors;
 import io.comfyfleet.gateway.jobs.PayloadTooLargeException;
 import io.comfyfleet.gateway.ratelimit.RateLimitedException;
 import io.comfyfleet.gateway.webhook.WebhookTargetRefusedException;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.javalin.http.MethodNotAllowedResponse;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -32,11 +36,24 @@ final class ErrorMapping {
 
     static void install(JavalinConfig config) {
         config.routes.exception(Exception.class, ErrorMapping::handle);
+        // Javalin answers its own HttpResponseExceptions (405, 503, ...) as text unless they have a handler of
+        // their own: registered here, they get the same JSON shape as every other error
+        config.routes.exception(HttpResponseException.class, ErrorMapping::handle);
+        // a known path asked with a method it does not take is a 405 naming the ones it does, not "not found"
+        config.http.prefer405over404 = true;
+        // Javalin answers HEAD on any GET route with an empty 200 of its own, without running the route (so
+        // without its key check): no route here is meant for HEAD
+        config.routes.before(ctx -> {
+            if (ctx.method() == HandlerType.HEAD) {
+                throw new MethodNotAllowedResponse("HEAD is not served here: use GET",
+                        Map.of("availableMethods", "GET"));
+            }
+        });
         // routes that do not exist: Javalin's own 404/405 get the same JSON shape
         config.routes.error(404, ctx -> {
             String answered = ctx.res().getContentType();
             if (answered == null || !answered.startsWith(HttpIO.JSON)) {
-                HttpIO.error(ctx, 404, "not found: " + ctx.method() + " " + HttpIO.abbreviate(ctx.path()));
+                HttpIO.error(ctx, 404, notFound(ctx));
             }
         });
     }
@@ -48,7 +65,7 @@ final class ErrorMapping {
             case WorkflowRejectedException refused -> ctx.status(400).contentType(HttpIO.JSON)
                     .result(Json.mapper().writeValueAsBytes(refused.body()));
             case WebhookTargetRefusedException refused -> HttpIO.error(ctx, 400, refused.getMessage());
-            case JacksonException bad -> HttpIO.error(ctx, 400, "invalid JSON: " + bad.getOriginalMessage());
+            case JacksonException bad -> HttpIO.error(ctx, 400, JsonErrors.describe(bad));
             case EndpointNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
             case TemplateNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
             case JobNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
@@ -67,7 +84,18 @@ final class ErrorMapping {
                 log.error("{} {} failed: the job store is unavailable", ctx.method(), ctx.path(), store);
                 HttpIO.error(ctx, 503, "the job store is unavailable; try again shortly");
             }
-            case HttpResponseException h -> HttpIO.error(ctx, h.getStatus(), h.getMessage());
+            case HttpResponseException h -> {
+                if (h.getStatus() == 405) {
+                    ctx.header("Allow", allowed(h));
+                } else if (h.getStatus() == 503) {
+                    ctx.header("Retry-After", "5");
+                }
+                HttpIO.error(ctx, h.getStatus(), switch (h.getStatus()) {
+                    case 404 -> notFound(ctx);
+                    case 405 -> methodNotAllowed(ctx, h);
+                    default -> h.getMessage();
+                });
+            }
             case InterruptedException i -> {
                 Thread.currentThread().interrupt();
                 HttpIO.error(ctx, 503, "the gateway is stopping; try again");
@@ -77,5 +105,19 @@ final class ErrorMapping {
                 HttpIO.error(ctx, 500, "internal error");
             }
         }
+    }
+
+    private static String notFound(Context ctx) {
+        return "not found: " + ctx.method() + " " + HttpIO.abbreviate(ctx.path());
+    }
+
+    /** The methods the path takes, from Javalin's 405 ("GET, POST"); GET when it names none. */
+    private static String allowed(HttpResponseException h) {
+        String methods = String.join(", ", h.getDetails().values()).replaceAll("[^A-Z, ]", "").trim();
+        return methods.isEmpty() ? "GET" : methods;
+    }
+
+    private static String methodNotAllowed(Context ctx, HttpResponseException h) {
+        return ctx.method() + " is not served at " + HttpIO.abbreviate(ctx.path()) + ": use " + allowed(h);
     }
 }

@@ -18,6 +18,7 @@ import tools.jackson.databind.SerializationFeature;
 /** Reading bounded bodies and query values, and writing JSON answers, the same way on every route. */
 final class HttpIO {
     static final String JSON = "application/json";
+    private static final java.util.regex.Pattern WHOLE_NUMBER = java.util.regex.Pattern.compile("[-+]?\\d+");
     private static final Logger log = LoggerFactory.getLogger(HttpIO.class);
     /**
      * Writes an answer straight into the response, without a byte[] copy of it and without Javalin's result
@@ -99,12 +100,16 @@ final class HttpIO {
         if (raw == null || raw.isBlank()) {
             return Duration.ofMillis(fallback);
         }
-        try {
-            long ms = Long.parseLong(raw.strip());
-            return Duration.ofMillis(Math.clamp(ms, min, max));
-        } catch (NumberFormatException e) {
+        String digits = raw.strip();
+        if (!WHOLE_NUMBER.matcher(digits).matches()) {
             throw new InvalidRequestException("?" + name + " must be a whole number of milliseconds, got \""
                     + abbreviate(raw) + "\"");
+        }
+        try {
+            return Duration.ofMillis(Math.clamp(Long.parseLong(digits), min, max));
+        } catch (NumberFormatException tooLong) {
+            // more digits than a long holds is past any bound: it clamps like any other
+            return Duration.ofMillis(digits.startsWith("-") ? min : max);
         }
     }
 
@@ -120,6 +125,10 @@ final class HttpIO {
             }
             return value;
         } catch (NumberFormatException e) {
+            if (WHOLE_NUMBER.matcher(raw.strip()).matches()) {
+                throw new InvalidRequestException("?" + name + " must be from " + min + " to " + max + ", got "
+                        + abbreviate(raw.strip()));
+            }
             throw new InvalidRequestException("?" + name + " must be a whole number, got \"" + abbreviate(raw) + "\"");
         }
     }

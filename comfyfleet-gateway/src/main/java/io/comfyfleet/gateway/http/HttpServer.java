@@ -80,7 +80,10 @@ public final class HttpServer implements AutoCloseable {
             config.startup.showOldJavalinVersionWarning = false;
             config.jetty.host = server.host();
             config.jetty.port = server.port();
-            config.jetty.modifyServer(jetty -> closeIdleConnectionsAfter(jetty, server.idleTimeout()));
+            config.jetty.modifyServer(jetty -> {
+                closeIdleConnectionsAfter(jetty, server.idleTimeout());
+                jetty.setErrorHandler(new JettyErrors());
+            });
             // bodies are read by HttpIO with per-route limits; this only bounds Javalin's own body cache
             config.http.maxRequestSize = server.maxRunsyncBody();
             // method, path and status only: headers (which carry keys) and bodies are never logged

@@ -107,7 +107,9 @@ public final class JobService {
         status(endpoint, jobId);
         // the expiry remembered for a running job is no longer right: its worker's posts read the job again
         events.handedOut().forget(jobId);
-        return store.setTtl(jobId, ttl, clock.instant()).orElseThrow(() -> new JobNotFoundException(jobId));
+        return store.setTtl(jobId, ttl, clock.instant()).orElseThrow(() -> new JobNotFoundException(jobId, "job "
+                + jobId + " has ended and is deleted: the ttl given, " + ttl.toMillis() + " ms from its submission,"
+                + " had already run out (a ttl counts from submission, like policy.ttl)"));
     }
 
     /** The job once terminal, or as it is when {@code wait} runs out. */

@@ -18,6 +18,8 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
     static final Duration MIN_EXECUTION_TIMEOUT = Duration.ofSeconds(5);
     static final Duration MIN_TTL = Duration.ofSeconds(10);
     static final Duration MAX = Duration.ofDays(7);
+    /** RunPod's policy keys, the only ones a job may set. */
+    static final List<String> POLICY_KEYS = List.of("executionTimeout", "ttl", "lowPriority");
     // what a worker needs of a job's s3Config to upload (its S3Settings reads the same fields)
     private static final List<String> S3_REQUIRED = List.of("accessId", "accessSecret", "bucketName", "endpointUrl");
     private static final List<String> S3_OPTIONAL_TEXT = List.of("objectPath", "region");
@@ -59,14 +61,8 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
         try {
             return Json.mapper().readTree(body);
         } catch (JacksonException e) {
-            throw new InvalidRequestException("the body is not valid JSON: " + e.getOriginalMessage()
-                    + locationOf(e), e);
+            throw new InvalidRequestException(JsonErrors.describe(e), e);
         }
-    }
-
-    private static String locationOf(JacksonException e) {
-        var loc = e.getLocation();
-        return loc == null ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
     }
 
     private static String webhook(JsonNode node) {
@@ -135,6 +131,13 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
                 throw new InvalidRequestException("\"policy\" must be an object (executionTimeout, ttl, lowPriority),"
                         + " got " + kind(node));
             }
+            for (String key : node.propertyNames()) {
+                if (!POLICY_KEYS.contains(key)) {
+                    // a misspelt key would otherwise leave its setting at the default without a word
+                    throw new InvalidRequestException("\"policy\" has no key \"" + abbreviate(key)
+                            + "\"; it takes " + String.join(", ", POLICY_KEYS) + " (RunPod's names, case as written)");
+                }
+            }
             executionTimeout = millis(node.get("executionTimeout"), "policy.executionTimeout",
                     MIN_EXECUTION_TIMEOUT, executionTimeout);
             ttl = millis(node.get("ttl"), "policy.ttl", MIN_TTL, ttl);
@@ -153,16 +156,26 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
         if (node == null || node.isNull()) {
             return fallback;
         }
-        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-            throw new InvalidRequestException("\"" + field + "\" must be a whole number of milliseconds, got "
-                    + kind(node));
+        String range = "from " + min.toMillis() + " to " + MAX.toMillis() + " ms";
+        if (!node.isNumber()) {
+            throw new InvalidRequestException("\"" + field + "\" must be a whole number of milliseconds " + range
+                    + ", got " + kind(node));
         }
-        long ms = node.asLong();
-        if (ms < min.toMillis() || ms > MAX.toMillis()) {
-            throw new InvalidRequestException("\"" + field + "\" must be from " + min.toMillis() + " to "
-                    + MAX.toMillis() + " ms, got " + ms);
+        // 1e9 is a whole number too, as JSON writes it; 1.5 is not
+        double value = node.asDouble();
+        if (value != Math.rint(value)) {
+            throw new InvalidRequestException("\"" + field + "\" must be a whole number of milliseconds " + range
+                    + ", got " + node);
         }
-        return Duration.ofMillis(ms);
+        if (value < min.toMillis() || value > MAX.toMillis()) {
+            throw new InvalidRequestException("\"" + field + "\" must be " + range + ", got "
+                    + abbreviate(node.toString()));
+        }
+        return Duration.ofMillis((long) value);
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
     }
 
     /** Describes a JSON value's type for an error message, without echoing its content. */

@@ -103,16 +103,29 @@ public final class OutputFiles implements JobFiles {
         return deleted;
     }
 
+    /**
+     * Copies the upload, telling the sender's failures (a body cut short, a connection gone) from the disk's: the
+     * first are the client's to fix (a 400), the second the gateway's own (logged, a 500).
+     */
     private static void copyAtMost(InputStream in, OutputStream out, long maxBytes) throws IOException {
         byte[] buffer = new byte[64 * 1024];
         long total = 0;
         int n;
-        while ((n = in.read(buffer)) >= 0) {
+        while ((n = readUpload(in, buffer, total)) >= 0) {
             total += n;
             if (total > maxBytes) {
                 throw new PayloadTooLargeException("the uploaded file", maxBytes);
             }
             out.write(buffer, 0, n);
+        }
+    }
+
+    private static int readUpload(InputStream in, byte[] buffer, long readSoFar) {
+        try {
+            return in.read(buffer);
+        } catch (IOException e) {
+            throw new InvalidRequestException("the uploaded file could not be read after " + readSoFar + " bytes ("
+                    + e.getMessage() + "): nothing was stored; send the whole file again", e);
         }
     }
 

@@ -64,6 +64,21 @@ class AdmissionTest extends GatewayPerTest {
         assertNothingQueued();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"../escape.png", "sub/dir.png", ".hidden.png", "C:x.png"})
+    void anInputImageNameTheWorkerWouldNotWriteIsRefusedBeforeQueueing(String name) {
+        reportH100();
+        ObjectNode workflow = (ObjectNode) recordedPrompt("err_missing_file");
+        ((ObjectNode) workflow.get("1").get("inputs")).put("image", name);
+
+        Reply reply = run(workflow, "[{\"name\":\"ok.png\",\"image\":\"" + PNG + "\"},{\"name\":\"" + name
+                + "\",\"image\":\"" + PNG + "\"}]");
+
+        assertThat(reply.status()).as(reply.text()).isEqualTo(400);
+        assertThat(reply.field("error")).startsWith("input.images[1].name \"" + name + "\" ");
+        assertNothingQueued();
+    }
+
     @Test
     void aLoadImageFileTheJobCarriesOrTheWorkerListsIsAdmitted() {
         reportH100();

@@ -129,7 +129,7 @@ class AdminApiTest {
     @Test
     void everyBadPatchIsA400NamingTheField() {
         String[][] cases = {
-                {"{broken", "invalid JSON"},
+                {"{broken", "not valid JSON"},
                 {"[1]", "JSON object"},
                 {"{}", "nothing to change"},
                 {"{\"replicas\": 3}", "unknown field \"replicas\""},

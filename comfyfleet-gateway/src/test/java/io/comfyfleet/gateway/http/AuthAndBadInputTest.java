@@ -98,6 +98,14 @@ class AuthAndBadInputTest {
         assertBad("{\"input\":{},\"policy\":{\"ttl\":\"1h\"}}", "\"policy.ttl\" must be a whole number of milliseconds");
         assertBad("{\"input\":{},\"policy\":{\"ttl\":1000}}", "\"policy.ttl\" must be from 10000 to 604800000 ms, got 1000");
         assertBad("{\"input\":{},\"policy\":{\"executionTimeout\":999999999999}}", "\"policy.executionTimeout\" must be from 5000");
+        assertBad("{\"input\":{},\"policy\":{\"executionTimeout\":12345678901234567890123}}",
+                "\"policy.executionTimeout\" must be from 5000 to 604800000 ms, got 12345678901234567890123");
+        assertBad("{\"input\":{},\"policy\":{\"ttl\":60000.5}}", "\"policy.ttl\" must be a whole number of"
+                + " milliseconds from 10000 to 604800000 ms, got 60000.5");
+        assertBad("{\"input\":{},\"policy\":{\"executionTimeOut\":60000}}", "\"policy\" has no key"
+                + " \"executionTimeOut\"; it takes executionTimeout, ttl, lowPriority");
+        assertThat(gw.client.post("/v2/ep1/run", "{\"input\":{},\"policy\":{\"ttl\":6e4}}").status())
+                .as("6e4 is a whole number, as JSON writes it").isEqualTo(200);
         assertBad("{\"input\":{},\"policy\":{\"lowPriority\":\"yes\"}}", "\"policy.lowPriority\" must be true or false");
         assertBad("{\"input\":{},\"s3Config\":[]}", "\"s3Config\" must be an object");
         assertBad("{\"input\":{},\"s3Config\":{}}", "\"s3Config.accessId\" is required as text");
@@ -109,6 +117,8 @@ class AuthAndBadInputTest {
                 + "\"endpointUrl\":\"http://s3\",\"objectPath\":[1]}}", "\"s3Config.objectPath\" must be text");
         assertThat(gw.client.post("/v2/ep1/runsync?wait=soon", "{\"input\":{}}").field("error"))
                 .contains("?wait must be a whole number of milliseconds");
+        assertThat(gw.client.get("/v2/ep1/status/x-u1?ttl=99999999999").field("error"))
+                .isEqualTo("?ttl must be from 10000 to 604800000, got 99999999999");
         assertThat(gw.worker.get("/v2/ep1/job-take-batch/w1?batch_size=0").field("error"))
                 .contains("?batch_size must be from 1 to 64");
         assertThat(gw.worker.get("/v2/ep1/job-take/bad%20worker").status()).isEqualTo(400);
@@ -119,7 +129,7 @@ class AuthAndBadInputTest {
         String deep = "{\"input\":" + "[".repeat(5_000) + "]".repeat(5_000) + "}";
         Reply nested = gw.client.post("/v2/ep1/run", deep);
         assertThat(nested.status()).isEqualTo(400);
-        assertThat(nested.field("error")).contains("nesting depth");
+        assertThat(nested.field("error")).contains("nested deeper than 200 levels");
 
         // a huge string within the size limit is fine; beyond it, 413
         String big = "{\"input\":{\"s\":\"" + "x".repeat(60_000) + "\"}}";
@@ -189,11 +199,13 @@ class AuthAndBadInputTest {
     }
 
     @Test
-    void unknownRoutesAndMethodsAre404Json() {
+    void unknownRoutesAre404AndWrongMethods405Json() {
         Reply reply = gw.client.get("/v2/ep1/nothing-here");
         assertThat(reply.status()).isEqualTo(404);
         assertThat(reply.field("error")).startsWith("not found");
-        assertThat(gw.client.get("/v2/ep1/run").status()).isEqualTo(404);
+        Reply wrongMethod = gw.client.get("/v2/ep1/run");
+        assertThat(wrongMethod.status()).isEqualTo(405);
+        assertThat(wrongMethod.field("error")).contains("use POST");
     }
 
     private void assertBad(String body, String expected) {
