@@ -269,6 +269,29 @@ final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public List<Job> unclaim(String workerId, Collection<String> jobIds) {
+        Objects.requireNonNull(workerId, "workerId");
+        if (jobIds.isEmpty()) {
+            return List.of();
+        }
+        List<String> ids = List.copyOf(new LinkedHashSet<>(jobIds));
+        // as a claim: lost to a power cut, the job stays claimed and goes back when its lease runs out
+        List<Job> back = db.write("unclaim " + ids.size() + " jobs of worker " + workerId, COMMITTED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.unclaim(ids.size()))) {
+                ps.setString(1, workerId);
+                for (int i = 0; i < ids.size(); i++) {
+                    ps.setString(i + 2, ids.get(i));
+                }
+                List<Job> unclaimed = JobRows.jobs(ps);
+                unclaimed.sort(JobRows.OLDEST_FIRST);
+                return unclaimed;
+            }
+        });
+        announceEach(back);
+        return back;
+    }
+
+    @Override
     public boolean recordProgress(String jobId, String workerId, String outputJson, Instant leaseUntil) {
         return db.write("record progress of job " + jobId, COMMITTED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.RECORD_PROGRESS)) {
@@ -538,10 +561,15 @@ final class JdbcJobStore implements JobStore {
             changed.sort(JobRows.OLDEST_FIRST);
             return changed;
         });
-        expired.stream().filter(j -> j.state() == JobState.IN_QUEUE)
+        announceEach(expired.stream().filter(j -> j.state() == JobState.IN_QUEUE).toList());
+        return expired;
+    }
+
+    /** Tells other gateways of these queued jobs, one notice per endpoint: call once committed. */
+    private void announceEach(List<Job> queued) {
+        queued.stream()
                 .collect(Collectors.groupingBy(Job::endpoint, LinkedHashMap::new, Collectors.counting()))
                 .forEach((endpoint, jobs) -> announceQueued(endpoint, Math.toIntExact(jobs)));
-        return expired;
     }
 
     @Override

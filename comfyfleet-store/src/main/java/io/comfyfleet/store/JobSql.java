@@ -8,6 +8,7 @@ import static io.comfyfleet.core.job.Move.GIVE_UP_LOST;
 import static io.comfyfleet.core.job.Move.REQUEUE_LOST;
 import static io.comfyfleet.core.job.Move.RETRY;
 import static io.comfyfleet.core.job.Move.TIME_OUT;
+import static io.comfyfleet.core.job.Move.UNCLAIM;
 import static io.comfyfleet.store.StateSql.expected;
 import static io.comfyfleet.store.StateSql.target;
 
@@ -72,6 +73,14 @@ final class JobSql {
         return "UPDATE jobs SET state = " + target(CLAIM)
                 + ", worker_id = ?, started_at = ?, lease_until = ?, run_deadline = ? + execution_timeout_ms"
                 + " WHERE " + expected(CLAIM) + " AND endpoint = ? AND expires_at > ? AND id IN ("
+                + String.join(", ", Collections.nCopies(count, "?")) + ") RETURNING *";
+    }
+
+    /** Claimed jobs the worker never received back in the queue, as before their claim: retries unchanged. */
+    static String unclaim(int count) {
+        return "UPDATE jobs SET state = " + target(UNCLAIM)
+                + ", worker_id = NULL, started_at = NULL, lease_until = NULL, run_deadline = NULL"
+                + " WHERE " + expected(UNCLAIM) + " AND worker_id = ? AND id IN ("
                 + String.join(", ", Collections.nCopies(count, "?")) + ") RETURNING *";
     }
 

@@ -453,6 +453,43 @@ abstract class JobStoreContractTest {
         assertThat(store.find("j9", at(4))).as("a bad claim stores no job").isEmpty();
     }
 
+    // ---- unclaim: jobs a worker never received ----
+
+    @Test
+    void unclaimPutsAJobBackAsBeforeItsClaimWithoutCountingARetry() {
+        Handoff handoff = store.enqueueAndClaim(job("j1").createdAt(at(5)).build(), "w1", 1, at(35));
+        assertThat(handoff.queuedJobClaimed()).isTrue();
+
+        List<Job> back = store.unclaim("w1", List.of("j1"));
+
+        assertThat(back).extracting(Job::id).containsExactly("j1");
+        Job job = store.find("j1", at(6)).orElseThrow();
+        assertThat(job).isEqualTo(back.getFirst());
+        assertThat(job.state()).isEqualTo(IN_QUEUE);
+        assertThat(job.retries()).isZero();
+        assertThat(job.workerId()).isNull();
+        assertThat(job.startedAt()).isNull();
+        assertThat(job.leaseUntil()).isNull();
+        assertThat(store.counts(EP).retried()).isZero();
+        assertThat(store.expireLeases(at(60))).as("no lease left to run out").isEmpty();
+        assertThat(store.claim(EP, "w2", 1, at(7), LEASE)).extracting(Job::id).containsExactly("j1");
+    }
+
+    @Test
+    void unclaimTakesBackOnlyJobsStillRunningForThatWorker() {
+        running("mine");
+        store.enqueue(job("queued").build());
+        inState("done", COMPLETED);
+
+        assertThat(store.unclaim("w2", List.of("mine"))).as("held by w1").isEmpty();
+        assertThat(store.unclaim("w1", List.of("queued", "done", "unknown"))).isEmpty();
+        assertThat(store.unclaim("w1", List.of())).isEmpty();
+
+        assertThat(store.find("mine", at(2)).orElseThrow().state()).isEqualTo(IN_PROGRESS);
+        assertThat(store.find("queued", at(2)).orElseThrow().state()).isEqualTo(IN_QUEUE);
+        assertThat(store.find("done", at(2)).orElseThrow().state()).isEqualTo(COMPLETED);
+    }
+
     // ---- TTL set after submission (/status?ttl=) ----
 
     @Test

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * {@link JobNotFoundException}. When a method returns, its change is committed: it survives the process
  * crashing. Most changes are also synced to disk (they survive a power loss) before the method returns:
  * {@code enqueue}, {@code finish}, {@code cancel}, {@code retry}, {@code purgeQueue}, {@code expireLeases},
- * {@code timeOutOverdue}. The others ({@code claim}, {@code recordProgress}, {@code appendStream},
+ * {@code timeOutOverdue}. The others ({@code claim}, {@code unclaim}, {@code recordProgress}, {@code appendStream},
  * {@code drainStream}, {@code renewLeases}, {@code deleteExpired}) may reach the disk with the next synced
  * change instead, since losing one only repeats work: after a power cut a claimed job may be back IN_QUEUE
  * and run again, a stream chunk may be sent twice. This keeps a claim far below a disk sync's latency.
@@ -83,6 +83,15 @@ public interface JobStore extends AutoCloseable {
             Instant leaseUntil) {
         throw new UnsupportedOperationException("this store cannot claim named jobs; use fifo routing");
     }
+
+    /**
+     * Puts back in the queue those of the named jobs that are still IN_PROGRESS for this worker, as they were before
+     * their claim: no worker, no lease, {@code retries} unchanged. For jobs the worker never received (its
+     * job-take's connection was gone when they were handed over): nothing ran, so no attempt is counted. Returns
+     * the jobs put back, oldest first. Like {@link #claim}, not synced: lost to a power cut, a job stays claimed
+     * and goes back when its lease runs out.
+     */
+    List<Job> unclaim(String workerId, Collection<String> jobIds);
 
     /**
      * Records a progress update ({@code status: IN_PROGRESS} posted to job-done) as the job's output and

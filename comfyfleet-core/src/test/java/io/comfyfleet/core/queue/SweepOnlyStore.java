@@ -73,6 +73,7 @@ final class SweepOnlyStore implements JobStore {
     @Override public Job enqueue(NewJob job) { throw notHere(); }
     @Override public Optional<Job> find(String jobId, Instant now) { throw notHere(); }
     @Override public List<Job> claim(String e, String w, int max, Instant now, Instant lease) { throw notHere(); }
+    @Override public List<Job> unclaim(String w, Collection<String> ids) { throw notHere(); }
     @Override public boolean recordProgress(String j, String w, String o, Instant l) { throw notHere(); }
     @Override public boolean appendStream(String j, String w, String o, Instant l) { throw notHere(); }
     @Override public List<StreamChunk> streamAfter(String j, long after, int limit) { throw notHere(); }

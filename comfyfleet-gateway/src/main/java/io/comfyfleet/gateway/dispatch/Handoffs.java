@@ -23,7 +23,8 @@ import java.util.function.Predicate;
  *
  * <p>Use: {@code try (var w = handoffs.enter(...)) { long seen = w.generation(); claim from the store; if
  * nothing, w.await(seen, timeout); }}. A wake-up between reading the generation and parking makes
- * {@code await} return at once, so it is never lost.
+ * {@code await} return at once, so it is never lost. A job-take whose client hung up ({@link Waiter#hangUp})
+ * leaves the line, so no job is handed to it.
  */
 public final class Handoffs {
     /** How long a reserved job-take waits for its hand-over at most: far beyond any store commit. */
@@ -150,6 +151,8 @@ public final class Handoffs {
         private final Condition changed;
         private State state = State.RUNNING;
         private List<Job> given = List.of();
+        /** Written holding the line's lock. */
+        private volatile boolean hungUp;
 
         private Waiter(String endpoint, Line line, String workerId, int max, Duration lease) {
             this.endpoint = endpoint;
@@ -192,7 +195,7 @@ public final class Handoffs {
             long nanos = timeout.toNanos();
             line.lock.lock();
             try {
-                if (line.generation != seen) {
+                if (line.generation != seen || hungUp) {
                     return List.of();
                 }
                 state = State.PARKED;
@@ -239,6 +242,29 @@ public final class Handoffs {
             } finally {
                 line.lock.unlock();
             }
+        }
+
+        /**
+         * The job-take's client closed its connection: parked, it leaves the line (no job is handed to it) and
+         * {@link #await} returns empty; from now on {@code await} returns at once. One already reserved still gets
+         * its jobs, which may be claimed for it in the store: its caller must put them back.
+         */
+        public void hangUp() {
+            line.lock.lock();
+            try {
+                hungUp = true;
+                if (state == State.PARKED) {
+                    line.parked.remove(this);
+                    wake(State.WOKEN);
+                }
+            } finally {
+                line.lock.unlock();
+            }
+        }
+
+        /** True once the job-take's client hung up: whatever it is given now reaches nobody. */
+        public boolean isHungUp() {
+            return hungUp;
         }
 
         /** Called holding the line's lock. */

@@ -50,8 +50,7 @@ final class WorkerRoutes {
         EndpointConfig endpoint = authorize(ctx);
         reportModels(ctx, endpoint);
         reportColdStart(ctx, endpoint);
-        List<Job> jobs = workers.take(endpoint.name(), Ids.worker(ctx.pathParam("worker")), 1, busy(ctx),
-                version(ctx), server.jobTakeHold());
+        List<Job> jobs = takeJobs(ctx, endpoint, 1);
         if (jobs.isEmpty()) {
             ctx.status(204);
         } else {
@@ -64,13 +63,26 @@ final class WorkerRoutes {
         int size = HttpIO.intParam(ctx, "batch_size", 1, 1, MAX_BATCH);
         reportModels(ctx, endpoint);
         reportColdStart(ctx, endpoint);
-        List<Job> jobs = workers.take(endpoint.name(), Ids.worker(ctx.pathParam("worker")), size, busy(ctx),
-                version(ctx), server.jobTakeHold());
+        List<Job> jobs = takeJobs(ctx, endpoint, size);
         if (jobs.isEmpty()) {
             ctx.status(204);
         } else {
             HttpIO.json(ctx, JobJson.forWorker(jobs));
         }
+    }
+
+    /**
+     * The long-poll, watching the worker's connection (see {@link ConnectionWatch}): a job-take whose client left
+     * gets no job, and jobs whose answer cannot be written go back to the queue.
+     */
+    private List<Job> takeJobs(Context ctx, EndpointConfig endpoint, int size) throws InterruptedException {
+        String worker = Ids.worker(ctx.pathParam("worker"));
+        List<Job> jobs = workers.take(endpoint.name(), worker, size, busy(ctx), version(ctx), server.jobTakeHold(),
+                ConnectionWatch.of(ctx));
+        if (!jobs.isEmpty()) {
+            ConnectionWatch.onUnsent(ctx, () -> workers.unsent(endpoint.name(), worker, jobs));
+        }
+        return jobs;
     }
 
     private void done(Context ctx) {

@@ -8,6 +8,7 @@ import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.core.queue.SweepReport;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -86,6 +87,16 @@ final class JobChanges {
         Job job = store.retry(jobId, now);
         requeued(job);
         return job;
+    }
+
+    /**
+     * Jobs claimed for a worker that never received them (its job-take's client was gone), back in the queue as
+     * before their claim, without counting a retry; a waiting job-take is woken for each.
+     */
+    List<Job> unclaim(String workerId, List<Job> jobs) {
+        List<Job> back = store.unclaim(workerId, jobs.stream().map(Job::id).toList());
+        back.forEach(this::requeued);
+        return back;
     }
 
     /**

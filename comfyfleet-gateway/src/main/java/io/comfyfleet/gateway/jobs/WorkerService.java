@@ -6,6 +6,7 @@ import io.comfyfleet.core.job.JobState;
 import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.gateway.dispatch.AffinityRouter;
+import io.comfyfleet.gateway.dispatch.TakerConnection;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,19 +58,29 @@ public final class WorkerService {
      */
     public List<Job> take(String endpoint, String workerId, int max, boolean busy, Duration hold)
             throws InterruptedException {
-        return take(endpoint, workerId, max, busy, null, hold);
+        return take(endpoint, workerId, max, busy, null, hold, TakerConnection.UNWATCHED);
     }
 
-    /** As {@link #take(String, String, int, boolean, Duration)}, recording the version the worker announced (may be null). */
-    public List<Job> take(String endpoint, String workerId, int max, boolean busy, String version, Duration hold)
-            throws InterruptedException {
+    /**
+     * As {@link #take(String, String, int, boolean, Duration)}, recording the version the worker announced (may be
+     * null) and watching the job-take's {@code connection} while it waits: once its client hung up, it leaves the
+     * line and answers empty, and jobs handed to it in that moment go back to the queue unsent, without counting a
+     * retry.
+     */
+    public List<Job> take(String endpoint, String workerId, int max, boolean busy, String version, Duration hold,
+            TakerConnection connection) throws InterruptedException {
         registry.askedForJobs(endpoint, workerId, busy, version);
         long deadline = System.nanoTime() + hold.toNanos();
+        TakerConnection.Watch watch = null;
         try (var waiter = events.takers().enter(endpoint, workerId, max, lease)) {
             while (true) {
                 if (registry.isRetired(workerId)) {
                     // the autoscaler stopped this worker while its long-poll was parked: the connection may
                     // outlive the process, and a job claimed for it would wait out a whole lease
+                    return List.of();
+                }
+                if (waiter.isHungUp()) {
+                    // its client gave up (an HTTP timeout or a proxy shorter than the hold): the answer reaches nobody
                     return List.of();
                 }
                 long seen = waiter.generation();
@@ -82,9 +93,17 @@ public final class WorkerService {
                     if (left <= 0 || events.isStopping()) {
                         return List.of();
                     }
+                    if (watch == null) {
+                        watch = connection.watch(waiter::hangUp);
+                    }
                     // a new job is usually handed over here, claimed for this worker in the job's own commit; with
                     // affinity routing the wait also ends when a job kept for a busy affine worker becomes this one's
                     jobs = waiter.await(seen, claim.parkFor(Duration.ofNanos(left), now));
+                }
+                if (!jobs.isEmpty() && waiter.isHungUp()) {
+                    // handed over as its client left: nothing was sent, so nothing ran
+                    putBack(endpoint, workerId, jobs, "its job-take's client hung up");
+                    return List.of();
                 }
                 if (!jobs.isEmpty()) {
                     registry.gaveJobs(endpoint, workerId, jobs.stream().map(Job::id).toList());
@@ -96,8 +115,29 @@ public final class WorkerService {
                 }
             }
         } finally {
+            if (watch != null) {
+                watch.close();
+            }
             registry.stoppedAsking(endpoint, workerId);
         }
+    }
+
+    /**
+     * Jobs given to the worker whose answer could not be written (the connection failed under it): the worker never
+     * received them, so they go back to the queue at once, without counting a retry. Those no longer running for
+     * it are left alone.
+     */
+    public void unsent(String endpoint, String workerId, List<Job> jobs) {
+        for (Job job : jobs) {
+            registry.finished(endpoint, workerId, job.id());
+        }
+        putBack(endpoint, workerId, jobs, "the answer to its job-take could not be written");
+    }
+
+    private void putBack(String endpoint, String workerId, List<Job> jobs, String why) {
+        List<Job> back = changes.unclaim(workerId, jobs);
+        log.info("{} job(s) claimed for worker {} of endpoint {} never reached it ({}); {} back in the queue: {}",
+                jobs.size(), workerId, endpoint, why, back.size(), back.stream().map(Job::id).toList());
     }
 
     /**

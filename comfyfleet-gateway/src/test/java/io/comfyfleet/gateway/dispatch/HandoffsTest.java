@@ -13,7 +13,10 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
-/** Job-takes parked per endpoint: wake-ups are never lost, and a reserved job-take always gets its jobs. */
+/**
+ * Job-takes parked per endpoint: wake-ups are never lost, a reserved job-take always gets its jobs, and one whose
+ * client hung up is handed none.
+ */
 class HandoffsTest {
     private static final Duration LEASE = Duration.ofSeconds(30);
     private final Handoffs handoffs = new Handoffs();
@@ -53,6 +56,49 @@ class HandoffsTest {
             assertThat(parked).isNotDone();
             w.give(List.<Job>of(running("j1")));
             assertThat(parked.get(10, TimeUnit.SECONDS)).extracting(Job::id).containsExactly("j1");
+        }
+    }
+
+    @Test
+    void aParkedJobTakeWhoseClientHungUpLeavesTheLineAndAnswers() throws Exception {
+        try (var w = handoffs.enter("ep", "ghost", 1, LEASE)) {
+            long seen = w.generation();
+            var parked = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return w.await(seen, Duration.ofHours(1));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            w.hangUp();
+
+            assertThat(parked.get(10, TimeUnit.SECONDS)).isEmpty();
+            assertThat(w.isHungUp()).isTrue();
+            assertThat(handoffs.reserve("ep", x -> true)).as("nobody left to hand a job to").isNull();
+            assertThat(w.await(w.generation(), Duration.ofHours(1))).as("never parks again").isEmpty();
+        }
+        assertThat(handoffs.waiting("ep")).isZero();
+    }
+
+    @Test
+    void aReservedJobTakeWhoseClientHungUpStillGetsItsJobsToPutBack() throws Exception {
+        try (var w = handoffs.enter("ep", "ghost", 1, LEASE)) {
+            long seen = w.generation();
+            var parked = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return w.await(seen, Duration.ofHours(1));
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> handoffs.reserve("ep", x -> true) != null);
+
+            w.hangUp();
+            w.give(List.of(running("j1")));
+
+            assertThat(parked.get(10, TimeUnit.SECONDS)).extracting(Job::id).containsExactly("j1");
+            assertThat(w.isHungUp()).isTrue();
         }
     }
 
