@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * The command each local worker runs: {@code comfyfleet worker} from this same program (same java, same class
- * path), with its own work folder and ComfyUI port ({@code {workerId}}, {@code {port}} are filled in by the
- * provider), launching the emulator or a ComfyUI checkout.
+ * path), with its own work folder and ComfyUI port ({@code {workerId}}, {@code {port}}, {@code {providerPid}} are
+ * filled in by the provider), launching the emulator or a ComfyUI checkout.
  */
 final class WorkerCommandLine {
     static final String MAIN = "io.comfyfleet.cli.Main";
@@ -43,8 +43,9 @@ final class WorkerCommandLine {
         command.addAll(List.of("--comfyui-port", "{port}",
                 "--work-dir", dataDir.resolve("workers").resolve("{workerId}").toString(),
                 "--shutdown-grace", Long.toString(Math.max(1, fleet.jobGrace().toSeconds())),
-                // it reports to this process only: gone with it, even after a kill -9 (see WorkerCommand)
-                "--exit-with-pid", Long.toString(ProcessHandle.current().pid())));
+                // it reports to this process only: gone with it, even after a kill -9 (see WorkerCommand). A
+                // placeholder, not the pid: the template is the workers' version, the same on every start of up
+                "--exit-with-pid", "{providerPid}"));
         if (fleet.warmupWorkflow() != null) {
             command.addAll(List.of("--warmup-workflow", fleet.warmupWorkflow()));
         }

@@ -2,6 +2,8 @@ package io.comfyfleet.cli.up;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.comfyfleet.fleet.local.LocalProcessConfig;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +22,7 @@ class WorkerCommandLineTest {
         assertThat(command).contains("io.comfyfleet.cli.Main", "worker", "--comfyui-port", "{port}", "--work-dir",
                 "/srv/data/workers/{workerId}", "--shutdown-grace", "12");
         assertThat(command.get(command.indexOf("--exit-with-pid") + 1)).as("a local worker dies with its up")
-                .isEqualTo(Long.toString(ProcessHandle.current().pid()));
+                .isEqualTo("{providerPid}");
         String launch = command.get(command.indexOf("--comfyui-command") + 1);
         assertThat(launch).contains("'io.comfyfleet.cli.Main' 'emulator' '--port' {port}")
                 .contains("'--output-directory' {output}").endsWith("'--zero-time'");
@@ -28,6 +30,23 @@ class WorkerCommandLineTest {
                 .contains("-XX:SharedArchiveFile=/srv/data/cds/worker-slot{slot}.jsa", "-XX:+AutoCreateSharedArchive");
         assertThat(launch).contains("'-XX:SharedArchiveFile=/srv/data/cds/emulator-slot{slot}.jsa'");
         assertThat(command).doesNotContain("--warmup-workflow");
+    }
+
+    @Test
+    void theWorkerVersionChangesWithTheLaunchNotWithTheProcessOfUp() {
+        FleetSettings emulator = fleet(new FleetSettings.ComfyLaunch.Emulator(List.of("--zero-time")));
+        List<String> command = WorkerCommandLine.build(emulator, Path.of("/srv/data"));
+        assertThat(String.join(" ", command)).as("the pid of up differs on every start; the provider fills it in")
+                .doesNotContain(Long.toString(ProcessHandle.current().pid()));
+
+        String version = version(command);
+        assertThat(version(WorkerCommandLine.build(emulator, Path.of("/srv/data")))).isEqualTo(version);
+        assertThat(version(WorkerCommandLine.build(fleet(new FleetSettings.ComfyLaunch.Emulator(List.of())),
+                Path.of("/srv/data")))).as("a changed launch is a new version").isNotEqualTo(version);
+    }
+
+    private static String version(List<String> command) {
+        return LocalProcessConfig.builder(command, URI.create("http://127.0.0.1:8080")).build().version();
     }
 
     @Test

@@ -20,10 +20,12 @@ import java.util.Set;
  *
  * <p>The command is a template: in every argument {@code {workerId}}, {@code {endpoint}}, {@code {slot}} (0-based
  * slot index), {@code {port}} ({@code basePort} + slot index: each worker's own ComfyUI port, as in
- * {@code --comfyui-port {port}}), {@code {gpu}} (the GPU index, or {@code cpu}) and {@code {image}} (the
- * endpoint's image reference, empty when none is set) are replaced. A template with {@code {image}} makes the image
- * the workers' version (so roll-outs apply, e.g. {@code comfyfleet up --emulator} maps it to emulator flags); without
- * it the image is ignored and the version is the launch digest {@link #version()}. {@link WorkerCommands#thisJvm} builds the usual one.
+ * {@code --comfyui-port {port}}), {@code {gpu}} (the GPU index, or {@code cpu}), {@code {image}} (the
+ * endpoint's image reference, empty when none is set) and {@code {providerPid}} (the pid of the process running the
+ * provider, for a worker that should end with it, as in {@code --exit-with-pid {providerPid}}) are replaced. A
+ * template with {@code {image}} makes the image the workers' version (so roll-outs apply, e.g.
+ * {@code comfyfleet up --emulator} maps it to emulator flags); without it the image is ignored and the version is the
+ * launch digest {@link #version()}. {@link WorkerCommands#thisJvm} builds the usual one.
  */
 public final class LocalProcessConfig {
     private final List<String> command;
@@ -63,7 +65,9 @@ public final class LocalProcessConfig {
     /**
      * What this launch runs, as a worker version: {@code local-} and the first 12 hex digits of the SHA-256 of the
      * command template (which names the ComfyUI folder, its Python and its arguments). A changed launch between
-     * two starts of {@code up} is a new version.
+     * two starts of {@code up} is a new version; the same launch is the same version, so the template must not
+     * carry what differs between starts but not between workers, such as a pid: {@code {providerPid}} stands for
+     * that one.
      */
     public String version() {
         try {

@@ -182,13 +182,15 @@ public final class LocalProcessProvider implements WorkerProvider {
     }
 
     private static List<String> render(List<String> template, WorkerSpec spec, Slot slot, int port) {
+        String providerPid = Long.toString(ProcessHandle.current().pid());
         return template.stream()
                 .map(a -> a.replace("{workerId}", spec.workerId())
                         .replace("{endpoint}", spec.endpoint())
                         .replace("{slot}", Integer.toString(slot.index()))
                         .replace("{port}", Integer.toString(port))
                         .replace("{gpu}", slot.gpuLabel())
-                        .replace("{image}", spec.image() == null ? "" : spec.image()))
+                        .replace("{image}", spec.image() == null ? "" : spec.image())
+                        .replace("{providerPid}", providerPid))
                 .toList();
     }
 }

@@ -135,6 +135,21 @@ class LocalProcessProviderTest {
     }
 
     @Test
+    void theProviderPidIsFilledInAtStartAndIsNoPartOfTheVersion() {
+        List<String> withPid = new ArrayList<>(Scripts.command(dir, "worker", Scripts.UNTIL_TERM));
+        withPid.add("--exit-with-pid={providerPid}");
+        LocalProcessConfig config = LocalProcessConfig.builder(withPid, GATEWAY).stopGrace(Duration.ofSeconds(2))
+                .build();
+        LocalProcessProvider p = provider(LocalProcessConfig.builder(withPid, GATEWAY).stopGrace(Duration.ofSeconds(2)));
+
+        WorkerHandle h = p.start(new WorkerSpec("ep1", "w1"));
+
+        assertThat(awaitRecorded("w1").get("ARGS")).endsWith("--exit-with-pid=" + ProcessHandle.current().pid());
+        assertThat(h.version()).as("the template's digest, the same in every process that runs it")
+                .isEqualTo(config.version());
+    }
+
+    @Test
     void stopSendsTermAndTheWorkerLeavesTheListAndItsChildrenDie() throws Exception {
         LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM));
         WorkerHandle h = p.start(new WorkerSpec("ep1", "w1"));
