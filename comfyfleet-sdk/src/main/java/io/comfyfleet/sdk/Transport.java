@@ -185,7 +185,7 @@ final class Transport {
 
     /**
      * ComfyUI's own 400 (a workflow refused at admission) in one line: its message and details, then each
-     * node's errors as {@code node <id> (<class>): <details>}.
+     * node's errors as {@code node <id> (<class>): <message>: <details>}.
      */
     static String comfyMessage(JsonNode error, JsonNode nodeErrors) {
         StringBuilder text = new StringBuilder(error.path("message").asString("the workflow was refused"));
@@ -197,11 +197,21 @@ final class Transport {
             for (JsonNode e : node.getValue().path("errors")) {
                 text.append("; node ").append(node.getKey()).append(" (")
                         .append(node.getValue().path("class_type").asString("?")).append("): ")
-                        .append(e.path("details").asString("").isEmpty() ? e.path("message").asString("")
-                                : e.path("details").asString(""));
+                        .append(messageAndDetails(e.path("message").asString(""), e.path("details").asString("")));
             }
         }
         return text.toString();
+    }
+
+    /**
+     * A node error as ComfyUI words it: what is wrong ({@code Required input is missing}) and where ({@code height}),
+     * as {@code message: details}; either alone when the other is empty or says the same.
+     */
+    private static String messageAndDetails(String message, String details) {
+        if (details.isEmpty() || message.equals(details)) {
+            return message;
+        }
+        return message.isEmpty() ? details : message + ": " + details;
     }
 
     /** True when {@code url} points at the same scheme, host and port as the base URL, so it may get the key. */

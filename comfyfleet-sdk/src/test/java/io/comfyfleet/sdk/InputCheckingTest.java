@@ -30,8 +30,15 @@ class InputCheckingTest {
                 + " {\"1\": {\"errors\": [{\"type\": \"custom_validation_failed\", \"message\": \"Custom validation"
                 + " failed for node\", \"details\": \"image - Invalid image file: nope.png\", \"extra_info\":"
                 + " {\"input_name\": \"image\"}}], \"dependent_outputs\": [\"3\"], \"class_type\": \"LoadImage\"}}}";
-        assertThat(Transport.serverMessage(missingFile)).isEqualTo(
-                "Prompt outputs failed validation; node 1 (LoadImage): image - Invalid image file: nope.png");
+        assertThat(Transport.serverMessage(missingFile)).isEqualTo("Prompt outputs failed validation; node 1"
+                + " (LoadImage): Custom validation failed for node: image - Invalid image file: nope.png");
+        String missingInput = "{\"error\": {\"type\": \"prompt_outputs_failed_validation\", \"message\":"
+                + " \"Prompt outputs failed validation\", \"details\": \"\", \"extra_info\": {}}, \"node_errors\":"
+                + " {\"1\": {\"errors\": [{\"type\": \"required_input_missing\", \"message\": \"Required input is"
+                + " missing\", \"details\": \"height\", \"extra_info\": {\"input_name\": \"height\"}}],"
+                + " \"dependent_outputs\": [\"2\"], \"class_type\": \"EmptyImage\"}}}";
+        assertThat(Transport.serverMessage(missingInput)).as("what is wrong and with which input").isEqualTo(
+                "Prompt outputs failed validation; node 1 (EmptyImage): Required input is missing: height");
         String unknownNode = "{\"error\": {\"type\": \"invalid_prompt\", \"message\": \"Cannot execute because node"
                 + " NoSuchNode does not exist.\", \"details\": \"Node ID '#1'\", \"extra_info\": {}},"
                 + " \"node_errors\": {}}";
