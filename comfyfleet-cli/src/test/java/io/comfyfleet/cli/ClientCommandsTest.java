@@ -3,10 +3,13 @@ package io.comfyfleet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -216,6 +219,33 @@ class ClientCommandsTest {
         assertThat(status.exit()).as("stderr: %s", status.err()).isEqualTo(3);
         assertThat(status.err()).contains("no answer from the gateway at " + url).contains("./comfyfleet up")
                 .doesNotContain("java.net.");
+    }
+
+    @Test
+    void aStoppingGatewayExitsThreeNotAsAFailedJob() throws Exception {
+        // the answer a gateway gives to /run while it stops (Intake, ErrorMapping): no job is created
+        HttpServer stopping = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        stopping.createContext("/", exchange -> {
+            byte[] body = "{\"error\":\"the gateway is stopping and accepts no new jobs; try again shortly\"}"
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(503, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        stopping.start();
+        try {
+            String url = "http://127.0.0.1:" + stopping.getAddress().getPort() + "/v2";
+
+            Run submit = cli("submit", file("plain.json", PLAIN).toString(), "--url", url, "--endpoint", "ep1",
+                    "--key", Fleet.CLIENT_KEY, "--wait");
+
+            assertThat(submit.exit()).as("stderr: %s", submit.err()).isEqualTo(3);
+            assertThat(submit.err()).contains("503", "accepts no new jobs; try again shortly", "no job was created");
+            assertThat(submit.out()).isEmpty();
+        } finally {
+            stopping.stop(0);
+        }
     }
 
     @Test

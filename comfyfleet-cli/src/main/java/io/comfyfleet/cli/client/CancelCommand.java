@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a queued or running job.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:cancelled", "1:it had already ended, or no such job", "2:bad usage",
-                "3:the gateway cannot be reached"})
+                "3:the gateway cannot be reached or is unavailable (HTTP 503)"})
 public final class CancelCommand implements Callable<Integer> {
 
     @Spec

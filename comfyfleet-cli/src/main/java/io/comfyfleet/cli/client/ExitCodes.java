@@ -13,7 +13,10 @@ final class ExitCodes {
     static final int JOB_FAILED = 1;
     /** Bad usage or input: missing file, unreadable JSON, no or wrong key, unknown endpoint. */
     static final int USAGE = 2;
-    /** The gateway could not be reached. */
+    /**
+     * The gateway could not be reached, or is unavailable (HTTP 503: stopping, or its job store is down): nothing
+     * was done, trying again later may work.
+     */
     static final int UNREACHABLE = 3;
 
     private ExitCodes() {}
@@ -23,7 +26,19 @@ final class ExitCodes {
         if (e instanceof UnauthorizedException || e instanceof RequestRejectedException || e instanceof NotFoundException) {
             return USAGE;
         }
-        // the SDK reports HTTP status 0 when no answer came at all: connection refused, DNS, timeout
-        return e.httpStatus() == 0 ? UNREACHABLE : JOB_FAILED;
+        return forGatewayFailure(e);
+    }
+
+    /** For a request about a job that exists which got no usable answer: no gateway, or the gateway's error. */
+    static int forGatewayFailure(ComfyFleetException e) {
+        return unavailable(e) ? UNREACHABLE : JOB_FAILED;
+    }
+
+    /**
+     * No answer at all (the SDK reports HTTP status 0: connection refused, DNS, timeout), or 503: the gateway
+     * takes no such requests now (it is stopping, or its job store is down).
+     */
+    static boolean unavailable(ComfyFleetException e) {
+        return e.httpStatus() == 0 || e.httpStatus() == 503;
     }
 }

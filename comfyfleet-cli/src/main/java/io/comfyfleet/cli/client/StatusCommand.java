@@ -18,7 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a job's status.",
         exitCodeListHeading = "Exit codes:%n",
-        exitCodeList = {"0:queued, running or completed", "1:failed, timed out, cancelled, or no such job (or it expired)", "2:bad usage", "3:the gateway cannot be reached"})
+        exitCodeList = {"0:queued, running or completed", "1:failed, timed out, cancelled, or no such job (or it expired)", "2:bad usage",
+                "3:the gateway cannot be reached or is unavailable (HTTP 503)"})
 public final class StatusCommand implements Callable<Integer> {
 
     @Spec

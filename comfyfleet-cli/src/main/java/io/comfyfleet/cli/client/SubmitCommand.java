@@ -35,14 +35,15 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code comfyfleet submit --template NAME --param k=v ...} queues one of the endpoint's templates instead.
  * Without {@code --wait} it prints the job id; with it, it shows live progress on stderr, saves the outputs and
  * prints their paths. Exit codes: 0 completed (or queued), 1 the job failed, timed out or was cancelled,
- * 2 bad usage or input, 3 the gateway cannot be reached.
+ * 2 bad usage or input, 3 the gateway cannot be reached or is unavailable (HTTP 503, e.g. while it stops).
  */
 @Command(name = "submit", mixinStandardHelpOptions = true,
         description = "Submit an API-format ComfyUI workflow, or a template with --template and --param;"
                 + " with --wait, follow it and save its outputs.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:completed (or queued, without --wait)", "1:the job failed, timed out or was cancelled",
-                "2:bad usage or input", "3:the gateway cannot be reached"})
+                "2:bad usage or input",
+                "3:the gateway cannot be reached or is unavailable (HTTP 503, e.g. stopping); no job was created"})
 public final class SubmitCommand implements Callable<Integer> {
 
     @Spec
@@ -98,7 +99,8 @@ public final class SubmitCommand implements Callable<Integer> {
             stderr.println("comfyfleet submit: " + e.getMessage());
             return ExitCodes.USAGE;
         } catch (ComfyFleetException e) {
-            stderr.println("comfyfleet submit: " + client.explain(e));
+            stderr.println("comfyfleet submit: " + client.explain(e)
+                    + (e.httpStatus() == 503 ? "; no job was created" : ""));
             return ExitCodes.forRequestFailure(e);
         }
         if (!waitForResult) {
@@ -151,7 +153,7 @@ public final class SubmitCommand implements Callable<Integer> {
         } catch (ComfyFleetException e) {
             line.finish();
             stderr.println("comfyfleet submit: while waiting for job " + job.id() + ": " + client.explain(e));
-            return e.httpStatus() == 0 ? ExitCodes.UNREACHABLE : ExitCodes.JOB_FAILED;
+            return ExitCodes.forGatewayFailure(e);
         }
         JobStatus done = result.status();
         line.showText(ProgressLine.done(done.state().name(), done.delayTimeMillis(), done.executionTimeMillis()));
@@ -174,7 +176,7 @@ public final class SubmitCommand implements Callable<Integer> {
         } catch (ComfyFleetException e) {
             stderr.println("comfyfleet submit: job " + job.id() + " completed but an output could not be fetched: "
                     + e.getMessage());
-            return e.httpStatus() == 0 ? ExitCodes.UNREACHABLE : ExitCodes.JOB_FAILED;
+            return ExitCodes.forGatewayFailure(e);
         } finally {
             stderr.flush();
         }
