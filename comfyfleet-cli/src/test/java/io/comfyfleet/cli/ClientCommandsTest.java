@@ -249,6 +249,24 @@ class ClientCommandsTest {
     }
 
     @Test
+    void aWaitThatRunsOutSaysSoInWordsAndNamesTheCommandsForTheJob() throws Exception {
+        Path workflow = file("long.json", """
+                {"1": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 48, "batch_size": 1, "color": 3}},
+                 "2": {"class_type": "SlowProgress", "inputs": {"image": ["1", 0], "steps": 200, "delay_ms": 100, "fail_at": -1}},
+                 "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "long"}}}""");
+
+        Run run = cli(withGateway("submit", workflow.toString(), "--wait", "--timeout", "1s", "--out",
+                dir.resolve("out").toString()));
+
+        String id = run.err().lines().filter(l -> l.endsWith(" queued")).findFirst().orElseThrow().split(" ")[1];
+        cli(withGateway("cancel", id));
+        assertThat(run.exit()).as("stderr: %s", run.err()).isEqualTo(1);
+        assertThat(run.err()).contains("job " + id + " did not finish within 1.0 s (--timeout); it is ")
+                .contains("and goes on. Follow it: comfyfleet status " + id, "Cancel it: comfyfleet cancel " + id)
+                .doesNotContain("PT1S").doesNotContain("await");
+    }
+
+    @Test
     void cancelStopsARunningJobAndStatusThenExitsOne() throws Exception {
         Path workflow = file("long.json", """
                 {"1": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 48, "batch_size": 1, "color": 3}},

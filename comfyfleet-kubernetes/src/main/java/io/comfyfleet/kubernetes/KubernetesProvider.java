@@ -1,6 +1,7 @@
 package io.comfyfleet.kubernetes;
 
 import io.comfyfleet.core.ComfyFleetException;
+import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.fleet.provider.FleetWorker;
 import io.comfyfleet.fleet.provider.NoCapacityException;
 import io.comfyfleet.fleet.provider.ProviderException;
@@ -192,7 +193,7 @@ public final class KubernetesProvider implements WorkerProvider {
             return already;
         }
         log.info("stopping worker {} of endpoint {}: deleting pod {} (grace {})", handle.workerId(), handle.endpoint(),
-                worker.podName, grace);
+                worker.podName, HumanDuration.of(grace));
         try {
             List<StatusDetails> deleted = client.pods().inNamespace(namespace).withName(worker.podName)
                     .withGracePeriod(grace.toSeconds()).delete();

@@ -143,7 +143,8 @@ final class JobWait {
         ScheduledFuture<?> noAnswer = after(answerWait.toMillis(), () -> {
             if (!answered.isDone() && inFlight == exchange) {
                 exchange.cancel(true);
-                fail(new ComfyFleetException(Transport.describe(request) + " got no answer within " + answerWait,
+                fail(new ComfyFleetException(Transport.describe(request) + " got no answer within "
+                        + HumanDuration.of(answerWait),
                         id, 0, null, null));
             }
         });
@@ -339,8 +340,8 @@ final class JobWait {
     }
 
     private JobTimedOutException waitedTooLong(JobState state) {
-        return new JobTimedOutException("job " + id + " did not finish within " + timeout + "; it is " + state
-                + " and goes on (await again, or cancel it)", id, state, null);
+        return new JobTimedOutException("job " + id + " did not finish within " + HumanDuration.of(timeout)
+                + "; it is " + state + " and goes on (await it again, or cancel it)", id, state, null);
     }
 
     private void fail(Throwable e) {

@@ -107,7 +107,7 @@ final class Transport {
         }
         if (error instanceof java.net.http.HttpTimeoutException) {
             return new ComfyFleetException(describe(request) + " got no answer within "
-                    + request.timeout().map(Duration::toString).orElse("the timeout"), jobId, 0, null, error);
+                    + request.timeout().map(HumanDuration::of).orElse("the timeout"), jobId, 0, null, error);
         }
         return new ComfyFleetException(describe(request) + " failed: " + error, jobId, 0, null, error);
     }
@@ -134,7 +134,7 @@ final class Transport {
             return http.send(request, handler);
         } catch (java.net.http.HttpTimeoutException e) {
             throw new ComfyFleetException(describe(request) + " got no answer within "
-                    + request.timeout().map(Duration::toString).orElse("the timeout"), jobId, 0, null, e);
+                    + request.timeout().map(HumanDuration::of).orElse("the timeout"), jobId, 0, null, e);
         } catch (IOException e) {
             throw new ComfyFleetException(describe(request) + " failed: " + e, jobId, 0, null, e);
         } catch (InterruptedException e) {

@@ -123,6 +123,8 @@ class ClientAgainstGatewayTest extends AgainstLiveGateway {
                 .isInstanceOfSatisfying(JobTimedOutException.class, e -> {
                     assertThat(e.jobId()).isEqualTo(job.id());
                     assertThat(e.lastState()).isEqualTo(JobState.IN_QUEUE);
+                    assertThat(e.getMessage()).as("a duration as people read it, not PT0.3S")
+                            .contains("did not finish within 300 ms; it is IN_QUEUE and goes on");
                 });
         assertThat(ep.status(job.id()).state()).isEqualTo(JobState.IN_QUEUE);
         assertThat(ep.health().inQueue()).isEqualTo(1);

@@ -59,7 +59,7 @@ final class ProgressLine {
     }
 
     static String seconds(long millis) {
-        return io.comfyfleet.cli.HumanDuration.millis(millis);
+        return io.comfyfleet.core.HumanDuration.millis(millis);
     }
 
     /** E.g. {@code [########------------]  40% node 2 KSampler step 6/20}; parts the worker did not report are left out. */

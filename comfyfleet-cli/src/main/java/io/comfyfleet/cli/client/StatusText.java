@@ -23,8 +23,8 @@ final class StatusText {
         List<String> lines = new ArrayList<>();
         lines.add("id:             " + s.id());
         lines.add("status:         " + s.state());
-        lines.add("delay time:     " + io.comfyfleet.cli.HumanDuration.millis(s.delayTimeMillis()));
-        lines.add("execution time: " + io.comfyfleet.cli.HumanDuration.millis(s.executionTimeMillis()));
+        lines.add("delay time:     " + io.comfyfleet.core.HumanDuration.millis(s.delayTimeMillis()));
+        lines.add("execution time: " + io.comfyfleet.core.HumanDuration.millis(s.executionTimeMillis()));
         lines.add("worker:         " + (s.workerId() == null ? "-" : s.workerId()));
         if (s.error() != null) {
             lines.add("error:          " + s.error());

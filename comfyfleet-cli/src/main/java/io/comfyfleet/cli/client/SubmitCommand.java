@@ -1,5 +1,6 @@
 package io.comfyfleet.cli.client;
 
+import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.sdk.ComfyFleetException;
 import io.comfyfleet.sdk.Endpoint;
 import io.comfyfleet.sdk.InputImage;
@@ -7,6 +8,7 @@ import io.comfyfleet.sdk.JobCancelledException;
 import io.comfyfleet.sdk.JobFailedException;
 import io.comfyfleet.sdk.JobHandle;
 import io.comfyfleet.sdk.JobResult;
+import io.comfyfleet.sdk.JobState;
 import io.comfyfleet.sdk.JobStatus;
 import io.comfyfleet.sdk.JobTimedOutException;
 import io.comfyfleet.sdk.Progress;
@@ -146,7 +148,17 @@ public final class SubmitCommand implements Callable<Integer> {
         try (waiting) {
             waiting.start();
             result = job.await(timeout);
-        } catch (JobFailedException | JobCancelledException | JobTimedOutException e) {
+        } catch (JobTimedOutException e) {
+            line.finish();
+            if (e.lastState() == JobState.TIMED_OUT) {
+                stderr.println("comfyfleet submit: " + e.getMessage()); // the gateway ended it TIMED_OUT
+            } else {
+                stderr.println("comfyfleet submit: job " + job.id() + " did not finish within "
+                        + HumanDuration.of(timeout) + " (--timeout); it is " + e.lastState() + " and goes on."
+                        + " Follow it: comfyfleet status " + job.id() + "   Cancel it: comfyfleet cancel " + job.id());
+            }
+            return ExitCodes.JOB_FAILED;
+        } catch (JobFailedException | JobCancelledException e) {
             line.finish();
             stderr.println("comfyfleet submit: " + e.getMessage());
             return ExitCodes.JOB_FAILED;

@@ -74,7 +74,7 @@ final class WaitingLine implements AutoCloseable {
     /** Whole seconds ({@code 12 s}) while they are few, then as {@code HumanDuration} says it ({@code 1 min 5 s}). */
     static String soFar(Duration waited) {
         long s = waited.toSeconds();
-        return s < 60 ? s + " s" : io.comfyfleet.cli.HumanDuration.of(Duration.ofSeconds(s));
+        return s < 60 ? s + " s" : io.comfyfleet.core.HumanDuration.of(Duration.ofSeconds(s));
     }
 
     /** The state of a job that has shown no progress yet, in words, from its status and its endpoint's workers. */

@@ -162,7 +162,7 @@ public final class FleetStack implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        log.info("stopped in {}", io.comfyfleet.cli.HumanDuration.of(Duration.between(start, clock.instant())));
+        log.info("stopped in {}", io.comfyfleet.core.HumanDuration.of(Duration.between(start, clock.instant())));
     }
 
     private long running() {

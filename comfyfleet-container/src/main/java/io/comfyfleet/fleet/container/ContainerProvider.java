@@ -5,6 +5,7 @@ import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
+import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.fleet.provider.Slot;
 import io.comfyfleet.fleet.provider.SlotTable;
 import io.comfyfleet.fleet.provider.FleetWorker;
@@ -184,7 +185,7 @@ public final class ContainerProvider implements WorkerProvider {
                     + config.engineHost() + " and could not be pulled: " + e.getMessage()
                     + "; check the image reference and the engine's registry access", e);
         }
-        log.info("pulled image {} in {}", image, Duration.between(begin, clock.instant()));
+        log.info("pulled image {} in {}", image, HumanDuration.of(Duration.between(begin, clock.instant())));
     }
 
     private ProviderException failure(WorkerSpec spec, String image, String what, Throwable cause) {
@@ -215,7 +216,8 @@ public final class ContainerProvider implements WorkerProvider {
         if (life.exitedOnItsOwn(clock.instant(), code)) {
             log.warn("worker {} of endpoint {} exited on its own with code {} after {}; its container {} stays for"
                     + " its logs until the worker is stopped", life.handle().workerId(), life.handle().endpoint(),
-                    code, Duration.between(life.startedAt(), clock.instant()), shortId(worker.containerId()));
+                    code, HumanDuration.of(Duration.between(life.startedAt(), clock.instant())),
+                    shortId(worker.containerId()));
         }
     }
 
@@ -236,7 +238,8 @@ public final class ContainerProvider implements WorkerProvider {
         }
         boolean exited = life.phase() == FleetWorker.Phase.EXITED;
         if (!exited) {
-            log.info("stopping worker {} of endpoint {} (grace {})", handle.workerId(), handle.endpoint(), grace);
+            log.info("stopping worker {} of endpoint {} (grace {})", handle.workerId(), handle.endpoint(),
+                    HumanDuration.of(grace));
         }
         Thread.ofPlatform().daemon().name("container-stop-" + handle.workerId()).start(() -> {
             try {

@@ -1,5 +1,6 @@
 package io.comfyfleet.core.lease;
 
+import io.comfyfleet.core.HumanDuration;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -106,7 +107,7 @@ public final class LeaderLease implements AutoCloseable {
         } catch (Throwable e) {
             long n = failures.incrementAndGet();
             log.error("leader lease {}: could not reach the store ({} failures so far); trying again in {}", name, n,
-                    renewEvery, e);
+                    HumanDuration.of(renewEvery), e);
             Lease mine = held;
             if (mine != null && !clock.instant().isBefore(mine.expiresAt())) {
                 lose("its renewal kept failing until it expired at " + mine.expiresAt());

@@ -1,5 +1,6 @@
 package io.comfyfleet.core.queue;
 
+import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobState;
 import io.comfyfleet.core.job.JobStore;
@@ -108,7 +109,8 @@ public final class QueueSweeper implements AutoCloseable {
             throw e;
         } catch (Throwable e) {
             long n = failures.incrementAndGet();
-            log.error("queue sweep pass failed ({} failures so far); trying again in {}", n, period, e);
+            log.error("queue sweep pass failed ({} failures so far); trying again in {}", n,
+                    HumanDuration.of(period), e);
         }
     }
 
@@ -130,8 +132,9 @@ public final class QueueSweeper implements AutoCloseable {
                 timedOut, deleted);
         passes.incrementAndGet();
         if (!report.isEmpty()) {
-            log.info("queue sweep at {}: {} requeued, {} failed (worker lost), {} timed out, {} deleted",
-                    now, report.requeued().size(), report.failed().size(), timedOut.size(), deleted);
+            // the log line has its own time; the pass's instant is in the report
+            log.info("queue sweep: {} requeued, {} failed (worker lost), {} timed out, {} deleted",
+                    report.requeued().size(), report.failed().size(), timedOut.size(), deleted);
             step("tell the listener", () -> {
                 listener.onSweep(report);
                 return null;
@@ -145,7 +148,8 @@ public final class QueueSweeper implements AutoCloseable {
             return action.get();
         } catch (RuntimeException e) {
             long n = failures.incrementAndGet();
-            log.error("queue sweep failed to {} ({} failures so far); trying again in {}", what, n, period, e);
+            log.error("queue sweep failed to {} ({} failures so far); trying again in {}", what, n,
+                    HumanDuration.of(period), e);
             return fallback;
         }
     }

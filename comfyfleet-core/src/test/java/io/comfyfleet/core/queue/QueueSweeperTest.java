@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobPolicy;
 import io.comfyfleet.core.job.JobState;
@@ -12,6 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import io.comfyfleet.testkit.SettableClock;
 
 class QueueSweeperTest {
@@ -90,6 +94,29 @@ class QueueSweeperTest {
         store.nextTimedOut = List.of(job("slow", JobState.TIMED_OUT));
         assertThat(sweeper.sweepOnce().timedOut()).extracting(Job::id).containsExactly("slow");
         assertThat(sweeper.failures()).isEqualTo(1);
+    }
+
+    @Test
+    void itsLogLinesReadAsTheTerminalOfUpShowsThem() {
+        // up's terminal stamps every line with its time: the line needs no instant of its own, and durations read
+        // 1.0 s, not PT1S
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(QueueSweeper.class);
+        logger.addAppender(lines);
+        try {
+            store.failNextTimeOut = true;
+            store.nextExpired = List.of(job("lost", JobState.IN_QUEUE));
+            store.nextDeleted = 1;
+
+            sweeper(heard::add).sweepOnce();
+        } finally {
+            logger.detachAppender(lines);
+        }
+
+        assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
+                "queue sweep failed to time out overdue jobs (1 failures so far); trying again in 1.0 s",
+                "queue sweep: 1 requeued, 0 failed (worker lost), 0 timed out, 1 deleted");
     }
 
     @Test

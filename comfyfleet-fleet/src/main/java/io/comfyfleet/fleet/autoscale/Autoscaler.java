@@ -1,5 +1,6 @@
 package io.comfyfleet.fleet.autoscale;
 
+import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.fleet.provider.FleetWorker;
 import io.comfyfleet.fleet.provider.NoCapacityException;
 import io.comfyfleet.fleet.provider.WorkerHandle;
@@ -196,7 +197,8 @@ public final class Autoscaler implements AutoCloseable {
             throw e;
         } catch (Throwable e) {
             long n = failures.incrementAndGet();
-            log.error("autoscaler pass failed ({} failures so far); trying again in {}", n, settings.period(), e);
+            log.error("autoscaler pass failed ({} failures so far); trying again in {}", n,
+                    HumanDuration.of(settings.period()), e);
         }
     }
 
@@ -220,7 +222,7 @@ public final class Autoscaler implements AutoCloseable {
         } catch (RuntimeException e) {
             long n = failures.incrementAndGet();
             log.error("autoscaler could not list the workers of provider '{}' ({} failures so far); trying again in {}",
-                    provider.name(), n, settings.period(), e);
+                    provider.name(), n, HumanDuration.of(settings.period()), e);
             passes.incrementAndGet();
             return decisions;
         }
@@ -234,7 +236,7 @@ public final class Autoscaler implements AutoCloseable {
             } catch (RuntimeException e) {
                 long n = failures.incrementAndGet();
                 log.error("autoscaler could not scale endpoint {} ({} failures so far); trying again in {}",
-                        endpoint, n, settings.period(), e);
+                        endpoint, n, HumanDuration.of(settings.period()), e);
             } finally {
                 MDC.remove("endpoint");
             }

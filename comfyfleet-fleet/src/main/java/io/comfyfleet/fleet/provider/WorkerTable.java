@@ -1,5 +1,6 @@
 package io.comfyfleet.fleet.provider;
 
+import io.comfyfleet.core.HumanDuration;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -122,9 +123,8 @@ public final class WorkerTable<W> {
         }
     }
 
-    /** 0.8 s, 31.4 s, 95 s: a log line is read by a person, not parsed as ISO-8601. */
+    /** 800 ms, 31.4 s, 1 min 35 s ({@link HumanDuration}): a log line is read by a person, not parsed as ISO-8601. */
     public static String seconds(Duration d) {
-        double s = d.toMillis() / 1000.0;
-        return s < 60 ? String.format(java.util.Locale.ROOT, "%.1f s", s) : Math.round(s) + " s";
+        return HumanDuration.of(d);
     }
 }

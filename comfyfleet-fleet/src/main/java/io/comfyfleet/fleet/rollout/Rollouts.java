@@ -1,5 +1,6 @@
 package io.comfyfleet.fleet.rollout;
 
+import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.core.endpoint.EndpointSettings;
 import io.comfyfleet.core.endpoint.EndpointSettingsStore;
 import io.comfyfleet.core.endpoint.RolloutStatus;
@@ -203,7 +204,7 @@ public final class Rollouts implements Versioning {
     }
 
     private static String seconds(Duration d) {
-        return String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+        return HumanDuration.of(d);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.comfyfleet.fleet.scale;
 
+import io.comfyfleet.core.HumanDuration;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -93,8 +94,9 @@ public final class ScalingPolicy {
                     start = 1;
                     reasons.add(live.isEmpty()
                             ? "a job is queued and no worker is live: start the first one at once"
-                            : "oldest queued job waited " + Duration.between(queue.oldestQueuedAt(), now)
-                                    + " > queue delay " + qd.delay() + " and no worker is idle or starting: start 1");
+                            : "oldest queued job waited " + HumanDuration.of(Duration.between(queue.oldestQueuedAt(), now))
+                                    + " > queue delay " + HumanDuration.of(qd.delay())
+                                    + " and no worker is idle or starting: start 1");
                 }
             }
             case Scaler.ColdStartAware csa -> {
@@ -150,8 +152,8 @@ public final class ScalingPolicy {
             }
             stop.add(w.id());
             remaining--;
-            reasons.add("worker " + w.id() + " idle " + Duration.between(w.idleSinceOrStart(), now)
-                    + " > idle timeout " + idleTimeout + ", " + (remaining + 1) + " workers > " + keep
+            reasons.add("worker " + w.id() + " idle " + HumanDuration.of(Duration.between(w.idleSinceOrStart(), now))
+                    + " > idle timeout " + HumanDuration.of(idleTimeout) + ", " + (remaining + 1) + " workers > " + keep
                     + " wanted: stop it");
         }
     }

@@ -220,6 +220,18 @@ class ScalingPolicyTest {
     }
 
     @Test
+    void theReasonsGiveDurationsAsPeopleReadThem() {
+        // they are lines on up's terminal: 1.9 s, not PT1.945S
+        ScalingDecision start = policy.decide(q(1, 1, 1.945), List.of(w("r", RUNNING, 40)), qd(0, 3, 600, 1), NOW);
+        assertThat(start.reasons()).containsExactly(
+                "oldest queued job waited 1.9 s > queue delay 1.0 s and no worker is idle or starting: start 1");
+
+        ScalingDecision stop = policy.decide(q(0, 0), List.of(w("a", IDLE, 900, 754)), qd(0, 3, 600, 1), NOW);
+        assertThat(stop.reasons()).singleElement().asString()
+                .startsWith("worker a idle 12 min 34 s > idle timeout 10 min, ");
+    }
+
+    @Test
     void aDecisionIsTheSameForTheSameInputs() {
         List<WorkerView> workers = List.of(w("a", IDLE, 60, 30), w("u", UNHEALTHY, 50), w("r", RUNNING, 40));
         ScalingDecision first = policy.decide(q(2, 1, 9), workers, qd(1, 4, 5, 4), NOW);

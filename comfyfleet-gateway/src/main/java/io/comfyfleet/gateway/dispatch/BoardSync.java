@@ -1,5 +1,6 @@
 package io.comfyfleet.gateway.dispatch;
 
+import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.core.worker.WorkerBoard;
 import io.comfyfleet.core.worker.WorkerRecord;
 import java.time.Clock;
@@ -70,7 +71,7 @@ public final class BoardSync implements AutoCloseable {
         } catch (Throwable e) {
             long n = failures.incrementAndGet();
             log.warn("could not share the worker registry through the store ({} failures so far); trying again in {}",
-                    n, interval, e);
+                    n, HumanDuration.of(interval), e);
         }
     }
 

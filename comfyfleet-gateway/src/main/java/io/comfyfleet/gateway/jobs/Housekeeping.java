@@ -1,5 +1,6 @@
 package io.comfyfleet.gateway.jobs;
 
+import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.queue.QueueSweeper;
@@ -58,7 +59,7 @@ public final class Housekeeping implements SweepListener, AutoCloseable {
     public void onSweep(SweepReport report) {
         for (Job job : report.timedOut()) {
             log.info("job {} timed out after {}; telling worker {} to stop it",
-                    job.id(), job.policy().executionTimeout(), job.workerId());
+                    job.id(), HumanDuration.of(job.policy().executionTimeout()), job.workerId());
         }
         changes.swept(report);
         if (report.deleted() > 0) {

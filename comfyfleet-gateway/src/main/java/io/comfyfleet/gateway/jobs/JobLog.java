@@ -1,5 +1,6 @@
 package io.comfyfleet.gateway.jobs;
 
+import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobState;
 import java.time.Duration;
@@ -40,10 +41,9 @@ public final class JobLog implements JobListener {
         return " after " + seconds(Duration.between(job.startedAt(), job.finishedAt()));
     }
 
-    /** 0.3 s, 12.0 s, 95 s: as a person reads a duration. */
+    /** 300 ms, 12.0 s, 1 min 35 s: as a person reads a duration ({@link HumanDuration}). */
     static String seconds(Duration d) {
-        double s = d.toMillis() / 1000.0;
-        return s < 60 ? String.format(java.util.Locale.ROOT, "%.1f s", s) : Math.round(s) + " s";
+        return HumanDuration.of(d);
     }
 
     static String firstLine(String error) {

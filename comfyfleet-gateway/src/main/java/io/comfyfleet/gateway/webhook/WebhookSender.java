@@ -1,5 +1,6 @@
 package io.comfyfleet.gateway.webhook;
 
+import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.core.webhook.WebhookOutbox;
 import io.comfyfleet.gateway.config.WebhookSettings;
 import java.net.URI;
@@ -213,7 +214,7 @@ public final class WebhookSender implements AutoCloseable {
                     return;
                 }
                 log.info("webhook for job {} attempt {}/{} failed ({}); retrying in {}",
-                        jobId, attempt, settings.attempts(), outcome, backoff);
+                        jobId, attempt, settings.attempts(), outcome, HumanDuration.of(backoff));
                 Thread.sleep(backoff.toMillis());
                 backoff = backoff.multipliedBy(2);
             }

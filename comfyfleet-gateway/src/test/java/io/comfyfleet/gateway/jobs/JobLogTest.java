@@ -17,8 +17,8 @@ class JobLogTest {
     }
 
     @Test
-    void durationsReadAsSeconds() {
+    void durationsReadAsTheCommandLineReadsThem() {
         assertThat(JobLog.seconds(Duration.ofMillis(2740))).isEqualTo("2.7 s");
-        assertThat(JobLog.seconds(Duration.ofSeconds(95))).isEqualTo("95 s");
+        assertThat(JobLog.seconds(Duration.ofSeconds(95))).isEqualTo("1 min 35 s");
     }
 }

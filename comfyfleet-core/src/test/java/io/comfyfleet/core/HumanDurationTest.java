@@ -1,4 +1,4 @@
-package io.comfyfleet.cli;
+package io.comfyfleet.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

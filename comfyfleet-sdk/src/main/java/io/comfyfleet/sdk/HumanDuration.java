@@ -1,24 +1,19 @@
-package io.comfyfleet.cli;
+package io.comfyfleet.sdk;
 
 import java.time.Duration;
 import java.util.Locale;
 
 /**
- * A duration as a person reads it in the terminal: {@code 350 ms}, {@code 1.2 s}, {@code 3 min 4 s},
- * {@code 2 h 5 min}, {@code 3 d 4 h}. Two units at most, the smaller dropped when zero ({@code 10 min}). The
- * dashboard's {@code duration()} in {@code dashboard.js} follows the same rules, so both say the same about a job.
- * (Configuration is written the YAML way, {@code 30s}; that is {@code StartupReport.human}.)
+ * A duration in a message as a person reads it: {@code 350 ms}, {@code 1.2 s}, {@code 3 min 4 s}, {@code 2 h 5 min},
+ * {@code 3 d 4 h}; never {@link Duration#toString()}'s {@code PT1.2S}. The same rules as ComfyFleet's own
+ * {@code io.comfyfleet.core.HumanDuration} (the command line, the dashboard), copied because the SDK depends on no
+ * ComfyFleet module; {@code HumanDurationTest} here holds the same cases as there.
  */
-public final class HumanDuration {
+final class HumanDuration {
     private HumanDuration() {}
 
-    public static String of(Duration d) {
-        return millis(d.toMillis());
-    }
-
-    /** Negative values read as zero (clocks of two machines a moment apart). */
-    public static String millis(long ms) {
-        ms = Math.max(0, ms);
+    static String of(Duration d) {
+        long ms = Math.max(0, d.toMillis());
         if (ms < 1000) {
             return ms + " ms";
         }
