@@ -63,7 +63,8 @@ final class KeysCommand implements Callable<Integer> {
         print(out, "worker key", "COMFYFLEET_WORKER_KEY", up.workerKey(), up);
         Map<String, String> others = new TreeMap<>(up.keyFile().read());
         others.keySet().removeAll(List.of("COMFYFLEET_CLIENT_KEY", "COMFYFLEET_WORKER_KEY"));
-        others.forEach((name, value) -> print(out, name, name, env.apply(name) != null ? env.apply(name) : value, up));
+        others.forEach((name, value) -> print(out, label(name), name, env.apply(name) != null ? env.apply(name) : value,
+                up));
         if (!show) {
             out.println("(masked; --show prints them in full)");
         }
@@ -74,7 +75,12 @@ final class KeysCommand implements Callable<Integer> {
     private void print(PrintWriter out, String label, String variable, String value, UpConfig up) {
         String source = env.apply(variable) != null ? "from $" + variable + " (overrides the keys file)"
                 : up.generated().containsKey(variable) ? "from the keys file" : "from " + up.source();
-        out.printf("%-12s %s   %s%n", label + ":", show ? value : KeyFile.mask(value), source);
+        out.printf("%-16s %s   %s%n", label + ":", show ? value : KeyFile.mask(value), source);
+    }
+
+    /** How a kept variable is labelled, as the client and worker keys are: COMFYFLEET_ADMIN_KEY is "admin key". */
+    static String label(String variable) {
+        return variable.replaceFirst("^COMFYFLEET_", "").toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
     }
 
     UpConfig load() {

@@ -25,6 +25,8 @@ class KeysCommandTest {
     @BeforeEach
     void writeConfig() throws Exception {
         config = Files.writeString(dir.resolve("comfyfleet.yaml"), """
+                server:
+                  adminKey: ${COMFYFLEET_ADMIN_KEY}
                 endpoints:
                   - name: ep
                     clientKeys: ["${COMFYFLEET_CLIENT_KEY}"]
@@ -70,6 +72,10 @@ class KeysCommandTest {
                 .contains(KeyFile.mask(first.get("COMFYFLEET_CLIENT_KEY")))
                 .contains("--show");
         assertThat(shown.out()).contains(first.get("COMFYFLEET_CLIENT_KEY")).contains(first.get("COMFYFLEET_WORKER_KEY"));
+        assertThat(shown.out().lines().filter(l -> !l.startsWith("keys file:") && !l.startsWith("("))
+                .map(l -> l.substring(0, l.indexOf(':') + 1)))
+                .as("every key is labelled alike; the variable is named with its source")
+                .containsExactly("client key:", "worker key:", "admin key:", "webhook secret:");
     }
 
     @Test

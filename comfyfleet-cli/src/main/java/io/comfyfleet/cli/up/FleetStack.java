@@ -1,5 +1,6 @@
 package io.comfyfleet.cli.up;
 
+import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.core.job.JobCounts;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.fleet.autoscale.Autoscaler;
@@ -150,8 +151,8 @@ public final class FleetStack implements AutoCloseable {
         gateway.stopAccepting();
         autoscaler.close();
         scheduler.shutdownNow();
-        log.info("stopping: {} jobs running, {} queued (queued jobs stay in the store for the next start);"
-                + " workers get {} to finish them", running(), queued(), StartupReport.human(config.fleet().jobGrace()));
+        log.info(stoppingLine(running(), queued(), config.fleet().jobGrace(),
+                "kubernetes".equals(config.fleet().provider()) ? null : EXIT_MARGIN));
         try {
             provider.close(); // SIGTERM: each worker finishes its job within the grace, posts it, stops its ComfyUI
         } finally {
@@ -162,7 +163,20 @@ public final class FleetStack implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        log.info("stopped in {}", io.comfyfleet.core.HumanDuration.of(Duration.between(start, clock.instant())));
+        log.info("stopped in {}", HumanDuration.of(Duration.between(start, clock.instant())));
+    }
+
+    /**
+     * The line {@code up} prints when it starts to stop. The grace a stopping worker's own line gives (the time
+     * until it is killed) is the job grace plus the exit margin; this line names both parts.
+     *
+     * @param exitMargin the time after the job grace before a worker is killed; null when the provider decides it
+     */
+    static String stoppingLine(long running, long queued, Duration jobGrace, Duration exitMargin) {
+        return "stopping: " + running + (running == 1 ? " job" : " jobs") + " running, " + queued + " queued"
+                + " (queued jobs stay in the store for the next start); workers get " + HumanDuration.of(jobGrace)
+                + " (workers.jobGrace) to finish them" + (exitMargin == null ? "" : ", then " + HumanDuration.of(exitMargin)
+                + " to exit before they are killed (" + HumanDuration.of(jobGrace.plus(exitMargin)) + " in all)");
     }
 
     private long running() {

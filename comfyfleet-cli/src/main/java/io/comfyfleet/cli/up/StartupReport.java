@@ -73,8 +73,8 @@ public final class StartupReport {
         out.println("  worker key: " + config.workerKey() + mark(config, "COMFYFLEET_WORKER_KEY"));
         String adminKey = config.generated().get("COMFYFLEET_ADMIN_KEY");
         if (adminKey != null) {
-            out.println("  admin key:  " + adminKey + mark(config, "COMFYFLEET_ADMIN_KEY")
-                    + "   (comfyfleet endpoints, comfyfleet rollout)");
+            out.println("  admin key:  " + adminKey + "   (for comfyfleet endpoints and rollout; from the keys file,"
+                    + " $COMFYFLEET_ADMIN_KEY overrides it)");
         }
         if (!config.generated().isEmpty()) {
             out.println("  keys file:  " + config.keyFile().path() + "   (reused on every start; comfyfleet keys shows"
@@ -84,8 +84,8 @@ public final class StartupReport {
         out.println("Run a workflow (workers start on demand; the first job waits for one to boot):");
         out.println(curl(base, endpoint, config.clientKey()));
         out.println();
-        out.println("Ctrl-C stops: running jobs get " + config.fleet().jobGrace().toSeconds()
-                + " s to finish, then every worker and ComfyUI process is stopped.");
+        out.println("Ctrl-C stops: running jobs get " + io.comfyfleet.core.HumanDuration.of(config.fleet().jobGrace())
+                + " to finish, then every worker and ComfyUI process is stopped.");
         out.flush();
     }
 

@@ -238,8 +238,8 @@ public final class ContainerProvider implements WorkerProvider {
         }
         boolean exited = life.phase() == FleetWorker.Phase.EXITED;
         if (!exited) {
-            log.info("stopping worker {} of endpoint {} (grace {})", handle.workerId(), handle.endpoint(),
-                    HumanDuration.of(grace));
+            log.info("stopping worker {} of endpoint {} (killed if still running after {})", handle.workerId(),
+                    handle.endpoint(), HumanDuration.of(grace));
         }
         Thread.ofPlatform().daemon().name("container-stop-" + handle.workerId()).start(() -> {
             try {

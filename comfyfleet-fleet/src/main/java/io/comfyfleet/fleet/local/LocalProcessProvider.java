@@ -131,7 +131,8 @@ public final class LocalProcessProvider implements WorkerProvider {
             gone.complete(null);
             return gone;
         }
-        log.info("stopping worker {} of endpoint {} (grace {})", id, handle.endpoint(), seconds(grace));
+        log.info("stopping worker {} of endpoint {} (SIGTERM; killed if still running after {})", id,
+                handle.endpoint(), seconds(grace));
         worker.tree().terminate();
         CompletableFuture.delayedExecutor(grace.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
             if (worker.process().isAlive()) {
