@@ -45,13 +45,22 @@ public record ClientDefaults(String url, String endpoint) {
      * built-in defaults), when there is one: so the CLI works without {@code --key} after a start.
      */
     static Optional<String> storedKey(Path folder) {
+        return storedKey(folder, ClientOptions.KEY_ENV);
+    }
+
+    /**
+     * The key {@code comfyfleet up} keeps under {@code variable} ({@code COMFYFLEET_CLIENT_KEY},
+     * {@code COMFYFLEET_ADMIN_KEY}) in the data folder of {@code folder}'s configuration (or of the built-in
+     * defaults); empty when there is none or the file cannot be read (the caller then asks for {@code --key}).
+     */
+    public static Optional<String> storedKey(Path folder, String variable) {
         Path file = folder.resolve(CONFIG_FILE);
         JsonNode root = null;
         try {
             if (Files.isRegularFile(file)) {
                 root = YAMLMapper.builder().build().readTree(Files.readString(file));
             }
-            return Optional.ofNullable(KeyFile.forConfig(root, folder.toAbsolutePath()).read().get(ClientOptions.KEY_ENV))
+            return Optional.ofNullable(KeyFile.forConfig(root, folder.toAbsolutePath()).read().get(variable))
                     .filter(k -> !k.isBlank());
         } catch (IOException | JacksonException | UncheckedIOException e) {
             return Optional.empty(); // the caller then asks for --key
