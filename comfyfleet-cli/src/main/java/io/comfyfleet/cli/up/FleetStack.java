@@ -115,8 +115,10 @@ public final class FleetStack implements AutoCloseable {
                 .cpuSlots(fleet.cpuSlots())
                 .basePort(fleet.basePort())
                 .stopGrace(fleet.jobGrace().plus(EXIT_MARGIN))
-                // ComfyUI custom nodes are third-party code: they need not see the API keys
-                .withholdEnv("COMFYFLEET_CLIENT_KEY", "COMFYFLEET_WEBHOOK_SECRET", "COMFYFLEET_DB_PASSWORD")
+                // ComfyUI custom nodes are third-party code: they need not see the API keys (the worker gets its
+                // own key from the provider)
+                .withholdEnv("COMFYFLEET_CLIENT_KEY", "COMFYFLEET_ADMIN_KEY", "COMFYFLEET_WEBHOOK_SECRET",
+                        "COMFYFLEET_METRICS_TOKEN", "COMFYFLEET_DB_PASSWORD")
                 .workDir(dataDir.toAbsolutePath())
                 .build();
         return new LocalProcessProvider(local, clock);
