@@ -97,14 +97,7 @@ public final class StartupReport {
 
     /** 2s, 10m, 24h: as the configuration file writes durations, not ISO-8601. */
     static String human(java.time.Duration d) {
-        long ms = d.toMillis();
-        if (ms % 3_600_000 == 0 && ms > 0) {
-            return ms / 3_600_000 + "h";
-        }
-        if (ms % 60_000 == 0 && ms > 0) {
-            return ms / 60_000 + "m";
-        }
-        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+        return io.comfyfleet.gateway.config.Durations.format(d);
     }
 
     private static String mark(UpConfig config, String variable) {

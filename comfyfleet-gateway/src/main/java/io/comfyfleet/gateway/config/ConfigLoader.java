@@ -120,8 +120,8 @@ public final class ConfigLoader {
         Duration controlRenew = n.duration("controlRenew", Duration.ofSeconds(1), Duration.ofMillis(100),
                 Duration.ofMinutes(1));
         if (controlRenew.multipliedBy(2).compareTo(controlLease) > 0) {
-            n.problem("controlRenew", "must be at most half of server.controlLease (" + controlLease
-                    + ") so one failed renewal does not lose the lease, got " + controlRenew);
+            n.problem("controlRenew", "must be at most half of server.controlLease (" + Durations.format(controlLease)
+                    + ") so one failed renewal does not lose the lease, got " + Durations.format(controlRenew));
             controlRenew = controlLease.dividedBy(2);
         }
         return new ServerSettings(

@@ -193,7 +193,8 @@ final class ConfigNode {
             return fallback;
         }
         if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-            problem(key, "must be from " + min + " to " + max + ", got " + value);
+            problem(key, "must be from " + Durations.format(min) + " to " + Durations.format(max) + ", got "
+                    + text.strip());
             return fallback;
         }
         return value;

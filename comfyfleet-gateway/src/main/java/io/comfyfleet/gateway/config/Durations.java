@@ -18,6 +18,18 @@ public final class Durations {
 
     private Durations() {}
 
+    /** The duration as this grammar writes it, in the largest unit up to hours that holds it whole: 30s, 10m, 24h. */
+    public static String format(Duration d) {
+        long ms = d.toMillis();
+        if (ms % 3_600_000 == 0 && ms > 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms % 60_000 == 0 && ms > 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
     /** The duration {@code text} writes; null when it is not written in this grammar. */
     public static Duration parse(String text) {
         if (text == null) {

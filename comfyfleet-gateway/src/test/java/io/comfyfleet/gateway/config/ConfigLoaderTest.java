@@ -77,8 +77,8 @@ class ConfigLoaderTest {
                     clientKeys: [client-key-0123456789]
                     workerKeys: [worker-key-0123456789]
                 """)).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
-                        "server.controlRenew: must be at most half of server.controlLease (PT3S) so one failed"
-                                + " renewal does not lose the lease, got PT2S"));
+                        "server.controlRenew: must be at most half of server.controlLease (3s) so one failed"
+                                + " renewal does not lose the lease, got 2s"));
     }
 
     @Test
@@ -199,7 +199,7 @@ class ConfigLoaderTest {
                         "endpoints[0].workerKeys: list at least one key",
                         "endpoints[0].maxWorkers: must be at least minWorkers (2), got 1",
                         "endpoints[0].scaler.value: for REQUEST_COUNT must be a whole number of at least 1 (jobs per worker), got 0.5",
-                        "endpoints[0].executionTimeout: must be from PT5S to PT168H, got PT1S",
+                        "endpoints[0].executionTimeout: must be from 5s to 168h, got 1s",
                         "endpoints[1].workerKeys: a worker key must differ from every client key of the endpoint",
                         "endpoints[2].name: \"ep\" is already the name of an earlier endpoint"));
     }
