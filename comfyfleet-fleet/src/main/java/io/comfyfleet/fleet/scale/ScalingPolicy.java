@@ -153,8 +153,8 @@ public final class ScalingPolicy {
             stop.add(w.id());
             remaining--;
             reasons.add("worker " + w.id() + " idle " + HumanDuration.of(Duration.between(w.idleSinceOrStart(), now))
-                    + " > idle timeout " + HumanDuration.of(idleTimeout) + ", " + (remaining + 1) + " workers > " + keep
-                    + " wanted: stop it");
+                    + " > idle timeout " + HumanDuration.of(idleTimeout) + ", " + workers(remaining + 1) + " live, "
+                    + keep + " wanted: stop it");
         }
     }
 
@@ -171,5 +171,9 @@ public final class ScalingPolicy {
 
     private static long ceilDiv(long a, int b) {
         return Math.ceilDiv(a, (long) b);
+    }
+
+    private static String workers(long n) {
+        return n + (n == 1 ? " worker" : " workers");
     }
 }
