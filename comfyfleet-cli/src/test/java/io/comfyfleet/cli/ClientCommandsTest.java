@@ -18,6 +18,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -221,15 +223,17 @@ class ClientCommandsTest {
                 .doesNotContain("java.net.");
     }
 
-    @Test
-    void aStoppingGatewayExitsThreeNotAsAFailedJob() throws Exception {
-        // the answer a gateway gives to /run while it stops (Intake, ErrorMapping): no job is created
+    @ParameterizedTest
+    @ValueSource(ints = {503, 429})
+    void aStoppingOrRateLimitingGatewayExitsThreeNotAsAFailedJob(int status) throws Exception {
+        // the answer a gateway gives to /run while it stops (Intake, ErrorMapping), or over a key's rate limit:
+        // no job is created either way
         HttpServer stopping = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         stopping.createContext("/", exchange -> {
             byte[] body = "{\"error\":\"the gateway is stopping and accepts no new jobs; try again shortly\"}"
                     .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("Content-Type", "application/json");
-            exchange.sendResponseHeaders(503, body.length);
+            exchange.sendResponseHeaders(status, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
         });
@@ -241,7 +245,7 @@ class ClientCommandsTest {
                     "--key", Fleet.CLIENT_KEY, "--wait");
 
             assertThat(submit.exit()).as("stderr: %s", submit.err()).isEqualTo(3);
-            assertThat(submit.err()).contains("503", "accepts no new jobs; try again shortly", "no job was created");
+            assertThat(submit.err()).contains(String.valueOf(status), "try again shortly", "no job was created");
             assertThat(submit.out()).isEmpty();
         } finally {
             stopping.stop(0);

@@ -14,8 +14,8 @@ final class ExitCodes {
     /** Bad usage or input: missing file, unreadable JSON, no or wrong key, unknown endpoint. */
     static final int USAGE = 2;
     /**
-     * The gateway could not be reached, or is unavailable (HTTP 503: stopping, or its job store is down): nothing
-     * was done, trying again later may work.
+     * The gateway could not be reached, is unavailable (HTTP 503: stopping, or its job store is down) or refused
+     * the key's rate (HTTP 429): nothing was done, trying again later may work.
      */
     static final int UNREACHABLE = 3;
 
@@ -35,10 +35,10 @@ final class ExitCodes {
     }
 
     /**
-     * No answer at all (the SDK reports HTTP status 0: connection refused, DNS, timeout), or 503: the gateway
-     * takes no such requests now (it is stopping, or its job store is down).
+     * No answer at all (the SDK reports HTTP status 0: connection refused, DNS, timeout), 503: the gateway takes
+     * no such requests now (it is stopping, or its job store is down), or 429: not from this key now.
      */
     static boolean unavailable(ComfyFleetException e) {
-        return e.httpStatus() == 0 || e.httpStatus() == 503;
+        return e.httpStatus() == 0 || e.httpStatus() == 429 || e.httpStatus() == 503;
     }
 }

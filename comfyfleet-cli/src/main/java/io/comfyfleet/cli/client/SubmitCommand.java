@@ -45,7 +45,8 @@ import picocli.CommandLine.Model.CommandSpec;
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:completed (or queued, without --wait)", "1:the job failed, timed out or was cancelled",
                 "2:bad usage or input",
-                "3:the gateway cannot be reached or is unavailable (HTTP 503, e.g. stopping); no job was created"})
+                "3:the gateway cannot be reached, is unavailable (HTTP 503, e.g. stopping) or over the key's rate limit"
+                        + " (HTTP 429); no job was created"})
 public final class SubmitCommand implements Callable<Integer> {
 
     @Spec
@@ -102,7 +103,7 @@ public final class SubmitCommand implements Callable<Integer> {
             return ExitCodes.USAGE;
         } catch (ComfyFleetException e) {
             stderr.println("comfyfleet submit: " + client.explain(e)
-                    + (e.httpStatus() == 503 ? "; no job was created" : ""));
+                    + (ExitCodes.unavailable(e) && e.httpStatus() != 0 ? "; no job was created" : ""));
             return ExitCodes.forRequestFailure(e);
         }
         if (!waitForResult) {
