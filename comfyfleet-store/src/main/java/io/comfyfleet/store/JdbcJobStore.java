@@ -292,27 +292,27 @@ final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public boolean recordProgress(String jobId, String workerId, String outputJson, Instant leaseUntil) {
+    public boolean recordProgress(String endpoint, String jobId, String workerId, String outputJson,
+            Instant leaseUntil) {
         return db.write("record progress of job " + jobId, COMMITTED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.RECORD_PROGRESS)) {
                 setNullableString(ps, 1, outputJson);
                 ps.setLong(2, millis(leaseUntil));
-                ps.setString(3, jobId);
-                ps.setString(4, workerId);
+                runningForWorker(ps, 3, endpoint, jobId, workerId);
                 return ps.executeUpdate() == 1;
             }
         });
     }
 
     @Override
-    public boolean appendStream(String jobId, String workerId, String outputJson, Instant leaseUntil) {
+    public boolean appendStream(String endpoint, String jobId, String workerId, String outputJson,
+            Instant leaseUntil) {
         Objects.requireNonNull(outputJson, "outputJson");
         return db.write("append a stream chunk to job " + jobId, COMMITTED, c -> {
             long seq;
             try (PreparedStatement ps = c.prepareStatement(JobSql.NEXT_STREAM_SEQ)) {
                 ps.setLong(1, millis(leaseUntil));
-                ps.setString(2, jobId);
-                ps.setString(3, workerId);
+                runningForWorker(ps, 2, endpoint, jobId, workerId);
                 try (ResultSet rs = ps.executeQuery()) {
                     if (!rs.next()) {
                         return false;
@@ -397,13 +397,14 @@ final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now) {
-        return finish(jobId, workerId, outcome, outputJson, error, now, j -> { });
+    public Job finish(String endpoint, String jobId, String workerId, JobState outcome, String outputJson,
+            String error, Instant now) {
+        return finish(endpoint, jobId, workerId, outcome, outputJson, error, now, j -> { });
     }
 
     @Override
-    public Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now,
-            Consumer<Job> ordered) {
+    public Job finish(String endpoint, String jobId, String workerId, JobState outcome, String outputJson,
+            String error, Instant now, Consumer<Job> ordered) {
         Move move = switch (outcome) {
             case COMPLETED -> Move.COMPLETE;
             case FAILED -> Move.FAIL;
@@ -416,10 +417,9 @@ final class JdbcJobStore implements JobStore {
                 setNullableString(ps, 2, outputJson);
                 setNullableString(ps, 3, error);
                 ps.setLong(4, millis(now));
-                ps.setString(5, jobId);
-                ps.setString(6, workerId);
-                ps.setLong(7, millis(now));
-                Job job = single(c, ps, jobId, move, now, workerId);
+                runningForWorker(ps, 5, endpoint, jobId, workerId);
+                ps.setLong(8, millis(now));
+                Job job = single(c, ps, endpoint, jobId, move, now, workerId);
                 Totals.add(c, job.endpoint(),
                         outcome == JobState.COMPLETED ? Totals.Kind.COMPLETED : Totals.Kind.FAILED, 1);
                 outbox.addEnded(c, List.of(job), now);
@@ -451,7 +451,7 @@ final class JdbcJobStore implements JobStore {
                 ps.setLong(1, millis(now));
                 ps.setString(2, jobId);
                 ps.setLong(3, millis(now));
-                Job job = single(c, ps, jobId, Move.CANCEL, now, null);
+                Job job = single(c, ps, null, jobId, Move.CANCEL, now, null);
                 outbox.addEnded(c, List.of(job), now);
                 return job;
             }
@@ -465,7 +465,7 @@ final class JdbcJobStore implements JobStore {
             try (PreparedStatement ps = c.prepareStatement(JobSql.RETRY_JOB)) {
                 ps.setString(1, jobId);
                 ps.setLong(2, millis(now));
-                job = single(c, ps, jobId, Move.RETRY, now, null);
+                job = single(c, ps, null, jobId, Move.RETRY, now, null);
             }
             // the previous run's chunks go with its output; the seq counter keeps counting so that a
             // client's "after seq N" cursor never skips the new run's chunks
@@ -480,12 +480,21 @@ final class JdbcJobStore implements JobStore {
         return retried;
     }
 
+    /** Binds {@link JobSql}'s running-for-worker condition (endpoint, id, worker) from parameter {@code at} on. */
+    private static void runningForWorker(PreparedStatement ps, int at, String endpoint, String jobId, String workerId)
+            throws SQLException {
+        ps.setString(at, Objects.requireNonNull(endpoint, "endpoint"));
+        ps.setString(at + 1, jobId);
+        ps.setString(at + 2, workerId);
+    }
+
     /**
      * The one job a guarded UPDATE changed; when it changed none, says why: the job does not exist (or its TTL
-     * ran out), or it is in another state, or held by another worker.
+     * ran out, or it is of another endpoint than {@code endpoint}, when given), or it is in another state, or
+     * held by another worker.
      */
-    private static Job single(Connection c, PreparedStatement ps, String jobId, Move move, Instant now,
-            String workerId) throws SQLException {
+    private static Job single(Connection c, PreparedStatement ps, String endpoint, String jobId, Move move,
+            Instant now, String workerId) throws SQLException {
         List<Job> changed = JobRows.jobs(ps);
         if (!changed.isEmpty()) {
             return changed.getFirst();
@@ -494,7 +503,7 @@ final class JdbcJobStore implements JobStore {
             q.setString(1, jobId);
             q.setLong(2, millis(now));
             try (ResultSet rs = q.executeQuery()) {
-                if (!rs.next()) {
+                if (!rs.next() || (endpoint != null && !endpoint.equals(rs.getString(3)))) {
                     throw new JobNotFoundException(jobId);
                 }
                 JobState actual = JobState.valueOf(rs.getString(1));
@@ -518,17 +527,16 @@ final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public int renewLeases(String workerId, Collection<String> jobIds, Instant leaseUntil) {
+    public int renewLeases(String endpoint, String workerId, Collection<String> jobIds, Instant leaseUntil) {
         if (jobIds.isEmpty()) {
             return 0;
         }
         Set<String> ids = new LinkedHashSet<>(jobIds);
-        return db.write("renew the leases of worker " + workerId, COMMITTED, c -> {
+        return db.write("renew the leases of worker " + workerId + " of endpoint " + endpoint, COMMITTED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.RENEW_LEASE)) {
                 for (String id : ids) {
                     ps.setLong(1, millis(leaseUntil));
-                    ps.setString(2, id);
-                    ps.setString(3, workerId);
+                    runningForWorker(ps, 2, endpoint, id, workerId);
                     ps.addBatch();
                 }
                 int renewed = 0;
@@ -588,16 +596,17 @@ final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public List<String> notRunningFor(String workerId, Collection<String> jobIds) {
+    public List<String> notRunningFor(String endpoint, String workerId, Collection<String> jobIds) {
         if (jobIds.isEmpty()) {
             return List.of();
         }
         List<String> ids = List.copyOf(new LinkedHashSet<>(jobIds));
-        Set<String> running = db.read("check the jobs of worker " + workerId, c -> {
+        Set<String> running = db.read("check the jobs of worker " + workerId + " of endpoint " + endpoint, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.runningFor(ids.size()))) {
-                ps.setString(1, workerId);
+                ps.setString(1, Objects.requireNonNull(endpoint, "endpoint"));
+                ps.setString(2, workerId);
                 for (int i = 0; i < ids.size(); i++) {
-                    ps.setString(i + 2, ids.get(i));
+                    ps.setString(i + 3, ids.get(i));
                 }
                 Set<String> found = new HashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {

@@ -31,6 +31,12 @@ final class JobSql {
      */
     private static final String RUNNING = expected(COMPLETE, FAIL);
 
+    /**
+     * The job a worker's call names, on the endpoint of the call's route, running for that worker: a worker key
+     * opens one endpoint, so a call through it never touches another endpoint's job, whatever id it names.
+     */
+    private static final String RUNNING_FOR_WORKER = "endpoint = ? AND id = ? AND " + RUNNING + " AND worker_id = ?";
+
     private static final String INSERT_INTO = "INSERT INTO jobs (id, endpoint, state, input_json, webhook,"
             + " s3_config_json, execution_timeout_ms, ttl_ms, low_priority, max_retries, retries, created_at,"
             + " expires_at) VALUES ";
@@ -49,7 +55,7 @@ final class JobSql {
     static final String FIND = "SELECT * FROM jobs WHERE id = ? AND expires_at > ?";
 
     /** What a refused change reports: the job's state now (no row: it does not exist, or its TTL ran out). */
-    static final String STATE_OF = "SELECT state, worker_id FROM jobs WHERE id = ? AND expires_at > ?";
+    static final String STATE_OF = "SELECT state, worker_id, endpoint FROM jobs WHERE id = ? AND expires_at > ?";
 
     /** One statement: pick the oldest live queued jobs (locking them on PostgreSQL) and take them. */
     static String claim(Dialect dialect) {
@@ -85,10 +91,10 @@ final class JobSql {
     }
 
     static final String RECORD_PROGRESS =
-            "UPDATE jobs SET output_json = ?, lease_until = ? WHERE id = ? AND " + RUNNING + " AND worker_id = ?";
+            "UPDATE jobs SET output_json = ?, lease_until = ? WHERE " + RUNNING_FOR_WORKER;
 
     static final String NEXT_STREAM_SEQ = "UPDATE jobs SET stream_seq = stream_seq + 1, lease_until = ?"
-            + " WHERE id = ? AND " + RUNNING + " AND worker_id = ? RETURNING stream_seq";
+            + " WHERE " + RUNNING_FOR_WORKER + " RETURNING stream_seq";
 
     static final String INSERT_CHUNK = "INSERT INTO stream_chunks (job_id, seq, output_json) VALUES (?, ?, ?)";
 
@@ -112,7 +118,7 @@ final class JobSql {
     /** Finish: the outcome's state is a parameter (the target of COMPLETE or FAIL, which expect the same). */
     static final String FINISH = "UPDATE jobs SET state = ?, output_json = ?, error = ?, finished_at = ?,"
             + " lease_until = NULL, run_deadline = NULL"
-            + " WHERE id = ? AND " + RUNNING + " AND worker_id = ? AND expires_at > ? RETURNING *";
+            + " WHERE " + RUNNING_FOR_WORKER + " AND expires_at > ? RETURNING *";
 
     static final String SET_TTL = "UPDATE jobs SET ttl_ms = ?, expires_at = created_at + ?"
             + " WHERE id = ? AND expires_at > ? RETURNING *";
@@ -129,8 +135,7 @@ final class JobSql {
     /** The queued jobs are those a claim would take. */
     static final String PURGE_QUEUE = "DELETE FROM jobs WHERE endpoint = ? AND " + expected(CLAIM);
 
-    static final String RENEW_LEASE =
-            "UPDATE jobs SET lease_until = ? WHERE id = ? AND " + RUNNING + " AND worker_id = ?";
+    static final String RENEW_LEASE = "UPDATE jobs SET lease_until = ? WHERE " + RUNNING_FOR_WORKER;
 
     /** A lost worker's job goes back to the queue while it has retries left. */
     static final String REQUEUE_LOST_JOBS = "UPDATE jobs SET state = " + target(REQUEUE_LOST)
@@ -152,7 +157,7 @@ final class JobSql {
             + " WHERE " + expected(TIME_OUT) + " AND run_deadline < ? RETURNING *";
 
     static String runningFor(int ids) {
-        return "SELECT id FROM jobs WHERE " + RUNNING + " AND worker_id = ? AND id IN ("
+        return "SELECT id FROM jobs WHERE endpoint = ? AND " + RUNNING + " AND worker_id = ? AND id IN ("
                 + String.join(", ", Collections.nCopies(ids, "?")) + ")";
     }
 

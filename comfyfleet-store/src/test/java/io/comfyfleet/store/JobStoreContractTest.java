@@ -103,11 +103,11 @@ abstract class JobStoreContractTest {
             case IN_PROGRESS -> running(id);
             case COMPLETED -> {
                 running(id);
-                yield store.finish(id, "w1", COMPLETED, "{\"ok\":1}", null, at(2));
+                yield store.finish(EP, id, "w1", COMPLETED, "{\"ok\":1}", null, at(2));
             }
             case FAILED -> {
                 running(id);
-                yield store.finish(id, "w1", FAILED, null, "boom", at(2));
+                yield store.finish(EP, id, "w1", FAILED, null, "boom", at(2));
             }
             case CANCELLED -> {
                 enqueue(id);
@@ -429,7 +429,8 @@ abstract class JobStoreContractTest {
         Handoff handoff = store.enqueueAndClaim(job("j1").createdAt(at(5)).build(), "w1", 1, at(35), h -> {
             heard.add(h);
             // what the woken worker does next, from its own thread: on SQLite this is before the commit synced
-            Thread.ofVirtual().start(() -> progress.complete(store.recordProgress("j1", "w1", "\"step 1\"", at(40))));
+            Thread.ofVirtual().start(() ->
+                    progress.complete(store.recordProgress(EP, "j1", "w1", "\"step 1\"", at(40))));
         });
 
         assertThat(heard).containsExactly(handoff);
@@ -523,7 +524,7 @@ abstract class JobStoreContractTest {
     void progressIsShownAsOutputAndRenewsTheLease() {
         running("j1");
 
-        assertThat(store.recordProgress("j1", "w1", "\"step 1/3\"", at(50))).isTrue();
+        assertThat(store.recordProgress(EP, "j1", "w1", "\"step 1/3\"", at(50))).isTrue();
 
         Job job = store.find("j1", at(2)).orElseThrow();
         assertThat(job.outputJson()).isEqualTo("\"step 1/3\"");
@@ -534,11 +535,11 @@ abstract class JobStoreContractTest {
     @Test
     void progressFromAnotherWorkerOrAfterTheEndIsIgnored() {
         running("j1");
-        assertThat(store.recordProgress("j1", "w2", "\"w2\"", at(50))).isFalse();
-        store.finish("j1", "w1", COMPLETED, "{\"done\":true}", null, at(3));
+        assertThat(store.recordProgress(EP, "j1", "w2", "\"w2\"", at(50))).isFalse();
+        store.finish(EP, "j1", "w1", COMPLETED, "{\"done\":true}", null, at(3));
 
-        assertThat(store.recordProgress("j1", "w1", "\"late\"", at(50))).isFalse();
-        assertThat(store.recordProgress("nope", "w1", "\"x\"", at(50))).isFalse();
+        assertThat(store.recordProgress(EP, "j1", "w1", "\"late\"", at(50))).isFalse();
+        assertThat(store.recordProgress(EP, "nope", "w1", "\"x\"", at(50))).isFalse();
         Job job = store.find("j1", at(4)).orElseThrow();
         assertThat(job.outputJson()).isEqualTo("{\"done\":true}");
         assertThat(job.state()).isEqualTo(COMPLETED);
@@ -548,7 +549,7 @@ abstract class JobStoreContractTest {
     void streamChunksAreKeptInOrderAndReadAfterACursor() {
         running("j1");
         for (int i = 1; i <= 5; i++) {
-            assertThat(store.appendStream("j1", "w1", "\"t" + i + "\"", at(40 + i))).isTrue();
+            assertThat(store.appendStream(EP, "j1", "w1", "\"t" + i + "\"", at(40 + i))).isTrue();
         }
 
         assertThat(store.streamAfter("j1", 0, 100)).containsExactly(
@@ -573,7 +574,7 @@ abstract class JobStoreContractTest {
                 int writer = w;
                 done.add(pool.submit(() -> {
                     for (int i = 0; i < each; i++) {
-                        assertThat(store.appendStream("j1", "w1", "\"" + writer + ":" + i + "\"", LEASE)).isTrue();
+                        assertThat(store.appendStream(EP, "j1", "w1", "\"" + writer + ":" + i + "\"", LEASE)).isTrue();
                     }
                 }));
             }
@@ -596,14 +597,14 @@ abstract class JobStoreContractTest {
     @Test
     void drainingHandsOutEachChunkOnceAndKeepsTheCursorInTheStore() {
         running("j1");
-        store.appendStream("j1", "w1", "\"a\"", LEASE);
-        store.appendStream("j1", "w1", "\"b\"", LEASE);
-        store.appendStream("j1", "w1", "\"c\"", LEASE);
+        store.appendStream(EP, "j1", "w1", "\"a\"", LEASE);
+        store.appendStream(EP, "j1", "w1", "\"b\"", LEASE);
+        store.appendStream(EP, "j1", "w1", "\"c\"", LEASE);
 
         assertThat(store.drainStream("j1", 2)).extracting(StreamChunk::outputJson).containsExactly("\"a\"", "\"b\"");
         assertThat(store.drainStream("j1", 10)).containsExactly(new StreamChunk(3, "\"c\""));
         assertThat(store.drainStream("j1", 10)).isEmpty();
-        store.appendStream("j1", "w1", "\"d\"", LEASE);
+        store.appendStream(EP, "j1", "w1", "\"d\"", LEASE);
         assertThat(store.drainStream("j1", 10)).extracting(StreamChunk::seq).containsExactly(4L);
         assertThat(store.drainStream("nope", 10)).isEmpty();
         assertThat(store.streamAfter("j1", 0, 10)).as("draining reads, it does not delete").hasSize(4);
@@ -614,12 +615,12 @@ abstract class JobStoreContractTest {
     @Test
     void aRetriedJobsNewChunksAreDrainedAfterTheOldRunsCursor() {
         running("j1");
-        store.appendStream("j1", "w1", "\"old\"", LEASE);
+        store.appendStream(EP, "j1", "w1", "\"old\"", LEASE);
         assertThat(store.drainStream("j1", 10)).hasSize(1);
-        store.finish("j1", "w1", FAILED, null, "boom", at(2));
+        store.finish(EP, "j1", "w1", FAILED, null, "boom", at(2));
         store.retry("j1", at(3));
         store.claim(EP, "w2", 1, at(4), at(50));
-        store.appendStream("j1", "w2", "\"new\"", at(50));
+        store.appendStream(EP, "j1", "w2", "\"new\"", at(50));
 
         assertThat(store.drainStream("j1", 10)).extracting(StreamChunk::outputJson).containsExactly("\"new\"");
     }
@@ -635,7 +636,7 @@ abstract class JobStoreContractTest {
         try {
             Future<?> writer = pool.submit(() -> {
                 for (int i = 1; i <= chunks; i++) {
-                    assertThat(store.appendStream("j1", "w1", "\"" + i + "\"", LEASE)).isTrue();
+                    assertThat(store.appendStream(EP, "j1", "w1", "\"" + i + "\"", LEASE)).isTrue();
                 }
             });
             List<Future<?>> readers = new ArrayList<>();
@@ -663,9 +664,9 @@ abstract class JobStoreContractTest {
         enqueue("queued");
         running("j1");
 
-        assertThat(store.appendStream("queued", "w1", "\"x\"", LEASE)).isFalse();
-        assertThat(store.appendStream("j1", "w2", "\"x\"", LEASE)).isFalse();
-        assertThat(store.appendStream("nope", "w1", "\"x\"", LEASE)).isFalse();
+        assertThat(store.appendStream(EP, "queued", "w1", "\"x\"", LEASE)).isFalse();
+        assertThat(store.appendStream(EP, "j1", "w2", "\"x\"", LEASE)).isFalse();
+        assertThat(store.appendStream(EP, "nope", "w1", "\"x\"", LEASE)).isFalse();
         assertThat(store.streamAfter("j1", 0, 10)).isEmpty();
         assertThat(store.streamAfter("queued", 0, 10)).isEmpty();
     }
@@ -676,7 +677,7 @@ abstract class JobStoreContractTest {
     void finishCompletedKeepsTheOutputAndCountsIt() {
         running("j1");
 
-        Job done = store.finish("j1", "w1", COMPLETED, "{\"images\":[]}", null, at(4));
+        Job done = store.finish(EP, "j1", "w1", COMPLETED, "{\"images\":[]}", null, at(4));
 
         assertThat(done.state()).isEqualTo(COMPLETED);
         assertThat(done.outputJson()).isEqualTo("{\"images\":[]}");
@@ -695,7 +696,7 @@ abstract class JobStoreContractTest {
         List<Job> heard = new ArrayList<>();
         CompletableFuture<Job> retried = new CompletableFuture<>();
 
-        Job done = store.finish("j1", "w1", FAILED, null, "boom", at(4), ended -> {
+        Job done = store.finish(EP, "j1", "w1", FAILED, null, "boom", at(4), ended -> {
             heard.add(ended);
             // a client told of the end at once may act on it from its own thread: on SQLite before the commit synced
             Thread.ofVirtual().start(() -> retried.complete(store.retry("j1", at(5))));
@@ -710,10 +711,10 @@ abstract class JobStoreContractTest {
     @Test
     void aRefusedFinishTellsItsOrderedListenerNothing() {
         running("j1");
-        store.finish("j1", "w1", COMPLETED, "{}", null, at(4));
+        store.finish(EP, "j1", "w1", COMPLETED, "{}", null, at(4));
         List<Job> heard = new ArrayList<>();
 
-        assertThatThrownBy(() -> store.finish("j1", "w2", COMPLETED, "{}", null, at(5), heard::add))
+        assertThatThrownBy(() -> store.finish(EP, "j1", "w2", COMPLETED, "{}", null, at(5), heard::add))
                 .isInstanceOf(JobStateConflictException.class);
         assertThat(heard).isEmpty();
     }
@@ -722,7 +723,7 @@ abstract class JobStoreContractTest {
     void finishFailedKeepsTheErrorAndCountsIt() {
         running("j1");
 
-        Job failed = store.finish("j1", "w1", FAILED, "{\"detail\":\"x\"}", "bad seed", at(4));
+        Job failed = store.finish(EP, "j1", "w1", FAILED, "{\"detail\":\"x\"}", "bad seed", at(4));
 
         assertThat(failed.state()).isEqualTo(FAILED);
         assertThat(failed.error()).isEqualTo("bad seed");
@@ -736,7 +737,7 @@ abstract class JobStoreContractTest {
         inState("j1", state);
         JobCounts before = store.counts(EP);
 
-        assertThatThrownBy(() -> store.finish("j1", "w1", COMPLETED, "{}", null, at(9)))
+        assertThatThrownBy(() -> store.finish(EP, "j1", "w1", COMPLETED, "{}", null, at(9)))
                 .isInstanceOfSatisfying(JobStateConflictException.class, e -> {
                     assertThat(e.jobId()).isEqualTo("j1");
                     assertThat(e.actual()).isEqualTo(state);
@@ -751,7 +752,7 @@ abstract class JobStoreContractTest {
     void finishByAnotherWorkerIsRefusedNamingTheHolder() {
         running("j1");
 
-        assertThatThrownBy(() -> store.finish("j1", "w2", COMPLETED, "{}", null, at(3)))
+        assertThatThrownBy(() -> store.finish(EP, "j1", "w2", COMPLETED, "{}", null, at(3)))
                 .isInstanceOf(JobStateConflictException.class)
                 .hasMessageContaining("held by worker w1, not w2");
         assertThat(store.find("j1", at(3)).orElseThrow().state()).isEqualTo(IN_PROGRESS);
@@ -759,11 +760,11 @@ abstract class JobStoreContractTest {
 
     @Test
     void finishOfAnUnknownOrExpiredJobIsNotFound() {
-        assertThatThrownBy(() -> store.finish("nope", "w1", COMPLETED, "{}", null, at(3)))
+        assertThatThrownBy(() -> store.finish(EP, "nope", "w1", COMPLETED, "{}", null, at(3)))
                 .isInstanceOfSatisfying(JobNotFoundException.class, e -> assertThat(e.jobId()).isEqualTo("nope"));
         store.enqueue(job("short").ttl(Duration.ofSeconds(10)).build());
         store.claim(EP, "w1", 1, at(1), LEASE);
-        assertThatThrownBy(() -> store.finish("short", "w1", COMPLETED, "{}", null, at(10)))
+        assertThatThrownBy(() -> store.finish(EP, "short", "w1", COMPLETED, "{}", null, at(10)))
                 .isInstanceOf(JobNotFoundException.class);
     }
 
@@ -771,7 +772,7 @@ abstract class JobStoreContractTest {
     @EnumSource(value = JobState.class, names = {"IN_QUEUE", "IN_PROGRESS", "CANCELLED", "TIMED_OUT"})
     void finishOutcomeMustBeCompletedOrFailed(JobState outcome) {
         running("j1");
-        assertThatThrownBy(() -> store.finish("j1", "w1", outcome, "{}", null, at(3)))
+        assertThatThrownBy(() -> store.finish(EP, "j1", "w1", outcome, "{}", null, at(3)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("COMPLETED or FAILED");
     }
 
@@ -797,8 +798,8 @@ abstract class JobStoreContractTest {
 
         assertThat(cancelled.state()).isEqualTo(CANCELLED);
         assertThat(cancelled.leaseUntil()).isNull();
-        assertThat(store.notRunningFor("w1", List.of("j1", "j2"))).containsExactly("j1");
-        assertThat(store.recordProgress("j1", "w1", "\"late\"", at(60))).isFalse();
+        assertThat(store.notRunningFor(EP, "w1", List.of("j1", "j2"))).containsExactly("j1");
+        assertThat(store.recordProgress(EP, "j1", "w1", "\"late\"", at(60))).isFalse();
         assertThat(store.counts(EP)).isEqualTo(new JobCounts(0, 1, 0, 0, 0));
     }
 
@@ -844,14 +845,14 @@ abstract class JobStoreContractTest {
     @Test
     void retryDropsThePreviousRunsStreamButKeepsCountingSeqs() {
         running("j1");
-        store.appendStream("j1", "w1", "\"a\"", LEASE);
-        store.appendStream("j1", "w1", "\"b\"", LEASE);
-        store.finish("j1", "w1", FAILED, null, "boom", at(3));
+        store.appendStream(EP, "j1", "w1", "\"a\"", LEASE);
+        store.appendStream(EP, "j1", "w1", "\"b\"", LEASE);
+        store.finish(EP, "j1", "w1", FAILED, null, "boom", at(3));
 
         store.retry("j1", at(4));
         assertThat(store.streamAfter("j1", 0, 10)).isEmpty();
         store.claim(EP, "w2", 1, at(5), at(50));
-        store.appendStream("j1", "w2", "\"c\"", at(50));
+        store.appendStream(EP, "j1", "w2", "\"c\"", at(50));
 
         assertThat(store.streamAfter("j1", 2, 10)).containsExactly(new StreamChunk(3, "\"c\""));
     }
@@ -874,7 +875,7 @@ abstract class JobStoreContractTest {
     void anExpiredJobCannotBeRetried() {
         store.enqueue(job("j1").ttl(Duration.ofSeconds(10)).build());
         store.claim(EP, "w1", 1, at(1), LEASE);
-        store.finish("j1", "w1", FAILED, null, "boom", at(2));
+        store.finish(EP, "j1", "w1", FAILED, null, "boom", at(2));
 
         assertThatThrownBy(() -> store.retry("j1", at(10))).isInstanceOf(JobNotFoundException.class);
     }
@@ -907,19 +908,45 @@ abstract class JobStoreContractTest {
         enqueue("queued");
         store.claim(EP, "w2", 1, at(1), LEASE); // "queued" now belongs to w2
 
-        int renewed = store.renewLeases("w1", List.of("mine", "queued", "nope"), at(90));
+        int renewed = store.renewLeases(EP, "w1", List.of("mine", "queued", "nope"), at(90));
 
         assertThat(renewed).isEqualTo(1);
         assertThat(store.find("mine", at(2)).orElseThrow().leaseUntil()).isEqualTo(at(90));
         assertThat(store.find("queued", at(2)).orElseThrow().leaseUntil()).isEqualTo(LEASE);
-        assertThat(store.renewLeases("w1", List.of(), at(90))).isZero();
+        assertThat(store.renewLeases(EP, "w1", List.of(), at(90))).isZero();
+    }
+
+    /**
+     * Worker ids are chosen by workers and may repeat across endpoints; a worker key opens one endpoint. So a call
+     * made on another endpoint's route, naming this endpoint's job and its worker's id, keeps nothing alive and
+     * changes nothing: the job is lost after its lease as if that call had never come.
+     */
+    @Test
+    void aWorkerOfAnotherEndpointTouchesNoJobOfThisOne() {
+        running("j1"); // on EP, held by w1, leased until LEASE
+        String other = "ep2";
+
+        assertThat(store.renewLeases(other, "w1", List.of("j1"), at(90))).isZero();
+        assertThat(store.recordProgress(other, "j1", "w1", "\"step\"", at(90))).isFalse();
+        assertThat(store.appendStream(other, "j1", "w1", "\"chunk\"", at(90))).isFalse();
+        assertThatThrownBy(() -> store.finish(other, "j1", "w1", COMPLETED, "{}", null, at(3)))
+                .isInstanceOfSatisfying(JobNotFoundException.class, e -> assertThat(e.jobId()).isEqualTo("j1"));
+        assertThat(store.notRunningFor(other, "w1", List.of("j1"))).containsExactly("j1");
+
+        Job job = store.find("j1", at(4)).orElseThrow();
+        assertThat(job.state()).isEqualTo(IN_PROGRESS);
+        assertThat(job.leaseUntil()).isEqualTo(LEASE);
+        assertThat(job.outputJson()).isNull();
+        assertThat(store.streamAfter("j1", 0, 10)).isEmpty();
+        assertThat(store.expireLeases(LEASE.plusMillis(1))).extracting(Job::id).containsExactly("j1");
+        assertThat(store.notRunningFor(EP, "w1", List.of("j1"))).containsExactly("j1");
     }
 
     @Test
     void aSilentWorkersJobGoesBackToTheQueue() {
         running("j1");
         running("renewed");
-        store.renewLeases("w1", List.of("renewed"), at(100));
+        store.renewLeases(EP, "w1", List.of("renewed"), at(100));
 
         assertThat(store.expireLeases(LEASE)).as("the lease runs until its instant").isEmpty();
         List<Job> expired = store.expireLeases(LEASE.plusMillis(1));
@@ -931,7 +958,7 @@ abstract class JobStoreContractTest {
             assertThat(j.startedAt()).isNull();
             assertThat(j.leaseUntil()).isNull();
         });
-        assertThat(store.notRunningFor("w1", List.of("j1", "renewed"))).containsExactly("j1");
+        assertThat(store.notRunningFor(EP, "w1", List.of("j1", "renewed"))).containsExactly("j1");
         assertThat(store.counts(EP)).isEqualTo(new JobCounts(1, 1, 0, 0, 1));
         assertThat(store.claim(EP, "w2", 1, at(40), at(70))).extracting(Job::id).containsExactly("j1");
     }
@@ -989,9 +1016,9 @@ abstract class JobStoreContractTest {
             assertThat(j.finishedAt()).isEqualTo(at(6).plusMillis(1));
             assertThat(j.error()).contains("5000 ms");
         });
-        assertThat(store.notRunningFor("w1", List.of("slow", "fine"))).containsExactly("slow");
+        assertThat(store.notRunningFor(EP, "w1", List.of("slow", "fine"))).containsExactly("slow");
         assertThat(store.counts(EP)).isEqualTo(new JobCounts(0, 1, 0, 1, 0));
-        assertThatThrownBy(() -> store.finish("slow", "w1", COMPLETED, "{}", null, at(8)))
+        assertThatThrownBy(() -> store.finish(EP, "slow", "w1", COMPLETED, "{}", null, at(8)))
                 .isInstanceOf(JobStateConflictException.class).hasMessageContaining("TIMED_OUT");
     }
 
@@ -1003,14 +1030,14 @@ abstract class JobStoreContractTest {
         running("cancelled");
         store.cancel("cancelled", at(2));
         running("stolen");
-        store.renewLeases("w1", List.of("keep"), at(90));
+        store.renewLeases(EP, "w1", List.of("keep"), at(90));
         store.expireLeases(at(31));
         store.claim(EP, "w2", 1, at(32), at(60));
 
-        List<String> stop = store.notRunningFor("w1", List.of("keep", "cancelled", "stolen", "unknown", "keep"));
+        List<String> stop = store.notRunningFor(EP, "w1", List.of("keep", "cancelled", "stolen", "unknown", "keep"));
 
         assertThat(stop).containsExactly("cancelled", "stolen", "unknown");
-        assertThat(store.notRunningFor("w1", List.of())).isEmpty();
+        assertThat(store.notRunningFor(EP, "w1", List.of())).isEmpty();
     }
 
     // ---- TTL and retention ----
@@ -1019,14 +1046,14 @@ abstract class JobStoreContractTest {
     void deleteExpiredRemovesJobsPastTheirTtlInAnyStateAndEndedJobsPastRetention() {
         store.enqueue(job("new-done").createdAt(at(100)).build());
         store.claim(EP, "w1", 1, at(100), at(500));
-        store.finish("new-done", "w1", COMPLETED, "{}", null, at(101)); // ended after the retention cutoff
+        store.finish(EP, "new-done", "w1", COMPLETED, "{}", null, at(101)); // ended after the retention cutoff
         running(job("ttl-running").ttl(Duration.ofSeconds(3660)));       // created T0-1h: expires at T0+60s
-        store.appendStream("ttl-running", "w1", "\"x\"", at(500));
+        store.appendStream(EP, "ttl-running", "w1", "\"x\"", at(500));
         store.enqueue(job("ttl-queued").ttl(Duration.ofSeconds(60)).build());
         inState("old-done", COMPLETED);                                 // finished at T0+2s
         inState("old-cancelled", CANCELLED);                            // finished at T0+2s
         running("running");                                             // running: retention does not apply
-        store.renewLeases("w1", List.of("running"), at(500));
+        store.renewLeases(EP, "w1", List.of("running"), at(500));
         enqueue("queued");
 
         int deleted = store.deleteExpired(at(120), at(50));
@@ -1034,7 +1061,7 @@ abstract class JobStoreContractTest {
         assertThat(deleted).isEqualTo(4);
         for (String gone : List.of("ttl-queued", "ttl-running", "old-done", "old-cancelled")) {
             assertThat(store.find(gone, at(10))).as(gone).isEmpty();
-            assertThat(store.notRunningFor("w1", List.of(gone))).containsExactly(gone);
+            assertThat(store.notRunningFor(EP, "w1", List.of(gone))).containsExactly(gone);
         }
         assertThat(store.streamAfter("ttl-running", 0, 10)).isEmpty();
         for (String kept : List.of("running", "queued", "new-done")) {
@@ -1048,7 +1075,7 @@ abstract class JobStoreContractTest {
         inState("sync-a1-u1", COMPLETED);                 // finished at T0+2s
         inState("run-a1-u1", COMPLETED);                  // finished at T0+2s
         running("sync-b1-u1");                            // still running: retention does not apply
-        store.renewLeases("w1", List.of("sync-b1-u1"), at(500));
+        store.renewLeases(EP, "w1", List.of("sync-b1-u1"), at(500));
         enqueue("sync-c1-u1");
 
         assertThat(store.deleteExpired(at(100), at(0), at(3))).isEqualTo(1);

@@ -120,7 +120,7 @@ class PostgresJobStoreTest extends JobStoreContractTest {
             store.enqueue(job("j1").build());
             assertThatThrownBy(() -> store.enqueue(job("j1").build())).isInstanceOf(JobStoreException.class);
             store.claim(TestJobs.EP, "w1", 1, at(1), at(30));
-            store.finish("j1", "w1", io.comfyfleet.core.job.JobState.FAILED, null, "boom", at(2));
+            store.finish(TestJobs.EP, "j1", "w1", io.comfyfleet.core.job.JobState.FAILED, null, "boom", at(2));
             store.retry("j1", at(3));
             store.claim(TestJobs.EP, "w1", 1, at(4), at(30));
             store.expireLeases(at(31));

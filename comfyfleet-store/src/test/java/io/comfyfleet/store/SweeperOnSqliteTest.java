@@ -32,7 +32,7 @@ class SweeperOnSqliteTest {
             store.enqueue(job("lost").createdAt(T0).build());
             store.enqueue(job("slow").createdAt(T0.plusMillis(1)).executionTimeout(Duration.ofSeconds(5)).build());
             store.claim(EP, "w1", 2, at(1), at(100));
-            store.renewLeases("w1", List.of("slow"), at(500));
+            store.renewLeases(EP, "w1", List.of("slow"), at(500));
             store.enqueue(job("short-lived").createdAt(T0.plusMillis(2)).ttl(Duration.ofSeconds(10)).build());
 
             List<SweepReport> heard = new ArrayList<>();

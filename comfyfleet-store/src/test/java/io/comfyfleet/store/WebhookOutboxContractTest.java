@@ -103,8 +103,8 @@ abstract class WebhookOutboxContractTest {
     void everyChangeThatEndsAJobStoresItsCallWithIt() {
         String ep = "ends";
         Instant t = TestJobs.at(10);
-        Job completed = store.finish(taken("end-completed", ep, 2), "w1", JobState.COMPLETED, "{}", null, t);
-        Job failed = store.finish(taken("end-failed", ep, 2), "w1", JobState.FAILED, null, "boom", t);
+        Job completed = store.finish(ep, taken("end-completed", ep, 2), "w1", JobState.COMPLETED, "{}", null, t);
+        Job failed = store.finish(ep, taken("end-failed", ep, 2), "w1", JobState.FAILED, null, "boom", t);
         store.enqueue(TestJobs.job("end-cancel-queued").endpoint(ep + "-q").build());
         Job cancelledQueued = store.cancel("end-cancel-queued", t);
         Job cancelledRunning = store.cancel(taken("end-cancel-running", ep, 2), t);
@@ -139,7 +139,7 @@ abstract class WebhookOutboxContractTest {
         store.enqueue(new NewJob("no-hook", "no-hook", "{}", null, null,
                 new JobPolicy(Duration.ofMinutes(10), Duration.ofHours(1), false), 0, T0));
         store.claim("no-hook", "w1", 1, TestJobs.at(1), TestJobs.at(5));
-        store.finish("no-hook", "w1", JobState.COMPLETED, "{}", null, TestJobs.at(2));
+        store.finish("no-hook", "no-hook", "w1", JobState.COMPLETED, "{}", null, TestJobs.at(2));
         assertThat(outbox.pending(10)).isEmpty();
     }
 
@@ -153,7 +153,7 @@ abstract class WebhookOutboxContractTest {
         outbox.storeCallsWith((job, now) -> {
             throw new IllegalStateException("no body for " + job.id());
         });
-        assertThatThrownBy(() -> store.finish(id, "w1", JobState.COMPLETED, "{}", null, TestJobs.at(3)))
+        assertThatThrownBy(() -> store.finish("atomic", id, "w1", JobState.COMPLETED, "{}", null, TestJobs.at(3)))
                 .hasMessageContaining("no body for atomic");
         assertThatThrownBy(() -> store.cancel(id, TestJobs.at(3))).hasMessageContaining("no body for atomic");
         assertThat(store.find(id, TestJobs.at(3)).orElseThrow().state()).isEqualTo(JobState.IN_PROGRESS);
@@ -161,7 +161,7 @@ abstract class WebhookOutboxContractTest {
         assertThat(outbox.pendingFor(id)).isEmpty();
 
         outbox.storeCallsWith(BODIES);
-        store.finish(id, "w1", JobState.COMPLETED, "{}", null, TestJobs.at(4));
+        store.finish("atomic", id, "w1", JobState.COMPLETED, "{}", null, TestJobs.at(4));
         assertThat(outbox.pendingFor(id)).hasSize(1);
         assertThat(store.counts("atomic").completed()).isEqualTo(1);
     }

@@ -23,6 +23,10 @@ import java.util.function.Consumer;
  * <p>The store never reads a clock: every time comes from the {@code Instant} arguments, and is kept to the
  * millisecond. A job whose TTL ran out at {@code now} is treated as gone (not found) by the methods that take
  * {@code now}. A failure of the database itself gives {@link JobStoreException}.
+ *
+ * <p>The writes a worker makes about a job (progress, stream chunks, its result, lease renewals) name the endpoint
+ * whose route the worker called, and touch only a job of that endpoint: a worker key opens one endpoint, so a
+ * job of another endpoint is, to that worker, a job that does not exist.
  */
 public interface JobStore extends AutoCloseable {
 
@@ -95,13 +99,16 @@ public interface JobStore extends AutoCloseable {
 
     /**
      * Records a progress update ({@code status: IN_PROGRESS} posted to job-done) as the job's output and
-     * extends the lease. Returns false, changing nothing, when the job is no longer IN_PROGRESS for this
-     * worker (progress that arrives after the final result is ignored).
+     * extends the lease. Returns false, changing nothing, when the job is not an IN_PROGRESS job of this
+     * endpoint held by this worker (progress that arrives after the final result is ignored).
      */
-    boolean recordProgress(String jobId, String workerId, String outputJson, Instant leaseUntil);
+    boolean recordProgress(String endpoint, String jobId, String workerId, String outputJson, Instant leaseUntil);
 
-    /** Appends a stream chunk of an IN_PROGRESS job held by this worker; false (nothing stored) otherwise. */
-    boolean appendStream(String jobId, String workerId, String outputJson, Instant leaseUntil);
+    /**
+     * Appends a stream chunk of an IN_PROGRESS job of this endpoint held by this worker, extending its lease;
+     * false (nothing stored) otherwise.
+     */
+    boolean appendStream(String endpoint, String jobId, String workerId, String outputJson, Instant leaseUntil);
 
     /** The stream chunks with seq greater than {@code afterSeq}, in order, at most {@code limit}. */
     List<StreamChunk> streamAfter(String jobId, long afterSeq, int limit);
@@ -115,23 +122,25 @@ public interface JobStore extends AutoCloseable {
     List<StreamChunk> drainStream(String jobId, int limit);
 
     /**
-     * The worker's final word: IN_PROGRESS (held by this worker) to COMPLETED or FAILED.
+     * The worker's final word: IN_PROGRESS (held by this worker) to COMPLETED or FAILED. A job of another
+     * endpoint gives {@link JobNotFoundException}, as an unknown one.
      *
      * @param outcome COMPLETED or FAILED
      */
-    Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now);
+    Job finish(String endpoint, String jobId, String workerId, JobState outcome, String outputJson, String error,
+            Instant now);
 
     /**
-     * As {@link #finish(String, String, JobState, String, String, Instant)}, telling {@code ordered} the ended job as
-     * soon as every later write of this store is sure to come after it, which may be before it is synced (as
+     * As {@link #finish(String, String, String, JobState, String, String, Instant)}, telling {@code ordered} the ended
+     * job as soon as every later write of this store is sure to come after it, which may be before it is synced (as
      * {@link #enqueueAndClaim(NewJob, String, int, Instant, Consumer)}: SQLite once the statements ran, while the
      * commit syncs; others once committed). A client waiting for the job's end can be answered from there. When
      * the commit then fails, this call fails and the job is still running for the worker, which posts its result
      * again. {@code ordered} runs on the store's writer thread: it must be quick and must not write to the store.
      */
-    default Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now,
-            Consumer<Job> ordered) {
-        Job job = finish(jobId, workerId, outcome, outputJson, error, now);
+    default Job finish(String endpoint, String jobId, String workerId, JobState outcome, String outputJson,
+            String error, Instant now, Consumer<Job> ordered) {
+        Job job = finish(endpoint, jobId, workerId, outcome, outputJson, error, now);
         ordered.accept(job);
         return job;
     }
@@ -152,8 +161,11 @@ public interface JobStore extends AutoCloseable {
     /** Deletes every IN_QUEUE job of the endpoint; returns how many. */
     int purgeQueue(String endpoint);
 
-    /** Extends the leases of those IN_PROGRESS jobs (of the list) that this worker holds; returns how many. */
-    int renewLeases(String workerId, Collection<String> jobIds, Instant leaseUntil);
+    /**
+     * Extends the leases of those IN_PROGRESS jobs of the list that are of this endpoint and held by this worker;
+     * returns how many.
+     */
+    int renewLeases(String endpoint, String workerId, Collection<String> jobIds, Instant leaseUntil);
 
     /**
      * Jobs whose lease ran out before {@code now}: each goes back to IN_QUEUE with retries + 1, or, when its
@@ -165,10 +177,10 @@ public interface JobStore extends AutoCloseable {
     List<Job> timeOutOverdue(Instant now);
 
     /**
-     * Of {@code jobIds}, those that are no longer IN_PROGRESS for this worker (cancelled, timed out, handed
-     * to another worker, or deleted): the worker must stop them.
+     * Of {@code jobIds}, those that are not IN_PROGRESS jobs of this endpoint held by this worker (cancelled, timed
+     * out, handed to another worker, deleted, or of another endpoint): the worker must stop them.
      */
-    List<String> notRunningFor(String workerId, Collection<String> jobIds);
+    List<String> notRunningFor(String endpoint, String workerId, Collection<String> jobIds);
 
     /**
      * Deletes jobs whose TTL ran out, and terminal jobs finished before {@code retainedSince} (result

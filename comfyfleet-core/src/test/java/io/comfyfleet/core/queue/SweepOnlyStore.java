@@ -74,18 +74,18 @@ final class SweepOnlyStore implements JobStore {
     @Override public Optional<Job> find(String jobId, Instant now) { throw notHere(); }
     @Override public List<Job> claim(String e, String w, int max, Instant now, Instant lease) { throw notHere(); }
     @Override public List<Job> unclaim(String w, Collection<String> ids) { throw notHere(); }
-    @Override public boolean recordProgress(String j, String w, String o, Instant l) { throw notHere(); }
-    @Override public boolean appendStream(String j, String w, String o, Instant l) { throw notHere(); }
+    @Override public boolean recordProgress(String ep, String j, String w, String o, Instant l) { throw notHere(); }
+    @Override public boolean appendStream(String ep, String j, String w, String o, Instant l) { throw notHere(); }
     @Override public List<StreamChunk> streamAfter(String j, long after, int limit) { throw notHere(); }
     @Override public io.comfyfleet.core.job.Handoff enqueueAndClaim(NewJob j, String w, int max, Instant l) { throw notHere(); }
     @Override public Optional<Job> setTtl(String j, java.time.Duration ttl, Instant now) { throw notHere(); }
     @Override public List<StreamChunk> drainStream(String j, int limit) { throw notHere(); }
-    @Override public Job finish(String j, String w, JobState s, String o, String e, Instant n) { throw notHere(); }
+    @Override public Job finish(String ep, String j, String w, JobState s, String o, String e, Instant n) { throw notHere(); }
     @Override public Job cancel(String jobId, Instant now) { throw notHere(); }
     @Override public Job retry(String jobId, Instant now) { throw notHere(); }
     @Override public int purgeQueue(String endpoint) { throw notHere(); }
-    @Override public int renewLeases(String w, Collection<String> ids, Instant l) { throw notHere(); }
-    @Override public List<String> notRunningFor(String w, Collection<String> ids) { throw notHere(); }
+    @Override public int renewLeases(String ep, String w, Collection<String> ids, Instant l) { throw notHere(); }
+    @Override public List<String> notRunningFor(String ep, String w, Collection<String> ids) { throw notHere(); }
     @Override public JobCounts counts(String endpoint) { throw notHere(); }
     @Override public List<Job> recent(String e, Optional<JobState> s, int limit) { throw notHere(); }
     @Override public void close() {}

@@ -55,11 +55,12 @@ final class JobChanges {
      * waiting for the job's end hear of it once the store has ordered it, possibly while its commit syncs; the
      * worker is answered once it is committed.
      */
-    Job finish(String jobId, String workerId, JobState outcome, String outputJson, String error, Instant now) {
+    Job finish(String endpoint, String jobId, String workerId, JobState outcome, String outputJson, String error,
+            Instant now) {
         AtomicBoolean told = new AtomicBoolean();
         Job job;
         try {
-            job = store.finish(jobId, workerId, outcome, outputJson, error, now, ended -> {
+            job = store.finish(endpoint, jobId, workerId, outcome, outputJson, error, now, ended -> {
                 told.set(true);
                 events.ending(ended);
             });
@@ -100,11 +101,11 @@ final class JobChanges {
     }
 
     /**
-     * Of the jobs a worker says it runs, those no longer running for it (cancelled, timed out, given to another
-     * worker, deleted) get a stop order.
+     * Of the jobs a worker says it runs, those not running for it on this endpoint (cancelled, timed out, given to
+     * another worker, deleted, of another endpoint) get a stop order.
      */
     void stopThoseNotRunning(String endpoint, String workerId, Collection<String> jobIds) {
-        for (String gone : store.notRunningFor(workerId, jobIds)) {
+        for (String gone : store.notRunningFor(endpoint, workerId, jobIds)) {
             events.stop(endpoint, workerId, gone);
         }
     }

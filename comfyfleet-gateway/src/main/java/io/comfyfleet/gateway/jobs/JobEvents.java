@@ -171,7 +171,10 @@ public final class JobEvents implements QueueWakeups {
      * only while the job is not running for it.
      */
     public void shareStops(io.comfyfleet.core.worker.WorkerBoard board, io.comfyfleet.core.job.JobStore store) {
-        stops.share(board, clock, (key, jobIds) -> store.notRunningFor(key.substring(key.indexOf('/') + 1), jobIds));
+        stops.share(board, clock, (key, jobIds) -> {
+            int slash = key.indexOf('/');
+            return store.notRunningFor(key.substring(0, slash), key.substring(slash + 1), jobIds);
+        });
     }
 
     /** The stop orders waiting for workers' job-stop polls. */

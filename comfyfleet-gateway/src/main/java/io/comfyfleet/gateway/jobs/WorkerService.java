@@ -177,7 +177,7 @@ public final class WorkerService {
         }
         if ("IN_PROGRESS".equals(body.path("status").asString(null))) {
             registry.seen(endpoint, workerId);
-            if (store.recordProgress(jobId, workerId, outputJson, now.plus(lease))) {
+            if (store.recordProgress(endpoint, jobId, workerId, outputJson, now.plus(lease))) {
                 events.progressed(jobId, workerId, outputJson);
             } else {
                 Job seen = current != null ? current : jobOf(endpoint, jobId);
@@ -193,7 +193,8 @@ public final class WorkerService {
         boolean failed = error != null && !error.isNull();
         String errorText = !failed ? null : (error.isString() ? error.asString() : error.toString());
         try {
-            changes.finish(jobId, workerId, failed ? JobState.FAILED : JobState.COMPLETED, outputJson, errorText, now);
+            changes.finish(endpoint, jobId, workerId, failed ? JobState.FAILED : JobState.COMPLETED, outputJson,
+                    errorText, now);
             handedOut.forget(jobId);
         } catch (JobStateConflictException e) {
             handedOut.forget(jobId);
@@ -224,7 +225,7 @@ public final class WorkerService {
         if (!known) {
             jobOf(endpoint, jobId);
         }
-        if (store.appendStream(jobId, workerId, body.get("output").toString(), now.plus(lease))) {
+        if (store.appendStream(endpoint, jobId, workerId, body.get("output").toString(), now.plus(lease))) {
             events.touched(jobId);
         } else {
             if (known) {
@@ -241,15 +242,16 @@ public final class WorkerService {
     }
 
     /**
-     * A heartbeat: renews the leases of the listed jobs the worker holds, and orders it to stop those it
-     * still runs but no longer owns (cancelled, timed out, given to another worker, deleted).
+     * A heartbeat: renews the leases of the listed jobs the worker holds on this endpoint, and orders it to stop
+     * those it still runs but no longer owns (cancelled, timed out, given to another worker, deleted, or never of
+     * this endpoint: a worker key opens one endpoint, and its pings keep only that endpoint's jobs alive).
      */
     public void ping(String endpoint, String workerId, Collection<String> jobIds, boolean unhealthy) {
         registry.pinged(endpoint, workerId, jobIds, unhealthy);
         if (jobIds.isEmpty()) {
             return;
         }
-        store.renewLeases(workerId, jobIds, clock.instant().plus(lease));
+        store.renewLeases(endpoint, workerId, jobIds, clock.instant().plus(lease));
         changes.stopThoseNotRunning(endpoint, workerId, jobIds);
     }
 

@@ -2,6 +2,7 @@ package io.comfyfleet.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.comfyfleet.gateway.support.Api;
 import io.comfyfleet.gateway.support.GatewayPerTest;
 import io.comfyfleet.gateway.support.Reply;
 import io.comfyfleet.gateway.support.TestGateway;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** RunPod's worker protocol against a real gateway: long-polls, results, stops, leases, timeouts, TTL, retention. */
 class WorkerApiTest extends GatewayPerTest {
+    private static final String EP2_WORKER_KEY = "other-worker-key-0123456789";
     private static final java.util.concurrent.ExecutorService POOL =
             java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
 
@@ -143,6 +145,41 @@ class WorkerApiTest extends GatewayPerTest {
         Reply failed = gw.status(id);
         assertThat(failed.field("status")).isEqualTo("FAILED");
         assertThat(failed.field("error")).isNotBlank();
+    }
+
+    /**
+     * A worker key opens one endpoint. A worker of ep2 that names an ep1 job (same worker id, the ep2-only key, the
+     * ep2 route) keeps nothing alive and changes nothing: the job is lost after its 30 s lease like any other
+     * job of a silent worker, and the ep2 worker is told to stop what it claims to run.
+     */
+    @Test
+    void aWorkerOfAnotherEndpointKeepsNoLeaseAliveAndWritesNothing() {
+        Api ep2Worker = gw.worker.withKey(EP2_WORKER_KEY);
+        String id = gw.run("{}");
+        assertThat(gw.take("fk")).isEqualTo(id);
+
+        for (int i = 0; i < 6; i++) {
+            gw.clock.advance(Duration.ofSeconds(5));
+            // RunPod's workers ignore the ping's answer; what matters is that it renews nothing
+            assertThat(ep2Worker.get("/v2/ep2/ping/fk?job_id=" + id).status()).isEqualTo(200);
+        }
+        assertThat(ep2Worker.postAsForm("/v2/ep2/job-done/fk/" + id, "{\"status\":\"IN_PROGRESS\",\"output\":\"p\"}")
+                .status()).isEqualTo(404);
+        assertThat(ep2Worker.post("/v2/ep2/job-stream/fk/" + id, "{\"output\":\"chunk\"}").status()).isEqualTo(404);
+        assertThat(ep2Worker.send(ep2Worker.request("/v2/ep2/outputs/" + id + "/a.png")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("png"))).status()).isEqualTo(404);
+        assertThat(ep2Worker.postAsForm("/v2/ep2/job-done/fk/" + id, "{\"output\":\"theirs\"}").status())
+                .isEqualTo(404);
+
+        gw.clock.advance(Duration.ofSeconds(1)); // 31 s after the take: past the lease only ep1's pings renew
+        gw.gateway.housekeeping().sweepOnce();
+        Reply requeued = gw.status(id);
+        assertThat(requeued.field("status")).isEqualTo("IN_QUEUE");
+        assertThat(requeued.json().path("retries").asInt()).isEqualTo(1);
+        assertThat(requeued.json().has("output")).isFalse();
+        assertThat(gw.client.get("/v2/ep1/stream/" + id + "?wait=1000").json().path("stream").size()).isZero();
+        assertThat(ep2Worker.get("/v2/ep2/job-stop/fk").json().path("jobsToStop").toString())
+                .isEqualTo("[\"" + id + "\"]");
     }
 
     @Test

@@ -81,7 +81,7 @@ class JobChangesTest {
         changes.enqueue(newJob("j1"));
         store.claim("ep", "w1", 1, T0, T0.plusSeconds(60));
 
-        changes.finish("j1", "w1", JobState.COMPLETED, "{\"ok\":true}", null, T0.plusSeconds(1));
+        changes.finish("ep", "j1", "w1", JobState.COMPLETED, "{\"ok\":true}", null, T0.plusSeconds(1));
 
         assertThat(store.find("j1", T0.plusSeconds(2)).orElseThrow().state()).isEqualTo(JobState.COMPLETED);
         assertThat(heard).containsExactly("j1 COMPLETED");
@@ -96,7 +96,7 @@ class JobChangesTest {
         changes = new JobChanges(finishing(store, ended -> duringSync.add(events.endingNow(ended.id())), false), events);
 
         try (var watch = events.watchJob("j1")) {
-            Job done = changes.finish("j1", "w1", JobState.COMPLETED, "{\"ok\":true}", null, T0.plusSeconds(1));
+            Job done = changes.finish("ep", "j1", "w1", JobState.COMPLETED, "{\"ok\":true}", null, T0.plusSeconds(1));
 
             assertThat(duringSync).containsExactly(done);
             assertThat(watch.await(Duration.ZERO)).as("waiters on the job were woken").isTrue();
@@ -112,7 +112,7 @@ class JobChangesTest {
         List<Job> duringSync = new CopyOnWriteArrayList<>();
         changes = new JobChanges(finishing(store, ended -> duringSync.add(events.endingNow(ended.id())), true), events);
 
-        assertThatThrownBy(() -> changes.finish("j1", "w1", JobState.COMPLETED, "{}", null, T0.plusSeconds(1)))
+        assertThatThrownBy(() -> changes.finish("ep", "j1", "w1", JobState.COMPLETED, "{}", null, T0.plusSeconds(1)))
                 .isInstanceOf(JobStoreException.class)
                 .hasMessageContaining("disk full");
 
@@ -127,7 +127,7 @@ class JobChangesTest {
         store.claim("ep", "w1", 1, T0, T0.plusSeconds(60));
         events.ending(store.find("j1", T0).orElseThrow()); // as if the first job-done's commit were syncing now
 
-        assertThatThrownBy(() -> changes.finish("j1", "w2", JobState.COMPLETED, "{}", null, T0.plusSeconds(1)))
+        assertThatThrownBy(() -> changes.finish("ep", "j1", "w2", JobState.COMPLETED, "{}", null, T0.plusSeconds(1)))
                 .isInstanceOf(JobStateConflictException.class);
 
         assertThat(events.endingNow("j1")).isNotNull();
@@ -137,7 +137,7 @@ class JobChangesTest {
     void aRetriedJobWakesAJobTakeThatWaits() throws InterruptedException {
         changes.enqueue(newJob("j1"));
         store.claim("ep", "w1", 1, T0, T0.plusSeconds(60));
-        changes.finish("j1", "w1", JobState.FAILED, null, "boom", T0.plusSeconds(1));
+        changes.finish("ep", "j1", "w1", JobState.FAILED, null, "boom", T0.plusSeconds(1));
 
         try (var taker = events.takers().enter("ep", "w2", 1, Duration.ofMinutes(1))) {
             long seen = taker.generation();
@@ -183,16 +183,16 @@ class JobChangesTest {
      */
     private static JobStore finishing(JobStore real, Consumer<Job> duringSync, boolean commitFails) {
         InvocationHandler handler = (proxy, method, args) -> {
-            if (method.getName().equals("finish") && args.length == 7) {
+            if (method.getName().equals("finish") && args.length == 8) {
                 @SuppressWarnings("unchecked")
-                Consumer<Job> ordered = (Consumer<Job>) args[6];
-                args[6] = (Consumer<Job>) ended -> {
+                Consumer<Job> ordered = (Consumer<Job>) args[7];
+                args[7] = (Consumer<Job>) ended -> {
                     ordered.accept(ended);
                     duringSync.accept(ended);
                 };
                 Object result = method.invoke(real, args);
                 if (commitFails) {
-                    throw new JobStoreException("finish job " + args[0] + ": disk full; nothing of this commit was written");
+                    throw new JobStoreException("finish job " + args[1] + ": disk full; nothing of this commit was written");
                 }
                 return result;
             }
