@@ -155,7 +155,10 @@ public final class WorkerService {
 
     /**
      * A job-done POST. {@code status: IN_PROGRESS} is a progress update (ignored once the job has ended);
-     * an {@code error} ends the job FAILED; anything else ends it COMPLETED with {@code output}.
+     * an {@code error} ends the job FAILED; anything else ends it COMPLETED with {@code output}. The worker's
+     * {@code stopPod} (and the end of its job, for {@code /health} and the autoscaler) is recorded only once the post
+     * is taken: a refused post (404, 409) and an ignored progress update change nothing about the worker, so a
+     * healthy worker whose late or misdirected post was refused is not stopped for it.
      *
      * @throws JobNotFoundException        when the job does not exist (or is of another endpoint)
      * @throws JobStateConflictException   when the job is not running for this worker
@@ -172,13 +175,14 @@ public final class WorkerService {
         Job current = handedOut.isLiveOf(jobId, endpoint, now) ? null : jobOf(endpoint, jobId);
         JsonNode output = body.get("output");
         String outputJson = output == null ? null : output.toString();
-        if (body.path("stopPod").asBoolean(false)) {
-            registry.stopRequested(endpoint, workerId);
-        }
+        boolean stopPod = body.path("stopPod").asBoolean(false);
         if ("IN_PROGRESS".equals(body.path("status").asString(null))) {
             registry.seen(endpoint, workerId);
             if (store.recordProgress(endpoint, jobId, workerId, outputJson, now.plus(lease))) {
                 events.progressed(jobId, workerId, outputJson);
+                if (stopPod) {
+                    registry.stopRequested(endpoint, workerId);
+                }
             } else {
                 Job seen = current != null ? current : jobOf(endpoint, jobId);
                 if (log.isDebugEnabled()) {
@@ -188,7 +192,6 @@ public final class WorkerService {
             }
             return;
         }
-        registry.finished(endpoint, workerId, jobId);
         JsonNode error = body.get("error");
         boolean failed = error != null && !error.isNull();
         String errorText = !failed ? null : (error.isString() ? error.asString() : error.toString());
@@ -200,14 +203,17 @@ public final class WorkerService {
             handedOut.forget(jobId);
             Job seen = current != null ? current : jobOf(endpoint, jobId);
             // the worker's HTTP client retries a job-done whose answer it lost: the same result twice is fine
-            if (seen.state().isTerminal() && workerId.equals(seen.workerId())
-                    && seen.state() == (failed ? JobState.FAILED : JobState.COMPLETED)) {
-                return;
+            if (!(seen.state().isTerminal() && workerId.equals(seen.workerId())
+                    && seen.state() == (failed ? JobState.FAILED : JobState.COMPLETED))) {
+                throw e;
             }
-            throw e;
         } catch (JobNotFoundException e) {
             handedOut.forget(jobId);
             throw e;
+        }
+        registry.finished(endpoint, workerId, jobId);
+        if (stopPod) {
+            registry.stopRequested(endpoint, workerId);
         }
     }
 

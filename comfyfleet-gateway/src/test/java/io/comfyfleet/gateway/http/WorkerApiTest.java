@@ -112,6 +112,43 @@ class WorkerApiTest extends GatewayPerTest {
         assertThat(gw.worker.post("/v2/ep1/job-stream/w1/" + id, "{\"nothing\":1}").status()).isEqualTo(400);
     }
 
+    /**
+     * stopPod asks the autoscaler to replace the worker (it stops a worker that asked, as an unhealthy one). Only a
+     * job-done the gateway takes counts: a refused one changes nothing about the worker.
+     */
+    @Test
+    void aRefusedJobDoneDoesNotStopItsWorker() {
+        String done = gw.run("{}");
+        gw.take("w1");
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + done, "{\"output\":\"ok\"}").status()).isEqualTo(200);
+        String running = gw.run("{}");
+        gw.take("w1");
+
+        // a second, different word on the COMPLETED job; another worker's result for w1's job; progress after the end
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + done, "{\"stopPod\":true,\"error\":\"x\"}").status())
+                .isEqualTo(409);
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w2/" + running, "{\"output\":1,\"stopPod\":true}").status())
+                .isEqualTo(409);
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + done,
+                "{\"status\":\"IN_PROGRESS\",\"output\":\"late\",\"stopPod\":true}").status()).isEqualTo(200);
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/nope-u1", "{\"output\":1,\"stopPod\":true}").status())
+                .isEqualTo(404);
+
+        var workers = gw.gateway.workers();
+        assertThat(workers.isStopRequested("ep1", "w1")).isFalse();
+        assertThat(workers.isStopRequested("ep1", "w2")).isFalse();
+        var w1 = workers.snapshot("ep1").get("w1");
+        assertThat(w1.stopRequested()).isFalse();
+        assertThat(w1.jobsInProgress()).as("still running its second job").isEqualTo(1);
+        assertThat(gw.status(done).json().path("output").asString()).isEqualTo("ok");
+
+        // the same worker's accepted result with stopPod is recorded, as before
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + running, "{\"output\":2,\"stopPod\":true}").status())
+                .isEqualTo(200);
+        assertThat(workers.isStopRequested("ep1", "w1")).isTrue();
+        assertThat(workers.snapshot("ep1").get("w1").jobsInProgress()).isZero();
+    }
+
     @Test
     void anErrorThatIsNotTextIsKeptAsJsonText() {
         String id = gw.run("{}");
