@@ -18,11 +18,12 @@ import java.util.Optional;
 
 /**
  * Endpoint settings and roll-outs in the job store's database (tables {@code endpoint_settings} and
- * {@code endpoint_rollouts}, migration V6; routing V10); the same SQL on SQLite and PostgreSQL.
+ * {@code endpoint_rollouts}, migration V6; routing V10; whether the image was ever changed V11); the same SQL on
+ * SQLite and PostgreSQL.
  */
 final class JdbcEndpointSettings implements EndpointSettingsStore {
     private static final String COLUMNS = "endpoint, image, previous_image, min_workers, max_workers, idle_timeout_ms,"
-            + " scaler_type, scaler_value, max_surge, revision, updated_at, routing, affinity_wait_ms";
+            + " scaler_type, scaler_value, max_surge, revision, updated_at, routing, affinity_wait_ms, image_changed";
     private static final String ROLLOUT_COLUMNS = "endpoint, state, from_version, to_version, started_at,"
             + " old_workers, new_workers, ready_new, failures, reason, updated_at";
     private final Database db;
@@ -64,7 +65,7 @@ final class JdbcEndpointSettings implements EndpointSettingsStore {
         // synced: settings are few and rare, and a lost change would silently undo an operator's roll-out
         return db.write("seed the settings of endpoint " + seed.endpoint(), SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO endpoint_settings (" + COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (endpoint) DO NOTHING")) {
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (endpoint) DO NOTHING")) {
                 bind(ps, seed.at(1, seed.updatedAt()));
                 return ps.executeUpdate() == 1;
             }
@@ -78,7 +79,7 @@ final class JdbcEndpointSettings implements EndpointSettingsStore {
             try (PreparedStatement ps = c.prepareStatement("UPDATE endpoint_settings SET image = ?,"
                     + " previous_image = ?, min_workers = ?, max_workers = ?, idle_timeout_ms = ?, scaler_type = ?,"
                     + " scaler_value = ?, max_surge = ?, revision = ?, updated_at = ?, routing = ?,"
-                    + " affinity_wait_ms = ? WHERE endpoint = ? AND revision = ?")) {
+                    + " affinity_wait_ms = ?, image_changed = ? WHERE endpoint = ? AND revision = ?")) {
                 setNullable(ps, 1, next.image());
                 setNullable(ps, 2, next.previousImage());
                 ps.setInt(3, next.minWorkers());
@@ -91,8 +92,9 @@ final class JdbcEndpointSettings implements EndpointSettingsStore {
                 ps.setLong(10, next.updatedAt().toEpochMilli());
                 setNullable(ps, 11, next.routing());
                 setNullable(ps, 12, next.affinityWait());
-                ps.setString(13, s.endpoint());
-                ps.setLong(14, s.revision());
+                ps.setInt(13, next.imageChanged() ? 1 : 0);
+                ps.setString(14, s.endpoint());
+                ps.setLong(15, s.revision());
                 return ps.executeUpdate() == 1 ? Optional.of(next) : Optional.<EndpointSettings>empty();
             }
         });
@@ -158,12 +160,13 @@ final class JdbcEndpointSettings implements EndpointSettingsStore {
         ps.setLong(11, s.updatedAt().toEpochMilli());
         setNullable(ps, 12, s.routing());
         setNullable(ps, 13, s.affinityWait());
+        ps.setInt(14, s.imageChanged() ? 1 : 0);
     }
 
     private static EndpointSettings settings(ResultSet rs) throws SQLException {
-        return new EndpointSettings(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4), rs.getInt(5),
-                Duration.ofMillis(rs.getLong(6)), rs.getString(7), rs.getDouble(8), rs.getInt(9), rs.getString(12),
-                millisOrNull(rs, 13), rs.getLong(10), Instant.ofEpochMilli(rs.getLong(11)));
+        return new EndpointSettings(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(14) != 0, rs.getInt(4),
+                rs.getInt(5), Duration.ofMillis(rs.getLong(6)), rs.getString(7), rs.getDouble(8), rs.getInt(9),
+                rs.getString(12), millisOrNull(rs, 13), rs.getLong(10), Instant.ofEpochMilli(rs.getLong(11)));
     }
 
     private static Duration millisOrNull(ResultSet rs, int column) throws SQLException {

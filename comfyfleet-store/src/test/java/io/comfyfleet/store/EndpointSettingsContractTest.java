@@ -39,7 +39,8 @@ abstract class EndpointSettingsContractTest {
     }
 
     private static EndpointSettings seed(String endpoint, String image) {
-        return new EndpointSettings(endpoint, image, null, 0, 3, Duration.ofSeconds(5), "QUEUE_DELAY", 4.0, 1, null, null, 0, T0);
+        return new EndpointSettings(endpoint, image, null, false, 0, 3, Duration.ofSeconds(5), "QUEUE_DELAY", 4.0, 1,
+                null, null, 0, T0);
     }
 
     @Test
@@ -80,6 +81,32 @@ abstract class EndpointSettingsContractTest {
         EndpointSettings third = settings().update(now.withImage("img:c")).orElseThrow();
         assertThat(third.previousImage()).isEqualTo("img:b");
         assertThat(third.revision()).isEqualTo(3);
+    }
+
+    /**
+     * The shipped configuration has no image (the provider's default). Once one is set, the default is the previous
+     * image: a roll-back goes back to it, and a second roll-back undoes the first.
+     */
+    @Test
+    void aPreviousImageThatIsTheProvidersDefaultIsKeptForARollBack() throws Exception {
+        settings().seed(seed("defaulted", null));
+        EndpointSettings seeded = settings().get("defaulted").orElseThrow();
+        assertThat(seeded.imageChanged()).as("nothing to roll back to yet").isFalse();
+        assertThat(seeded.withScaling(1, 3, Duration.ofSeconds(5), "QUEUE_DELAY", 4, 1).imageChanged()).isFalse();
+        assertThat(seeded.withImage(null)).as("the same image again changes nothing").isEqualTo(seeded);
+
+        settings().update(seeded.withImage("demo:broken")).orElseThrow();
+        store = reopen(store);
+        EndpointSettings changed = settings().get("defaulted").orElseThrow();
+        assertThat(changed.image()).isEqualTo("demo:broken");
+        assertThat(changed.previousImage()).as("the provider's default").isNull();
+        assertThat(changed.imageChanged()).isTrue();
+
+        EndpointSettings back = settings().update(changed.rolledBack()).orElseThrow();
+        assertThat(back.image()).isNull();
+        assertThat(back.previousImage()).isEqualTo("demo:broken");
+        assertThat(back.imageChanged()).isTrue();
+        assertThat(back.rolledBack().image()).as("a second roll-back undoes the first").isEqualTo("demo:broken");
     }
 
     @Test

@@ -33,4 +33,25 @@ class MigrationsTest {
         assertThat(Flyway.configure().dataSource(SqliteDatabase.url(file), null, null)
                 .locations(new SqliteDialect().migrationLocation()).load().info().pending()).isEmpty();
     }
+
+    /** Before V11 a NULL previous image meant "never changed"; a row with a previous image was changed. */
+    @Test
+    void settingsStoredBeforeV11KnowWhetherTheirImageWasChangedWhereTheyCan() throws Exception {
+        Path file = dir.resolve("v10.db");
+        Flyway.configure().dataSource(SqliteDatabase.url(file), null, null)
+                .locations(new SqliteDialect().migrationLocation()).target("10").load().migrate();
+        try (var c = java.sql.DriverManager.getConnection(SqliteDatabase.url(file));
+                var s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO endpoint_settings (endpoint, image, previous_image, min_workers, max_workers,"
+                    + " idle_timeout_ms, scaler_type, scaler_value, max_surge, revision, updated_at) VALUES"
+                    + " ('changed', 'img:b', 'img:a', 0, 3, 5000, 'QUEUE_DELAY', 4, 1, 2, 0),"
+                    + " ('seeded', 'img:a', NULL, 0, 3, 5000, 'QUEUE_DELAY', 4, 1, 1, 0)");
+        }
+
+        try (JobStore store = JobStores.openSqlite(file)) {
+            var settings = store.endpointSettings().orElseThrow();
+            assertThat(settings.get("changed").orElseThrow().imageChanged()).isTrue();
+            assertThat(settings.get("seeded").orElseThrow().imageChanged()).isFalse();
+        }
+    }
 }

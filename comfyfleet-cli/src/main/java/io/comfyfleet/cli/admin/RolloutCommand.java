@@ -75,7 +75,7 @@ public final class RolloutCommand implements Callable<Integer> {
             if (!waitForIt) {
                 return 0;
             }
-            return follow(client, path, image, limit, out, err);
+            return follow(client, path, image, before.path("rollout"), limit, out, err);
         } catch (IllegalArgumentException e) {
             err.println("comfyfleet rollout: " + e.getMessage());
             return 2;
@@ -88,15 +88,14 @@ public final class RolloutCommand implements Callable<Integer> {
         }
     }
 
-    private static int follow(AdminClient client, String path, String image, Duration limit, PrintWriter out,
-            PrintWriter err) throws InterruptedException {
+    private static int follow(AdminClient client, String path, String image, JsonNode rolloutBefore, Duration limit,
+            PrintWriter out, PrintWriter err) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         String last = null;
         while (System.nanoTime() < deadline) {
             JsonNode rollout = client.get(path).path("rollout");
             // the autoscaler picks the change up at its next pass; until then the status is the previous roll-out's
-            boolean ours = rollout.isObject() && (image == null || image.equals(rollout.path("toVersion").asString()));
-            if (ours) {
+            if (startedBy(rollout, image, rolloutBefore)) {
                 String line = describe(rollout);
                 if (!line.equals(last)) {
                     out.println(line);
@@ -120,6 +119,23 @@ public final class RolloutCommand implements Callable<Integer> {
                 ? "; the autoscaler has not started it (is the gateway running its autoscaler, and does its provider"
                         + " run images?)" : "; last: " + last));
         return 1;
+    }
+
+    /**
+     * Whether {@code rollout} is the one the change to {@code image} started. For an image, the roll-out to it. For
+     * the provider's default (null: a roll-back to an endpoint's first, unset image), whose version only the
+     * provider knows, any roll-out but the one shown before the change, which may be the halted one rolled back from.
+     */
+    static boolean startedBy(JsonNode rollout, String image, JsonNode rolloutBefore) {
+        if (rollout == null || !rollout.isObject()) {
+            return false;
+        }
+        if (image != null) {
+            return image.equals(rollout.path("toVersion").asString());
+        }
+        return rolloutBefore == null || !rolloutBefore.isObject()
+                || !rolloutBefore.path("toVersion").equals(rollout.path("toVersion"))
+                || !rolloutBefore.path("startedAt").equals(rollout.path("startedAt"));
     }
 
     /** One line for a roll-out: state, versions, worker counts, failures. */

@@ -11,7 +11,10 @@ import java.util.Objects;
  * @param endpoint      the endpoint name
  * @param image         the image its workers run (container and Kubernetes workers; local workers use it when
  *                      their command has an {@code {image}} placeholder); null: the provider's own default
- * @param previousImage the image before the last change of {@code image}, for a roll-back; null when never changed
+ * @param previousImage the image before the last change of {@code image}, for a roll-back; null: the provider's own
+ *                      default when {@code imageChanged}, else there is none
+ * @param imageChanged  the image was changed at least once, so {@code previousImage} is what a roll-back goes back
+ *                      to, even when that is null (the provider's default: an endpoint seeded without an image)
  * @param minWorkers    workers kept running even with nothing to do
  * @param maxWorkers    workers at most (a roll-out may surge {@code maxSurge} above it)
  * @param idleTimeout   how long a worker may sit idle before it is stopped
@@ -26,9 +29,9 @@ import java.util.Objects;
  * @param revision      1 for a new row, one more at every change; an update names the revision it read
  * @param updatedAt     when the row last changed
  */
-public record EndpointSettings(String endpoint, String image, String previousImage, int minWorkers, int maxWorkers,
-        Duration idleTimeout, String scalerType, double scalerValue, int maxSurge, String routing,
-        Duration affinityWait, long revision, Instant updatedAt) {
+public record EndpointSettings(String endpoint, String image, String previousImage, boolean imageChanged,
+        int minWorkers, int maxWorkers, Duration idleTimeout, String scalerType, double scalerValue, int maxSurge,
+        String routing, Duration affinityWait, long revision, Instant updatedAt) {
 
     /** The roll-out surge when none is set. */
     public static final int DEFAULT_MAX_SURGE = 1;
@@ -40,28 +43,47 @@ public record EndpointSettings(String endpoint, String image, String previousIma
         Objects.requireNonNull(updatedAt, "updatedAt");
     }
 
-    /** A copy with another image; the current one becomes the previous one when the image changes. */
+    /**
+     * A copy with another image (null: the provider's default); the current one, null included, becomes the previous
+     * one when the image changes. The same image again changes nothing.
+     */
     public EndpointSettings withImage(String newImage) {
-        String previous = Objects.equals(newImage, image) ? previousImage : image;
-        return new EndpointSettings(endpoint, newImage, previous, minWorkers, maxWorkers, idleTimeout, scalerType,
+        if (Objects.equals(newImage, image)) {
+            return this;
+        }
+        return new EndpointSettings(endpoint, newImage, image, true, minWorkers, maxWorkers, idleTimeout, scalerType,
                 scalerValue, maxSurge, routing, affinityWait, revision, updatedAt);
+    }
+
+    /**
+     * A copy rolled back to the image before the last change (which may be the provider's default, null); the current
+     * image becomes the previous one, so a second roll-back undoes the first.
+     *
+     * @throws IllegalStateException when the image was never changed: there is nothing to go back to
+     */
+    public EndpointSettings rolledBack() {
+        if (!imageChanged) {
+            throw new IllegalStateException("endpoint " + endpoint + ": its image was never changed");
+        }
+        return new EndpointSettings(endpoint, previousImage, image, true, minWorkers, maxWorkers, idleTimeout,
+                scalerType, scalerValue, maxSurge, routing, affinityWait, revision, updatedAt);
     }
 
     /** A copy with other scaling settings. */
     public EndpointSettings withScaling(int min, int max, Duration idle, String type, double value, int surge) {
-        return new EndpointSettings(endpoint, image, previousImage, min, max, idle, type, value, surge, routing,
-                affinityWait, revision, updatedAt);
+        return new EndpointSettings(endpoint, image, previousImage, imageChanged, min, max, idle, type, value, surge,
+                routing, affinityWait, revision, updatedAt);
     }
 
     /** A copy with another routing ({@code AFFINITY} or {@code FIFO}) and bound. */
     public EndpointSettings withRouting(String newRouting, Duration newAffinityWait) {
-        return new EndpointSettings(endpoint, image, previousImage, minWorkers, maxWorkers, idleTimeout, scalerType,
-                scalerValue, maxSurge, newRouting, newAffinityWait, revision, updatedAt);
+        return new EndpointSettings(endpoint, image, previousImage, imageChanged, minWorkers, maxWorkers, idleTimeout,
+                scalerType, scalerValue, maxSurge, newRouting, newAffinityWait, revision, updatedAt);
     }
 
     /** A copy as stored at {@code newRevision}. */
     public EndpointSettings at(long newRevision, Instant when) {
-        return new EndpointSettings(endpoint, image, previousImage, minWorkers, maxWorkers, idleTimeout, scalerType,
-                scalerValue, maxSurge, routing, affinityWait, newRevision, when);
+        return new EndpointSettings(endpoint, image, previousImage, imageChanged, minWorkers, maxWorkers, idleTimeout,
+                scalerType, scalerValue, maxSurge, routing, affinityWait, newRevision, when);
     }
 }

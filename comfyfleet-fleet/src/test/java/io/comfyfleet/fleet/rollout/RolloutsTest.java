@@ -34,7 +34,7 @@ class RolloutsTest {
     private final Autoscaler autoscaler;
 
     RolloutsTest() {
-        store.seed(new EndpointSettings("ep", "img:a", null, 2, 2, Duration.ofMinutes(10), "QUEUE_DELAY", 4, 1, null, null, 0, T0));
+        store.seed(new EndpointSettings("ep", "img:a", null, false, 2, 2, Duration.ofMinutes(10), "QUEUE_DELAY", 4, 1, null, null, 0, T0));
         StoredEndpoints endpoints = new StoredEndpoints(store,
                 List.of(EndpointScaling.runpodDefaults("ep")));
         autoscaler = new Autoscaler(provider, (ep, now) -> queue, ep -> activity(), List.of(), SETTINGS, clock);

@@ -93,7 +93,7 @@ public final class EndpointAdmin {
     }
 
     private EndpointSettings fromFile(EndpointConfig e) {
-        return new EndpointSettings(e.name(), e.image().orElse(null), null, e.minWorkers(), e.maxWorkers(),
+        return new EndpointSettings(e.name(), e.image().orElse(null), null, false, e.minWorkers(), e.maxWorkers(),
                 e.idleTimeout(), e.scalerType().name(), e.scalerValue(), EndpointSettings.DEFAULT_MAX_SURGE,
                 e.routing().mode().name(), e.routing().affinityWait(), 0, clock.instant());
     }
@@ -238,6 +238,8 @@ public final class EndpointAdmin {
         n.put("name", endpoint);
         n.put("image", s.image());
         n.put("previousImage", s.previousImage());
+        // previousImage null is the provider's default when the image was changed, else there is nothing to go back to
+        n.put("imageChanged", s.imageChanged());
         n.put("version", rollout.map(EndpointAdmin::serving).orElse(s.image()));
         n.put("minWorkers", s.minWorkers());
         n.put("maxWorkers", s.maxWorkers());

@@ -61,11 +61,14 @@ final class EndpointPatch {
             if (!body.get("rollback").isBoolean() || !body.get("rollback").asBoolean()) {
                 throw new InvalidRequestException("rollback: must be true, got " + body.get("rollback"));
             }
-            if (current.previousImage() == null) {
+            if (!current.imageChanged()) {
                 throw new InvalidRequestException("rollback: endpoint \"" + current.endpoint()
-                        + "\" has no previous image to roll back to (its image was never changed)");
+                        + "\" has no previous image to roll back to (its image was never changed); to run the"
+                        + " provider's default image, send {\"image\": null}");
             }
-            next = next.withImage(current.previousImage());
+            // back to the image before the last change, the provider's default (null) included; the current image
+            // becomes the previous one, so a second roll-back undoes the first
+            next = next.rolledBack();
         }
         int min = integer(body, "minWorkers", next.minWorkers(), 0, MAX_WORKERS);
         int max = integer(body, "maxWorkers", next.maxWorkers(), 0, MAX_WORKERS);

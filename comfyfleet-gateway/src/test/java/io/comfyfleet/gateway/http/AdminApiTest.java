@@ -113,6 +113,30 @@ class AdminApiTest {
         assertThat(aware.json().path("scaler").path("value").asDouble()).as("its default wait weight").isEqualTo(4.0);
     }
 
+    /**
+     * The shipped configuration has no image: the provider's default. A roll-out of an image that halts is rolled back
+     * to that default; a second roll-back goes to the image before that change again (one step back each time).
+     */
+    @Test
+    void aRollBackReturnsToTheProvidersDefaultImage() {
+        Reply broken = patch(admin, "/admin/endpoints/ep1", "{\"image\": \"demo:broken\"}");
+        assertThat(broken.status()).as(broken.text()).isEqualTo(200);
+        assertThat(broken.json().path("previousImage").isNull()).isTrue();
+
+        gw.close();
+        gw = open();
+        Reply back = patch(admin, "/admin/endpoints/ep1", "{\"rollback\": true}");
+        assertThat(back.status()).as(back.text()).isEqualTo(200);
+        assertThat(back.json().path("image").isNull()).as("the provider's default").isTrue();
+        assertThat(back.json().path("previousImage").asString()).isEqualTo("demo:broken");
+        assertThat(back.json().path("imageChanged").asBoolean()).isTrue();
+        assertThat(back.json().path("revision").asInt()).isEqualTo(3);
+
+        Reply again = patch(admin, "/admin/endpoints/ep1", "{\"rollback\": true}");
+        assertThat(again.json().path("image").asString()).isEqualTo("demo:broken");
+        assertThat(again.json().path("previousImage").isNull()).isTrue();
+    }
+
     @Test
     void theRolloutTheAutoscalerWroteIsShown() {
         gw.gateway.endpointAdmin().store().saveRollout(new RolloutStatus("ep1", RolloutStatus.State.HALTED, "img:a",
@@ -142,7 +166,8 @@ class AdminApiTest {
                 {"{\"maxSurge\": 0}", "maxSurge"},
                 {"{\"image\": \"Not An Image\"}", "image"},
                 {"{\"image\": 7}", "image"},
-                {"{\"rollback\": true}", "rollback: endpoint \"ep1\" has no previous image"},
+                {"{\"rollback\": true}", "rollback: endpoint \"ep1\" has no previous image to roll back to (its"
+                        + " image was never changed); to run the provider's default image, send {\"image\": null}"},
                 {"{\"rollback\": true, \"image\": \"a:b\"}", "rollback"},
                 {"{\"scaler\": {\"type\": \"FAST\"}}", "scaler.type"},
                 {"{\"scaler\": {\"type\": \"QUEUE_DELAY\", \"value\": 0.1}}", "scaler.value"},
