@@ -517,11 +517,17 @@ final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public int purgeQueue(String endpoint) {
+    public List<String> purgeQueue(String endpoint) {
         return db.write("purge the queue of endpoint " + endpoint, SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.PURGE_QUEUE)) {
                 ps.setString(1, endpoint);
-                return ps.executeUpdate();
+                List<String> purged = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        purged.add(rs.getString(1));
+                    }
+                }
+                return purged;
             }
         });
     }

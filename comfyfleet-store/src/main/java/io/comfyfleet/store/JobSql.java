@@ -133,7 +133,7 @@ final class JobSql {
             + " WHERE id = ? AND " + expected(RETRY) + " AND expires_at > ? RETURNING *";
 
     /** The queued jobs are those a claim would take. */
-    static final String PURGE_QUEUE = "DELETE FROM jobs WHERE endpoint = ? AND " + expected(CLAIM);
+    static final String PURGE_QUEUE = "DELETE FROM jobs WHERE endpoint = ? AND " + expected(CLAIM) + " RETURNING id";
 
     static final String RENEW_LEASE = "UPDATE jobs SET lease_until = ? WHERE " + RUNNING_FOR_WORKER;
 

@@ -2,7 +2,7 @@ package io.comfyfleet.core.job;
 
 import io.comfyfleet.core.ComfyFleetException;
 
-/** No job with this id exists (never did, or its TTL or retention ran out and it was deleted). */
+/** No job with this id exists (never did, or it was deleted: its TTL or retention ran out, or the queue was purged). */
 public final class JobNotFoundException extends ComfyFleetException {
     private final String jobId;
 
@@ -11,9 +11,9 @@ public final class JobNotFoundException extends ComfyFleetException {
         this.jobId = jobId;
     }
 
-    /** For a job that is gone for a reason the caller knows better than "unknown id". */
-    public JobNotFoundException(String jobId, String message) {
-        super(message);
+    /** @param why how the job came to be gone, when that is known (e.g. removed by a purge of the queue) */
+    public JobNotFoundException(String jobId, String why) {
+        super("job " + jobId + " does not exist: " + why);
         this.jobId = jobId;
     }
 

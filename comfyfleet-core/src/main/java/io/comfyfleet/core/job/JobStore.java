@@ -158,8 +158,8 @@ public interface JobStore extends AutoCloseable {
     /** FAILED or TIMED_OUT back to IN_QUEUE under the same id; the previous output and error are removed. */
     Job retry(String jobId, Instant now);
 
-    /** Deletes every IN_QUEUE job of the endpoint; returns how many. */
-    int purgeQueue(String endpoint);
+    /** Deletes every IN_QUEUE job of the endpoint; returns the ids of those it deleted. */
+    List<String> purgeQueue(String endpoint);
 
     /**
      * Extends the leases of those IN_PROGRESS jobs of the list that are of this endpoint and held by this worker;

@@ -76,6 +76,16 @@ final class JobChanges {
         return job;
     }
 
+    /**
+     * Deletes the endpoint's queued jobs; whoever waits on one of them is answered at once (it is gone). Returns how
+     * many were deleted.
+     */
+    int purgeQueue(String endpoint) {
+        java.util.List<String> purged = store.purgeQueue(endpoint);
+        events.purged(endpoint, purged);
+        return purged.size();
+    }
+
     /** Cancels a queued or running job; its worker, if any, is told to stop it. */
     Job cancel(String jobId, Instant now) {
         Job job = store.cancel(jobId, now);

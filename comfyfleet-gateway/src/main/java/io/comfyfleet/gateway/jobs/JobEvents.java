@@ -26,6 +26,7 @@ public final class JobEvents implements QueueWakeups {
     private final HandedOutJobs handedOut = new HandedOutJobs();
     private final FollowedJobs followed = new FollowedJobs();
     private final EndingJobs ending = new EndingJobs();
+    private final PurgedJobs purged = new PurgedJobs();
     private final WebhookSender webhooks;
     private final Map<String, Optional<WebhookSigner>> signers;
     private final Clock clock;
@@ -68,6 +69,23 @@ public final class JobEvents implements QueueWakeups {
     void notEnded(String jobId) {
         ending.settled(jobId);
         jobs.signal(jobId);
+    }
+
+    /**
+     * {@code purge-queue} deleted these queued jobs of the endpoint: those waiting on them ({@code /runsync},
+     * {@code /status-sync}, {@code /stream}, the events route) are answered now, that the job was purged.
+     */
+    void purged(String endpoint, java.util.List<String> jobIds) {
+        purged.purged(endpoint, jobIds, clock.instant());
+        for (String jobId : jobIds) {
+            followed.changed(jobId, null);
+            jobs.signal(jobId);
+        }
+    }
+
+    /** True when {@code purge-queue} deleted this job of the endpoint here lately (see {@link PurgedJobs}). */
+    boolean wasPurged(String endpoint, String jobId) {
+        return purged.wasPurged(endpoint, jobId, clock.instant());
     }
 
     /** The job's end while its commit syncs, else null. */

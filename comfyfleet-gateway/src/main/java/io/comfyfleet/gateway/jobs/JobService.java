@@ -94,7 +94,14 @@ public final class JobService {
         }
         return store.find(jobId, clock.instant())
                 .filter(j -> j.endpoint().equals(endpoint))
-                .orElseThrow(() -> new JobNotFoundException(jobId));
+                .orElseThrow(() -> notFound(endpoint, jobId));
+    }
+
+    private JobNotFoundException notFound(String endpoint, String jobId) {
+        return events.wasPurged(endpoint, jobId)
+                ? new JobNotFoundException(jobId, "it was removed from the queue of endpoint " + endpoint
+                        + " by purge-queue before a worker took it")
+                : new JobNotFoundException(jobId);
     }
 
     /**
@@ -107,9 +114,9 @@ public final class JobService {
         status(endpoint, jobId);
         // the expiry remembered for a running job is no longer right: its worker's posts read the job again
         events.handedOut().forget(jobId);
-        return store.setTtl(jobId, ttl, clock.instant()).orElseThrow(() -> new JobNotFoundException(jobId, "job "
-                + jobId + " has ended and is deleted: the ttl given, " + ttl.toMillis() + " ms from its submission,"
-                + " had already run out (a ttl counts from submission, like policy.ttl)"));
+        return store.setTtl(jobId, ttl, clock.instant()).orElseThrow(() -> new JobNotFoundException(jobId,
+                "the ttl given, " + ttl.toMillis() + " ms from its submission, had already run out, so it ended and"
+                        + " was deleted (a ttl counts from submission, like policy.ttl)"));
     }
 
     /** The job once terminal, or as it is when {@code wait} runs out. */
@@ -161,9 +168,12 @@ public final class JobService {
         return changes.retry(jobId, clock.instant());
     }
 
-    /** Deletes the endpoint's queued jobs; returns how many. */
+    /**
+     * Deletes the endpoint's queued jobs; returns how many. Calls waiting on one of them ({@code /runsync},
+     * {@code /status-sync}, {@code /stream}) are answered at once: 404, the job was purged.
+     */
     public int purgeQueue(String endpoint) {
-        return store.purgeQueue(endpoint);
+        return changes.purgeQueue(endpoint);
     }
 
     public Health health(String endpoint) {

@@ -250,8 +250,9 @@ class ClientApiTest extends GatewayPerTest {
         gw.clock.advance(Duration.ofSeconds(15));
         Reply runOut = gw.client.get("/v2/ep1/status/" + ended + "?ttl=10000");
         assertThat(runOut.status()).as("a ttl that has already run out ends the job").isEqualTo(404);
-        assertThat(runOut.field("error")).isEqualTo("job " + ended + " has ended and is deleted: the ttl given, 10000 ms"
-                + " from its submission, had already run out (a ttl counts from submission, like policy.ttl)");
+        assertThat(runOut.field("error")).isEqualTo("job " + ended + " does not exist: the ttl given, 10000 ms from its"
+                + " submission, had already run out, so it ended and was deleted (a ttl counts from submission, like"
+                + " policy.ttl)");
 
         String other = gw.run("{}");
         Reply tooShort = gw.client.post("/v2/ep1/status/" + other + "?ttl=5", null);
