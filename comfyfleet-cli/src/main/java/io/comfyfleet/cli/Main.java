@@ -5,6 +5,7 @@ import io.comfyfleet.cli.admin.RolloutCommand;
 import io.comfyfleet.cli.client.CancelCommand;
 import io.comfyfleet.cli.client.StatusCommand;
 import io.comfyfleet.cli.client.SubmitCommand;
+import io.comfyfleet.common.process.WorkerExitLine;
 import io.comfyfleet.worker.WorkerApp;
 import java.util.Arrays;
 import picocli.CommandLine.Command;
@@ -51,6 +52,8 @@ public final class Main implements Runnable {
             return WorkerApp.EXIT_UNHEALTHY;
         } catch (RuntimeException | Error e) {
             e.printStackTrace();
+            System.err.println(WorkerExitLine.of(WorkerApp.EXIT_UNHEALTHY,
+                    "failed unexpectedly: " + e));
             return WorkerApp.EXIT_UNHEALTHY;
         }
     }

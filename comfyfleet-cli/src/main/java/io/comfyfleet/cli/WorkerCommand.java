@@ -1,6 +1,7 @@
 package io.comfyfleet.cli;
 
 import io.comfyfleet.common.json.Json;
+import io.comfyfleet.common.process.WorkerExitLine;
 import io.comfyfleet.core.net.AddressClass;
 import io.comfyfleet.worker.Backoff;
 import io.comfyfleet.worker.ColdStartMarks;
@@ -177,7 +178,14 @@ public final class WorkerCommand {
             err.println("Usage: " + USAGE + "  (comfyfleet worker --help lists the options)");
             return 2;
         }
-        WorkerApp app = new WorkerApp(settings, ComfyJobHandler::new).coldStart(coldStart).stopOnShutdown();
+        // outside the log, as soon as the worker knows: the one line whoever started it (comfyfleet up) shows with
+        // its exit code, printed before the gateway hears of it (and may have the worker stopped before it exits)
+        WorkerApp app = new WorkerApp(settings, ComfyJobHandler::new).coldStart(coldStart)
+                .onGivingUp((reason, code) -> {
+                    err.println(WorkerExitLine.of(code, reason));
+                    err.flush();
+                })
+                .stopOnShutdown();
         if (command.exitWithPid != null) {
             exitWith(command.exitWithPid, app);
         }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.File;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -88,5 +89,34 @@ class WorkerProcessTest {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(tree)
                 .allSatisfy(p -> assertThat(p.isAlive()).as("pid %d alive; worker log:%n%s", p.pid(), output).isFalse()));
         assertThat(output).contains("Worker shutting down").contains("Stopping ComfyUI");
+    }
+
+    @Test
+    void aWorkerThatCannotStartComfyUiSaysWhyInOneLine() throws Exception {
+        gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        gateway.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        gateway.start();
+        String repo = System.getProperty("comfyfleet.repo.dir", Path.of("").toAbsolutePath().getParent().toString());
+        Path fakeComfy = Path.of(repo, "comfyfleet-worker/src/test/resources/supervisor/fake_comfy.py");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<String> cmd = List.of(java, "-cp", System.getProperty("java.class.path"), "io.comfyfleet.cli.Main",
+                    "worker", "--gateway-url", "http://127.0.0.1:" + gateway.getAddress().getPort(), "--endpoint", "ep",
+                    "--worker-id", "w1", "--worker-key", "K",
+                    "--comfyui-command", "exec python3 " + fakeComfy + " --port {port}",
+                    "--comfyui-port", Integer.toString(taken.getLocalPort()), "--work-dir", dir.toString());
+            File log = dir.resolve("worker.log").toFile();
+            worker = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log).start();
+            assertThat(worker.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            List<String> lines = Files.readAllLines(log.toPath());
+            assertThat(worker.exitValue()).as("worker log:%n%s", String.join("\n", lines)).isEqualTo(3);
+            assertThat(lines).as("one line for whoever started it, outside the log")
+                    .filteredOn(l -> l.startsWith("comfyfleet worker: ")).singleElement().asString()
+                    .startsWith("comfyfleet worker: exits with code 3: ComfyUI did not start: port "
+                            + taken.getLocalPort() + " on 127.0.0.1 is already in use by another process");
+        }
     }
 }

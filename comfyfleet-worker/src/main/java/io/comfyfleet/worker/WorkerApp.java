@@ -8,10 +8,12 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.ObjIntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,8 @@ public final class WorkerApp {
     private volatile boolean stopRequested;
     private volatile Consumer<JobTimings> jobTimings;
     private volatile ColdStartMarks coldStart;
+    private volatile String exitReason;
+    private volatile ObjIntConsumer<String> givingUp;
 
     public WorkerApp(WorkerSettings settings, JobHandlerFactory handlers) {
         this(settings, handlers, Worker.Timings.defaults());
@@ -101,6 +105,7 @@ public final class WorkerApp {
                     Clock.systemUTC());
         } catch (IOException e) {
             log().error("Cannot use the result spool under {}: {}", settings.workDir(), e.toString());
+            giveUp(EXIT_SPOOL_UNUSABLE, "cannot use the result spool under " + settings.workDir() + ": " + e);
             supervisor.close();
             awaitQuietly(comfyStarted);
             return EXIT_SPOOL_UNUSABLE;
@@ -122,6 +127,8 @@ public final class WorkerApp {
             }
             String why = e.getCause() instanceof ComfyStartException cse ? cse.getMessage() : String.valueOf(e.getCause());
             log().error("ComfyUI did not start; the worker exits: {}", why);
+            giveUp(EXIT_COMFY_DID_NOT_START, "ComfyUI did not start: "
+                    + (e.getCause() instanceof ComfyStartException cse ? cse.summary() : why));
             reportUnhealthy("comfyui_start", why);
             worker.close();
             handler.close();
@@ -134,6 +141,7 @@ public final class WorkerApp {
         worker.coldStart(marks);
         supervisor.onUnhealthy(reason -> {
             unhealthy.set(reason);
+            giveUp(EXIT_UNHEALTHY, reason);
             reportUnhealthy("comfyui_crash_loop", reason);
             Thread.ofPlatform().name("unhealthy-shutdown").start(() -> worker.shutdown(settings.shutdownGrace()));
         });
@@ -156,6 +164,36 @@ public final class WorkerApp {
         }
         log().info("Worker {} stopped", settings.gateway().workerId());
         return EXIT_OK;
+    }
+
+    /**
+     * Why {@link #run()} returns (or returned) a code other than {@link #EXIT_OK}, in one line for people (its log
+     * has the details); empty while the worker serves and after a clean stop.
+     */
+    public Optional<String> exitReason() {
+        return Optional.ofNullable(exitReason);
+    }
+
+    /**
+     * Called once with the exit code and {@link #exitReason()} as soon as the worker knows it will end with a code
+     * other than {@link #EXIT_OK}: before it tells the gateway (which may have it stopped at once) and before it
+     * stops ComfyUI. Call before {@link #run()}. Returns this.
+     */
+    public WorkerApp onGivingUp(ObjIntConsumer<String> listener) {
+        this.givingUp = listener;
+        return this;
+    }
+
+    private void giveUp(int code, String reason) {
+        exitReason = reason;
+        ObjIntConsumer<String> listener = givingUp;
+        if (listener != null) {
+            try {
+                listener.accept(reason, code);
+            } catch (RuntimeException e) {
+                log().warn("Could not announce why the worker exits: {}", e.toString());
+            }
+        }
     }
 
     /**

@@ -119,6 +119,35 @@ class WorkerAppTest {
     }
 
     @Test
+    void aComfyUiPortSomeoneElseListensOnEndsTheWorkerWithAReasonNamingIt() throws Exception {
+        WorkerSettings settings = settings("", 1);
+        int port = settings.launch().baseUrl().getPort();
+        java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer foreign = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", port), 0);
+        foreign.createContext("/", exchange -> {
+            asked.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
+            exchange.sendResponseHeaders(200, 2);
+            exchange.getResponseBody().write("{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            exchange.close();
+        });
+        foreign.start();
+        try {
+            WorkerApp app = new WorkerApp(settings, (supervisor, s) -> (job, ctx) -> {
+                throw new AssertionError("no job on a ComfyUI this worker did not start");
+            });
+            assertThat(runInThread(app).get(30, TimeUnit.SECONDS)).isEqualTo(WorkerApp.EXIT_COMFY_DID_NOT_START);
+            assertThat(app.exitReason()).hasValueSatisfying(reason -> assertThat(reason)
+                    .startsWith("ComfyUI did not start: port " + port + " on 127.0.0.1 is already in use")
+                    .contains("--comfyui-port").doesNotContain("\n"));
+            assertThat(gw.requests("GET", "/job-take/")).isEmpty();
+            assertThat(asked).doesNotContain("POST /prompt");
+        } finally {
+            foreign.stop(0);
+        }
+    }
+
+    @Test
     void aComfyUiThatNeverStartsIsItsOwnExitCode() throws Exception {
         java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
         WorkerApp app = new WorkerApp(settings("--exit-at-start 2", 1), (supervisor, s) -> new JobHandler() {

@@ -38,6 +38,8 @@ public final class LocalProcessProvider implements WorkerProvider {
     private final LocalProcessConfig config;
     private final Clock clock;
     private final SlotTable slots;
+    /** How long an exited worker's output may take to be read to its end, for the reason it gave. */
+    private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
     private final WorkerTable<LocalWorker> workers = new WorkerTable<>("local", LocalWorker::life);
 
     public LocalProcessProvider(LocalProcessConfig config, Clock clock) {
@@ -90,9 +92,9 @@ public final class LocalProcessProvider implements WorkerProvider {
         }
         Instant startedAt = clock.instant();
         WorkerHandle handle = new WorkerHandle(spec.workerId(), spec.endpoint(), name(), slot.placement(), version);
-        LocalWorker worker = new LocalWorker(new WorkerLife(handle, slot, startedAt), process);
+        LocalWorker worker = new LocalWorker(new WorkerLife(handle, slot, startedAt), process,
+                WorkerOutput.follow(spec.workerId(), process.getInputStream()));
         workers.add(worker);
-        WorkerOutput.follow(spec.workerId(), process.getInputStream());
         process.onExit().thenRun(() -> onExit(worker));
         log.info("started worker {} of endpoint {} on {} (pid {})", spec.workerId(), spec.endpoint(),
                 slot.placement(), process.pid());
@@ -103,11 +105,15 @@ public final class LocalProcessProvider implements WorkerProvider {
         WorkerLife life = worker.life();
         life.releaseSlot(slots);
         int code = worker.process().exitValue();
-        if (life.exitedOnItsOwn(clock.instant(), code)) {
+        Instant exitedAt = clock.instant();
+        if (life.exitedOnItsOwn(exitedAt, code)) {
             // what it started (its ComfyUI) would hold the GPU with nobody to stop it
             worker.tree().killLeftovers();
-            log.warn("worker {} of endpoint {} exited on its own with code {} after {}", life.handle().workerId(),
-                    life.handle().endpoint(), code, seconds(Duration.between(life.startedAt(), clock.instant())));
+            // its exit line is among the last it printed: read to the end first (the pipe closes with the process)
+            Optional<String> reason = code == 0 ? Optional.empty() : worker.output().exitReason(OUTPUT_DRAIN);
+            log.warn("worker {} of endpoint {} exited on its own with code {} after {}{}", life.handle().workerId(),
+                    life.handle().endpoint(), code, seconds(Duration.between(life.startedAt(), exitedAt)),
+                    reason.map(r -> ": " + r).orElse(" (no reason given; see its log)"));
         }
     }
 
@@ -146,7 +152,14 @@ public final class LocalProcessProvider implements WorkerProvider {
             // before completing: whoever waits for the stop may start the next worker in this slot at once
             worker.life().releaseSlot(slots);
             workers.remove(worker);
-            log.info("worker {} of endpoint {} is gone", id, handle.endpoint());
+            // stopped while it was giving up (e.g. once it reported itself unhealthy): its reason still shows
+            Optional<String> reason = worker.output().exitReason(OUTPUT_DRAIN);
+            if (reason.isPresent()) {
+                log.warn("worker {} of endpoint {} is gone (exit code {}); it had given up: {}", id, handle.endpoint(),
+                        worker.process().exitValue(), reason.get());
+            } else {
+                log.info("worker {} of endpoint {} is gone", id, handle.endpoint());
+            }
             gone.complete(null);
         });
         return gone;
@@ -171,6 +184,14 @@ public final class LocalProcessProvider implements WorkerProvider {
     @Override
     public boolean markReady(String workerId, Instant at) {
         return workers.markReady(workerId, at, null);
+    }
+
+    /** For an exited worker, the reason it gave for exiting (shown on the dashboard); empty otherwise. */
+    @Override
+    public Optional<String> problem(String workerId) {
+        return workers.get(workerId)
+                .filter(w -> w.life().view().phase() == FleetWorker.Phase.EXITED)
+                .flatMap(w -> w.output().exitReason(Duration.ZERO));
     }
 
     private static String seconds(Duration d) {

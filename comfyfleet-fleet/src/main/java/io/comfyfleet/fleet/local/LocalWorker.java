@@ -4,11 +4,11 @@ import io.comfyfleet.common.process.ProcessTree;
 import io.comfyfleet.fleet.provider.WorkerLife;
 
 /**
- * One local worker process: its life as the provider tracks it ({@link WorkerLife}) and the process tree that runs
- * it.
+ * One local worker process: its life as the provider tracks it ({@link WorkerLife}), the process tree that runs
+ * it, and its output being copied (with the reason it gave for exiting).
  */
-record LocalWorker(WorkerLife life, Process process, ProcessTree tree) {
-    LocalWorker(WorkerLife life, Process process) {
-        this(life, process, new ProcessTree(process.toHandle()));
+record LocalWorker(WorkerLife life, Process process, ProcessTree tree, WorkerOutput.Followed output) {
+    LocalWorker(WorkerLife life, Process process, WorkerOutput.Followed output) {
+        this(life, process, new ProcessTree(process.toHandle()), output);
     }
 }

@@ -209,6 +209,75 @@ class LocalProcessProviderTest {
     }
 
     @Test
+    void aWorkerThatExitsWithAReasonHasItShownBesideItsExitCode() throws Exception {
+        ListAppender<ILoggingEvent> providerLog = new ListAppender<>();
+        providerLog.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(LocalProcessProvider.class);
+        logger.addAppender(providerLog);
+        try {
+            LocalProcessProvider p = provider(config("echo '12:00:00.000 ERROR [main] i.c.w.WorkerApp - details' >&2\n"
+                    + "echo 'comfyfleet worker: exits with code 3: ComfyUI did not start: port 8188 on 127.0.0.1 is"
+                    + " already in use by another process' >&2\n"
+                    + "exit 3\n"));
+            p.start(new WorkerSpec("ep1", "taken"));
+
+            await().atMost(WAIT).until(() -> providerLog.list.stream().anyMatch(e -> e.getFormattedMessage()
+                    .contains("exited on its own")));
+            assertThat(providerLog.list).filteredOn(e -> e.getFormattedMessage().contains("exited on its own"))
+                    .singleElement().satisfies(e -> assertThat(e.getFormattedMessage()).matches(
+                            "worker taken of endpoint ep1 exited on its own with code 3 after [0-9.]+ s: ComfyUI did not"
+                                    + " start: port 8188 on 127.0.0.1 is already in use by another process"));
+            assertThat(p.problem("taken")).hasValue(
+                    "ComfyUI did not start: port 8188 on 127.0.0.1 is already in use by another process");
+        } finally {
+            logger.detachAppender(providerLog);
+        }
+    }
+
+    @Test
+    void aWorkerStoppedWhileGivingUpStillHasItsReasonShown() throws Exception {
+        ListAppender<ILoggingEvent> providerLog = new ListAppender<>();
+        providerLog.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(LocalProcessProvider.class);
+        logger.addAppender(providerLog);
+        try {
+            // says why it gives up, then (as a worker does while it stops its ComfyUI) runs on until it is stopped
+            LocalProcessProvider p = provider(config("trap 'exit 3' TERM\n"
+                    + "echo 'comfyfleet worker: exits with code 1: ComfyUI crashed 6 time(s) in a row' >&2\n"
+                    + "while true; do sleep 0.1; done\n"));
+            WorkerHandle h = p.start(new WorkerSpec("ep1", "giving-up"));
+            await().atMost(WAIT).until(() -> linesOf("giving-up").stream().anyMatch(l -> l.contains("crashed")));
+            p.stop(h, Duration.ofSeconds(5)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+            assertThat(providerLog.list).filteredOn(e -> e.getFormattedMessage().contains("is gone")).singleElement()
+                    .satisfies(e -> assertThat(e.getFormattedMessage()).isEqualTo("worker giving-up of endpoint ep1 is"
+                            + " gone (exit code 3); it had given up: ComfyUI crashed 6 time(s) in a row"));
+        } finally {
+            logger.detachAppender(providerLog);
+        }
+    }
+
+    @Test
+    void aWorkerThatExitsWithoutAReasonIsSaidToHaveGivenNone() throws Exception {
+        ListAppender<ILoggingEvent> providerLog = new ListAppender<>();
+        providerLog.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(LocalProcessProvider.class);
+        logger.addAppender(providerLog);
+        try {
+            LocalProcessProvider p = provider(config(Scripts.EXITS_AT_ONCE));
+            p.start(new WorkerSpec("ep1", "mute"));
+            await().atMost(WAIT).until(() -> providerLog.list.stream().anyMatch(e -> e.getFormattedMessage()
+                    .contains("exited on its own")));
+            assertThat(providerLog.list).filteredOn(e -> e.getFormattedMessage().contains("exited on its own"))
+                    .singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                            .endsWith("(no reason given; see its log)"));
+            assertThat(p.problem("mute")).isEmpty();
+        } finally {
+            logger.detachAppender(providerLog);
+        }
+    }
+
+    @Test
     void gpuSlotsSpreadOverGpusBeforeSharingOne() throws Exception {
         LocalProcessProvider p = provider(config(Scripts.UNTIL_TERM).gpus(List.of(0, 1)).slotsPerGpu(2).basePort(9000));
         assertThat(p.capacity()).isEqualTo(4);

@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * <p>A launched ComfyUI is ready when {@code GET /system_stats} answers 200 (its port opens only after every
  * node has been imported). Readiness is probed every {@value #PROBE_INTERVAL_MS} ms with a bare TCP connect, and
  * only an open port is asked over HTTP: the worker's cold start ends within a few milliseconds of ComfyUI's, and a
- * refused connect costs next to nothing while ComfyUI imports its nodes. When it exits unexpectedly it is restarted with exponential backoff; after
+ * refused connect costs next to nothing while ComfyUI imports its nodes. A launched ComfyUI is never confused with
+ * another server on its port ({@link PortOwnership}): the port must be free at each launch, and only an answer from
+ * the launched process, while it is alive, makes it ready. When it exits unexpectedly it is restarted with exponential backoff; after
  * {@code maxRestarts} failures in a row the supervisor turns {@link State#UNHEALTHY} and tells its listeners,
  * and the worker exits non-zero. {@link #close()} ends the whole process tree: TERM, then KILL.
  */
@@ -40,6 +42,7 @@ public final class ComfySupervisor implements AutoCloseable {
         return Log.LOG;
     }
     static final long PROBE_INTERVAL_MS = 10;
+    static final long FOREIGN_PROBE_INTERVAL_MS = 200;
 
     /** Where the supervised ComfyUI stands. */
     public enum State { NEW, STARTING, READY, RESTARTING, UNHEALTHY, STOPPED }
@@ -63,6 +66,8 @@ public final class ComfySupervisor implements AutoCloseable {
     private volatile long firstLaunchNanos;
     private volatile long firstReadyNanos;
     private int crashesInARow;
+    /** Why the last launch or run of ComfyUI failed, one line, for the unhealthy reason; null before any. */
+    private volatile String lastFailure;
 
     private ComfySupervisor(URI baseUrl, LaunchSpec spec, SupervisorSettings settings) {
         this.baseUrl = baseUrl;
@@ -279,6 +284,8 @@ public final class ComfySupervisor implements AutoCloseable {
             markLaunched();
             return new Launched(null, null);
         }
+        // before the launch, so nothing is started that could only fail to listen: see PortOwnership
+        PortOwnership.requireFree(baseUrl, http);
         Process started;
         try {
             spec.folders().create();
@@ -351,23 +358,43 @@ public final class ComfySupervisor implements AutoCloseable {
         log().info("ComfyUI is ready at {}", baseUrl);
     }
 
+    /**
+     * Probes until ComfyUI answers. A launched one counts only while its process is alive and when the answer is
+     * its own ({@link PortOwnership#answeredBy}): another server on the port is never taken for it.
+     */
     private void awaitHttpReady(Process started, LogPump pump) {
         long startedAt = System.nanoTime();
         long deadline = startedAt + settings.readyTimeout().toNanos();
         URI probe = baseUrl.resolve("/system_stats");
         InetSocketAddress port = new InetSocketAddress(baseUrl.getHost(), baseUrl.getPort() >= 0 ? baseUrl.getPort()
                 : "https".equalsIgnoreCase(baseUrl.getScheme()) ? 443 : 80);
+        String marker = started == null ? null : PortOwnership.marker(spec);
+        boolean foreign = false;
         while (true) {
             if (started != null && !started.isAlive()) {
                 pump.awaitDrained(Duration.ofSeconds(2));
-                throw new ComfyStartException("ComfyUI exited with code " + started.exitValue() + " before it was ready",
-                        pump.lastLines());
+                throw new ComfyStartException("ComfyUI exited with code " + started.exitValue() + " before it was ready"
+                        + (foreign ? " while another process answered on port " + baseUrl.getPort() + " (stop it, or"
+                                + " give this worker another port: --comfyui-port; under comfyfleet up,"
+                                + " workers.basePort)" : ""), pump.lastLines());
             }
             if (state() == State.STOPPED) {
                 throw new ComfyStartException("Supervisor stopped while waiting for ComfyUI", List.of());
             }
-            if (portOpen(port) && answers(probe)) {
-                return;
+            String answer = portOpen(port) ? answer(probe) : null;
+            if (answer != null) {
+                if (started == null) {
+                    return;
+                }
+                if (PortOwnership.answeredBy(answer, marker) && started.isAlive()) {
+                    return;
+                }
+                if (!foreign && started.isAlive()) {
+                    foreign = true;
+                    log().warn("Port {} answers /system_stats, but not as the ComfyUI this worker launched (pid {},"
+                            + " input folder {}): another process listens there; waiting for ours", baseUrl.getPort(),
+                            started.pid(), marker);
+                }
             }
             if (Thread.currentThread().isInterrupted()) {
                 throw new ComfyStartException("Interrupted while waiting for ComfyUI at " + baseUrl, List.of());
@@ -377,7 +404,8 @@ public final class ComfySupervisor implements AutoCloseable {
                         + settings.readyTimeout().toSeconds() + " s", pump == null ? List.of() : pump.lastLines());
             }
             try {
-                Thread.sleep(PROBE_INTERVAL_MS);
+                // another server holds the port: ours will fail to listen and exit, no need to ask it 100 times a second
+                Thread.sleep(foreign ? FOREIGN_PROBE_INTERVAL_MS : PROBE_INTERVAL_MS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ComfyStartException("Interrupted while waiting for ComfyUI at " + baseUrl, List.of());
@@ -395,11 +423,13 @@ public final class ComfySupervisor implements AutoCloseable {
         }
     }
 
-    private boolean answers(URI probe) {
+    /** The body of a 200 answer; null for any other, or none. */
+    private String answer(URI probe) {
         try {
-            return http.exchange(probe, java.util.Map.of(), null, Duration.ofSeconds(2)).status() == 200;
+            BlockingHttp.Answer a = http.exchange(probe, java.util.Map.of(), null, Duration.ofSeconds(2));
+            return a.status() == 200 ? a.body() : null;
         } catch (IOException e) {
-            return false; // listening, not answering yet
+            return null; // listening, not answering yet
         }
     }
 
@@ -419,8 +449,14 @@ public final class ComfySupervisor implements AutoCloseable {
             process = null;
             monitor.notifyAll();
         }
+        LogPump pump = logs;
+        if (pump != null) {
+            pump.awaitDrained(Duration.ofSeconds(1)); // its last words are usually why it exited
+        }
+        List<String> lines = pump == null ? List.of() : pump.lastLines();
         log().error("ComfyUI (pid {}) exited unexpectedly with code {}; last lines:\n  {}", p.pid(), p.exitValue(),
-                String.join("\n  ", logs == null ? List.of() : logs.lastLines()));
+                String.join("\n  ", lines));
+        lastFailure = new ComfyStartException("ComfyUI exited with code " + p.exitValue(), lines).summary();
         restarter.execute(() -> restartAfterCrash(attempt));
     }
 
@@ -429,7 +465,7 @@ public final class ComfySupervisor implements AutoCloseable {
         while (true) {
             if (n > settings.maxRestarts()) {
                 String reason = "ComfyUI crashed " + (n - 1) + " time(s) in a row; giving up after "
-                        + settings.maxRestarts() + " restart(s)";
+                        + settings.maxRestarts() + " restart(s)" + (lastFailure == null ? "" : "; last: " + lastFailure);
                 synchronized (monitor) {
                     if (state == State.STOPPED) {
                         return;
@@ -456,6 +492,7 @@ public final class ComfySupervisor implements AutoCloseable {
                 return;
             } catch (ComfyStartException e) {
                 log().error("ComfyUI restart {} failed: {}", n, e.getMessage());
+                lastFailure = e.summary();
                 synchronized (monitor) {
                     crashesInARow++;
                     n = crashesInARow;

@@ -148,7 +148,7 @@ class ComfySupervisorTest {
         s.start();
         await().atMost(Duration.ofSeconds(30)).until(() -> reason.get() != null);
         assertThat(s.state()).isEqualTo(ComfySupervisor.State.UNHEALTHY);
-        assertThat(reason.get()).contains("giving up after 2 restart(s)");
+        assertThat(reason.get()).contains("giving up after 2 restart(s)").contains("; last: ComfyUI exited with code 7");
         assertThat(s.awaitReady(Duration.ofMillis(10))).isFalse();
     }
 
@@ -163,6 +163,65 @@ class ComfySupervisorTest {
         tree.add(root);
         s.close();
         assertThat(tree).allSatisfy(p -> assertThat(p.isAlive()).as("pid %d alive", p.pid()).isFalse());
+    }
+
+    /** Someone else's ComfyUI: answers /system_stats like one, with its own argv. */
+    private static com.sun.net.httpserver.HttpServer foreignComfy(int port, List<String> asked) throws IOException {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", port), 0);
+        server.createContext("/", exchange -> {
+            asked.add(exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
+            byte[] body = "{\"system\":{\"argv\":[\"main.py\",\"--input-directory\",\"/home/someone/ComfyUI/input\"]}}"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        return server;
+    }
+
+    @Test
+    void aPortAnotherServerListensOnIsRefusedBeforeLaunchNamingThePortAndWhatToChange() throws Exception {
+        int port = freePort();
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer foreign = foreignComfy(port, asked);
+        try {
+            ComfySupervisor s = ComfySupervisor.launched(LaunchSpec.custom("exec python3 " + script()
+                    + " --port {port} --input-directory {input}", port, work), FAST);
+            supervisors.add(s);
+            assertThatThrownBy(s::start).isInstanceOf(ComfyStartException.class)
+                    .hasMessageStartingWith("port " + port + " on 127.0.0.1 is already in use by another process")
+                    .hasMessageContaining("(it answers /system_stats: a ComfyUI or the emulator)")
+                    .hasMessageContaining("--comfyui-port").hasMessageContaining("workers.basePort");
+            assertThat(s.state()).isEqualTo(ComfySupervisor.State.UNHEALTHY);
+            assertThat(s.process()).as("nothing launched").isEmpty();
+            assertThat(s.firstReadyNanos()).as("never ready").isZero();
+            assertThat(asked).as("only asked what it is").containsOnly("GET /system_stats");
+        } finally {
+            foreign.stop(0);
+        }
+    }
+
+    @Test
+    void aServerThatTakesThePortWhileComfyUiStartsIsNotTakenForIt() throws Exception {
+        ComfySupervisor s = launch("--start-delay 2", FAST);
+        s.launch();
+        int port = s.baseUrl().getPort();
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer foreign = foreignComfy(port, asked);
+        try {
+            // ours cannot listen once the other holds the port: it exits, and that is the error, not readiness
+            assertThatThrownBy(s::awaitStarted).isInstanceOf(ComfyStartException.class)
+                    .hasMessageContaining("exited with code 1 before it was ready while another process answered on port "
+                            + port)
+                    .hasMessageContaining("Address already in use");
+            assertThat(asked).as("it was asked, and not believed").isNotEmpty();
+            assertThat(s.firstReadyNanos()).isZero();
+            assertThat(s.state()).isEqualTo(ComfySupervisor.State.UNHEALTHY);
+        } finally {
+            foreign.stop(0);
+        }
     }
 
     @Test
