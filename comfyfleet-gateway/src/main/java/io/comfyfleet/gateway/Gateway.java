@@ -57,6 +57,7 @@ public final class Gateway implements AutoCloseable {
     private final Dashboard dashboard;
     private final GatewayMetrics metrics;
     private final EndpointAdmin endpointAdmin;
+    private final WorkerService workerService;
     /** Jobs queued through other gateways on a shared PostgreSQL wake this one's job-takes. */
     private final AutoCloseable queueWatch;
     private final Map<String, Optional<WebhookSigner>> signers = new HashMap<>();
@@ -89,8 +90,7 @@ public final class Gateway implements AutoCloseable {
         // admin API may change it, so it is read from the endpoint's settings (cached for a second)
         AffinityRouter router = new AffinityRouter(store, workers, endpointAdmin::routing);
         JobService jobs = new JobService(store, events, workers, clock, router);
-        WorkerService workerService = new WorkerService(store, events, workers, clock, config.server().lease(),
-                router);
+        this.workerService = new WorkerService(store, events, workers, clock, config.server().lease(), router);
         OutputFiles files = new OutputFiles(config.server().dataDir());
         this.leader = store.sharedByGateways()
                 ? store.leases().map(l -> new LeaderLease(l, LeaderLease.CONTROL_LOOP, id, clock,
@@ -241,6 +241,18 @@ public final class Gateway implements AutoCloseable {
     /** Live worker bookkeeping (the autoscaler reads it). */
     public WorkerRegistry workers() {
         return workers;
+    }
+
+    /**
+     * Puts the jobs a worker was still running back in the queue at once, without counting a retry: call it once a
+     * worker the caller stopped on purpose (a scale-down, a shutdown) is gone, so its jobs need not wait out their
+     * leases and are not counted as failed attempts. RunPod's worker protocol has no call for a worker to give a
+     * job back; the process that stopped the worker knows it is gone. Waiting job-takes are woken.
+     *
+     * @return the jobs handed back, oldest first
+     */
+    public List<io.comfyfleet.core.job.Job> handBack(String workerId) {
+        return workerService.handBack(workerId);
     }
 
     /**

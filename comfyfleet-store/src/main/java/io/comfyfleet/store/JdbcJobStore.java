@@ -587,6 +587,23 @@ final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public List<Job> handBack(String workerId, Instant now) {
+        Objects.requireNonNull(workerId, "workerId");
+        List<Job> handedBack = db.write("hand back the jobs of worker " + workerId, SYNCED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.HAND_BACK_JOBS)) {
+                ps.setString(1, workerId);
+                ps.setLong(2, millis(now));
+                List<Job> jobs = JobRows.jobs(ps);
+                jobs.sort(JobRows.OLDEST_FIRST);
+                return jobs;
+            }
+        });
+        handedBack.stream().collect(Collectors.groupingBy(Job::endpoint, LinkedHashMap::new, Collectors.counting()))
+                .forEach((endpoint, jobs) -> announceQueued(endpoint, Math.toIntExact(jobs)));
+        return handedBack;
+    }
+
+    @Override
     public List<Job> timeOutOverdue(Instant now) {
         return db.write("time out overdue jobs", SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.TIME_OUT_OVERDUE)) {

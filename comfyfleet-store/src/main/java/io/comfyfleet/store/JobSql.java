@@ -5,6 +5,7 @@ import static io.comfyfleet.core.job.Move.CLAIM;
 import static io.comfyfleet.core.job.Move.COMPLETE;
 import static io.comfyfleet.core.job.Move.FAIL;
 import static io.comfyfleet.core.job.Move.GIVE_UP_LOST;
+import static io.comfyfleet.core.job.Move.HAND_BACK;
 import static io.comfyfleet.core.job.Move.REQUEUE_LOST;
 import static io.comfyfleet.core.job.Move.RETRY;
 import static io.comfyfleet.core.job.Move.TIME_OUT;
@@ -142,6 +143,11 @@ final class JobSql {
             + ", retries = retries + 1, started_at = NULL, lease_until = NULL, run_deadline = NULL"
             + " WHERE " + expected(REQUEUE_LOST) + " AND lease_until < ? AND retries < max_retries"
             + " RETURNING *";
+
+    /** A stopped worker's unfinished jobs go back to the queue at once; it did not fail them, so no retry counts. */
+    static final String HAND_BACK_JOBS = "UPDATE jobs SET state = " + target(HAND_BACK)
+            + ", started_at = NULL, lease_until = NULL, run_deadline = NULL"
+            + " WHERE " + expected(HAND_BACK) + " AND worker_id = ? AND expires_at > ? RETURNING *";
 
     /** ... and fails, saying why, when it has none. Attempts = the first run plus every requeue. */
     static final String GIVE_UP_LOST_JOBS = "UPDATE jobs SET state = " + target(GIVE_UP_LOST)

@@ -964,6 +964,35 @@ abstract class JobStoreContractTest {
     }
 
     @Test
+    void aStoppedWorkersJobsGoBackToTheQueueAtOnceWithoutCountingARetry() {
+        running("j1");
+        running("j2");
+        store.enqueue(job("other").createdAt(T0.plusMillis(5)).build());
+        store.claim(EP, "w2", 1, at(1), LEASE);
+        store.finish(EP, "j2", "w1", COMPLETED, "{}", null, at(2));
+
+        List<Job> handedBack = store.handBack("w1", at(3));
+
+        assertThat(handedBack).as("only the unfinished job of that worker").singleElement().satisfies(j -> {
+            assertThat(j.id()).isEqualTo("j1");
+            assertThat(j.state()).isEqualTo(IN_QUEUE);
+            assertThat(j.retries()).as("it did not fail").isZero();
+            assertThat(j.startedAt()).isNull();
+            assertThat(j.leaseUntil()).isNull();
+        });
+        assertThat(store.find("other", at(3)).orElseThrow().state()).as("another worker's job").isEqualTo(IN_PROGRESS);
+        assertThat(store.counts(EP)).isEqualTo(new JobCounts(1, 1, 1, 0, 0));
+        assertThat(store.notRunningFor(EP, "w1", List.of("j1"))).containsExactly("j1");
+        assertThatThrownBy(() -> store.finish(EP, "j1", "w1", COMPLETED, "{}", null, at(4)))
+                .as("a late result of the stopped worker").isInstanceOf(JobStateConflictException.class);
+        assertThat(store.handBack("w1", at(4))).isEmpty();
+        assertThat(store.expireLeases(at(100))).as("no lease left to run out for it").extracting(Job::id)
+                .containsExactly("other");
+        assertThat(store.claim(EP, "w3", 1, at(5), at(35))).singleElement()
+                .satisfies(j -> assertThat(j.retries()).isZero());
+    }
+
+    @Test
     void aJobIsFailedWhenItsRetriesAreUsedUp() {
         store.enqueue(job("j1").maxRetries(2).build());
         Instant now = T0;

@@ -76,12 +76,14 @@ public final class FleetStack implements AutoCloseable {
         Gateway gateway = Gateway.start(config.gateway(), store, clock);
         try {
             FleetSettings fleet = config.fleet();
-            WorkerProvider provider = switch (fleet.provider()) {
+            WorkerProvider started = switch (fleet.provider()) {
                 case ContainerProviderSetup.NAME -> ContainerProviderSetup.provider(config, gateway.port(),
                         fleet.jobGrace().plus(EXIT_MARGIN), clock);
                 case "kubernetes" -> KubernetesProviderSetup.start(fleet.kubernetes(), clock);
                 default -> localProvider(config, dataDir, gateway.port(), clock);
             };
+            // a worker stopped on purpose leaves its unfinished job to the gateway at once, not to its lease
+            WorkerProvider provider = new HandBackOnStop(started, gateway::handBack);
             AutoscalerSettings defaults = AutoscalerSettings.defaults();
             Autoscaler autoscaler = new Autoscaler(provider, new StoreQueueView(store),
                     new RegistryWorkerStates(gateway.workers()),
@@ -156,7 +158,9 @@ public final class FleetStack implements AutoCloseable {
         log.info(stoppingLine(running(), queued(), config.fleet().jobGrace(),
                 "kubernetes".equals(config.fleet().provider()) ? null : EXIT_MARGIN));
         try {
-            provider.close(); // SIGTERM: each worker finishes its job within the grace, posts it, stops its ComfyUI
+            // SIGTERM: each worker finishes its job within the grace, posts it, stops its ComfyUI; a job that did not
+            // finish goes back to the queue for the next start (HandBackOnStop)
+            provider.close();
         } finally {
             gateway.close();
         }

@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * {@link JobNotFoundException}. When a method returns, its change is committed: it survives the process
  * crashing. Most changes are also synced to disk (they survive a power loss) before the method returns:
  * {@code enqueue}, {@code finish}, {@code cancel}, {@code retry}, {@code purgeQueue}, {@code expireLeases},
- * {@code timeOutOverdue}. The others ({@code claim}, {@code unclaim}, {@code recordProgress}, {@code appendStream},
+ * {@code handBack}, {@code timeOutOverdue}. The others ({@code claim}, {@code unclaim}, {@code recordProgress}, {@code appendStream},
  * {@code drainStream}, {@code renewLeases}, {@code deleteExpired}) may reach the disk with the next synced
  * change instead, since losing one only repeats work: after a power cut a claimed job may be back IN_QUEUE
  * and run again, a stream chunk may be sent twice. This keeps a claim far below a disk sync's latency.
@@ -172,6 +172,14 @@ public interface JobStore extends AutoCloseable {
      * retries are used up, to FAILED with an error that says so. Returns the jobs as changed.
      */
     List<Job> expireLeases(Instant now);
+
+    /**
+     * The IN_PROGRESS jobs this worker holds go back to IN_QUEUE at once, retries unchanged: the worker was stopped
+     * on purpose (a scale-down, a shutdown) and is gone, so its jobs did not fail and need not wait out their
+     * leases. Call only once the worker can no longer report: a result it posts afterwards is refused. Synced.
+     * Returns the jobs as changed, oldest first.
+     */
+    List<Job> handBack(String workerId, Instant now);
 
     /** IN_PROGRESS jobs running longer than their execution timeout at {@code now} go to TIMED_OUT. */
     List<Job> timeOutOverdue(Instant now);

@@ -23,6 +23,8 @@ public enum Move {
     CANCEL("cancel", CANCELLED, IN_QUEUE, IN_PROGRESS),
     RETRY("retry", IN_QUEUE, FAILED, TIMED_OUT),
     REQUEUE_LOST("requeue", IN_QUEUE, IN_PROGRESS),
+    /** A job whose worker was stopped on purpose before it finished: queued again, not counted as a retry. */
+    HAND_BACK("hand back", IN_QUEUE, IN_PROGRESS),
     /** A job claimed for a worker that never received it (its job-take's connection was gone): as if never claimed. */
     UNCLAIM("unclaim", IN_QUEUE, IN_PROGRESS),
     GIVE_UP_LOST("give up on", FAILED, IN_PROGRESS),

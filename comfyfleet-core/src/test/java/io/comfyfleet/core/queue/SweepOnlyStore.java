@@ -85,6 +85,7 @@ final class SweepOnlyStore implements JobStore {
     @Override public Job retry(String jobId, Instant now) { throw notHere(); }
     @Override public List<String> purgeQueue(String endpoint) { throw notHere(); }
     @Override public int renewLeases(String ep, String w, Collection<String> ids, Instant l) { throw notHere(); }
+    @Override public List<Job> handBack(String w, Instant now) { throw notHere(); }
     @Override public List<String> notRunningFor(String ep, String w, Collection<String> ids) { throw notHere(); }
     @Override public JobCounts counts(String endpoint) { throw notHere(); }
     @Override public List<Job> recent(String e, Optional<JobState> s, int limit) { throw notHere(); }

@@ -120,6 +120,19 @@ final class JobChanges {
         }
     }
 
+    /**
+     * The unfinished jobs of a worker that was stopped on purpose and is gone, back in the queue without counting a
+     * retry; waiting job-takes are woken. No stop order: there is nobody left to tell.
+     */
+    java.util.List<Job> handBack(String workerId, Instant now) {
+        java.util.List<Job> jobs = store.handBack(workerId, now);
+        for (Job job : jobs) {
+            events.queued(job.endpoint());
+            events.handedBack(job);
+        }
+        return jobs;
+    }
+
     /** The notices of the changes one sweep of {@link io.comfyfleet.core.queue.QueueSweeper} made in the store. */
     void swept(SweepReport report) {
         // no stop order for a requeued job: the same worker may take it again at once, and a late order would

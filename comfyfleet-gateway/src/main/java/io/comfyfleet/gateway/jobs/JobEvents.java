@@ -95,13 +95,22 @@ public final class JobEvents implements QueueWakeups {
 
     /** A job changed (state, progress output, or a stream chunk); ends a terminal job's life with its webhook. */
     public void changed(Job job) {
+        changed(job, l -> l.changed(job));
+    }
+
+    /** A job back in the queue because its worker was stopped before it finished it (see {@link JobListener#handedBack}). */
+    public void handedBack(Job job) {
+        changed(job, l -> l.handedBack(job));
+    }
+
+    private void changed(Job job, java.util.function.Consumer<JobListener> tellListeners) {
         ending.settled(job.id());
         // ended, cancelled, timed out or back in the queue: no longer running for the worker it was handed to
         handedOut.forget(job.id());
         // a terminal state stays until a retry (which comes here again): followers may use it as it is
         followed.changed(job.id(), job.state().isTerminal() ? job : null);
         jobs.signal(job.id());
-        tell(l -> l.changed(job));
+        tell(tellListeners);
         if (job.state().isTerminal() && job.webhook() != null) {
             try {
                 webhooks.ended(job.id(), URI.create(job.webhook()), () -> webhookBody(job, clock.instant()),

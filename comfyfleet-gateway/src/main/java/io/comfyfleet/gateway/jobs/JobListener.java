@@ -21,6 +21,15 @@ public interface JobListener {
     /** The job's state changed (ended, cancelled, requeued, retried); {@code job} is as stored after the change. */
     default void changed(Job job) {}
 
+    /**
+     * The job went back to the queue because the worker running it was stopped on purpose and is gone (a
+     * scale-down, a shutdown): it did not fail, so no retry was counted. Listeners that do not tell it apart from
+     * any other change hear of it through {@link #changed}.
+     */
+    default void handedBack(Job job) {
+        changed(job);
+    }
+
     /** A worker's progress update for a running job was stored; {@code outputJson} is its {@code output}, maybe null. */
     default void progressed(String jobId, String outputJson) {}
 }

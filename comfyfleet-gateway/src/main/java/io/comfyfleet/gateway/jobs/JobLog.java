@@ -30,6 +30,12 @@ public final class JobLog implements JobListener {
         }
     }
 
+    @Override
+    public void handedBack(Job job) {
+        log.info("job {} of {} is back in the queue: worker {} was stopped before it finished it; it runs again"
+                + " (not counted as a retry)", job.id(), job.endpoint(), job.workerId());
+    }
+
     private static String onWorker(Job job) {
         return job.workerId() == null ? "" : " on worker " + job.workerId();
     }

@@ -261,6 +261,17 @@ public final class WorkerService {
         changes.stopThoseNotRunning(endpoint, workerId, jobIds);
     }
 
+    /**
+     * Puts the unfinished jobs of a worker that was stopped on purpose and is gone back in the queue at once,
+     * without counting a retry, and wakes waiting job-takes. Not a route: RunPod's worker protocol has no call for
+     * giving a job back, so whoever stopped the worker (ComfyFleet's own autoscaler) calls this once it is gone.
+     *
+     * @return the jobs handed back, oldest first
+     */
+    public List<Job> handBack(String workerId) {
+        return changes.handBack(workerId, clock.instant());
+    }
+
     private Job jobOf(String endpoint, String jobId) {
         return store.find(jobId, clock.instant())
                 .filter(j -> j.endpoint().equals(endpoint))

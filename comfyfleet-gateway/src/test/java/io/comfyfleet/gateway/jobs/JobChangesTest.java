@@ -150,6 +150,29 @@ class JobChangesTest {
     }
 
     @Test
+    void aStoppedWorkersJobIsHandedBackWakingAJobTakeWithoutAStopOrderOrARetry() throws InterruptedException {
+        List<String> handedBack = new CopyOnWriteArrayList<>();
+        events.listen(new JobListener() {
+            @Override
+            public void handedBack(Job job) {
+                handedBack.add(job.id() + " " + job.state() + " retries " + job.retries());
+            }
+        });
+        changes.enqueue(newJob("j1"));
+        store.claim("ep", "w1", 1, T0, T0.plusSeconds(60));
+
+        try (var taker = events.takers().enter("ep", "w2", 1, Duration.ofMinutes(1))) {
+            long seen = taker.generation();
+            assertThat(changes.handBack("w1", T0.plusSeconds(2))).extracting(Job::id).containsExactly("j1");
+            assertThat(taker.await(seen, Duration.ofHours(1))).isEmpty();
+            assertThat(taker.generation()).as("woken").isGreaterThan(seen);
+        }
+        assertThat(handedBack).containsExactly("j1 IN_QUEUE retries 0");
+        assertThat(heard).as("listeners that do not tell it apart hear a change").containsExactly("j1 IN_QUEUE");
+        assertThat(events.stops().await(JobEvents.workerKey("ep", "w1"), NO_WAIT)).as("nobody to tell").isEmpty();
+    }
+
+    @Test
     void aSweepAnnouncesEachChangeAndStopsTheJobsItEnded() throws InterruptedException {
         Job requeued = job("j1", JobState.IN_QUEUE, "w1");
         Job failed = job("j2", JobState.FAILED, "w2");
