@@ -4,11 +4,19 @@ import tools.jackson.databind.JsonNode;
 
 /** What a running job may tell the gateway, and what the worker may ask of the job. */
 public interface JobContext {
-    /** Posts a progress update (shown by the gateway's /status and /stream); never throws. */
+    /** Posts a progress update (shown by the gateway's /status while the job runs); never throws. */
     void progress(JsonNode progress);
 
     /** Posts one stream chunk; never throws. */
     void stream(JsonNode chunk);
+
+    /**
+     * Posts a progress update as a stream chunk too, for {@code /stream} readers: advisory like {@link #progress}
+     * (a lost one is not worth a warning); never throws.
+     */
+    default void streamProgress(JsonNode progress) {
+        stream(progress);
+    }
 
     /** Why the job should end early, or null while it may run on. */
     StopReason stopRequested();

@@ -46,6 +46,15 @@ final class RunningJob implements JobContext {
     }
 
     @Override
+    public void streamProgress(JsonNode progress) {
+        try {
+            gateway.postStream(job.id(), progress);
+        } catch (RuntimeException e) {
+            log.debug("Progress chunk for job {} failed: {}", job.id(), e.getMessage());
+        }
+    }
+
+    @Override
     public void markPromptSubmitted() {
         promptSubmittedNanos = System.nanoTime();
     }

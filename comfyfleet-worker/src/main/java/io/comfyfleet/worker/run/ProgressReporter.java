@@ -22,8 +22,18 @@ import tools.jackson.databind.node.ObjectNode;
  * thread of its own, one post in flight at a time, so a slow gateway never holds up the event stream. A prompt
  * that ends within the first interval costs the gateway no progress post at all, and {@link #close()} (when
  * the prompt has ended) drops what is not yet posted, so no progress post competes with the job's result.
+ *
+ * <p>An update also goes out as a {@code /stream} chunk (job-stream, RunPod's stream channel) when it moved:
+ * the whole-workflow percent passed another whole point, or another node runs. So a job streams at most about
+ * 100 chunks plus one per node it runs (never more than {@value #MAX_STREAM_CHUNKS}), however long it runs and
+ * however short the interval, while {@code /status} keeps showing the latest update. The chunk is the update
+ * itself ({@code percent}, {@code node_id}, {@code step}, ...; a preview only when that update carries one); the
+ * result is not streamed: it is the job's output, as before.
  */
 final class ProgressReporter implements RunListener, AutoCloseable {
+    /** A safety net for workflows that run nodes again and again (loops): no job streams more chunks than this. */
+    static final int MAX_STREAM_CHUNKS = 500;
+
     private final JobContext context;
     private final ObjectNode workflow;
     private final String promptId;
@@ -44,6 +54,10 @@ final class ProgressReporter implements RunListener, AutoCloseable {
     private boolean dirty;
     private boolean posterRunning;
     private boolean closed;
+    /** Guarded by this: what the last stream chunk showed, and how many went out. */
+    private long streamedPercent = -1;
+    private String streamedNode;
+    private int streamed;
 
     ProgressReporter(JobContext context, ObjectNode workflow, String promptId, Duration interval, Clock clock,
                      PreviewEncoder previews) {
@@ -149,10 +163,30 @@ final class ProgressReporter implements RunListener, AutoCloseable {
             ObjectNode update;
             while ((update = nextDue()) != null) {
                 context.progress(update);
+                if (streamWorthy(update)) {
+                    context.streamProgress(update);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Whether this update goes to {@code /stream} too: it moved a whole percent or to another node, the job has
+     * chunks left, and the prompt has not ended while its progress was posted (so a chunk does not race the result).
+     */
+    private synchronized boolean streamWorthy(ObjectNode update) {
+        long percent = (long) Math.floor(update.path("percent").asDouble());
+        String node = update.path("node_id").asString(null);
+        if (closed || streamed >= MAX_STREAM_CHUNKS
+                || (percent == streamedPercent && java.util.Objects.equals(node, streamedNode))) {
+            return false;
+        }
+        streamedPercent = percent;
+        streamedNode = node;
+        streamed++;
+        return true;
     }
 
     private synchronized ObjectNode nextDue() throws InterruptedException {

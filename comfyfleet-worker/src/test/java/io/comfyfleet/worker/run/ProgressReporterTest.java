@@ -21,6 +21,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 class ProgressReporterTest {
     private final List<JsonNode> posted = new CopyOnWriteArrayList<>();
+    private final List<JsonNode> streamed = new CopyOnWriteArrayList<>();
     private final JobContext context = new JobContext() {
         @Override
         public void progress(JsonNode progress) {
@@ -28,7 +29,14 @@ class ProgressReporterTest {
         }
 
         @Override
-        public void stream(JsonNode chunk) {}
+        public void stream(JsonNode chunk) {
+            throw new AssertionError("progress goes out through streamProgress");
+        }
+
+        @Override
+        public void streamProgress(JsonNode progress) {
+            streamed.add(progress);
+        }
 
         @Override
         public StopReason stopRequested() {
@@ -112,6 +120,45 @@ class ProgressReporterTest {
         r.onEvent(new ComfyEvent.Progress("p1", "3", 2, 20));
         Thread.sleep(300);
         assertThat(posted).isEmpty();
+    }
+
+    /** Moves the clock past the interval, sends the event and waits for its update to be posted. */
+    private void postAfterInterval(ManualClock clock, ProgressReporter r, ComfyEvent event) {
+        int before = posted.size();
+        clock.now = clock.now.plusMillis(300);
+        r.onEvent(event);
+        await().atMost(Duration.ofSeconds(5)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
+                .until(() -> posted.size() == before + 1);
+    }
+
+    @Test
+    void progressGoesToTheStreamTooWhenItMovedAWholePointOrToAnotherNode() {
+        ManualClock clock = new ManualClock();
+        ProgressReporter r = new ProgressReporter(context, workflow(), "p1", Duration.ofMillis(250), clock, null);
+        postAfterInterval(clock, r, new ComfyEvent.Progress("p1", "3", 1, 1000)); // the first: 0.0 %
+        postAfterInterval(clock, r, new ComfyEvent.Progress("p1", "3", 30, 1000)); // 0.8 %: not a whole point more
+        postAfterInterval(clock, r, new ComfyEvent.Progress("p1", "3", 100, 1000)); // 2.5 %
+        postAfterInterval(clock, r, new ComfyEvent.Progress("p1", "3", 101, 1000)); // 2.5 % again
+        postAfterInterval(clock, r, new ComfyEvent.Executing("p1", "4", "4")); // another node
+
+        assertThat(posted).as("/status sees every update").hasSize(5);
+        assertThat(streamed).as("the same updates, those that moved").containsExactly(posted.get(0), posted.get(2),
+                posted.get(4));
+        assertThat(streamed.get(1).path("step").asInt()).isEqualTo(100);
+        assertThat(streamed.get(2).path("node_type").asString()).isEqualTo("SaveImage");
+        r.close();
+    }
+
+    @Test
+    void noJobStreamsMoreThanItsBound() {
+        ManualClock clock = new ManualClock();
+        ProgressReporter r = new ProgressReporter(context, workflow(), "p1", Duration.ofMillis(250), clock, null);
+        for (int i = 0; i < ProgressReporter.MAX_STREAM_CHUNKS + 20; i++) {
+            postAfterInterval(clock, r, new ComfyEvent.Executing("p1", i % 2 == 0 ? "3" : "4", null)); // a loop
+        }
+        assertThat(posted).hasSize(ProgressReporter.MAX_STREAM_CHUNKS + 20);
+        assertThat(streamed).hasSize(ProgressReporter.MAX_STREAM_CHUNKS);
+        r.close();
     }
 
     @Test
