@@ -225,7 +225,7 @@ class LocalProcessProviderTest {
                     .contains("exited on its own")));
             assertThat(providerLog.list).filteredOn(e -> e.getFormattedMessage().contains("exited on its own"))
                     .singleElement().satisfies(e -> assertThat(e.getFormattedMessage()).matches(
-                            "worker taken of endpoint ep1 exited on its own with code 3 after [0-9.]+ s: ComfyUI did not"
+                            "worker taken of endpoint ep1 exited on its own with code 3 after [0-9.]+ m?s: ComfyUI did not"
                                     + " start: port 8188 on 127.0.0.1 is already in use by another process"));
             assertThat(p.problem("taken")).hasValue(
                     "ComfyUI did not start: port 8188 on 127.0.0.1 is already in use by another process");
