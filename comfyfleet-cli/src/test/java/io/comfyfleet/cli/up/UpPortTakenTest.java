@@ -80,7 +80,7 @@ class UpPortTakenTest {
             String exit = up.output().stream().filter(l -> l.contains(reason)).findFirst().orElseThrow();
             assertThat(exit).as("up's terminal:\n%s", up.tail())
                     .matches("\\d\\d:\\d\\d:\\d\\d WARN: worker taken-\\w+ of endpoint taken (exited on its own with code 3"
-                            + " after [0-9.]+ s|is gone \\(exit code \\d+\\); it had given up): ComfyUI did not start: .*")
+                            + " after [0-9.]+ m?s|is gone \\(exit code \\d+\\); it had given up): ComfyUI did not start: .*")
                     .contains("workers.basePort in comfyfleet.yaml");
             assertThat(up.output()).as("never ready on someone else's ComfyUI:\n%s", up.tail())
                     .noneMatch(l -> l.contains("is ready: cold start"));
