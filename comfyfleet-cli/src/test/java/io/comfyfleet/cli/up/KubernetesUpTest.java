@@ -228,7 +228,9 @@ class KubernetesUpTest {
             List<String> cmd = new ArrayList<>();
             String comfyPort = freePort();
             for (String word : command) {
-                cmd.add(word.replace("{workerId}", env.get("RUNPOD_POD_ID")).replace("{port}", comfyPort));
+                // the local provider's placeholders, filled as it fills them (the pod's worker reports to this JVM)
+                cmd.add(word.replace("{workerId}", env.get("RUNPOD_POD_ID")).replace("{port}", comfyPort)
+                        .replace("{providerPid}", Long.toString(ProcessHandle.current().pid())));
             }
             try {
                 // under target/, not the temp folder: kept for reading when this test fails
