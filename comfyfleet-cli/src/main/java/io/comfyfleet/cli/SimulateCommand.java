@@ -44,10 +44,10 @@ public final class SimulateCommand implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "TRACE.csv", description = "The trace to replay")
     Path trace;
     @Option(names = "--scaler", defaultValue = "QUEUE_DELAY",
-            description = "QUEUE_DELAY, REQUEST_COUNT or COLD_START_AWARE (default ${DEFAULT-VALUE})")
+            description = "QUEUE_DELAY, REQUEST_COUNT, COLD_START_AWARE or TARGET_WAIT (default ${DEFAULT-VALUE})")
     String scaler;
     @Option(names = "--value", description = "The scaler's value: seconds (QUEUE_DELAY, default 1), jobs per worker"
-            + " (REQUEST_COUNT, default 1), wait weight (COLD_START_AWARE, default 4)")
+            + " (REQUEST_COUNT, default 1), wait weight (COLD_START_AWARE, default 4), seconds (TARGET_WAIT, default 20)")
     Double value;
     @Option(names = "--idle-timeout", defaultValue = "10m", description = "Default ${DEFAULT-VALUE}")
     String idleTimeout;
@@ -71,8 +71,8 @@ public final class SimulateCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--plot", paramLabel = "FILE.svg", description = "Write an SVG of queue, workers and waits")
     Path plot;
-    @Option(names = "--sweep", description = "Run every setting of QUEUE_DELAY, REQUEST_COUNT and COLD_START_AWARE"
-            + " and compare them at equal p95 wait")
+    @Option(names = "--sweep", description = "Run every setting of QUEUE_DELAY, REQUEST_COUNT,"
+            + " COLD_START_AWARE and TARGET_WAIT, and compare ComfyFleet's two with RunPod's at equal p95 wait")
     boolean sweep;
     @Option(names = "--generate", paramLabel = "SHAPE", description = "Write a trace instead: steady, office or spiky"
             + " (with --seed and --out)")
@@ -111,7 +111,11 @@ public final class SimulateCommand implements Callable<Integer> {
                 return sweep(o, jobs, settings);
             }
             String type = scaler.toUpperCase(Locale.ROOT);
-            double v = value != null ? value : type.equals("COLD_START_AWARE") ? 4 : 1;
+            double v = value != null ? value : switch (type) {
+                case "COLD_START_AWARE" -> 4;
+                case "TARGET_WAIT" -> 20;
+                default -> 1;
+            };
             Duration idle = duration("--idle-timeout", idleTimeout);
             List<EndpointScaling> endpoints = jobs.stream().map(TraceJob::endpoint).distinct()
                     .map(e -> EndpointScaling.of(e, minWorkers, maxWorkers, idle, type, v)).toList();
@@ -141,7 +145,7 @@ public final class SimulateCommand implements Callable<Integer> {
                     r.gpuSeconds(), r.coldStarts());
         }
         o.println();
-        o.println("| cold-start aware | p95 | GPU-s | cheapest baseline with p95 no longer | its p95 | its GPU-s | saved |");
+        o.println("| ComfyFleet's scaler | p95 | GPU-s | cheapest baseline with p95 no longer | its p95 | its GPU-s | saved |");
         o.println("|---|---|---|---|---|---|---|");
         for (Sweep.Match m : Sweep.matches(rows)) {
             Sweep.Row a = m.aware();

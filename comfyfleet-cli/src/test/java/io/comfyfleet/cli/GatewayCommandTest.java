@@ -35,7 +35,7 @@ class GatewayCommandTest {
         }
         assertThat(exit).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))
-                .contains("endpoints[0].scaler.type: must be QUEUE_DELAY, REQUEST_COUNT or COLD_START_AWARE, got \"FOO\"");
+                .contains("endpoints[0].scaler.type: must be QUEUE_DELAY, REQUEST_COUNT, COLD_START_AWARE or TARGET_WAIT, got \"FOO\"");
     }
 
     @Test

@@ -18,9 +18,9 @@ import java.util.Objects;
  * @param minWorkers    workers kept running even with nothing to do
  * @param maxWorkers    workers at most (a roll-out may surge {@code maxSurge} above it)
  * @param idleTimeout   how long a worker may sit idle before it is stopped
- * @param scalerType    {@code QUEUE_DELAY}, {@code REQUEST_COUNT} or {@code COLD_START_AWARE}
+ * @param scalerType    {@code QUEUE_DELAY}, {@code REQUEST_COUNT}, {@code COLD_START_AWARE} or {@code TARGET_WAIT}
  * @param scalerValue   seconds for {@code QUEUE_DELAY}, jobs per worker for {@code REQUEST_COUNT}, the wait weight for
- *                      {@code COLD_START_AWARE}
+ *                      {@code COLD_START_AWARE}, seconds for {@code TARGET_WAIT}
  * @param maxSurge      how many workers of a new version a roll-out may start above the running count
  * @param routing       which queued job a waiting worker gets, {@code AFFINITY} or {@code FIFO}; null: as the
  *                      configuration says (a row stored before routing was kept in the store)

@@ -90,15 +90,7 @@ final class ColdStartAwareRule {
         if (queue.queued() == 0) {
             return 0;
         }
-        PriorityQueue<Double> freeAt = new PriorityQueue<>(Comparator.naturalOrder());
-        for (WorkerView v : live) {
-            switch (v.state()) {
-                case IDLE -> freeAt.add(0.0);
-                case INITIALIZING -> freeAt.add(Math.max(0, c - seconds(Duration.between(v.startedAt(), now))));
-                case RUNNING -> freeAt.add(s / 2);
-                default -> { }
-            }
-        }
+        PriorityQueue<Double> freeAt = freeTimes(live, c, s, now);
         int starts = 0;
         for (long j = 0; j < queue.queued(); j++) {
             Double f = freeAt.poll();
@@ -113,6 +105,23 @@ final class ColdStartAwareRule {
             }
         }
         return starts;
+    }
+
+    /**
+     * When each live worker is expected to be free for a queued job, in seconds from now: idle now, starting when its
+     * cold start ends, running in S/2 (the expected rest of a job).
+     */
+    static PriorityQueue<Double> freeTimes(List<WorkerView> live, double c, double s, Instant now) {
+        PriorityQueue<Double> freeAt = new PriorityQueue<>(Comparator.naturalOrder());
+        for (WorkerView v : live) {
+            switch (v.state()) {
+                case IDLE -> freeAt.add(0.0);
+                case INITIALIZING -> freeAt.add(Math.max(0, c - seconds(Duration.between(v.startedAt(), now))));
+                case RUNNING -> freeAt.add(s / 2);
+                default -> { }
+            }
+        }
+        return freeAt;
     }
 
     /** Idle workers worth keeping warm beyond the running ones. */

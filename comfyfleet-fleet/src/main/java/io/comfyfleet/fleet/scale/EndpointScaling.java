@@ -35,8 +35,8 @@ public record EndpointScaling(String endpoint, int minWorkers, int maxWorkers, D
         }
         switch (scaler) {
             case null -> throw new InvalidScalingException(endpoint, "scaler",
-                    "is missing: choose QUEUE_DELAY (seconds), REQUEST_COUNT (jobs per worker) or"
-                            + " COLD_START_AWARE (wait weight)");
+                    "is missing: choose QUEUE_DELAY (seconds), REQUEST_COUNT (jobs per worker),"
+                            + " COLD_START_AWARE (wait weight) or TARGET_WAIT (seconds)");
             case Scaler.QueueDelay q when q.delay() == null || q.delay().isNegative() || q.delay().isZero() ->
                     throw new InvalidScalingException(endpoint, "scaler.queueDelay",
                             "must be a positive duration, got " + q.delay());
@@ -47,6 +47,9 @@ public record EndpointScaling(String endpoint, int minWorkers, int maxWorkers, D
                     throw new InvalidScalingException(endpoint, "scaler.waitWeight",
                             "must be a positive number (GPU-seconds one second of wait is worth), got "
                                     + c.waitWeight());
+            case Scaler.TargetWait t when t.target() == null || t.target().isNegative() || t.target().isZero() ->
+                    throw new InvalidScalingException(endpoint, "scaler.targetWait",
+                            "must be a positive duration, got " + t.target());
             default -> { }
         }
     }
@@ -54,7 +57,8 @@ public record EndpointScaling(String endpoint, int minWorkers, int maxWorkers, D
     /**
      * Settings as RunPod (and {@code comfyfleet.yaml}) write them: a scaler type name and one number, seconds for
      * {@code QUEUE_DELAY} (fractions allowed), jobs per worker for {@code REQUEST_COUNT} (a whole number), the wait
-     * weight for {@code COLD_START_AWARE} (GPU-seconds one second of a job's wait is worth).
+     * weight for {@code COLD_START_AWARE} (GPU-seconds one second of a job's wait is worth), seconds for
+     * {@code TARGET_WAIT} (the longest a job should wait in the queue).
      *
      * @throws InvalidScalingException naming the key, for an unknown type or a value out of range
      */
@@ -84,8 +88,15 @@ public record EndpointScaling(String endpoint, int minWorkers, int maxWorkers, D
                 }
                 yield new Scaler.ColdStartAware(scalerValue);
             }
+            case "TARGET_WAIT" -> {
+                if (!(scalerValue > 0) || Double.isInfinite(scalerValue)) {
+                    throw new InvalidScalingException(String.valueOf(endpoint), "scaler.value",
+                            "must be a positive number of seconds for TARGET_WAIT, got " + scalerValue);
+                }
+                yield new Scaler.TargetWait(Duration.ofNanos(Math.round(scalerValue * 1e9)));
+            }
             default -> throw new InvalidScalingException(String.valueOf(endpoint), "scaler.type",
-                    "must be QUEUE_DELAY, REQUEST_COUNT or COLD_START_AWARE, got '" + scalerType + "'");
+                    "must be QUEUE_DELAY, REQUEST_COUNT, COLD_START_AWARE or TARGET_WAIT, got '" + scalerType + "'");
         };
         return new EndpointScaling(endpoint, minWorkers, maxWorkers, idleTimeout, scaler);
     }

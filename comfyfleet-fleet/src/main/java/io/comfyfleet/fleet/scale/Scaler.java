@@ -2,7 +2,7 @@ package io.comfyfleet.fleet.scale;
 
 import java.time.Duration;
 
-/** How an endpoint decides it needs more workers: RunPod's two scaler types, and one that knows its cold starts. */
+/** How an endpoint decides it needs more workers: RunPod's two scaler types, and two that know their cold starts. */
 public sealed interface Scaler {
 
     /**
@@ -24,4 +24,15 @@ public sealed interface Scaler {
      *                   and starts more for a queue (shorter waits, more GPU time)
      */
     record ColdStartAware(double waitWeight) implements Scaler {}
+
+    /**
+     * {@code TARGET_WAIT}: the fewest workers that take queued jobs within {@code target} of their arrival, from the
+     * measured cold start and execution time (see {@link Demand}): a job waits for a busy or starting worker when that
+     * one takes it in time, and gets a new worker only when it would not; idle workers are kept warm only while they
+     * are more likely than not to be needed within a cold start. A target shorter than a cold start can only be met
+     * by warm workers: {@code minWorkers} and the idle timeout are for that.
+     *
+     * @param target how long a job may wait in the queue before a worker takes it
+     */
+    record TargetWait(Duration target) implements Scaler {}
 }

@@ -32,8 +32,8 @@ import java.util.Set;
  *       {@code QUEUE_DELAY} no idle worker is stopped while normal-priority jobs are queued. Never in the same
  *       decision as a start.</li>
  * </ol>
- * {@code COLD_START_AWARE} replaces rules 4 to 6 with its own (see {@code ColdStartAwareRule}): it reads what was
- * measured of the endpoint ({@link QueueSnapshot#demand()}).
+ * {@code COLD_START_AWARE} and {@code TARGET_WAIT} replace rules 4 to 6 with their own (see {@code ColdStartAwareRule}
+ * and {@code TargetWaitRule}): they read what was measured of the endpoint ({@link QueueSnapshot#demand()}).
  * Low-priority jobs are not in {@link QueueSnapshot#queued()}, so they never start a worker; they run on
  * workers that exist anyway.
  */
@@ -100,23 +100,31 @@ public final class ScalingPolicy {
                 }
             }
             case Scaler.ColdStartAware csa -> {
-                ColdStartAwareRule.Plan plan = ColdStartAwareRule.plan(queue, live, settings, csa, now);
-                keep = plan.keep();
-                start = plan.start();
-                reasons.addAll(plan.reasons());
-                if (start == 0) {
-                    // idle workers the forecast does not need go at once; the idle timeout still bounds the others
-                    stopIdle(live, keep, Duration.ZERO, now, stop, reasons);
-                    List<WorkerView> left = live.stream().filter(w -> !stop.contains(w.id())).toList();
-                    stopIdle(left, settings.minWorkers(), settings.idleTimeout(), now, stop, reasons);
-                }
-                return new ScalingDecision(start, List.copyOf(stop), reasons);
+                return measured(ColdStartAwareRule.plan(queue, live, settings, csa, now), live, settings, now, stop,
+                        reasons);
+            }
+            case Scaler.TargetWait tw -> {
+                return measured(TargetWaitRule.plan(queue, live, settings, tw, now), live, settings, now, stop,
+                        reasons);
             }
         }
         if (start == 0) {
             stopIdle(live, keep, settings.idleTimeout(), now, stop, reasons);
         }
         return new ScalingDecision(start, List.copyOf(stop), reasons);
+    }
+
+    /** The decision of a scaler that plans from what was measured: starts, or else the idle workers it need not keep. */
+    private static ScalingDecision measured(ColdStartAwareRule.Plan plan, List<WorkerView> live,
+            EndpointScaling settings, Instant now, Set<String> stop, List<String> reasons) {
+        reasons.addAll(plan.reasons());
+        if (plan.start() == 0) {
+            // idle workers the forecast does not need go at once; the idle timeout still bounds the others
+            stopIdle(live, plan.keep(), Duration.ZERO, now, stop, reasons);
+            List<WorkerView> left = live.stream().filter(w -> !stop.contains(w.id())).toList();
+            stopIdle(left, settings.minWorkers(), settings.idleTimeout(), now, stop, reasons);
+        }
+        return new ScalingDecision(plan.start(), List.copyOf(stop), reasons);
     }
 
     private static boolean queueDelayCalls(QueueSnapshot queue, List<WorkerView> all, List<WorkerView> live,

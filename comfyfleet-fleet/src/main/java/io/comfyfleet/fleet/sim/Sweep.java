@@ -9,22 +9,24 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Runs one trace under many scaling settings and finds, for each cold-start-aware setting, the cheapest RunPod
- * scaler setting (QUEUE_DELAY or REQUEST_COUNT) whose p95 wait is no worse: "the same p95 for fewer GPU-seconds".
+ * Runs one trace under many scaling settings and finds, for each setting of ComfyFleet's own scalers
+ * (COLD_START_AWARE, TARGET_WAIT), the cheapest RunPod scaler setting (QUEUE_DELAY or REQUEST_COUNT) whose p95 wait is
+ * no worse: "the same p95 for fewer GPU-seconds".
  */
 public final class Sweep {
     static final List<Double> QUEUE_DELAYS = List.of(1.0, 2.0, 4.0, 8.0, 16.0);
     static final List<Double> REQUEST_COUNTS = List.of(1.0, 2.0, 3.0, 4.0);
     static final List<Integer> IDLE_TIMEOUTS = List.of(5, 30, 60, 120, 300, 600);
     static final List<Double> WAIT_WEIGHTS = List.of(0.5, 1.0, 2.0, 4.0, 8.0, 16.0);
-    /** The cold-start-aware scaler's idle timeout: only a bound, its forecast decides. */
+    static final List<Double> TARGET_WAITS = List.of(10.0, 15.0, 20.0, 25.0, 30.0);
+    /** ComfyFleet's scalers' idle timeout: only a bound, their forecast decides. */
     static final int AWARE_IDLE_TIMEOUT = 600;
 
     /** One setting's outcome. */
     public record Row(String scaler, double value, int idleTimeout, double p50, double p95, double p99,
             double gpuSeconds, int coldStarts) {
         boolean baseline() {
-            return !scaler.equals("COLD_START_AWARE");
+            return scaler.equals("QUEUE_DELAY") || scaler.equals("REQUEST_COUNT");
         }
 
         public String setting() {
@@ -33,7 +35,7 @@ public final class Sweep {
         }
     }
 
-    /** A cold-start-aware row and the cheapest baseline that waits no longer at p95, if any does. */
+    /** A row of ComfyFleet's scalers and the cheapest baseline that waits no longer at p95, if any does. */
     public record Match(Row aware, Optional<Row> baseline) {
         /** GPU-seconds saved against the baseline, in percent. */
         public Optional<Double> savedPercent() {
@@ -53,6 +55,7 @@ public final class Sweep {
             REQUEST_COUNTS.forEach(v -> grid.add(new Setting("REQUEST_COUNT", v, idle)));
         }
         WAIT_WEIGHTS.forEach(v -> grid.add(new Setting("COLD_START_AWARE", v, AWARE_IDLE_TIMEOUT)));
+        TARGET_WAITS.forEach(v -> grid.add(new Setting("TARGET_WAIT", v, AWARE_IDLE_TIMEOUT)));
         // each run has its own clock, fleet and autoscaler: they can run side by side
         List<Row> rows = grid.parallelStream()
                 .map(g -> one(trace, settings, endpoint, maxWorkers, g.scaler(), g.value(), g.idle())).toList();
@@ -67,7 +70,7 @@ public final class Sweep {
                 r.gpuSeconds(), r.coldStarts());
     }
 
-    /** For each cold-start-aware row, the cheapest baseline row with a p95 wait no longer than its own. */
+    /** For each row of ComfyFleet's scalers, the cheapest baseline row with a p95 wait no longer than its own. */
     public static List<Match> matches(List<Row> rows) {
         List<Match> out = new ArrayList<>();
         for (Row aware : rows.stream().filter(r -> !r.baseline()).toList()) {

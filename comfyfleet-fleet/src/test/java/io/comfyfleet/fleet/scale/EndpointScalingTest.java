@@ -46,8 +46,14 @@ class EndpointScalingTest {
                 .hasMessageContaining("'scaler.value'");
         assertThatThrownBy(() -> EndpointScaling.of("ep", 0, 3, Duration.ZERO, "QUEUE_DELAY", Double.NaN))
                 .hasMessageContaining("'scaler.value'");
+        assertThat(EndpointScaling.of("ep", 0, 3, Duration.ofSeconds(5), "TARGET_WAIT", 12.5).scaler())
+                .isEqualTo(new Scaler.TargetWait(Duration.ofMillis(12_500)));
+        assertThatThrownBy(() -> EndpointScaling.of("ep", 0, 3, Duration.ZERO, "TARGET_WAIT", 0))
+                .hasMessageContaining("'scaler.value'").hasMessageContaining("seconds for TARGET_WAIT");
+        assertThatThrownBy(() -> new EndpointScaling("ep", 0, 3, Duration.ZERO, new Scaler.TargetWait(Duration.ZERO)))
+                .hasMessageContaining("'scaler.targetWait'");
         assertThatThrownBy(() -> EndpointScaling.of("ep", 0, 3, Duration.ZERO, "CPU", 1))
-                .hasMessageContaining("'scaler.type' must be QUEUE_DELAY, REQUEST_COUNT or COLD_START_AWARE, got 'CPU'");
+                .hasMessageContaining("'scaler.type' must be QUEUE_DELAY, REQUEST_COUNT, COLD_START_AWARE or TARGET_WAIT, got 'CPU'");
         assertThatThrownBy(() -> EndpointScaling.of("ep", 0, 3, Duration.ZERO, null, 1))
                 .hasMessageContaining("'scaler.type'");
     }

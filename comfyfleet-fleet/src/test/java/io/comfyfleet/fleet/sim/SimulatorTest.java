@@ -68,6 +68,21 @@ class SimulatorTest {
     }
 
     @Test
+    void targetWaitLetsAJobWaitForAStartingWorkerThatTakesItInTime() {
+        // nothing measured yet: the scaler reckons with a 15 s cold start and 5 s jobs. At the pass of 2 the
+        // starting worker is free for the first job in 13 s and for the second in 18 s, 19 s after it came
+        TraceJob[] twoJobs = {job(0, 5), job(2, 5)};
+        SimResult within20 = run(EndpointScaling.of("ep", 0, 2, Duration.ofSeconds(10), "TARGET_WAIT", 20), twoJobs);
+        assertThat(within20.coldStarts()).isEqualTo(1);
+        // the worker is ready at 10 and done with the first job at 15
+        assertThat(within20.jobs()).extracting(SimResult.JobOutcome::waited).containsExactly(10.0, 13.0);
+
+        SimResult within10 = run(EndpointScaling.of("ep", 0, 2, Duration.ofSeconds(10), "TARGET_WAIT", 10), twoJobs);
+        assertThat(within10.coldStarts()).isEqualTo(2);
+        assertThat(within10.jobs()).extracting(SimResult.JobOutcome::waited).containsExactly(10.0, 10.0);
+    }
+
+    @Test
     void queueDelayAddsASecondWorkerOnlyAfterTheDelay() {
         // the first worker is busy 10..40; the second job waits from 12; the pass at 14 sees it waited 2 s > 1 s
         SimResult r = run(queueDelay(10), job(0, 30), job(12, 5));

@@ -126,6 +126,11 @@ final class EndpointPatch {
                         + " at most " + (int) ScalerType.MAX_WAIT_WEIGHT + " (GPU-seconds one second of a job's wait"
                         + " is worth), got " + value);
             }
+            if (type.equals("TARGET_WAIT") && !(value >= 1 && value <= ScalerType.MAX_TARGET_WAIT)) {
+                throw new InvalidRequestException("scaler.value: for TARGET_WAIT must be from 1 to "
+                        + (int) ScalerType.MAX_TARGET_WAIT + " (seconds a job should wait in the queue at most), got "
+                        + value);
+            }
         }
         next = next.withScaling(min, max, idle, type, value, surge);
         if (body.has("routing") || body.has("affinityWait")) {

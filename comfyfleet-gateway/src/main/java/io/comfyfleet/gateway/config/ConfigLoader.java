@@ -260,6 +260,10 @@ public final class ConfigLoader {
                     + (int) ScalerType.MAX_WAIT_WEIGHT + " (GPU-seconds one second of a job's wait is worth), got "
                     + value);
         }
+        if (type == ScalerType.TARGET_WAIT && !(value >= 1 && value <= ScalerType.MAX_TARGET_WAIT)) {
+            scaler.problem("value", "for TARGET_WAIT must be from 1 to " + (int) ScalerType.MAX_TARGET_WAIT
+                    + " (seconds a job should wait in the queue at most), got " + value);
+        }
         String image = n.string("image", null);
         if (image != null && !IMAGE.matcher(image).matches()) {
             n.problem("image", "must be an image reference like registry.example.com/team/worker:1.2, got \""

@@ -1,6 +1,6 @@
 package io.comfyfleet.gateway.config;
 
-/** How an endpoint decides to start workers: RunPod's two autoscaling rules (PROTOCOL.md §4) and ComfyFleet's own. */
+/** How an endpoint decides to start workers: RunPod's two autoscaling rules (PROTOCOL.md §4) and ComfyFleet's two. */
 public enum ScalerType {
     /** value = seconds a job may wait in the queue before another worker is started. */
     QUEUE_DELAY(4),
@@ -11,12 +11,19 @@ public enum ScalerType {
      * measured (docs/fleet.md). value = the wait weight, how many GPU-seconds one second of a job's wait is worth:
      * higher keeps more workers warm (shorter waits, more GPU time).
      */
-    COLD_START_AWARE(4);
+    COLD_START_AWARE(4),
+    /**
+     * Not a RunPod scaler: value = seconds a job should wait in the queue at most; the fewest workers that take jobs
+     * within it, from the measured cold starts and execution times (docs/fleet.md).
+     */
+    TARGET_WAIT(20);
 
     /** The highest wait weight accepted: beyond it the scaler keeps every worker as the idle timeout would anyway. */
     public static final double MAX_WAIT_WEIGHT = 1000;
     /** The names accepted, for error messages. */
-    public static final String NAMES = "QUEUE_DELAY, REQUEST_COUNT or COLD_START_AWARE";
+    public static final String NAMES = "QUEUE_DELAY, REQUEST_COUNT, COLD_START_AWARE or TARGET_WAIT";
+    /** The longest target wait accepted, in seconds, as for QUEUE_DELAY. */
+    public static final double MAX_TARGET_WAIT = 3600;
 
     private final double defaultValue;
 

@@ -139,7 +139,7 @@ class ConfigLoaderTest {
                     scaler: {type: FOO}
                 """))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
-                        .containsExactly("endpoints[1].scaler.type: must be QUEUE_DELAY, REQUEST_COUNT or COLD_START_AWARE, got \"FOO\""));
+                        .containsExactly("endpoints[1].scaler.type: must be QUEUE_DELAY, REQUEST_COUNT, COLD_START_AWARE or TARGET_WAIT, got \"FOO\""));
     }
 
     @Test
@@ -160,6 +160,26 @@ class ConfigLoaderTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
                         "endpoints[0].scaler.value: for COLD_START_AWARE must be a wait weight above 0 and at most"
                                 + " 1000 (GPU-seconds one second of a job's wait is worth), got 0.0"));
+    }
+
+    @Test
+    void theTargetWaitScalerTakesSecondsWithTwentyByDefault() {
+        String endpoint = """
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                    scaler: %s
+                """;
+        EndpointConfig byDefault = parse(endpoint.formatted("{type: TARGET_WAIT}")).endpoints().getFirst();
+        assertThat(byDefault.scalerType()).isEqualTo(ScalerType.TARGET_WAIT);
+        assertThat(byDefault.scalerValue()).isEqualTo(20.0);
+        assertThat(parse(endpoint.formatted("{type: TARGET_WAIT, value: 45}")).endpoints().getFirst()
+                .scalerValue()).isEqualTo(45.0);
+        assertThatThrownBy(() -> parse(endpoint.formatted("{type: TARGET_WAIT, value: 0.5}")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "endpoints[0].scaler.value: for TARGET_WAIT must be from 1 to 3600 (seconds a job should wait"
+                                + " in the queue at most), got 0.5"));
     }
 
     @Test

@@ -111,6 +111,11 @@ class AdminApiTest {
         assertThat(aware.status()).as(aware.text()).isEqualTo(200);
         assertThat(aware.json().path("scaler").path("type").asString()).isEqualTo("COLD_START_AWARE");
         assertThat(aware.json().path("scaler").path("value").asDouble()).as("its default wait weight").isEqualTo(4.0);
+
+        Reply target = patch(admin, "/admin/endpoints/ep1", "{\"scaler\": {\"type\": \"TARGET_WAIT\", \"value\": 30}}");
+        assertThat(target.status()).as(target.text()).isEqualTo(200);
+        assertThat(target.json().path("scaler").path("type").asString()).isEqualTo("TARGET_WAIT");
+        assertThat(target.json().path("scaler").path("value").asDouble()).isEqualTo(30.0);
     }
 
     /**
@@ -174,7 +179,10 @@ class AdminApiTest {
                 {"{\"scaler\": {\"type\": \"REQUEST_COUNT\", \"value\": 1.5}}", "scaler.value"},
                 {"{\"scaler\": {\"type\": \"COLD_START_AWARE\", \"value\": 0}}", "scaler.value: for COLD_START_AWARE"},
                 {"{\"scaler\": {\"type\": \"COLD_START_AWARE\", \"value\": 5000}}", "at most 1000"},
-                {"{\"scaler\": {\"type\": \"cold_start_aware\"}}", "QUEUE_DELAY, REQUEST_COUNT or COLD_START_AWARE"},
+                {"{\"scaler\": {\"type\": \"TARGET_WAIT\", \"value\": 0}}", "scaler.value: for TARGET_WAIT must be from 1"},
+                {"{\"scaler\": {\"type\": \"TARGET_WAIT\", \"value\": 7200}}", "to 3600"},
+                {"{\"scaler\": {\"type\": \"cold_start_aware\"}}", "QUEUE_DELAY, REQUEST_COUNT, COLD_START_AWARE or"
+                        + " TARGET_WAIT"},
                 {"{\"scaler\": {\"kind\": \"x\"}}", "scaler.kind"},
                 {"{\"scaler\": 3}", "scaler"},
         };

@@ -1,0 +1,128 @@
+package io.comfyfleet.fleet.scale;
+
+import static io.comfyfleet.fleet.scale.WorkerState.IDLE;
+import static io.comfyfleet.fleet.scale.WorkerState.RUNNING;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The target-wait scaler's decisions, worked out by hand: cold start 10 s, execution 4 s unless said. */
+class TargetWaitRuleTest {
+    private static final Instant NOW = Instant.parse("2026-01-05T10:00:00Z");
+    private final ScalingPolicy policy = new ScalingPolicy();
+
+    private static EndpointScaling target(double seconds) {
+        return EndpointScaling.of("ep", 0, 4, Duration.ofMinutes(10), "TARGET_WAIT", seconds);
+    }
+
+    private static WorkerView w(String id, WorkerState s, int startedS, Integer idleS) {
+        return new WorkerView(id, s, NOW.minusSeconds(startedS), idleS == null ? null : NOW.minusSeconds(idleS));
+    }
+
+    /** {@code queued} jobs, the oldest accepted {@code oldestS} ago; measured execution {@code execS}. */
+    private static QueueSnapshot q(long queued, long running, int oldestS, int execS, List<Instant> arrivals) {
+        return new QueueSnapshot(queued, running, queued == 0 ? null : NOW.minusSeconds(oldestS),
+                new Demand(arrivals, Duration.ofSeconds(execS), Duration.ofSeconds(10)));
+    }
+
+    /** Arrivals {@code gapS} apart, the last one {@code quietS} ago. */
+    private static List<Instant> every(int count, int gapS, int quietS) {
+        List<Instant> a = new ArrayList<>();
+        for (int i = count - 1; i >= 0; i--) {
+            a.add(NOW.minusSeconds(quietS + (long) i * gapS));
+        }
+        return a;
+    }
+
+    @Test
+    void aQueuedJobWithNoWorkerStartsOneAtOnce() {
+        ScalingDecision d = policy.decide(q(1, 0, 0, 4, List.of()), List.of(), target(60), NOW);
+        assertThat(d.start()).isEqualTo(1);
+        assertThat(d.reasons()).anyMatch(r -> r.startsWith("target wait 60.0 s: 1 queued, 0 live workers"));
+    }
+
+    @Test
+    void aJobWaitsForABusyWorkerThatTakesItWithinTheTargetAndGetsANewOneWhenItWouldNot() {
+        // jobs of 30 s: the running worker is free in S/2 = 15 s, later than a new worker's cold start (10 s)
+        List<WorkerView> busy = List.of(w("a", RUNNING, 100, null));
+        // waited 2 s: taken at 2 + 15 = 17 s, within 20 s: it waits
+        assertThat(policy.decide(q(1, 1, 2, 30, List.of()), busy, target(20), NOW).start()).isZero();
+        // waited 8 s: 8 + 15 = 23 s, past 20 s: a worker of its own takes it sooner
+        assertThat(policy.decide(q(1, 1, 8, 30, List.of()), busy, target(20), NOW).start()).isEqualTo(1);
+    }
+
+    @Test
+    void aNewWorkerIsNeverStartedForAJobThatABusyOneTakesBeforeAColdStartEnds() {
+        // free in S/2 = 2 s: a new worker (10 s) could not take the job sooner, however long the job has waited
+        ScalingDecision d = policy.decide(q(1, 1, 50, 4, List.of()), List.of(w("a", RUNNING, 100, null)), target(20),
+                NOW);
+        assertThat(d.start()).isZero();
+    }
+
+    @Test
+    void aLongQueueGetsTheWorkersThatKeepItWithinTheTarget() {
+        // one running worker, 6 queued, the oldest 6 s ago: taken as arrived 6, 5, 4, 3, 2 and 1 s ago. On the
+        // running worker they would be taken in 2, 6, 10, 14, 18, 22 s. Jobs 1 to 3 wait for it (a new worker is
+        // no sooner than 10 s); job 4 would be taken 3 + 14 = 17 s after it came, past 15 s: a new worker (free
+        // again at 10 + 4 = 14 s); job 5: 2 + 14 > 15: another; job 6 is taken by one of them at 14 s, 1 + 14 = 15
+        List<WorkerView> busy = List.of(w("a", RUNNING, 100, null));
+        assertThat(TargetWaitRule.startsForQueue(q(6, 1, 6, 4, List.of()), busy, 10, 4, 15, 100, NOW)).isEqualTo(2);
+        // a target of 30 s lets the running worker take all six
+        assertThat(TargetWaitRule.startsForQueue(q(6, 1, 6, 4, List.of()), busy, 10, 4, 30, 100, NOW)).isZero();
+    }
+
+    @Test
+    void startsStopAtMaxWorkers() {
+        ScalingDecision d = policy.decide(q(10, 0, 3, 4, List.of()), List.of(w("a", RUNNING, 100, null)), target(1),
+                NOW);
+        assertThat(d.start()).isEqualTo(3);
+    }
+
+    @Test
+    void anIdleWorkerStaysWarmOnlyWhileAJobWithinAColdStartIsMoreLikelyThanNot() {
+        // past gaps: 5 of 20 s and 10 of 600 s, the last job 15 s ago: of the 15 gaps longer than 15 s, 5 ended
+        // within 15 + 10 s, so P(a job within C) = 1/3
+        List<Instant> a = new ArrayList<>();
+        Instant t = NOW.minusSeconds(15);
+        a.addFirst(t);
+        for (int i = 0; i < 15; i++) {
+            t = t.minusSeconds(i < 5 ? 20 : 600);
+            a.addFirst(t);
+        }
+        List<WorkerView> idle = List.of(w("a", IDLE, 900, 15));
+        // the cold-start-aware scaler at weight 4 keeps it (1/3 > 1 / (1 + 4)); within the target a cold start
+        // only costs GPU-seconds, so the target-wait scaler stops it (1/3 < 1/2)
+        EndpointScaling aware = EndpointScaling.of("ep", 0, 4, Duration.ofMinutes(10), "COLD_START_AWARE", 4);
+        assertThat(policy.decide(q(0, 0, 0, 4, a), idle, aware, NOW).stop()).isEmpty();
+        assertThat(policy.decide(q(0, 0, 0, 4, a), idle, target(20), NOW).stop()).containsExactly("a");
+        // jobs every 30 s, the last 25 s ago: every past gap ends within the next 10 s, it stays
+        assertThat(policy.decide(q(0, 0, 0, 4, every(20, 30, 25)), List.of(w("a", IDLE, 900, 25)), target(20), NOW)
+                .stop()).isEmpty();
+    }
+
+    @Test
+    void nothingStartsAheadOfARisingRate() {
+        // 12 jobs in the last minute after 14 quiet ones, none queued: the cold-start-aware scaler starts workers
+        // ahead; within the target a cold start still takes the next job in time
+        List<Instant> a = every(12, 5, 1);
+        EndpointScaling aware = EndpointScaling.of("ep", 0, 4, Duration.ofMinutes(10), "COLD_START_AWARE", 4);
+        assertThat(policy.decide(q(0, 0, 0, 20, a), List.of(), aware, NOW).start()).isEqualTo(4);
+        assertThat(policy.decide(q(0, 0, 0, 20, a), List.of(), target(20), NOW).start()).isZero();
+    }
+
+    @Test
+    void minWorkersAndTheIdleTimeoutStillHold() {
+        EndpointScaling min1 = EndpointScaling.of("ep", 1, 4, Duration.ofSeconds(20), "TARGET_WAIT", 20);
+        assertThat(policy.decide(q(0, 0, 0, 4, List.of()), List.of(), min1, NOW).start()).isEqualTo(1);
+        assertThat(policy.decide(q(0, 0, 0, 4, List.of()), List.of(w("a", IDLE, 9000, 3600)), min1, NOW).stop())
+                .isEmpty();
+        // the forecast would keep a second one (jobs every 30 s, quiet 25 s), but it has been idle 25 s > 20 s
+        ScalingDecision d = policy.decide(q(0, 0, 0, 4, every(20, 30, 25)),
+                List.of(w("a", IDLE, 9000, 3600), w("b", IDLE, 600, 25)), min1, NOW);
+        assertThat(d.stop()).hasSize(1);
+    }
+}
