@@ -160,9 +160,13 @@ public final class ScalingPolicy {
             }
             stop.add(w.id());
             remaining--;
-            reasons.add("worker " + w.id() + " idle " + HumanDuration.of(Duration.between(w.idleSinceOrStart(), now))
-                    + " > idle timeout " + HumanDuration.of(idleTimeout) + ", " + workers(remaining + 1) + " live, "
-                    + keep + " wanted: stop it");
+            String idle = HumanDuration.of(Duration.between(w.idleSinceOrStart(), now));
+            // a zero timeout is the measured scalers' own stop: the worker is not worth keeping warm
+            reasons.add(idleTimeout.isZero()
+                    ? "worker " + w.id() + " idle " + idle + ", " + workers(remaining + 1) + " live, " + keep
+                            + " worth keeping warm: stop it"
+                    : "worker " + w.id() + " idle " + idle + " > idle timeout " + HumanDuration.of(idleTimeout) + ", "
+                            + workers(remaining + 1) + " live, " + keep + " wanted: stop it");
         }
     }
 

@@ -42,7 +42,7 @@ class TargetWaitRuleTest {
     void aQueuedJobWithNoWorkerStartsOneAtOnce() {
         ScalingDecision d = policy.decide(q(1, 0, 0, 4, List.of()), List.of(), target(60), NOW);
         assertThat(d.start()).isEqualTo(1);
-        assertThat(d.reasons()).anyMatch(r -> r.startsWith("target wait 60.0 s: 1 queued, 0 live workers"));
+        assertThat(d.reasons()).containsExactly("target wait 60.0 s: 1 queued and no live worker: start 1");
     }
 
     @Test
@@ -52,7 +52,10 @@ class TargetWaitRuleTest {
         // waited 2 s: taken at 2 + 15 = 17 s, within 20 s: it waits
         assertThat(policy.decide(q(1, 1, 2, 30, List.of()), busy, target(20), NOW).start()).isZero();
         // waited 8 s: 8 + 15 = 23 s, past 20 s: a worker of its own takes it sooner
-        assertThat(policy.decide(q(1, 1, 8, 30, List.of()), busy, target(20), NOW).start()).isEqualTo(1);
+        ScalingDecision late = policy.decide(q(1, 1, 8, 30, List.of()), busy, target(20), NOW);
+        assertThat(late.start()).isEqualTo(1);
+        assertThat(late.reasons()).containsExactly("target wait 20.0 s: 1 queued, 1 live workers, cold start 10.0 s,"
+                + " execution 30.0 s: 1 of them would wait longer: start 1");
     }
 
     @Test
@@ -98,7 +101,9 @@ class TargetWaitRuleTest {
         // only costs GPU-seconds, so the target-wait scaler stops it (1/3 < 1/2)
         EndpointScaling aware = EndpointScaling.of("ep", 0, 4, Duration.ofMinutes(10), "COLD_START_AWARE", 4);
         assertThat(policy.decide(q(0, 0, 0, 4, a), idle, aware, NOW).stop()).isEmpty();
-        assertThat(policy.decide(q(0, 0, 0, 4, a), idle, target(20), NOW).stop()).containsExactly("a");
+        ScalingDecision stopped = policy.decide(q(0, 0, 0, 4, a), idle, target(20), NOW);
+        assertThat(stopped.stop()).containsExactly("a");
+        assertThat(stopped.reasons()).containsExactly("worker a idle 15.0 s, 1 worker live, 0 worth keeping warm: stop it");
         // jobs every 30 s, the last 25 s ago: every past gap ends within the next 10 s, it stays
         assertThat(policy.decide(q(0, 0, 0, 4, every(20, 30, 25)), List.of(w("a", IDLE, 900, 25)), target(20), NOW)
                 .stop()).isEmpty();
