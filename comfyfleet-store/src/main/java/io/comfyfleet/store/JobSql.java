@@ -129,7 +129,7 @@ final class JobSql {
             + " WHERE id = ? AND " + expected(CANCEL) + " AND expires_at > ? RETURNING *";
 
     static final String RETRY_JOB = "UPDATE jobs SET state = " + target(RETRY)
-            + ", output_json = NULL, error = NULL, retries = retries + 1,"
+            + ", output_json = NULL, error = NULL, retries = retries + 1, worker_id = NULL,"
             + " started_at = NULL, finished_at = NULL, lease_until = NULL, run_deadline = NULL"
             + " WHERE id = ? AND " + expected(RETRY) + " AND expires_at > ? RETURNING *";
 
@@ -138,9 +138,12 @@ final class JobSql {
 
     static final String RENEW_LEASE = "UPDATE jobs SET lease_until = ? WHERE " + RUNNING_FOR_WORKER;
 
-    /** A lost worker's job goes back to the queue while it has retries left. */
+    /**
+     * A lost worker's job goes back to the queue while it has retries left, no longer naming that worker: /status
+     * and the dashboard would show a dead worker for a queued job.
+     */
     static final String REQUEUE_LOST_JOBS = "UPDATE jobs SET state = " + target(REQUEUE_LOST)
-            + ", retries = retries + 1, started_at = NULL, lease_until = NULL, run_deadline = NULL"
+            + ", worker_id = NULL, retries = retries + 1, started_at = NULL, lease_until = NULL, run_deadline = NULL"
             + " WHERE " + expected(REQUEUE_LOST) + " AND lease_until < ? AND retries < max_retries"
             + " RETURNING *";
 

@@ -836,6 +836,7 @@ abstract class JobStoreContractTest {
         assertThat(again.error()).isNull();
         assertThat(again.startedAt()).isNull();
         assertThat(again.finishedAt()).isNull();
+        assertThat(again.workerId()).as("queued: no worker runs it").isNull();
         assertThat(again.retries()).isEqualTo(1);
         assertThat(again.inputJson()).isEqualTo("{\"prompt\":\"j1\"}");
         assertThat(store.counts(EP).retried()).isEqualTo(1);
@@ -961,6 +962,17 @@ abstract class JobStoreContractTest {
         assertThat(store.notRunningFor(EP, "w1", List.of("j1", "renewed"))).containsExactly("j1");
         assertThat(store.counts(EP)).isEqualTo(new JobCounts(1, 1, 0, 0, 1));
         assertThat(store.claim(EP, "w2", 1, at(40), at(70))).extracting(Job::id).containsExactly("j1");
+    }
+
+    @Test
+    void aJobBackInTheQueueFromALostWorkerNamesNoWorkerUntilTakenAgain() {
+        running("j1");
+
+        assertThat(store.expireLeases(LEASE.plusMillis(1))).singleElement()
+                .satisfies(j -> assertThat(j.workerId()).as("the lost worker no longer runs it").isNull());
+        assertThat(store.find("j1", at(40)).orElseThrow().workerId()).isNull();
+        assertThat(store.claim(EP, "w2", 1, at(40), at(70))).singleElement()
+                .satisfies(j -> assertThat(j.workerId()).isEqualTo("w2"));
     }
 
     @Test
