@@ -149,7 +149,7 @@ final class JobSql {
 
     /** A stopped worker's unfinished jobs go back to the queue at once; it did not fail them, so no retry counts. */
     static final String HAND_BACK_JOBS = "UPDATE jobs SET state = " + target(HAND_BACK)
-            + ", started_at = NULL, lease_until = NULL, run_deadline = NULL"
+            + ", worker_id = NULL, started_at = NULL, lease_until = NULL, run_deadline = NULL"
             + " WHERE " + expected(HAND_BACK) + " AND worker_id = ? AND expires_at > ? RETURNING *";
 
     /** ... and fails, saying why, when it has none. Attempts = the first run plus every requeue. */

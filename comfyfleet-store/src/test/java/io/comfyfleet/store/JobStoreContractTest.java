@@ -989,6 +989,7 @@ abstract class JobStoreContractTest {
             assertThat(j.id()).isEqualTo("j1");
             assertThat(j.state()).isEqualTo(IN_QUEUE);
             assertThat(j.retries()).as("it did not fail").isZero();
+            assertThat(j.workerId()).as("the stopped worker no longer runs it").isNull();
             assertThat(j.startedAt()).isNull();
             assertThat(j.leaseUntil()).isNull();
         });

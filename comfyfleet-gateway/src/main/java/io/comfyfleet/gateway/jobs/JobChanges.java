@@ -128,7 +128,7 @@ final class JobChanges {
         java.util.List<Job> jobs = store.handBack(workerId, now);
         for (Job job : jobs) {
             events.queued(job.endpoint());
-            events.handedBack(job);
+            events.handedBack(job, workerId);
         }
         return jobs;
     }

@@ -99,8 +99,8 @@ public final class JobEvents implements QueueWakeups {
     }
 
     /** A job back in the queue because its worker was stopped before it finished it (see {@link JobListener#handedBack}). */
-    public void handedBack(Job job) {
-        changed(job, l -> l.handedBack(job));
+    public void handedBack(Job job, String workerId) {
+        changed(job, l -> l.handedBack(job, workerId));
     }
 
     private void changed(Job job, java.util.function.Consumer<JobListener> tellListeners) {

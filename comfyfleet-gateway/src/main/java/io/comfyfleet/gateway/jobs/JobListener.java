@@ -24,9 +24,10 @@ public interface JobListener {
     /**
      * The job went back to the queue because the worker running it was stopped on purpose and is gone (a
      * scale-down, a shutdown): it did not fail, so no retry was counted. Listeners that do not tell it apart from
-     * any other change hear of it through {@link #changed}.
+     * any other change hear of it through {@link #changed}. {@code job} is as stored, queued and naming no worker;
+     * {@code workerId} is the worker that was stopped.
      */
-    default void handedBack(Job job) {
+    default void handedBack(Job job, String workerId) {
         changed(job);
     }
 

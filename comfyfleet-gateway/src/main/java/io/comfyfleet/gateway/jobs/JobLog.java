@@ -31,9 +31,9 @@ public final class JobLog implements JobListener {
     }
 
     @Override
-    public void handedBack(Job job) {
+    public void handedBack(Job job, String workerId) {
         log.info("job {} of {} is back in the queue: worker {} was stopped before it finished it; it runs again"
-                + " (not counted as a retry)", job.id(), job.endpoint(), job.workerId());
+                + " (not counted as a retry)", job.id(), job.endpoint(), workerId);
     }
 
     private static String onWorker(Job job) {

@@ -154,8 +154,9 @@ class JobChangesTest {
         List<String> handedBack = new CopyOnWriteArrayList<>();
         events.listen(new JobListener() {
             @Override
-            public void handedBack(Job job) {
-                handedBack.add(job.id() + " " + job.state() + " retries " + job.retries());
+            public void handedBack(Job job, String workerId) {
+                handedBack.add(job.id() + " " + job.state() + " retries " + job.retries() + " from " + workerId
+                        + " now on " + job.workerId());
             }
         });
         changes.enqueue(newJob("j1"));
@@ -167,7 +168,7 @@ class JobChangesTest {
             assertThat(taker.await(seen, Duration.ofHours(1))).isEmpty();
             assertThat(taker.generation()).as("woken").isGreaterThan(seen);
         }
-        assertThat(handedBack).containsExactly("j1 IN_QUEUE retries 0");
+        assertThat(handedBack).containsExactly("j1 IN_QUEUE retries 0 from w1 now on null");
         assertThat(heard).as("listeners that do not tell it apart hear a change").containsExactly("j1 IN_QUEUE");
         assertThat(events.stops().await(JobEvents.workerKey("ep", "w1"), NO_WAIT)).as("nobody to tell").isEmpty();
     }
