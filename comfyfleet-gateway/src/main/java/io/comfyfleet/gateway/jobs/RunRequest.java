@@ -46,6 +46,7 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
         if (input == null || input.isNull()) {
             throw new InvalidRequestException("\"input\" is required: send {\"input\": {...}}");
         }
+        FiniteNumbers.check(input, "input");
         return new RunRequest(
                 input.toString(),
                 webhook(root.get("webhook")),

@@ -125,6 +125,20 @@ class AuthAndBadInputTest {
     }
 
     @Test
+    void anInputNumberTooLargeForAFloatIsRefusedNamingWhereItIs() {
+        // read as Infinity, it would be stored and served back as Infinity, which no JSON client can parse
+        assertBad("{\"input\":{\"steps\":1e400}}", "\"input.steps\" is a number out of range: beyond ±1.8e308");
+        assertBad("{\"input\":{\"workflow\":{\"3\":{\"inputs\":{\"sizes\":[1,-1e400]}}}}}",
+                "\"input.workflow.3.inputs.sizes[1]\" is a number out of range");
+        assertThat(gw.client.post("/v2/ep1/runsync?wait=1000", "{\"input\":[1e400]}").field("error"))
+                .isEqualTo("\"input[0]\" is a number out of range: beyond ±1.8e308, the largest a JSON number may be"
+                        + " here (a 64-bit float); send a smaller number, or send it as text");
+        String inRange = "{\"input\":{\"big\":1e308,\"tiny\":1e-400,\"long\":1" + "0".repeat(400) + "}}";
+        assertThat(gw.client.post("/v2/ep1/run", inRange).status()).as("large but in range, or rounded to zero")
+                .isEqualTo(200);
+    }
+
+    @Test
     void hostileBodiesAreRefusedCheaply() {
         String deep = "{\"input\":" + "[".repeat(5_000) + "]".repeat(5_000) + "}";
         Reply nested = gw.client.post("/v2/ep1/run", deep);
