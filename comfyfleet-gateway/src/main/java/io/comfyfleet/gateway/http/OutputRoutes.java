@@ -9,6 +9,7 @@ import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.ServerSettings;
 import io.comfyfleet.gateway.jobs.JobService;
 import io.comfyfleet.gateway.jobs.Json;
+import io.comfyfleet.gateway.jobs.PayloadTooLargeException;
 import io.comfyfleet.gateway.outputs.OutputFiles;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -52,7 +53,13 @@ final class OutputRoutes {
             throw HttpIO.refuseTooLarge(ctx, "the uploaded file", server.maxOutputFile());
         }
         try (InputStream body = ctx.req().getInputStream()) {
-            files.save(endpoint.name(), job.id(), name, body, server.maxOutputFile());
+            try {
+                files.save(endpoint.name(), job.id(), name, body, server.maxOutputFile());
+            } catch (PayloadTooLargeException tooLarge) {
+                // a chunked upload is found too large only while it arrives: drop the rest, as for a declared
+                // size, or the worker still sending sees a reset connection instead of this 413
+                throw HttpIO.refuseTooLarge(ctx, "the uploaded file", server.maxOutputFile());
+            }
         }
         String base = server.publicUrl().orElseGet(() -> ctx.scheme() + "://" + ctx.host());
         String url = base + "/v2/" + endpoint.name() + "/outputs/" + job.id() + "/" + name;
