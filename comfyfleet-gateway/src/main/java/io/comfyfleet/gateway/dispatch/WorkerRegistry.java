@@ -169,7 +169,15 @@ public final class WorkerRegistry {
         });
     }
 
-    /** A heartbeat listing the jobs the worker runs; {@code unhealthy} when it reported a failed self-check. */
+    /**
+     * A heartbeat listing the jobs the worker runs; {@code unhealthy} when it reported a failed self-check.
+     *
+     * <p>A worker id no provider here started counts like any other, on purpose: workers started by someone else
+     * (RunPod-hosted ones, {@code comfyfleet worker} run by hand) are supported and ping too, and with several
+     * gateways a worker may have been started by another gateway's provider. What keeps made-up ids out of
+     * {@code /health} is the endpoint's worker key, which every worker route demands: whoever holds it could as
+     * well take jobs under any id.
+     */
     public void pinged(String endpoint, String workerId, Collection<String> jobIds, boolean unhealthy) {
         update(endpoint, workerId, s -> {
             s.jobs.clear();
