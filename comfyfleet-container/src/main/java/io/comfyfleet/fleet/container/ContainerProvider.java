@@ -6,6 +6,7 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import io.comfyfleet.core.HumanDuration;
+import io.comfyfleet.fleet.local.ExitReason;
 import io.comfyfleet.fleet.provider.Slot;
 import io.comfyfleet.fleet.provider.SlotTable;
 import io.comfyfleet.fleet.provider.FleetWorker;
@@ -35,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * configured mounts, network and environment, and labels naming the endpoint, worker and version.
  *
  * <p>Each container's output goes to the worker log, line by line, marked with the worker id. A container that
- * exits on its own is listed as {@link FleetWorker.Phase#EXITED} with its exit code (and its slot is free again)
- * until it is stopped, which removes it. Stopping asks the engine to stop it (SIGTERM, SIGKILL after the grace)
- * and then removes it; the stop's future completes when it is gone.
+ * exits on its own is listed as {@link FleetWorker.Phase#EXITED} with its exit code and the reason its worker gave
+ * for exiting ({@link #problem}), and its slot is free again, until it is stopped, which removes it. Stopping asks
+ * the engine to stop it (SIGTERM, SIGKILL after the grace) and then removes it; the stop's future completes when it
+ * is gone.
  *
  * <p>Containers of the same {@link ContainerConfig#instance()} left by an earlier run (a gateway that crashed or
  * was killed) are removed when the provider is created: they are not adopted, because nothing they ran can be
@@ -127,10 +129,11 @@ public final class ContainerProvider implements WorkerProvider {
         Instant startedAt = clock.instant();
         WorkerHandle handle = new WorkerHandle(spec.workerId(), spec.endpoint(), name(),
                 slot.placement() + ", container " + ContainerRequest.name(config, spec.workerId()), image);
-        ContainerWorker worker = new ContainerWorker(new WorkerLife(handle, slot, startedAt), containerId);
+        ContainerWorker worker = new ContainerWorker(new WorkerLife(handle, slot, startedAt), containerId,
+                new ExitReason());
         workers.add(worker);
         engine.streams.logContainerCmd(containerId).withStdOut(true).withStdErr(true).withFollowStream(true)
-                .exec(new LogLines(spec.workerId()));
+                .exec(new LogLines(spec.workerId(), worker.output()));
         Thread.ofPlatform().daemon().name("container-wait-" + spec.workerId()).start(() -> awaitExit(worker));
         log.info("started worker {} of endpoint {} on {} from image {} (container {})", spec.workerId(),
                 spec.endpoint(), slot.placement(), image, shortId(containerId));
@@ -213,11 +216,15 @@ public final class ContainerProvider implements WorkerProvider {
         }
         WorkerLife life = worker.life();
         life.releaseSlot(slots);
-        if (life.exitedOnItsOwn(clock.instant(), code)) {
-            log.warn("worker {} of endpoint {} exited on its own with code {} after {}; its container {} stays for"
+        Instant exitedAt = clock.instant();
+        if (life.exitedOnItsOwn(exitedAt, code)) {
+            // its exit line is among the last it printed: the wait may end before the engine streamed them all
+            Optional<String> reason = code != null && code == 0 ? Optional.empty()
+                    : worker.output().await(ExitReason.DRAIN);
+            log.warn("worker {} of endpoint {} exited on its own with code {} after {}{}; its container {} stays for"
                     + " its logs until the worker is stopped", life.handle().workerId(), life.handle().endpoint(),
-                    code, HumanDuration.of(Duration.between(life.startedAt(), clock.instant())),
-                    shortId(worker.containerId()));
+                    code, HumanDuration.of(Duration.between(life.startedAt(), exitedAt)),
+                    reason.map(r -> ": " + r).orElse(" (no reason given; see its log)"), shortId(worker.containerId()));
         }
     }
 
@@ -315,6 +322,14 @@ public final class ContainerProvider implements WorkerProvider {
     @Override
     public boolean markReady(String workerId, Instant at) {
         return workers.markReady(workerId, at, null);
+    }
+
+    /** For an exited worker, the reason it gave for exiting (shown on the dashboard); empty otherwise. */
+    @Override
+    public Optional<String> problem(String workerId) {
+        return workers.get(workerId)
+                .filter(w -> w.life().view().phase() == FleetWorker.Phase.EXITED)
+                .flatMap(w -> w.output().await(Duration.ZERO));
     }
 
     @Override

@@ -11,6 +11,7 @@ import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.DeviceRequest;
+import io.comfyfleet.common.process.WorkerExitLine;
 import io.comfyfleet.testkit.SettableClock;
 import io.comfyfleet.fleet.provider.Slot;
 import io.comfyfleet.fleet.provider.SlotTable;
@@ -50,6 +51,7 @@ class ContainerProviderTest {
 
     private final SettableClock clock = new SettableClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final ListAppender<ILoggingEvent> output = new ListAppender<>();
+    private final ListAppender<ILoggingEvent> providerLog = new ListAppender<>();
     private final List<ContainerProvider> providers = new ArrayList<>();
 
     @BeforeAll
@@ -70,15 +72,18 @@ class ContainerProviderTest {
     }
 
     @BeforeEach
-    void captureWorkerOutput() {
+    void captureWorkerOutputAndProviderLog() {
         output.start();
         ((Logger) LoggerFactory.getLogger(WorkerOutput.log.getName())).addAppender(output);
+        providerLog.start();
+        ((Logger) LoggerFactory.getLogger(ContainerProvider.class)).addAppender(providerLog);
     }
 
     @AfterEach
     void stopEverything() {
         providers.forEach(ContainerProvider::close);
         ((Logger) LoggerFactory.getLogger(WorkerOutput.log.getName())).detachAppender(output);
+        ((Logger) LoggerFactory.getLogger(ContainerProvider.class)).detachAppender(providerLog);
     }
 
     private ContainerConfig.Builder config() {
@@ -91,6 +96,12 @@ class ContainerProviderTest {
         ContainerProvider p = new ContainerProvider(config.build(), clock);
         providers.add(p);
         return p;
+    }
+
+    /** The provider's "exited on its own" warning, once it is logged. */
+    private String exitWarning() {
+        return await().atMost(WAIT).until(() -> providerLog.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains("exited on its own")).toList(), m -> !m.isEmpty()).getFirst();
     }
 
     private List<String> linesOf(String workerId) {
@@ -140,7 +151,26 @@ class ContainerProviderTest {
 
         assertThat(exited.exitCode()).isEqualTo(3);
         await().atMost(WAIT).until(() -> linesOf("w1"), lines -> lines.contains("[w1] bad config, giving up"));
+        assertThat(exitWarning()).startsWith("worker w1 of endpoint ep exited on its own with code 3 after ")
+                .contains(" (no reason given; see its log); its container ");
+        assertThat(p.problem("w1")).isEmpty();
         assertThat(p.start(new WorkerSpec("ep", "w2")).workerId()).as("the exited worker's slot").isEqualTo("w2");
+    }
+
+    @Test
+    void theReasonAnExitedWorkerGaveIsShownBesideItsExitCodeAndIsItsProblem() {
+        String reason = "ComfyUI did not start: port 9100 on 127.0.0.1 is already in use by another process";
+        // its last line, printed just before it exits: the engine may report the exit before it streams that line
+        ContainerProvider p = provider(config().cpuSlots(1).env("TEST_BEHAVIOUR", "exit")
+                .env("TEST_EXIT_LINE", WorkerExitLine.of(3, reason)));
+        p.start(new WorkerSpec("ep", "taken"));
+
+        assertThat(exitWarning()).matches("worker taken of endpoint ep exited on its own with code 3 after [^:]+: "
+                + java.util.regex.Pattern.quote(reason) + "; its container [0-9a-f]{12} stays for its logs until the"
+                + " worker is stopped");
+        assertThat(p.list()).singleElement().extracting(FleetWorker::phase).isEqualTo(FleetWorker.Phase.EXITED);
+        assertThat(p.problem("taken")).hasValue(reason);
+        assertThat(p.problem("no-such-worker")).isEmpty();
     }
 
     @Test

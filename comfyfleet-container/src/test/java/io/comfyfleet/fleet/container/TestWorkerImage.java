@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * A tiny worker image for the provider tests: a shell script that says it is up (with its id, port and the
  * variables tests look for), prints {@code /data/hello.txt} when a folder is mounted there, then either exits 3
- * at once ({@code TEST_BEHAVIOUR=exit}) or runs until SIGTERM and exits 0.
+ * at once ({@code TEST_BEHAVIOUR=exit}; after printing {@code TEST_EXIT_LINE} on stderr, as its last line, when
+ * that is set) or runs until SIGTERM and exits 0.
  */
 final class TestWorkerImage {
     static final String TAG = "localhost/comfyfleet-test-worker:1";
@@ -17,7 +18,11 @@ final class TestWorkerImage {
             echo "worker $RUNPOD_POD_ID up on port $COMFYFLEET_COMFYUI_PORT"
             env | grep -E '^(RUNPOD_|COMFYFLEET_|EXTRA_)' | sort | sed 's/^/env /'
             if [ -f /data/hello.txt ]; then echo "mounted: $(cat /data/hello.txt)"; fi
-            if [ "$TEST_BEHAVIOUR" = exit ]; then echo 'bad config, giving up' >&2; exit 3; fi
+            if [ "$TEST_BEHAVIOUR" = exit ]; then
+              echo 'bad config, giving up' >&2
+              if [ -n "$TEST_EXIT_LINE" ]; then echo "$TEST_EXIT_LINE" >&2; fi
+              exit 3
+            fi
             trap 'echo "got TERM"; exit 0' TERM
             while true; do sleep 0.2 & wait $!; done
             """;

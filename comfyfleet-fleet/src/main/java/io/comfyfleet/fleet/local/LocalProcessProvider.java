@@ -38,8 +38,6 @@ public final class LocalProcessProvider implements WorkerProvider {
     private final LocalProcessConfig config;
     private final Clock clock;
     private final SlotTable slots;
-    /** How long an exited worker's output may take to be read to its end, for the reason it gave. */
-    private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(2);
     private final WorkerTable<LocalWorker> workers = new WorkerTable<>("local", LocalWorker::life);
 
     public LocalProcessProvider(LocalProcessConfig config, Clock clock) {
@@ -110,7 +108,7 @@ public final class LocalProcessProvider implements WorkerProvider {
             // what it started (its ComfyUI) would hold the GPU with nobody to stop it
             worker.tree().killLeftovers();
             // its exit line is among the last it printed: read to the end first (the pipe closes with the process)
-            Optional<String> reason = code == 0 ? Optional.empty() : worker.output().exitReason(OUTPUT_DRAIN);
+            Optional<String> reason = code == 0 ? Optional.empty() : worker.output().await(ExitReason.DRAIN);
             log.warn("worker {} of endpoint {} exited on its own with code {} after {}{}", life.handle().workerId(),
                     life.handle().endpoint(), code, seconds(Duration.between(life.startedAt(), exitedAt)),
                     reason.map(r -> ": " + r).orElse(" (no reason given; see its log)"));
@@ -153,7 +151,7 @@ public final class LocalProcessProvider implements WorkerProvider {
             worker.life().releaseSlot(slots);
             workers.remove(worker);
             // stopped while it was giving up (e.g. once it reported itself unhealthy): its reason still shows
-            Optional<String> reason = worker.output().exitReason(OUTPUT_DRAIN);
+            Optional<String> reason = worker.output().await(ExitReason.DRAIN);
             if (reason.isPresent()) {
                 log.warn("worker {} of endpoint {} is gone (exit code {}); it had given up: {}", id, handle.endpoint(),
                         worker.process().exitValue(), reason.get());
@@ -191,7 +189,7 @@ public final class LocalProcessProvider implements WorkerProvider {
     public Optional<String> problem(String workerId) {
         return workers.get(workerId)
                 .filter(w -> w.life().view().phase() == FleetWorker.Phase.EXITED)
-                .flatMap(w -> w.output().exitReason(Duration.ZERO));
+                .flatMap(w -> w.output().await(Duration.ZERO));
     }
 
     private static String seconds(Duration d) {
