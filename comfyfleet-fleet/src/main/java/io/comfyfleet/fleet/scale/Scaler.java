@@ -29,7 +29,7 @@ public sealed interface Scaler {
      * {@code TARGET_WAIT}: the fewest workers that take queued jobs within {@code target} of their arrival, from the
      * measured cold start and execution time (see {@link Demand}): a job waits for a busy or starting worker when that
      * one takes it in time, and gets a new worker only when it would not; idle workers are kept warm only while they
-     * are more likely than not to be needed within a cold start. A target shorter than a cold start can only be met
+     * are likely enough (over 2/5) to be needed within a cold start. A target shorter than a cold start can only be met
      * by warm workers: {@code minWorkers} and the idle timeout are for that.
      *
      * @param target how long a job may wait in the queue before a worker takes it

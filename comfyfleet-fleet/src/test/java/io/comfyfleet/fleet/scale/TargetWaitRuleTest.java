@@ -86,27 +86,35 @@ class TargetWaitRuleTest {
     }
 
     @Test
-    void anIdleWorkerStaysWarmOnlyWhileAJobWithinAColdStartIsMoreLikelyThanNot() {
+    void anIdleWorkerStaysWarmOnlyWhileAJobWithinAColdStartIsLikelyEnough() {
         // past gaps: 5 of 20 s and 10 of 600 s, the last job 15 s ago: of the 15 gaps longer than 15 s, 5 ended
         // within 15 + 10 s, so P(a job within C) = 1/3
-        List<Instant> a = new ArrayList<>();
-        Instant t = NOW.minusSeconds(15);
-        a.addFirst(t);
-        for (int i = 0; i < 15; i++) {
-            t = t.minusSeconds(i < 5 ? 20 : 600);
-            a.addFirst(t);
-        }
+        List<Instant> a = gaps(5, 10);
         List<WorkerView> idle = List.of(w("a", IDLE, 900, 15));
         // the cold-start-aware scaler at weight 4 keeps it (1/3 > 1 / (1 + 4)); within the target a cold start
-        // only costs GPU-seconds, so the target-wait scaler stops it (1/3 < 1/2)
+        // only costs GPU-seconds, so the target-wait scaler stops it (1/3 < 2/5)
         EndpointScaling aware = EndpointScaling.of("ep", 0, 4, Duration.ofMinutes(10), "COLD_START_AWARE", 4);
         assertThat(policy.decide(q(0, 0, 0, 4, a), idle, aware, NOW).stop()).isEmpty();
         ScalingDecision stopped = policy.decide(q(0, 0, 0, 4, a), idle, target(20), NOW);
         assertThat(stopped.stop()).containsExactly("a");
         assertThat(stopped.reasons()).containsExactly("worker a idle 15.0 s, 1 worker live, 0 worth keeping warm: stop it");
+        // 9 gaps of 20 s and 11 of 600 s: P = 9/20, under an even chance but over 2/5: it stays
+        assertThat(policy.decide(q(0, 0, 0, 4, gaps(9, 11)), idle, target(20), NOW).stop()).isEmpty();
         // jobs every 30 s, the last 25 s ago: every past gap ends within the next 10 s, it stays
         assertThat(policy.decide(q(0, 0, 0, 4, every(20, 30, 25)), List.of(w("a", IDLE, 900, 25)), target(20), NOW)
                 .stop()).isEmpty();
+    }
+
+    /** Arrivals whose gaps are {@code short20} of 20 s, then {@code long600} of 600 s, the last one 15 s ago. */
+    private static List<Instant> gaps(int short20, int long600) {
+        List<Instant> a = new ArrayList<>();
+        Instant t = NOW.minusSeconds(15);
+        a.addFirst(t);
+        for (int i = 0; i < short20 + long600; i++) {
+            t = t.minusSeconds(i < short20 ? 20 : 600);
+            a.addFirst(t);
+        }
+        return a;
     }
 
     @Test
