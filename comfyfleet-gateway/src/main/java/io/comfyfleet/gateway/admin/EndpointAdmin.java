@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -85,9 +86,11 @@ public final class EndpointAdmin {
                 log.info("endpoint {}: settings from the job store (revision {})", e.name(), stored.revision());
             } else {
                 log.warn("endpoint {}: settings from the job store (revision {}, changed {}); the configuration's {}"
-                        + " differ and are ignored: the file only seeds a new endpoint. Change them with PATCH"
-                        + " /admin/endpoints/{} or comfyfleet rollout", e.name(), stored.revision(),
-                        stored.updatedAt(), differ, e.name());
+                        + " differ and are ignored: the file only seeds a new endpoint. To use the file's, send"
+                        + " PATCH /admin/endpoints/{} {} with the admin key{}", e.name(), stored.revision(),
+                        stored.updatedAt(), differ, e.name(), patchBody(fromFile, differ),
+                        differ.contains("image") ? " (or, for the image, comfyfleet rollout " + e.name()
+                                + " --image REF)" : "");
             }
         }
     }
@@ -96,6 +99,35 @@ public final class EndpointAdmin {
         return new EndpointSettings(e.name(), e.image().orElse(null), null, false, e.minWorkers(), e.maxWorkers(),
                 e.idleTimeout(), e.scalerType().name(), e.scalerValue(), EndpointSettings.DEFAULT_MAX_SURGE,
                 e.routing().mode().name(), e.routing().affinityWait(), 0, clock.instant());
+    }
+
+    /**
+     * The PATCH body that sets the {@code keys} (named as by {@link #differences}) to the file's values: what the
+     * startup warning tells a user to send, since {@code comfyfleet rollout} changes only the image.
+     */
+    static String patchBody(EndpointSettings file, List<String> keys) {
+        ObjectNode body = Json.mapper().createObjectNode();
+        for (String key : keys) {
+            switch (key) {
+                case "image" -> body.put("image", file.image());
+                case "minWorkers" -> body.put("minWorkers", file.minWorkers());
+                case "maxWorkers" -> body.put("maxWorkers", file.maxWorkers());
+                case "idleTimeout" -> body.put("idleTimeout", file.idleTimeout().toSeconds());
+                case "scaler" -> {
+                    ObjectNode scaler = body.putObject("scaler").put("type", file.scalerType());
+                    double value = file.scalerValue();
+                    if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+                        scaler.put("value", (long) value);
+                    } else {
+                        scaler.put("value", value);
+                    }
+                }
+                case "routing" -> body.put("routing", file.routing().toLowerCase(Locale.ROOT));
+                case "affinityWait" -> body.put("affinityWait", file.affinityWait().toMillis() / 1000.0);
+                default -> { }
+            }
+        }
+        return body.toString();
     }
 
     private static List<String> differences(EndpointSettings file, EndpointSettings stored) {
@@ -249,7 +281,7 @@ public final class EndpointAdmin {
         scaler.put("value", s.scalerValue());
         n.put("maxSurge", s.maxSurge());
         Routing routing = effective(s);
-        n.put("routing", routing.mode().name().toLowerCase(java.util.Locale.ROOT));
+        n.put("routing", routing.mode().name().toLowerCase(Locale.ROOT));
         n.put("affinityWait", routing.affinityWait().toMillis() / 1000.0);
         n.put("revision", s.revision());
         n.put("updatedAt", s.updatedAt().toString());
