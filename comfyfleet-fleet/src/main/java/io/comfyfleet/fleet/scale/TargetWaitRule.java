@@ -54,9 +54,9 @@ final class TargetWaitRule {
             reasons.add(String.format(Locale.ROOT, "target wait %.1f s: %d queued and no live worker: start %d",
                     target, queue.queued(), start));
         } else if (start > 0) {
-            reasons.add(String.format(Locale.ROOT, "target wait %.1f s: %d queued, %d live workers, cold start %.1f s,"
-                    + " execution %.1f s: %d of them would wait longer: start %d", target, queue.queued(),
-                    live.size(), c, s, start, start));
+            reasons.add(String.format(Locale.ROOT, "target wait %.1f s: %d queued, %d live worker%s, cold start %.1f s,"
+                    + " execution %.1f s: %d of them would wait longer than %.1f s: start %d", target, queue.queued(),
+                    live.size(), live.size() == 1 ? "" : "s", c, s, start, target, start));
         }
         start = Math.max(start, settings.minWorkers() - live.size());
         int running = (int) live.stream().filter(v -> v.state() == WorkerState.RUNNING).count();

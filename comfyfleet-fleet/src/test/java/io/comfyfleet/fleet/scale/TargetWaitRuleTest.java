@@ -54,8 +54,8 @@ class TargetWaitRuleTest {
         // waited 8 s: 8 + 15 = 23 s, past 20 s: a worker of its own takes it sooner
         ScalingDecision late = policy.decide(q(1, 1, 8, 30, List.of()), busy, target(20), NOW);
         assertThat(late.start()).isEqualTo(1);
-        assertThat(late.reasons()).containsExactly("target wait 20.0 s: 1 queued, 1 live workers, cold start 10.0 s,"
-                + " execution 30.0 s: 1 of them would wait longer: start 1");
+        assertThat(late.reasons()).containsExactly("target wait 20.0 s: 1 queued, 1 live worker, cold start 10.0 s,"
+                + " execution 30.0 s: 1 of them would wait longer than 20.0 s: start 1");
     }
 
     @Test
@@ -76,6 +76,12 @@ class TargetWaitRuleTest {
         assertThat(TargetWaitRule.startsForQueue(q(6, 1, 6, 4, List.of()), busy, 10, 4, 15, 100, NOW)).isEqualTo(2);
         // a target of 30 s lets the running worker take all six
         assertThat(TargetWaitRule.startsForQueue(q(6, 1, 6, 4, List.of()), busy, 10, 4, 30, 100, NOW)).isZero();
+        // jobs of 30 s: both running workers are free in 15 s, so the two queued jobs (6 and 3 s old) would wait
+        // past 5 s, and new workers take them sooner; the reason says what "longer" is measured against
+        ScalingDecision d = policy.decide(q(2, 2, 6, 30, List.of()),
+                List.of(w("a", RUNNING, 100, null), w("b", RUNNING, 100, null)), target(5), NOW);
+        assertThat(d.reasons()).containsExactly("target wait 5.0 s: 2 queued, 2 live workers, cold start 10.0 s,"
+                + " execution 30.0 s: 2 of them would wait longer than 5.0 s: start 2");
     }
 
     @Test
