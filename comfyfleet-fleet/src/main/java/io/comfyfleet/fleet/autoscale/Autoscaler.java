@@ -66,6 +66,12 @@ public final class Autoscaler implements AutoCloseable {
     /** Endpoints told they want more workers than fit: said once (until a start fits again), not every pass. */
     private final java.util.Set<String> toldFull = ConcurrentHashMap.newKeySet();
     /**
+     * Endpoints whose last start was refused for want of room: while the provider stays full, the same starts asked
+     * for at every pass are not shown again as decisions (nothing starts); a start that fits, or a pass that asks
+     * for none, ends it.
+     */
+    private final java.util.Set<String> refusedLastPass = ConcurrentHashMap.newKeySet();
+    /**
      * Endpoints whose last pass left them with no live worker and started none: a job queued there waits for a
      * pass, so {@link #jobQueued} asks for one at once.
      */
@@ -245,6 +251,7 @@ public final class Autoscaler implements AutoCloseable {
         lastViews.keySet().retainAll(endpoints.keySet());
         cold.retainAll(endpoints.keySet());
         queuedSinceRead.retainAll(endpoints.keySet());
+        refusedLastPass.retainAll(endpoints.keySet());
         passes.incrementAndGet();
         return decisions;
     }
@@ -287,11 +294,20 @@ public final class Autoscaler implements AutoCloseable {
         } else {
             cold.remove(endpoint);
         }
+        if (decision.start() == 0) {
+            refusedLastPass.remove(endpoint);
+        }
         if (decision.isEmpty()) {
             return decision;
         }
-        log.info("endpoint {}: start {}, stop {}: {}", endpoint, decision.start(), decision.stop(),
-                String.join("; ", decision.reasons()));
+        if (decision.stop().isEmpty() && refusedLastPass.contains(endpoint)) {
+            // the provider is still full: the warning said so once, and "start N" every pass would be untrue
+            log.debug("endpoint {}: start {} (no room yet): {}", endpoint, decision.start(),
+                    String.join("; ", decision.reasons()));
+        } else {
+            log.info("endpoint {}: start {}, stop {}: {}", endpoint, decision.start(), decision.stop(),
+                    String.join("; ", decision.reasons()));
+        }
         Map<String, WorkerHandle> handles = new LinkedHashMap<>();
         mine.forEach(w -> handles.put(w.workerId(), w.handle()));
         for (String id : decision.stop()) {
@@ -340,9 +356,11 @@ public final class Autoscaler implements AutoCloseable {
         try {
             provider.start(new WorkerSpec(endpoint, id, image));
             toldFull.remove(endpoint);
+            refusedLastPass.remove(endpoint);
             return true;
         } catch (NoCapacityException e) {
             failures.incrementAndGet();
+            refusedLastPass.add(endpoint);
             if (toldFull.add(endpoint)) {
                 log.warn("endpoint {} wants more workers than provider '{}' can run: {} (said once; jobs wait for a"
                         + " free worker)", endpoint, provider.name(), e.getMessage());

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.comfyfleet.testkit.SettableClock;
 import io.comfyfleet.fleet.local.LocalProcessConfig;
 import io.comfyfleet.fleet.local.LocalProcessProvider;
@@ -26,6 +30,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** The autoscaler loop with a moved clock, driving the real local provider on bash stand-in workers. */
 class AutoscalerTest {
@@ -284,6 +289,40 @@ class AutoscalerTest {
         assertThat(up("good")).as("one CPU slot: the other two starts are refused").hasSize(1);
         assertThat(a.failures()).as("the queue read and the first refused start").isEqualTo(2);
         assertThat(a.passes()).isEqualTo(1);
+    }
+
+    @Test
+    void startsAFullProviderRefusesAreShownOnceNotAtEveryPass() {
+        Logger logger = (Logger) LoggerFactory.getLogger(Autoscaler.class);
+        ListAppender<ILoggingEvent> shown = new ListAppender<>();
+        shown.start();
+        logger.addAppender(shown);
+        try {
+            Autoscaler a = autoscaler(Scripts.UNTIL_TERM, 1, requestCount("ep1", 0, 3, 5, 1));
+            gateway.queue("ep1", new QueueSnapshot(3, 0, T0));
+            a.runOnce();
+            a.runOnce();
+            a.runOnce();
+            assertThat(up("ep1")).hasSize(1);
+            assertThat(decisionsShown(shown)).as("passes 2 and 3 start nothing: no room")
+                    .containsExactly("endpoint ep1: start 3, stop []: request count: ceil((3 queued + 0 running) / 1)"
+                            + " within [0, 3] = 3 workers, have 0: start 3");
+
+            // the queue empties, then fills again: a new want is shown again, once
+            gateway.queue("ep1", new QueueSnapshot(0, 0, null));
+            a.runOnce();
+            gateway.queue("ep1", new QueueSnapshot(2, 0, T0));
+            a.runOnce();
+            a.runOnce();
+            assertThat(decisionsShown(shown)).hasSize(2);
+        } finally {
+            logger.detachAppender(shown);
+        }
+    }
+
+    private static List<String> decisionsShown(ListAppender<ILoggingEvent> shown) {
+        return shown.list.stream().filter(e -> e.getLevel() == Level.INFO).map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.startsWith("endpoint ep1: start")).toList();
     }
 
     @Test
