@@ -33,8 +33,8 @@ final class TargetWaitRule {
      * The weight of the warm-worker reading: keep the only worker while P(a job within C) × (1 + 1.5) > 1, P > 2/5.
      * Chosen by simulation (docs/fleet.md): against P > 1/2 it spares a steady load cold starts whose waits count in
      * its p95 (GPU-seconds saved against the best RunPod setting: 30.3–31.5 % on three seeds, against 29.5–31.6 %)
-     * for 0.6–2 points less saved on an office's sparse sessions; P > 1/3 saves the office 4 points less than P > 1/2, and P > 4/5
-     * starts too many workers on a steady load.
+     * for 0.6–2 points less saved on an office's sparse sessions; P > 1/3 saves the office 4 points less than
+     * P > 1/2, and P > 4/5 starts too many workers on a steady load.
      */
     static final double KEEP_WEIGHT = 1.5;
 
