@@ -114,7 +114,7 @@ public final class ScalingPolicy {
         return new ScalingDecision(start, List.copyOf(stop), reasons);
     }
 
-    /** The decision of a scaler that plans from what was measured: starts, or else the idle workers it need not keep. */
+    /** The decision of a scaler that plans from measurements: starts, or else the idle workers it need not keep. */
     private static ScalingDecision measured(ColdStartAwareRule.Plan plan, List<WorkerView> live,
             EndpointScaling settings, Instant now, Set<String> stop, List<String> reasons) {
         reasons.addAll(plan.reasons());

@@ -103,7 +103,8 @@ class TargetWaitRuleTest {
         assertThat(policy.decide(q(0, 0, 0, 4, a), idle, aware, NOW).stop()).isEmpty();
         ScalingDecision stopped = policy.decide(q(0, 0, 0, 4, a), idle, target(20), NOW);
         assertThat(stopped.stop()).containsExactly("a");
-        assertThat(stopped.reasons()).containsExactly("worker a idle 15.0 s, 1 worker live, 0 worth keeping warm: stop it");
+        assertThat(stopped.reasons())
+                .containsExactly("worker a idle 15.0 s, 1 worker live, 0 worth keeping warm: stop it");
         // 9 gaps of 20 s and 11 of 600 s: P = 9/20, under an even chance but over 2/5: it stays
         assertThat(policy.decide(q(0, 0, 0, 4, gaps(9, 11)), idle, target(20), NOW).stop()).isEmpty();
         // jobs every 30 s, the last 25 s ago: every past gap ends within the next 10 s, it stays
