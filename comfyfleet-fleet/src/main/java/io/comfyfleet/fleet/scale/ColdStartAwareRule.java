@@ -162,6 +162,25 @@ final class ColdStartAwareRule {
         return waitSaved <= 0 ? Double.POSITIVE_INFINITY : c / (w * waitSaved);
     }
 
+    /**
+     * Why the endpoint's only worker is not worth keeping warm, in words: the chance of a job within the next cold
+     * start against the threshold, or, with too few past arrivals to read, the quiet against the break-even.
+     */
+    static String whyNotKept(ArrivalForecast forecast, double c, double w, Instant now) {
+        Instant last = forecast.last();
+        if (last == null) {
+            return "no job has arrived yet";
+        }
+        double quiet = Math.max(0, seconds(Duration.between(last, now)));
+        if (!forecast.hasHistory()) {
+            return String.format(Locale.ROOT, "quiet %.1f s, too few arrivals to read: a worker stays warm while the"
+                    + " quiet is under %.1f s", quiet, (1 + w) * c);
+        }
+        return String.format(Locale.ROOT, "quiet %.1f s: the past gaps give a job within a cold start (%.1f s) a"
+                + " chance of %.2f, a worker stays warm above %.2f", quiet, c, firstWorkerChance(forecast, c, w, now),
+                keepThreshold(1, c, 0, w));
+    }
+
     /** The chance that a job needs the endpoint's only worker within the next cold start. */
     private static double firstWorkerChance(ArrivalForecast forecast, double c, double w, Instant now) {
         Instant last = forecast.last();

@@ -61,10 +61,16 @@ final class TargetWaitRule {
         start = Math.max(start, settings.minWorkers() - live.size());
         int running = (int) live.stream().filter(v -> v.state() == WorkerState.RUNNING).count();
         boolean anyIdle = live.stream().anyMatch(v -> v.state() == WorkerState.IDLE);
+        ArrivalForecast forecast = new ArrivalForecast(demand);
         int spares = anyIdle
-                ? ColdStartAwareRule.warmSpares(queue, running, new ArrivalForecast(demand), c, s, KEEP_WEIGHT, now)
+                ? ColdStartAwareRule.warmSpares(queue, running, forecast, c, s, KEEP_WEIGHT, now)
                 : live.size() - running;
         int keep = Math.max(settings.minWorkers(), running + spares);
+        if (start == 0 && keep == 0 && anyIdle) {
+            // the stop a user most asks about: the last worker of an endpoint going while they still work
+            reasons.add(String.format(Locale.ROOT, "target wait %.1f s: no worker kept warm: %s", target,
+                    ColdStartAwareRule.whyNotKept(forecast, c, KEEP_WEIGHT, now)));
+        }
         return new ColdStartAwareRule.Plan(Math.max(0, start), Math.min(keep, settings.maxWorkers()), reasons);
     }
 

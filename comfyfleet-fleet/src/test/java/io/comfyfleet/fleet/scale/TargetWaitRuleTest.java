@@ -103,8 +103,9 @@ class TargetWaitRuleTest {
         assertThat(policy.decide(q(0, 0, 0, 4, a), idle, aware, NOW).stop()).isEmpty();
         ScalingDecision stopped = policy.decide(q(0, 0, 0, 4, a), idle, target(20), NOW);
         assertThat(stopped.stop()).containsExactly("a");
-        assertThat(stopped.reasons())
-                .containsExactly("worker a idle 15.0 s, 1 worker live, 0 worth keeping warm: stop it");
+        assertThat(stopped.reasons()).containsExactly("target wait 20.0 s: no worker kept warm: quiet 15.0 s: the past"
+                + " gaps give a job within a cold start (10.0 s) a chance of 0.33, a worker stays warm above 0.40",
+                "worker a idle 15.0 s, 1 worker live, 0 worth keeping warm: stop it");
         // 9 gaps of 20 s and 11 of 600 s: P = 9/20, under an even chance but over 2/5: it stays
         assertThat(policy.decide(q(0, 0, 0, 4, gaps(9, 11)), idle, target(20), NOW).stop()).isEmpty();
         // jobs every 30 s, the last 25 s ago: every past gap ends within the next 10 s, it stays
@@ -122,6 +123,18 @@ class TargetWaitRuleTest {
             a.addFirst(t);
         }
         return a;
+    }
+
+    @Test
+    void withFewArrivalsTheOnlyWorkerStaysAsLongAsACostlierColdStartWouldAndThenSaysSo() {
+        // three arrivals say nothing of the gaps: kept while the quiet is under (1 + 1.5) × 10 s
+        List<WorkerView> idle = List.of(w("a", IDLE, 900, 20));
+        assertThat(policy.decide(q(0, 0, 0, 4, every(3, 30, 20)), idle, target(20), NOW).stop()).isEmpty();
+        ScalingDecision d = policy.decide(q(0, 0, 0, 4, every(3, 30, 26)), List.of(w("a", IDLE, 900, 26)), target(20),
+                NOW);
+        assertThat(d.stop()).containsExactly("a");
+        assertThat(d.reasons()).first().isEqualTo("target wait 20.0 s: no worker kept warm: quiet 26.0 s, too few"
+                + " arrivals to read: a worker stays warm while the quiet is under 25.0 s");
     }
 
     @Test
