@@ -1,5 +1,6 @@
 package io.comfyfleet.gateway.admin;
 
+import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.core.endpoint.EndpointSettings;
 import io.comfyfleet.core.endpoint.EndpointSettingsStore;
 import io.comfyfleet.core.endpoint.RolloutStatus;
@@ -194,8 +195,9 @@ public final class EndpointAdmin {
                 Routing routing = effective(s);
                 log.info("endpoint {}: settings changed through the admin API (revision {}): image {}, workers {}..{},"
                         + " idle timeout {}, scaler {} {}, max surge {}, routing {} (affinity wait {})", endpoint,
-                        s.revision(), s.image(), s.minWorkers(), s.maxWorkers(), s.idleTimeout(), s.scalerType(),
-                        s.scalerValue(), s.maxSurge(), routing.mode(), routing.affinityWait());
+                        s.revision(), s.image(), s.minWorkers(), s.maxWorkers(), HumanDuration.of(s.idleTimeout()),
+                        s.scalerType(), s.scalerValue(), s.maxSurge(), routing.mode(),
+                        HumanDuration.of(routing.affinityWait()));
                 return describe(endpoint);
             }
         }
