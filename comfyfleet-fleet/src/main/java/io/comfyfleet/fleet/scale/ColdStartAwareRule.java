@@ -166,15 +166,18 @@ final class ColdStartAwareRule {
      * Why the endpoint's only worker is not worth keeping warm, in words: the chance of a job within the next cold
      * start against the threshold, or, with too few past arrivals to read, the quiet against the break-even.
      */
-    static String whyNotKept(ArrivalForecast forecast, double c, double w, Instant now) {
+    static String whyNotKept(ArrivalForecast forecast, double c, double s, double w, Instant now) {
         Instant last = forecast.last();
         if (last == null) {
             return "no job has arrived yet";
         }
         double quiet = Math.max(0, seconds(Duration.between(last, now)));
         if (!forecast.hasHistory()) {
+            // warmSpares then also keeps it on the last minute's rate
+            double rateChance = ArrivalForecast.poissonAtLeast(1, forecast.rate(now, SHORT_WINDOW, 0) * (s + c));
             return String.format(Locale.ROOT, "quiet %.1f s, too few arrivals to read: a worker stays warm while the"
-                    + " quiet is under %.1f s", quiet, (1 + w) * c);
+                    + " quiet is under %.1f s or the last minute's arrivals give a job within a cold start (%.1f s)"
+                    + " a chance above %.2f (now %.2f)", quiet, (1 + w) * c, c, keepThreshold(1, c, s, w), rateChance);
         }
         return String.format(Locale.ROOT, "quiet %.1f s: the past gaps give a job within a cold start (%.1f s) a"
                 + " chance of %.2f, a worker stays warm above %.2f", quiet, c, firstWorkerChance(forecast, c, w, now),

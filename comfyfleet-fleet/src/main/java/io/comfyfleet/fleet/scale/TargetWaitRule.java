@@ -69,7 +69,7 @@ final class TargetWaitRule {
         if (start == 0 && keep == 0 && anyIdle) {
             // the stop a user most asks about: the last worker of an endpoint going while they still work
             reasons.add(String.format(Locale.ROOT, "target wait %.1f s: no worker kept warm: %s", target,
-                    ColdStartAwareRule.whyNotKept(forecast, c, KEEP_WEIGHT, now)));
+                    ColdStartAwareRule.whyNotKept(forecast, c, s, KEEP_WEIGHT, now)));
         }
         return new ColdStartAwareRule.Plan(Math.max(0, start), Math.min(keep, settings.maxWorkers()), reasons);
     }

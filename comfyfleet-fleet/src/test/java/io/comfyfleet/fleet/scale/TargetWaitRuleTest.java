@@ -127,14 +127,16 @@ class TargetWaitRuleTest {
 
     @Test
     void withFewArrivalsTheOnlyWorkerStaysAsLongAsACostlierColdStartWouldAndThenSaysSo() {
-        // three arrivals say nothing of the gaps: kept while the quiet is under (1 + 1.5) × 10 s
+        // three arrivals say nothing of the gaps: kept while the quiet is under (1 + 1.5) × 10 s, or while the last
+        // minute's two arrivals (26 and 56 s ago) expect one within C: 1 − exp(−2/60 × (4 + 10)) = 0.37, under 0.40
         List<WorkerView> idle = List.of(w("a", IDLE, 900, 20));
         assertThat(policy.decide(q(0, 0, 0, 4, every(3, 30, 20)), idle, target(20), NOW).stop()).isEmpty();
         ScalingDecision d = policy.decide(q(0, 0, 0, 4, every(3, 30, 26)), List.of(w("a", IDLE, 900, 26)), target(20),
                 NOW);
         assertThat(d.stop()).containsExactly("a");
         assertThat(d.reasons()).first().isEqualTo("target wait 20.0 s: no worker kept warm: quiet 26.0 s, too few"
-                + " arrivals to read: a worker stays warm while the quiet is under 25.0 s");
+                + " arrivals to read: a worker stays warm while the quiet is under 25.0 s or the last minute's arrivals"
+                + " give a job within a cold start (10.0 s) a chance above 0.40 (now 0.37)");
     }
 
     @Test
