@@ -3,10 +3,8 @@ package io.comfyfleet.fleet.scale;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.PriorityQueue;
 
 /**
  * The {@link Scaler.ColdStartAware} rule: how many workers an endpoint needs now and how many idle ones are worth
@@ -87,41 +85,7 @@ final class ColdStartAwareRule {
 
     /** Queued jobs that a new worker would serve sooner, by enough to be worth its cold start. */
     static int startsForQueue(QueueSnapshot queue, List<WorkerView> live, double c, double s, double w, Instant now) {
-        if (queue.queued() == 0) {
-            return 0;
-        }
-        PriorityQueue<Double> freeAt = freeTimes(live, c, s, now);
-        int starts = 0;
-        for (long j = 0; j < queue.queued(); j++) {
-            Double f = freeAt.poll();
-            if (f == null || w * (f - c) > c) {
-                starts++;
-                freeAt.add(c + s);
-                if (f != null) {
-                    freeAt.add(f);
-                }
-            } else {
-                freeAt.add(f + s);
-            }
-        }
-        return starts;
-    }
-
-    /**
-     * When each live worker is expected to be free for a queued job, in seconds from now: idle now, starting when its
-     * cold start ends, running in S/2 (the expected rest of a job).
-     */
-    static PriorityQueue<Double> freeTimes(List<WorkerView> live, double c, double s, Instant now) {
-        PriorityQueue<Double> freeAt = new PriorityQueue<>(Comparator.naturalOrder());
-        for (WorkerView v : live) {
-            switch (v.state()) {
-                case IDLE -> freeAt.add(0.0);
-                case INITIALIZING -> freeAt.add(Math.max(0, c - seconds(Duration.between(v.startedAt(), now))));
-                case RUNNING -> freeAt.add(s / 2);
-                default -> { }
-            }
-        }
-        return freeAt;
+        return QueuePlacement.starts(queue, live, c, s, Integer.MAX_VALUE, now, (waited, f) -> w * (f - c) > c);
     }
 
     /** Idle workers worth keeping warm beyond the running ones. */

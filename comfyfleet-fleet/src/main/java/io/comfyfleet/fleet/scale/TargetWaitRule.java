@@ -2,23 +2,20 @@ package io.comfyfleet.fleet.scale;
 
 import static io.comfyfleet.fleet.scale.ColdStartAwareRule.seconds;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.PriorityQueue;
 
 /**
  * The {@link Scaler.TargetWait} rule: as few workers as take each queued job within the target wait T, from the
  * endpoint's measured cold start C and execution time S ({@link Demand}).
  *
  * <ul>
- *   <li><b>Starts for the queue.</b> Queued jobs are placed, oldest first, on the worker that will be free first
- *       (idle: now; starting: when its cold start ends; running: in S/2). A job waits for that worker when it takes
- *       the job within T of its arrival; otherwise it gets a new worker, if a new one would take it sooner (the
- *       worker is free in more than C). No live worker: the first one starts at once. The queue view knows only the
- *       oldest job's arrival, so the others are taken as arrived evenly between it and now.</li>
+ *   <li><b>Starts for the queue.</b> Queued jobs are placed as {@link QueuePlacement} does. A job waits for the
+ *       worker free first when it takes the job within T of its arrival; otherwise it gets a new worker, if a new
+ *       one would take it sooner (the worker is free in more than C). No live worker: the first one starts at
+ *       once.</li>
  *   <li><b>Warm workers.</b> Within the target a cold start costs no wait that counts, only GPU-seconds: an idle
  *       worker is kept while the chance it is needed within C is above 2/5 (the first worker from the past gaps
  *       between arrivals, a further one from the last minute's rate; the cold-start-aware rule's reading at wait
@@ -77,26 +74,6 @@ final class TargetWaitRule {
     /** Queued jobs that no live worker takes within {@code target} and a new one takes sooner, at most {@code room}. */
     static int startsForQueue(QueueSnapshot queue, List<WorkerView> live, double c, double s, double target, int room,
             Instant now) {
-        long queued = queue.queued();
-        if (queued == 0) {
-            return 0;
-        }
-        PriorityQueue<Double> freeAt = ColdStartAwareRule.freeTimes(live, c, s, now);
-        double oldest = Math.max(0, seconds(Duration.between(queue.oldestQueuedAt(), now)));
-        int starts = 0;
-        for (long j = 0; j < queued && starts < room; j++) {
-            double waited = oldest * (queued - j) / queued;
-            Double f = freeAt.poll();
-            if (f == null || (f > c && waited + f > target)) {
-                starts++;
-                freeAt.add(c + s);
-                if (f != null) {
-                    freeAt.add(f);
-                }
-            } else {
-                freeAt.add(f + s);
-            }
-        }
-        return starts;
+        return QueuePlacement.starts(queue, live, c, s, room, now, (waited, f) -> f > c && waited + f > target);
     }
 }
