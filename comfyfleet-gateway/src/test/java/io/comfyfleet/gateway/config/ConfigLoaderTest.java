@@ -142,15 +142,18 @@ class ConfigLoaderTest {
                         .containsExactly("endpoints[1].scaler.type: must be QUEUE_DELAY, REQUEST_COUNT, COLD_START_AWARE or TARGET_WAIT, got \"FOO\""));
     }
 
+    /** One endpoint whose {@code scaler} is the {@code %s}. */
+    private static final String ONE_ENDPOINT_WITH_SCALER = """
+            endpoints:
+              - name: ep1
+                clientKeys: [client-key-0123456789]
+                workerKeys: [worker-key-0123456789]
+                scaler: %s
+            """;
+
     @Test
     void theColdStartAwareScalerTakesAWaitWeightWithFourByDefault() {
-        String endpoint = """
-                endpoints:
-                  - name: ep1
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
-                    scaler: %s
-                """;
+        String endpoint = ONE_ENDPOINT_WITH_SCALER;
         EndpointConfig byDefault = parse(endpoint.formatted("{type: COLD_START_AWARE}")).endpoints().getFirst();
         assertThat(byDefault.scalerType()).isEqualTo(ScalerType.COLD_START_AWARE);
         assertThat(byDefault.scalerValue()).isEqualTo(4.0);
@@ -164,13 +167,7 @@ class ConfigLoaderTest {
 
     @Test
     void theTargetWaitScalerTakesSecondsWithTwentyByDefault() {
-        String endpoint = """
-                endpoints:
-                  - name: ep1
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
-                    scaler: %s
-                """;
+        String endpoint = ONE_ENDPOINT_WITH_SCALER;
         EndpointConfig byDefault = parse(endpoint.formatted("{type: TARGET_WAIT}")).endpoints().getFirst();
         assertThat(byDefault.scalerType()).isEqualTo(ScalerType.TARGET_WAIT);
         assertThat(byDefault.scalerValue()).isEqualTo(20.0);
