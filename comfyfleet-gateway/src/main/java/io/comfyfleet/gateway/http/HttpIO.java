@@ -76,22 +76,30 @@ final class HttpIO {
      * unread.
      */
     static PayloadTooLargeException refuseTooLarge(Context ctx, String what, long limit) {
-        if (ctx.req().getContentLengthLong() > MAX_DISCARDED_BYTES) {
-            return new PayloadTooLargeException(what, limit);
+        dropUnreadBody(ctx, MAX_DISCARDED_BYTES);
+        return new PayloadTooLargeException(what, limit);
+    }
+
+    /**
+     * Reads and drops what is left of the request body when it announces at most {@code atMost} bytes (a chunked
+     * one announces nothing: then at most that many are read), so that an answer given before the body was read
+     * reaches the client rather than being lost to the reset of a connection closed under its upload.
+     */
+    static void dropUnreadBody(Context ctx, long atMost) {
+        if (ctx.req().getContentLengthLong() > atMost) {
+            return;
         }
         try {
             InputStream in = ctx.req().getInputStream();
             byte[] sink = new byte[16 * 1024];
-            long left = MAX_DISCARDED_BYTES;
+            long left = atMost;
             int n;
             while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
                 left -= n;
             }
-        } catch (IOException e) {
-            log.debug("{} {}: dropping the rest of an oversized body failed: {}", ctx.method(), ctx.path(),
-                    e.getMessage());
+        } catch (IOException | IllegalStateException e) {
+            log.debug("{} {}: dropping the rest of the body failed: {}", ctx.method(), ctx.path(), e.getMessage());
         }
-        return new PayloadTooLargeException(what, limit);
     }
 
     /** {@code ?name=<ms>}, clamped to [min, max]; {@code fallback} when absent. */
