@@ -14,6 +14,7 @@ import io.comfyfleet.core.job.JobState;
 import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.JobStoreException;
+import io.comfyfleet.core.job.JobTimes;
 import io.comfyfleet.core.job.Move;
 import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.core.job.QueueWakeups;
@@ -711,6 +712,30 @@ final class JdbcJobStore implements JobStore {
                 }
                 ps.setInt(i, limit);
                 return JobRows.jobs(ps);
+            }
+        });
+    }
+
+    @Override
+    public List<JobTimes> takenSince(Instant since, int limit) {
+        return times("list the jobs taken since " + since, JobSql.TAKEN_SINCE, since, limit);
+    }
+
+    @Override
+    public List<JobTimes> endedSince(Instant since, int limit) {
+        return times("list the jobs ended since " + since, JobSql.ENDED_SINCE, since, limit);
+    }
+
+    private List<JobTimes> times(String what, String sql, Instant since, int limit) {
+        Objects.requireNonNull(since, "since");
+        if (limit < 1) {
+            throw new IllegalArgumentException("list at least 1 job, got limit=" + limit);
+        }
+        return db.read(what, c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setLong(1, millis(since));
+                ps.setInt(2, limit);
+                return JobRows.times(ps);
             }
         });
     }

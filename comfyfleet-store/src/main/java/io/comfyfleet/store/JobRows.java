@@ -3,6 +3,7 @@ package io.comfyfleet.store;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobPolicy;
 import io.comfyfleet.core.job.JobState;
+import io.comfyfleet.core.job.JobTimes;
 import io.comfyfleet.core.job.NewJob;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -68,6 +69,19 @@ final class JobRows {
             }
         }
         return jobs;
+    }
+
+    /** The rows of a {@code JobSql.TAKEN_SINCE} or {@code JobSql.ENDED_SINCE} query. */
+    static List<JobTimes> times(PreparedStatement ps) throws SQLException {
+        List<JobTimes> times = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                times.add(new JobTimes(rs.getString("id"), rs.getString("endpoint"),
+                        JobState.valueOf(rs.getString("state")), instant(rs, "created_at"), instant(rs, "started_at"),
+                        instant(rs, "finished_at")));
+            }
+        }
+        return times;
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

@@ -192,4 +192,12 @@ final class JobSql {
 
     static final String RECENT_IN_STATE =
             "SELECT * FROM jobs WHERE endpoint = ? AND state = ? ORDER BY created_at DESC, id DESC LIMIT ?";
+
+    private static final String TIMES = "SELECT id, endpoint, state, created_at, started_at, finished_at FROM jobs";
+
+    /** A range of {@code jobs_started}: the jobs taken since, oldest take first. */
+    static final String TAKEN_SINCE = TIMES + " WHERE started_at >= ? ORDER BY started_at, id LIMIT ?";
+
+    /** A range of {@code jobs_finished}: the jobs ended since, oldest end first. */
+    static final String ENDED_SINCE = TIMES + " WHERE finished_at >= ? ORDER BY finished_at, id LIMIT ?";
 }

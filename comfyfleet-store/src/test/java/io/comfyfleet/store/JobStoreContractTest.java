@@ -21,6 +21,7 @@ import io.comfyfleet.core.job.JobState;
 import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.JobStoreException;
+import io.comfyfleet.core.job.JobTimes;
 import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.core.job.StreamChunk;
 import java.time.Duration;
@@ -1179,5 +1180,56 @@ abstract class JobStoreContractTest {
         assertThat(store.recent(EP, Optional.of(CANCELLED), 10)).extracting(Job::id).containsExactly("j3");
         assertThat(store.recent(EP, Optional.of(FAILED), 10)).isEmpty();
         assertThatThrownBy(() -> store.recent(EP, Optional.empty(), 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    // ---- takenSince and endedSince: the autoscaler's demand ----
+
+    @Test
+    void takenSinceListsTheJobsTakenFromThatInstantOnOldestTakeFirstAcrossEndpoints() {
+        store.enqueue(job("a").createdAt(at(0)).build());
+        store.enqueue(job("b").createdAt(at(1)).build());
+        store.enqueue(job("c").endpoint("ep2").createdAt(at(2)).build());
+        store.enqueue(job("waiting").createdAt(at(3)).build());
+        store.claim(EP, "w1", 1, at(10), at(40));
+        store.claim("ep2", "w2", 1, at(11), at(40));
+        store.claim(EP, "w1", 1, at(12), at(40));
+
+        assertThat(store.takenSince(at(10), 10)).containsExactly(
+                new JobTimes("a", EP, IN_PROGRESS, at(0), at(10), null),
+                new JobTimes("c", "ep2", IN_PROGRESS, at(2), at(11), null),
+                new JobTimes("b", EP, IN_PROGRESS, at(1), at(12), null));
+        assertThat(store.takenSince(at(11), 10)).as("from the instant on, not before").extracting(JobTimes::jobId)
+                .containsExactly("c", "b");
+        assertThat(store.takenSince(at(10), 2)).extracting(JobTimes::jobId).containsExactly("a", "c");
+        assertThat(store.takenSince(at(13), 10)).isEmpty();
+        assertThatThrownBy(() -> store.takenSince(at(0), 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aJobTakenAgainIsListedWithItsLastTakeOnly() {
+        running("j"); // taken at T0+1s
+        store.finish(EP, "j", "w1", FAILED, null, "boom", at(2));
+        store.retry("j", at(3));
+        assertThat(store.takenSince(at(0), 10)).as("back in the queue: not taken now").isEmpty();
+        store.claim(EP, "w2", 1, at(4), at(40));
+        assertThat(store.takenSince(at(0), 10)).extracting(JobTimes::startedAt).containsExactly(at(4));
+    }
+
+    @Test
+    void endedSinceListsEveryEndOldestFirstAndARunToItsEndHasItsExecutionTime() {
+        inState("done", COMPLETED); // taken at +1 s, ended at +2 s
+        inState("cancelled", CANCELLED); // cancelled while queued at +2 s
+        inState("timedOut", TIMED_OUT); // taken at +1 s, timed out at +7 s
+        running("live");
+
+        List<JobTimes> ended = store.endedSince(at(2), 10);
+        assertThat(ended).extracting(JobTimes::jobId).containsExactlyInAnyOrder("done", "cancelled", "timedOut");
+        assertThat(ended.getLast().jobId()).isEqualTo("timedOut");
+        Map<String, Duration> ran = new java.util.HashMap<>();
+        ended.forEach(t -> ran.put(t.jobId(), t.ranFor()));
+        assertThat(ran).containsEntry("done", Duration.ofSeconds(1)).containsEntry("timedOut", Duration.ofSeconds(6))
+                .containsEntry("cancelled", null);
+        assertThat(store.endedSince(at(3), 10)).extracting(JobTimes::jobId).containsExactly("timedOut");
+        assertThatThrownBy(() -> store.endedSince(at(0), 0)).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -93,7 +93,8 @@ public final class FleetStack implements AutoCloseable {
                     clock);
             FleetLink.attach(gateway.workers(), autoscaler, provider, gateway.fleetMetrics(), clock);
             ControlLoop.attach(gateway, autoscaler, provider, fleet.jobGrace().plus(EXIT_MARGIN));
-            gateway.listen(new DemandFeed(autoscaler));
+            gateway.listen(new QueuedJobNudge(autoscaler));
+            autoscaler.readDemandWith(new StoreDemandReader(store, autoscaler, clock));
             RolloutSetup.attach(autoscaler, gateway.endpointAdmin().store(), provider,
                     config.gateway().endpoints().stream().map(UpConfigLoader::scaling).toList());
             ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(

@@ -24,7 +24,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The cold-start-aware scaler chosen in {@code comfyfleet.yaml}, under {@code up} with an emulator worker process:
  * with an autoscaler period of an hour, the job can only run if the scaler starts the first worker the moment the
- * job is queued; the jobs it served and the worker's cold start are what the scaler then forecasts from.
+ * job is queued; the jobs it served (read from the store at the next pass) and the worker's cold start are what the
+ * scaler then forecasts from.
  */
 class ColdStartAwareUpTest {
     private static final String CLIENT_KEY = "csa-client-key-0123456789";
@@ -94,6 +95,8 @@ class ColdStartAwareUpTest {
             assertThat(done.path("status").asString()).as("%s", done).isEqualTo("COMPLETED");
         }
 
+        // the demand is read from the store before each pass; with a period of an hour, run the next one now
+        stack.autoscaler().runOnce();
         Demand measured = stack.autoscaler().demand("csa");
         assertThat(measured.arrivals()).as("both jobs' arrivals").hasSize(2);
         assertThat(measured.execution()).as("the jobs' execution time").isNotNull();

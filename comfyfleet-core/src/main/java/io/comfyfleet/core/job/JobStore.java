@@ -212,6 +212,16 @@ public interface JobStore extends AutoCloseable {
     List<Job> recent(String endpoint, Optional<JobState> state, int limit);
 
     /**
+     * Jobs of every endpoint that a worker took at or after {@code since}, through any gateway on this database,
+     * oldest take first, at most {@code limit}. A job taken again after a retry is listed with its last take.
+     * With {@link #endedSince} this is what the autoscaler learns each endpoint's demand from.
+     */
+    List<JobTimes> takenSince(Instant since, int limit);
+
+    /** Jobs of every endpoint that ended at or after {@code since}, oldest end first, at most {@code limit}. */
+    List<JobTimes> endedSince(Instant since, int limit);
+
+    /**
      * Starts telling {@code wakeups} about jobs queued through other stores on the same database (other
      * gateways), until the returned handle or the store is closed. A store only one gateway can open (SQLite)
      * has nothing to tell: every enqueue then happens in the gateway that waits for it.

@@ -4,6 +4,7 @@ import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobCounts;
 import io.comfyfleet.core.job.JobState;
 import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.job.JobTimes;
 import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.core.job.StreamChunk;
 import java.time.Instant;
@@ -89,5 +90,7 @@ final class SweepOnlyStore implements JobStore {
     @Override public List<String> notRunningFor(String ep, String w, Collection<String> ids) { throw notHere(); }
     @Override public JobCounts counts(String endpoint) { throw notHere(); }
     @Override public List<Job> recent(String e, Optional<JobState> s, int limit) { throw notHere(); }
+    @Override public List<JobTimes> takenSince(Instant since, int limit) { throw notHere(); }
+    @Override public List<JobTimes> endedSince(Instant since, int limit) { throw notHere(); }
     @Override public void close() {}
 }

@@ -48,6 +48,9 @@ import org.slf4j.MDC;
  * they become ready gets no new worker for a while (1 s, doubling up to 5 min) until one becomes ready.
  */
 public final class Autoscaler implements AutoCloseable {
+    /** How far back the measured scalers look at arrivals: a reader of past jobs need not go further. */
+    public static final Duration DEMAND_HORIZON = DemandTracker.HORIZON;
+
     private static final Logger log = LoggerFactory.getLogger(Autoscaler.class);
 
     private final WorkerProvider provider;
@@ -90,6 +93,8 @@ public final class Autoscaler implements AutoCloseable {
     private volatile BooleanSupplier mayAct = () -> true;
     /** Where each pass reads the endpoints' settings (the job store); null: only {@link #configure}. */
     private volatile Supplier<? extends Collection<EndpointScaling>> settingsSource;
+    /** Tells this autoscaler of the jobs taken and ended since its last pass; null: only the callers of jobTaken. */
+    private volatile Runnable demandReader;
     /** Turns each endpoint's scaling into a roll-out when its version changes; null: scaling only. */
     private volatile Versioning versioning;
 
@@ -142,6 +147,16 @@ public final class Autoscaler implements AutoCloseable {
      */
     public void readSettingsFrom(Supplier<? extends Collection<EndpointScaling>> source) {
         this.settingsSource = Objects.requireNonNull(source, "source");
+    }
+
+    /**
+     * Runs {@code reader} at the start of every pass, whether or not this autoscaler may act: it calls
+     * {@link #jobTaken} and {@link #jobExecuted} for the jobs taken and ended since it last ran, wherever they were
+     * taken, so a gateway that takes the control loop over knows the demand already. When it throws, the pass goes
+     * on with what was learned before.
+     */
+    public void readDemandWith(Runnable reader) {
+        this.demandReader = Objects.requireNonNull(reader, "reader");
     }
 
     /** Lets {@code versioning} decide each endpoint's starts and stops, and the image new workers run. */
@@ -217,6 +232,7 @@ public final class Autoscaler implements AutoCloseable {
     public synchronized Map<String, ScalingDecision> runOnce() {
         Instant now = clock.instant();
         Map<String, ScalingDecision> decisions = new LinkedHashMap<>();
+        readDemand();
         if (!mayAct.getAsBoolean()) {
             lastViews.clear();
             return decisions;
@@ -254,6 +270,20 @@ public final class Autoscaler implements AutoCloseable {
         refusedLastPass.retainAll(endpoints.keySet());
         passes.incrementAndGet();
         return decisions;
+    }
+
+    private void readDemand() {
+        Runnable reader = demandReader;
+        if (reader == null) {
+            return;
+        }
+        try {
+            reader.run();
+        } catch (RuntimeException e) {
+            long n = failures.incrementAndGet();
+            log.error("autoscaler could not read the jobs taken and ended since its last pass ({} failures so far);"
+                    + " deciding with the demand it knew", n, e);
+        }
     }
 
     private void refreshSettings() {

@@ -174,6 +174,30 @@ class AutoscalerTest {
     }
 
     @Test
+    void theDemandIsReadBeforeEveryPassEvenOnAStandbyAndAFailedReadLeavesThePassToGoOn() {
+        Autoscaler a = autoscaler(Scripts.UNTIL_TERM, 4, requestCount("ep1", 0, 3, 30, 1));
+        java.util.concurrent.atomic.AtomicBoolean leader = new java.util.concurrent.atomic.AtomicBoolean(false);
+        a.gatedBy(leader::get);
+        java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+        a.readDemandWith(() -> {
+            if (reads.incrementAndGet() == 2) {
+                throw new IllegalStateException("the store is away");
+            }
+            a.jobTaken("ep1", T0.plusSeconds(reads.get()));
+        });
+
+        assertThat(a.runOnce()).as("a standby decides nothing").isEmpty();
+        assertThat(a.demand("ep1").arrivals()).as("but it learns the demand").containsExactly(T0.plusSeconds(1));
+
+        leader.set(true);
+        gateway.queue("ep1", new QueueSnapshot(1, 0, T0));
+        assertThat(a.runOnce().get("ep1").start()).as("the read failed; the pass went on").isEqualTo(1);
+        assertThat(a.failures()).isEqualTo(1);
+        a.runOnce();
+        assertThat(a.demand("ep1").arrivals()).containsExactly(T0.plusSeconds(1), T0.plusSeconds(3));
+    }
+
+    @Test
     void minWorkersAreKeptThroughLongIdleness() {
         Autoscaler a = autoscaler(Scripts.UNTIL_TERM, 2, queueDelay("ep1", 1, 2, 5, 4));
         assertThat(a.runOnce().get("ep1").start()).isEqualTo(1);
