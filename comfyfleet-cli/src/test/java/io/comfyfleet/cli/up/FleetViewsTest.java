@@ -147,7 +147,7 @@ class FleetViewsTest {
                     io.comfyfleet.gateway.config.ApiKeys.of(List.of("client-key-0123456789")),
                     io.comfyfleet.gateway.config.ApiKeys.of(List.of("worker-key-0123456789")), Duration.ofMinutes(10),
                     Duration.ofHours(24), 3, 0, 3, Duration.ofSeconds(5),
-                    io.comfyfleet.gateway.config.ScalerType.QUEUE_DELAY, 4, java.util.Optional.empty(),
+                    io.comfyfleet.core.endpoint.ScalerType.QUEUE_DELAY, 4, java.util.Optional.empty(),
                     java.util.Optional.empty(), java.util.Optional.empty(), java.util.Optional.empty());
             var dashboard = new io.comfyfleet.gateway.dashboard.Dashboard(List.of(ep), store, registry, clock);
 

@@ -1,9 +1,10 @@
 package io.comfyfleet.gateway.admin;
 
 import io.comfyfleet.core.endpoint.EndpointSettings;
+import io.comfyfleet.core.endpoint.ScalerType;
+import io.comfyfleet.core.endpoint.ScalingBounds;
 import io.comfyfleet.gateway.config.ConfigLoader;
 import io.comfyfleet.gateway.config.Routing;
-import io.comfyfleet.gateway.config.ScalerType;
 import io.comfyfleet.gateway.jobs.InvalidRequestException;
 import java.time.Duration;
 import java.util.List;
@@ -12,15 +13,13 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A {@code PATCH /admin/endpoints/{ep}} body, checked field by field against the same bounds as
- * {@code comfyfleet.yaml}; every refusal names the field. Durations are seconds, as the GET shows them
- * ({@code idleTimeout} whole, {@code affinityWait} to the millisecond).
+ * {@code comfyfleet.yaml} (the shared {@link ScalingBounds} and {@link ScalerType}); every refusal names the field.
+ * Durations are seconds, as the GET shows them ({@code idleTimeout} whole, {@code affinityWait} to the millisecond).
  */
 final class EndpointPatch {
     static final List<String> FIELDS = List.of("image", "rollback", "minWorkers", "maxWorkers", "idleTimeout",
             "scaler", "maxSurge", "routing", "affinityWait");
-    static final int MAX_WORKERS = 10_000;
     static final int MAX_SURGE = 100;
-    static final int MAX_IDLE_SECONDS = 3600;
 
     private EndpointPatch() {}
 
@@ -70,15 +69,16 @@ final class EndpointPatch {
             // becomes the previous one, so a second roll-back undoes the first
             next = next.rolledBack();
         }
-        int min = integer(body, "minWorkers", next.minWorkers(), 0, MAX_WORKERS);
-        int max = integer(body, "maxWorkers", next.maxWorkers(), 0, MAX_WORKERS);
+        int min = integer(body, "minWorkers", next.minWorkers(), 0, ScalingBounds.MAX_WORKERS);
+        int max = integer(body, "maxWorkers", next.maxWorkers(), 0, ScalingBounds.MAX_WORKERS);
         if (max < min) {
             String field = body.has("maxWorkers") ? "maxWorkers" : "minWorkers";
             throw new InvalidRequestException(field + ": maxWorkers (" + max + ") must be at least minWorkers ("
                     + min + ")");
         }
         Duration idle = body.has("idleTimeout")
-                ? Duration.ofSeconds(integer(body, "idleTimeout", 0, 1, MAX_IDLE_SECONDS))
+                ? Duration.ofSeconds(integer(body, "idleTimeout", 0, (int) ScalingBounds.MIN_IDLE_TIMEOUT.toSeconds(),
+                        (int) ScalingBounds.MAX_IDLE_TIMEOUT.toSeconds()))
                 : next.idleTimeout();
         int surge = integer(body, "maxSurge", next.maxSurge(), 1, MAX_SURGE);
         String type = next.scalerType();
@@ -97,7 +97,7 @@ final class EndpointPatch {
             }
             if (scaler.has("type")) {
                 JsonNode t = scaler.get("type");
-                ScalerType named = t.isString() ? scalerType(t.asString()) : null;
+                ScalerType named = t.isString() ? ScalerType.named(t.asString()) : null;
                 if (named == null) {
                     throw new InvalidRequestException("scaler.type: must be " + ScalerType.NAMES + ", got " + t);
                 }
@@ -112,24 +112,11 @@ final class EndpointPatch {
                     throw new InvalidRequestException("scaler.value: must be a number, got " + v);
                 }
                 value = v.asDouble();
-            }
-            if (type.equals("QUEUE_DELAY") && !(value >= 0.5 && value <= 3600)) {
-                throw new InvalidRequestException("scaler.value: for QUEUE_DELAY must be from 0.5 to 3600 (seconds"
-                        + " in queue), got " + value);
-            }
-            if (type.equals("REQUEST_COUNT") && (value < 1 || value > 1_000_000 || value != Math.rint(value))) {
-                throw new InvalidRequestException("scaler.value: for REQUEST_COUNT must be a whole number from 1 to"
-                        + " 1000000 (jobs per worker), got " + value);
-            }
-            if (type.equals("COLD_START_AWARE") && !(value > 0 && value <= ScalerType.MAX_WAIT_WEIGHT)) {
-                throw new InvalidRequestException("scaler.value: for COLD_START_AWARE must be a wait weight above 0 and"
-                        + " at most " + (int) ScalerType.MAX_WAIT_WEIGHT + " (GPU-seconds one second of a job's wait"
-                        + " is worth), got " + value);
-            }
-            if (type.equals("TARGET_WAIT") && !(value >= 1 && value <= ScalerType.MAX_TARGET_WAIT)) {
-                throw new InvalidRequestException("scaler.value: for TARGET_WAIT must be from 1 to "
-                        + (int) ScalerType.MAX_TARGET_WAIT + " (seconds a job should wait in the queue at most), got "
-                        + value);
+                // only a value sent is checked: one not sent is the type's default or the one kept, checked when set
+                ScalerType valueType = ScalerType.named(type);
+                if (!valueType.accepts(value)) {
+                    throw new InvalidRequestException("scaler.value: " + valueType.refusal(v.toString()));
+                }
             }
         }
         next = next.withScaling(min, max, idle, type, value, surge);
@@ -139,16 +126,6 @@ final class EndpointPatch {
             next = next.withRouting(mode.name(), wait);
         }
         return next;
-    }
-
-    /** The scaler type of that exact name, or null. */
-    private static ScalerType scalerType(String name) {
-        for (ScalerType t : ScalerType.values()) {
-            if (t.name().equals(name)) {
-                return t;
-            }
-        }
-        return null;
     }
 
     private static Routing.Mode mode(JsonNode n) {

@@ -1,5 +1,7 @@
 package io.comfyfleet.gateway.config;
 
+import io.comfyfleet.core.endpoint.ScalerType;
+import io.comfyfleet.core.endpoint.ScalingBounds;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -234,35 +236,22 @@ public final class ConfigLoader {
         if (clientKeys.overlaps(workerKeys)) {
             n.problem("workerKeys", "a worker key must differ from every client key of the endpoint");
         }
-        int minWorkers = n.integer("minWorkers", 0, 0, 10_000);
-        int maxWorkers = n.integer("maxWorkers", 3, 0, 10_000);
+        int minWorkers = n.integer("minWorkers", 0, 0, ScalingBounds.MAX_WORKERS);
+        int maxWorkers = n.integer("maxWorkers", 3, 0, ScalingBounds.MAX_WORKERS);
         if (maxWorkers < minWorkers) {
             n.problem("maxWorkers", "must be at least minWorkers (" + minWorkers + "), got " + maxWorkers);
         }
         ConfigNode scaler = n.section("scaler");
         scaler.rejectUnknownKeys(Set.of("type", "value"));
         String typeText = scaler.string("type", "QUEUE_DELAY");
-        ScalerType type = ScalerType.QUEUE_DELAY;
-        try {
-            type = ScalerType.valueOf(typeText);
-        } catch (IllegalArgumentException e) {
+        ScalerType type = ScalerType.named(typeText);
+        if (type == null) {
             scaler.problem("type", "must be " + ScalerType.NAMES + ", got \"" + typeText + "\"");
+            type = ScalerType.QUEUE_DELAY;
         }
         double value = scaler.decimal("value", type.defaultValue());
-        if (type == ScalerType.QUEUE_DELAY && value < 0.5) {
-            scaler.problem("value", "for QUEUE_DELAY must be at least 0.5 (seconds in queue), got " + value);
-        }
-        if (type == ScalerType.REQUEST_COUNT && (value < 1 || value != Math.rint(value))) {
-            scaler.problem("value", "for REQUEST_COUNT must be a whole number of at least 1 (jobs per worker), got " + value);
-        }
-        if (type == ScalerType.COLD_START_AWARE && !(value > 0 && value <= ScalerType.MAX_WAIT_WEIGHT)) {
-            scaler.problem("value", "for COLD_START_AWARE must be a wait weight above 0 and at most "
-                    + (int) ScalerType.MAX_WAIT_WEIGHT + " (GPU-seconds one second of a job's wait is worth), got "
-                    + value);
-        }
-        if (type == ScalerType.TARGET_WAIT && !(value >= 1 && value <= ScalerType.MAX_TARGET_WAIT)) {
-            scaler.problem("value", "for TARGET_WAIT must be from 1 to " + (int) ScalerType.MAX_TARGET_WAIT
-                    + " (seconds a job should wait in the queue at most), got " + value);
+        if (!type.accepts(value)) {
+            scaler.problem("value", type.refusal(scaler.value("value").toString()));
         }
         String image = n.string("image", null);
         if (image != null && !IMAGE.matcher(image).matches()) {
@@ -282,7 +271,8 @@ public final class ConfigLoader {
                 n.integer("maxRetries", 3, 0, 100),
                 minWorkers,
                 maxWorkers,
-                n.duration("idleTimeout", Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofHours(1)),
+                n.duration("idleTimeout", Duration.ofSeconds(5), ScalingBounds.MIN_IDLE_TIMEOUT,
+                        ScalingBounds.MAX_IDLE_TIMEOUT),
                 type,
                 value,
                 Optional.ofNullable(secret).map(Secret::new),

@@ -1,5 +1,6 @@
 package io.comfyfleet.gateway.config;
 
+import io.comfyfleet.core.endpoint.ScalerType;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;

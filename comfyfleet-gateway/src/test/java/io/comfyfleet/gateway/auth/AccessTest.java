@@ -3,9 +3,9 @@ package io.comfyfleet.gateway.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.comfyfleet.core.endpoint.ScalerType;
 import io.comfyfleet.gateway.config.ApiKeys;
 import io.comfyfleet.gateway.config.EndpointConfig;
-import io.comfyfleet.gateway.config.ScalerType;
 import io.comfyfleet.gateway.jobs.EndpointNotFoundException;
 import java.time.Duration;
 import java.util.List;

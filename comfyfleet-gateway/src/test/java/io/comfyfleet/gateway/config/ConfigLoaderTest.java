@@ -3,6 +3,7 @@ package io.comfyfleet.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.comfyfleet.core.endpoint.ScalerType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -162,7 +163,7 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> parse(endpoint.formatted("{type: COLD_START_AWARE, value: 0}")))
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
                         "endpoints[0].scaler.value: for COLD_START_AWARE must be a wait weight above 0 and at most"
-                                + " 1000 (GPU-seconds one second of a job's wait is worth), got 0.0"));
+                                + " 1000 (GPU-seconds one second of a job's wait is worth), got 0"));
     }
 
     @Test
@@ -177,6 +178,21 @@ class ConfigLoaderTest {
                 .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
                         "endpoints[0].scaler.value: for TARGET_WAIT must be from 1 to 3600 (seconds a job should wait"
                                 + " in the queue at most), got 0.5"));
+    }
+
+    @Test
+    void theQueueDelayAndRequestCountHaveTheUpperBoundsTheAdminApiHas() {
+        String endpoint = ONE_ENDPOINT_WITH_SCALER;
+        assertThat(parse(endpoint.formatted("{type: QUEUE_DELAY, value: 3600}")).endpoints().getFirst()
+                .scalerValue()).isEqualTo(3600.0);
+        assertThatThrownBy(() -> parse(endpoint.formatted("{type: QUEUE_DELAY, value: 3601}")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "endpoints[0].scaler.value: for QUEUE_DELAY must be from 0.5 to 3600 (seconds in queue),"
+                                + " got 3601"));
+        assertThatThrownBy(() -> parse(endpoint.formatted("{type: REQUEST_COUNT, value: 1000001}")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "endpoints[0].scaler.value: for REQUEST_COUNT must be a whole number from 1 to 1000000 (jobs"
+                                + " per worker), got 1000001"));
     }
 
     @Test
@@ -215,7 +231,7 @@ class ConfigLoaderTest {
                         "endpoints[0].clientKeys[0]: must be at least 16 characters long",
                         "endpoints[0].workerKeys: list at least one key",
                         "endpoints[0].maxWorkers: must be at least minWorkers (2), got 1",
-                        "endpoints[0].scaler.value: for REQUEST_COUNT must be a whole number of at least 1 (jobs per worker), got 0.5",
+                        "endpoints[0].scaler.value: for REQUEST_COUNT must be a whole number from 1 to 1000000 (jobs per worker), got 0.5",
                         "endpoints[0].executionTimeout: must be from 5s to 168h, got 1s",
                         "endpoints[1].workerKeys: a worker key must differ from every client key of the endpoint",
                         "endpoints[2].name: \"ep\" is already the name of an earlier endpoint"));

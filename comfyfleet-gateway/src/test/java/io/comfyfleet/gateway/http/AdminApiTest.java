@@ -193,6 +193,9 @@ class AdminApiTest {
         }
         assertThat(admin.get("/admin/endpoints/ep1").json().path("revision").asInt()).as("nothing was stored")
                 .isEqualTo(1);
+        Reply zero = patch(admin, "/admin/endpoints/ep1", "{\"scaler\": {\"type\": \"TARGET_WAIT\", \"value\": 0}}");
+        assertThat(zero.json().path("error").asString()).as("the value as sent, not 0.0").isEqualTo("scaler.value: for"
+                + " TARGET_WAIT must be from 1 to 3600 (seconds a job should wait in the queue at most), got 0");
         Reply big = patch(admin, "/admin/endpoints/ep1", "{\"image\": \"" + "a".repeat(20_000) + "\"}");
         assertThat(big.status()).isEqualTo(413);
         assertThat(admin.get("/admin/endpoints/nope").status()).isEqualTo(404);
