@@ -48,7 +48,7 @@ public final class SimulateCommand implements Callable<Integer> {
     String scaler;
     @Option(names = "--value", description = "The scaler's value: seconds (QUEUE_DELAY, default 1), jobs per worker"
             + " (REQUEST_COUNT, default 1), wait weight (COLD_START_AWARE, default 4), seconds (TARGET_WAIT, default 20)")
-    Double value;
+    String value;
     @Option(names = "--idle-timeout", defaultValue = "10m", description = "Default ${DEFAULT-VALUE}")
     String idleTimeout;
     @Option(names = "--min-workers", defaultValue = "0")
@@ -108,17 +108,13 @@ public final class SimulateCommand implements Callable<Integer> {
             SimSettings settings = new SimSettings(duration("--period", period), ColdStartModel.parse(coldStart),
                     firstJobExtra, swap, seed);
             if (sweep) {
-                return sweep(o, jobs, settings);
+                return sweep(o, jobs, settings, SimulatedScaling.maxWorkers(maxWorkers));
             }
-            String type = scaler.toUpperCase(Locale.ROOT);
-            double v = value != null ? value : switch (type) {
-                case "COLD_START_AWARE" -> 4;
-                case "TARGET_WAIT" -> 20;
-                default -> 1;
-            };
-            Duration idle = duration("--idle-timeout", idleTimeout);
+            SimulatedScaling scaling = SimulatedScaling.of(scaler, value, idleTimeout, minWorkers, maxWorkers);
+            String type = scaling.type().name();
+            double v = scaling.value();
             List<EndpointScaling> endpoints = jobs.stream().map(TraceJob::endpoint).distinct()
-                    .map(e -> EndpointScaling.of(e, minWorkers, maxWorkers, idle, type, v)).toList();
+                    .map(scaling::forEndpoint).toList();
             SimResult r = new Simulator(settings).run(jobs, endpoints);
             o.printf(Locale.ROOT, "%s %s, idle timeout %s, workers %d..%d, cold start %s:%n  %s%n", type, v,
                     idleTimeout, minWorkers, maxWorkers, coldStart, r.summary());
@@ -136,7 +132,7 @@ public final class SimulateCommand implements Callable<Integer> {
         }
     }
 
-    private int sweep(PrintWriter o, List<TraceJob> jobs, SimSettings settings) {
+    private static int sweep(PrintWriter o, List<TraceJob> jobs, SimSettings settings, int maxWorkers) {
         List<Sweep.Row> rows = Sweep.run(jobs, settings, maxWorkers);
         o.println("| setting | wait p50 | p95 | p99 | GPU-seconds | cold starts |");
         o.println("|---|---|---|---|---|---|");
