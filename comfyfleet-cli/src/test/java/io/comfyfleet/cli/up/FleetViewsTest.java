@@ -54,7 +54,7 @@ class FleetViewsTest {
 
     @Test
     void healthCountsStartingWorkersAndDropsStoppingOnesAtOnce() {
-        FakeProvider provider = new FakeProvider();
+        ListedWorkers provider = new ListedWorkers();
         registry.provisioning(new ProviderProvisioning(provider));
         provider.workers.add(worker("w1", FleetWorker.Phase.UP, null));
         provider.workers.add(worker("w2", FleetWorker.Phase.UP, null));
@@ -80,7 +80,7 @@ class FleetViewsTest {
 
     @Test
     void aWorkerBeingStoppedOrGoneIsRetiredSoItsParkedJobTakeGetsNoJob() {
-        FakeProvider provider = new FakeProvider();
+        ListedWorkers provider = new ListedWorkers();
         registry.provisioning(new ProviderProvisioning(provider));
         provider.workers.add(worker("w1", FleetWorker.Phase.UP, T0));
         provider.workers.add(worker("w2", FleetWorker.Phase.UP, T0));
@@ -100,7 +100,7 @@ class FleetViewsTest {
 
     @Test
     void aParkedJobTakeOfARetiredWorkerLeavesTheJobQueued() throws Exception {
-        FakeProvider provider = new FakeProvider();
+        ListedWorkers provider = new ListedWorkers();
         registry.provisioning(new ProviderProvisioning(provider));
         provider.workers.add(worker("w1", FleetWorker.Phase.UP, T0));
         registry.counts("ep");
@@ -137,7 +137,7 @@ class FleetViewsTest {
 
     @Test
     void theDashboardListsStartingWorkersAndNeverShowsAStoppedOneAsIdle() {
-        FakeProvider provider = new FakeProvider();
+        ListedWorkers provider = new ListedWorkers();
         registry.provisioning(new ProviderProvisioning(provider));
         provider.workers.add(worker("w1", FleetWorker.Phase.UP, T0));
         provider.workers.add(worker("w2", FleetWorker.Phase.UP, null));
@@ -185,38 +185,5 @@ class FleetViewsTest {
     private static FleetWorker worker(String id, FleetWorker.Phase phase, Instant readyAt) {
         return new FleetWorker(new WorkerHandle(id, "ep", "fake", "cpu", "v1"), phase, T0, readyAt,
                 phase == FleetWorker.Phase.EXITED ? T0 : null, null);
-    }
-
-    /** Lists what the test puts in; nothing else is called by the views. */
-    private static final class FakeProvider implements WorkerProvider {
-        final List<FleetWorker> workers = new ArrayList<>();
-
-        @Override
-        public String name() {
-            return "fake";
-        }
-
-        @Override
-        public WorkerHandle start(WorkerSpec spec) {
-            throw new UnsupportedOperationException("the views never start workers");
-        }
-
-        @Override
-        public CompletableFuture<Void> stop(WorkerHandle handle, Duration grace) {
-            throw new UnsupportedOperationException("the views never stop workers");
-        }
-
-        @Override
-        public List<FleetWorker> list() {
-            return List.copyOf(workers);
-        }
-
-        @Override
-        public boolean markReady(String workerId, Instant at) {
-            return false;
-        }
-
-        @Override
-        public void close() {}
     }
 }

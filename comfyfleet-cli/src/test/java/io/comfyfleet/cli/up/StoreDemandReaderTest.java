@@ -62,7 +62,7 @@ class StoreDemandReaderTest {
 
     @BeforeEach
     void freshAutoscaler() {
-        autoscaler = new Autoscaler(new NoWorkers(), (endpoint, now) -> io.comfyfleet.fleet.scale.QueueSnapshot.empty(),
+        autoscaler = new Autoscaler(new ListedWorkers(), (endpoint, now) -> io.comfyfleet.fleet.scale.QueueSnapshot.empty(),
                 endpoint -> Map.of(), List.of(), AutoscalerSettings.defaults(), Clock.fixed(T0, ZoneOffset.UTC));
     }
 
@@ -160,36 +160,5 @@ class StoreDemandReaderTest {
     private void queue(String id, Instant at) {
         elsewhere.enqueue(new NewJob(id, "ep", "{}", null, null,
                 new JobPolicy(Duration.ofMinutes(10), Duration.ofDays(3), false), 3, at));
-    }
-
-    /** The reader only feeds the autoscaler; its passes are not run here. */
-    private static final class NoWorkers implements WorkerProvider {
-        @Override
-        public String name() {
-            return "none";
-        }
-
-        @Override
-        public WorkerHandle start(WorkerSpec spec) {
-            throw new UnsupportedOperationException("no pass runs in this test");
-        }
-
-        @Override
-        public CompletableFuture<Void> stop(WorkerHandle handle, Duration grace) {
-            throw new UnsupportedOperationException("no pass runs in this test");
-        }
-
-        @Override
-        public List<FleetWorker> list() {
-            return List.of();
-        }
-
-        @Override
-        public boolean markReady(String workerId, Instant at) {
-            return false;
-        }
-
-        @Override
-        public void close() {}
     }
 }
