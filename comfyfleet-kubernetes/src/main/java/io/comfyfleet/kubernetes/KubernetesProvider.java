@@ -250,13 +250,30 @@ public final class KubernetesProvider implements WorkerProvider {
      */
     @Override
     public void close() {
+        close(config.keepPodsOnShutdown());
+    }
+
+    /** Every gateway's provider follows all of the fleet's pods, and pods reach every gateway through the Service. */
+    @Override
+    public boolean sharedByGateways() {
+        return true;
+    }
+
+    /** Stops following pods and leaves every pod running, whatever {@code keepPodsOnShutdown} says. */
+    @Override
+    public void detach() {
+        close(true);
+    }
+
+    private void close(boolean keepPods) {
         if (closed) {
             return;
         }
         closed = true;
         try {
-            if (config.keepPodsOnShutdown()) {
-                log.info("leaving {} worker pods running for the next gateway to adopt", workers.size());
+            if (keepPods) {
+                log.info("leaving {} worker pods running for the gateway that runs the control loop, or the next one"
+                        + " to adopt them", workers.size());
             } else {
                 stopAll();
             }

@@ -13,7 +13,9 @@ import org.slf4j.LoggerFactory;
  * Puts a gateway's autoscaler under its control-loop lease (several gateways on one database): only the holder
  * scales, checking its lease right before each start or stop; a gateway that takes the lease over runs a pass at
  * once; one that loses it stops the workers its own provider runs, since nobody else manages them (a local-process
- * provider's workers report to the gateway that started them only). A gateway alone on its database always leads.
+ * provider's workers report to the gateway that started them only), unless those workers are the fleet's, followed
+ * and reached by every gateway (Kubernetes pods): the new leader manages those. A gateway alone on its database
+ * always leads.
  */
 final class ControlLoop {
     private static final Logger log = LoggerFactory.getLogger(ControlLoop.class);
@@ -33,12 +35,18 @@ final class ControlLoop {
                 log.info("gateway {} took over the control loop: autoscaler pass now", gateway.id());
                 autoscaler.nudge();
             } else {
-                stopOwnWorkers(provider, stopGrace);
+                lostControl(gateway.id(), provider, stopGrace);
             }
         }));
     }
 
-    private static void stopOwnWorkers(WorkerProvider provider, Duration stopGrace) {
+    /** What a gateway does with its provider's workers when another gateway takes the control loop over. */
+    static void lostControl(String gatewayId, WorkerProvider provider, Duration stopGrace) {
+        if (provider.sharedByGateways()) {
+            log.info("gateway {} no longer runs the control loop; the {} workers are the fleet's, the gateway that"
+                    + " runs it now manages them", gatewayId, provider.name());
+            return;
+        }
         java.util.List<FleetWorker> workers;
         try {
             workers = provider.list();

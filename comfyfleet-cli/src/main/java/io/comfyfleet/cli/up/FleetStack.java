@@ -144,7 +144,8 @@ public final class FleetStack implements AutoCloseable {
 
     /**
      * Stops everything; returns when every worker process and what it started is gone (or was killed after the
-     * grace). Safe to call twice.
+     * grace). A gateway standing by while another runs the control loop leaves a fleet shared by the gateways
+     * (Kubernetes pods) running for that one. Safe to call twice.
      */
     @Override
     public synchronized void close() {
@@ -156,12 +157,19 @@ public final class FleetStack implements AutoCloseable {
         gateway.stopAccepting();
         autoscaler.close();
         scheduler.shutdownNow();
-        log.info(stoppingLine(running(), queued(), config.fleet().jobGrace(),
-                "kubernetes".equals(config.fleet().provider()) ? null : EXIT_MARGIN));
         try {
-            // SIGTERM: each worker finishes its job within the grace, posts it, stops its ComfyUI; a job that did not
-            // finish goes back to the queue for the next start (HandBackOnStop)
-            provider.close();
+            if (provider.sharedByGateways() && !gateway.isLeader()) {
+                // another gateway runs the control loop: the fleet's workers are its to keep or stop
+                log.info("stopping: this gateway stands by; the {} workers keep running for the gateway that runs"
+                        + " the control loop", provider.name());
+                provider.detach();
+            } else {
+                log.info(stoppingLine(running(), queued(), config.fleet().jobGrace(),
+                        "kubernetes".equals(config.fleet().provider()) ? null : EXIT_MARGIN));
+                // SIGTERM: each worker finishes its job within the grace, posts it, stops its ComfyUI; a job that
+                // did not finish goes back to the queue for the next start (HandBackOnStop)
+                provider.close();
+            }
         } finally {
             gateway.close();
         }

@@ -84,6 +84,17 @@ final class HandBackOnStop implements WorkerProvider {
         return provider.problem(workerId);
     }
 
+    @Override
+    public boolean sharedByGateways() {
+        return provider.sharedByGateways();
+    }
+
+    /** Leaves the workers running: their jobs are theirs to finish, for whichever gateway they report to. */
+    @Override
+    public void detach() {
+        provider.detach();
+    }
+
     /** Stops every worker; then the jobs those that were up still held go back to the queue for the next start. */
     @Override
     public void close() {

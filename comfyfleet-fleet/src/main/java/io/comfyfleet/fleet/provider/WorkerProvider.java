@@ -74,6 +74,26 @@ public interface WorkerProvider extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * True when every gateway's provider on the same database follows the same workers, and those workers report
+     * to any gateway (Kubernetes pods behind the gateways' Service): the gateway that runs the control loop manages
+     * them, and one that stands by, loses the control loop or shuts down standing by leaves them running
+     * ({@link #detach()}). False, the default, for workers that belong to the gateway that started them (local
+     * processes, containers on its machine).
+     */
+    default boolean sharedByGateways() {
+        return false;
+    }
+
+    /**
+     * Stops following the workers and lets go of what the provider holds, leaving every worker running for the
+     * gateway that runs the control loop. Meant for a provider {@link #sharedByGateways() shared by gateways}; the
+     * default, for one that is not, is {@link #close()}.
+     */
+    default void detach() {
+        close();
+    }
+
     /** Stops every worker (with the provider's default grace) and waits, bounded, until they are gone. */
     @Override
     void close();

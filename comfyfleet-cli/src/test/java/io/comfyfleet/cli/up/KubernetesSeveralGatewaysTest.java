@@ -1,0 +1,194 @@
+package io.comfyfleet.cli.up;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.comfyfleet.testkit.TestPostgres;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two gateways on one (embedded, real) PostgreSQL, both with the Kubernetes provider on one fabric8 mock API server,
+ * so both follow the same worker pods: the one that runs the control loop starts a pod; the one standing by shuts
+ * down and the pod stays; the leader then loses the control loop and the pod stays too, for the gateway that runs it
+ * now. (A pod is the fleet's, not the gateway's that created it; {@code keepPodsOnShutdown} is left at false.)
+ */
+class KubernetesSeveralGatewaysTest {
+    private static final String NS = "fleet-two";
+    private static final String CLIENT_KEY = "k8s2-client-key-0123456789";
+    private static final String WORKER_KEY = "k8s2-worker-key-0123456789";
+
+    @TempDir
+    Path dir;
+
+    private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(),
+            new HashMap<>(), new KubernetesCrudDispatcher(), false);
+    private KubernetesClient client;
+    private EmbeddedPostgres postgres;
+    private FleetStack leader;
+    private FleetStack standby;
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final Map<String, String> saved = new HashMap<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (FleetStack s : new FleetStack[] {standby, leader}) {
+            if (s != null) {
+                s.close();
+            }
+        }
+        if (client != null) {
+            client.close();
+        }
+        server.destroy();
+        if (postgres != null) {
+            postgres.close();
+        }
+        saved.forEach((k, v) -> {
+            if (v == null) {
+                System.clearProperty(k);
+            } else {
+                System.setProperty(k, v);
+            }
+        });
+        http.close();
+    }
+
+    @Test
+    void theFleetsPodsOutliveAStandbyThatStopsAndALeaderThatLosesTheControlLoop() throws Exception {
+        server.init(InetAddress.getLoopbackAddress(), 0);
+        client = server.createClient(new JdkHttpClientFactory());
+        client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("comfyfleet-keys")
+                .endMetadata().addToData("worker-key", Base64.getEncoder().encodeToString(
+                        WORKER_KEY.getBytes(StandardCharsets.UTF_8))).build()).create();
+        pointFabric8At(client.getMasterUrl().toString());
+        postgres = TestPostgres.start();
+
+        leader = start("a");
+        await("the first gateway takes the control loop").atMost(Duration.ofSeconds(20))
+                .until(() -> leaseHolder() != null);
+        standby = start("b");
+        submit(leader);
+        await("the leader starts a pod for the job").atMost(Duration.ofSeconds(30)).until(() -> pods().size() == 1);
+        String pod = pods().getFirst().getMetadata().getName();
+        await("the standby follows the same pod").atMost(Duration.ofSeconds(10))
+                .until(() -> standby.provider().list().size() == 1);
+
+        standby.close();
+        standby = null;
+        assertThat(pods()).as("a standby that stops leaves the leader's pod").extracting(p -> p.getMetadata().getName())
+                .containsExactly(pod);
+
+        stealTheLease();
+        await("the leader notices").atMost(Duration.ofSeconds(10))
+                .until(() -> leader.autoscaler().runOnce().isEmpty());
+        await("the pod stays while the old leader lets go (its lease renewal runs every 500 ms)")
+                .during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .until(() -> pods().stream().map(p -> p.getMetadata().getName()).toList().equals(List.of(pod)));
+    }
+
+    private FleetStack start(String name) throws Exception {
+        Path home = Files.createDirectories(dir.resolve(name));
+        Path file = home.resolve("comfyfleet.yaml");
+        Files.writeString(file, """
+                server: {host: 127.0.0.1, port: 0, dataDir: data, controlLease: 3s, controlRenew: 500ms}
+                store: {type: postgres, url: "%s", user: postgres}
+                endpoints:
+                  - name: sdxl
+                    clientKeys: ["%s"]
+                    workerKeys: ["%s"]
+                    minWorkers: 0
+                    maxWorkers: 1
+                    idleTimeout: 10m
+                    scaler: {type: QUEUE_DELAY, value: 1}
+                workers:
+                  provider: kubernetes
+                  jobGrace: 5s
+                  kubernetes:
+                    namespace: %s
+                    image: registry.example.com/comfyfleet/worker:two
+                    gatewayUrl: http://comfyfleet-gateway:8080
+                    workerKeySecret: {name: comfyfleet-keys, key: worker-key}
+                    gpus: 0
+                    cache: {type: none}
+                    maxPods: 2
+                """.formatted(postgres.getJdbcUrl("postgres", "postgres"), CLIENT_KEY, WORKER_KEY, NS));
+        UpConfig config = new UpConfigLoader(Map.<String, String>of()::get).load(file, home);
+        return FleetStack.start(config, Duration.ofMillis(200), Clock.systemUTC());
+    }
+
+    /** How fabric8 finds a cluster without a kubeconfig; restored after the test. */
+    private void pointFabric8At(String master) {
+        Map<String, String> props = Map.of("kubernetes.master", master, "kubernetes.auth.tryKubeConfig", "false",
+                "kubernetes.auth.tryServiceAccount", "false", "kubernetes.namespace", NS);
+        props.forEach((k, v) -> {
+            saved.put(k, System.getProperty(k));
+            System.setProperty(k, v);
+        });
+    }
+
+    private List<Pod> pods() {
+        return client.pods().inNamespace(NS).list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    }
+
+    private void submit(FleetStack to) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + to.port()
+                        + "/v2/sdxl/run")).header("Authorization", "Bearer " + CLIENT_KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"input\":{\"prompt\":\"a\"}}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    }
+
+    private String leaseHolder() throws Exception {
+        try (Connection c = DriverManager.getConnection(postgres.getJdbcUrl("postgres", "postgres"));
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT holder FROM leases WHERE name = 'control-loop' AND expires_at > ?")) {
+            ps.setLong(1, System.currentTimeMillis());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (java.sql.SQLException e) {
+            return null; // the table appears with the first gateway's migration
+        }
+    }
+
+    /** Another gateway took the lease over (as after a pause of the leader longer than the lease). */
+    private void stealTheLease() throws Exception {
+        try (Connection c = DriverManager.getConnection(postgres.getJdbcUrl("postgres", "postgres"));
+                PreparedStatement ps = c.prepareStatement("UPDATE leases SET holder = 'another-gateway',"
+                        + " token = token + 1, expires_at = ? WHERE name = 'control-loop'")) {
+            ps.setLong(1, System.currentTimeMillis() + 60_000);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
+    }
+}
