@@ -5,14 +5,16 @@ import io.comfyfleet.fleet.provider.WorkerProvider;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import io.comfyfleet.gateway.metrics.FleetMetrics;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Connects a gateway's worker registry to the autoscaler and the provider it drives: every job-take tells the
- * autoscaler the worker is ready (ending its cold start), and {@code /health} counts the provider's starting and
- * dead workers. Each cold start it ends goes to the gateway's metrics and dashboard.
+ * autoscaler the worker is ready (ending its cold start), as does the first record of it another gateway put on the
+ * worker board, and {@code /health} counts the provider's starting and dead workers. Each cold start it ends goes
+ * to the gateway's metrics and dashboard.
  */
 final class FleetLink {
     private static final Logger log = LoggerFactory.getLogger(FleetLink.class);
@@ -29,14 +31,20 @@ final class FleetLink {
         Objects.requireNonNull(autoscaler, "autoscaler");
         Objects.requireNonNull(clock, "clock");
         registry.provisioning(new ProviderProvisioning(provider));
-        registry.onJobTake((endpoint, workerId) -> {
-            try {
-                autoscaler.workerReady(workerId, clock.instant())
-                        .ifPresent(took -> coldStarts.coldStart(endpoint, workerId, took));
-            } catch (RuntimeException e) {
-                // a cold start not recorded must not fail the worker's job-take
-                log.warn("could not mark worker {} of endpoint {} ready", workerId, endpoint, e);
-            }
-        });
+        registry.onJobTake((endpoint, workerId) -> ready(autoscaler, coldStarts, endpoint, workerId, clock.instant()));
+        // with several gateways a worker may ask another one first (Kubernetes: one Service for all of them); that
+        // one's board record ends its cold start here too, or the autoscaler would count it as starting for ever
+        registry.onHeardElsewhere((endpoint, workerId, firstSeen) ->
+                ready(autoscaler, coldStarts, endpoint, workerId, firstSeen));
+    }
+
+    private static void ready(Autoscaler autoscaler, FleetMetrics coldStarts, String endpoint, String workerId,
+            Instant at) {
+        try {
+            autoscaler.workerReady(workerId, at).ifPresent(took -> coldStarts.coldStart(endpoint, workerId, took));
+        } catch (RuntimeException e) {
+            // a cold start not recorded must not fail the worker's job-take or the board's round
+            log.warn("could not mark worker {} of endpoint {} ready", workerId, endpoint, e);
+        }
     }
 }

@@ -37,8 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two gateways on one (embedded, real) PostgreSQL, both with the Kubernetes provider on one fabric8 mock API server,
- * so both follow the same worker pods: the one that runs the control loop starts a pod; the one standing by shuts
- * down and the pod stays; the leader then loses the control loop and the pod stays too, for the gateway that runs it
+ * so both follow the same worker pods: the one that runs the control loop starts a pod; its worker asks the one
+ * standing by for a job, and the leader learns from the worker board that it is ready; the standby shuts down and
+ * the pod stays; the leader then loses the control loop and the pod stays too, for the gateway that runs it
  * now. (A pod is the fleet's, not the gateway's that created it; {@code keepPodsOnShutdown} is left at false.)
  */
 class KubernetesSeveralGatewaysTest {
@@ -101,6 +102,17 @@ class KubernetesSeveralGatewaysTest {
         String pod = pods().getFirst().getMetadata().getName();
         await("the standby follows the same pod").atMost(Duration.ofSeconds(10))
                 .until(() -> standby.provider().list().size() == 1);
+
+        // the pod's worker asks the standby first (one Service for both gateways): the leader learns it is ready
+        // from the worker board, else it would count it as starting until its init timeout
+        String worker = leader.provider().list().getFirst().workerId();
+        HttpResponse<String> take = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + standby.port()
+                        + "/v2/sdxl/job-take/" + worker + "?job_in_progress=0"))
+                .header("Authorization", WORKER_KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(take.statusCode()).as(take.body()).isEqualTo(200);
+        await("the leader sees the worker ready").atMost(Duration.ofSeconds(10))
+                .until(() -> leader.provider().find(worker).orElseThrow().readyAt() != null);
+        assertThat(leader.autoscaler().recentColdStarts("sdxl")).as("and counts its cold start").hasSize(1);
 
         standby.close();
         standby = null;

@@ -8,13 +8,12 @@ import java.util.Set;
  * What a gateway heard from one worker of an endpoint, as shared through the store: when it was first and last
  * heard from, the jobs it runs ({@code busy} also when it said so without naming them), since when it is idle
  * (null while busy), whether its self-check failed or it asked to be stopped, and the version it announced on
- * its job-takes (null when it announced none). {@code gateway} is the gateway that wrote the record.
+ * its job-takes (null when it announced none). {@code gateway} is the gateway that wrote the record. {@code models}
+ * are the model files it reported holding on its last job-take (model-affinity routing; empty when it reports none).
  *
  * <p>A {@linkplain #starting() starting} record is written by the gateway whose provider started the worker, before
  * anyone heard from it, so every gateway's {@code /health} counts it as initializing. It is told apart without a
  * column of its own: a heard worker is either busy (a flag or jobs) or idle since a time, never neither.
- * its job-takes (null when it announced none). {@code gateway} is the gateway that wrote the record. {@code models}
- * are the model files it reported holding on its last job-take (model-affinity routing; empty when it reports none).
  */
 public record WorkerRecord(String endpoint, String workerId, String gateway, Instant firstSeen, Instant lastSeen,
         Instant idleSince, Set<String> jobs, boolean busy, boolean unhealthy, boolean stopRequested, String version,

@@ -33,6 +33,7 @@ public final class WorkerRegistry {
     private final ConcurrentHashMap<Key, Seen> workers = new ConcurrentHashMap<>();
     private volatile ProvisioningView provisioning = ProvisioningView.NONE;
     private volatile JobTakeListener jobTakeListener = (endpoint, workerId) -> { };
+    private volatile HeardElsewhereListener heardElsewhereListener = (endpoint, workerId, firstSeen) -> { };
     /** Other gateways' workers as last read from the board (empty with one gateway). */
     private volatile Map<Key, WorkerRecord> remote = Map.of();
     /** Workers changed here since the last write to the board. */
@@ -81,6 +82,11 @@ public final class WorkerRegistry {
     /** Called on every job-take (the autoscaler ends a worker's cold start on its first one). */
     public void onJobTake(JobTakeListener listener) {
         this.jobTakeListener = listener == null ? (endpoint, workerId) -> { } : listener;
+    }
+
+    /** Told once of each worker another gateway heard from before this one did (see {@link HeardElsewhereListener}). */
+    public void onHeardElsewhere(HeardElsewhereListener listener) {
+        this.heardElsewhereListener = listener == null ? (endpoint, workerId, firstSeen) -> { } : listener;
     }
 
     /** What the provider knows of the workers (starting, stopping, gone); {@link ProvisioningView#NONE} without one. */
@@ -316,11 +322,21 @@ public final class WorkerRegistry {
         records.forEach(r -> dirty.add(new Key(r.endpoint(), r.workerId())));
     }
 
-    /** Every gateway's records as just read from the board. */
+    /**
+     * Every gateway's records as just read from the board. A worker heard from elsewhere and not yet here, and not
+     * heard from in the board's last round, is told to the {@link #onHeardElsewhere} listener.
+     */
     void heardElsewhere(List<WorkerRecord> records) {
+        Map<Key, WorkerRecord> before = remote;
         Map<Key, WorkerRecord> byKey = new HashMap<>();
         records.forEach(r -> byKey.put(new Key(r.endpoint(), r.workerId()), r));
         remote = byKey;
+        byKey.forEach((key, r) -> {
+            WorkerRecord last = before.get(key);
+            if (!r.starting() && (last == null || last.starting()) && !workers.containsKey(key)) {
+                heardElsewhereListener.heardElsewhere(r.endpoint(), r.workerId(), r.firstSeen());
+            }
+        });
     }
 
     /**

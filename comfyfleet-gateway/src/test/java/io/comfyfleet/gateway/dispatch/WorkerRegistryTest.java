@@ -74,4 +74,30 @@ class WorkerRegistryTest {
         registry.heardElsewhere(List.of());
         assertThat(registry.counts("ep")).as("nothing heard for the liveness window").isEqualTo(new WorkerCounts(0, 0, 0, 0, 0, 0));
     }
+
+    @Test
+    void aWorkerFirstHeardAtAnotherGatewayIsToldOnceWithWhenItWasFirstHeard() {
+        List<String> told = new java.util.ArrayList<>();
+        registry.onHeardElsewhere((endpoint, workerId, firstSeen) -> told.add(endpoint + "/" + workerId + "@"
+                + firstSeen.getEpochSecond()));
+        WorkerRegistry other = new WorkerRegistry(clock, Duration.ofSeconds(60));
+        registry.askedForJobs("ep", "near", false); // heard here first
+        Instant started = t0.minusSeconds(20);
+
+        registry.heardElsewhere(List.of(io.comfyfleet.core.worker.WorkerRecord.starting("ep", "far", "gw-b", started,
+                t0, "v1")));
+        assertThat(told).as("started elsewhere, heard by nobody yet").isEmpty();
+
+        clock.advance(Duration.ofSeconds(2));
+        other.askedForJobs("ep", "far", false, "v1");
+        other.askedForJobs("ep", "near", false, "v1");
+        List<io.comfyfleet.core.worker.WorkerRecord> round = other.changedRecords("gw-b");
+        registry.heardElsewhere(round);
+        assertThat(told).as("far, heard first by the other gateway 2 s in; near was heard here")
+                .containsExactly("ep/far@" + t0.plusSeconds(2).getEpochSecond());
+
+        clock.advance(Duration.ofSeconds(1));
+        registry.heardElsewhere(round);
+        assertThat(told).as("told once").hasSize(1);
+    }
 }
