@@ -81,6 +81,19 @@ final class JdbcJobStore implements JobStore {
         }
     }
 
+    /** Tells other gateways that these jobs changed, for the calls waiting on them there: call once committed. */
+    private void announceChanged(Collection<Job> jobs) {
+        if (notices != null) {
+            jobs.forEach(j -> notices.changed(j.id()));
+        }
+    }
+
+    private void announceChanged(String jobId) {
+        if (notices != null) {
+            notices.changed(jobId);
+        }
+    }
+
     @Override
     public AutoCloseable watchQueues(QueueWakeups wakeups) {
         Objects.requireNonNull(wakeups, "wakeups");
@@ -112,6 +125,7 @@ final class JdbcJobStore implements JobStore {
         if (!handoff.queuedJobClaimed()) {
             announceQueued(job.endpoint(), 1);
         }
+        announceChanged(handoff.claimed());
         return handoff;
     }
 
@@ -201,7 +215,9 @@ final class JdbcJobStore implements JobStore {
         checkClaim(workerId, max);
         String what = "claim jobs of endpoint " + endpoint + " for worker " + workerId;
         // a claim lost to a power cut only puts the job back in the queue: it runs again
-        return db.write(what, COMMITTED, c -> claimIn(c, endpoint, workerId, max, now, leaseUntil));
+        List<Job> claimed = db.write(what, COMMITTED, c -> claimIn(c, endpoint, workerId, max, now, leaseUntil));
+        announceChanged(claimed);
+        return claimed;
     }
 
     @Override
@@ -227,7 +243,7 @@ final class JdbcJobStore implements JobStore {
             return List.of();
         }
         String what = "claim " + jobIds.size() + " chosen jobs of endpoint " + endpoint + " for worker " + workerId;
-        return db.write(what, COMMITTED, c -> {
+        List<Job> taken = db.write(what, COMMITTED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.claimNamed(jobIds.size()))) {
                 int i = 1;
                 ps.setString(i++, workerId);
@@ -244,6 +260,8 @@ final class JdbcJobStore implements JobStore {
                 return claimed;
             }
         });
+        announceChanged(taken);
+        return taken;
     }
 
     private static void checkClaim(String workerId, int max) {
@@ -289,13 +307,14 @@ final class JdbcJobStore implements JobStore {
             }
         });
         announceEach(back);
+        announceChanged(back);
         return back;
     }
 
     @Override
     public boolean recordProgress(String endpoint, String jobId, String workerId, String outputJson,
             Instant leaseUntil) {
-        return db.write("record progress of job " + jobId, COMMITTED, c -> {
+        boolean recorded = db.write("record progress of job " + jobId, COMMITTED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.RECORD_PROGRESS)) {
                 setNullableString(ps, 1, outputJson);
                 ps.setLong(2, millis(leaseUntil));
@@ -303,13 +322,17 @@ final class JdbcJobStore implements JobStore {
                 return ps.executeUpdate() == 1;
             }
         });
+        if (recorded) {
+            announceChanged(jobId);
+        }
+        return recorded;
     }
 
     @Override
     public boolean appendStream(String endpoint, String jobId, String workerId, String outputJson,
             Instant leaseUntil) {
         Objects.requireNonNull(outputJson, "outputJson");
-        return db.write("append a stream chunk to job " + jobId, COMMITTED, c -> {
+        boolean appended = db.write("append a stream chunk to job " + jobId, COMMITTED, c -> {
             long seq;
             try (PreparedStatement ps = c.prepareStatement(JobSql.NEXT_STREAM_SEQ)) {
                 ps.setLong(1, millis(leaseUntil));
@@ -329,6 +352,10 @@ final class JdbcJobStore implements JobStore {
             }
             return true;
         });
+        if (appended) {
+            announceChanged(jobId);
+        }
+        return appended;
     }
 
     @Override
@@ -412,7 +439,7 @@ final class JdbcJobStore implements JobStore {
             case null, default -> throw new IllegalArgumentException(
                     "a worker finishes job " + jobId + " as COMPLETED or FAILED, not " + outcome);
         };
-        return db.write("finish job " + jobId, SYNCED, c -> {
+        Job finished = db.write("finish job " + jobId, SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.FINISH)) {
                 ps.setString(1, move.target().name());
                 setNullableString(ps, 2, outputJson);
@@ -427,6 +454,8 @@ final class JdbcJobStore implements JobStore {
                 return job;
             }
         }, ordered);
+        announceChanged(jobId);
+        return finished;
     }
 
     @Override
@@ -447,7 +476,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public Job cancel(String jobId, Instant now) {
-        return db.write("cancel job " + jobId, SYNCED, c -> {
+        Job cancelled = db.write("cancel job " + jobId, SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.CANCEL_JOB)) {
                 ps.setLong(1, millis(now));
                 ps.setString(2, jobId);
@@ -457,6 +486,8 @@ final class JdbcJobStore implements JobStore {
                 return job;
             }
         });
+        announceChanged(jobId);
+        return cancelled;
     }
 
     @Override
@@ -478,6 +509,7 @@ final class JdbcJobStore implements JobStore {
             return job;
         });
         announceQueued(retried.endpoint(), 1);
+        announceChanged(jobId);
         return retried;
     }
 
@@ -519,7 +551,7 @@ final class JdbcJobStore implements JobStore {
 
     @Override
     public List<String> purgeQueue(String endpoint) {
-        return db.write("purge the queue of endpoint " + endpoint, SYNCED, c -> {
+        List<String> gone = db.write("purge the queue of endpoint " + endpoint, SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.PURGE_QUEUE)) {
                 ps.setString(1, endpoint);
                 List<String> purged = new ArrayList<>();
@@ -531,6 +563,8 @@ final class JdbcJobStore implements JobStore {
                 return purged;
             }
         });
+        gone.forEach(this::announceChanged);
+        return gone;
     }
 
     @Override
@@ -577,6 +611,7 @@ final class JdbcJobStore implements JobStore {
             return changed;
         });
         announceEach(expired.stream().filter(j -> j.state() == JobState.IN_QUEUE).toList());
+        announceChanged(expired);
         return expired;
     }
 
@@ -601,12 +636,13 @@ final class JdbcJobStore implements JobStore {
         });
         handedBack.stream().collect(Collectors.groupingBy(Job::endpoint, LinkedHashMap::new, Collectors.counting()))
                 .forEach((endpoint, jobs) -> announceQueued(endpoint, Math.toIntExact(jobs)));
+        announceChanged(handedBack);
         return handedBack;
     }
 
     @Override
     public List<Job> timeOutOverdue(Instant now) {
-        return db.write("time out overdue jobs", SYNCED, c -> {
+        List<Job> overdue = db.write("time out overdue jobs", SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.TIME_OUT_OVERDUE)) {
                 ps.setLong(1, millis(now));
                 ps.setLong(2, millis(now));
@@ -617,6 +653,8 @@ final class JdbcJobStore implements JobStore {
                 return timedOut;
             }
         });
+        announceChanged(overdue);
+        return overdue;
     }
 
     @Override

@@ -5,8 +5,12 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -18,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * connection, one notice per endpoint carrying its count of jobs: a notice after a quiet spell goes out at
  * once, and while jobs keep coming the sends are at least {@code pace} apart, each with all that was
  * announced since the last (under a steady stream a parked job-take elsewhere hears at most that much
- * later, and the notices cost the database and every gateway's listener far less than one per job).
+ * later, and the notices cost the database and every gateway's listener far less than one per job). Jobs that
+ * changed (ended, progressed, ...) go out the same way, each id once per send ({@link JobChangeNotice}).
  *
  * <p>Why not NOTIFY inside each job's transaction: PostgreSQL serializes the commits of transactions that
  * notify (one lock per database, held until the commit's WAL flush ends), so every {@code /run} waited for
@@ -41,6 +46,8 @@ final class QueueAnnouncer implements AutoCloseable {
     private final Condition announced = lock.newCondition();
     /** Jobs announced and not yet sent, per endpoint (guarded by {@link #lock}). */
     private Map<String, Integer> pending = new LinkedHashMap<>();
+    /** Jobs changed and not yet told, once each however often they changed (guarded by {@link #lock}). */
+    private Set<String> changed = new LinkedHashSet<>();
     private Thread sender;
     private boolean closed;
     /** When the last send began (sender thread only). */
@@ -75,11 +82,31 @@ final class QueueAnnouncer implements AutoCloseable {
         }
     }
 
+    /** Other gateways will hear that the job changed; call once the change is committed. */
+    void changed(String jobId) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            changed.add(jobId);
+            if (sender == null) {
+                sender = Thread.ofPlatform().daemon().name("comfyfleet-queue-announcer").start(this::sendUntilClosed);
+            }
+            announced.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** What one send carries: queued jobs per endpoint, and changed jobs. */
+    private record Batch(Map<String, Integer> queued, Set<String> changed) {}
+
     private void sendUntilClosed() {
         Connection c = null;
         long backoff = MIN_BACKOFF_MS;
         try {
-            for (Map<String, Integer> batch; (batch = next()) != null; ) {
+            for (Batch batch; (batch = next()) != null; ) {
                 try {
                     if (c == null) {
                         c = open();
@@ -90,8 +117,9 @@ final class QueueAnnouncer implements AutoCloseable {
                     closeQuietly(c);
                     c = null;
                     putBack(batch);
-                    log.warn("could not tell other gateways of {} queued job(s) ({}); trying again in {} ms, their"
-                            + " job-takes recheck the queue meanwhile", batch.values().stream().mapToInt(n -> n).sum(),
+                    log.warn("could not tell other gateways of {} queued and {} changed job(s) ({}); trying again in"
+                            + " {} ms, their job-takes recheck the queue meanwhile",
+                            batch.queued().values().stream().mapToInt(n -> n).sum(), batch.changed().size(),
                             e.getMessage(), backoff);
                     if (!pause(backoff)) {
                         return;
@@ -113,10 +141,11 @@ final class QueueAnnouncer implements AutoCloseable {
         return c;
     }
 
-    private void send(Connection c, Map<String, Integer> batch) throws SQLException {
-        String[] payloads = batch.entrySet().stream()
-                .map(e -> new QueueNotice(origin, e.getKey(), e.getValue()).payload())
-                .toArray(String[]::new);
+    private void send(Connection c, Batch batch) throws SQLException {
+        List<String> all = new ArrayList<>();
+        batch.queued().forEach((endpoint, jobs) -> all.add(new QueueNotice(origin, endpoint, jobs).payload()));
+        JobChangeNotice.of(origin, batch.changed()).forEach(n -> all.add(n.payload()));
+        String[] payloads = all.toArray(String[]::new);
         try (PreparedStatement ps = c.prepareStatement(SEND)) {
             ps.setArray(1, c.createArrayOf("text", payloads));
             ps.executeQuery().close();
@@ -124,21 +153,22 @@ final class QueueAnnouncer implements AutoCloseable {
     }
 
     /** What was announced since the last send, once there is some; null once closed with nothing left. */
-    private Map<String, Integer> next() {
+    private Batch next() {
         lock.lock();
         try {
-            while (pending.isEmpty() && !closed) {
+            while (pending.isEmpty() && changed.isEmpty() && !closed) {
                 announced.awaitUninterruptibly();
             }
             for (long left; !closed && (left = lastSend + paceNanos - System.nanoTime()) > 0; ) {
                 announced.awaitNanos(left); // gathering what comes meanwhile
             }
-            if (pending.isEmpty()) {
+            if (pending.isEmpty() && changed.isEmpty()) {
                 return null; // closed, and what was announced before is sent
             }
             lastSend = System.nanoTime();
-            Map<String, Integer> batch = pending;
+            Batch batch = new Batch(pending, changed);
             pending = new LinkedHashMap<>();
+            changed = new LinkedHashSet<>();
             return batch;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -148,10 +178,11 @@ final class QueueAnnouncer implements AutoCloseable {
         }
     }
 
-    private void putBack(Map<String, Integer> batch) {
+    private void putBack(Batch batch) {
         lock.lock();
         try {
-            batch.forEach((endpoint, jobs) -> pending.merge(endpoint, jobs, Integer::sum));
+            batch.queued().forEach((endpoint, jobs) -> pending.merge(endpoint, jobs, Integer::sum));
+            changed.addAll(batch.changed());
         } finally {
             lock.unlock();
         }

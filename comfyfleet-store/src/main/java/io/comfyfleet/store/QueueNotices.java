@@ -68,6 +68,14 @@ final class QueueNotices implements AutoCloseable {
         announcer.announce(endpoint, jobs);
     }
 
+    /**
+     * Other gateways will hear that the job changed, so calls waiting on it there read it again: call once the
+     * change committed.
+     */
+    void changed(String jobId) {
+        announcer.changed(jobId);
+    }
+
     /** Passes other gateways' notices to {@code wakeups} until the handle is closed; starts listening on first use. */
     AutoCloseable watch(QueueWakeups wakeups) {
         synchronized (lifecycle) {
@@ -96,8 +104,9 @@ final class QueueNotices implements AutoCloseable {
                 }
                 failures = 0;
                 backoff = MIN_BACKOFF_MS;
-                // whatever other gateways queued while this one was not listening
+                // whatever other gateways queued or changed while this one was not listening
                 recheckAll();
+                changesMissed();
                 receive(c);
             } catch (SQLException | RuntimeException e) {
                 if (closed) {
@@ -139,6 +148,13 @@ final class QueueNotices implements AutoCloseable {
     }
 
     private void deliver(String payload) {
+        JobChangeNotice change = JobChangeNotice.parse(payload);
+        if (change != null) {
+            if (!change.origin().equals(origin)) {
+                deliver(change);
+            }
+            return;
+        }
         QueueNotice notice = QueueNotice.parse(payload);
         if (notice == null || notice.origin().equals(origin)) {
             return;
@@ -150,6 +166,28 @@ final class QueueNotices implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 log.warn("a queue watcher failed on a notice for endpoint {}", notice.endpoint(), e);
+            }
+        }
+    }
+
+    private void deliver(JobChangeNotice change) {
+        for (QueueWakeups w : watchers) {
+            for (String jobId : change.jobIds()) {
+                try {
+                    w.changedElsewhere(jobId);
+                } catch (RuntimeException e) {
+                    log.warn("a queue watcher failed on a notice for job {}", jobId, e);
+                }
+            }
+        }
+    }
+
+    private void changesMissed() {
+        for (QueueWakeups w : watchers) {
+            try {
+                w.changesMissed();
+            } catch (RuntimeException e) {
+                log.warn("a queue watcher failed to look at its jobs again", e);
             }
         }
     }

@@ -53,6 +53,15 @@ final class FollowedJobs {
         });
     }
 
+    /** Drops every kept state: the next follower of each job reads the store. */
+    void forgetAll() {
+        entries.replaceAll((k, e) -> {
+            e.seq++;
+            e.latest = null;
+            return e;
+        });
+    }
+
     /** The latest known state, or null when the store must be read. */
     Job latest(String jobId) {
         Entry entry = entries.get(jobId);

@@ -50,6 +50,22 @@ public final class JobEvents implements QueueWakeups {
         tell(l -> l.queued(endpoint));
     }
 
+    /**
+     * The job changed through another gateway on the same database: followers drop what they kept of it, and calls
+     * waiting on it read it again.
+     */
+    @Override
+    public void changedElsewhere(String jobId) {
+        touched(jobId);
+    }
+
+    /** Notices of other gateways' changes may have been missed: every follower and waiting call reads its job again. */
+    @Override
+    public void changesMissed() {
+        followed.forgetAll();
+        jobs.signalAll();
+    }
+
     /** Every waiting job-take looks at the queue again (the store may have missed another gateway's notice). */
     @Override
     public void recheckAll() {

@@ -64,4 +64,48 @@ class TwoGatewaysOnPostgresTest {
             assertThat(sorted.get(2)).as("median wake-up in ms, all: %s", wakeMillis).isLessThan(400);
         }
     }
+
+    @Test
+    void callsWaitingOnAJobAtOneGatewayAreAnsweredWhenItEndsThroughTheOther() throws Exception {
+        String store = "store: {type: postgres, url: \"" + postgres.getJdbcUrl("postgres", "postgres")
+                + "\", user: postgres}\n";
+        try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
+                TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
+            // a client's /runsync reached gateway A, the worker's job-take and job-done reach gateway B
+            var sync = CompletableFuture.supplyAsync(() -> a.client.post("/v2/ep1/runsync?wait=30000",
+                    "{\"input\":{\"n\":1}}"));
+            String id = b.take("b-w1");
+            var statusSync = CompletableFuture.supplyAsync(() -> a.client.get("/v2/ep1/status-sync/" + id
+                    + "?wait=30000"));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.gateway.waitingOnJob(id) == 2);
+            long done = System.nanoTime();
+            b.worker.post("/v2/ep1/job-done/b-w1/" + id, "{\"output\":\"ok\"}");
+
+            Reply answered = sync.get(40, TimeUnit.SECONDS);
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - done);
+            assertThat(answered.field("status")).as(answered.text()).isEqualTo("COMPLETED");
+            assertThat(statusSync.get(40, TimeUnit.SECONDS).field("status")).isEqualTo("COMPLETED");
+            // not at the end of their 30 s wait: a notice takes milliseconds (room left for a loaded machine)
+            assertThat(millis).as("ms from the job-done at B to the /runsync answer at A").isLessThan(3_000);
+        }
+    }
+
+    @Test
+    void aStatusSyncWaitingAtOneGatewayIsAnsweredWhenItsJobIsPurgedThroughTheOther() throws Exception {
+        String store = "store: {type: postgres, url: \"" + postgres.getJdbcUrl("postgres", "postgres")
+                + "\", user: postgres}\n";
+        try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
+                TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
+            String id = a.run("{\"n\":2}");
+            var sync = CompletableFuture.supplyAsync(() -> a.client.get("/v2/ep1/status-sync/" + id + "?wait=30000"));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> a.gateway.waitingOnJob(id) == 1);
+            long purged = System.nanoTime();
+            assertThat(b.client.post("/v2/ep1/purge-queue", "").field("removed")).isEqualTo("1");
+
+            Reply answered = sync.get(40, TimeUnit.SECONDS);
+            assertThat(answered.status()).as(answered.text()).isEqualTo(404);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - purged)).as("ms from the purge to the answer")
+                    .isLessThan(3_000);
+        }
+    }
 }
