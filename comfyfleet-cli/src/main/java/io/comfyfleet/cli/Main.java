@@ -49,6 +49,8 @@ public final class Main implements Runnable {
             return WorkerCommand.main(args, System.getenv(), System.out, System.err);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            // said like any other exit with an error: whoever started the worker shows this line with the code
+            System.err.println(WorkerExitLine.of(WorkerApp.EXIT_UNHEALTHY, "its main thread was interrupted"));
             return WorkerApp.EXIT_UNHEALTHY;
         } catch (RuntimeException | Error e) {
             e.printStackTrace();

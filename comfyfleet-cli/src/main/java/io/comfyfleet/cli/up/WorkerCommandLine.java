@@ -1,6 +1,7 @@
 package io.comfyfleet.cli.up;
 
 import io.comfyfleet.fleet.local.WorkerCommands;
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,6 +30,11 @@ final class WorkerCommandLine {
     private WorkerCommandLine() {}
 
     static List<String> build(FleetSettings fleet, Path dataDir) {
+        return build(fleet, dataDir, archivable(System.getProperty("java.class.path")));
+    }
+
+    /** As {@link #build(FleetSettings, Path)}, with the class-data archive flags only when {@code archive}. */
+    static List<String> build(FleetSettings fleet, Path dataDir, boolean archive) {
         List<String> command = new ArrayList<>();
         // Own session: Ctrl-C in a terminal signals the whole foreground group, but workers must be stopped by
         // comfyfleet up in order (finish the job, then stop ComfyUI), not all at once. setsid execs in place, so
@@ -39,7 +45,7 @@ final class WorkerCommandLine {
         if (fleet.comfyui() instanceof FleetSettings.ComfyLaunch.Emulator) {
             command.addAll(EMULATED_IMAGE);
         }
-        command.addAll(jvm("worker", dataDir));
+        command.addAll(jvm("worker", dataDir, archive));
         command.addAll(List.of("--comfyui-port", "{port}",
                 "--work-dir", dataDir.resolve("workers").resolve("{workerId}").toString(),
                 "--shutdown-grace", Long.toString(Math.max(1, fleet.jobGrace().toSeconds())),
@@ -51,7 +57,7 @@ final class WorkerCommandLine {
         }
         switch (fleet.comfyui()) {
             case FleetSettings.ComfyLaunch.Emulator e -> {
-                List<String> emulator = new ArrayList<>(jvm("emulator", dataDir));
+                List<String> emulator = new ArrayList<>(jvm("emulator", dataDir, archive));
                 emulator.addAll(List.of("--port", "{port}", "--output-directory", "{output}",
                         "--input-directory", "{input}", "--temp-directory", "{temp}"));
                 emulator.addAll(e.args());
@@ -72,18 +78,36 @@ final class WorkerCommandLine {
      * the JVM writes it when the first worker of the slot exits and maps it at every later start, so the classes
      * of the worker (or emulator) load from it instead of being parsed from the jar again, which is most of a
      * JVM's start on two cores. One per slot because a slot runs one worker at a time, so no two JVMs write the
-     * same archive; one that no longer matches the jar (a rebuild) is recreated by the JVM itself.
+     * same archive; one that no longer matches the jar (a rebuild) is recreated by the JVM itself. Without
+     * {@code archive} (a class path that is not {@link #archivable}), none.
      */
-    private static List<String> jvm(String subcommand, Path dataDir) {
+    private static List<String> jvm(String subcommand, Path dataDir, boolean archive) {
         List<String> base = new ArrayList<>(WorkerCommands.thisJvm(MAIN, subcommand));
         List<String> flags = new ArrayList<>(LEAN_JVM);
-        flags.addAll(List.of("-XX:SharedArchiveFile=" + dataDir.toAbsolutePath().resolve("cds")
-                        .resolve(subcommand + "-slot{slot}.jsa"),
-                "-XX:+AutoCreateSharedArchive",
-                // a recreated archive is normal, not worth a warning in every worker's log
-                "-Xlog:cds*=off"));
+        if (archive) {
+            flags.addAll(List.of("-XX:SharedArchiveFile=" + dataDir.toAbsolutePath().resolve("cds")
+                            .resolve(subcommand + "-slot{slot}.jsa"),
+                    "-XX:+AutoCreateSharedArchive",
+                    // a recreated archive is normal, not worth a warning in every worker's log
+                    "-Xlog:cds*=off"));
+        }
         base.addAll(1, flags);
         return base;
+    }
+
+    /**
+     * Whether the JVM can write a class-data archive for this class path: only when it holds no folder (a
+     * program run from its build output, as in tests, rather than from its jar). Otherwise the JVM's archive dump
+     * at exit fails ("Cannot have non-empty directory in paths") and ends the process with exit code 1 in place
+     * of the one it exits with: a worker that said it exits with code 3 would seem to have exited with 1.
+     */
+    static boolean archivable(String classPath) {
+        for (String entry : classPath.split(File.pathSeparator)) {
+            if (!entry.isEmpty() && Files.isDirectory(Path.of(entry))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** One /bin/sh command line: every word single-quoted, except the placeholders the worker fills in. */

@@ -3,11 +3,14 @@ package io.comfyfleet.cli.up;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.comfyfleet.fleet.local.LocalProcessConfig;
+import java.io.File;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class WorkerCommandLineTest {
     private static FleetSettings fleet(FleetSettings.ComfyLaunch launch) {
@@ -17,7 +20,7 @@ class WorkerCommandLineTest {
     @Test
     void anEmulatorWorkerRunsThisProgramTwiceWithPerSlotPlaceholders() {
         List<String> command = WorkerCommandLine.build(
-                fleet(new FleetSettings.ComfyLaunch.Emulator(List.of("--zero-time"))), Path.of("/srv/data"));
+                fleet(new FleetSettings.ComfyLaunch.Emulator(List.of("--zero-time"))), Path.of("/srv/data"), true);
 
         assertThat(command).contains("io.comfyfleet.cli.Main", "worker", "--comfyui-port", "{port}", "--work-dir",
                 "/srv/data/workers/{workerId}", "--shutdown-grace", "12");
@@ -30,6 +33,20 @@ class WorkerCommandLineTest {
                 .contains("-XX:SharedArchiveFile=/srv/data/cds/worker-slot{slot}.jsa", "-XX:+AutoCreateSharedArchive");
         assertThat(launch).contains("'-XX:SharedArchiveFile=/srv/data/cds/emulator-slot{slot}.jsa'");
         assertThat(command).doesNotContain("--warmup-workflow");
+    }
+
+    @Test
+    void aClassPathWithAFolderGetsNoClassDataArchive(@TempDir Path classes) throws Exception {
+        Path jar = Files.createFile(classes.resolve("app.jar"));
+        assertThat(WorkerCommandLine.archivable(jar + File.pathSeparator + classes.resolve("missing.jar")))
+                .as("jars only").isTrue();
+        assertThat(WorkerCommandLine.archivable(jar + File.pathSeparator + classes))
+                .as("a folder: the JVM's archive dump at exit would fail and end it with code 1").isFalse();
+
+        List<String> command = WorkerCommandLine.build(
+                fleet(new FleetSettings.ComfyLaunch.Emulator(List.of("--zero-time"))), Path.of("/srv/data"), false);
+        assertThat(String.join(" ", command)).contains("io.comfyfleet.cli.Main", "-XX:+UseSerialGC")
+                .doesNotContain("SharedArchiveFile", "AutoCreateSharedArchive");
     }
 
     @Test
