@@ -87,6 +87,7 @@ class TwoGatewaysOnPostgresTest {
             assertThat(statusSync.get(40, TimeUnit.SECONDS).field("status")).isEqualTo("COMPLETED");
             // not at the end of their 30 s wait: a notice takes milliseconds (room left for a loaded machine)
             assertThat(millis).as("ms from the job-done at B to the /runsync answer at A").isLessThan(3_000);
+            System.out.printf("two gateways: /runsync at A answered %d ms after the job-done at B%n", millis);
         }
     }
 
