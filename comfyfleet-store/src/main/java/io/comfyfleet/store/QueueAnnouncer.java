@@ -73,10 +73,7 @@ final class QueueAnnouncer implements AutoCloseable {
                 return;
             }
             pending.merge(endpoint, jobs, Integer::sum);
-            if (sender == null) {
-                sender = Thread.ofPlatform().daemon().name("comfyfleet-queue-announcer").start(this::sendUntilClosed);
-            }
-            announced.signal();
+            wakeSender();
         } finally {
             lock.unlock();
         }
@@ -90,13 +87,18 @@ final class QueueAnnouncer implements AutoCloseable {
                 return;
             }
             changed.add(jobId);
-            if (sender == null) {
-                sender = Thread.ofPlatform().daemon().name("comfyfleet-queue-announcer").start(this::sendUntilClosed);
-            }
-            announced.signal();
+            wakeSender();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Starts the sender on first use, else wakes it; call holding {@link #lock}. */
+    private void wakeSender() {
+        if (sender == null) {
+            sender = Thread.ofPlatform().daemon().name("comfyfleet-queue-announcer").start(this::sendUntilClosed);
+        }
+        announced.signal();
     }
 
     /** What one send carries: queued jobs per endpoint, and changed jobs. */
