@@ -5,20 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.comfyfleet.testkit.TestPostgres;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -27,8 +18,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -50,14 +39,11 @@ class KubernetesSeveralGatewaysTest {
     @TempDir
     Path dir;
 
-    private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(),
-            new HashMap<>(), new KubernetesCrudDispatcher(), false);
-    private KubernetesClient client;
+    private MockCluster cluster;
     private EmbeddedPostgres postgres;
     private FleetStack leader;
     private FleetStack standby;
     private final HttpClient http = HttpClient.newHttpClient();
-    private final Map<String, String> saved = new HashMap<>();
 
     @AfterEach
     void stop() throws Exception {
@@ -66,31 +52,18 @@ class KubernetesSeveralGatewaysTest {
                 s.close();
             }
         }
-        if (client != null) {
-            client.close();
+        if (cluster != null) {
+            cluster.close();
         }
-        server.destroy();
         if (postgres != null) {
             postgres.close();
         }
-        saved.forEach((k, v) -> {
-            if (v == null) {
-                System.clearProperty(k);
-            } else {
-                System.setProperty(k, v);
-            }
-        });
         http.close();
     }
 
     @Test
     void theFleetsPodsOutliveAStandbyThatStopsAndALeaderThatLosesTheControlLoop() throws Exception {
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        client = server.createClient(new JdkHttpClientFactory());
-        client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("comfyfleet-keys")
-                .endMetadata().addToData("worker-key", Base64.getEncoder().encodeToString(
-                        WORKER_KEY.getBytes(StandardCharsets.UTF_8))).build()).create();
-        pointFabric8At(client.getMasterUrl().toString());
+        cluster = MockCluster.start(NS).withWorkerKeySecret("comfyfleet-keys", "worker-key", WORKER_KEY);
         postgres = TestPostgres.start();
 
         leader = start("a");
@@ -157,18 +130,8 @@ class KubernetesSeveralGatewaysTest {
         return FleetStack.start(config, Duration.ofMillis(200), Clock.systemUTC());
     }
 
-    /** How fabric8 finds a cluster without a kubeconfig; restored after the test. */
-    private void pointFabric8At(String master) {
-        Map<String, String> props = Map.of("kubernetes.master", master, "kubernetes.auth.tryKubeConfig", "false",
-                "kubernetes.auth.tryServiceAccount", "false", "kubernetes.namespace", NS);
-        props.forEach((k, v) -> {
-            saved.put(k, System.getProperty(k));
-            System.setProperty(k, v);
-        });
-    }
-
     private List<Pod> pods() {
-        return client.pods().inNamespace(NS).list().getItems().stream()
+        return cluster.client().pods().inNamespace(NS).list().getItems().stream()
                 .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
     }
 

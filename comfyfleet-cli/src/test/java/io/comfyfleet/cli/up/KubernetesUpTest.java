@@ -7,16 +7,9 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -63,15 +56,12 @@ class KubernetesUpTest {
     @TempDir
     Path dir;
 
-    private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(),
-            new HashMap<>(), new KubernetesCrudDispatcher(), false);
-    private KubernetesClient client;
+    private MockCluster cluster;
     private FleetStack stack;
     private Watch kubeletWatch;
     private final Map<String, Process> running = new ConcurrentHashMap<>();
     private final ExecutorService kubelet = Executors.newSingleThreadExecutor();
     private final HttpClient http = HttpClient.newHttpClient();
-    private final Map<String, String> saved = new HashMap<>();
     private final List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @AfterEach
@@ -87,36 +77,15 @@ class KubernetesUpTest {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
         });
-        client.close();
-        server.destroy();
-        saved.forEach((k, v) -> {
-            if (v == null) {
-                System.clearProperty(k);
-            } else {
-                System.setProperty(k, v);
-            }
-        });
+        if (cluster != null) {
+            cluster.close();
+        }
         http.close();
-    }
-
-    /** How fabric8 finds a cluster without a kubeconfig; restored after the test. */
-    private void pointFabric8At(String master) {
-        Map<String, String> props = Map.of("kubernetes.master", master, "kubernetes.auth.tryKubeConfig", "false",
-                "kubernetes.auth.tryServiceAccount", "false", "kubernetes.namespace", NS);
-        props.forEach((k, v) -> {
-            saved.put(k, System.getProperty(k));
-            System.setProperty(k, v);
-        });
     }
 
     @Test
     void aJobRunsOnAPodStartedByTheAutoscalerAndTheIdlePodIsDeleted() throws Exception {
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        client = server.createClient(new JdkHttpClientFactory());
-        client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("comfyfleet-keys")
-                .endMetadata().addToData("worker-key", Base64.getEncoder().encodeToString(
-                        WORKER_KEY.getBytes(StandardCharsets.UTF_8))).build()).create();
-        pointFabric8At(client.getMasterUrl().toString());
+        cluster = MockCluster.start(NS).withWorkerKeySecret("comfyfleet-keys", "worker-key", WORKER_KEY);
         Path file = dir.resolve("comfyfleet.yaml");
         Files.writeString(file, """
                 server: {host: 127.0.0.1, port: 0, dataDir: data}
@@ -145,7 +114,7 @@ class KubernetesUpTest {
         stack = FleetStack.start(config, Duration.ofMillis(200), Clock.systemUTC());
         FleetSettings emulatorWorkers = config.fleet().with(new FleetSettings.ComfyLaunch.Emulator(List.of()));
         List<String> command = WorkerCommandLine.build(emulatorWorkers, dir.resolve("data"));
-        kubeletWatch = client.pods().inNamespace(NS).watch(new Kubelet(command));
+        kubeletWatch = cluster.client().pods().inNamespace(NS).watch(new Kubelet(command));
         String base = "http://127.0.0.1:" + stack.port();
 
         String id = post(base + "/v2/sdxl/run", WORKFLOW).path("id").asString();
@@ -157,11 +126,12 @@ class KubernetesUpTest {
         assertThat(done.path("status").asString()).as(done.toString()).isEqualTo("COMPLETED");
         assertThat(done.path("output").path("images")).isNotEmpty();
         assertThat(running).as("one worker pod ran").hasSize(1);
-        Pod pod = client.pods().inNamespace(NS).withName(running.keySet().iterator().next()).get();
+        Pod pod = cluster.client().pods().inNamespace(NS).withName(running.keySet().iterator().next()).get();
         assertThat(pod.getMetadata().getLabels()).containsEntry("comfyfleet.io/endpoint", "sdxl");
 
         // idle past 2 s: the autoscaler deletes the pod, and the kubelet's process ends
-        await().atMost(Duration.ofSeconds(60)).until(() -> client.pods().inNamespace(NS).list().getItems().isEmpty());
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> cluster.client().pods().inNamespace(NS).list().getItems().isEmpty());
         await().atMost(Duration.ofSeconds(30)).until(() -> running.values().stream().noneMatch(Process::isAlive));
     }
 
@@ -218,7 +188,7 @@ class KubernetesUpTest {
                     env.put(e.getName(), e.getValue().replace(SERVICE, "http://127.0.0.1:" + stack.port()));
                 } else if (e.getValueFrom().getSecretKeyRef() != null) {
                     var ref = e.getValueFrom().getSecretKeyRef();
-                    String b64 = client.secrets().inNamespace(NS).withName(ref.getName()).get().getData()
+                    String b64 = cluster.client().secrets().inNamespace(NS).withName(ref.getName()).get().getData()
                             .get(ref.getKey());
                     env.put(e.getName(), new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8));
                 } else if (e.getValueFrom().getFieldRef() != null) {
@@ -250,7 +220,7 @@ class KubernetesUpTest {
 
         private void status(String name, String phase, Integer exitCode) {
             try {
-                client.pods().inNamespace(NS).withName(name).editStatus(p -> {
+                cluster.client().pods().inNamespace(NS).withName(name).editStatus(p -> {
                     var state = new ContainerStatusBuilder().withName("worker").withNewState();
                     var status = exitCode == null ? state.withNewRunning().endRunning().endState().build()
                             : state.withNewTerminated().withExitCode(exitCode).endTerminated().endState().build();

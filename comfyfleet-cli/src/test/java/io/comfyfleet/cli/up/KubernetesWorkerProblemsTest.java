@@ -7,13 +7,6 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -47,41 +39,24 @@ class KubernetesWorkerProblemsTest {
     @TempDir
     Path dir;
 
-    private final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(),
-            new HashMap<>(), new KubernetesCrudDispatcher(), false);
-    private KubernetesClient client;
+    private MockCluster cluster;
     private FleetStack stack;
     private final HttpClient http = HttpClient.newHttpClient();
-    private final Map<String, String> saved = new HashMap<>();
 
     @AfterEach
     void stop() {
         if (stack != null) {
             stack.close();
         }
-        if (client != null) {
-            client.close();
+        if (cluster != null) {
+            cluster.close();
         }
-        server.destroy();
-        saved.forEach((k, v) -> {
-            if (v == null) {
-                System.clearProperty(k);
-            } else {
-                System.setProperty(k, v);
-            }
-        });
         http.close();
     }
 
     @Test
     void aPodNoNodeTookAndAnImageThatCannotBePulledShowOnAdminAndTheDashboard() throws Exception {
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        client = server.createClient(new JdkHttpClientFactory());
-        Map.of("kubernetes.master", client.getMasterUrl().toString(), "kubernetes.auth.tryKubeConfig", "false",
-                "kubernetes.auth.tryServiceAccount", "false", "kubernetes.namespace", NS).forEach((k, v) -> {
-                    saved.put(k, System.getProperty(k));
-                    System.setProperty(k, v);
-                });
+        cluster = MockCluster.start(NS);
         Path file = dir.resolve("comfyfleet.yaml");
         Files.writeString(file, """
                 server: {host: 127.0.0.1, port: 0, dataDir: data, adminKey: "%s"}
@@ -104,12 +79,14 @@ class KubernetesWorkerProblemsTest {
         UpConfig config = new UpConfigLoader(Map.<String, String>of()::get).load(file, dir);
         stack = FleetStack.start(config, Duration.ofHours(1), Clock.systemUTC());
         List<String> pods = await().atMost(Duration.ofSeconds(30)).until(
-                () -> client.pods().inNamespace(NS).list().getItems().stream().map(p -> p.getMetadata().getName())
-                        .sorted().toList(), l -> l.size() == 2);
+                () -> cluster.client().pods().inNamespace(NS).list().getItems().stream()
+                        .map(p -> p.getMetadata().getName()).sorted().toList(), l -> l.size() == 2);
         String pending = pods.get(0);
         String broken = pods.get(1);
-        client.pods().inNamespace(NS).withName(pending).editStatus(KubernetesWorkerProblemsTest::unschedulable);
-        client.pods().inNamespace(NS).withName(broken).editStatus(KubernetesWorkerProblemsTest::imagePullBackOff);
+        cluster.client().pods().inNamespace(NS).withName(pending)
+                .editStatus(KubernetesWorkerProblemsTest::unschedulable);
+        cluster.client().pods().inNamespace(NS).withName(broken)
+                .editStatus(KubernetesWorkerProblemsTest::imagePullBackOff);
 
         JsonNode admin = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                 .until(() -> get("/admin/endpoints/sdxl", ADMIN_KEY), a -> a.path("workerProblems").size() == 2
