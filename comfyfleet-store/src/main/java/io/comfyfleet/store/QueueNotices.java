@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -151,7 +152,7 @@ final class QueueNotices implements AutoCloseable {
         JobChangeNotice change = JobChangeNotice.parse(payload);
         if (change != null) {
             if (!change.origin().equals(origin)) {
-                deliver(change);
+                tellEach("on a notice of changed jobs", w -> change.jobIds().forEach(w::changedElsewhere));
             }
             return;
         }
@@ -159,45 +160,28 @@ final class QueueNotices implements AutoCloseable {
         if (notice == null || notice.origin().equals(origin)) {
             return;
         }
-        for (QueueWakeups w : watchers) {
-            try {
-                for (int n = 0; n < notice.jobs(); n++) {
-                    w.queued(notice.endpoint());
-                }
-            } catch (RuntimeException e) {
-                log.warn("a queue watcher failed on a notice for endpoint {}", notice.endpoint(), e);
+        tellEach("on a notice of queued jobs", w -> {
+            for (int n = 0; n < notice.jobs(); n++) {
+                w.queued(notice.endpoint());
             }
-        }
-    }
-
-    private void deliver(JobChangeNotice change) {
-        for (QueueWakeups w : watchers) {
-            for (String jobId : change.jobIds()) {
-                try {
-                    w.changedElsewhere(jobId);
-                } catch (RuntimeException e) {
-                    log.warn("a queue watcher failed on a notice for job {}", jobId, e);
-                }
-            }
-        }
+        });
     }
 
     private void changesMissed() {
-        for (QueueWakeups w : watchers) {
-            try {
-                w.changesMissed();
-            } catch (RuntimeException e) {
-                log.warn("a queue watcher failed to look at its jobs again", e);
-            }
-        }
+        tellEach("to look at its jobs again", QueueWakeups::changesMissed);
     }
 
     private void recheckAll() {
+        tellEach("to recheck", QueueWakeups::recheckAll);
+    }
+
+    /** Calls every watcher; one that throws is logged ({@code what} it failed at) and the others still told. */
+    private void tellEach(String what, Consumer<QueueWakeups> call) {
         for (QueueWakeups w : watchers) {
             try {
-                w.recheckAll();
+                call.accept(w);
             } catch (RuntimeException e) {
-                log.warn("a queue watcher failed to recheck", e);
+                log.warn("a queue watcher failed {}", what, e);
             }
         }
     }

@@ -39,8 +39,7 @@ class TwoGatewaysOnPostgresTest {
 
     @Test
     void aJobSubmittedToOneGatewayWakesAJobTakeParkedAtTheOther() throws Exception {
-        String store = "store: {type: postgres, url: \"" + postgres.getJdbcUrl("postgres", "postgres")
-                + "\", user: postgres}\n";
+        String store = storeYaml();
         String longHold = "  jobTakeHold: 20s";
         try (TestGateway a = new TestGateway(dir.resolve("a"), longHold, store);
                 TestGateway b = new TestGateway(dir.resolve("b"), longHold, store)) {
@@ -67,8 +66,7 @@ class TwoGatewaysOnPostgresTest {
 
     @Test
     void callsWaitingOnAJobAtOneGatewayAreAnsweredWhenItEndsThroughTheOther() throws Exception {
-        String store = "store: {type: postgres, url: \"" + postgres.getJdbcUrl("postgres", "postgres")
-                + "\", user: postgres}\n";
+        String store = storeYaml();
         try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
                 TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
             // a client's /runsync reached gateway A, the worker's job-take and job-done reach gateway B
@@ -93,8 +91,7 @@ class TwoGatewaysOnPostgresTest {
 
     @Test
     void aStatusSyncWaitingAtOneGatewayIsAnsweredWhenItsJobIsPurgedThroughTheOther() throws Exception {
-        String store = "store: {type: postgres, url: \"" + postgres.getJdbcUrl("postgres", "postgres")
-                + "\", user: postgres}\n";
+        String store = storeYaml();
         try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
                 TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
             String id = a.run("{\"n\":2}");
@@ -108,5 +105,11 @@ class TwoGatewaysOnPostgresTest {
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - purged)).as("ms from the purge to the answer")
                     .isLessThan(3_000);
         }
+    }
+
+    /** Both gateways' store: the one embedded PostgreSQL. */
+    private String storeYaml() {
+        return "store: {type: postgres, url: \"" + postgres.getJdbcUrl("postgres", "postgres")
+                + "\", user: postgres}\n";
     }
 }
