@@ -130,7 +130,7 @@ public final class KubernetesProvider implements WorkerProvider {
             p.informer.stop();
             throw new ComfyFleetException("interrupted while listing the worker pods", e);
         }
-        log.info("kubernetes provider: namespace {}, fleet {}, {} pods of a previous gateway adopted, at most {} pods",
+        log.info("kubernetes provider: namespace {}, fleet {}, {} pods already running adopted, at most {} pods",
                 p.namespace, config.fleet(), p.workers.size(), config.maxPods());
         return p;
     }
@@ -343,7 +343,8 @@ public final class KubernetesProvider implements WorkerProvider {
             String endpoint = a.getOrDefault(Labels.ENDPOINT_ANNOTATION, "unknown");
             String version = a.getOrDefault(Labels.VERSION_ANNOTATION, "unknown");
             String podName = pod.getMetadata().getName();
-            log.info("adopting pod {} of a previous gateway: worker {} of endpoint {} ({})", podName, id, endpoint,
+            // at start, a previous gateway's pods; later, those another gateway on the same database started
+            log.info("following pod {}, not started here: worker {} of endpoint {} ({})", podName, id, endpoint,
                     version);
             return new KubeWorker(new WorkerHandle(id, endpoint, name(), podName, version), podName,
                     created(pod));

@@ -35,9 +35,13 @@ final class JdbcWorkerBoard implements WorkerBoard {
             + " OR (STARTING_OLD AND NOT STARTING_NEW)";
     /** A starting record (see {@link WorkerRecord#starting()}): neither idle since a time nor busy. */
     private static final String STARTING = "(T.idle_since IS NULL AND T.busy = 0 AND T.jobs = '')";
-    /** Keeps the earliest first sighting whichever gateway saw it (CASE: SQLite has no LEAST). */
-    private static final String LEAST_FIRST = "CASE WHEN workers.first_seen < excluded.first_seen"
-            + " THEN workers.first_seen ELSE excluded.first_seen END";
+    /**
+     * Keeps the earliest first sighting whichever gateway heard it (CASE: SQLite has no LEAST). A starting record's
+     * first_seen is when the worker was started, not heard: the first heard record replaces it, so a gateway that
+     * learns from the board that a worker became ready (ending its cold start) reads when it was first heard.
+     */
+    private static final String LEAST_FIRST = "CASE WHEN STARTING_OLD AND NOT STARTING_NEW THEN excluded.first_seen"
+            + " WHEN workers.first_seen < excluded.first_seen THEN workers.first_seen ELSE excluded.first_seen END";
     private static final String COLUMNS = "endpoint, worker_id, gateway, first_seen, last_seen, idle_since, jobs,"
             + " busy, unhealthy, stop_requested, version, last_job, models";
     /** Held model names in one column (migration V9): a file name has no newline. */

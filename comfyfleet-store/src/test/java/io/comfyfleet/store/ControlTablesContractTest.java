@@ -184,8 +184,10 @@ abstract class ControlTablesContractTest {
                 T0.plusMillis(500), Set.of(), false, false, false, "img:1", null);
         board.publish(List.of(heard));
         assertThat(find(w, T0).starting()).as("heard, even earlier than the starting record's refresh").isFalse();
+        assertThat(find(w, T0).firstSeen()).as("first heard, not when it was started").isEqualTo(T0.plusMillis(500));
         board.publish(List.of(WorkerRecord.starting("ep", w, "gw-a", T0, T0.plusSeconds(5), "img:1")));
         assertThat(find(w, T0).starting()).as("a later starting record does not replace a heard one").isFalse();
+        assertThat(find(w, T0).firstSeen()).isEqualTo(T0.plusMillis(500));
 
         board.withdrawStarting(java.util.Map.of("ep", Set.of(w, other)));
         assertThat(find(w, T0)).as("the heard record stays").isNotNull();
