@@ -22,7 +22,9 @@ import tools.jackson.databind.node.ObjectNode;
  * One job's wait for its end, holding no thread while it waits: the job's live events ({@code /events/{id}},
  * Server-Sent Events read by the HTTP client's own threads) where the server has them, else {@code /status}
  * polls scheduled one poll interval apart. A stream that ends without the result (a proxy cut it, the gateway
- * restarted) is resumed with {@code Last-Event-ID}. Progress listeners run on the HTTP client's threads.
+ * restarted) is resumed with {@code Last-Event-ID}. Once the gateway has answered this wait, an {@link Outage} (a
+ * restart, a proxy's 503) is ridden through with pauses until the deadline. Progress listeners run on the HTTP
+ * client's threads.
  */
 final class JobWait {
     /** Turns the final status into the result; may download outputs, so it must not run on the client's threads. */
@@ -70,6 +72,10 @@ final class JobWait {
     private volatile JsonNode lastProgress;
     // set once the final status is known, before the result is built: no reconnect or poll after it
     private volatile boolean ending;
+    // the gateway answered this wait at least once: a failure from now on may be an outage, not a wrong address
+    private volatile boolean heard;
+    private final Outage outage;
+    private volatile Throwable lastFailure;
 
     private JobWait(JobHandle job, Endpoint endpoint, Duration timeout, Consumer<Progress> listeners) {
         this.job = job;
@@ -78,6 +84,7 @@ final class JobWait {
         this.timeout = timeout;
         this.deadline = System.nanoTime() + timeout.toNanos();
         this.listeners = listeners;
+        this.outage = new Outage(endpoint.client().pollInterval());
     }
 
     /** Starts waiting; the future ends with the result or the typed exception {@link JobHandle#await} throws. */
@@ -132,6 +139,9 @@ final class JobWait {
         SseParser parser = new SseParser();
         CompletableFuture<HttpResponse<String>> exchange = endpoint.transport().http().sendAsync(request, info -> {
             answered.complete(info.statusCode());
+            if (info.statusCode() == 200) {
+                answeredNow();
+            }
             if (info.statusCode() != 200) {
                 return HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
             }
@@ -143,9 +153,8 @@ final class JobWait {
         ScheduledFuture<?> noAnswer = after(answerWait.toMillis(), () -> {
             if (!answered.isDone() && inFlight == exchange) {
                 exchange.cancel(true);
-                fail(new ComfyFleetException(Transport.describe(request) + " got no answer within "
-                        + HumanDuration.of(answerWait),
-                        id, 0, null, null));
+                retryOrFail(new ComfyFleetException(Transport.describe(request) + " got no answer within "
+                        + HumanDuration.of(answerWait), id, 0, null, null), true, this::follow);
             }
         });
         answered.whenComplete((code, e) -> noAnswer.cancel(false));
@@ -160,14 +169,17 @@ final class JobWait {
                 if (began) {
                     resume(); // the stream broke after it began: pick it up where it was
                 } else {
-                    fail(Transport.failure(request, cause, id));
+                    ComfyFleetException failure = Transport.failure(request, cause, id);
+                    retryOrFail(failure, Outage.passing(failure), this::follow);
                 }
             } else if (response.statusCode() == 200) {
                 resume(); // ended without the result
             } else if (response.statusCode() == 404) {
+                answeredNow();
                 routeOrJobMissing();
             } else {
-                fail(Transport.failure(request, response.statusCode(), response.body(), id));
+                retryOrFail(Transport.failure(request, response.statusCode(), response.body(), id),
+                        Outage.passing(response.statusCode()), this::follow);
             }
         });
     }
@@ -185,8 +197,9 @@ final class JobWait {
     private void routeOrJobMissing() {
         track(endpoint.transport().getAsync(endpoint.path("/status/" + Endpoint.enc(id)), id)).whenComplete((node, e) -> {
             if (e != null) {
-                fail(e);
+                retryOrFail(e, Outage.passing(unwrap(e)), this::routeOrJobMissing);
             } else {
+                answeredNow();
                 endpoint.eventsAbsent();
                 seen(JobStatus.parse(node, id));
             }
@@ -278,8 +291,9 @@ final class JobWait {
         }
         track(endpoint.transport().getAsync(endpoint.path("/status/" + Endpoint.enc(id)), id)).whenComplete((node, e) -> {
             if (e != null) {
-                fail(e);
+                retryOrFail(e, Outage.passing(unwrap(e)), this::poll);
             } else {
+                answeredNow();
                 seen(JobStatus.parse(node, id));
             }
         });
@@ -340,13 +354,50 @@ final class JobWait {
     }
 
     private JobTimedOutException waitedTooLong(JobState state) {
+        Duration unanswered = outage.length();
+        Throwable failure = lastFailure;
+        String outageText = unanswered.isZero() || failure == null ? ""
+                : "; the gateway has not answered for the last " + HumanDuration.of(unanswered) + ": "
+                + failure.getMessage();
         return new JobTimedOutException("job " + id + " did not finish within " + HumanDuration.of(timeout)
-                + "; it is " + state + " and goes on (await it again, or cancel it)", id, state, null);
+                + "; it is " + state + " and goes on (await it again, or cancel it)" + outageText,
+                id, state, null);
+    }
+
+    /** The gateway answered: an outage, if there was one, is over. */
+    private void answeredNow() {
+        heard = true;
+        outage.over();
+    }
+
+    /**
+     * A request of this wait failed: once the gateway has answered this wait, a passing failure (an {@link Outage})
+     * is tried {@code again} after a pause, until the deadline; any other failure ends the wait with it.
+     */
+    private void retryOrFail(Throwable failure, boolean passing, Runnable again) {
+        if (over()) {
+            return;
+        }
+        if (!heard || !passing) {
+            fail(failure);
+            return;
+        }
+        lastFailure = unwrap(failure);
+        long pause = outage.pauseMillis();
+        long leftMs = (deadline - System.nanoTime()) / 1_000_000;
+        if (leftMs <= 0) {
+            timedOut();
+        } else {
+            after(Math.min(pause, leftMs), again);
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
     private void fail(Throwable e) {
-        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        result.completeExceptionally(cause);
+        result.completeExceptionally(unwrap(e));
     }
 
     private boolean over() {

@@ -25,10 +25,15 @@ final class LiveGateway implements AutoCloseable {
 
     /** @param endpointExtras more YAML for endpoint "ep", each line indented four spaces (e.g. its templates) */
     LiveGateway(Path dir, String endpointExtras) {
+        this(dir, endpointExtras, 0);
+    }
+
+    /** @param port the port to listen on, 0 for a free one; a given port lets a test restart the gateway there */
+    LiveGateway(Path dir, String endpointExtras, int port) {
         GatewayConfig config = new ConfigLoader(name -> null).parse("""
                 server:
                   host: 127.0.0.1
-                  port: 0
+                  port: %d
                   dataDir: data
                   jobTakeHold: 1s
                   jobStopHold: 1s
@@ -43,7 +48,7 @@ final class LiveGateway implements AutoCloseable {
                     ttl: 1h
                     maxRetries: 1
                 %s
-                """.formatted(CLIENT_KEY, WORKER_KEY, endpointExtras), "sdk test config", dir);
+                """.formatted(port, CLIENT_KEY, WORKER_KEY, endpointExtras), "sdk test config", dir);
         this.gateway = Gateway.start(config, Gateway.openStore(config.store()), Clock.systemUTC());
         this.base = "http://127.0.0.1:" + gateway.port() + "/v2";
         this.client = client(CLIENT_KEY, true);
