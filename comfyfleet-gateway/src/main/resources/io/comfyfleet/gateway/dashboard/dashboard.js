@@ -74,6 +74,17 @@ function badge(text) {
   return el("span", { class: "badge " + text }, text);
 }
 
+// a job id in a narrow column: its first characters, the whole id on hover; a click opens the job's detail
+function jobRef(id) {
+  const shown = id.length > 12 ? id.slice(0, 8) + "…" : id;
+  return el("a", { href: "#", class: "mono job-ref", title: id, "data-open-job": id }, shown);
+}
+
+function jobRefs(ids) {
+  if (!ids.length) return ["–"];
+  return ids.flatMap((id, i) => (i ? [", ", jobRef(id)] : [jobRef(id)]));
+}
+
 function rowsOrEmpty(body, rows, columns, message) {
   body.replaceChildren(...(rows.length ? rows : [el("tr", { class: "empty" }, el("td", { colspan: columns }, message))]));
 }
@@ -174,8 +185,8 @@ function renderWorkers(workers) {
       w.problem ? el("div", { class: "worker-problem", title: "health reason from the worker provider" }, w.problem) : ""),
     el("td", { class: "wide" }, duration(w.uptimeMs)),
     ...coldStartCells(w),
-    el("td", { class: "mono id" }, w.jobs.join(", ") || "–"),
-    el("td", { class: "mono wide" }, w.lastJob || "–"),
+    el("td", { class: "mono" }, ...jobRefs(w.jobs)),
+    el("td", { class: "mono wide" }, w.lastJob ? jobRef(w.lastJob) : "–"),
     el("td", { class: "wide" }, w.lastSeenMsAgo === null ? "not yet" : w.lastSeenMsAgo < 1000 ? "just now" : duration(w.lastSeenMsAgo) + " ago"))), 9,
     "No worker is starting or has called in the last minute.");
 }
@@ -465,11 +476,19 @@ document.addEventListener("DOMContentLoaded", () => {
     showSignIn();
   });
   $("status-filter").addEventListener("change", start);
+  const openJob = (id) => {
+    selectedJob = id;
+    refreshDetail().then(() => $("job-detail").scrollIntoView({ block: "nearest" }));
+  };
   $("jobs-body").addEventListener("click", (event) => {
     const tr = event.target.closest("tr[data-job-id]");
-    if (!tr) return;
-    selectedJob = tr.dataset.jobId;
-    refreshDetail().then(() => $("job-detail").scrollIntoView({ block: "nearest" }));
+    if (tr) openJob(tr.dataset.jobId);
+  });
+  $("workers-body").addEventListener("click", (event) => {
+    const ref = event.target.closest("[data-open-job]");
+    if (!ref) return;
+    event.preventDefault();
+    openJob(ref.dataset.openJob);
   });
   if (storedKey()) {
     start();

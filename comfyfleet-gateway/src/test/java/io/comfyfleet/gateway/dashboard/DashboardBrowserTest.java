@@ -145,7 +145,14 @@ class DashboardBrowserTest {
         By worker = By.cssSelector("#workers-body [data-worker-id=worker-a]");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(worker, "running"));
         String workerRow = wait.until(d -> d.findElement(worker).getText());
-        assertThat(workerRow).contains("8.0 s", id);
+        // job ids are long: the workers table shows their start, the whole id on hover and in the job's detail
+        assertThat(workerRow).contains("8.0 s", id.substring(0, 8) + "\u2026").doesNotContain(id);
+        String title = wait.until(d -> d.findElement(worker).findElement(By.cssSelector("[data-open-job]"))
+                .getDomAttribute("title"));
+        assertThat(title).isEqualTo(id);
+        assertThat((Boolean) browser.executeScript(
+                "const w = document.querySelector('#workers-body').closest('.table-wrap'); return w.scrollWidth > w.clientWidth"))
+                .as("the workers table scrolls sideways in a 1400 px window").isFalse();
         screenshot("dashboard-running.png");
 
         gw.clock.advance(Duration.ofMillis(3500));
@@ -171,6 +178,15 @@ class DashboardBrowserTest {
                 return !!img && !!link && img.getAttribute('src').startsWith('data:image/png;base64,')
                     && img.complete && img.naturalWidth === 24 && link.getAttribute('download') === 'out_00001_.png'"""));
         screenshot("dashboard-job.png");
+        browser.findElement(By.id("job-detail-close")).click();
+        wait.until(ExpectedConditions.invisibilityOfElementLocated(detail));
+        // the worker's last job opens the same detail
+        wait.until(d -> {
+            d.findElement(By.cssSelector("#workers-body [data-worker-id=worker-a] [data-open-job='" + id + "']")).click();
+            return true;
+        });
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(detail, "ran 3.5 s"));
+        assertThat(browser.findElement(detail).getText()).contains(id, "COMPLETED");
         browser.findElement(By.id("job-detail-close")).click();
         wait.until(ExpectedConditions.invisibilityOfElementLocated(detail));
 
