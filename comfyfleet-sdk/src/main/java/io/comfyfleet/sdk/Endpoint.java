@@ -43,7 +43,7 @@ public final class Endpoint {
      * @throws NotFoundException        when the endpoint does not exist
      */
     public JobHandle run(Workflow workflow, List<InputImage> images, RunOptions options) {
-        return submit(body(workflow, images, options));
+        return submit(body(workflow, images, options), keyOf(options));
     }
 
     /**
@@ -55,7 +55,7 @@ public final class Endpoint {
      * @throws NotFoundException        when the endpoint does not exist
      */
     public JobHandle run(Template template, List<InputImage> images, RunOptions options) {
-        return submit(body(template, images, options));
+        return submit(body(template, images, options), keyOf(options));
     }
 
     /** {@link #run(Template, List, RunOptions)} without images and with default options. */
@@ -65,7 +65,7 @@ public final class Endpoint {
 
     /** {@link #run(Template, List, RunOptions)} without blocking; chain {@link JobHandle#awaitAsync}. */
     public CompletableFuture<JobHandle> runAsync(Template template, List<InputImage> images, RunOptions options) {
-        return client.transport().postAsync(path("/run"), body(template, images, options), null)
+        return submissions().postAsync(path("/run"), body(template, images, options), keyOf(options))
                 .thenApply(answer -> new JobHandle(this, requireId(answer.path("id").asString(null))));
     }
 
@@ -74,7 +74,7 @@ public final class Endpoint {
      * {@link #runSync(Workflow, List, RunOptions, Duration)} does.
      */
     public JobResult runSync(Template template, List<InputImage> images, RunOptions options, Duration timeout) {
-        return runSync(body(template, images, options), timeout);
+        return runSync(body(template, images, options), keyOf(options), timeout);
     }
 
     /** The endpoint's templates with the JSON Schema of their parameters ({@code GET /templates}). */
@@ -85,8 +85,8 @@ public final class Endpoint {
         return result;
     }
 
-    private JobHandle submit(ObjectNode body) {
-        var answer = client.transport().post(path("/run"), body, null);
+    private JobHandle submit(ObjectNode body, String idempotencyKey) {
+        var answer = submissions().post(path("/run"), body, idempotencyKey, client.requestTimeout());
         return new JobHandle(this, requireId(answer.path("id").asString(null)));
     }
 
@@ -97,7 +97,7 @@ public final class Endpoint {
      */
     public CompletableFuture<JobHandle> runAsync(Workflow workflow, List<InputImage> images, RunOptions options) {
         ObjectNode body = body(workflow, images, options);
-        return client.transport().postAsync(path("/run"), body, null)
+        return submissions().postAsync(path("/run"), body, keyOf(options))
                 .thenApply(answer -> new JobHandle(this, requireId(answer.path("id").asString(null))));
     }
 
@@ -116,13 +116,13 @@ public final class Endpoint {
      * @throws RequestRejectedException when the server refuses the request
      */
     public JobResult runSync(Workflow workflow, List<InputImage> images, RunOptions options, Duration timeout) {
-        return runSync(body(workflow, images, options), timeout);
+        return runSync(body(workflow, images, options), keyOf(options), timeout);
     }
 
-    private JobResult runSync(ObjectNode body, Duration timeout) {
+    private JobResult runSync(ObjectNode body, String idempotencyKey, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long holdMs = Math.max(1_000, Math.min(timeout.toMillis(), 90_000));
-        var answer = client.transport().post(path("/runsync?wait=" + holdMs), body, null,
+        var answer = submissions().post(path("/runsync?wait=" + holdMs), body, idempotencyKey,
                 Duration.ofMillis(holdMs).plus(client.requestTimeout()));
         JobStatus status = JobStatus.parse(answer, null);
         JobHandle handle = new JobHandle(this, requireId(status.id()));
@@ -181,6 +181,14 @@ public final class Endpoint {
         }
         (options == null ? RunOptions.defaults() : options).applyTo(body, input);
         return body;
+    }
+
+    private Submissions submissions() {
+        return new Submissions(client.transport(), client.pollInterval(), client.requestTimeout());
+    }
+
+    private static String keyOf(RunOptions options) {
+        return options == null ? null : options.idempotencyKey();
     }
 
     private static String requireId(String jobId) {

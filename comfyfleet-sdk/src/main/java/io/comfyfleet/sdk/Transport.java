@@ -73,9 +73,25 @@ final class Transport {
     }
 
     JsonNode post(String path, JsonNode body, String jobId, Duration timeout) {
+        return send(jsonPost(path, body, timeout, null), jobId);
+    }
+
+    /**
+     * A JSON POST with its key; with {@code idempotencyKey}, ComfyFleet's {@code Idempotency-Key} header too.
+     */
+    HttpRequest jsonPost(String path, JsonNode body, Duration timeout, String idempotencyKey) {
         byte[] bytes = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
-        return send(request(path, timeout).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), jobId);
+        HttpRequest.Builder b = request(path, timeout).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes));
+        if (idempotencyKey != null) {
+            b.header("Idempotency-Key", idempotencyKey);
+        }
+        return b.build();
+    }
+
+    /** Sends the request and maps every failure to the SDK's typed exceptions. */
+    JsonNode send(HttpRequest request) {
+        return send(request, null);
     }
 
     /** {@link #get} without blocking: the future fails with the same typed exceptions. */
@@ -85,9 +101,12 @@ final class Transport {
 
     /** {@link #post} without blocking: the future fails with the same typed exceptions. */
     CompletableFuture<JsonNode> postAsync(String path, JsonNode body, String jobId) {
-        byte[] bytes = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
-        return sendAsync(request(path, requestTimeout).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), jobId);
+        return sendAsync(jsonPost(path, body, requestTimeout, null), jobId);
+    }
+
+    /** {@link #send(HttpRequest)} without blocking: the future fails with the same typed exceptions. */
+    CompletableFuture<JsonNode> sendAsync(HttpRequest request) {
+        return sendAsync(request, null);
     }
 
     private CompletableFuture<JsonNode> sendAsync(HttpRequest request, String jobId) {

@@ -13,6 +13,7 @@ import io.comfyfleet.core.job.JobNotFoundException;
 import io.comfyfleet.core.job.JobState;
 import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.job.JobIdTakenException;
 import io.comfyfleet.core.job.JobStoreException;
 import io.comfyfleet.core.job.JobTimes;
 import io.comfyfleet.core.job.Move;
@@ -167,8 +168,7 @@ final class JdbcJobStore implements JobStore {
             return queued;
         } catch (SQLException e) {
             if (jobs.size() == 1 && db.dialect().isUniqueViolation(e)) {
-                throw new JobStoreException("job id " + jobs.getFirst().id() + " is already taken: every job needs"
-                        + " a new id (use JobIds to make them)", e);
+                throw new JobIdTakenException(jobs.getFirst().id(), e);
             }
             throw e;
         }

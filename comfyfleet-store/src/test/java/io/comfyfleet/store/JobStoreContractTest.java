@@ -20,6 +20,7 @@ import io.comfyfleet.core.job.JobNotFoundException;
 import io.comfyfleet.core.job.JobState;
 import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.core.job.JobIdTakenException;
 import io.comfyfleet.core.job.JobStoreException;
 import io.comfyfleet.core.job.JobTimes;
 import io.comfyfleet.core.job.NewJob;
@@ -173,9 +174,14 @@ abstract class JobStoreContractTest {
     void aTakenJobIdIsRefused() {
         enqueue("j1");
         assertThatThrownBy(() -> enqueue("j1"))
-                .isInstanceOf(JobStoreException.class)
-                .hasMessageContaining("j1 is already taken");
+                .isInstanceOf(JobIdTakenException.class)
+                .hasMessageContaining("j1 is already taken")
+                .extracting(e -> ((JobIdTakenException) e).jobId()).isEqualTo("j1");
+        // handed to a waiting worker in the same transaction: refused alike, and nothing claimed
+        assertThatThrownBy(() -> store.enqueueAndClaim(job("j1").build(), "w1", 1, at(30)))
+                .isInstanceOf(JobIdTakenException.class);
         assertThat(store.counts(EP).inQueue()).isEqualTo(1);
+        assertThat(store.counts(EP).inProgress()).isZero();
     }
 
     @Test

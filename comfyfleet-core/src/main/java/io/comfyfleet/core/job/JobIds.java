@@ -1,5 +1,9 @@
 package io.comfyfleet.core.job;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -41,6 +45,31 @@ public final class JobIds {
     /** A new id for a {@code /runsync} job: {@code sync-} and then as {@link #next()}. */
     public String nextSync() {
         return SYNC_PREFIX + next();
+    }
+
+    /**
+     * The id of the job that a client's idempotency key names on an endpoint: the same endpoint, key and route always
+     * give the same id, so the store, whose job ids are unique, keeps a repeated request from queuing a second job,
+     * whichever gateway it reaches. Shaped as {@link #next()} (a UUID made from SHA-256 of the endpoint and the key,
+     * with {@code sync-} for {@code /runsync}); the suffix is always {@code u1}, so gateways agree whatever suffix
+     * they give random ids.
+     */
+    public static String forKey(String endpoint, String key, boolean sync) {
+        byte[] digest = sha256(endpoint + "\n" + key);
+        ByteBuffer bytes = ByteBuffer.wrap(digest);
+        // RFC 9562 version 8 (custom) and variant bits, so the id reads as a well-formed UUID
+        long high = (bytes.getLong() & ~0xF000L) | 0x8000L;
+        long low = (bytes.getLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        String id = new UUID(high, low) + "-u1";
+        return sync ? SYNC_PREFIX + id : id;
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 
     /** True for ids made by {@link #nextSync()} (their results are kept for a shorter time). */

@@ -81,16 +81,18 @@ final class ClientRoutes {
 
     private void run(Context ctx) {
         EndpointConfig endpoint = authorize(ctx, Group.WRITE);
+        String key = IdempotencyKeyHeader.of(ctx);
         RunRequest request = admitted(endpoint, HttpIO.body(ctx, server.maxRunBody(), "the /run body"));
-        Job job = jobs.submit(endpoint, request, false);
+        Job job = jobs.submit(endpoint, request, false, key);
         HttpIO.json(ctx, idAndStatus(job));
     }
 
     private void runSync(Context ctx) throws InterruptedException {
         EndpointConfig endpoint = authorize(ctx, Group.WRITE);
         Duration wait = HttpIO.waitParam(ctx, "wait", DEFAULT_SYNC_WAIT_MS, MIN_WAIT_MS, MAX_WAIT_MS);
+        String key = IdempotencyKeyHeader.of(ctx);
         RunRequest request = admitted(endpoint, HttpIO.body(ctx, server.maxRunsyncBody(), "the /runsync body"));
-        Job job = jobs.submit(endpoint, request, true);
+        Job job = jobs.submit(endpoint, request, true, key);
         // when the wait runs out the answer is the non-terminal status; clients then poll /status(-sync)
         HttpIO.json(ctx, JobJson.status(jobs.awaitEnd(endpoint.name(), job.id(), wait), clock.instant()));
     }

@@ -3,6 +3,7 @@ package io.comfyfleet.gateway.http;
 import io.comfyfleet.core.job.JobNotFoundException;
 import io.comfyfleet.core.job.JobStateConflictException;
 import io.comfyfleet.core.job.JobStoreException;
+import io.comfyfleet.gateway.jobs.IdempotencyKeyReusedException;
 import io.comfyfleet.gateway.admission.WorkflowRejectedException;
 import io.comfyfleet.gateway.admin.SettingsConflictException;
 import io.comfyfleet.gateway.auth.UnauthorizedException;
@@ -82,6 +83,7 @@ final class ErrorMapping {
             case JobNotFoundException nf -> HttpIO.error(ctx, 404, nf.getMessage());
             case JobStateConflictException c -> HttpIO.error(ctx, 409, c.getMessage());
             case SettingsConflictException c -> HttpIO.error(ctx, 409, c.getMessage());
+            case IdempotencyKeyReusedException c -> HttpIO.error(ctx, 409, c.getMessage());
             case RateLimitedException limited -> {
                 ctx.header("Retry-After", Long.toString(limited.retryAfterSeconds()));
                 HttpIO.error(ctx, 429, limited.getMessage());

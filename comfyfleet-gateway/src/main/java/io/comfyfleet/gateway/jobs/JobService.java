@@ -2,6 +2,7 @@ package io.comfyfleet.gateway.jobs;
 
 import io.comfyfleet.core.job.Handoff;
 import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobIdTakenException;
 import io.comfyfleet.core.job.JobIds;
 import io.comfyfleet.core.job.JobNotFoundException;
 import io.comfyfleet.core.job.JobStore;
@@ -14,6 +15,7 @@ import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Predicate;
 
 /**
@@ -56,8 +58,32 @@ public final class JobService {
      * waiting job-take is woken to claim. {@code sync} marks a runsync job. Returns the job as queued.
      */
     public Job submit(EndpointConfig endpoint, RunRequest request, boolean sync) {
-        NewJob job = new NewJob(sync ? ids.nextSync() : ids.next(), endpoint.name(), request.inputJson(),
+        return submit(endpoint, request, sync, null);
+    }
+
+    /**
+     * As {@link #submit(EndpointConfig, RunRequest, boolean)}; with an idempotency key, the job's id is made from
+     * the endpoint and the key ({@link JobIds#forKey}), so a repeated request (through this or another gateway)
+     * finds the job the first one queued and gets it as it is now, instead of queuing a second one.
+     *
+     * @throws IdempotencyKeyReusedException when the key's job was queued for a different request, or has expired
+     */
+    public Job submit(EndpointConfig endpoint, RunRequest request, boolean sync, String idempotencyKey) {
+        String id = idempotencyKey != null ? JobIds.forKey(endpoint.name(), idempotencyKey, sync)
+                : sync ? ids.nextSync() : ids.next();
+        NewJob job = new NewJob(id, endpoint.name(), request.inputJson(),
                 request.webhook(), request.s3ConfigJson(), request.policy(), endpoint.maxRetries(), clock.instant());
+        try {
+            return enqueue(endpoint, job);
+        } catch (JobIdTakenException taken) {
+            if (idempotencyKey == null) {
+                throw taken;
+            }
+            return queuedBefore(job, idempotencyKey);
+        }
+    }
+
+    private Job enqueue(EndpointConfig endpoint, NewJob job) {
         // model-affinity routing, when workers report models: no hand-over (it would take the oldest jobs for the
         // longest-waiting worker); the job is queued and a worker holding its models woken to claim it
         Predicate<String> affine = router.affineTakers(endpoint.name(), job.id(), job.inputJson());
@@ -79,6 +105,34 @@ public final class JobService {
             throw e;
         }
         return handoff.queued();
+    }
+
+    /** The job an earlier request with the same idempotency key queued, if that request was this one. */
+    private Job queuedBefore(NewJob job, String key) {
+        Job earlier;
+        try {
+            earlier = status(job.endpoint(), job.id());
+        } catch (JobNotFoundException gone) {
+            throw new IdempotencyKeyReusedException("the Idempotency-Key \"" + key + "\" named job " + job.id()
+                    + ", which has expired (its ttl) but is still kept: send a new key for a new job");
+        }
+        if (!sameRequest(earlier, job)) {
+            throw new IdempotencyKeyReusedException("the Idempotency-Key \"" + key + "\" was used for another"
+                    + " request on endpoint " + job.endpoint() + " (job " + earlier.id() + ", " + earlier.state()
+                    + "): a key stands for one request; send a new key for a new job");
+        }
+        return earlier;
+    }
+
+    /**
+     * Whether a stored job is what this request would have queued. Not the TTL: {@code /status?ttl=} may have
+     * changed it since.
+     */
+    private static boolean sameRequest(Job stored, NewJob job) {
+        return Objects.equals(stored.inputJson(), job.inputJson()) && Objects.equals(stored.webhook(), job.webhook())
+                && Objects.equals(stored.s3ConfigJson(), job.s3ConfigJson())
+                && stored.policy().executionTimeout().equals(job.policy().executionTimeout())
+                && stored.policy().lowPriority() == job.policy().lowPriority();
     }
 
     /**

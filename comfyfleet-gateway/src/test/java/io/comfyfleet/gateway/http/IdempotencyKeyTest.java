@@ -1,0 +1,174 @@
+package io.comfyfleet.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.gateway.support.Api;
+import io.comfyfleet.gateway.support.Reply;
+import io.comfyfleet.gateway.support.TestGateway;
+import io.comfyfleet.testkit.TestPostgres;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A client repeats a {@code /run} whose answer it lost, with the same {@code Idempotency-Key}: it gets the job the
+ * first request queued, never a second one; the same key for another request is refused (409); a malformed key
+ * is refused (400) before anything is stored. On SQLite, and on PostgreSQL through two gateways.
+ */
+class IdempotencyKeyTest {
+    static final String KEY = "order-4711-attempt";
+    static final String BODY = "{\"input\":{\"workflow\":{\"3\":{\"class_type\":\"KSampler\",\"inputs\":{}}}}}";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRepeatedRunGetsTheJobTheFirstOneQueued() {
+        try (TestGateway gw = new TestGateway(dir)) {
+            Reply first = run(gw.client, "/v2/ep1/run", KEY, BODY);
+            assertThat(first.status()).as(first.text()).isEqualTo(200);
+            assertThat(first.field("status")).isEqualTo("IN_QUEUE");
+            Reply again = run(gw.client, "/v2/ep1/run", KEY, BODY);
+            assertThat(again.status()).as(again.text()).isEqualTo(200);
+            assertThat(again.field("id")).isEqualTo(first.field("id"));
+            assertThat(queued(gw)).isEqualTo(1);
+
+            // once a worker has it, a repeat answers with where the job is now, and queues nothing
+            assertThat(gw.take("w1")).isEqualTo(first.field("id"));
+            Reply later = run(gw.client, "/v2/ep1/run", KEY, BODY);
+            assertThat(later.field("id")).isEqualTo(first.field("id"));
+            assertThat(later.field("status")).isEqualTo("IN_PROGRESS");
+            assertThat(queued(gw)).isZero();
+
+            // without a key every request is a job of its own, as on RunPod
+            String one = gw.client.post("/v2/ep1/run", BODY).field("id");
+            String two = gw.client.post("/v2/ep1/run", BODY).field("id");
+            assertThat(one).isNotEqualTo(two);
+        }
+    }
+
+    @Test
+    void aKeyStandsForOneRequestOnOneEndpointAndRoute() {
+        try (TestGateway gw = new TestGateway(dir)) {
+            String id = run(gw.client, "/v2/ep1/run", KEY, BODY).field("id");
+
+            Reply other = run(gw.client, "/v2/ep1/run", KEY, "{\"input\":{\"workflow\":{}}}");
+            assertThat(other.status()).as(other.text()).isEqualTo(409);
+            assertThat(other.field("error")).contains("Idempotency-Key \"" + KEY + "\" was used for another request",
+                    id, "send a new key for a new job");
+            assertThat(queued(gw)).isEqualTo(1);
+
+            Reply sync = run(gw.client, "/v2/ep1/runsync?wait=1000", KEY, BODY);
+            assertThat(sync.status()).as(sync.text()).isEqualTo(200);
+            assertThat(sync.field("id")).startsWith("sync-").isNotEqualTo(id);
+            assertThat(run(gw.client, "/v2/ep1/runsync?wait=1000", KEY, BODY).field("id")).isEqualTo(sync.field("id"));
+
+            Reply otherEndpoint = run(gw.client.withKey(TestGateway.OTHER_CLIENT_KEY), "/v2/ep2/run", KEY, BODY);
+            assertThat(otherEndpoint.status()).isEqualTo(200);
+            assertThat(otherEndpoint.field("id")).isNotEqualTo(id);
+        }
+    }
+
+    @Test
+    void aMalformedKeyIsRefusedBeforeAnythingIsStored() {
+        try (TestGateway gw = new TestGateway(dir)) {
+            for (String bad : List.of("", "has space", "x".repeat(256))) {
+                Reply refused = run(gw.client, "/v2/ep1/run", bad, BODY);
+                assertThat(refused.status()).as(bad).isEqualTo(400);
+                assertThat(refused.field("error")).contains("the Idempotency-Key header must be 1 to 255 visible ASCII"
+                        + " characters", bad.length() + " characters");
+            }
+            assertThat(queued(gw)).isZero();
+            assertThat(run(gw.client, "/v2/ep1/run", "x".repeat(255), BODY).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aRepeatWhileAWorkerWaitsIsNotHandedOverTwice() throws Exception {
+        try (TestGateway gw = new TestGateway(dir, "  jobTakeHold: 20s")) {
+            var take = CompletableFuture.supplyAsync(() -> gw.worker.get("/v2/ep1/job-take/w1?job_in_progress=0"));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> gw.gateway.waitingTakers("ep1") == 1);
+            String id = run(gw.client, "/v2/ep1/run", KEY, BODY).field("id");
+            assertThat(take.get(10, TimeUnit.SECONDS).field("id")).isEqualTo(id);
+
+            var secondTake = CompletableFuture.supplyAsync(() -> gw.worker.get("/v2/ep1/job-take/w2?job_in_progress=0"));
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> gw.gateway.waitingTakers("ep1") == 1);
+            Reply again = run(gw.client, "/v2/ep1/run", KEY, BODY);
+            assertThat(again.field("id")).isEqualTo(id);
+            assertThat(again.field("status")).isEqualTo("IN_PROGRESS");
+            assertThat(gw.gateway.waitingTakers("ep1")).as("the second worker still waits: nothing was handed to it")
+                    .isEqualTo(1);
+            secondTake.cancel(true);
+        }
+    }
+
+    @Test
+    void concurrentRepeatsOnSqliteQueueOneJob() throws Exception {
+        try (TestGateway gw = new TestGateway(dir)) {
+            assertThat(concurrently(List.of(gw.client), 16)).hasSize(1);
+            assertThat(queued(gw)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void concurrentRepeatsThroughTwoGatewaysOnPostgresQueueOneJob() throws Exception {
+        try (EmbeddedPostgres postgres = TestPostgres.start()) {
+            String store = "store: {type: postgres, url: \"" + postgres.getJdbcUrl("postgres", "postgres")
+                    + "\", user: postgres}\n";
+            try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
+                    TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
+                assertThat(concurrently(List.of(a.client, b.client), 16)).hasSize(1);
+                assertThat(queued(a)).isEqualTo(1);
+            }
+        }
+    }
+
+    /** {@code requests} repeats of one keyed /run at once, spread over the gateways; the ids they were answered. */
+    private static Set<String> concurrently(List<Api> gateways, int requests) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(requests);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Reply>> replies = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                Api api = gateways.get(i % gateways.size());
+                replies.add(pool.submit(() -> {
+                    start.await();
+                    return run(api, "/v2/ep1/run", KEY, BODY);
+                }));
+            }
+            start.countDown();
+            Set<String> ids = new TreeSet<>();
+            for (Future<Reply> reply : replies) {
+                Reply r = reply.get(30, TimeUnit.SECONDS);
+                assertThat(r.status()).as(r.text()).isEqualTo(200);
+                ids.add(r.field("id"));
+            }
+            return ids;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static Reply run(Api api, String path, String key, String body) {
+        return api.send(api.request(path).header("Content-Type", "application/json").header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    private static long queued(TestGateway gw) {
+        return gw.client.get("/v2/ep1/health").json().path("jobs").path("inQueue").asLong();
+    }
+}
