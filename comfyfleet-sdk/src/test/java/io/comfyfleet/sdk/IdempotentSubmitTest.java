@@ -4,9 +4,6 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,7 +25,7 @@ class IdempotentSubmitTest {
 
     @Test
     void aKeyedRunIsSentAgainUntilTheGatewayIsBackAndQueuesOneJob() throws Exception {
-        int port = freePort();
+        int port = LiveGateway.freePort();
         ComfyFleetClient client = client(port);
         AtomicReference<LiveGateway> started = new AtomicReference<>();
         // the gateway comes up 1.5 s after the first try: the run must ride that out, not fail on a refused connection
@@ -56,7 +53,7 @@ class IdempotentSubmitTest {
 
     @Test
     void aKeyedRunAsyncIsSentAgainUntilTheGatewayIsBack() throws Exception {
-        int port = freePort();
+        int port = LiveGateway.freePort();
         ComfyFleetClient client = client(port);
         CompletableFuture<JobHandle> job = client.endpoint("ep").runAsync(WORKFLOW, List.of(),
                 RunOptions.defaults().idempotencyKey("order-4711"));
@@ -70,7 +67,7 @@ class IdempotentSubmitTest {
 
     @Test
     void anUnkeyedRunIsSentOnce() throws Exception {
-        ComfyFleetClient client = client(freePort());
+        ComfyFleetClient client = client(LiveGateway.freePort());
         long start = System.nanoTime();
         assertThatThrownBy(() -> client.endpoint("ep").run(WORKFLOW)).isInstanceOf(ComfyFleetException.class)
                 .hasMessageContaining("POST").hasMessageContaining("failed");
@@ -111,12 +108,6 @@ class IdempotentSubmitTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -54,6 +54,15 @@ final class LiveGateway implements AutoCloseable {
         this.client = client(CLIENT_KEY, true);
     }
 
+    /** A loopback port free now, for a gateway a test starts (or starts again) there later. */
+    static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     ComfyFleetClient client(String key, boolean events) {
         return ComfyFleetClient.builder().baseUrl(base).apiKey(key).useEvents(events)
                 .pollInterval(Duration.ofMillis(50)).requestTimeout(Duration.ofSeconds(10)).build();

@@ -4,9 +4,6 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -33,7 +30,7 @@ class WaitThroughOutageTest {
     @ParameterizedTest(name = "live events: {0}")
     @ValueSource(booleans = {true, false})
     void aWaitEndsWithTheResultWhenItsGatewayComesBack(boolean events) throws Exception {
-        int port = freePort();
+        int port = LiveGateway.freePort();
         LiveGateway before = new LiveGateway(dir, "", port);
         LiveGateway after = null;
         try {
@@ -87,17 +84,11 @@ class WaitThroughOutageTest {
     @Test
     void aWaitThatNeverReachesTheGatewayFailsAtOnce() throws Exception {
         // nothing listens there: a wrong address, not an outage, so the wait does not sit out its timeout
-        ComfyFleetClient client = ComfyFleetClient.builder().baseUrl("http://127.0.0.1:" + freePort() + "/v2")
+        ComfyFleetClient client = ComfyFleetClient.builder().baseUrl("http://127.0.0.1:" + LiveGateway.freePort() + "/v2")
                 .apiKey(LiveGateway.CLIENT_KEY).pollInterval(Duration.ofMillis(50)).build();
         long start = System.nanoTime();
         assertThatThrownBy(() -> client.endpoint("ep").job("no-such-job").await(Duration.ofSeconds(60)))
                 .isInstanceOf(ComfyFleetException.class).hasMessageContaining("failed");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }
