@@ -20,7 +20,7 @@ import picocli.CommandLine;
         subcommands = {CommandLine.HelpCommand.class, GatewayCommand.class, WorkerSubcommand.class, EmulatorCommand.class,
                 UpCommand.class, BenchCommand.class, OverheadCommand.class, SubmitCommand.class, StatusCommand.class, CancelCommand.class,
                 ImageCommand.class, KeysCommand.class, EndpointsCommand.class, RolloutCommand.class,
-                SimulateCommand.class})
+                SimulateCommand.class, StoreCommand.class})
 public final class Main implements Runnable {
     static final String VERSION = "comfyfleet 0.1.0";
 
