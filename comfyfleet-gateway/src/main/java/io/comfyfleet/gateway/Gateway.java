@@ -96,6 +96,10 @@ public final class Gateway implements AutoCloseable {
                 ? store.leases().map(l -> new LeaderLease(l, LeaderLease.CONTROL_LOOP, id, clock,
                         config.server().controlLease(), config.server().controlRenew())).orElse(null)
                 : null;
+        if (store.sharedByGateways()) {
+            // a webhook call is sent by one gateway at a time, and taken over when its gateway stops or dies
+            webhooks.shareWith(id);
+        }
         this.boardSync = store.sharedByGateways()
                 ? store.workerBoard().map(board -> {
                     events.shareStops(board, store);

@@ -19,7 +19,8 @@ import java.util.Objects;
 /** The webhook outbox in the job store's database (table {@code webhook_outbox}, migration V3); same SQL on both. */
 final class JdbcWebhookOutbox implements WebhookOutbox {
     private static final String INSERT = "INSERT INTO webhook_outbox"
-            + " (job_id, endpoint, url, body, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id";
+            + " (job_id, endpoint, url, body, created_at, sender_until) VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
+    private static final String CLAIM = "UPDATE webhook_outbox SET sender = ?, sender_until = ? WHERE id = ?";
     private static final String SELECT = "SELECT id, job_id, endpoint, url, body, created_at FROM webhook_outbox";
 
     private final Database db;
@@ -65,6 +66,8 @@ final class JdbcWebhookOutbox implements WebhookOutbox {
             ps.setString(3, url);
             ps.setBytes(4, body);
             ps.setLong(5, now.toEpochMilli());
+            // nobody else takes the call over while the gateway that stored it starts sending it
+            ps.setLong(6, now.plus(HAND_OVER).toEpochMilli());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getLong(1);
@@ -99,6 +102,58 @@ final class JdbcWebhookOutbox implements WebhookOutbox {
         return db.read("list the pending webhooks of job " + jobId, c -> {
             try (PreparedStatement ps = c.prepareStatement(SELECT + " WHERE job_id = ? ORDER BY id")) {
                 ps.setString(1, jobId);
+                return entries(ps);
+            }
+        });
+    }
+
+    @Override
+    public boolean claim(long id, String sender, Instant until, Instant now) {
+        // committed is enough: a claim lost to a power cut lets another gateway send the call once more
+        return db.write("claim webhook " + id, COMMITTED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(CLAIM
+                    + " AND (sender IS NULL OR sender = ? OR sender_until <= ?)")) {
+                ps.setString(1, sender);
+                ps.setLong(2, until.toEpochMilli());
+                ps.setLong(3, id);
+                ps.setString(4, sender);
+                ps.setLong(5, now.toEpochMilli());
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public boolean takeOver(long id, String sender, Instant until) {
+        return db.write("take over webhook " + id, COMMITTED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
+                ps.setString(1, sender);
+                ps.setLong(2, until.toEpochMilli());
+                ps.setLong(3, id);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public void release(long id, String sender) {
+        db.write("release webhook " + id, COMMITTED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE webhook_outbox SET sender = NULL, sender_until = NULL WHERE id = ? AND sender = ?")) {
+                ps.setLong(1, id);
+                ps.setString(2, sender);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public List<Entry> unclaimed(int limit, Instant now) {
+        return db.read("list unclaimed webhooks", c -> {
+            try (PreparedStatement ps = c.prepareStatement(SELECT
+                    + " WHERE sender_until IS NULL OR sender_until <= ? ORDER BY id LIMIT ?")) {
+                ps.setLong(1, now.toEpochMilli());
+                ps.setInt(2, limit);
                 return entries(ps);
             }
         });

@@ -166,6 +166,49 @@ abstract class WebhookOutboxContractTest {
         assertThat(store.counts("atomic").completed()).isEqualTo(1);
     }
 
+    /**
+     * Several gateways share the outbox: a claimed call is left alone by every other sender until its claim runs out
+     * or is released; a call stored with a job's end is left to the gateway that ended the job for the hand-over time.
+     */
+    @Test
+    void aClaimedCallIsLeftToItsSenderUntilTheClaimRunsOutOrIsReleased() {
+        long id = outbox.add("claimed", "ep1", "https://h/claimed", new byte[] {1}, T0);
+        assertThat(outbox.unclaimed(10, T0)).as("handed over to the gateway that stored it").isEmpty();
+        assertThat(outbox.claim(id, "g1", T0.plusSeconds(60), T0)).as("its own gateway").isTrue();
+        assertThat(outbox.claim(id, "g2", T0.plusSeconds(60), T0.plusSeconds(1))).as("another one").isFalse();
+        assertThat(outbox.claim(id, "g1", T0.plusSeconds(90), T0.plusSeconds(30))).as("renewed by its sender").isTrue();
+
+        assertThat(outbox.unclaimed(10, T0.plusSeconds(89))).isEmpty();
+        assertThat(outbox.unclaimed(10, T0.plusSeconds(90))).as("g1 died").extracting(Entry::id).containsExactly(id);
+        assertThat(outbox.claim(id, "g2", T0.plusSeconds(150), T0.plusSeconds(90))).as("taken over").isTrue();
+        assertThat(outbox.claim(id, "g1", T0.plusSeconds(160), T0.plusSeconds(100))).as("g1 came back").isFalse();
+
+        outbox.release(id, "g1");
+        assertThat(outbox.unclaimed(10, T0.plusSeconds(100))).as("only its holder releases it").isEmpty();
+        outbox.release(id, "g2");
+        assertThat(outbox.unclaimed(10, T0.plusSeconds(100))).as("released").extracting(Entry::id).containsExactly(id);
+        assertThat(outbox.claim(id, "g3", T0.plusSeconds(160), T0.plusSeconds(100))).isTrue();
+        assertThat(outbox.takeOver(id, "g4", T0.plusSeconds(170))).as("a starting gateway takes it over").isTrue();
+        assertThat(outbox.claim(id, "g3", T0.plusSeconds(180), T0.plusSeconds(110))).isFalse();
+
+        outbox.remove(id);
+        assertThat(outbox.claim(id, "g4", T0.plusSeconds(180), T0.plusSeconds(110))).as("delivered: gone").isFalse();
+        assertThat(outbox.takeOver(id, "g4", T0.plusSeconds(180))).isFalse();
+    }
+
+    @Test
+    void aCallStoredWithAJobsEndIsUnclaimedOnlyAfterItsHandOver() {
+        Instant t = TestJobs.at(10);
+        String id = taken("hand-over", "hand-over", 2);
+        store.finish("hand-over", id, "w1", JobState.COMPLETED, "{}", null, t);
+        assertThat(outbox.unclaimed(10, t.plus(WebhookOutbox.HAND_OVER).minusMillis(1))).isEmpty();
+        assertThat(outbox.unclaimed(10, t.plus(WebhookOutbox.HAND_OVER))).extracting(Entry::jobId).containsExactly(id);
+        long call = outbox.pendingFor(id).getFirst().id();
+        assertThat(outbox.claim(call, "ending-gateway", t.plusSeconds(60), t)).as("claimed by the gateway that ended it")
+                .isTrue();
+        assertThat(outbox.unclaimed(10, t.plus(WebhookOutbox.HAND_OVER))).isEmpty();
+    }
+
     /** Enqueues a job with a webhook on its own endpoint and hands it to worker w1, leased until second 5. */
     private String taken(String id, String endpoint, int maxRetries) {
         store.enqueue(TestJobs.job(id).endpoint(endpoint).maxRetries(maxRetries).build());

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,11 +43,18 @@ import org.slf4j.LoggerFactory;
  * is forgotten once delivered or given up. Calls still pending when the gateway stops or dies are sent again
  * by {@link #resume} at the next start (at least once: a receiver may see a call twice). Without an outbox
  * they live in memory and are lost with the process.
+ *
+ * <p>With several gateways on one database ({@link #shareWith}), each attempt is made under a claim on the stored
+ * call ({@link OutboxClaims}), and every {@link #TAKE_OVER_EVERY} this gateway takes over the calls nobody holds:
+ * those a stopped gateway released, and those whose gateway died (its claim ran out). So a call is sent by one
+ * gateway at a time, and still sent when the gateway that ended its job goes away while others keep running.
  */
 public final class WebhookSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
     /** Calls re-sent at start; more than this many pending means the receivers were down for long. */
     static final int RESUME_LIMIT = 10_000;
+    /** How often a gateway sharing the outbox looks for calls nobody holds. */
+    static final Duration TAKE_OVER_EVERY = Duration.ofSeconds(2);
 
     private final WebhookSettings settings;
     private final Clock clock;
@@ -59,6 +67,10 @@ public final class WebhookSender implements AutoCloseable {
     private final AtomicLong abandoned = new AtomicLong();
     /** Stored calls queued here and not yet done: a job that ends again must not send them twice at once. */
     private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
+    /** Several gateways on one database: the claims this gateway sends under; null when it is alone. */
+    private volatile OutboxClaims claims;
+    private volatile Function<String, Optional<WebhookSigner>> signers = endpoint -> Optional.empty();
+    private ScheduledExecutorService takeOvers;
 
     /** A sender whose pending calls live in memory only. */
     public WebhookSender(WebhookSettings settings, Clock clock) {
@@ -110,7 +122,7 @@ public final class WebhookSender implements AutoCloseable {
             return;
         }
         for (WebhookOutbox.Entry e : outbox.get().pendingFor(jobId)) {
-            queueStored(e, signer);
+            queueStored(e, signer, false);
         }
     }
 
@@ -123,8 +135,17 @@ public final class WebhookSender implements AutoCloseable {
     }
 
     /**
+     * Several gateways share the outbox: each attempt is made under a claim held as {@code sender} (this gateway's
+     * id), and calls nobody holds are taken over. Call before {@link #resume}.
+     */
+    public void shareWith(String sender) {
+        outbox.ifPresent(o -> claims = new OutboxClaims(o, sender, settings, clock));
+    }
+
+    /**
      * Sends again the calls a previous run left in the outbox (at start). With several gateways on one
-     * PostgreSQL, a starting gateway also re-sends calls another one is still trying: receivers de-duplicate.
+     * PostgreSQL, a starting gateway also takes over calls another one is still trying (the other stops at its
+     * next attempt, so a receiver may get one call twice), and from now on takes over calls nobody holds.
      *
      * @param signers the signer of each endpoint's calls (empty: unsigned)
      * @return how many calls were queued
@@ -133,9 +154,13 @@ public final class WebhookSender implements AutoCloseable {
         if (outbox.isEmpty()) {
             return 0;
         }
+        this.signers = signers;
         List<WebhookOutbox.Entry> entries = outbox.get().pending(RESUME_LIMIT);
         for (WebhookOutbox.Entry e : entries) {
-            queueStored(e, signers.apply(e.endpoint()));
+            queueStored(e, signers.apply(e.endpoint()), true);
+        }
+        if (claims != null) {
+            startTakingOver();
         }
         if (!entries.isEmpty()) {
             log.info("re-sending {} webhook calls left pending by the previous run", entries.size());
@@ -143,9 +168,43 @@ public final class WebhookSender implements AutoCloseable {
         return entries.size();
     }
 
-    private void queueStored(WebhookOutbox.Entry e, Optional<WebhookSigner> signer) {
-        if (!inFlight.add(e.id())) {
+    private synchronized void startTakingOver() {
+        if (takeOvers != null) {
             return;
+        }
+        takeOvers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("comfyfleet-webhook-take-over")
+                .daemon().factory());
+        takeOvers.scheduleWithFixedDelay(this::takeOverGuarded, TAKE_OVER_EVERY.toMillis(), TAKE_OVER_EVERY.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    private void takeOverGuarded() {
+        try {
+            takeOverLeftCalls();
+        } catch (RuntimeException e) {
+            log.warn("could not look for webhook calls other gateways left; trying again in {}",
+                    HumanDuration.of(TAKE_OVER_EVERY), e);
+        }
+    }
+
+    /** Sends the stored calls nobody holds: released by a gateway that stopped, or left by one that died. */
+    private void takeOverLeftCalls() {
+        List<WebhookOutbox.Entry> left = claims.unclaimed(RESUME_LIMIT);
+        int queued = 0;
+        for (WebhookOutbox.Entry e : left) {
+            if (queueStored(e, signers.apply(e.endpoint()), false)) {
+                queued++;
+            }
+        }
+        if (queued > 0) {
+            log.info("sending {} webhook calls that another gateway left unsent (it stopped or died)", queued);
+        }
+    }
+
+    /** @return false when the call is already on its way here */
+    private boolean queueStored(WebhookOutbox.Entry e, Optional<WebhookSigner> signer, boolean takeOver) {
+        if (!inFlight.add(e.id())) {
+            return false;
         }
         URI url;
         try {
@@ -153,15 +212,21 @@ public final class WebhookSender implements AutoCloseable {
         } catch (IllegalArgumentException bad) {
             forget(e.id());
             inFlight.remove(e.id());
-            return;
+            return false;
         }
-        queue(e.jobId(), url, e.body(), signer, e.id());
+        queue(e.jobId(), url, e.body(), signer, e.id(), takeOver);
+        return true;
     }
 
     private void queue(String jobId, URI url, byte[] body, Optional<WebhookSigner> signer, Long stored) {
+        queue(jobId, url, body, signer, stored, false);
+    }
+
+    private void queue(String jobId, URI url, byte[] body, Optional<WebhookSigner> signer, Long stored,
+            boolean takeOver) {
         pending.incrementAndGet();
         try {
-            executor.execute(() -> deliver(jobId, url, body, signer, stored));
+            executor.execute(() -> deliver(jobId, url, body, signer, stored, takeOver));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             pending.decrementAndGet();
             if (stored == null) {
@@ -187,11 +252,20 @@ public final class WebhookSender implements AutoCloseable {
         return abandoned.get();
     }
 
-    private void deliver(String jobId, URI url, byte[] body, Optional<WebhookSigner> signer, Long stored) {
+    /** @param takeOver claim the stored call whoever holds it (at start), else only when nobody else does */
+    private void deliver(String jobId, URI url, byte[] body, Optional<WebhookSigner> signer, Long stored,
+            boolean takeOver) {
         boolean finished = false;
+        OutboxClaims shared = stored == null ? null : claims;
         try {
             Duration backoff = settings.backoff();
             for (int attempt = 1; attempt <= settings.attempts(); attempt++) {
+                boolean last = attempt == settings.attempts();
+                if (shared != null && !shared.claim(stored, attempt == 1 && takeOver, last ? Duration.ZERO : backoff)) {
+                    // another gateway sends it now (it took the call over, or ended the job again there)
+                    log.debug("webhook for job {} is being sent by another gateway", jobId);
+                    return;
+                }
                 String outcome;
                 try {
                     outcome = tryOnce(url, body, signer);
@@ -281,15 +355,29 @@ public final class WebhookSender implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (takeOvers != null) {
+                takeOvers.shutdownNow();
+            }
+        }
+        List<Long> leaving = List.copyOf(inFlight);
         executor.shutdownNow();
         try {
             executor.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        OutboxClaims shared = claims;
+        if (shared != null) {
+            // another gateway takes these calls over at its next look, not once their claims run out; released
+            // here, not by the interrupted senders, whose database calls fail; a call delivered or held by another
+            // gateway meanwhile is not this gateway's to release, and stays as it is
+            leaving.forEach(shared::release);
+        }
         if (pending.get() > 0) {
-            log.warn(outbox.isPresent() ? "{} webhook calls were still pending at shutdown; they are sent at the next start"
-                    : "{} webhook calls were still pending at shutdown and are lost", pending.get());
+            String fate = shared != null ? "another gateway (or the next start) sends them"
+                    : outbox.isPresent() ? "they are sent at the next start" : "they are lost";
+            log.warn("{} webhook calls were still pending at shutdown; {}", pending.get(), fate);
         }
         try {
             http.stop();
