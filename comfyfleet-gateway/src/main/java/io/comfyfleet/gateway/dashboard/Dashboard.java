@@ -43,6 +43,8 @@ public final class Dashboard implements AutoCloseable {
     private final ColdStarts coldStarts = new ColdStarts();
     private final FleetHistory history;
     private final JobTimes times;
+    /** Several gateways on one database: job times read from the store; null when this gateway is alone. */
+    private final StoreJobTimesFeed storeTimes;
     private volatile EndpointSettingsStore settings;
 
     public Dashboard(List<EndpointConfig> endpoints, JobStore store, WorkerRegistry workers, Clock clock) {
@@ -52,6 +54,9 @@ public final class Dashboard implements AutoCloseable {
         this.history = new FleetHistory(endpoints.stream().map(EndpointConfig::name).toList(), store, workers, clock,
                 SAMPLE_INTERVAL, HISTORY);
         this.times = new JobTimes(clock, HISTORY);
+        this.storeTimes = store.sharedByGateways()
+                ? new StoreJobTimesFeed(store, times, clock, HISTORY, SAMPLE_INTERVAL)
+                : null;
     }
 
     /**
@@ -62,9 +67,15 @@ public final class Dashboard implements AutoCloseable {
         this.settings = settings;
     }
 
-    /** Starts sampling queue depth and workers every {@link #SAMPLE_INTERVAL}. */
+    /**
+     * Starts sampling queue depth and workers every {@link #SAMPLE_INTERVAL}, and with several gateways reading the
+     * job times from the store as often.
+     */
     public void start() {
         history.start();
+        if (storeTimes != null) {
+            storeTimes.start();
+        }
     }
 
     /**
@@ -75,13 +86,17 @@ public final class Dashboard implements AutoCloseable {
         return new JobListener() {
             @Override
             public void taken(Job job) {
-                times.taken(job);
+                if (storeTimes == null) { // else read from the store, with the other gateways' jobs
+                    times.taken(job);
+                }
             }
 
             @Override
             public void changed(Job job) {
                 previews.changed(job);
-                times.changed(job);
+                if (storeTimes == null) {
+                    times.changed(job);
+                }
             }
 
             @Override
@@ -220,5 +235,8 @@ public final class Dashboard implements AutoCloseable {
     @Override
     public void close() {
         history.close();
+        if (storeTimes != null) {
+            storeTimes.close();
+        }
     }
 }

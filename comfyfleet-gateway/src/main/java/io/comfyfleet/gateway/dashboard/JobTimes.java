@@ -57,6 +57,22 @@ final class JobTimes implements JobListener {
         }
     }
 
+    /** A take read from the job store (several gateways: it may have passed through another gateway). */
+    void taken(io.comfyfleet.core.job.JobTimes job) {
+        if (job.startedAt() != null) {
+            add(new Event(job.startedAt(), job.endpoint(), Kind.DELAY,
+                    Math.max(0, Duration.between(job.createdAt(), job.startedAt()).toMillis()), null));
+        }
+    }
+
+    /** An end read from the job store; counted as {@link #changed} counts it. */
+    void ended(io.comfyfleet.core.job.JobTimes job) {
+        if (job.state().isTerminal() && job.startedAt() != null && job.finishedAt() != null) {
+            add(new Event(job.finishedAt(), job.endpoint(), Kind.EXECUTION,
+                    Math.max(0, Duration.between(job.startedAt(), job.finishedAt()).toMillis()), null));
+        }
+    }
+
     /** A worker the fleet started became ready {@code took} after its start. */
     void coldStart(String endpoint, String workerId, Duration took) {
         add(new Event(clock.instant(), endpoint, Kind.COLD_START, took.toMillis(), workerId));

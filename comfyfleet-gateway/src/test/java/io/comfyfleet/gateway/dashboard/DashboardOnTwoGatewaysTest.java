@@ -1,0 +1,80 @@
+package io.comfyfleet.gateway.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.gateway.support.TestGateway;
+import io.comfyfleet.testkit.TestPostgres;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Two gateways on one (embedded, real) PostgreSQL behind a load balancer, which sends each of the dashboard's polls
+ * to either: the job-times chart counts the jobs taken and ended through both, once each, on both. (Before, each
+ * gateway charted only the jobs that passed through it, so the chart changed from one poll to the next.)
+ */
+class DashboardOnTwoGatewaysTest {
+    @TempDir
+    Path dir;
+    EmbeddedPostgres postgres;
+
+    @BeforeEach
+    void startDatabase() throws Exception {
+        postgres = TestPostgres.start();
+    }
+
+    @AfterEach
+    void stopDatabase() throws Exception {
+        postgres.close();
+    }
+
+    @Test
+    void theJobTimesChartCountsTheJobsOfBothGatewaysOnEach() {
+        String store = "store: {type: postgres, url: \"" + TestPostgres.url(postgres) + "\", user: postgres}\n";
+        try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
+                TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
+            // one job submitted to A and run through B, one submitted to B and run through A
+            String first = a.run("{\"n\":1}");
+            assertThat(b.take("w1")).isEqualTo(first);
+            b.clock.advance(Duration.ofMillis(400));
+            assertThat(b.worker.post("/v2/ep1/job-done/w1/" + first, "{\"output\":{\"ok\":true}}").status())
+                    .isEqualTo(200);
+            String second = b.run("{\"n\":2}");
+            assertThat(a.take("w2")).isEqualTo(second);
+            assertThat(a.worker.post("/v2/ep1/job-done/w2/" + second, "{\"output\":{\"ok\":true}}").status())
+                    .isEqualTo(200);
+
+            for (TestGateway g : List.of(a, b)) {
+                Awaitility.await("gateway " + g.gateway.id() + " charts both jobs").atMost(Duration.ofSeconds(15))
+                        .untilAsserted(() -> {
+                            JsonNode times = g.client.get("/dashboard/api/series").json().path("times");
+                            assertThat(sum(times, "delays")).as("%s", times).isEqualTo(2);
+                            assertThat(sum(times, "executions")).as("%s", times).isEqualTo(2);
+                        });
+            }
+            // read again and again: still each job once
+            Awaitility.await().pollDelay(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                for (TestGateway g : List.of(a, b)) {
+                    JsonNode times = g.client.get("/dashboard/api/series").json().path("times");
+                    assertThat(sum(times, "delays")).isEqualTo(2);
+                    assertThat(sum(times, "executions")).isEqualTo(2);
+                }
+            });
+        }
+    }
+
+    private static int sum(JsonNode buckets, String field) {
+        int total = 0;
+        for (JsonNode bucket : buckets) {
+            total += bucket.path(field).asInt();
+        }
+        return total;
+    }
+}
