@@ -141,6 +141,32 @@ final class HttpIO {
         }
     }
 
+    /**
+     * {@code ?name=n}, a whole number of at least {@code min}; one above {@code max} (however many digits) counts as
+     * {@code max}. For a count the caller may be given fewer of than it asks: less is no error to it.
+     */
+    static int atMostParam(Context ctx, String name, int fallback, int min, int max) {
+        String raw = ctx.queryParam(name);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        String digits = raw.strip();
+        if (!WHOLE_NUMBER.matcher(digits).matches()) {
+            throw new InvalidRequestException("?" + name + " must be a whole number, got \"" + abbreviate(raw) + "\"");
+        }
+        long value;
+        try {
+            value = Long.parseLong(digits);
+        } catch (NumberFormatException tooLong) {
+            value = digits.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+        if (value < min) {
+            throw new InvalidRequestException("?" + name + " must be " + min + " or more (above " + max
+                    + " it counts as " + max + "), got " + abbreviate(digits));
+        }
+        return (int) Math.min(value, max);
+    }
+
     static void json(Context ctx, JsonNode node) {
         write(ctx.status(200).contentType(JSON), node);
     }

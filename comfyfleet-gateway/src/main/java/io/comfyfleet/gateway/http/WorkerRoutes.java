@@ -19,6 +19,7 @@ import java.util.List;
  * {@code application/x-www-form-urlencoded}.
  */
 final class WorkerRoutes {
+    /** The most jobs one job-take-batch hands out; a worker asking for more gets this many. */
     static final int MAX_BATCH = 64;
     /** The answer to job-done, job-stream and ping: written as it is, without a serializer per request. */
     private static final byte[] EMPTY_OBJECT = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -60,7 +61,9 @@ final class WorkerRoutes {
 
     private void takeBatch(Context ctx) throws InterruptedException {
         EndpointConfig endpoint = authorize(ctx);
-        int size = HttpIO.intParam(ctx, "batch_size", 1, 1, MAX_BATCH);
+        // a larger batch is served, not refused: RunPod's Python worker ignores a 400 on job-take (it expects one
+        // with FlashBoot, PROTOCOL.md §2.2), so a worker of concurrency over 64 would poll for ever without a job
+        int size = HttpIO.atMostParam(ctx, "batch_size", 1, 1, MAX_BATCH);
         reportModels(ctx, endpoint);
         reportColdStart(ctx, endpoint);
         List<Job> jobs = takeJobs(ctx, endpoint, size);

@@ -120,7 +120,7 @@ class AuthAndBadInputTest {
         assertThat(gw.client.get("/v2/ep1/status/x-u1?ttl=99999999999").field("error"))
                 .isEqualTo("?ttl must be from 10000 to 604800000, got 99999999999");
         assertThat(gw.worker.get("/v2/ep1/job-take-batch/w1?batch_size=0").field("error"))
-                .contains("?batch_size must be from 1 to 64");
+                .isEqualTo("?batch_size must be 1 or more (above 64 it counts as 64), got 0");
         assertThat(gw.worker.get("/v2/ep1/job-take/bad%20worker").status()).isEqualTo(400);
     }
 

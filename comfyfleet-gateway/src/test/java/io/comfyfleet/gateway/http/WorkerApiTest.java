@@ -92,6 +92,24 @@ class WorkerApiTest extends GatewayPerTest {
     }
 
     @Test
+    void aBatchTakeAskingForMoreThan64JobsGets64() {
+        // RunPod's Python worker asks for its whole free concurrency and ignores a 400 on job-take: a refused
+        // batch_size would leave such a worker polling for ever without a job
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 66; i++) {
+            ids.add(gw.run("{\"n\":" + i + "}"));
+        }
+        Reply first = gw.worker.get("/v2/ep1/job-take-batch/w1?gpu=SIM&batch_size=100&job_in_progress=0");
+        assertThat(first.status()).as(first.toString()).isEqualTo(200);
+        assertThat(first.json().size()).isEqualTo(64);
+        assertThat(first.json().get(63).path("id").asString()).isEqualTo(ids.get(63));
+        Reply rest = gw.worker.get("/v2/ep1/job-take-batch/w2?gpu=SIM&batch_size=99999999999999999999&job_in_progress=0");
+        assertThat(rest.status()).as(rest.toString()).isEqualTo(200);
+        assertThat(rest.json().size()).isEqualTo(2);
+        assertThat(rest.json().get(1).path("id").asString()).isEqualTo(ids.get(65));
+    }
+
+    @Test
     void onlyTheHoldingWorkerMayFinishAJobAndARepeatedResultIsHarmless() {
         String id = gw.run("{}");
         gw.take("w1");
