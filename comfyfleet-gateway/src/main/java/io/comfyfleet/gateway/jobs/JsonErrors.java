@@ -16,9 +16,19 @@ public final class JsonErrors {
     private static final Pattern NESTING_LIMIT = Pattern.compile("nesting depth \\((\\d+)\\) exceeds the maximum allowed \\((\\d+)");
     /** Jackson's parenthesised pointers to its settings and to the (hidden) source, with the text before them. */
     private static final Pattern INTERNALS = Pattern.compile("\\s*\\((start marker at )?\\[Source:.*$|\\s*\\([^()]*`[^`]*`[^()]*\\)"
+            + "|:?\\s*enable `[^`]*` to allow|\\s*\\(not recognized as one since Feature '[^']*' not enabled for parser\\)"
             + "|`[^`]*`", Pattern.DOTALL);
     /** The gzip magic's first byte, 0x1f, as Jackson names it. */
     private static final String GZIP_FIRST_BYTE = "code 31)";
+    /**
+     * NaN and the infinities as Python's {@code json.dumps} and JavaScript write them, which Jackson calls
+     * non-standard, and spellings of them it does not know at all ({@code nan}, {@code inf}).
+     */
+    private static final Pattern NOT_A_NUMBER = Pattern.compile(
+            "^(?:Non-standard|Unrecognized) token '([-+]?(?i:nan|inf|infinity))'");
+    /** Where a comment starts: {@code //} and {@code /*} (Jackson guesses "comment"), and {@code #}. */
+    private static final Pattern COMMENT = Pattern.compile(
+            "^Unexpected character \\('(?:/' \\(code 47\\)\\): maybe a \\(non-standard\\) comment|#' \\(code 35\\))");
 
     private JsonErrors() {}
 
@@ -39,7 +49,30 @@ public final class JsonErrors {
         if (message.contains(GZIP_FIRST_BYTE)) {
             return "the body is not JSON text: it starts like gzip-compressed data; send the JSON uncompressed";
         }
-        return "the body is not valid JSON" + where(e.getLocation()) + ": " + clean(message);
+        return "the body is not valid JSON" + where(e.getLocation()) + ": " + whatToChange(message);
+    }
+
+    /**
+     * What is wrong in the client's terms, for the mistakes of almost-JSON (what other languages' serializers and
+     * hand-edited files produce); Jackson's own text, cleaned, for the rest. Jackson's advice for those is to
+     * enable a feature of its parser, which is nothing a client can do.
+     */
+    private static String whatToChange(String message) {
+        Matcher nan = NOT_A_NUMBER.matcher(message);
+        if (nan.find()) {
+            return nan.group(1) + " is not a JSON number; send a number, null, or the value as text (\""
+                    + nan.group(1) + "\")";
+        }
+        if (COMMENT.matcher(message).find()) {
+            return "JSON has no comments; remove the comment";
+        }
+        if (message.contains("does not allow numbers to have plus signs")) {
+            return "a JSON number has no leading plus sign; remove the +";
+        }
+        if (message.contains("was expecting double-quote to start property name")) {
+            return "a property name must be in double quotes, like {\"input\": ...}";
+        }
+        return clean(message);
     }
 
     private static String where(TokenStreamLocation at) {

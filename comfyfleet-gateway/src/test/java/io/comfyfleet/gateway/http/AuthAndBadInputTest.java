@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -136,6 +137,28 @@ class AuthAndBadInputTest {
         String inRange = "{\"input\":{\"big\":1e308,\"tiny\":1e-400,\"long\":1" + "0".repeat(400) + "}}";
         assertThat(gw.client.post("/v2/ep1/run", inRange).status()).as("large but in range, or rounded to zero")
                 .isEqualTo(200);
+    }
+
+    @Test
+    void notQuiteJsonIsRefusedSayingWhatToChange() {
+        // what Python's json.dumps, a JavaScript object literal or a hand-edited file produce
+        assertBad("{\"input\": NaN}", "at line 1, column 14: NaN is not a JSON number; send a number, null, or the"
+                + " value as text (\"NaN\")");
+        assertBad("{\"input\": {\"seed\": -Infinity}}", "-Infinity is not a JSON number; send a number, null, or"
+                + " the value as text (\"-Infinity\")");
+        assertBad("{\"input\": [nan]}", "nan is not a JSON number");
+        assertBad("// my job\n{\"input\": {}}", "at line 1, column 1: JSON has no comments; remove the comment");
+        assertBad("{\"input\": {} /* later */}", "JSON has no comments; remove the comment");
+        assertBad("{\"input\": {}}\n# done", "JSON has no comments; remove the comment");
+        assertBad("{\"input\": {\"steps\": +20}}", "a JSON number has no leading plus sign; remove the +");
+        assertBad("{'input': {}}", "a property name must be in double quotes, like {\"input\": ...}");
+        assertThat(gw.client.post("/v2/ep1/runsync?wait=1000", "{\"input\": Infinity}").field("error"))
+                .contains("Infinity is not a JSON number");
+        for (String body : List.of("{\"input\": NaN}", "// c\n{\"input\":1}", "{\"input\": +1}")) {
+            // the parser's own advice (enable a feature of it) is nothing a client can do
+            assertThat(gw.client.post("/v2/ep1/run", body).field("error")).as(body)
+                    .doesNotContain("enable", "Feature", "ALLOW_", "`", "parser");
+        }
     }
 
     @Test
