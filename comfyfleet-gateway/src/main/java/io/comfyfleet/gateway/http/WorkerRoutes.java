@@ -6,7 +6,7 @@ import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.ServerSettings;
 import io.comfyfleet.gateway.jobs.JobJson;
 import io.comfyfleet.gateway.jobs.Json;
-import io.comfyfleet.gateway.jobs.RunRequest;
+import io.comfyfleet.gateway.jobs.WorkerBodies;
 import io.comfyfleet.gateway.jobs.WorkerService;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -16,7 +16,7 @@ import java.util.List;
 /**
  * RunPod's worker protocol (PROTOCOL.md §2): job-take(-batch), job-done, job-stream, job-stop, ping.
  * Bodies are read as JSON whatever their content type: the Python worker sends JSON labelled
- * {@code application/x-www-form-urlencoded}.
+ * {@code application/x-www-form-urlencoded}, with NaN and infinities as Python writes them ({@link WorkerBodies}).
  */
 final class WorkerRoutes {
     /** The most jobs one job-take-batch hands out; a worker asking for more gets this many. */
@@ -93,7 +93,7 @@ final class WorkerRoutes {
         String worker = Ids.worker(ctx.pathParam("worker"));
         String job = Ids.job(ctx.pathParam("id"));
         byte[] body = HttpIO.body(ctx, server.maxWorkerBody(), "the job-done body");
-        workers.done(endpoint.name(), worker, job, RunRequest.parseJson(body));
+        workers.done(endpoint.name(), worker, job, WorkerBodies.parse(body));
         ok(ctx);
     }
 
@@ -102,7 +102,7 @@ final class WorkerRoutes {
         String worker = Ids.worker(ctx.pathParam("worker"));
         String job = Ids.job(ctx.pathParam("id"));
         byte[] body = HttpIO.body(ctx, server.maxStreamChunk(), "the job-stream chunk");
-        workers.stream(endpoint.name(), worker, job, RunRequest.parseJson(body));
+        workers.stream(endpoint.name(), worker, job, WorkerBodies.parse(body));
         ok(ctx);
     }
 

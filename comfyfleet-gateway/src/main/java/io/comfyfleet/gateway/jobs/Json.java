@@ -2,25 +2,39 @@ package io.comfyfleet.gateway.jobs;
 
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.json.JsonFactoryBuilder;
+import tools.jackson.core.json.JsonReadFeature;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The gateway's one JSON mapper, with limits that keep hostile bodies (deep nesting) cheap to refuse. */
+/** The gateway's JSON mappers, with limits that keep hostile bodies (deep nesting) cheap to refuse. */
 public final class Json {
     /** Deeper than any workflow needs; far below what would exhaust a thread's stack. */
     static final int MAX_NESTING = 200;
 
-    private static final JsonMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
-                    .streamReadConstraints(StreamReadConstraints.builder()
-                            .maxNestingDepth(MAX_NESTING)
-                            // bodies are already capped by size (10/20 MB); strings may use all of it
-                            .maxStringLength(Integer.MAX_VALUE)
-                            .build())
+    private static final JsonMapper MAPPER = JsonMapper.builder(factory().build()).build();
+    /** Also reads NaN, Infinity and -Infinity, for what workers post (see {@link WorkerBodies}). */
+    private static final JsonMapper WORKER_MAPPER = JsonMapper.builder(factory()
+                    .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
                     .build())
             .build();
 
     private Json() {}
 
+    /** The mapper for everything but workers' bodies: strict JSON. */
     public static JsonMapper mapper() {
         return MAPPER;
+    }
+
+    static JsonMapper workerMapper() {
+        return WORKER_MAPPER;
+    }
+
+    private static JsonFactoryBuilder factory() {
+        return JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_NESTING)
+                        // bodies are already capped by size (10/20 MB); strings may use all of it
+                        .maxStringLength(Integer.MAX_VALUE)
+                        .build());
     }
 }

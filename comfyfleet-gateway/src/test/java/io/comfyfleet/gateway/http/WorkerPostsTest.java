@@ -121,6 +121,32 @@ class WorkerPostsTest {
         assertThat(gw.status(id).json().path("output").asString()).isEqualTo("ok");
     }
 
+    @Test
+    void nanAndInfinityAsPythonWritesThemAreKeptAsTextAndTheJobCompletes() {
+        String id = gw.run("{}");
+        gw.take("w1");
+        // json.dumps({"loss": float("nan")}) and friends: not JSON, but the worker's output
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id,
+                "{\"status\": \"IN_PROGRESS\", \"output\": {\"loss\": NaN}}").status()).isEqualTo(200);
+        assertThat(gw.status(id).json().path("output").path("loss").asString()).isEqualTo("NaN");
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-stream/w1/" + id, "{\"output\": [Infinity, 1.5]}").status())
+                .isEqualTo(200);
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id,
+                "{\"output\": {\"score\": NaN, \"range\": [-Infinity, Infinity], \"ok\": 0.5, \"deep\": {\"x\": [NaN]}}}")
+                .status()).isEqualTo(200);
+
+        // Reply parses strict JSON: a bare NaN in an answer would fail here
+        var status = gw.status(id).json();
+        assertThat(status.path("status").asString()).isEqualTo("COMPLETED");
+        assertThat(status.path("output").toString()).isEqualTo(
+                "{\"score\":\"NaN\",\"range\":[\"-Infinity\",\"Infinity\"],\"ok\":0.5,\"deep\":{\"x\":[\"NaN\"]}}");
+        var stream = gw.client.get("/v2/ep1/stream/" + id).json();
+        assertThat(stream.path("stream").toString()).isEqualTo("[{\"output\":[\"Infinity\",1.5]}]");
+        // only the numbers: the rest of a worker's body is as strict as ever
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"output\": 1} // done").field("error"))
+                .contains("JSON has no comments");
+    }
+
     private io.comfyfleet.gateway.support.Reply progress(String worker, String id, int step) {
         return gw.worker.postAsForm("/v2/ep1/job-done/" + worker + "/" + id,
                 "{\"status\":\"IN_PROGRESS\",\"output\":{\"step\":" + step + "}}");
