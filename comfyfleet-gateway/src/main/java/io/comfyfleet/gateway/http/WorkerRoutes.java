@@ -6,6 +6,7 @@ import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.ServerSettings;
 import io.comfyfleet.gateway.jobs.JobJson;
 import io.comfyfleet.gateway.jobs.Json;
+import io.comfyfleet.gateway.jobs.PayloadTooLargeException;
 import io.comfyfleet.gateway.jobs.WorkerBodies;
 import io.comfyfleet.gateway.jobs.WorkerService;
 import io.javalin.config.RoutesConfig;
@@ -92,7 +93,16 @@ final class WorkerRoutes {
         EndpointConfig endpoint = authorize(ctx);
         String worker = Ids.worker(ctx.pathParam("worker"));
         String job = Ids.job(ctx.pathParam("id"));
-        byte[] body = HttpIO.body(ctx, server.maxWorkerBody(), "the job-done body");
+        byte[] body;
+        try {
+            body = HttpIO.body(ctx, server.maxWorkerBody(), "the job-done body");
+        } catch (PayloadTooLargeException tooLarge) {
+            // the job ends FAILED saying why, rather than running until its lease is lost (see resultTooLarge)
+            boolean ended = workers.resultTooLarge(endpoint.name(), worker, job, tooLarge.limit());
+            throw !ended ? tooLarge : new PayloadTooLargeException("the job-done body", tooLarge.limit(),
+                    "job " + job + " has ended FAILED with that error (server.maxWorkerBody); deliver large outputs"
+                            + " to S3 or the gateway's output store rather than inline");
+        }
         workers.done(endpoint.name(), worker, job, WorkerBodies.parse(body));
         ok(ctx);
     }

@@ -11,6 +11,12 @@ public final class PayloadTooLargeException extends ComfyFleetException {
         this.limit = limit;
     }
 
+    /** @param consequence what the gateway did about it, appended to the message */
+    public PayloadTooLargeException(String what, long limit, String consequence) {
+        super(what + " is larger than the limit of " + limit + " bytes; " + consequence);
+        this.limit = limit;
+    }
+
     public long limit() {
         return limit;
     }

@@ -218,6 +218,31 @@ public final class WorkerService {
     }
 
     /**
+     * A job-done body over the gateway's limit ({@code server.maxWorkerBody}): the result cannot be stored, and
+     * RunPod's worker does not post it again after a 4xx (PROTOCOL.md §2.3). Left IN_PROGRESS, the job would wait out
+     * its lease and then run again, as large as before, until its retries ran out; so it ends FAILED here with an
+     * error that says why. Unread, the body may have been a progress update: it is taken as the result all the same.
+     *
+     * @return true when the job was ended here; false when it was not running for this worker (nothing changes)
+     */
+    public boolean resultTooLarge(String endpoint, String workerId, String jobId, long limit) {
+        String error = "the worker's result was not stored: its job-done body is larger than the gateway's limit of "
+                + limit + " bytes (server.maxWorkerBody); deliver large outputs to S3 or the gateway's output store"
+                + " rather than inline, or raise the limit";
+        try {
+            changes.finish(endpoint, jobId, workerId, JobState.FAILED, null, error, clock.instant());
+        } catch (JobStateConflictException | JobNotFoundException notRunningForIt) {
+            return false;
+        } finally {
+            handedOut.forget(jobId);
+        }
+        log.warn("job {} of endpoint {} failed: the job-done body of worker {} is over the limit of {} bytes", jobId,
+                endpoint, workerId, limit);
+        registry.finished(endpoint, workerId, jobId);
+        return true;
+    }
+
+    /**
      * A job-stream POST ({@code {"output": chunk}}): appended for {@code /stream} readers. A chunk for a job no
      * longer running for this worker is dropped (its stop order is already on the way).
      */
