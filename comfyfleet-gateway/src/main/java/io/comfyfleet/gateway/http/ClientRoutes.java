@@ -28,7 +28,13 @@ import tools.jackson.databind.util.RawValue;
 final class ClientRoutes {
     // RunPod's runsync and stream waits (PROTOCOL.md §1.3)
     static final long DEFAULT_SYNC_WAIT_MS = 90_000;
-    static final long DEFAULT_STREAM_WAIT_MS = 10_000;
+    /**
+     * How long an empty {@code /stream} poll without {@code ?wait} is held. Not RunPod's 10 s: RunPod's Python SDK
+     * reads {@code /stream} with a 10 s timeout ({@code Job.stream()}), so a poll held that long fails with a read
+     * timeout whenever a job goes 10 s without a chunk. 5 s still spares its JS SDK, which polls in a tight loop,
+     * from busy-polling.
+     */
+    static final long DEFAULT_STREAM_WAIT_MS = 5_000;
     static final long MIN_WAIT_MS = 1_000;
     static final long MAX_WAIT_MS = 300_000;
     // RunPod's bounds for a job's TTL (PROTOCOL.md §1.2)

@@ -101,6 +101,30 @@ class ClientApiTest extends GatewayPerTest {
     }
 
     @Test
+    void anEmptyStreamPollWithoutWaitIsHeldFiveSecondsWithinThePythonSdksTimeout() throws Exception {
+        String id = gw.run("{}");
+        gw.take("w1");
+        // RunPod's Python SDK reads /stream with requests' timeout=10 (s), as here; its JS SDK polls in a tight loop
+        long started = System.nanoTime();
+        Reply empty = gw.client.send(gw.client.request("/v2/ep1/stream/" + id).timeout(Duration.ofSeconds(10)).GET());
+        Duration held = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(empty.status()).isEqualTo(200);
+        assertThat(empty.json().path("stream").size()).isZero();
+        assertThat(held).as("held, so no SDK busy-polls, and answered well within Python's 10 s")
+                .isBetween(Duration.ofMillis(4_500), Duration.ofSeconds(8));
+
+        var polling = CompletableFuture.supplyAsync(() -> gw.client.send(
+                gw.client.request("/v2/ep1/stream/" + id).timeout(Duration.ofSeconds(10)).GET()));
+        Thread.sleep(200);
+        long posted = System.nanoTime();
+        gw.worker.post("/v2/ep1/job-stream/w1/" + id, "{\"output\":\"tick\"}");
+        assertThat(polling.get(10, TimeUnit.SECONDS).json().path("stream").toString())
+                .isEqualTo("[{\"output\":\"tick\"}]");
+        assertThat(Duration.ofNanos(System.nanoTime() - posted)).as("answered when the chunk came")
+                .isLessThan(Duration.ofSeconds(3));
+    }
+
+    @Test
     void runsyncAnswers200WithTheQueuedStatusWhenTheWaitRunsOut() {
         // 1 ms is clamped to RunPod's minimum of 1000 ms
         long started = System.nanoTime();
