@@ -173,18 +173,55 @@ public final class JobService {
                         + " was deleted (a ttl counts from submission, like policy.ttl)"));
     }
 
-    /** The job once terminal, or as it is when {@code wait} runs out. */
+    /**
+     * The job once terminal, or as it is when {@code wait} runs out.
+     *
+     * @throws JobNotFoundException when it is gone, also when its TTL runs out while this waits (answered then)
+     */
     public Job awaitEnd(String endpoint, String jobId, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         try (var watch = events.watchJob(jobId)) {
+            Job job = null;
             while (true) {
-                Job job = status(endpoint, jobId);
+                job = stillThere(endpoint, jobId, job);
                 long left = deadline - System.nanoTime();
                 if (job.state().isTerminal() || left <= 0 || events.isStopping()) {
                     return job;
                 }
-                watch.await(Duration.ofNanos(left));
+                watch.await(park(job, left));
             }
+        }
+    }
+
+    /**
+     * How long a call waiting on {@code job} parks: until its wait ends or the job's TTL runs out, whichever comes
+     * first. An expired job is deleted without a signal to its waiters, and RunPod answers 404 for it: waking at
+     * the expiry answers the waiting call then, not at the end of a wait of up to 5 minutes.
+     */
+    private Duration park(Job job, long leftNanos) {
+        if (job.expiresAt() == null) {
+            return Duration.ofNanos(leftNanos);
+        }
+        // at least 1 ms: the store counts the job gone from its expiry instant on, so the next read sees it gone
+        long untilExpiry = Math.max(Duration.between(clock.instant(), job.expiresAt()).toNanos(), 1_000_000L);
+        return Duration.ofNanos(Math.min(leftNanos, untilExpiry));
+    }
+
+    /**
+     * The job as it is now, for a call that waits on it; {@code seen} is the job as that call last read it (null at
+     * first). A job that was there and whose TTL has run out since is a 404 that says so.
+     */
+    private Job stillThere(String endpoint, String jobId, Job seen) {
+        try {
+            return status(endpoint, jobId);
+        } catch (JobNotFoundException gone) {
+            if (seen != null && seen.expiresAt() != null && !clock.instant().isBefore(seen.expiresAt())
+                    && !events.wasPurged(endpoint, jobId)) {
+                throw new JobNotFoundException(jobId, "its ttl ran out while this call waited ("
+                        + Duration.between(seen.createdAt(), seen.expiresAt()).toMillis() + " ms from its submission,"
+                        + " policy.ttl or the endpoint's ttl), so it was deleted, as RunPod deletes an expired job");
+            }
+            throw gone;
         }
     }
 
@@ -192,20 +229,23 @@ public final class JobService {
      * The chunks streamed since the previous call (by any client, through any gateway on the store: the read
      * cursor is stored with the job, so a restart does not send chunks again); when there are none and the
      * job is still running, holds up to {@code wait} for one.
+     *
+     * @throws JobNotFoundException when it is gone, also when its TTL runs out while this waits (answered then)
      */
     public StreamBatch stream(String endpoint, String jobId, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         try (var watch = events.watchJob(jobId)) {
+            Job job = null;
             while (true) {
                 // read the state before draining: chunks are only added while IN_PROGRESS, so a terminal
                 // job read first has all its chunks in this drain
-                Job job = status(endpoint, jobId);
+                job = stillThere(endpoint, jobId, job);
                 List<StreamChunk> chunks = store.drainStream(jobId, MAX_CHUNKS_PER_STREAM_CALL);
                 long left = deadline - System.nanoTime();
                 if (!chunks.isEmpty() || job.state().isTerminal() || left <= 0 || events.isStopping()) {
                     return new StreamBatch(job, chunks);
                 }
-                watch.await(Duration.ofNanos(left));
+                watch.await(park(job, left));
             }
         }
     }

@@ -1,0 +1,64 @@
+package io.comfyfleet.gateway.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.comfyfleet.gateway.support.GatewayPerTest;
+import io.comfyfleet.gateway.support.Reply;
+import java.net.http.HttpRequest;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A call waiting on a job ({@code /runsync}, {@code /status-sync}, {@code /stream}) whose TTL runs out meanwhile is
+ * answered 404 then, as RunPod answers for an expired job, not at the end of a wait of up to 5 minutes. The test
+ * clock moves the job past its TTL while the call waits; no worker ever takes it.
+ */
+class TtlWhileWaitingTest extends GatewayPerTest {
+    private static final String SHORT_LIVED = "{\"input\":{},\"policy\":{\"ttl\":10000}}";
+
+    @Test
+    void statusSyncIsAnswered404WhenTheTtlRunsOut() throws Exception {
+        String id = gw.client.post("/v2/ep1/run", SHORT_LIVED).field("id");
+        assertExpiresWhileWaiting(id, () -> gw.client.get("/v2/ep1/status-sync/" + id + "?wait=60000"));
+    }
+
+    @Test
+    void streamIsAnswered404WhenTheTtlRunsOut() throws Exception {
+        String id = gw.client.post("/v2/ep1/run", SHORT_LIVED).field("id");
+        assertExpiresWhileWaiting(id, () -> gw.client.get("/v2/ep1/stream/" + id + "?wait=60000"));
+    }
+
+    @Test
+    void runsyncIsAnswered404WhenTheTtlRunsOut() throws Exception {
+        // a repeated request with the same key waits on the job the first one queued, which lets the clock move first
+        Supplier<Reply> runsync = () -> gw.client.send(gw.client.request("/v2/ep1/runsync?wait=60000")
+                .header("Idempotency-Key", "ttl-while-waiting").POST(HttpRequest.BodyPublishers.ofString(SHORT_LIVED)));
+        Reply first = gw.client.send(gw.client.request("/v2/ep1/runsync?wait=1000")
+                .header("Idempotency-Key", "ttl-while-waiting").POST(HttpRequest.BodyPublishers.ofString(SHORT_LIVED)));
+        assertThat(first.field("status")).isEqualTo("IN_QUEUE");
+        assertExpiresWhileWaiting(first.field("id"), runsync);
+    }
+
+    /** Starts {@code call} 0.5 s before the job's TTL of 10 s runs out, then moves the clock past it. */
+    private void assertExpiresWhileWaiting(String id, Supplier<Reply> call) throws Exception {
+        gw.clock.advance(Duration.ofMillis(9_500));
+        long started = System.nanoTime();
+        CompletableFuture<Reply> waiting = CompletableFuture.supplyAsync(call);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> gw.gateway.waitingOnJob(id) == 1);
+        Thread.sleep(200); // past its first read of the job, which would still find it
+        gw.clock.advance(Duration.ofSeconds(1));
+
+        Reply reply = waiting.get(20, TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("answered at the expiry, not after the 60 s wait")
+                .isLessThan(Duration.ofSeconds(10));
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(404);
+        assertThat(reply.field("error")).isEqualTo("job " + id + " does not exist: its ttl ran out while this call"
+                + " waited (10000 ms from its submission, policy.ttl or the endpoint's ttl), so it was deleted, as"
+                + " RunPod deletes an expired job");
+        assertThat(gw.status(id).status()).isEqualTo(404);
+    }
+}
