@@ -49,7 +49,7 @@ class TtlWhileWaitingTest extends GatewayPerTest {
         long started = System.nanoTime();
         CompletableFuture<Reply> waiting = CompletableFuture.supplyAsync(call);
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> gw.gateway.waitingOnJob(id) == 1);
-        Thread.sleep(200); // past its first read of the job, which would still find it
+        Thread.sleep(500); // past its first read of the job, which would still find it
         gw.clock.advance(Duration.ofSeconds(1));
 
         Reply reply = waiting.get(20, TimeUnit.SECONDS);
