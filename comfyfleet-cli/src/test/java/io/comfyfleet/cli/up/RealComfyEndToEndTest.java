@@ -43,7 +43,7 @@ import tools.jackson.databind.json.JsonMapper;
  * the ComfyUI that recorded the emulator's captures): what the emulator only imitates, checked against the real
  * thing. One {@code up} (one worker, one ComfyUI) serves every test, in order, the destructive ones last: an input
  * image comes back inverted pixel for pixel; SlowProgress's progress and preview frames reach the client; the
- * outputs CPU nodes make; a cancel and an execution timeout interrupt ComfyUI mid-run and the worker takes the
+ * outputs CPU nodes make; a prefix with folders delivers its image and leaves nothing in ComfyUI's output folder; a cancel and an execution timeout interrupt ComfyUI mid-run and the worker takes the
  * next job; kill -9 of ComfyUI mid-job fails that job ({@code comfyui_crashed}, docs/worker.md) and the restarted
  * ComfyUI runs the next; kill -9 of the worker mid-job puts the job back in the queue when its lease runs out and a
  * new worker completes it; RunPod's JavaScript SDK runs {@code examples/js} against it. Skipped, saying so, when
@@ -369,8 +369,25 @@ class RealComfyEndToEndTest {
         assertThat(output.lines().filter(l -> l.matches("image: .*, PNG"))).hasSize(2);
     }
 
+    /** A prefix with folders in it ({@code jobs/abc/img}): ComfyUI makes them; the job's clean-up removes them. */
     @Test
-    @Order(6)
+    @Order(7)
+    void aPrefixWithFoldersLeavesNoEmptyFolderInComfyUisOutput() throws Exception {
+        Set<String> before = outputTree();
+        JsonNode done = awaitEnd(submit("""
+                {"input":{"workflow":{
+                  "1":{"class_type":"EmptyImage","inputs":{"width":20,"height":12,"batch_size":1,"color":%d}},
+                  "2":{"class_type":"SaveImage","inputs":{"images":["1",0],"filename_prefix":"jobs/abc/img"}}}}}"""
+                .formatted(System.nanoTime() & 0xFFFFFF)), Duration.ofSeconds(120));
+        assertThat(done.path("status").asString()).as(done.toString()).isEqualTo("COMPLETED");
+        assertThat(onlyImage(done).getWidth()).isEqualTo(20);
+        assertThat(done.path("output").path("outputs").path(0).path("subfolder").asString())
+                .as("ComfyUI saved under the prefix's folders: %s", done).endsWith("jobs/abc");
+        awaitOutputTree(before);
+    }
+
+    @Test
+    @Order(8)
     void aCancelMidRunInterruptsComfyUiAndTheWorkerTakesTheNextJob() throws Exception {
         int interrupted = interruptsInHistory();
         String id = submit(slowJob(400, 100));
@@ -385,7 +402,7 @@ class RealComfyEndToEndTest {
     }
 
     @Test
-    @Order(7)
+    @Order(9)
     void anExecutionTimeoutEndsTheJobAndInterruptsComfyUi() throws Exception {
         int interrupted = interruptsInHistory();
         String slow = slowJob(400, 100);
@@ -399,7 +416,7 @@ class RealComfyEndToEndTest {
     }
 
     @Test
-    @Order(8)
+    @Order(10)
     void killNineOfComfyUiMidJobFailsThatJobAndTheRestartedComfyUiRunsTheNext() throws Exception {
         String id = submit(slowJob(400, 100));
         awaitStep(id);
@@ -416,7 +433,7 @@ class RealComfyEndToEndTest {
     }
 
     @Test
-    @Order(9)
+    @Order(11)
     void killNineOfTheWorkerMidJobRequeuesTheJobWhichANewWorkerCompletes() throws Exception {
         String id = submit(slowJob(30, 200));
         JsonNode running = awaitStep(id);
@@ -485,6 +502,34 @@ class RealComfyEndToEndTest {
         String history = comfy("/history").toString();
         return (history.length() - history.replace("execution_interrupted", "").length())
                 / "execution_interrupted".length();
+    }
+
+    // --- ComfyUI's output folder -----------------------------------------------------------------------------------
+
+    /** Every file and folder in the worker's ComfyUI's output folder, relative to it. */
+    private Set<String> outputTree() throws IOException {
+        Path output = Path.of(comfyArgument("--output-directory"));
+        try (java.util.stream.Stream<Path> walk = Files.walk(output)) {
+            return walk.filter(p -> !p.equals(output)).map(p -> output.relativize(p).toString())
+                    .collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    /** The job's clean-up runs while its result goes out: wait until the output folder is as it was. */
+    private void awaitOutputTree(Set<String> before) {
+        await("ComfyUI's output folder as before the job").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(100)).untilAsserted(() -> assertThat(outputTree())
+                        .as("files and folders the job left behind").containsExactlyInAnyOrderElementsOf(before));
+    }
+
+    /** The value of one of the worker's ComfyUI's command-line flags. */
+    private String comfyArgument(String flag) throws IOException {
+        ProcessHandle comfy = comfyUi().orElseThrow(() -> new AssertionError("no ComfyUI process under up:\n" + up.tail()));
+        List<String> args = List.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(comfy.pid()), "cmdline")),
+                java.nio.charset.StandardCharsets.UTF_8).split("\0"));
+        int at = args.indexOf(flag);
+        assertThat(at).as("%s in ComfyUI's command line %s", flag, args).isNotNegative().isLessThan(args.size() - 1);
+        return args.get(at + 1);
     }
 
     // --- processes ------------------------------------------------------------------------------------------------

@@ -15,16 +15,20 @@ final class FolderPaths {
 
     /** The file's path, or empty when the folders are unknown (attached ComfyUI) or the name leaves them. */
     static Optional<Path> of(LaunchSpec.Folders folders, FileRef file) {
-        if (folders == null) {
+        return root(folders, file.type()).flatMap(base -> inside(base, file.subfolder(), file.filename()));
+    }
+
+    /** ComfyUI's folder for files of {@code type} ({@code output}, {@code input}, {@code temp}), if known. */
+    static Optional<Path> root(LaunchSpec.Folders folders, String type) {
+        if (folders == null || type == null) {
             return Optional.empty();
         }
-        Path base = switch (file.type()) {
+        return Optional.ofNullable(switch (type) {
             case "output" -> folders.output();
             case "input" -> folders.input();
             case "temp" -> folders.temp().resolve("temp"); // ComfyUI puts temp files in <temp-directory>/temp
             default -> null;
-        };
-        return base == null ? Optional.empty() : inside(base, file.subfolder(), file.filename());
+        });
     }
 
     /** {@code base/subfolder/name}, or empty when that is {@code base} itself or lies outside it. */

@@ -177,6 +177,27 @@ class ComfyJobHandlerTest {
     }
 
     @Test
+    void aPrefixWithFoldersLeavesNoFolderBehind() throws Exception {
+        Path output = LaunchFolders.of(comfy).output();
+        java.util.Set<String> before = treeUnder(output);
+        String nested = "{\"workflow\":{\"1\":{\"class_type\":\"EmptyImage\",\"inputs\":{\"width\":32,\"height\":32,"
+                + "\"batch_size\":1,\"color\":79}},\"3\":{\"class_type\":\"SaveImage\",\"inputs\":{\"images\":[\"1\",0],"
+                + "\"filename_prefix\":\"jobs/abc/img\"}}}}";
+        JsonNode body = body(handler().handle(job("nested-1", nested), new RecordingContext()));
+        assertThat(body.path("output").path("outputs").get(0).path("subfolder").asString()).endsWith("jobs/abc");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(treeUnder(output))
+                .containsExactlyInAnyOrderElementsOf(before));
+    }
+
+    /** Every file and folder under {@code dir}, relative to it. */
+    private static java.util.Set<String> treeUnder(Path dir) throws Exception {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString())
+                    .collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    @Test
     void theJobsS3ConfigSendsOutputsToS3AsPresignedUrls() throws Exception {
         org.gaul.s3proxy.S3Proxy s3 = org.gaul.s3proxy.S3Proxy.builder()
                 .blobStore(new org.gaul.s3proxy.nio2blob.TransientNio2BlobStore())
