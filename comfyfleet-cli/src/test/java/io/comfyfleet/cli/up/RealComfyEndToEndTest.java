@@ -43,7 +43,8 @@ import tools.jackson.databind.json.JsonMapper;
  * the ComfyUI that recorded the emulator's captures): what the emulator only imitates, checked against the real
  * thing. One {@code up} (one worker, one ComfyUI) serves every test, in order, the destructive ones last: an input
  * image comes back inverted pixel for pixel; SlowProgress's progress and preview frames reach the client; the
- * outputs CPU nodes make; a prefix with folders delivers its image and leaves nothing in ComfyUI's output folder; a cancel and an execution timeout interrupt ComfyUI mid-run and the worker takes the
+ * outputs CPU nodes make; the same workflow twice with a linked file prefix, and a prefix with folders, deliver their
+ * images and leave nothing in ComfyUI's output folder; a cancel and an execution timeout interrupt ComfyUI mid-run and the worker takes the
  * next job; kill -9 of ComfyUI mid-job fails that job ({@code comfyui_crashed}, docs/worker.md) and the restarted
  * ComfyUI runs the next; kill -9 of the worker mid-job puts the job back in the queue when its lease runs out and a
  * new worker completes it; RunPod's JavaScript SDK runs {@code examples/js} against it. Skipped, saying so, when
@@ -367,6 +368,35 @@ class RealComfyEndToEndTest {
         assertThat(output).contains("run: COMPLETED", "stream: COMPLETED")
                 .containsPattern("image: \\S+\\.png, \\d+ bytes, PNG");
         assertThat(output.lines().filter(l -> l.matches("image: .*, PNG"))).hasSize(2);
+    }
+
+    /**
+     * A prefix given as a link (here a PrimitiveString) has no value before ComfyUI runs the prompt, so the worker
+     * cannot move it into the job's own folder; and the identical workflow again is all cached on the real ComfyUI,
+     * which replays the first job's file names, deleted when that job ended. The second job must deliver its image
+     * all the same, and neither may leave a file or a folder in ComfyUI's output folder.
+     */
+    @Test
+    @Order(6)
+    void theSameWorkflowWithALinkedPrefixTwiceDeliversItsImageBothTimes() throws Exception {
+        Set<String> before = outputTree();
+        String job = """
+                {"input":{"workflow":{
+                  "1":{"class_type":"EmptyImage","inputs":{"width":20,"height":12,"batch_size":1,"color":%d}},
+                  "2":{"class_type":"PrimitiveString","inputs":{"value":"linked/again"}},
+                  "3":{"class_type":"SaveImage","inputs":{"images":["1",0],"filename_prefix":["2",0]}}}}}"""
+                .formatted(System.nanoTime() & 0xFFFFFF);
+        for (int run = 1; run <= 2; run++) {
+            JsonNode done = awaitEnd(submit(job), Duration.ofSeconds(120));
+            assertThat(done.path("status").asString()).as("run %d: %s", run, done).isEqualTo("COMPLETED");
+            assertThat(onlyImage(done).getWidth()).as("run %d", run).isEqualTo(20);
+            if (run == 2) {
+                assertThat(done.path("output").path("cached_nodes").toString())
+                        .as("the second run took the upstream nodes from ComfyUI's cache: %s", done)
+                        .contains("\"1\"", "\"2\"");
+            }
+        }
+        awaitOutputTree(before);
     }
 
     /** A prefix with folders in it ({@code jobs/abc/img}): ComfyUI makes them; the job's clean-up removes them. */

@@ -176,6 +176,26 @@ class ComfyJobHandlerTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> filesUnder(LaunchFolders.of(comfy).output()) == 0);
     }
 
+    /**
+     * A linked prefix cannot be moved into the job's folder, and ComfyUI (the emulator too) caches the identical
+     * prompt whole: the second job must still deliver a file, not the first job's deleted one.
+     */
+    @Test
+    void theSameWorkflowWithALinkedPrefixTwiceDeliversItsOutputBothTimes() throws Exception {
+        Path output = LaunchFolders.of(comfy).output();
+        java.util.Set<String> before = treeUnder(output);
+        String same = "{\"workflow\":{\"1\":{\"class_type\":\"EmptyImage\",\"inputs\":{\"width\":32,\"height\":32,"
+                + "\"batch_size\":1,\"color\":78}},\"2\":{\"class_type\":\"PrimitiveString\",\"inputs\":{\"value\":\"linked/x\"}},"
+                + "\"3\":{\"class_type\":\"SaveImage\",\"inputs\":{\"images\":[\"1\",0],\"filename_prefix\":[\"2\",0]}}}}";
+        for (int run = 1; run <= 2; run++) {
+            JsonNode body = body(handler().handle(job("linked-" + run, same), new RecordingContext()));
+            assertThat(body.has("error")).as("run %d: %s", run, body).isFalse();
+            assertThat(body.path("output").path("images")).as("run %d: %s", run, body).hasSize(1);
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(treeUnder(output))
+                .containsExactlyInAnyOrderElementsOf(before));
+    }
+
     @Test
     void aPrefixWithFoldersLeavesNoFolderBehind() throws Exception {
         Path output = LaunchFolders.of(comfy).output();
