@@ -94,6 +94,10 @@ public final class WorkerApp {
         supervisor = settings.comfyUrl() != null
                 ? ComfySupervisor.attached(settings.comfyUrl(), settings.supervisor())
                 : ComfySupervisor.launched(settings.launch(), settings.supervisor());
+        if (stopRequested) {
+            // SIGTERM before stop() could see the supervisor: launching now would leave a ComfyUI behind as the JVM exits
+            return EXIT_OK;
+        }
         // ComfyUI first, before even this worker's logging is set up: its start is most of a cold start, and the
         // worker's own set-up runs while it boots
         CompletableFuture<Void> comfyStarted = startComfy(supervisor);

@@ -105,6 +105,9 @@ public final class ComfySupervisor implements AutoCloseable {
      */
     public void launch() {
         synchronized (monitor) {
+            if (state == State.STOPPED) { // closed first (a SIGTERM as the worker starts): nothing to launch
+                throw new ComfyStartException("Supervisor stopped before ComfyUI was launched", List.of());
+            }
             if (state != State.NEW) {
                 throw new IllegalStateException("supervisor already started (state " + state + ")");
             }
@@ -113,9 +116,7 @@ public final class ComfySupervisor implements AutoCloseable {
         try {
             pending = launchProcess();
         } catch (ComfyStartException e) {
-            synchronized (monitor) {
-                state = State.UNHEALTHY;
-            }
+            failedToStart();
             throw e;
         }
     }
@@ -136,10 +137,17 @@ public final class ComfySupervisor implements AutoCloseable {
         try {
             awaitLaunched(launched);
         } catch (ComfyStartException e) {
-            synchronized (monitor) {
+            failedToStart();
+            throw e;
+        }
+    }
+
+    /** A start that failed leaves the supervisor UNHEALTHY, unless it failed because it was closed. */
+    private void failedToStart() {
+        synchronized (monitor) {
+            if (state != State.STOPPED) {
                 state = State.UNHEALTHY;
             }
-            throw e;
         }
     }
 
@@ -287,26 +295,35 @@ public final class ComfySupervisor implements AutoCloseable {
         // before the launch, so nothing is started that could only fail to listen: see PortOwnership
         PortOwnership.requireFree(baseUrl, http);
         Process started;
-        try {
-            spec.folders().create();
-            started = new ProcessBuilder(spec.command())
-                    .directory(spec.workDir().toFile())
-                    .redirectErrorStream(true)
-                    .start();
-        } catch (IOException e) {
-            throw new ComfyStartException("Could not launch ComfyUI with " + spec.command() + ": " + e.getMessage(),
-                    List.of());
+        // Launched and published under the monitor, before anything slow: a close() at any moment of the launch
+        // (SIGTERM's shutdown hook, while the worker still sets itself up) either prevents it or finds the process
+        // to stop. The JVM exits once its hooks are done, so this thread would never get to stop it itself, and
+        // ComfyUI would outlive the worker, holding its port.
+        synchronized (monitor) {
+            if (state == State.STOPPED) {
+                throw new ComfyStartException("Supervisor stopped before ComfyUI was launched", List.of());
+            }
+            try {
+                spec.folders().create();
+                started = new ProcessBuilder(spec.command())
+                        .directory(spec.workDir().toFile())
+                        .redirectErrorStream(true)
+                        .start();
+            } catch (IOException e) {
+                throw new ComfyStartException("Could not launch ComfyUI with " + spec.command() + ": " + e.getMessage(),
+                        List.of());
+            }
+            process = started;
         }
         markLaunched();
-        // made after the launch: the pump's class sets up logging, which ComfyUI need not wait for
+        // made after the launch: the pump's class sets up logging (up to a second), which ComfyUI need not wait for
         LogPump pump = new LogPump("[comfyui:" + baseUrl.getPort() + "]", settings.logLines());
         pump.start(started.getInputStream());
         synchronized (monitor) {
             if (state == State.STOPPED) {
-                stopTree(started);
+                // close() took the process and stops it
                 throw new ComfyStartException("Supervisor stopped while ComfyUI was starting", List.of());
             }
-            process = started;
             logs = pump;
         }
         log().info("Launched ComfyUI (pid {}) for {}: {}", started.pid(), baseUrl, String.join(" ", spec.command()));
