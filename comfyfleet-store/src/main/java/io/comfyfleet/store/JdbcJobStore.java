@@ -54,6 +54,7 @@ final class JdbcJobStore implements JobStore {
     private final JdbcWebhookOutbox outbox;
     private final JdbcLeaseStore leases;
     private final JdbcWorkerBoard board;
+    private final JdbcDashboardBoard dashboardBoard;
     private final JdbcEndpointSettings endpointSettings;
     private final JdbcCatalogueStore catalogues;
     private final JdbcTemplateStore templates;
@@ -67,6 +68,7 @@ final class JdbcJobStore implements JobStore {
         this.outbox = new JdbcWebhookOutbox(db);
         this.leases = new JdbcLeaseStore(db);
         this.board = new JdbcWorkerBoard(db);
+        this.dashboardBoard = new JdbcDashboardBoard(db);
         this.endpointSettings = new JdbcEndpointSettings(db);
         this.catalogues = new JdbcCatalogueStore(db);
         this.templates = new JdbcTemplateStore(db);
@@ -791,6 +793,11 @@ final class JdbcJobStore implements JobStore {
     @Override
     public Optional<io.comfyfleet.core.worker.WorkerBoard> workerBoard() {
         return Optional.of(board);
+    }
+
+    @Override
+    public Optional<io.comfyfleet.core.dashboard.DashboardBoard> dashboardBoard() {
+        return Optional.of(dashboardBoard);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.comfyfleet.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.comfyfleet.core.dashboard.DashboardBoard;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.lease.LeaderLease;
 import io.comfyfleet.core.lease.Lease;
@@ -254,5 +255,66 @@ abstract class ControlTablesContractTest {
         }
         assertThat(board.takeStopOrders(w)).isEmpty();
         assertThat(board.withStopOrders(List.of(w))).isEmpty();
+    }
+
+    // ---- the dashboards' board (migration V14) ----
+
+    @Test
+    void aPreviewFrameIsKeptOnlyWhileItsJobRunsAndTheLatestReplacesTheLast() {
+        DashboardBoard dashboards = store.dashboardBoard().orElseThrow();
+        String ep = "ep-" + UUID.randomUUID();
+        String running = ep + "-running";
+        String queued = ep + "-queued";
+        store.enqueue(TestJobs.job(running).endpoint(ep).build());
+        assertThat(store.claim(ep, "w1", 1, T0, T0.plusSeconds(30))).hasSize(1);
+        store.enqueue(TestJobs.job(queued).endpoint(ep).build());
+
+        dashboards.putPreviews(Map.of(running, "data:image/jpeg;base64,AAAA", queued, "data:image/jpeg;base64,BBBB"));
+        assertThat(dashboards.previews(List.of(running, queued, "unknown")))
+                .as("a queued job has no frame").containsExactly(Map.entry(running, "data:image/jpeg;base64,AAAA"));
+        dashboards.putPreviews(Map.of(running, "data:image/jpeg;base64,CCCC"));
+        assertThat(dashboards.previews(List.of(running))).containsEntry(running, "data:image/jpeg;base64,CCCC");
+
+        store.finish(ep, running, "w1", io.comfyfleet.core.job.JobState.COMPLETED, "{}", null, T0.plusSeconds(2));
+        assertThat(dashboards.previews(List.of(running))).as("an ended job's frame is not shown").isEmpty();
+        assertThat(dashboards.dropStalePreviews()).as("and is deleted by the next clean-up").isGreaterThanOrEqualTo(1);
+        dashboards.putPreviews(Map.of(running, "data:image/jpeg;base64,DDDD"));
+        assertThat(dashboards.dropStalePreviews()).as("a frame arriving after the end is not kept").isZero();
+    }
+
+    @Test
+    void droppedFramesAreGone() {
+        DashboardBoard dashboards = store.dashboardBoard().orElseThrow();
+        String ep = "ep-" + UUID.randomUUID();
+        String id = ep + "-job";
+        store.enqueue(TestJobs.job(id).endpoint(ep).build());
+        store.claim(ep, "w1", 1, T0, T0.plusSeconds(30));
+        dashboards.putPreviews(Map.of(id, "data:image/png;base64,AAAA"));
+        dashboards.dropPreviews(List.of(id));
+        assertThat(dashboards.previews(List.of(id))).isEmpty();
+    }
+
+    @Test
+    void theFirstColdStartOfAWorkerStaysAndOldOnesOfWorkersGoneAreForgotten() {
+        DashboardBoard dashboards = store.dashboardBoard().orElseThrow();
+        String ep = "ep-" + UUID.randomUUID();
+        var first = new DashboardBoard.ColdStart(ep, "w1", T0.plusSeconds(10), Duration.ofSeconds(7));
+        dashboards.recordColdStart(first, T0);
+        dashboards.recordColdStart(new DashboardBoard.ColdStart(ep, "w1", T0.plusSeconds(11), Duration.ofSeconds(8)),
+                T0);
+        assertThat(mine(dashboards, ep)).containsExactly(first);
+
+        // w2 is still on the worker board, w1 is not: once both are older than the horizon, only w1 is forgotten
+        var second = new DashboardBoard.ColdStart(ep, "w2", T0.plusSeconds(20), Duration.ofSeconds(3));
+        dashboards.recordColdStart(second, T0);
+        board.publish(List.of(new WorkerRecord(ep, "w2", "gw-a", T0.plusSeconds(20), T0.plusSeconds(21), null,
+                Set.of(), false, false, false, null, null)));
+        var third = new DashboardBoard.ColdStart(ep, "w3", T0.plusSeconds(100), Duration.ofSeconds(4));
+        dashboards.recordColdStart(third, T0.plusSeconds(60));
+        assertThat(mine(dashboards, ep)).containsExactly(second, third);
+    }
+
+    private static List<DashboardBoard.ColdStart> mine(DashboardBoard dashboards, String endpoint) {
+        return dashboards.coldStarts().stream().filter(c -> c.endpoint().equals(endpoint)).toList();
     }
 }

@@ -260,6 +260,15 @@ public interface JobStore extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Running jobs' latest preview frames and workers' cold starts in the same database, for the dashboards of
+     * several gateways; empty: each gateway keeps its own in memory. A gateway uses it only when
+     * {@link #sharedByGateways()}: alone, its memory already has everything.
+     */
+    default Optional<io.comfyfleet.core.dashboard.DashboardBoard> dashboardBoard() {
+        return Optional.empty();
+    }
+
     /** Endpoint settings and roll-outs in the same database; empty: the gateway keeps them in memory. */
     default Optional<io.comfyfleet.core.endpoint.EndpointSettingsStore> endpointSettings() {
         return Optional.empty();
