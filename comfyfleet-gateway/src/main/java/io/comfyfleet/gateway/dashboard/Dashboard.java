@@ -1,5 +1,6 @@
 package io.comfyfleet.gateway.dashboard;
 
+import io.comfyfleet.core.dashboard.DashboardBoard;
 import io.comfyfleet.core.endpoint.EndpointSettingsStore;
 import io.comfyfleet.core.job.Job;
 import io.comfyfleet.core.job.JobCounts;
@@ -27,6 +28,10 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Every view takes the endpoints the caller may see (those its client key opens) and shows nothing else. No
  * key ever appears in a view. Listens to job changes ({@link #jobListener()}) for previews and to the fleet
  * ({@link #fleetMetrics()}) for cold starts; {@link #start()} begins sampling the chart's history.
+ *
+ * <p>With several gateways on one database, what a gateway learns alone is shared through the store, so the page is
+ * the same whichever gateway a poll reaches: job times are read from the jobs ({@link StoreJobTimesFeed}), running
+ * jobs' preview frames ({@link StorePreviews}) from the store's dashboard board.
  */
 public final class Dashboard implements AutoCloseable {
     /** How often the chart's history is sampled, and how far back it reaches. */
@@ -45,6 +50,8 @@ public final class Dashboard implements AutoCloseable {
     private final JobTimes times;
     /** Several gateways on one database: job times read from the store; null when this gateway is alone. */
     private final StoreJobTimesFeed storeTimes;
+    /** Several gateways: running jobs' frames kept in the store too, and read from it; null when alone. */
+    private final StorePreviews storePreviews;
     private volatile EndpointSettingsStore settings;
 
     public Dashboard(List<EndpointConfig> endpoints, JobStore store, WorkerRegistry workers, Clock clock) {
@@ -57,6 +64,8 @@ public final class Dashboard implements AutoCloseable {
         this.storeTimes = store.sharedByGateways()
                 ? new StoreJobTimesFeed(store, times, clock, HISTORY, SAMPLE_INTERVAL)
                 : null;
+        var board = store.sharedByGateways() ? store.dashboardBoard() : Optional.<DashboardBoard>empty();
+        this.storePreviews = board.map(StorePreviews::new).orElse(null);
     }
 
     /**
@@ -76,6 +85,9 @@ public final class Dashboard implements AutoCloseable {
         if (storeTimes != null) {
             storeTimes.start();
         }
+        if (storePreviews != null) {
+            storePreviews.start();
+        }
     }
 
     /**
@@ -94,6 +106,9 @@ public final class Dashboard implements AutoCloseable {
             @Override
             public void changed(Job job) {
                 previews.changed(job);
+                if (storePreviews != null && job.state() != JobState.IN_PROGRESS) {
+                    storePreviews.ended(job.id());
+                }
                 if (storeTimes == null) {
                     times.changed(job);
                 }
@@ -101,7 +116,10 @@ public final class Dashboard implements AutoCloseable {
 
             @Override
             public void progressed(String jobId, String outputJson) {
-                previews.progressed(jobId, outputJson);
+                Optional<String> frame = previews.keep(jobId, outputJson);
+                if (storePreviews != null) {
+                    frame.ifPresent(f -> storePreviews.put(jobId, f));
+                }
             }
         };
     }
@@ -122,6 +140,7 @@ public final class Dashboard implements AutoCloseable {
         ArrayNode endpoints = root.putArray("endpoints");
         ArrayNode workerRows = root.putArray("workers");
         ArrayNode running = root.putArray("running");
+        List<ObjectNode> runningRows = new java.util.ArrayList<>();
         for (EndpointConfig endpoint : visible) {
             JobCounts jobs = store.counts(endpoint.name());
             WorkerCounts counts = workers.counts(endpoint.name());
@@ -133,12 +152,34 @@ public final class Dashboard implements AutoCloseable {
             endpoints.add(card);
             workerRows.addAll(workerRows(endpoint.name(), now));
             for (Job job : store.recent(endpoint.name(), Optional.of(JobState.IN_PROGRESS), MAX_RUNNING_SHOWN)) {
-                ObjectNode row = DashboardJson.job(job, now);
-                previews.of(job.id()).ifPresent(p -> row.put("preview", p));
-                running.add(row);
+                runningRows.add(DashboardJson.job(job, now));
             }
         }
+        java.util.Map<String, String> frames = latestFrames(runningRows.stream().map(r -> r.get("id").asString())
+                .toList());
+        for (ObjectNode row : runningRows) {
+            String frame = frames.get(row.get("id").asString());
+            if (frame != null) {
+                row.put("preview", frame);
+            }
+            running.add(row);
+        }
         return root;
+    }
+
+    /**
+     * The latest frames of these running jobs: alone, those this gateway kept; with several gateways, those in the
+     * store (the latest, whichever gateway the worker posted to), else this gateway's (one not written yet).
+     */
+    private java.util.Map<String, String> latestFrames(List<String> jobIds) {
+        java.util.Map<String, String> frames = new java.util.HashMap<>();
+        for (String id : jobIds) {
+            previews.of(id).ifPresent(f -> frames.put(id, f));
+        }
+        if (storePreviews != null && !jobIds.isEmpty()) {
+            frames.putAll(storePreviews.of(jobIds));
+        }
+        return frames;
     }
 
     /**
@@ -200,7 +241,12 @@ public final class Dashboard implements AutoCloseable {
                 .filter(job -> visible.stream().anyMatch(e -> e.name().equals(job.endpoint())))
                 .map(job -> {
                     ObjectNode node = DashboardJson.jobDetail(job, now);
-                    previews.of(job.id()).ifPresent(p -> node.put("preview", p));
+                    if (job.state() == JobState.IN_PROGRESS) {
+                        String frame = latestFrames(List.of(job.id())).get(job.id());
+                        if (frame != null) {
+                            node.put("preview", frame);
+                        }
+                    }
                     return node;
                 });
     }
@@ -237,6 +283,9 @@ public final class Dashboard implements AutoCloseable {
         history.close();
         if (storeTimes != null) {
             storeTimes.close();
+        }
+        if (storePreviews != null) {
+            storePreviews.close();
         }
     }
 }

@@ -30,8 +30,13 @@ final class LivePreviews implements JobListener {
 
     @Override
     public void progressed(String jobId, String outputJson) {
+        keep(jobId, outputJson);
+    }
+
+    /** As {@link #progressed}; returns the frame it kept, empty when the update had none fit to show. */
+    Optional<String> keep(String jobId, String outputJson) {
         if (outputJson == null || !outputJson.contains("\"preview\"")) {
-            return;
+            return Optional.empty();
         }
         JsonNode preview = Json.mapper().readTree(outputJson).path("preview");
         if (preview.isString() && preview.asString().length() <= MAX_PREVIEW_CHARS
@@ -39,7 +44,9 @@ final class LivePreviews implements JobListener {
             synchronized (latest) {
                 latest.put(jobId, preview.asString());
             }
+            return Optional.of(preview.asString());
         }
+        return Optional.empty();
     }
 
     @Override

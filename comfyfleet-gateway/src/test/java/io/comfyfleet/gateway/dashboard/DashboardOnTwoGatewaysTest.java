@@ -17,8 +17,10 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Two gateways on one (embedded, real) PostgreSQL behind a load balancer, which sends each of the dashboard's polls
- * to either: the job-times chart counts the jobs taken and ended through both, once each, on both. (Before, each
- * gateway charted only the jobs that passed through it, so the chart changed from one poll to the next.)
+ * to either, and each of a worker's calls to either: the dashboard shows the same on both. The job-times chart
+ * counts the jobs taken and ended through both, once each (before, each gateway charted only the jobs that passed
+ * through it, so the chart changed from one poll to the next); a running job's latest preview frame shows on both,
+ * whichever gateway the worker posted it to.
  */
 class DashboardOnTwoGatewaysTest {
     @TempDir
@@ -68,6 +70,55 @@ class DashboardOnTwoGatewaysTest {
                 }
             });
         }
+    }
+
+    @Test
+    void aRunningJobsLatestPreviewShowsOnBothGatewaysWhicheverTheWorkerPostedItTo() {
+        String store = "store: {type: postgres, url: \"" + TestPostgres.url(postgres) + "\", user: postgres}\n";
+        try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
+                TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
+            String id = a.run("{\"n\":1}");
+            assertThat(b.take("w1")).isEqualTo(id);
+            assertThat(b.worker.post("/v2/ep1/job-done/w1/" + id, progress(10, FRAME)).status()).isEqualTo(200);
+            // the next update, without a frame, reaches the other gateway: the frame is still the latest
+            assertThat(a.worker.post("/v2/ep1/job-done/w1/" + id, progress(20, null)).status()).isEqualTo(200);
+
+            for (TestGateway g : List.of(a, b)) {
+                Awaitility.await("gateway " + g.gateway.id() + " shows the frame").atMost(Duration.ofSeconds(10))
+                        .untilAsserted(() -> {
+                            JsonNode running = g.client.get("/dashboard/api/overview").json().path("running");
+                            assertThat(running).as("%s", running).hasSize(1);
+                            assertThat(running.get(0).path("preview").asString(null)).isEqualTo(FRAME);
+                            assertThat(running.get(0).path("progress").path("percent").asInt()).isEqualTo(20);
+                            assertThat(g.client.get("/dashboard/api/jobs/" + id).json().path("preview")
+                                    .asString(null)).isEqualTo(FRAME);
+                        });
+            }
+
+            String newer = "data:image/png;base64,iVBORw0KGgo=";
+            assertThat(a.worker.post("/v2/ep1/job-done/w1/" + id, progress(30, newer)).status()).isEqualTo(200);
+            for (TestGateway g : List.of(a, b)) {
+                Awaitility.await("gateway " + g.gateway.id() + " shows the newer frame").atMost(Duration.ofSeconds(10))
+                        .untilAsserted(() -> assertThat(g.client.get("/dashboard/api/overview").json()
+                                .path("running").path(0).path("preview").asString(null)).isEqualTo(newer));
+            }
+
+            assertThat(b.worker.post("/v2/ep1/job-done/w1/" + id, "{\"output\":{\"ok\":true}}").status())
+                    .isEqualTo(200);
+            for (TestGateway g : List.of(a, b)) {
+                Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                    assertThat(g.client.get("/dashboard/api/overview").json().path("running")).isEmpty();
+                    assertThat(g.client.get("/dashboard/api/jobs/" + id).json().has("preview")).isFalse();
+                });
+            }
+        }
+    }
+
+    private static final String FRAME = "data:image/jpeg;base64,/9j/4AAQSkZJRg==";
+
+    private static String progress(int percent, String frame) {
+        return "{\"status\":\"IN_PROGRESS\",\"output\":{\"percent\":" + percent
+                + (frame == null ? "" : ",\"preview\":\"" + frame + "\"") + "}}";
     }
 
     private static int sum(JsonNode buckets, String field) {
