@@ -31,7 +31,8 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>With several gateways on one database, what a gateway learns alone is shared through the store, so the page is
  * the same whichever gateway a poll reaches: job times are read from the jobs ({@link StoreJobTimesFeed}), running
- * jobs' preview frames ({@link StorePreviews}) from the store's dashboard board.
+ * jobs' preview frames ({@link StorePreviews}) and workers' cold starts ({@link StoreColdStarts}) from the store's
+ * dashboard board.
  */
 public final class Dashboard implements AutoCloseable {
     /** How often the chart's history is sampled, and how far back it reaches. */
@@ -52,6 +53,8 @@ public final class Dashboard implements AutoCloseable {
     private final StoreJobTimesFeed storeTimes;
     /** Several gateways: running jobs' frames kept in the store too, and read from it; null when alone. */
     private final StorePreviews storePreviews;
+    /** Several gateways: cold starts written to and read from the store; null when alone. */
+    private final StoreColdStarts storeColdStarts;
     private volatile EndpointSettingsStore settings;
 
     public Dashboard(List<EndpointConfig> endpoints, JobStore store, WorkerRegistry workers, Clock clock) {
@@ -66,6 +69,8 @@ public final class Dashboard implements AutoCloseable {
                 : null;
         var board = store.sharedByGateways() ? store.dashboardBoard() : Optional.<DashboardBoard>empty();
         this.storePreviews = board.map(StorePreviews::new).orElse(null);
+        this.storeColdStarts = board.map(b -> new StoreColdStarts(b, times, coldStarts, clock, HISTORY, SAMPLE_INTERVAL))
+                .orElse(null);
     }
 
     /**
@@ -78,7 +83,7 @@ public final class Dashboard implements AutoCloseable {
 
     /**
      * Starts sampling queue depth and workers every {@link #SAMPLE_INTERVAL}, and with several gateways reading the
-     * job times from the store as often.
+     * job times and cold starts from the store as often.
      */
     public void start() {
         history.start();
@@ -87,6 +92,9 @@ public final class Dashboard implements AutoCloseable {
         }
         if (storePreviews != null) {
             storePreviews.start();
+        }
+        if (storeColdStarts != null) {
+            storeColdStarts.start();
         }
     }
 
@@ -124,9 +132,16 @@ public final class Dashboard implements AutoCloseable {
         };
     }
 
-    /** Where the fleet's cold starts land, for the workers table and the cold-start chart. */
+    /**
+     * Where the fleet's cold starts land, for the workers table and the cold-start chart; with several gateways
+     * through the store, so every gateway shows them, each worker's first report only.
+     */
     public FleetMetrics fleetMetrics() {
         return (endpoint, workerId, took) -> {
+            if (storeColdStarts != null) {
+                storeColdStarts.record(endpoint, workerId, took);
+                return;
+            }
             coldStarts.record(endpoint, workerId, took);
             times.coldStart(endpoint, workerId, took);
         };
@@ -286,6 +301,9 @@ public final class Dashboard implements AutoCloseable {
         }
         if (storePreviews != null) {
             storePreviews.close();
+        }
+        if (storeColdStarts != null) {
+            storeColdStarts.close();
         }
     }
 }

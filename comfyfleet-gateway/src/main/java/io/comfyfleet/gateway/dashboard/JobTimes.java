@@ -75,7 +75,14 @@ final class JobTimes implements JobListener {
 
     /** A worker the fleet started became ready {@code took} after its start. */
     void coldStart(String endpoint, String workerId, Duration took) {
-        add(new Event(clock.instant(), endpoint, Kind.COLD_START, took.toMillis(), workerId));
+        coldStart(endpoint, workerId, clock.instant(), took);
+    }
+
+    /** A worker became ready at {@code at} (read from the job store: several gateways); left out past the window. */
+    void coldStart(String endpoint, String workerId, Instant at, Duration took) {
+        if (!at.isBefore(clock.instant().minus(window))) {
+            add(new Event(at, endpoint, Kind.COLD_START, took.toMillis(), workerId));
+        }
     }
 
     /**

@@ -20,7 +20,8 @@ import tools.jackson.databind.JsonNode;
  * to either, and each of a worker's calls to either: the dashboard shows the same on both. The job-times chart
  * counts the jobs taken and ended through both, once each (before, each gateway charted only the jobs that passed
  * through it, so the chart changed from one poll to the next); a running job's latest preview frame shows on both,
- * whichever gateway the worker posted it to.
+ * whichever gateway the worker posted it to; a worker's cold start shows on both, whichever gateway's fleet saw
+ * it end.
  */
 class DashboardOnTwoGatewaysTest {
     @TempDir
@@ -111,6 +112,42 @@ class DashboardOnTwoGatewaysTest {
                     assertThat(g.client.get("/dashboard/api/jobs/" + id).json().has("preview")).isFalse();
                 });
             }
+        }
+    }
+
+    @Test
+    void aWorkersColdStartShowsOnBothGatewaysWhicheverHeardItFirst() {
+        String store = "store: {type: postgres, url: \"" + TestPostgres.url(postgres) + "\", user: postgres}\n";
+        try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
+                TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
+            String id = a.run("{\"n\":1}");
+            assertThat(a.take("w1")).isEqualTo(id);
+            // what the fleet link does at A when w1's first job-take there ends its cold start
+            a.gateway.fleetMetrics().coldStart("ep1", "w1", Duration.ofSeconds(7));
+
+            for (TestGateway g : List.of(a, b)) {
+                Awaitility.await("gateway " + g.gateway.id() + " shows w1's cold start").atMost(Duration.ofSeconds(10))
+                        .untilAsserted(() -> {
+                            JsonNode workers = g.client.get("/dashboard/api/overview").json().path("workers");
+                            assertThat(workers).as("%s", workers).hasSize(1);
+                            assertThat(workers.get(0).path("id").asString()).isEqualTo("w1");
+                            assertThat(workers.get(0).path("coldStartMs").asLong()).isEqualTo(7000);
+                            JsonNode colds = g.client.get("/dashboard/api/series").json().path("coldStarts");
+                            assertThat(colds).as("%s", colds).hasSize(1);
+                            assertThat(colds.get(0).path("ms").asLong()).isEqualTo(7000);
+                            assertThat(colds.get(0).path("workerId").asString()).isEqualTo("w1");
+                            assertThat(colds.get(0).path("endpoint").asString()).isEqualTo("ep1");
+                        });
+            }
+            // B's fleet sees w1 become ready too, a moment later: the first report stays, on both, once
+            b.gateway.fleetMetrics().coldStart("ep1", "w1", Duration.ofSeconds(8));
+            Awaitility.await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                for (TestGateway g : List.of(a, b)) {
+                    JsonNode colds = g.client.get("/dashboard/api/series").json().path("coldStarts");
+                    assertThat(colds).as("%s", colds).hasSize(1);
+                    assertThat(colds.get(0).path("ms").asLong()).isEqualTo(7000);
+                }
+            });
         }
     }
 
