@@ -151,6 +151,33 @@ class DashboardOnTwoGatewaysTest {
         }
     }
 
+    /**
+     * The dashboard shows no message of its own about a purge: the purged jobs are deleted from the store, so both
+     * gateways' counts, charts and job lists lose them at once. (Only {@code /status} of a purged job says "purged",
+     * for a while, on the gateway that purged; see gateway.md.)
+     */
+    @Test
+    void aPurgeAtOneGatewayShowsTheSameOnBoth() {
+        String store = "store: {type: postgres, url: \"" + TestPostgres.url(postgres) + "\", user: postgres}\n";
+        try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
+                TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
+            String kept = a.run("{\"n\":0}");
+            assertThat(a.take("w1")).isEqualTo(kept);
+            a.run("{\"n\":1}");
+            b.run("{\"n\":2}");
+            assertThat(b.client.post("/v2/ep1/purge-queue", "{}").json().path("removed").asInt()).isEqualTo(2);
+
+            for (TestGateway g : List.of(a, b)) {
+                JsonNode card = g.client.get("/dashboard/api/overview").json().path("endpoints").path(0);
+                assertThat(card.path("jobs").path("inQueue").asInt()).isZero();
+                assertThat(card.path("jobs").path("inProgress").asInt()).isEqualTo(1);
+                JsonNode jobs = g.client.get("/dashboard/api/jobs").json().path("jobs");
+                assertThat(jobs).hasSize(1);
+                assertThat(jobs.get(0).path("id").asString()).isEqualTo(kept);
+            }
+        }
+    }
+
     private static final String FRAME = "data:image/jpeg;base64,/9j/4AAQSkZJRg==";
 
     private static String progress(int percent, String frame) {
