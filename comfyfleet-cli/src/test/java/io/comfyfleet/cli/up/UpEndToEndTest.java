@@ -95,7 +95,8 @@ class UpEndToEndTest {
         await("workers back to zero after the idle timeout").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(250))
                 .until(() -> workers(health(base)) == 0 && up.descendants().findAny().isEmpty());
-        assertThat(coldStartsCounted(base)).as("each worker's cold start reported to /metrics").isEqualTo(3);
+        assertThat(coldStartsCounted(base)).as("each worker's cold start reported to /metrics; output:\n%s", tail())
+                .isEqualTo(3);
         JsonNode card = dashboardCard(base);
         assertThat(workers(card)).as("the dashboard shows the scale-down: %s", card).isZero();
         assertThat(card.path("jobs").path("completed").asLong()).isEqualTo(30);
