@@ -30,7 +30,10 @@ import tools.jackson.databind.node.ObjectNode;
  * "data:image/jpeg;base64,..."}}), sent just before {@code progress} with the worker's IN_PROGRESS output (the
  * frame left out), and {@code result}
  * with the final {@code /status} object, after which the stream ends. Every event carries the job version as
- * its {@code id}; a client reconnecting with {@code Last-Event-ID} is sent only what changed since.
+ * its {@code id}; a client reconnecting with {@code Last-Event-ID} is sent only what changed since. A job deleted
+ * while followed (its TTL ran out, which ends the stream at the expiry; purge-queue) ends the stream with a
+ * {@code gone} event, {@code {id, error}}, the error a waiting {@code /status-sync} gets as its 404: the answer
+ * has begun, so the 404 can no longer be its status.
  */
 final class EventRoutes {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(EventRoutes.class);
@@ -63,8 +66,9 @@ final class EventRoutes {
         ctx.status(200).contentType("text/event-stream; charset=utf-8")
                 .header("Cache-Control", "no-cache")
                 .header("X-Accel-Buffering", "no"); // nginx: do not buffer the stream
+        OutputStream out = null;
         try (JobFeed.Following following = feed.follow(jobId)) {
-            OutputStream out = ctx.res().getOutputStream();
+            out = ctx.res().getOutputStream();
             JobFeed.Versioned previous = null;
             if (lastSent != null && lastSent.equals(job.version())) {
                 if (job.job().state().isTerminal()) {
@@ -76,7 +80,7 @@ final class EventRoutes {
                 previous = job;
             }
             while (!previous.job().state().isTerminal() && !feed.stopping()) {
-                JobFeed.Versioned next = feed.next(endpoint.name(), jobId, previous.version(), KEEP_ALIVE);
+                JobFeed.Versioned next = feed.next(endpoint.name(), jobId, previous, KEEP_ALIVE);
                 if (next.version().equals(previous.version())) {
                     out.write(KEEP_ALIVE_COMMENT);
                     out.flush();
@@ -88,10 +92,29 @@ final class EventRoutes {
         } catch (IOException e) {
             // the client went away: nothing to answer
         } catch (JobNotFoundException e) {
-            // the job was deleted (TTL, retention) while followed: the stream just ends
+            // the job was deleted (TTL, purge) while followed: the last event says so, then the stream ends
+            gone(out, jobId, e);
         } catch (JobStoreException e) {
             // the answer has begun, so no error status can be sent: end the stream; the client reconnects
             log.warn("event stream of job {} ended: the job store is unavailable", jobId, e);
+        }
+    }
+
+    private static void gone(OutputStream out, String jobId, JobNotFoundException why) {
+        if (out == null) {
+            return;
+        }
+        ObjectNode gone = Json.mapper().createObjectNode();
+        gone.put("id", jobId);
+        gone.put("error", why.getMessage());
+        try {
+            // no id: a reconnect resumes after the last state sent, and is answered 404 itself
+            out.write("event: gone\ndata: ".getBytes(StandardCharsets.UTF_8));
+            out.write(Json.mapper().writeValueAsBytes(gone));
+            out.write(EVENT_END);
+            out.flush();
+        } catch (IOException e) {
+            // the client went away: nothing to tell
         }
     }
 

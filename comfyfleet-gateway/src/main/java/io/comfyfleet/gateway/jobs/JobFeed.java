@@ -34,6 +34,22 @@ public final class JobFeed {
      * @throws JobNotFoundException when the job does not exist (any more) or is of another endpoint
      */
     public Versioned next(String endpoint, String jobId, String seen, Duration wait) throws InterruptedException {
+        return next(endpoint, jobId, seen, null, wait);
+    }
+
+    /**
+     * As {@link #next(String, String, String, Duration)}, after {@code seen} as this follower read it: a wait also
+     * ends at the job's TTL expiry (the store deletes an expired job without a signal), and a job whose TTL ran out
+     * since {@code seen} is a {@link JobNotFoundException} that says so, as for the other waiting calls.
+     *
+     * @throws JobNotFoundException when the job does not exist (any more) or is of another endpoint
+     */
+    public Versioned next(String endpoint, String jobId, Versioned seen, Duration wait) throws InterruptedException {
+        return next(endpoint, jobId, seen.version(), seen.job(), wait);
+    }
+
+    private Versioned next(String endpoint, String jobId, String seen, Job read, Duration wait)
+            throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         FollowedJobs followed = events.followed();
         followed.follow(jobId);
@@ -45,15 +61,17 @@ public final class JobFeed {
                 Job job = timedOut ? null : followed.latest(jobId);
                 if (job == null || !job.endpoint().equals(endpoint)) {
                     long seq = followed.seq(jobId);
-                    job = jobs.status(endpoint, jobId);
+                    job = jobs.stillThere(endpoint, jobId, read);
                     followed.offer(job, seq);
                 }
+                read = job;
                 Versioned versioned = Versioned.of(job);
                 long left = deadline - System.nanoTime();
                 if (!versioned.version().equals(seen) || left <= 0 || events.isStopping()) {
                     return versioned;
                 }
-                timedOut = !watch.await(Duration.ofNanos(left));
+                // a wait that ends at the expiry reads the store, which then tells it the job is gone
+                timedOut = !watch.await(jobs.park(job, left));
             }
         } finally {
             followed.unfollow(jobId);

@@ -196,9 +196,10 @@ public final class JobService {
     /**
      * How long a call waiting on {@code job} parks: until its wait ends or the job's TTL runs out, whichever comes
      * first. An expired job is deleted without a signal to its waiters, and RunPod answers 404 for it: waking at
-     * the expiry answers the waiting call then, not at the end of a wait of up to 5 minutes.
+     * the expiry answers the waiting call then, not at the end of a wait of up to 5 minutes. Also for
+     * {@link JobFeed}.
      */
-    private Duration park(Job job, long leftNanos) {
+    Duration park(Job job, long leftNanos) {
         if (job.expiresAt() == null) {
             return Duration.ofNanos(leftNanos);
         }
@@ -211,7 +212,7 @@ public final class JobService {
      * The job as it is now, for a call that waits on it; {@code seen} is the job as that call last read it (null at
      * first). A job that was there and whose TTL has run out since is a 404 that says so.
      */
-    private Job stillThere(String endpoint, String jobId, Job seen) {
+    Job stillThere(String endpoint, String jobId, Job seen) {
         try {
             return status(endpoint, jobId);
         } catch (JobNotFoundException gone) {

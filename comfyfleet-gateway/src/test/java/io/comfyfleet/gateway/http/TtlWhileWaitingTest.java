@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A call waiting on a job ({@code /runsync}, {@code /status-sync}, {@code /stream}) whose TTL runs out meanwhile is
- * answered 404 then, as RunPod answers for an expired job, not at the end of a wait of up to 5 minutes. The test
+ * answered 404 then, as RunPod answers for an expired job, not at the end of a wait of up to 5 minutes; an events
+ * stream ends then with a {@code gone} event. The test
  * clock moves the job past its TTL while the call waits; no worker ever takes it.
  */
 class TtlWhileWaitingTest extends GatewayPerTest {
@@ -43,6 +44,26 @@ class TtlWhileWaitingTest extends GatewayPerTest {
         assertExpiresWhileWaiting(first.field("id"), runsync);
     }
 
+    @Test
+    void theEventStreamEndsWithAGoneEventWhenTheTtlRunsOut() throws Exception {
+        // the SSE route has begun its 200 answer, so the 404 comes as a last event: the stream would otherwise only
+        // notice at its next keep-alive read (15 s), and end without saying why
+        String id = gw.client.post("/v2/ep1/run", SHORT_LIVED).field("id");
+        gw.clock.advance(Duration.ofMillis(9_500));
+        long started = System.nanoTime();
+        CompletableFuture<Reply> following = CompletableFuture.supplyAsync(() -> gw.client.get("/v2/ep1/events/" + id));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> gw.gateway.waitingOnJob(id) == 1);
+        Thread.sleep(500); // past its first read of the job, which would still find it
+        gw.clock.advance(Duration.ofSeconds(1));
+
+        Reply reply = following.get(30, TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("ended at the expiry, not at the next keep-alive")
+                .isLessThan(Duration.ofSeconds(10));
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(reply.text()).startsWith("event: status\n").endsWith("event: gone\ndata: {\"id\":\"" + id
+                + "\",\"error\":\"" + ttlRanOut(id) + "\"}\n\n");
+    }
+
     /** Starts {@code call} 0.5 s before the job's TTL of 10 s runs out, then moves the clock past it. */
     private void assertExpiresWhileWaiting(String id, Supplier<Reply> call) throws Exception {
         gw.clock.advance(Duration.ofMillis(9_500));
@@ -56,9 +77,12 @@ class TtlWhileWaitingTest extends GatewayPerTest {
         assertThat(Duration.ofNanos(System.nanoTime() - started)).as("answered at the expiry, not after the 60 s wait")
                 .isLessThan(Duration.ofSeconds(10));
         assertThat(reply.status()).as(reply.toString()).isEqualTo(404);
-        assertThat(reply.field("error")).isEqualTo("job " + id + " does not exist: its ttl ran out while this call"
-                + " waited (10000 ms from its submission, policy.ttl or the endpoint's ttl), so it was deleted, as"
-                + " RunPod deletes an expired job");
+        assertThat(reply.field("error")).isEqualTo(ttlRanOut(id));
         assertThat(gw.status(id).status()).isEqualTo(404);
+    }
+
+    private static String ttlRanOut(String id) {
+        return "job " + id + " does not exist: its ttl ran out while this call waited (10000 ms from its submission,"
+                + " policy.ttl or the endpoint's ttl), so it was deleted, as RunPod deletes an expired job";
     }
 }
