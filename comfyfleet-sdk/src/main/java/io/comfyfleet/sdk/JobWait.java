@@ -23,8 +23,9 @@ import tools.jackson.databind.node.ObjectNode;
  * Server-Sent Events read by the HTTP client's own threads) where the server has them, else {@code /status}
  * polls scheduled one poll interval apart. A stream that ends without the result (a proxy cut it, the gateway
  * restarted) is resumed with {@code Last-Event-ID}. Once the gateway has answered this wait, an {@link Outage} (a
- * restart, a proxy's 503) is ridden through with pauses until the deadline. Progress listeners run on the HTTP
- * client's threads.
+ * restart, a proxy's 503) is ridden through with pauses until the deadline. A {@code gone} event (the job was
+ * deleted while followed: its TTL ran out, purge-queue) ends the wait with a {@link NotFoundException} giving the
+ * gateway's reason. Progress listeners run on the HTTP client's threads.
  */
 final class JobWait {
     /** Turns the final status into the result; may download outputs, so it must not run on the client's threads. */
@@ -269,6 +270,9 @@ final class JobWait {
             case "result":
                 finish(JobStatus.parse(data, id));
                 break;
+            case "gone":
+                gone(data);
+                break;
             default:
                 break; // event types added later are ignored
         }
@@ -318,6 +322,17 @@ final class JobWait {
     }
 
     // ---- the end
+
+    /**
+     * The gateway's last event for a job deleted while followed (its TTL ran out, purge-queue): the 404 a
+     * {@code /status} would answer now, with the reason, which a reconnect would no longer be told.
+     */
+    private void gone(JsonNode data) {
+        String why = data.path("error").asString("job " + id + " does not exist any more");
+        ending = true; // the server ends the stream itself right after this event
+        result.completeExceptionally(new NotFoundException("the event stream of job " + id + " ended: " + why, id,
+                why));
+    }
 
     private void finish(JobStatus status) {
         ending = true;

@@ -1,6 +1,7 @@
 package io.comfyfleet.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -31,6 +32,8 @@ class EventResumeTest {
         server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool()); // the endless stream holds one
         server.createContext("/v2/ep/events/job-1", this::events);
         server.createContext("/v2/ep/events/job-2", this::endless);
+        server.createContext("/v2/ep/events/job-3", this::gone);
+        server.createContext("/v2/ep/status/job-3", this::gone);
         server.start();
     }
 
@@ -66,6 +69,32 @@ class EventResumeTest {
 
                     """;
             out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    static final String TTL_RAN_OUT = "job job-3 does not exist: its ttl ran out while this call waited (10000 ms"
+            + " from its submission, policy.ttl or the endpoint's ttl), so it was deleted, as RunPod deletes an expired job";
+
+    /** A job whose TTL runs out while followed: the gateway's last event says so; asked again, it is a plain 404. */
+    private void gone(HttpExchange ex) throws IOException {
+        String last = ex.getRequestHeaders().getFirst("Last-Event-ID");
+        lastEventIds.add(ex.getRequestURI().getPath() + " " + last);
+        if (ex.getRequestURI().getPath().contains("/events/") && last == null) {
+            ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+            ex.sendResponseHeaders(200, 0);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(("event: status\nid: IN_QUEUE.1\ndata: {\"id\":\"job-3\",\"status\":\"IN_QUEUE\"}\n\n"
+                        + "event: gone\ndata: {\"id\":\"job-3\",\"error\":\"" + TTL_RAN_OUT + "\"}\n\n")
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            return;
+        }
+        byte[] body = "{\"error\":\"job job-3 does not exist (unknown id, or deleted after its TTL or retention)\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(404, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
         }
     }
 
@@ -116,5 +145,21 @@ class EventResumeTest {
             assertThat(p.percent()).isEqualTo(25.0);
             assertThat(p.nodeType()).isEqualTo("KSampler");
         });
+    }
+
+    @Test
+    void aGoneEventEndsTheWaitWithTheGatewaysReason() {
+        ComfyFleetClient client = ComfyFleetClient.builder()
+                .baseUrl("http://127.0.0.1:" + server.getAddress().getPort() + "/v2").apiKey("k")
+                .pollInterval(Duration.ofMillis(50)).build();
+
+        assertThatThrownBy(() -> client.endpoint("ep").job("job-3").await(Duration.ofSeconds(10)))
+                .isInstanceOfSatisfying(NotFoundException.class, e -> {
+                    assertThat(e.getMessage()).isEqualTo("the event stream of job job-3 ended: " + TTL_RAN_OUT);
+                    assertThat(e.jobId()).isEqualTo("job-3");
+                    assertThat(e.httpStatus()).isEqualTo(404);
+                });
+        // told on the stream itself: no reconnect, no /status to ask which 404 it was
+        assertThat(lastEventIds).containsExactly("/v2/ep/events/job-3 null");
     }
 }
