@@ -168,9 +168,14 @@ public final class JobService {
         status(endpoint, jobId);
         // the expiry remembered for a running job is no longer right: its worker's posts read the job again
         events.handedOut().forget(jobId);
-        return store.setTtl(jobId, ttl, clock.instant()).orElseThrow(() -> new JobNotFoundException(jobId,
-                "the ttl given, " + ttl.toMillis() + " ms from its submission, had already run out, so it ended and"
-                        + " was deleted (a ttl counts from submission, like policy.ttl)"));
+        try {
+            return store.setTtl(jobId, ttl, clock.instant()).orElseThrow(() -> new JobNotFoundException(jobId,
+                    "the ttl given, " + ttl.toMillis() + " ms from its submission, had already run out, so it ended"
+                            + " and was deleted (a ttl counts from submission, like policy.ttl)"));
+        } finally {
+            // calls waiting on the job park until its expiry: they read the new one (or find the job gone) now
+            events.touched(jobId);
+        }
     }
 
     /**
@@ -196,8 +201,8 @@ public final class JobService {
     /**
      * How long a call waiting on {@code job} parks: until its wait ends or the job's TTL runs out, whichever comes
      * first. An expired job is deleted without a signal to its waiters, and RunPod answers 404 for it: waking at
-     * the expiry answers the waiting call then, not at the end of a wait of up to 5 minutes. Also for
-     * {@link JobFeed}.
+     * the expiry answers the waiting call then, not at the end of a wait of up to 5 minutes. A TTL changed by
+     * {@link #setTtl} wakes the waiting calls, so they park until the new expiry. Also for {@link JobFeed}.
      */
     Duration park(Job job, long leftNanos) {
         if (job.expiresAt() == null) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A call waiting on a job ({@code /runsync}, {@code /status-sync}, {@code /stream}) whose TTL runs out meanwhile is
  * answered 404 then, as RunPod answers for an expired job, not at the end of a wait of up to 5 minutes; an events
- * stream ends then with a {@code gone} event. The test
+ * stream ends then with a {@code gone} event; a TTL shortened by {@code /status?ttl=} counts from then on. The test
  * clock moves the job past its TTL while the call waits; no worker ever takes it.
  */
 class TtlWhileWaitingTest extends GatewayPerTest {
@@ -62,6 +62,28 @@ class TtlWhileWaitingTest extends GatewayPerTest {
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.text()).startsWith("event: status\n").endsWith("event: gone\ndata: {\"id\":\"" + id
                 + "\",\"error\":\"" + ttlRanOut(id) + "\"}\n\n");
+    }
+
+    @Test
+    void shorteningTheTtlOfAJobBeingWaitedOnAnswersTheWaitAtTheNewExpiry() throws Exception {
+        // a TTL of 60 s, shortened to 10 s by /status?ttl= while /status-sync waits: the wait re-reads the expiry
+        String id = gw.client.post("/v2/ep1/run", "{\"input\":{},\"policy\":{\"ttl\":60000}}").field("id");
+        gw.clock.advance(Duration.ofMillis(9_500));
+        long started = System.nanoTime();
+        CompletableFuture<Reply> waiting = CompletableFuture.supplyAsync(
+                () -> gw.client.get("/v2/ep1/status-sync/" + id + "?wait=60000"));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> gw.gateway.waitingOnJob(id) == 1);
+        Thread.sleep(500); // parked until its wait or the old expiry, both 50 s away
+
+        assertThat(gw.client.get("/v2/ep1/status/" + id + "?ttl=10000").field("status")).isEqualTo("IN_QUEUE");
+        Thread.sleep(500); // the waiter has read the new expiry (0.5 s away on the test clock)
+        gw.clock.advance(Duration.ofSeconds(1));
+
+        Reply reply = waiting.get(20, TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("answered at the new expiry, not at the old one")
+                .isLessThan(Duration.ofSeconds(10));
+        assertThat(reply.status()).as(reply.toString()).isEqualTo(404);
+        assertThat(reply.field("error")).isEqualTo(ttlRanOut(id));
     }
 
     /** Starts {@code call} 0.5 s before the job's TTL of 10 s runs out, then moves the clock past it. */
