@@ -465,7 +465,7 @@ final class JdbcJobStore implements JobStore {
         if (ttl == null || ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException("job " + jobId + ": a TTL must be positive, got " + ttl);
         }
-        return db.write("set the TTL of job " + jobId, SYNCED, c -> {
+        Optional<Job> set = db.write("set the TTL of job " + jobId, SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.SET_TTL)) {
                 ps.setLong(1, ttl.toMillis());
                 ps.setLong(2, ttl.toMillis());
@@ -474,6 +474,9 @@ final class JdbcJobStore implements JobStore {
                 return JobRows.jobs(ps).stream().findFirst().filter(j -> j.expiresAt().isAfter(now));
             }
         });
+        // calls waiting on the job at other gateways park until the expiry they read: they read the new one
+        announceChanged(jobId);
+        return set;
     }
 
     @Override

@@ -101,6 +101,33 @@ class SharedControlOnPostgresTest {
         }
     }
     /**
+     * A TTL shortened by {@code /status?ttl=} at one gateway reaches a {@code /status-sync} waiting at another: it
+     * is answered 404 at the new expiry, not at the old one (the waiter parks until the expiry it last read).
+     */
+    @Test
+    void aTtlShortenedAtOneGatewayWakesACallWaitingAtAnother() throws Exception {
+        try (TestGateway a = gateway("a"); TestGateway b = gateway("b")) {
+            String id = a.client.post("/v2/ep1/run", "{\"input\":{},\"policy\":{\"ttl\":60000}}").field("id");
+            List.of(a, b).forEach(g -> g.clock.advance(Duration.ofMillis(9_500)));
+            long started = System.nanoTime();
+            CompletableFuture<Reply> waiting = CompletableFuture.supplyAsync(
+                    () -> a.client.get("/v2/ep1/status-sync/" + id + "?wait=60000"));
+            await().atMost(Duration.ofSeconds(5)).until(() -> a.gateway.waitingOnJob(id) == 1);
+            Thread.sleep(500); // parked until its wait or the old expiry, both 50 s away
+
+            assertThat(b.client.get("/v2/ep1/status/" + id + "?ttl=10000").field("status")).isEqualTo("IN_QUEUE");
+            Thread.sleep(1_000); // A hears of the change and the waiter reads the new expiry (0.5 s away)
+            List.of(a, b).forEach(g -> g.clock.advance(Duration.ofSeconds(1)));
+
+            Reply reply = waiting.get(20, TimeUnit.SECONDS);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("answered at the new expiry")
+                    .isLessThan(Duration.ofSeconds(10));
+            assertThat(reply.status()).as("%s", reply).isEqualTo(404);
+            assertThat(reply.field("error")).contains("its ttl ran out while this call waited (10000 ms");
+        }
+    }
+
+    /**
      * A worker the leader's provider is starting counts as initializing on every gateway's /health before anyone
      * heard from it; once it asks for a job (at the other gateway) it counts there as idle, not twice; a starting
      * worker its provider drops (stopped before it called) stops counting everywhere.
