@@ -111,7 +111,16 @@ final class WorkerRoutes {
         EndpointConfig endpoint = authorize(ctx);
         String worker = Ids.worker(ctx.pathParam("worker"));
         String job = Ids.job(ctx.pathParam("id"));
-        byte[] body = HttpIO.body(ctx, server.maxStreamChunk(), "the job-stream chunk");
+        byte[] body;
+        try {
+            body = HttpIO.body(ctx, server.maxStreamChunk(), "the job-stream chunk");
+        } catch (PayloadTooLargeException tooLarge) {
+            // the job ends FAILED saying why, rather than run on with a chunk /stream readers never see
+            boolean ended = workers.streamChunkTooLarge(endpoint.name(), worker, job, tooLarge.limit());
+            throw !ended ? tooLarge : new PayloadTooLargeException("the job-stream chunk", tooLarge.limit(),
+                    "job " + job + " has ended FAILED with that error (server.maxStreamChunk); stream smaller"
+                            + " chunks, or raise the limit");
+        }
         workers.stream(endpoint.name(), worker, job, WorkerBodies.parse(body));
         ok(ctx);
     }

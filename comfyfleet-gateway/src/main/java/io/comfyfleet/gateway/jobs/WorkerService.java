@@ -243,6 +243,32 @@ public final class WorkerService {
     }
 
     /**
+     * A job-stream body over the gateway's limit ({@code server.maxStreamChunk}): the chunk cannot be stored, and
+     * RunPod's worker does not post it again after a 4xx. Dropped while the job ran on, it would be missing from what
+     * {@code /stream} readers get, with nothing telling them; so the job ends FAILED here with an error that says
+     * why (as a job-done body over its limit does, see {@link #resultTooLarge}), and its worker is told to stop it.
+     *
+     * @return true when the job was ended here; false when it was not running for this worker (nothing changes)
+     */
+    public boolean streamChunkTooLarge(String endpoint, String workerId, String jobId, long limit) {
+        String error = "a stream chunk of the worker was not stored: its job-stream body is larger than the gateway's"
+                + " limit of " + limit + " bytes (server.maxStreamChunk), so the job ended rather than let /stream"
+                + " readers miss part of its output; stream smaller chunks (RunPod allows 1 MB), or raise the limit";
+        try {
+            changes.finish(endpoint, jobId, workerId, JobState.FAILED, null, error, clock.instant());
+        } catch (JobStateConflictException | JobNotFoundException notRunningForIt) {
+            return false;
+        } finally {
+            handedOut.forget(jobId);
+        }
+        log.warn("job {} of endpoint {} failed: a job-stream chunk of worker {} is over the limit of {} bytes", jobId,
+                endpoint, workerId, limit);
+        // unlike after a job-done, the worker still runs it: stopped as a cancel stops it, its pings say when it ends
+        events.stop(endpoint, workerId, jobId);
+        return true;
+    }
+
+    /**
      * A job-stream POST ({@code {"output": chunk}}): appended for {@code /stream} readers. A chunk for a job no
      * longer running for this worker is dropped (its stop order is already on the way).
      */
