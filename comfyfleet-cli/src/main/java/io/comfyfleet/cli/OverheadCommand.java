@@ -12,6 +12,7 @@ import io.comfyfleet.comfy.client.run.ComfyRunner;
 import io.comfyfleet.comfy.client.run.RunListener;
 import io.comfyfleet.comfy.client.run.RunOptions;
 import io.comfyfleet.comfy.client.run.RunResult;
+import io.comfyfleet.worker.supervisor.LaunchSpec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -212,7 +213,7 @@ final class OverheadCommand implements Callable<Integer> {
                         + " (a ComfyUI checkout), --emulator, or --url to attach to a running system");
             }
             Path launcher = cd.resolveSibling("python");
-            String py = python != null ? python : Files.isExecutable(launcher) ? launcher.toString() : "python3";
+            String py = python != null ? LaunchSpec.absolute(python, Path.of("")) : Files.isExecutable(launcher) ? launcher.toString() : "python3";
             comfyui = "{dir: \"" + cd + "\", python: \"" + py + "\"}";
         }
         // one worker, kept warm, on one CPU slot whose ComfyUI listens on comfyPort

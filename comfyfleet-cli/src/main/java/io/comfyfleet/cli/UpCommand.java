@@ -7,6 +7,7 @@ import io.comfyfleet.cli.up.UpConfig;
 import io.comfyfleet.cli.up.UpConfigLoader;
 import io.comfyfleet.fleet.FleetConfigException;
 import io.comfyfleet.gateway.config.ConfigException;
+import io.comfyfleet.worker.supervisor.LaunchSpec;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -117,7 +118,8 @@ final class UpCommand implements Callable<Integer> {
                 throw new ConfigException("the command line", List.of("--comfyui-dir: " + comfyuiDir
                         + " has no main.py; give the folder of a ComfyUI checkout"));
             }
-            return loaded.with(new FleetSettings.ComfyLaunch.Checkout(comfyuiDir.toAbsolutePath(), python, List.of()));
+            return loaded.with(new FleetSettings.ComfyLaunch.Checkout(comfyuiDir.toAbsolutePath(),
+                    LaunchSpec.absolute(python, Path.of("")), List.of()));
         }
         // a container's or pod's image launches its own ComfyUI
         if (loaded.fleet().comfyui() instanceof FleetSettings.ComfyLaunch.Unset && "local".equals(loaded.fleet().provider())) {

@@ -1,7 +1,8 @@
 package io.comfyfleet.cli.up;
 
-import java.nio.file.Path;
 import io.comfyfleet.gateway.config.Durations;
+import io.comfyfleet.worker.supervisor.LaunchSpec;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -111,8 +112,9 @@ final class FleetSettingsParser {
             return new FleetSettings.ComfyLaunch.Emulator(strings(c, "emulatorArgs"));
         }
         if (dir != null) {
+            // a relative python is relative to this file, as dir is (workers run ComfyUI in dir, elsewhere)
             return new FleetSettings.ComfyLaunch.Checkout(baseDir.resolve(dir).normalize(),
-                    text(c, "python", "python3", "workers.comfyui."), strings(c, "args"));
+                    LaunchSpec.absolute(text(c, "python", "python3", "workers.comfyui."), baseDir), strings(c, "args"));
         }
         return new FleetSettings.ComfyLaunch.Unset();
     }

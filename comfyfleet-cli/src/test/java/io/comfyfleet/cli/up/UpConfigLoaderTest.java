@@ -147,6 +147,24 @@ class UpConfigLoaderTest {
     }
 
     @Test
+    void aRelativePythonIsRelativeToTheFileAsTheComfyUiDirIs() throws Exception {
+        Path file = dir.resolve("comfyfleet.yaml");
+        Files.writeString(file, """
+                endpoints:
+                  - name: ep
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                workers:
+                  comfyui: {dir: ../ComfyUI, python: ../venv/bin/python}
+                """);
+
+        UpConfig config = new UpConfigLoader(name -> null).load(file, dir);
+
+        assertThat(config.fleet().comfyui()).isEqualTo(new FleetSettings.ComfyLaunch.Checkout(
+                dir.resolveSibling("ComfyUI"), dir.resolveSibling("venv").resolve("bin/python").toString(), java.util.List.of()));
+    }
+
+    @Test
     void theFileIsParsedOnceAndTheGatewayIsHandedItsSectionsOnly() throws Exception {
         Path file = dir.resolve("comfyfleet.yaml");
         Files.writeString(file, """

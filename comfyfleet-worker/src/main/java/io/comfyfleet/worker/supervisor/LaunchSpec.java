@@ -47,7 +47,8 @@ public record LaunchSpec(List<String> command, Path workDir, URI baseUrl, Folder
                     + " is not a ComfyUI checkout");
         }
         Folders folders = Folders.under(workRoot.toAbsolutePath());
-        List<String> cmd = new ArrayList<>(List.of(python == null || python.isBlank() ? "python3" : python, "main.py",
+        String program = python == null || python.isBlank() ? "python3" : absolute(python, Path.of(""));
+        List<String> cmd = new ArrayList<>(List.of(program, "main.py",
                 "--listen", "127.0.0.1", "--port", Integer.toString(port), "--disable-auto-launch",
                 "--input-directory", folders.input().toString(),
                 "--output-directory", folders.output().toString(),
@@ -57,6 +58,18 @@ public record LaunchSpec(List<String> command, Path workDir, URI baseUrl, Folder
         }
         cmd.addAll(extraArgs);
         return new LaunchSpec(cmd, comfyDir, URI.create("http://127.0.0.1:" + port), folders);
+    }
+
+    /**
+     * {@code python} made absolute against {@code base} when it is a relative path ({@code ../venv/bin/python}):
+     * ComfyUI runs in its own folder, where that path would name another file, or none. A bare name
+     * ({@code python3}) is left to be found on the PATH.
+     */
+    public static String absolute(String python, Path base) {
+        if (!python.contains("/") || Path.of(python).isAbsolute()) {
+            return python;
+        }
+        return base.toAbsolutePath().resolve(python).normalize().toString();
     }
 
     /**

@@ -89,6 +89,27 @@ class ComfySupervisorTest {
     }
 
     @Test
+    void aRelativePythonPathIsTheOneBesideTheWorkersFolderNotBesideComfyUi() throws Exception {
+        // e.g. --python ../venv/bin/python, typed where the worker runs; ComfyUI runs in its own folder
+        Path comfyDir = Files.createDirectories(work.resolve("ComfyUI"));
+        Files.copy(Path.of(script()), comfyDir.resolve("main.py"));
+        Path launcher = Files.createDirectories(work.resolve("venv/bin")).resolve("python");
+        Files.writeString(launcher, "#!/bin/sh\nexec python3 \"$@\"\n");
+        launcher.toFile().setExecutable(true);
+        String relative = Path.of("").toAbsolutePath().relativize(launcher).toString();
+        assertThat(relative).startsWith("../");
+
+        LaunchSpec spec = LaunchSpec.python(comfyDir, relative, freePort(), work.resolve("w1"), false, List.of());
+        assertThat(spec.command().getFirst()).isEqualTo(launcher.toString());
+        assertThat(LaunchSpec.python(comfyDir, "python3", 1, work, false, List.of()).command().getFirst())
+                .as("a bare name is found on the PATH").isEqualTo("python3");
+        ComfySupervisor s = ComfySupervisor.launched(spec, FAST);
+        supervisors.add(s);
+        s.start();
+        assertThat(s.state()).isEqualTo(ComfySupervisor.State.READY);
+    }
+
+    @Test
     void aComfyDirWithoutMainPyIsNamed() {
         assertThatThrownBy(() -> LaunchSpec.python(work, "python3", 1234, work, false, List.of()))
                 .isInstanceOf(WorkerConfigException.class).hasMessageStartingWith("--comfyui-dir").hasMessageContaining("main.py");
