@@ -449,8 +449,9 @@ public final class Autoscaler implements AutoCloseable {
             if (!provider.markReady(workerId, at)) {
                 return Optional.empty();
             }
-            Optional<FleetWorker> worker = provider.list().stream()
-                    .filter(w -> w.workerId().equals(workerId)).findFirst();
+            // find, not list: this runs on the worker's job-take, and the local provider's list walks the process
+            // table of every worker
+            Optional<FleetWorker> worker = provider.find(workerId);
             worker.ifPresent(w -> backoff.recovered(w.endpoint()));
             // gone already (stopped in between): its cold start is logged by the provider, not counted here
             worker.flatMap(FleetWorker::coldStart).ifPresent(d -> {

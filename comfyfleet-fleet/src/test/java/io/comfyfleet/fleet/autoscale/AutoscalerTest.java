@@ -255,6 +255,24 @@ class AutoscalerTest {
     }
 
     @Test
+    void aWorkerBecomingReadyIsLookedUpAloneNotByListingTheFleet() {
+        ListCountingProvider counting = new ListCountingProvider(provider(Scripts.UNTIL_TERM, 2));
+        Autoscaler a = new Autoscaler(counting, gateway, gateway, List.of(queueDelay("ep1", 1, 2, 5, 4)), SETTINGS,
+                clock);
+        toClose.add(a);
+        a.runOnce();
+        String id = up("ep1").getFirst();
+        advanceTo(3);
+        counting.lists.set(0);
+
+        // called on the worker's job-take: the local provider's list() would walk the process table of every worker
+        assertThat(a.workerReady(id, clock.instant())).contains(Duration.ofSeconds(3));
+        assertThat(counting.lists).as("list() calls while marking the worker ready").hasValue(0);
+        assertThat(a.recentColdStarts("ep1")).containsExactly(Duration.ofSeconds(3));
+        assertThat(a.demand("ep1").coldStart()).isEqualTo(Duration.ofSeconds(3));
+    }
+
+    @Test
     void aCrashLoopIsHeldBackEachTimeLongerUntilAWorkerBecomesReady() {
         Autoscaler a = autoscaler(Scripts.EXITS_AT_ONCE, 2, queueDelay("ep1", 1, 2, 5, 4));
         List<Integer> startedAt = new ArrayList<>();
