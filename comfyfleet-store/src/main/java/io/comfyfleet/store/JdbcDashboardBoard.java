@@ -103,8 +103,8 @@ final class JdbcDashboardBoard implements DashboardBoard {
     }
 
     @Override
-    public void recordColdStart(ColdStart coldStart, Instant forgetBefore) {
-        db.write("record the cold start of worker " + coldStart.workerId(), COMMITTED, c -> {
+    public boolean recordColdStart(ColdStart coldStart, Instant forgetBefore) {
+        return db.write("record the cold start of worker " + coldStart.workerId(), COMMITTED, c -> {
             try (PreparedStatement insert = c.prepareStatement("INSERT INTO cold_starts (endpoint, worker_id,"
                     + " ready_at, cold_start_ms) VALUES (?, ?, ?, ?) ON CONFLICT (endpoint, worker_id) DO NOTHING");
                     PreparedStatement forget = c.prepareStatement("DELETE FROM cold_starts WHERE ready_at < ?"
@@ -114,11 +114,12 @@ final class JdbcDashboardBoard implements DashboardBoard {
                 insert.setString(2, coldStart.workerId());
                 insert.setLong(3, coldStart.readyAt().toEpochMilli());
                 insert.setLong(4, coldStart.took().toMillis());
-                insert.executeUpdate();
+                // a concurrent insert of the same worker waits for the other to commit, then inserts nothing
+                boolean first = insert.executeUpdate() == 1;
                 forget.setLong(1, forgetBefore.toEpochMilli());
                 forget.executeUpdate();
+                return first;
             }
-            return null;
         });
     }
 

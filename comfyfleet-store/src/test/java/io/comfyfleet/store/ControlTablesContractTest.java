@@ -299,14 +299,14 @@ abstract class ControlTablesContractTest {
         DashboardBoard dashboards = store.dashboardBoard().orElseThrow();
         String ep = "ep-" + UUID.randomUUID();
         var first = new DashboardBoard.ColdStart(ep, "w1", T0.plusSeconds(10), Duration.ofSeconds(7));
-        dashboards.recordColdStart(first, T0);
-        dashboards.recordColdStart(new DashboardBoard.ColdStart(ep, "w1", T0.plusSeconds(11), Duration.ofSeconds(8)),
-                T0);
+        assertThat(dashboards.recordColdStart(first, T0)).as("the first report is recorded").isTrue();
+        assertThat(dashboards.recordColdStart(new DashboardBoard.ColdStart(ep, "w1", T0.plusSeconds(11),
+                Duration.ofSeconds(8)), T0)).as("another gateway's later report of w1 is not").isFalse();
         assertThat(mine(dashboards, ep)).containsExactly(first);
 
         // w2 is still on the worker board, w1 is not: once both are older than the horizon, only w1 is forgotten
         var second = new DashboardBoard.ColdStart(ep, "w2", T0.plusSeconds(20), Duration.ofSeconds(3));
-        dashboards.recordColdStart(second, T0);
+        assertThat(dashboards.recordColdStart(second, T0)).isTrue();
         board.publish(List.of(new WorkerRecord(ep, "w2", "gw-a", T0.plusSeconds(20), T0.plusSeconds(21), null,
                 Set.of(), false, false, false, null, null)));
         var third = new DashboardBoard.ColdStart(ep, "w3", T0.plusSeconds(100), Duration.ofSeconds(4));

@@ -40,8 +40,11 @@ public interface DashboardBoard {
      * Records a worker's cold start, unless one of that worker is recorded already (several gateways may each see it
      * become ready: the first report stays). Then forgets the cold starts of workers ready before
      * {@code forgetBefore} that are no longer on the worker board.
+     *
+     * @return true when this report is the one recorded (the first of its worker), false when another was before it;
+     *         of the gateways that report one cold start, exactly one is answered true, so that one counts it
      */
-    void recordColdStart(ColdStart coldStart, Instant forgetBefore);
+    boolean recordColdStart(ColdStart coldStart, Instant forgetBefore);
 
     /** Every cold start recorded, oldest first. */
     List<ColdStart> coldStarts();
