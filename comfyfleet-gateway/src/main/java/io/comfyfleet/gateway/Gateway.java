@@ -269,14 +269,13 @@ public final class Gateway implements AutoCloseable {
 
     /**
      * Where the fleet reports cold starts ({@code comfyfleet_worker_cold_start_seconds} and the dashboard's
-     * workers table). The autoscaler's glue calls it with what {@code Autoscaler.workerReady} returns.
+     * workers table). The autoscaler's glue calls it with what {@code Autoscaler.workerReady} returns. With several
+     * gateways on one database, each of whose fleets may see one worker become ready, the metric counts it at the
+     * gateway whose report the store keeps (the first) only, a moment later, so the sum over the gateways counts each
+     * cold start once; a gateway alone counts it at once.
      */
     public FleetMetrics fleetMetrics() {
-        FleetMetrics shown = dashboard.fleetMetrics();
-        return (endpoint, workerId, took) -> {
-            metrics.coldStart(endpoint, workerId, took);
-            shown.coldStart(endpoint, workerId, took);
-        };
+        return dashboard.fleetMetrics(metrics);
     }
 
     private static boolean isLoopback(String host) {

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * Connects a gateway's worker registry to the autoscaler and the provider it drives: every job-take tells the
  * autoscaler the worker is ready (ending its cold start), as does the first record of it another gateway put on the
  * worker board, and {@code /health} counts the provider's starting and dead workers. Each cold start it ends goes
- * to the gateway's metrics and dashboard.
+ * to the gateway's metrics and dashboard (with several gateways, each of which may end the same worker's cold start,
+ * the metric counts it at one of them only: see {@code Gateway.fleetMetrics()}).
  */
 final class FleetLink {
     private static final Logger log = LoggerFactory.getLogger(FleetLink.class);

@@ -101,6 +101,48 @@ class KubernetesSeveralGatewaysTest {
                 .until(() -> pods().stream().map(p -> p.getMetadata().getName()).toList().equals(List.of(pod)));
     }
 
+    /**
+     * Both gateways' fleets see the pod's worker become ready: the standby hears its first job-take, the leader reads
+     * it from the worker board. Prometheus sums {@code comfyfleet_worker_cold_start_seconds} over the replicas, so
+     * only one of them counts it (before, both did: a sum of 2 for one pod).
+     */
+    @Test
+    void aPodsColdStartIsCountedInTheMetricsOfOneGatewayThoughBothSeeItReady() throws Exception {
+        cluster = MockCluster.start(NS).withWorkerKeySecret("comfyfleet-keys", "worker-key", WORKER_KEY);
+        postgres = TestPostgres.start();
+        leader = start("a");
+        await("the first gateway takes the control loop").atMost(Duration.ofSeconds(20))
+                .until(() -> leaseHolder() != null);
+        standby = start("b");
+        submit(leader);
+        await("the leader starts a pod for the job").atMost(Duration.ofSeconds(30)).until(() -> pods().size() == 1);
+        await("the standby follows the same pod").atMost(Duration.ofSeconds(10))
+                .until(() -> standby.provider().list().size() == 1);
+
+        String worker = leader.provider().list().getFirst().workerId();
+        HttpResponse<String> take = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + standby.port()
+                        + "/v2/sdxl/job-take/" + worker + "?job_in_progress=0"))
+                .header("Authorization", WORKER_KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(take.statusCode()).as(take.body()).isEqualTo(200);
+        await("both fleets see the worker ready").atMost(Duration.ofSeconds(10))
+                .until(() -> leader.provider().find(worker).orElseThrow().readyAt() != null
+                        && standby.provider().find(worker).orElseThrow().readyAt() != null);
+
+        await("a gateway counts the cold start").atMost(Duration.ofSeconds(10))
+                .until(() -> coldStartsCounted(leader) + coldStartsCounted(standby) >= 1);
+        await("and only one").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .until(() -> coldStartsCounted(leader) + coldStartsCounted(standby) == 1);
+    }
+
+    /** The sum of comfyfleet_worker_cold_start_seconds_count over its labels, at one gateway. */
+    private double coldStartsCounted(FleetStack gateway) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
+                + "/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return r.body().lines().filter(l -> l.startsWith("comfyfleet_worker_cold_start_seconds_count"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     private FleetStack start(String name) throws Exception {
         Path home = Files.createDirectories(dir.resolve(name));
         Path file = home.resolve("comfyfleet.yaml");

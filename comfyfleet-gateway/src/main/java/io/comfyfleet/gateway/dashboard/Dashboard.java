@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -27,7 +28,7 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>Every view takes the endpoints the caller may see (those its client key opens) and shows nothing else. No
  * key ever appears in a view. Listens to job changes ({@link #jobListener()}) for previews and to the fleet
- * ({@link #fleetMetrics()}) for cold starts; {@link #start()} begins sampling the chart's history.
+ * ({@link #fleetMetrics(FleetMetrics)}) for cold starts; {@link #start()} begins sampling the chart's history.
  *
  * <p>With several gateways on one database, what a gateway learns alone is shared through the store, so the page is
  * the same whichever gateway a poll reaches: job times are read from the jobs ({@link StoreJobTimesFeed}), running
@@ -135,13 +136,18 @@ public final class Dashboard implements AutoCloseable {
     /**
      * Where the fleet's cold starts land, for the workers table and the cold-start chart; with several gateways
      * through the store, so every gateway shows them, each worker's first report only.
+     *
+     * @param counted told each cold start once across the gateways (the gateway's metrics): at once when this gateway
+     *                is alone; with several, by the gateway whose report the store keeps (the first), after its write
      */
-    public FleetMetrics fleetMetrics() {
+    public FleetMetrics fleetMetrics(FleetMetrics counted) {
+        Objects.requireNonNull(counted, "counted");
         return (endpoint, workerId, took) -> {
             if (storeColdStarts != null) {
-                storeColdStarts.record(endpoint, workerId, took);
+                storeColdStarts.record(endpoint, workerId, took, counted);
                 return;
             }
+            counted.coldStart(endpoint, workerId, took);
             coldStarts.record(endpoint, workerId, took);
             times.coldStart(endpoint, workerId, took);
         };

@@ -3,6 +3,7 @@ package io.comfyfleet.gateway.dashboard;
 import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.core.dashboard.DashboardBoard;
 import io.comfyfleet.core.dashboard.DashboardBoard.ColdStart;
+import io.comfyfleet.gateway.metrics.FleetMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +22,10 @@ import org.slf4j.LoggerFactory;
  * that saw it (with the local-process provider, only the one that started the worker can); the worker board does not
  * keep the worker's start once it is heard. So the gateway that measured it writes it (behind, on this thread: the
  * report comes on a worker's job-take), and every gateway reads all of them every {@code every} into its cold-start
- * chart and column, the first report of each worker only, so all show the same. A failed read or write is logged.
+ * chart and column, the first report of each worker only, so all show the same. Several gateways' fleets may each
+ * see one worker become ready (Kubernetes: every gateway follows every pod); only the gateway whose report the store
+ * keeps, the first, counts it in its metrics, so the sum over the gateways counts each cold start once. A failed read
+ * or write is logged (a report that could not be written is not counted: no gateway may know it).
  */
 final class StoreColdStarts implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StoreColdStarts.class);
@@ -53,17 +57,22 @@ final class StoreColdStarts implements AutoCloseable {
         thread.scheduleWithFixedDelay(this::readGuarded, 0, every.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** The fleet saw the worker become ready now, {@code took} after its start: written soon, read back by all. */
-    void record(String endpoint, String workerId, Duration took) {
+    /**
+     * The fleet saw the worker become ready now, {@code took} after its start: written soon, read back by all, and
+     * told to {@code counted} when this is the worker's first report (on this thread, after the write).
+     */
+    void record(String endpoint, String workerId, Duration took, FleetMetrics counted) {
         Instant at = clock.instant();
         try {
             thread.execute(() -> {
                 try {
-                    board.recordColdStart(new ColdStart(endpoint, workerId, at, took), at.minus(window));
+                    if (board.recordColdStart(new ColdStart(endpoint, workerId, at, took), at.minus(window))) {
+                        counted.coldStart(endpoint, workerId, took);
+                    }
                     readOnce();
                 } catch (RuntimeException e) {
-                    log.warn("could not record the cold start ({}) of worker {} of endpoint {} for the dashboards",
-                            HumanDuration.of(took), workerId, endpoint, e);
+                    log.warn("could not record the cold start ({}) of worker {} of endpoint {} for the dashboards and"
+                            + " metrics", HumanDuration.of(took), workerId, endpoint, e);
                 }
             });
         } catch (RejectedExecutionException e) {

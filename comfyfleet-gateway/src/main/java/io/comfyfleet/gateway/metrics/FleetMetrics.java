@@ -12,7 +12,8 @@ public interface FleetMetrics {
 
     /**
      * A worker the fleet started became ready (its first job-take), {@code took} after it was started. Counted
-     * in {@code comfyfleet_worker_cold_start_seconds} and shown next to the worker on the dashboard.
+     * in {@code comfyfleet_worker_cold_start_seconds} (with several gateways, by the one whose report is first
+     * stored, once across them) and shown next to the worker on the dashboard.
      */
     void coldStart(String endpoint, String workerId, Duration took);
 }

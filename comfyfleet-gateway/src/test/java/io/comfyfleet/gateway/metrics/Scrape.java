@@ -50,6 +50,11 @@ final class Scrape {
         return found.getFirst().value();
     }
 
+    /** The sum of the samples named {@code name} whose labels include {@code labels}; 0 when there is none. */
+    double sum(String name, String... labels) {
+        return samples.stream().filter(s -> s.name().equals(name) && has(s, labels)).mapToDouble(Sample::value).sum();
+    }
+
     boolean hasSeries(String name) {
         return samples.stream().anyMatch(s -> s.name().equals(name));
     }
