@@ -229,12 +229,8 @@ public final class WorkerService {
         String error = "the worker's result was not stored: its job-done body is larger than the gateway's limit of "
                 + limit + " bytes (server.maxWorkerBody); deliver large outputs to S3 or the gateway's output store"
                 + " rather than inline, or raise the limit";
-        try {
-            changes.finish(endpoint, jobId, workerId, JobState.FAILED, null, error, clock.instant());
-        } catch (JobStateConflictException | JobNotFoundException notRunningForIt) {
+        if (!failTooLarge(endpoint, workerId, jobId, error)) {
             return false;
-        } finally {
-            handedOut.forget(jobId);
         }
         log.warn("job {} of endpoint {} failed: the job-done body of worker {} is over the limit of {} bytes", jobId,
                 endpoint, workerId, limit);
@@ -254,18 +250,26 @@ public final class WorkerService {
         String error = "a stream chunk of the worker was not stored: its job-stream body is larger than the gateway's"
                 + " limit of " + limit + " bytes (server.maxStreamChunk), so the job ended rather than let /stream"
                 + " readers miss part of its output; stream smaller chunks (RunPod allows 1 MB), or raise the limit";
-        try {
-            changes.finish(endpoint, jobId, workerId, JobState.FAILED, null, error, clock.instant());
-        } catch (JobStateConflictException | JobNotFoundException notRunningForIt) {
+        if (!failTooLarge(endpoint, workerId, jobId, error)) {
             return false;
-        } finally {
-            handedOut.forget(jobId);
         }
         log.warn("job {} of endpoint {} failed: a job-stream chunk of worker {} is over the limit of {} bytes", jobId,
                 endpoint, workerId, limit);
         // unlike after a job-done, the worker still runs it: stopped as a cancel stops it, its pings say when it ends
         events.stop(endpoint, workerId, jobId);
         return true;
+    }
+
+    /** Ends the job FAILED with {@code error} if it is running for this worker; false when it is not (nothing changes). */
+    private boolean failTooLarge(String endpoint, String workerId, String jobId, String error) {
+        try {
+            changes.finish(endpoint, jobId, workerId, JobState.FAILED, null, error, clock.instant());
+            return true;
+        } catch (JobStateConflictException | JobNotFoundException notRunningForIt) {
+            return false;
+        } finally {
+            handedOut.forget(jobId);
+        }
     }
 
     /**
