@@ -2,17 +2,12 @@ package io.comfyfleet.gateway.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.comfyfleet.gateway.support.PostgresPerTest;
 import io.comfyfleet.gateway.support.TestGateway;
-import io.comfyfleet.testkit.TestPostgres;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -23,24 +18,10 @@ import tools.jackson.databind.JsonNode;
  * whichever gateway the worker posted it to; a worker's cold start shows on both, whichever gateway's fleet saw
  * it end.
  */
-class DashboardOnTwoGatewaysTest {
-    @TempDir
-    Path dir;
-    EmbeddedPostgres postgres;
-
-    @BeforeEach
-    void startDatabase() throws Exception {
-        postgres = TestPostgres.start();
-    }
-
-    @AfterEach
-    void stopDatabase() throws Exception {
-        postgres.close();
-    }
-
+class DashboardOnTwoGatewaysTest extends PostgresPerTest {
     @Test
     void theJobTimesChartCountsTheJobsOfBothGatewaysOnEach() {
-        String store = "store: {type: postgres, url: \"" + TestPostgres.url(postgres) + "\", user: postgres}\n";
+        String store = storeYaml();
         try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
                 TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
             // one job submitted to A and run through B, one submitted to B and run through A
@@ -75,7 +56,7 @@ class DashboardOnTwoGatewaysTest {
 
     @Test
     void aRunningJobsLatestPreviewShowsOnBothGatewaysWhicheverTheWorkerPostedItTo() {
-        String store = "store: {type: postgres, url: \"" + TestPostgres.url(postgres) + "\", user: postgres}\n";
+        String store = storeYaml();
         try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
                 TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
             String id = a.run("{\"n\":1}");
@@ -117,7 +98,7 @@ class DashboardOnTwoGatewaysTest {
 
     @Test
     void aWorkersColdStartShowsOnBothGatewaysWhicheverHeardItFirst() {
-        String store = "store: {type: postgres, url: \"" + TestPostgres.url(postgres) + "\", user: postgres}\n";
+        String store = storeYaml();
         try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
                 TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
             String id = a.run("{\"n\":1}");
@@ -158,7 +139,7 @@ class DashboardOnTwoGatewaysTest {
      */
     @Test
     void aPurgeAtOneGatewayShowsTheSameOnBoth() {
-        String store = "store: {type: postgres, url: \"" + TestPostgres.url(postgres) + "\", user: postgres}\n";
+        String store = storeYaml();
         try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
                 TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
             String kept = a.run("{\"n\":0}");

@@ -7,18 +7,13 @@ import io.comfyfleet.gateway.dispatch.ProvisionedCounts;
 import io.comfyfleet.gateway.dispatch.ProvisioningView;
 import io.comfyfleet.gateway.dispatch.StartingWorker;
 import io.comfyfleet.gateway.support.Reply;
+import io.comfyfleet.gateway.support.PostgresPerTest;
 import io.comfyfleet.gateway.support.TestGateway;
-import io.comfyfleet.testkit.TestPostgres;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -27,27 +22,12 @@ import tools.jackson.databind.JsonNode;
  * gateway counts the workers talking to any of them, with the versions they announced; a cancel at one gateway
  * reaches the job-stop poll the worker parked at another.
  */
-class SharedControlOnPostgresTest {
+class SharedControlOnPostgresTest extends PostgresPerTest {
     private static final String SERVER =
             "  jobTakeHold: 2s\n  jobStopHold: 10s\n  controlLease: 1s\n  controlRenew: 200ms";
 
-    @TempDir
-    Path dir;
-    EmbeddedPostgres postgres;
-
-    @BeforeEach
-    void startDatabase() throws Exception {
-        postgres = TestPostgres.start();
-    }
-
-    @AfterEach
-    void stopDatabase() throws Exception {
-        postgres.close();
-    }
-
     private TestGateway gateway(String name) {
-        String store = "store: {type: postgres, url: \"" + postgres.getJdbcUrl("postgres", "postgres")
-                + "\", user: postgres}\n";
+        String store = storeYaml();
         return new TestGateway(dir.resolve(name), SERVER, store);
     }
 

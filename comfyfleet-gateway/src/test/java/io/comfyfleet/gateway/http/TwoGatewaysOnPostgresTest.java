@@ -3,40 +3,21 @@ package io.comfyfleet.gateway.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.comfyfleet.gateway.support.Reply;
+import io.comfyfleet.gateway.support.PostgresPerTest;
 import io.comfyfleet.gateway.support.TestGateway;
-import io.comfyfleet.testkit.TestPostgres;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two gateways on one (embedded, real) PostgreSQL: a job submitted to gateway A wakes a job-take parked at
  * gateway B through LISTEN/NOTIFY, not through B's periodic recheck of the queue.
  */
-class TwoGatewaysOnPostgresTest {
-    @TempDir
-    Path dir;
-    EmbeddedPostgres postgres;
-
-    @BeforeEach
-    void startDatabase() throws Exception {
-        postgres = TestPostgres.start();
-    }
-
-    @AfterEach
-    void stopDatabase() throws Exception {
-        postgres.close();
-    }
-
+class TwoGatewaysOnPostgresTest extends PostgresPerTest {
     @Test
     void aJobSubmittedToOneGatewayWakesAJobTakeParkedAtTheOther() throws Exception {
         String store = storeYaml();
@@ -105,11 +86,5 @@ class TwoGatewaysOnPostgresTest {
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - purged)).as("ms from the purge to the answer")
                     .isLessThan(3_000);
         }
-    }
-
-    /** Both gateways' store: the one embedded PostgreSQL. */
-    private String storeYaml() {
-        return "store: {type: postgres, url: \"" + postgres.getJdbcUrl("postgres", "postgres")
-                + "\", user: postgres}\n";
     }
 }

@@ -3,17 +3,12 @@ package io.comfyfleet.gateway.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.comfyfleet.gateway.support.Reply;
+import io.comfyfleet.gateway.support.PostgresPerTest;
 import io.comfyfleet.gateway.support.TestGateway;
-import io.comfyfleet.testkit.TestPostgres;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two gateways on one (embedded, real) PostgreSQL whose fleets both see the same workers become ready (Kubernetes:
@@ -22,27 +17,13 @@ import org.junit.jupiter.api.io.TempDir;
  * cold start is counted by one gateway only: the one whose report the store kept, with the duration it reported.
  * (Before, each gateway that saw it counted it.)
  */
-class ColdStartsOnTwoGatewaysTest {
+class ColdStartsOnTwoGatewaysTest extends PostgresPerTest {
     private static final String COUNT = "comfyfleet_worker_cold_start_seconds_count";
     private static final String SUM = "comfyfleet_worker_cold_start_seconds_sum";
 
-    @TempDir
-    Path dir;
-    EmbeddedPostgres postgres;
-
-    @BeforeEach
-    void startDatabase() throws Exception {
-        postgres = TestPostgres.start();
-    }
-
-    @AfterEach
-    void stopDatabase() throws Exception {
-        postgres.close();
-    }
-
     @Test
     void aColdStartSeenByBothGatewaysIsCountedOnceAcrossThem() {
-        String store = "store: {type: postgres, url: \"" + TestPostgres.url(postgres) + "\", user: postgres}\n";
+        String store = storeYaml();
         try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
                 TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
             a.gateway.fleetMetrics().coldStart("ep1", "w1", Duration.ofSeconds(7));
