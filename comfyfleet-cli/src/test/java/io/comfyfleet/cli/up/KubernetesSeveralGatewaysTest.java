@@ -63,26 +63,12 @@ class KubernetesSeveralGatewaysTest {
 
     @Test
     void theFleetsPodsOutliveAStandbyThatStopsAndALeaderThatLosesTheControlLoop() throws Exception {
-        cluster = MockCluster.start(NS).withWorkerKeySecret("comfyfleet-keys", "worker-key", WORKER_KEY);
-        postgres = TestPostgres.start();
-
-        leader = start("a");
-        await("the first gateway takes the control loop").atMost(Duration.ofSeconds(20))
-                .until(() -> leaseHolder() != null);
-        standby = start("b");
-        submit(leader);
-        await("the leader starts a pod for the job").atMost(Duration.ofSeconds(30)).until(() -> pods().size() == 1);
+        String worker = aPodOnBothGateways();
         String pod = pods().getFirst().getMetadata().getName();
-        await("the standby follows the same pod").atMost(Duration.ofSeconds(10))
-                .until(() -> standby.provider().list().size() == 1);
 
         // the pod's worker asks the standby first (one Service for both gateways): the leader learns it is ready
         // from the worker board, else it would count it as starting until its init timeout
-        String worker = leader.provider().list().getFirst().workerId();
-        HttpResponse<String> take = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + standby.port()
-                        + "/v2/sdxl/job-take/" + worker + "?job_in_progress=0"))
-                .header("Authorization", WORKER_KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(take.statusCode()).as(take.body()).isEqualTo(200);
+        firstJobTakeAtTheStandby(worker);
         await("the leader sees the worker ready").atMost(Duration.ofSeconds(10))
                 .until(() -> leader.provider().find(worker).orElseThrow().readyAt() != null);
         assertThat(leader.autoscaler().recentColdStarts("sdxl")).as("and counts its cold start, from its pod's"
@@ -108,6 +94,23 @@ class KubernetesSeveralGatewaysTest {
      */
     @Test
     void aPodsColdStartIsCountedInTheMetricsOfOneGatewayThoughBothSeeItReady() throws Exception {
+        String worker = aPodOnBothGateways();
+        firstJobTakeAtTheStandby(worker);
+        await("both fleets see the worker ready").atMost(Duration.ofSeconds(10))
+                .until(() -> leader.provider().find(worker).orElseThrow().readyAt() != null
+                        && standby.provider().find(worker).orElseThrow().readyAt() != null);
+
+        await("a gateway counts the cold start").atMost(Duration.ofSeconds(10))
+                .until(() -> coldStartsCounted(leader) + coldStartsCounted(standby) >= 1);
+        await("and only one").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .until(() -> coldStartsCounted(leader) + coldStartsCounted(standby) == 1);
+    }
+
+    /**
+     * Two gateways on one database and one cluster, the first running the control loop, and a job submitted to it:
+     * its pod, followed by both fleets. Returns the pod's worker id.
+     */
+    private String aPodOnBothGateways() throws Exception {
         cluster = MockCluster.start(NS).withWorkerKeySecret("comfyfleet-keys", "worker-key", WORKER_KEY);
         postgres = TestPostgres.start();
         leader = start("a");
@@ -118,20 +121,15 @@ class KubernetesSeveralGatewaysTest {
         await("the leader starts a pod for the job").atMost(Duration.ofSeconds(30)).until(() -> pods().size() == 1);
         await("the standby follows the same pod").atMost(Duration.ofSeconds(10))
                 .until(() -> standby.provider().list().size() == 1);
+        return leader.provider().list().getFirst().workerId();
+    }
 
-        String worker = leader.provider().list().getFirst().workerId();
+    /** The worker's first job-take, at the standby (it gets the job submitted to the leader). */
+    private void firstJobTakeAtTheStandby(String worker) throws Exception {
         HttpResponse<String> take = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + standby.port()
                         + "/v2/sdxl/job-take/" + worker + "?job_in_progress=0"))
                 .header("Authorization", WORKER_KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(take.statusCode()).as(take.body()).isEqualTo(200);
-        await("both fleets see the worker ready").atMost(Duration.ofSeconds(10))
-                .until(() -> leader.provider().find(worker).orElseThrow().readyAt() != null
-                        && standby.provider().find(worker).orElseThrow().readyAt() != null);
-
-        await("a gateway counts the cold start").atMost(Duration.ofSeconds(10))
-                .until(() -> coldStartsCounted(leader) + coldStartsCounted(standby) >= 1);
-        await("and only one").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
-                .until(() -> coldStartsCounted(leader) + coldStartsCounted(standby) == 1);
     }
 
     /** The sum of comfyfleet_worker_cold_start_seconds_count over its labels, at one gateway. */
