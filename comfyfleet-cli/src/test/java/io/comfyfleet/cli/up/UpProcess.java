@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -124,16 +125,16 @@ public final class UpProcess implements AutoCloseable {
         seen.forEach(ProcessHandle::destroyForcibly);
     }
 
-    /** The first of {@code n} consecutive free ports, so each worker's emulator (basePort + slot) can have one. */
+    /**
+     * The first of {@code n} consecutive free ports, so each worker's emulator (basePort + slot) can have one. Taken
+     * below the kernel's ephemeral range: a port in it, free when checked, can become the local end of any outgoing
+     * connection (the gateway's, the workers', the test's) before the worker's ComfyUI binds it, and that worker
+     * then fails to start ("Port already in use"), as UpEndToEndTest once saw. Below it only explicit binds compete.
+     */
     public static int freePortRun(int n) throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int first;
-            try (ServerSocket s = new ServerSocket(0)) {
-                first = s.getLocalPort();
-            }
-            if (first + n > 65535) {
-                continue;
-            }
+        int below = ephemeralLow();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int first = ThreadLocalRandom.current().nextInt(20_000, below - n);
             boolean free = true;
             for (int p = first; p < first + n && free; p++) {
                 try (ServerSocket s = new ServerSocket(p)) {
@@ -146,7 +147,17 @@ public final class UpProcess implements AutoCloseable {
                 return first;
             }
         }
-        throw new IOException("no run of " + n + " free ports found");
+        throw new IOException("no run of " + n + " free ports found between 20000 and " + below);
+    }
+
+    /** The lowest port the kernel hands out for outgoing connections (Linux's default when it cannot be read). */
+    private static int ephemeralLow() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Math.max(21_000, Integer.parseInt(range.split("\\s+")[0]));
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
+        }
     }
 
     /** Asserts up printed the try-it curl and the dashboard line for {@code endpoint}. */
