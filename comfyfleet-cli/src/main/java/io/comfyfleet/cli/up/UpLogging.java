@@ -43,9 +43,8 @@ public final class UpLogging {
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.detachAndStopAllAppenders();
         root.addAppender(console(context, TERMINAL + (verbose ? "%ex" : "%ex{short}"), "up-terminal"));
-        if (!verbose) {
-            context.getLogger("org.flywaydb").setLevel(Level.WARN); // the store's migrations say one line themselves
-        }
+        // the store's migrations say one line themselves (logback.xml quiets Flyway); --verbose shows Flyway's too
+        context.getLogger("org.flywaydb").setLevel(verbose ? Level.INFO : Level.WARN);
         Logger workers = context.getLogger(WORKER_OUTPUT);
         workers.setAdditive(false);
         workers.addAppender(files(context, logs));
