@@ -173,14 +173,21 @@ public final class LeaderLease implements AutoCloseable {
         return false;
     }
 
+    /** @param why why it is lost; null when this gateway gave it up as it stops */
     private synchronized void lose(String why) {
         Lease mine = held;
         if (mine == null) {
             return;
         }
         held = null;
-        log.warn("this gateway ({}) no longer holds the {} lease (token {}): {}; standing by", holder, name,
-                mine.token(), why);
+        if (why == null) {
+            // this gateway gave it up: a normal stop, not a warning
+            log.info("this gateway ({}) gave up the {} lease (token {}) as it stops; another gateway may take it"
+                    + " over at once", holder, name, mine.token());
+        } else {
+            log.warn("this gateway ({}) no longer holds the {} lease (token {}): {}; standing by", holder, name,
+                    mine.token(), why);
+        }
         listeners.forEach(l -> notify(l, false));
     }
 
@@ -237,7 +244,7 @@ public final class LeaderLease implements AutoCloseable {
                 log.warn("could not give up the {} lease; another gateway takes over when it expires at {}", name,
                         mine.expiresAt(), e);
             }
-            lose("this gateway is stopping");
+            lose(null);
         }
     }
 }
