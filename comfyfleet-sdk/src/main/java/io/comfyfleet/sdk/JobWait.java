@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -151,8 +152,12 @@ final class JobWait {
         });
         inFlight = exchange;
         Duration answerWait = endpoint.client().requestTimeout();
+        // set when the answer wait gave up on this exchange: its cancellation is then no failure of its own
+        AtomicBoolean unanswered = new AtomicBoolean();
         ScheduledFuture<?> noAnswer = after(answerWait.toMillis(), () -> {
             if (!answered.isDone() && inFlight == exchange) {
+                unanswered.set(true);
+                // completes the exchange with a CancellationException, whose handler below leaves it to this one
                 exchange.cancel(true);
                 retryOrFail(new ComfyFleetException(Transport.describe(request) + " got no answer within "
                         + HumanDuration.of(answerWait), id, 0, null, null), true, this::follow);
@@ -162,7 +167,7 @@ final class JobWait {
         exchange.whenComplete((response, error) -> {
             boolean began = answered.isDone();
             answered.complete(0); // a failure before any answer must still free the answer-wait timer
-            if (over()) {
+            if (over() || unanswered.get()) {
                 return;
             }
             if (error != null) {

@@ -34,6 +34,7 @@ class EventResumeTest {
         server.createContext("/v2/ep/events/job-2", this::endless);
         server.createContext("/v2/ep/events/job-3", this::gone);
         server.createContext("/v2/ep/status/job-3", this::gone);
+        server.createContext("/v2/ep/events/job-4", this::hangsOnce);
         server.start();
     }
 
@@ -95,6 +96,33 @@ class EventResumeTest {
         ex.sendResponseHeaders(404, body.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(body);
+        }
+    }
+
+    final java.util.concurrent.atomic.AtomicInteger job4Calls = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * A gateway that stalls for a while (a paused process, a proxy holding the request): the first stream ends
+     * before the result, the next request gets no answer at all, and the one after that gets the result.
+     */
+    private void hangsOnce(HttpExchange ex) throws IOException {
+        int call = job4Calls.incrementAndGet();
+        if (call == 2) {
+            try {
+                Thread.sleep(3_000); // longer than the client's request timeout: it gives up on this one
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            ex.close();
+            return;
+        }
+        ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+        ex.sendResponseHeaders(200, 0);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write((call == 1
+                    ? "event: status\nid: IN_PROGRESS.1\ndata: {\"id\":\"job-4\",\"status\":\"IN_PROGRESS\"}\n\n"
+                    : "event: result\nid: COMPLETED.2\ndata: {\"id\":\"job-4\",\"status\":\"COMPLETED\",\"output\":{\"images\":[]}}\n\n")
+                    .getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -161,5 +189,18 @@ class EventResumeTest {
                 });
         // told on the stream itself: no reconnect, no /status to ask which 404 it was
         assertThat(lastEventIds).containsExactly("/v2/ep/events/job-3 null");
+    }
+
+    @Test
+    void aStreamRequestThatGetsNoAnswerIsAskedAgainOnceTheGatewayWasHeard() {
+        ComfyFleetClient client = ComfyFleetClient.builder()
+                .baseUrl("http://127.0.0.1:" + server.getAddress().getPort() + "/v2").apiKey("k")
+                .pollInterval(Duration.ofMillis(50)).requestTimeout(Duration.ofMillis(500)).build();
+
+        // the second request's answer wait runs out: an outage to ride through, as a refused connection is
+        JobResult result = client.endpoint("ep").job("job-4").await(Duration.ofSeconds(20));
+
+        assertThat(result.status().state()).isEqualTo(JobState.COMPLETED);
+        assertThat(job4Calls.get()).isEqualTo(3);
     }
 }
