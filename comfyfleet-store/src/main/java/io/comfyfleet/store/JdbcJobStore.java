@@ -318,7 +318,7 @@ final class JdbcJobStore implements JobStore {
             Instant leaseUntil) {
         boolean recorded = db.write("record progress of job " + jobId, COMMITTED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.RECORD_PROGRESS)) {
-                setNullableString(ps, 1, outputJson);
+                setNullableString(ps, 1, JobRows.withoutNul(outputJson));
                 ps.setLong(2, millis(leaseUntil));
                 runningForWorker(ps, 3, endpoint, jobId, workerId);
                 return ps.executeUpdate() == 1;
@@ -349,7 +349,7 @@ final class JdbcJobStore implements JobStore {
             try (PreparedStatement ps = c.prepareStatement(JobSql.INSERT_CHUNK)) {
                 ps.setString(1, jobId);
                 ps.setLong(2, seq);
-                ps.setString(3, outputJson);
+                ps.setString(3, JobRows.withoutNul(outputJson));
                 ps.executeUpdate();
             }
             return true;
@@ -444,8 +444,8 @@ final class JdbcJobStore implements JobStore {
         Job finished = db.write("finish job " + jobId, SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.FINISH)) {
                 ps.setString(1, move.target().name());
-                setNullableString(ps, 2, outputJson);
-                setNullableString(ps, 3, error);
+                setNullableString(ps, 2, JobRows.withoutNul(outputJson));
+                setNullableString(ps, 3, JobRows.withoutNul(error));
                 ps.setLong(4, millis(now));
                 runningForWorker(ps, 5, endpoint, jobId, workerId);
                 ps.setLong(8, millis(now));

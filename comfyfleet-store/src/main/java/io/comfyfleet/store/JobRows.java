@@ -100,4 +100,12 @@ final class JobRows {
             ps.setString(index, value);
         }
     }
+
+    /**
+     * What a worker reports, as a store keeps it: PostgreSQL's text refuses the NUL character SQLite takes (a Python
+     * worker's {@code "\x00"} in an error string), so both stores keep U+FFFD in its place and read back the same.
+     */
+    static String withoutNul(String text) {
+        return text == null || text.indexOf('\0') < 0 ? text : text.replace('\0', '\uFFFD');
+    }
 }

@@ -197,7 +197,8 @@ public final class StoreCopy {
                     out.setBoolean(at, value != 0);
                 }
             }
-            default -> out.setString(at, in.getString(at));
+            // an earlier version kept a worker's NUL as sent; PostgreSQL's text refuses it, so it arrives as U+FFFD
+            default -> out.setString(at, JobRows.withoutNul(in.getString(at)));
         }
     }
 

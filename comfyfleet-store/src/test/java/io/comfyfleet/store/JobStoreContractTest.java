@@ -738,6 +738,28 @@ abstract class JobStoreContractTest {
         assertThat(store.counts(EP)).isEqualTo(new JobCounts(0, 0, 0, 1, 0));
     }
 
+    /**
+     * A Python worker's {@code "\x00"} arrives as JSON's escape for NUL: in an output it stays escaped (the JSON text
+     * the gateway writes), but an error string carries the character itself, which PostgreSQL's text refuses. Both
+     * stores keep the job's end, the NUL as U+FFFD (also in output text given the character itself).
+     */
+    @Test
+    void aNulInAWorkersErrorOrOutputIsKeptAsAReplacementCharacter() {
+        running("j1");
+        running("j2");
+
+        Job failed = store.finish(EP, "j1", "w1", FAILED, "{\"t\":\"a\\u0000b\"}", "bad\u0000seed", at(4));
+        assertThat(store.appendStream(EP, "j2", "w1", "{\"t\":\"c\u0000d\"}", LEASE)).isTrue();
+        assertThat(store.recordProgress(EP, "j2", "w1", "{\"t\":\"e\u0000f\"}", LEASE)).isTrue();
+
+        assertThat(failed.error()).isEqualTo("bad\uFFFDseed");
+        assertThat(store.find("j1", at(5)).orElseThrow().error()).isEqualTo("bad\uFFFDseed");
+        assertThat(store.find("j1", at(5)).orElseThrow().outputJson()).isEqualTo("{\"t\":\"a\\u0000b\"}");
+        assertThat(store.streamAfter("j2", 0, 10)).extracting(StreamChunk::outputJson)
+                .containsExactly("{\"t\":\"c\uFFFDd\"}");
+        assertThat(store.find("j2", at(5)).orElseThrow().outputJson()).isEqualTo("{\"t\":\"e\uFFFDf\"}");
+    }
+
     @ParameterizedTest
     @EnumSource(value = JobState.class, names = {"IN_QUEUE", "COMPLETED", "FAILED", "CANCELLED", "TIMED_OUT"})
     void finishIsRefusedUnlessInProgress(JobState state) {

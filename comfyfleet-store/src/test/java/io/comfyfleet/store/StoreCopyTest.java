@@ -17,6 +17,10 @@ import io.comfyfleet.testkit.TestPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +50,7 @@ class StoreCopyTest {
     }
 
     @Test
-    void everythingAGatewayKeepsArrivesAndGoesOnInPostgres() {
+    void everythingAGatewayKeepsArrivesAndGoesOnInPostgres() throws Exception {
         Path file = dir.resolve("jobs.db");
         JobStore sqlite = JobStores.openSqlite(file);
         sqlite.enqueue(job("done").build());
@@ -69,16 +73,23 @@ class StoreCopyTest {
         var chunks = sqlite.streamAfter("running", 0, 10);
         var template = sqlite.templates().orElseThrow().get(EP, "portrait").orElseThrow();
         var stored = sqlite.endpointSettings().orElseThrow().get(EP).orElseThrow();
+        // a store of an earlier version kept a worker's NUL (a Python "\x00") as it came; PostgreSQL's text refuses it
+        sqlite.enqueue(job("nul").endpoint("ep2").build());
+        sqlite.claim("ep2", "w1", 1, at(10), at(40));
+        sqlite.finish("ep2", "nul", "w1", JobState.FAILED, null, "bad seed", at(12));
         sqlite.close();
+        putNul(file, "UPDATE jobs SET error = ? WHERE id = 'nul'", "bad\u0000seed");
 
         Map<String, Long> copied = StoreCopy.sqliteToPostgres(file, TestPostgres.url(postgres), "postgres", "postgres");
-        assertThat(copied).containsEntry("jobs", 3L).containsEntry("stream_chunks", 2L)
+        assertThat(copied).containsEntry("jobs", 4L).containsEntry("stream_chunks", 2L)
                 .containsEntry("endpoint_templates", 1L).containsEntry("endpoint_settings", 1L)
                 .containsEntry("webhook_outbox", 1L);
 
         JobStore pg = JobStores.openPostgres(TestPostgres.url(postgres), "postgres", "postgres");
         try {
             before.forEach((id, job) -> assertThat(find(pg, id)).as(id).isEqualTo(job));
+            assertThat(find(pg, "nul").state()).isEqualTo(JobState.FAILED);
+            assertThat(find(pg, "nul").error()).isEqualTo("bad\uFFFDseed");
             assertThat(pg.counts(EP)).isEqualTo(counts);
             assertThat(pg.streamAfter("running", 0, 10)).isEqualTo(chunks);
             assertThat(pg.templates().orElseThrow().get(EP, "portrait")).contains(template);
@@ -118,6 +129,14 @@ class StoreCopyTest {
                 .hasMessageContaining("already holds 1 row(s) in jobs: copy into a new, empty database");
         assertThatThrownBy(() -> StoreCopy.sqliteToPostgres(file, "jdbc:mysql://db/x", "u", "p"))
                 .isInstanceOf(JobStoreException.class).hasMessageContaining("jdbc:postgresql://host:5432/database");
+    }
+
+    private static void putNul(Path file, String update, String value) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                PreparedStatement ps = c.prepareStatement(update)) {
+            ps.setString(1, value);
+            assertThat(ps.executeUpdate()).isEqualTo(1);
+        }
     }
 
     private static Job find(JobStore store, String id) {
