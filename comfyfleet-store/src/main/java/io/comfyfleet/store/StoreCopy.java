@@ -35,6 +35,13 @@ public final class StoreCopy {
     static final List<String> TABLES = List.of("endpoint_settings", "endpoint_rollouts", "endpoint_templates",
             "node_catalogues", "endpoint_catalogues", "jobs", "stream_chunks", "job_totals", "webhook_outbox");
     private static final int BATCH = 500;
+    /** A job's input may be 20 MB and its output 64 MB: 500 such rows in one batch would not fit a modest heap. */
+    static final long BATCH_BYTES = 16L << 20;
+
+    /** Hears of each batch sent: its table, rows and size (the characters and bytes of its values). */
+    interface BatchSent {
+        void sent(String table, int rows, long size);
+    }
 
     private StoreCopy() {}
 
@@ -46,6 +53,15 @@ public final class StoreCopy {
      *     it already holds endpoints or jobs; the message says what to change. Nothing is written to PostgreSQL then.
      */
     public static Map<String, Long> sqliteToPostgres(Path sqliteFile, String jdbcUrl, String user, String password) {
+        return sqliteToPostgres(sqliteFile, jdbcUrl, user, password, BATCH_BYTES, (table, rows, size) -> { });
+    }
+
+    /**
+     * As above, sending a batch once it holds 500 rows or {@code batchBytes} of values, so a batch in memory is at
+     * most that plus its last row; {@code sent} hears of each.
+     */
+    static Map<String, Long> sqliteToPostgres(Path sqliteFile, String jdbcUrl, String user, String password,
+            long batchBytes, BatchSent sent) {
         Path file = sqliteFile.toAbsolutePath().normalize();
         if (!Files.isRegularFile(file)) {
             throw new JobStoreException("there is no SQLite job store at " + file
@@ -66,7 +82,7 @@ public final class StoreCopy {
             Migrations.migrate(target, new PostgresDialect(), jdbcUrl);
             try (Connection from = source.getConnection()) {
                 refuseFilled(to, jdbcUrl);
-                return copyAll(from, to, file, jdbcUrl);
+                return copyAll(from, to, file, jdbcUrl, batchBytes, sent);
             }
         } catch (SQLException e) {
             throw new JobStoreException("cannot copy the SQLite job store at " + file + " into " + jdbcUrl + ": "
@@ -106,13 +122,13 @@ public final class StoreCopy {
         }
     }
 
-    private static Map<String, Long> copyAll(Connection from, Connection to, Path file, String jdbcUrl)
-            throws SQLException {
+    private static Map<String, Long> copyAll(Connection from, Connection to, Path file, String jdbcUrl,
+            long batchBytes, BatchSent sent) throws SQLException {
         Map<String, Long> copied = new LinkedHashMap<>();
         to.setAutoCommit(false);
         try {
             for (String table : TABLES) {
-                copied.put(table, copyTable(from, to, table));
+                copied.put(table, copyTable(from, to, table, batchBytes, sent));
             }
             for (Map.Entry<String, Long> done : copied.entrySet()) {
                 long there = count(to, done.getKey());
@@ -130,7 +146,8 @@ public final class StoreCopy {
     }
 
     /** Copies one table's rows, each value as the target column's type asks. Returns the rows copied. */
-    private static long copyTable(Connection from, Connection to, String table) throws SQLException {
+    private static long copyTable(Connection from, Connection to, String table, long batchBytes, BatchSent sent)
+            throws SQLException {
         List<String> columns = new ArrayList<>();
         List<Integer> types = new ArrayList<>();
         try (Statement s = to.createStatement(); ResultSet none = s.executeQuery("SELECT * FROM " + table + " WHERE 1 = 0")) {
@@ -146,18 +163,27 @@ public final class StoreCopy {
         String insert = "INSERT INTO " + table + " (" + list + ")" + (identity ? " OVERRIDING SYSTEM VALUE" : "")
                 + " VALUES (" + "?, ".repeat(columns.size() - 1) + "?)";
         long rows = 0;
+        int pending = 0;
+        long size = 0;
         try (Statement s = from.createStatement(); ResultSet in = s.executeQuery("SELECT " + list + " FROM " + table);
                 PreparedStatement out = to.prepareStatement(insert)) {
             while (in.next()) {
                 for (int i = 0; i < columns.size(); i++) {
-                    bind(out, i + 1, types.get(i), in);
+                    size += bind(out, i + 1, types.get(i), in);
                 }
                 out.addBatch();
-                if (++rows % BATCH == 0) {
+                rows++;
+                if (++pending == BATCH || size >= batchBytes) {
                     out.executeBatch();
+                    sent.sent(table, pending, size);
+                    pending = 0;
+                    size = 0;
                 }
             }
-            out.executeBatch();
+            if (pending > 0) {
+                out.executeBatch();
+                sent.sent(table, pending, size);
+            }
         }
         for (String column : identityColumns(to, table)) {
             try (Statement s = to.createStatement()) {
@@ -168,7 +194,8 @@ public final class StoreCopy {
         return rows;
     }
 
-    private static void bind(PreparedStatement out, int at, int type, ResultSet in) throws SQLException {
+    /** Binds one value; returns its size, in characters or bytes (8 for a number). */
+    private static long bind(PreparedStatement out, int at, int type, ResultSet in) throws SQLException {
         switch (type) {
             case Types.BIGINT, Types.INTEGER, Types.SMALLINT -> {
                 long value = in.getLong(at);
@@ -188,7 +215,11 @@ public final class StoreCopy {
                     out.setDouble(at, value);
                 }
             }
-            case Types.BINARY, Types.VARBINARY, Types.LONGVARBINARY -> out.setBytes(at, in.getBytes(at));
+            case Types.BINARY, Types.VARBINARY, Types.LONGVARBINARY -> {
+                byte[] value = in.getBytes(at);
+                out.setBytes(at, value);
+                return value == null ? 0 : value.length;
+            }
             case Types.BOOLEAN, Types.BIT -> {
                 long value = in.getLong(at);
                 if (in.wasNull()) {
@@ -198,8 +229,13 @@ public final class StoreCopy {
                 }
             }
             // an earlier version kept a worker's NUL as sent; PostgreSQL's text refuses it, so it arrives as U+FFFD
-            default -> out.setString(at, JobRows.withoutNul(in.getString(at)));
+            default -> {
+                String value = JobRows.withoutNul(in.getString(at));
+                out.setString(at, value);
+                return value == null ? 0 : value.length();
+            }
         }
+        return 8;
     }
 
     private static List<String> identityColumns(Connection to, String table) throws SQLException {

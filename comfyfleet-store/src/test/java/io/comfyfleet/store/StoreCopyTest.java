@@ -9,9 +9,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.comfyfleet.core.endpoint.EndpointSettings;
 import io.comfyfleet.core.job.Job;
+import io.comfyfleet.core.job.JobPolicy;
 import io.comfyfleet.core.job.JobState;
 import io.comfyfleet.core.job.JobStore;
 import io.comfyfleet.core.job.JobStoreException;
+import io.comfyfleet.core.job.NewJob;
 import io.comfyfleet.core.webhook.WebhookOutbox;
 import io.comfyfleet.testkit.TestPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -21,10 +23,14 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,18 +41,30 @@ import org.junit.jupiter.api.io.TempDir;
  * store goes on from there (the queued job is claimed, a new webhook gets the next id).
  */
 class StoreCopyTest {
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+    static EmbeddedPostgres postgres;
     @TempDir
     Path dir;
-    EmbeddedPostgres postgres;
+    /** A new, empty database for each test: one server for the class, as starting one takes seconds. */
+    String url;
 
-    @BeforeEach
-    void startPostgres() throws Exception {
+    @BeforeAll
+    static void startPostgres() throws Exception {
         postgres = TestPostgres.start();
     }
 
-    @AfterEach
-    void stopPostgres() throws Exception {
+    @AfterAll
+    static void stopPostgres() throws Exception {
         postgres.close();
+    }
+
+    @BeforeEach
+    void newDatabase() throws SQLException {
+        String name = "copy" + DATABASES.incrementAndGet();
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        }
+        url = postgres.getJdbcUrl("postgres", name);
     }
 
     @Test
@@ -80,12 +98,12 @@ class StoreCopyTest {
         sqlite.close();
         putNul(file, "UPDATE jobs SET error = ? WHERE id = 'nul'", "bad\u0000seed");
 
-        Map<String, Long> copied = StoreCopy.sqliteToPostgres(file, TestPostgres.url(postgres), "postgres", "postgres");
+        Map<String, Long> copied = StoreCopy.sqliteToPostgres(file, url, "postgres", "postgres");
         assertThat(copied).containsEntry("jobs", 4L).containsEntry("stream_chunks", 2L)
                 .containsEntry("endpoint_templates", 1L).containsEntry("endpoint_settings", 1L)
                 .containsEntry("webhook_outbox", 1L);
 
-        JobStore pg = JobStores.openPostgres(TestPostgres.url(postgres), "postgres", "postgres");
+        JobStore pg = JobStores.openPostgres(url, "postgres", "postgres");
         try {
             before.forEach((id, job) -> assertThat(find(pg, id)).as(id).isEqualTo(job));
             assertThat(find(pg, "nul").state()).isEqualTo(JobState.FAILED);
@@ -112,7 +130,6 @@ class StoreCopyTest {
     @Test
     void aCopyIsRefusedWhereItWouldLoseOrMixJobs() {
         Path file = dir.resolve("jobs.db");
-        String url = TestPostgres.url(postgres);
         assertThatThrownBy(() -> StoreCopy.sqliteToPostgres(file, url, "postgres", "postgres"))
                 .isInstanceOf(JobStoreException.class).hasMessageContaining("there is no SQLite job store at " + file);
 
@@ -129,6 +146,39 @@ class StoreCopyTest {
                 .hasMessageContaining("already holds 1 row(s) in jobs: copy into a new, empty database");
         assertThatThrownBy(() -> StoreCopy.sqliteToPostgres(file, "jdbc:mysql://db/x", "u", "p"))
                 .isInstanceOf(JobStoreException.class).hasMessageContaining("jdbc:postgresql://host:5432/database");
+    }
+
+    /**
+     * Jobs of some MB each (inputs may be 20 MB, outputs 64 MB) are sent a few at a time, not 500 to a batch: a
+     * batch is sent once it holds the byte limit, so it is never larger than that plus its last row.
+     */
+    @Test
+    void largeJobsAreSentInBatchesBoundedByBytes() {
+        Path file = dir.resolve("jobs.db");
+        JobStore sqlite = JobStores.openSqlite(file);
+        String input = "{\"prompt\":\"" + "x".repeat(3 << 20) + "\"}";
+        for (int i = 0; i < 6; i++) {
+            sqlite.enqueue(new NewJob("big" + i, EP, input, null, null,
+                    new JobPolicy(Duration.ofMinutes(10), Duration.ofHours(24), false), 2, at(i)));
+        }
+        sqlite.close();
+        long limit = 4L << 20;
+        record Batch(String table, int rows, long size) {}
+        List<Batch> batches = new ArrayList<>();
+
+        Map<String, Long> copied = StoreCopy.sqliteToPostgres(file, url, "postgres", "postgres", limit,
+                (table, rows, size) -> batches.add(new Batch(table, rows, size)));
+
+        assertThat(copied).containsEntry("jobs", 6L);
+        List<Batch> jobs = batches.stream().filter(b -> b.table().equals("jobs")).toList();
+        assertThat(jobs).extracting(Batch::rows).containsExactly(2, 2, 2);
+        assertThat(jobs).allSatisfy(b -> assertThat(b.size()).isLessThan(limit + input.length() + 1024));
+        JobStore pg = JobStores.openPostgres(url, "postgres", "postgres");
+        try {
+            assertThat(find(pg, "big5").inputJson()).isEqualTo(input);
+        } finally {
+            pg.close();
+        }
     }
 
     private static void putNul(Path file, String update, String value) throws SQLException {
