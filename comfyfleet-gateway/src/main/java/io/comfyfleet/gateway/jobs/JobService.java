@@ -79,7 +79,26 @@ public final class JobService {
             if (idempotencyKey == null) {
                 throw taken;
             }
-            return queuedBefore(job, idempotencyKey);
+            Job earlier = keptFor(job);
+            if (earlier == null) {
+                // deleted since the refused insert (retention, purge-queue, TTL sweep)? Then the key is free: once
+                // more, so a job past its TTL but still kept (the insert refused again) is told as such
+                try {
+                    return enqueue(endpoint, job);
+                } catch (JobIdTakenException stillTaken) {
+                    earlier = keptFor(job);
+                }
+            }
+            return queuedBefore(job, idempotencyKey, earlier);
+        }
+    }
+
+    /** The job stored under the new job's id, as a client sees it now; null when not (deleted, or past its TTL). */
+    private Job keptFor(NewJob job) {
+        try {
+            return status(job.endpoint(), job.id());
+        } catch (JobNotFoundException gone) {
+            return null;
         }
     }
 
@@ -107,12 +126,12 @@ public final class JobService {
         return handoff.queued();
     }
 
-    /** The job an earlier request with the same idempotency key queued, if that request was this one. */
-    private Job queuedBefore(NewJob job, String key) {
-        Job earlier;
-        try {
-            earlier = status(job.endpoint(), job.id());
-        } catch (JobNotFoundException gone) {
+    /**
+     * The job an earlier request with the same idempotency key queued ({@code earlier}, null when its id is taken but
+     * it cannot be read), if that request was this one.
+     */
+    private Job queuedBefore(NewJob job, String key, Job earlier) {
+        if (earlier == null) {
             throw new IdempotencyKeyReusedException("the Idempotency-Key \"" + key + "\" named job " + job.id()
                     + ", which has expired (its ttl) but is still kept: send a new key for a new job");
         }

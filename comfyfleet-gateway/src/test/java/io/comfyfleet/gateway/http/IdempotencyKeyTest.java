@@ -2,11 +2,17 @@ package io.comfyfleet.gateway.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.comfyfleet.core.job.JobIdTakenException;
+import io.comfyfleet.core.job.JobStore;
+import io.comfyfleet.gateway.config.ConfigLoader;
+import io.comfyfleet.gateway.config.GatewayConfig;
 import io.comfyfleet.gateway.support.Api;
 import io.comfyfleet.gateway.support.Reply;
 import io.comfyfleet.gateway.support.TestGateway;
 import io.comfyfleet.testkit.TestPostgres;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +26,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,6 +102,47 @@ class IdempotencyKeyTest {
             }
             assertThat(queued(gw)).isZero();
             assertThat(run(gw.client, "/v2/ep1/run", "x".repeat(255), BODY).status()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * The key's job is deleted (purge-queue, retention, TTL sweep) between a repeat's refused insert and its read:
+     * nothing is kept for the key any more, so the repeat queues the job anew, rather than a 409 saying it expired.
+     */
+    @Test
+    void aRepeatWhoseJobVanishesAfterTheRefusedInsertQueuesItAgain() {
+        AtomicBoolean vanish = new AtomicBoolean();
+        UnaryOperator<JobStore> purgedOnRefusal = store -> (JobStore) Proxy.newProxyInstance(
+                JobStore.class.getClassLoader(), new Class<?>[] {JobStore.class}, (proxy, method, args) -> {
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        if (e.getCause() instanceof JobIdTakenException && vanish.getAndSet(false)) {
+                            store.purgeQueue("ep1");
+                        }
+                        throw e.getCause();
+                    }
+                });
+        GatewayConfig config = new ConfigLoader(name -> null).parse(TestGateway.yaml(""), "test config", dir);
+        try (TestGateway gw = new TestGateway(config, purgedOnRefusal)) {
+            String id = run(gw.client, "/v2/ep1/run", KEY, BODY).field("id");
+            vanish.set(true);
+
+            Reply again = run(gw.client, "/v2/ep1/run", KEY, BODY);
+            assertThat(again.status()).as(again.text()).isEqualTo(200);
+            assertThat(again.field("id")).isEqualTo(id);
+            assertThat(again.field("status")).isEqualTo("IN_QUEUE");
+            assertThat(vanish).isFalse();
+            assertThat(queued(gw)).isEqualTo(1);
+
+            // a job past its TTL but not yet swept is still kept: the key is still refused for it
+            String shortLived = run(gw.client, "/v2/ep1/run", "short-lived",
+                    "{\"input\":{\"workflow\":{}},\"policy\":{\"ttl\":10000}}").field("id");
+            gw.clock.advance(Duration.ofSeconds(20));
+            Reply expired = run(gw.client, "/v2/ep1/run", "short-lived",
+                    "{\"input\":{\"workflow\":{}},\"policy\":{\"ttl\":10000}}");
+            assertThat(expired.status()).as(expired.text()).isEqualTo(409);
+            assertThat(expired.field("error")).contains(shortLived, "has expired (its ttl) but is still kept");
         }
     }
 
