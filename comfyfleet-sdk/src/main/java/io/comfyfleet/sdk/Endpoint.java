@@ -66,7 +66,7 @@ public final class Endpoint {
     /** {@link #run(Template, List, RunOptions)} without blocking; chain {@link JobHandle#awaitAsync}. */
     public CompletableFuture<JobHandle> runAsync(Template template, List<InputImage> images, RunOptions options) {
         return submissions().postAsync(path("/run"), body(template, images, options), keyOf(options))
-                .thenApply(answer -> new JobHandle(this, requireId(answer.path("id").asString(null))));
+                .thenApply(answer -> new JobHandle(this, requireId(answer.path("id").asString(null)), true));
     }
 
     /**
@@ -86,8 +86,9 @@ public final class Endpoint {
     }
 
     private JobHandle submit(ObjectNode body, String idempotencyKey) {
-        var answer = submissions().post(path("/run"), body, idempotencyKey, client.requestTimeout());
-        return new JobHandle(this, requireId(answer.path("id").asString(null)));
+        var answer = submissions().post(path("/run"), body, idempotencyKey, client.requestTimeout(),
+                client.requestTimeout());
+        return new JobHandle(this, requireId(answer.path("id").asString(null)), true);
     }
 
     /**
@@ -98,7 +99,7 @@ public final class Endpoint {
     public CompletableFuture<JobHandle> runAsync(Workflow workflow, List<InputImage> images, RunOptions options) {
         ObjectNode body = body(workflow, images, options);
         return submissions().postAsync(path("/run"), body, keyOf(options))
-                .thenApply(answer -> new JobHandle(this, requireId(answer.path("id").asString(null))));
+                .thenApply(answer -> new JobHandle(this, requireId(answer.path("id").asString(null)), true));
     }
 
     /** {@link #run(Workflow, List, RunOptions)} without images and with default options. */
@@ -122,10 +123,11 @@ public final class Endpoint {
     private JobResult runSync(ObjectNode body, String idempotencyKey, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long holdMs = Math.max(1_000, Math.min(timeout.toMillis(), 90_000));
+        // a keyed repeat is safe until the caller's own timeout: a held /runsync cut after 60 s is sent again
         var answer = submissions().post(path("/runsync?wait=" + holdMs), body, idempotencyKey,
-                Duration.ofMillis(holdMs).plus(client.requestTimeout()));
+                Duration.ofMillis(holdMs).plus(client.requestTimeout()), timeout);
         JobStatus status = JobStatus.parse(answer, null);
-        JobHandle handle = new JobHandle(this, requireId(status.id()));
+        JobHandle handle = new JobHandle(this, requireId(status.id()), true);
         if (status.state().isTerminal()) {
             return handle.finish(status);
         }
@@ -134,7 +136,7 @@ public final class Endpoint {
 
     /** A handle on an existing job, e.g. one submitted by another process; no request is made. */
     public JobHandle job(String jobId) {
-        return new JobHandle(this, requireId(jobId));
+        return new JobHandle(this, requireId(jobId), false);
     }
 
     /**

@@ -16,11 +16,19 @@ import java.util.concurrent.ExecutionException;
 public final class JobHandle {
     private final Endpoint endpoint;
     private final String id;
+    // the gateway gave this id (a submission's answer): it was heard, so a wait may ride an outage from its start
+    private final boolean answered;
     private final List<ProgressListener> listeners = new CopyOnWriteArrayList<>();
 
-    JobHandle(Endpoint endpoint, String id) {
+    JobHandle(Endpoint endpoint, String id, boolean answered) {
         this.endpoint = endpoint;
         this.id = id;
+        this.answered = answered;
+    }
+
+    /** Whether the id came from the gateway's answer to a submission, rather than from the caller. */
+    boolean answered() {
+        return answered;
     }
 
     /** The job id the server gave. */

@@ -74,7 +74,8 @@ final class JobWait {
     private volatile JsonNode lastProgress;
     // set once the final status is known, before the result is built: no reconnect or poll after it
     private volatile boolean ending;
-    // the gateway answered this wait at least once: a failure from now on may be an outage, not a wrong address
+    // the gateway answered this wait, or the submission that gave the job's id: a failure from now on may be an
+    // outage, not a wrong address
     private volatile boolean heard;
     private final Outage outage;
     private volatile Throwable lastFailure;
@@ -87,6 +88,8 @@ final class JobWait {
         this.deadline = System.nanoTime() + timeout.toNanos();
         this.listeners = listeners;
         this.outage = new Outage(endpoint.client().pollInterval());
+        // a job this client submitted was queued by a gateway that answered: not a wrong address
+        this.heard = job.answered();
     }
 
     /** Starts waiting; the future ends with the result or the typed exception {@link JobHandle#await} throws. */

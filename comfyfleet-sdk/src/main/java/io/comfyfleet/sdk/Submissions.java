@@ -11,7 +11,8 @@ import tools.jackson.databind.JsonNode;
  * Posts a submission ({@code /run}, {@code /runsync}). Without an idempotency key it is sent once: a request that
  * got no answer may have queued the job, and sending it again could queue a second one. With a key the server
  * answers a repeat with the job the first request queued, so a failure that may pass (an {@link Outage}: no answer,
- * 502/503/504, 429) is sent again after a pause, until the client's request timeout has passed since the first try.
+ * 502/503/504, 429) is sent again after a pause, until the client's request timeout (a {@code /runsync}: the
+ * caller's timeout) has passed since the first try.
  */
 final class Submissions {
     private final Transport transport;
@@ -24,14 +25,18 @@ final class Submissions {
         this.requestTimeout = requestTimeout;
     }
 
-    /** Posts {@code body}; each try may take up to {@code timeout}. */
-    JsonNode post(String path, JsonNode body, String idempotencyKey, Duration timeout) {
+    /**
+     * Posts {@code body}; each try may take up to {@code timeout}, and a keyed one is sent again until {@code giveUp}
+     * has passed since the first try (the request timeout for {@code /run}; for {@code /runsync}, whose one try may
+     * be held 90 s, the caller's whole wait).
+     */
+    JsonNode post(String path, JsonNode body, String idempotencyKey, Duration timeout, Duration giveUpAfter) {
         HttpRequest request = transport.jsonPost(path, body, timeout, idempotencyKey);
         if (idempotencyKey == null) {
             return transport.send(request);
         }
         Outage outage = new Outage(pollInterval);
-        long giveUp = System.nanoTime() + requestTimeout.toNanos();
+        long giveUp = System.nanoTime() + giveUpAfter.toNanos();
         while (true) {
             try {
                 return transport.send(request);

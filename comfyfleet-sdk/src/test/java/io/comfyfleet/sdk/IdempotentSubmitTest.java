@@ -66,6 +66,30 @@ class IdempotentSubmitTest {
     }
 
     @Test
+    void aKeyedRunSyncIsSentAgainUntilItsOwnTimeoutNotOnlyTheRequestTimeout() throws Exception {
+        // one try of a /runsync may be held up to 90 s, so the client's request timeout (1 s here) is no bound for
+        // repeating it: a keyed runSync is repeated until the timeout its caller gave
+        int port = LiveGateway.freePort();
+        ComfyFleetClient client = ComfyFleetClient.builder().baseUrl("http://127.0.0.1:" + port + "/v2")
+                .apiKey(LiveGateway.CLIENT_KEY).pollInterval(Duration.ofMillis(50)).requestTimeout(Duration.ofSeconds(1))
+                .build();
+        CompletableFuture<JobResult> result = CompletableFuture.supplyAsync(() -> client.endpoint("ep")
+                .runSync(WORKFLOW, List.of(), RunOptions.defaults().idempotencyKey("order-4713"), Duration.ofSeconds(60)));
+        sleep(2_500);
+        assertThat(result).as("a keyed runSync 2.5 s into an outage, with a 1 s request timeout").isNotDone();
+        try (LiveGateway gw = new LiveGateway(dir, "", port)) {
+            TestWorker worker = gw.worker();
+            String id = worker.take().path("id").asString();
+            worker.fail(id, "out of memory in node 3");
+            assertThatThrownBy(() -> result.get(30, SECONDS)).cause().isInstanceOf(JobFailedException.class)
+                    .hasMessageContaining("out of memory in node 3");
+            Health health = client.endpoint("ep").health();
+            assertThat(health.failed()).as("jobs queued by the repeats").isEqualTo(1);
+            assertThat(health.inQueue()).isZero();
+        }
+    }
+
+    @Test
     void anUnkeyedRunIsSentOnce() throws Exception {
         ComfyFleetClient client = client(LiveGateway.freePort());
         long start = System.nanoTime();

@@ -91,4 +91,32 @@ class WaitThroughOutageTest {
                 .isInstanceOf(ComfyFleetException.class).hasMessageContaining("failed");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }
+
+    @Test
+    void aWaitStartedJustAfterItsSubmissionRidesThroughAnOutageFromItsStart() throws Exception {
+        // the gateway answered the submission, so a refused connection right after is an outage, not a wrong address
+        int port = LiveGateway.freePort();
+        LiveGateway before = new LiveGateway(dir, "", port);
+        LiveGateway after = null;
+        try {
+            JobHandle job = before.client(LiveGateway.CLIENT_KEY, true).endpoint("ep")
+                    .run(ClientAgainstGatewayTest.WORKFLOW, List.of(), RunOptions.defaults());
+            before.close();
+            CompletableFuture<JobResult> result = job.awaitAsync(Duration.ofSeconds(60));
+            Thread.sleep(1_500);
+            assertThat(result).as("a wait that has met only refused connections so far").isNotDone();
+
+            after = new LiveGateway(dir, "", port);
+            TestWorker worker = after.worker();
+            worker.take();
+            worker.fail(job.id(), "out of memory in node 3");
+            assertThatThrownBy(() -> result.get(30, SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(JobFailedException.class).hasMessageContaining("out of memory in node 3");
+        } finally {
+            before.close();
+            if (after != null) {
+                after.close();
+            }
+        }
+    }
 }
