@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import io.comfyfleet.testkit.FreePorts;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -207,10 +207,8 @@ class ClientCommandsTest {
 
     @Test
     void anUnreachableGatewayExitsThree() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        // below the ephemeral range no port-0 bind takes it meanwhile, nor can the connection be to itself
+        int closedPort = FreePorts.one();
         String url = "http://127.0.0.1:" + closedPort + "/v2";
 
         Run submit = cli("submit", file("plain.json", PLAIN).toString(), "--url", url, "--endpoint", "ep1",

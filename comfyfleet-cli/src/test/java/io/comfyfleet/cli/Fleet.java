@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.comfyfleet.common.json.Json;
 import io.comfyfleet.gateway.Gateway;
 import io.comfyfleet.gateway.config.ConfigLoader;
+import io.comfyfleet.testkit.FreePorts;
 import io.comfyfleet.worker.Backoff;
 import io.comfyfleet.worker.JobTimings;
 import io.comfyfleet.worker.WorkerApp;
@@ -15,7 +16,6 @@ import io.comfyfleet.worker.input.UrlPolicy;
 import io.comfyfleet.worker.run.ComfyJobHandler;
 import io.comfyfleet.worker.supervisor.LaunchSpec;
 import io.comfyfleet.worker.supervisor.SupervisorSettings;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -112,10 +112,7 @@ final class Fleet implements AutoCloseable {
                 """.formatted(o.lease(), CLIENT_KEY, WORKER_KEY, o.executionTimeout());
         Gateway gateway = Gateway.start(new ConfigLoader(name -> null).parse(yaml, "end-to-end test", dir));
         try {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
+            int port = FreePorts.one(); // for the worker's ComfyUI, another process
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             LaunchSpec emulator = realComfy != null
                     ? LaunchSpec.python(realComfy.resolve("ComfyUI"), realComfy.resolve("python").toString(), port,

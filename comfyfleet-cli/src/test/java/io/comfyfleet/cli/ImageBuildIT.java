@@ -8,9 +8,9 @@ import io.comfyfleet.common.json.Json;
 import io.comfyfleet.gateway.Gateway;
 import io.comfyfleet.gateway.config.ConfigLoader;
 import com.sun.net.httpserver.HttpServer;
+import io.comfyfleet.testkit.FreePorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -147,7 +147,7 @@ class ImageBuildIT {
     }
 
     private void runImage(String ref, int gatewayPort) throws Exception {
-        int comfyPort = freePort();
+        int comfyPort = FreePorts.one();
         String gw = "http://127.0.0.1:" + gatewayPort + "/v2/ep1";
         String name = "comfyfleet-image-it-" + UUID.randomUUID().toString().substring(0, 8);
         long t0 = System.nanoTime();
@@ -287,11 +287,5 @@ class ImageBuildIT {
             }
         }
         return false;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import io.comfyfleet.testkit.FreePorts;
 import java.io.File;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -59,10 +60,7 @@ class WorkerProcessTest {
             exchange.close();
         });
         gateway.start();
-        int comfyPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            comfyPort = s.getLocalPort();
-        }
+        int comfyPort = FreePorts.one();
         // surefire runs in the module folder; the repository root is its parent
         String repo = System.getProperty("comfyfleet.repo.dir", Path.of("").toAbsolutePath().getParent().toString());
         Path fakeComfy = Path.of(repo, "comfyfleet-worker/src/test/resources/supervisor/fake_comfy.py");

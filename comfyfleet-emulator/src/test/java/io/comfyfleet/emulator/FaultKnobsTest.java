@@ -9,6 +9,7 @@ import io.comfyfleet.emulator.testing.ComfyTestClient;
 import io.comfyfleet.emulator.testing.Frame;
 import io.comfyfleet.emulator.testing.TestEmulator;
 import io.comfyfleet.emulator.testing.Workflows;
+import io.comfyfleet.testkit.FreePorts;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -116,10 +117,7 @@ class FaultKnobsTest {
 
     @Test
     void refuseModeRefusesConnectionsUntilTheStartupDelayIsOver() throws Exception {
-        int port;
-        try (var probe = new java.net.ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        int port = FreePorts.one(); // not bound until the startup delay is over
         RunningEmulator comfy = ComfyEmulator.start(EmulatorConfig.builder().port(port).baseDirectory(dir)
                 .timing(TimingModel.zero().withStartup(Duration.ofMillis(800))).build());
         try {

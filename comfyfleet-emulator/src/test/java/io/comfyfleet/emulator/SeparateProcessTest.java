@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.comfyfleet.emulator.cli.EmulatorMain;
 import io.comfyfleet.emulator.testing.ComfyTestClient;
 import io.comfyfleet.emulator.testing.Workflows;
-import java.net.ServerSocket;
+import io.comfyfleet.testkit.FreePorts;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,10 +27,7 @@ class SeparateProcessTest {
 
     @Test
     void servesAsItsOwnProcessAndExitsWhenTheExitKnobFires() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        int port = FreePorts.one();
         Path log = dir.resolve("emulator.log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process process = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),

@@ -3,6 +3,7 @@ package io.comfyfleet.sdk;
 import io.comfyfleet.gateway.Gateway;
 import io.comfyfleet.gateway.config.ConfigLoader;
 import io.comfyfleet.gateway.config.GatewayConfig;
+import io.comfyfleet.testkit.FreePorts;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -54,13 +55,9 @@ final class LiveGateway implements AutoCloseable {
         this.client = client(CLIENT_KEY, true);
     }
 
-    /** A loopback port free now, for a gateway a test starts (or starts again) there later. */
+    /** A port free now, for a gateway a test starts (or starts again) there later. */
     static int freePort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return FreePorts.one();
     }
 
     ComfyFleetClient client(String key, boolean events) {

@@ -11,7 +11,6 @@ import io.comfyfleet.core.job.JobStoreException;
 import io.comfyfleet.core.job.QueueWakeups;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -26,6 +25,7 @@ import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import io.comfyfleet.testkit.FreePorts;
 import io.comfyfleet.testkit.TestPostgres;
 
 /**
@@ -238,10 +238,8 @@ class PostgresJobStoreTest extends JobStoreContractTest {
 
     @Test
     void anUnreachableDatabaseIsReportedWithWhatToCheck() throws IOException {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        // below the ephemeral range no port-0 bind takes it meanwhile, nor can the connection be to itself
+        int closedPort = FreePorts.one();
         String url = "jdbc:postgresql://127.0.0.1:" + closedPort + "/comfyfleet";
 
         assertThatThrownBy(() -> JobStores.openPostgres(url, "postgres", "postgres"))

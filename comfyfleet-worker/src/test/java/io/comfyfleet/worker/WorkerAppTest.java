@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.comfyfleet.common.json.Json;
+import io.comfyfleet.testkit.FreePorts;
 import io.comfyfleet.worker.config.GatewayEndpoints;
 import io.comfyfleet.worker.input.UrlPolicy;
 import io.comfyfleet.worker.supervisor.ComfySupervisor;
 import io.comfyfleet.worker.supervisor.LaunchSpec;
 import io.comfyfleet.worker.supervisor.SupervisorSettings;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -32,10 +32,7 @@ class WorkerAppTest {
     }
 
     private WorkerSettings settings(String comfyFlags, int maxRestarts) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.one(); // fake ComfyUI's, another process
         String script = Path.of(getClass().getResource("/supervisor/fake_comfy.py").toURI()).toString();
         LaunchSpec launch = LaunchSpec.custom("exec python3 " + script + " --port {port} " + comfyFlags, port, work.resolve("comfy"));
         return new WorkerSettings(GatewayEndpoints.forGateway(gw.url(), "ep", "w1", "KEY", Duration.ofMillis(200)),

@@ -8,8 +8,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.comfyfleet.fleet.container.PodmanService;
 import io.comfyfleet.fleet.local.WorkerOutput;
+import io.comfyfleet.testkit.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -87,7 +87,7 @@ class ContainerUpEndToEndTest {
                     image: %s
                     pull: never
                     env: {COMFYFLEET_TEST_MARK: from-yaml}
-                """.formatted(freePort(), CLIENT_KEY, freePort(), podman.host(), ContainerWorkerImage.TAG));
+                """.formatted(FreePorts.one(), CLIENT_KEY, FreePorts.one(), podman.host(), ContainerWorkerImage.TAG));
         UpConfig config = new UpConfigLoader(name -> null).load(yaml, dir);
         stack = FleetStack.start(config, Duration.ofMillis(500), Clock.systemUTC());
         String base = "http://127.0.0.1:" + stack.port() + "/v2/ctr";
@@ -134,11 +134,5 @@ class ContainerUpEndToEndTest {
         String out = new String(p.getInputStream().readAllBytes()).strip();
         p.waitFor();
         return out.isEmpty() ? List.of() : List.of(out.split("\\s+"));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

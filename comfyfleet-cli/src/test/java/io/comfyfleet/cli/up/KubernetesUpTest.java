@@ -3,6 +3,7 @@ package io.comfyfleet.cli.up;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.comfyfleet.testkit.FreePorts;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -11,8 +12,6 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -196,7 +195,7 @@ class KubernetesUpTest {
                 }
             }
             List<String> cmd = new ArrayList<>();
-            String comfyPort = freePort();
+            String comfyPort = Integer.toString(FreePorts.one());
             for (String word : command) {
                 // the local provider's placeholders, filled as it fills them (the pod's worker reports to this JVM)
                 cmd.add(word.replace("{workerId}", env.get("RUNPOD_POD_ID")).replace("{port}", comfyPort)
@@ -229,14 +228,6 @@ class KubernetesUpTest {
                 });
             } catch (RuntimeException e) {
                 // the pod is gone already: nothing to report, as with a real kubelet
-            }
-        }
-
-        private String freePort() {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                return Integer.toString(s.getLocalPort());
-            } catch (IOException e) {
-                throw new AssertionError(e);
             }
         }
 

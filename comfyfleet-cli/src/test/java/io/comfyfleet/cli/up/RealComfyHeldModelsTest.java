@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.comfyfleet.common.json.Json;
 import io.comfyfleet.gateway.Gateway;
 import io.comfyfleet.gateway.config.ConfigLoader;
+import io.comfyfleet.testkit.FreePorts;
 import io.comfyfleet.worker.Backoff;
 import io.comfyfleet.worker.WorkerApp;
 import io.comfyfleet.worker.WorkerSettings;
@@ -15,7 +16,6 @@ import io.comfyfleet.worker.input.UrlPolicy;
 import io.comfyfleet.worker.run.ComfyJobHandler;
 import io.comfyfleet.worker.supervisor.LaunchSpec;
 import io.comfyfleet.worker.supervisor.SupervisorSettings;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -59,10 +59,7 @@ class RealComfyHeldModelsTest {
                     clientKeys: [%s]
                     workerKeys: [%s]
                 """.formatted(CLIENT_KEY, WORKER_KEY);
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.one(); // for the worker's ComfyUI, another process
         try (Gateway gateway = Gateway.start(new ConfigLoader(name -> null).parse(yaml, "held models test", dir));
                 HttpClient http = HttpClient.newHttpClient()) {
             WorkerSettings settings = new WorkerSettings(

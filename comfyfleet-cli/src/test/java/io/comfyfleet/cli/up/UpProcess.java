@@ -3,10 +3,10 @@ package io.comfyfleet.cli.up;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.comfyfleet.testkit.FreePorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -126,38 +125,12 @@ public final class UpProcess implements AutoCloseable {
     }
 
     /**
-     * The first of {@code n} consecutive free ports, so each worker's emulator (basePort + slot) can have one. Taken
-     * below the kernel's ephemeral range: a port in it, free when checked, can become the local end of any outgoing
-     * connection (the gateway's, the workers', the test's) before the worker's ComfyUI binds it, and that worker
-     * then fails to start ("Port already in use"), as UpEndToEndTest once saw. Below it only explicit binds compete.
+     * The first of {@code n} consecutive free ports, so each worker's emulator (basePort + slot) can have one; below
+     * the kernel's ephemeral range (see {@link FreePorts}), where no outgoing connection can take one before the
+     * worker's ComfyUI binds it.
      */
-    public static int freePortRun(int n) throws IOException {
-        int below = ephemeralLow();
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int first = ThreadLocalRandom.current().nextInt(20_000, below - n);
-            boolean free = true;
-            for (int p = first; p < first + n && free; p++) {
-                try (ServerSocket s = new ServerSocket(p)) {
-                    s.setReuseAddress(true);
-                } catch (IOException e) {
-                    free = false;
-                }
-            }
-            if (free) {
-                return first;
-            }
-        }
-        throw new IOException("no run of " + n + " free ports found between 20000 and " + below);
-    }
-
-    /** The lowest port the kernel hands out for outgoing connections (Linux's default when it cannot be read). */
-    private static int ephemeralLow() {
-        try {
-            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-            return Math.max(21_000, Integer.parseInt(range.split("\\s+")[0]));
-        } catch (IOException | RuntimeException e) {
-            return 32_768;
-        }
+    public static int freePortRun(int n) {
+        return FreePorts.run(n);
     }
 
     /** Asserts up printed the try-it curl and the dashboard line for {@code endpoint}. */

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.testing.Captures;
 import io.comfyfleet.comfy.client.testing.ReplayServer;
+import io.comfyfleet.testkit.FreePorts;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -150,10 +150,8 @@ class ComfyClientTest {
 
     @Test
     void nothingListeningIsATypedUnavailableError() throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        // below the ephemeral range no port-0 bind takes it meanwhile, nor can the connection be to itself
+        int port = FreePorts.one();
         ComfyClient down = ComfyClient.builder(URI.create("http://127.0.0.1:" + port))
                 .connectTimeout(Duration.ofSeconds(2)).build();
 

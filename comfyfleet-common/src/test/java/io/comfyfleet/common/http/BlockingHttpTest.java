@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.comfyfleet.testkit.FreePorts;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -82,10 +82,8 @@ class BlockingHttpTest {
 
     @Test
     void nothingListeningIsAConnectException() throws IOException {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        // below the ephemeral range no port-0 bind takes it meanwhile, nor can the connection be to itself
+        int closedPort = FreePorts.one();
         assertThatThrownBy(() -> http.exchange(URI.create("http://127.0.0.1:" + closedPort + "/x"), Map.of(), null,
                 Duration.ofSeconds(1))).isInstanceOf(ConnectException.class);
     }

@@ -6,9 +6,9 @@ import io.comfyfleet.gateway.support.Api;
 import io.comfyfleet.gateway.support.Reply;
 import io.comfyfleet.gateway.support.ScriptedWorker;
 import io.comfyfleet.gateway.support.TestGateway;
+import io.comfyfleet.testkit.FreePorts;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,10 +41,7 @@ class CrashRecoveryTest {
 
     @Test
     void everyAcceptedJobEndsCompletedAfterAKillNineMidLoad() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
+        int port = FreePorts.one(); // the gateway's, another process, started again there after the kill
         Path config = dir.resolve("comfyfleet.yaml");
         Files.writeString(config, TestGateway.yaml("  lease: 2s\n  sweepInterval: 200ms")
                 .replace("port: 0", "port: " + port)

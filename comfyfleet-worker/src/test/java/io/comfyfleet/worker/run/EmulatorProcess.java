@@ -2,12 +2,12 @@ package io.comfyfleet.worker.run;
 
 import io.comfyfleet.common.json.Json;
 import io.comfyfleet.common.http.BlockingHttp;
+import io.comfyfleet.testkit.FreePorts;
 import io.comfyfleet.worker.Backoff;
 import io.comfyfleet.worker.supervisor.ComfySupervisor;
 import io.comfyfleet.worker.supervisor.LaunchSpec;
 import io.comfyfleet.worker.supervisor.SupervisorSettings;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -25,10 +25,7 @@ final class EmulatorProcess {
     private EmulatorProcess() {}
 
     static ComfySupervisor launch(Path work, String extraFlags) throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.one();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cmd = "exec " + java + " -Xshare:auto -cp " + System.getProperty("java.class.path")
                 + " io.comfyfleet.emulator.cli.EmulatorMain --listen 127.0.0.1 --port {port} --disable-auto-launch"

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.comfyfleet.testkit.FreePorts;
 import io.comfyfleet.worker.Backoff;
 import io.comfyfleet.worker.config.WorkerConfigException;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,19 +36,13 @@ class ComfySupervisorTest {
         supervisors.forEach(ComfySupervisor::close);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private static String script() throws Exception {
         return Path.of(ComfySupervisorTest.class.getResource("/supervisor/fake_comfy.py").toURI()).toString();
     }
 
     private ComfySupervisor launch(String flags, SupervisorSettings settings) throws Exception {
         String cmd = "exec python3 " + script() + " --port {port} --input-directory {input} " + flags;
-        ComfySupervisor s = ComfySupervisor.launched(LaunchSpec.custom(cmd, freePort(), work), settings);
+        ComfySupervisor s = ComfySupervisor.launched(LaunchSpec.custom(cmd, FreePorts.one(), work), settings);
         supervisors.add(s);
         return s;
     }
@@ -74,7 +68,7 @@ class ComfySupervisorTest {
     void pythonLaunchPassesComfyUiFlagsAndPerWorkerFolders() throws Exception {
         Path comfyDir = Files.createDirectories(work.resolve("ComfyUI"));
         Files.copy(Path.of(script()), comfyDir.resolve("main.py"));
-        int port = freePort();
+        int port = FreePorts.one();
         LaunchSpec spec = LaunchSpec.python(comfyDir, "python3", port, work.resolve("w1"), true, List.of("--start-delay", "0.5"));
         ComfySupervisor s = ComfySupervisor.launched(spec, FAST);
         supervisors.add(s);
@@ -99,7 +93,7 @@ class ComfySupervisorTest {
         String relative = Path.of("").toAbsolutePath().relativize(launcher).toString();
         assertThat(relative).startsWith("../");
 
-        LaunchSpec spec = LaunchSpec.python(comfyDir, relative, freePort(), work.resolve("w1"), false, List.of());
+        LaunchSpec spec = LaunchSpec.python(comfyDir, relative, FreePorts.one(), work.resolve("w1"), false, List.of());
         assertThat(spec.command().getFirst()).isEqualTo(launcher.toString());
         assertThat(LaunchSpec.python(comfyDir, "python3", 1, work, false, List.of()).command().getFirst())
                 .as("a bare name is found on the PATH").isEqualTo("python3");
@@ -204,7 +198,7 @@ class ComfySupervisorTest {
 
     @Test
     void aPortAnotherServerListensOnIsRefusedBeforeLaunchNamingThePortAndWhatToChange() throws Exception {
-        int port = freePort();
+        int port = FreePorts.one();
         List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
         com.sun.net.httpserver.HttpServer foreign = foreignComfy(port, asked);
         try {
