@@ -14,6 +14,7 @@ import io.comfyfleet.gateway.dispatch.Handoffs;
 import io.comfyfleet.gateway.dispatch.WorkerRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Predicate;
@@ -234,20 +235,36 @@ public final class JobService {
 
     /**
      * The job as it is now, for a call that waits on it; {@code seen} is the job as that call last read it (null at
-     * first). A job that was there and whose TTL has run out since is a 404 that says so.
+     * first). A job that was there and whose TTL has run out since is a 404 that says so, also when
+     * {@code /status?ttl=} (here or at another gateway) gave it a TTL that had already run out.
      */
     Job stillThere(String endpoint, String jobId, Job seen) {
         try {
             return status(endpoint, jobId);
         } catch (JobNotFoundException gone) {
-            if (seen != null && seen.expiresAt() != null && !clock.instant().isBefore(seen.expiresAt())
-                    && !events.wasPurged(endpoint, jobId)) {
-                throw new JobNotFoundException(jobId, "its ttl ran out while this call waited ("
-                        + Duration.between(seen.createdAt(), seen.expiresAt()).toMillis() + " ms from its submission,"
-                        + " policy.ttl or the endpoint's ttl), so it was deleted, as RunPod deletes an expired job");
+            if (seen == null || seen.expiresAt() == null || events.wasPurged(endpoint, jobId)) {
+                throw gone;
             }
-            throw gone;
+            Instant now = clock.instant();
+            Job expired = now.isBefore(seen.expiresAt()) ? expiredEarly(seen, now) : seen;
+            if (expired == null) {
+                throw gone;
+            }
+            throw new JobNotFoundException(jobId, "its ttl ran out while this call waited ("
+                    + Duration.between(expired.createdAt(), expired.expiresAt()).toMillis() + " ms from its submission,"
+                    + " policy.ttl or the endpoint's ttl), so it was deleted, as RunPod deletes an expired job");
         }
+    }
+
+    /**
+     * The job {@code seen} as stored once a new TTL made it expire before {@code seen}'s expiry, by {@code now};
+     * null when it was deleted otherwise. Its row stays until the sweeper deletes it; the store counts it gone from
+     * its expiry on, so it is read as of its submission, when its TTL (always positive) had not run out.
+     */
+    private Job expiredEarly(Job seen, Instant now) {
+        return store.find(seen.id(), seen.createdAt())
+                .filter(j -> j.expiresAt() != null && !now.isBefore(j.expiresAt()))
+                .orElse(null);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.comfyfleet.gateway.support.GatewayPerTest;
 import io.comfyfleet.gateway.support.Reply;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -15,8 +16,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A call waiting on a job ({@code /runsync}, {@code /status-sync}, {@code /stream}) whose TTL runs out meanwhile is
  * answered 404 then, as RunPod answers for an expired job, not at the end of a wait of up to 5 minutes; an events
- * stream ends then with a {@code gone} event; a TTL shortened by {@code /status?ttl=} counts from then on. The test
- * clock moves the job past its TTL while the call waits; no worker ever takes it.
+ * stream ends then with a {@code gone} event; a TTL shortened by {@code /status?ttl=} counts from then on, and one
+ * shortened to an expiry already past answers them at once, alike. The test clock moves the job past its TTL while
+ * the call waits; no worker ever takes it.
  */
 class TtlWhileWaitingTest extends GatewayPerTest {
     private static final String SHORT_LIVED = "{\"input\":{},\"policy\":{\"ttl\":10000}}";
@@ -84,6 +86,42 @@ class TtlWhileWaitingTest extends GatewayPerTest {
                 .isLessThan(Duration.ofSeconds(10));
         assertThat(reply.status()).as(reply.toString()).isEqualTo(404);
         assertThat(reply.field("error")).isEqualTo(ttlRanOut(id));
+    }
+
+    @Test
+    void aTtlSetAlreadyRunOutAnswersTheWaitingCallsAsATtlRunningOutWould() throws Exception {
+        // a TTL of 60 s, 20 s old, set to 10 s by /status?ttl=: its expiry is past at once, so the store counts the
+        // job gone; the calls waiting on it are woken by the change and must say why, not "does not exist" alone
+        String body = "{\"input\":{},\"policy\":{\"ttl\":60000}}";
+        Reply first = gw.client.send(gw.client.request("/v2/ep1/runsync?wait=1000")
+                .header("Idempotency-Key", "ttl-set-past").POST(HttpRequest.BodyPublishers.ofString(body)));
+        String id = first.field("id");
+        gw.clock.advance(Duration.ofSeconds(20));
+        CompletableFuture<Reply> statusSync = CompletableFuture.supplyAsync(
+                () -> gw.client.get("/v2/ep1/status-sync/" + id + "?wait=60000"));
+        CompletableFuture<Reply> stream = CompletableFuture.supplyAsync(
+                () -> gw.client.get("/v2/ep1/stream/" + id + "?wait=60000"));
+        CompletableFuture<Reply> runsync = CompletableFuture.supplyAsync(() -> gw.client.send(gw.client
+                .request("/v2/ep1/runsync?wait=60000").header("Idempotency-Key", "ttl-set-past")
+                .POST(HttpRequest.BodyPublishers.ofString(body))));
+        CompletableFuture<Reply> events = CompletableFuture.supplyAsync(() -> gw.client.get("/v2/ep1/events/" + id));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> gw.gateway.waitingOnJob(id) == 4);
+        Thread.sleep(500); // past their first reads of the job, which still find it
+        long started = System.nanoTime();
+
+        Reply set = gw.client.get("/v2/ep1/status/" + id + "?ttl=10000");
+        assertThat(set.status()).as(set.toString()).isEqualTo(404);
+        assertThat(set.field("error")).contains("had already run out");
+
+        for (CompletableFuture<Reply> waiting : List.of(statusSync, stream, runsync)) {
+            Reply reply = waiting.get(20, TimeUnit.SECONDS);
+            assertThat(reply.status()).as(reply.toString()).isEqualTo(404);
+            assertThat(reply.field("error")).as(reply.toString()).isEqualTo(ttlRanOut(id));
+        }
+        assertThat(events.get(20, TimeUnit.SECONDS).text()).endsWith("event: gone\ndata: {\"id\":\"" + id
+                + "\",\"error\":\"" + ttlRanOut(id) + "\"}\n\n");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("answered when the TTL was set, not at a wait's end")
+                .isLessThan(Duration.ofSeconds(10));
     }
 
     /** Starts {@code call} 0.5 s before the job's TTL of 10 s runs out, then moves the clock past it. */
