@@ -555,21 +555,57 @@ final class JdbcJobStore implements JobStore {
     }
 
     @Override
-    public List<String> purgeQueue(String endpoint) {
+    public List<String> purgeQueue(String endpoint, Instant now) {
         List<String> gone = db.write("purge the queue of endpoint " + endpoint, SYNCED, c -> {
+            List<String> purged = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(JobSql.PURGE_QUEUE)) {
                 ps.setString(1, endpoint);
-                List<String> purged = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         purged.add(rs.getString(1));
                     }
                 }
-                return purged;
             }
+            keepPurged(c, endpoint, purged, now);
+            return purged;
         });
         gone.forEach(this::announceChanged);
         return gone;
+    }
+
+    /** Keeps the purged ids for {@link JobStore#PURGES_KEPT}, forgetting those whose time is up. */
+    private static void keepPurged(Connection c, String endpoint, List<String> purged, Instant now)
+            throws SQLException {
+        try (PreparedStatement forget = c.prepareStatement(JobSql.FORGET_PURGED)) {
+            forget.setLong(1, millis(now));
+            forget.executeUpdate();
+        }
+        if (purged.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement keep = c.prepareStatement(JobSql.KEEP_PURGED)) {
+            for (String id : purged) {
+                keep.setString(1, id);
+                keep.setString(2, endpoint);
+                keep.setLong(3, millis(now.plus(PURGES_KEPT)));
+                keep.addBatch();
+            }
+            keep.executeBatch();
+        }
+    }
+
+    @Override
+    public boolean wasPurged(String endpoint, String jobId, Instant now) {
+        return db.read("look for job " + jobId + " among the purged", c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.WAS_PURGED)) {
+                ps.setString(1, jobId);
+                ps.setString(2, endpoint);
+                ps.setLong(3, millis(now));
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
     }
 
     @Override

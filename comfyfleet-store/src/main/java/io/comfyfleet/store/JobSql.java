@@ -136,6 +136,14 @@ final class JobSql {
     /** The queued jobs are those a claim would take. */
     static final String PURGE_QUEUE = "DELETE FROM jobs WHERE endpoint = ? AND " + expected(CLAIM) + " RETURNING id";
 
+    /** A purged job's id, kept until a time (an id purged again, after an idempotent resubmission, is kept longer). */
+    static final String KEEP_PURGED = "INSERT INTO purged_jobs (job_id, endpoint, kept_until) VALUES (?, ?, ?)"
+            + " ON CONFLICT (job_id) DO UPDATE SET endpoint = excluded.endpoint, kept_until = excluded.kept_until";
+
+    static final String FORGET_PURGED = "DELETE FROM purged_jobs WHERE kept_until <= ?";
+
+    static final String WAS_PURGED = "SELECT 1 FROM purged_jobs WHERE job_id = ? AND endpoint = ? AND kept_until > ?";
+
     static final String RENEW_LEASE = "UPDATE jobs SET lease_until = ? WHERE " + RUNNING_FOR_WORKER;
 
     /**

@@ -24,7 +24,7 @@ import org.sqlite.SQLiteDataSource;
  * it outgrows one machine: endpoint settings and roll-outs, templates, node catalogues, every job (queued ones
  * included, with their stream chunks), the job totals and the webhooks still to deliver. Not copied: what the
  * gateways rebuild on their own (the leader lease, the worker board and its stop orders, the dashboard's
- * preview frames and cold starts).
+ * preview frames and cold starts) and the ids of jobs purged in the last 10 minutes.
  *
  * <p>Both databases are first brought to the current schema, so the tables match column for column; the copy is
  * one PostgreSQL transaction (all or nothing), and the row counts are compared after it. The SQLite file is held

@@ -920,14 +920,34 @@ abstract class JobStoreContractTest {
         inState("done", COMPLETED);
         store.enqueue(job("other").endpoint("ep2").build());
 
-        assertThat(store.purgeQueue(EP)).containsExactlyInAnyOrder("q1", "q2");
+        assertThat(store.purgeQueue(EP, at(5))).containsExactlyInAnyOrder("q1", "q2");
 
         assertThat(store.find("q1", at(9))).isEmpty();
         assertThat(store.find("q2", at(9))).isEmpty();
         assertThat(store.find("r1", at(9))).isPresent();
         assertThat(store.find("done", at(9))).isPresent();
         assertThat(store.find("other", at(9))).isPresent();
-        assertThat(store.purgeQueue(EP)).isEmpty();
+        assertThat(store.purgeQueue(EP, at(6))).isEmpty();
+    }
+
+    @Test
+    void aPurgedJobIsKnownAsPurgedForTenMinutesToEveryStoreOnTheDatabase() {
+        enqueue("q1");
+        running("r1");
+        store.enqueue(job("other").endpoint("ep2").build());
+        store.purgeQueue(EP, at(5));
+
+        assertThat(store.wasPurged(EP, "q1", at(5))).isTrue();
+        assertThat(store.wasPurged(EP, "q1", at(5).plus(JobStore.PURGES_KEPT).minusMillis(1))).isTrue();
+        assertThat(store.wasPurged(EP, "q1", at(5).plus(JobStore.PURGES_KEPT))).as("its time is up").isFalse();
+        assertThat(store.wasPurged("ep2", "q1", at(5))).as("of another endpoint").isFalse();
+        assertThat(store.wasPurged(EP, "r1", at(5))).as("not purged").isFalse();
+        assertThat(store.wasPurged(EP, "never-was", at(5))).isFalse();
+
+        // a later purge forgets what is kept no longer, and keeps what it deletes
+        store.purgeQueue("ep2", at(5).plus(JobStore.PURGES_KEPT));
+        assertThat(store.wasPurged("ep2", "other", at(5).plus(JobStore.PURGES_KEPT))).isTrue();
+        assertThat(store.wasPurged(EP, "q1", at(5))).as("forgotten by the later purge").isFalse();
     }
 
     // ---- leases ----

@@ -57,7 +57,7 @@ class PostgresJobStoreTest extends JobStoreContractTest {
         try (Connection c = postgres.getPostgresDatabase().getConnection();
                 Statement s = c.createStatement()) {
             // DELETE, not TRUNCATE: on tables this small it skips creating and syncing new files
-            s.execute("DELETE FROM stream_chunks; DELETE FROM jobs; DELETE FROM job_totals");
+            s.execute("DELETE FROM stream_chunks; DELETE FROM jobs; DELETE FROM job_totals; DELETE FROM purged_jobs");
         }
     }
 

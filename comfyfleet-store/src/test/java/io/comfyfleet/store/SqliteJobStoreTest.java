@@ -39,6 +39,7 @@ class SqliteJobStoreTest extends JobStoreContractTest {
             s.executeUpdate("DELETE FROM stream_chunks");
             s.executeUpdate("DELETE FROM jobs");
             s.executeUpdate("DELETE FROM job_totals");
+            s.executeUpdate("DELETE FROM purged_jobs");
         }
     }
 

@@ -158,8 +158,21 @@ public interface JobStore extends AutoCloseable {
     /** FAILED or TIMED_OUT back to IN_QUEUE under the same id; the previous output and error are removed. */
     Job retry(String jobId, Instant now);
 
-    /** Deletes every IN_QUEUE job of the endpoint; returns the ids of those it deleted. */
-    List<String> purgeQueue(String endpoint);
+    /** How long the ids of purged jobs are kept, for {@link #wasPurged}. */
+    java.time.Duration PURGES_KEPT = java.time.Duration.ofMinutes(10);
+
+    /**
+     * Deletes every IN_QUEUE job of the endpoint; returns the ids of those it deleted. In the same transaction keeps
+     * those ids until {@code now} + {@link #PURGES_KEPT}, for {@link #wasPurged}, and forgets ids kept before whose
+     * time is up.
+     */
+    List<String> purgeQueue(String endpoint, Instant now);
+
+    /**
+     * True when {@link #purgeQueue} deleted this job of the endpoint, through any store on this database, less than
+     * {@link #PURGES_KEPT} before {@code now}: a job not found that a call can say was purged, not unknown.
+     */
+    boolean wasPurged(String endpoint, String jobId, Instant now);
 
     /**
      * Extends the leases of those IN_PROGRESS jobs of the list that are of this endpoint and held by this worker;

@@ -84,7 +84,8 @@ final class SweepOnlyStore implements JobStore {
     @Override public Job finish(String ep, String j, String w, JobState s, String o, String e, Instant n) { throw notHere(); }
     @Override public Job cancel(String jobId, Instant now) { throw notHere(); }
     @Override public Job retry(String jobId, Instant now) { throw notHere(); }
-    @Override public List<String> purgeQueue(String endpoint) { throw notHere(); }
+    @Override public List<String> purgeQueue(String endpoint, Instant now) { throw notHere(); }
+    @Override public boolean wasPurged(String endpoint, String jobId, Instant now) { throw notHere(); }
     @Override public int renewLeases(String ep, String w, Collection<String> ids, Instant l) { throw notHere(); }
     @Override public List<Job> handBack(String w, Instant now) { throw notHere(); }
     @Override public List<String> notRunningFor(String ep, String w, Collection<String> ids) { throw notHere(); }

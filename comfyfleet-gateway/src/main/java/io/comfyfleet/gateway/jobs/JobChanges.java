@@ -80,9 +80,9 @@ final class JobChanges {
      * Deletes the endpoint's queued jobs; whoever waits on one of them is answered at once (it is gone). Returns how
      * many were deleted.
      */
-    int purgeQueue(String endpoint) {
-        java.util.List<String> purged = store.purgeQueue(endpoint);
-        events.purged(endpoint, purged);
+    int purgeQueue(String endpoint, Instant now) {
+        java.util.List<String> purged = store.purgeQueue(endpoint, now);
+        events.purged(purged);
         return purged.size();
     }
 

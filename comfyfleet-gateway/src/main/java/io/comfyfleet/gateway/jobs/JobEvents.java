@@ -26,7 +26,6 @@ public final class JobEvents implements QueueWakeups {
     private final HandedOutJobs handedOut = new HandedOutJobs();
     private final FollowedJobs followed = new FollowedJobs();
     private final EndingJobs ending = new EndingJobs();
-    private final PurgedJobs purged = new PurgedJobs();
     private final WebhookSender webhooks;
     private final Map<String, Optional<WebhookSigner>> signers;
     private final Clock clock;
@@ -88,20 +87,14 @@ public final class JobEvents implements QueueWakeups {
     }
 
     /**
-     * {@code purge-queue} deleted these queued jobs of the endpoint: those waiting on them ({@code /runsync},
-     * {@code /status-sync}, {@code /stream}, the events route) are answered now, that the job was purged.
+     * {@code purge-queue} deleted these queued jobs: those waiting on them ({@code /runsync}, {@code /status-sync},
+     * {@code /stream}, the events route) are answered now, that the job was purged (the store keeps their ids).
      */
-    void purged(String endpoint, java.util.List<String> jobIds) {
-        purged.purged(endpoint, jobIds, clock.instant());
+    void purged(java.util.List<String> jobIds) {
         for (String jobId : jobIds) {
             followed.changed(jobId, null);
             jobs.signal(jobId);
         }
-    }
-
-    /** True when {@code purge-queue} deleted this job of the endpoint here lately (see {@link PurgedJobs}). */
-    boolean wasPurged(String endpoint, String jobId) {
-        return purged.wasPurged(endpoint, jobId, clock.instant());
     }
 
     /** The job's end while its commit syncs, else null. */

@@ -172,10 +172,18 @@ public final class JobService {
     }
 
     private JobNotFoundException notFound(String endpoint, String jobId) {
-        return events.wasPurged(endpoint, jobId)
+        return wasPurged(endpoint, jobId)
                 ? new JobNotFoundException(jobId, "it was removed from the queue of endpoint " + endpoint
                         + " by purge-queue before a worker took it")
                 : new JobNotFoundException(jobId);
+    }
+
+    /**
+     * True when {@code purge-queue}, through this gateway or another on the store, deleted the job lately: asked of
+     * the store, and only for a job not found.
+     */
+    private boolean wasPurged(String endpoint, String jobId) {
+        return store.wasPurged(endpoint, jobId, clock.instant());
     }
 
     /**
@@ -242,7 +250,7 @@ public final class JobService {
         try {
             return status(endpoint, jobId);
         } catch (JobNotFoundException gone) {
-            if (seen == null || seen.expiresAt() == null || events.wasPurged(endpoint, jobId)) {
+            if (seen == null || seen.expiresAt() == null || wasPurged(endpoint, jobId)) {
                 throw gone;
             }
             Instant now = clock.instant();
@@ -306,10 +314,11 @@ public final class JobService {
 
     /**
      * Deletes the endpoint's queued jobs; returns how many. Calls waiting on one of them ({@code /runsync},
-     * {@code /status-sync}, {@code /stream}) are answered at once: 404, the job was purged.
+     * {@code /status-sync}, {@code /stream}) are answered at once: 404, the job was purged; so is a call about one
+     * through any gateway on the store for {@link JobStore#PURGES_KEPT}.
      */
     public int purgeQueue(String endpoint) {
-        return changes.purgeQueue(endpoint);
+        return changes.purgeQueue(endpoint, clock.instant());
     }
 
     public Health health(String endpoint) {

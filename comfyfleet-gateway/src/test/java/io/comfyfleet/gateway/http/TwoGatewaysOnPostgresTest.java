@@ -71,7 +71,7 @@ class TwoGatewaysOnPostgresTest extends PostgresPerTest {
     }
 
     @Test
-    void aStatusSyncWaitingAtOneGatewayIsAnsweredWhenItsJobIsPurgedThroughTheOther() throws Exception {
+    void aStatusSyncWaitingAtOneGatewayIsAnsweredWhenItsJobIsPurgedThroughTheOtherAndBothSaySo() throws Exception {
         String store = storeYaml();
         try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
                 TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
@@ -85,6 +85,13 @@ class TwoGatewaysOnPostgresTest extends PostgresPerTest {
             assertThat(answered.status()).as(answered.text()).isEqualTo(404);
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - purged)).as("ms from the purge to the answer")
                     .isLessThan(3_000);
+            // the same answer wherever it is asked: the gateway that purged and the other one
+            String why = "job " + id + " does not exist: it was removed from the queue of endpoint ep1 by purge-queue"
+                    + " before a worker took it";
+            assertThat(answered.field("error")).as("the waiting call at A").isEqualTo(why);
+            assertThat(b.status(id).field("error")).as("/status at B, which purged").isEqualTo(why);
+            assertThat(a.status(id).field("error")).as("/status at A").isEqualTo(why);
+            assertThat(a.status("never-was-u1").field("error")).as("an unknown job at A").doesNotContain("purge");
         }
     }
 }
