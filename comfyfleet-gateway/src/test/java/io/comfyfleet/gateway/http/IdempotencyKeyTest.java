@@ -16,6 +16,7 @@ import java.lang.reflect.Proxy;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -118,7 +119,7 @@ class IdempotencyKeyTest {
                         return method.invoke(store, args);
                     } catch (InvocationTargetException e) {
                         if (e.getCause() instanceof JobIdTakenException && vanish.getAndSet(false)) {
-                            store.purgeQueue("ep1");
+                            store.purgeQueue("ep1", Instant.now());
                         }
                         throw e.getCause();
                     }
