@@ -180,14 +180,30 @@ public final class ComfyJobHandler implements JobHandler {
             return finished(FailureBodies.invalidWorkflow("ComfyUI rejected the workflow: " + e.errorMessage(),
                     e.body() == null ? null : e.body().get("error"), e.nodeErrors()));
         } catch (ComfyUnavailableException | PromptLostException e) {
-            return recovery.afterCrash(job, e);
+            return afterCrash(job, context, e);
         } catch (ComfyException | UncheckedIOException e) {
             if (recovery.died(comfyPid)) {
-                return recovery.afterCrash(job, e);
+                return afterCrash(job, context, e);
             }
             log.error("Job {} failed talking to ComfyUI", job.id(), e);
             return finished(FailureBodies.reason("worker_error", "The worker could not run the workflow: " + e.getMessage()));
         }
+    }
+
+    /**
+     * ComfyUI went away under the job. When the job was asked to stop, that is this worker restarting a ComfyUI that
+     * ignored the interrupt ({@link ComfyRecovery#stop}): the job stopped (cancelled, or handed back at a shutdown),
+     * it did not crash, though the lost connection may be seen before the stop path's own end.
+     */
+    private JobOutcome afterCrash(TakenJob job, JobContext context, RuntimeException e) throws InterruptedException {
+        if (context.stopRequested() == null) {
+            return recovery.afterCrash(job, e);
+        }
+        log.info("Job {} was asked to stop; its ComfyUI is being restarted ({})", job.id(), e.getMessage());
+        if (!recovery.awaitReady()) {
+            log.error("ComfyUI did not come back after job {} was stopped", job.id());
+        }
+        return stopped(context);
     }
 
     private JobOutcome run(TakenJob job, JobInput input, JobContext context, JobWorkspace workspace)

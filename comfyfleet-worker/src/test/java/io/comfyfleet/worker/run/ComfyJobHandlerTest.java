@@ -377,6 +377,25 @@ class ComfyJobHandlerTest {
     }
 
     @Test
+    void aJobAskedToStopWhoseComfyUiDiesMeanwhileStopsRatherThanCrashes() throws Exception {
+        // what the restart above does when the lost socket is seen before the interrupted prompt's end: here the
+        // interrupt grace is long and ComfyUI is killed from outside while the stop is pending, so that order is sure
+        EmulatorProcess.faults(comfy, "{\"hang\":{\"node\":\"ImageInvert\",\"ignore_interrupt\":true}}");
+        long pid = comfy.process().orElseThrow().pid();
+        RecordingContext ctx = new RecordingContext();
+        ComfyJobHandler h = handler(new WorkerSettings.JobSettings(Duration.ofHours(1), Duration.ofHours(1),
+                WorkerSettings.CrashPolicy.FAIL, Duration.ZERO, 256));
+        CompletableFuture<JobOutcome> outcome = runAsync(h, job("stuck-2", invert()), ctx);
+        await().atMost(Duration.ofSeconds(20)).until(() -> EmulatorProcess.hangingNode(comfy) != null);
+        ctx.requestStop(JobContext.StopReason.GATEWAY_STOP);
+        comfy.process().orElseThrow().destroyForcibly();
+
+        assertThat(outcome.get(60, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(JobOutcome.Stopped.class);
+        await().atMost(Duration.ofSeconds(60)).until(() -> comfy.state() == ComfySupervisor.State.READY
+                && comfy.process().map(ProcessHandle::pid).orElse(pid) != pid);
+    }
+
+    @Test
     void theWorkersExecutionTimeoutFailsTheJob() throws Exception {
         EmulatorProcess.faults(comfy, "{\"hang\":{\"node\":\"ImageInvert\"}}");
         ComfyJobHandler h = handler(new WorkerSettings.JobSettings(Duration.ofSeconds(2), Duration.ofSeconds(5),
