@@ -111,7 +111,9 @@ class KubernetesUpTest {
         UpConfig config = new UpConfigLoader(Map.of("COMFYFLEET_CLIENT_KEY", CLIENT_KEY,
                 "COMFYFLEET_WORKER_KEY", WORKER_KEY)::get).load(file, dir);
         stack = FleetStack.start(config, Duration.ofMillis(200), Clock.systemUTC());
-        FleetSettings emulatorWorkers = config.fleet().with(new FleetSettings.ComfyLaunch.Emulator(List.of()));
+        // zero time: the emulator's default copies an H100 ComfyUI's 13.7 s start, which this test does not look at
+        FleetSettings emulatorWorkers = config.fleet()
+                .with(new FleetSettings.ComfyLaunch.Emulator(List.of("--zero-time")));
         List<String> command = WorkerCommandLine.build(emulatorWorkers, dir.resolve("data"));
         kubeletWatch = cluster.client().pods().inNamespace(NS).watch(new Kubelet(command));
         String base = "http://127.0.0.1:" + stack.port();
