@@ -27,7 +27,9 @@ final class EmulatorProcess {
     static ComfySupervisor launch(Path work, String extraFlags) throws IOException {
         int port = FreePorts.one();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cmd = "exec " + java + " -Xshare:auto -cp " + System.getProperty("java.class.path")
+        // a lean JVM, as comfyfleet up starts its emulators: about 1 s less of each start (and restart) here
+        String cmd = "exec " + java + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -cp "
+                + System.getProperty("java.class.path")
                 + " io.comfyfleet.emulator.cli.EmulatorMain --listen 127.0.0.1 --port {port} --disable-auto-launch"
                 + " --input-directory {input} --output-directory {output} --temp-directory {temp}"
                 + " --startup-delay 0 --preview-method latent2rgb " + extraFlags;
