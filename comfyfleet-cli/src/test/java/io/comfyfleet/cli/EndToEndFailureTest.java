@@ -96,7 +96,8 @@ class EndToEndFailureTest {
     void comfyDyingMidJobFailsTheJobRestartsComfyAndTheNextJobCompletes() throws Exception {
         fleet = Fleet.start(dir, zeroTime());
         long firstPid = awaitComfyPid();
-        fleet.faults("{\"exit\": {\"node\": \"ImageInvert\", \"code\": 137}}");
+        // halt: gone at once, as after a kill -9 (137), not after the emulator's own orderly exit of a few seconds
+        fleet.faults("{\"exit\": {\"node\": \"ImageInvert\", \"code\": 137, \"halt\": true}}");
 
         JsonNode failed = fleet.awaitTerminal(fleet.run(INVERT.formatted(5)));
 
@@ -112,7 +113,7 @@ class EndToEndFailureTest {
         fleet = Fleet.start(dir, zeroTime().onCrash(WorkerSettings.CrashPolicy.HAND_BACK)
                 .lease("2s", Duration.ofMillis(100), Duration.ofMillis(500)));
         long firstPid = awaitComfyPid();
-        fleet.faults("{\"exit\": {\"node\": \"ImageInvert\", \"code\": 137}}");
+        fleet.faults("{\"exit\": {\"node\": \"ImageInvert\", \"code\": 137, \"halt\": true}}");
 
         JsonNode done = fleet.awaitTerminal(fleet.run(INVERT.formatted(7)));
 
