@@ -8,9 +8,8 @@ import io.comfyfleet.core.webhook.WebhookOutbox;
 import io.comfyfleet.gateway.config.ConfigLoader;
 import io.comfyfleet.gateway.support.Api;
 import io.comfyfleet.gateway.support.GatewayDyingAfterAnEnd;
+import io.comfyfleet.gateway.support.PostgresPerTest;
 import io.comfyfleet.gateway.support.TestGateway;
-import io.comfyfleet.testkit.TestPostgres;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
@@ -27,21 +26,17 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two gateways on one (embedded, real) PostgreSQL: the webhook of a job that ended through gateway B is tried by B
  * alone while B runs, and still delivered, once, when B goes away before it could deliver it while A keeps running
  * (before, the call waited in the outbox until some gateway started).
  */
-class WebhooksOnTwoGatewaysTest {
+class WebhooksOnTwoGatewaysTest extends PostgresPerTest {
     /** B's first attempt fails, and B stops (or dies) during the backoff before its second. */
     private static final String SLOW_RETRIES =
             "webhooks: {attempts: 3, backoff: 20s, timeout: 2s, allowPrivateTargets: true}";
 
-    @TempDir
-    Path dir;
-    EmbeddedPostgres postgres;
     HttpServer receiver;
     final AtomicBoolean receiverDown = new AtomicBoolean(true);
     final List<String> refused = new CopyOnWriteArrayList<>();
@@ -49,7 +44,6 @@ class WebhooksOnTwoGatewaysTest {
 
     @BeforeEach
     void start() throws Exception {
-        postgres = TestPostgres.start();
         receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.createContext("/hook", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -64,7 +58,6 @@ class WebhooksOnTwoGatewaysTest {
     @AfterEach
     void stop() throws Exception {
         receiver.stop(0);
-        postgres.close();
     }
 
     @Test
@@ -160,8 +153,7 @@ class WebhooksOnTwoGatewaysTest {
     private String yaml() {
         String base = TestGateway.yaml("");
         String webhooks = base.lines().filter(l -> l.startsWith("webhooks:")).findFirst().orElseThrow();
-        return base.replace(webhooks, SLOW_RETRIES) + "store: {type: postgres, url: \"" + TestPostgres.url(postgres)
-                + "\", user: postgres}\n";
+        return base.replace(webhooks, SLOW_RETRIES) + storeYaml();
     }
 
     private String hook() {
