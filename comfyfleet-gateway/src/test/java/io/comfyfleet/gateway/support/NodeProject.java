@@ -3,10 +3,13 @@ package io.comfyfleet.gateway.support;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -32,22 +35,31 @@ public final class NodeProject {
     /**
      * Copies {@code files} from {@code sources} into {@code work} and installs their package.json's
      * dependencies there unless {@code node_modules/<marker>} already exists; fails the test if npm fails.
+     * Two test JVMs (forks) may prepare the same folder at once (the examples test and the real ComfyUI test share
+     * one): they take turns on a file lock, and a file already as in the sources is left alone, so a script the other
+     * is running is never rewritten under it.
      */
     public static void prepare(Path sources, Path work, List<String> files, String marker)
             throws IOException, InterruptedException {
         Files.createDirectories(work);
-        for (String file : files) {
-            Files.copy(sources.resolve(file), work.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-        }
-        if (!Files.isDirectory(work.resolve("node_modules").resolve(marker))) {
-            Process npm = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
-                    .directory(work.toFile()).redirectErrorStream(true).start();
-            boolean ended = npm.waitFor(180, TimeUnit.SECONDS);
-            String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!ended) {
-                npm.destroyForcibly();
+        try (FileChannel lock = FileChannel.open(work.resolve(".prepare.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock held = lock.lock()) {
+            for (String file : files) {
+                Path target = work.resolve(file);
+                if (!Files.exists(target) || Files.mismatch(sources.resolve(file), target) != -1) {
+                    Files.copy(sources.resolve(file), target, StandardCopyOption.REPLACE_EXISTING);
+                }
             }
-            assertThat(ended && npm.exitValue() == 0).as("npm install in %s failed:%n%s", work, output).isTrue();
+            if (!Files.isDirectory(work.resolve("node_modules").resolve(marker))) {
+                Process npm = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
+                        .directory(work.toFile()).redirectErrorStream(true).start();
+                boolean ended = npm.waitFor(180, TimeUnit.SECONDS);
+                String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!ended) {
+                    npm.destroyForcibly();
+                }
+                assertThat(ended && npm.exitValue() == 0).as("npm install in %s failed:%n%s", work, output).isTrue();
+            }
         }
     }
 
