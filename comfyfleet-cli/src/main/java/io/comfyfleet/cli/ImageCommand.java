@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.commons.io.file.PathUtils;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -129,7 +130,7 @@ public final class ImageCommand implements Runnable {
                 return 1;
             } finally {
                 if (contextDir == null) {
-                    ContextFiles.deleteTree(dir);
+                    PathUtils.delete(dir);
                 }
             }
         }

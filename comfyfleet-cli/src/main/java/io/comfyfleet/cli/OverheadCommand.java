@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.commons.io.file.PathUtils;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -83,7 +84,7 @@ final class OverheadCommand implements Callable<Integer> {
     String key;
     @Option(names = "--comfyui-url", description = "Attach: the ComfyUI that endpoint's worker runs on (the direct calls' target)")
     URI comfyuiUrl;
-    @Option(names = "--data-dir", description = "Start: data folder of the started system (default: a fresh temporary one)")
+    @Option(names = "--data-dir", description = "Start: data folder of the started system (default: a fresh temporary one, deleted after a run that ends well)")
     Path dataDir;
 
     @CommandLine.Spec
@@ -120,10 +121,17 @@ final class OverheadCommand implements Callable<Integer> {
         out.printf("starting the gateway and one worker (%s) on ComfyUI port %d, data in %s%n",
                 emulator ? "emulator" : "ComfyUI " + comfyuiDir(), comfyPort, dir);
         out.flush();
+        int exit;
         try (FleetStack stack = FleetStack.start(up, Duration.ofSeconds(1), Clock.systemUTC())) {
             URI base = URI.create("http://127.0.0.1:" + stack.port() + "/v2/" + ENDPOINT);
-            return measure(base, CLIENT_KEY, URI.create("http://127.0.0.1:" + comfyPort), out);
+            exit = measure(base, CLIENT_KEY, URI.create("http://127.0.0.1:" + comfyPort), out);
         }
+        if (dataDir == null) {
+            // a folder of its own, made for this run: nothing in it is wanted afterwards (on an error it stays, with
+            // the worker's and ComfyUI's logs that say why)
+            PathUtils.delete(dir);
+        }
+        return exit;
     }
 
     private int measure(URI endpointBase, String clientKey, URI comfy, PrintWriter out) throws Exception {
@@ -205,7 +213,9 @@ final class OverheadCommand implements Callable<Integer> {
     private Path writeConfig(Path dir, int comfyPort) throws IOException {
         String comfyui;
         if (emulator) {
-            comfyui = "{emulator: {}}";
+            // zero time: what is measured is ComfyFleet's own hops; the emulator's copy of a GPU's node timings would
+            // add the same to both paths, and its copy of ComfyUI's 14 s start would only delay the first round
+            comfyui = "{emulator: true, emulatorArgs: [\"--zero-time\"]}";
         } else {
             Path cd = comfyuiDir();
             if (!Files.isRegularFile(cd.resolve("main.py"))) {

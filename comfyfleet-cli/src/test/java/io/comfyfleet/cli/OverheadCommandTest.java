@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -31,6 +36,29 @@ class OverheadCommandTest {
             Pattern round = Pattern.compile("(?m)^ +\\d \\| [\\d.]+ / [\\d.]+ / [\\d.]+ \\| [\\d.]+ / [\\d.]+ / [\\d.]+"
                     + " \\| -?[\\d.]+ / -?[\\d.]+ / -?[\\d.]+ \\| [+-][\\d.]+$");
             assertThat(round.matcher(out.toString()).results().count()).as(out.toString()).isEqualTo(2);
+        }
+    }
+
+    /**
+     * Started as a user starts it (its own process, as it reconfigures logging and starts a whole system): with
+     * {@code --emulator} it measures, and its temporary data folder is gone afterwards.
+     */
+    @Test
+    @Timeout(240)
+    void startsItsOwnSystemOnTheEmulatorAndLeavesNoDataFolderBehind() throws Exception {
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + tmp,
+                "-cp", System.getProperty("java.class.path"), "io.comfyfleet.cli.Main",
+                "overhead", "--emulator", "--pairs", "2", "--rounds", "1", "--warmup", "1")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(3, TimeUnit.MINUTES)).isTrue();
+
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("one worker idle").containsPattern("(?m)^ +1 \\| .* \\| [+-][\\d.]+$");
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertThat(left.map(f -> f.getFileName().toString())).noneMatch(n -> n.startsWith("comfyfleet-overhead"));
         }
     }
 

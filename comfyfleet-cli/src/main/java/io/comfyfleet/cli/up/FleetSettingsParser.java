@@ -103,7 +103,12 @@ final class FleetSettingsParser {
             return new FleetSettings.ComfyLaunch.Unset();
         }
         unknown(c, "workers.comfyui", COMFY_KEYS);
-        boolean emulator = c.path("emulator").asBoolean(false);
+        JsonNode emulatorSwitch = c.path("emulator");
+        boolean emulator = emulatorSwitch.asBoolean(false);
+        if (!emulatorSwitch.isMissingNode() && !emulatorSwitch.isNull() && !emulatorSwitch.isBoolean()) {
+            // read as false, it would leave workers with no ComfyUI to launch and fail only at the first start
+            problems.add("workers.comfyui.emulator: must be true or false, got " + emulatorSwitch);
+        }
         String dir = text(c, "dir", null, "workers.comfyui.");
         if (emulator && dir != null) {
             problems.add("workers.comfyui: give either emulator: true or dir, not both");

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.commons.io.file.PathUtils;
 
 /**
  * A worker image for the container end-to-end test, built here from the local base image: a Java runtime made with
@@ -38,10 +39,10 @@ final class ContainerWorkerImage {
             jlink(runtime);
         }
         Path jre = context.resolve("java");
-        deleteTree(jre);
+        PathUtils.delete(jre);
         copyTree(runtime, jre);
         Path lib = context.resolve("lib");
-        deleteTree(lib);
+        PathUtils.delete(lib);
         Files.createDirectories(lib);
         List<String> classPath = new ArrayList<>();
         List<Path> entries = new ArrayList<>();
@@ -80,7 +81,7 @@ final class ContainerWorkerImage {
 
     private static void jlink(Path out) throws IOException, InterruptedException {
         Path partial = Path.of(out + ".partial-" + ProcessHandle.current().pid());
-        deleteTree(partial);
+        PathUtils.delete(partial);
         Path jlink = Path.of(System.getProperty("java.home"), "bin", "jlink");
         Process p = new ProcessBuilder(jlink.toString(), "--add-modules", MODULES, "--strip-debug", "--no-man-pages",
                 "--no-header-files", "--compress=zip-6", "--output", partial.toString())
@@ -92,7 +93,7 @@ final class ContainerWorkerImage {
         try {
             Files.move(partial, out); // whole or not at all, for a concurrent or interrupted build
         } catch (java.nio.file.FileAlreadyExistsException e) {
-            deleteTree(partial);
+            PathUtils.delete(partial);
         }
     }
 
@@ -110,15 +111,6 @@ final class ContainerWorkerImage {
                     throw new UncheckedIOException(e);
                 }
             });
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
 }

@@ -124,6 +124,24 @@ class UpConfigLoaderTest {
     }
 
     @Test
+    void anEmulatorSwitchThatIsNotTrueOrFalseIsRefusedNotReadAsNoComfyUi() throws Exception {
+        Path file = dir.resolve("comfyfleet.yaml");
+        Files.writeString(file, """
+                endpoints:
+                  - name: sdxl
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                workers:
+                  comfyui: {emulator: {}}
+                """);
+
+        assertThatThrownBy(() -> new UpConfigLoader(name -> null).load(file, dir))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems())
+                        .contains("workers.comfyui.emulator: must be true or false, got {}"));
+    }
+
+    @Test
     void theWorkersSectionExpandsVariablesAsTheGatewayDoes() throws Exception {
         Path file = dir.resolve("comfyfleet.yaml");
         Files.writeString(file, """

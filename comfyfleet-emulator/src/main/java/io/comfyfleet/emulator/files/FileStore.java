@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.apache.commons.io.file.PathUtils;
 
 /**
  * The emulated ComfyUI's three folders and the rules it applies to them: output naming for saving nodes,
@@ -54,7 +55,7 @@ public final class FileStore {
     public static FileStore open(Path output, Path input, Path tempRoot) {
         try {
             Path temp = tempRoot.toAbsolutePath().normalize().resolve("temp");
-            deleteTree(temp);
+            PathUtils.delete(temp);
             FileStore store = new FileStore(output.toAbsolutePath().normalize(), input.toAbsolutePath().normalize(), temp);
             for (FolderType type : FolderType.values()) {
                 Files.createDirectories(store.root(type));
@@ -77,7 +78,7 @@ public final class FileStore {
     /** ComfyUI removes the temp folder on exit too. */
     public void cleanTemp() {
         try {
-            deleteTree(temp);
+            PathUtils.delete(temp);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clean " + temp, e);
         }
@@ -213,24 +214,5 @@ public final class FileStore {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

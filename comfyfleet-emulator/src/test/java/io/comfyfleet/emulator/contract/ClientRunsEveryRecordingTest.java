@@ -34,6 +34,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -51,11 +52,13 @@ class ClientRunsEveryRecordingTest {
 
     private final java.util.Map<String, RunningEmulator> emulators = new java.util.HashMap<>();
     private final java.util.List<Path> folders = new java.util.ArrayList<>();
+    @TempDir
+    static Path root;
 
     @BeforeAll
     void startOneEmulatorPerRecordingFolder() throws Exception {
         for (String folder : FOLDERS) {
-            Path base = Files.createTempDirectory("comfy-client-runs-");
+            Path base = Files.createDirectory(root.resolve(folder));
             folders.add(base);
             Path objectInfo = Recording.capturesRoot().resolve(folder).resolve("GET_object_info.json");
             // zero time, but sampler steps long enough for an interrupt after step 20 to land mid-run

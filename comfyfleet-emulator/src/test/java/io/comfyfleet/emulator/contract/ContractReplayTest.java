@@ -14,6 +14,7 @@ import io.comfyfleet.emulator.engine.Catalogue;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.apache.commons.io.file.PathUtils;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import tools.jackson.databind.JsonNode;
@@ -112,8 +114,9 @@ class ContractReplayTest {
             client = new ComfyTestClient(emulator.baseUri());
         }
 
-        void stop() {
+        void stop() throws IOException {
             emulator.close();
+            PathUtils.delete(base);
         }
 
         void runCase(Recording rec) throws Exception {

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.function.BiPredicate;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.apache.commons.io.file.PathUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,7 +92,7 @@ public final class OutputFiles implements JobFiles {
                 try (DirectoryStream<Path> jobs = Files.newDirectoryStream(endpointDir)) {
                     for (Path jobDir : jobs) {
                         if (gone.test(endpointDir.getFileName().toString(), jobDir.getFileName().toString())) {
-                            deleteTree(jobDir);
+                            PathUtils.delete(jobDir);
                             deleted++;
                         }
                     }
@@ -126,14 +127,6 @@ public final class OutputFiles implements JobFiles {
         } catch (IOException e) {
             throw new InvalidRequestException("the uploaded file could not be read after " + readSoFar + " bytes ("
                     + e.getMessage() + "): nothing was stored; send the whole file again", e);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import org.apache.commons.io.file.PathUtils;
 
 /**
  * Writes the build context of a recipe: the Containerfile, ComfyUI and the custom nodes without {@code .git}, the
@@ -64,7 +65,7 @@ public final class ContextWriter {
      * @throws ImageException naming the item at fault
      */
     public BuildContext write(Recipe recipe, Path dir) throws IOException {
-        ContextFiles.deleteTree(dir);
+        PathUtils.delete(dir);
         Files.createDirectories(dir);
         Map<Path, String> knownHashes = new HashMap<>();
         checkSecrets(recipe);

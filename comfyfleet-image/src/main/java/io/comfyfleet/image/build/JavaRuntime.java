@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import org.apache.commons.io.file.PathUtils;
 
 /**
  * A small Java runtime for the worker made with {@code jlink} from the building JDK (base images such as Debian
@@ -40,14 +41,14 @@ final class JavaRuntime {
         }
         Files.createDirectories(target.getParent());
         Path tmp = target.resolveSibling(key + ".tmp-" + ProcessHandle.current().pid());
-        ContextFiles.deleteTree(tmp);
+        PathUtils.delete(tmp);
         Processes.check(null, List.of(jlink.toString(), "--add-modules", String.join(",", modules), "--strip-debug",
                 "--no-header-files", "--no-man-pages", "--compress=zip-6", "--output", tmp.toString()),
                 "worker.javaModules: jlink could not make the worker's Java runtime");
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            ContextFiles.deleteTree(tmp); // another build made it first
+            PathUtils.delete(tmp); // another build made it first
             if (!Files.isExecutable(target.resolve("bin/java"))) {
                 throw e;
             }

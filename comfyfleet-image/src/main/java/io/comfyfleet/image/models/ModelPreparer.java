@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
+import org.apache.commons.io.file.PathUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -163,6 +164,6 @@ public final class ModelPreparer {
 
     /** For tests and operators: empties the cache folder. */
     static void clear(Path cacheDir) throws IOException {
-        ContextFiles.deleteTree(cacheDir);
+        PathUtils.delete(cacheDir);
     }
 }

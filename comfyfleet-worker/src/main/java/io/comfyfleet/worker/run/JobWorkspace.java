@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.apache.commons.io.file.PathUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,21 +79,12 @@ final class JobWorkspace implements AutoCloseable {
     public void close() {
         sequence.cleanUp(() -> {
             files.deleteAll();
-            deleteTree(scratch);
-        });
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+            try {
+                PathUtils.delete(scratch);
+            } catch (IOException e) {
+                log.warn("Could not delete scratch folder {}: {}", scratch, e.toString());
             }
-        } catch (IOException e) {
-            log.warn("Could not delete scratch folder {}: {}", dir, e.toString());
-        }
+        });
     }
 
     /** Opens one workspace after another on a worker, each after the clean-up of the one before. */
