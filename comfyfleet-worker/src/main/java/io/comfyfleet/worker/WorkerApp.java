@@ -51,6 +51,8 @@ public final class WorkerApp {
     private volatile boolean stopRequested;
     private volatile Consumer<JobTimings> jobTimings;
     private volatile ColdStartMarks coldStart;
+    /** Held from before the result spool opens until {@link #run()} returns. */
+    private WorkFolderLock workFolder;
     private volatile String exitReason;
     private volatile ObjIntConsumer<String> givingUp;
 
@@ -87,9 +89,17 @@ public final class WorkerApp {
      *
      * @return {@link #EXIT_OK} after a requested stop, {@link #EXIT_UNHEALTHY} when ComfyUI could not be
      *     kept running, {@link #EXIT_COMFY_DID_NOT_START} when it never came up, {@link #EXIT_SPOOL_UNUSABLE}
-     *     when the work folder cannot be written
+     *     when the work folder cannot be written or another worker uses it
      */
     public int run() throws InterruptedException {
+        try {
+            return serve();
+        } finally {
+            releaseWorkFolder();
+        }
+    }
+
+    private int serve() throws InterruptedException {
         ColdStartMarks marks = coldStart != null ? coldStart : ColdStartMarks.enteredNow();
         supervisor = settings.comfyUrl() != null
                 ? ComfySupervisor.attached(settings.comfyUrl(), settings.supervisor())
@@ -104,6 +114,15 @@ public final class WorkerApp {
         log().info("Worker {} starting; gateway {}", settings.gateway().workerId(), settings.gateway());
         GatewayClient gateway = new GatewayClient(settings.gateway());
         ResultOutbox outbox;
+        try {
+            workFolder = WorkFolderLock.take(settings.workDir());
+        } catch (IOException e) {
+            log().error("Cannot use work folder {}: {}", settings.workDir(), e.getMessage());
+            giveUp(EXIT_SPOOL_UNUSABLE, e.getMessage());
+            supervisor.close();
+            awaitQuietly(comfyStarted);
+            return EXIT_SPOOL_UNUSABLE;
+        }
         try {
             outbox = ResultOutbox.open(gateway, settings.workDir().resolve("spool"), timings.unreachableBackoff(),
                     Clock.systemUTC());
@@ -221,6 +240,16 @@ public final class WorkerApp {
             }
         });
         return started;
+    }
+
+    private void releaseWorkFolder() {
+        if (workFolder != null) {
+            try {
+                workFolder.close();
+            } catch (IOException e) {
+                log().warn("Could not release work folder {}: {}", settings.workDir(), e.toString());
+            }
+        }
     }
 
     private static void awaitQuietly(CompletableFuture<Void> comfyStarted) throws InterruptedException {

@@ -10,6 +10,7 @@ import io.comfyfleet.worker.input.UrlPolicy;
 import io.comfyfleet.worker.supervisor.ComfySupervisor;
 import io.comfyfleet.worker.supervisor.LaunchSpec;
 import io.comfyfleet.worker.supervisor.SupervisorSettings;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -141,6 +142,77 @@ class WorkerAppTest {
             assertThat(asked).doesNotContain("POST /prompt");
         } finally {
             foreign.stop(0);
+        }
+    }
+
+    @Test
+    void aSecondWorkerOnTheSameWorkFolderIsRefusedWhileTheFirstRuns() throws Exception {
+        WorkerApp first = new WorkerApp(settings("", 2),
+                (supervisor, s) -> (job, ctx) -> new JobOutcome.Finished(Json.MAPPER.createObjectNode()),
+                new Worker.Timings(Duration.ofMillis(50), FAST, Duration.ofSeconds(2)));
+        CompletableFuture<Integer> firstExit = runInThread(first);
+        await().atMost(Duration.ofSeconds(20)).until(() -> !gw.requests("GET", "/job-take/").isEmpty());
+
+        WorkerApp second = new WorkerApp(settings("", 2), (supervisor, s) -> (job, ctx) -> {
+            throw new AssertionError("no job for a worker refused its folder");
+        });
+        assertThat(runInThread(second).get(30, TimeUnit.SECONDS)).isEqualTo(WorkerApp.EXIT_SPOOL_UNUSABLE);
+        Path folder = work.toRealPath();
+        assertThat(second.exitReason()).hasValueSatisfying(reason -> assertThat(reason)
+                .startsWith("work folder " + folder + " is in use by another worker (process "
+                        + ProcessHandle.current().pid())
+                .endsWith("give each worker a work folder of its own (--work-dir)"));
+
+        first.stop();
+        assertThat(firstExit.get(20, TimeUnit.SECONDS)).isEqualTo(WorkerApp.EXIT_OK);
+        WorkerApp third = new WorkerApp(settings("", 2),
+                (supervisor, s) -> (job, ctx) -> new JobOutcome.Finished(Json.MAPPER.createObjectNode()),
+                new Worker.Timings(Duration.ofMillis(50), FAST, Duration.ofSeconds(2)));
+        CompletableFuture<Integer> thirdExit = runInThread(third);
+        int takesBefore = gw.requests("GET", "/job-take/").size();
+        await("the folder is free once the first stopped").atMost(Duration.ofSeconds(20))
+                .until(() -> gw.requests("GET", "/job-take/").size() > takesBefore);
+        third.stop();
+        assertThat(thirdExit.get(20, TimeUnit.SECONDS)).isEqualTo(WorkerApp.EXIT_OK);
+    }
+
+    /** The case it is for: a worker of another process holds the folder; its lock is the OS's. */
+    @Test
+    void aWorkFolderHeldByAnotherProcessIsRefusedWithThatProcessNamed() throws Exception {
+        Path holderSource = Files.writeString(work.resolveSibling(work.getFileName() + "-Hold.java"), """
+                import java.nio.ByteBuffer;
+                import java.nio.channels.FileChannel;
+                import java.nio.file.*;
+                class Hold {
+                    public static void main(String[] a) throws Exception {
+                        try (FileChannel c = FileChannel.open(Path.of(a[0]), StandardOpenOption.CREATE,
+                                StandardOpenOption.WRITE)) {
+                            c.lock();
+                            // through the locked channel: closing any other of this process's channels on the file
+                            // would release the lock
+                            c.write(ByteBuffer.wrap(Long.toString(ProcessHandle.current().pid()).getBytes()));
+                            System.out.println("held");
+                            System.in.read(); // until the test closes its stdin
+                        }
+                    }
+                }
+                """);
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                holderSource.toString(), work.resolve(".worker.lock").toString()).start();
+        try {
+            assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine())
+                    .isEqualTo("held");
+            WorkerApp app = new WorkerApp(settings("", 2), (supervisor, s) -> (job, ctx) -> {
+                throw new AssertionError("no job for a worker refused its folder");
+            });
+            assertThat(runInThread(app).get(30, TimeUnit.SECONDS)).isEqualTo(WorkerApp.EXIT_SPOOL_UNUSABLE);
+            assertThat(app.exitReason()).hasValueSatisfying(reason -> assertThat(reason)
+                    .contains("is in use by another worker (process " + holder.pid() + ")"));
+            assertThat(gw.requests("GET", "/job-take/")).isEmpty();
+        } finally {
+            holder.getOutputStream().close();
+            holder.waitFor(30, TimeUnit.SECONDS);
+            Files.deleteIfExists(holderSource);
         }
     }
 
