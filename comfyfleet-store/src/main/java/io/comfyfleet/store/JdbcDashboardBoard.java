@@ -13,6 +13,8 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /** The dashboards' shared frames and cold starts in tables {@code job_previews} and {@code cold_starts} (V14). */
 final class JdbcDashboardBoard implements DashboardBoard {
@@ -36,7 +38,9 @@ final class JdbcDashboardBoard implements DashboardBoard {
         }
         db.write("keep the preview frames of " + framesByJob.size() + " running jobs", COMMITTED, c -> {
             try (PreparedStatement ps = c.prepareStatement(PUT_PREVIEW)) {
-                for (var e : framesByJob.entrySet()) {
+                // rows locked in one order on every gateway: two gateways' batches cannot deadlock (PostgreSQL would
+                // detect it and the write would be tried again, a round trip later)
+                for (var e : new TreeMap<>(framesByJob).entrySet()) {
                     ps.setString(1, e.getKey());
                     ps.setString(2, e.getValue());
                     ps.setString(3, e.getKey());
@@ -55,7 +59,7 @@ final class JdbcDashboardBoard implements DashboardBoard {
         }
         db.write("forget the preview frames of " + jobIds.size() + " jobs", COMMITTED, c -> {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM job_previews WHERE job_id = ?")) {
-                for (String id : jobIds) {
+                for (String id : new TreeSet<>(jobIds)) { // in the order frames are put, for the same reason
                     ps.setString(1, id);
                     ps.addBatch();
                 }
