@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.Predicate;
 
 /**
@@ -90,7 +89,7 @@ public final class JobService {
                     earlier = keptFor(job);
                 }
             }
-            return queuedBefore(job, idempotencyKey, earlier);
+            return queuedBefore(job, request, idempotencyKey, earlier);
         }
     }
 
@@ -131,28 +130,17 @@ public final class JobService {
      * The job an earlier request with the same idempotency key queued ({@code earlier}, null when its id is taken but
      * it cannot be read), if that request was this one.
      */
-    private Job queuedBefore(NewJob job, String key, Job earlier) {
+    private Job queuedBefore(NewJob job, RunRequest request, String key, Job earlier) {
         if (earlier == null) {
             throw new IdempotencyKeyReusedException("the Idempotency-Key \"" + key + "\" named job " + job.id()
                     + ", which has expired (its ttl) but is still kept: send a new key for a new job");
         }
-        if (!sameRequest(earlier, job)) {
+        if (!SameRequest.asQueued(earlier, job, request.executionTimeoutGiven())) {
             throw new IdempotencyKeyReusedException("the Idempotency-Key \"" + key + "\" was used for another"
                     + " request on endpoint " + job.endpoint() + " (job " + earlier.id() + ", " + earlier.state()
                     + "): a key stands for one request; send a new key for a new job");
         }
         return earlier;
-    }
-
-    /**
-     * Whether a stored job is what this request would have queued. Not the TTL: {@code /status?ttl=} may have
-     * changed it since.
-     */
-    private static boolean sameRequest(Job stored, NewJob job) {
-        return Objects.equals(stored.inputJson(), job.inputJson()) && Objects.equals(stored.webhook(), job.webhook())
-                && Objects.equals(stored.s3ConfigJson(), job.s3ConfigJson())
-                && stored.policy().executionTimeout().equals(job.policy().executionTimeout())
-                && stored.policy().lowPriority() == job.policy().lowPriority();
     }
 
     /**

@@ -12,8 +12,13 @@ import tools.jackson.databind.JsonNode;
 /**
  * A validated {@code /run} or {@code /runsync} body: {@code input} (required), {@code webhook}, {@code policy},
  * {@code s3Config}. Unknown top-level keys are ignored, as RunPod's SDKs send a few of their own.
+ *
+ * @param policy                the job's policy, the endpoint's defaults filling what the body leaves out
+ * @param executionTimeoutGiven whether the body set {@code policy.executionTimeout} itself (else it is the endpoint's
+ *                              default, which may change between a request and its repeat, see {@link SameRequest})
  */
-public record RunRequest(String inputJson, String webhook, String s3ConfigJson, JobPolicy policy) {
+public record RunRequest(String inputJson, String webhook, String s3ConfigJson, JobPolicy policy,
+        boolean executionTimeoutGiven) {
     // RunPod's bounds for the per-job policy (PROTOCOL.md §1.2)
     static final Duration MIN_EXECUTION_TIMEOUT = Duration.ofSeconds(5);
     static final Duration MIN_TTL = Duration.ofSeconds(10);
@@ -47,11 +52,13 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
             throw new InvalidRequestException("\"input\" is required: send {\"input\": {...}}");
         }
         FiniteNumbers.check(input, "input");
+        JsonNode policy = root.get("policy");
         return new RunRequest(
                 input.toString(),
                 webhook(root.get("webhook")),
                 s3Config(root.get("s3Config")),
-                policy(root.get("policy"), endpoint));
+                policy(policy, endpoint),
+                policy != null && policy.hasNonNull("executionTimeout"));
     }
 
     /** Parses a JSON body, turning any syntax or limit problem into a 400 that says where. */

@@ -92,6 +92,63 @@ class IdempotencyKeyTest {
         }
     }
 
+    /**
+     * JSON objects are unordered: a repeat whose members come in another order (a client that builds its body again
+     * from a map, or another client library) is the same request, not a 409 that leaves the client only a new key and
+     * a second job.
+     */
+    @Test
+    void aRepeatWithItsMembersInAnotherOrderIsTheSameRequest() {
+        String first = "{\"input\":{\"workflow\":{\"3\":{\"class_type\":\"KSampler\",\"inputs\":{\"seed\":1,"
+                + "\"steps\":20}}},\"prompt\":\"a cat\"},\"webhook\":\"http://127.0.0.1:9/hook\","
+                + "\"s3Config\":{\"accessId\":\"a\",\"accessSecret\":\"s\",\"bucketName\":\"b\","
+                + "\"endpointUrl\":\"https://s3.example.com\"},\"policy\":{\"executionTimeout\":60000}}";
+        String reordered = "{\"policy\":{\"executionTimeout\":60000},\"s3Config\":{\"endpointUrl\":"
+                + "\"https://s3.example.com\",\"bucketName\":\"b\",\"accessSecret\":\"s\",\"accessId\":\"a\"},"
+                + "\"webhook\":\"http://127.0.0.1:9/hook\",\"input\":{\"prompt\":\"a cat\",\"workflow\":{\"3\":"
+                + "{\"inputs\":{\"steps\":20,\"seed\":1},\"class_type\":\"KSampler\"}}}}";
+        try (TestGateway gw = new TestGateway(dir)) {
+            String id = run(gw.client, "/v2/ep1/run", KEY, first).field("id");
+
+            Reply again = run(gw.client, "/v2/ep1/run", KEY, reordered);
+            assertThat(again.status()).as(again.text()).isEqualTo(200);
+            assertThat(again.field("id")).isEqualTo(id);
+            assertThat(queued(gw)).isEqualTo(1);
+
+            // a value that differs is still another request, however the members are ordered
+            Reply other = run(gw.client, "/v2/ep1/run", KEY, reordered.replace("\"seed\":1", "\"seed\":2"));
+            assertThat(other.status()).as(other.text()).isEqualTo(409);
+        }
+    }
+
+    /**
+     * A repeat that leaves {@code policy.executionTimeout} out sent the same bytes as the first request: that the
+     * endpoint's default changed in between (the gateway restarted with a new {@code executionTimeout}) does not make
+     * it another request. The job keeps the timeout it was queued with.
+     */
+    @Test
+    void aRepeatAfterTheEndpointsDefaultExecutionTimeoutChangedIsTheSameRequest() {
+        String id;
+        try (TestGateway gw = new TestGateway(dir)) {
+            id = run(gw.client, "/v2/ep1/run", KEY, BODY).field("id");
+        }
+        GatewayConfig longerDefault = new ConfigLoader(name -> null).parse(
+                TestGateway.yaml("").replace("executionTimeout: 10m", "executionTimeout: 20m"), "test config", dir);
+        try (TestGateway gw = new TestGateway(longerDefault)) {
+            Reply again = run(gw.client, "/v2/ep1/run", KEY, BODY);
+            assertThat(again.status()).as(again.text()).isEqualTo(200);
+            assertThat(again.field("id")).isEqualTo(id);
+            assertThat(queued(gw)).isEqualTo(1);
+            assertThat(gw.worker.get("/v2/ep1/job-take/w1?job_in_progress=0").json().path("policy")
+                    .path("executionTimeout").asLong()).isEqualTo(600_000);
+
+            // a timeout the repeat sets itself, other than the job's, is another request
+            Reply other = run(gw.client, "/v2/ep1/run", KEY,
+                    BODY.replace("}}}}}", "}}}},\"policy\":{\"executionTimeout\":60000}}"));
+            assertThat(other.status()).as(other.text()).isEqualTo(409);
+        }
+    }
+
     @Test
     void aMalformedKeyIsRefusedBeforeAnythingIsStored() {
         try (TestGateway gw = new TestGateway(dir)) {
