@@ -103,12 +103,7 @@ final class FleetSettingsParser {
             return new FleetSettings.ComfyLaunch.Unset();
         }
         unknown(c, "workers.comfyui", COMFY_KEYS);
-        JsonNode emulatorSwitch = c.path("emulator");
-        boolean emulator = emulatorSwitch.asBoolean(false);
-        if (!emulatorSwitch.isMissingNode() && !emulatorSwitch.isNull() && !emulatorSwitch.isBoolean()) {
-            // read as false, it would leave workers with no ComfyUI to launch and fail only at the first start
-            problems.add("workers.comfyui.emulator: must be true or false, got " + emulatorSwitch);
-        }
+        boolean emulator = flag(c, "emulator");
         String dir = text(c, "dir", null, "workers.comfyui.");
         if (emulator && dir != null) {
             problems.add("workers.comfyui: give either emulator: true or dir, not both");
@@ -184,7 +179,32 @@ final class FleetSettingsParser {
             problems.add("workers.comfyui." + key + ": must be a list of flags like [--zero-time], got " + v);
             return result;
         }
-        v.forEach(item -> result.add(item.asString()));
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode item = v.get(i);
+            if (item.isString()) {
+                result.add(item.asString());
+            } else {
+                // read as text, an object or a list would pass as an empty flag
+                problems.add("workers.comfyui." + key + "[" + i + "]: must be text, a flag like --zero-time, got " + item);
+            }
+        }
         return result;
+    }
+
+    /**
+     * A {@code workers.comfyui} switch: true or false. Anything else is named rather than read as false: YAML 1.2
+     * reads {@code yes} and {@code "true"} as text, and a switch silently off made the start complain that the
+     * section was not set.
+     */
+    private boolean flag(JsonNode node, String key) {
+        JsonNode v = node.path(key);
+        if (v.isMissingNode() || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            problems.add("workers.comfyui." + key + ": must be true or false, got " + v);
+            return false;
+        }
+        return v.asBoolean();
     }
 }

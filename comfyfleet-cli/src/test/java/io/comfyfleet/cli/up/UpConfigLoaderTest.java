@@ -123,6 +123,32 @@ class UpConfigLoaderTest {
                         .anyMatch(p -> p.startsWith("workers.warmupWorkflow: cannot read " + dir.resolve("missing-warmup.json"))));
     }
 
+    /**
+     * {@code emulator: yes} (YAML 1.2 reads it as text) or {@code "true"} used to count as false without a word: with
+     * no {@code --emulator}, the start then said {@code workers.comfyui: not set}, about a key the file does set.
+     */
+    @Test
+    void aComfyuiValueOfTheWrongTypeIsNamed() throws Exception {
+        Path file = dir.resolve("comfyfleet.yaml");
+        Files.writeString(file, """
+                endpoints:
+                  - name: ep
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                workers:
+                  comfyui: {emulator: yes}
+                """);
+        assertThatThrownBy(() -> new UpConfigLoader(name -> null).load(file, dir))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .containsExactly("workers.comfyui.emulator: must be true or false, got \"yes\""));
+
+        Files.writeString(file, Files.readString(file).replace("{emulator: yes}",
+                "{emulator: true, emulatorArgs: [--zero-time, {fast: 1}]}"));
+        assertThatThrownBy(() -> new UpConfigLoader(name -> null).load(file, dir))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "workers.comfyui.emulatorArgs[1]: must be text, a flag like --zero-time, got {\"fast\":1}"));
+    }
+
     @Test
     void anEmulatorSwitchThatIsNotTrueOrFalseIsRefusedNotReadAsNoComfyUi() throws Exception {
         Path file = dir.resolve("comfyfleet.yaml");
