@@ -121,8 +121,22 @@ final class ErrorMapping {
     }
 
     private static String notFound(Context ctx) {
-        return "not found: " + ctx.method() + " " + HttpIO.abbreviate(ctx.path());
+        String notFound = "not found: " + ctx.method() + " " + HttpIO.abbreviate(ctx.path());
+        if (V2_ROUTE_WITHOUT_PREFIX.matcher(ctx.path()).matches()) {
+            // a base URL without /v2 (an SDK's baseUrl, RUNPOD_ENDPOINT_BASE_URL, the CLI's --url) is an easy slip
+            return notFound + "; the API is under /v2: " + ctx.method() + " " + HttpIO.abbreviate("/v2" + ctx.path())
+                    + " (a base URL ends in /v2, e.g. http://127.0.0.1:8080/v2)";
+        }
+        return notFound;
     }
+
+    /**
+     * {@code /{endpoint}/{op}...} for an operation of the client or worker API, which live under {@code /v2}; not
+     * {@code /v2/run}, which lacks the endpoint instead.
+     */
+    private static final java.util.regex.Pattern V2_ROUTE_WITHOUT_PREFIX = java.util.regex.Pattern.compile(
+            "/(?!v2/)[^/]+/(run|runsync|status|status-sync|stream|cancel|retry|purge-queue|health|events|outputs|templates"
+                    + "|job-take|job-take-batch|job-done|job-stream|job-stop|ping|catalogue)(/.*)?");
 
     /** The methods the path takes, from Javalin's 405 ("GET, POST"); GET when it names none. */
     private static String allowed(HttpResponseException h) {

@@ -59,6 +59,26 @@ class HttpEdgesTest {
         assertThat(gw.client.get("/v2/ep1/no-such-route").status()).isEqualTo(404);
     }
 
+    /**
+     * A base URL without {@code /v2} (the SDK's {@code baseUrl}, {@code RUNPOD_ENDPOINT_BASE_URL}, the CLI's
+     * {@code --url}): the 404 says where the route is, rather than only that {@code POST /ep1/run} is not found.
+     */
+    @Test
+    void aRoutePathWithoutItsV2PrefixIsA404SayingWhereTheRouteIs() {
+        Reply run = gw.client.post("/ep1/run", "{\"input\":{}}");
+        assertThat(run.status()).isEqualTo(404);
+        assertThat(run.field("error")).isEqualTo("not found: POST /ep1/run; the API is under /v2: POST /v2/ep1/run"
+                + " (a base URL ends in /v2, e.g. http://127.0.0.1:8080/v2)");
+        assertThat(gw.client.get("/ep1/status/abc-u1").field("error")).contains("GET /v2/ep1/status/abc-u1");
+        assertThat(gw.worker.get("/ep1/job-take/w1").field("error")).contains("GET /v2/ep1/job-take/w1");
+
+        // any other unknown path is only not found
+        assertThat(gw.client.get("/nothing/here").field("error")).isEqualTo("not found: GET /nothing/here");
+        assertThat(gw.client.post("/v2/run", "{}").field("error")).isEqualTo("not found: POST /v2/run");
+        assertThat(gw.client.get("/v2/ep1/no-such-route").field("error"))
+                .isEqualTo("not found: GET /v2/ep1/no-such-route");
+    }
+
     @Test
     void aStoppingGatewayRefusesNewJobsAsJsonWithRetryAfter() {
         gw.gateway.stopAccepting();
