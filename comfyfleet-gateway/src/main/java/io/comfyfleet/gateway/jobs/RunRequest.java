@@ -51,7 +51,7 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
         if (input == null || input.isNull()) {
             throw new InvalidRequestException("\"input\" is required: send {\"input\": {...}}");
         }
-        FiniteNumbers.check(input, "input");
+        StorableJson.check(input, "input");
         JsonNode policy = root.get("policy");
         return new RunRequest(
                 input.toString(),
@@ -81,6 +81,7 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
             throw new InvalidRequestException("\"webhook\" must be an http(s) URL as text, got " + kind(node));
         }
         String url = node.asString();
+        StorableJson.checkText(url, "\"webhook\"");
         try {
             URI uri = new URI(url);
             String scheme = uri.getScheme();
@@ -127,6 +128,7 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
                 throw new InvalidRequestException("\"s3Config." + field + "\" must be text, got " + kind(value));
             }
         }
+        StorableJson.check(node, "s3Config");
         return node.toString();
     }
 

@@ -139,6 +139,27 @@ class AuthAndBadInputTest {
                 .isEqualTo(200);
     }
 
+    /**
+     * {@code "\\ud800"} is JSON syntax for half of a UTF-16 pair, no character (Python's json.dumps writes it for text
+     * read with {@code errors="surrogateescape"}). Stored as UTF-8 it became {@code "?"}: the job was accepted and its
+     * worker got another input than the client sent.
+     */
+    @Test
+    void textWithALoneSurrogateIsRefusedNamingWhereItIs() {
+        assertBad("{\"input\":{\"workflow\":{\"6\":{\"inputs\":{\"text\":\"a cat \\ud800\"}}}}}",
+                "\"input.workflow.6.inputs.text\" holds a lone surrogate (\\ud800), half of a UTF-16 pair and no"
+                        + " character, which cannot be stored (it would reach the worker as \"?\"); send whole"
+                        + " characters");
+        assertBad("{\"input\":{\"names\":[\"ok\",\"\\udc00x\"]}}", "\"input.names[1]\" holds a lone surrogate (\\udc00)");
+        assertBad("{\"input\":{\"\\ud83d\":1}}", "Broken surrogate pair in property name"); // the parser's own
+        assertBad("{\"input\":{},\"s3Config\":{\"accessId\":\"a\",\"accessSecret\":\"s\",\"bucketName\":\"b\","
+                + "\"endpointUrl\":\"https://s3.example.com\",\"objectPath\":\"x\\ud800\"}}",
+                "\"s3Config.objectPath\" holds a lone surrogate");
+        assertThat(gw.client.post("/v2/ep1/run", "{\"input\":{\"text\":\"\\ud83d\\ude00 \u00e9\"}}").status())
+                .as("a whole pair is a character, as is any other").isEqualTo(200);
+        assertThat(gw.client.get("/v2/ep1/health").json().path("jobs").path("inQueue").asInt()).isEqualTo(1);
+    }
+
     @Test
     void notQuiteJsonIsRefusedSayingWhatToChange() {
         // what Python's json.dumps, a JavaScript object literal or a hand-edited file produce
