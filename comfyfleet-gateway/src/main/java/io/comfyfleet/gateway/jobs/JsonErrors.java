@@ -69,6 +69,10 @@ public final class JsonErrors {
         if (message.contains("does not allow numbers to have plus signs")) {
             return "a JSON number has no leading plus sign; remove the +";
         }
+        if (message.startsWith("Invalid UTF-8")) {
+            // JSON is UTF-8 (RFC 8259): a body in Latin-1 or a Windows code page breaks at its first accented letter
+            return clean(message) + "; send the body encoded as UTF-8";
+        }
         if (message.contains("was expecting double-quote to start property name")) {
             return "a property name must be in double quotes, like {\"input\": ...}";
         }

@@ -88,6 +88,7 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
             if (uri.getHost() == null || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
                 throw new InvalidRequestException("\"webhook\" must be an absolute http:// or https:// URL");
             }
+            checkPort(uri, "webhook");
         } catch (URISyntaxException e) {
             throw new InvalidRequestException("\"webhook\" is not a valid URL: " + e.getReason());
         }
@@ -122,6 +123,7 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
             throw new InvalidRequestException("\"s3Config.endpointUrl\" must be an http(s)://host[:port] URL, e.g."
                     + " https://s3.eu-west-1.amazonaws.com");
         }
+        checkPort(url, "s3Config.endpointUrl");
         for (String field : S3_OPTIONAL_TEXT) {
             JsonNode value = node.get(field);
             if (value != null && !value.isNull() && !value.isString()) {
@@ -130,6 +132,17 @@ public record RunRequest(String inputJson, String webhook, String s3ConfigJson, 
         }
         StorableJson.check(node, "s3Config");
         return node.toString();
+    }
+
+    /**
+     * {@link URI} takes any digits as a port; one out of range would fail only when the call is made, after the job
+     * ran, where the client sees nothing.
+     */
+    private static void checkPort(URI uri, String field) {
+        if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
+            throw new InvalidRequestException("\"" + field + "\" has port " + uri.getPort()
+                    + "; a port is from 1 to 65535 (or leave it out for the scheme's own)");
+        }
     }
 
     private static JobPolicy policy(JsonNode node, EndpointConfig endpoint) {

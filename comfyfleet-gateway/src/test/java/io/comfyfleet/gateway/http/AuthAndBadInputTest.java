@@ -125,6 +125,35 @@ class AuthAndBadInputTest {
         assertThat(gw.worker.get("/v2/ep1/job-take/bad%20worker").status()).isEqualTo(400);
     }
 
+    /**
+     * {@code java.net.URI} takes any digits as a port: a webhook or S3 endpoint on port 99999 was accepted, the job run,
+     * and the call failed only at delivery, where the client sees nothing.
+     */
+    @Test
+    void aWebhookOrS3PortOutOfRangeIsRefused() {
+        assertBad("{\"input\":{},\"webhook\":\"http://127.0.0.1:99999/hook\"}",
+                "\"webhook\" has port 99999; a port is from 1 to 65535");
+        assertBad("{\"input\":{},\"webhook\":\"https://127.0.0.1:0/hook\"}", "\"webhook\" has port 0");
+        assertBad("{\"input\":{},\"s3Config\":{\"accessId\":\"a\",\"accessSecret\":\"s\",\"bucketName\":\"b\","
+                + "\"endpointUrl\":\"http://s3.example.com:123456\"}}", "\"s3Config.endpointUrl\" has port 123456; a port is"
+                + " from 1 to 65535");
+        assertThat(gw.client.post("/v2/ep1/run", "{\"input\":{},\"webhook\":\"http://127.0.0.1:65535/hook\"}")
+                .status()).isEqualTo(200);
+        assertThat(gw.client.get("/v2/ep1/health").json().path("jobs").path("inQueue").asInt()).isEqualTo(1);
+    }
+
+    /** JSON is UTF-8 (RFC 8259): a body in another encoding says so, not only which byte broke. */
+    @Test
+    void aBodyNotInUtf8IsRefusedSayingToSendUtf8() {
+        Reply latin1 = gw.client.send(gw.client.request("/v2/ep1/run")
+                .header("Content-Type", "application/json; charset=iso-8859-1")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(
+                        "{\"input\":{\"prompt\":\"caf\u00e9\"}}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1))));
+        assertThat(latin1.status()).isEqualTo(400);
+        assertThat(latin1.field("error")).startsWith("the body is not valid JSON at line 1, column")
+                .endsWith("; send the body encoded as UTF-8");
+    }
+
     @Test
     void anInputNumberTooLargeForAFloatIsRefusedNamingWhereItIs() {
         // read as Infinity, it would be stored and served back as Infinity, which no JSON client can parse
