@@ -40,8 +40,30 @@ final class JettyErrors extends ErrorHandler {
             case 414 -> "the request URI is too long: keep ids and query parameters short, and send data in the body";
             case 431 -> "the request headers are too large: send data in the body, not in headers";
             case 400 -> "the request could not be read" + (reason == null || reason.isBlank() ? "" : ": " + reason)
-                    + " (check the path's percent-encoding: no %00, no encoded '/' or '\\\\')";
+                    + " (" + whatToChange(reason) + ")";
             default -> reason == null || reason.isBlank() ? "HTTP " + status : reason;
         };
+    }
+
+    /**
+     * Advice for Jetty's 400 by its reason: a path it cannot decode comes with a bare "Bad Request", while a refusal
+     * about the headers names them ("No Host", "Multiple Content-Lengths", "Transfer-Encoding and Content-Length"),
+     * and pointing those at the path sent the client looking in the wrong place.
+     */
+    private static String whatToChange(String reason) {
+        String r = reason == null ? "" : reason;
+        if (r.contains("Content-Length") || r.contains("Transfer-Encoding")) {
+            return "send one Content-Length, or Transfer-Encoding: chunked alone";
+        }
+        if (r.contains("Host")) {
+            return "send one Host header";
+        }
+        if (r.startsWith("Illegal character")) {
+            return "no control characters in the request line or headers; percent-encode them in the path";
+        }
+        if (r.contains("Header")) {
+            return "check the request's headers";
+        }
+        return "check the path's percent-encoding: no %00, no encoded '/' or '\\\\'";
     }
 }

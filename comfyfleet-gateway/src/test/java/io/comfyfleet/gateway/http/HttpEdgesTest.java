@@ -100,6 +100,16 @@ class HttpEdgesTest {
         assertThat(badPath).startsWith("HTTP/1.1 400");
         assertThat(badPath).containsIgnoringCase("Content-Type: application/json");
         assertThat(badPath).contains("{\"error\":\"the request could not be read");
+        assertThat(badPath).contains("check the path's percent-encoding");
+
+        // a refusal about the headers says so, not to check the path
+        String bothLengths = raw("POST /v2/ep1/run HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\nc\r\n{\"input\":{}}\r\n0\r\n\r\n", null);
+        assertThat(bothLengths).startsWith("HTTP/1.1 400").contains("Transfer-Encoding and Content-Length (send one"
+                + " Content-Length, or Transfer-Encoding: chunked alone)").doesNotContain("percent-encoding");
+        String noHost = raw("GET /v2/ep1/health HTTP/1.1\r\nConnection: close\r\n\r\n", null);
+        assertThat(noHost).startsWith("HTTP/1.1 400").contains("No Host (send one Host header)")
+                .doesNotContain("percent-encoding");
     }
 
     @Test
