@@ -214,6 +214,41 @@ class ClientCommandsTest {
         assertThat(missingImage.err()).contains("gone.png");
     }
 
+    /**
+     * The worker writes each {@code --image} into ComfyUI's input folder under its file name: two files of one name
+     * (from two folders) would overwrite each other, and the worker refuses such a job, and a name like
+     * {@code .hidden.png}, only after a worker booted for it. Refused here, naming the files, before anything is sent.
+     */
+    @Test
+    void imagesOfOneNameOrANameTheWorkerRefusesExitTwoBeforeSending() throws Exception {
+        Files.createDirectories(dir.resolve("a"));
+        Files.createDirectories(dir.resolve("b"));
+        Path first = Files.write(dir.resolve("a").resolve("cat.png"), new byte[] {1});
+        Path second = Files.write(dir.resolve("b").resolve("cat.png"), new byte[] {2});
+        long queuedBefore = queued();
+
+        Run twice = cli(withGateway("submit", file("p.json", PLAIN).toString(), "--image", first.toString(),
+                "--image", second.toString()));
+        assertThat(twice.exit()).as("stderr: %s", twice.err()).isEqualTo(2);
+        assertThat(twice.err()).contains("--image " + first + " and " + second + " are both uploaded as \"cat.png\"");
+
+        Path hidden = Files.write(dir.resolve(".cat.png"), new byte[] {1});
+        Run dotted = cli(withGateway("submit", file("p.json", PLAIN).toString(), "--image", hidden.toString()));
+        assertThat(dotted.exit()).as("stderr: %s", dotted.err()).isEqualTo(2);
+        assertThat(dotted.err()).contains("--image " + hidden + ": the name \".cat.png\" starts with a dot");
+        assertThat(queued()).isEqualTo(queuedBefore);
+    }
+
+    /** Jobs ever queued at the fleet's endpoint: what /health counts as queued, running or ended. */
+    private static long queued() throws Exception {
+        var health = io.comfyfleet.common.json.Json.MAPPER.readTree(java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(fleet.base() + "/v2/ep1/health"))
+                        .header("Authorization", Fleet.CLIENT_KEY).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body()).path("jobs");
+        return health.path("inQueue").asLong() + health.path("inProgress").asLong() + health.path("completed").asLong()
+                + health.path("failed").asLong();
+    }
+
     @Test
     void noKeyExitsTwoAndSaysWhereAKeyComesFrom() throws Exception {
         assumeTrue(System.getenv("COMFYFLEET_CLIENT_KEY") == null, "the key's environment variable is set here");

@@ -1,5 +1,7 @@
 package io.comfyfleet.cli.client;
 
+import io.comfyfleet.comfy.workflow.UploadNames;
+
 import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.sdk.ComfyFleetException;
 import io.comfyfleet.sdk.Endpoint;
@@ -209,11 +211,27 @@ public final class SubmitCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The {@code --image} files, each uploaded under its file name. Names the worker would refuse, and two files of
+     * one name (each would overwrite the other in ComfyUI's input folder, so the worker refuses the job), are refused
+     * here: otherwise the job fails only once a worker has booted for it.
+     */
     private List<InputImage> readImages() {
         List<InputImage> inputs = new ArrayList<>();
+        java.util.Map<String, Path> byName = new java.util.HashMap<>();
         for (Path image : images) {
             if (!Files.isRegularFile(image)) {
                 throw new UsageException("input image " + image + " does not exist or is not a file");
+            }
+            String name = image.getFileName().toString();
+            UploadNames.problem(name).ifPresent(problem -> {
+                throw new UsageException("--image " + image + ": the name \"" + UploadNames.printable(name) + "\" "
+                        + problem + "; rename the file (it is uploaded under its file name)");
+            });
+            Path sameName = byName.putIfAbsent(name, image);
+            if (sameName != null) {
+                throw new UsageException("--image " + sameName + " and " + image + " are both uploaded as \"" + name
+                        + "\"; ComfyUI's input folder holds one file per name: rename one of them");
             }
             try {
                 inputs.add(InputImage.fromFile(image));

@@ -80,8 +80,12 @@ public final class Admission {
                 .map(c -> new CurrentCatalogue(version, c.catalog(), c.inputFiles())));
     }
 
-    /** The job's own input files get the names the worker would write them under, or the worker refuses the job. */
+    /**
+     * The job's own input files get the names the worker would write them under, each once (two of one name would
+     * overwrite each other in ComfyUI's input folder), or the worker refuses the job.
+     */
     private static void requirePlainUploadNames(JsonNode images) {
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
         for (int i = 0; i < images.size(); i++) {
             JsonNode name = images.get(i).path("name");
             if (name.isString()) {
@@ -90,6 +94,12 @@ public final class Admission {
                     throw new InvalidRequestException("input.images[" + index + "].name \""
                             + UploadNames.printable(name.stringValue()) + "\" " + problem);
                 });
+                Integer earlier = seen.putIfAbsent(name.stringValue(), i);
+                if (earlier != null) {
+                    throw new InvalidRequestException("input.images[" + i + "].name \""
+                            + UploadNames.printable(name.stringValue()) + "\" is used twice (also input.images[" + earlier
+                            + "]); give each image its own name");
+                }
             }
         }
     }

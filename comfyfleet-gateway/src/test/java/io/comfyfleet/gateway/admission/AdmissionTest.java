@@ -79,6 +79,22 @@ class AdmissionTest extends GatewayPerTest {
         assertNothingQueued();
     }
 
+    /** Two images of one name would overwrite each other in the input folder: the worker refuses the job, so does /run. */
+    @Test
+    void twoInputImagesOfOneNameAreRefusedBeforeQueueing() {
+        reportH100();
+        ObjectNode workflow = (ObjectNode) recordedPrompt("err_missing_file");
+        ((ObjectNode) workflow.get("1").get("inputs")).put("image", "cat.png");
+
+        Reply reply = run(workflow, "[{\"name\":\"cat.png\",\"image\":\"" + PNG + "\"},{\"name\":\"cat.png\",\"image\":\""
+                + PNG + "\"}]");
+
+        assertThat(reply.status()).as(reply.text()).isEqualTo(400);
+        assertThat(reply.field("error")).isEqualTo("input.images[1].name \"cat.png\" is used twice (also"
+                + " input.images[0]); give each image its own name");
+        assertNothingQueued();
+    }
+
     @Test
     void aLoadImageFileTheJobCarriesOrTheWorkerListsIsAdmitted() {
         reportH100();
