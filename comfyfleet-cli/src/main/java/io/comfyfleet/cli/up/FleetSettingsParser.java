@@ -52,6 +52,10 @@ final class FleetSettingsParser {
                 for (int i = 0; i < g.size(); i++) {
                     if (!g.get(i).isIntegralNumber() || g.get(i).asInt() < 0) {
                         problems.add("workers.gpus[" + i + "]: must be a GPU index 0 or more, got " + g.get(i));
+                    } else if (gpus.contains(g.get(i).asInt())) {
+                        // counted twice, it would get twice its slots, each worker with its own ComfyUI in its VRAM
+                        problems.add("workers.gpus[" + i + "]: GPU " + g.get(i).asInt() + " is listed twice; list each"
+                                + " GPU once (workers.slotsPerGpu sets how many workers share one)");
                     } else {
                         gpus.add(g.get(i).asInt());
                     }
@@ -86,9 +90,13 @@ final class FleetSettingsParser {
                     problems.add("workers.warmupWorkflow: " + file + " is not an API-format workflow (a JSON object"
                             + " of nodes)");
                 }
-            } catch (java.io.IOException | tools.jackson.core.JacksonException e) {
+            } catch (java.io.IOException e) {
                 problems.add("workers.warmupWorkflow: cannot read " + file + " as an API-format workflow: "
-                        + e.getMessage());
+                        + (e instanceof java.nio.file.NoSuchFileException ? "there is no such file" : e.getMessage()));
+            } catch (tools.jackson.core.JacksonException e) {
+                // the parser's own message without its location suffix ("at [Source: REDACTED ...]")
+                problems.add("workers.warmupWorkflow: cannot read " + file + " as an API-format workflow: it is not"
+                        + " JSON: " + e.getOriginalMessage());
             }
         }
         return file.toString();

@@ -149,6 +149,34 @@ class UpConfigLoaderTest {
                         "workers.comfyui.emulatorArgs[1]: must be text, a flag like --zero-time, got {\"fast\":1}"));
     }
 
+    /**
+     * {@code gpus: [0, 0]} ran two workers' slots on GPU 0 as if it were two GPUs; a warm-up file that is not JSON
+     * was named with the parser's internals ({@code [Source: REDACTED ...]}) in the message.
+     */
+    @Test
+    void aGpuListedTwiceAndAnUnreadableWarmupAreNamedPlainly() throws Exception {
+        Path file = dir.resolve("comfyfleet.yaml");
+        Files.writeString(dir.resolve("warmup.json"), "not json");
+        Files.writeString(file, """
+                endpoints:
+                  - name: ep
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                workers:
+                  gpus: [0, 1, 0]
+                  warmupWorkflow: warmup.json
+                  comfyui: {emulator: true}
+                """);
+
+        assertThatThrownBy(() -> new UpConfigLoader(name -> null).load(file, dir))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "workers.gpus[2]: GPU 0 is listed twice; list each GPU once (workers.slotsPerGpu sets how many"
+                                + " workers share one)",
+                        "workers.warmupWorkflow: cannot read " + dir.resolve("warmup.json").toAbsolutePath()
+                                + " as an API-format workflow: it is not JSON: Unrecognized token 'not': was expecting"
+                                + " (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"));
+    }
+
     @Test
     void anEmulatorSwitchThatIsNotTrueOrFalseIsRefusedNotReadAsNoComfyUi() throws Exception {
         Path file = dir.resolve("comfyfleet.yaml");
