@@ -450,8 +450,12 @@ public final class WorkerCommand {
                 throw new WorkerConfigException("--warmup-workflow", warmupWorkflow + " is not an API-format workflow object");
             }
             return wf.has("workflow") && wf.get("workflow").isObject() ? wf.get("workflow") : wf;
-        } catch (IOException | tools.jackson.core.JacksonException e) {
+        } catch (IOException e) {
             throw new WorkerConfigException("--warmup-workflow", "cannot read " + warmupWorkflow + ": " + e.getMessage());
+        } catch (tools.jackson.core.JacksonException e) {
+            // without the parser's location suffix ("at [Source: REDACTED ...]")
+            throw new WorkerConfigException("--warmup-workflow", "cannot read " + warmupWorkflow + ": it is not JSON: "
+                    + e.getOriginalMessage());
         }
     }
 

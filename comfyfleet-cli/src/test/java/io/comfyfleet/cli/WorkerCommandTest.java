@@ -68,6 +68,17 @@ class WorkerCommandTest {
         assertThat(s.outputs().s3().path("bucketName").asString()).isEqualTo("b");
     }
 
+    /** A warm-up file that is not JSON names the flag and what broke, without the parser's "[Source: ...]" suffix. */
+    @Test
+    void aWarmupWorkflowThatIsNotJsonNamesTheFlagPlainly() throws Exception {
+        Path warmup = java.nio.file.Files.writeString(dir.resolve("warmup.json"), "{\"1\": ");
+        assertThatThrownBy(() -> settings(Map.of(), "--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k",
+                "--comfyui-url", "http://c", "--work-dir", dir.toString(), "--warmup-workflow", warmup.toString()))
+                .isInstanceOf(WorkerConfigException.class)
+                .hasMessageStartingWith("--warmup-workflow").hasMessageContaining("cannot read " + warmup + ": it is not JSON: ")
+                .hasMessageNotContaining("Source:");
+    }
+
     @Test
     void mistakesNameTheFlag() {
         assertThatThrownBy(() -> settings(Map.of(), "--comfyui-url", "http://127.0.0.1:8188"))

@@ -35,7 +35,10 @@ public record ClientDefaults(String url, String endpoint) {
         try {
             return from(YAMLMapper.builder().build().readTree(Files.readString(file)));
         } catch (IOException | JacksonException e) {
-            throw new IllegalArgumentException(file.toAbsolutePath() + " cannot be read (" + e.getMessage()
+            // the parser's own message ends in its internals ("[Source: REDACTED ...]"): its first part says what broke
+            String why = e instanceof JacksonException yaml ? "not valid YAML: " + yaml.getOriginalMessage().strip()
+                    : e.getMessage();
+            throw new IllegalArgumentException(file.toAbsolutePath() + " cannot be read (" + why
                     + "); fix it or pass --url and --endpoint", e);
         }
     }

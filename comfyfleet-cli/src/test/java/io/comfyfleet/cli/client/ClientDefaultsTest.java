@@ -44,6 +44,7 @@ class ClientDefaultsTest {
         Files.writeString(dir.resolve("comfyfleet.yaml"), "server: [unclosed\n");
 
         assertThatThrownBy(() -> ClientDefaults.in(dir)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("comfyfleet.yaml").hasMessageContaining("--url");
+                .hasMessageContaining("comfyfleet.yaml").hasMessageContaining("--url")
+                .hasMessageNotContaining("Source:").hasMessageContaining("not valid YAML");
     }
 }

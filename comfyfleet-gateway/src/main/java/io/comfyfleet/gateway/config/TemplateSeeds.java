@@ -45,7 +45,7 @@ final class TemplateSeeds {
                 try {
                     definition.set("workflow", JsonMapper.shared().readTree(Files.readString(file)));
                 } catch (IOException | JacksonException e) {
-                    endpoint.problem(key + ".workflow", "cannot read the workflow file " + file + " (" + e.getMessage()
+                    endpoint.problem(key + ".workflow", "cannot read the workflow file " + file + " (" + why(e)
                             + "); give the path of a workflow exported with ComfyUI's \"Export (API)\"");
                     continue;
                 }
@@ -58,5 +58,15 @@ final class TemplateSeeds {
             }
         }
         return result;
+    }
+
+    /** Why a workflow file could not be read, in words: the parser's own message ends in its internals. */
+    private static String why(Exception e) {
+        if (e instanceof JacksonException json) {
+            var at = json.getLocation();
+            return "it is not JSON: " + (at == null || at.getLineNr() <= 0 ? ""
+                    : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ") + json.getOriginalMessage();
+        }
+        return e instanceof java.nio.file.NoSuchFileException ? "there is no such file" : e.getMessage();
     }
 }

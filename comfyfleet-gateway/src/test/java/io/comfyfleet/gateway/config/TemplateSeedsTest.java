@@ -50,4 +50,19 @@ class TemplateSeedsTest {
                 .hasMessageContaining("endpoints[0].templates.a.workflow: cannot read the workflow file")
                 .hasMessageContaining("endpoints[0].templates.b: params.w.node: the workflow has no node \"2\"");
     }
+
+    /** A workflow file that is not JSON is said so in words, without the parser's "[Source: REDACTED ...]" suffix. */
+    @Test
+    void aWorkflowFileThatIsNotJsonIsNamedWithWhereItBroke() throws Exception {
+        Files.writeString(dir.resolve("ui.json"), "{\"nodes\": [1, 2,]}");
+
+        assertThatThrownBy(() -> parse("""
+                a:
+                  workflow: ui.json
+                  params: {w: {node: "1", input: width}}"""))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("endpoints[0].templates.a.workflow: cannot read the workflow file "
+                        + dir.resolve("ui.json") + " (it is not JSON: line 1, column 17: Unexpected character (']'")
+                .hasMessageNotContaining("Source:");
+    }
 }
