@@ -137,6 +137,11 @@ public final class ComfyFleetClient {
                 throw new IllegalArgumentException("baseUrl must be an absolute http:// or https:// URL like"
                         + " http://127.0.0.1:8080/v2, got \"" + baseUrl + "\"");
             }
+            if (baseUrl.getRawQuery() != null || baseUrl.getRawFragment() != null) {
+                // the API's paths are appended to it: after a '?' or '#' they would be part of the query or fragment
+                throw new IllegalArgumentException("baseUrl must not have a query or fragment, like"
+                        + " http://127.0.0.1:8080/v2, got \"" + baseUrl + "\"");
+            }
             return new ComfyFleetClient(this);
         }
 

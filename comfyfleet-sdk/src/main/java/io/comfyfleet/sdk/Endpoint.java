@@ -25,7 +25,8 @@ public final class Endpoint {
     Endpoint(ComfyFleetClient client, String id) {
         this.client = client;
         this.id = id;
-        this.root = "/" + URLEncoder.encode(id, StandardCharsets.UTF_8);
+        // a path segment, not a form value: a space is %20 (URLEncoder's '+' is a literal '+' in a path)
+        this.root = "/" + enc(id);
     }
 
     /** The endpoint id. */

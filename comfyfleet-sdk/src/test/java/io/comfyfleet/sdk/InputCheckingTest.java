@@ -58,6 +58,23 @@ class InputCheckingTest {
         assertThatThrownBy(() -> InputImage.of("../x.png", new byte[1])).hasMessageContaining("plain file name");
     }
 
+    /**
+     * The API's paths are appended to the base URL: a query there swallowed them ({@code /v2?x=1/ep/run} asked for
+     * {@code /v2}), and an endpoint id was form-encoded into the path ({@code "my ep"} became {@code my+ep}, another
+     * name than the one given).
+     */
+    @Test
+    void aBaseUrlWithAQueryIsRefusedAndEndpointIdsArePathEncoded() {
+        assertThatThrownBy(() -> ComfyFleetClient.builder().baseUrl("http://127.0.0.1:1/v2?token=x").build())
+                .hasMessageContaining("baseUrl must not have a query or fragment");
+        assertThatThrownBy(() -> ComfyFleetClient.builder().baseUrl("http://127.0.0.1:1/v2#top").build())
+                .hasMessageContaining("baseUrl must not have a query or fragment");
+
+        ComfyFleetClient client = ComfyFleetClient.builder().baseUrl("http://127.0.0.1:1/v2").build();
+        Endpoint spaced = client.endpoint("my ep");
+        assertThat(client.transport().uri(spaced.path("/run"))).hasToString("http://127.0.0.1:1/v2/my%20ep/run");
+    }
+
     @Test
     void anOutputNameFromTheServerCannotLeaveTheFolder() {
         Transport transport = new Transport(java.net.URI.create("http://127.0.0.1:1/v2"), null,
