@@ -18,6 +18,11 @@ final class Ids {
         return id;
     }
 
+    /** Whether {@code id} could be a job id the gateway issued. */
+    static boolean isJob(String id) {
+        return matches(id, false);
+    }
+
     static String worker(String id) {
         if (!matches(id, true)) {
             throw new InvalidRequestException("the worker id must be 1 to 128 letters, digits, '.', ':', '-' or '_'");

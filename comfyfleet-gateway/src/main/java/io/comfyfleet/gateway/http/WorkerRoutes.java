@@ -140,8 +140,10 @@ final class WorkerRoutes {
     private void ping(Context ctx) {
         EndpointConfig endpoint = authorize(ctx);
         String raw = ctx.queryParam("job_id");
+        // an id that can be no job of the gateway's is passed over, not a 404 for the whole ping: that would leave
+        // the worker's real jobs unrenewed, and they would run again elsewhere once their leases ran out
         List<String> ids = raw == null || raw.isBlank() ? List.of()
-                : Arrays.stream(raw.split(",")).map(String::strip).filter(s -> !s.isEmpty()).map(Ids::job).toList();
+                : Arrays.stream(raw.split(",")).map(String::strip).filter(Ids::isJob).toList();
         boolean unhealthy = "unhealthy".equalsIgnoreCase(ctx.queryParam("status"));
         workers.ping(endpoint.name(), Ids.worker(ctx.pathParam("worker")), ids, unhealthy);
         ok(ctx);

@@ -177,6 +177,24 @@ class WorkerApiTest extends GatewayPerTest {
         assertThat(failed.field("error")).isEqualTo("{\"error_type\":\"ValueError\"}");
     }
 
+    /**
+     * A ping naming something that can be no job id ({@code local_test.1}, a path) next to its real job: the whole ping
+     * was a 404, so the real job's lease was not renewed and it ran again elsewhere. The other ids still count.
+     */
+    @Test
+    void aPingWithAMalformedIdStillRenewsTheWorkersJobs() {
+        String id = gw.run("{}");
+        gw.take("w1");
+        gw.clock.advance(Duration.ofSeconds(20));
+
+        Reply ping = gw.worker.get("/v2/ep1/ping/w1?job_id=" + id + ",..%2Fx,local.test");
+        assertThat(ping.status()).as(ping.text()).isEqualTo(200);
+
+        gw.clock.advance(Duration.ofSeconds(20));
+        gw.gateway.housekeeping().sweepOnce();
+        assertThat(gw.status(id).field("status")).isEqualTo("IN_PROGRESS");
+    }
+
     @Test
     void pingsKeepALeaseAliveAndASilentWorkerLosesItsJob() {
         String id = gw.run("{}");
