@@ -11,7 +11,7 @@ import tools.jackson.databind.JsonNode;
  *   <li>a number too large for a 64-bit float, such as {@code 1e400}: Jackson reads it as Infinity without a word,
  *       and Infinity written back out is not JSON, so every client reading the job's status or result would fail to
  *       parse the answer;</li>
- *   <li>text with a lone surrogate, such as {@code "\ud800"}: JSON syntax for half of a UTF-16 pair, which is no
+ *   <li>text with a lone surrogate, such as a backslash-u escape of D800: JSON syntax for half of a UTF-16 pair, which is no
  *       character (Python's {@code json.dumps} writes it for text decoded with {@code errors="surrogateescape"}).
  *       UTF-8 cannot hold it, so the store kept {@code "?"} in its place and the worker got another input.</li>
  * </ul>

@@ -38,6 +38,56 @@ public final class WorkerBodies {
         return nonFiniteAsText(root);
     }
 
+    /**
+     * The JSON text to store for a value a worker posted: as Jackson writes it, but with each lone surrogate (half of a
+     * UTF-16 pair, which Python's json.dumps writes as an escape for text decoded with errors="surrogateescape") kept as
+     * that escape. Written as a character, it is no character UTF-8 can hold, and the store kept "?" in its place, so
+     * clients read another output than the worker sent. In JSON text written by Jackson such a character can only stand
+     * inside a string, where the escape means the same.
+     */
+    public static String storable(JsonNode value) {
+        String json = value.toString();
+        int first = firstLoneSurrogate(json, 0);
+        if (first < 0) {
+            return json;
+        }
+        StringBuilder kept = new StringBuilder(json.length() + 16);
+        int from = 0;
+        for (int at = first; at >= 0; at = firstLoneSurrogate(json, at + 1)) {
+            kept.append(json, from, at).append(String.format("\\u%04x", (int) json.charAt(at)));
+            from = at + 1;
+        }
+        return kept.append(json, from, json.length()).toString();
+    }
+
+    /** Text a worker posted (an error), to store: a lone surrogate becomes U+FFFD, the replacement character. */
+    public static String storableText(String text) {
+        if (text == null || firstLoneSurrogate(text, 0) < 0) {
+            return text;
+        }
+        StringBuilder kept = new StringBuilder(text);
+        for (int at = firstLoneSurrogate(text, 0); at >= 0; at = firstLoneSurrogate(text, at + 1)) {
+            kept.setCharAt(at, '\uFFFD');
+        }
+        return kept.toString();
+    }
+
+    /** The index of the first lone surrogate at or after {@code from}, or -1. */
+    private static int firstLoneSurrogate(String text, int from) {
+        for (int i = from; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!Character.isSurrogate(c)) {
+                continue;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++; // a whole pair
+                continue;
+            }
+            return i;
+        }
+        return -1;
+    }
+
     /** The tree with every NaN or infinite number replaced by its name as text; changed in place but for the root. */
     static JsonNode nonFiniteAsText(JsonNode node) {
         if (node.isFloatingPointNumber() && !Double.isFinite(node.asDouble())) {

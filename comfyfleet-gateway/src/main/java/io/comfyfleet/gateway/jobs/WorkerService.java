@@ -174,7 +174,7 @@ public final class WorkerService {
         // and the job is read only when that write refuses (for the 404 of a job gone, or the retry check)
         Job current = handedOut.isLiveOf(jobId, endpoint, now) ? null : jobOf(endpoint, jobId);
         JsonNode output = body.get("output");
-        String outputJson = output == null ? null : output.toString();
+        String outputJson = output == null ? null : WorkerBodies.storable(output);
         boolean stopPod = body.path("stopPod").asBoolean(false);
         if ("IN_PROGRESS".equals(body.path("status").asString(null))) {
             registry.seen(endpoint, workerId);
@@ -194,7 +194,8 @@ public final class WorkerService {
         }
         JsonNode error = body.get("error");
         boolean failed = error != null && !error.isNull();
-        String errorText = !failed ? null : (error.isString() ? error.asString() : error.toString());
+        String errorText = !failed ? null
+                : WorkerBodies.storableText(error.isString() ? error.asString() : error.toString());
         try {
             changes.finish(endpoint, jobId, workerId, failed ? JobState.FAILED : JobState.COMPLETED, outputJson,
                     errorText, now);
@@ -286,7 +287,7 @@ public final class WorkerService {
         if (!known) {
             jobOf(endpoint, jobId);
         }
-        if (store.appendStream(endpoint, jobId, workerId, body.get("output").toString(), now.plus(lease))) {
+        if (store.appendStream(endpoint, jobId, workerId, WorkerBodies.storable(body.get("output")), now.plus(lease))) {
             events.touched(jobId);
         } else {
             if (known) {

@@ -147,6 +147,27 @@ class WorkerPostsTest {
                 .contains("JSON has no comments");
     }
 
+    /**
+     * A lone surrogate escaped in a worker's body (Python's json.dumps writes one so for text decoded with
+     * errors="surrogateescape") is no character: UTF-8 cannot hold it, and the store kept "?" in its place, so clients
+     * read another output than the worker sent. It is kept as the escape it came as; an error, stored as text, gets
+     * U+FFFD, the replacement character, which at least says a character was lost.
+     */
+    @Test
+    void aLoneSurrogateInAWorkersBodyReachesClientsAsTheWorkerWroteIt() {
+        String id = gw.run("{}");
+        gw.take("w1");
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-stream/w1/" + id, "{\"output\": \"a\\ud800b\"}").status())
+                .isEqualTo(200);
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id,
+                "{\"output\": {\"text\": \"tok\\ud83d\"}, \"error\": \"bad \\udc00 token\"}").status()).isEqualTo(200);
+
+        var status = gw.status(id);
+        assertThat(status.text()).contains("\"output\":{\"text\":\"tok\\ud83d\"}");
+        assertThat(status.field("error")).isEqualTo("bad \uFFFD token");
+        assertThat(gw.client.get("/v2/ep1/stream/" + id).text()).contains("[{\"output\":\"a\\ud800b\"}]");
+    }
+
     private io.comfyfleet.gateway.support.Reply progress(String worker, String id, int step) {
         return gw.worker.postAsForm("/v2/ep1/job-done/" + worker + "/" + id,
                 "{\"status\":\"IN_PROGRESS\",\"output\":{\"step\":" + step + "}}");
