@@ -62,8 +62,9 @@ final class UpCommand implements Callable<Integer> {
         try {
             up.keyFile().keep(up.generated()); // before anything can fail: the printed keys must stay valid
         } catch (java.io.UncheckedIOException e) {
-            System.err.println("comfyfleet up: " + e.getMessage() + " (" + e.getCause().getMessage() + ")");
-            return 1;
+            // the key file is the first thing written to the data folder: one that cannot be is a setting to change
+            System.err.println("comfyfleet up: server.dataDir: " + e.getMessage() + " (" + e.getCause() + ")");
+            return 2;
         }
         if (scalePeriodMs < 100) {
             System.err.println("comfyfleet up: --scale-period must be at least 100 ms (got " + scalePeriodMs + ")");

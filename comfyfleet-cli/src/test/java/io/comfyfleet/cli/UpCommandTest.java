@@ -33,6 +33,26 @@ class UpCommandTest {
         assertThat(run.err).contains("workers.cpuSlots: must be a whole number from 1 to 256, got \"none\"");
     }
 
+    /** A data folder that cannot be created or written is a setting to change: exit 2 naming server.dataDir. */
+    @Test
+    void aDataFolderThatCannotBeWrittenExitsWith2AndNamesTheKey() throws Exception {
+        Files.writeString(dir.resolve("a-file"), "not a folder");
+        Path config = dir.resolve("comfyfleet.yaml");
+        Files.writeString(config, """
+                server: {dataDir: a-file/data}
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                """);
+
+        Run run = up("--config", config.toString(), "--emulator");
+
+        assertThat(run.exit).as(run.err).isEqualTo(2);
+        assertThat(run.err).contains("comfyfleet up: server.dataDir: cannot write the key file "
+                + dir.resolve("a-file").resolve("data").resolve("keys.env"));
+    }
+
     @Test
     void withoutAComfyUiChoiceItSaysWhichFlagToGive() throws Exception {
         Path config = dir.resolve("comfyfleet.yaml");
