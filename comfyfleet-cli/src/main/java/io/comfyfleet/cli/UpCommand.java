@@ -1,5 +1,6 @@
 package io.comfyfleet.cli;
 
+import io.comfyfleet.cli.up.ComfyCheckoutCheck;
 import io.comfyfleet.cli.up.FleetSettings;
 import io.comfyfleet.cli.up.FleetStack;
 import io.comfyfleet.cli.up.StartupReport;
@@ -41,7 +42,8 @@ final class UpCommand implements Callable<Integer> {
     List<String> emulatorArgs = new ArrayList<>();
     @Option(names = "--comfyui-dir", description = "Workers launch python main.py in this ComfyUI checkout")
     Path comfyuiDir;
-    @Option(names = "--python", defaultValue = "python3", description = "Python for --comfyui-dir (default ${DEFAULT-VALUE})")
+    @Option(names = "--python", description = "Python for --comfyui-dir or workers.comfyui.dir (default: the file's"
+            + " workers.comfyui.python, else python3)")
     String python;
     @Option(names = {"-v", "--verbose"}, description = "Also show what workers and ComfyUI print (always in"
             + " <dataDir>/logs/<worker>.log), library logs and whole stack traces")
@@ -112,15 +114,27 @@ final class UpCommand implements Callable<Integer> {
             throw new ConfigException("the command line", List.of("give --emulator or --comfyui-dir, not both"));
         }
         if (emulator) {
+            if (python != null) {
+                throw new ConfigException("the command line", List.of("--python: goes with --comfyui-dir, not --emulator"));
+            }
             return loaded.with(new FleetSettings.ComfyLaunch.Emulator(emulatorArgs));
         }
         if (comfyuiDir != null) {
-            if (!Files.isRegularFile(comfyuiDir.resolve("main.py"))) {
-                throw new ConfigException("the command line", List.of("--comfyui-dir: " + comfyuiDir
-                        + " has no main.py; give the folder of a ComfyUI checkout"));
+            return checked(loaded.with(new FleetSettings.ComfyLaunch.Checkout(comfyuiDir.toAbsolutePath(),
+                    LaunchSpec.absolute(python != null ? python : "python3", Path.of("")), List.of())),
+                    "the command line", "--comfyui-dir", python != null ? "--python" : "--python (default python3)");
+        }
+        if (loaded.fleet().comfyui() instanceof FleetSettings.ComfyLaunch.Checkout file) {
+            if (python != null) { // the flag wins over the file's python, as --comfyui-dir wins over its dir
+                return checked(loaded.with(new FleetSettings.ComfyLaunch.Checkout(file.dir(),
+                        LaunchSpec.absolute(python, Path.of("")), file.args())), loaded.source(), "workers.comfyui.dir",
+                        "--python");
             }
-            return loaded.with(new FleetSettings.ComfyLaunch.Checkout(comfyuiDir.toAbsolutePath(),
-                    LaunchSpec.absolute(python, Path.of("")), List.of()));
+            return checked(loaded, loaded.source(), "workers.comfyui.dir", "workers.comfyui.python");
+        }
+        if (python != null) {
+            throw new ConfigException("the command line", List.of("--python: goes with --comfyui-dir (or"
+                    + " workers.comfyui.dir in the file)"));
         }
         // a container's or pod's image launches its own ComfyUI
         if (loaded.fleet().comfyui() instanceof FleetSettings.ComfyLaunch.Unset && "local".equals(loaded.fleet().provider())) {
@@ -128,6 +142,19 @@ final class UpCommand implements Callable<Integer> {
                     + " or --comfyui-dir /path/to/ComfyUI, or set workers.comfyui.emulator or .dir"));
         }
         return loaded;
+    }
+
+    /** Local workers launch the checkout themselves: refuse one they cannot launch now, not at the first job. */
+    private static UpConfig checked(UpConfig up, String source, String dirKey, String pythonKey) {
+        if (!"local".equals(up.fleet().provider())) {
+            return up; // a container's or pod's image brings its own ComfyUI
+        }
+        List<String> problems = new ComfyCheckoutCheck(System.getenv()).problems(
+                (FleetSettings.ComfyLaunch.Checkout) up.fleet().comfyui(), dirKey, pythonKey);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(source, problems);
+        }
+        return up;
     }
 
     /** Only print a dashboard address the gateway answers. */

@@ -70,10 +70,95 @@ class UpCommandTest {
     }
 
     @Test
-    void aFolderWithoutComfyUiIsRefused() {
-        Run run = up("--comfyui-dir", dir.toString(), "--config", dir.resolve("missing.yaml").toString());
+    void aFolderWithoutComfyUiIsRefused() throws Exception {
+        Run run = up("--comfyui-dir", dir.toString(), "--config", minimalConfig().toString());
 
         assertThat(run.exit).isEqualTo(2);
+        assertThat(run.err).contains("--comfyui-dir: " + dir + " has no main.py; give the folder of a ComfyUI checkout");
+    }
+
+    @Test
+    void aComfyUiFolderOrPythonFromTheFileThatCannotRunIsRefusedBeforeAnyJobWaits() throws Exception {
+        Path config = dir.resolve("comfyfleet.yaml");
+        Files.writeString(config, """
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                workers:
+                  comfyui: {dir: no-comfyui-here, python: /nonexistent/bin/python3}
+                """);
+
+        Run run = up("--config", config.toString());
+
+        assertThat(run.exit).isEqualTo(2);
+        assertThat(run.err)
+                .contains("workers.comfyui.dir: " + dir.resolve("no-comfyui-here") + " has no main.py")
+                .contains("workers.comfyui.python: /nonexistent/bin/python3 does not exist");
+    }
+
+    @Test
+    void aBarePythonNameMustBeOnThePath() throws Exception {
+        Path comfy = fakeCheckout();
+        Path config = dir.resolve("comfyfleet.yaml");
+        Files.writeString(config, """
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                workers:
+                  comfyui: {dir: %s, python: python3-no-such-name}
+                """.formatted(comfy));
+
+        Run run = up("--config", config.toString());
+
+        assertThat(run.exit).isEqualTo(2);
+        assertThat(run.err).contains("workers.comfyui.python: python3-no-such-name is not found on the PATH")
+                .doesNotContain("main.py");
+    }
+
+    @Test
+    void thePythonFlagOverridesTheFilesPythonAndIsChecked() throws Exception {
+        Path comfy = fakeCheckout();
+        Path config = dir.resolve("comfyfleet.yaml");
+        Files.writeString(config, """
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                workers:
+                  comfyui: {dir: %s, python: /bin/sh}
+                """.formatted(comfy));
+
+        // before, --python without --comfyui-dir was dropped without a word and the file's python ran
+        Run run = up("--config", config.toString(), "--python", dir.resolve("venv/bin/python").toString());
+
+        assertThat(run.exit).isEqualTo(2);
+        assertThat(run.err).contains("--python: " + dir.resolve("venv/bin/python") + " does not exist");
+    }
+
+    @Test
+    void thePythonFlagWithoutAComfyUiFolderSaysWhatItGoesWith() throws Exception {
+        Run run = up("--emulator", "--python", "python3", "--config", minimalConfig().toString());
+
+        assertThat(run.exit).isEqualTo(2);
+        assertThat(run.err).contains("--python: goes with --comfyui-dir, not --emulator");
+    }
+
+    /** A file that loads: what a test refuses is then the command line's doing. */
+    private Path minimalConfig() throws Exception {
+        return Files.writeString(dir.resolve("minimal.yaml"), """
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                """);
+    }
+
+    private Path fakeCheckout() throws Exception {
+        Path comfy = Files.createDirectories(dir.resolve("ComfyUI"));
+        Files.writeString(comfy.resolve("main.py"), "print('not run by these tests')\n");
+        return comfy;
     }
 
     private record Run(int exit, String err) {}
