@@ -364,15 +364,17 @@ public final class Autoscaler implements AutoCloseable {
                 .count();
         if (failedEarly > 0) {
             Instant until = backoff.failed(endpoint, failedEarly, now);
-            log.warn("endpoint {}: {} worker(s) failed before becoming ready ({} in a row); no new worker before {}",
-                    endpoint, failedEarly, backoff.failures(endpoint), until);
+            // a wait, not an ISO instant with nanoseconds: the terminal line already carries the time of day
+            log.warn("endpoint {}: {} worker(s) failed before becoming ready ({} in a row); no new worker for {}",
+                    endpoint, failedEarly, backoff.failures(endpoint), HumanDuration.of(Duration.between(now, until)));
         }
         Optional<Instant> held = backoff.heldUntil(endpoint, now);
         if (decision.start() == 0 || held.isEmpty()) {
             return decision;
         }
         List<String> reasons = new ArrayList<>(decision.reasons());
-        reasons.add("holding back " + decision.start() + " start(s) until " + held.get() + " after "
+        reasons.add("holding back " + decision.start() + " start(s) for "
+                + HumanDuration.of(Duration.between(now, held.get())) + " after "
                 + backoff.failures(endpoint) + " worker failure(s) in a row");
         return new ScalingDecision(0, decision.stop(), reasons);
     }

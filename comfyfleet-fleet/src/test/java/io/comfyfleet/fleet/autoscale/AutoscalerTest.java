@@ -247,6 +247,8 @@ class AutoscalerTest {
         ScalingDecision d = a.runOnce().get("ep1");
         assertThat(d.stop()).containsExactly(first);
         assertThat(d.start()).as("held back for 1 s after a worker failed before it was ready").isZero();
+        assertThat(d.reasons()).as("a wait a person reads, not an ISO-8601 instant")
+                .contains("holding back 1 start(s) for 1.0 s after 1 worker failure(s) in a row");
         assertThat(a.countByState("ep1")).containsEntry(WorkerState.UNHEALTHY, 1);
 
         advanceTo(12);
