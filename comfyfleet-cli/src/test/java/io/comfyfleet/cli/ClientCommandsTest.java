@@ -94,6 +94,7 @@ class ClientCommandsTest {
                 "--out", out.toString()));
 
         assertThat(run.exit()).as("stderr: %s", run.err()).isZero();
+        assertThat(run.err()).as("the workflow's LoadImage file is given").doesNotContain("warning");
         assertThat(run.outLines()).hasSize(1);
         Path saved = Path.of(run.outLines().get(0));
         assertThat(saved).startsWith(out).hasExtension("png");
@@ -101,6 +102,23 @@ class ClientCommandsTest {
         assertThat(png).as("a PNG ImageIO can decode").isNotNull();
         assertThat(png.getWidth()).isEqualTo(40);
         assertThat(png.getHeight()).isEqualTo(30);
+    }
+
+    @Test
+    void aLoadImageFileThatNoImageGivesIsNamedWithTheFlagToAdd() throws Exception {
+        Path input = dir.resolve("other.png");
+        ImageIO.write(new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB), "png", input.toFile());
+        Path workflow = file("load.json", """
+                {"1": {"class_type": "LoadImage", "inputs": {"image": "in.png"}},
+                 "2": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], "filename_prefix": "cli"}}}""");
+
+        Run run = cli(withGateway("submit", workflow.toString(), "--image", input.toString(), "--wait",
+                "--out", dir.resolve("out").toString()));
+
+        // ComfyUI's own words, "Invalid image file: in.png", do not say that a flag is missing
+        assertThat(run.exit()).as("stderr: %s", run.err()).isNotZero();
+        assertThat(run.err()).contains("comfyfleet submit: warning: node 1 (LoadImage) reads in.png, which no --image"
+                + " gives (given: other.png); add --image PATH/in.png (each image is uploaded under its own file name)");
     }
 
     @Test

@@ -95,6 +95,11 @@ public final class SubmitCommand implements Callable<Integer> {
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new UsageException("--timeout must be positive, got " + timeout);
             }
+            if (workflow != null) {
+                LoadImageInputs.missing(workflow.json(), inputs.stream().map(InputImage::name).toList())
+                        .forEach(warning -> stderr.println("comfyfleet submit: warning: " + warning));
+                stderr.flush();
+            }
             endpoint = client.endpoint();
             RunOptions options = RunOptions.defaults().preview(preview);
             job = workflow != null ? endpoint.run(workflow, inputs, options) : endpoint.run(TemplateParams.of(template,
