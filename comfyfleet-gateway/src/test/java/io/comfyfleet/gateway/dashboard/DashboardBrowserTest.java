@@ -235,6 +235,33 @@ class DashboardBrowserTest {
                 "2 h 5 min", "1 d", "3 d 4 h");
     }
 
+    @Test
+    void theJobTimesChartDrawsLinesNotFilledShapes() throws IOException {
+        // jobs in three 30 s buckets make each p50/p95 a polyline of three points; a polyline the browser fills
+        // closes on itself and shows as a solid triangle (the series colours must paint only the dots)
+        for (int i = 0; i < 3; i++) {
+            String id = gw.run("{\"workflow\":{}}");
+            gw.clock.advance(Duration.ofSeconds(1 + i));
+            assertThat(gw.take("worker-a")).isEqualTo(id);
+            gw.clock.advance(Duration.ofSeconds(5 + 10 * i));
+            assertThat(gw.worker.postAsForm("/v2/ep1/job-done/worker-a/" + id, "{\"output\": {\"images\": []}}")
+                    .status()).isEqualTo(200);
+            gw.clock.advance(Duration.ofSeconds(30));
+        }
+        browser.get(gw.client.base() + "/");
+        signIn(TestGateway.CLIENT_KEY);
+        wait.until(d -> d.findElements(By.cssSelector("#times-chart polyline")).size() == 4);
+        @SuppressWarnings("unchecked")
+        List<String> fills = (List<String>) browser.executeScript(
+                "return [...document.querySelectorAll('#times-chart polyline')].map(p => getComputedStyle(p).fill)");
+        assertThat(fills).as("the computed fill of each line").containsOnly("none");
+        @SuppressWarnings("unchecked")
+        List<String> dots = (List<String>) browser.executeScript(
+                "return [...document.querySelectorAll('#times-chart circle')].map(c => getComputedStyle(c).fill)");
+        assertThat(dots).as("the dots keep their series' colour").isNotEmpty().doesNotContain("none");
+        screenshot("dashboard-times.png");
+    }
+
     private void signIn(String key) {
         WebElement input = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
         input.clear();
