@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +77,12 @@ public final class FleetStack implements AutoCloseable {
         JobStore store = Gateway.openStore(config.gateway().store());
         Gateway gateway = Gateway.start(config.gateway(), store, clock);
         try {
+            // what the last stop left for this start: the stop's lines promised these jobs would run now
+            String left = leftFromBefore(inQueue(config, store), inProgress(config, store),
+                    config.gateway().server().lease());
+            if (left != null) {
+                log.info(left);
+            }
             FleetSettings fleet = config.fleet();
             WorkerProvider started = switch (fleet.provider()) {
                 case ContainerProviderSetup.NAME -> ContainerProviderSetup.provider(config, gateway.port(),
@@ -194,12 +202,40 @@ public final class FleetStack implements AutoCloseable {
                 + " to exit before they are killed (" + HumanDuration.of(jobGrace.plus(exitMargin)) + " in all)");
     }
 
+    /**
+     * The line {@code up} prints at start when the store holds jobs from before it: queued ones (a stop keeps
+     * them, and hands back the running ones it interrupted) and ones still marked running (the last run was
+     * killed, or another gateway's workers run them); null when there are none.
+     */
+    static String leftFromBefore(long queued, long running, Duration lease) {
+        List<String> parts = new ArrayList<>();
+        if (queued > 0) {
+            parts.add(queued + (queued == 1 ? " job" : " jobs") + " queued from before this start: "
+                    + (queued == 1 ? "it runs" : "they run") + " once a worker is ready");
+        }
+        if (running > 0) {
+            parts.add(running + (running == 1 ? " job" : " jobs") + " marked running from before this start: "
+                    + (running == 1 ? "it goes" : "they go") + " back to the queue once "
+                    + (running == 1 ? "its worker is" : "their workers are") + " silent for " + HumanDuration.of(lease)
+                    + " (server.lease), unless " + (running == 1 ? "it reports" : "they report"));
+        }
+        return parts.isEmpty() ? null : String.join("; ", parts);
+    }
+
     private long running() {
+        return inProgress(config, store);
+    }
+
+    private long queued() {
+        return inQueue(config, store);
+    }
+
+    private static long inProgress(UpConfig config, JobStore store) {
         return config.gateway().endpoints().stream().map(EndpointConfig::name)
                 .map(store::counts).mapToLong(JobCounts::inProgress).sum();
     }
 
-    private long queued() {
+    private static long inQueue(UpConfig config, JobStore store) {
         return config.gateway().endpoints().stream().map(EndpointConfig::name)
                 .map(store::counts).mapToLong(JobCounts::inQueue).sum();
     }

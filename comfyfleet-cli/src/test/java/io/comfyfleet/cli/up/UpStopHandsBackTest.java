@@ -93,6 +93,8 @@ class UpStopHandsBackTest {
         up.close();
 
         up = startUp(basePort);
+        assertThat(up.output()).as("the start says the job left by the stop runs now:\n%s", up.tail())
+                .anyMatch(l -> l.contains("1 job queued from before this start: it runs once a worker is ready"));
         JsonNode after = status(base(up), id);
         assertThat(after.path("status").asString()).as("at once, not after its lease: %s", after)
                 .isIn("IN_QUEUE", "IN_PROGRESS");

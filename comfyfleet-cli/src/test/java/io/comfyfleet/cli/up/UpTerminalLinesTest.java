@@ -36,4 +36,15 @@ class UpTerminalLinesTest {
                 "stopping: 2 jobs running, 3 queued (queued jobs stay in the store for the next start); workers get"
                         + " 2 min (workers.jobGrace) to finish them");
     }
+
+    @Test
+    void theStartSaysWhichJobsTheLastRunLeftAndWhatHappensToThem() {
+        assertThat(FleetStack.leftFromBefore(0, 0, Duration.ofSeconds(30))).as("nothing left: no line").isNull();
+        assertThat(FleetStack.leftFromBefore(1, 0, Duration.ofSeconds(30)))
+                .isEqualTo("1 job queued from before this start: it runs once a worker is ready");
+        assertThat(FleetStack.leftFromBefore(3, 2, Duration.ofSeconds(30))).isEqualTo(
+                "3 jobs queued from before this start: they run once a worker is ready; 2 jobs marked running from"
+                        + " before this start: they go back to the queue once their workers are silent for 30.0 s"
+                        + " (server.lease), unless they report");
+    }
 }
