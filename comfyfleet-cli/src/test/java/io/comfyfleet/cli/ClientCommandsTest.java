@@ -369,6 +369,29 @@ class ClientCommandsTest {
     }
 
     @Test
+    void statusShowsARunningOrCancelledJobsProgressInWordsNotAsItsOutput() throws Exception {
+        Path workflow = file("long.json", """
+                {"1": {"class_type": "EmptyImage", "inputs": {"width": 64, "height": 48, "batch_size": 1, "color": 5}},
+                 "2": {"class_type": "SlowProgress", "inputs": {"image": ["1", 0], "steps": 200, "delay_ms": 100, "fail_at": -1}},
+                 "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0], "filename_prefix": "long"}}}""");
+        String id = cli(withGateway("submit", workflow.toString())).out().strip();
+        Run running = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200)).until(() -> cli(withGateway("status", id)),
+                        r -> r.out().contains("SlowProgress step"));
+
+        assertThat(running.outLines()).as(running.out()).anyMatch(l -> l.startsWith("progress:       ["))
+                .noneMatch(l -> l.startsWith("output:"));
+
+        assertThat(cli(withGateway("cancel", id)).exit()).isZero();
+        Run cancelled = cli(withGateway("status", id));
+        assertThat(cancelled.outLines()).as(cancelled.out()).contains("status:         CANCELLED")
+                .anyMatch(l -> l.matches("stopped at: +\\[[#-]{20}] +\\d+% node 2 SlowProgress step \\d+/200"))
+                .noneMatch(l -> l.startsWith("output:"));
+        Run json = cli(withGateway("status", id, "--json"));
+        assertThat(json.out()).as("--json keeps the output as the gateway sent it").contains("\"percent\"");
+    }
+
+    @Test
     void statusOfAnUnknownJobExitsOne() {
         Run run = cli(withGateway("status", "no-such-job-0000"));
 

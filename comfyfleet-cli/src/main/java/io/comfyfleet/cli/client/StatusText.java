@@ -1,9 +1,12 @@
 package io.comfyfleet.cli.client;
 
+import io.comfyfleet.sdk.JobState;
 import io.comfyfleet.sdk.JobStatus;
+import io.comfyfleet.sdk.Progress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -30,8 +33,11 @@ final class StatusText {
             lines.add("error:          " + s.error());
         }
         s.progress().ifPresent(p -> lines.add("progress:       " + ProgressLine.format(p)));
+        lastProgress(s).ifPresent(p -> lines.add("stopped at:     " + ProgressLine.format(p)));
         JsonNode output = s.output();
-        if (output != null) {
+        // a running, cancelled or timed-out job's output is its last progress, shown above in words: as raw JSON
+        // under "output" it reads as if the job had produced something
+        if (output != null && !isProgress(s)) {
             JsonNode files = output.path("outputs").isArray() ? output.get("outputs") : output.path("images");
             if (files.isArray() && !files.isEmpty()) {
                 lines.add("files:          " + files.size());
@@ -42,6 +48,21 @@ final class StatusText {
             lines.add("output:         " + JSON.writeValueAsString(shorten(output)));
         }
         return lines;
+    }
+
+    /** The progress a cancelled or timed-out job had reached: its worker's last report, kept as its output. */
+    private static Optional<Progress> lastProgress(JobStatus s) {
+        if ((s.state() != JobState.CANCELLED && s.state() != JobState.TIMED_OUT) || !isProgress(s)) {
+            return Optional.empty();
+        }
+        // the SDK reads progress only from a running job's status: read this one as the running job it was
+        return new JobStatus(s.id(), JobState.IN_PROGRESS, s.delayTimeMillis(), s.executionTimeMillis(), s.output(),
+                null, s.workerId()).progress();
+    }
+
+    private static boolean isProgress(JobStatus s) {
+        return s.state() != JobState.COMPLETED && s.state() != JobState.FAILED && s.output() != null
+                && s.output().path("percent").isNumber();
     }
 
     /** The status as JSON, with every field the gateway sent that the SDK reads; the output untouched. */
