@@ -122,6 +122,20 @@ class ClientCommandsTest {
     }
 
     @Test
+    void aWorkflowThatOnlyPreviewsSaysWhyNoFileCameBackAndWhatToUse() throws Exception {
+        Path workflow = file("preview.json", """
+                {"1": {"class_type": "EmptyImage", "inputs": {"width": 32, "height": 32, "batch_size": 1, "color": 9}},
+                 "2": {"class_type": "PreviewImage", "inputs": {"images": ["1", 0]}}}""");
+
+        Run run = cli(withGateway("submit", workflow.toString(), "--wait", "--out", dir.resolve("out").toString()));
+
+        assertThat(run.exit()).as("stderr: %s", run.err()).isZero();
+        assertThat(run.outLines()).isEmpty();
+        assertThat(run.err()).containsPattern("job \\S+ completed without output files: node 2 \\(PreviewImage\\) shows"
+                + " temporary previews, which are not returned; use SaveImage for the images you want back");
+    }
+
+    @Test
     void submitWaitShowsOneProgressLinePerChangeWhenStderrIsNoTerminal() throws Exception {
         // SlowProgress keeps its delay in zero-time mode: 5 steps of 150 ms, reported every 100 ms by the worker
         Path workflow = file("slow.json", """

@@ -77,6 +77,9 @@ public final class SubmitCommand implements Callable<Integer> {
             description = "Longest --wait, like 30s, 10m, 1h (default ${DEFAULT-VALUE}); the job goes on after it")
     Duration timeout;
 
+    /** The workflow file's workflow; null for a template. */
+    private Workflow workflow;
+
     @Override
     public Integer call() {
         PrintWriter stdout = spec.commandLine().getOut();
@@ -90,7 +93,7 @@ public final class SubmitCommand implements Callable<Integer> {
             if (template == null && !params.isEmpty()) {
                 throw new UsageException("--param sets a template's parameters: add --template NAME");
             }
-            Workflow workflow = template == null ? readWorkflow() : null;
+            workflow = template == null ? readWorkflow() : null;
             List<InputImage> inputs = readImages();
             if (timeout.isNegative() || timeout.isZero()) {
                 throw new UsageException("--timeout must be positive, got " + timeout);
@@ -184,7 +187,8 @@ public final class SubmitCommand implements Callable<Integer> {
                 stderr.println("comfyfleet submit: the worker reported: " + error);
             }
             if (saved.isEmpty()) {
-                stderr.println("job " + job.id() + " completed without output files");
+                stderr.println("job " + job.id() + " completed without output files"
+                        + (workflow == null ? "" : TemporaryOutputs.hint(workflow.json()).map(h -> ": " + h).orElse("")));
             }
             saved.forEach(stdout::println);
             stdout.flush();
