@@ -127,8 +127,8 @@ final class UpCommand implements Callable<Integer> {
         if (loaded.fleet().comfyui() instanceof FleetSettings.ComfyLaunch.Checkout file) {
             if (python != null) { // the flag wins over the file's python, as --comfyui-dir wins over its dir
                 return checked(loaded.with(new FleetSettings.ComfyLaunch.Checkout(file.dir(),
-                        LaunchSpec.absolute(python, Path.of("")), file.args())), loaded.source(), "workers.comfyui.dir",
-                        "--python");
+                        LaunchSpec.absolute(python, Path.of("")), file.args())), loaded.source() + " and the command line",
+                        "workers.comfyui.dir", "--python");
             }
             return checked(loaded, loaded.source(), "workers.comfyui.dir", "workers.comfyui.python");
         }

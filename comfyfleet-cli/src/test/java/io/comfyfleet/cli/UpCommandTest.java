@@ -134,7 +134,8 @@ class UpCommandTest {
         Run run = up("--config", config.toString(), "--python", dir.resolve("venv/bin/python").toString());
 
         assertThat(run.exit).isEqualTo(2);
-        assertThat(run.err).contains("--python: " + dir.resolve("venv/bin/python") + " does not exist");
+        assertThat(run.err).contains("invalid configuration " + config + " and the command line:")
+                .contains("--python: " + dir.resolve("venv/bin/python") + " does not exist");
     }
 
     @Test
