@@ -30,6 +30,15 @@ public final class Workflow {
             throw new IllegalArgumentException("this is a UI-format workflow (it has \"nodes\" and \"links\");"
                     + " export it with Workflow > Export (API) instead");
         }
+        // the workflow saved with what was sent around it: say which part is the workflow
+        if (json.path("input").path("workflow").isObject()) {
+            throw new IllegalArgumentException("this is a job request ({\"input\": {\"workflow\": ...}}), not a"
+                    + " workflow: give its input.workflow alone (input.images are given as images, e.g. --image)");
+        }
+        if (json.path("prompt").isObject() && !json.path("prompt").has("class_type")) {
+            throw new IllegalArgumentException("this is a ComfyUI /prompt request ({\"prompt\": ...}), not a"
+                    + " workflow: give its \"prompt\" value alone");
+        }
         for (Map.Entry<String, JsonNode> node : json.properties()) {
             if (!node.getValue().path("class_type").isString()) {
                 throw new IllegalArgumentException("workflow node \"" + node.getKey() + "\" has no \"class_type\";"

@@ -24,6 +24,19 @@ class InputCheckingTest {
     }
 
     @Test
+    void aWorkflowSavedInsideTheRequestThatCarriedItSaysWhichPartToGive() {
+        String nodes = "{\"1\": {\"class_type\": \"EmptyImage\", \"inputs\": {}}}";
+        assertThatThrownBy(() -> Workflow.parse("{\"input\": {\"workflow\": " + nodes + "}}"))
+                .hasMessage("this is a job request ({\"input\": {\"workflow\": ...}}), not a workflow: give its"
+                        + " input.workflow alone (input.images are given as images, e.g. --image)");
+        assertThatThrownBy(() -> Workflow.parse("{\"prompt\": " + nodes + ", \"client_id\": \"x\"}"))
+                .hasMessage("this is a ComfyUI /prompt request ({\"prompt\": ...}), not a workflow: give its"
+                        + " \"prompt\" value alone");
+        assertThat(Workflow.parse("{\"prompt\": {\"class_type\": \"PrimitiveString\", \"inputs\": {}}}").json()
+                .has("prompt")).as("a node whose id is \"prompt\" is still a node").isTrue();
+    }
+
+    @Test
     void comfyUisOwn400IsReadAsOneLineNamingNodeAndInput() {
         String missingFile = "{\"error\": {\"type\": \"prompt_outputs_failed_validation\", \"message\":"
                 + " \"Prompt outputs failed validation\", \"details\": \"\", \"extra_info\": {}}, \"node_errors\":"
