@@ -244,6 +244,11 @@ class ClientCommandsTest {
                 dir.resolve("gone.png").toString()));
         assertThat(missingImage.exit()).isEqualTo(2);
         assertThat(missingImage.err()).contains("gone.png");
+
+        Run noTime = cli(withGateway("submit", file("q.json", PLAIN).toString(), "--wait", "--timeout", "0s"));
+        assertThat(noTime.exit()).isEqualTo(2);
+        assertThat(noTime.err()).as("in the words it was written in, not ISO-8601")
+                .contains("--timeout must be positive, like 30s, 10m or 1h; got 0 ms").doesNotContain("PT0S");
     }
 
     /**

@@ -96,7 +96,8 @@ public final class SubmitCommand implements Callable<Integer> {
             workflow = template == null ? readWorkflow() : null;
             List<InputImage> inputs = readImages();
             if (timeout.isNegative() || timeout.isZero()) {
-                throw new UsageException("--timeout must be positive, got " + timeout);
+                throw new UsageException("--timeout must be positive, like 30s, 10m or 1h; got "
+                        + HumanDuration.of(timeout));
             }
             if (workflow != null) {
                 LoadImageInputs.missing(workflow.json(), inputs.stream().map(InputImage::name).toList())
