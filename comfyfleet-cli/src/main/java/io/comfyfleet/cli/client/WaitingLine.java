@@ -61,7 +61,7 @@ final class WaitingLine implements AutoCloseable {
         if (now - lastPoll >= POLL.toMillis()) {
             lastPoll = now;
             try {
-                state = describe(endpoint.status(jobId), endpoint.health());
+                state = describe(endpoint.status(jobId), endpoint.health(), Duration.between(since, clock.instant()));
             } catch (RuntimeException e) { // ComfyFleetException included: the line says so and the wait goes on
                 state = "no answer from the gateway (" + e.getMessage() + ")";
             }
@@ -77,18 +77,34 @@ final class WaitingLine implements AutoCloseable {
         return s < 60 ? s + " s" : io.comfyfleet.core.HumanDuration.of(Duration.ofSeconds(s));
     }
 
-    /** The state of a job that has shown no progress yet, in words, from its status and its endpoint's workers. */
-    static String describe(JobStatus status, Health health) {
+    /**
+     * How long a job may wait for a first worker before the line stops promising one: longer than a cold start
+     * with models (~20-60 s), shorter than a person waits before giving up on a crash-looping ComfyUI.
+     */
+    static final Duration NO_WORKER_HINT = Duration.ofSeconds(60);
+
+    /**
+     * The state of a job that has shown no progress yet, in words, from its status and its endpoint's workers.
+     * Once it has waited {@link #NO_WORKER_HINT} with no worker up, it says where to look instead of "starts soon":
+     * workers that fail to start (a Python without ComfyUI's requirements) are named only in up's terminal.
+     */
+    static String describe(JobStatus status, Health health, Duration waited) {
         if (status.state() == JobState.IN_PROGRESS) {
             return "running on worker " + (status.workerId() == null ? "?" : status.workerId()) + ", no progress yet";
         }
         if (status.state() != JobState.IN_QUEUE) {
             return status.state().name().toLowerCase(java.util.Locale.ROOT);
         }
+        boolean noneUp = health.workersIdle() + health.workersRunning() == 0;
+        if (noneUp && waited.compareTo(NO_WORKER_HINT) >= 0) {
+            return "queued: no worker ready in " + io.comfyfleet.core.HumanDuration.of(NO_WORKER_HINT)
+                    + (health.workersInitializing() > 0 ? " (" + health.workersInitializing() + " starting)" : "")
+                    + ": up's terminal says why";
+        }
         if (health.workersInitializing() > 0) {
             return "queued: starting a worker (" + health.workersInitializing() + " starting)";
         }
-        if (health.workersIdle() + health.workersRunning() == 0) {
+        if (noneUp) {
             return "queued: no worker yet (one starts soon)";
         }
         return "queued: " + health.workersRunning() + " worker(s) busy"

@@ -12,6 +12,8 @@ import picocli.CommandLine.TypeConversionException;
 
 /** The words {@code submit --wait} shows while a job waits, and the durations its options take. */
 class WaitingLineTest {
+    private static final Duration SHORT = Duration.ofSeconds(5);
+
     private static JobStatus status(JobState state, String worker) {
         return new JobStatus("job-1", state, 0, 0, null, null, worker);
     }
@@ -22,14 +24,27 @@ class WaitingLineTest {
 
     @Test
     void aQueuedJobSaysWhatItWaitsFor() {
-        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), health(1, 0, 0, 1)))
+        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), health(1, 0, 0, 1), SHORT))
                 .isEqualTo("queued: starting a worker (1 starting)");
-        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), health(1, 0, 0, 0)))
+        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), health(1, 0, 0, 0), SHORT))
                 .isEqualTo("queued: no worker yet (one starts soon)");
-        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), health(3, 0, 2, 0)))
+        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), health(3, 0, 2, 0), SHORT))
                 .isEqualTo("queued: 2 worker(s) busy, 2 other job(s) queued");
-        assertThat(WaitingLine.describe(status(JobState.IN_PROGRESS, "w1"), health(0, 0, 1, 0)))
+        assertThat(WaitingLine.describe(status(JobState.IN_PROGRESS, "w1"), health(0, 0, 1, 0), SHORT))
                 .isEqualTo("running on worker w1, no progress yet");
+    }
+
+    @Test
+    void aJobThatWaitedAMinuteWithNoWorkerUpSaysWhereToLookInsteadOfPromisingOne() {
+        // workers that crash before they are ready (a Python without ComfyUI's requirements) come and go; up's
+        // terminal names the reason, and "one starts soon" would go on being shown for ever
+        Duration minute = Duration.ofSeconds(60);
+        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), health(1, 0, 0, 0), minute))
+                .isEqualTo("queued: no worker ready in 1 min: up's terminal says why");
+        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), health(1, 0, 0, 1), minute))
+                .isEqualTo("queued: no worker ready in 1 min (1 starting): up's terminal says why");
+        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), health(3, 0, 2, 0), minute))
+                .as("busy workers are up: the job waits its turn").isEqualTo("queued: 2 worker(s) busy, 2 other job(s) queued");
     }
 
     @Test
