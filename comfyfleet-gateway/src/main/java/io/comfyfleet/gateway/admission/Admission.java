@@ -24,7 +24,7 @@ import tools.jackson.databind.JsonNode;
  * combo list (checkpoints, LoRAs, VAEs, samplers ... are combos), missing inputs, bad links, no outputs, and an
  * upload picker's file ({@code LoadImage}'s {@code image}) that is neither among the job's {@code input.images}
  * nor in the worker's input folder as the catalogue lists it, and an {@code input.images} name the worker would not
- * write (a path, a hidden file: {@link UploadNames}). Everything else is admitted and left to the worker
+ * write (a path, a hidden file: {@link UploadNames}) or that two images share. Everything else is admitted and left to the worker
  * as before: no current version or no catalogue for it yet, an {@code input} without a {@code workflow} object,
  * files named in the output or temp folders ({@code "x.png [output]"}), and workflows ComfyUI would crash on
  * (its 500s) rather than refuse.
