@@ -132,9 +132,16 @@ public final class QueueSweeper implements AutoCloseable {
                 timedOut, deleted);
         passes.incrementAndGet();
         if (!report.isEmpty()) {
-            // the log line has its own time; the pass's instant is in the report
-            log.info("queue sweep: {} requeued, {} failed (worker lost), {} timed out, {} deleted",
-                    report.requeued().size(), report.failed().size(), timedOut.size(), deleted);
+            // the log line has its own time; the pass's instant is in the report. Deleting finished jobs after their
+            // retention is routine (one line per job, half an hour after it ended, in up's terminal): not news
+            boolean news = !report.requeued().isEmpty() || !report.failed().isEmpty() || !timedOut.isEmpty();
+            String line = "queue sweep: {} requeued, {} failed (worker lost), {} timed out, {} deleted";
+            Object[] counts = {report.requeued().size(), report.failed().size(), timedOut.size(), deleted};
+            if (news) {
+                log.info(line, counts);
+            } else {
+                log.debug(line, counts);
+            }
             step("tell the listener", () -> {
                 listener.onSweep(report);
                 return null;

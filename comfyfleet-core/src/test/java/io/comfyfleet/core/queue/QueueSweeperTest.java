@@ -120,6 +120,25 @@ class QueueSweeperTest {
     }
 
     @Test
+    void deletingFinishedJobsAfterTheirRetentionIsNotAnnouncedInUpsTerminal() {
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(QueueSweeper.class);
+        logger.addAppender(lines);
+        try {
+            store.nextDeleted = 2;
+            assertThat(sweeper(heard::add).sweepOnce().deleted()).isEqualTo(2);
+        } finally {
+            logger.detachAppender(lines);
+        }
+
+        // up's terminal shows INFO and above: before, every job ended 30 min ago came back as a line there
+        assertThat(lines.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+                .as("routine deletions").isEmpty();
+        assertThat(heard).as("the listener still hears of the pass").hasSize(1);
+    }
+
+    @Test
     void aFailingListenerIsCountedAndDoesNotStopTheSweeper() {
         QueueSweeper sweeper = sweeper(r -> {
             throw new IllegalStateException("webhook queue full (test)");
