@@ -27,8 +27,12 @@ class WorkerAppTest {
     @TempDir
     Path work;
 
+    /** Every app a test ran, stopped after it even when an assertion failed midway (no ComfyUI left running). */
+    private final java.util.List<WorkerApp> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     @AfterEach
     void stop() {
+        ran.forEach(WorkerApp::stop);
         gw.close();
     }
 
@@ -44,7 +48,8 @@ class WorkerAppTest {
     }
 
     /** A thread of its own: the common pool has one thread on a 2-core machine. */
-    private static CompletableFuture<Integer> runInThread(WorkerApp app) {
+    private CompletableFuture<Integer> runInThread(WorkerApp app) {
+        ran.add(app);
         CompletableFuture<Integer> exit = new CompletableFuture<>();
         Thread.ofPlatform().name("worker-app").start(() -> {
             try {
