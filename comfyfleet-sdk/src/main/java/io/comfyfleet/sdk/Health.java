@@ -11,6 +11,16 @@ public record Health(long inQueue, long inProgress, long completed, long failed,
                      long workersRunning, long workersReady, long workersInitializing, long workersUnhealthy,
                      JsonNode raw) {
 
+    /**
+     * Why the endpoint's last worker gave up lately (ComfyFleet's {@code lastWorkerFailure}, e.g. "ComfyUI did not
+     * start: …"), as its worker said it; empty when none did, or the server is RunPod's.
+     */
+    public java.util.Optional<String> lastWorkerFailure() {
+        JsonNode reason = raw == null ? null : raw.path("lastWorkerFailure").path("reason");
+        return reason != null && reason.isString() && !reason.stringValue().isBlank()
+                ? java.util.Optional.of(reason.stringValue()) : java.util.Optional.empty();
+    }
+
     static Health parse(JsonNode node) {
         JsonNode jobs = node.path("jobs");
         JsonNode workers = node.path("workers");

@@ -86,7 +86,8 @@ final class WaitingLine implements AutoCloseable {
     /**
      * The state of a job that has shown no progress yet, in words, from its status and its endpoint's workers.
      * Once it has waited {@link #NO_WORKER_HINT} with no worker up, it says where to look instead of "starts soon":
-     * workers that fail to start (a Python without ComfyUI's requirements) are named only in up's terminal.
+     * the reason the endpoint's last worker gave up, when the gateway heard one (a Python without ComfyUI's
+     * requirements), else up's terminal, which names workers that fail before they can say why.
      */
     static String describe(JobStatus status, Health health, Duration waited) {
         if (status.state() == JobState.IN_PROGRESS) {
@@ -99,7 +100,8 @@ final class WaitingLine implements AutoCloseable {
         if (noneUp && waited.compareTo(NO_WORKER_HINT) >= 0) {
             return "queued: no worker ready in " + io.comfyfleet.core.HumanDuration.of(NO_WORKER_HINT)
                     + (health.workersInitializing() > 0 ? " (" + health.workersInitializing() + " starting)" : "")
-                    + ": up's terminal says why";
+                    + health.lastWorkerFailure().map(why -> "; the last worker gave up: " + why)
+                            .orElse(": up's terminal says why");
         }
         if (health.workersInitializing() > 0) {
             return "queued: starting a worker (" + health.workersInitializing() + " starting)";

@@ -48,6 +48,18 @@ class WaitingLineTest {
     }
 
     @Test
+    void aJobThatWaitedAMinuteSaysWhyTheLastWorkerGaveUpWhenTheGatewayHeardIt() {
+        Health withFailure = new Health(1, 0, 0, 0, 0, 0, 0, 0, 1, 0, tools.jackson.databind.json.JsonMapper.shared()
+                .readTree("{\"lastWorkerFailure\":{\"workerId\":\"sdxl-1\",\"check\":\"comfyui_start\","
+                        + "\"reason\":\"ComfyUI did not start: No module named 'PIL'\",\"at\":\"2026-12-07T21:00:00Z\"}}"));
+        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), withFailure, Duration.ofSeconds(60)))
+                .isEqualTo("queued: no worker ready in 1 min (1 starting); the last worker gave up: ComfyUI did not"
+                        + " start: No module named 'PIL'");
+        assertThat(WaitingLine.describe(status(JobState.IN_QUEUE, null), withFailure, SHORT))
+                .as("before a minute, starting workers are not doubted").isEqualTo("queued: starting a worker (1 starting)");
+    }
+
+    @Test
     void theFinalLineIsAFullBarWithStateAndTimes() {
         assertThat(ProgressLine.done("COMPLETED", 1234, 56))
                 .isEqualTo("[####################] 100% COMPLETED  delay 1.2 s, execution 56 ms");

@@ -28,9 +28,13 @@ import io.comfyfleet.core.worker.WorkerRecord;
  * heard from it last. A job-take never waits for the store.
  */
 public final class WorkerRegistry {
+    /** How long {@link #lastFailure} shows a worker's giving up: long enough for a client's wait, not forever. */
+    static final Duration FAILURE_SHOWN_FOR = Duration.ofMinutes(30);
     private final Clock clock;
     private final Duration liveness;
     private final ConcurrentHashMap<Key, Seen> workers = new ConcurrentHashMap<>();
+    /** Per endpoint, the last worker that gave up; kept {@link #FAILURE_SHOWN_FOR}. */
+    private final ConcurrentHashMap<String, WorkerFailure> lastFailure = new ConcurrentHashMap<>();
     private volatile ProvisioningView provisioning = ProvisioningView.NONE;
     private volatile JobTakeListener jobTakeListener = (endpoint, workerId) -> { };
     private volatile HeardElsewhereListener heardElsewhereListener = (endpoint, workerId, firstSeen) -> { };
@@ -191,6 +195,31 @@ public final class WorkerRegistry {
             s.saysBusy = !jobIds.isEmpty();
             s.unhealthy = unhealthy;
         });
+    }
+
+    /**
+     * The worker said why it gives up (its unhealthy ping's {@code check} and {@code reason}); kept as the endpoint's
+     * last failure. Blank reasons are not kept: there is nothing to show.
+     */
+    public void gaveUp(String endpoint, String workerId, String check, String reason) {
+        if (reason == null || reason.isBlank()) {
+            return;
+        }
+        String cut = reason.strip();
+        if (cut.length() > WorkerFailure.MAX_REASON) {
+            cut = cut.substring(0, WorkerFailure.MAX_REASON) + "…";
+        }
+        lastFailure.put(endpoint, new WorkerFailure(workerId, check == null || check.isBlank() ? null : check, cut,
+                clock.instant()));
+    }
+
+    /** The endpoint's last worker that gave up, within the last {@link #FAILURE_SHOWN_FOR}. */
+    public java.util.Optional<WorkerFailure> lastFailure(String endpoint) {
+        WorkerFailure f = lastFailure.get(endpoint);
+        if (f == null || f.at().plus(FAILURE_SHOWN_FOR).isBefore(clock.instant())) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(f);
     }
 
     /** The worker asked to be stopped after its job ({@code stopPod}); the autoscaler reads it. */

@@ -6,6 +6,7 @@ import io.comfyfleet.gateway.admission.Admission;
 import io.comfyfleet.gateway.auth.Access;
 import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.config.ServerSettings;
+import io.comfyfleet.gateway.dispatch.WorkerFailure;
 import io.comfyfleet.gateway.jobs.Health;
 import io.comfyfleet.gateway.jobs.JobJson;
 import io.comfyfleet.gateway.jobs.JobService;
@@ -192,6 +193,15 @@ final class ClientRoutes {
                 .put("unhealthy", health.workers().unhealthy());
         ObjectNode versions = workers.putObject("versions");
         health.versions().forEach(versions::put);
+        WorkerFailure failure = health.lastWorkerFailure();
+        if (failure != null) {
+            // beside RunPod's counts, not among them: clients may add up every member of "workers"
+            ObjectNode f = node.putObject("lastWorkerFailure").put("workerId", failure.workerId());
+            if (failure.check() != null) {
+                f.put("check", failure.check());
+            }
+            f.put("reason", failure.reason()).put("at", failure.at().toString());
+        }
         HttpIO.json(ctx, node);
     }
 

@@ -145,7 +145,8 @@ final class WorkerRoutes {
         List<String> ids = raw == null || raw.isBlank() ? List.of()
                 : Arrays.stream(raw.split(",")).map(String::strip).filter(Ids::isJob).toList();
         boolean unhealthy = "unhealthy".equalsIgnoreCase(ctx.queryParam("status"));
-        workers.ping(endpoint.name(), Ids.worker(ctx.pathParam("worker")), ids, unhealthy);
+        workers.ping(endpoint.name(), Ids.worker(ctx.pathParam("worker")), ids, unhealthy, ctx.queryParam("check"),
+                ctx.queryParam("reason"));
         ok(ctx);
     }
 

@@ -2,9 +2,13 @@ package io.comfyfleet.gateway.jobs;
 
 import io.comfyfleet.core.job.JobCounts;
 import io.comfyfleet.gateway.dispatch.WorkerCounts;
+import io.comfyfleet.gateway.dispatch.WorkerFailure;
 
 /**
  * RunPod's {@code /health}: job counts from the store, worker counts from the registry, and (ComfyFleet's
- * addition) how many live workers announced each version.
+ * additions) how many live workers announced each version and the last worker that gave up.
+ *
+ * @param lastWorkerFailure null when no worker of the endpoint gave up lately (as far as this gateway heard)
  */
-public record Health(JobCounts jobs, WorkerCounts workers, java.util.Map<String, Integer> versions) {}
+public record Health(JobCounts jobs, WorkerCounts workers, java.util.Map<String, Integer> versions,
+        WorkerFailure lastWorkerFailure) {}

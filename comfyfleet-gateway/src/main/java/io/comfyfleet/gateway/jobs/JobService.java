@@ -310,6 +310,7 @@ public final class JobService {
     }
 
     public Health health(String endpoint) {
-        return new Health(store.counts(endpoint), workers.counts(endpoint), workers.versions(endpoint));
+        return new Health(store.counts(endpoint), workers.counts(endpoint), workers.versions(endpoint),
+                workers.lastFailure(endpoint).orElse(null));
     }
 }

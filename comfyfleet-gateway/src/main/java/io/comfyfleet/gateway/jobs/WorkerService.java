@@ -309,7 +309,16 @@ public final class WorkerService {
      * this endpoint: a worker key opens one endpoint, and its pings keep only that endpoint's jobs alive).
      */
     public void ping(String endpoint, String workerId, Collection<String> jobIds, boolean unhealthy) {
+        ping(endpoint, workerId, jobIds, unhealthy, null, null);
+    }
+
+    /** As {@link #ping(String, String, Collection, boolean)}; an unhealthy ping's check and reason are kept for /health. */
+    public void ping(String endpoint, String workerId, Collection<String> jobIds, boolean unhealthy, String check,
+            String reason) {
         registry.pinged(endpoint, workerId, jobIds, unhealthy);
+        if (unhealthy) {
+            registry.gaveUp(endpoint, workerId, check, reason);
+        }
         if (jobIds.isEmpty()) {
             return;
         }

@@ -33,6 +33,26 @@ class WorkerRegistryTest {
     }
 
     @Test
+    void theLastWorkerThatGaveUpIsShownForHalfAnHourItsReasonCut() {
+        registry.gaveUp("ep", "w1", "comfyui_start", "ComfyUI did not start: port 8188 is in use");
+        clock.advance(Duration.ofMinutes(1));
+        registry.gaveUp("ep", "w2", "comfyui_crash_loop", "x".repeat(WorkerFailure.MAX_REASON + 20));
+        registry.gaveUp("ep", "w3", "", " "); // nothing to show: the earlier reason stays
+
+        WorkerFailure last = registry.lastFailure("ep").orElseThrow();
+        assertThat(last.workerId()).isEqualTo("w2");
+        assertThat(last.check()).isEqualTo("comfyui_crash_loop");
+        assertThat(last.reason()).hasSize(WorkerFailure.MAX_REASON + 1).endsWith("x…");
+        assertThat(last.at()).isEqualTo(t0.plus(Duration.ofMinutes(1)));
+        assertThat(registry.lastFailure("other")).isEmpty();
+
+        clock.advance(WorkerRegistry.FAILURE_SHOWN_FOR);
+        assertThat(registry.lastFailure("ep")).isPresent();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(registry.lastFailure("ep")).isEmpty();
+    }
+
+    @Test
     void aWorkerWaitingInAJobTakeStaysLiveAndSilentOnesDropOut() {
         registry.askedForJobs("ep", "waiting", false);
         registry.askedForJobs("ep", "gone", false);

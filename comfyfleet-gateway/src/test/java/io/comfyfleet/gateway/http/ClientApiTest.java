@@ -251,9 +251,17 @@ class ClientApiTest extends GatewayPerTest {
         assertThat(health.json().path("workers").toString()).isEqualTo(
                 "{\"idle\":2,\"initializing\":0,\"ready\":3,\"running\":1,\"throttled\":0,\"unhealthy\":1,"
                         + "\"versions\":{}}"); // none of these workers announced a version on its job-take
+        // w4's reason, beside the counts, so a client whose job waits can say why without the workers' machine
+        assertThat(health.json().path("lastWorkerFailure").path("workerId").asString()).isEqualTo("w4");
+        assertThat(health.json().path("lastWorkerFailure").path("check").asString()).isEqualTo("gpu");
+        assertThat(health.json().path("lastWorkerFailure").path("reason").asString()).isEqualTo("x");
+        assertThat(java.time.Instant.parse(health.json().path("lastWorkerFailure").path("at").asString()))
+                .isBeforeOrEqualTo(java.time.Instant.now());
         // another endpoint sees none of it
-        assertThat(gw.client.withKey(TestGateway.OTHER_CLIENT_KEY).get("/v2/ep2/health").json().path("jobs").toString())
+        Reply other = gw.client.withKey(TestGateway.OTHER_CLIENT_KEY).get("/v2/ep2/health");
+        assertThat(other.json().path("jobs").toString())
                 .isEqualTo("{\"completed\":0,\"failed\":0,\"inProgress\":0,\"inQueue\":0,\"retried\":0}");
+        assertThat(other.json().has("lastWorkerFailure")).isFalse();
     }
 
     @Test
