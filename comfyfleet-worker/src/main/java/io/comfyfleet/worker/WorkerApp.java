@@ -150,9 +150,12 @@ public final class WorkerApp {
             }
             String why = e.getCause() instanceof ComfyStartException cse ? cse.getMessage() : String.valueOf(e.getCause());
             log().error("ComfyUI did not start; the worker exits: {}", why);
-            giveUp(EXIT_COMFY_DID_NOT_START, "ComfyUI did not start: "
-                    + (e.getCause() instanceof ComfyStartException cse ? cse.summary() : why));
-            reportUnhealthy("comfyui_start", why);
+            String oneLine = "ComfyUI did not start: "
+                    + (e.getCause() instanceof ComfyStartException cse ? cse.summary() : why);
+            giveUp(EXIT_COMFY_DID_NOT_START, oneLine);
+            // the one line, ending with ComfyUI's last log line, not the whole log's first 256 characters: the
+            // gateway shows it to clients (/health's lastWorkerFailure)
+            reportUnhealthy("comfyui_start", oneLine);
             worker.close();
             handler.close();
             supervisor.close();

@@ -245,7 +245,9 @@ class WorkerAppTest {
         assertThat(gw.requests("GET", "/job-take/")).isEmpty();
         assertThat(gw.requests("GET", "/ping/w1")).singleElement().satisfies(r -> {
             assertThat(r.param("status")).isEqualTo("unhealthy");
-            assertThat(r.param("reason")).contains("exited with code 2");
+            assertThat(r.param("reason")).startsWith("ComfyUI did not start: ").contains("exited with code 2")
+                    .doesNotContain("\n"); // the gateway shows it to clients as one line
+            assertThat(r.param("reason")).isEqualTo(app.exitReason().orElseThrow());
         });
     }
 }

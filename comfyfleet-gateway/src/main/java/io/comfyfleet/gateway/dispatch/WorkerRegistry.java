@@ -205,7 +205,7 @@ public final class WorkerRegistry {
         if (reason == null || reason.isBlank()) {
             return;
         }
-        String cut = reason.strip();
+        String cut = reason.strip().replaceAll("\\s*\\R\\s*", " | "); // one line, as clients print it
         if (cut.length() > WorkerFailure.MAX_REASON) {
             cut = cut.substring(0, WorkerFailure.MAX_REASON) + "…";
         }

@@ -45,6 +45,8 @@ class WorkerRegistryTest {
         assertThat(last.reason()).hasSize(WorkerFailure.MAX_REASON + 1).endsWith("x…");
         assertThat(last.at()).isEqualTo(t0.plus(Duration.ofMinutes(1)));
         assertThat(registry.lastFailure("other")).isEmpty();
+        registry.gaveUp("ep2", "w4", null, "ComfyUI exited with code 1:\n  Traceback\n  Error: x\n");
+        assertThat(registry.lastFailure("ep2").orElseThrow().reason()).isEqualTo("ComfyUI exited with code 1: | Traceback | Error: x");
 
         clock.advance(WorkerRegistry.FAILURE_SHOWN_FOR);
         assertThat(registry.lastFailure("ep")).isPresent();
