@@ -49,6 +49,8 @@ public final class Worker implements AutoCloseable {
     private final AtomicReference<RunningJob> current = new AtomicReference<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean draining;
+    /** Lets a shutdown abandon the job loop's long-poll, but never a job that poll has just answered with. */
+    private final TakeGate takeGate = new TakeGate();
     private Thread takeThread;
     private Thread stopThread;
     private Heartbeat heartbeat;
@@ -139,10 +141,7 @@ public final class Worker implements AutoCloseable {
         log.info("Worker shutting down: no more jobs taken, {} s for the current job", grace.toSeconds());
         Thread take = takeThread;
         if (take != null) {
-            RunningJob running = current.get();
-            if (running == null) {
-                gateway.abort(take); // abandon the pending long-poll
-            }
+            takeGate.close(() -> gateway.abort(take)); // abandons the long-poll if it is still waiting
             try {
                 if (!stopped.await(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                     RunningJob job = current.get();
@@ -167,6 +166,12 @@ public final class Worker implements AutoCloseable {
     @Override
     public void close() {
         draining = true;
+        Thread take = takeThread;
+        takeGate.close(() -> {
+            if (take != null) {
+                gateway.abort(take);
+            }
+        });
         if (stopThread != null) {
             gateway.abort(stopThread);
         }
@@ -179,11 +184,16 @@ public final class Worker implements AutoCloseable {
     private void takeLoop() {
         int failures = 0;
         try {
-            while (!draining) {
+            while (takeGate.enter()) {
                 try {
                     ColdStartMarks marks = coldStart;
-                    TakeOutcome outcome = gateway.takeJob(false, heldModels.current(),
-                            marks == null ? null : marks.report(System.nanoTime()));
+                    TakeOutcome outcome;
+                    try {
+                        outcome = gateway.takeJob(false, heldModels.current(),
+                                marks == null ? null : marks.report(System.nanoTime()));
+                    } finally {
+                        takeGate.leave();
+                    }
                     coldStart = null;
                     failures = 0;
                     switch (outcome) {
