@@ -3,6 +3,7 @@ package io.comfyfleet.store;
 import static io.comfyfleet.store.Durability.COMMITTED;
 
 import io.comfyfleet.core.worker.WorkerBoard;
+import io.comfyfleet.core.worker.WorkerFailureRecord;
 import io.comfyfleet.core.worker.WorkerRecord;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,8 +20,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The shared worker registry in tables {@code workers} and {@code stop_orders} (migration V5); the same SQL on
- * both databases. Every write is committed without a sync (see {@link WorkerBoard}).
+ * The shared worker registry in tables {@code workers} and {@code stop_orders} (migration V5) and
+ * {@code worker_failures} (V16); the same SQL on both databases. Every write is committed without a sync (see {@link WorkerBoard}).
  */
 final class JdbcWorkerBoard implements WorkerBoard {
     private static final String UPSERT = "INSERT INTO workers (endpoint, worker_id, gateway, first_seen, last_seen,"
@@ -199,6 +200,48 @@ final class JdbcWorkerBoard implements WorkerBoard {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         result.put(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)));
+                    }
+                }
+                return result;
+            }
+        });
+    }
+
+    @Override
+    public void recordFailures(Collection<WorkerFailureRecord> failures) {
+        if (failures.isEmpty()) {
+            return;
+        }
+        db.write("record " + failures.size() + " worker failures", COMMITTED, c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO worker_failures (endpoint, worker_id,"
+                    + " check_name, reason, failed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET"
+                    + " worker_id = excluded.worker_id, check_name = excluded.check_name, reason = excluded.reason,"
+                    + " failed_at = excluded.failed_at WHERE worker_failures.failed_at <= excluded.failed_at")) {
+                for (WorkerFailureRecord f : failures) {
+                    ps.setString(1, f.endpoint());
+                    ps.setString(2, f.workerId());
+                    JobRows.setNullableString(ps, 3, f.check());
+                    ps.setString(4, f.reason());
+                    ps.setLong(5, f.at().toEpochMilli());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<WorkerFailureRecord> failuresSince(Instant since) {
+        return db.read("list the workers that gave up", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT endpoint, worker_id, check_name, reason, failed_at"
+                    + " FROM worker_failures WHERE failed_at >= ?")) {
+                ps.setLong(1, since.toEpochMilli());
+                List<WorkerFailureRecord> result = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        result.add(new WorkerFailureRecord(rs.getString(1), rs.getString(2), rs.getString(3),
+                                rs.getString(4), Instant.ofEpochMilli(rs.getLong(5))));
                     }
                 }
                 return result;

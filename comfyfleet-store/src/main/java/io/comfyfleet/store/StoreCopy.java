@@ -23,7 +23,7 @@ import org.sqlite.SQLiteDataSource;
  * Copies what a one-machine ComfyFleet keeps in its SQLite job store into an empty PostgreSQL database, for the day
  * it outgrows one machine: endpoint settings and roll-outs, templates, node catalogues, every job (queued ones
  * included, with their stream chunks), the job totals and the webhooks still to deliver. Not copied: what the
- * gateways rebuild on their own (the leader lease, the worker board and its stop orders, the dashboard's
+ * gateways rebuild on their own (the leader lease, the worker board with its stop orders and last failures, the dashboard's
  * preview frames and cold starts) and the ids of jobs purged in the last 10 minutes.
  *
  * <p>Both databases are first brought to the current schema, so the tables match column for column; the copy is

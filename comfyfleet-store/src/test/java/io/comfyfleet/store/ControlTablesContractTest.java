@@ -8,6 +8,7 @@ import io.comfyfleet.core.lease.LeaderLease;
 import io.comfyfleet.core.lease.Lease;
 import io.comfyfleet.core.lease.LeaseStore;
 import io.comfyfleet.core.worker.WorkerBoard;
+import io.comfyfleet.core.worker.WorkerFailureRecord;
 import io.comfyfleet.core.worker.WorkerRecord;
 import java.time.Duration;
 import java.time.Instant;
@@ -255,6 +256,33 @@ abstract class ControlTablesContractTest {
         }
         assertThat(board.takeStopOrders(w)).isEmpty();
         assertThat(board.withStopOrders(List.of(w))).isEmpty();
+    }
+
+    @Test
+    void eachEndpointKeepsItsLatestWorkerFailureWhicheverGatewayWritesItLast() {
+        String ep = "ep-" + UUID.randomUUID();
+        String other = "ep-" + UUID.randomUUID();
+        WorkerFailureRecord later = new WorkerFailureRecord(ep, "w2", "comfyui_start",
+                "ComfyUI did not start: No module named 'torch'", T0.plusSeconds(5));
+        WorkerFailureRecord earlier = new WorkerFailureRecord(ep, "w1", null, "GPU lost", T0.plusSeconds(2));
+        board.recordFailures(List.of(later));
+        board.recordFailures(List.of(earlier)); // a gateway writing behind what it heard before
+        board.recordFailures(List.of(new WorkerFailureRecord(other, "w9", "gpu", "x", T0.plusSeconds(1))));
+
+        assertThat(failureOf(ep, T0)).as("an earlier failure does not replace a later one").isEqualTo(later);
+        WorkerFailureRecord latest = new WorkerFailureRecord(ep, "w3", null, "out of memory", T0.plusSeconds(9));
+        board.recordFailures(List.of(latest));
+        assertThat(failureOf(ep, T0)).isEqualTo(latest);
+        assertThat(failureOf(other, T0).workerId()).as("one row per endpoint").isEqualTo("w9");
+        assertThat(board.failuresSince(T0.plusSeconds(10))).as("older than asked")
+                .noneMatch(f -> f.endpoint().equals(ep) || f.endpoint().equals(other));
+    }
+
+    private WorkerFailureRecord failureOf(String endpoint, Instant since) {
+        List<WorkerFailureRecord> found = board.failuresSince(since).stream()
+                .filter(f -> f.endpoint().equals(endpoint)).toList();
+        assertThat(found).hasSize(1);
+        return found.getFirst();
     }
 
     // ---- the dashboards' board (migration V14) ----

@@ -45,4 +45,13 @@ public interface WorkerBoard {
      * map holds each job id with the time it was ordered.
      */
     Map<String, Instant> takeStopOrders(String workerId);
+
+    /**
+     * Keeps each of these as its endpoint's last worker failure, unless a later one is kept already (gateways write
+     * behind, not in the order the workers gave up).
+     */
+    void recordFailures(Collection<WorkerFailureRecord> failures);
+
+    /** Each endpoint's last worker failure, when it came at or after {@code since}. */
+    List<WorkerFailureRecord> failuresSince(Instant since);
 }

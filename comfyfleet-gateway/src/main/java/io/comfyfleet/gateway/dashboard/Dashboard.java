@@ -166,6 +166,7 @@ public final class Dashboard implements AutoCloseable {
             JobCounts jobs = store.counts(endpoint.name());
             WorkerCounts counts = workers.counts(endpoint.name());
             ObjectNode card = DashboardJson.endpoint(endpoint, jobs, counts);
+            workers.lastFailure(endpoint.name()).ifPresent(f -> DashboardJson.lastWorkerFailure(card, f, now));
             EndpointSettingsStore stored = settings;
             if (stored != null) {
                 DashboardJson.versions(card, stored.get(endpoint.name()), stored.rollout(endpoint.name()));

@@ -9,6 +9,7 @@ import io.comfyfleet.gateway.config.EndpointConfig;
 import io.comfyfleet.gateway.dispatch.ProvidedWorker;
 import io.comfyfleet.gateway.dispatch.WorkerCounts;
 import io.comfyfleet.gateway.dispatch.WorkerDetails;
+import io.comfyfleet.gateway.dispatch.WorkerFailure;
 import io.comfyfleet.gateway.jobs.Json;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,6 +55,16 @@ final class DashboardJson {
                 .put("throttled", w.throttled())
                 .put("unhealthy", w.unhealthy());
         return node;
+    }
+
+    /** The endpoint's last worker that gave up, as {@code /health} shows it, with how long ago. */
+    static void lastWorkerFailure(ObjectNode card, WorkerFailure f, Instant now) {
+        card.putObject("lastWorkerFailure")
+                .put("workerId", f.workerId())
+                .put("check", f.check())
+                .put("reason", f.reason())
+                .put("at", f.at().toString())
+                .put("agoMs", Math.max(0, Duration.between(f.at(), now).toMillis()));
     }
 
     /**

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Shares this gateway's worker registry through the store's {@link WorkerBoard} (several gateways on one
  * database): every {@code interval} it writes the workers that changed here, and those parked in a job-take here,
- * in one batch (write-behind: no job-take waits for the store); reads back every gateway's; and wakes the job-stop
- * polls waiting here for which another gateway left stop orders. Now and then it deletes workers silent for
+ * in one batch (write-behind: no job-take waits for the store); reads back every gateway's; shares each endpoint's
+ * last worker that gave up (for {@code /health}); and wakes the job-stop polls waiting here for which another
+ * gateway left stop orders. Now and then it deletes workers silent for
  * {@code forgetAfter}. A failed round is logged and counted; the next one tries again.
  */
 public final class BoardSync implements AutoCloseable {
@@ -93,6 +94,7 @@ public final class BoardSync implements AutoCloseable {
         withdrawStartingExcept(starting);
         Instant now = clock.instant();
         registry.heardElsewhere(board.heardSince(now.minus(forgetAfter)));
+        shareFailures(now);
         var waiting = stops.waiting();
         if (!waiting.isEmpty()) {
             stops.wake(board.withStopOrders(waiting));
@@ -100,6 +102,18 @@ public final class BoardSync implements AutoCloseable {
         if (rounds.incrementAndGet() % FORGET_EVERY == 0) {
             board.forgetSilent(now.minus(forgetAfter));
         }
+    }
+
+    /** Writes the workers that gave up here, then learns those that gave up at the other gateways. */
+    private void shareFailures(Instant now) {
+        var failures = registry.takeUnsharedFailures();
+        try {
+            board.recordFailures(failures);
+        } catch (RuntimeException e) {
+            registry.unshared(failures);
+            throw e;
+        }
+        registry.failuresHeardElsewhere(board.failuresSince(now.minus(WorkerRegistry.FAILURE_SHOWN_FOR)));
     }
 
     /** Deletes the starting records this gateway wrote before and no longer writes (its provider stopped starting them). */
@@ -135,6 +149,7 @@ public final class BoardSync implements AutoCloseable {
         // a last write, so the others see this gateway's workers as they were (not silently stale)
         try {
             board.publish(registry.changedRecords(gateway));
+            board.recordFailures(registry.takeUnsharedFailures());
             withdrawStartingExcept(List.of());
         } catch (RuntimeException e) {
             log.debug("last write of the worker registry failed", e);

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import io.comfyfleet.core.worker.WorkerFailureRecord;
 import io.comfyfleet.core.worker.WorkerRecord;
 
 /**
@@ -33,8 +34,10 @@ public final class WorkerRegistry {
     private final Clock clock;
     private final Duration liveness;
     private final ConcurrentHashMap<Key, Seen> workers = new ConcurrentHashMap<>();
-    /** Per endpoint, the last worker that gave up; kept {@link #FAILURE_SHOWN_FOR}. */
+    /** Per endpoint, the last worker that gave up (heard here or, with several gateways, elsewhere). */
     private final ConcurrentHashMap<String, WorkerFailure> lastFailure = new ConcurrentHashMap<>();
+    /** Per endpoint, the last worker that gave up here and is not yet on the board (several gateways). */
+    private final ConcurrentHashMap<String, WorkerFailure> unsharedFailure = new ConcurrentHashMap<>();
     private volatile ProvisioningView provisioning = ProvisioningView.NONE;
     private volatile JobTakeListener jobTakeListener = (endpoint, workerId) -> { };
     private volatile HeardElsewhereListener heardElsewhereListener = (endpoint, workerId, firstSeen) -> { };
@@ -209,8 +212,45 @@ public final class WorkerRegistry {
         if (cut.length() > WorkerFailure.MAX_REASON) {
             cut = cut.substring(0, WorkerFailure.MAX_REASON) + "…";
         }
-        lastFailure.put(endpoint, new WorkerFailure(workerId, check == null || check.isBlank() ? null : check, cut,
-                clock.instant()));
+        WorkerFailure failure = new WorkerFailure(workerId, check == null || check.isBlank() ? null : check, cut,
+                clock.instant());
+        lastFailure.put(endpoint, failure);
+        unsharedFailure.put(endpoint, failure);
+    }
+
+    /** The failures heard here since the last call, one per endpoint, for {@link BoardSync} to write. */
+    public List<WorkerFailureRecord> takeUnsharedFailures() {
+        List<WorkerFailureRecord> taken = new java.util.ArrayList<>();
+        for (String endpoint : List.copyOf(unsharedFailure.keySet())) {
+            WorkerFailure f = unsharedFailure.remove(endpoint);
+            if (f != null) {
+                taken.add(new WorkerFailureRecord(endpoint, f.workerId(), f.check(), f.reason(), f.at()));
+            }
+        }
+        return taken;
+    }
+
+    /** Gives failures whose write to the board failed back, unless a later one was heard since. */
+    public void unshared(Collection<WorkerFailureRecord> failures) {
+        failures.forEach(f -> unsharedFailure.merge(f.endpoint(), failure(f), WorkerRegistry::later));
+    }
+
+    /**
+     * The endpoints' last failures as the board holds them (several gateways): the board's replaces the one known
+     * here unless that one came later (heard here, not written yet), so {@code /health} at every gateway names the
+     * same worker and reason, even when two came in the same millisecond.
+     */
+    public void failuresHeardElsewhere(Collection<WorkerFailureRecord> failures) {
+        failures.forEach(f -> lastFailure.merge(f.endpoint(), failure(f),
+                (here, board) -> here.at().isAfter(board.at()) ? here : board));
+    }
+
+    private static WorkerFailure failure(WorkerFailureRecord f) {
+        return new WorkerFailure(f.workerId(), f.check(), f.reason(), f.at());
+    }
+
+    private static WorkerFailure later(WorkerFailure a, WorkerFailure b) {
+        return b.at().isAfter(a.at()) ? b : a;
     }
 
     /** The endpoint's last worker that gave up, within the last {@link #FAILURE_SHOWN_FOR}. */

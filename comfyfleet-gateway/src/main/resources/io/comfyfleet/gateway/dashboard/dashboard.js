@@ -112,8 +112,16 @@ function renderEndpoints(endpoints) {
         ...setting("execution timeout", duration(s.executionTimeoutMs)),
         ...setting("ttl", duration(s.ttlMs)),
         ...setting("retries", String(s.maxRetries)),
-        ...setting("webhooks", s.webhooksSigned ? "signed" : "unsigned")));
+        ...setting("webhooks", s.webhooksSigned ? "signed" : "unsigned")),
+      e.lastWorkerFailure ? workerFailure(e.lastWorkerFailure) : "");
   }));
+}
+
+/** Why the endpoint's last worker gave up (kept 30 minutes), so nobody has to find the worker's log to know. */
+function workerFailure(f) {
+  const who = f.workerId + (f.check ? ", " + f.check : "");
+  return el("p", { class: "card-problem" },
+    el("b", {}, "A worker gave up " + duration(f.agoMs) + " ago"), " (" + who + "): " + f.reason);
 }
 
 /** A roll-out in one line: state, versions, workers; a halt says why. */

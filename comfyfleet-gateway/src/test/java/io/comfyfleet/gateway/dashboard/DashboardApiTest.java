@@ -50,6 +50,27 @@ class DashboardApiTest extends GatewayPerTest {
     }
 
     @Test
+    void anEndpointsCardSaysWhyItsLastWorkerGaveUpForHalfAnHour() {
+        assertThat(gw.client.get("/dashboard/api/overview").json().path("endpoints").get(0).has("lastWorkerFailure"))
+                .isFalse();
+        gw.worker.get("/v2/ep1/ping/w-7?status=unhealthy&check=comfyui_start&reason=ComfyUI%20did%20not%20start");
+        gw.clock.advance(Duration.ofMinutes(3));
+
+        JsonNode failure = gw.client.get("/dashboard/api/overview").json().path("endpoints").get(0)
+                .path("lastWorkerFailure");
+        assertThat(failure.path("workerId").asString()).isEqualTo("w-7");
+        assertThat(failure.path("check").asString()).isEqualTo("comfyui_start");
+        assertThat(failure.path("reason").asString()).isEqualTo("ComfyUI did not start");
+        assertThat(failure.path("agoMs").asLong()).isEqualTo(Duration.ofMinutes(3).toMillis());
+        assertThat(gw.client.withKey(TestGateway.OTHER_CLIENT_KEY).get("/dashboard/api/overview").json()
+                .path("endpoints").get(0).has("lastWorkerFailure")).as("another endpoint's card").isFalse();
+
+        gw.clock.advance(Duration.ofMinutes(28));
+        assertThat(gw.client.get("/dashboard/api/overview").json().path("endpoints").get(0).has("lastWorkerFailure"))
+                .as("gone after 30 minutes").isFalse();
+    }
+
+    @Test
     void jobsAreNewestFirstAndFilterByStatus() {
         String first = gw.run("{}");
         String second = gw.run("{}");

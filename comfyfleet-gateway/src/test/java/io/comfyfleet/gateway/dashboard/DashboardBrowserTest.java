@@ -214,7 +214,10 @@ class DashboardBrowserTest {
     }
 
     @Test
-    void showsEachEndpointsVersionAndWhyItsRolloutHalted() throws IOException {
+    void showsEachEndpointsVersionWhyItsRolloutHaltedAndWhyAWorkerGaveUp() throws IOException {
+        gw.worker.get("/v2/ep1/ping/w-7?status=unhealthy&check=comfyui_start"
+                + "&reason=ComfyUI%20did%20not%20start:%20No%20module%20named%20%27torch%27");
+        gw.clock.advance(Duration.ofMinutes(3));
         gw.gateway.endpointAdmin().store().saveRollout(new io.comfyfleet.core.endpoint.RolloutStatus("ep1",
                 io.comfyfleet.core.endpoint.RolloutStatus.State.HALTED, "demo:a", "demo:broken",
                 java.time.Instant.parse("2026-01-01T00:00:00Z"), 2, 0, 0, 3,
@@ -224,7 +227,8 @@ class DashboardBrowserTest {
         By card = By.cssSelector("[data-endpoint=ep1]");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(card, "demo:broken"));
         assertThat((String) wait.until(d -> d.findElement(card).getText())).contains("version\ndemo:a", "roll-out",
-                "halted demo:a \u2192 demo:broken: 2 old, 0 new (0 ready)", "failed before becoming ready");
+                "halted demo:a \u2192 demo:broken: 2 old, 0 new (0 ready)", "failed before becoming ready",
+                "A worker gave up 3 min ago (w-7, comfyui_start): ComfyUI did not start: No module named 'torch'");
         screenshot("dashboard-rollout.png");
 
         // the page's duration() says what the command line's HumanDuration says (HumanDurationTest, same cases)

@@ -94,4 +94,30 @@ class TwoGatewaysOnPostgresTest extends PostgresPerTest {
             assertThat(a.status("never-was-u1").field("error")).as("an unknown job at A").doesNotContain("purge");
         }
     }
+
+    @Test
+    void aWorkerThatGaveUpAtOneGatewayIsNamedByTheOthersHealth() throws Exception {
+        String store = storeYaml();
+        try (TestGateway a = new TestGateway(dir.resolve("a"), "", store);
+                TestGateway b = new TestGateway(dir.resolve("b"), "", store)) {
+            b.worker.get("/v2/ep1/ping/b-w1?status=unhealthy&check=comfyui_start&reason=ComfyUI%20did%20not%20start");
+
+            Awaitility.await("A's /health names the worker that gave up at B").atMost(Duration.ofSeconds(10))
+                    .until(() -> a.client.get("/v2/ep1/health").json().has("lastWorkerFailure"));
+            var atA = a.client.get("/v2/ep1/health").json().path("lastWorkerFailure");
+            var atB = b.client.get("/v2/ep1/health").json().path("lastWorkerFailure");
+            assertThat(atA.path("workerId").asString()).isEqualTo("b-w1");
+            assertThat(atA.path("check").asString()).isEqualTo("comfyui_start");
+            assertThat(atA.path("reason").asString()).isEqualTo("ComfyUI did not start");
+            assertThat(atA).as("both gateways say the same, the time included").isEqualTo(atB);
+
+            // a later failure heard at A replaces it at B too (the same instant on these gateways' clock)
+            a.worker.get("/v2/ep1/ping/a-w2?status=unhealthy&check=comfyui_crash_loop&reason=out%20of%20memory");
+            Awaitility.await("B's /health names the later failure").atMost(Duration.ofSeconds(10))
+                    .until(() -> b.client.get("/v2/ep1/health").json().path("lastWorkerFailure").path("workerId")
+                            .asString().equals("a-w2"));
+            assertThat(a.client.get("/v2/ep1/health").json().path("lastWorkerFailure").path("workerId").asString())
+                    .isEqualTo("a-w2");
+        }
+    }
 }
