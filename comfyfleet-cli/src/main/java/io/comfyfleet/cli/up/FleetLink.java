@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Connects a gateway's worker registry to the autoscaler and the provider it drives: every job-take tells the
  * autoscaler the worker is ready (ending its cold start), as does the first record of it another gateway put on the
- * worker board, and {@code /health} counts the provider's starting and dead workers. Each cold start it ends goes
+ * worker board, {@code /health} counts the provider's starting and dead workers, and names a worker killed without a
+ * word (its exit status) as the endpoint's last worker failure. Each cold start it ends goes
  * to the gateway's metrics and dashboard (with several gateways, each of which may end the same worker's cold start,
  * the metric counts it at one of them only: see {@code Gateway.fleetMetrics()}).
  */
@@ -32,6 +33,13 @@ final class FleetLink {
         Objects.requireNonNull(autoscaler, "autoscaler");
         Objects.requireNonNull(clock, "clock");
         registry.provisioning(new ProviderProvisioning(provider));
+        // a worker killed or crashed without a word (the out-of-memory killer, a segfault) could not ping why: its exit
+        // status is the only reason there is, and /health shows it as the worker's giving up
+        provider.onExit(exit -> {
+            if (!exit.saidWhy() && exit.exitCode() != 0) {
+                registry.gaveUp(exit.endpoint(), exit.workerId(), "exited", exit.description());
+            }
+        });
         registry.onJobTake((endpoint, workerId) -> ready(autoscaler, coldStarts, endpoint, workerId, clock.instant()));
         // with several gateways a worker may ask another one first (Kubernetes: one Service for all of them); that
         // one's board record ends its cold start here too, or the autoscaler would count it as starting for ever

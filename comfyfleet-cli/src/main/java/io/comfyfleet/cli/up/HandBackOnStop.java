@@ -85,6 +85,11 @@ final class HandBackOnStop implements WorkerProvider {
     }
 
     @Override
+    public void onExit(io.comfyfleet.fleet.provider.WorkerExit.Listener listener) {
+        provider.onExit(listener);
+    }
+
+    @Override
     public boolean sharedByGateways() {
         return provider.sharedByGateways();
     }

@@ -5,11 +5,13 @@ import io.comfyfleet.fleet.provider.NoCapacityException;
 import io.comfyfleet.fleet.provider.ProviderException;
 import io.comfyfleet.fleet.provider.Slot;
 import io.comfyfleet.fleet.provider.SlotTable;
+import io.comfyfleet.fleet.provider.WorkerExit;
 import io.comfyfleet.fleet.provider.WorkerHandle;
 import io.comfyfleet.fleet.provider.WorkerLife;
 import io.comfyfleet.fleet.provider.WorkerProvider;
 import io.comfyfleet.fleet.provider.WorkerSpec;
 import io.comfyfleet.fleet.provider.WorkerTable;
+import io.comfyfleet.common.process.ExitStatus;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,6 +41,7 @@ public final class LocalProcessProvider implements WorkerProvider {
     private final Clock clock;
     private final SlotTable slots;
     private final WorkerTable<LocalWorker> workers = new WorkerTable<>("local", LocalWorker::life);
+    private volatile WorkerExit.Listener exitListener = exit -> { };
 
     public LocalProcessProvider(LocalProcessConfig config, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
@@ -111,8 +114,24 @@ public final class LocalProcessProvider implements WorkerProvider {
             Optional<String> reason = code == 0 ? Optional.empty() : worker.output().await(ExitReason.DRAIN);
             log.warn("worker {} of endpoint {} exited on its own with code {} after {}{}", life.handle().workerId(),
                     life.handle().endpoint(), code, seconds(Duration.between(life.startedAt(), exitedAt)),
-                    reason.map(r -> ": " + r).orElse(" (no reason given; see its log)"));
+                    reason.map(r -> ": " + r).orElse(code > 128 ? ": " + ExitStatus.describe(code) + "; see its log"
+                            : " (no reason given; see its log)"));
+            tell(new WorkerExit(life.handle().endpoint(), life.handle().workerId(), code,
+                    reason.orElse(ExitStatus.describe(code)), reason.isPresent()));
         }
+    }
+
+    private void tell(WorkerExit exit) {
+        try {
+            exitListener.exited(exit);
+        } catch (RuntimeException e) {
+            log.warn("could not report the exit of worker {}", exit.workerId(), e);
+        }
+    }
+
+    @Override
+    public void onExit(WorkerExit.Listener listener) {
+        this.exitListener = Objects.requireNonNull(listener, "listener");
     }
 
     @Override
@@ -184,12 +203,18 @@ public final class LocalProcessProvider implements WorkerProvider {
         return workers.markReady(workerId, at, null);
     }
 
-    /** For an exited worker, the reason it gave for exiting (shown on the dashboard); empty otherwise. */
+    /**
+     * For an exited worker, the reason it gave for exiting, else what its exit status says (killed by SIGKILL, ...;
+     * shown on the dashboard); empty otherwise, and for a clean exit.
+     */
     @Override
     public Optional<String> problem(String workerId) {
         return workers.get(workerId)
                 .filter(w -> w.life().view().phase() == FleetWorker.Phase.EXITED)
-                .flatMap(w -> w.output().await(Duration.ZERO));
+                .flatMap(w -> w.output().await(Duration.ZERO).or(() -> {
+                    int code = w.process().exitValue();
+                    return code == 0 ? Optional.empty() : Optional.of(ExitStatus.describe(code));
+                }));
     }
 
     private static String seconds(Duration d) {

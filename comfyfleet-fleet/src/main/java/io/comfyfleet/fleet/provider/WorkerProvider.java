@@ -75,6 +75,13 @@ public interface WorkerProvider extends AutoCloseable {
     }
 
     /**
+     * Calls {@code listener} for each worker that ends on its own from now on (a crash, a kill, a worker that gave
+     * up), so the gateway can say why on {@code /health}. The local-process provider tells; a provider that cannot
+     * tell (yet) ignores the listener.
+     */
+    default void onExit(WorkerExit.Listener listener) {}
+
+    /**
      * True when every gateway's provider on the same database follows the same workers, and those workers report
      * to any gateway (Kubernetes pods behind the gateways' Service): the gateway that runs the control loop manages
      * them, and one that stands by, loses the control loop or shuts down standing by leaves them running

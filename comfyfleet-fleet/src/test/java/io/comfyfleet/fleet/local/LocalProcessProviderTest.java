@@ -11,6 +11,7 @@ import io.comfyfleet.testkit.SettableClock;
 import io.comfyfleet.fleet.provider.FleetWorker;
 import io.comfyfleet.fleet.provider.NoCapacityException;
 import io.comfyfleet.fleet.provider.ProviderException;
+import io.comfyfleet.fleet.provider.WorkerExit;
 import io.comfyfleet.fleet.provider.WorkerHandle;
 import io.comfyfleet.fleet.provider.WorkerSpec;
 import java.net.URI;
@@ -271,10 +272,49 @@ class LocalProcessProviderTest {
             assertThat(providerLog.list).filteredOn(e -> e.getFormattedMessage().contains("exited on its own"))
                     .singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
                             .endsWith("(no reason given; see its log)"));
-            assertThat(p.problem("mute")).isEmpty();
+            assertThat(p.problem("mute")).as("its exit status, for want of a reason").hasValue("exited with code 3");
         } finally {
             logger.detachAppender(providerLog);
         }
+    }
+
+    @Test
+    void aWorkerKilledWithoutAWordIsSaidToBeKilledAndItsExitIsToldAsSuch() throws Exception {
+        ListAppender<ILoggingEvent> providerLog = new ListAppender<>();
+        providerLog.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(LocalProcessProvider.class);
+        logger.addAppender(providerLog);
+        try {
+            List<WorkerExit> exits = new java.util.concurrent.CopyOnWriteArrayList<>();
+            // as the kernel's out-of-memory killer ends a worker: SIGKILL, nothing printed
+            LocalProcessProvider p = provider(config("kill -9 $$\n"));
+            p.onExit(exits::add);
+            p.start(new WorkerSpec("ep1", "oom"));
+            await().atMost(WAIT).until(() -> !exits.isEmpty());
+
+            assertThat(exits).singleElement().isEqualTo(new WorkerExit("ep1", "oom", 137,
+                    "killed by SIGKILL (exit code 137): the kernel's out-of-memory killer (see dmesg) or a kill -9",
+                    false));
+            assertThat(providerLog.list).filteredOn(e -> e.getFormattedMessage().contains("exited on its own"))
+                    .singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                            .contains("with code 137").endsWith("out-of-memory killer (see dmesg) or a kill -9; see its log"));
+            assertThat(p.problem("oom")).hasValue(exits.getFirst().description());
+        } finally {
+            logger.detachAppender(providerLog);
+        }
+    }
+
+    @Test
+    void aWorkerThatSaysWhyItExitsIsToldWithItsOwnReason() {
+        List<WorkerExit> exits = new java.util.concurrent.CopyOnWriteArrayList<>();
+        LocalProcessProvider p = provider(config("echo 'comfyfleet worker: exits with code 1: ComfyUI crashed 6 time(s)"
+                + " in a row' >&2\nexit 1\n"));
+        p.onExit(exits::add);
+        p.start(new WorkerSpec("ep1", "crash-loop"));
+        await().atMost(WAIT).until(() -> !exits.isEmpty());
+
+        assertThat(exits).singleElement().isEqualTo(new WorkerExit("ep1", "crash-loop", 1,
+                "ComfyUI crashed 6 time(s) in a row", true));
     }
 
     @Test
