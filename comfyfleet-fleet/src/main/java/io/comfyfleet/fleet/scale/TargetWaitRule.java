@@ -19,7 +19,8 @@ import java.util.Locale;
  *   <li><b>Warm workers.</b> Within the target a cold start costs no wait that counts, only GPU-seconds: an idle
  *       worker is kept while the chance it is needed within C is above 2/5 (the first worker from the past gaps
  *       between arrivals, a further one from the last minute's rate; the cold-start-aware rule's reading at wait
- *       weight 1.5). Idle workers above that are stopped at once.</li>
+ *       weight 1.5). Idle workers above that are stopped at once. A target shorter than a cold start cannot be met by
+ *       one, only by a worker already warm: the weight then grows as 1.5 × C / T (T = C / 2: P > 1/4).</li>
  * </ul>
  * Unlike {@code COLD_START_AWARE} it starts nothing ahead of a rising arrival rate: a job that a cold start still
  * takes within T needs no worker before it arrives, and on the example traces the early starts only cost
@@ -59,16 +60,26 @@ final class TargetWaitRule {
         int running = (int) live.stream().filter(v -> v.state() == WorkerState.RUNNING).count();
         boolean anyIdle = live.stream().anyMatch(v -> v.state() == WorkerState.IDLE);
         ArrivalForecast forecast = new ArrivalForecast(demand);
+        double keepWeight = keepWeight(target, c);
         int spares = anyIdle
-                ? ColdStartAwareRule.warmSpares(queue, running, forecast, c, s, KEEP_WEIGHT, now)
+                ? ColdStartAwareRule.warmSpares(queue, running, forecast, c, s, keepWeight, now)
                 : live.size() - running;
         int keep = Math.max(settings.minWorkers(), running + spares);
         if (start == 0 && keep == 0 && anyIdle) {
             // the stop a user most asks about: the last worker of an endpoint going while they still work
             reasons.add(String.format(Locale.ROOT, "target wait %.1f s: no worker kept warm: %s", target,
-                    ColdStartAwareRule.whyNotKept(forecast, c, s, KEEP_WEIGHT, now)));
+                    ColdStartAwareRule.whyNotKept(forecast, c, s, keepWeight, now)));
         }
         return new ColdStartAwareRule.Plan(Math.max(0, start), Math.min(keep, settings.maxWorkers()), reasons);
+    }
+
+    /**
+     * The warm-worker weight for target {@code target}: {@link #KEEP_WEIGHT} while a cold start fits in the target;
+     * below that a job that finds no idle worker misses its target for sure, so the weight grows as C / T and idle
+     * workers are kept on smaller chances of a job.
+     */
+    static double keepWeight(double target, double c) {
+        return target >= c ? KEEP_WEIGHT : KEEP_WEIGHT * c / Math.max(target, 0.5);
     }
 
     /** Queued jobs that no live worker takes within {@code target} and a new one takes sooner, at most {@code room}. */

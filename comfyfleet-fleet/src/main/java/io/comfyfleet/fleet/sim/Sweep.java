@@ -20,7 +20,7 @@ public final class Sweep {
     static final List<Double> REQUEST_COUNTS = List.of(1.0, 2.0, 3.0, 4.0, 5.0, 6.0);
     static final List<Integer> IDLE_TIMEOUTS = List.of(5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600);
     static final List<Double> WAIT_WEIGHTS = List.of(0.5, 1.0, 2.0, 4.0, 8.0, 16.0);
-    static final List<Double> TARGET_WAITS = List.of(10.0, 15.0, 18.0, 20.0, 22.0, 25.0, 30.0);
+    static final List<Double> TARGET_WAITS = List.of(2.0, 5.0, 10.0, 15.0, 18.0, 20.0, 22.0, 25.0, 30.0);
     /** ComfyFleet's scalers' idle timeout: only a bound, their forecast decides. */
     static final int AWARE_IDLE_TIMEOUT = 600;
 

@@ -113,6 +113,20 @@ class TargetWaitRuleTest {
                 .stop()).isEmpty();
     }
 
+    @Test
+    void belowAColdStartTheTargetKeepsAnIdleWorkerOnSmallerChances() {
+        // P(a job within C) = 1/3 as above. A target of 10 s, which a cold start still meets, stops the worker; one of
+        // 5 s no cold start can meet, so the warm weight grows to 1.5 × 10 / 5 = 3 and the worker stays above 1/4
+        List<WorkerView> idle = List.of(w("a", IDLE, 900, 15));
+        assertThat(policy.decide(q(0, 0, 0, 4, gaps(5, 10)), idle, target(10), NOW).stop()).containsExactly("a");
+        assertThat(policy.decide(q(0, 0, 0, 4, gaps(5, 10)), idle, target(5), NOW).stop()).isEmpty();
+        // 2 gaps of 20 s and 13 of 600 s: P = 2/15, under 1/4: even the 5 s target lets it go, and says at what chance
+        ScalingDecision d = policy.decide(q(0, 0, 0, 4, gaps(2, 13)), idle, target(5), NOW);
+        assertThat(d.stop()).containsExactly("a");
+        assertThat(d.reasons().getFirst()).isEqualTo("target wait 5.0 s: no worker kept warm: quiet 15.0 s: the past"
+                + " gaps give a job within a cold start (10.0 s) a chance of 0.13, a worker stays warm above 0.25");
+    }
+
     /** Arrivals whose gaps are {@code short20} of 20 s, then {@code long600} of 600 s, the last one 15 s ago. */
     private static List<Instant> gaps(int short20, int long600) {
         List<Instant> a = new ArrayList<>();
