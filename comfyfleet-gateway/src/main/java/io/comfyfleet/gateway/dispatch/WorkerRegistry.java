@@ -338,12 +338,18 @@ public final class WorkerRegistry {
                 unhealthy + provided.failed());
     }
 
-    /** How many live workers of the endpoint announced each version (those that announced none are not counted). */
+    /**
+     * How many live workers of the endpoint announced each version (those that announced none are not counted): the
+     * workers {@link #counts} counts as idle, running or unhealthy, so a worker its provider knows is stopping or
+     * gone leaves both at once.
+     */
     public Map<String, Integer> versions(String endpoint) {
         Instant cutoff = clock.instant().minus(liveness);
+        Set<String> providerCounts = provisioning.counts(endpoint).counted();
         Map<String, Integer> result = new java.util.TreeMap<>();
         for (View v : views(endpoint)) {
-            if (!v.lastSeen.isBefore(cutoff) && v.version != null && !v.starting) {
+            if (!v.lastSeen.isBefore(cutoff) && v.version != null && !v.starting
+                    && !providerCounts.contains(v.workerId)) {
                 result.merge(v.version, 1, Integer::sum);
             }
         }

@@ -55,6 +55,21 @@ class WorkerRegistryTest {
     }
 
     @Test
+    void aWorkerItsProviderKnowsIsGoneLeavesTheVersionsAsItLeavesTheCounts() {
+        registry.askedForJobs("ep", "w1", false, "v1");
+        registry.stoppedAsking("ep", "w1");
+        registry.askedForJobs("ep", "w2", false, "v1");
+        registry.stoppedAsking("ep", "w2");
+        assertThat(registry.versions("ep")).containsExactly(java.util.Map.entry("v1", 2));
+
+        // w2 was killed a moment after its last call: well within the liveness window, its provider knows it exited
+        registry.provisioning(endpoint -> new ProvisionedCounts(0, 0, 1, java.util.Set.of("w2")));
+
+        assertThat(registry.counts("ep").ready()).isEqualTo(1);
+        assertThat(registry.versions("ep")).containsExactly(java.util.Map.entry("v1", 1));
+    }
+
+    @Test
     void aWorkerWaitingInAJobTakeStaysLiveAndSilentOnesDropOut() {
         registry.askedForJobs("ep", "waiting", false);
         registry.askedForJobs("ep", "gone", false);
