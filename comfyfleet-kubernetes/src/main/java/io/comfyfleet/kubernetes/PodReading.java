@@ -16,8 +16,14 @@ import java.util.Set;
  * @param state    where the pod is
  * @param exitCode the worker container's exit code when it ended and the kubelet knows it; null otherwise
  * @param problem  what is wrong, for people; null when nothing is
+ * @param silent   for an ended worker, true when it cannot have said why itself (on its unhealthy ping): it was
+ *                 killed (a signal, the out-of-memory killer), evicted, or never ran (its image cannot be pulled)
  */
-record PodReading(State state, Integer exitCode, String problem) {
+record PodReading(State state, Integer exitCode, String problem, boolean silent) {
+
+    PodReading(State state, Integer exitCode, String problem) {
+        this(state, exitCode, problem, false);
+    }
 
     enum State {
         /** Not running yet: waiting for a node (a cluster autoscaler may be adding one), pulling, starting. */
@@ -48,15 +54,16 @@ record PodReading(State state, Integer exitCode, String problem) {
         if (worker != null && worker.getState() != null) {
             ContainerStateTerminated ended = worker.getState().getTerminated();
             if (ended != null) {
-                return new PodReading(State.EXITED, ended.getExitCode(),
-                        "worker container ended with exit code " + ended.getExitCode()
-                                + describe(ended.getReason(), ended.getMessage()));
+                Integer code = ended.getExitCode();
+                boolean killed = "OOMKilled".equals(ended.getReason()) || code != null && code > 128;
+                return new PodReading(State.EXITED, code, "worker container ended with exit code " + code
+                        + describe(ended.getReason(), ended.getMessage()), killed);
             }
             ContainerStateWaiting waiting = worker.getState().getWaiting();
             if (waiting != null && BROKEN_IMAGE.contains(waiting.getReason())) {
                 return new PodReading(State.EXITED, null, "image '" + worker.getImage() + "' cannot be pulled ("
                         + waiting.getReason() + (waiting.getMessage() == null ? "" : ": " + waiting.getMessage())
-                        + "): this version is broken; fix the image reference, the registry or imagePullSecrets");
+                        + "): this version is broken; fix the image reference, the registry or imagePullSecrets", true);
             }
             if (waiting != null && waiting.getReason() != null && !"ContainerCreating".equals(waiting.getReason())
                     && !"PodInitializing".equals(waiting.getReason())) {
@@ -68,7 +75,7 @@ record PodReading(State state, Integer exitCode, String problem) {
         String phase = status.getPhase();
         if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
             return new PodReading(State.EXITED, null, "pod " + phase.toLowerCase(java.util.Locale.ROOT)
-                    + describe(status.getReason(), status.getMessage()));
+                    + describe(status.getReason(), status.getMessage()), "Failed".equals(phase));
         }
         if ("Running".equals(phase)) {
             return new PodReading(State.RUNNING, null, null);

@@ -179,6 +179,35 @@ class KubernetesProviderTest {
     }
 
     @Test
+    void aPodKilledOrNeverRunIsToldAsAnExitWithoutAWordAndAnErrorExitAsOneThatSaidWhy() {
+        KubernetesProvider p = provider(config().build());
+        List<io.comfyfleet.fleet.provider.WorkerExit> exits = new java.util.concurrent.CopyOnWriteArrayList<>();
+        p.onExit(exits::add);
+        WorkerHandle oom = p.start(new WorkerSpec("ep", "w-oom"));
+        WorkerHandle typo = p.start(new WorkerSpec("ep", "w-typo", "registry.example.com/typo:9"));
+        WorkerHandle gaveUp = p.start(new WorkerSpec("ep", "w-3"));
+
+        cluster.status(ns, oom.placement(), MockCluster::oomKilled);
+        cluster.status(ns, typo.placement(), MockCluster::imagePullBackOff);
+        cluster.status(ns, gaveUp.placement(), MockCluster::failedWith3);
+
+        await().atMost(WAIT).until(() -> exits.size() == 3);
+        var byWorker = exits.stream().collect(Collectors.toMap(io.comfyfleet.fleet.provider.WorkerExit::workerId,
+                e -> e));
+        assertThat(byWorker.get("w-oom").saidWhy()).isFalse();
+        assertThat(byWorker.get("w-oom").exitCode()).isEqualTo(137);
+        assertThat(byWorker.get("w-oom").description()).isEqualTo("pod " + oom.placement()
+                + ": worker container ended with exit code 137 (OOMKilled)");
+        assertThat(byWorker.get("w-typo").saidWhy()).isFalse();
+        assertThat(byWorker.get("w-typo").exitCode()).isEqualTo(-1);
+        assertThat(byWorker.get("w-typo").description()).contains("cannot be pulled", "ImagePullBackOff");
+        // exit code 3: the worker's own giving up, whose reason its unhealthy ping carried
+        assertThat(byWorker.get("w-3").saidWhy()).isTrue();
+        assertThat(byWorker.get("w-3").exitCode()).isEqualTo(3);
+        assertThat(byWorker.values()).allSatisfy(e -> assertThat(e.endpoint()).isEqualTo("ep"));
+    }
+
+    @Test
     void aPodPendingPastTheLimitIsReportedWithTheSchedulersReason() {
         KubernetesProvider p = provider(config().pendingLimit(Duration.ofMinutes(5)).build());
         WorkerHandle h = p.start(new WorkerSpec("ep", "w1"));

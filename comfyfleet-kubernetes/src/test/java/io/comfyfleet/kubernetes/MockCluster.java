@@ -98,6 +98,16 @@ final class MockCluster implements AutoCloseable {
                 .endStatus().build();
     }
 
+    /** As the kernel's out-of-memory killer ends the worker container: exit code 137, reason OOMKilled. */
+    static Pod oomKilled(Pod p) {
+        return new PodBuilder(p).withNewStatus().withPhase("Running")
+                .withContainerStatuses(new ContainerStatusBuilder().withName(WorkerPods.CONTAINER)
+                        .withImage(p.getSpec().getContainers().getFirst().getImage())
+                        .withNewState().withNewTerminated().withExitCode(137).withReason("OOMKilled").endTerminated()
+                        .endState().build())
+                .endStatus().build();
+    }
+
     static Pod imagePullBackOff(Pod p) {
         return new PodBuilder(p).withNewStatus().withPhase("Pending")
                 .withContainerStatuses(new ContainerStatusBuilder().withName(WorkerPods.CONTAINER)
