@@ -2,6 +2,7 @@ package io.comfyfleet.kubernetes;
 
 import io.comfyfleet.core.ComfyFleetException;
 import io.comfyfleet.core.HumanDuration;
+import io.comfyfleet.fleet.provider.ExitNotice;
 import io.comfyfleet.fleet.provider.FleetWorker;
 import io.comfyfleet.fleet.provider.NoCapacityException;
 import io.comfyfleet.fleet.provider.ProviderException;
@@ -68,7 +69,7 @@ public final class KubernetesProvider implements WorkerProvider {
     private final String namespace;
     private final WorkerPods pods;
     private final WorkerTable<KubeWorker> workers = new WorkerTable<>("kubernetes", w -> w);
-    private volatile WorkerExit.Listener exitListener = exit -> { };
+    private final ExitNotice exits = new ExitNotice();
     private final SharedIndexInformer<Pod> informer;
     private final Events events = new Events();
     private volatile boolean closed;
@@ -236,25 +237,17 @@ public final class KubernetesProvider implements WorkerProvider {
         return workers.markReady(workerId, at, w -> "pod " + w.podName);
     }
 
+    /** Tells of each worker pod that ends on its own, seen by this provider's informer (every gateway has one). */
+    @Override
+    public void onExit(WorkerExit.Listener listener) {
+        exits.listen(listener);
+    }
+
     /**
      * What keeps a worker's pod from working: Pending past {@link KubernetesConfig#pendingLimit()} (with the
      * scheduler's reason, such as {@code Insufficient nvidia.com/gpu}), an image that cannot be pulled, a container
      * that cannot be created, or why it ended. Cheap (no API call): the dashboard may ask on every refresh.
      */
-    /** Tells of each worker pod that ends on its own, seen by this provider's informer (every gateway has one). */
-    @Override
-    public void onExit(WorkerExit.Listener listener) {
-        this.exitListener = Objects.requireNonNull(listener, "listener");
-    }
-
-    private void tell(WorkerExit exit) {
-        try {
-            exitListener.exited(exit);
-        } catch (RuntimeException e) {
-            log.warn("could not report the exit of worker {}", exit.workerId(), e);
-        }
-    }
-
     @Override
     public Optional<String> problem(String workerId) {
         return workers.get(workerId).flatMap(w -> w.problem(clock.instant(), config.pendingLimit()));
@@ -351,7 +344,8 @@ public final class KubernetesProvider implements WorkerProvider {
             if (worker.read(reading, clock.instant())) {
                 log.warn("worker {} of endpoint {} exited: pod {}: {}", id, worker.handle.endpoint(), worker.podName,
                         reading.problem());
-                tell(new WorkerExit(worker.handle.endpoint(), id, reading.exitCode() == null ? -1 : reading.exitCode(),
+                int code = reading.exitCode() == null ? -1 : reading.exitCode();
+                exits.tell(new WorkerExit(worker.handle.endpoint(), id, code,
                         "pod " + worker.podName + ": " + reading.problem(), !reading.silent()));
             }
         }

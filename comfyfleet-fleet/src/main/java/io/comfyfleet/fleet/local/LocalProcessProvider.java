@@ -1,5 +1,6 @@
 package io.comfyfleet.fleet.local;
 
+import io.comfyfleet.fleet.provider.ExitNotice;
 import io.comfyfleet.fleet.provider.FleetWorker;
 import io.comfyfleet.fleet.provider.NoCapacityException;
 import io.comfyfleet.fleet.provider.ProviderException;
@@ -41,7 +42,7 @@ public final class LocalProcessProvider implements WorkerProvider {
     private final Clock clock;
     private final SlotTable slots;
     private final WorkerTable<LocalWorker> workers = new WorkerTable<>("local", LocalWorker::life);
-    private volatile WorkerExit.Listener exitListener = exit -> { };
+    private final ExitNotice exits = new ExitNotice();
 
     public LocalProcessProvider(LocalProcessConfig config, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
@@ -116,22 +117,14 @@ public final class LocalProcessProvider implements WorkerProvider {
                     life.handle().endpoint(), code, seconds(Duration.between(life.startedAt(), exitedAt)),
                     reason.map(r -> ": " + r).orElse(code > 128 ? ": " + ExitStatus.describe(code) + "; see its log"
                             : " (no reason given; see its log)"));
-            tell(new WorkerExit(life.handle().endpoint(), life.handle().workerId(), code,
+            exits.tell(new WorkerExit(life.handle().endpoint(), life.handle().workerId(), code,
                     reason.orElse(ExitStatus.describe(code)), reason.isPresent()));
-        }
-    }
-
-    private void tell(WorkerExit exit) {
-        try {
-            exitListener.exited(exit);
-        } catch (RuntimeException e) {
-            log.warn("could not report the exit of worker {}", exit.workerId(), e);
         }
     }
 
     @Override
     public void onExit(WorkerExit.Listener listener) {
-        this.exitListener = Objects.requireNonNull(listener, "listener");
+        exits.listen(listener);
     }
 
     @Override
