@@ -105,6 +105,12 @@ public final class SimulateCommand implements Callable<Integer> {
                 return 2;
             }
             List<TraceJob> jobs = TraceCsv.read(trace);
+            if (maxWorkers == 0 && !jobs.isEmpty()) {
+                // comfyfleet.yaml allows it (an endpoint switched off), but no job of the trace would ever run
+                err.println("--max-workers: 0 starts no worker, so none of the trace's " + jobs.size()
+                        + " jobs would run; give at least 1");
+                return 2;
+            }
             SimSettings settings = new SimSettings(duration("--period", period), ColdStartModel.parse(coldStart),
                     firstJobExtra, swap, seed);
             if (sweep) {

@@ -66,6 +66,29 @@ class SimulateCommandTest {
     }
 
     @Test
+    void noWorkersAtAllIsExitCode2SayingNoJobWouldRunNotAStackTrace(@TempDir Path dir) throws Exception {
+        Path trace = dir.resolve("t.csv");
+        Files.writeString(trace, "time,endpoint,execution_seconds,model\n0,ep,5,m\n");
+
+        for (String sweep : new String[] {"", " --sweep"}) {
+            err.getBuffer().setLength(0);
+
+            assertThat(run(("simulate " + trace + " --max-workers 0" + sweep).split(" "))).as(sweep).isEqualTo(2);
+            assertThat(err.toString().strip()).as(sweep).isEqualTo(
+                    "--max-workers: 0 starts no worker, so none of the trace's 1 jobs would run; give at least 1");
+        }
+    }
+
+    @Test
+    void aBinaryTraceIsExitCode2NamingTheFile(@TempDir Path dir) throws Exception {
+        Path trace = dir.resolve("image.csv");
+        Files.write(trace, new byte[] {(byte) 0x89, 'P', 'N', 'G', (byte) 0xc3, (byte) 0x28});
+
+        assertThat(run("simulate", trace.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("image.csv line 1: is not UTF-8 text").doesNotContain("Exception");
+    }
+
+    @Test
     void generatesTheSameTraceForTheSameSeed(@TempDir Path dir) throws Exception {
         assertThat(run("simulate", "--generate", "spiky", "--seed", "3", "--out", dir.resolve("a.csv").toString()))
                 .isZero();

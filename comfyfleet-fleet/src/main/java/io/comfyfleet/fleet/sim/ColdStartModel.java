@@ -63,7 +63,8 @@ public sealed interface ColdStartModel {
         try {
             for (int i = 1; i < p.length; i++) {
                 double d = Double.parseDouble(p[i]);
-                if (!(d >= 0) || Double.isInfinite(d)) {
+                // a worker not ready within the autoscaler's init timeout is given up, so none would ever run a job
+                if (!(d >= 0) || d >= Simulator.WORKER_INIT_TIMEOUT.toSeconds()) {
                     throw new NumberFormatException();
                 }
                 v.add(d);
@@ -96,6 +97,8 @@ public sealed interface ColdStartModel {
 
     private static String usage(String text) {
         return "cold start '" + text + "': write fixed:SECONDS, uniform:LOW:HIGH (LOW <= HIGH) or"
-                + " sequence:S1:S2:... (seconds, 0 or more)";
+                + " sequence:S1:S2:... (seconds, 0 or more and under " + Simulator.WORKER_INIT_TIMEOUT.toSeconds()
+                + ": the autoscaler gives up on a worker not ready within " + Simulator.WORKER_INIT_TIMEOUT.toMinutes()
+                + " min, as up's does)";
     }
 }

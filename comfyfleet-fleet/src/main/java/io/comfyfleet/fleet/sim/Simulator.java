@@ -31,6 +31,8 @@ public final class Simulator {
     /** The simulated day 0: a Monday, so traces with office hours line up with weekdays. */
     public static final Instant EPOCH = Instant.parse("2026-01-05T00:00:00Z");
     private static final Duration GIVE_UP_AFTER = Duration.ofHours(48);
+    /** A worker not ready this long after its start is given up, as {@code up}'s autoscaler does. */
+    static final Duration WORKER_INIT_TIMEOUT = Duration.ofMinutes(7);
 
     private enum Kind { READY, DONE, ARRIVAL, PASS }
 
@@ -78,7 +80,7 @@ public final class Simulator {
                 }
             }
             AutoscalerSettings as = new AutoscalerSettings(settings.period(), Duration.ofSeconds(30),
-                    Duration.ofMinutes(7), Duration.ofSeconds(60));
+                    WORKER_INIT_TIMEOUT, Duration.ofSeconds(60));
             autoscaler = new Autoscaler(fleet, gateway, gateway, endpoints, as, clock);
         }
 
