@@ -85,21 +85,37 @@ public final class FileStore {
     }
 
     /**
-     * Writes one file per payload under {@code <prefix>_<counter:05>_.<ext>} in the folder of {@code type}.
-     * Synchronized so two saves never pick the same counter.
+     * Writes one file per payload under {@code <prefix>_<counter:05>_.<ext>} in the folder of {@code type}, for a node
+     * that passes no image size (ComfyUI's SaveAudio: {@code %width%} and {@code %height%} become 0).
      *
-     * @throws IOException when the prefix leaves the folder or a write fails
+     * @throws SaveError when the prefix leaves the folder or a write fails, as ComfyUI's Python reports it
      */
-    public synchronized List<OutputFile> save(FolderType type, String prefix, String extension, List<byte[]> payloads)
-            throws IOException {
-        SaveNaming.Slot slot = SaveNaming.reserve(root(type), prefix);
-        List<OutputFile> files = new ArrayList<>();
-        for (int i = 0; i < payloads.size(); i++) {
-            String name = slot.fileName(i, extension);
-            Files.write(slot.folder().resolve(name), payloads.get(i));
-            files.add(new OutputFile(name, slot.subfolder(), type.wireName()));
+    public List<OutputFile> save(FolderType type, String prefix, String extension, List<byte[]> payloads)
+            throws SaveError {
+        return save(type, prefix, 0, 0, extension, payloads);
+    }
+
+    /**
+     * Writes one file per payload under {@code <prefix>_<counter:05>_.<ext>} in the folder of {@code type}, with
+     * {@code %width%} and {@code %height%} in the prefix filled from the image's size. Synchronized so two saves
+     * never pick the same counter.
+     *
+     * @throws SaveError when the prefix leaves the folder or a write fails, as ComfyUI's Python reports it
+     */
+    public synchronized List<OutputFile> save(FolderType type, String prefix, int width, int height, String extension,
+                                              List<byte[]> payloads) throws SaveError {
+        try {
+            SaveNaming.Slot slot = SaveNaming.reserve(root(type), prefix, width, height);
+            List<OutputFile> files = new ArrayList<>();
+            for (int i = 0; i < payloads.size(); i++) {
+                String name = slot.fileName(i, extension);
+                Files.write(slot.folder().resolve(name), payloads.get(i));
+                files.add(new OutputFile(name, slot.subfolder(), type.wireName()));
+            }
+            return files;
+        } catch (IOException e) {
+            throw SaveError.of(e);
         }
-        return files;
     }
 
     /** The input file a LoadImage value names ({@code "sub/a.png"} or {@code "a.png [output]"}), if it exists. */

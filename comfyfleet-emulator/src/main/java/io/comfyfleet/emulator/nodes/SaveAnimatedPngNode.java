@@ -3,7 +3,7 @@ package io.comfyfleet.emulator.nodes;
 import io.comfyfleet.emulator.TimingModel;
 import io.comfyfleet.emulator.files.FolderType;
 import io.comfyfleet.emulator.files.OutputFile;
-import java.io.IOException;
+import io.comfyfleet.emulator.files.SaveError;
 import java.util.List;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -19,12 +19,12 @@ final class SaveAnimatedPngNode implements NodeBehavior {
         call.spend(call.services().timing().imageSave(TimingModel.ratio(images.width(), images.height(), images.frames().size())));
         try {
             List<OutputFile> files = call.services().files().save(FolderType.OUTPUT,
-                    call.stringInput("filename_prefix", "ComfyUI"), "png", List.of(apng));
+                    call.stringInput("filename_prefix", "ComfyUI"), images.width(), images.height(), "png", List.of(apng));
             ObjectNode ui = SaveImagesNode.uiImages(files);
             ui.putArray("animated").add(true);
             return NodeResult.ui(ui);
-        } catch (IOException e) {
-            throw new NodeFailure("Exception", e.getMessage());
+        } catch (SaveError e) {
+            throw new NodeFailure(e.pythonType(), e.getMessage());
         }
     }
 }

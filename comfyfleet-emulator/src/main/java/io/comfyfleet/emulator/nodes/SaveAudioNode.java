@@ -3,7 +3,7 @@ package io.comfyfleet.emulator.nodes;
 import io.comfyfleet.common.json.Json;
 import io.comfyfleet.emulator.files.FolderType;
 import io.comfyfleet.emulator.files.OutputFile;
-import java.io.IOException;
+import io.comfyfleet.emulator.files.SaveError;
 import java.util.List;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -44,8 +44,8 @@ final class SaveAudioNode implements NodeBehavior {
             ArrayNode list = ui.putArray("audio");
             files.forEach(f -> list.addObject().put("filename", f.filename()).put("subfolder", f.subfolder()).put("type", f.type()));
             return NodeResult.ui(ui);
-        } catch (IOException e) {
-            throw new NodeFailure("Exception", e.getMessage());
+        } catch (SaveError e) {
+            throw new NodeFailure(e.pythonType(), e.getMessage());
         }
     }
 }

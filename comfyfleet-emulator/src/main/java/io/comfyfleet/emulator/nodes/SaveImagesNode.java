@@ -5,7 +5,7 @@ import io.comfyfleet.emulator.TimingModel;
 import io.comfyfleet.emulator.files.FolderType;
 import io.comfyfleet.emulator.files.ImageCodec;
 import io.comfyfleet.emulator.files.OutputFile;
-import java.io.IOException;
+import io.comfyfleet.emulator.files.SaveError;
 import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,13 +42,13 @@ final class SaveImagesNode implements NodeBehavior {
         Map<String, String> text = metadata(call);
         List<byte[]> pngs = images.frames().stream().map(f -> ImageCodec.png(f, text)).toList();
         try {
-            List<OutputFile> files = call.services().files().save(folder, prefix, "png", pngs);
+            List<OutputFile> files = call.services().files().save(folder, prefix, images.width(), images.height(), "png", pngs);
             // real encoding time counts towards the modelled time instead of adding to it
             call.spend(call.services().timing().imageSave(TimingModel.ratio(images.width(), images.height(), pngs.size()))
                     .minusNanos(System.nanoTime() - started));
             return NodeResult.ui(uiImages(files));
-        } catch (IOException e) {
-            throw new NodeFailure("Exception", e.getMessage());
+        } catch (SaveError e) {
+            throw new NodeFailure(e.pythonType(), e.getMessage());
         }
     }
 
