@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -67,7 +68,7 @@ public final class Endpoint {
     /** {@link #run(Template, List, RunOptions)} without blocking; chain {@link JobHandle#awaitAsync}. */
     public CompletableFuture<JobHandle> runAsync(Template template, List<InputImage> images, RunOptions options) {
         return submissions().postAsync(path("/run"), body(template, images, options), keyOf(options))
-                .thenApply(answer -> new JobHandle(this, requireId(answer.path("id").asString(null)), true));
+                .thenApply(answer -> new JobHandle(this, submittedId(answer), true));
     }
 
     /**
@@ -89,7 +90,7 @@ public final class Endpoint {
     private JobHandle submit(ObjectNode body, String idempotencyKey) {
         var answer = submissions().post(path("/run"), body, idempotencyKey, client.requestTimeout(),
                 client.requestTimeout());
-        return new JobHandle(this, requireId(answer.path("id").asString(null)), true);
+        return new JobHandle(this, submittedId(answer), true);
     }
 
     /**
@@ -100,7 +101,7 @@ public final class Endpoint {
     public CompletableFuture<JobHandle> runAsync(Workflow workflow, List<InputImage> images, RunOptions options) {
         ObjectNode body = body(workflow, images, options);
         return submissions().postAsync(path("/run"), body, keyOf(options))
-                .thenApply(answer -> new JobHandle(this, requireId(answer.path("id").asString(null)), true));
+                .thenApply(answer -> new JobHandle(this, submittedId(answer), true));
     }
 
     /** {@link #run(Workflow, List, RunOptions)} without images and with default options. */
@@ -192,6 +193,20 @@ public final class Endpoint {
 
     private static String keyOf(RunOptions options) {
         return options == null ? null : options.idempotencyKey();
+    }
+
+    /**
+     * The job id a {@code /run} answer gives; an answer without one (a proxy's page, another API) is an error
+     * saying so, not a blank id.
+     */
+    private String submittedId(JsonNode answer) {
+        JsonNode id = answer.path("id");
+        if (!id.isString() || id.asString().isBlank()) {
+            throw new ComfyFleetException("POST " + client.transport().uri(path("/run"))
+                    + " answered without a job id (\"id\"): " + Transport.abbreviate(answer.toString())
+                    + "; is the base URL a ComfyFleet gateway or RunPod (.../v2)?", null, 200, null, null);
+        }
+        return id.asString();
     }
 
     private static String requireId(String jobId) {

@@ -8,11 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import tools.jackson.core.JacksonException;
@@ -36,25 +34,9 @@ final class JobWait {
         return t;
     });
 
-    /**
-     * Timers of every wait (deadline, answer wait, pauses): one daemon thread that only hands work on. Cancelled
-     * timers are removed at once, so a finished wait is not kept (with its result) until its deadline.
-     */
-    private static final ScheduledThreadPoolExecutor TIMERS = timers();
-
-    private static ScheduledThreadPoolExecutor timers() {
-        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "comfyfleet-sdk-timer");
-            t.setDaemon(true);
-            return t;
-        });
-        timers.setRemoveOnCancelPolicy(true);
-        return timers;
-    }
-
     /** Timers not yet due; a test checks that finished waits leave none behind. */
     static int pendingTimers() {
-        return TIMERS.getQueue().size();
+        return SdkTimers.pending();
     }
 
     private final JobHandle job;
@@ -123,7 +105,7 @@ final class JobWait {
 
     /** Runs {@code task} after {@code millis} on the common pool (the timer thread only hands it on). */
     private static ScheduledFuture<?> after(long millis, Runnable task) {
-        return TIMERS.schedule(() -> ForkJoinPool.commonPool().execute(task), Math.max(0, millis), TimeUnit.MILLISECONDS);
+        return SdkTimers.schedule(millis, () -> ForkJoinPool.commonPool().execute(task));
     }
 
     // ---- live events

@@ -3,6 +3,7 @@ package io.comfyfleet.sdk;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -16,6 +17,8 @@ import java.util.Base64;
  * client's base URL get the API key; others (presigned S3 links) are fetched without it.
  */
 public final class Output {
+    /** The longest file name (in UTF-8 bytes) the common file systems take. */
+    private static final int MAX_NAME_BYTES = 255;
     private final String filename;
     private final String kind;
     private final String mimeType;
@@ -69,9 +72,25 @@ public final class Output {
         return !"base64".equals(type);
     }
 
-    /** The download link of a linked output, or null for inline data. */
+    /**
+     * The download link of a linked output, or null for inline data.
+     *
+     * @throws ComfyFleetException when the server's link is not a URL
+     */
     public URI url() {
-        return isLink() ? URI.create(data) : null;
+        if (!isLink()) {
+            return null;
+        }
+        try {
+            URI url = new URI(data);
+            if (url.getScheme() == null) {
+                throw new URISyntaxException(data, "no scheme");
+            }
+            return url;
+        } catch (URISyntaxException e) {
+            throw new ComfyFleetException("output " + filename + " of job " + jobId + " links to '"
+                    + Transport.abbreviate(data) + "', which is not a URL", jobId, 200, null, e);
+        }
     }
 
     /**
@@ -95,7 +114,11 @@ public final class Output {
             transport.authorize(request);
         }
         HttpRequest built = request.build();
-        HttpResponse<byte[]> response = transport.exchange(built, HttpResponse.BodyHandlers.ofByteArray(), jobId);
+        HttpResponse<byte[]> response = transport.exchange(transport.downloads(url()), built,
+                HttpResponse.BodyHandlers.ofByteArray(), jobId);
+        if (response.statusCode() / 100 == 3) {
+            throw Transport.redirected(built, response, jobId);
+        }
         if (response.statusCode() / 100 != 2) {
             throw Transport.failure(built, response.statusCode(),
                     new String(response.body(), java.nio.charset.StandardCharsets.UTF_8), jobId);
@@ -120,14 +143,44 @@ public final class Output {
         }
     }
 
-    /** Only the last path segment: a server must not be able to make the SDK write outside the folder. */
+    /**
+     * Only the last path segment: a server must not be able to make the SDK write outside the folder. Characters no
+     * file name may hold (NUL, control characters) become {@code _}, and a name longer than a file system takes
+     * (255 bytes) is shortened, keeping its extension, so that a saved output never fails on its name alone.
+     */
     String safeName() {
         String name = filename == null ? "" : filename.replace('\\', '/');
         name = name.substring(name.lastIndexOf('/') + 1);
+        name = name.codePoints().map(c -> Character.isISOControl(c) ? '_' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
         if (name.isBlank() || name.equals(".") || name.equals("..")) {
             name = "output";
         }
-        return name;
+        return shortened(name);
+    }
+
+    private static String shortened(String name) {
+        if (utf8Length(name) <= MAX_NAME_BYTES) {
+            return name;
+        }
+        int dot = name.lastIndexOf('.');
+        String extension = dot > 0 && name.length() - dot <= 16 ? name.substring(dot) : "";
+        StringBuilder kept = new StringBuilder();
+        int budget = MAX_NAME_BYTES - utf8Length(extension);
+        for (int i = 0, cp; i < name.length() - extension.length(); i += Character.charCount(cp)) {
+            cp = name.codePointAt(i);
+            String next = new String(Character.toChars(cp));
+            budget -= utf8Length(next);
+            if (budget < 0) {
+                break;
+            }
+            kept.append(next);
+        }
+        return kept + extension;
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     @Override

@@ -5,13 +5,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -20,6 +23,14 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * HTTP to one base URL ({@code .../v2}): JSON in and out, the key on every call, and every failure mapped to
  * the SDK's typed exceptions in this one place.
+ *
+ * <p>Calls to the base URL follow no redirect: the JDK turns a redirected POST into a GET (the job is never
+ * submitted, and the answer of wherever it pointed is read as the submission's), and before Java 21 sends the key
+ * along to any host. A 3xx is an error naming where it pointed. Downloads of links on other hosts (S3), which carry
+ * no key, do follow redirects.
+ *
+ * <p>A JSON call's timeout bounds its whole answer, body included: the JDK's own ends once the headers arrived, so a
+ * server that stalled in the body held the call as long as it liked.
  */
 final class Transport {
     static final ObjectMapper JSON = JsonMapper.builder().build();
@@ -28,6 +39,7 @@ final class Transport {
     private final String apiKey;
     private final Duration requestTimeout;
     private final HttpClient http;
+    private final HttpClient foreignDownloads;
 
     Transport(URI base, String apiKey, Duration connectTimeout, Duration requestTimeout, Executor executor) {
         String text = base.toString();
@@ -35,16 +47,25 @@ final class Transport {
         this.apiKey = apiKey;
         this.requestTimeout = requestTimeout;
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(connectTimeout)
-                .followRedirects(HttpClient.Redirect.NORMAL)
+                .followRedirects(HttpClient.Redirect.NEVER)
                 // over plain http the JDK client would offer an h2c upgrade on every new connection, which
                 // neither ComfyFleet nor RunPod takes; over https HTTP/2 is chosen by ALPN as usual
                 .version("http".equalsIgnoreCase(this.base.getScheme())
                         ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2);
-        this.http = (executor == null ? builder : builder.executor(executor)).build();
+        if (executor != null) {
+            builder.executor(executor);
+        }
+        this.http = builder.build();
+        this.foreignDownloads = builder.followRedirects(HttpClient.Redirect.NORMAL).build();
     }
 
     HttpClient http() {
         return http;
+    }
+
+    /** The client for a download from {@code url}: one that follows redirects only where no key is sent. */
+    HttpClient downloads(URI url) {
+        return sameOrigin(url) ? http : foreignDownloads;
     }
 
     URI uri(String path) {
@@ -110,7 +131,8 @@ final class Transport {
     }
 
     private CompletableFuture<JsonNode> sendAsync(HttpRequest request, String jobId) {
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).handle((response, error) -> {
+        return wholeAnswerWithinTimeout(request, http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()))
+                .handle((response, error) -> {
             if (error != null) {
                 throw failure(request, error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error, jobId);
@@ -132,11 +154,55 @@ final class Transport {
     }
 
     private JsonNode send(HttpRequest request, String jobId) {
-        return answer(request, exchange(request, HttpResponse.BodyHandlers.ofByteArray(), jobId), jobId);
+        CompletableFuture<JsonNode> call = sendAsync(request, jobId);
+        try {
+            return call.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof ComfyFleetException c ? c : failure(request, e.getCause(), jobId);
+        } catch (InterruptedException e) {
+            call.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new ComfyFleetException(describe(request) + " was interrupted", jobId, 0, null, e);
+        }
+    }
+
+    /**
+     * {@code exchange}, cancelled (the JDK then drops its connection) once the request's timeout has passed without
+     * the whole answer, headers and body.
+     */
+    private static <T> CompletableFuture<HttpResponse<T>> wholeAnswerWithinTimeout(
+            HttpRequest request, CompletableFuture<HttpResponse<T>> exchange) {
+        if (request.timeout().isEmpty()) {
+            return exchange;
+        }
+        Duration timeout = request.timeout().get();
+        CompletableFuture<HttpResponse<T>> bounded = new CompletableFuture<>();
+        ScheduledFuture<?> timer = SdkTimers.schedule(timeout.toMillis(), () -> {
+            if (bounded.completeExceptionally(new HttpTimeoutException("no whole answer within " + timeout))) {
+                exchange.cancel(true);
+            }
+        });
+        exchange.whenComplete((response, error) -> {
+            timer.cancel(false);
+            if (error == null) {
+                bounded.complete(response);
+            } else {
+                bounded.completeExceptionally(error);
+            }
+        });
+        bounded.whenComplete((response, error) -> {
+            if (bounded.isCancelled()) {
+                exchange.cancel(true); // a caller that gives up on the call ends the exchange too
+            }
+        });
+        return bounded;
     }
 
     private static JsonNode answer(HttpRequest request, HttpResponse<byte[]> response, String jobId) {
         String body = new String(response.body(), StandardCharsets.UTF_8);
+        if (response.statusCode() / 100 == 3) {
+            throw redirected(request, response, jobId);
+        }
         if (response.statusCode() / 100 != 2) {
             throw failure(request, response.statusCode(), body, jobId);
         }
@@ -148,9 +214,10 @@ final class Transport {
         }
     }
 
-    <T> HttpResponse<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler, String jobId) {
+    <T> HttpResponse<T> exchange(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler,
+                                 String jobId) {
         try {
-            return http.send(request, handler);
+            return client.send(request, handler);
         } catch (java.net.http.HttpTimeoutException e) {
             throw new ComfyFleetException(describe(request) + " got no answer within "
                     + request.timeout().map(HumanDuration::of).orElse("the timeout"), jobId, 0, null, e);
@@ -160,6 +227,15 @@ final class Transport {
             Thread.currentThread().interrupt();
             throw new ComfyFleetException(describe(request) + " was interrupted", jobId, 0, null, e);
         }
+    }
+
+    /** A redirect, which the SDK does not follow: where it pointed, and what to change. */
+    static ComfyFleetException redirected(HttpRequest request, HttpResponse<?> response, String jobId) {
+        String location = response.headers().firstValue("Location").orElse("nowhere (no Location header)");
+        return new ComfyFleetException(describe(request) + " answered HTTP " + response.statusCode()
+                + ", a redirect to " + location + ", which the SDK does not follow (a job or the API key must not go"
+                + " elsewhere): if that is the gateway, give its address as the base URL", jobId,
+                response.statusCode(), null, null);
     }
 
     /** The typed exception for a non-2xx answer; the server's {@code {"error": ...}} text when it sent one. */
