@@ -2,6 +2,7 @@ package io.comfyfleet.cli.admin;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,10 +28,28 @@ final class AdminClient {
         }
     }
 
-    /** @param base the gateway's root, e.g. {@code http://127.0.0.1:8080} */
+    /**
+     * @param base the gateway's root, e.g. {@code http://127.0.0.1:8080}
+     * @throws IllegalArgumentException naming {@code --url} when {@code base} is not an http(s) address
+     */
     AdminClient(String base, String key) {
-        this.base = base.replaceAll("/+$", "");
+        this.base = checkedBase(base.replaceAll("/+$", ""));
         this.key = key;
+    }
+
+    private static String checkedBase(String base) {
+        URI uri;
+        try {
+            uri = new URI(base);
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null || uri.getHost() == null || uri.getRawQuery() != null || uri.getRawFragment() != null
+                || !("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))) {
+            throw new IllegalArgumentException("--url must be the gateway's address, like http://127.0.0.1:8080,"
+                    + " got '" + base + "'");
+        }
+        return base;
     }
 
     JsonNode get(String path) {
@@ -67,15 +86,34 @@ final class AdminClient {
         } catch (JacksonException e) {
             body = null;
         }
-        if (response.statusCode() != 200) {
+        int status = response.statusCode();
+        String what = response.request().method() + " " + response.request().uri();
+        if (status / 100 == 3) {
+            // not followed: the admin key goes to the address given and nowhere else
+            throw new AdminException(status, what + " answered HTTP " + status + ", a redirect to "
+                    + response.headers().firstValue("Location").orElse("nowhere") + ": if that is the gateway,"
+                    + " pass its address as --url");
+        }
+        if (status != 200) {
             String error = body != null && body.path("error").isString() ? body.path("error").asString()
-                    : response.body();
-            if (response.statusCode() == 401) {
+                    : what + " answered HTTP " + status + " (" + excerpt(response.body()) + "): is --url the"
+                            + " gateway's address?";
+            if (status == 401) {
                 error = "unauthorized: pass the admin key (--key or $" + AdminOptions.KEY_ENV + ", the gateway's"
                         + " server.adminKey)";
             }
-            throw new AdminException(response.statusCode(), error);
+            throw new AdminException(status, error);
+        }
+        if (body == null || !body.isObject()) {
+            throw new AdminException(status, what + " answered something other than the admin API's JSON ("
+                    + excerpt(response.body()) + "): is --url the gateway's address?");
         }
         return body;
+    }
+
+    /** The start of a body that is not the admin API's, on one line: a proxy's or another server's page. */
+    private static String excerpt(String body) {
+        String line = body.strip().replaceAll("\\s+", " ");
+        return line.isEmpty() ? "an empty body" : line.length() <= 120 ? line : line.substring(0, 120) + "...";
     }
 }
