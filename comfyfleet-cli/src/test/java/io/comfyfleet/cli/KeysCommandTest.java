@@ -118,4 +118,57 @@ class KeysCommandTest {
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).contains("client or worker");
     }
+
+    /** The file says a shell can source it: written as a shell writes it, its keys are the keys in force. */
+    @Test
+    void aKeyFileWrittenShellStyleKeepsItsKeys() throws Exception {
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data/keys.env"), """
+                # kept by hand, so that `set -a; . data/keys.env` gives the same keys
+                export COMFYFLEET_CLIENT_KEY=cf-client-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+                COMFYFLEET_WORKER_KEY="cf-worker-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+                export COMFYFLEET_ADMIN_KEY='cf-admin-cccccccccccccccccccccccccccccccc'
+                """);
+
+        Run run = keys(Map.of(), "--show");
+
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("client key:      cf-client-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa   from the keys file")
+                .contains("worker key:      cf-worker-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb   from the keys file")
+                .contains("admin key:       cf-admin-cccccccccccccccccccccccccccccccc   from the keys file")
+                .doesNotContain("export");
+        assertThat(kept()).containsEntry("COMFYFLEET_CLIENT_KEY", "cf-client-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+                .containsEntry("COMFYFLEET_WORKER_KEY", "cf-worker-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")
+                .doesNotContainKey("export");
+    }
+
+    @Test
+    void aLineThatIsNotAVariableIsRefusedByItsNumberAndTheFileIsLeftAsItWas() throws Exception {
+        Files.createDirectories(dir.resolve("data"));
+        String[][] cases = {
+                {"COMFYFLEET_CLIENT_KEY=cf-client-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\nCOMFYFLEET_WORKER_KEY\n",
+                        "line 2 has no '=': write NAME=value, like COMFYFLEET_CLIENT_KEY=cf-client-..."},
+                {"COMFYFLEET_CLIENT_KEY=cf-client-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n\nCOMFYFLEET_CLIENT_KEY=short\n",
+                        "line 3 sets COMFYFLEET_CLIENT_KEY again (line 1 did): keep one"},
+                {"CLIENT KEY=cf-client-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+                        "line 1: 'CLIENT KEY' is not a variable name (letters, digits and '_', not starting with a digit)"},
+        };
+        for (String[] c : cases) {
+            Files.writeString(dir.resolve("data/keys.env"), c[0]);
+
+            Run run = keys(Map.of());
+
+            assertThat(run.exit()).as(c[1]).isEqualTo(2);
+            assertThat(run.err()).as(c[1]).contains("the key file " + dir.resolve("data/keys.env") + " holds a line"
+                    + " that is not NAME=value; fix it (nothing was changed) or delete the file to generate new keys: "
+                    + c[1]).doesNotContain("aaaaaaaa");
+            assertThat(Files.readString(dir.resolve("data/keys.env"))).as(c[1]).isEqualTo(c[0]);
+        }
+
+        Files.write(dir.resolve("data/keys.env"), new byte[] {(byte) 0x89, 'P', 'N', 'G', (byte) 0xff, (byte) 0xfe});
+        Run binary = keys(Map.of());
+        assertThat(binary.exit()).isEqualTo(2);
+        assertThat(binary.err()).contains("the key file " + dir.resolve("data/keys.env") + " is not text; delete it to"
+                + " generate new keys: it is not UTF-8").doesNotContain("permissions");
+    }
 }

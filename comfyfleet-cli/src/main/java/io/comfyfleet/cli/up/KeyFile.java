@@ -1,8 +1,9 @@
 package io.comfyfleet.cli.up;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -10,10 +11,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -30,6 +32,8 @@ public final class KeyFile {
             # Owner-only (0600). An environment variable of the same name overrides a value here.
             # Show them: comfyfleet keys --show; replace them: comfyfleet keys rotate [client|worker].
             """;
+
+    private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private final Path file;
 
@@ -71,17 +75,75 @@ public final class KeyFile {
         if (!exists()) {
             return Map.of();
         }
-        Properties p = new Properties();
-        try (Reader r = Files.newBufferedReader(file)) {
-            p.load(r);
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             restrict(file);
+        } catch (CharacterCodingException e) {
+            throw new UncheckedIOException("the key file " + file + " is not text; delete it to generate new keys",
+                    new IOException("it is not UTF-8", e));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the key file " + file + "; fix its permissions or delete it"
                     + " to generate new keys", e);
         }
+        try {
+            return parse(lines);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the key file " + file + " holds a line that is not NAME=value; fix it"
+                    + " (nothing was changed) or delete the file to generate new keys", e);
+        }
+    }
+
+    /**
+     * The file's {@code NAME=value} lines as a shell reads them when it sources the file: {@code export NAME=value}
+     * and a value in matching quotes are the same variable (before, {@code java.util.Properties} read such a line as a
+     * variable named {@code export}, so the key in it was replaced by a new one). Blank lines and {@code #} comments
+     * are skipped. A message names the line and the variable, never a value.
+     *
+     * @throws IOException for a line that is not a variable, or a variable set twice
+     */
+    static Map<String, String> parse(List<String> lines) throws IOException {
         Map<String, String> values = new TreeMap<>();
-        p.stringPropertyNames().forEach(name -> values.put(name, p.getProperty(name).strip()));
+        Map<String, Integer> lineOf = new TreeMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            int n = i + 1;
+            String line = lines.get(i).strip();
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            if (line.startsWith("export ") || line.startsWith("export\t")) {
+                line = line.substring("export".length()).strip();
+            }
+            int eq = line.indexOf('=');
+            if (eq < 0) {
+                throw new IOException("line " + n + " has no '=': write NAME=value, like COMFYFLEET_CLIENT_KEY=cf-client-...");
+            }
+            String name = line.substring(0, eq).strip();
+            if (!VARIABLE.matcher(name).matches()) {
+                throw new IOException("line " + n + ": '" + printable(name) + "' is not a variable name (letters,"
+                        + " digits and '_', not starting with a digit)");
+            }
+            Integer first = lineOf.putIfAbsent(name, n);
+            if (first != null) {
+                throw new IOException("line " + n + " sets " + name + " again (line " + first + " did): keep one");
+            }
+            values.put(name, unquoted(line.substring(eq + 1).strip()));
+        }
         return values;
+    }
+
+    private static String unquoted(String value) {
+        if (value.length() >= 2 && (value.charAt(0) == '"' || value.charAt(0) == '\'')
+                && value.charAt(value.length() - 1) == value.charAt(0)) {
+            return value.substring(1, value.length() - 1);
+        }
+        return value;
+    }
+
+    private static String printable(String name) {
+        String cut = name.length() > 60 ? name.substring(0, 60) + "..." : name;
+        return cut.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
 
     /**
