@@ -2,7 +2,10 @@ package io.comfyfleet.sdk;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -48,16 +51,32 @@ public final class JobResult {
     }
 
     /**
-     * Saves every output file into {@code folder}; returns the paths in output order.
+     * Saves every output file into {@code folder}; returns the paths in output order. Outputs of the same name (two
+     * save nodes with prefixes {@code a/img} and {@code b/img} both make {@code img_00001_.png}, in two subfolders)
+     * each get a file of their own: the second is saved as {@code img_00001_-2.png}, and so on; before, the last one
+     * replaced the others.
      *
      * @throws ComfyFleetException when a download fails
      * @throws java.io.UncheckedIOException when a file cannot be written
      */
     public List<Path> saveTo(Path folder) {
         List<Path> paths = new ArrayList<>();
+        Set<String> taken = new HashSet<>();
         for (Output o : outputs) {
-            paths.add(o.saveTo(folder));
+            paths.add(o.saveTo(folder, unused(o.safeName(), taken)));
         }
         return paths;
+    }
+
+    /** {@code name}, or {@code stem-2.ext}, {@code stem-3.ext}, ... when taken (ignoring case, as some disks do). */
+    private static String unused(String name, Set<String> taken) {
+        int dot = name.lastIndexOf('.');
+        String stem = dot > 0 ? name.substring(0, dot) : name;
+        String extension = dot > 0 ? name.substring(dot) : "";
+        String candidate = name;
+        for (int n = 2; !taken.add(candidate.toLowerCase(Locale.ROOT)); n++) {
+            candidate = stem + "-" + n + extension;
+        }
+        return candidate;
     }
 }

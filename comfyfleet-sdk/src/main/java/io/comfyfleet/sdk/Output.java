@@ -133,9 +133,14 @@ public final class Output {
      * @throws UncheckedIOException when the folder or file cannot be written
      */
     public Path saveTo(Path folder) {
+        return saveTo(folder, safeName());
+    }
+
+    /** {@link #saveTo(Path)} under {@code name}, a name {@link #safeName()} made safe. */
+    Path saveTo(Path folder, String name) {
         try {
             Files.createDirectories(folder);
-            Path target = folder.resolve(safeName());
+            Path target = folder.resolve(name);
             Files.write(target, bytes());
             return target;
         } catch (IOException e) {

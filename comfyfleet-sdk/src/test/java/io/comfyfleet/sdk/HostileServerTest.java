@@ -20,7 +20,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The SDK against a server that answers what no gateway should: garbage, redirects, slow or cut-off bodies. */
+/**
+ * The SDK against a server that answers what no gateway should (garbage, redirects, a stalled body) or what a client
+ * must still handle (odd output names, two outputs of one name).
+ */
 class HostileServerTest {
     private static final String KEY = "cf-client-hostile-0123456789";
     @TempDir
@@ -156,5 +159,25 @@ class HostileServerTest {
         JobResult badLink = endpoint(Duration.ofSeconds(5)).job("odd-2").await(Duration.ofSeconds(5));
         assertThatThrownBy(() -> badLink.saveTo(dir)).isInstanceOf(ComfyFleetException.class)
                 .hasMessage("output x.png of job odd-2 links to 'not a url', which is not a URL");
+    }
+
+    @Test
+    void twoOutputsOfOneNameFromTwoSubfoldersAreEachSaved() throws IOException {
+        // two save nodes with the prefixes a/img and b/img: ComfyUI names both files img_00001_.png
+        routes.put("GET /v2/ep/status/two-1", ex -> reply(ex, 200, "{\"id\":\"two-1\",\"status\":\"COMPLETED\","
+                + "\"output\":{\"outputs\":["
+                + "{\"node_id\":\"3\",\"kind\":\"image\",\"filename\":\"img_00001_.png\",\"subfolder\":\"p/a\","
+                + "\"type\":\"base64\",\"data\":\"Zmlyc3Q=\"},"
+                + "{\"node_id\":\"4\",\"kind\":\"image\",\"filename\":\"img_00001_.png\",\"subfolder\":\"p/b\","
+                + "\"type\":\"base64\",\"data\":\"c2Vjb25k\"},"
+                + "{\"node_id\":\"5\",\"kind\":\"image\",\"filename\":\"IMG_00001_.png\",\"subfolder\":\"p/c\","
+                + "\"type\":\"base64\",\"data\":\"dGhpcmQ=\"}]}}"));
+        JobResult result = endpoint(Duration.ofSeconds(5)).job("two-1").await(Duration.ofSeconds(5));
+
+        List<Path> saved = result.saveTo(dir);
+
+        assertThat(saved).extracting(p -> p.getFileName().toString())
+                .containsExactly("img_00001_.png", "img_00001_-2.png", "IMG_00001_-3.png");
+        assertThat(saved).extracting(java.nio.file.Files::readString).containsExactly("first", "second", "third");
     }
 }
