@@ -17,9 +17,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Optional;
 import java.net.URLConnection;
 import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ArrayNode;
@@ -37,6 +40,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class OutputCollector {
     private static final Logger log = LoggerFactory.getLogger(OutputCollector.class);
+
+    private static final Pattern FOLDED = Pattern.compile("[^a-z0-9._-]");
 
     private final ComfyClient comfy;
 
@@ -56,10 +61,12 @@ final class OutputCollector {
         ArrayNode images = output.putArray("images");
         ArrayNode all = output.putArray("outputs");
         ArrayNode errors = Json.MAPPER.createArrayNode();
+        Set<String> storedNames = new HashSet<>();
         for (OutputFile file : outputs.outputs()) {
             String mime = mimeType(file.filename());
+            String storedName = unused(file.filename(), storedNames);
             try (FileContent content = content(file, folders, prefetched)) {
-                DeliveredOutput d = sink.deliver(new OutputTarget(jobId, file.filename(), mime), content);
+                DeliveredOutput d = sink.deliver(new OutputTarget(jobId, storedName, mime), content);
                 ObjectNode entry = all.addObject();
                 entry.put("node_id", file.nodeId());
                 entry.put("kind", file.kind().name().toLowerCase(Locale.ROOT));
@@ -99,6 +106,24 @@ final class OutputCollector {
             // worker-comfyui 5.x says so explicitly rather than returning an empty list silently
             output.put("status", "success_no_images");
         }
+    }
+
+    /**
+     * The name a file is delivered under: its own, or {@code stem-2.ext}, {@code stem-3.ext}, ... when another output
+     * of the job took it. Files in different subfolders share names (prefixes {@code a/img} and {@code b/img} both
+     * make {@code img_00001_.png}), and an S3 key or the gateway's store holds one file per job and name, so the later
+     * one replaced the earlier. Names are compared as the gateway's store keeps them (ignoring case, characters
+     * other than letters, digits, '.', '-' and '_' as '_'), so that two names it would fold into one stay apart too.
+     */
+    private static String unused(String name, Set<String> taken) {
+        int dot = name.lastIndexOf('.');
+        String stem = dot > 0 ? name.substring(0, dot) : name;
+        String extension = dot > 0 ? name.substring(dot) : "";
+        String candidate = name;
+        for (int n = 2; !taken.add(FOLDED.matcher(candidate.toLowerCase(Locale.ROOT)).replaceAll("_")); n++) {
+            candidate = stem + "-" + n + extension;
+        }
+        return candidate;
     }
 
     private FileContent content(OutputFile file, LaunchSpec.Folders folders, OutputPrefetch prefetched) {

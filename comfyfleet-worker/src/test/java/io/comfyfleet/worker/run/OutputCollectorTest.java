@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.ComfyClient;
 import io.comfyfleet.comfy.client.outputs.RunOutputs;
+import io.comfyfleet.worker.output.GatewayStoreSink;
 import io.comfyfleet.worker.output.InlineSink;
 import io.comfyfleet.worker.supervisor.LaunchSpec;
 import java.net.URI;
@@ -69,5 +70,48 @@ class OutputCollectorTest {
         assertThat(attached.get("errors").get(0).asString()).contains("b.png").contains("not delivered");
         assertThat(escaping.get("errors").get(0).asString()).contains("secret.png").contains("not delivered");
         assertThat(escaping.get("outputs")).isEmpty();
+    }
+
+    /**
+     * Two save nodes with the prefixes a/img and b/img make two img_00001_.png, and names the gateway's store keeps as
+     * one (日本 and 中国 both become __): each is delivered under a name of its own, so none replaces another.
+     */
+    @Test
+    void outputsOfOneNameAreEachDeliveredToTheStoreUnderANameOfTheirOwn() throws Exception {
+        LaunchSpec.Folders folders = new LaunchSpec.Folders(root.resolve("in"), root.resolve("out"), root.resolve("tmp"));
+        Path job = folders.output().resolve("p1");
+        Files.createDirectories(job.resolve("a"));
+        Files.createDirectories(job.resolve("b"));
+        Files.writeString(job.resolve("a").resolve("img_00001_.png"), "from a");
+        Files.writeString(job.resolve("b").resolve("img_00001_.png"), "from b");
+        Files.writeString(job.resolve("日本_00001_.png"), "from 日本");
+        Files.writeString(job.resolve("中国_00001_.png"), "from 中国");
+        RunOutputs outputs = RunOutputs.fromHistoryOutputs(Json.MAPPER.readTree("""
+                {"3":{"images":[{"filename":"img_00001_.png","subfolder":"p1/a","type":"output"}]},
+                 "4":{"images":[{"filename":"img_00001_.png","subfolder":"p1/b","type":"output"}]},
+                 "5":{"images":[{"filename":"日本_00001_.png","subfolder":"p1","type":"output"}]},
+                 "6":{"images":[{"filename":"中国_00001_.png","subfolder":"p1","type":"output"}]}}"""));
+        ObjectNode output = Json.MAPPER.createObjectNode();
+
+        try (io.comfyfleet.worker.FakeGateway gateway = new io.comfyfleet.worker.FakeGateway();
+             GatewayStoreSink sink = new GatewayStoreSink(URI.create(gateway.url() + "/v2/ep"), "KEY",
+                     java.time.Duration.ofSeconds(10))) {
+            new OutputCollector(NOBODY).collect("j1", outputs, sink, output, folders, null);
+
+            assertThat(output.has("errors")).as("%s", output).isFalse();
+            assertThat(gateway.requests("PUT", "/outputs/")).extracting(r -> r.path().substring(r.path().lastIndexOf('/') + 1))
+                    .containsExactly("img_00001_.png", "img_00001_-2.png", "%E6%97%A5%E6%9C%AC_00001_.png",
+                            "%E4%B8%AD%E5%9B%BD_00001_-2.png");
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.util.List<String> fetched = new java.util.ArrayList<>();
+            for (tools.jackson.databind.JsonNode entry : output.get("outputs")) {
+                fetched.add(http.send(java.net.http.HttpRequest.newBuilder(URI.create(entry.get("url").asString())).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+            }
+            assertThat(fetched).containsExactly("from a", "from b", "from 日本", "from 中国");
+            assertThat(output.get("outputs")).extracting(e -> e.get("filename").asString())
+                    .as("the result names each file as ComfyUI did").containsExactly("img_00001_.png",
+                            "img_00001_.png", "日本_00001_.png", "中国_00001_.png");
+        }
     }
 }
