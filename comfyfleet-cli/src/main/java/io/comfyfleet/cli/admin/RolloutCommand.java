@@ -1,6 +1,8 @@
 package io.comfyfleet.cli.admin;
 
 import java.io.PrintWriter;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -64,7 +66,8 @@ public final class RolloutCommand implements Callable<Integer> {
             if (maxSurge != null) {
                 body.put("maxSurge", maxSurge);
             }
-            String path = "/admin/endpoints/" + endpoint;
+            // one path segment whatever the name holds: "ep?" or "ep#" unencoded named endpoint ep, and rolled it out
+            String path = "/admin/endpoints/" + URLEncoder.encode(endpoint, StandardCharsets.UTF_8).replace("+", "%20");
             JsonNode before = client.get(path);
             JsonNode after = client.patch(path, body);
             String image = after.path("image").isNull() ? null : after.path("image").asString();
