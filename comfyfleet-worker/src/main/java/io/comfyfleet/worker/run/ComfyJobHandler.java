@@ -251,7 +251,8 @@ public final class ComfyJobHandler implements JobHandler {
         workspace.addOutputs(result.outputs());
         return switch (result.status()) {
             case SUCCESS -> succeeded(job, input, promptId, result, prefetch);
-            case ERROR -> recovery.afterNodeError(promptId, result.error());
+            case ERROR -> result.error() != null ? recovery.afterNodeError(promptId, result.error())
+                    : finished(FailureBodies.reason("comfyui_error", unexplainedFailure(result)));
             case INTERRUPTED, CANCELLED -> context.stopRequested() != null ? stopped(context)
                     : finished(FailureBodies.reason("interrupted",
                             "The workflow was interrupted on ComfyUI by someone other than this worker"));
@@ -275,6 +276,17 @@ public final class ComfyJobHandler implements JobHandler {
         }
         body.set("output", output);
         return new JobOutcome.Finished(body);
+    }
+
+    /**
+     * A prompt ComfyUI's history records as failed without an execution_error (no node, no exception): said so, rather
+     * than read as a node error that is not there (which ended the job in a NullPointerException).
+     */
+    private static String unexplainedFailure(RunResult result) {
+        String status = result.history() == null ? null : result.history().statusStr();
+        return "ComfyUI ended the workflow as failed (its history says status " + (status == null ? "(none)"
+                : "\"" + status + "\"") + ") without saying which node failed or why; ComfyUI's own log on the"
+                + " worker may tell";
     }
 
     private ValidationContext validationContext() {

@@ -55,10 +55,15 @@ class ComfyJobHandlerTest {
     }
 
     private static WorkerSettings settings(WorkerSettings.JobSettings job, WorkerSettings.CrashPolicy policy) {
+        return settings(job, policy, comfy.baseUrl());
+    }
+
+    private static WorkerSettings settings(WorkerSettings.JobSettings job, WorkerSettings.CrashPolicy policy,
+                                           java.net.URI comfyUrl) {
         WorkerSettings.JobSettings j = new WorkerSettings.JobSettings(job.executionTimeout(), job.interruptGrace(), policy,
                 Duration.ZERO, 256);
         return new WorkerSettings(GatewayEndpoints.forGateway("http://127.0.0.1:1", "ep", "w1", "K", Duration.ofSeconds(1)),
-                comfy.baseUrl(), null, new SupervisorSettings(Duration.ofSeconds(60), Duration.ofSeconds(5),
+                comfyUrl, null, new SupervisorSettings(Duration.ofSeconds(60), Duration.ofSeconds(5),
                         new io.comfyfleet.worker.Backoff(Duration.ofMillis(100), Duration.ofSeconds(1)), 3, Duration.ofMinutes(5), 20),
                 work, Duration.ofSeconds(5), j, WorkerSettings.OutputSettings.inline(), UrlPolicy.defaults(), null);
     }
@@ -450,6 +455,30 @@ class ComfyJobHandlerTest {
         static LaunchFolders of(ComfySupervisor s) {
             var f = s.folders().orElseThrow();
             return new LaunchFolders(f.input(), f.output(), f.temp());
+        }
+    }
+
+    /** A history entry that says "error" but holds no execution_error ended the job in a NullPointerException. */
+    @Test
+    void aFailureComfyUiRecordsWithoutItsErrorEndsTheJobSayingSo() throws Exception {
+        try (HistoryWithoutErrorComfyUi unexplained = new HistoryWithoutErrorComfyUi()) {
+            WorkerSettings s = settings(WorkerSettings.JobSettings.defaults(), WorkerSettings.CrashPolicy.FAIL,
+                    unexplained.baseUrl());
+            ComfySupervisor attached = ComfySupervisor.attached(unexplained.baseUrl(), s.supervisor());
+            attached.start();
+            ComfyJobHandler handler = new ComfyJobHandler(attached, s);
+            try {
+                JsonNode body = body(handler.handle(job("unexplained-1", invert()), new RecordingContext()));
+
+                assertThat(body.path("error").asString()).isEqualTo("ComfyUI ended the workflow as failed (its history"
+                        + " says status \"error\") without saying which node failed or why; ComfyUI's own log on the"
+                        + " worker may tell");
+                assertThat(body.path("output").path("reason").asString()).as("%s", body)
+                        .isEqualTo("comfyui_error");
+            } finally {
+                handler.close();
+                attached.close();
+            }
         }
     }
 }

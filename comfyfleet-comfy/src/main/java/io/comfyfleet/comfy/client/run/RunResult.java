@@ -15,7 +15,9 @@ import java.util.Optional;
  * @param promptId      the prompt's id
  * @param clientId      the WebSocket client id used
  * @param status        how it ended
- * @param error         the execution_error when {@code status == ERROR} (node, exception, traceback), else null
+ * @param error         the execution_error when {@code status == ERROR} (node, exception, traceback), else null; also
+ *                      null for an ERROR whose history entry records the failure without one (no terminal event
+ *                      seen, {@code status_str} not {@code success}, no {@code execution_error} among its messages)
  * @param interruption  the execution_interrupted when {@code status == INTERRUPTED}, else null
  * @param executedNodes nodes that ran this time, in order (from executing events and the terminal event)
  * @param cachedNodes   nodes whose outputs came from ComfyUI's cache (execution_cached)
