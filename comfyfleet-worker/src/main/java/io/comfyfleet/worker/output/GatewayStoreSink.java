@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -69,8 +70,14 @@ public final class GatewayStoreSink implements OutputSink {
             throw new OutputDeliveryException(target, "the gateway output store answered HTTP " + response.statusCode()
                     + ": " + response.body(), null);
         }
-        JsonNode answer = Json.MAPPER.readTree(response.body());
-        String url = answer.path("url").asString(null);
+        JsonNode answer;
+        try {
+            answer = Json.MAPPER.readTree(response.body());
+        } catch (JacksonException e) {
+            // a proxy's page in front of the gateway: this file is not delivered, the job's other outputs still are
+            answer = null;
+        }
+        String url = answer == null ? null : answer.path("url").asString(null);
         if (url == null || sent.get() == null) {
             throw new OutputDeliveryException(target, "the gateway output store answered without a url: "
                     + response.body(), null);

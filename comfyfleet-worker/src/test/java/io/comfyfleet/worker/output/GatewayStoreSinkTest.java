@@ -36,4 +36,29 @@ class GatewayStoreSinkTest extends OutputSinkContract {
         assertThatThrownBy(() -> wrong.deliver(new OutputTarget("j", "a.png", "image/png"), content(new byte[] {1}, true)))
                 .isInstanceOf(OutputDeliveryException.class).hasMessageContaining("HTTP 404");
     }
+
+    /** A proxy in front of the gateway answering its own page: before, a Jackson exception ended the whole job. */
+    @Test
+    void aPageInsteadOfTheStoresAnswerIsATypedFailureOfThatFile() throws Exception {
+        com.sun.net.httpserver.HttpServer proxy = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        proxy.createContext("/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            byte[] page = "<html><body>Please sign in</body></html>".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, page.length);
+            ex.getResponseBody().write(page);
+            ex.close();
+        });
+        proxy.start();
+        try {
+            GatewayStoreSink sink = new GatewayStoreSink(URI.create("http://127.0.0.1:" + proxy.getAddress().getPort()
+                    + "/v2/ep"), "KEY", Duration.ofSeconds(5));
+
+            assertThatThrownBy(() -> sink.deliver(new OutputTarget("j", "a.png", "image/png"), content(new byte[] {1}, true)))
+                    .isInstanceOf(OutputDeliveryException.class)
+                    .hasMessageContaining("the gateway output store answered without a url: <html><body>Please sign in");
+        } finally {
+            proxy.stop(0);
+        }
+    }
 }
