@@ -17,6 +17,7 @@ import io.comfyfleet.fleet.sim.TraceJob;
 import io.comfyfleet.gateway.config.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,8 +81,12 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE.csv", description = "Where --generate writes")
     Path out;
 
+    /** The options a sweep sets itself. */
+    private static final List<String> SWEEP_IGNORES = List.of("--scaler", "--value", "--idle-timeout",
+            "--min-workers", "--plot");
+
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         // a simulated day makes thousands of scaling decisions: only warnings reach the terminal, until it is over
@@ -104,6 +109,17 @@ public final class SimulateCommand implements Callable<Integer> {
                 err.println("give a trace: comfyfleet simulate TRACE.csv (or --generate SHAPE --out FILE.csv)");
                 return 2;
             }
+            if (sweep) {
+                // the sweep runs every scaler, value and idle timeout itself: an option it would ignore is refused
+                List<String> ignored = SWEEP_IGNORES.stream()
+                        .filter(name -> spec.commandLine().getParseResult().hasMatchedOption(name)).toList();
+                if (!ignored.isEmpty()) {
+                    err.println("--sweep tries every scaler, value and idle timeout from --min-workers 0 and draws no"
+                            + " plot, so it does not take " + String.join(", ", ignored) + ": drop "
+                            + (ignored.size() == 1 ? "it" : "them") + ", or run without --sweep");
+                    return 2;
+                }
+            }
             List<TraceJob> jobs = TraceCsv.read(trace);
             if (maxWorkers == 0 && !jobs.isEmpty()) {
                 // comfyfleet.yaml allows it (an endpoint switched off), but no job of the trace would ever run
@@ -125,13 +141,21 @@ public final class SimulateCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "%s %s, idle timeout %s, workers %d..%d, cold start %s:%n  %s%n", type, v,
                     idleTimeout, minWorkers, maxWorkers, coldStart, r.summary());
             if (plot != null) {
-                Files.writeString(plot, SvgChart.of(r, trace.getFileName() + ": " + type + " " + v + ", idle "
-                        + idleTimeout + " (" + r.summary() + ")"));
+                try {
+                    Files.writeString(plot, SvgChart.of(r, trace.getFileName() + ": " + type + " " + v + ", idle "
+                            + idleTimeout + " (" + r.summary() + ")"));
+                } catch (IOException e) {
+                    err.println("cannot write the plot " + plot + ": " + TraceCsv.reason(e));
+                    return 2;
+                }
                 o.println("  plot: " + plot);
             }
             return 0;
         } catch (TraceFormatException | InvalidScalingException | IllegalArgumentException e) {
             err.println(e.getMessage());
+            return 2;
+        } catch (UncheckedIOException e) {
+            err.println(e.getMessage()); // a trace that cannot be read or written: its path and why
             return 2;
         } finally {
             ours.setLevel(before);

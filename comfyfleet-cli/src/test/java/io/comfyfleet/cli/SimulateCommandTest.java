@@ -89,6 +89,42 @@ class SimulateCommandTest {
     }
 
     @Test
+    void aFileThatCannotBeReadOrWrittenIsOneLineWithExitCode2(@TempDir Path dir) throws Exception {
+        Path trace = dir.resolve("t.csv");
+        Files.writeString(trace, "time,endpoint,execution_seconds,model\n0,ep,5,m\n");
+        String[][] cases = {
+                {"simulate " + dir.resolve("missing.csv"), "cannot read trace " + dir.resolve("missing.csv")
+                        + ": no such file or folder"},
+                {"simulate " + dir, "cannot read trace " + dir + ": Is a directory"},
+                {"simulate --generate spiky --out " + dir.resolve("no/such/t.csv"), "cannot write trace "
+                        + dir.resolve("no/such/t.csv") + ": no such file or folder"},
+                {"simulate " + trace + " --plot " + dir.resolve("no/such/p.svg"), "cannot write the plot "
+                        + dir.resolve("no/such/p.svg") + ": no such file or folder"},
+        };
+        for (String[] c : cases) {
+            err.getBuffer().setLength(0);
+
+            assertThat(run(c[0].split(" "))).as(c[0]).isEqualTo(2);
+            assertThat(err.toString().strip()).as(c[0]).isEqualTo(c[1]);
+        }
+    }
+
+    @Test
+    void aSweepRefusesTheOptionsItWouldIgnore(@TempDir Path dir) throws Exception {
+        Path trace = dir.resolve("t.csv");
+        Files.writeString(trace, "time,endpoint,execution_seconds,model\n0,ep,5,m\n");
+
+        int code = run(("simulate " + trace + " --sweep --scaler REQUEST_COUNT --plot " + dir.resolve("p.svg")).split(" "));
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("--sweep tries every scaler, value and idle timeout from"
+                + " --min-workers 0 and draws no plot, so it does not take --scaler, --plot: drop them, or run without"
+                + " --sweep");
+        assertThat(out.toString()).isEmpty();
+        assertThat(dir.resolve("p.svg")).doesNotExist();
+    }
+
+    @Test
     void generatesTheSameTraceForTheSameSeed(@TempDir Path dir) throws Exception {
         assertThat(run("simulate", "--generate", "spiky", "--seed", "3", "--out", dir.resolve("a.csv").toString()))
                 .isZero();

@@ -6,7 +6,10 @@ import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,10 +61,20 @@ public final class TraceCsv {
             }
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read trace " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read trace " + file + ": " + reason(e), e);
         }
         List<String> lines = text(source, bytes).lines().toList();
         return parse(source, lines);
+    }
+
+    /** Why a file could not be used, in words: the JDK's message for a missing file is only its path. */
+    public static String reason(IOException e) {
+        return switch (e) {
+            case NoSuchFileException n -> "no such file or folder";
+            case AccessDeniedException a -> "permission denied";
+            case FileSystemException f when f.getReason() != null -> f.getReason();
+            default -> e.getMessage();
+        };
     }
 
     /** The file as UTF-8 text, or a refusal naming the first line that is not. */
@@ -173,7 +186,7 @@ public final class TraceCsv {
         try {
             Files.write(file, out);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write trace " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write trace " + file + ": " + reason(e), e);
         }
     }
 }
