@@ -1,5 +1,6 @@
 package io.comfyfleet.cli.admin;
 
+import io.comfyfleet.core.HumanDuration;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -118,7 +119,7 @@ public final class RolloutCommand implements Callable<Integer> {
             }
             Thread.sleep(500);
         }
-        err.println("comfyfleet rollout: not done after " + limit + (last == null
+        err.println("comfyfleet rollout: not done after " + HumanDuration.of(limit) + (last == null
                 ? "; the autoscaler has not started it (is the gateway running its autoscaler, and does its provider"
                         + " run images?)" : "; last: " + last));
         return 1;

@@ -17,6 +17,7 @@ import picocli.CommandLine;
 /**
  * {@code comfyfleet rollout ENDPOINT} asks about that endpoint and no other, whatever the name holds: a mistyped
  * {@code ep?} or {@code ep#} used to be sent unencoded, so the gateway read it as endpoint {@code ep} and rolled it out.
+ * And what {@code --wait} says when the roll-out does not end in time.
  */
 class RolloutEndpointNameTest {
     private HttpServer gateway;
@@ -64,5 +65,21 @@ class RolloutEndpointNameTest {
                     + " is configured");
             assertThat(requests).as(name).noneMatch(r -> r.startsWith("PATCH"));
         }
+    }
+
+    @Test
+    void aRolloutNotDoneInTimeSaysHowLongItWaitedInWords() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new RolloutCommand());
+        cl.setOut(new PrintWriter(new StringWriter(), true));
+        cl.setErr(new PrintWriter(err, true));
+
+        // the stand-in gateway never starts a roll-out: the wait runs out
+        int exit = cl.execute("ep", "--image", "x:1", "--wait", "--timeout", "1s", "--url",
+                "http://127.0.0.1:" + gateway.getAddress().getPort(), "--key", "cf-admin-0123456789abcdef");
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString().strip()).isEqualTo("comfyfleet rollout: not done after 1.0 s; the autoscaler has not"
+                + " started it (is the gateway running its autoscaler, and does its provider run images?)");
     }
 }
