@@ -129,7 +129,7 @@ final class JobWait {
             if (info.statusCode() == 200) {
                 answeredNow();
             }
-            if (info.statusCode() != 200) {
+            if (info.statusCode() != 200 || !eventStream(info.headers())) {
                 return HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
             }
             return HttpResponse.BodySubscribers.fromLineSubscriber(new Lines(parser), s -> null,
@@ -163,6 +163,11 @@ final class JobWait {
                     ComfyFleetException failure = Transport.failure(request, cause, id);
                     retryOrFail(failure, Outage.passing(failure), this::follow);
                 }
+            } else if (response.statusCode() == 200 && !eventStream(response.headers())) {
+                // a page where the event stream should be (a proxy, another app on the path): the job is followed
+                // by /status from now on, as on a server without the route; reconnecting could only get the page again
+                endpoint.eventsAbsent();
+                poll();
             } else if (response.statusCode() == 200) {
                 resume(); // ended without the result
             } else if (response.statusCode() == 404) {
@@ -173,6 +178,12 @@ final class JobWait {
                         Outage.passing(response.statusCode()), this::follow);
             }
         });
+    }
+
+    /** Whether an answer is an event stream; one that names no type is taken as one, as before. */
+    private static boolean eventStream(java.net.http.HttpHeaders headers) {
+        return headers.firstValue("Content-Type")
+                .map(type -> type.toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream")).orElse(true);
     }
 
     /** Reconnects after a pause, so a server that keeps ending streams at once is not called in a hot loop. */

@@ -180,4 +180,28 @@ class HostileServerTest {
                 .containsExactly("img_00001_.png", "img_00001_-2.png", "IMG_00001_-3.png");
         assertThat(saved).extracting(java.nio.file.Files::readString).containsExactly("first", "second", "third");
     }
+
+    /** A page where the event stream should be (a proxy that does not pass SSE): the wait follows /status instead. */
+    @Test
+    void aPageInsteadOfTheEventStreamIsLeftForStatusPolls() {
+        java.util.concurrent.atomic.AtomicInteger pages = new java.util.concurrent.atomic.AtomicInteger();
+        routes.put("GET /v2/ep/events/page-1", ex -> {
+            pages.incrementAndGet();
+            ex.getRequestBody().readAllBytes();
+            byte[] page = "<html><body>Streaming is not allowed here</body></html>".getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            ex.sendResponseHeaders(200, page.length);
+            ex.getResponseBody().write(page);
+            ex.close();
+        });
+        routes.put("GET /v2/ep/status/page-1", ex -> reply(ex, 200,
+                "{\"id\":\"page-1\",\"status\":\"COMPLETED\",\"output\":{\"images\":[]}}"));
+        Endpoint ep = ComfyFleetClient.builder().baseUrl("http://127.0.0.1:" + gateway.getAddress().getPort() + "/v2")
+                .apiKey(KEY).pollInterval(Duration.ofMillis(20)).useEvents(true).build().endpoint("ep");
+
+        JobResult result = ep.job("page-1").await(Duration.ofSeconds(10));
+
+        assertThat(result.status().state()).isEqualTo(JobState.COMPLETED);
+        assertThat(pages).as("the page was asked for once, not again and again").hasValue(1);
+    }
 }
