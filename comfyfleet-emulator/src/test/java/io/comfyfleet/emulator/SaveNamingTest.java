@@ -121,4 +121,18 @@ class SaveNamingTest {
         assertThat(notFolder.path("exception_message").asString()).isEqualTo(
                 "[Errno 20] Not a directory: '" + out + "/blocker'\n");
     }
+
+    @Test
+    void batchNumberIsEachImagesIndexForSaveImageButNotForSaveAnimatedPng() throws Exception {
+        JsonNode history = comfy.run((ObjectNode) Json.MAPPER.readTree("""
+                {"1":{"class_type":"EmptyImage","inputs":{"width":8,"height":8,"batch_size":2,"color":%d}},
+                 "2":{"class_type":"SaveImage","inputs":{"images":["1",0],"filename_prefix":"bn_%%batch_num%%"}},
+                 "3":{"class_type":"SaveAnimatedPNG","inputs":{"images":["1",0],"filename_prefix":"an_%%batch_num%%",
+                      "fps":6.0,"compress_level":4}}}""".formatted(COLOR.getAndIncrement())));
+
+        assertThat(history.path("outputs").path("2").path("images")).extracting(i -> i.path("filename").asString())
+                .containsExactly("bn_0_00001_.png", "bn_1_00002_.png");
+        assertThat(history.path("outputs").path("3").path("images")).extracting(i -> i.path("filename").asString())
+                .containsExactly("an_%batch_num%_00001_.png");
+    }
 }

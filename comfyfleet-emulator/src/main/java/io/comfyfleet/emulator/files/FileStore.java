@@ -92,23 +92,24 @@ public final class FileStore {
      */
     public List<OutputFile> save(FolderType type, String prefix, String extension, List<byte[]> payloads)
             throws SaveError {
-        return save(type, prefix, 0, 0, extension, payloads);
+        return save(type, prefix, 0, 0, true, extension, payloads);
     }
 
     /**
      * Writes one file per payload under {@code <prefix>_<counter:05>_.<ext>} in the folder of {@code type}, with
-     * {@code %width%} and {@code %height%} in the prefix filled from the image's size. Synchronized so two saves
-     * never pick the same counter.
+     * {@code %width%} and {@code %height%} in the prefix filled from the image's size, and {@code %batch_num%} with
+     * each file's index when {@code batchNumbers}. Synchronized so two saves never pick the same counter.
      *
      * @throws SaveError when the prefix leaves the folder or a write fails, as ComfyUI's Python reports it
      */
-    public synchronized List<OutputFile> save(FolderType type, String prefix, int width, int height, String extension,
-                                              List<byte[]> payloads) throws SaveError {
+    public synchronized List<OutputFile> save(FolderType type, String prefix, int width, int height,
+                                              boolean batchNumbers, String extension, List<byte[]> payloads)
+            throws SaveError {
         try {
             SaveNaming.Slot slot = SaveNaming.reserve(root(type), prefix, width, height);
             List<OutputFile> files = new ArrayList<>();
             for (int i = 0; i < payloads.size(); i++) {
-                String name = slot.fileName(i, extension);
+                String name = slot.fileName(i, extension, batchNumbers);
                 Files.write(slot.folder().resolve(name), payloads.get(i));
                 files.add(new OutputFile(name, slot.subfolder(), type.wireName()));
             }

@@ -18,8 +18,13 @@ final class SaveNaming {
     private SaveNaming() {}
 
     record Slot(Path folder, String subfolder, String baseName, int counter) {
-        String fileName(int index, String extension) {
-            return String.format("%s_%05d_.%s", baseName, counter + index, extension);
+        /**
+         * The name of a batch's {@code index}th file; with {@code batchNumbers} (SaveImage, PreviewImage, SaveAudio,
+         * not SaveAnimatedPNG) {@code %batch_num%} in the name becomes the index, as those nodes replace it.
+         */
+        String fileName(int index, String extension, boolean batchNumbers) {
+            String name = batchNumbers ? baseName.replace("%batch_num%", String.valueOf(index)) : baseName;
+            return String.format("%s_%05d_.%s", name, counter + index, extension);
         }
     }
 

@@ -18,8 +18,10 @@ final class SaveAnimatedPngNode implements NodeBehavior {
         byte[] apng = AnimatedPng.encode(images.frames(), call.doubleInput("fps", 6.0), SaveImagesNode.metadata(call));
         call.spend(call.services().timing().imageSave(TimingModel.ratio(images.width(), images.height(), images.frames().size())));
         try {
+            // false: ComfyUI's SaveAnimatedPNG keeps %batch_num% in the name as written
             List<OutputFile> files = call.services().files().save(FolderType.OUTPUT,
-                    call.stringInput("filename_prefix", "ComfyUI"), images.width(), images.height(), "png", List.of(apng));
+                    call.stringInput("filename_prefix", "ComfyUI"), images.width(), images.height(),
+                    false, "png", List.of(apng));
             ObjectNode ui = SaveImagesNode.uiImages(files);
             ui.putArray("animated").add(true);
             return NodeResult.ui(ui);

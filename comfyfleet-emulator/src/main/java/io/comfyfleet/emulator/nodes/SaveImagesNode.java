@@ -42,7 +42,7 @@ final class SaveImagesNode implements NodeBehavior {
         Map<String, String> text = metadata(call);
         List<byte[]> pngs = images.frames().stream().map(f -> ImageCodec.png(f, text)).toList();
         try {
-            List<OutputFile> files = call.services().files().save(folder, prefix, images.width(), images.height(), "png", pngs);
+            List<OutputFile> files = call.services().files().save(folder, prefix, images.width(), images.height(), true, "png", pngs);
             // real encoding time counts towards the modelled time instead of adding to it
             call.spend(call.services().timing().imageSave(TimingModel.ratio(images.width(), images.height(), pngs.size()))
                     .minusNanos(System.nanoTime() - started));
