@@ -125,7 +125,7 @@ class KubernetesDeploymentTest {
         Files.writeString(file, only("ConfigMap").path("data").path("comfyfleet.yaml").asString());
         Map<String, String> env = Map.of("COMFYFLEET_CLIENT_KEY", "client-key-0123456789",
                 "COMFYFLEET_WORKER_KEY", "worker-key-0123456789", "COMFYFLEET_WEBHOOK_SECRET", "secret-0123456789",
-                "COMFYFLEET_DB_PASSWORD", "db-password");
+                "COMFYFLEET_ADMIN_KEY", "admin-key-0123456789", "COMFYFLEET_DB_PASSWORD", "db-password");
 
         UpConfig config = new UpConfigLoader(env::get).load(file, dir);
 
@@ -142,6 +142,28 @@ class KubernetesDeploymentTest {
         // the gateway outlives its workers' grace on a stop, so their jobs are handed back before it exits
         assertThat(Duration.ofSeconds(only("Deployment").path("spec").path("template").path("spec")
                 .path("terminationGracePeriodSeconds").asLong())).isGreaterThanOrEqualTo(k.jobGrace());
+    }
+
+    /**
+     * The gateways take every key from the Deployment's Secrets: a variable the ConfigMap names that the Deployment
+     * does not set would be generated per pod into its emptyDir (a key each replica knows alone), and without
+     * server.adminKey the admin API is off, so {@code comfyfleet rollout} (examples/ci) could never roll workers.
+     */
+    @Test
+    void everyKeyTheConfigNamesComesFromTheDeploymentAndTheAdminApiIsOn() throws IOException {
+        Path file = dir.resolve("comfyfleet.yaml");
+        Files.writeString(file, only("ConfigMap").path("data").path("comfyfleet.yaml").asString());
+        Map<String, String> env = new java.util.HashMap<>();
+        only("Deployment").path("spec").path("template").path("spec").path("containers").get(0).path("env")
+                .forEach(e -> env.put(e.path("name").asString(), e.has("valueFrom")
+                        ? "from-secret-" + e.path("valueFrom").path("secretKeyRef").path("key").asString()
+                        : e.path("value").asString()));
+
+        UpConfig config = new UpConfigLoader(env::get).load(file, dir);
+
+        assertThat(config.generated()).as("variables the Deployment does not set").isEmpty();
+        assertThat(config.gateway().adminKeys().size()).as("server.adminKey").isEqualTo(1);
+        assertThat(config.gateway().adminKeys().accepts("from-secret-admin-key")).isTrue();
     }
 
     private static boolean matches(JsonNode selector, JsonNode labels) {
