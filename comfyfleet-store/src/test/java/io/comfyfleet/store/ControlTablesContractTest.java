@@ -165,6 +165,51 @@ abstract class ControlTablesContractTest {
         a.close();
     }
 
+    /**
+     * comfyfleet up's listener asks the autoscaler for a pass (a lock of the autoscaler's) while the autoscaler, in
+     * a pass, holds that lock and confirms the lease before acting. Seen on two gateways on PostgreSQL: the standby
+     * took the lease over after a kill -9 of the leader, and its lease, sweeper and autoscaler threads waited for
+     * each other for good, so nothing scaled, no lease was renewed and no lost job went back to the queue. The
+     * lease tells its listeners after letting go of its own lock.
+     */
+    @Test
+    void aListenerMayWaitForAThreadThatConfirmsTheLease() throws Exception {
+        String name = name();
+        SettableClock clock = new SettableClock(T0);
+        LeaderLease a = new LeaderLease(leases, name, "a", clock, TTL, Duration.ofSeconds(1));
+        Object autoscaler = new Object();
+        java.util.concurrent.CountDownLatch told = new java.util.concurrent.CountDownLatch(1);
+        a.onChange(leader -> {
+            told.countDown();
+            synchronized (autoscaler) { // the autoscaler's nudge
+                autoscaler.notifyAll();
+            }
+        });
+        java.util.concurrent.CompletableFuture<Boolean> pass = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            synchronized (autoscaler) { // a pass, which confirms before it starts a worker
+                try {
+                    told.await();
+                    pass.complete(a.confirm());
+                } catch (Throwable e) {
+                    pass.completeExceptionally(e);
+                }
+            }
+        });
+        java.util.concurrent.CompletableFuture<Boolean> tick = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                tick.complete(a.tick());
+            } catch (Throwable e) {
+                tick.completeExceptionally(e);
+            }
+        });
+
+        assertThat(tick.get(10, java.util.concurrent.TimeUnit.SECONDS)).as("the take-over").isTrue();
+        assertThat(pass.get(10, java.util.concurrent.TimeUnit.SECONDS)).as("the pass's confirmation").isTrue();
+        a.close();
+    }
+
     @Test
     void leaderLeaseSettingsAreValidated() {
         SettableClock clock = new SettableClock(T0);

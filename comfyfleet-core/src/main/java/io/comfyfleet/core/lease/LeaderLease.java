@@ -84,7 +84,12 @@ public final class LeaderLease implements AutoCloseable {
         return host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** Called with true when this holder becomes leader, false when it stops being one; on the loop's thread. */
+    /**
+     * Called with true when this holder becomes leader, false when it stops being one; on the thread that noticed
+     * (the loop's, or one calling {@link #confirm()}), after this lease let go of its own lock, so a listener may
+     * wait for a thread that is confirming the lease (comfyfleet up's asks the autoscaler, whose pass confirms,
+     * for a pass).
+     */
     public void onChange(Consumer<Boolean> listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
@@ -109,34 +114,44 @@ public final class LeaderLease implements AutoCloseable {
             log.error("leader lease {}: could not reach the store ({} failures so far); trying again in {}", name, n,
                     HumanDuration.of(renewEvery), e);
             Lease mine = held;
-            if (mine != null && !clock.instant().isBefore(mine.expiresAt())) {
-                lose("its renewal kept failing until it expired at " + mine.expiresAt());
+            if (mine != null && !clock.instant().isBefore(mine.expiresAt())
+                    && drop("its renewal kept failing until it expired at " + mine.expiresAt())) {
+                tell(false);
             }
         }
     }
 
     /** One renewal or take-over attempt now; true when this holder is leader afterwards. */
-    public synchronized boolean tick() {
-        Lease mine = held;
-        Instant now = clock.instant();
-        if (mine != null) {
-            Instant until = now.plus(ttl);
-            if (store.renew(mine, until)) {
-                held = new Lease(name, holder, mine.token(), until);
-                return true;
+    public boolean tick() {
+        Boolean change;
+        boolean leader;
+        synchronized (this) {
+            Lease mine = held;
+            Instant now = clock.instant();
+            if (mine != null) {
+                Instant until = now.plus(ttl);
+                if (store.renew(mine, until)) {
+                    held = new Lease(name, holder, mine.token(), until);
+                    return true;
+                }
+                change = drop("another gateway took it over") ? false : null;
+                leader = false;
+            } else {
+                var taken = store.acquire(name, holder, now, now.plus(ttl));
+                if (taken.isEmpty()) {
+                    return false;
+                }
+                held = taken.get();
+                log.info("this gateway ({}) now holds the {} lease (token {}) and runs the control loop", holder,
+                        name, held.token());
+                change = true;
+                leader = true;
             }
-            lose("another gateway took it over");
-            return false;
         }
-        var taken = store.acquire(name, holder, now, now.plus(ttl));
-        if (taken.isEmpty()) {
-            return false;
+        if (change != null) {
+            tell(change);
         }
-        held = taken.get();
-        log.info("this gateway ({}) now holds the {} lease (token {}) and runs the control loop", holder, name,
-                held.token());
-        listeners.forEach(l -> notify(l, true));
-        return true;
+        return leader;
     }
 
     /**
@@ -153,31 +168,41 @@ public final class LeaderLease implements AutoCloseable {
      * (and leadership given up locally) when another holder took over; false without asking when this holder does
      * not hold it; false when the store cannot be reached (better to skip an action than to duplicate it).
      */
-    public synchronized boolean confirm() {
-        Lease mine = held;
-        if (mine == null) {
-            return false;
-        }
-        Instant until = clock.instant().plus(ttl);
-        try {
-            if (store.renew(mine, until)) {
-                held = new Lease(name, holder, mine.token(), until);
-                return true;
+    public boolean confirm() {
+        synchronized (this) {
+            Lease mine = held;
+            if (mine == null) {
+                return false;
             }
-        } catch (RuntimeException e) {
-            failures.incrementAndGet();
-            log.warn("leader lease {}: could not confirm it before acting; skipping the action", name, e);
-            return false;
+            Instant until = clock.instant().plus(ttl);
+            try {
+                if (store.renew(mine, until)) {
+                    held = new Lease(name, holder, mine.token(), until);
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                failures.incrementAndGet();
+                log.warn("leader lease {}: could not confirm it before acting; skipping the action", name, e);
+                return false;
+            }
+            if (!drop("another gateway took it over")) {
+                return false;
+            }
         }
-        lose("another gateway took it over");
+        tell(false);
         return false;
     }
 
-    /** @param why why it is lost; null when this gateway gave it up as it stops */
-    private synchronized void lose(String why) {
+    /**
+     * Forgets the lease this holder held; the caller tells the listeners once it let go of this lock.
+     *
+     * @param why why it is lost; null when this gateway gave it up as it stops
+     * @return whether it held one
+     */
+    private synchronized boolean drop(String why) {
         Lease mine = held;
         if (mine == null) {
-            return;
+            return false;
         }
         held = null;
         if (why == null) {
@@ -188,7 +213,12 @@ public final class LeaderLease implements AutoCloseable {
             log.warn("this gateway ({}) no longer holds the {} lease (token {}): {}; standing by", holder, name,
                     mine.token(), why);
         }
-        listeners.forEach(l -> notify(l, false));
+        return true;
+    }
+
+    /** Never called under this lease's lock: see {@link #onChange}. */
+    private void tell(boolean leader) {
+        listeners.forEach(l -> notify(l, leader));
     }
 
     private void notify(Consumer<Boolean> listener, boolean leader) {
@@ -230,21 +260,27 @@ public final class LeaderLease implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        boolean released;
         synchronized (this) {
-            release();
+            released = release();
+        }
+        if (released) {
+            tell(false);
         }
     }
 
-    private void release() {
+    /** @return whether this holder held the lease and gave it up */
+    private boolean release() {
         Lease mine = held;
-        if (mine != null) {
-            try {
-                store.release(mine);
-            } catch (RuntimeException e) {
-                log.warn("could not give up the {} lease; another gateway takes over when it expires at {}", name,
-                        mine.expiresAt(), e);
-            }
-            lose(null);
+        if (mine == null) {
+            return false;
         }
+        try {
+            store.release(mine);
+        } catch (RuntimeException e) {
+            log.warn("could not give up the {} lease; another gateway takes over when it expires at {}", name,
+                    mine.expiresAt(), e);
+        }
+        return drop(null);
     }
 }
