@@ -187,7 +187,7 @@ public final class WorkerCommand {
                 })
                 .stopOnShutdown();
         if (command.exitWithPid != null) {
-            exitWith(command.exitWithPid, app);
+            exitWith(command.exitWithPid, app, Runtime.getRuntime()::halt);
         }
         return app.run();
     }
@@ -329,10 +329,12 @@ public final class WorkerCommand {
      * another gateway needs to take the control-loop lease over (at least {@code server.controlLease} minus
      * {@code server.controlRenew}), rather than linger and hold a GPU slot. Polled: {@code onExit()} runs on the
      * common pool, which a busy JVM may starve.
+     *
+     * @param exit how the worker ends: {@code Runtime::halt}; tests pass one that records the code
      */
-    private static void exitWith(long pid, WorkerApp app) {
+    static Thread exitWith(long pid, WorkerApp app, java.util.function.IntConsumer exit) {
         java.util.Optional<ProcessHandle> parent = ProcessHandle.of(pid);
-        Thread.ofPlatform().daemon().name("worker-parent-watch").start(() -> {
+        return Thread.ofPlatform().daemon().name("worker-parent-watch").start(() -> {
             try {
                 while (parent.map(ProcessHandle::isAlive).orElse(false)) {
                     Thread.sleep(100);
@@ -342,8 +344,11 @@ public final class WorkerCommand {
             }
             System.err.println("comfyfleet worker: the process that started this worker (pid " + pid
                     + ") is gone; killing ComfyUI and exiting");
+            // the supervisor first: the JVM may take seconds to end (up's workers write a class-data archive as
+            // they exit), in which it would restart the ComfyUI killed here, and that one would outlive the worker
+            app.killComfyUI();
             ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
-            Runtime.getRuntime().halt(WorkerApp.EXIT_UNHEALTHY);
+            exit.accept(WorkerApp.EXIT_UNHEALTHY);
         });
     }
 

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -87,6 +88,72 @@ class WorkerProcessTest {
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(tree)
                 .allSatisfy(p -> assertThat(p.isAlive()).as("pid %d alive; worker log:%n%s", p.pid(), output).isFalse()));
         assertThat(output).contains("Worker shutting down").contains("Stopping ComfyUI");
+    }
+
+    /**
+     * comfyfleet up starts its workers with --exit-with-pid, so a kill -9 of up takes them down. Ending the JVM
+     * may take seconds after ComfyUI was killed (the class-data archive that up's -XX:+AutoCreateSharedArchive
+     * writes at exit, on a first start or after an upgrade: 4-5 s on the test machine), and meanwhile the
+     * supervisor restarted the ComfyUI the worker had just killed; that one outlived the worker (on a GPU, holding
+     * its memory). Here the worker runs in this JVM and its exit is recorded, not carried out: ComfyUI must stay
+     * down all the same.
+     */
+    @Test
+    void aWorkerWhoseStarterIsGoneLaunchesNoComfyUiAgain() throws Exception {
+        AtomicInteger takes = new AtomicInteger();
+        gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        gateway.createContext("/", exchange -> {
+            if (exchange.getRequestURI().getPath().contains("/job-take/")) {
+                takes.incrementAndGet();
+            }
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        gateway.start();
+        int comfyPort = FreePorts.one();
+        String repo = System.getProperty("comfyfleet.repo.dir", Path.of("").toAbsolutePath().getParent().toString());
+        Path fakeComfy = Path.of(repo, "comfyfleet-worker/src/test/resources/supervisor/fake_comfy.py");
+        Path launches = dir.resolve("launches");
+        Map<String, String> env = Map.of();
+        io.comfyfleet.worker.WorkerSettings settings = WorkerCommand.parse(new String[] {
+                "--gateway-url", "http://127.0.0.1:" + gateway.getAddress().getPort(), "--endpoint", "ep",
+                "--worker-id", "w1", "--worker-key", "K",
+                "--comfyui-command", "echo launched >> " + launches + "; exec python3 " + fakeComfy + " --port {port}",
+                "--comfyui-port", Integer.toString(comfyPort), "--work-dir", dir.resolve("work").toString(),
+                "--stop-grace", "2", "--shutdown-grace", "2"}, env).settings(env);
+        io.comfyfleet.worker.WorkerApp app = new io.comfyfleet.worker.WorkerApp(settings,
+                io.comfyfleet.worker.run.ComfyJobHandler::new);
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                app.run();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Process starter = new ProcessBuilder("sleep", "600").start(); // stands in for comfyfleet up
+        java.util.concurrent.CompletableFuture<Integer> exited = new java.util.concurrent.CompletableFuture<>();
+        try {
+            WorkerCommand.exitWith(starter.pid(), app, exited::complete);
+            // a worker takes jobs once its ComfyUI is ready: from then on a crash of it is restarted
+            await().atMost(Duration.ofSeconds(60)).until(() -> takes.get() > 0);
+
+            starter.destroyForcibly();
+            assertThat(exited.get(10, TimeUnit.SECONDS)).isEqualTo(io.comfyfleet.worker.WorkerApp.EXIT_UNHEALTHY);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !comfyAlive(fakeComfy, comfyPort));
+            Thread.sleep(5000); // longer than the supervisor's drain (1 s) and first restart back-off (1 s)
+
+            assertThat(comfyAlive(fakeComfy, comfyPort)).as("ComfyUI relaunched after the worker's starter died")
+                    .isFalse();
+            assertThat(Files.readAllLines(launches)).as("ComfyUI launches").hasSize(1);
+        } finally {
+            app.stop();
+            starter.destroyForcibly();
+        }
+    }
+
+    private static boolean comfyAlive(Path script, int port) {
+        return ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine()
+                .filter(c -> c.contains(script.toString()) && c.contains("--port " + port)).isPresent());
     }
 
     @Test

@@ -317,6 +317,18 @@ public final class WorkerApp {
         }
     }
 
+    /**
+     * Kills ComfyUI at once and keeps it from being launched or restarted, for a worker about to end without a
+     * drain (its gateway is gone). Safe from any thread.
+     */
+    public void killComfyUI() {
+        stopRequested = true; // before the supervisor exists: serve() then launches nothing
+        ComfySupervisor s = supervisor;
+        if (s != null) {
+            s.kill();
+        }
+    }
+
     /** Registers {@link #stop()} as a JVM shutdown hook, so SIGTERM drains the worker and stops ComfyUI. */
     public WorkerApp stopOnShutdown() {
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("worker-shutdown").unstarted(this::stop));

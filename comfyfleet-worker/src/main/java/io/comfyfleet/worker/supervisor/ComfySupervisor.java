@@ -260,6 +260,27 @@ public final class ComfySupervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * Kills ComfyUI and everything it started at once (SIGKILL), and launches none again, not even the restart of a
+     * crash: for a worker that must end now, whose JVM may take seconds more to exit. Idempotent; a {@link #close()}
+     * afterwards returns at once.
+     */
+    public void kill() {
+        Process old;
+        synchronized (monitor) {
+            state = State.STOPPED;
+            old = process;
+            process = null;
+            monitor.notifyAll();
+        }
+        restarter.shutdownNow();
+        if (old != null) {
+            log().warn("Killing ComfyUI (pid {})", old.pid());
+            new ProcessTree(old.toHandle()).kill();
+        }
+        closed.countDown();
+    }
+
     /** ComfyUI and everything it started: TERM to all, then KILL to what is left after the stop grace. */
     private void stopTree(Process comfy) {
         ProcessTree.Ending ending = new ProcessTree(comfy.toHandle()).terminateAll(settings.stopGrace());
