@@ -3,6 +3,7 @@ package io.comfyfleet.cli;
 import io.comfyfleet.cli.up.ComfyCheckoutCheck;
 import io.comfyfleet.cli.up.FleetSettings;
 import io.comfyfleet.cli.up.FleetStack;
+import io.comfyfleet.cli.up.SharedStoreKeys;
 import io.comfyfleet.cli.up.StartupReport;
 import io.comfyfleet.cli.up.UpConfig;
 import io.comfyfleet.cli.up.UpConfigLoader;
@@ -56,6 +57,7 @@ final class UpCommand implements Callable<Integer> {
         UpConfig up;
         try {
             up = choose(load());
+            SharedStoreKeys.check(up);
         } catch (ConfigException e) {
             System.err.println("comfyfleet up: " + e.getMessage());
             return 2;

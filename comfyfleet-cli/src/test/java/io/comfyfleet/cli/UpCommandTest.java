@@ -2,7 +2,15 @@ package io.comfyfleet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.comfyfleet.cli.up.UpProcess;
+import io.comfyfleet.testkit.FreePorts;
+import io.comfyfleet.testkit.TestPostgres;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -160,6 +168,69 @@ class UpCommandTest {
         Path comfy = Files.createDirectories(dir.resolve("ComfyUI"));
         Files.writeString(comfy.resolve("main.py"), "print('not run by these tests')\n");
         return comfy;
+    }
+
+    /**
+     * A second gateway on the PostgreSQL store of a first one, started as the first was (keys from the environment
+     * or generated), used to generate keys of its own: the first gateway's clients got 401 there, and behind a load
+     * balancer every other call failed. It is refused, naming the variables and the keys file to copy; with the
+     * first gateway's keys file copied it starts and takes the first gateway's client key.
+     */
+    @Test
+    void aSecondGatewayOnAStoreAnotherServesDoesNotMakeUpKeysOfItsOwn() throws Exception {
+        try (EmbeddedPostgres postgres = TestPostgres.start()) {
+            String yaml = """
+                    server: {port: %d, dataDir: data}
+                    store: {type: postgres, url: "%s", user: postgres}
+                    endpoints:
+                      - name: ep1
+                        clientKeys: ["${COMFYFLEET_CLIENT_KEY}"]
+                        workerKeys: ["${COMFYFLEET_WORKER_KEY}"]
+                    workers: {cpuSlots: 1, basePort: %d}
+                    """;
+            Path first = Files.createDirectories(dir.resolve("first"));
+            Path second = Files.createDirectories(dir.resolve("second"));
+            String firstYaml = yaml.formatted(FreePorts.one(), TestPostgres.url(postgres), UpProcess.freePortRun(1));
+            try (UpProcess a = UpProcess.start(first, firstYaml, "ep1", "--emulator")) {
+                assertThat(a.root()).isNotEmpty();
+            }
+            Files.writeString(second.resolve("comfyfleet.yaml"),
+                    yaml.formatted(FreePorts.one(), TestPostgres.url(postgres), UpProcess.freePortRun(1)));
+
+            // a process: an up that is not refused serves until it is stopped
+            Process refused = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    "io.comfyfleet.cli.Main", "up", "--config", "comfyfleet.yaml", "--emulator")
+                    .directory(second.toFile()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("second.out").toFile()).start();
+            boolean ended = refused.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+            if (!ended) {
+                refused.descendants().forEach(ProcessHandle::destroyForcibly);
+                refused.destroyForcibly();
+            }
+            refused.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            String output = Files.readString(dir.resolve("second.out"));
+            assertThat(ended).as("up started beside the first gateway with keys of its own:%n%s", output).isTrue();
+            assertThat(refused.exitValue()).as(output).isEqualTo(2);
+            Path keys = second.resolve("data").resolve("keys.env");
+            assertThat(output).contains("COMFYFLEET_CLIENT_KEY, COMFYFLEET_WORKER_KEY: not set in the environment and"
+                    + " not kept in " + keys + ", but the PostgreSQL store " + TestPostgres.url(postgres)
+                    + " already holds endpoint(s) [ep1] that another gateway serves")
+                    .contains("copy its data folder's keys.env to " + keys);
+            assertThat(keys).as("no key was made up and kept").doesNotExist();
+
+            Files.createDirectories(keys.getParent());
+            Files.copy(first.resolve("data").resolve("keys.env"), keys);
+            String secondYaml = Files.readString(second.resolve("comfyfleet.yaml"));
+            try (UpProcess b = UpProcess.start(second, secondYaml, "ep1", "--emulator")) {
+                String clientKey = Files.readAllLines(keys).stream().filter(l -> l.startsWith("COMFYFLEET_CLIENT_KEY="))
+                        .findFirst().orElseThrow().substring("COMFYFLEET_CLIENT_KEY=".length());
+                HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(b.root() + "/v2/ep1/health")).header("Authorization", "Bearer " + clientKey).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+            }
+        }
     }
 
     private record Run(int exit, String err) {}
