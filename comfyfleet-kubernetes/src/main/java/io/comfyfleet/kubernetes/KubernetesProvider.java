@@ -143,6 +143,12 @@ public final class KubernetesProvider implements WorkerProvider {
         return "kubernetes";
     }
 
+    /** The image a pod of {@code image} runs, the configured default for null: a pod's version is its image. */
+    @Override
+    public String versionFor(String image) {
+        return pods.image(image);
+    }
+
     /** The namespace of the worker pods. */
     public String namespace() {
         return namespace;

@@ -39,7 +39,12 @@ final class WorkerPods {
 
     /** The image a worker of {@code spec} runs: the endpoint's, or the configured default. */
     String image(WorkerSpec spec) {
-        return spec.image() != null ? spec.image() : config.image();
+        return image(spec.image());
+    }
+
+    /** {@code image}, or the configured default when it is null. */
+    String image(String image) {
+        return image != null ? image : config.image();
     }
 
     Pod pod(WorkerSpec spec, String namespace) {

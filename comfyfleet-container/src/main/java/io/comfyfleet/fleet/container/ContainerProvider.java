@@ -80,6 +80,12 @@ public final class ContainerProvider implements WorkerProvider {
         return "container";
     }
 
+    /** The image a container of {@code image} runs, the configured default for null: a worker's version is its image. */
+    @Override
+    public String versionFor(String image) {
+        return image != null ? image : config.image();
+    }
+
     /** How many workers can run at once: GPUs × slotsPerGpu, or the CPU slots. */
     public int capacity() {
         return slots.size();
@@ -111,7 +117,7 @@ public final class ContainerProvider implements WorkerProvider {
         workers.requireNew(spec);
         Slot slot = slots.acquire()
                 .orElseThrow(() -> new NoCapacityException(spec.endpoint(), spec.workerId(), name(), slots.size()));
-        String image = spec.image() != null ? spec.image() : config.image();
+        String image = versionFor(spec.image());
         String containerId;
         try {
             containerId = create(spec, slot, image);

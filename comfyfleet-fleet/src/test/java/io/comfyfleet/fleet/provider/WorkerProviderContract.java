@@ -67,6 +67,21 @@ public abstract class WorkerProviderContract {
         assertThat(p.find("w9")).as("never started").isEmpty();
     }
 
+    /**
+     * Roll-outs compare {@code versionFor(image)} with the versions workers run. An endpoint with no image of its own
+     * (the shipped configurations) runs the provider's default: a version of null there meant "no roll-outs", so
+     * rolling back to the default after a halted roll-out never finished (the HALTED status stayed, and
+     * {@code comfyfleet rollout --rollback --wait} waited out its timeout).
+     */
+    @Test
+    void aWorkerStartedWithoutAnImageRunsTheVersionNamedForTheDefault() {
+        WorkerProvider p = provider(Behaviour.RUNS_UNTIL_STOPPED, 1);
+
+        WorkerHandle h = p.start(new WorkerSpec("ep1", "w1"));
+
+        assertThat(p.versionFor(null)).as("the version of the default image").isNotNull().isEqualTo(h.version());
+    }
+
     @Test
     void aStoppedWorkerLeavesTheListAndStoppingAgainIsHarmless() throws Exception {
         WorkerProvider p = provider(Behaviour.RUNS_UNTIL_STOPPED, 2);
