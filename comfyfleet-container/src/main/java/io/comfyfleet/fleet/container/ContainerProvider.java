@@ -262,7 +262,15 @@ public final class ContainerProvider implements WorkerProvider {
                 removeContainer(worker);
                 // before completing: whoever waits for the stop may start the next worker in this slot at once
                 forget(worker);
-                log.info("worker {} of endpoint {} is gone", handle.workerId(), handle.endpoint());
+                // stopped while it was giving up (it reports itself unhealthy before it exits, so the autoscaler
+                // often stops it first): its reason still shows; one that exited on its own was told already
+                Optional<String> reason = exited ? Optional.empty() : worker.output().await(ExitReason.DRAIN);
+                if (reason.isPresent()) {
+                    log.warn("worker {} of endpoint {} is gone; it had given up: {}", handle.workerId(),
+                            handle.endpoint(), reason.get());
+                } else {
+                    log.info("worker {} of endpoint {} is gone", handle.workerId(), handle.endpoint());
+                }
                 gone.complete(null);
             } catch (RuntimeException e) {
                 forget(worker);

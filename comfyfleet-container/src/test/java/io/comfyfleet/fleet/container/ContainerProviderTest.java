@@ -24,6 +24,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -171,6 +172,24 @@ class ContainerProviderTest {
         assertThat(p.list()).singleElement().extracting(FleetWorker::phase).isEqualTo(FleetWorker.Phase.EXITED);
         assertThat(p.problem("taken")).hasValue(reason);
         assertThat(p.problem("no-such-worker")).isEmpty();
+    }
+
+    /**
+     * A worker that gives up reports itself unhealthy before it exits, so the autoscaler usually stops it first: its
+     * reason was then in no terminal line (only "is gone"), where local workers show it.
+     */
+    @Test
+    void theReasonOfAWorkerStoppedWhileGivingUpIsShownWhenItIsGone() throws Exception {
+        String reason = "ComfyUI did not start: ComfyUI exited with code 1 before it was ready";
+        ContainerProvider p = provider(config().cpuSlots(1).env("TEST_BEHAVIOUR", "give-up")
+                .env("TEST_EXIT_LINE", WorkerExitLine.of(3, reason)));
+        WorkerHandle h = p.start(new WorkerSpec("ep", "gave-up"));
+        await().atMost(WAIT).until(() -> linesOf("gave-up").stream().anyMatch(l -> l.contains(reason)));
+
+        p.stop(h, Duration.ofSeconds(5)).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(providerLog.list).map(ILoggingEvent::getFormattedMessage)
+                .contains("worker gave-up of endpoint ep is gone; it had given up: " + reason);
     }
 
     @Test

@@ -8,7 +8,8 @@ import java.util.Map;
  * A tiny worker image for the provider tests: a shell script that says it is up (with its id, port and the
  * variables tests look for), prints {@code /data/hello.txt} when a folder is mounted there, then either exits 3
  * at once ({@code TEST_BEHAVIOUR=exit}; after printing {@code TEST_EXIT_LINE} on stderr, as its last line, when
- * that is set) or runs until SIGTERM and exits 0.
+ * that is set) or runs until SIGTERM and exits 0 ({@code TEST_BEHAVIOUR=give-up}: after printing
+ * {@code TEST_EXIT_LINE}, as a worker that gave up does while it stops its ComfyUI).
  */
 final class TestWorkerImage {
     static final String TAG = "localhost/comfyfleet-test-worker:1";
@@ -23,6 +24,7 @@ final class TestWorkerImage {
               if [ -n "$TEST_EXIT_LINE" ]; then echo "$TEST_EXIT_LINE" >&2; fi
               exit 3
             fi
+            if [ "$TEST_BEHAVIOUR" = give-up ]; then echo "$TEST_EXIT_LINE" >&2; fi
             trap 'echo "got TERM"; exit 0' TERM
             while true; do sleep 0.2 & wait $!; done
             """;
