@@ -6,12 +6,15 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import io.comfyfleet.core.HumanDuration;
+import io.comfyfleet.common.process.ExitStatus;
 import io.comfyfleet.fleet.local.ExitReason;
+import io.comfyfleet.fleet.provider.ExitNotice;
 import io.comfyfleet.fleet.provider.Slot;
 import io.comfyfleet.fleet.provider.SlotTable;
 import io.comfyfleet.fleet.provider.FleetWorker;
 import io.comfyfleet.fleet.provider.NoCapacityException;
 import io.comfyfleet.fleet.provider.ProviderException;
+import io.comfyfleet.fleet.provider.WorkerExit;
 import io.comfyfleet.fleet.provider.WorkerHandle;
 import io.comfyfleet.fleet.provider.WorkerLife;
 import io.comfyfleet.fleet.provider.WorkerProvider;
@@ -54,6 +57,7 @@ public final class ContainerProvider implements WorkerProvider {
     private final Engine engine;
     private final SlotTable slots;
     private final WorkerTable<ContainerWorker> workers = new WorkerTable<>("container", ContainerWorker::life);
+    private final ExitNotice exits = new ExitNotice();
 
     /**
      * Connects to the engine and removes what an earlier run of the same instance left.
@@ -227,11 +231,24 @@ public final class ContainerProvider implements WorkerProvider {
             // its exit line is among the last it printed: the wait may end before the engine streamed them all
             Optional<String> reason = code != null && code == 0 ? Optional.empty()
                     : worker.output().await(ExitReason.DRAIN);
+            String unexplained = code != null && code > 128 ? ": " + ExitStatus.describe(code) + "; see its log"
+                    : " (no reason given; see its log)";
             log.warn("worker {} of endpoint {} exited on its own with code {} after {}{}; its container {} stays for"
                     + " its logs until the worker is stopped", life.handle().workerId(), life.handle().endpoint(),
                     code, HumanDuration.of(Duration.between(life.startedAt(), exitedAt)),
-                    reason.map(r -> ": " + r).orElse(" (no reason given; see its log)"), shortId(worker.containerId()));
+                    reason.map(r -> ": " + r).orElse(unexplained), shortId(worker.containerId()));
+            exits.tell(new WorkerExit(life.handle().endpoint(), life.handle().workerId(), code == null ? -1 : code,
+                    reason.orElse(described(code)), reason.isPresent()));
         }
+    }
+
+    private static String described(Integer code) {
+        return code == null ? "its container ended, exit code unknown" : ExitStatus.describe(code);
+    }
+
+    @Override
+    public void onExit(WorkerExit.Listener listener) {
+        exits.listen(listener);
     }
 
     @Override
@@ -338,12 +355,18 @@ public final class ContainerProvider implements WorkerProvider {
         return workers.markReady(workerId, at, null);
     }
 
-    /** For an exited worker, the reason it gave for exiting (shown on the dashboard); empty otherwise. */
+    /**
+     * For an exited worker, the reason it gave for exiting, else what its exit status says (killed by SIGKILL, ...;
+     * shown on the dashboard); empty otherwise, and for a clean exit.
+     */
     @Override
     public Optional<String> problem(String workerId) {
         return workers.get(workerId)
                 .filter(w -> w.life().view().phase() == FleetWorker.Phase.EXITED)
-                .flatMap(w -> w.output().await(Duration.ZERO));
+                .flatMap(w -> w.output().await(Duration.ZERO).or(() -> {
+                    Integer code = w.life().view().exitCode();
+                    return code != null && code == 0 ? Optional.empty() : Optional.of(described(code));
+                }));
     }
 
     @Override

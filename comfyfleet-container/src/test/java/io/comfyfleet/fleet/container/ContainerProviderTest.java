@@ -154,8 +154,28 @@ class ContainerProviderTest {
         await().atMost(WAIT).until(() -> linesOf("w1"), lines -> lines.contains("[w1] bad config, giving up"));
         assertThat(exitWarning()).startsWith("worker w1 of endpoint ep exited on its own with code 3 after ")
                 .contains(" (no reason given; see its log); its container ");
-        assertThat(p.problem("w1")).isEmpty();
+        assertThat(p.problem("w1")).as("its exit status, for want of a reason").hasValue("exited with code 3");
         assertThat(p.start(new WorkerSpec("ep", "w2")).workerId()).as("the exited worker's slot").isEqualTo("w2");
+    }
+
+    @Test
+    void aContainerKilledWithoutAWordIsSaidToBeKilledAndItsExitIsToldAsSuch() {
+        ContainerProvider p = provider(config().cpuSlots(1));
+        List<io.comfyfleet.fleet.provider.WorkerExit> exits = new java.util.concurrent.CopyOnWriteArrayList<>();
+        p.onExit(exits::add);
+        p.start(new WorkerSpec("ep", "oom"));
+        await().atMost(WAIT).until(() -> linesOf("oom").stream().anyMatch(l -> l.startsWith("[oom] worker oom up on")));
+
+        // as the kernel's out-of-memory killer ends it: SIGKILL from outside, nothing printed
+        engine.commands.killContainerCmd("comfyfleet-" + INSTANCE + "-oom").withSignal("KILL").exec();
+
+        await().atMost(WAIT).until(() -> !exits.isEmpty());
+        assertThat(exits).singleElement().isEqualTo(new io.comfyfleet.fleet.provider.WorkerExit("ep", "oom", 137,
+                "killed by SIGKILL (exit code 137): the kernel's out-of-memory killer (see dmesg) or a kill -9",
+                false));
+        assertThat(exitWarning()).contains("with code 137").contains("out-of-memory killer (see dmesg) or a kill -9;"
+                + " see its log; its container ");
+        assertThat(p.problem("oom")).hasValue(exits.getFirst().description());
     }
 
     @Test

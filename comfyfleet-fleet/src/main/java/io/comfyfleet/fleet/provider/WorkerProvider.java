@@ -76,8 +76,8 @@ public interface WorkerProvider extends AutoCloseable {
 
     /**
      * Calls {@code listener} for each worker that ends on its own from now on (a crash, a kill, a worker that gave
-     * up), so the gateway can say why on {@code /health}. The local-process and Kubernetes providers tell; one that
-     * cannot tell (yet) ignores the listener.
+     * up), so the gateway can say why on {@code /health}. The local-process, container and Kubernetes providers
+     * tell; one that cannot tell ignores the listener.
      */
     default void onExit(WorkerExit.Listener listener) {}
 
