@@ -260,6 +260,17 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
+     * Ends the leases of the jobs a worker held that its provider saw end on its own (a crash, a kill): they go back
+     * to the queue with a retry counted at the next sweep (about a second), not after their lease (30 s). The job may
+     * be what killed the worker, so it counts as a failed attempt, as after a lease that ran out.
+     *
+     * @return how many leases were ended
+     */
+    public int endLeases(String workerId) {
+        return workerService.endLeases(workerId);
+    }
+
+    /**
      * Adds a listener of job changes (told on the thread that made the change: keep it short); {@code up} uses it to
      * have the autoscaler start an endpoint's first worker the moment a job is queued. Call before jobs arrive.
      */

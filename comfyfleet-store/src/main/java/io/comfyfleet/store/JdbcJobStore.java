@@ -682,6 +682,19 @@ final class JdbcJobStore implements JobStore {
     }
 
     @Override
+    public int endLeases(String workerId, Instant now) {
+        Objects.requireNonNull(workerId, "workerId");
+        return db.write("end the leases of worker " + workerId, COMMITTED, c -> {
+            try (PreparedStatement ps = c.prepareStatement(JobSql.END_LEASES_OF_WORKER)) {
+                ps.setLong(1, millis(now));
+                ps.setString(2, workerId);
+                ps.setLong(3, millis(now));
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    @Override
     public List<Job> timeOutOverdue(Instant now) {
         List<Job> overdue = db.write("time out overdue jobs", SYNCED, c -> {
             try (PreparedStatement ps = c.prepareStatement(JobSql.TIME_OUT_OVERDUE)) {

@@ -156,6 +156,10 @@ final class JobSql {
             + " RETURNING *";
 
     /** A stopped worker's unfinished jobs go back to the queue at once; it did not fail them, so no retry counts. */
+    /** A worker that ended on its own: its leases end now, so the next sweep expires them (retries + 1). */
+    static final String END_LEASES_OF_WORKER = "UPDATE jobs SET lease_until = ? WHERE " + RUNNING
+            + " AND worker_id = ? AND lease_until > ?";
+
     static final String HAND_BACK_JOBS = "UPDATE jobs SET state = " + target(HAND_BACK)
             + ", worker_id = NULL, started_at = NULL, lease_until = NULL, run_deadline = NULL"
             + " WHERE " + expected(HAND_BACK) + " AND worker_id = ? AND expires_at > ? RETURNING *";

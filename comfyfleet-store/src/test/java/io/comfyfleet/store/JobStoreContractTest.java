@@ -1055,6 +1055,28 @@ abstract class JobStoreContractTest {
     }
 
     @Test
+    void aCrashedWorkersLeasesEndAtOnceAndItsJobsGoBackAtTheNextSweepWithARetryCounted() {
+        running("j1");
+        store.enqueue(job("other").createdAt(T0.plusMillis(5)).build());
+        store.claim(EP, "w2", 1, at(1), LEASE);
+
+        assertThat(store.endLeases("w1", at(3))).isEqualTo(1);
+
+        assertThat(store.expireLeases(at(3))).as("the lease runs until its instant, now").isEmpty();
+        assertThat(store.expireLeases(at(3).plusMillis(1))).as("not after the 30 s lease: the next sweep")
+                .singleElement().satisfies(j -> {
+                    assertThat(j.id()).isEqualTo("j1");
+                    assertThat(j.state()).isEqualTo(IN_QUEUE);
+                    assertThat(j.retries()).as("its job may be what killed it").isEqualTo(1);
+                    assertThat(j.workerId()).isNull();
+                });
+        assertThat(store.find("other", at(4)).orElseThrow().leaseUntil()).as("another worker's lease")
+                .isEqualTo(LEASE);
+        assertThat(store.endLeases("w1", at(5))).as("nothing held any more").isZero();
+        assertThat(store.endLeases("never-ran", at(5))).isZero();
+    }
+
+    @Test
     void aJobIsFailedWhenItsRetriesAreUsedUp() {
         store.enqueue(job("j1").maxRetries(2).build());
         Instant now = T0;

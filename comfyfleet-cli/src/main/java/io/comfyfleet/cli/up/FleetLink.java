@@ -7,6 +7,7 @@ import io.comfyfleet.gateway.metrics.FleetMetrics;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * Connects a gateway's worker registry to the autoscaler and the provider it drives: every job-take tells the
  * autoscaler the worker is ready (ending its cold start), as does the first record of it another gateway put on the
  * worker board, {@code /health} counts the provider's starting and dead workers, and names a worker killed without a
- * word (its exit status) as the endpoint's last worker failure. Each cold start it ends goes
+ * word (its exit status) as the endpoint's last worker failure; the jobs a worker that ended on its own held go back
+ * to the queue at the next sweep rather than when their leases run out. Each cold start it ends goes
  * to the gateway's metrics and dashboard (with several gateways, each of which may end the same worker's cold start,
  * the metric counts it at one of them only: see {@code Gateway.fleetMetrics()}).
  */
@@ -26,10 +28,13 @@ final class FleetLink {
      * Wires the registry to the autoscaler and provider; call once, before workers start.
      *
      * @param coldStarts where each worker's cold start is reported ({@code Gateway.fleetMetrics()})
+     * @param endLeases  ends the leases of the jobs a worker that ended on its own held ({@code Gateway.endLeases}),
+     *                   returning how many
      */
     public static void attach(WorkerRegistry registry, Autoscaler autoscaler, WorkerProvider provider,
-            FleetMetrics coldStarts, Clock clock) {
+            FleetMetrics coldStarts, ToIntFunction<String> endLeases, Clock clock) {
         Objects.requireNonNull(coldStarts, "coldStarts");
+        Objects.requireNonNull(endLeases, "endLeases");
         Objects.requireNonNull(autoscaler, "autoscaler");
         Objects.requireNonNull(clock, "clock");
         registry.provisioning(new ProviderProvisioning(provider));
@@ -38,6 +43,12 @@ final class FleetLink {
         provider.onExit(exit -> {
             if (!exit.saidWhy() && exit.exitCode() != 0) {
                 registry.gaveUp(exit.endpoint(), exit.workerId(), "exited", exit.description());
+            }
+            // it will not report again: its jobs need not wait out their leases to be run again
+            int ended = endLeases.applyAsInt(exit.workerId());
+            if (ended > 0) {
+                log.warn("worker {} of endpoint {} held {} job(s): back to the queue within a second, a retry counted",
+                        exit.workerId(), exit.endpoint(), ended);
             }
         });
         registry.onJobTake((endpoint, workerId) -> ready(autoscaler, coldStarts, endpoint, workerId, clock.instant()));

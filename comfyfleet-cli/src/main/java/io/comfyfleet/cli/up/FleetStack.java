@@ -99,7 +99,8 @@ public final class FleetStack implements AutoCloseable {
                     new AutoscalerSettings(period, fleet.jobGrace().plus(EXIT_MARGIN), defaults.initTimeout(),
                             defaults.silenceLimit()),
                     clock);
-            FleetLink.attach(gateway.workers(), autoscaler, provider, gateway.fleetMetrics(), clock);
+            FleetLink.attach(gateway.workers(), autoscaler, provider, gateway.fleetMetrics(), gateway::endLeases,
+                    clock);
             ControlLoop.attach(gateway, autoscaler, provider, fleet.jobGrace().plus(EXIT_MARGIN));
             gateway.listen(new QueuedJobNudge(autoscaler));
             autoscaler.readDemandWith(new StoreDemandReader(store, autoscaler, clock));

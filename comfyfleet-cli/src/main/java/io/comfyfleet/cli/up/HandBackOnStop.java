@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * never failed. Here, where the stop was decided and the gateway lives in the same process, the job goes back to
  * the queue at once, retries unchanged ({@code Gateway#handBack}).
  *
- * <p>A worker that exited on its own (a crash) is not handed back: its job may be what killed it, so it waits for
- * its lease and counts a retry as before.
+ * <p>A worker that exited on its own (a crash) is not handed back: its job may be what killed it, so it counts a
+ * retry, as after a lease that ran out; {@code FleetLink} ends its leases the moment the provider sees it exit.
  */
 final class HandBackOnStop implements WorkerProvider {
     private static final Logger log = LoggerFactory.getLogger(HandBackOnStop.class);

@@ -25,12 +25,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A worker process killed without a word (as the kernel's out-of-memory killer kills: SIGKILL) could not ping why it
  * ended; through {@link FleetLink} its exit status becomes the endpoint's last worker failure, which /health and the
- * dashboard show. A worker that said why has already pinged it and is not reported twice.
+ * dashboard show. A worker that said why has already pinged it and is not reported twice. Either way the leases of
+ * the jobs it held end at once.
  */
 class FleetLinkTest {
     @TempDir
     Path dir;
     private final WorkerRegistry registry = new WorkerRegistry(Clock.systemUTC(), Duration.ofSeconds(30));
+    /** Workers whose leases FleetLink ended (the gateway's endLeases; one job each here). */
+    private final List<String> leasesEnded = new java.util.concurrent.CopyOnWriteArrayList<>();
     private LocalProcessProvider local;
     private Autoscaler autoscaler;
 
@@ -53,6 +56,7 @@ class FleetLinkTest {
         assertThat(failure.workerId()).isEqualTo("w-oom");
         assertThat(failure.check()).isEqualTo("exited");
         assertThat(failure.reason()).startsWith("killed by SIGKILL (exit code 137)");
+        assertThat(leasesEnded).as("its jobs go back to the queue at the next sweep").containsExactly("w-oom");
     }
 
     @Test
@@ -65,6 +69,7 @@ class FleetLinkTest {
         // its exit is told right after its reason is read: a second is ample time for a wrong report to show
         await("its unhealthy ping carries the reason, with its check").during(Duration.ofSeconds(1))
                 .atMost(Duration.ofSeconds(3)).until(() -> registry.lastFailure("ep1").isEmpty());
+        assertThat(leasesEnded).as("but it will not report again either").containsExactly("w-said");
     }
 
     /** A local provider running {@code script} as each worker, behind {@code up}'s hand-back wrapper, linked. */
@@ -76,7 +81,10 @@ class FleetLinkTest {
         HandBackOnStop provider = new HandBackOnStop(local, id -> List.of());
         autoscaler = new Autoscaler(new ListedWorkers(), (endpoint, now) -> io.comfyfleet.fleet.scale.QueueSnapshot.empty(),
                 endpoint -> Map.of(), List.of(), AutoscalerSettings.defaults(), Clock.systemUTC());
-        FleetLink.attach(registry, autoscaler, provider, FleetMetrics.NONE, Clock.systemUTC());
+        FleetLink.attach(registry, autoscaler, provider, FleetMetrics.NONE, id -> {
+            leasesEnded.add(id);
+            return 1;
+        }, Clock.systemUTC());
         return provider;
     }
 }

@@ -194,6 +194,14 @@ public interface JobStore extends AutoCloseable {
      */
     List<Job> handBack(String workerId, Instant now);
 
+    /**
+     * The leases of the IN_PROGRESS jobs this worker holds end at {@code now}: the worker ended on its own (a crash,
+     * the out-of-memory killer) and will not report again, so the next {@link #expireLeases} puts them back in the
+     * queue with a retry counted (or fails them once their retries are used up), as when a lease runs out, without
+     * the wait. Returns how many leases it ended.
+     */
+    int endLeases(String workerId, Instant now);
+
     /** IN_PROGRESS jobs running longer than their execution timeout at {@code now} go to TIMED_OUT. */
     List<Job> timeOutOverdue(Instant now);
 

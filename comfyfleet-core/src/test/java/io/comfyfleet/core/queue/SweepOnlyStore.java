@@ -88,6 +88,7 @@ final class SweepOnlyStore implements JobStore {
     @Override public boolean wasPurged(String endpoint, String jobId, Instant now) { throw notHere(); }
     @Override public int renewLeases(String ep, String w, Collection<String> ids, Instant l) { throw notHere(); }
     @Override public List<Job> handBack(String w, Instant now) { throw notHere(); }
+    @Override public int endLeases(String w, Instant now) { throw notHere(); }
     @Override public List<String> notRunningFor(String ep, String w, Collection<String> ids) { throw notHere(); }
     @Override public JobCounts counts(String endpoint) { throw notHere(); }
     @Override public List<Job> recent(String e, Optional<JobState> s, int limit) { throw notHere(); }

@@ -337,6 +337,16 @@ public final class WorkerService {
         return changes.handBack(workerId, clock.instant());
     }
 
+    /**
+     * Ends the leases of the jobs a worker held that ended on its own (its provider saw it crash or be killed): the
+     * next sweep puts them back in the queue with a retry counted, within a sweep interval instead of a lease.
+     *
+     * @return how many leases were ended
+     */
+    public int endLeases(String workerId) {
+        return store.endLeases(workerId, clock.instant());
+    }
+
     private Job jobOf(String endpoint, String jobId) {
         return store.find(jobId, clock.instant())
                 .filter(j -> j.endpoint().equals(endpoint))
