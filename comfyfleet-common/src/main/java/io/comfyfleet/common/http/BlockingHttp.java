@@ -114,7 +114,12 @@ public final class BlockingHttp {
         caller.interrupt(); // first: a call registered after the lookup below sees it and gives up
         HttpURLConnection call = inFlight.get(caller);
         if (call != null) {
-            call.disconnect(); // closes the socket its read is blocked on
+            try {
+                call.disconnect(); // closes the socket its read is blocked on
+            } catch (RuntimeException e) {
+                // the call ended just now and gave its connection back (the JDK then throws a NullPointerException
+                // from disconnect): nothing is left to close, and the interrupt above still stops the caller
+            }
         }
     }
 }
