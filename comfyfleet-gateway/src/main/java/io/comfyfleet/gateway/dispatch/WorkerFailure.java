@@ -15,4 +15,6 @@ import java.time.Instant;
 public record WorkerFailure(String workerId, String check, String reason, Instant at) {
     /** A worker cuts its reason to 256 characters; this bounds what any client may make the gateway keep. */
     public static final int MAX_REASON = 500;
+    /** The check is a name ({@code comfyui_start}); any worker key may send one, so it is bounded too. */
+    public static final int MAX_CHECK = 64;
 }

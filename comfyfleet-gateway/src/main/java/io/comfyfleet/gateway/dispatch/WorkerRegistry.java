@@ -212,7 +212,11 @@ public final class WorkerRegistry {
         if (cut.length() > WorkerFailure.MAX_REASON) {
             cut = cut.substring(0, WorkerFailure.MAX_REASON) + "…";
         }
-        WorkerFailure failure = new WorkerFailure(workerId, check == null || check.isBlank() ? null : check, cut,
+        String checkCut = check == null || check.isBlank() ? null : check.strip();
+        if (checkCut != null && checkCut.length() > WorkerFailure.MAX_CHECK) {
+            checkCut = checkCut.substring(0, WorkerFailure.MAX_CHECK) + "…"; // a name, not a text: kept short
+        }
+        WorkerFailure failure = new WorkerFailure(workerId, checkCut, cut,
                 clock.instant());
         lastFailure.put(endpoint, failure);
         unsharedFailure.put(endpoint, failure);

@@ -47,6 +47,9 @@ class WorkerRegistryTest {
         assertThat(registry.lastFailure("other")).isEmpty();
         registry.gaveUp("ep2", "w4", null, "ComfyUI exited with code 1:\n  Traceback\n  Error: x\n");
         assertThat(registry.lastFailure("ep2").orElseThrow().reason()).isEqualTo("ComfyUI exited with code 1: | Traceback | Error: x");
+        // a check of any length (an 8 KB query parameter) is kept as a name, cut like the reason
+        registry.gaveUp("ep3", "w5", "c".repeat(8000), "x");
+        assertThat(registry.lastFailure("ep3").orElseThrow().check()).hasSize(WorkerFailure.MAX_CHECK + 1).endsWith("c…");
 
         clock.advance(WorkerRegistry.FAILURE_SHOWN_FOR);
         assertThat(registry.lastFailure("ep")).isPresent();
