@@ -68,6 +68,11 @@ public final class Dashboard implements AutoCloseable {
         this.storeTimes = store.sharedByGateways()
                 ? new StoreJobTimesFeed(store, times, clock, HISTORY, SAMPLE_INTERVAL)
                 : null;
+        if (storeTimes == null) {
+            // alone, the chart learns jobs as they pass through this gateway; the window's past is read from the store
+            // once, before the gateway serves (so no job is counted twice), or a restarted gateway's chart starts blank
+            new StoreJobTimesFeed(store, times, clock, HISTORY, SAMPLE_INTERVAL).readGuarded();
+        }
         var board = store.sharedByGateways() ? store.dashboardBoard() : Optional.<DashboardBoard>empty();
         this.storePreviews = board.map(StorePreviews::new).orElse(null);
         this.storeColdStarts = board.map(b -> new StoreColdStarts(b, times, coldStarts, clock, HISTORY, SAMPLE_INTERVAL))

@@ -15,8 +15,9 @@ import java.util.Set;
 /**
  * Delay and execution times of jobs and cold starts of workers over the chart's window, as they happen, for the
  * dashboard's "job times" and "cold starts" charts. A job's delay counts when a worker takes it, its execution
- * when it ends after running; a retried job counts once per run, as RunPod's console does. In memory only, and
- * bounded: beyond {@link #MAX_EVENTS} the oldest are dropped first, so a burst thins the window's far end.
+ * when it ends after running; a retried job counts once per run, as RunPod's console does. In memory (a gateway
+ * that starts reads the window's past from the job store first), and bounded: beyond {@link #MAX_EVENTS} the oldest
+ * are dropped first, so a burst thins the window's far end.
  */
 final class JobTimes implements JobListener {
     static final int MAX_EVENTS = 100_000;

@@ -43,7 +43,8 @@ final class StoreJobTimesFeed implements AutoCloseable {
         reader.scheduleWithFixedDelay(this::readGuarded, 0, every.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void readGuarded() {
+    /** {@link #readOnce}, a failure logged rather than thrown. */
+    void readGuarded() {
         try {
             readOnce();
         } catch (RuntimeException e) {

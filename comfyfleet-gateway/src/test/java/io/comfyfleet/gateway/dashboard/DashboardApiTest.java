@@ -210,6 +210,31 @@ class DashboardApiTest extends GatewayPerTest {
         assertThat(theirs.path("times").findValues("delays")).allSatisfy(n -> assertThat(n.asInt()).isZero());
     }
 
+    @Test
+    void aRestartedGatewaysJobTimesChartShowsTheJobsOfTheWindowBeforeIt() {
+        String id = gw.run("{}");
+        gw.clock.advance(Duration.ofSeconds(3));
+        assertThat(gw.take("w1")).isEqualTo(id);
+        gw.clock.advance(Duration.ofSeconds(2));
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"output\": {}}").status()).isEqualTo(200);
+        gw.close();
+
+        gw = new TestGateway(dir); // the same SQLite file; its clock starts where the first one's did
+        gw.clock.advance(Duration.ofSeconds(10));
+
+        JsonNode times = gw.client.get("/dashboard/api/series").json().path("times");
+        assertThat(times.findValues("delays").stream().mapToInt(JsonNode::asInt).sum()).as("takes").isEqualTo(1);
+        assertThat(times.findValues("executions").stream().mapToInt(JsonNode::asInt).sum()).as("ends").isEqualTo(1);
+        assertThat(times.findValues("delayP50").stream().filter(n -> !n.isNull()).map(JsonNode::asLong))
+                .singleElement().satisfies(ms -> assertThat(ms).isCloseTo(3000L, org.assertj.core.data.Offset.offset(5L)));
+
+        String next = gw.run("{}");
+        assertThat(gw.take("w2")).isEqualTo(next);
+        JsonNode after = gw.client.get("/dashboard/api/series").json().path("times");
+        assertThat(after.findValues("delays").stream().mapToInt(JsonNode::asInt).sum())
+                .as("the old take once, the new one once").isEqualTo(2);
+    }
+
     private static java.util.List<String> ids(Reply reply) {
         assertThat(reply.status()).as(reply.text()).isEqualTo(200);
         return reply.json().path("jobs").findValuesAsString("id");
