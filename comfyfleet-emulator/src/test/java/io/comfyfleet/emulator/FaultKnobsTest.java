@@ -107,6 +107,34 @@ class FaultKnobsTest {
     }
 
     @Test
+    void aStalledRouteTakesTheRequestAndAnswersNothingUntilTheStallIsLifted() throws Exception {
+        try (TestEmulator comfy = TestEmulator.start(dir)) {
+            assertThat(comfy.client.post("/emulator/faults", "{\"stall\": {\"routes\": [\"POST /prompt\", \"GET /history\"]}}")
+                    .status()).isEqualTo(200);
+            HttpClient http = HttpClient.newHttpClient();
+            String body = "{\"prompt\": " + Workflows.basic(11) + "}";
+            var held = http.sendAsync(HttpRequest.newBuilder(comfy.emulator.baseUri().resolve("/api/prompt"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            await().atMost(TestEmulator.WAIT).until(() -> comfy.client.get("/emulator/faults").json()
+                    .path("held_requests").asInt(0) == 1);
+            assertThat(comfy.client.get("/emulator/faults").json().get("stall").toString())
+                    .isEqualTo("{\"routes\":[\"POST /prompt\",\"GET /history\"]}");
+            var history = http.sendAsync(HttpRequest.newBuilder(comfy.emulator.baseUri().resolve("/history/abc")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(comfy.client.get("/queue").status()).as("other routes answer").isEqualTo(200);
+            Thread.sleep(300);
+            assertThat(held).isNotDone();
+            assertThat(history).isNotDone();
+
+            comfy.client.post("/emulator/faults", "{}");
+            assertThat(held.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode()).as("late, once lifted").isEqualTo(200);
+            assertThat(history.get(10, java.util.concurrent.TimeUnit.SECONDS).body()).isEqualTo("{}");
+            assertThat(comfy.client.post("/emulator/faults", "{\"stall\": {\"routes\": [\"GET /emulator/faults\"]}}")
+                    .status()).as("the route that lifts it").isEqualTo(400);
+        }
+    }
+
+    @Test
     void theDropKnobCanBeSetAtStart() throws Exception {
         try (TestEmulator comfy = TestEmulator.start(dir, b -> b.dropWebSocketsAfter(2))) {
             comfy.submit(Workflows.basic(10));

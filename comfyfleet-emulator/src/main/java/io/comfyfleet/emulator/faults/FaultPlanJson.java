@@ -1,6 +1,8 @@
 package io.comfyfleet.emulator.faults;
 
 import io.comfyfleet.common.json.Json;
+import java.util.ArrayList;
+import java.util.List;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -10,7 +12,8 @@ import tools.jackson.databind.node.ObjectNode;
  * {"fail": {"node": "KSampler", "step": 3},
  *  "oom":  {"node": "8"},
  *  "hang": {"node": "3", "step": 0, "ignore_interrupt": false},
- *  "exit": {"node": "KSampler", "step": 5, "code": 137, "halt": true}}
+ *  "exit": {"node": "KSampler", "step": 5, "code": 137, "halt": true},
+ *  "stall": {"routes": ["POST /prompt"]}}
  * </pre>
  * Every key is optional; the posted object replaces the whole plan.
  */
@@ -23,15 +26,35 @@ public final class FaultPlanJson {
             throw new IllegalArgumentException("the fault plan must be a JSON object with optional keys fail, oom, hang, exit");
         }
         for (String key : json.propertyNames()) {
-            if (!java.util.Set.of("fail", "oom", "hang", "exit", "drop_websocket", "exit_now").contains(key)) {
+            if (!java.util.Set.of("fail", "oom", "hang", "exit", "drop_websocket", "exit_now", "stall").contains(key)) {
                 throw new IllegalArgumentException("unknown fault '" + key
-                        + "'; known: fail, oom, hang, exit, drop_websocket, exit_now");
+                        + "'; known: fail, oom, hang, exit, drop_websocket, exit_now, stall");
             }
         }
         JsonNode exit = json.path("exit");
         return new FaultPlan(fault(json, "fail"), fault(json, "oom"), fault(json, "hang"),
                 json.path("hang").path("ignore_interrupt").asBoolean(false), fault(json, "exit"),
                 exit.path("code").asInt(1), exit.path("halt").asBoolean(false));
+    }
+
+    /**
+     * The {@code stall} knob's routes: {@code {"routes": ["POST /prompt", "GET /history"]}}; none when absent.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static List<StalledRoute> stalledRoutes(JsonNode json) {
+        JsonNode stall = json == null ? null : json.get("stall");
+        if (stall == null || stall.isNull()) {
+            return List.of();
+        }
+        if (!stall.path("routes").isArray()) {
+            throw new IllegalArgumentException("fault 'stall' needs {\"routes\": [\"POST /prompt\", ...]}");
+        }
+        List<StalledRoute> routes = new ArrayList<>();
+        for (JsonNode route : stall.get("routes")) {
+            routes.add(StalledRoute.parse(route.isString() ? route.asString() : route.toString()));
+        }
+        return routes;
     }
 
     public static ObjectNode write(FaultPlan plan) {

@@ -4,7 +4,9 @@ import io.comfyfleet.common.json.Json;
 import io.comfyfleet.emulator.faults.FaultPlan;
 import io.comfyfleet.emulator.faults.FaultPlanJson;
 import io.comfyfleet.emulator.faults.Faults;
+import io.comfyfleet.emulator.faults.StalledRoute;
 import io.javalin.http.Context;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,8 +15,9 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The emulator's own control route (real ComfyUI has none): GET, POST and DELETE {@code /emulator/faults}.
- * POST replaces the node fault plan and runs the one-shot actions {@code drop_websocket}
- * ({@code {"after_frames": N}}, 0 = now) and {@code exit_now} ({@code {"code": 3, "halt": true}}).
+ * POST replaces the node fault plan and the stalled routes ({@code {"stall": {"routes": ["POST /prompt"]}}}), and
+ * runs the one-shot actions {@code drop_websocket} ({@code {"after_frames": N}}, 0 = now) and {@code exit_now}
+ * ({@code {"code": 3, "halt": true}}).
  */
 final class FaultRoutes {
     private static final Logger LOG = LoggerFactory.getLogger(FaultRoutes.class);
@@ -27,7 +30,10 @@ final class FaultRoutes {
     }
 
     void get(Context ctx) {
-        ObjectNode answer = FaultPlanJson.write(faults.plan());
+        ObjectNode answer = written(faults.plan());
+        if (faults.heldRequests() > 0) {
+            answer.put("held_requests", faults.heldRequests());
+        }
         String hanging = faults.hangingNode();
         if (hanging != null) {
             answer.put("hanging_node", hanging);
@@ -38,8 +44,10 @@ final class FaultRoutes {
     void post(Context ctx) {
         Optional<JsonNode> body = Answers.body(ctx);
         FaultPlan plan;
+        List<StalledRoute> stalled;
         try {
             plan = FaultPlanJson.parse(body.orElse(null));
+            stalled = FaultPlanJson.stalledRoutes(body.orElse(null));
         } catch (IllegalArgumentException e) {
             ObjectNode error = Json.MAPPER.createObjectNode();
             error.put("error", e.getMessage());
@@ -47,13 +55,14 @@ final class FaultRoutes {
             return;
         }
         faults.replace(plan);
-        LOG.warn("fault plan replaced: {}", FaultPlanJson.write(plan));
+        faults.stall(stalled);
+        LOG.warn("fault plan replaced: {}", written(plan));
         JsonNode drop = body.get().get("drop_websocket");
         if (drop != null && drop.isObject()) {
             hub.dropAfter(drop.path("after_frames").asInt(0));
         }
         JsonNode exitNow = body.get().get("exit_now");
-        Answers.json(ctx, FaultPlanJson.write(plan));
+        Answers.json(ctx, written(plan));
         if (exitNow != null && exitNow.isObject()) {
             exitSoon(exitNow.path("code").asInt(1), exitNow.path("halt").asBoolean(false));
         }
@@ -61,7 +70,18 @@ final class FaultRoutes {
 
     void delete(Context ctx) {
         faults.replace(FaultPlan.NONE);
+        faults.stall(List.of());
         Answers.json(ctx, FaultPlanJson.write(FaultPlan.NONE));
+    }
+
+    /** The plan as JSON, with the stalled routes when there are any. */
+    private ObjectNode written(FaultPlan plan) {
+        ObjectNode json = FaultPlanJson.write(plan);
+        if (!faults.stalledRoutes().isEmpty()) {
+            var routes = json.putObject("stall").putArray("routes");
+            faults.stalledRoutes().forEach(r -> routes.add(r.toString()));
+        }
+        return json;
     }
 
     /** After the answer is on its way, so the caller learns the knob was accepted. */

@@ -7,6 +7,7 @@ import io.comfyfleet.emulator.faults.Faults;
 import io.comfyfleet.emulator.files.FileStore;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.websocket.WsConfig;
 import java.util.ArrayList;
@@ -26,11 +27,15 @@ import tools.jackson.databind.node.ObjectNode;
 public final class HttpFrontEnd implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpFrontEnd.class);
     private static final long MAX_UPLOAD_BYTES = 100L * 1024 * 1024;
+    /** How often a stalled request looks whether the knob was lifted. */
+    private static final long STALL_CHECK_MS = 20;
 
     private final WsHub hub;
     private final Engine engine;
     private final CountDownLatch ready = new CountDownLatch(1);
     private final Javalin app;
+    /** Set by {@link #close()}: lets go of the requests a stall holds, so stopping is not held up by them. */
+    private volatile boolean closing;
 
     /**
      * @param gateUntilReady when true, requests are accepted at once but wait until {@link #markReady()}
@@ -53,6 +58,7 @@ public final class HttpFrontEnd implements AutoCloseable {
                     ready.await();
                 }
                 OriginGuard.check(ctx);
+                holdIfStalled(ctx, faults);
             });
             routes.wsBeforeUpgrade(OriginGuard::check);
             both(routes, routes::post, "/prompt", prompts::postPrompt);
@@ -143,6 +149,28 @@ public final class HttpFrontEnd implements AutoCloseable {
         ws.onError(ctx -> LOG.debug("WebSocket error", ctx.error()));
     }
 
+    /**
+     * The {@code stall} knob: a request to a stalled route gets no answer while the knob holds it, like one to a
+     * ComfyUI whose event loop is stuck (the connection is accepted, nothing comes back). Lifting the knob lets it
+     * through, late.
+     */
+    private void holdIfStalled(Context ctx, Faults faults) throws InterruptedException {
+        String method = ctx.method().name();
+        String path = ctx.path().startsWith("/api/") ? ctx.path().substring("/api".length()) : ctx.path();
+        if (!faults.stalls(method, path)) {
+            return;
+        }
+        LOG.warn("fault knob: {} {} gets no answer", method, ctx.path());
+        faults.holding(true);
+        try {
+            while (!closing && faults.stalls(method, path)) {
+                Thread.sleep(STALL_CHECK_MS);
+            }
+        } finally {
+            faults.holding(false);
+        }
+    }
+
     private static void both(RoutesConfig routes, BiConsumer<String, Handler> method, String path, Handler handler) {
         method.accept(path, handler);
         method.accept("/api" + path, handler);
@@ -151,6 +179,7 @@ public final class HttpFrontEnd implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         markReady();
         app.stop();
         hub.close();
