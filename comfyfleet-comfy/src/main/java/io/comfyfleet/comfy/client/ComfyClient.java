@@ -53,11 +53,13 @@ public final class ComfyClient {
     private final BlockingHttp blocking;
     private final Duration connectTimeout;
     private final Duration requestTimeout;
+    private final Duration quickCallTimeout;
 
     private ComfyClient(Builder b) {
         this.baseUri = withTrailingSlash(b.baseUri);
         this.connectTimeout = b.connectTimeout;
         this.requestTimeout = b.requestTimeout;
+        this.quickCallTimeout = b.quickCallTimeout != null ? b.quickCallTimeout : b.requestTimeout;
         this.blocking = new BlockingHttp(connectTimeout);
         this.http = HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
@@ -87,6 +89,7 @@ public final class ComfyClient {
         private final URI baseUri;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private Duration quickCallTimeout;
 
         private Builder(URI baseUri) {
             this.baseUri = Objects.requireNonNull(baseUri, "baseUri");
@@ -101,6 +104,17 @@ public final class ComfyClient {
         /** How long to wait for the answer of one request (not for a prompt to finish). */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        /**
+         * How long to wait for the answer of a call ComfyUI answers from memory: POST /prompt (after validating the
+         * prompt), GET /prompt, /queue and /history, POST /queue, /interrupt and /free. Shorter than the request
+         * timeout (which also bounds /object_info, uploads and the start of downloads), so that a ComfyUI that stopped
+         * answering is noticed sooner. Default: the request timeout.
+         */
+        public Builder quickCallTimeout(Duration timeout) {
+            this.quickCallTimeout = positive(timeout, "quickCallTimeout");
             return this;
         }
 
@@ -161,7 +175,7 @@ public final class ComfyClient {
         if (extraData != null) {
             body.set("extra_data", extraData);
         }
-        Answer response = postJson("POST /prompt", "prompt", body);
+        Answer response = postJson("POST /prompt", "prompt", body, quickCallTimeout);
         int status = response.status();
         if (status == 200) {
             JsonNode json = parseJson("POST /prompt", response.body());
@@ -180,7 +194,7 @@ public final class ComfyClient {
 
     /** GET /prompt: how many prompts are pending or running. */
     public int queueRemaining() {
-        JsonNode json = getJson("prompt");
+        JsonNode json = getJson("prompt", quickCallTimeout);
         JsonNode n = json.path("exec_info").path("queue_remaining");
         if (!n.isNumber()) {
             throw new ComfyProtocolException("GET /prompt has no exec_info.queue_remaining: " + json);
@@ -194,7 +208,7 @@ public final class ComfyClient {
      */
     public Optional<HistoryEntry> history(String promptId) {
         Objects.requireNonNull(promptId, "promptId");
-        JsonNode json = getJson("history/" + encodePath(promptId));
+        JsonNode json = getJson("history/" + encodePath(promptId), quickCallTimeout);
         if (!json.isObject()) {
             throw new ComfyProtocolException("GET /history/" + promptId + " is not a JSON object: " + json);
         }
@@ -204,7 +218,7 @@ public final class ComfyClient {
 
     /** GET /queue: running and pending prompt ids. */
     public QueueSnapshot queue() {
-        JsonNode json = getJson("queue");
+        JsonNode json = getJson("queue", quickCallTimeout);
         return new QueueSnapshot(queueItems(json.path("queue_running")), queueItems(json.path("queue_pending")));
     }
 
@@ -224,13 +238,13 @@ public final class ComfyClient {
     public void deleteFromQueue(Collection<String> promptIds) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.putArray("delete").addAll(promptIds.stream().map(Json.MAPPER.getNodeFactory()::stringNode).toList());
-        expectOk("POST /queue", postJson("POST /queue", "queue", body));
+        expectOk("POST /queue", postJson("POST /queue", "queue", body, quickCallTimeout));
     }
 
     /** POST /queue {"clear": true}: removes every pending prompt. */
     public void clearQueue() {
         ObjectNode body = Json.MAPPER.createObjectNode().put("clear", true);
-        expectOk("POST /queue", postJson("POST /queue", "queue", body));
+        expectOk("POST /queue", postJson("POST /queue", "queue", body, quickCallTimeout));
     }
 
     /**
@@ -239,12 +253,13 @@ public final class ComfyClient {
      */
     public void interrupt(String promptId) {
         Objects.requireNonNull(promptId, "promptId; use interruptRunning() to interrupt whatever runs");
-        expectOk("POST /interrupt", postJson("POST /interrupt", "interrupt", Json.MAPPER.createObjectNode().put("prompt_id", promptId)));
+        expectOk("POST /interrupt", postJson("POST /interrupt", "interrupt",
+                Json.MAPPER.createObjectNode().put("prompt_id", promptId), quickCallTimeout));
     }
 
     /** POST /interrupt {}: interrupts whatever prompt is running now. */
     public void interruptRunning() {
-        expectOk("POST /interrupt", postJson("POST /interrupt", "interrupt", Json.MAPPER.createObjectNode()));
+        expectOk("POST /interrupt", postJson("POST /interrupt", "interrupt", Json.MAPPER.createObjectNode(), quickCallTimeout));
     }
 
     /**
@@ -253,24 +268,24 @@ public final class ComfyClient {
      */
     public void free(boolean unloadModels, boolean freeMemory) {
         ObjectNode body = Json.MAPPER.createObjectNode().put("unload_models", unloadModels).put("free_memory", freeMemory);
-        expectOk("POST /free", postJson("POST /free", "free", body));
+        expectOk("POST /free", postJson("POST /free", "free", body, quickCallTimeout));
     }
 
     // ---------------------------------------------------------------- introspection
 
     /** GET /object_info: every node class ComfyUI knows, as sent ({@code {class: info}}). Large (MBs). */
     public JsonNode objectInfo() {
-        return getJson("object_info");
+        return getJson("object_info", requestTimeout);
     }
 
     /** GET /system_stats: {@code {system:{...}, devices:[...]}}. Answers only once ComfyUI is fully started. */
     public JsonNode systemStats() {
-        return getJson("system_stats");
+        return getJson("system_stats", requestTimeout);
     }
 
     /** GET /features: server feature flags ({@code supports_preview_metadata}, {@code max_upload_size}). */
     public JsonNode features() {
-        return getJson("features");
+        return getJson("features", requestTimeout);
     }
 
     // ---------------------------------------------------------------- files
@@ -399,19 +414,32 @@ public final class ComfyClient {
         return stream;
     }
 
+    // ---------------------------------------------------------------- calls in flight
+
+    /**
+     * Ends the JSON call (POST /prompt, GET /history, ... everything but uploads, downloads and the WebSocket) that
+     * {@code caller} is blocked in, which then throws {@link ComfyUnavailableException} ("... interrupted"), and
+     * interrupts {@code caller}; a JSON call it starts before clearing its interrupt fails the same way at once. For a
+     * caller that must not wait out the call's timeout, e.g. a job cancelled while ComfyUI does not answer its
+     * submit. Returns at once.
+     */
+    public void abort(Thread caller) {
+        blocking.abort(caller);
+    }
+
     // ---------------------------------------------------------------- plumbing
 
-    private JsonNode getJson(String path) {
+    private JsonNode getJson(String path, Duration timeout) {
         String route = "GET /" + path.replaceAll("\\?.*", "");
-        Answer response = exchange(route, path, null);
+        Answer response = exchange(route, path, null, timeout);
         if (response.status() != 200) {
             throw new ComfyHttpException(route, response.status(), response.body());
         }
         return parseJson(route, response.body());
     }
 
-    private Answer postJson(String route, String path, JsonNode body) {
-        return exchange(route, path, Json.MAPPER.writeValueAsBytes(body));
+    private Answer postJson(String route, String path, JsonNode body, Duration timeout) {
+        return exchange(route, path, Json.MAPPER.writeValueAsBytes(body), timeout);
     }
 
     private static void expectOk(String route, Answer response) {
@@ -421,11 +449,13 @@ public final class ComfyClient {
     }
 
     /** A JSON call as a blocking request on this thread (see {@link BlockingHttp}: no selector hand-over). */
-    private Answer exchange(String route, String path, byte[] json) {
+    private Answer exchange(String route, String path, byte[] json, Duration timeout) {
         try {
-            return blocking.exchange(baseUri.resolve(path), Map.of(), json, requestTimeout);
+            return blocking.exchange(baseUri.resolve(path), Map.of(), json, timeout);
         } catch (InterruptedIOException e) {
             throw new ComfyUnavailableException(baseUri, route + " interrupted", e);
+        } catch (HttpTimeoutException e) {
+            throw e instanceof HttpConnectTimeoutException ? failure(route, e) : new ComfyTimeoutException(route, timeout, e);
         } catch (IOException e) {
             throw failure(route, e);
         }
