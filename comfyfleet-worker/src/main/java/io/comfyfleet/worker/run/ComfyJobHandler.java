@@ -3,6 +3,7 @@ package io.comfyfleet.worker.run;
 import io.comfyfleet.comfy.ComfyException;
 import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.ComfyClient;
+import io.comfyfleet.comfy.client.ComfyTimeoutException;
 import io.comfyfleet.comfy.client.ComfyUnavailableException;
 import io.comfyfleet.comfy.client.PromptRejectedException;
 import io.comfyfleet.comfy.client.run.ComfyRunner;
@@ -58,6 +59,22 @@ public final class ComfyJobHandler implements JobHandler {
     private static final long PREFETCH_MAX_BYTES = 16L << 20;
     /** All of one prompt's prefetched files together; beyond it outputs are streamed by the collector. */
     private static final long PREFETCH_MAX_TOTAL_BYTES = 64L << 20;
+    /**
+     * The bound on calls ComfyUI answers from memory (POST /prompt, /history, /queue, /interrupt, /free); a call
+     * without an answer by then means ComfyUI is hung, and it is restarted. POST /prompt is the slowest of them, as
+     * ComfyUI validates the prompt before answering: on real ComfyUI 0.3.64 on a busy two-core CPU box it answered a
+     * 12-node prompt in 9 ms, 1,000 nodes in 12 ms, 10,000 nodes in 250 ms, 2,000 LoadImage nodes (a file check each)
+     * in 140 ms and a 50 MB body in 210 ms. Validation may also list model folders, but the catalogue read before
+     * every first submit has listed them already. 30 s is over a hundred times the slowest of those, and a hung
+     * ComfyUI holds a job (and the next ones, which would go to it) no longer than that; a cancel does not wait for
+     * it at all ({@link PromptStop}).
+     */
+    static final Duration QUICK_CALL_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * The bound on the other calls: /object_info (megabytes, built per call, slow with many custom nodes and model
+     * folders on a network volume), uploads, and a download until its headers.
+     */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(2);
 
     /**
      * A job as the gateway hands it out, read and written as a real one is: Jackson's mapper and the input's
@@ -84,8 +101,8 @@ public final class ComfyJobHandler implements JobHandler {
 
     /** A handler for the ComfyUI {@code supervisor} runs, configured by {@code settings}. */
     public ComfyJobHandler(ComfySupervisor supervisor, WorkerSettings settings) {
-        this(supervisor, settings, ComfyClient.builder(supervisor.baseUrl()).requestTimeout(Duration.ofMinutes(2)).build(),
-                Clock.systemUTC());
+        this(supervisor, settings, ComfyClient.builder(supervisor.baseUrl()).requestTimeout(REQUEST_TIMEOUT)
+                .quickCallTimeout(QUICK_CALL_TIMEOUT).build(), Clock.systemUTC());
     }
 
     ComfyJobHandler(ComfySupervisor supervisor, WorkerSettings settings, ComfyClient comfy, Clock clock) {
@@ -172,7 +189,7 @@ public final class ComfyJobHandler implements JobHandler {
         }
         long comfyPid = recovery.pid();
         try (JobWorkspace workspace = workspaces.open()) {
-            return run(job, input, context, workspace);
+            return run(job, input, context, workspace, comfyPid);
         } catch (InvalidJobInputException e) {
             return finished(FailureBodies.reason("invalid_input", e.getMessage()));
         } catch (PromptRejectedException e) {
@@ -181,6 +198,10 @@ public final class ComfyJobHandler implements JobHandler {
                     e.body() == null ? null : e.body().get("error"), e.nodeErrors()));
         } catch (ComfyUnavailableException | PromptLostException e) {
             return afterCrash(job, context, e);
+        } catch (ComfyTimeoutException e) {
+            // ComfyUI took a call and did not answer it in time: hung, and a hung ComfyUI does not come back by itself
+            JobOutcome lost = recovery.afterHung(job, comfyPid, e);
+            return context.stopRequested() == null ? lost : stopped(context);
         } catch (ComfyException | UncheckedIOException e) {
             if (recovery.died(comfyPid)) {
                 return afterCrash(job, context, e);
@@ -206,7 +227,7 @@ public final class ComfyJobHandler implements JobHandler {
         return stopped(context);
     }
 
-    private JobOutcome run(TakenJob job, JobInput input, JobContext context, JobWorkspace workspace)
+    private JobOutcome run(TakenJob job, JobInput input, JobContext context, JobWorkspace workspace, long comfyPid)
             throws InterruptedException {
         stager.stage(input, workspace.scratch(), workspace::upload);
         PromptCheck check = PromptValidator.validate(input.workflow(), catalog.get(), validationContext());
@@ -233,11 +254,25 @@ public final class ComfyJobHandler implements JobHandler {
         // attached: the outputs come over /view, so fetch them while the prompt ends (on disk they are read there)
         OutputPrefetch prefetch = supervisor.folders().isEmpty()
                 ? new OutputPrefetch(comfy, PREFETCH_MAX_BYTES, PREFETCH_MAX_TOTAL_BYTES, progress) : null;
-        PromptRun run = runner.start(workflow, options, prefetch != null ? prefetch : progress);
+        // registered before the submit, so that a stop ends a submit ComfyUI does not answer
+        PromptStop stop = new PromptStop(comfy, recovery::stop);
+        context.onStop(stop);
+        PromptRun run;
+        try {
+            run = runner.start(workflow, options, prefetch != null ? prefetch : progress);
+        } catch (RuntimeException e) {
+            progress.close();
+            if (stop.submitted(null)) {
+                log.info("Job {} was stopped during its submit ({})", job.id(), e.getMessage());
+                recovery.abandoned(promptId, comfyPid);
+                return stopped(context);
+            }
+            throw e;
+        }
+        stop.submitted(run);
         context.markPromptSubmitted();
         // DEBUG: at INFO a finished job is one line (the outbox's "accepted"); the prompt id is in the result
         log.debug("Job {} runs as prompt {}", job.id(), promptId);
-        context.onStop(() -> recovery.stop(run));
         RunResult result;
         try (progress) {
             result = run.await();

@@ -2,6 +2,7 @@ package io.comfyfleet.worker.run;
 
 import io.comfyfleet.comfy.ComfyException;
 import io.comfyfleet.comfy.client.ComfyClient;
+import io.comfyfleet.comfy.client.ComfyTimeoutException;
 import io.comfyfleet.comfy.client.events.ComfyEvent;
 import io.comfyfleet.comfy.client.run.PromptRun;
 import io.comfyfleet.worker.JobOutcome;
@@ -9,16 +10,17 @@ import io.comfyfleet.worker.WorkerSettings;
 import io.comfyfleet.worker.gateway.TakenJob;
 import io.comfyfleet.worker.supervisor.ComfyStartException;
 import io.comfyfleet.worker.supervisor.ComfySupervisor;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What a worker does when a job's ComfyUI misbehaves: it is not ready, it died under the job, a stop order or
- * the execution timeout interrupted a prompt that does not let go, or a node ran out of memory. It decides the
- * job's outcome for those cases (fail or hand back, as configured) and leaves ComfyUI ready for the next job
- * (restart, free memory, wait for the supervisor's restart).
+ * What a worker does when a job's ComfyUI misbehaves: it is not ready, it died under the job, it stopped answering,
+ * a stop order or the execution timeout interrupted a prompt that does not let go, or a node ran out of memory. It
+ * decides the job's outcome for those cases (fail or hand back, as configured) and leaves ComfyUI ready for the next
+ * job (restart, free memory, wait for the supervisor's restart).
  */
 final class ComfyRecovery {
     private static final Logger log = LoggerFactory.getLogger(ComfyRecovery.class);
@@ -51,11 +53,59 @@ final class ComfyRecovery {
 
     /** The job's end when its ComfyUI is not there: failed or handed back, by the worker's crash policy. */
     JobOutcome comfyLost(TakenJob job, String reason) {
+        return comfyLost(reason, "the worker restarts ComfyUI");
+    }
+
+    private JobOutcome comfyLost(String reason, String aftermath) {
         if (settings.job().onComfyCrash() == WorkerSettings.CrashPolicy.HAND_BACK) {
             return new JobOutcome.HandedBack(reason);
         }
-        return new JobOutcome.Finished(FailureBodies.reason("comfyui_crashed",
-                reason + "; the worker restarts ComfyUI. Retry the job."));
+        return new JobOutcome.Finished(FailureBodies.reason("comfyui_crashed", reason + "; " + aftermath
+                + ". Retry the job."));
+    }
+
+    /**
+     * ComfyUI took a call of the job and did not answer it within its bound: it is hung, and waiting longer only
+     * holds this job and sends the next ones to it. The supervisor ends it and restarts it as after a crash; the job
+     * ends as after a crash (failed or handed back), once the next job can find a ComfyUI again.
+     */
+    JobOutcome afterHung(TakenJob job, long pidAtStart, ComfyTimeoutException e) throws InterruptedException {
+        String reason = "ComfyUI stopped answering (" + unanswered(e) + ")";
+        log.error("Job {}: {}", job.id(), reason);
+        if (!supervisor.restartHung(pidAtStart, unanswered(e))) {
+            return comfyLost(reason, "this worker is attached to a ComfyUI it did not launch, and cannot restart it");
+        }
+        if (!supervisor.awaitReady(settings.supervisor().readyTimeout())) {
+            log.error("ComfyUI did not come back after it stopped answering in job {}", job.id());
+            return comfyLost(reason, "the worker is restarting ComfyUI");
+        }
+        return comfyLost(reason, "the worker restarted ComfyUI");
+    }
+
+    /**
+     * A stop aborted the job's submit. ComfyUI may have queued the prompt all the same (it answered as the abort
+     * came, or validates slowly), so it is taken out of the queue, or interrupted if it runs, off the job's thread.
+     * A ComfyUI that does not answer that either is hung, and is restarted before the next job finds it.
+     */
+    void abandoned(String promptId, long pid) {
+        Thread.ofVirtual().name("abandoned-" + promptId).start(() -> {
+            try {
+                comfy.deleteFromQueue(List.of(promptId));
+                // only when it runs: a ComfyUI older than 0.3.57 interrupts whatever runs, maybe the next job's prompt
+                if (comfy.queue().isRunning(promptId)) {
+                    comfy.interrupt(promptId);
+                }
+            } catch (ComfyTimeoutException e) {
+                supervisor.restartHung(pid, unanswered(e));
+            } catch (ComfyException e) {
+                log.debug("Could not take abandoned prompt {} out of ComfyUI's queue: {}", promptId, e.getMessage());
+            }
+        });
+    }
+
+    private static String unanswered(ComfyTimeoutException e) {
+        long ms = e.timeout().toMillis();
+        return e.route() + " got no answer within " + (ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms");
     }
 
     /** ComfyUI died under the job: its outcome, once the next job can find a ComfyUI again. */

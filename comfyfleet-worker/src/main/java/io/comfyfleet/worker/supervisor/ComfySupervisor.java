@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * another server on its port ({@link PortOwnership}): the port must be free at each launch, and only an answer from
  * the launched process, while it is alive, makes it ready. When it exits unexpectedly it is restarted with exponential backoff; after
  * {@code maxRestarts} failures in a row the supervisor turns {@link State#UNHEALTHY} and tells its listeners,
- * and the worker exits non-zero. {@link #close()} ends the whole process tree: TERM, then KILL.
+ * and the worker exits non-zero. A ComfyUI that stopped answering is ended by {@link #restartHung} and then
+ * restarted the same way. {@link #close()} ends the whole process tree: TERM, then KILL.
  */
 public final class ComfySupervisor implements AutoCloseable {
     /**
@@ -68,6 +69,9 @@ public final class ComfySupervisor implements AutoCloseable {
     private int crashesInARow;
     /** Why the last launch or run of ComfyUI failed, one line, for the unhealthy reason; null before any. */
     private volatile String lastFailure;
+    /** The process {@link #restartHung} ended and why, for the log and the crash count; guarded by monitor. */
+    private Process hung;
+    private String hungReason;
 
     private ComfySupervisor(URI baseUrl, LaunchSpec spec, SupervisorSettings settings) {
         this.baseUrl = baseUrl;
@@ -225,6 +229,37 @@ public final class ComfySupervisor implements AutoCloseable {
             stopTree(old);
         }
         launchAndAwaitReady();
+    }
+
+    /**
+     * Restarts the ComfyUI that stopped answering (a call to it got no answer within its bound) as if it had
+     * crashed: ends its process tree (TERM, then KILL after {@code stopGrace}; blocks meanwhile), and its exit is
+     * handled like a crash's, restart with backoff counted toward {@code maxRestarts}. A caller that comes second,
+     * or late (the {@code pid} it saw has already been replaced or died), changes nothing. Wait for the new one
+     * with {@link #awaitReady}.
+     *
+     * @param pid    the ComfyUI process that did not answer (from {@link #process()})
+     * @param reason what got no answer, for the log and the unhealthy reason
+     * @return false when this ComfyUI is attached, so nothing here can restart it; true otherwise
+     */
+    public boolean restartHung(long pid, String reason) {
+        Process ending;
+        synchronized (monitor) {
+            if (spec == null) {
+                return false;
+            }
+            if (process == null || process.pid() != pid || state != State.READY) {
+                return true; // already being restarted (or stopped): that restart serves this caller too
+            }
+            ending = process;
+            hung = ending;
+            hungReason = reason;
+            state = State.RESTARTING; // no job may start on it while it is being ended
+            monitor.notifyAll();
+        }
+        log().error("ComfyUI (pid {}) stopped answering ({}); ending it to start a new one", pid, reason);
+        stopTree(ending);
+        return true;
     }
 
     /**
@@ -473,6 +508,7 @@ public final class ComfySupervisor implements AutoCloseable {
 
     private void exited(Process p) {
         int attempt;
+        String hungBecause;
         synchronized (monitor) {
             if (p != process || state == State.STOPPED) {
                 return; // stopped or replaced on purpose
@@ -485,7 +521,15 @@ public final class ComfySupervisor implements AutoCloseable {
             attempt = crashesInARow;
             state = State.RESTARTING;
             process = null;
+            hungBecause = p == hung ? hungReason : null;
+            hung = null;
             monitor.notifyAll();
+        }
+        if (hungBecause != null) {
+            log().warn("ComfyUI (pid {}) ended after it stopped answering; restarting it as after a crash", p.pid());
+            lastFailure = "ComfyUI stopped answering (" + hungBecause + ")";
+            restarter.execute(() -> restartAfterCrash(attempt));
+            return;
         }
         LogPump pump = logs;
         if (pump != null) {

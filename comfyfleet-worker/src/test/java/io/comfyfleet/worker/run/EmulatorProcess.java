@@ -44,6 +44,12 @@ final class EmulatorProcess {
         return Json.MAPPER.readTree(answer.body()).path("hanging_node").asString(null);
     }
 
+    /** How many requests the emulator's {@code stall} knob holds unanswered now. */
+    static int heldRequests(ComfySupervisor comfy) {
+        BlockingHttp.Answer answer = faultRoute(comfy, null);
+        return Json.MAPPER.readTree(answer.body()).path("held_requests").asInt(0);
+    }
+
     /** Replaces the emulator's fault plan, e.g. {@code {"fail": {"node": "ImageInvert"}}}; {@code {}} clears it. */
     static void faults(ComfySupervisor comfy, String plan) {
         BlockingHttp.Answer answer = faultRoute(comfy, plan.getBytes(StandardCharsets.UTF_8));

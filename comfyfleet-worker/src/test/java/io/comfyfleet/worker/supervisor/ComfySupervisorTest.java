@@ -249,4 +249,33 @@ class ComfySupervisorTest {
         assertThat(s.process().orElseThrow().pid()).isNotEqualTo(first.pid());
         assertThat(s.state()).isEqualTo(ComfySupervisor.State.READY);
     }
+
+    @Test
+    void aHungComfyUiIsRestartedOnceAsAfterACrashAndCountsTowardTheBound() throws Exception {
+        ComfySupervisor s = launch("", FAST);
+        AtomicReference<String> reason = new AtomicReference<>();
+        s.onUnhealthy(reason::set);
+        s.start();
+        // two jobs that saw the same ComfyUI hang: the first ends it, the second changes nothing
+        for (int hang = 1; hang <= 3; hang++) {
+            long hungPid = s.process().orElseThrow().pid();
+            assertThat(s.restartHung(hungPid, "POST /prompt got no answer within 30 s")).isTrue();
+            assertThat(s.restartHung(hungPid, "GET /queue got no answer within 30 s")).isTrue();
+            if (hang < 3) {
+                assertThat(s.awaitReady(Duration.ofSeconds(20))).isTrue();
+                assertThat(s.process().orElseThrow().pid()).isNotEqualTo(hungPid);
+            }
+        }
+        // within stableAfter each hang counts as a crash in a row: the third is beyond FAST's two restarts
+        await().atMost(Duration.ofSeconds(20)).until(() -> reason.get() != null);
+        assertThat(reason.get()).contains("giving up after 2 restart(s)")
+                .contains("last: ComfyUI stopped answering (POST /prompt got no answer within 30 s)");
+    }
+
+    @Test
+    void anAttachedComfyUiThatHangsCannotBeRestartedFromHere() throws Exception {
+        ComfySupervisor s = ComfySupervisor.attached(java.net.URI.create("http://127.0.0.1:" + FreePorts.one()), FAST);
+        supervisors.add(s);
+        assertThat(s.restartHung(-1, "POST /prompt got no answer within 30 s")).isFalse();
+    }
 }
