@@ -102,6 +102,38 @@ class HungComfyUiTest {
         }
     }
 
+    /**
+     * ComfyUI hangs mid-run: no event comes (a node holds), and the run's idle check (after 10 s of quiet) gets no
+     * answer from /history. Before, each look failed at the bound and the job waited for the execution timeout.
+     */
+    @Test
+    void aComfyUiThatStopsAnsweringMidRunIsRestartedAtTheIdleCheck() throws Exception {
+        EmulatorProcess.faults(comfy, "{\"hang\":{\"node\":\"ImageInvert\"},"
+                + "\"stall\":{\"routes\":[\"GET /history\",\"GET /queue\"]}}");
+        long hungPid = comfy.process().orElseThrow().pid();
+        ComfyClient shortBound = ComfyClient.builder(comfy.baseUrl()).requestTimeout(Duration.ofSeconds(30))
+                .quickCallTimeout(Duration.ofSeconds(1)).build();
+        ComfyJobHandler handler = new ComfyJobHandler(comfy, settings(), shortBound, Clock.systemUTC());
+        try {
+            String input = "{\"workflow\":{\"1\":{\"class_type\":\"EmptyImage\",\"inputs\":{\"width\":32,"
+                    + "\"height\":32,\"batch_size\":1,\"color\":" + COLOR.getAndIncrement() + "}},\"2\":{\"class_type\":"
+                    + "\"ImageInvert\",\"inputs\":{\"image\":[\"1\",0]}},\"3\":{\"class_type\":\"SaveImage\","
+                    + "\"inputs\":{\"images\":[\"2\",0],\"filename_prefix\":\"hung\"}}}}";
+            ObjectNode raw = (ObjectNode) Json.MAPPER.readTree("{\"id\":\"mid-1\",\"input\":" + input + "}");
+            CompletableFuture<JobOutcome> outcome = runAsync(handler, new TakenJob("mid-1", raw.get("input"), raw),
+                    new RecordingContext());
+
+            // the idle check comes after 10 s of quiet; the execution timeout (5 min) must not be what ends it
+            JsonNode failed = body(outcome.get(40, TimeUnit.SECONDS));
+            assertThat(failed.path("error").asString()).as("%s", failed).startsWith("ComfyUI stopped answering (GET /")
+                    .endsWith("got no answer within 1 s); the worker restarted ComfyUI. Retry the job.");
+            assertThat(comfy.process().orElseThrow().pid()).isNotEqualTo(hungPid);
+            assertThat(body(handler.handle(job("mid-2"), new RecordingContext())).has("error")).isFalse();
+        } finally {
+            handler.close();
+        }
+    }
+
     private static WorkerSettings settings() {
         WorkerSettings.JobSettings job = new WorkerSettings.JobSettings(Duration.ofMinutes(5), Duration.ofSeconds(5),
                 WorkerSettings.CrashPolicy.FAIL, Duration.ZERO, 256);

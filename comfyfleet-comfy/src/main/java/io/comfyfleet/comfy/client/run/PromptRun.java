@@ -43,6 +43,8 @@ public final class PromptRun {
      *
      * @throws RunTimeoutException    if it did not end in time
      * @throws PromptLostException    if ComfyUI forgot the prompt (restart, queue cleared)
+     * @throws io.comfyfleet.comfy.client.ComfyTimeoutException if ComfyUI, quiet for the idle check interval, took
+     *                                the check's call and did not answer it within the client's quick-call bound: hung
      * @throws ComfyException         other failures (ComfyUI unreachable after reconnect attempts, ...)
      * @throws InterruptedException   if the waiting thread is interrupted (the run goes on; cancel it if needed)
      */

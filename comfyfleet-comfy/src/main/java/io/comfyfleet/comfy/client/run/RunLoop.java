@@ -162,12 +162,14 @@ final class RunLoop {
 
     /**
      * A quiet socket may be a dead one that never reported it, so look at /history and /queue. A failed look
-     * is not a verdict: the deadline still bounds the run, and a dead ComfyUI also drops the socket.
+     * is not a verdict: the deadline still bounds the run, and a dead ComfyUI also drops the socket. A look that
+     * ComfyUI takes and does not answer within the client's bound is one: ComfyUI is hung (which is also why the
+     * socket is quiet), and the run ends with that {@link ComfyTimeoutException} instead of waiting out the deadline.
      */
     private RunResult idleCheck(QueuedPrompt queued, long quietMs) {
         try {
             return reconcile(queued, "no event for " + quietMs + " ms");
-        } catch (ComfyUnavailableException | ComfyTimeoutException | ComfyHttpException e) {
+        } catch (ComfyUnavailableException | ComfyHttpException e) {
             log.warn("idle check of prompt {} failed, will look again: {}", promptId, e.getMessage());
             return null;
         }

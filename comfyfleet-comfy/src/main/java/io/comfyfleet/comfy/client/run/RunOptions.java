@@ -19,7 +19,8 @@ import tools.jackson.databind.node.ObjectNode;
  * @param historyWait        how long to wait for the history entry after the terminal event before
  *                           building the result from the events alone
  * @param idleCheckInterval  with no event for this long, reconcile from /history and /queue (catches a
- *                           silent socket)
+ *                           silent socket; a ComfyUI that does not answer these within the client's quick-call
+ *                           bound is hung, and ends the run)
  * @param reconnectAttempts  WebSocket reconnects tried after a drop before giving up
  * @param reconnectBackoff   wait before the first reconnect (grows linearly)
  * @param cancelOnTimeout    on timeout, interrupt / dequeue the prompt before failing
