@@ -291,7 +291,8 @@ public final class ComfyClient {
     // ---------------------------------------------------------------- files
 
     /**
-     * GET /view, streamed: the caller reads and closes {@link ViewStream#body()}; nothing is buffered whole.
+     * GET /view, streamed: the caller reads and closes {@link ViewStream#body()}; nothing is buffered whole. A read of
+     * the body that gets nothing for the request timeout fails with {@link HttpTimeoutException}.
      *
      * @throws ComfyHttpException 404 when the file does not exist, 400/403 for rejected names or subfolders
      */
@@ -312,7 +313,8 @@ public final class ComfyClient {
         }
         String contentType = response.headers().firstValue("Content-Type").orElse("application/octet-stream");
         OptionalLong length = response.headers().firstValueAsLong("Content-Length");
-        return new ViewStream(file, contentType, length, response.body());
+        return new ViewStream(file, contentType, length, new IdleBoundedStream(response.body(), requestTimeout,
+                "GET /view of " + file.filename()));
     }
 
     /**

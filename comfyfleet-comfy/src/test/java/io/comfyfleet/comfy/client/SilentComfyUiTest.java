@@ -23,7 +23,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The client against a ComfyUI that takes every connection and never answers (a stuck event loop): the quick calls
- * end at their own bound, the others at the request timeout, and an aborted call at once.
+ * end at their own bound, the others at the request timeout, an aborted call at once, and a download that stops
+ * midway once nothing came for the request timeout.
  */
 @Timeout(30)
 class SilentComfyUiTest {
@@ -105,5 +106,32 @@ class SilentComfyUiTest {
         assertThat(ended.get(2, TimeUnit.SECONDS)).isInstanceOf(ComfyUnavailableException.class)
                 .hasMessageContaining("POST /prompt interrupted");
         assertThat(Duration.ofNanos(System.nanoTime() - aborted)).isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aDownloadThatStopsMidBodyFailsOnceNothingCameForTheRequestTimeout() throws Exception {
+        try (ServerSocket stalls = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try (Socket s = stalls.accept()) {
+                    s.getInputStream().read(new byte[4096]);
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\r\n"
+                            + "0123456789").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    Thread.sleep(60_000); // the other 990 bytes never come
+                } catch (IOException | InterruptedException e) {
+                    // the test is over
+                }
+            });
+            ComfyClient client = ComfyClient.builder(URI.create("http://127.0.0.1:" + stalls.getLocalPort()))
+                    .requestTimeout(Duration.ofMillis(500)).build();
+
+            long started = System.nanoTime();
+            try (ViewStream view = client.view(new FileRef("img_00001_.png", "", "output"))) {
+                assertThatThrownBy(() -> view.body().readAllBytes())
+                        .isInstanceOf(java.net.http.HttpTimeoutException.class)
+                        .hasMessage("ComfyUI sent nothing of GET /view of img_00001_.png for 500 ms");
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(3));
+        }
     }
 }
