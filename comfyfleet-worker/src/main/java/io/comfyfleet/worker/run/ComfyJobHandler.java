@@ -69,7 +69,7 @@ public final class ComfyJobHandler implements JobHandler {
      * ComfyUI holds a job (and the next ones, which would go to it) no longer than that; a cancel does not wait for
      * it at all ({@link PromptStop}).
      */
-    static final Duration QUICK_CALL_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration QUICK_CALL_TIMEOUT = Duration.ofSeconds(30);
     /**
      * The bound on the other calls: /object_info (megabytes, built per call, slow with many custom nodes and model
      * folders on a network volume), uploads, and a download until its headers.
