@@ -3,6 +3,7 @@ package io.comfyfleet.cli;
 import io.comfyfleet.common.json.Json;
 import io.comfyfleet.common.process.WorkerExitLine;
 import io.comfyfleet.core.net.AddressClass;
+import io.comfyfleet.fleet.provider.GatewaySilenceLimit;
 import io.comfyfleet.worker.Backoff;
 import io.comfyfleet.worker.ColdStartMarks;
 import io.comfyfleet.worker.WorkerApp;
@@ -77,6 +78,9 @@ public final class WorkerCommand {
             .addOption(value("stop-grace", "S", "Seconds between SIGTERM and SIGKILL for ComfyUI (default 10)"))
             .addOption(value("max-restarts", "N", "ComfyUI restarts in a row before the worker exits unhealthy (default 5)"))
             .addOption(value("exit-with-pid", "PID", "Stop at once (ComfyUI too) when this process ends: set by comfyfleet up, whose workers report only to it"))
+            .addOption(value("gateway-silence-limit", "S", "Stop (the current job gets --shutdown-grace) when the gateway"
+                    + " has not answered for S seconds (default COMFYFLEET_GATEWAY_SILENCE_LIMIT, set by comfyfleet's"
+                    + " container and Kubernetes providers; else 0: wait for it forever, as on RunPod)"))
             .addOption(value("shutdown-grace", "S", "Seconds the current job may run after SIGTERM before it is handed back (default 30)"))
             .addOption(value("progress-interval", "MS", "Least time between two progress posts of a job, ms, at least "
                     + MIN_PROGRESS_INTERVAL_MS + " (default 300); each post is a request and a store write at the gateway"))
@@ -118,6 +122,7 @@ public final class WorkerCommand {
     long stopGraceS;
     int maxRestarts;
     Long exitWithPid;
+    long gatewaySilenceLimitS;
     long shutdownGraceS;
 
     long progressIntervalMs;
@@ -186,6 +191,9 @@ public final class WorkerCommand {
                     err.flush();
                 })
                 .stopOnShutdown();
+        if (command.gatewaySilenceLimitS > 0) {
+            app.exitWhenGatewaySilentFor(Duration.ofSeconds(command.gatewaySilenceLimitS));
+        }
         if (command.exitWithPid != null) {
             exitWith(command.exitWithPid, app, Runtime.getRuntime()::halt);
         }
@@ -241,6 +249,10 @@ public final class WorkerCommand {
         c.stopGraceS = given.number("stop-grace", "10");
         c.maxRestarts = given.integer("max-restarts", "5");
         c.exitWithPid = line.hasOption("exit-with-pid") ? given.number("exit-with-pid", null) : null;
+        // a provider-started container or pod gets it in its environment, whatever command its image runs (a
+        // compile-time constant: reading it loads no fleet class on the worker's cold-start path)
+        c.gatewaySilenceLimitS = given.number("gateway-silence-limit",
+                env.getOrDefault(GatewaySilenceLimit.VARIABLE, "0"));
         c.shutdownGraceS = given.number("shutdown-grace", "30");
         c.progressIntervalMs = given.number("progress-interval", "300");
         c.executionTimeoutS = given.number("execution-timeout", "3600");
@@ -382,6 +394,7 @@ public final class WorkerCommand {
         } else if (comfyCommand != null) {
             launch = LaunchSpec.custom(comfyCommand, port(), work.resolve("comfyui"));
         }
+        seconds("--gateway-silence-limit", gatewaySilenceLimitS);
         SupervisorSettings supervisor = new SupervisorSettings(seconds("--ready-timeout", readyTimeoutS),
                 seconds("--stop-grace", stopGraceS), new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30)),
                 atLeast("--max-restarts", maxRestarts, 0), Duration.ofMinutes(5), 20);

@@ -40,6 +40,22 @@ class WorkerCommandTest {
         assertThat(s.job().progressInterval()).as("the default").isEqualTo(Duration.ofMillis(300));
     }
 
+    /** Only provider-started workers get the limit (in their environment); RunPod's own set no such variable. */
+    @Test
+    void theGatewaySilenceLimitComesFromTheProvidersVariableAndIsOffWithoutIt() throws ParseException {
+        String[] args = {"--gateway-url", "http://h", "--endpoint", "ep", "--comfyui-url", "http://c"};
+        assertThat(WorkerCommand.parse(args, Map.of()).gatewaySilenceLimitS).as("RunPod: never").isZero();
+        Map<String, String> provided = Map.of(io.comfyfleet.fleet.provider.GatewaySilenceLimit.VARIABLE, "300");
+        assertThat(WorkerCommand.parse(args, provided).gatewaySilenceLimitS).isEqualTo(300);
+        String[] flag = {"--gateway-url", "http://h", "--endpoint", "ep", "--comfyui-url", "http://c",
+                "--gateway-silence-limit", "60"};
+        assertThat(WorkerCommand.parse(flag, provided).gatewaySilenceLimitS).as("the flag wins").isEqualTo(60);
+        String[] negative = {"--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k",
+                "--comfyui-url", "http://c", "--work-dir", dir.toString(), "--gateway-silence-limit", "-1"};
+        assertThatThrownBy(() -> settings(Map.of(), negative)).isInstanceOf(WorkerConfigException.class)
+                .hasMessageStartingWith("--gateway-silence-limit");
+    }
+
     @Test
     void progressIntervalIsSetInMillisecondsAndBoundedBelow() throws ParseException {
         String[] base = {"--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k", "--comfyui-url", "http://c",

@@ -151,6 +151,55 @@ class WorkerProcessTest {
         }
     }
 
+    /**
+     * A worker a container provider started (the limit comes in its environment, as the provider passes it) whose
+     * gateway goes away for good: it stops its ComfyUI and exits with the reason in one line, instead of running on
+     * (and holding a GPU) until someone removes its container.
+     */
+    @Test
+    void aWorkerWhoseGatewayIsGoneStopsItselfAfterTheSilenceLimit() throws Exception {
+        AtomicInteger takes = new AtomicInteger();
+        gateway = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        gateway.createContext("/", exchange -> {
+            if (exchange.getRequestURI().getPath().contains("/job-take/")) {
+                takes.incrementAndGet();
+            }
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        gateway.start();
+        int gatewayPort = gateway.getAddress().getPort();
+        int comfyPort = FreePorts.one();
+        String repo = System.getProperty("comfyfleet.repo.dir", Path.of("").toAbsolutePath().getParent().toString());
+        Path fakeComfy = Path.of(repo, "comfyfleet-worker/src/test/resources/supervisor/fake_comfy.py");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = List.of(java, "-cp", System.getProperty("java.class.path"), "io.comfyfleet.cli.Main",
+                "worker", "--gateway-url", "http://127.0.0.1:" + gatewayPort, "--endpoint", "ep",
+                "--worker-id", "w1", "--worker-key", "K", "--ping-interval", "500",
+                "--comfyui-command", "exec python3 " + fakeComfy + " --port {port} --child",
+                "--comfyui-port", Integer.toString(comfyPort), "--work-dir", dir.toString(),
+                "--stop-grace", "2", "--shutdown-grace", "2");
+        File log = dir.resolve("worker.log").toFile();
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log);
+        builder.environment().put(io.comfyfleet.fleet.provider.GatewaySilenceLimit.VARIABLE, "3");
+        worker = builder.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> takes.get() > 0 || !worker.isAlive());
+        assertThat(worker.isAlive()).as("worker log:%n%s", Files.readString(log.toPath())).isTrue();
+        tree = worker.descendants().toList();
+
+        gateway.stop(0);
+        gateway = null;
+
+        assertThat(worker.waitFor(40, TimeUnit.SECONDS)).as("worker exited; log:%n%s",
+                Files.readString(log.toPath())).isTrue();
+        String output = Files.readString(log.toPath());
+        assertThat(worker.exitValue()).as("worker log:%n%s", output).isEqualTo(5);
+        assertThat(output).contains("comfyfleet worker: exits with code 5: its gateway 127.0.0.1:" + gatewayPort
+                + " has not answered for 3 s");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(tree)
+                .allSatisfy(p -> assertThat(p.isAlive()).as("pid %d alive", p.pid()).isFalse()));
+    }
+
     private static boolean comfyAlive(Path script, int port) {
         return ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine()
                 .filter(c -> c.contains(script.toString()) && c.contains("--port " + port)).isPresent());

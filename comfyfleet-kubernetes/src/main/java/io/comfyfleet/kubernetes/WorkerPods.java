@@ -1,5 +1,6 @@
 package io.comfyfleet.kubernetes;
 
+import io.comfyfleet.fleet.provider.GatewaySilenceLimit;
 import io.comfyfleet.fleet.provider.RunpodWorkerEnv;
 import io.comfyfleet.fleet.provider.WorkerSpec;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -121,7 +122,10 @@ final class WorkerPods {
     }
 
     private List<EnvVar> env(WorkerSpec spec, String image) {
-        Map<String, String> values = new LinkedHashMap<>(config.env());
+        Map<String, String> values = new LinkedHashMap<>();
+        // a pod whose gateway is gone for good stops itself instead of holding its GPU; config.env may override
+        GatewaySilenceLimit.putDefault(values);
+        values.putAll(config.env());
         values.putAll(RunpodWorkerEnv.of(config.gatewayUrl(), spec, "kubernetes", image, config.pingInterval()));
         values.put("COMFYFLEET_DEVICE", config.gpus() > 0 ? "cuda" : "cpu");
         if (config.modelClaim() != null) {

@@ -140,6 +140,8 @@ class KubernetesProviderTest {
         assertThat(env.get("COMFYFLEET_WORKER_VERSION").getValue()).isEqualTo(IMAGE);
         assertThat(env.get("COMFYFLEET_DEVICE").getValue()).isEqualTo("cuda");
         assertThat(env.get("HF_HOME").getValue()).isEqualTo("/cache/hf");
+        assertThat(env.get("COMFYFLEET_GATEWAY_SILENCE_LIMIT").getValue())
+                .as("a pod whose gateway is gone for good stops itself after 5 minutes").isEqualTo("300");
         EnvVar key = env.get("RUNPOD_AI_API_KEY");
         assertThat(key.getValue()).isNull();
         assertThat(key.getValueFrom().getSecretKeyRef().getName()).isEqualTo("comfyfleet-keys");

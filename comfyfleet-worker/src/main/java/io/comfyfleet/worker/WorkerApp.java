@@ -41,6 +41,8 @@ public final class WorkerApp {
     public static final int EXIT_UNHEALTHY = 1;
     public static final int EXIT_COMFY_DID_NOT_START = 3;
     public static final int EXIT_SPOOL_UNUSABLE = 4;
+    /** The gateway did not answer for the limit given to {@link #exitWhenGatewaySilentFor}. */
+    public static final int EXIT_GATEWAY_SILENT = 5;
 
     private final WorkerSettings settings;
     private final JobHandlerFactory handlers;
@@ -55,6 +57,10 @@ public final class WorkerApp {
     private WorkFolderLock workFolder;
     private volatile String exitReason;
     private volatile ObjIntConsumer<String> givingUp;
+    private volatile Duration gatewaySilenceLimit;
+    /** Why the worker ends because its gateway went silent; null while it answers. */
+    private volatile String gatewaySilent;
+    private volatile Thread gatewayWatch;
 
     public WorkerApp(WorkerSettings settings, JobHandlerFactory handlers) {
         this(settings, handlers, Worker.Timings.defaults());
@@ -85,16 +91,36 @@ public final class WorkerApp {
     }
 
     /**
+     * Ends the worker when its gateway has not answered its calls for {@code limit} (see
+     * {@link GatewayClient#silentFor()}): the current job gets the shutdown grace to finish, then it is handed back,
+     * and {@link #run()} returns {@link #EXIT_GATEWAY_SILENT}. For workers a provider started, which report to that
+     * gateway only; without it (RunPod's own workers) a worker waits for its gateway forever. Call before
+     * {@link #run()}. Returns this.
+     */
+    public WorkerApp exitWhenGatewaySilentFor(Duration limit) {
+        if (limit != null && !limit.isPositive()) {
+            throw new IllegalArgumentException("the gateway silence limit must be positive, got " + limit);
+        }
+        this.gatewaySilenceLimit = limit;
+        return this;
+    }
+
+    /**
      * Runs the worker until {@link #stop()}, SIGTERM, or an unrecoverable ComfyUI; blocks.
      *
      * @return {@link #EXIT_OK} after a requested stop, {@link #EXIT_UNHEALTHY} when ComfyUI could not be
      *     kept running, {@link #EXIT_COMFY_DID_NOT_START} when it never came up, {@link #EXIT_SPOOL_UNUSABLE}
-     *     when the work folder cannot be written or another worker uses it
+     *     when the work folder cannot be written or another worker uses it, {@link #EXIT_GATEWAY_SILENT} when
+     *     the gateway did not answer for the limit given to {@link #exitWhenGatewaySilentFor}
      */
     public int run() throws InterruptedException {
         try {
             return serve();
         } finally {
+            Thread watch = gatewayWatch;
+            if (watch != null) {
+                watch.interrupt();
+            }
             releaseWorkFolder();
         }
     }
@@ -177,19 +203,44 @@ public final class WorkerApp {
             supervisor.close();
             return EXIT_OK;
         }
+        watchGateway(gateway);
         worker.start();
         while (!worker.awaitStopped(Duration.ofSeconds(1))) {
-            // the job loop ends on stop(), SIGTERM or an unhealthy ComfyUI
+            // the job loop ends on stop(), SIGTERM, an unhealthy ComfyUI or a silent gateway
         }
         worker.shutdown(settings.shutdownGrace());
         handler.close();
         supervisor.close();
+        if (gatewaySilent != null) {
+            log().error("Worker {} exits: {}", settings.gateway().workerId(), gatewaySilent);
+            return EXIT_GATEWAY_SILENT;
+        }
         if (unhealthy.get() != null) {
             log().error("Worker {} exits unhealthy: {}", settings.gateway().workerId(), unhealthy.get());
             return EXIT_UNHEALTHY;
         }
         log().info("Worker {} stopped", settings.gateway().workerId());
         return EXIT_OK;
+    }
+
+    /**
+     * Started once the worker takes jobs: before, it asks the gateway nothing, and ComfyUI's start has its own
+     * limit. The job in progress gets the shutdown grace, as on SIGTERM: by then the gateway has long counted its
+     * lease as expired, but it may still finish, and its result then waits in the spool for a gateway that returns.
+     */
+    private void watchGateway(GatewayClient gateway) {
+        Duration limit = gatewaySilenceLimit;
+        if (limit == null) {
+            return;
+        }
+        gatewayWatch = GatewayWatch.start(gateway, limit, () -> {
+            String reason = "its gateway " + settings.gateway().jobTakeUri(false).getAuthority()
+                    + " has not answered for " + limit.toSeconds() + " s; it is gone or cannot be reached";
+            gatewaySilent = reason;
+            giveUp(EXIT_GATEWAY_SILENT, reason);
+            log().error("Worker {} stops: {}", settings.gateway().workerId(), reason);
+            worker.shutdown(settings.shutdownGrace());
+        });
     }
 
     /**

@@ -109,6 +109,56 @@ class WorkerAppTest {
         assertThat(exit.get(20, TimeUnit.SECONDS)).isEqualTo(WorkerApp.EXIT_OK);
     }
 
+    /**
+     * A provider-started worker whose gateway goes away mid-job: its job gets the shutdown grace (2 s here), is then
+     * handed back, and the worker exits with its own code and reason instead of waiting for the gateway forever.
+     */
+    @Test
+    void aWorkerWhoseGatewayStaysSilentHandsItsJobBackAfterTheGraceAndExits() throws Exception {
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(1);
+        AtomicReference<JobContext.StopReason> stoppedBy = new AtomicReference<>();
+        JobHandlerFactory factory = (supervisor, s) -> (job, ctx) -> {
+            ctx.onStop(() -> stoppedBy.set(ctx.stopRequested()));
+            running.countDown();
+            while (ctx.stopRequested() == null) {
+                Thread.sleep(20); // the worker interrupts this thread right after the stop request
+            }
+            return new JobOutcome.HandedBack("asked to stop");
+        };
+        WorkerApp app = new WorkerApp(settings("", 2), factory,
+                new Worker.Timings(Duration.ofMillis(50), FAST, Duration.ofSeconds(1)))
+                .exitWhenGatewaySilentFor(Duration.ofSeconds(1));
+        CompletableFuture<Integer> exit = runInThread(app);
+        gw.jobs.add("{\"id\":\"j1\",\"input\":{}}");
+        assertThat(running.await(20, TimeUnit.SECONDS)).isTrue();
+        int port = gw.port();
+
+        gw.close();
+
+        assertThat(exit.get(30, TimeUnit.SECONDS)).isEqualTo(WorkerApp.EXIT_GATEWAY_SILENT);
+        assertThat(stoppedBy.get()).as("the job in progress is handed back after the grace")
+                .isEqualTo(JobContext.StopReason.SHUTDOWN);
+        assertThat(app.exitReason()).hasValueSatisfying(r -> assertThat(r)
+                .contains("127.0.0.1:" + port).contains("has not answered for 1 s"));
+    }
+
+    /** Without a limit (RunPod's own workers) a silent gateway is waited for: the worker keeps trying. */
+    @Test
+    void withoutALimitAWorkerWaitsForItsGateway() throws Exception {
+        WorkerApp app = new WorkerApp(settings("", 2),
+                (supervisor, s) -> (job, ctx) -> new JobOutcome.Finished(Json.MAPPER.createObjectNode()),
+                new Worker.Timings(Duration.ofMillis(50), FAST, Duration.ofSeconds(1)));
+        CompletableFuture<Integer> exit = runInThread(app);
+        await().atMost(Duration.ofSeconds(20)).until(() -> !gw.requests("GET", "/job-take/w1").isEmpty());
+
+        gw.close();
+
+        Thread.sleep(3000);
+        assertThat(exit).as("still serving").isNotDone();
+        app.stop();
+        assertThat(exit.get(20, TimeUnit.SECONDS)).isEqualTo(WorkerApp.EXIT_OK);
+    }
+
     @Test
     void aComfyUiThatKeepsCrashingEndsTheWorkerUnhealthy() throws Exception {
         WorkerApp app = new WorkerApp(settings("--crash-after 0.3", 1),

@@ -4,6 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.model.DeviceRequest;
 import com.github.dockerjava.api.model.HostConfig;
+import io.comfyfleet.fleet.provider.GatewaySilenceLimit;
 import io.comfyfleet.fleet.provider.RunpodWorkerEnv;
 import io.comfyfleet.fleet.provider.Slot;
 import io.comfyfleet.fleet.provider.WorkerSpec;
@@ -25,7 +26,11 @@ final class ContainerRequest {
     }
 
     static Map<String, String> env(ContainerConfig config, WorkerSpec spec, Slot slot, String version) {
-        Map<String, String> env = new LinkedHashMap<>(config.extraEnv());
+        Map<String, String> env = new LinkedHashMap<>();
+        // a worker whose up is gone for good (kill -9, never restarted) stops itself instead of holding its GPU;
+        // the YAML's env may set another limit
+        GatewaySilenceLimit.putDefault(env);
+        env.putAll(config.extraEnv());
         env.putAll(RunpodWorkerEnv.withKey(config.gatewayUrl(), config.apiKey(), spec, "container", version,
                 config.pingInterval()));
         env.put("COMFYFLEET_SLOT", Integer.toString(slot.index()));

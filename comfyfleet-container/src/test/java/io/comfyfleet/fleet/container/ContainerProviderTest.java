@@ -123,6 +123,8 @@ class ContainerProviderTest {
         InspectContainerResponse c = engine.commands.inspectContainerCmd("comfyfleet-" + INSTANCE + "-w1").exec();
         assertThat(c.getConfig().getEnv()).contains("EXTRA_GREETING=hi", "RUNPOD_POD_ID=w1",
                 "RUNPOD_AI_API_KEY=secret-key", "COMFYFLEET_COMFYUI_PORT=9100", "COMFYFLEET_DEVICE=cpu",
+                // a worker whose up is gone for good stops itself after 5 minutes (GatewaySilenceLimit)
+                "COMFYFLEET_GATEWAY_SILENCE_LIMIT=300",
                 "COMFYFLEET_WORKER_VERSION=" + TestWorkerImage.TAG,
                 "RUNPOD_WEBHOOK_GET_JOB=http://127.0.0.1:8080/v2/ep-1/job-take/$ID?gpu=container"
                         + "&version=localhost%2Fcomfyfleet-test-worker%3A1");

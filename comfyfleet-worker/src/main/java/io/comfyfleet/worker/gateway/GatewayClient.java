@@ -34,6 +34,7 @@ public final class GatewayClient {
     private final GatewayEndpoints endpoints;
     private final Map<String, String> headers;
     private final BlockingHttp http = new BlockingHttp(CONNECT_TIMEOUT);
+    private final Silence silence = new Silence(System::nanoTime);
 
     public GatewayClient(GatewayEndpoints endpoints) {
         this.endpoints = endpoints;
@@ -50,6 +51,15 @@ public final class GatewayClient {
 
     public GatewayEndpoints endpoints() {
         return endpoints;
+    }
+
+    /**
+     * How long the gateway has left this client's calls unanswered: zero while the last call got an answer, else
+     * the time since the first call that got none (unreachable, or 502/503/504 from a proxy in front of it). A call
+     * ended by {@link #abort(Thread)} counts neither way.
+     */
+    public Duration silentFor() {
+        return silence.silentFor();
     }
 
     /**
@@ -184,9 +194,11 @@ public final class GatewayClient {
         URI uri = endpoints.catalogueUri(digest);
         try {
             response = http.exchange(uri, headers, body == null ? new byte[0] : body, CALL_TIMEOUT);
+            silence.heard(response.status());
         } catch (InterruptedIOException e) {
             throw new GatewayUnavailableException("catalogue report was interrupted", 0, e);
         } catch (IOException e) {
+            silence.unanswered();
             throw new GatewayUnavailableException("catalogue report could not reach the gateway at "
                     + uri.getScheme() + "://" + uri.getAuthority() + ": " + e, 0, e);
         }
@@ -197,10 +209,13 @@ public final class GatewayClient {
     /** GET {@code uri}, or POST {@code body} as JSON to it; blocks until the answer or the timeout. */
     private Answer send(URI uri, Duration timeout, JsonNode body, String what) {
         try {
-            return http.exchange(uri, headers, body == null ? null : Json.MAPPER.writeValueAsBytes(body), timeout);
+            Answer answer = http.exchange(uri, headers, body == null ? null : Json.MAPPER.writeValueAsBytes(body), timeout);
+            silence.heard(answer.status());
+            return answer;
         } catch (InterruptedIOException e) {
             throw new GatewayUnavailableException(what + " was interrupted", 0, e);
         } catch (IOException e) {
+            silence.unanswered();
             throw new GatewayUnavailableException(what + " could not reach the gateway at "
                     + uri.getScheme() + "://" + uri.getAuthority() + ": " + e, 0, e);
         }
