@@ -96,6 +96,11 @@ public final class Gateway implements AutoCloseable {
                 ? store.leases().map(l -> new LeaderLease(l, LeaderLease.CONTROL_LOOP, id, clock,
                         config.server().controlLease(), config.server().controlRenew())).orElse(null)
                 : null;
+        if (leader != null) {
+            // the leader it replaces is gone: its workers stop counting on this gateway's /health at once, not
+            // when their records' liveness window runs out
+            leader.onTakeOver(workers::gatewayGone);
+        }
         if (store.sharedByGateways()) {
             // a webhook call is sent by one gateway at a time, and taken over when its gateway stops or dies
             webhooks.shareWith(id);

@@ -138,6 +138,9 @@ abstract class ControlTablesContractTest {
         List<String> changes = new ArrayList<>();
         a.onChange(l -> changes.add("a:" + l));
         b.onChange(l -> changes.add("b:" + l));
+        List<String> takeOvers = new ArrayList<>();
+        a.onTakeOver(gone -> takeOvers.add("a from " + gone));
+        b.onTakeOver(gone -> takeOvers.add("b from " + gone));
         assertThat(a.tick()).isTrue();
         assertThat(b.tick()).isFalse();
         assertThat(a.isLeader()).isTrue();
@@ -159,9 +162,11 @@ abstract class ControlTablesContractTest {
         assertThat(a.token()).isEmpty();
         assertThat(b.confirm()).isTrue();
         assertThat(changes).containsExactly("a:true", "b:true", "a:false");
+        assertThat(takeOvers).as("a took a free lease; b took a's over").containsExactly("b from a");
 
         b.close();
         assertThat(a.tick()).as("b gave the lease up on close: a takes it at once").isTrue();
+        assertThat(takeOvers).containsExactly("b from a", "a from b");
         a.close();
     }
 

@@ -45,6 +45,7 @@ public final class LeaderLease implements AutoCloseable {
     private final Duration ttl;
     private final Duration renewEvery;
     private final List<Consumer<Boolean>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<String>> takeOverListeners = new CopyOnWriteArrayList<>();
     private final AtomicLong failures = new AtomicLong();
     private volatile Lease held;
     private ScheduledExecutorService loop;
@@ -94,6 +95,15 @@ public final class LeaderLease implements AutoCloseable {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
+    /**
+     * Called with the previous holder's id when this holder takes the lease over from another one (which let it
+     * expire, or gave it up), before the {@link #onChange} listeners, on the same thread. That holder is gone or
+     * no longer leads: what it wrote about itself (its workers on the board) is stale from then on.
+     */
+    public void onTakeOver(Consumer<String> listener) {
+        takeOverListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
     /** Tries to take or renew the lease now, then every {@code renewEvery} on a daemon thread. */
     public synchronized void start() {
         if (loop != null) {
@@ -125,6 +135,7 @@ public final class LeaderLease implements AutoCloseable {
     public boolean tick() {
         Boolean change;
         boolean leader;
+        String previous = null;
         synchronized (this) {
             Lease mine = held;
             Instant now = clock.instant();
@@ -137,16 +148,29 @@ public final class LeaderLease implements AutoCloseable {
                 change = drop("another gateway took it over") ? false : null;
                 leader = false;
             } else {
+                // one key read more per standby try: acquire overwrites the holder it replaces
+                String before = store.current(name).map(Lease::holder).orElse(null);
                 var taken = store.acquire(name, holder, now, now.plus(ttl));
                 if (taken.isEmpty()) {
                     return false;
                 }
                 held = taken.get();
+                previous = holder.equals(before) ? null : before;
                 log.info("this gateway ({}) now holds the {} lease (token {}) and runs the control loop", holder,
                         name, held.token());
                 change = true;
                 leader = true;
             }
+        }
+        if (previous != null) {
+            String gone = previous;
+            takeOverListeners.forEach(l -> {
+                try {
+                    l.accept(gone);
+                } catch (RuntimeException e) {
+                    log.error("a take-over listener of the {} lease failed", name, e);
+                }
+            });
         }
         if (change != null) {
             tell(change);

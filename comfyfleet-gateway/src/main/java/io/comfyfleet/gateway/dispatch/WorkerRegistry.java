@@ -43,6 +43,11 @@ public final class WorkerRegistry {
     private volatile HeardElsewhereListener heardElsewhereListener = (endpoint, workerId, firstSeen) -> { };
     /** Other gateways' workers as last read from the board (empty with one gateway). */
     private volatile Map<Key, WorkerRecord> remote = Map.of();
+    /**
+     * Gateways that lost the control-loop lease to this one, with when: their board records written before then
+     * are stale (see {@link #gatewayGone}).
+     */
+    private final Map<String, Instant> goneGateways = new ConcurrentHashMap<>();
     /** Workers changed here since the last write to the board. */
     private final Set<Key> dirty = ConcurrentHashMap.newKeySet();
 
@@ -419,6 +424,24 @@ public final class WorkerRegistry {
     }
 
     /**
+     * The gateway {@code gateway} lost the control-loop lease to this one: it died (or was paused past its lease,
+     * and then stops the workers its provider runs). Its board records are not counted from now until it writes
+     * them again: without this they counted until their liveness window ({@code jobTakeHold + lease}, about a
+     * minute and 20 s by default) passed, though the dead leader's workers died with it (local workers exit with
+     * their up) or cannot reach it. A worker of it that is alive and reaches a gateway still running is heard
+     * there within its ping interval and counts again.
+     */
+    public void gatewayGone(String gateway) {
+        goneGateways.put(gateway, clock.instant());
+    }
+
+    /** False for a record written by a gateway that lost the control-loop lease, before it lost it. */
+    private boolean current(WorkerRecord r) {
+        Instant gone = goneGateways.get(r.gateway());
+        return gone == null || r.lastSeen().isAfter(gone);
+    }
+
+    /**
      * The endpoint's workers, each as heard here or as the board has it from another gateway, whichever heard from
      * it last; a worker parked in a job-take here counts as heard from now.
      */
@@ -433,7 +456,7 @@ public final class WorkerRegistry {
             }
         });
         remote.forEach((key, r) -> {
-            if (!key.endpoint().equals(endpoint)) {
+            if (!key.endpoint().equals(endpoint) || !current(r)) {
                 return;
             }
             View here = result.get(key.workerId());
@@ -467,6 +490,7 @@ public final class WorkerRegistry {
     void forgetSilent() {
         Instant cutoff = clock.instant().minus(liveness.multipliedBy(10));
         workers.values().removeIf(s -> s.waitingTakes == 0 && s.lastSeen.isBefore(cutoff));
+        goneGateways.values().removeIf(gone -> gone.isBefore(cutoff)); // its records are past their liveness by then
     }
 
     private void update(String endpoint, String workerId, Consumer<Seen> change) {

@@ -81,6 +81,43 @@ class SharedControlOnPostgresTest extends PostgresPerTest {
         }
     }
     /**
+     * A leader that dies (kill -9) leaves its workers' records on the board, and they counted on the survivor's
+     * /health until their liveness window (here jobTakeHold + lease, 32 s) passed, though its workers died with it.
+     * The gateway that takes the lease over stops counting them at once. The leader's death is its renewals no
+     * longer counting: the standby's clock moves past the lease, the leader's does not.
+     */
+    @Test
+    void theWorkersOfALeaderThatLostItsLeaseStopCountingAtTheGatewayThatTookOver() throws Exception {
+        try (TestGateway a = gateway("a"); TestGateway b = gateway("b")) {
+            await("one leader").atMost(Duration.ofSeconds(10))
+                    .until(() -> a.gateway.isLeader() != b.gateway.isLeader());
+            TestGateway leader = a.gateway.isLeader() ? a : b;
+            TestGateway standby = leader == a ? b : a;
+            String id = leader.run("{\"n\":1}");
+            assertThat(leader.take("w1")).isEqualTo(id);
+            await("the standby counts the leader's running worker").atMost(Duration.ofSeconds(10))
+                    .until(() -> standby.client.get("/v2/ep1/health").json().path("workers").path("running")
+                            .asInt() == 1);
+
+            standby.clock.advance(Duration.ofSeconds(2));
+
+            await("the standby takes over").atMost(Duration.ofSeconds(10)).until(() -> standby.gateway.isLeader());
+            await("the dead leader's worker no longer counts, well within its liveness window")
+                    .atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+                        JsonNode workers = standby.client.get("/v2/ep1/health").json().path("workers");
+                        assertThat(workers.path("running").asInt()).as("%s", workers).isZero();
+                        assertThat(workers.path("ready").asInt()).as("%s", workers).isZero();
+                    });
+
+            // a worker of it that is alive and reaches the survivor counts again at once
+            standby.clock.advance(Duration.ofSeconds(1));
+            standby.worker.get("/v2/ep1/ping/w1?job_id=" + id);
+            assertThat(standby.client.get("/v2/ep1/health").json().path("workers").path("running").asInt())
+                    .isEqualTo(1);
+        }
+    }
+
+    /**
      * A TTL shortened by {@code /status?ttl=} at one gateway reaches a {@code /status-sync} waiting at another: it
      * is answered 404 at the new expiry, not at the old one (the waiter parks until the expiry it last read).
      */
