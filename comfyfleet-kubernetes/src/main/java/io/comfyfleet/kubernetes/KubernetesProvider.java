@@ -69,10 +69,14 @@ public final class KubernetesProvider implements WorkerProvider {
     private final String namespace;
     private final WorkerPods pods;
     private final WorkerTable<KubeWorker> workers = new WorkerTable<>("kubernetes", w -> w);
-    private final ExitNotice exits = new ExitNotice();
+    private final ExitNotice exits = ExitNotice.keepingEarlyExits();
     private final SharedIndexInformer<Pod> informer;
     private final Events events = new Events();
     private volatile boolean closed;
+    /** When this provider began to follow the pods: an adopted pod that ended before then is not a fresh exit. */
+    private final Instant startedAt;
+    /** True until the pods of the informer's first list are all followed (see {@link Events#endedBeforeStart}). */
+    private volatile boolean firstList = true;
 
     private KubernetesProvider(KubernetesClient client, boolean ownsClient, KubernetesConfig config, Clock clock) {
         this.client = Objects.requireNonNull(client, "client");
@@ -82,6 +86,7 @@ public final class KubernetesProvider implements WorkerProvider {
         this.namespace = config.namespace() != null ? config.namespace()
                 : client.getNamespace() != null ? client.getNamespace() : "default";
         this.pods = new WorkerPods(config);
+        this.startedAt = clock.instant();
         this.informer = client.pods().inNamespace(namespace).withLabels(WorkerPods.selector(config.fleet()))
                 .runnableInformer(0);
         informer.addEventHandler(events);
@@ -121,6 +126,7 @@ public final class KubernetesProvider implements WorkerProvider {
             // The informer hands its first list to the handler on its own thread, possibly after start() has
             // completed; read the synced store here so the adopted pods are listed when start() returns.
             p.informer.getStore().list().forEach(p.events::seen);
+            p.firstList = false;
         } catch (ExecutionException | TimeoutException e) {
             p.informer.stop();
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
@@ -340,7 +346,11 @@ public final class KubernetesProvider implements WorkerProvider {
             if (id == null || closed) {
                 return;
             }
-            KubeWorker worker = workers.addIfAbsent(id, k -> adopt(pod, k));
+            boolean[] adopted = {false};
+            KubeWorker worker = workers.addIfAbsent(id, k -> {
+                adopted[0] = true;
+                return adopt(pod, k);
+            });
             if (!worker.podName.equals(pod.getMetadata().getName())) {
                 log.warn("pod {} claims worker id {} of pod {}; ignoring it", pod.getMetadata().getName(), id,
                         worker.podName);
@@ -348,12 +358,29 @@ public final class KubernetesProvider implements WorkerProvider {
             }
             PodReading reading = PodReading.of(pod);
             if (worker.read(reading, clock.instant())) {
+                if (adopted[0] && endedBeforeStart(pod)) {
+                    // the gateway that ran it told of it then (its /health failure is shared through the store, and
+                    // its jobs went back to the queue); told again now, it was a fresh failure on every restart
+                    log.info("worker {} of endpoint {} had already exited before this gateway started: pod {}: {};"
+                            + " not reported again", id, worker.handle.endpoint(), worker.podName, reading.problem());
+                    return;
+                }
                 log.warn("worker {} of endpoint {} exited: pod {}: {}", id, worker.handle.endpoint(), worker.podName,
                         reading.problem());
                 int code = reading.exitCode() == null ? -1 : reading.exitCode();
                 exits.tell(new WorkerExit(worker.handle.endpoint(), id, code,
                         "pod " + worker.podName + ": " + reading.problem(), !reading.silent()));
             }
+        }
+
+        /**
+         * Whether an exited pod, adopted just now, ended before this provider started: by its container's finish
+         * time when the kubelet recorded one, else when it was in the informer's first list (it ended before this
+         * gateway could see it: evicted, never pulled).
+         */
+        private boolean endedBeforeStart(Pod pod) {
+            Instant finished = PodReading.finishedAt(pod);
+            return finished != null ? finished.isBefore(startedAt) : firstList;
         }
 
         private KubeWorker adopt(Pod pod, String id) {

@@ -83,6 +83,21 @@ record PodReading(State state, Integer exitCode, String problem, boolean silent)
         return new PodReading(State.PENDING, null, unscheduled(status.getConditions()));
     }
 
+    /** When the worker container ended, as the kubelet recorded it; null when it has not or the time is unreadable. */
+    static java.time.Instant finishedAt(Pod pod) {
+        ContainerStatus worker = pod.getStatus() == null ? null : workerStatus(pod.getStatus().getContainerStatuses());
+        ContainerStateTerminated ended = worker == null || worker.getState() == null ? null
+                : worker.getState().getTerminated();
+        if (ended == null || ended.getFinishedAt() == null) {
+            return null;
+        }
+        try {
+            return java.time.Instant.parse(ended.getFinishedAt());
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+    }
+
     /** The scheduler's word when no node took the pod yet, like "0/3 nodes are available: 3 Insufficient nvidia.com/gpu". */
     private static String unscheduled(List<PodCondition> conditions) {
         if (conditions == null) {

@@ -262,6 +262,41 @@ class KubernetesProviderTest {
         assertThat(other.list()).extracting(FleetWorker::workerId).containsExactly("s1");
     }
 
+    /**
+     * A pod that had exited before this gateway started (its failure told by the gateway that ran it) is adopted as
+     * exited, but not told again as a fresh exit: /health would name it as the endpoint's latest failure.
+     */
+    @Test
+    void anAdoptedPodThatHadExitedBeforeThisGatewayStartedIsNotToldAsAFreshExit() throws Exception {
+        KubernetesProvider old = KubernetesProvider.start(cluster.client, config().keepPodsOnShutdown(true).build(),
+                clock);
+        List<io.comfyfleet.fleet.provider.WorkerExit> oldExits = new java.util.concurrent.CopyOnWriteArrayList<>();
+        old.onExit(oldExits::add);
+        WorkerHandle crashed = old.start(new WorkerSpec("ep", "w1"));
+        cluster.status(ns, crashed.placement(), MockCluster::oomKilled); // no finish time: the first list decides
+        WorkerHandle gaveUp = old.start(new WorkerSpec("ep", "w0"));
+        String finished = clock.instant().toString();
+        cluster.status(ns, gaveUp.placement(), p -> new io.fabric8.kubernetes.api.model.PodBuilder(
+                MockCluster.failedWith3(p)).editStatus().editContainerStatus(0).editState().editTerminated()
+                .withFinishedAt(finished).endTerminated().endState().endContainerStatus().endStatus().build());
+        await().atMost(WAIT).until(() -> oldExits.size() == 2);
+        old.close();
+
+        clock.advance(Duration.ofMinutes(10));
+        List<io.comfyfleet.fleet.provider.WorkerExit> exits = new java.util.concurrent.CopyOnWriteArrayList<>();
+        KubernetesProvider next = provider(config().build());
+        next.onExit(exits::add);
+        WorkerHandle later = next.start(new WorkerSpec("ep", "w2"));
+        cluster.status(ns, later.placement(), MockCluster::failedWith3);
+
+        await().atMost(WAIT).until(() -> !exits.isEmpty());
+        Thread.sleep(500); // an informer event for w1 after w2's would be told by now
+        assertThat(exits).extracting(io.comfyfleet.fleet.provider.WorkerExit::workerId).containsExactly("w2");
+        assertThat(next.list()).filteredOn(w -> !w.workerId().equals("w2")).hasSize(2)
+                .allSatisfy(w -> assertThat(w.phase()).as("adopted as exited").isEqualTo(FleetWorker.Phase.EXITED));
+        assertThat(next.problem("w1")).hasValueSatisfying(p -> assertThat(p).contains("137"));
+    }
+
     @Test
     void aPodDeletedBySomeoneElseLeavesTheList() {
         KubernetesProvider p = provider(config().build());
