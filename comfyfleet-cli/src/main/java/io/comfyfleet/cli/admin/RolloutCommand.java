@@ -72,7 +72,8 @@ public final class RolloutCommand implements Callable<Integer> {
             JsonNode before = client.get(path);
             JsonNode after = client.patch(path, body);
             String image = after.path("image").isNull() ? null : after.path("image").asString();
-            out.println("endpoint " + endpoint + ": image " + text(before.path("image")) + " -> " + image
+            out.println("endpoint " + endpoint + ": image " + image(before.path("image")) + " -> "
+                    + image(after.path("image"))
                     + " (revision " + after.path("revision").asLong() + ", max surge " + after.path("maxSurge").asInt()
                     + ")");
             out.flush();
@@ -155,6 +156,17 @@ public final class RolloutCommand implements Callable<Integer> {
         }
         return line;
     }
+
+    /**
+     * An endpoint's image as the admin API gives it: null (never set, or rolled back to it) is the image the
+     * provider is configured with ({@code workers.container.image}, the Kubernetes provider's {@code image}), which
+     * only the gateway knows.
+     */
+    private static String image(JsonNode n) {
+        return n == null || n.isNull() || n.isMissingNode() ? DEFAULT_IMAGE : n.asString();
+    }
+
+    private static final String DEFAULT_IMAGE = "the provider's default";
 
     private static String text(JsonNode n) {
         return n == null || n.isNull() || n.isMissingNode() ? "(none)" : n.asString();

@@ -67,6 +67,23 @@ class RolloutEndpointNameTest {
         }
     }
 
+    /** The endpoint's image unset (null) is the provider's default image, said so: not "(none)" or "null". */
+    @Test
+    void theProvidersDefaultImageIsNamedAsSuch() {
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(new RolloutCommand());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(new StringWriter(), true));
+
+        // the stand-in gateway answers image null before and after: a roll-back to the default
+        int exit = cl.execute("ep", "--rollback", "--url", "http://127.0.0.1:" + gateway.getAddress().getPort(),
+                "--key", "cf-admin-0123456789abcdef");
+
+        assertThat(exit).isZero();
+        assertThat(out.toString().strip()).isEqualTo("endpoint ep: image the provider's default -> the provider's"
+                + " default (revision 1, max surge 1)");
+    }
+
     @Test
     void aRolloutNotDoneInTimeSaysHowLongItWaitedInWords() {
         StringWriter err = new StringWriter();
