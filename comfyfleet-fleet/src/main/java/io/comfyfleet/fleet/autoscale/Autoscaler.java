@@ -3,6 +3,7 @@ package io.comfyfleet.fleet.autoscale;
 import io.comfyfleet.core.HumanDuration;
 import io.comfyfleet.fleet.provider.FleetWorker;
 import io.comfyfleet.fleet.provider.NoCapacityException;
+import io.comfyfleet.fleet.provider.ProviderException;
 import io.comfyfleet.fleet.provider.WorkerHandle;
 import io.comfyfleet.fleet.provider.WorkerProvider;
 import io.comfyfleet.fleet.provider.WorkerSpec;
@@ -400,14 +401,27 @@ public final class Autoscaler implements AutoCloseable {
                 log.debug("endpoint {} still wants more workers than provider '{}' can run", endpoint, provider.name());
             }
             return false;
+        } catch (ProviderException e) {
+            // a refusal the provider explained (an image that cannot be pulled, an engine that said no): its message
+            // names what and why, and a stack trace at every pass's attempt only buries it; the trace is at DEBUG
+            long n = failures.incrementAndGet();
+            log.error("could not start worker {} of endpoint {} ({} failures so far): {}", id, endpoint, n,
+                    e.getMessage());
+            log.debug("the refused start of worker {}", id, e);
+            startFailed(endpoint, image, id, e, now);
+            return false;
         } catch (RuntimeException e) {
             long n = failures.incrementAndGet();
             log.error("could not start worker {} of endpoint {} ({} failures so far)", id, endpoint, n, e);
-            Versioning v = versioning;
-            if (v != null) {
-                v.startFailed(endpoint, image, id, e, now);
-            }
+            startFailed(endpoint, image, id, e, now);
             return false;
+        }
+    }
+
+    private void startFailed(String endpoint, String image, String id, RuntimeException e, Instant now) {
+        Versioning v = versioning;
+        if (v != null) {
+            v.startFailed(endpoint, image, id, e, now);
         }
     }
 

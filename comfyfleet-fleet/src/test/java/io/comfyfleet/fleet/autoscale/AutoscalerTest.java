@@ -364,6 +364,31 @@ class AutoscalerTest {
         }
     }
 
+    /** A refused start is one line with the provider's reason, not a stack trace at every attempt. */
+    @Test
+    void aRefusedStartIsLoggedAsOneLineWithTheReason() {
+        Logger logger = (Logger) LoggerFactory.getLogger(Autoscaler.class);
+        ListAppender<ILoggingEvent> shown = new ListAppender<>();
+        shown.start();
+        logger.addAppender(shown);
+        try {
+            Autoscaler a = new Autoscaler(new RefusingProvider(), gateway, gateway,
+                    List.of(requestCount("ep1", 0, 1, 5, 1)), SETTINGS, clock);
+            gateway.queue("ep1", new QueueSnapshot(1, 0, T0));
+            a.runOnce();
+
+            List<ILoggingEvent> refused = shown.list.stream()
+                    .filter(e -> e.getFormattedMessage().startsWith("could not start worker")).toList();
+            assertThat(refused).singleElement().satisfies(e -> {
+                assertThat(e.getFormattedMessage()).endsWith(": " + RefusingProvider.REASON);
+                assertThat(e.getThrowableProxy()).as("no stack trace").isNull();
+            });
+            assertThat(a.failures()).isEqualTo(1);
+        } finally {
+            logger.detachAppender(shown);
+        }
+    }
+
     private static List<String> decisionsShown(ListAppender<ILoggingEvent> shown) {
         return shown.list.stream().filter(e -> e.getLevel() == Level.INFO).map(ILoggingEvent::getFormattedMessage)
                 .filter(m -> m.startsWith("endpoint ep1: start")).toList();
