@@ -43,8 +43,7 @@ public final class UpLogging {
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         root.detachAndStopAllAppenders();
         root.addAppender(console(context, TERMINAL + (verbose ? "%ex" : "%ex{short}"), "up-terminal"));
-        // the store's migrations say one line themselves (logback.xml quiets Flyway); --verbose shows Flyway's too
-        context.getLogger("org.flywaydb").setLevel(verbose ? Level.INFO : Level.WARN);
+        quietLibraries(context, verbose);
         Logger workers = context.getLogger(WORKER_OUTPUT);
         workers.setAdditive(false);
         workers.addAppender(files(context, logs));
@@ -52,6 +51,22 @@ public final class UpLogging {
             workers.addAppender(console(context, "%msg%n", "up-worker-mirror"));
         }
     }
+
+    /**
+     * The libraries' INFO lines that say nothing a person running {@code up} can act on; {@code --verbose} shows them.
+     * Flyway: the store's migrations say one line themselves (logback.xml quiets it too). The container engine's
+     * HTTP client (docker-java's shaded Apache HttpClient): "Recoverable I/O exception ... caught when processing
+     * request to {}->[unix://localhost:2375]" when the engine socket is wrong, before the provider's own error names
+     * the socket that was configured (not the placeholder address in that line) and what to check.
+     */
+    static void quietLibraries(LoggerContext context, boolean verbose) {
+        Level level = verbose ? Level.INFO : Level.WARN;
+        context.getLogger("org.flywaydb").setLevel(level);
+        context.getLogger(ENGINE_HTTP_CLIENT).setLevel(level);
+    }
+
+    /** The shaded HTTP client docker-java's zerodep transport talks to the engine with. */
+    static final String ENGINE_HTTP_CLIENT = "com.github.dockerjava.zerodep.shaded.org.apache.hc.client5";
 
     private static Appender<ILoggingEvent> console(LoggerContext context, String pattern, String name) {
         ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
