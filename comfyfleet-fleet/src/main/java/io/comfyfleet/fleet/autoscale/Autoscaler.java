@@ -405,17 +405,28 @@ public final class Autoscaler implements AutoCloseable {
             // a refusal the provider explained (an image that cannot be pulled, an engine that said no): its message
             // names what and why, and a stack trace at every pass's attempt only buries it; the trace is at DEBUG
             long n = failures.incrementAndGet();
-            log.error("could not start worker {} of endpoint {} ({} failures so far): {}", id, endpoint, n,
-                    e.getMessage());
+            Duration wait = holdBackAfterRefusal(endpoint, now);
+            log.error("could not start worker {} of endpoint {} ({} failures so far; next try in {}): {}", id,
+                    endpoint, n, HumanDuration.of(wait), e.getMessage());
             log.debug("the refused start of worker {}", id, e);
             startFailed(endpoint, image, id, e, now);
             return false;
         } catch (RuntimeException e) {
             long n = failures.incrementAndGet();
-            log.error("could not start worker {} of endpoint {} ({} failures so far)", id, endpoint, n, e);
+            Duration wait = holdBackAfterRefusal(endpoint, now);
+            log.error("could not start worker {} of endpoint {} ({} failures so far; next try in {})", id, endpoint, n,
+                    HumanDuration.of(wait), e);
             startFailed(endpoint, image, id, e, now);
             return false;
         }
+    }
+
+    /**
+     * A start the provider refused (an image it cannot pull, an engine that says no) is held back as a worker that
+     * failed before becoming ready is: retried at every pass, it would be refused again each second, and log so.
+     */
+    private Duration holdBackAfterRefusal(String endpoint, Instant now) {
+        return Duration.between(now, backoff.failed(endpoint, 1, now));
     }
 
     private void startFailed(String endpoint, String image, String id, RuntimeException e, Instant now) {

@@ -8,8 +8,9 @@ import java.util.Optional;
 
 /**
  * Holds back starts on an endpoint whose workers keep failing before they become ready (a bad image, a missing
- * model): 1 s after the first failure, doubling up to 5 minutes. Without it a crash-looping worker is replaced on
- * every pass, which burns a GPU slot and floods the log. A worker that becomes ready clears the endpoint's count.
+ * model), or whose starts the provider refuses: 1 s after the first failure, doubling up to 5 minutes. Without it a
+ * crash-looping worker is replaced on every pass, which burns a GPU slot and floods the log. A worker that becomes
+ * ready clears the endpoint's count.
  */
 final class CrashBackoff {
     static final Duration FIRST = Duration.ofSeconds(1);

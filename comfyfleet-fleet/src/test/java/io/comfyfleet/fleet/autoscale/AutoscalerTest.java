@@ -389,6 +389,26 @@ class AutoscalerTest {
         }
     }
 
+    @Test
+    void aRefusedStartIsHeldBackEachTimeLongerNotAskedAgainAtEveryPass() {
+        RefusingProvider refusing = new RefusingProvider();
+        Autoscaler a = new Autoscaler(refusing, gateway, gateway, List.of(requestCount("ep1", 0, 1, 5, 1)), SETTINGS,
+                clock);
+        toClose.add(a);
+        gateway.queue("ep1", new QueueSnapshot(1, 0, T0));
+        List<Integer> triedAt = new ArrayList<>();
+        for (int t = 0; t <= 20; t++) {
+            advanceTo(t);
+            int before = refusing.starts.get();
+            a.runOnce();
+            if (refusing.starts.get() > before) {
+                triedAt.add(t);
+            }
+        }
+        // refused at 0 s: held for 1 s; at 1 s: for 2 s; at 3 s: for 4 s; at 7 s: for 8 s; then at 15 s
+        assertThat(triedAt).containsExactly(0, 1, 3, 7, 15);
+    }
+
     private static List<String> decisionsShown(ListAppender<ILoggingEvent> shown) {
         return shown.list.stream().filter(e -> e.getLevel() == Level.INFO).map(ILoggingEvent::getFormattedMessage)
                 .filter(m -> m.startsWith("endpoint ep1: start")).toList();

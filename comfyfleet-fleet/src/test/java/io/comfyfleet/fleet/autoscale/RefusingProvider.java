@@ -14,6 +14,9 @@ import java.util.concurrent.CompletableFuture;
 final class RefusingProvider implements WorkerProvider {
     static final String REASON = "could not start worker: the container engine refused to create its container";
 
+    /** The starts asked for, each refused. */
+    final java.util.concurrent.atomic.AtomicInteger starts = new java.util.concurrent.atomic.AtomicInteger();
+
     @Override
     public String name() {
         return "refusing";
@@ -21,6 +24,7 @@ final class RefusingProvider implements WorkerProvider {
 
     @Override
     public WorkerHandle start(WorkerSpec spec) {
+        starts.incrementAndGet();
         throw new ProviderException(spec.endpoint(), spec.workerId(), REASON,
                 new IllegalStateException("Status 500: engine says no"));
     }
