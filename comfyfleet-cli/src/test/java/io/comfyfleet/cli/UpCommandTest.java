@@ -249,4 +249,24 @@ class UpCommandTest {
             System.setErr(original);
         }
     }
+
+    /** A key written twice would start on its last value with no word of the first: exit 2 naming the key and line. */
+    @Test
+    void aKeyWrittenTwiceExitsWith2NamingTheKeyAndLine() throws Exception {
+        Path config = dir.resolve("comfyfleet.yaml");
+        Files.writeString(config, """
+                endpoints:
+                  - name: ep1
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                    scaler: {type: QUEUE_DELAY}
+                    scaler: {type: FOO}
+                """);
+
+        // the second is a bad value, so a reader that kept the last would also exit 2, but name it, not the repeat
+        Run run = up("--config", config.toString(), "--emulator");
+
+        assertThat(run.exit).isEqualTo(2);
+        assertThat(run.err).contains("the key \"scaler\" appears twice in endpoints[0] (line 6)");
+    }
 }

@@ -1,6 +1,7 @@
 package io.comfyfleet.cli.client;
 
 import io.comfyfleet.cli.up.KeyFile;
+import io.comfyfleet.gateway.config.ConfigYaml;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -8,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Optional;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * Where {@code submit} and {@code status} send requests when no {@code --url}/{@code --endpoint} is given: the
@@ -33,11 +33,10 @@ public record ClientDefaults(String url, String endpoint) {
             return BUILT_IN;
         }
         try {
-            return from(YAMLMapper.builder().build().readTree(Files.readString(file)));
+            return from(ConfigYaml.read(Files.readString(file)));
         } catch (IOException | JacksonException e) {
             // the parser's own message ends in its internals ("[Source: REDACTED ...]"): its first part says what broke
-            String why = e instanceof JacksonException yaml ? "not valid YAML: " + yaml.getOriginalMessage().strip()
-                    : e.getMessage();
+            String why = e instanceof JacksonException yaml ? ConfigYaml.why(yaml) : e.getMessage();
             throw new IllegalArgumentException(file.toAbsolutePath() + " cannot be read (" + why
                     + "); fix it or pass --url and --endpoint", e);
         }
@@ -61,7 +60,7 @@ public record ClientDefaults(String url, String endpoint) {
         JsonNode root = null;
         try {
             if (Files.isRegularFile(file)) {
-                root = YAMLMapper.builder().build().readTree(Files.readString(file));
+                root = ConfigYaml.read(Files.readString(file));
             }
             return Optional.ofNullable(KeyFile.forConfig(root, folder.toAbsolutePath()).read().get(variable))
                     .filter(k -> !k.isBlank());

@@ -1,13 +1,13 @@
 package io.comfyfleet.cli.up;
 
 import io.comfyfleet.gateway.config.ConfigException;
+import io.comfyfleet.gateway.config.ConfigYaml;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * {@code comfyfleet.yaml} parsed once: the gateway's sections and {@code up}'s {@code workers} section. The gateway
@@ -40,9 +40,9 @@ public record ConfigFile(String source, Path baseDir, JsonNode root) {
     /** @throws ConfigException when the text is not YAML */
     static ConfigFile parse(String text, String source, Path baseDir) {
         try {
-            return new ConfigFile(source, baseDir, YAMLMapper.builder().build().readTree(text));
+            return new ConfigFile(source, baseDir, ConfigYaml.read(text));
         } catch (JacksonException e) {
-            throw new ConfigException(source, "not valid YAML: " + e.getOriginalMessage(), e);
+            throw new ConfigException(source, ConfigYaml.why(e), e);
         }
     }
 

@@ -47,4 +47,13 @@ class ClientDefaultsTest {
                 .hasMessageContaining("comfyfleet.yaml").hasMessageContaining("--url")
                 .hasMessageNotContaining("Source:").hasMessageContaining("not valid YAML");
     }
+
+    @Test
+    void aKeyWrittenTwiceIsNamedNotReadAsItsLastValue() throws Exception {
+        Files.writeString(dir.resolve("comfyfleet.yaml"), "server:\n  port: 8080\n  port: 9090\n");
+
+        assertThatThrownBy(() -> ClientDefaults.in(dir)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("the key \"port\" appears twice in server (line 3)")
+                .hasMessageContaining("--url");
+    }
 }

@@ -16,7 +16,6 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * Reads the gateway's YAML configuration, checks all of it, and returns it frozen.
@@ -73,9 +72,9 @@ public final class ConfigLoader {
     public GatewayConfig parse(String yaml, String source, Path baseDir) {
         JsonNode root;
         try {
-            root = YAMLMapper.builder().build().readTree(yaml);
+            root = ConfigYaml.read(yaml);
         } catch (JacksonException e) {
-            throw new ConfigException(source, "not valid YAML: " + e.getOriginalMessage(), e);
+            throw new ConfigException(source, ConfigYaml.why(e), e);
         }
         return parse(root, source, baseDir);
     }

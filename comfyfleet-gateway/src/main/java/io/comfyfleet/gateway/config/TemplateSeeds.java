@@ -1,6 +1,8 @@
 package io.comfyfleet.gateway.config;
 
+import io.comfyfleet.gateway.jobs.DuplicateKey;
 import io.comfyfleet.gateway.jobs.InvalidRequestException;
+import io.comfyfleet.gateway.jobs.Json;
 import io.comfyfleet.gateway.templates.Templates;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -43,7 +44,8 @@ final class TemplateSeeds {
             if (workflow.isString()) {
                 Path file = baseDir == null ? Path.of(workflow.stringValue()) : baseDir.resolve(workflow.stringValue());
                 try {
-                    definition.set("workflow", JsonMapper.shared().readTree(Files.readString(file)));
+                    // strict like a workflow sent to /run: a key written twice is refused, not read as its last value
+                    definition.set("workflow", Json.mapper().readTree(Files.readString(file)));
                 } catch (IOException | JacksonException e) {
                     endpoint.problem(key + ".workflow", "cannot read the workflow file " + file + " (" + why(e)
                             + "); give the path of a workflow exported with ComfyUI's \"Export (API)\"");
@@ -63,6 +65,11 @@ final class TemplateSeeds {
     /** Why a workflow file could not be read, in words: the parser's own message ends in its internals. */
     private static String why(Exception e) {
         if (e instanceof JacksonException json) {
+            var twice = DuplicateKey.of(json);
+            if (twice.isPresent()) {
+                DuplicateKey d = twice.get();
+                return "line " + d.line() + ": the key " + d.quotedKey() + " appears twice " + d.where() + "; keep one";
+            }
             var at = json.getLocation();
             return "it is not JSON: " + (at == null || at.getLineNr() <= 0 ? ""
                     : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ") + json.getOriginalMessage();

@@ -46,6 +46,13 @@ public final class JsonErrors {
             }
             return "the body is not valid JSON: " + clean(message);
         }
+        var duplicate = DuplicateKey.of(e);
+        if (duplicate.isPresent()) {
+            DuplicateKey d = duplicate.get();
+            return "the body is not valid JSON" + (d.line() > 0 ? " at line " + d.line() : "") + ": the key "
+                    + d.quotedKey() + " appears twice " + d.where() + "; a key may appear once in an object: keep the value"
+                    + " you mean and remove the other";
+        }
         if (message.contains(GZIP_FIRST_BYTE)) {
             return "the body is not JSON text: it starts like gzip-compressed data; send the JSON uncompressed";
         }

@@ -65,4 +65,18 @@ class TemplateSeedsTest {
                         + dir.resolve("ui.json") + " (it is not JSON: line 1, column 17: Unexpected character (']'")
                 .hasMessageNotContaining("Source:");
     }
+
+    /** A workflow file is client JSON by another road: a key written twice is refused as /run refuses it. */
+    @Test
+    void aWorkflowFileWithAKeyTwiceIsRefusedNamingIt() throws Exception {
+        Files.writeString(dir.resolve("wf.json"),
+                "{\"1\": {\"class_type\": \"EmptyImage\",\n \"inputs\": {\"width\": 64, \"width\": 512}}}");
+
+        assertThatThrownBy(() -> parse("""
+                a:
+                  workflow: wf.json
+                  params: {w: {node: "1", input: width}}"""))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("(line 2: the key \"width\" appears twice in the object at /1/inputs; keep one)");
+    }
 }

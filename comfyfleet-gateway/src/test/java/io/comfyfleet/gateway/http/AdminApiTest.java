@@ -185,6 +185,10 @@ class AdminApiTest {
                         + " TARGET_WAIT"},
                 {"{\"scaler\": {\"kind\": \"x\"}}", "scaler.kind"},
                 {"{\"scaler\": 3}", "scaler"},
+                // last-wins would store 1 and say nothing of the 5
+                {"{\"minWorkers\": 5, \"minWorkers\": 1}", "the key \"minWorkers\" appears twice at the top level"},
+                {"{\"scaler\": {\"type\": \"QUEUE_DELAY\", \"type\": \"REQUEST_COUNT\"}}",
+                        "the key \"type\" appears twice in the object at /scaler"},
         };
         for (String[] c : cases) {
             Reply reply = patch(admin, "/admin/endpoints/ep1", c[0]);

@@ -295,6 +295,34 @@ class AuthAndBadInputTest {
         assertThat(wrongMethod.field("error")).contains("use POST");
     }
 
+    /**
+     * A key written twice keeps its last value in most parsers, silently: the client meant one of two seeds, two
+     * webhooks, and gets the one it did not look at. Refused, naming the key, the object and the line, on both
+     * routes, and inside the workflow too (ComfyUI workflows are client JSON).
+     */
+    @Test
+    void aKeyWrittenTwiceIsRefusedNamingItAndWhereItIs() {
+        assertThat(runError("/run", "{\"input\": {}, \"input\": {\"x\": 1}}")).isEqualTo("the body is not valid JSON at"
+                + " line 1: the key \"input\" appears twice at the top level; a key may appear once in an object: keep the"
+                + " value you mean and remove the other");
+        String workflow = "{\"input\": {\"workflow\": {\"3\": {\"class_type\": \"KSampler\",\n"
+                + " \"inputs\": {\"seed\": 1,\n \"seed\": 2}}}}}";
+        for (String route : List.of("/run", "/runsync")) {
+            assertThat(runError(route, workflow)).as(route).startsWith("the body is not valid JSON at line 3: the key"
+                    + " \"seed\" appears twice in the object at /input/workflow/3/inputs;");
+        }
+        assertThat(runError("/run", "{\"input\": {}, \"policy\": {\"ttl\": 60000, \"ttl\": 70000}}"))
+                .contains("\"ttl\" appears twice in the object at /policy");
+        assertThat(gw.client.post("/v2/ep1/run", "{\"input\": {\"a\": {\"x\": 1}, \"b\": {\"x\": 1}}}").status())
+                .as("the same key in two objects is fine").isEqualTo(200);
+    }
+
+    private String runError(String route, String body) {
+        Reply reply = gw.client.post("/v2/ep1" + route, body);
+        assertThat(reply.status()).as(body).isEqualTo(400);
+        return reply.field("error");
+    }
+
     private void assertBad(String body, String expected) {
         Reply reply = gw.client.post("/v2/ep1/run", body);
         assertThat(reply.status()).as(body).isEqualTo(400);

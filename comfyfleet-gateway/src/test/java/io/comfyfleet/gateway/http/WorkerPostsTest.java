@@ -147,6 +147,19 @@ class WorkerPostsTest {
                 .contains("JSON has no comments");
     }
 
+    /** A worker's body with a key twice is as ambiguous as a client's: refused, and the job stays the worker's. */
+    @Test
+    void aWorkersBodyWithAKeyTwiceIsRefusedNamingIt() {
+        String id = gw.run("{}");
+        gw.take("w1");
+        var done = gw.worker.postAsForm("/v2/ep1/job-done/w1/" + id, "{\"output\": {\"images\": [], \"images\": [1]}}");
+        assertThat(done.status()).isEqualTo(400);
+        assertThat(done.field("error")).contains("the key \"images\" appears twice in the object at /output");
+        assertThat(gw.worker.postAsForm("/v2/ep1/job-stream/w1/" + id, "{\"output\": 1, \"output\": 2}").field("error"))
+                .contains("the key \"output\" appears twice at the top level");
+        assertThat(gw.status(id).json().path("status").asString()).isEqualTo("IN_PROGRESS");
+    }
+
     /**
      * A lone surrogate escaped in a worker's body (Python's json.dumps writes one so for text decoded with
      * errors="surrogateescape") is no character: UTF-8 cannot hold it, and the store kept "?" in its place, so clients
