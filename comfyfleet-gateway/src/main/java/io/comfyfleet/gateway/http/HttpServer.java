@@ -93,6 +93,7 @@ public final class HttpServer implements AutoCloseable {
                 }
             });
             ErrorMapping.install(config);
+            RepeatedQueryParams.register(config.routes);
             intake.register(config.routes);
             client.register(config.routes);
             worker.register(config.routes);

@@ -121,6 +121,11 @@ class DashboardApiTest extends GatewayPerTest {
         assertThat(limit.status()).isEqualTo(400);
         assertThat(limit.field("error")).contains("?limit must be from 1 to 500");
         assertThat(endpoint.status()).as("ep2 exists but this key does not open it").isEqualTo(404);
+        // the first used to win silently: the caller saw FAILED jobs and believed it saw both
+        Reply twice = gw.client.get("/dashboard/api/jobs?status=FAILED&status=COMPLETED");
+        assertThat(twice.status()).isEqualTo(400);
+        assertThat(twice.field("error")).isEqualTo("?status is given 2 times (\"FAILED\", \"COMPLETED\"); this route"
+                + " reads one value: give it once");
     }
 
     @Test

@@ -317,6 +317,27 @@ class AuthAndBadInputTest {
                 .as("the same key in two objects is fine").isEqualTo(200);
     }
 
+    /** Every route reads one value of a parameter: a repeat is named on client, worker and dashboard routes alike. */
+    @Test
+    void aQueryParameterGivenTwiceIsRefusedOnEveryRoute() {
+        String id = gw.run("{}");
+        List<Reply> replies = List.of(
+                gw.client.post("/v2/ep1/runsync?wait=1000&wait=90000", "{\"input\":{}}"),
+                gw.client.get("/v2/ep1/status/" + id + "?wait=1&wait=2"),
+                gw.client.get("/v2/ep1/health?x=1&x=1"),
+                gw.worker.get("/v2/ep1/job-take-batch/w1?batch_size=1&batch_size=3"),
+                gw.worker.get("/v2/ep1/ping/w1?job_id=a&job_id=b"),
+                gw.client.get("/dashboard/api/jobs?limit=1&limit=2"));
+        for (Reply reply : replies) {
+            assertThat(reply.status()).as(reply.text()).isEqualTo(400);
+            assertThat(reply.field("error")).matches("\\?\\w+ is given 2 times \\(.*\\); this route reads one value: give"
+                    + " it once");
+        }
+        assertThat(gw.worker.get("/v2/ep1/ping/w1?job_id=a%2Cb").status()).as("a list, comma-separated").isEqualTo(200);
+        assertThat(gw.status(id).json().path("status").asString()).as("nothing taken by the refused take")
+                .isEqualTo("IN_QUEUE");
+    }
+
     private String runError(String route, String body) {
         Reply reply = gw.client.post("/v2/ep1" + route, body);
         assertThat(reply.status()).as(body).isEqualTo(400);
