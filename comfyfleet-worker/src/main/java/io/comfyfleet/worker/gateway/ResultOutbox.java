@@ -5,7 +5,6 @@ import io.comfyfleet.worker.Backoff;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -370,17 +369,8 @@ public final class ResultOutbox implements AutoCloseable {
         }
     }
 
-    /** Job ids come from the gateway: every byte outside a safe set is hex-escaped, so no id can leave the folder. */
+    /** The job's spool file: see {@link SpoolFileName} for why long ids are hashed. */
     Path spoolFile(String jobId) {
-        StringBuilder name = new StringBuilder();
-        for (byte b : jobId.getBytes(StandardCharsets.UTF_8)) {
-            char c = (char) (b & 0xff);
-            if (c < 128 && (Character.isLetterOrDigit(c) || c == '-' || c == '_')) {
-                name.append(c);
-            } else {
-                name.append('%').append(String.format("%02X", b & 0xff));
-            }
-        }
-        return spoolDir.resolve(name + ".json");
+        return spoolDir.resolve(SpoolFileName.of(jobId) + ".json");
     }
 }

@@ -98,6 +98,32 @@ class ResultOutboxTest {
         assertThat(spool).isEmptyDirectory();
     }
 
+    /**
+     * An id of 200 non-ASCII characters escapes to 1200 characters, past the 255 bytes a file name may have: its
+     * result was kept in memory only and lost with the process. Two such ids that differ only in their last
+     * character must not share a file either.
+     */
+    @Test
+    void aLongNonAsciiIdIsSpooledUnderABoundedNameOfItsOwn() throws Exception {
+        String first = "é".repeat(199) + "a";
+        String second = "é".repeat(199) + "b";
+        try (ResultOutbox down = ResultOutbox.open(client("http://127.0.0.1:1"), spool, FAST, Clock.systemUTC())) {
+            down.submit(first, Json.MAPPER.readTree("{\"output\":\"first\"}"));
+            down.submit(second, Json.MAPPER.readTree("{\"output\":\"second\"}"));
+        }
+        try (var files = Files.list(spool)) {
+            assertThat(files.map(f -> f.getFileName().toString()).toList()).hasSize(2).allSatisfy(name -> assertThat(
+                    name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThanOrEqualTo(255));
+        }
+        assertThat(SpoolFileName.of("job-1_a")).as("a short id stays readable").isEqualTo("job-1_a");
+        try (ResultOutbox up = ResultOutbox.open(client(gw.url()), spool, FAST, Clock.systemUTC())) {
+            assertThat(up.awaitDelivered(Duration.ofSeconds(10))).isTrue();
+        }
+        assertThat(gw.requests("POST", "/job-done/")).extracting(r -> r.json().path("output").asString())
+                .containsExactlyInAnyOrder("first", "second");
+        assertThat(spool).as("both delivered and deleted under the same names").isEmptyDirectory();
+    }
+
     @Test
     void refusedResultIsReplacedByAnErrorThatSaysWhy() throws Exception {
         gw.failDoneTimes.set(1);
