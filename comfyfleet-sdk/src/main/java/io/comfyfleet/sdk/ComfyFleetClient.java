@@ -26,7 +26,8 @@ public final class ComfyFleetClient {
     private final boolean useEvents;
 
     private ComfyFleetClient(Builder b) {
-        this.transport = new Transport(b.baseUrl, b.apiKey, b.connectTimeout, b.requestTimeout, b.executor);
+        this.transport = new Transport(b.baseUrl, b.apiKey, b.connectTimeout, b.requestTimeout, b.executor,
+                b.maxResponseBytes);
         this.requestTimeout = b.requestTimeout;
         this.pollInterval = b.pollInterval;
         this.useEvents = b.useEvents;
@@ -68,6 +69,7 @@ public final class ComfyFleetClient {
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Duration pollInterval = Duration.ofSeconds(1);
         private boolean useEvents = true;
+        private long maxResponseBytes = Transport.DEFAULT_MAX_RESPONSE_BYTES;
         private java.util.concurrent.Executor executor;
 
         private Builder() {}
@@ -108,6 +110,20 @@ public final class ComfyFleetClient {
         /** How often {@code /status} is polled where live events are not available (default 1 s). */
         public Builder pollInterval(Duration interval) {
             this.pollInterval = positive(interval, "pollInterval");
+            return this;
+        }
+
+        /**
+         * The most bytes the SDK reads of one answer ({@code /runsync}, {@code /status}, ...) or of one line of a
+         * job's live events (default 128 MB). Those answers carry the outputs inline as base64, and the SDK holds each
+         * whole in memory: the cap keeps a broken or hostile server from filling it. Raise it when a job's inline
+         * outputs are larger; past it, the call fails with a {@link ComfyFleetException} naming this setting.
+         */
+        public Builder maxResponseBytes(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("maxResponseBytes must be positive, got " + bytes);
+            }
+            this.maxResponseBytes = bytes;
             return this;
         }
 

@@ -123,17 +123,18 @@ final class JobWait {
         }
         HttpRequest request = builder.build();
         CompletableFuture<Integer> answered = new CompletableFuture<>();
-        SseParser parser = new SseParser();
+        long cap = endpoint.transport().maxResponseBytes();
+        SseParser parser = new SseParser(cap);
         CompletableFuture<HttpResponse<String>> exchange = endpoint.transport().http().sendAsync(request, info -> {
             answered.complete(info.statusCode());
             if (info.statusCode() == 200) {
                 answeredNow();
             }
             if (info.statusCode() != 200 || !eventStream(info.headers())) {
-                return HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
+                return BodyLimit.whole(HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8), cap);
             }
-            return HttpResponse.BodySubscribers.fromLineSubscriber(new Lines(parser), s -> null,
-                    StandardCharsets.UTF_8, null);
+            return BodyLimit.perLine(HttpResponse.BodySubscribers.fromLineSubscriber(new Lines(parser, request),
+                    s -> null, StandardCharsets.UTF_8, null), cap);
         });
         inFlight = exchange;
         Duration answerWait = endpoint.client().requestTimeout();
@@ -157,7 +158,9 @@ final class JobWait {
             }
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                if (began) {
+                if (Transport.exceeded(cause) != null) {
+                    fail(Transport.failure(request, cause, id)); // reconnecting would only read the same line again
+                } else if (began) {
                     resume(); // the stream broke after it began: pick it up where it was
                 } else {
                     ComfyFleetException failure = Transport.failure(request, cause, id);
@@ -210,9 +213,11 @@ final class JobWait {
 
     private final class Lines implements Flow.Subscriber<String> {
         private final SseParser parser;
+        private final HttpRequest request;
 
-        Lines(SseParser parser) {
+        Lines(SseParser parser, HttpRequest request) {
             this.parser = parser;
+            this.request = request;
         }
 
         @Override
@@ -227,7 +232,14 @@ final class JobWait {
 
         @Override
         public void onNext(String line) {
-            SseParser.Event event = parser.accept(line);
+            SseParser.Event event;
+            try {
+                event = parser.accept(line);
+            } catch (java.io.UncheckedIOException tooLong) {
+                stream.cancel();
+                fail(Transport.failure(request, tooLong.getCause(), id));
+                return;
+            }
             if (event != null && !over()) {
                 try {
                     onEvent(event);

@@ -28,6 +28,9 @@ final class Outage {
 
     /** True for a failure that a later attempt may not meet: no answer at all, or a status that says "later". */
     static boolean passing(Throwable failure) {
+        if (Transport.exceeded(failure) != null) {
+            return false; // an answer too large for the SDK's cap will be as large when asked again
+        }
         if (failure instanceof ComfyFleetException e) {
             return e.httpStatus() == 0 ? e.getCause() instanceof IOException : PASSING_STATUSES.contains(e.httpStatus());
         }

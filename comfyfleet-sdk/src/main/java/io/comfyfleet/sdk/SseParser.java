@@ -8,11 +8,24 @@ final class SseParser {
     /** One dispatched event; {@code type} is "message" when the server named none. */
     record Event(String type, String id, String data) {}
 
+    private final long maxData;
     private String type;
     private String id;
     private StringBuilder data;
 
-    /** The event this line completes, or null. */
+    /**
+     * @param maxData the most characters one event's data may have: a server that sends data lines without ever
+     *                ending the event would otherwise grow it without bound
+     */
+    SseParser(long maxData) {
+        this.maxData = maxData;
+    }
+
+    /**
+     * The event this line completes, or null.
+     *
+     * @throws java.io.UncheckedIOException with a {@link BodyLimit.Exceeded} when the event's data passes the cap
+     */
     Event accept(String line) {
         if (line.isEmpty()) {
             if (data == null) {
@@ -39,6 +52,10 @@ final class SseParser {
                 break;
             case "data":
                 data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                if (data.length() > maxData) {
+                    data = null;
+                    throw new java.io.UncheckedIOException(new BodyLimit.Exceeded(maxData, "an event of its event stream"));
+                }
                 break;
             case "id":
                 id = value;

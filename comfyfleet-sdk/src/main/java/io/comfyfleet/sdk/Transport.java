@@ -34,14 +34,28 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class Transport {
     static final ObjectMapper JSON = JsonMapper.builder().build();
+    /**
+     * The default cap on one answer (and one line of the event stream), which the SDK holds in memory whole. Outputs
+     * come inline as base64 images and videos, so it is generous: RunPod takes /runsync bodies up to 20 MB and its
+     * workers' results fail past about that (PROTOCOL.md), and ComfyFleet's gateway takes results up to 64 MB by
+     * default ({@code server.maxWorkerBody}); base64 and the JSON around it still fit twice over.
+     */
+    static final long DEFAULT_MAX_RESPONSE_BYTES = 128L << 20;
 
     private final URI base;
     private final String apiKey;
     private final Duration requestTimeout;
+    private final long maxResponseBytes;
     private final HttpClient http;
     private final HttpClient foreignDownloads;
 
     Transport(URI base, String apiKey, Duration connectTimeout, Duration requestTimeout, Executor executor) {
+        this(base, apiKey, connectTimeout, requestTimeout, executor, DEFAULT_MAX_RESPONSE_BYTES);
+    }
+
+    Transport(URI base, String apiKey, Duration connectTimeout, Duration requestTimeout, Executor executor,
+              long maxResponseBytes) {
+        this.maxResponseBytes = maxResponseBytes;
         String text = base.toString();
         this.base = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
         this.apiKey = apiKey;
@@ -61,6 +75,11 @@ final class Transport {
 
     HttpClient http() {
         return http;
+    }
+
+    /** The most bytes one answer, or one line of an event stream, may have. */
+    long maxResponseBytes() {
+        return maxResponseBytes;
     }
 
     /** The client for a download from {@code url}: one that follows redirects only where no key is sent. */
@@ -131,7 +150,9 @@ final class Transport {
     }
 
     private CompletableFuture<JsonNode> sendAsync(HttpRequest request, String jobId) {
-        return wholeAnswerWithinTimeout(request, http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()))
+        HttpResponse.BodyHandler<byte[]> capped = info -> BodyLimit.whole(HttpResponse.BodySubscribers.ofByteArray(),
+                maxResponseBytes);
+        return wholeAnswerWithinTimeout(request, http.sendAsync(request, capped))
                 .handle((response, error) -> {
             if (error != null) {
                 throw failure(request, error instanceof CompletionException && error.getCause() != null
@@ -146,11 +167,32 @@ final class Transport {
         if (error instanceof ComfyFleetException) {
             return (ComfyFleetException) error;
         }
+        BodyLimit.Exceeded over = exceeded(error);
+        if (over != null) {
+            return new ComfyFleetException(describe(request) + " answered with " + over.what
+                    + " longer than the SDK's limit of " + size(over.cap) + "; if the job's outputs are meant to be that large, raise it with ComfyFleetClient.builder()"
+                    + ".maxResponseBytes(...), or have the gateway hand outputs over as links (S3 or its output"
+                    + " store) rather than inline", jobId, 0, null, over);
+        }
         if (error instanceof java.net.http.HttpTimeoutException) {
             return new ComfyFleetException(describe(request) + " got no answer within "
                     + request.timeout().map(HumanDuration::of).orElse("the timeout"), jobId, 0, null, error);
         }
         return new ComfyFleetException(describe(request) + " failed: " + error, jobId, 0, null, error);
+    }
+
+    /** The cap {@code error} or one of its causes says an answer passed; null when it is about something else. */
+    static BodyLimit.Exceeded exceeded(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof BodyLimit.Exceeded over) {
+                return over;
+            }
+        }
+        return null;
+    }
+
+    private static String size(long bytes) {
+        return bytes % (1L << 20) == 0 ? (bytes >> 20) + " MB" : bytes + " bytes";
     }
 
     private JsonNode send(HttpRequest request, String jobId) {

@@ -204,4 +204,70 @@ class HostileServerTest {
         assertThat(result.status().state()).isEqualTo(JobState.COMPLETED);
         assertThat(pages).as("the page was asked for once, not again and again").hasValue(1);
     }
+
+    /** Sends {@code head}, then {@code unit} over and over, 4 KB at a time, until the client hangs up. */
+    private static Handler endless(String contentType, String head, String unit) {
+        return ex -> {
+            ex.getRequestBody().readAllBytes();
+            ex.getResponseHeaders().set("Content-Type", contentType);
+            ex.sendResponseHeaders(200, 0);
+            OutputStream out = ex.getResponseBody();
+            out.write(head.getBytes(StandardCharsets.UTF_8));
+            byte[] chunk = unit.repeat(4096 / unit.length()).getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < 16_000; i++) { // 64 MB: a thousand times the cap the tests set
+                out.write(chunk);
+            }
+            ex.close();
+        };
+    }
+
+    private Endpoint cappedEndpoint(boolean useEvents) {
+        return ComfyFleetClient.builder().baseUrl("http://127.0.0.1:" + gateway.getAddress().getPort() + "/v2")
+                .apiKey(KEY).pollInterval(Duration.ofMillis(20)).useEvents(useEvents).maxResponseBytes(64 * 1024)
+                .build().endpoint("ep");
+    }
+
+    /**
+     * An answer the SDK would hold whole in memory, without end: it stops at the cap, at once (no retry would get a
+     * smaller one), and says which setting raises it.
+     */
+    @Test
+    void anAnswerPastTheCapFailsAtOnceNamingTheCapAndHowToRaiseIt() {
+        routes.put("GET /v2/ep/status/big-1", endless("application/json", "{\"id\":\"big-1\",\"output\":\"", "A"));
+        long started = System.nanoTime();
+
+        assertThatThrownBy(() -> cappedEndpoint(false).status("big-1")).isInstanceOf(ComfyFleetException.class)
+                .hasMessageContaining("answered with a body longer than the SDK's limit of 65536 bytes")
+                .hasMessageContaining("ComfyFleetClient.builder().maxResponseBytes(...)");
+        assertThatThrownBy(() -> cappedEndpoint(false).job("big-1").await(Duration.ofSeconds(20)))
+                .as("a wait fails too, not polling again until its deadline").isInstanceOf(ComfyFleetException.class)
+                .hasMessageContaining("limit of 65536 bytes");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    /** A line of the event stream that never ends, or an event that never ends, stops the wait at the cap. */
+    @Test
+    void anEndlessEventLineOrEventFailsTheWaitNamingTheCap() {
+        routes.put("GET /v2/ep/events/line-1", endless("text/event-stream", "event: status\ndata: ", "x"));
+        routes.put("GET /v2/ep/events/event-1", endless("text/event-stream", "event: status\n", "data: x\n"));
+        long started = System.nanoTime();
+
+        assertThatThrownBy(() -> cappedEndpoint(true).job("line-1").await(Duration.ofSeconds(20)))
+                .isInstanceOf(ComfyFleetException.class)
+                .hasMessageContaining("answered with a line of its event stream longer than the SDK's limit of 65536"
+                        + " bytes").hasMessageContaining("maxResponseBytes");
+        assertThatThrownBy(() -> cappedEndpoint(true).job("event-1").await(Duration.ofSeconds(20)))
+                .isInstanceOf(ComfyFleetException.class)
+                .hasMessageContaining("answered with an event of its event stream longer than the SDK's limit");
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void anAnswerUnderTheCapIsRead() {
+        String output = "B".repeat(60 * 1024);
+        routes.put("GET /v2/ep/status/fits-1", ex -> reply(ex, 200,
+                "{\"id\":\"fits-1\",\"status\":\"COMPLETED\",\"output\":\"" + output + "\"}"));
+
+        assertThat(cappedEndpoint(false).status("fits-1").state()).isEqualTo(JobState.COMPLETED);
+    }
 }
