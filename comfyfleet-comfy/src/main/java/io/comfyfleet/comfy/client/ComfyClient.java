@@ -3,6 +3,7 @@ package io.comfyfleet.comfy.client;
 import io.comfyfleet.comfy.ComfyException;
 import io.comfyfleet.common.json.Json;
 import io.comfyfleet.comfy.client.events.ComfyEventListener;
+import io.comfyfleet.common.http.AnswerTooLargeException;
 import io.comfyfleet.common.http.BlockingHttp;
 import io.comfyfleet.common.http.BlockingHttp.Answer;
 import java.io.IOException;
@@ -48,6 +49,9 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>No {@code Origin} header is ever sent: ComfyUI answers 403 when Origin and Host differ on loopback.
  */
 public final class ComfyClient {
+    /** See {@link Builder#maxAnswerBytes}. */
+    public static final long DEFAULT_MAX_ANSWER_BYTES = 256L << 20;
+
     private final URI baseUri;
     private final HttpClient http;
     private final BlockingHttp blocking;
@@ -60,7 +64,7 @@ public final class ComfyClient {
         this.connectTimeout = b.connectTimeout;
         this.requestTimeout = b.requestTimeout;
         this.quickCallTimeout = b.quickCallTimeout != null ? b.quickCallTimeout : b.requestTimeout;
-        this.blocking = new BlockingHttp(connectTimeout);
+        this.blocking = new BlockingHttp(connectTimeout, b.maxAnswerBytes);
         this.http = HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
                 // aiohttp speaks HTTP/1.1 only; skipping the h2c upgrade attempt avoids a wasted round trip
@@ -90,6 +94,7 @@ public final class ComfyClient {
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(30);
         private Duration quickCallTimeout;
+        private long maxAnswerBytes = DEFAULT_MAX_ANSWER_BYTES;
 
         private Builder(URI baseUri) {
             this.baseUri = Objects.requireNonNull(baseUri, "baseUri");
@@ -115,6 +120,20 @@ public final class ComfyClient {
          */
         public Builder quickCallTimeout(Duration timeout) {
             this.quickCallTimeout = positive(timeout, "quickCallTimeout");
+            return this;
+        }
+
+        /**
+         * The most bytes of one JSON answer read (default 256 MB). Answers are held whole; the largest ComfyUI gives
+         * is {@code /object_info}, some MB with many custom nodes and models. Past the cap a call fails with a
+         * {@link ComfyProtocolException} naming it, rather than a broken ComfyUI filling the worker's memory.
+         */
+        public Builder maxAnswerBytes(long bytes) {
+            if (bytes <= 0 || bytes >= Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("maxAnswerBytes must be from 1 to " + (Integer.MAX_VALUE - 1)
+                        + ", got " + bytes);
+            }
+            this.maxAnswerBytes = bytes;
             return this;
         }
 
@@ -493,6 +512,9 @@ public final class ComfyClient {
                     new ComfyUnavailableException(baseUri, "connect timeout after " + connectTimeout.toMillis() + " ms", t);
             case HttpTimeoutException t -> new ComfyTimeoutException(route, requestTimeout, t);
             case ConnectException c -> new ComfyUnavailableException(baseUri, "connection refused", c);
+            case AnswerTooLargeException big -> new ComfyProtocolException(route + " answered with more than "
+                    + big.maxBytes() + " bytes, the most this client reads of one answer; if this ComfyUI's answers"
+                    + " are that large, raise ComfyClient.Builder.maxAnswerBytes", big);
             default -> new ComfyUnavailableException(baseUri, route + " failed", e);
         };
     }

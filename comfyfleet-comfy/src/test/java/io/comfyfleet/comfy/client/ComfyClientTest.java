@@ -174,4 +174,28 @@ class ComfyClientTest {
         ComfyClient proxied = ComfyClient.create(URI.create("https://gpu-1.example/comfy"));
         assertThat(proxied.webSocketUri("a b")).isEqualTo(URI.create("wss://gpu-1.example/comfy/ws?clientId=a+b"));
     }
+
+    /** A ComfyUI answer past the client's cap is a protocol error naming the route, the cap and how to raise it. */
+    @Test
+    void anAnswerPastTheCapIsAProtocolErrorNamingTheCap() throws Exception {
+        com.sun.net.httpserver.HttpServer huge = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        huge.createContext("/object_info", ex -> {
+            byte[] body = ("{\"Node\": \"" + "x".repeat(4096) + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        huge.start();
+        try {
+            ComfyClient capped = ComfyClient.builder(URI.create("http://127.0.0.1:" + huge.getAddress().getPort()))
+                    .maxAnswerBytes(1024).build();
+
+            assertThatThrownBy(capped::objectInfo).isInstanceOf(ComfyProtocolException.class)
+                    .hasMessageContaining("GET /object_info answered with more than 1024 bytes")
+                    .hasMessageContaining("ComfyClient.Builder.maxAnswerBytes");
+        } finally {
+            huge.stop(0);
+        }
+    }
 }

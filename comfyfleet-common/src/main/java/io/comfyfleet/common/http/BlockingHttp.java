@@ -39,12 +39,29 @@ public final class BlockingHttp {
     /** A status and the body as text (an error's body too; empty when there is none). */
     public record Answer(int status, String body) {}
 
+    /**
+     * The most bytes of one answer read when the caller names no cap. An answer is held whole in memory, so without
+     * one a broken or hostile server could fill it; this is far above any JSON answer these calls expect.
+     */
+    public static final long DEFAULT_MAX_ANSWER_BYTES = 256L << 20;
+
     private final int connectTimeoutMs;
+    private final long maxAnswerBytes;
     /** The call each thread is blocked in, so {@link #abort} can end it. */
     private final Map<Thread, HttpURLConnection> inFlight = new ConcurrentHashMap<>();
 
     public BlockingHttp(Duration connectTimeout) {
+        this(connectTimeout, DEFAULT_MAX_ANSWER_BYTES);
+    }
+
+    /** @param maxAnswerBytes the most bytes of one answer read; past it, {@link AnswerTooLargeException} */
+    public BlockingHttp(Duration connectTimeout, long maxAnswerBytes) {
+        if (maxAnswerBytes <= 0 || maxAnswerBytes >= Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("maxAnswerBytes must be from 1 to " + (Integer.MAX_VALUE - 1)
+                    + " (one answer is held in one array), got " + maxAnswerBytes);
+        }
         this.connectTimeoutMs = millis(connectTimeout);
+        this.maxAnswerBytes = maxAnswerBytes;
     }
 
     /**
@@ -52,6 +69,7 @@ public final class BlockingHttp {
      * answer at most {@code timeout} after connecting.
      *
      * @param headers extra request headers (e.g. Authorization); may be empty
+     * @throws AnswerTooLargeException when the answer's body is longer than this client's cap
      */
     public Answer exchange(URI uri, Map<String, String> headers, byte[] json, Duration timeout) throws IOException {
         Thread caller = Thread.currentThread();
@@ -87,7 +105,7 @@ public final class BlockingHttp {
             int status = call.getResponseCode();
             // read to the end (an error's body too), so the connection goes back to the keep-alive pool
             try (InputStream in = status >= 400 ? call.getErrorStream() : call.getInputStream()) {
-                return new Answer(status, in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                return new Answer(status, in == null ? "" : text(in, call, uri));
             }
         } catch (SocketTimeoutException e) {
             throw new HttpTimeoutException("no answer within " + timeout.toMillis() + " ms");
@@ -99,6 +117,16 @@ public final class BlockingHttp {
         } finally {
             inFlight.remove(caller, call);
         }
+    }
+
+    /** The body as text, read up to the cap; past it the connection is closed rather than read to its end. */
+    private String text(InputStream in, HttpURLConnection call, URI uri) throws IOException {
+        byte[] bytes = in.readNBytes((int) maxAnswerBytes + 1); // grows as it reads: nothing is allocated ahead
+        if (bytes.length > maxAnswerBytes) {
+            call.disconnect();
+            throw new AnswerTooLargeException(uri, maxAnswerBytes);
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     /** {@code HttpURLConnection} takes int milliseconds, where 0 means forever: longer ones are capped. */

@@ -124,4 +124,32 @@ class BlockingHttpTest {
         ex.getResponseBody().write(bytes);
         ex.close();
     }
+
+    /**
+     * An answer is held whole: without a cap, a server that never ends its body (or a huge one) fills the heap. Past
+     * it the call fails naming the cap, and the connection is dropped rather than read to its end.
+     */
+    @Test
+    void anAnswerPastTheCapIsRefusedNamingItAndAnAnswerUpToItIsRead() throws IOException {
+        server.createContext("/endless", ex -> {
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, 0); // chunked: no length to check up front
+            byte[] chunk = "[1,".repeat(1024).getBytes(StandardCharsets.UTF_8);
+            try {
+                for (int i = 0; i < 100_000; i++) { // 300 MB: far past the cap
+                    ex.getResponseBody().write(chunk);
+                }
+            } catch (IOException hungUp) {
+                // the client stopped reading at its cap
+            }
+            ex.close();
+        });
+        server.createContext("/fits", ex -> answer(ex, 200, "\"" + "x".repeat(1022) + "\""));
+        BlockingHttp capped = new BlockingHttp(Duration.ofSeconds(2), 1024);
+
+        assertThatThrownBy(() -> capped.exchange(base.resolve("endless"), Map.of(), null, Duration.ofSeconds(5)))
+                .isInstanceOfSatisfying(AnswerTooLargeException.class, e -> assertThat(e.maxBytes()).isEqualTo(1024))
+                .hasMessageContaining("answered with a body over 1024 bytes");
+        assertThat(capped.exchange(base.resolve("fits"), Map.of(), null, Duration.ofSeconds(5)).body()).hasSize(1024);
+    }
 }

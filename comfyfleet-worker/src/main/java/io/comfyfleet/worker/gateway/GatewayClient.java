@@ -33,7 +33,12 @@ public final class GatewayClient {
 
     private final GatewayEndpoints endpoints;
     private final Map<String, String> headers;
-    private final BlockingHttp http = new BlockingHttp(CONNECT_TIMEOUT);
+    /**
+     * No cap but what one array holds: a job-take answer carries the job's input, which the gateway has already
+     * bounded by its own settings (maxRunsyncBody, any size an operator chose); a lower cap here would leave a job
+     * taken that the worker cannot read, to wait out its lease and be taken again.
+     */
+    private final BlockingHttp http = new BlockingHttp(CONNECT_TIMEOUT, Integer.MAX_VALUE - 8);
     private final Silence silence = new Silence(System::nanoTime);
 
     public GatewayClient(GatewayEndpoints endpoints) {
