@@ -6,7 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.TokenStreamContext;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -14,6 +18,13 @@ import tools.jackson.databind.node.ObjectNode;
  * "Export (API)" writes it. Checked for that shape when created, so a UI-format export fails here, not on a GPU.
  */
 public final class Workflow {
+    /**
+     * Refuses a key written twice: the default keeps the last value silently, so a workflow file with two "seed"
+     * lines in a node would run with one of them while its author saw the other.
+     */
+    private static final JsonMapper STRICT = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
     private final ObjectNode nodes;
 
     private Workflow(ObjectNode nodes) {
@@ -51,10 +62,24 @@ public final class Workflow {
     /** @throws IllegalArgumentException when the text is not JSON or not an API-format workflow */
     public static Workflow parse(String json) {
         try {
-            return of(Transport.JSON.readTree(json));
+            return of(STRICT.readTree(json));
         } catch (JacksonException e) {
-            throw new IllegalArgumentException("the workflow is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException("the workflow is not valid JSON" + duplicate(e), e);
         }
+    }
+
+    /** What Jackson reports, and for a key written twice, which key, in which node and on which line. */
+    private static String duplicate(JacksonException e) {
+        String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        if (!message.startsWith("Duplicate Object property") || !(e.processor() instanceof JsonParser parser)) {
+            return ": " + message;
+        }
+        // the parser stands on the second occurrence: its context is the object, named in its parent
+        TokenStreamContext parent = parser.streamReadContext().getParent();
+        String object = parent == null || parent.pathAsPointer().toString().isEmpty() ? "at the top level"
+                : "in the object at " + parent.pathAsPointer();
+        return " at line " + parser.currentLocation().getLineNr() + ": the key \"" + parser.streamReadContext()
+                .currentName() + "\" appears twice " + object + "; keep the value you mean and remove the other";
     }
 
     /** Reads an API-format workflow file. */

@@ -23,6 +23,17 @@ class InputCheckingTest {
         assertThatThrownBy(() -> Workflow.parse("[]")).hasMessageContaining("non-empty JSON object");
     }
 
+    /** Read last-wins, the SDK would send one seed while the file's author saw the other: refused, named. */
+    @Test
+    void aWorkflowWithAKeyWrittenTwiceIsRefusedNamingItAndWhereItIs() {
+        assertThatThrownBy(() -> Workflow.parse("{\"3\": {\"class_type\": \"KSampler\",\n \"inputs\": {\"seed\": 1,"
+                + "\n \"seed\": 2}}}")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the workflow is not valid JSON at line 3: the key \"seed\" appears twice in the object at"
+                        + " /3/inputs; keep the value you mean and remove the other");
+        assertThatThrownBy(() -> Workflow.parse("{\"3\": {\"class_type\": \"A\"}, \"3\": {\"class_type\": \"B\"}}"))
+                .hasMessageContaining("the key \"3\" appears twice at the top level");
+    }
+
     @Test
     void aWorkflowSavedInsideTheRequestThatCarriedItSaysWhichPartToGive() {
         String nodes = "{\"1\": {\"class_type\": \"EmptyImage\", \"inputs\": {}}}";
