@@ -463,7 +463,8 @@ public final class WorkerCommand {
             return null;
         }
         try {
-            JsonNode wf = Json.MAPPER.readTree(Files.readString(warmupWorkflow));
+            // strict like a workflow sent to /run: a key written twice is refused, not read as its last value
+            JsonNode wf = io.comfyfleet.gateway.jobs.Json.mapper().readTree(Files.readString(warmupWorkflow));
             if (!wf.isObject()) {
                 throw new WorkerConfigException("--warmup-workflow", warmupWorkflow + " is not an API-format workflow object");
             }
@@ -472,8 +473,9 @@ public final class WorkerCommand {
             throw new WorkerConfigException("--warmup-workflow", "cannot read " + warmupWorkflow + ": " + e.getMessage());
         } catch (tools.jackson.core.JacksonException e) {
             // without the parser's location suffix ("at [Source: REDACTED ...]")
-            throw new WorkerConfigException("--warmup-workflow", "cannot read " + warmupWorkflow + ": it is not JSON: "
-                    + e.getOriginalMessage());
+            throw new WorkerConfigException("--warmup-workflow", "cannot read " + warmupWorkflow + ": "
+                    + (io.comfyfleet.gateway.jobs.DuplicateKey.of(e).isPresent()
+                    ? io.comfyfleet.gateway.jobs.DuplicateKey.inFile(e) : "it is not JSON: " + e.getOriginalMessage()));
         }
     }
 

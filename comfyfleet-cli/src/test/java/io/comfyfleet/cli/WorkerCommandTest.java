@@ -84,6 +84,18 @@ class WorkerCommandTest {
         assertThat(s.outputs().s3().path("bucketName").asString()).isEqualTo("b");
     }
 
+    /** A warm-up workflow with a key twice would warm up on one of them unseen: refused, naming key and line. */
+    @Test
+    void aWarmupWorkflowWithAKeyTwiceNamesItAndTheLine() throws Exception {
+        Path warmup = java.nio.file.Files.writeString(dir.resolve("warmup.json"),
+                "{\"1\": {\"class_type\": \"A\",\n \"class_type\": \"B\"}}");
+        assertThatThrownBy(() -> settings(Map.of(), "--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k",
+                "--comfyui-url", "http://c", "--work-dir", dir.toString(), "--warmup-workflow", warmup.toString()))
+                .isInstanceOf(WorkerConfigException.class).hasMessageStartingWith("--warmup-workflow")
+                .hasMessageContaining("cannot read " + warmup + ": line 2: the key \"class_type\" appears twice in the"
+                        + " object at /1; keep one");
+    }
+
     /** A warm-up file that is not JSON names the flag and what broke, without the parser's "[Source: ...]" suffix. */
     @Test
     void aWarmupWorkflowThatIsNotJsonNamesTheFlagPlainly() throws Exception {

@@ -85,7 +85,8 @@ final class FleetSettingsParser {
         Path file = baseDir.resolve(path).toAbsolutePath().normalize();
         if (!path.contains("{endpoint}")) {
             try {
-                JsonNode wf = io.comfyfleet.common.json.Json.MAPPER.readTree(java.nio.file.Files.readString(file));
+                // strict like a workflow sent to /run: a key written twice is refused, not read as its last value
+                JsonNode wf = io.comfyfleet.gateway.jobs.Json.mapper().readTree(java.nio.file.Files.readString(file));
                 if (!wf.isObject()) {
                     problems.add("workers.warmupWorkflow: " + file + " is not an API-format workflow (a JSON object"
                             + " of nodes)");
@@ -95,8 +96,9 @@ final class FleetSettingsParser {
                         + (e instanceof java.nio.file.NoSuchFileException ? "there is no such file" : e.getMessage()));
             } catch (tools.jackson.core.JacksonException e) {
                 // the parser's own message without its location suffix ("at [Source: REDACTED ...]")
-                problems.add("workers.warmupWorkflow: cannot read " + file + " as an API-format workflow: it is not"
-                        + " JSON: " + e.getOriginalMessage());
+                problems.add("workers.warmupWorkflow: cannot read " + file + " as an API-format workflow: "
+                        + (io.comfyfleet.gateway.jobs.DuplicateKey.of(e).isPresent()
+                        ? io.comfyfleet.gateway.jobs.DuplicateKey.inFile(e) : "it is not JSON: " + e.getOriginalMessage()));
             }
         }
         return file.toString();

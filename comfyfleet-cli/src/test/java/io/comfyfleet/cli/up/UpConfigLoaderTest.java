@@ -178,6 +178,27 @@ class UpConfigLoaderTest {
     }
 
     @Test
+    void aWarmupWorkflowWithAKeyTwiceIsNamedWithTheKeyAndLine() throws Exception {
+        Path file = dir.resolve("comfyfleet.yaml");
+        Files.writeString(dir.resolve("warmup.json"), "{\"1\": {\"class_type\": \"A\",\n \"class_type\": \"B\"}}");
+        Files.writeString(file, """
+                endpoints:
+                  - name: ep
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                workers:
+                  warmupWorkflow: warmup.json
+                  comfyui: {emulator: true}
+                """);
+
+        assertThatThrownBy(() -> new UpConfigLoader(name -> null).load(file, dir))
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).containsExactly(
+                        "workers.warmupWorkflow: cannot read " + dir.resolve("warmup.json").toAbsolutePath()
+                                + " as an API-format workflow: line 2: the key \"class_type\" appears twice in the"
+                                + " object at /1; keep one"));
+    }
+
+    @Test
     void anEmulatorSwitchThatIsNotTrueOrFalseIsRefusedNotReadAsNoComfyUi() throws Exception {
         Path file = dir.resolve("comfyfleet.yaml");
         Files.writeString(file, """

@@ -65,10 +65,8 @@ final class TemplateSeeds {
     /** Why a workflow file could not be read, in words: the parser's own message ends in its internals. */
     private static String why(Exception e) {
         if (e instanceof JacksonException json) {
-            var twice = DuplicateKey.of(json);
-            if (twice.isPresent()) {
-                DuplicateKey d = twice.get();
-                return "line " + d.line() + ": the key " + d.quotedKey() + " appears twice " + d.where() + "; keep one";
+            if (DuplicateKey.of(json).isPresent()) {
+                return DuplicateKey.inFile(json);
             }
             var at = json.getLocation();
             return "it is not JSON: " + (at == null || at.getLineNr() <= 0 ? ""

@@ -52,6 +52,15 @@ public record DuplicateKey(String key, String object, int line) {
         return object.isEmpty() ? "at the top level" : "in the object at " + cut(object, 200);
     }
 
+    /**
+     * For a file's error: {@code line 3: the key "seed" appears twice in the object at /3/inputs; keep one}; the
+     * parser's own words when {@code e} is about something else (check {@link #of} first to word those).
+     */
+    public static String inFile(JacksonException e) {
+        return of(e).map(d -> "line " + d.line() + ": the key " + d.quotedKey() + " appears twice " + d.where()
+                + "; keep one").orElse(e.getOriginalMessage());
+    }
+
     private static String cut(String text, int max) {
         return text.length() <= max ? text : text.substring(0, max) + "...";
     }
