@@ -58,12 +58,14 @@ public final class ComfyClient {
     private final Duration connectTimeout;
     private final Duration requestTimeout;
     private final Duration quickCallTimeout;
+    private final long maxAnswerBytes;
 
     private ComfyClient(Builder b) {
         this.baseUri = withTrailingSlash(b.baseUri);
         this.connectTimeout = b.connectTimeout;
         this.requestTimeout = b.requestTimeout;
         this.quickCallTimeout = b.quickCallTimeout != null ? b.quickCallTimeout : b.requestTimeout;
+        this.maxAnswerBytes = b.maxAnswerBytes;
         this.blocking = new BlockingHttp(connectTimeout, b.maxAnswerBytes);
         this.http = HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
@@ -393,9 +395,9 @@ public final class ComfyClient {
                 .POST(multipart.publisher())
                 .build();
         String route = "POST /" + path;
-        HttpResponse<String> response = send(route, request);
-        if (response.statusCode() != 200) {
-            throw new ComfyHttpException(route, response.statusCode(), response.body());
+        Answer response = send(route, request);
+        if (response.status() != 200) {
+            throw new ComfyHttpException(route, response.status(), response.body());
         }
         JsonNode json = parseJson(route, response.body());
         if (!json.path("name").isString()) {
@@ -486,8 +488,24 @@ public final class ComfyClient {
         return HttpRequest.newBuilder(baseUri.resolve(relative)).timeout(requestTimeout);
     }
 
-    private HttpResponse<String> send(String route, HttpRequest request) {
-        return exchange(route, request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    /** The answer as text, read up to {@link Builder#maxAnswerBytes} like every other JSON answer. */
+    private Answer send(String route, HttpRequest request) {
+        HttpResponse<InputStream> response = exchange(route, request, HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = response.body()) {
+            byte[] bytes = in.readNBytes((int) maxAnswerBytes + 1); // grows as it reads: nothing allocated ahead
+            if (bytes.length > maxAnswerBytes) {
+                throw tooLarge(route, maxAnswerBytes, null);
+            }
+            return new Answer(response.statusCode(), new String(bytes, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw failure(route, e);
+        }
+    }
+
+    private static ComfyProtocolException tooLarge(String route, long maxBytes, Throwable cause) {
+        return new ComfyProtocolException(route + " answered with more than " + maxBytes + " bytes, the most this"
+                + " client reads of one answer; if this ComfyUI's answers are that large, raise"
+                + " ComfyClient.Builder.maxAnswerBytes", cause);
     }
 
     private HttpResponse<InputStream> sendStreaming(String route, HttpRequest request) {
@@ -512,9 +530,7 @@ public final class ComfyClient {
                     new ComfyUnavailableException(baseUri, "connect timeout after " + connectTimeout.toMillis() + " ms", t);
             case HttpTimeoutException t -> new ComfyTimeoutException(route, requestTimeout, t);
             case ConnectException c -> new ComfyUnavailableException(baseUri, "connection refused", c);
-            case AnswerTooLargeException big -> new ComfyProtocolException(route + " answered with more than "
-                    + big.maxBytes() + " bytes, the most this client reads of one answer; if this ComfyUI's answers"
-                    + " are that large, raise ComfyClient.Builder.maxAnswerBytes", big);
+            case AnswerTooLargeException big -> tooLarge(route, big.maxBytes(), big);
             default -> new ComfyUnavailableException(baseUri, route + " failed", e);
         };
     }

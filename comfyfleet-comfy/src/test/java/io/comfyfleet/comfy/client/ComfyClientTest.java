@@ -180,7 +180,8 @@ class ComfyClientTest {
     void anAnswerPastTheCapIsAProtocolErrorNamingTheCap() throws Exception {
         com.sun.net.httpserver.HttpServer huge = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress("127.0.0.1", 0), 0);
-        huge.createContext("/object_info", ex -> {
+        huge.createContext("/", ex -> {
+            ex.getRequestBody().readAllBytes();
             byte[] body = ("{\"Node\": \"" + "x".repeat(4096) + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
             ex.sendResponseHeaders(200, body.length);
             ex.getResponseBody().write(body);
@@ -194,6 +195,10 @@ class ComfyClientTest {
             assertThatThrownBy(capped::objectInfo).isInstanceOf(ComfyProtocolException.class)
                     .hasMessageContaining("GET /object_info answered with more than 1024 bytes")
                     .hasMessageContaining("ComfyClient.Builder.maxAnswerBytes");
+            // an upload's answer is read through another client (java.net.http), under the same cap
+            assertThatThrownBy(() -> capped.uploadImage("a.png", () -> new ByteArrayInputStream(new byte[1]), null))
+                    .isInstanceOf(ComfyProtocolException.class)
+                    .hasMessageContaining("POST /upload/image answered with more than 1024 bytes");
         } finally {
             huge.stop(0);
         }
