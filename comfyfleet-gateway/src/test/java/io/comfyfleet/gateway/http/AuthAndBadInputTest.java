@@ -319,7 +319,7 @@ class AuthAndBadInputTest {
 
     /** Every route reads one value of a parameter: a repeat is named on client, worker and dashboard routes alike. */
     @Test
-    void aQueryParameterGivenTwiceIsRefusedOnEveryRoute() {
+    void aQueryParameterGivenTwiceIsRefusedOnEveryRoute() throws Exception {
         String id = gw.run("{}");
         List<Reply> replies = List.of(
                 gw.client.post("/v2/ep1/runsync?wait=1000&wait=90000", "{\"input\":{}}"),
@@ -336,6 +336,13 @@ class AuthAndBadInputTest {
         assertThat(gw.worker.get("/v2/ep1/ping/w1?job_id=a%2Cb").status()).as("a list, comma-separated").isEqualTo(200);
         assertThat(gw.status(id).json().path("status").asString()).as("nothing taken by the refused take")
                 .isEqualTo("IN_QUEUE");
+        // every query string is now read on every route: one that is not valid URL encoding is no server error
+        try (Socket socket = new Socket("127.0.0.1", gw.gateway.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET /v2/ep1/health?x=%zz HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                    + TestGateway.CLIENT_KEY + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            assertThat(readHead(socket.getInputStream())).doesNotStartWith("HTTP/1.1 5");
+        }
     }
 
     private String runError(String route, String body) {
