@@ -170,9 +170,10 @@ final class Transport {
         BodyLimit.Exceeded over = exceeded(error);
         if (over != null) {
             return new ComfyFleetException(describe(request) + " answered with " + over.what
-                    + " longer than the SDK's limit of " + size(over.cap) + "; if the job's outputs are meant to be that large, raise it with ComfyFleetClient.builder()"
-                    + ".maxResponseBytes(...), or have the gateway hand outputs over as links (S3 or its output"
-                    + " store) rather than inline", jobId, 0, null, over);
+                    + " longer than the SDK's limit of " + size(over.cap) + "; if the job's outputs are meant to be"
+                    + " that large, raise it with ComfyFleetClient.builder().maxResponseBytes(...), or have the"
+                    + " gateway hand outputs over as links (S3 or its output store) rather than inline",
+                    jobId, 0, null, over);
         }
         if (error instanceof java.net.http.HttpTimeoutException) {
             return new ComfyFleetException(describe(request) + " got no answer within "
