@@ -24,7 +24,6 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * Reads and validates {@code comfyfleet-image.yaml}. Every problem is reported at once, each naming its key (e.g.
@@ -44,7 +43,6 @@ public final class RecipeParser {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
     private static final Pattern APT = Pattern.compile("[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.+:~-]+)?");
     private static final Pattern PIN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*(\\[[A-Za-z0-9_,.-]+])?==[A-Za-z0-9_.!+-]+");
-    private static final YAMLMapper YAML = new YAMLMapper();
 
     private final List<String> problems = new ArrayList<>();
     private final Path dir;
@@ -70,9 +68,9 @@ public final class RecipeParser {
     public static Recipe parse(String text, Path dir, String name) {
         JsonNode root;
         try {
-            root = YAML.readTree(text);
+            root = RecipeYaml.read(text);
         } catch (JacksonException e) {
-            throw new RecipeException(name, List.of("not valid YAML: " + e.getOriginalMessage()));
+            throw new RecipeException(name, List.of(RecipeYaml.problem(e)));
         }
         if (root == null || !root.isObject()) {
             throw new RecipeException(name, List.of("(top): must be a mapping with at least 'base' and 'comfyui'"));

@@ -79,6 +79,20 @@ class RecipeParserTest {
                 .hasMessageStartingWith("bad.yaml: 9 problems");
     }
 
+    /** Read last-wins, the image would build the second commit while its author read the first. */
+    @Test
+    void aKeyWrittenTwiceIsNamedWithItsSectionAndLine() {
+        assertThatThrownBy(() -> RecipeParser.parse("""
+                base: nvidia/cuda:12.4.1-runtime-ubuntu22.04
+                comfyui:
+                  commit: %s
+                  commit: %s
+                """.formatted(COMMIT, COMMIT.replace('6', '7')), DIR, "twice.yaml"))
+                .isInstanceOfSatisfying(RecipeException.class, e -> assertThat(e.problems()).containsExactly(
+                        "comfyui: the key \"commit\" appears twice (line 4); a key may appear once in a mapping: keep"
+                                + " the value you mean and remove the other"));
+    }
+
     @Test
     void aRecipeWithoutComfyUiOrBaseSaysWhatToWrite() {
         assertThatThrownBy(() -> RecipeParser.parse("apt: [python3]\n", DIR, "empty.yaml"))
