@@ -4,6 +4,9 @@ import io.comfyfleet.gateway.Gateway;
 import io.comfyfleet.gateway.config.ConfigLoader;
 import io.comfyfleet.gateway.config.GatewayConfig;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.time.Instant;
 import io.comfyfleet.testkit.SettableClock;
 
@@ -53,18 +56,22 @@ public final class TestGateway implements AutoCloseable {
         this.worker = new Api(base, WORKER_KEY);
     }
 
+    /** The server settings {@link #yaml} starts from; a test's extras replace those of the same key. */
+    private static final List<String> SERVER_DEFAULTS = List.of("host: 127.0.0.1", "port: 0", "dataDir: data",
+            "jobTakeHold: 1s", "jobStopHold: 1s", "lease: 30s", "retention: 30m", "sweepInterval: 1m");
+
+    /**
+     * The test configuration, with {@code serverExtras} (lines indented two spaces) in its server section; an extra
+     * that sets a default's key takes that default's place, as a configuration may name a key only once.
+     */
     public static String yaml(String serverExtras) {
+        Set<String> overridden = serverExtras.lines().filter(l -> l.startsWith("  ") && !l.startsWith("   ") && l.contains(":"))
+                .map(l -> l.substring(2, l.indexOf(':'))).collect(Collectors.toSet());
+        String server = SERVER_DEFAULTS.stream().filter(d -> !overridden.contains(d.substring(0, d.indexOf(':'))))
+                .map(d -> "  " + d + "\n").collect(Collectors.joining());
         return """
                 server:
-                  host: 127.0.0.1
-                  port: 0
-                  dataDir: data
-                  jobTakeHold: 1s
-                  jobStopHold: 1s
-                  lease: 30s
-                  retention: 30m
-                  sweepInterval: 1m
-                %s
+                %s%s
                 webhooks: {attempts: 3, backoff: 50ms, timeout: 2s, allowPrivateTargets: true}
                 endpoints:
                   - name: ep1
@@ -77,7 +84,7 @@ public final class TestGateway implements AutoCloseable {
                   - name: ep2
                     clientKeys: [%s]
                     workerKeys: [other-worker-key-0123456789]
-                """.formatted(serverExtras, CLIENT_KEY, WORKER_KEY, WEBHOOK_SECRET, OTHER_CLIENT_KEY);
+                """.formatted(server, serverExtras, CLIENT_KEY, WORKER_KEY, WEBHOOK_SECRET, OTHER_CLIENT_KEY);
     }
 
     /**
