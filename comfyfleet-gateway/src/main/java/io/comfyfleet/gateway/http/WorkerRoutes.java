@@ -13,6 +13,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.Arrays;
 import java.util.List;
+import tools.jackson.databind.JsonNode;
 
 /**
  * RunPod's worker protocol (PROTOCOL.md §2): job-take(-batch), job-done, job-stream, job-stop, ping.
@@ -90,39 +91,46 @@ final class WorkerRoutes {
     }
 
     private void done(Context ctx) {
-        EndpointConfig endpoint = authorize(ctx);
-        String worker = Ids.worker(ctx.pathParam("worker"));
-        String job = Ids.job(ctx.pathParam("id"));
-        byte[] body;
-        try {
-            body = HttpIO.body(ctx, server.maxWorkerBody(), "the job-done body");
-        } catch (PayloadTooLargeException tooLarge) {
-            // the job ends FAILED saying why, rather than running until its lease is lost (see resultTooLarge)
-            boolean ended = workers.resultTooLarge(endpoint.name(), worker, job, tooLarge.limit());
-            throw !ended ? tooLarge : new PayloadTooLargeException("the job-done body", tooLarge.limit(),
-                    "job " + job + " has ended FAILED with that error (server.maxWorkerBody); deliver large outputs"
-                            + " to S3 or the gateway's output store rather than inline");
-        }
-        workers.done(endpoint.name(), worker, job, WorkerBodies.parse(body));
-        ok(ctx);
+        // the job ends FAILED saying why, rather than running until its lease is lost (see resultTooLarge)
+        jobPost(ctx, "the job-done body", server.maxWorkerBody(), workers::resultTooLarge, "(server.maxWorkerBody);"
+                + " deliver large outputs to S3 or the gateway's output store rather than inline", workers::done);
     }
 
     private void stream(Context ctx) {
+        // the job ends FAILED saying why, rather than run on with a chunk /stream readers never see
+        jobPost(ctx, "the job-stream chunk", server.maxStreamChunk(), workers::streamChunkTooLarge,
+                "(server.maxStreamChunk); stream smaller chunks, or raise the limit", workers::stream);
+    }
+
+    /**
+     * A worker's post about one of its jobs (job-done, job-stream): the body, read under {@code limit}, goes to
+     * {@code deliver}. A body over the limit ends the job FAILED through {@code endTooLarge}; the 413 then names the
+     * job and gives {@code advice}.
+     */
+    private void jobPost(Context ctx, String what, long limit, TooLarge endTooLarge, String advice, Delivery deliver) {
         EndpointConfig endpoint = authorize(ctx);
         String worker = Ids.worker(ctx.pathParam("worker"));
         String job = Ids.job(ctx.pathParam("id"));
         byte[] body;
         try {
-            body = HttpIO.body(ctx, server.maxStreamChunk(), "the job-stream chunk");
+            body = HttpIO.body(ctx, limit, what);
         } catch (PayloadTooLargeException tooLarge) {
-            // the job ends FAILED saying why, rather than run on with a chunk /stream readers never see
-            boolean ended = workers.streamChunkTooLarge(endpoint.name(), worker, job, tooLarge.limit());
-            throw !ended ? tooLarge : new PayloadTooLargeException("the job-stream chunk", tooLarge.limit(),
-                    "job " + job + " has ended FAILED with that error (server.maxStreamChunk); stream smaller"
-                            + " chunks, or raise the limit");
+            boolean ended = endTooLarge.end(endpoint.name(), worker, job, tooLarge.limit());
+            throw !ended ? tooLarge : new PayloadTooLargeException(what, tooLarge.limit(),
+                    "job " + job + " has ended FAILED with that error " + advice);
         }
-        workers.stream(endpoint.name(), worker, job, WorkerBodies.parse(body));
+        deliver.deliver(endpoint.name(), worker, job, WorkerBodies.parse(body));
         ok(ctx);
+    }
+
+    /** Ends the job FAILED for a body over {@code limit}; false when it is no running job of that worker. */
+    private interface TooLarge {
+        boolean end(String endpoint, String worker, String job, long limit);
+    }
+
+    /** Hands a worker's parsed body for the job on. */
+    private interface Delivery {
+        void deliver(String endpoint, String worker, String job, JsonNode body);
     }
 
     private void stop(Context ctx) throws InterruptedException {
