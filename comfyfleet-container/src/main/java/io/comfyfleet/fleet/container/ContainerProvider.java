@@ -6,8 +6,8 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import io.comfyfleet.core.HumanDuration;
-import io.comfyfleet.common.process.ExitStatus;
 import io.comfyfleet.fleet.local.ExitReason;
+import io.comfyfleet.fleet.local.OwnExit;
 import io.comfyfleet.fleet.provider.ExitNotice;
 import io.comfyfleet.fleet.provider.Slot;
 import io.comfyfleet.fleet.provider.SlotTable;
@@ -51,6 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ContainerProvider implements WorkerProvider {
     private static final Logger log = LoggerFactory.getLogger(ContainerProvider.class);
+    /** How a container ended whose exit code the engine did not give (its wait failed). */
+    private static final String UNKNOWN_CODE = "its container ended, exit code unknown";
 
     private final ContainerConfig config;
     private final Clock clock;
@@ -229,21 +231,13 @@ public final class ContainerProvider implements WorkerProvider {
         Instant exitedAt = clock.instant();
         if (life.exitedOnItsOwn(exitedAt, code)) {
             // its exit line is among the last it printed: the wait may end before the engine streamed them all
-            Optional<String> reason = code != null && code == 0 ? Optional.empty()
-                    : worker.output().await(ExitReason.DRAIN);
-            String unexplained = code != null && code > 128 ? ": " + ExitStatus.describe(code) + "; see its log"
-                    : " (no reason given; see its log)";
+            OwnExit exit = OwnExit.read(code, worker.output(), UNKNOWN_CODE);
             log.warn("worker {} of endpoint {} exited on its own with code {} after {}{}; its container {} stays for"
                     + " its logs until the worker is stopped", life.handle().workerId(), life.handle().endpoint(),
-                    code, HumanDuration.of(Duration.between(life.startedAt(), exitedAt)),
-                    reason.map(r -> ": " + r).orElse(unexplained), shortId(worker.containerId()));
-            exits.tell(new WorkerExit(life.handle().endpoint(), life.handle().workerId(), code == null ? -1 : code,
-                    reason.orElse(described(code)), reason.isPresent()));
+                    code, HumanDuration.of(Duration.between(life.startedAt(), exitedAt)), exit.logged(),
+                    shortId(worker.containerId()));
+            exits.tell(exit.notice(life.handle()));
         }
-    }
-
-    private static String described(Integer code) {
-        return code == null ? "its container ended, exit code unknown" : ExitStatus.describe(code);
     }
 
     @Override
@@ -363,10 +357,7 @@ public final class ContainerProvider implements WorkerProvider {
     public Optional<String> problem(String workerId) {
         return workers.get(workerId)
                 .filter(w -> w.life().view().phase() == FleetWorker.Phase.EXITED)
-                .flatMap(w -> w.output().await(Duration.ZERO).or(() -> {
-                    Integer code = w.life().view().exitCode();
-                    return code != null && code == 0 ? Optional.empty() : Optional.of(described(code));
-                }));
+                .flatMap(w -> OwnExit.problem(w.life().view().exitCode(), w.output(), UNKNOWN_CODE));
     }
 
     @Override

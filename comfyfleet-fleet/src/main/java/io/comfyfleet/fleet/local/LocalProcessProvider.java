@@ -12,7 +12,6 @@ import io.comfyfleet.fleet.provider.WorkerLife;
 import io.comfyfleet.fleet.provider.WorkerProvider;
 import io.comfyfleet.fleet.provider.WorkerSpec;
 import io.comfyfleet.fleet.provider.WorkerTable;
-import io.comfyfleet.common.process.ExitStatus;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -112,13 +111,11 @@ public final class LocalProcessProvider implements WorkerProvider {
             // what it started (its ComfyUI) would hold the GPU with nobody to stop it
             worker.tree().killLeftovers();
             // its exit line is among the last it printed: read to the end first (the pipe closes with the process)
-            Optional<String> reason = code == 0 ? Optional.empty() : worker.output().await(ExitReason.DRAIN);
+            OwnExit exit = OwnExit.read(code, worker.output(), null);
             log.warn("worker {} of endpoint {} exited on its own with code {} after {}{}", life.handle().workerId(),
                     life.handle().endpoint(), code, seconds(Duration.between(life.startedAt(), exitedAt)),
-                    reason.map(r -> ": " + r).orElse(code > 128 ? ": " + ExitStatus.describe(code) + "; see its log"
-                            : " (no reason given; see its log)"));
-            exits.tell(new WorkerExit(life.handle().endpoint(), life.handle().workerId(), code,
-                    reason.orElse(ExitStatus.describe(code)), reason.isPresent()));
+                    exit.logged());
+            exits.tell(exit.notice(life.handle()));
         }
     }
 
@@ -204,10 +201,7 @@ public final class LocalProcessProvider implements WorkerProvider {
     public Optional<String> problem(String workerId) {
         return workers.get(workerId)
                 .filter(w -> w.life().view().phase() == FleetWorker.Phase.EXITED)
-                .flatMap(w -> w.output().await(Duration.ZERO).or(() -> {
-                    int code = w.process().exitValue();
-                    return code == 0 ? Optional.empty() : Optional.of(ExitStatus.describe(code));
-                }));
+                .flatMap(w -> OwnExit.problem(w.process().exitValue(), w.output(), null));
     }
 
     private static String seconds(Duration d) {
