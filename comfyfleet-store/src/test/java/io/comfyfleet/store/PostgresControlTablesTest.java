@@ -1,24 +1,22 @@
 package io.comfyfleet.store;
 
 import io.comfyfleet.core.job.JobStore;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import org.junit.jupiter.api.AfterAll;
-import io.comfyfleet.testkit.TestPostgres;
 
 /** Leases and the worker board on a real PostgreSQL 18 (embedded), raced from two stores as two gateways do. */
 class PostgresControlTablesTest extends ControlTablesContractTest {
-    private EmbeddedPostgres postgres;
+    private PostgresStores postgres;
 
     @Override
     protected JobStore openStore() throws IOException {
-        postgres = TestPostgres.start();
-        return JobStores.openPostgres(TestPostgres.url(postgres), "postgres", "postgres", 4);
+        postgres = PostgresStores.start(4);
+        return postgres.open();
     }
 
     @Override
     protected JobStore openSecond() {
-        return JobStores.openPostgres(TestPostgres.url(postgres), "postgres", "postgres", 4);
+        return postgres.open();
     }
 
     @AfterAll

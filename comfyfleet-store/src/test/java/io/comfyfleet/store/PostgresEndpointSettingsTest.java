@@ -1,29 +1,23 @@
 package io.comfyfleet.store;
 
 import io.comfyfleet.core.job.JobStore;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import org.junit.jupiter.api.AfterAll;
-import io.comfyfleet.testkit.TestPostgres;
 
 /** The endpoint settings contract on a real PostgreSQL 18 (embedded, once for the class). */
 class PostgresEndpointSettingsTest extends EndpointSettingsContractTest {
-    private EmbeddedPostgres postgres;
+    private PostgresStores postgres;
 
     @Override
     protected JobStore openStore() throws IOException {
-        postgres = TestPostgres.start();
-        return JobStores.openPostgres(url(), "postgres", "postgres", 2);
+        postgres = PostgresStores.start(2);
+        return postgres.open();
     }
 
     @Override
     protected JobStore reopen(JobStore store) {
         store.close();
-        return JobStores.openPostgres(url(), "postgres", "postgres", 2);
-    }
-
-    private String url() {
-        return TestPostgres.url(postgres);
+        return postgres.open();
     }
 
     @AfterAll

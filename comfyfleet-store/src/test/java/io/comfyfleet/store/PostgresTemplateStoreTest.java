@@ -3,36 +3,30 @@ package io.comfyfleet.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.comfyfleet.core.job.JobStore;
-import io.comfyfleet.testkit.TestPostgres;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** The workflow template contract on a real PostgreSQL 18 (embedded, once for the class), plus sharing. */
 class PostgresTemplateStoreTest extends TemplateStoreContractTest {
-    private EmbeddedPostgres postgres;
+    private PostgresStores postgres;
 
     @Override
     protected JobStore openStore() throws IOException {
-        postgres = TestPostgres.start();
-        return JobStores.openPostgres(url(), "postgres", "postgres", 2);
+        postgres = PostgresStores.start(2);
+        return postgres.open();
     }
 
     @Override
     protected JobStore reopen(JobStore store) {
         store.close();
-        return JobStores.openPostgres(url(), "postgres", "postgres", 2);
-    }
-
-    private String url() {
-        return TestPostgres.url(postgres);
+        return postgres.open();
     }
 
     @Test
     void aTemplateRegisteredThroughOneGatewaysStoreIsSeenThroughAnothers() {
         String ep = endpoint();
-        try (JobStore other = JobStores.openPostgres(url(), "postgres", "postgres", 2)) {
+        try (JobStore other = postgres.open()) {
             templates().put(ep, "shared", "{\"workflow\":{\"1\":{}}}", T0);
 
             assertThat(other.templates().orElseThrow().get(ep, "shared").orElseThrow().definitionJson())
