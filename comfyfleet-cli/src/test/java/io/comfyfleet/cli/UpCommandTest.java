@@ -25,12 +25,7 @@ class UpCommandTest {
 
     @Test
     void aBadWorkersSectionExitsWith2AndNamesTheKey() throws Exception {
-        Path config = dir.resolve("comfyfleet.yaml");
-        Files.writeString(config, """
-                endpoints:
-                  - name: ep1
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
+        Path config = config("""
                 workers:
                   cpuSlots: none
                 """);
@@ -45,13 +40,8 @@ class UpCommandTest {
     @Test
     void aDataFolderThatCannotBeWrittenExitsWith2AndNamesTheKey() throws Exception {
         Files.writeString(dir.resolve("a-file"), "not a folder");
-        Path config = dir.resolve("comfyfleet.yaml");
-        Files.writeString(config, """
+        Path config = config("""
                 server: {dataDir: a-file/data}
-                endpoints:
-                  - name: ep1
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
                 """);
 
         Run run = up("--config", config.toString(), "--emulator");
@@ -63,13 +53,7 @@ class UpCommandTest {
 
     @Test
     void withoutAComfyUiChoiceItSaysWhichFlagToGive() throws Exception {
-        Path config = dir.resolve("comfyfleet.yaml");
-        Files.writeString(config, """
-                endpoints:
-                  - name: ep1
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
-                """);
+        Path config = config("");
 
         Run run = up("--config", config.toString());
 
@@ -79,7 +63,7 @@ class UpCommandTest {
 
     @Test
     void aFolderWithoutComfyUiIsRefused() throws Exception {
-        Run run = up("--comfyui-dir", dir.toString(), "--config", minimalConfig().toString());
+        Run run = up("--comfyui-dir", dir.toString(), "--config", config("").toString());
 
         assertThat(run.exit).isEqualTo(2);
         assertThat(run.err).contains("--comfyui-dir: " + dir + " has no main.py; give the folder of a ComfyUI checkout");
@@ -87,12 +71,7 @@ class UpCommandTest {
 
     @Test
     void aComfyUiFolderOrPythonFromTheFileThatCannotRunIsRefusedBeforeAnyJobWaits() throws Exception {
-        Path config = dir.resolve("comfyfleet.yaml");
-        Files.writeString(config, """
-                endpoints:
-                  - name: ep1
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
+        Path config = config("""
                 workers:
                   comfyui: {dir: no-comfyui-here, python: /nonexistent/bin/python3}
                 """);
@@ -108,12 +87,7 @@ class UpCommandTest {
     @Test
     void aBarePythonNameMustBeOnThePath() throws Exception {
         Path comfy = fakeCheckout();
-        Path config = dir.resolve("comfyfleet.yaml");
-        Files.writeString(config, """
-                endpoints:
-                  - name: ep1
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
+        Path config = config("""
                 workers:
                   comfyui: {dir: %s, python: python3-no-such-name}
                 """.formatted(comfy));
@@ -128,12 +102,7 @@ class UpCommandTest {
     @Test
     void thePythonFlagOverridesTheFilesPythonAndIsChecked() throws Exception {
         Path comfy = fakeCheckout();
-        Path config = dir.resolve("comfyfleet.yaml");
-        Files.writeString(config, """
-                endpoints:
-                  - name: ep1
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
+        Path config = config("""
                 workers:
                   comfyui: {dir: %s, python: /bin/sh}
                 """.formatted(comfy));
@@ -148,20 +117,23 @@ class UpCommandTest {
 
     @Test
     void thePythonFlagWithoutAComfyUiFolderSaysWhatItGoesWith() throws Exception {
-        Run run = up("--emulator", "--python", "python3", "--config", minimalConfig().toString());
+        Run run = up("--emulator", "--python", "python3", "--config", config("").toString());
 
         assertThat(run.exit).isEqualTo(2);
         assertThat(run.err).contains("--python: goes with --comfyui-dir, not --emulator");
     }
 
-    /** A file that loads: what a test refuses is then the command line's doing. */
-    private Path minimalConfig() throws Exception {
-        return Files.writeString(dir.resolve("minimal.yaml"), """
+    /**
+     * comfyfleet.yaml with one endpoint that loads, then {@code more} (sections at the top level): without more, what
+     * a test refuses is the command line's doing.
+     */
+    private Path config(String more) throws Exception {
+        return Files.writeString(dir.resolve("comfyfleet.yaml"), """
                 endpoints:
                   - name: ep1
                     clientKeys: [client-key-0123456789]
                     workerKeys: [worker-key-0123456789]
-                """);
+                """ + more);
     }
 
     private Path fakeCheckout() throws Exception {

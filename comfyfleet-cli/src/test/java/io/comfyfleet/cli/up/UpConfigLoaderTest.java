@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.comfyfleet.gateway.config.ConfigException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -13,6 +14,16 @@ import org.junit.jupiter.api.io.TempDir;
 class UpConfigLoaderTest {
     @TempDir
     Path dir;
+
+    /** comfyfleet.yaml with one endpoint that loads, then {@code more} (sections at the top level, such as workers). */
+    private Path config(String more) throws IOException {
+        return Files.writeString(dir.resolve("comfyfleet.yaml"), """
+                endpoints:
+                  - name: ep
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                """ + more);
+    }
 
     @Test
     void withoutAFileKeysAreGeneratedAndDataGoesUnderTheWorkingFolder() {
@@ -129,12 +140,7 @@ class UpConfigLoaderTest {
      */
     @Test
     void aComfyuiValueOfTheWrongTypeIsNamed() throws Exception {
-        Path file = dir.resolve("comfyfleet.yaml");
-        Files.writeString(file, """
-                endpoints:
-                  - name: ep
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
+        Path file = config("""
                 workers:
                   comfyui: {emulator: yes}
                 """);
@@ -155,13 +161,8 @@ class UpConfigLoaderTest {
      */
     @Test
     void aGpuListedTwiceAndAnUnreadableWarmupAreNamedPlainly() throws Exception {
-        Path file = dir.resolve("comfyfleet.yaml");
         Files.writeString(dir.resolve("warmup.json"), "not json");
-        Files.writeString(file, """
-                endpoints:
-                  - name: ep
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
+        Path file = config("""
                 workers:
                   gpus: [0, 1, 0]
                   warmupWorkflow: warmup.json
@@ -179,13 +180,8 @@ class UpConfigLoaderTest {
 
     @Test
     void aWarmupWorkflowWithAKeyTwiceIsNamedWithTheKeyAndLine() throws Exception {
-        Path file = dir.resolve("comfyfleet.yaml");
         Files.writeString(dir.resolve("warmup.json"), "{\"1\": {\"class_type\": \"A\",\n \"class_type\": \"B\"}}");
-        Files.writeString(file, """
-                endpoints:
-                  - name: ep
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
+        Path file = config("""
                 workers:
                   warmupWorkflow: warmup.json
                   comfyui: {emulator: true}
@@ -200,12 +196,7 @@ class UpConfigLoaderTest {
 
     @Test
     void anEmulatorSwitchThatIsNotTrueOrFalseIsRefusedNotReadAsNoComfyUi() throws Exception {
-        Path file = dir.resolve("comfyfleet.yaml");
-        Files.writeString(file, """
-                endpoints:
-                  - name: sdxl
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
+        Path file = config("""
                 workers:
                   comfyui: {emulator: {}}
                 """);
@@ -218,12 +209,7 @@ class UpConfigLoaderTest {
 
     @Test
     void theWorkersSectionExpandsVariablesAsTheGatewayDoes() throws Exception {
-        Path file = dir.resolve("comfyfleet.yaml");
-        Files.writeString(file, """
-                endpoints:
-                  - name: ep
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
+        Path file = config("""
                 workers:
                   jobGrace: 1d
                   comfyui: {dir: "${COMFY_HOME}/ComfyUI", args: ["--output-directory=${OUT}"]}
@@ -241,12 +227,7 @@ class UpConfigLoaderTest {
 
     @Test
     void aRelativePythonIsRelativeToTheFileAsTheComfyUiDirIs() throws Exception {
-        Path file = dir.resolve("comfyfleet.yaml");
-        Files.writeString(file, """
-                endpoints:
-                  - name: ep
-                    clientKeys: [client-key-0123456789]
-                    workerKeys: [worker-key-0123456789]
+        Path file = config("""
                 workers:
                   comfyui: {dir: ../ComfyUI, python: ../venv/bin/python}
                 """);
