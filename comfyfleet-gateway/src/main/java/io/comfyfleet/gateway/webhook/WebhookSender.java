@@ -274,6 +274,12 @@ public final class WebhookSender implements AutoCloseable {
                     finished = true;
                     log.warn("webhook for job {} not sent: {}", jobId, refused.getMessage());
                     return;
+                } catch (Redirected redirected) {
+                    // the receiver answers the same way every time: retrying only delays the operator's fix
+                    abandoned.incrementAndGet();
+                    finished = true;
+                    log.warn("webhook for job {} to {} given up: {}", jobId, url.getHost(), redirected.getMessage());
+                    return;
                 }
                 if (outcome == null) {
                     delivered.incrementAndGet();
@@ -323,8 +329,10 @@ public final class WebhookSender implements AutoCloseable {
      * Null on success, else what went wrong.
      *
      * @throws WebhookTargetRefusedException when the target's addresses are not allowed (no retry helps)
+     * @throws Redirected when the receiver answers with a redirect (never followed, so no retry helps)
      */
-    private String tryOnce(URI url, byte[] body, Optional<WebhookSigner> signer) throws InterruptedException {
+    private String tryOnce(URI url, byte[] body, Optional<WebhookSigner> signer)
+            throws InterruptedException, Redirected {
         Request request;
         try {
             request = http.newRequest(url)
@@ -339,6 +347,9 @@ public final class WebhookSender implements AutoCloseable {
         try {
             ContentResponse response = request.send();
             int status = response.getStatus();
+            if (status >= 300 && status < 400) {
+                throw Redirected.by(status, response.getHeaders().get(HttpHeader.LOCATION));
+            }
             return status >= 200 && status < 300 ? null : "HTTP " + status;
         } catch (TimeoutException e) {
             return "no answer within " + settings.timeout().toMillis() + " ms";
@@ -350,6 +361,24 @@ public final class WebhookSender implements AutoCloseable {
                 }
             }
             return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        }
+    }
+
+    /**
+     * A receiver that redirected the call. Redirects are not followed (a receiver must not bounce the call to an
+     * internal address), so the message names where it pointed: usually the URL the webhook should have been.
+     */
+    private static final class Redirected extends Exception {
+        private Redirected(String message) {
+            super(message, null, false, false);
+        }
+
+        static Redirected by(int status, String location) {
+            return new Redirected("the receiver answered HTTP " + status
+                    + (location == null ? " without a Location" : " redirecting to "
+                            + (location.length() > 200 ? location.substring(0, 200) + "..." : location))
+                    + "; webhook redirects are not followed, so send the job's webhook to the URL the receiver"
+                    + " takes calls at");
         }
     }
 

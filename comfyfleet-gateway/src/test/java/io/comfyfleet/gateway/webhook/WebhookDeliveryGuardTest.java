@@ -105,6 +105,15 @@ class WebhookDeliveryGuardTest {
     }
 
     @Test
+    void aRedirectIsGivenUpAtOnceInsteadOfRetried() {
+        sender = sender(true, host -> new InetAddress[] {InetAddress.getLoopbackAddress()});
+        sender.ended("j1", URI.create("http://hooks.test:" + port() + "/moved"), () -> BODY, Optional.empty());
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> sender.abandoned() == 1 && sender.pending() == 0);
+        // the settings allow two attempts; a second would get the same redirect
+        assertThat(calls).containsExactly("/moved");
+    }
+
+    @Test
     void aNameWithAnyInternalAnswerIsRefused() {
         WebhookTargets targets = new WebhookTargets(false, host -> new InetAddress[] {
                 InetAddress.getByName("203.0.113.7"), InetAddress.getByName("10.1.2.3")});
