@@ -4,7 +4,9 @@ import io.comfyfleet.sdk.Template;
 import io.comfyfleet.sdk.TemplateInfo;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
@@ -17,9 +19,13 @@ import tools.jackson.databind.JsonNode;
 final class TemplateParams {
     private TemplateParams() {}
 
-    /** @throws UsageException for a {@code --param} without {@code =} or with an empty name */
+    /**
+     * @throws UsageException for a {@code --param} without {@code =}, with an empty name, or naming a parameter
+     *     an earlier {@code --param} already set
+     */
     static Template of(String name, List<String> params, Optional<TemplateInfo> info) {
         Template template = Template.named(name);
+        Map<String, String> given = new HashMap<>();
         for (String param : params) {
             int eq = param.indexOf('=');
             if (eq <= 0) {
@@ -27,6 +33,12 @@ final class TemplateParams {
             }
             String key = param.substring(0, eq);
             String text = param.substring(eq + 1);
+            String earlier = given.putIfAbsent(key, param);
+            if (earlier != null) {
+                // the job could carry only one of them: keeping the last would drop the other unseen
+                throw new UsageException("--param " + key + " is given twice (\"" + earlier + "\" and \"" + param
+                        + "\"); give each parameter once");
+            }
             JsonNode schema = info.map(i -> i.param(key)).orElse(null);
             template = template.param(key, typed(schema, text));
         }
