@@ -73,6 +73,7 @@ public final class GatewayMetrics implements JobListener, FleetMetrics, RateLimi
      */
     public GatewayMetrics(Collection<String> endpoints, JobStore store, WorkerRegistry workers, WebhookSender webhooks) {
         this.store = store;
+        ProcessCpuSeconds.replaceNanoseconds(registry); // first: its filter must see every meter registered
         for (String endpoint : endpoints) {
             Gauge.builder("comfyfleet_queue_depth", () -> jobs(endpoint, JobCounts::inQueue))
                     .description("Jobs waiting in the queue").tag("endpoint", endpoint).register(registry);

@@ -71,6 +71,9 @@ class MetricsEndpointTest {
         assertThat(s.value("process_uptime_seconds")).isPositive();
         assertThat(s.hasSeries("system_cpu_count")).isTrue();
         assertThat(s.hasSeries("process_files_open_files")).isTrue();
+        // seconds, the unit Prometheus names and dashboards expect, not Micrometer's nanoseconds
+        assertThat(s.value("process_cpu_seconds_total")).isPositive().isLessThan(1e6);
+        assertThat(s.toString()).doesNotContain("process_cpu_time_ns");
     }
 
     @Test
