@@ -2,7 +2,7 @@ package io.comfyfleet.gateway.templates;
 
 import io.comfyfleet.gateway.jobs.InvalidRequestException;
 import io.comfyfleet.gateway.jobs.Json;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -73,15 +73,16 @@ record TemplateDefinition(String description, ObjectNode workflow, Map<String, P
             throw bad("a template exposes at most " + MAX_PARAMS + " parameters, got " + params.size());
         }
         Map<String, Param> result = new LinkedHashMap<>();
-        Set<String> bound = new HashSet<>();
+        Map<String, String> bound = new HashMap<>(); // node and input -> the parameter bound to it
         for (String name : params.propertyNames()) {
             if (!PARAM_NAME.matcher(name).matches()) {
                 throw bad("parameter name \"" + Texts.abbreviate(name) + "\" must be 1 to 64 letters, digits or '_',"
                         + " not starting with a digit");
             }
             Param param = param(name, params.get(name), workflow);
-            if (!bound.add(param.node() + '\u0000' + param.input())) {
-                throw bad("parameters \"" + name + "\" and another both set node " + param.node() + " input "
+            String earlier = bound.putIfAbsent(param.node() + '\u0000' + param.input(), name);
+            if (earlier != null) {
+                throw bad("parameters \"" + earlier + "\" and \"" + name + "\" both set node " + param.node() + " input "
                         + param.input() + "; bind each input once");
             }
             result.put(name, param);
