@@ -79,7 +79,7 @@ class TemplateClientTest {
     void aWrongParameterIsRefusedWithTheGatewaysMessage() {
         assertThatThrownBy(() -> ep.run(Template.named("invert").param("color", "red")))
                 .isInstanceOfSatisfying(RequestRejectedException.class, e -> assertThat(e.getMessage())
-                        .contains("parameter \"color\" got \"red\"; it takes a whole number"));
+                        .contains("parameter \"color\" got \"red\"; it takes a number"));
         assertThatThrownBy(() -> ep.run(Template.named("invert").param("colour", 1)))
                 .isInstanceOf(RequestRejectedException.class)
                 .hasMessageContaining("has no parameter \"colour\"; its parameters are [color, width]");

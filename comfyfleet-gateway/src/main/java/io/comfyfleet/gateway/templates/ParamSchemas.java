@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
  * Derives each parameter's schema from the node catalogue: INT, FLOAT, STRING, BOOLEAN and combo inputs give
  * integer, number, text, boolean and enum parameters with the catalogue's min, max and step; an upload picker
  * (LoadImage's {@code image}) gives an image parameter. With no catalogue, or a node type the catalogue lacks, the
- * type of the workflow's value decides and there are no bounds.
+ * type of the workflow's value decides (any number: a number) and there are no bounds.
  */
 final class ParamSchemas {
     private ParamSchemas() {}
@@ -86,9 +86,9 @@ final class ParamSchemas {
     }
 
     private static Kind guess(JsonNode literal) {
-        if (literal.isIntegralNumber()) {
-            return Kind.INTEGER;
-        }
+        // not INTEGER for a whole number: ComfyUI writes a FLOAT input's whole value without a fraction (cfg 8,
+        // denoise 1), so an integer guess refused cfg 7.5 until a worker reported; a fraction sent for an INT input
+        // meanwhile is truncated by ComfyUI, as in a workflow sent whole
         if (literal.isNumber()) {
             return Kind.NUMBER;
         }

@@ -70,7 +70,8 @@ class ParamSchemasTest {
     void withoutACatalogueTheWorkflowsValuesGiveTheTypesAndNothingIsBounded() {
         Map<String, ParamSchema> s = ParamSchemas.of(PORTRAIT, Optional.empty());
 
-        assertThat(s.get("seed").kind()).isEqualTo(Kind.INTEGER);
+        // a whole number may be a FLOAT input ComfyUI wrote without a fraction (cfg 8): a number, checked by the worker
+        assertThat(s.get("seed").kind()).isEqualTo(Kind.NUMBER);
         assertThat(s.get("cfg").kind()).isEqualTo(Kind.NUMBER);
         assertThat(s.get("sampler").kind()).isEqualTo(Kind.STRING);
         assertThat(s.get("seed").min()).isNull();

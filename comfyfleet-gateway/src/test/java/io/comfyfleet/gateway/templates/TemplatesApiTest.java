@@ -157,11 +157,25 @@ class TemplatesApiTest {
     }
 
     @Test
+    void beforeAnyCatalogueAWholeNumberInTheWorkflowStillTakesAFraction() {
+        // ComfyUI's Export (API) writes KSampler's default cfg 8.0 as 8: the input is still a FLOAT
+        ObjectNode definition = Portrait.definition();
+        ((ObjectNode) definition.get("workflow").get("3").get("inputs")).put("cfg", 8);
+        put("ep1", "portrait", definition);
+
+        Reply ok = run("{\"prompt\":\"x\",\"cfg\":7.5}");
+
+        assertThat(ok.status()).as(ok.text()).isEqualTo(200);
+        JsonNode job = gw.worker.get("/v2/ep1/job-take/w1?job_in_progress=0").json();
+        assertThat(job.get("input").get("workflow").get("3").get("inputs").get("cfg").asDouble()).isEqualTo(7.5);
+    }
+
+    @Test
     void aTemplateRegisteredBeforeAnyCatalogueIsServedWithTheWorkflowsTypes() {
         assertThat(put("ep1", "portrait", Portrait.definition()).json().get("catalogue").isNull()).isTrue();
 
         assertThat(run("{\"prompt\":\"x\",\"steps\":\"many\"}").field("error"))
-                .isEqualTo("template \"portrait\": parameter \"steps\" got \"many\"; it takes a whole number");
+                .isEqualTo("template \"portrait\": parameter \"steps\" got \"many\"; it takes a number");
         Reply ok = run("{\"prompt\":\"x\",\"sampler\":\"whatever\"}");
         assertThat(ok.status()).as("no catalogue: the worker checks the sampler").isEqualTo(200);
         JsonNode job = gw.worker.get("/v2/ep1/job-take/w1?job_in_progress=0").json();
