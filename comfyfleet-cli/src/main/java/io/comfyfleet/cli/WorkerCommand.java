@@ -88,7 +88,7 @@ public final class WorkerCommand {
             .addOption(value("interrupt-grace", "S", "Seconds ComfyUI gets to stop after an interrupt before it is restarted (default 15)"))
             .addOption(value("on-comfyui-crash", "POLICY", "fail or hand-back the job whose ComfyUI died (default fail)"))
             .addOption(value("warmup-workflow", "FILE", "API-format workflow file run once before the first job"))
-            .addOption(value("outputs", "KIND", "inline, s3 or gateway (default inline); a job's s3Config wins"))
+            .addOption(value("outputs", "KIND", "inline, s3 or gateway (default COMFYFLEET_OUTPUTS, else inline); a job's s3Config wins"))
             .addOption(value("inline-max-bytes", "N", "Largest output returned inline as base64 (default 20971520)"))
             .addOption(value("s3-endpoint", "URL", "S3-compatible endpoint URL (or BUCKET_ENDPOINT_URL)"))
             .addOption(value("s3-bucket", "NAME", "Bucket for outputs (or BUCKET_NAME)"))
@@ -259,7 +259,8 @@ public final class WorkerCommand {
         c.interruptGraceS = given.number("interrupt-grace", "15");
         c.onCrash = given.text("on-comfyui-crash", "fail");
         c.warmupWorkflow = given.path("warmup-workflow");
-        c.outputs = given.text("outputs", "inline");
+        // a container or pod worker gets it from its environment, as it gets its port
+        c.outputs = given.text("outputs", env.getOrDefault("COMFYFLEET_OUTPUTS", "inline"));
         c.inlineMaxBytes = given.number("inline-max-bytes", "20971520");
         c.s3Endpoint = given.text("s3-endpoint", null);
         c.s3Bucket = given.text("s3-bucket", null);

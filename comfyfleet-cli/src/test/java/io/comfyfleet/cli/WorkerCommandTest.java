@@ -56,6 +56,17 @@ class WorkerCommandTest {
                 .hasMessageStartingWith("--gateway-silence-limit");
     }
 
+    /** A container's or pod's worker takes where its outputs go from its environment, as its ComfyUI port. */
+    @Test
+    void whereOutputsGoComesFromTheEnvironmentUnlessTheFlagSaysIt() throws ParseException {
+        String[] args = {"--gateway-url", "http://h", "--endpoint", "ep", "--comfyui-url", "http://c"};
+        assertThat(WorkerCommand.parse(args, Map.of()).outputs).isEqualTo("inline");
+        assertThat(WorkerCommand.parse(args, Map.of("COMFYFLEET_OUTPUTS", "gateway")).outputs).isEqualTo("gateway");
+        String[] flag = {"--gateway-url", "http://h", "--endpoint", "ep", "--comfyui-url", "http://c",
+                "--outputs", "s3"};
+        assertThat(WorkerCommand.parse(flag, Map.of("COMFYFLEET_OUTPUTS", "gateway")).outputs).isEqualTo("s3");
+    }
+
     @Test
     void progressIntervalIsSetInMillisecondsAndBoundedBelow() throws ParseException {
         String[] base = {"--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k", "--comfyui-url", "http://c",

@@ -20,10 +20,22 @@ import java.util.List;
  * @param kubernetes    the {@code workers.kubernetes:} section when the provider is {@code kubernetes}; null otherwise
  * @param warmupWorkflow an API-format workflow file each local worker runs on its ComfyUI before its first job-take
  *                      (absolute; {@code {endpoint}} in it is the worker's endpoint); null for none
+ * @param outputs       where local workers deliver a job's outputs when the job names no S3 of its own:
+ *                      {@code inline} (base64 in the result, as worker-comfyui does; up to 20 MB a file) or
+ *                      {@code gateway} (the gateway's output store: a URL in the result, files up to
+ *                      {@code server.maxOutputFile})
  */
 public record FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu, int cpuSlots, int basePort,
         Duration jobGrace, ComfyLaunch comfyui, ContainerProviderSetup.Settings container,
-        KubernetesConfig kubernetes, String warmupWorkflow) {
+        KubernetesConfig kubernetes, String warmupWorkflow, String outputs) {
+
+    /** Outputs inline, as worker-comfyui returns them. */
+    public FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu, int cpuSlots, int basePort,
+            Duration jobGrace, ComfyLaunch comfyui, ContainerProviderSetup.Settings container,
+            KubernetesConfig kubernetes, String warmupWorkflow) {
+        this(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfyui, container, kubernetes,
+                warmupWorkflow, "inline");
+    }
 
     /** Without a warm-up workflow. */
     public FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu, int cpuSlots, int basePort,
@@ -39,7 +51,7 @@ public record FleetSettings(String provider, List<Integer> gpus, int slotsPerGpu
     /** A copy that launches {@code launch} instead (the command line wins over the file). */
     public FleetSettings with(ComfyLaunch launch) {
         return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, launch, container,
-                kubernetes, warmupWorkflow);
+                kubernetes, warmupWorkflow, outputs);
     }
 
     /** The old constructor, for the local provider. */

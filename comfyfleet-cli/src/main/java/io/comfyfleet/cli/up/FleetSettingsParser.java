@@ -16,7 +16,7 @@ import tools.jackson.databind.JsonNode;
  */
 final class FleetSettingsParser {
     private static final Set<String> KEYS = Set.of("provider", "gpus", "slotsPerGpu", "cpuSlots", "basePort",
-            "jobGrace", "comfyui", "container", "kubernetes", "warmupWorkflow");
+            "jobGrace", "comfyui", "container", "kubernetes", "warmupWorkflow", "outputs");
     private static final Set<String> COMFY_KEYS = Set.of("emulator", "emulatorArgs", "dir", "python", "args");
 
     private final List<String> problems;
@@ -71,7 +71,22 @@ final class FleetSettingsParser {
         var kubernetes = "kubernetes".equals(provider) ? new KubernetesProviderSetup(problems)
                 .parse(workers.path("kubernetes"), jobGrace.plus(FleetStack.EXIT_MARGIN)) : null;
         return new FleetSettings(provider, gpus, slotsPerGpu, cpuSlots, basePort, jobGrace, comfy(workers.path("comfyui")),
-                container, kubernetes, warmupWorkflow(text(workers, "warmupWorkflow", null)));
+                container, kubernetes, warmupWorkflow(text(workers, "warmupWorkflow", null)),
+                outputs(text(workers, "outputs", "inline"), provider));
+    }
+
+    /** Where local workers deliver outputs; the other providers' workers are set through their environment. */
+    private String outputs(String outputs, String provider) {
+        if (!outputs.equals("inline") && !outputs.equals("gateway")) {
+            problems.add("workers.outputs: must be inline (base64 in the job's result, up to 20 MB a file) or gateway"
+                    + " (the gateway's output store: a link in the result, up to server.maxOutputFile), got \""
+                    + outputs + "\"");
+        } else if (!outputs.equals("inline") && !provider.equals("local")) {
+            // container and Kubernetes workers take their settings from their image and environment
+            problems.add("workers.outputs: applies to local workers; for " + provider + " workers set"
+                    + " COMFYFLEET_OUTPUTS=" + outputs + " in their environment (workers." + provider + ".env)");
+        }
+        return outputs;
     }
 
     /**

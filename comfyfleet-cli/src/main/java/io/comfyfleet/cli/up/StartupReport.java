@@ -40,7 +40,8 @@ public final class StartupReport {
                 (f.gpus().isEmpty() ? f.cpuSlots() + " cpu slots" : "gpus " + f.gpus() + " x " + f.slotsPerGpu())
                 + ", ComfyUI ports from " + f.basePort() + ", job grace " + human(f.jobGrace()) + (f.container() != null
                 ? ", image " + f.container().image() + " on " + f.container().host() + " (network " + f.container().network() + ")"
-                : ", comfyui " + describe(f.comfyui()))));
+                : ", comfyui " + describe(f.comfyui())))
+                + (f.outputs().equals("gateway") ? ", outputs to the gateway's store" : ""));
         int slots = f.gpus().isEmpty() ? f.cpuSlots() : f.gpus().size() * f.slotsPerGpu();
         for (EndpointConfig e : g.endpoints()) {
             if ("local".equals(f.provider()) && e.maxWorkers() > slots) {

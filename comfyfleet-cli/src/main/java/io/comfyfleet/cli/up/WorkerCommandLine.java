@@ -52,6 +52,9 @@ final class WorkerCommandLine {
                 // it reports to this process only: gone with it, even after a kill -9 (see WorkerCommand). A
                 // placeholder, not the pid: the template is the workers' version, the same on every start of up
                 "--exit-with-pid", "{providerPid}"));
+        if (!fleet.outputs().equals("inline")) {
+            command.addAll(List.of("--outputs", fleet.outputs()));
+        }
         if (fleet.warmupWorkflow() != null) {
             command.addAll(List.of("--warmup-workflow", fleet.warmupWorkflow()));
         }

@@ -134,6 +134,33 @@ class UpConfigLoaderTest {
                         .anyMatch(p -> p.startsWith("workers.warmupWorkflow: cannot read " + dir.resolve("missing-warmup.json"))));
     }
 
+    @Test
+    void workersOutputsIsInlineOrGatewayAndForLocalWorkersOnly() throws Exception {
+        Path file = dir.resolve("comfyfleet.yaml");
+        String endpoint = """
+                endpoints:
+                  - name: ep
+                    clientKeys: [client-key-0123456789]
+                    workerKeys: [worker-key-0123456789]
+                """;
+        Files.writeString(file, endpoint + "workers: {outputs: gateway}\n");
+        assertThat(new UpConfigLoader(name -> null).load(file, dir).fleet().outputs()).isEqualTo("gateway");
+        Files.writeString(file, endpoint);
+        assertThat(new UpConfigLoader(name -> null).load(file, dir).fleet().outputs()).isEqualTo("inline");
+
+        Files.writeString(file, endpoint + "workers: {outputs: s3}\n");
+        assertThatThrownBy(() -> new UpConfigLoader(name -> null).load(file, dir))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).anyMatch(p -> p.startsWith(
+                        "workers.outputs: must be inline (base64 in the job's result, up to 20 MB a file) or gateway")));
+        Files.writeString(file, endpoint + "workers: {provider: kubernetes, outputs: gateway}\n");
+        assertThatThrownBy(() -> new UpConfigLoader(name -> null).load(file, dir))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).contains("workers.outputs: applies to"
+                        + " local workers; for kubernetes workers set COMFYFLEET_OUTPUTS=gateway in their environment"
+                        + " (workers.kubernetes.env)"));
+    }
+
     /**
      * {@code emulator: yes} (YAML 1.2 reads it as text) or {@code "true"} used to count as false without a word: with
      * no {@code --emulator}, the start then said {@code workers.comfyui: not set}, about a key the file does set.

@@ -76,6 +76,17 @@ class WorkerCommandLineTest {
     }
 
     @Test
+    void workersDeliverToTheGatewaysOutputStoreOnlyWhenTheFileSaysSo() {
+        FleetSettings base = fleet(new FleetSettings.ComfyLaunch.Emulator(List.of()));
+        assertThat(WorkerCommandLine.build(base, Path.of("/srv/data"))).as("inline: the worker's default")
+                .doesNotContain("--outputs");
+        FleetSettings toGateway = new FleetSettings(base.provider(), base.gpus(), 1, 2, 8188, base.jobGrace(),
+                base.comfyui(), null, null, null, "gateway");
+        List<String> command = WorkerCommandLine.build(toGateway, Path.of("/srv/data"));
+        assertThat(command.get(command.indexOf("--outputs") + 1)).isEqualTo("gateway");
+    }
+
+    @Test
     void aCheckoutWorkerLaunchesPythonInIt() {
         List<String> command = WorkerCommandLine.build(fleet(new FleetSettings.ComfyLaunch.Checkout(
                 Path.of("/opt/ComfyUI"), "python3.12", List.of("--highvram"))), Path.of("/srv/data"));

@@ -44,6 +44,7 @@ public final class InlineSink implements OutputSink {
     private OutputDeliveryException tooLarge(OutputTarget target, long size) {
         return new OutputDeliveryException(target, "is at least " + size
                 + " bytes, over the inline limit of " + maxBytes + " bytes; configure S3 (input.s3Config or the"
-                + " worker's --s3-* settings) or the gateway output store for large outputs", null);
+                + " worker's --s3-* settings) or the gateway output store (the worker's --outputs gateway; under"
+                + " comfyfleet up, workers.outputs: gateway) for large outputs", null);
     }
 }
