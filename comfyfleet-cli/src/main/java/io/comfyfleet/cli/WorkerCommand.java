@@ -251,8 +251,7 @@ public final class WorkerCommand {
         c.exitWithPid = line.hasOption("exit-with-pid") ? given.number("exit-with-pid", null) : null;
         // a provider-started container or pod gets it in its environment, whatever command its image runs (a
         // compile-time constant: reading it loads no fleet class on the worker's cold-start path)
-        c.gatewaySilenceLimitS = given.number("gateway-silence-limit",
-                env.getOrDefault(GatewaySilenceLimit.VARIABLE, "0"));
+        c.gatewaySilenceLimitS = given.number("gateway-silence-limit", env, GatewaySilenceLimit.VARIABLE, "0");
         c.shutdownGraceS = given.number("shutdown-grace", "30");
         c.progressIntervalMs = given.number("progress-interval", "300");
         c.executionTimeoutS = given.number("execution-timeout", "3600");
@@ -260,7 +259,8 @@ public final class WorkerCommand {
         c.onCrash = given.text("on-comfyui-crash", "fail");
         c.warmupWorkflow = given.path("warmup-workflow");
         // a container or pod worker gets it from its environment, as it gets its port
-        c.outputs = given.text("outputs", env.getOrDefault("COMFYFLEET_OUTPUTS", "inline"));
+        c.outputs = given.text("outputs", env, "COMFYFLEET_OUTPUTS", "inline",
+                v -> v.equals("inline") || v.equals("s3") || v.equals("gateway"), "must be inline, s3 or gateway");
         c.inlineMaxBytes = given.number("inline-max-bytes", "20971520");
         c.s3Endpoint = given.text("s3-endpoint", null);
         c.s3Bucket = given.text("s3-bucket", null);
@@ -284,6 +284,30 @@ public final class WorkerCommand {
         List<String> all(String name) {
             String[] values = line.getOptionValues(name);
             return values == null ? List.of() : List.of(values);
+        }
+
+        /**
+         * {@code --name}, else the environment variable {@code variable} (how a provider configures a container or
+         * pod worker), else {@code fallback}; a value from the variable that {@code valid} refuses names the variable,
+         * so that the error points where the value came from.
+         */
+        String text(String name, Map<String, String> env, String variable, String fallback,
+                java.util.function.Predicate<String> valid, String rule) {
+            if (line.hasOption(name) || !env.containsKey(variable)) {
+                return text(name, fallback);
+            }
+            String value = env.get(variable);
+            if (!valid.test(value)) {
+                throw new WorkerConfigException(variable, rule + " (got '" + value + "')");
+            }
+            return value;
+        }
+
+        /** As {@link #text(String, Map, String, String, java.util.function.Predicate, String)}, for a whole number. */
+        long number(String name, Map<String, String> env, String variable, String fallback) {
+            String text = text(name, env, variable, fallback, v -> v.trim().matches("-?\\d{1,18}"),
+                    "must be a whole number");
+            return number(name, text);
         }
 
         long number(String name, String fallback) {

@@ -67,6 +67,20 @@ class WorkerCommandTest {
         assertThat(WorkerCommand.parse(flag, Map.of("COMFYFLEET_OUTPUTS", "gateway")).outputs).isEqualTo("s3");
     }
 
+    /** A bad value set in a container's or pod's environment is named by its variable, where it came from. */
+    @Test
+    void aBadValueFromTheEnvironmentNamesItsVariable() {
+        String[] args = {"--gateway-url", "http://h", "--endpoint", "ep", "--comfyui-url", "http://c"};
+        assertThatThrownBy(() -> WorkerCommand.parse(args, Map.of("COMFYFLEET_OUTPUTS", "disk")))
+                .isInstanceOf(WorkerConfigException.class)
+                .hasMessage("COMFYFLEET_OUTPUTS: must be inline, s3 or gateway (got 'disk')");
+        assertThatThrownBy(() -> WorkerCommand.parse(args,
+                Map.of(io.comfyfleet.fleet.provider.GatewaySilenceLimit.VARIABLE, "5m")))
+                .isInstanceOf(WorkerConfigException.class)
+                .hasMessage(io.comfyfleet.fleet.provider.GatewaySilenceLimit.VARIABLE
+                        + ": must be a whole number (got '5m')");
+    }
+
     @Test
     void progressIntervalIsSetInMillisecondsAndBoundedBelow() throws ParseException {
         String[] base = {"--gateway-url", "http://h", "--endpoint", "ep", "--worker-key", "k", "--comfyui-url", "http://c",
